@@ -1,0 +1,66 @@
+# Modelmint - one entry point for setup, tests, demo, lint, gas and static analysis.
+# Every target installs what it needs first (`setup` is idempotent and fast when
+# nothing changed), so a fresh clone needs only Python 3.11, Node.js and make.
+
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+APE := $(VENV)/bin/ape
+SOLC_VERSION := 0.8.30
+SOLCX_DIR := $(ROOT)/.solcx
+SOLC_BRIDGE := $(SOLCX_DIR)/solc-v$(SOLC_VERSION)
+STAMPS := $(ROOT)/.stamps
+PYTHON ?= python3.11
+
+# ape-solidity finds the compiler bridge here; ape-foundry finds anvil on PATH.
+export SOLCX_BINARY_PATH := $(SOLCX_DIR)
+export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
+export HYPOTHESIS_PROFILE ?= dev
+
+.PHONY: setup compile test test-unit test-fork test-deep demo lint format gas slither clean
+
+setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
+
+$(STAMPS)/python: requirements.lock pyproject.toml
+	@mkdir -p $(STAMPS)
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SOLC_BRIDGE): tools/solc-bridge/solc-bridge.js
+	@mkdir -p $(SOLCX_DIR)
+	@printf '#!/bin/sh\nexec node "%s/tools/solc-bridge/solc-bridge.js" "$$@"\n' "$(ROOT)" > $@
+	@chmod +x $@
+
+compile: setup
+	$(APE) compile
+
+# The default suite: unit, property, stateful, integration and fork tests.
+test: setup
+	$(APE) test tests -p no:cacheprovider --junitxml=reports/junit.xml $(PYTEST_ARGS)
+
+test-deep: setup
+	HYPOTHESIS_PROFILE=deep $(APE) test tests $(PYTEST_ARGS)
+
+demo: setup
+	$(APE) run demo
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf .build contracts/.cache reports/junit.xml .pytest_cache

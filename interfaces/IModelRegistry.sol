@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+
+/// @title IModelRegistry
+/// @notice One ERC-721 token per AI model. The token holder is the model's authority:
+/// it publishes versions, manages gateways and status. Versions (weights content hash)
+/// are append-only. Protocol governance keeps the payment-token allow-list and may flag
+/// a model (no new sales; refunds and redemptions stay open).
+interface IModelRegistry is IERC721 {
+    /// @notice Lifecycle chosen by the model owner.
+    enum ModelStatus {
+        Active,
+        Retired
+    }
+
+    /// @notice Packed per-model record (one storage slot).
+    struct Model {
+        address paymentAsset; // address(0) = ETH, else an allow-listed ERC-20
+        uint32 versionCount;
+        ModelStatus status;
+        bool flagged;
+        uint40 registeredAt;
+    }
+
+    error ModelRegistryUnknownModel(uint256 modelId);
+    error ModelRegistryNotModelOwner(uint256 modelId, address caller);
+    error ModelRegistryNotGovernance(address caller);
+    error ModelRegistryZeroAddress();
+    error ModelRegistryZeroWeightsHash();
+    error ModelRegistryTokenNotAllowed(address token);
+    error ModelRegistryUnknownVersion(uint256 modelId, uint32 version);
+    error ModelRegistryStatusUnchanged(uint256 modelId);
+
+    event ModelRegistered(
+        uint256 indexed modelId, address indexed owner, address indexed paymentAsset, string metadataURI
+    );
+    event VersionPublished(uint256 indexed modelId, uint32 indexed version, bytes32 weightsHash, string uri);
+    event GatewaySet(uint256 indexed modelId, address indexed gateway, bool allowed);
+    event ModelStatusChanged(uint256 indexed modelId, ModelStatus status);
+    event ModelFlagged(uint256 indexed modelId, bool flagged);
+    event PaymentTokenAllowed(address indexed token, bool allowed);
+    event GovernanceTransferred(address indexed previous, address indexed next);
+
+    /// @notice Registers a model with its first version (version 1) and mints its token to the caller.
+    /// @param paymentAsset address(0) for ETH or an allow-listed ERC-20; fixed for the model's life.
+    /// @param weightsHash Content hash of the weights file (sha256 of the bytes, see modelmint.weights).
+    /// @param versionURI Where version 1 can be fetched.
+    /// @param metadataURI Model card / metadata location (emitted, not stored).
+    /// @return modelId The new model's token id (ids start at 1).
+    function registerModel(address paymentAsset, bytes32 weightsHash, string calldata versionURI, string calldata metadataURI)
+        external
+        returns (uint256 modelId);
+
+    /// @notice Appends a version. Only the model owner.
+    /// @return version The new version number (1-based).
+    function publishVersion(uint256 modelId, bytes32 weightsHash, string calldata uri) external returns (uint32 version);
+
+    /// @notice Allows or disallows `gateway` to meter usage of the model. Only the model owner.
+    function setGateway(uint256 modelId, address gateway, bool allowed) external;
+
+    /// @notice Sets Active / Retired. Only the model owner. Retired models accept no new sales.
+    function setStatus(uint256 modelId, ModelStatus status) external;
+
+    /// @notice Flags or unflags a model. Only governance. Flagged models accept no new sales.
+    function setFlagged(uint256 modelId, bool flagged) external;
+
+    /// @notice Adds or removes an ERC-20 from the payment allow-list. Only governance.
+    /// Removing a token does not affect models already priced in it.
+    function setPaymentTokenAllowed(address token, bool allowed) external;
+
+    /// @notice Hands protocol governance to `next`. Only governance.
+    function transferGovernance(address next) external;
+
+    /// @notice The protocol governance address (the timelock after deployment).
+    function governance() external view returns (address);
+
+    /// @notice Whether `token` may be chosen as a payment asset for new models.
+    function isPaymentTokenAllowed(address token) external view returns (bool);
+
+    /// @notice The model's record. Reverts for unknown models.
+    function model(uint256 modelId) external view returns (Model memory);
+
+    /// @notice The model's payment asset (address(0) = ETH). Reverts for unknown models.
+    function paymentAsset(uint256 modelId) external view returns (address);
+
+    /// @notice True while the model is Active and not flagged: new sales may happen.
+    function isSaleOpen(uint256 modelId) external view returns (bool);
+
+    /// @notice Whether `account` is an allowed gateway of the model.
+    function isGateway(uint256 modelId, address account) external view returns (bool);
+
+    /// @notice Weights hash of version `version` (1-based).
+    function versionHash(uint256 modelId, uint32 version) external view returns (bytes32);
+
+    /// @notice The latest version number and its weights hash.
+    function latestVersion(uint256 modelId) external view returns (uint32 version, bytes32 weightsHash);
+
+    /// @notice Whether a model with this id exists.
+    function exists(uint256 modelId) external view returns (bool);
+}
