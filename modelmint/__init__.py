@@ -1,0 +1,1 @@
+"""Modelmint off-chain toolkit shared by scripts, tests and integrators."""
