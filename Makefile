@@ -18,7 +18,7 @@ export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-unit test-fork test-deep demo lint format gas slither clean
+.PHONY: setup compile test test-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
@@ -57,6 +57,10 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
+
+# Static analysis: fails on any high/medium finding not triaged in security/slither-triage.json.
+slither: setup
+	$(PY) tools/slither_gate.py
 
 format: setup
 	$(VENV)/bin/ruff check --fix .
