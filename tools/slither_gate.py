@@ -80,7 +80,9 @@ def main() -> int:
     if stale:
         print(f"note: {len(stale)} triage entries no longer match a finding: {stale}")
     if untriaged:
-        print(f"{len(untriaged)} untriaged high/medium finding(s): fix them or add a reason to {TRIAGE}")
+        print(
+            f"{len(untriaged)} untriaged high/medium finding(s): fix them or add a reason to {TRIAGE}"
+        )
         return 1
     print("slither gate: no untriaged high/medium findings")
     return 0
