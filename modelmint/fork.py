@@ -11,7 +11,7 @@ configured as ``node.ethereum.sepolia.uri`` (see ape-config.yaml). That upstream
 
 Start the local upstream by hand with ``python -m modelmint.fork`` (it prints the
 environment to export and runs until interrupted); the tests start their own on a free
-port through :class:`Upstream`.
+port through :class:`Anvil`.
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ def anvil_executable() -> str:
     return str(local) if local.exists() else "anvil"
 
 
-class Upstream:
-    """An anvil process on 127.0.0.1 with Sepolia's chain id; a context manager."""
+class Anvil:
+    """An anvil process on 127.0.0.1 (by default with Sepolia's chain id): the seeded
+    upstream of a fork, or a standalone chain for tests. A context manager."""
 
     def __init__(self, port: int | None = None, chain_id: int = SEPOLIA_CHAIN_ID):
         self.port = port or free_port()
@@ -70,7 +71,7 @@ class Upstream:
         self.uri = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> Upstream:
+    def start(self, timeout: float = 30.0) -> Anvil:
         cmd = [
             anvil_executable(),
             "--host",
@@ -107,7 +108,7 @@ class Upstream:
                 self.proc.wait()
         self.proc = None
 
-    def __enter__(self) -> Upstream:
+    def __enter__(self) -> Anvil:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -173,7 +174,7 @@ def main() -> None:  # pragma: no cover - manual entry point
         "--record", type=Path, default=REPO_ROOT / "deployments" / "upstream" / "sepolia.json"
     )
     args = parser.parse_args()
-    with Upstream(args.port) as up:
+    with Anvil(args.port) as up:
         seed_upstream(up.uri, args.record, log=print)
         print(f"seeded upstream at {up.uri}; record {args.record}")
         print(f"export {RPC_ENV}={up.uri} MODELMINT_UPSTREAM_RECORD={args.record}")
