@@ -65,9 +65,12 @@ class Anvil:
     """An anvil process on 127.0.0.1 (by default with Sepolia's chain id): the seeded
     upstream of a fork, or a standalone chain for tests. A context manager."""
 
-    def __init__(self, port: int | None = None, chain_id: int = SEPOLIA_CHAIN_ID):
+    def __init__(
+        self, port: int | None = None, chain_id: int = SEPOLIA_CHAIN_ID, block_time: int = 0
+    ):
         self.port = port or free_port()
         self.chain_id = chain_id
+        self.block_time = block_time
         self.uri = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
@@ -84,6 +87,8 @@ class Anvil:
             "cancun",
             "--silent",
         ]
+        if self.block_time:  # live-like: blocks keep coming, so confirmations arrive
+            cmd += ["--block-time", str(self.block_time)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
