@@ -247,6 +247,7 @@ class Deployment:
     hard-exits the process right after that many transactions were broadcast and before
     their receipts are recorded: the worst moment for a crash, used by the resume tests.
     ``on_broadcast(count, tx_hash)`` is called at that same moment (tests raise from it).
+    ``confirmations`` overrides the network's required confirmations (default).
     """
 
     def __init__(
@@ -262,6 +263,7 @@ class Deployment:
         log: Callable[[str], None] | None = None,
         stop_after: int | None = None,
         on_broadcast: Callable[[int, str], None] | None = None,
+        confirmations: int | None = None,
     ):
         validate_plan(plan)
         self.plan = list(plan)
@@ -278,6 +280,9 @@ class Deployment:
             stop_after if stop_after is not None else (int(env_stop) if env_stop else None)
         )
         self.on_broadcast = on_broadcast
+        self.confirmations = (
+            confirmations if confirmations is not None else provider.network.required_confirmations
+        )
         self.sent = 0
         self.record = Record.load(record_path)
         self.ctx = Context(self)
@@ -380,9 +385,7 @@ class Deployment:
         return self._await(name, tx_hash)
 
     def _await(self, name: str, tx_hash: str):
-        receipt = self.provider.get_receipt(
-            tx_hash, required_confirmations=self.provider.network.required_confirmations
-        )
+        receipt = self.provider.get_receipt(tx_hash, required_confirmations=self.confirmations)
         if receipt.failed:
             raise DeployError(f"{name}: transaction {tx_hash} reverted")
         return receipt

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -57,8 +59,11 @@ def free_port() -> int:
 
 
 def anvil_executable() -> str:
-    local = REPO_ROOT / "node_modules" / ".bin" / "anvil"
-    return str(local) if local.exists() else "anvil"
+    """The anvil binary shipped by the npm package (run directly, so stopping the process
+    stops anvil and not only node's launcher), else ``anvil`` on PATH."""
+    for binary in sorted((REPO_ROOT / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil")):
+        return str(binary)
+    return "anvil"
 
 
 class Anvil:
@@ -167,6 +172,7 @@ def seed_upstream(uri: str, record_path: Path, *, account_index: int = 0, log=No
             record_path=record_path,
             network="sepolia",
             log=log or (lambda m: None),
+            confirmations=0,  # anvil mines on demand: later blocks would never come
         ).run()
 
 
@@ -179,6 +185,8 @@ def main() -> None:  # pragma: no cover - manual entry point
         "--record", type=Path, default=REPO_ROOT / "deployments" / "upstream" / "sepolia.json"
     )
     args = parser.parse_args()
+    # SIGTERM ends like Ctrl-C, so the context manager stops anvil.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with Anvil(args.port) as up:
         seed_upstream(up.uri, args.record, log=print)
         print(f"seeded upstream at {up.uri}; record {args.record}")
