@@ -1,6 +1,6 @@
 """Deploy (or finish deploying) the Modelmint protocol: ``ape run deploy``.
 
-    ape run deploy                                   # local chain, first test account
+    ape run deploy                                   # local chain, test account 0
     ape run deploy --network ethereum:sepolia-fork:foundry --account TEST::0
     ape run deploy --network ethereum:sepolia:node --account <alias> [--dry-run] [--yes]
 
@@ -41,7 +41,7 @@ def _check_tokens(provider, tokens) -> None:
 # ape's NetworkOption itself. An explicit @network_option() would silently drop
 # --provider-settings in ape 0.8.51 (the option is built before that value is parsed).
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt="Deployer account")
+@account_option(prompt=False)
 @click.option("--dry-run", is_flag=True, help="Print the plan and gas estimates; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
 @click.option(
@@ -66,6 +66,13 @@ def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir)
 
     network = provider.network
     name = network.name
+    live = not network.is_dev  # neither the local chain nor a fork
+    if account is None:
+        if live:
+            raise click.UsageError("--account is required on a live network")
+        from ape import accounts
+
+        account = accounts.test_accounts[0]  # local chain / fork: the funded test account
     deployments_dir = deployments_dir or _default_deployments_dir()
     try:
         cfg = load_config(name, config_path)
@@ -76,7 +83,6 @@ def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir)
 
     deployer = str(account.address)
     plan = protocol_plan(PlanInputs.from_config(cfg, deployer, tokens))
-    live = not (network.is_local or network.is_fork)
     record_path = deployments_dir / f"{name}.json"
     click.echo(
         f"Modelmint deploy on {network.ecosystem.name}:{name} (chain {provider.chain_id}, "

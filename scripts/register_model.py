@@ -46,7 +46,7 @@ def _asset(value: str, record: dict) -> str:
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt="Model owner account")
+@account_option(prompt=False)
 @click.argument("weights", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version-uri", required=True, help="Where version 1 can be fetched.")
 @click.option("--metadata-uri", required=True, help="Model card / metadata location.")
@@ -54,8 +54,12 @@ def _asset(value: str, record: dict) -> str:
 @click.option("--deployments-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir):
     """Hash WEIGHTS and register it as a new model owned by --account."""
-    from ape import project
+    from ape import accounts, project
 
+    if account is None:
+        if not provider.network.is_dev:
+            raise click.UsageError("--account is required on a live network")
+        account = accounts.test_accounts[1]  # local chain / fork: the model_owner test account
     deployments_dir = deployments_dir or Path(
         os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments"
     )

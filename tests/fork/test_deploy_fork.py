@@ -73,7 +73,7 @@ def test_deploy__sepolia_fork__allow_lists_seeded_usdc_and_keeps_upstream_state(
 
 def test_ape_run_deploy__sepolia_fork__forks_the_env_upstream_without_prompt(upstream, tmp_path):
     env = {**os.environ, **upstream.env, "PYTHONPATH": str(REPO_ROOT)}
-    cmd = [APE, "run", "deploy", "--network", FORK, "--account", "TEST::0"]
+    cmd = [APE, "run", "deploy", "--network", FORK]  # no --account: a fork uses TEST::0
     cmd += ["--deployments-dir", str(tmp_path)]
 
     out = subprocess.run(

@@ -12,6 +12,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from deploy_cli_helpers import (
+    ADMIN,
+    DEPLOYER,
+    HOLDER,
+    LOCAL_NODE_CHAIN_ID,
+    SUB_ENV,
+    ape_run,
+    creations,
+)
 from web3 import Web3
 
 from modelmint.config import CONFIG_DIR, REPO_ROOT
@@ -19,16 +28,6 @@ from modelmint.deploy import STOP_AFTER_ENV
 from modelmint.fork import Anvil
 
 pytestmark = pytest.mark.slow
-
-APE = str(Path(sys.executable).parent / "ape")
-# ape's test accounts come from anvil's default mnemonic: index 0 deploys, 7 is the admin.
-DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-ADMIN = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
-HOLDER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"
-LOCAL_NODE_CHAIN_ID = 1337  # what ape's `ethereum:local:node` signs for
-# Subprocesses import this work tree's modelmint (the shared venv's editable install may
-# point at another checkout).
-SUB_ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
 
 
 @pytest.fixture
@@ -48,32 +47,15 @@ def config_path(tmp_path):
 
 
 def ape_deploy(node, record_dir, config_path, *extra, network="ethereum:local:node", env=None):
-    cmd = [
-        APE, "run", "deploy",
-        "--network", network,
-        "--provider-settings", json.dumps({"uri": node.uri}),
-        "--account", "TEST::0",
-        "--deployments-dir", str(record_dir),
-        "--config", str(config_path),
-        *extra,
-    ]  # fmt: skip
-    return subprocess.run(
-        cmd,
-        cwd=REPO_ROOT,
-        env={**SUB_ENV, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-def creations(w3, sender):
-    count = 0
-    for number in range(w3.eth.block_number + 1):
-        for txn in w3.eth.get_block(number, full_transactions=True).transactions:
-            count += txn["from"] == sender and txn["to"] is None
-    return count
+    args = [
+        "--account",
+        "TEST::0",
+        "--deployments-dir",
+        str(record_dir),
+        "--config",
+        str(config_path),
+    ]
+    return ape_run("deploy", node, *args, *extra, network=network, env=env)
 
 
 def test_ape_run_deploy__killed_after_first_tx__resumes_and_then_sends_nothing(
