@@ -108,6 +108,11 @@ def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir)
             return
         if live and not yes:
             click.confirm(f"Send these transactions to {name}?", abort=True)
+        if live and hasattr(account, "set_autosign"):
+            # The plan was confirmed as a whole: unlock a keyfile account once (passphrase
+            # from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt) instead of a prompt per
+            # transaction.
+            account.set_autosign(True)
         deployment.run()
     except DeployError as err:
         raise click.ClickException(str(err)) from None

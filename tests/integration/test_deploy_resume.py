@@ -28,6 +28,7 @@ from modelmint.deploy import STOP_AFTER_ENV
 from modelmint.fork import Anvil
 
 pytestmark = pytest.mark.slow
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 
 
 @pytest.fixture
@@ -113,24 +114,44 @@ def test_ape_run_deploy__config_changed__reports_mismatch_and_sends_nothing(
     assert node.w3.eth.get_transaction_count(DEPLOYER) == nonce
 
 
-def test_ape_run_deploy__live_network__asks_and_aborts_without_answer(tmp_path, config_path):
+def _keyfile_account(data_folder, alias, passphrase, index):
+    """An ape keyfile account (encrypted JSON) for test key ``index`` in ``data_folder``."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    key = Account.from_mnemonic(ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    (data_folder / "accounts").mkdir(parents=True)
+    keyfile = Account.encrypt(key.key, passphrase)
+    (data_folder / "accounts" / f"{alias}.json").write_text(json.dumps(keyfile))
+    return key.address
+
+
+def test_ape_run_deploy__live_network__confirms_then_signs_with_keyfile_account(
+    tmp_path, config_path
+):
     # chain id 11155111 and a block every second: `ethereum:sepolia` is a live network and
     # waits for confirmations.
     with Anvil(block_time=1) as sepolia_like:
         w3 = Web3(Web3.HTTPProvider(sepolia_like.uri))
         records = tmp_path / "deployments"
         out = ape_deploy(sepolia_like, records, config_path, network="ethereum:sepolia:node")
-        assert out.returncode != 0
+        assert out.returncode != 0  # no answer on stdin: aborted
         assert "LIVE" in out.stdout and "Send these transactions to sepolia?" in out.stdout
-        assert "gas" in out.stdout  # live runs always show the estimate
-        assert w3.eth.get_transaction_count(DEPLOYER) == 0
+        assert "estimated gas" in out.stdout and "ETH" in out.stdout  # live: always estimated
+        assert w3.eth.get_transaction_count(DEPLOYER) == 0 and not records.exists()
 
-        yes = ape_deploy(
-            sepolia_like, records, config_path, "--yes", network="ethereum:sepolia:node"
-        )
+        # A real deployer's account: an encrypted keyfile, unlocked from the environment.
+        data_folder = tmp_path / "ape-data"
+        ops = _keyfile_account(data_folder, "ops", "correct horse", index=2)
+        env = {"APE_DATA_FOLDER": str(data_folder), "APE_ACCOUNTS_ops_PASSPHRASE": "correct horse"}
+        args = ["--account", "ops", "--yes", "--deployments-dir", str(records)]
+        args += ["--config", str(config_path)]
+        yes = ape_run("deploy", sepolia_like, *args, network="ethereum:sepolia:node", env=env)
+
         assert yes.returncode == 0, yes.stdout + yes.stderr
-        assert w3.eth.get_transaction_count(DEPLOYER) == 2
-        assert json.loads((records / "sepolia.json").read_text())["chain_id"] == 11155111
+        assert w3.eth.get_transaction_count(ops) == 2
+        record = json.loads((records / "sepolia.json").read_text())
+        assert record["chain_id"] == 11155111 and record["deployer"] == ops
 
 
 def _progress(record_file):
