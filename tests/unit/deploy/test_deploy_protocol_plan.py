@@ -5,8 +5,15 @@ import pytest
 import yaml
 
 from modelmint.config import CONFIG_DIR, NetworkConfig
-from modelmint.deploy import DeployError, Deployment, validate_plan
-from modelmint.plan import PlanInputs, protocol_plan
+from modelmint.deploy import Deploy, DeployError, Deployment, validate_plan
+from modelmint.plan import (
+    DEFAULT_ADMIN_ROLE,
+    PlanInputs,
+    grant_role,
+    protocol_plan,
+    renounce_role,
+    role,
+)
 
 
 def _config(**governance_overrides):
@@ -45,3 +52,37 @@ def test_protocol_plan__admin_timelock_before_a_timelock_step__is_rejected(deplo
     plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), []))
     with pytest.raises(DeployError, match="refers to 'timelock' before it is deployed"):
         validate_plan(plan)
+
+
+def test_role_helpers__handover__admin_moves_to_governance_and_rerun_sends_nothing(
+    project, chain, deployer, holder, treasury, tmp_path
+):
+    operator = role("OPERATOR_ROLE")
+    plan = [
+        Deploy("roles", "MockRoles"),
+        grant_role("roles.grantOperator", "roles", operator, str(holder.address)),
+        grant_role("roles.grantAdmin", "roles", DEFAULT_ADMIN_ROLE, str(treasury.address)),
+        renounce_role("roles.renounceAdmin", "roles", DEFAULT_ADMIN_ROLE),
+    ]
+
+    def deployment():
+        return Deployment(
+            plan,
+            project=project,
+            provider=chain.provider,
+            account=deployer,
+            record_path=tmp_path / "local.json",
+            network="local",
+            log=lambda m: None,
+        )
+
+    first = deployment()
+    first.run()
+    roles = project.MockRoles.at(first.record.address("roles"))
+    assert roles.hasRole(operator, holder) and roles.hasRole(DEFAULT_ADMIN_ROLE, treasury)
+    assert not roles.hasRole(DEFAULT_ADMIN_ROLE, deployer)
+    assert first.sent == 4
+
+    again = deployment()
+    again.run()
+    assert again.sent == 0
