@@ -1,0 +1,130 @@
+"""The Modelmint protocol deployment plan, built from a network config.
+
+Adding a contract is one ``Deploy`` entry in ``protocol_plan`` (plus, if it has admin
+powers, one idempotent ``Call`` in the handover section). Steps run in list order; a
+``Ref("name")`` argument is the address of the earlier step ``name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eth_utils import keccak
+
+from modelmint.config import NetworkConfig
+from modelmint.deploy import DEPLOYER, Call, Context, Deploy, Ref, Step
+
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+WAD = 10**18
+
+
+def role(name: str) -> bytes:
+    """An OpenZeppelin AccessControl role id: keccak256 of its name."""
+    return keccak(text=name)
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything a plan needs, resolved: no names, no 'deployer' placeholders."""
+
+    deployer: str
+    treasury: str
+    protocol_fee_bps: int
+    tokens: tuple[str, ...]
+    admin: str | Ref
+    gov_holder: str
+    gov_supply_wei: int
+    quorum_percent: int
+    voting_delay_blocks: int
+    voting_period_blocks: int
+    proposal_threshold_wei: int
+    timelock_min_delay_seconds: int
+    gov_token_name: str
+    gov_token_symbol: str
+
+    @classmethod
+    def from_config(cls, cfg: NetworkConfig, deployer: str, tokens: Sequence[str]) -> PlanInputs:
+        g = cfg.governance
+        return cls(
+            deployer=deployer,
+            treasury=cfg.resolve_address(cfg.treasury, deployer),
+            protocol_fee_bps=cfg.protocol_fee_bps,
+            tokens=tuple(tokens),
+            admin=Ref("timelock")
+            if g.admin == "timelock"
+            else cfg.resolve_address(g.admin, deployer),
+            gov_holder=cfg.resolve_address(g.holder, deployer),
+            gov_supply_wei=g.initial_supply * WAD,
+            quorum_percent=g.quorum_percent,
+            voting_delay_blocks=g.voting_delay_blocks,
+            voting_period_blocks=g.voting_period_blocks,
+            proposal_threshold_wei=g.proposal_threshold * WAD,
+            timelock_min_delay_seconds=g.timelock_min_delay_seconds,
+            gov_token_name=g.token_name,
+            gov_token_symbol=g.token_symbol,
+        )
+
+
+# ------------------------------------------------------------- reusable call steps
+
+
+def set_if_different(
+    name: str, target: str, method: str, getter: str, value, *, getter_args: tuple = ()
+) -> Call:
+    """``target.method(value)`` unless ``target.getter(*getter_args) == value`` already."""
+
+    def done(ctx: Context) -> bool:
+        current = getattr(ctx.contract(target), getter)(*getter_args)
+        return _same(current, ctx.resolve(value))
+
+    return Call(name, target, method, (value,), done=done)
+
+
+def grant_role(name: str, target: str, role_id: bytes, account) -> Call:
+    """AccessControl ``grantRole`` unless ``hasRole`` is already true."""
+    return Call(
+        name,
+        target,
+        "grantRole",
+        (role_id, account),
+        done=lambda ctx: ctx.contract(target).hasRole(role_id, ctx.resolve(account)),
+    )
+
+
+def renounce_role(name: str, target: str, role_id: bytes) -> Call:
+    """The deployer renounces ``role_id`` on ``target`` unless it no longer holds it."""
+    return Call(
+        name,
+        target,
+        "renounceRole",
+        (role_id, DEPLOYER),
+        done=lambda ctx: not ctx.contract(target).hasRole(role_id, ctx.deployer),
+    )
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return a == b
+
+
+# ----------------------------------------------------------------------- the plan
+
+
+def protocol_plan(p: PlanInputs) -> list[Step]:
+    """Every Modelmint contract, wired, with admin powers handed to ``p.admin``.
+
+    The deployer is the interim admin of everything so that wiring can be done in the
+    same run; the handover section moves each admin power to governance and is last.
+    """
+    return [
+        # ---- contracts: one entry each, in dependency order ------------------------
+        Deploy("registry", "ModelRegistry", (p.deployer, list(p.tokens))),
+        # Deploy("router", "RevenueRouter", (Ref("registry"), p.treasury, p.protocol_fee_bps)),
+        # ---- wiring ----------------------------------------------------------------
+        # ---- handover: every admin power to governance, deployer keeps none ------
+        set_if_different(
+            "registry.transferGovernance", "registry", "transferGovernance", "governance", p.admin
+        ),
+    ]

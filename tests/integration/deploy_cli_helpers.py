@@ -1,0 +1,44 @@
+"""Helpers for tests that run `ape run <script>` as a real process against an anvil."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from modelmint.config import REPO_ROOT
+
+APE = str(Path(sys.executable).parent / "ape")
+# ape's test accounts come from anvil's default mnemonic.
+DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
+MODEL_OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # TEST::1
+ADMIN = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # TEST::7
+HOLDER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"  # TEST::8
+LOCAL_NODE_CHAIN_ID = 1337  # what ape's `ethereum:local:node` signs for
+# Subprocesses import this work tree's modelmint (the shared venv's editable install may
+# point at another checkout).
+SUB_ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+def ape_run(script, node, *args, network="ethereum:local:node", env=None, timeout=180):
+    """`ape run <script> --network <network> --provider-settings {uri} <args>`."""
+    cmd = [APE, "run", script, "--network", network]
+    cmd += ["--provider-settings", json.dumps({"uri": node.uri}), *args]
+    return subprocess.run(
+        cmd,
+        cwd=REPO_ROOT,
+        env={**SUB_ENV, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def creations(w3, sender):
+    """Contract-creating transactions sent by ``sender`` on the whole chain."""
+    count = 0
+    for number in range(w3.eth.block_number + 1):
+        for txn in w3.eth.get_block(number, full_transactions=True).transactions:
+            count += txn["from"] == sender and txn["to"] is None
+    return count

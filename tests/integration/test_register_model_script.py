@@ -1,0 +1,77 @@
+"""`ape run register_model` registers a model from a real weights file on a deployment."""
+
+import hashlib
+import json
+import os
+
+import pytest
+from deploy_cli_helpers import DEPLOYER, LOCAL_NODE_CHAIN_ID, MODEL_OWNER, ape_run
+from eth_abi import decode, encode
+from eth_utils import keccak
+from web3 import Web3
+
+from modelmint.fork import Anvil
+
+pytestmark = pytest.mark.slow
+
+
+def _call(w3, to, signature, types, args, out_types):
+    data = keccak(text=signature)[:4] + encode(types, args)
+    return decode(out_types, w3.eth.call({"to": to, "data": data}))
+
+
+def test_register_model__weights_file__registers_its_sha256_for_the_owner(tmp_path):
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(os.urandom(3 * 1024 * 1024 + 17))  # spans several read chunks
+    expected = hashlib.sha256(weights.read_bytes()).digest()
+    records = tmp_path / "deployments"
+
+    with Anvil(chain_id=LOCAL_NODE_CHAIN_ID) as node:
+        w3 = Web3(Web3.HTTPProvider(node.uri))
+        # No --account on the local chain: the scripts use ape's test accounts 0 and 1.
+        deployed = ape_run("deploy", node, "--deployments-dir", str(records))
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert w3.eth.get_transaction_count(DEPLOYER) == 1
+
+        out = ape_run(
+            "register_model",
+            node,
+            str(weights),
+            "--version-uri",
+            "ipfs://weights/v1",
+            "--metadata-uri",
+            "ipfs://card",
+            "--deployments-dir",
+            str(records),
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert f"sha256 0x{expected.hex()}" in out.stdout
+        assert "registered model 1" in out.stdout
+
+        registry = json.loads((records / "local.json").read_text())["contracts"]["registry"]
+        address = registry["address"]
+        (owner,) = _call(w3, address, "ownerOf(uint256)", ["uint256"], [1], ["address"])
+        (digest,) = _call(
+            w3, address, "versionHash(uint256,uint32)", ["uint256", "uint32"], [1, 1], ["bytes32"]
+        )
+        assert Web3.to_checksum_address(owner) == MODEL_OWNER
+        assert digest == expected
+
+
+def test_register_model__no_deployment_record__fails_with_hint(tmp_path):
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"weights")
+    with Anvil(chain_id=LOCAL_NODE_CHAIN_ID) as node:
+        out = ape_run(
+            "register_model",
+            node,
+            str(weights),
+            "--version-uri",
+            "u",
+            "--metadata-uri",
+            "m",
+            "--deployments-dir",
+            str(tmp_path / "none"),
+        )
+    assert out.returncode != 0
+    assert "run `ape run deploy` first" in out.stdout + out.stderr

@@ -1,0 +1,88 @@
+"""modelmint.plan: the protocol plan built from a network config, run in-process."""
+
+import ape
+import pytest
+import yaml
+
+from modelmint.config import CONFIG_DIR, NetworkConfig
+from modelmint.deploy import Deploy, DeployError, Deployment, validate_plan
+from modelmint.plan import (
+    DEFAULT_ADMIN_ROLE,
+    PlanInputs,
+    grant_role,
+    protocol_plan,
+    renounce_role,
+    role,
+)
+
+
+def _config(**governance_overrides):
+    data = yaml.safe_load((CONFIG_DIR / "local.yaml").read_text())
+    data["governance"].update(governance_overrides)
+    return NetworkConfig.model_validate(data)
+
+
+def test_protocol_plan__local_config__registry_allow_lists_tokens_and_admin_is_handed_over(
+    project, chain, deployer, treasury, tmp_path
+):
+    usdc = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+    cfg = _config(admin=str(treasury.address))
+    plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), [usdc.address]))
+    d = Deployment(
+        plan,
+        project=project,
+        provider=chain.provider,
+        account=deployer,
+        record_path=tmp_path / "local.json",
+        network="local",
+        log=lambda m: None,
+    )
+    d.run()
+
+    registry = project.ModelRegistry.at(d.record.address("registry"))
+    assert registry.isPaymentTokenAllowed(usdc)
+    assert registry.governance() == treasury.address
+    with ape.reverts(registry.ModelRegistryNotGovernance, caller=deployer.address):
+        registry.setPaymentTokenAllowed(usdc, False, sender=deployer)
+    assert d.sent == 2
+
+
+def test_protocol_plan__admin_timelock_before_a_timelock_step__is_rejected(deployer):
+    cfg = _config(admin="timelock")
+    plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), []))
+    with pytest.raises(DeployError, match="refers to 'timelock' before it is deployed"):
+        validate_plan(plan)
+
+
+def test_role_helpers__handover__admin_moves_to_governance_and_rerun_sends_nothing(
+    project, chain, deployer, holder, treasury, tmp_path
+):
+    operator = role("OPERATOR_ROLE")
+    plan = [
+        Deploy("roles", "MockRoles"),
+        grant_role("roles.grantOperator", "roles", operator, str(holder.address)),
+        grant_role("roles.grantAdmin", "roles", DEFAULT_ADMIN_ROLE, str(treasury.address)),
+        renounce_role("roles.renounceAdmin", "roles", DEFAULT_ADMIN_ROLE),
+    ]
+
+    def deployment():
+        return Deployment(
+            plan,
+            project=project,
+            provider=chain.provider,
+            account=deployer,
+            record_path=tmp_path / "local.json",
+            network="local",
+            log=lambda m: None,
+        )
+
+    first = deployment()
+    first.run()
+    roles = project.MockRoles.at(first.record.address("roles"))
+    assert roles.hasRole(operator, holder) and roles.hasRole(DEFAULT_ADMIN_ROLE, treasury)
+    assert not roles.hasRole(DEFAULT_ADMIN_ROLE, deployer)
+    assert first.sent == 4
+
+    again = deployment()
+    again.run()
+    assert again.sent == 0
