@@ -1,0 +1,121 @@
+"""LicenseManager fixtures: registry, revenue sink, manager, models in ETH and ERC-20, builders.
+
+The revenue sink is the test-only RevenueRecorder until the real RevenueRouter lands; every
+payment path goes through `router`, so switching is a fixture change.
+"""
+
+import pytest
+from license_helpers import DAY, ETH, HASH_1, HASH_2, PRICE, TERMS_HASH
+
+
+@pytest.fixture(scope="session")
+def governance(deployer):
+    return deployer
+
+
+@pytest.fixture(scope="session")
+def usdc(project, deployer):
+    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def fot(project, deployer):
+    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def registry(project, governance, usdc, fot):
+    return project.ModelRegistry.deploy(governance, [usdc, fot], sender=governance)
+
+
+@pytest.fixture(scope="session")
+def router(project, deployer, registry):
+    return project.RevenueRecorder.deploy(registry, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def manager(project, deployer, registry, router):
+    return project.LicenseManager.deploy(registry, router, sender=deployer)
+
+
+def _register(registry, owner, asset):
+    return registry.registerModel(asset, HASH_1, "ipfs://v1", "ipfs://meta", sender=owner).return_value
+
+
+@pytest.fixture(scope="session")
+def eth_model(registry, model_owner):
+    """An ETH-priced model with versions 1 and 2."""
+    model_id = _register(registry, model_owner, ETH)
+    registry.publishVersion(model_id, HASH_2, "ipfs://v2", sender=model_owner)
+    return model_id
+
+
+@pytest.fixture(scope="session")
+def usdc_model(registry, model_owner, usdc):
+    return _register(registry, model_owner, usdc)
+
+
+@pytest.fixture(scope="session")
+def fot_model(registry, model_owner, fot):
+    return _register(registry, model_owner, fot)
+
+
+@pytest.fixture(scope="session")
+def offer_params():
+    """Builder for the OfferParams tuple (field order of ILicenseManager.OfferParams)."""
+
+    def _params(
+        model_id,
+        price=PRICE,
+        duration=30 * DAY,
+        supply_cap=0,
+        sale_ends=0,
+        version_pin=0,
+        commercial=True,
+        transferable=False,
+        terms_uri="ipfs://terms",
+        terms_hash=TERMS_HASH,
+    ):
+        return (
+            model_id,
+            price,
+            duration,
+            supply_cap,
+            sale_ends,
+            version_pin,
+            commercial,
+            transferable,
+            terms_uri,
+            terms_hash,
+        )
+
+    return _params
+
+
+@pytest.fixture(scope="session")
+def create_offer(manager, model_owner, offer_params):
+    """Builder: creates an offer as the model owner and returns its id."""
+
+    def _create(model_id, sender=None, **kwargs):
+        tx = manager.createOffer(offer_params(model_id, **kwargs), sender=sender or model_owner)
+        return tx.return_value
+
+    return _create
+
+
+@pytest.fixture(scope="session")
+def buy(manager):
+    """Builder: buys from an ETH offer at its current price; returns the receipt."""
+
+    def _buy(offer_id, buyer, recipient=None, max_price=None, value=None):
+        price = manager.offer(offer_id).price
+        return manager.purchase(
+            offer_id,
+            recipient or buyer,
+            price if max_price is None else max_price,
+            value=price if value is None else value,
+            sender=buyer,
+            max_priority_fee=0,  # no tip: ETH balances change by exactly what is paid
+        )
+
+    return _buy
