@@ -118,7 +118,12 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         o.sold = ++sold;
         licenseId = (offerId << 32) | sold;
         uint64 duration = o.duration;
-        uint64 expiry = duration == 0 ? PERPETUAL : uint64(block.timestamp) + duration;
+        uint64 expiry = PERPETUAL;
+        if (duration != 0) {
+            uint256 end = block.timestamp + duration;
+            if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
+            expiry = uint64(end);
+        }
         _licenses[licenseId] = License({
             offerId: uint32(offerId),
             modelId: uint64(modelId),

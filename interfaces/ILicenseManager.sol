@@ -114,7 +114,7 @@ interface ILicenseManager is IERC721 {
     error LicenseManagerNonTransferable(uint256 licenseId);
     /// @notice Perpetual licenses have nothing to renew.
     error LicenseManagerPerpetual(uint256 licenseId);
-    /// @notice Renewal would push the expiry to the perpetual sentinel or beyond.
+    /// @notice A timed expiry would reach the perpetual sentinel (type(uint64).max) or beyond.
     error LicenseManagerExpiryOverflow(uint256 licenseId);
     /// @notice `account` already holds transferable license `heldLicenseId` of the same
     /// (model, commercial, version pin) class.
