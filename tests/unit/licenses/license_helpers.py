@@ -1,5 +1,7 @@
 """Constants and pure helpers shared by the LicenseManager tests."""
 
+from contextlib import contextmanager
+
 from ape.utils import ZERO_ADDRESS
 
 ETH = ZERO_ADDRESS
@@ -28,3 +30,19 @@ def jump(chain, seconds: int) -> int:
     target = chain.blocks.head.timestamp + seconds
     chain.mine(1, timestamp=target)
     return target
+
+
+@contextmanager
+def isolated(chain):
+    """Snapshot/restore around a block, re-raising failures.
+
+    ape 0.8.51's ``chain.isolate()`` swallows every exception raised inside it (``except
+    Exception: pass``), so assertions inside it can never fail a test. Use this instead.
+    """
+    snapshot = chain.snapshot()
+    pending = chain.pending_timestamp
+    try:
+        yield
+    finally:
+        chain.restore(snapshot)
+        chain.pending_timestamp = pending
