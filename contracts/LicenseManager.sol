@@ -141,21 +141,21 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     /// @inheritdoc ILicenseManager
     function renew(uint256 licenseId, uint256 maxPrice) external payable nonReentrant returns (uint64 newExpiry) {
-        License storage l = _licenses[licenseId];
-        uint64 expiry = l.expiry;
+        License storage lic = _licenses[licenseId];
+        uint64 expiry = lic.expiry;
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
         if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
-        uint256 offerId = l.offerId;
+        uint256 offerId = lic.offerId;
         Offer storage o = _offers[offerId];
         (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
 
         uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + o.duration;
         if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
         newExpiry = uint64(next);
-        l.expiry = newExpiry;
-        if (!l.transferable) {
+        lic.expiry = newExpiry;
+        if (!lic.transferable) {
             // The bound aggregate of the (only ever) holder must follow the longer expiry.
-            _raiseBound(_ownerOf(licenseId), modelId, l.versionPin, l.commercial, newExpiry);
+            _raiseBound(_ownerOf(licenseId), modelId, lic.versionPin, lic.commercial, newExpiry);
         }
         emit LicenseRenewed(licenseId, msg.sender, price, expiry, newExpiry);
 
@@ -185,9 +185,9 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
     }
 
     /// @inheritdoc ILicenseManager
-    function license(uint256 licenseId) external view returns (License memory l) {
-        l = _licenses[licenseId];
-        if (l.expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+    function license(uint256 licenseId) external view returns (License memory lic) {
+        lic = _licenses[licenseId];
+        if (lic.expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
     }
 
     /// @inheritdoc ILicenseManager
@@ -196,13 +196,13 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         view
         returns (bool)
     {
-        License memory l = _licenses[licenseId];
-        if (l.expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
+        License memory lic = _licenses[licenseId];
+        if (lic.expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
         if (_ownerOf(licenseId) != account) return false;
-        if (commercialRequired && !l.commercial) return false;
-        if (l.versionPin == 0) return true;
-        if (version == 0) (version,) = _REGISTRY.latestVersion(l.modelId);
-        return l.versionPin == version;
+        if (commercialRequired && !lic.commercial) return false;
+        if (lic.versionPin == 0) return true;
+        if (version == 0) (version,) = _REGISTRY.latestVersion(lic.modelId);
+        return lic.versionPin == version;
     }
 
     /// @inheritdoc ILicenseManager
@@ -224,13 +224,13 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
     /// receiver, which must not hold another transferable license of the same class.
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
         from = super._update(to, licenseId, auth);
-        License storage l = _licenses[licenseId];
-        uint256 modelId = l.modelId;
-        uint32 pin = l.versionPin;
-        bool commercial = l.commercial;
-        if (!l.transferable) {
+        License storage lic = _licenses[licenseId];
+        uint256 modelId = lic.modelId;
+        uint32 pin = lic.versionPin;
+        bool commercial = lic.commercial;
+        if (!lic.transferable) {
             if (from != address(0)) revert LicenseManagerNonTransferable(licenseId);
-            _raiseBound(to, modelId, pin, commercial, l.expiry);
+            _raiseBound(to, modelId, pin, commercial, lic.expiry);
             return from;
         }
         if (from != address(0)) {

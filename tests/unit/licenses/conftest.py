@@ -39,7 +39,9 @@ def manager(project, deployer, registry, router):
 
 
 def _register(registry, owner, asset):
-    return registry.registerModel(asset, HASH_1, "ipfs://v1", "ipfs://meta", sender=owner).return_value
+    return registry.registerModel(
+        asset, HASH_1, "ipfs://v1", "ipfs://meta", sender=owner
+    ).return_value
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,9 @@ def test_constructor__zero_address__reverts(project, deployer, registry, router,
 # ------------------------------------------------------------------ createOffer
 
 
-def test_createOffer__owner__stores_offer_and_emits(manager, eth_model, model_owner, offer_params, chain):
+def test_createOffer__owner__stores_offer_and_emits(
+    manager, eth_model, model_owner, offer_params, chain
+):
     ends = now(chain) + 10 * DAY
     params = offer_params(
         eth_model,
@@ -51,7 +53,13 @@ def test_createOffer__owner__stores_offer_and_emits(manager, eth_model, model_ow
     assert (o.commercial, o.transferable, o.paused) == (False, True, False)
     assert o.termsHash == TERMS_HASH
     [ev] = tx.decode_logs(manager.OfferCreated)
-    assert (ev.offerId, ev.modelId, ev.price, ev.duration, ev.supplyCap) == (1, eth_model, 123, 7 * DAY, 5)
+    assert (ev.offerId, ev.modelId, ev.price, ev.duration, ev.supplyCap) == (
+        1,
+        eth_model,
+        123,
+        7 * DAY,
+        5,
+    )
     assert (ev.saleEnds, ev.versionPin, ev.commercial, ev.transferable) == (ends, 2, False, True)
     assert (ev.termsHash, ev.termsURI) == (TERMS_HASH, "ar://terms-v1")
 
@@ -76,7 +84,9 @@ def test_createOffer__unknown_model__reverts(manager, model_owner, offer_params)
 
 def test_createOffer__non_owner__reverts(manager, eth_model, attacker, governance, offer_params):
     for caller in (attacker, governance):
-        with ape.reverts(manager.LicenseManagerNotModelOwner, modelId=eth_model, caller=caller.address):
+        with ape.reverts(
+            manager.LicenseManagerNotModelOwner, modelId=eth_model, caller=caller.address
+        ):
             manager.createOffer(offer_params(eth_model), sender=caller)
     assert manager.offerCount() == 0
 
@@ -94,7 +104,9 @@ def test_createOffer__duration_too_long__reverts(manager, eth_model, model_owner
         manager.createOffer(offer_params(eth_model, duration=MAX_DURATION + 1), sender=model_owner)
 
 
-def test_createOffer__sale_end_not_in_future__reverts(manager, eth_model, model_owner, offer_params, chain):
+def test_createOffer__sale_end_not_in_future__reverts(
+    manager, eth_model, model_owner, offer_params, chain
+):
     # The transaction's block is at least one second after the head.
     past = now(chain) - 1
     with ape.reverts(manager.LicenseManagerInvalidSaleEnd, saleEnds=past):
@@ -103,7 +115,9 @@ def test_createOffer__sale_end_not_in_future__reverts(manager, eth_model, model_
 
 
 @pytest.mark.parametrize("pin", [3, 2**32 - 1])
-def test_createOffer__unpublished_version_pin__reverts(manager, eth_model, model_owner, offer_params, pin):
+def test_createOffer__unpublished_version_pin__reverts(
+    manager, eth_model, model_owner, offer_params, pin
+):
     with ape.reverts(manager.LicenseManagerUnknownVersion, modelId=eth_model, version=pin):
         manager.createOffer(offer_params(eth_model, version_pin=pin), sender=model_owner)
 
@@ -130,7 +144,9 @@ def test_createOffer__model_token_transferred__new_owner_only(
 # ------------------------------------------------------------------ setOfferPrice
 
 
-def test_setOfferPrice__owner__changes_price_and_emits(manager, create_offer, eth_model, model_owner):
+def test_setOfferPrice__owner__changes_price_and_emits(
+    manager, create_offer, eth_model, model_owner
+):
     offer_id = create_offer(eth_model, price=PRICE)
     tx = manager.setOfferPrice(offer_id, 5 * PRICE, sender=model_owner)
     assert manager.offer(offer_id).price == 5 * PRICE
@@ -140,7 +156,9 @@ def test_setOfferPrice__owner__changes_price_and_emits(manager, create_offer, et
 
 def test_setOfferPrice__non_owner__reverts(manager, create_offer, eth_model, attacker):
     offer_id = create_offer(eth_model)
-    with ape.reverts(manager.LicenseManagerNotModelOwner, modelId=eth_model, caller=attacker.address):
+    with ape.reverts(
+        manager.LicenseManagerNotModelOwner, modelId=eth_model, caller=attacker.address
+    ):
         manager.setOfferPrice(offer_id, 1, sender=attacker)
     assert manager.offer(offer_id).price == PRICE
 
@@ -164,7 +182,9 @@ def test_setOfferPrice__after_model_transfer__new_owner_controls(
 # ------------------------------------------------------------------ setOfferPaused
 
 
-def test_setOfferPaused__owner__pauses_resumes_and_emits(manager, create_offer, eth_model, model_owner):
+def test_setOfferPaused__owner__pauses_resumes_and_emits(
+    manager, create_offer, eth_model, model_owner
+):
     offer_id = create_offer(eth_model)
     tx = manager.setOfferPaused(offer_id, True, sender=model_owner)
     assert manager.offer(offer_id).paused

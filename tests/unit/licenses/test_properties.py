@@ -121,7 +121,9 @@ def _occupant(licenses, account, spec, exclude=None):
 
 @given(actions=history)
 @example(actions=[("buy", 1, 0), ("buy", 2, 1), ("transfer", 0, 1), ("transfer", 1, 0)])
-@example(actions=[("buy", 0, 0), ("buy", 4, 1), ("renew", 0, 2), ("renew", 1, 0), ("warp", 15 * DAY, 0)])
+@example(
+    actions=[("buy", 0, 0), ("buy", 4, 1), ("renew", 0, 2), ("renew", 1, 0), ("warp", 15 * DAY, 0)]
+)
 def test_validity_views__random_histories__match_python_model(
     chain, manager, eth_model, model_offers, licensee, consumer, holder, actions
 ):
@@ -136,9 +138,13 @@ def test_validity_views__random_histories__match_python_model(
                 note(f"buy offer {a} for actor {b} (occupied by {held})")
                 if held is not None:
                     with ape.reverts(manager.LicenseManagerClassOccupied, heldLicenseId=held):
-                        manager.purchase(model_offers[a], recipient, PRICE, value=PRICE, sender=recipient)
+                        manager.purchase(
+                            model_offers[a], recipient, PRICE, value=PRICE, sender=recipient
+                        )
                     continue
-                tx = manager.purchase(model_offers[a], recipient, PRICE, value=PRICE, sender=recipient)
+                tx = manager.purchase(
+                    model_offers[a], recipient, PRICE, value=PRICE, sender=recipient
+                )
                 expiry = PERPETUAL if spec.duration == 0 else tx.timestamp + spec.duration
                 licenses[tx.return_value] = LicenseModel(spec, recipient.address, expiry)
             elif kind == "transfer" and ids:

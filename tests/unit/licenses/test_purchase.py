@@ -27,7 +27,9 @@ def test_purchase__eth_for_self__mints_license_pays_router_and_emits(
 ):
     offer_id = create_offer(eth_model, duration=30 * DAY, commercial=True)
     before = licensee.balance
-    tx = manager.purchase(offer_id, licensee, PRICE, value=PRICE, sender=licensee, max_priority_fee=0)
+    tx = manager.purchase(
+        offer_id, licensee, PRICE, value=PRICE, sender=licensee, max_priority_fee=0
+    )
     license_id = license_id_of(offer_id, 1)
     assert tx.return_value == license_id
     assert manager.ownerOf(license_id) == licensee
@@ -55,7 +57,9 @@ def test_purchase__for_another_address__recipient_owns_payer_pays(
 ):
     offer_id = create_offer(eth_model)
     payer_before, recipient_before = consumer.balance, licensee.balance
-    tx = manager.purchase(offer_id, licensee, PRICE, value=PRICE, sender=consumer, max_priority_fee=0)
+    tx = manager.purchase(
+        offer_id, licensee, PRICE, value=PRICE, sender=consumer, max_priority_fee=0
+    )
     assert manager.ownerOf(tx.return_value) == licensee
     assert consumer.balance == payer_before - PRICE
     assert licensee.balance == recipient_before
@@ -76,7 +80,9 @@ def test_purchase__perpetual__expiry_is_sentinel_and_valid_forever(
     assert manager.hasValidLicense(licensee, eth_model, True, 0)
 
 
-def test_purchase__serials_count_up_per_offer(manager, create_offer, eth_model, licensee, consumer, buy):
+def test_purchase__serials_count_up_per_offer(
+    manager, create_offer, eth_model, licensee, consumer, buy
+):
     first = create_offer(eth_model)
     second = create_offer(eth_model)
     assert buy(first, licensee).return_value == license_id_of(first, 1)
@@ -89,11 +95,15 @@ def test_purchase__max_price_above_price__charges_price_only(
     manager, router, create_offer, eth_model, licensee
 ):
     offer_id = create_offer(eth_model)
-    manager.purchase(offer_id, licensee, 10 * PRICE, value=PRICE, sender=licensee, max_priority_fee=0)
+    manager.purchase(
+        offer_id, licensee, 10 * PRICE, value=PRICE, sender=licensee, max_priority_fee=0
+    )
     assert router.balance == PRICE
 
 
-def test_purchase__free_offer__mints_without_payment(manager, router, create_offer, eth_model, licensee):
+def test_purchase__free_offer__mints_without_payment(
+    manager, router, create_offer, eth_model, licensee
+):
     offer_id = create_offer(eth_model, price=0)
     tx = manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
     assert manager.ownerOf(tx.return_value) == licensee
@@ -124,20 +134,26 @@ def test_purchase__erc20__pulls_price_into_router(
     assert licensee.balance == eth_before
 
 
-def test_purchase__erc20_free_offer__no_transfer(manager, router, create_offer, usdc_model, licensee):
+def test_purchase__erc20_free_offer__no_transfer(
+    manager, router, create_offer, usdc_model, licensee
+):
     offer_id = create_offer(usdc_model, price=0)
     manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
     assert router.payments() == 0
 
 
-def test_purchase__last_unit_of_capped_offer__succeeds(manager, create_offer, eth_model, licensee, buy):
+def test_purchase__last_unit_of_capped_offer__succeeds(
+    manager, create_offer, eth_model, licensee, buy
+):
     offer_id = create_offer(eth_model, supply_cap=2)
     buy(offer_id, licensee)
     buy(offer_id, licensee)
     assert manager.offer(offer_id).sold == 2
 
 
-def test_purchase__just_before_sale_end__succeeds(manager, create_offer, eth_model, licensee, buy, chain):
+def test_purchase__just_before_sale_end__succeeds(
+    manager, create_offer, eth_model, licensee, buy, chain
+):
     ends = chain.blocks.head.timestamp + 100
     offer_id = create_offer(eth_model, sale_ends=ends)
     chain.pending_timestamp = ends - 1
@@ -152,21 +168,34 @@ def test_purchase__zero_recipient__reverts(manager, router, create_offer, eth_mo
     offer_id = create_offer(eth_model)
     before = snapshot(manager, router, offer_id, licensee)
     with ape.reverts(manager.LicenseManagerZeroAddress):
-        manager.purchase(offer_id, ape.utils.ZERO_ADDRESS, PRICE, value=PRICE, sender=licensee, max_priority_fee=0)
+        manager.purchase(
+            offer_id,
+            ape.utils.ZERO_ADDRESS,
+            PRICE,
+            value=PRICE,
+            sender=licensee,
+            max_priority_fee=0,
+        )
     assert snapshot(manager, router, offer_id, licensee) == before
 
 
 @pytest.mark.parametrize("offer_id", [0, 2, 2**32])
-def test_purchase__unknown_offer__reverts(manager, router, create_offer, eth_model, licensee, offer_id):
+def test_purchase__unknown_offer__reverts(
+    manager, router, create_offer, eth_model, licensee, offer_id
+):
     create_offer(eth_model)
     before = licensee.balance
     with ape.reverts(manager.LicenseManagerUnknownOffer, offerId=offer_id):
-        manager.purchase(offer_id, licensee, PRICE, value=PRICE, sender=licensee, max_priority_fee=0)
+        manager.purchase(
+            offer_id, licensee, PRICE, value=PRICE, sender=licensee, max_priority_fee=0
+        )
     assert licensee.balance == before
     assert router.balance == 0
 
 
-def test_purchase__paused_offer__reverts(manager, router, create_offer, eth_model, model_owner, licensee, buy):
+def test_purchase__paused_offer__reverts(
+    manager, router, create_offer, eth_model, model_owner, licensee, buy
+):
     offer_id = create_offer(eth_model)
     manager.setOfferPaused(offer_id, True, sender=model_owner)
     before = snapshot(manager, router, offer_id, licensee)
@@ -177,7 +206,9 @@ def test_purchase__paused_offer__reverts(manager, router, create_offer, eth_mode
     buy(offer_id, licensee)
 
 
-def test_purchase__sale_ended__reverts(manager, router, create_offer, eth_model, licensee, buy, chain):
+def test_purchase__sale_ended__reverts(
+    manager, router, create_offer, eth_model, licensee, buy, chain
+):
     ends = chain.blocks.head.timestamp + 100
     offer_id = create_offer(eth_model, sale_ends=ends)
     chain.pending_timestamp = ends  # the purchase lands at `ends`
@@ -187,7 +218,9 @@ def test_purchase__sale_ended__reverts(manager, router, create_offer, eth_model,
     assert snapshot(manager, router, offer_id, licensee) == before
 
 
-def test_purchase__supply_exhausted__reverts(manager, router, create_offer, eth_model, licensee, consumer, buy):
+def test_purchase__supply_exhausted__reverts(
+    manager, router, create_offer, eth_model, licensee, consumer, buy
+):
     offer_id = create_offer(eth_model, supply_cap=1)
     buy(offer_id, licensee)
     before = snapshot(manager, router, offer_id, consumer)
@@ -204,8 +237,12 @@ def test_purchase__price_raised_in_same_block__reverts_without_overcharging(
     # old price as value): it must fail rather than pay more.
     manager.setOfferPrice(offer_id, 3 * PRICE, sender=model_owner)
     before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerPriceAboveMax, offerId=offer_id, price=3 * PRICE, maxPrice=PRICE):
-        manager.purchase(offer_id, licensee, PRICE, value=3 * PRICE, sender=licensee, max_priority_fee=0)
+    with ape.reverts(
+        manager.LicenseManagerPriceAboveMax, offerId=offer_id, price=3 * PRICE, maxPrice=PRICE
+    ):
+        manager.purchase(
+            offer_id, licensee, PRICE, value=3 * PRICE, sender=licensee, max_priority_fee=0
+        )
     assert snapshot(manager, router, offer_id, licensee) == before
 
 
@@ -234,11 +271,15 @@ def test_purchase__flagged_model__reverts_until_unflagged(
 
 
 @pytest.mark.parametrize("value", [0, PRICE - 1, PRICE + 1, 2 * PRICE])
-def test_purchase__wrong_eth_amount__reverts(manager, router, create_offer, eth_model, licensee, value):
+def test_purchase__wrong_eth_amount__reverts(
+    manager, router, create_offer, eth_model, licensee, value
+):
     offer_id = create_offer(eth_model)
     before = snapshot(manager, router, offer_id, licensee)
     with ape.reverts(manager.LicenseManagerWrongPayment, expected=PRICE, sent=value):
-        manager.purchase(offer_id, licensee, 2 * PRICE, value=value, sender=licensee, max_priority_fee=0)
+        manager.purchase(
+            offer_id, licensee, 2 * PRICE, value=value, sender=licensee, max_priority_fee=0
+        )
     assert snapshot(manager, router, offer_id, licensee) == before
 
 
@@ -251,7 +292,9 @@ def test_purchase__eth_sent_to_erc20_model__reverts(
     eth_before = licensee.balance
     before = snapshot(manager, router, offer_id, licensee, token=usdc)
     with ape.reverts(manager.LicenseManagerWrongPayment, expected=0, sent=1):
-        manager.purchase(offer_id, licensee, USDC_PRICE, value=1, sender=licensee, max_priority_fee=0)
+        manager.purchase(
+            offer_id, licensee, USDC_PRICE, value=1, sender=licensee, max_priority_fee=0
+        )
     assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
     assert licensee.balance == eth_before
 
@@ -280,7 +323,9 @@ def test_purchase__erc20_insufficient_balance__reverts(
     assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
 
 
-def test_purchase__fee_on_transfer_token__reverts(manager, router, create_offer, fot_model, fot, licensee):
+def test_purchase__fee_on_transfer_token__reverts(
+    manager, router, create_offer, fot_model, fot, licensee
+):
     offer_id = create_offer(fot_model, price=10_000)
     fot.mint(licensee, 10_000, sender=licensee)
     fot.approve(manager, 10_000, sender=licensee)

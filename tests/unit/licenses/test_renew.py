@@ -59,7 +59,9 @@ def test_renew__third_party_pays__holder_keeps_license(manager, timed, licensee,
     assert tx.decode_logs(manager.LicenseRenewed)[0].payer == consumer.address
 
 
-def test_renew__after_price_change__charges_current_price(manager, timed, licensee, model_owner, router):
+def test_renew__after_price_change__charges_current_price(
+    manager, timed, licensee, model_owner, router
+):
     offer_id, license_id = timed
     manager.setOfferPrice(offer_id, 2 * PRICE, sender=model_owner)
     manager.renew(license_id, 2 * PRICE, value=2 * PRICE, sender=licensee)
@@ -122,7 +124,9 @@ def test_renew__paused_offer__reverts(manager, router, timed, licensee, model_ow
     assert _unchanged(manager, router, license_id, licensee) == before
 
 
-def test_renew__sale_window_closed__reverts(manager, router, create_offer, eth_model, buy, licensee, chain):
+def test_renew__sale_window_closed__reverts(
+    manager, router, create_offer, eth_model, buy, licensee, chain
+):
     ends = chain.blocks.head.timestamp + 10 * DAY
     offer_id = create_offer(eth_model, sale_ends=ends)
     license_id = buy(offer_id, licensee).return_value

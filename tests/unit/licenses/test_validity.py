@@ -7,7 +7,9 @@ from license_helpers import DAY, HASH_2, PERPETUAL, PRICE, jump, license_id_of
 # ------------------------------------------------------------------ transfer rules
 
 
-def test_transfer__non_transferable__reverts_every_path(manager, create_offer, eth_model, buy, licensee, holder):
+def test_transfer__non_transferable__reverts_every_path(
+    manager, create_offer, eth_model, buy, licensee, holder
+):
     license_id = buy(create_offer(eth_model, transferable=False), licensee).return_value
     manager.approve(holder, license_id, sender=licensee)
     for call in (
@@ -46,7 +48,9 @@ def test_transfer__second_transferable_same_class__reverts(
     offer_id = create_offer(eth_model, transferable=True)
     first = buy(offer_id, licensee).return_value
     second = buy(offer_id, holder).return_value
-    with ape.reverts(manager.LicenseManagerClassOccupied, account=holder.address, heldLicenseId=second):
+    with ape.reverts(
+        manager.LicenseManagerClassOccupied, account=holder.address, heldLicenseId=second
+    ):
         manager.transferFrom(licensee, holder, first, sender=licensee)
     assert manager.ownerOf(first) == licensee
     # After the holder passes its own one on, the class slot is free again.
@@ -64,12 +68,16 @@ def test_purchase__transferable_into_occupied_class__reverts_without_payment(
     offer_id = create_offer(eth_model, transferable=True)
     held = buy(offer_id, licensee).return_value
     before = (licensee.balance, router.balance, manager.offer(offer_id).sold)
-    with ape.reverts(manager.LicenseManagerClassOccupied, account=licensee.address, heldLicenseId=held):
+    with ape.reverts(
+        manager.LicenseManagerClassOccupied, account=licensee.address, heldLicenseId=held
+    ):
         buy(offer_id, licensee)
     assert (licensee.balance, router.balance, manager.offer(offer_id).sold) == before
 
 
-def test_transfer__different_class__both_held(manager, create_offer, eth_model, buy, licensee, holder):
+def test_transfer__different_class__both_held(
+    manager, create_offer, eth_model, buy, licensee, holder
+):
     commercial = create_offer(eth_model, transferable=True, commercial=True)
     personal = create_offer(eth_model, transferable=True, commercial=False)
     pinned = create_offer(eth_model, transferable=True, commercial=True, version_pin=1)
@@ -99,7 +107,9 @@ def test_transfer__self_transfer__keeps_class_slot(manager, create_offer, eth_mo
 def test_transfer__back_and_forth__validity_follows_owner(
     manager, create_offer, eth_model, buy, licensee, holder, chain
 ):
-    license_id = buy(create_offer(eth_model, transferable=True, duration=DAY), licensee).return_value
+    license_id = buy(
+        create_offer(eth_model, transferable=True, duration=DAY), licensee
+    ).return_value
     for sender, receiver in ((licensee, holder), (holder, licensee), (licensee, holder)):
         manager.transferFrom(sender, receiver, license_id, sender=sender)
         assert manager.hasValidLicense(receiver, eth_model, True, 0)
@@ -173,7 +183,9 @@ def test_hasValidLicense__other_model_or_account__false(
     assert not manager.hasValidLicense(attacker, eth_model, False, 1)
 
 
-def test_hasValidLicense__unknown_model_version_zero__reverts_in_registry(manager, registry, licensee):
+def test_hasValidLicense__unknown_model_version_zero__reverts_in_registry(
+    manager, registry, licensee
+):
     with ape.reverts(registry.ModelRegistryUnknownModel, modelId=99):
         manager.hasValidLicense(licensee, 99, False, 0)
     assert not manager.hasValidLicense(licensee, 99, False, 1)
@@ -206,7 +218,16 @@ def test_hasValidLicense__renewal_of_bound_license_raises_aggregate(
 
 
 def test_no_revocation__owner_actions_never_shorten_a_paid_license(
-    manager, registry, create_offer, eth_model, buy, licensee, model_owner, governance, holder, chain
+    manager,
+    registry,
+    create_offer,
+    eth_model,
+    buy,
+    licensee,
+    model_owner,
+    governance,
+    holder,
+    chain,
 ):
     offer_id = create_offer(eth_model, duration=30 * DAY)
     license_id = buy(offer_id, licensee).return_value

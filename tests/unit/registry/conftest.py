@@ -1,7 +1,7 @@
 """Registry fixtures: a registry governed by `deployer` with one allow-listed ERC-20."""
 
-from ape.utils import ZERO_ADDRESS
 import pytest
+from ape.utils import ZERO_ADDRESS
 
 ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32

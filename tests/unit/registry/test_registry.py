@@ -25,7 +25,10 @@ def test_constructor__initial_tokens__allow_listed_and_events(project, deployer,
     [gov] = receipt.decode_logs(registry.GovernanceTransferred)
     assert (gov.previous, gov.next) == (ZERO_ADDRESS, deployer.address)
     allowed = receipt.decode_logs(registry.PaymentTokenAllowed)
-    assert [(e.token, e.allowed) for e in allowed] == [(usdc.address, True), (other_token.address, True)]
+    assert [(e.token, e.allowed) for e in allowed] == [
+        (usdc.address, True),
+        (other_token.address, True),
+    ]
 
 
 def test_constructor__zero_governance__reverts(project, deployer):
@@ -119,7 +122,12 @@ def test_publishVersion__owner__appends_and_emits(registry, model_id, model_owne
     assert registry.latestVersion(model_id) == (2, HASH_2)
     assert registry.model(model_id).versionCount == 2
     [ver] = tx.decode_logs(registry.VersionPublished)
-    assert (ver.modelId, ver.version, ver.weightsHash, ver.uri) == (model_id, 2, HASH_2, "ipfs://v2")
+    assert (ver.modelId, ver.version, ver.weightsHash, ver.uri) == (
+        model_id,
+        2,
+        HASH_2,
+        "ipfs://v2",
+    )
 
 
 def test_publishVersion__same_hash_again__is_a_new_version(registry, model_id, model_owner):
@@ -128,7 +136,9 @@ def test_publishVersion__same_hash_again__is_a_new_version(registry, model_id, m
 
 
 def test_publishVersion__non_owner__reverts(registry, model_id, attacker):
-    with ape.reverts(registry.ModelRegistryNotModelOwner, modelId=model_id, caller=attacker.address):
+    with ape.reverts(
+        registry.ModelRegistryNotModelOwner, modelId=model_id, caller=attacker.address
+    ):
         registry.publishVersion(model_id, HASH_2, "x", sender=attacker)
     assert registry.latestVersion(model_id) == (1, HASH_1)
 
@@ -149,7 +159,9 @@ def test_publishVersion__zero_hash__reverts(registry, model_id, model_owner):
     assert registry.model(model_id).versionCount == 1
 
 
-def test_publishVersion__after_token_transfer__new_owner_only(registry, model_id, model_owner, holder):
+def test_publishVersion__after_token_transfer__new_owner_only(
+    registry, model_id, model_owner, holder
+):
     registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
     with ape.reverts(registry.ModelRegistryNotModelOwner, caller=model_owner.address):
         registry.publishVersion(model_id, HASH_2, "x", sender=model_owner)
@@ -211,7 +223,9 @@ def test_setGateway__is_per_model(registry, register_model, model_owner, gateway
 
 
 def test_setGateway__non_owner__reverts(registry, model_id, attacker, gateway):
-    with ape.reverts(registry.ModelRegistryNotModelOwner, modelId=model_id, caller=attacker.address):
+    with ape.reverts(
+        registry.ModelRegistryNotModelOwner, modelId=model_id, caller=attacker.address
+    ):
         registry.setGateway(model_id, gateway, True, sender=attacker)
     assert not registry.isGateway(model_id, gateway)
 
@@ -229,7 +243,9 @@ def test_setGateway__unknown_model__reverts(registry, model_owner, gateway):
 # ------------------------------------------------------------------ status
 
 
-def test_setStatus__retire_then_reactivate__closes_and_reopens_sales(registry, model_id, model_owner):
+def test_setStatus__retire_then_reactivate__closes_and_reopens_sales(
+    registry, model_id, model_owner
+):
     tx = registry.setStatus(model_id, RETIRED, sender=model_owner)
     assert registry.model(model_id).status == RETIRED
     assert not registry.isSaleOpen(model_id)
@@ -279,7 +295,9 @@ def test_setFlagged__governance__blocks_sales_and_unflag_restores(registry, mode
     assert not tx.decode_logs(registry.ModelFlagged)[0].flagged
 
 
-def test_setFlagged__flagged_model__owner_keeps_managing(registry, model_id, governance, model_owner, gateway):
+def test_setFlagged__flagged_model__owner_keeps_managing(
+    registry, model_id, governance, model_owner, gateway
+):
     registry.setFlagged(model_id, True, sender=governance)
     registry.publishVersion(model_id, HASH_2, "v2", sender=model_owner)
     registry.setGateway(model_id, gateway, True, sender=model_owner)
@@ -366,7 +384,9 @@ def test_transferGovernance__zero_address__reverts(registry, governance):
 # ------------------------------------------------------------------ the NFT is the authority
 
 
-def test_transfer__model_token__moves_every_owner_power(registry, model_id, model_owner, holder, gateway):
+def test_transfer__model_token__moves_every_owner_power(
+    registry, model_id, model_owner, holder, gateway
+):
     registry.safeTransferFrom(model_owner, holder, model_id, sender=model_owner)
     assert registry.ownerOf(model_id) == holder
     for call in (

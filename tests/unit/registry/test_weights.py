@@ -76,7 +76,9 @@ def test_weights_hash__missing_file__raises(tmp_path):
 
 
 @given(content=st.binary(max_size=3 * 4096), chunk_size=st.integers(min_value=1, max_value=5000))
-def test_weights_hash__random_content_and_chunking__equals_hashlib(tmp_path_factory, content, chunk_size):
+def test_weights_hash__random_content_and_chunking__equals_hashlib(
+    tmp_path_factory, content, chunk_size
+):
     path = tmp_path_factory.mktemp("prop") / "w.bin"
     path.write_bytes(content)
     assert weights_hash(path, chunk_size=chunk_size) == hashlib.sha256(content).digest()
@@ -99,7 +101,9 @@ def test_chunk_size__default__one_mebibyte():
 
 def test_registerModel__real_weights_file__stores_its_hash(registry, model_owner, weights_file):
     digest = weights_hash(weights_file)
-    tx = registry.registerModel(ZERO_ADDRESS, digest, "ipfs://weights", "ipfs://card", sender=model_owner)
+    tx = registry.registerModel(
+        ZERO_ADDRESS, digest, "ipfs://weights", "ipfs://card", sender=model_owner
+    )
     model_id = tx.return_value
     assert registry.versionHash(model_id, 1) == digest
     assert registry.latestVersion(model_id) == (1, digest)
