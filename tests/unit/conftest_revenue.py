@@ -19,6 +19,8 @@ __all__ = [
     "router",
     "register_model",
     "fund",
+    "shares_factory",
+    "create_shares",
 ]
 
 
@@ -65,3 +67,26 @@ def fund(token, router):
         erc20.approve(router, 2**256 - 1, sender=account)
 
     return _fund
+
+
+@pytest.fixture(scope="session")
+def shares_factory(project, deployer, router):
+    return project.ModelSharesFactory.deploy(router, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def create_shares(project, shares_factory, router, register_model, model_owner):
+    """Builder: a model (ETH by default) whose whole split (weight 1) goes to a new ModelShares
+    token with `supply` minted to `holder_`. Returns (model_id, shares)."""
+
+    def _create(supply=100, holder_=None, asset=ZERO, route=True):
+        model_id = register_model(asset)
+        tx = shares_factory.createShares(
+            model_id, "Model 1 Shares", "M1S", supply, holder_ or model_owner, sender=model_owner
+        )
+        shares = project.ModelShares.at(tx.decode_logs(shares_factory.SharesCreated)[0].shares)
+        if route:
+            router.setRecipients(model_id, [shares], [1], sender=model_owner)
+        return model_id, shares
+
+    return _create
