@@ -1,11 +1,10 @@
-"""LicenseManager fixtures: registry, revenue sink, manager, models in ETH and ERC-20, builders.
-
-The revenue sink is the test-only RevenueRecorder until the real RevenueRouter lands; every
-payment path goes through `router`, so switching is a fixture change.
+"""LicenseManager fixtures: registry, the real RevenueRouter, manager, models in ETH and ERC-20,
+builders. Models have no recipient set, so the router accrues each payment's net (after the
+protocol fee) to the model owner.
 """
 
 import pytest
-from license_helpers import DAY, ETH, HASH_1, HASH_2, PRICE, TERMS_HASH
+from license_helpers import DAY, ETH, FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +28,8 @@ def registry(project, governance, usdc, fot):
 
 
 @pytest.fixture(scope="session")
-def router(project, deployer, registry):
-    return project.RevenueRecorder.deploy(registry, sender=deployer)
+def router(project, deployer, registry, treasury):
+    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,13 @@ YEAR = 365 * DAY
 MAX_DURATION = 100 * YEAR
 PERPETUAL = 2**64 - 1
 PRICE = 10**16
+FEE_BPS = 500  # protocol fee the test router charges (5 %)
+
+
+def split(amount: int) -> tuple[int, int]:
+    """(fee, net) of a payment through the router."""
+    fee = amount * FEE_BPS // 10_000
+    return fee, amount - fee
 
 
 def license_id_of(offer_id: int, serial: int) -> int:

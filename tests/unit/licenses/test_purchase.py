@@ -2,7 +2,7 @@
 
 import ape
 import pytest
-from license_helpers import DAY, PERPETUAL, PRICE, jump, license_id_of
+from license_helpers import DAY, ETH, PERPETUAL, PRICE, jump, license_id_of, split
 
 USDC_PRICE = 25 * 10**6
 
@@ -23,7 +23,7 @@ def snapshot(manager, router, offer_id, *accounts, token=None):
 
 
 def test_purchase__eth_for_self__mints_license_pays_router_and_emits(
-    manager, router, create_offer, eth_model, licensee
+    manager, router, create_offer, eth_model, licensee, model_owner
 ):
     offer_id = create_offer(eth_model, duration=30 * DAY, commercial=True)
     before = licensee.balance
@@ -39,7 +39,18 @@ def test_purchase__eth_for_self__mints_license_pays_router_and_emits(
     assert manager.offer(offer_id).sold == 1
     assert licensee.balance == before - PRICE
     assert router.balance == PRICE
-    assert router.received(eth_model) == PRICE
+    fee, net = split(PRICE)
+    assert router.claimable(eth_model, model_owner) == net
+    assert router.feesOwed(ETH) == fee
+    assert router.liabilities(ETH) == PRICE
+    [paid] = tx.decode_logs(router.PaymentReceived)
+    assert (paid.modelId, paid.payer, paid.asset, paid.amount, paid.fee) == (
+        eth_model,
+        manager.address,
+        ETH,
+        PRICE,
+        fee,
+    )
     assert manager.balance == 0
     [ev] = tx.decode_logs(manager.LicensePurchased)
     assert (ev.licenseId, ev.modelId, ev.recipient, ev.offerId) == (
@@ -107,7 +118,8 @@ def test_purchase__free_offer__mints_without_payment(
     offer_id = create_offer(eth_model, price=0)
     tx = manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
     assert manager.ownerOf(tx.return_value) == licensee
-    assert router.payments() == 0
+    assert router.liabilities(ETH) == 0
+    assert not tx.decode_logs(router.PaymentReceived)
 
 
 def test_purchase__free_offer_with_value__reverts(manager, create_offer, eth_model, licensee):
@@ -117,7 +129,7 @@ def test_purchase__free_offer_with_value__reverts(manager, create_offer, eth_mod
 
 
 def test_purchase__erc20__pulls_price_into_router(
-    manager, router, create_offer, usdc_model, usdc, licensee
+    manager, router, create_offer, usdc_model, usdc, licensee, model_owner
 ):
     offer_id = create_offer(usdc_model, price=USDC_PRICE)
     usdc.mint(licensee, 100 * 10**6, sender=licensee)
@@ -130,16 +142,20 @@ def test_purchase__erc20__pulls_price_into_router(
     assert usdc.balanceOf(manager) == 0
     assert usdc.allowance(manager, router) == 0
     assert usdc.allowance(licensee, manager) == 0
-    assert router.received(usdc_model) == USDC_PRICE
+    assert router.liabilities(usdc) == USDC_PRICE
+    assert router.claimable(usdc_model, model_owner) == split(USDC_PRICE)[1]
+    assert tx.decode_logs(router.PaymentReceived)[0].amount == USDC_PRICE
     assert licensee.balance == eth_before
 
 
 def test_purchase__erc20_free_offer__no_transfer(
-    manager, router, create_offer, usdc_model, licensee
+    manager, router, create_offer, usdc_model, usdc, licensee
 ):
     offer_id = create_offer(usdc_model, price=0)
-    manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
-    assert router.payments() == 0
+    tx = manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
+    assert manager.ownerOf(tx.return_value) == licensee
+    assert router.liabilities(usdc) == 0
+    assert not tx.decode_logs(router.PaymentReceived)
 
 
 def test_purchase__last_unit_of_capped_offer__succeeds(
