@@ -1,38 +1,42 @@
 """LicenseManager fixtures: registry, the real RevenueRouter, manager, models in ETH and ERC-20,
 builders. Models have no recipient set, so the router accrues each payment's net (after the
 protocol fee) to the model owner.
+
+Everything is module-scoped on purpose: with session-scoped deployments first requested from a
+later module, ape's per-scope snapshots reverted them away while pytest kept the cached
+fixture values (ids pointing at models that no longer existed).
 """
 
 import pytest
 from license_helpers import DAY, ETH, FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def governance(deployer):
     return deployer
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def usdc(project, deployer):
     return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fot(project, deployer):
     return project.FeeOnTransferERC20.deploy(100, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def registry(project, governance, usdc, fot):
     return project.ModelRegistry.deploy(governance, [usdc, fot], sender=governance)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def router(project, deployer, registry, treasury):
     return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def manager(project, deployer, registry, router):
     return project.LicenseManager.deploy(registry, router, sender=deployer)
 
@@ -43,7 +47,7 @@ def _register(registry, owner, asset):
     ).return_value
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def eth_model(registry, model_owner):
     """An ETH-priced model with versions 1 and 2."""
     model_id = _register(registry, model_owner, ETH)
@@ -51,17 +55,17 @@ def eth_model(registry, model_owner):
     return model_id
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def usdc_model(registry, model_owner, usdc):
     return _register(registry, model_owner, usdc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fot_model(registry, model_owner, fot):
     return _register(registry, model_owner, fot)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def offer_params():
     """Builder for the OfferParams tuple (field order of ILicenseManager.OfferParams)."""
 
@@ -93,7 +97,7 @@ def offer_params():
     return _params
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def create_offer(manager, model_owner, offer_params):
     """Builder: creates an offer as the model owner and returns its id."""
 
@@ -104,7 +108,7 @@ def create_offer(manager, model_owner, offer_params):
     return _create
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def buy(manager):
     """Builder: buys from an ETH offer at its current price; returns the receipt."""
 
