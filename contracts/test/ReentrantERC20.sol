@@ -29,6 +29,7 @@ contract ReentrantERC20 is ERC20 {
         bytes memory data = reentryCall;
         if (data.length != 0) {
             delete reentryCall;
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory ret) = address(manager).call(data);
             if (!ok) {
                 assembly ("memory-safe") {
