@@ -9,18 +9,18 @@ the router with value. Run with `-s` to see the figures.
 import pytest
 from license_helpers import PRICE
 
-# Measured 2026-11-25 (router fee 5 %, model without recipients): 170,551 / 170,393 / 133,312 /
-# 183,796 / 84,433 / 76,591 / 123,665. Of a new-licensee ETH purchase, ~33k is the router's
-# pay() (call with value, fee + owner accrual) and 88.4k the four fresh slots (license record,
-# ERC-721 owner, ERC-721 balance, holdings aggregate).
+# Measured 2026-11-25 against the router at revenue@a27ac41 (fee 5 %, model without recipients):
+# 172,838 / 172,680 / 135,599 / 186,083 / 86,720 / 78,878 / 125,495. Of a new-licensee ETH
+# purchase, ~35k is the router's pay() (call with value, fee + owner accrual) and 88.4k the four
+# fresh slots (license record, ERC-721 owner, ERC-721 balance, holdings aggregate).
 CEILINGS = {
-    "purchase_eth_new_licensee_bound": 174_000,
-    "purchase_eth_new_licensee_transferable": 174_000,
-    "purchase_eth_repeat_licensee_bound": 136_000,
-    "purchase_usdc_new_licensee": 188_000,
-    "renew_eth_bound": 86_500,
-    "renew_eth_transferable": 78_500,
-    "renew_usdc": 126_500,
+    "purchase_eth_new_licensee_bound": 176_500,
+    "purchase_eth_new_licensee_transferable": 176_500,
+    "purchase_eth_repeat_licensee_bound": 138_500,
+    "purchase_usdc_new_licensee": 190_000,
+    "renew_eth_bound": 88_500,
+    "renew_eth_transferable": 80_500,
+    "renew_usdc": 128_000,
 }
 
 
