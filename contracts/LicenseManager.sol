@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILicenseManager} from "../interfaces/ILicenseManager.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+
+/// @title LicenseManager
+/// @notice ERC-721 licenses sold from offers published by model owners; see ILicenseManager for
+/// the rules (no revocation, renewal from max(now, expiry), O(1) validity views).
+/// @dev Storage written by a sale: the offer's `sold` (slot 1, also the license serial), the
+/// license record (one slot), the ERC-721 owner and balance, and one holdings slot of the
+/// recipient. Every payment leaves through `_collect`, which forwards to the RevenueRouter.
+contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
+    using SafeERC20 for IERC20;
+
+    /// @notice Expiry of perpetual licenses.
+    uint64 public constant PERPETUAL = type(uint64).max;
+    /// @notice Longest duration a timed offer may have (100 years).
+    uint64 public constant MAX_DURATION = 100 * 365 days;
+
+    IModelRegistry private immutable _REGISTRY;
+    address private immutable _ROUTER;
+
+    /// @dev Per (account, model, version pin): for each commercial flag, the max expiry of the
+    /// non-transferable licenses held (exact: they never leave, expiry never decreases) and the
+    /// id of the one transferable license held (0 = none). One slot.
+    struct Holding {
+        uint64 boundCommercial;
+        uint64 boundPersonal;
+        uint64 transferableCommercial;
+        uint64 transferablePersonal;
+    }
+
+    uint32 private _offerCount;
+    mapping(uint256 offerId => Offer) private _offers;
+    mapping(uint256 licenseId => License) private _licenses;
+    mapping(address account => mapping(uint256 modelId => mapping(uint32 pin => Holding))) private _holdings;
+
+    /// @param registry_ The ModelRegistry (source of model owners, payment assets, sale status).
+    /// @param router_ The RevenueRouter that receives every payment.
+    constructor(IModelRegistry registry_, address router_) ERC721("Modelmint License", "MMLIC") {
+        if (address(registry_) == address(0) || router_ == address(0)) revert LicenseManagerZeroAddress();
+        _REGISTRY = registry_;
+        _ROUTER = router_;
+    }
+
+    // ----------------------------------------------------------------- model owner
+
+    /// @inheritdoc ILicenseManager
+    function createOffer(OfferParams calldata p) external returns (uint256 offerId) {
+        uint256 modelId = p.modelId;
+        _checkModelOwner(modelId);
+        if (p.termsHash == bytes32(0)) revert LicenseManagerZeroTermsHash();
+        if (p.duration > MAX_DURATION) revert LicenseManagerDurationTooLong(p.duration, MAX_DURATION);
+        if (p.saleEnds != 0 && p.saleEnds <= block.timestamp) {
+            revert LicenseManagerInvalidSaleEnd(p.saleEnds, block.timestamp);
+        }
+        if (p.versionPin != 0) {
+            (uint32 latest,) = _REGISTRY.latestVersion(modelId);
+            if (p.versionPin > latest) revert LicenseManagerUnknownVersion(modelId, p.versionPin);
+        }
+        offerId = ++_offerCount;
+        _offers[offerId] = Offer({
+            // modelId < 2^64: _checkModelOwner accepted it and registry ids are sequential.
+            modelId: uint64(modelId),
+            price: p.price,
+            duration: p.duration,
+            versionPin: p.versionPin,
+            supplyCap: p.supplyCap,
+            sold: 0,
+            saleEnds: p.saleEnds,
+            commercial: p.commercial,
+            transferable: p.transferable,
+            paused: false,
+            termsHash: p.termsHash
+        });
+        _emitOfferCreated(offerId, p);
+    }
+
+    /// @inheritdoc ILicenseManager
+    function setOfferPrice(uint256 offerId, uint96 newPrice) external {
+        Offer storage o = _offerOrRevert(offerId);
+        _checkModelOwner(o.modelId);
+        uint96 previous = o.price;
+        o.price = newPrice;
+        emit OfferPriceChanged(offerId, previous, newPrice);
+    }
+
+    /// @inheritdoc ILicenseManager
+    function setOfferPaused(uint256 offerId, bool paused) external {
+        Offer storage o = _offerOrRevert(offerId);
+        _checkModelOwner(o.modelId);
+        o.paused = paused;
+        emit OfferPausedSet(offerId, paused);
+    }
+
+    // ---------------------------------------------------------------------- buyers
+
+    /// @inheritdoc ILicenseManager
+    function purchase(uint256 offerId, address recipient, uint256 maxPrice)
+        external
+        payable
+        nonReentrant
+        returns (uint256 licenseId)
+    {
+        if (recipient == address(0)) revert LicenseManagerZeroAddress();
+        Offer storage o = _offerOrRevert(offerId);
+        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
+        uint32 sold = o.sold;
+        uint32 cap = o.supplyCap;
+        if (sold == (cap == 0 ? type(uint32).max : cap)) revert LicenseManagerSupplyExhausted(offerId, cap);
+
+        o.sold = ++sold;
+        licenseId = (offerId << 32) | sold;
+        uint64 duration = o.duration;
+        uint64 expiry = PERPETUAL;
+        if (duration != 0) {
+            uint256 end = block.timestamp + duration;
+            if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
+            expiry = uint64(end);
+        }
+        _licenses[licenseId] = License({
+            offerId: uint32(offerId),
+            modelId: uint64(modelId),
+            expiry: expiry,
+            versionPin: o.versionPin,
+            commercial: o.commercial,
+            transferable: o.transferable
+        });
+        // _mint (not _safeMint): no callback to the recipient; _update maintains the holdings.
+        _mint(recipient, licenseId);
+        emit LicensePurchased(licenseId, modelId, recipient, offerId, msg.sender, price, expiry);
+
+        _collect(modelId, asset, msg.sender, price);
+    }
+
+    /// @inheritdoc ILicenseManager
+    function renew(uint256 licenseId, uint256 maxPrice) external payable nonReentrant returns (uint64 newExpiry) {
+        License storage lic = _licenses[licenseId];
+        uint64 expiry = lic.expiry;
+        if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+        if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
+        uint256 offerId = lic.offerId;
+        Offer storage o = _offers[offerId];
+        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
+
+        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + o.duration;
+        if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
+        newExpiry = uint64(next);
+        lic.expiry = newExpiry;
+        if (!lic.transferable) {
+            // The bound aggregate of the (only ever) holder must follow the longer expiry.
+            _raiseBound(_ownerOf(licenseId), modelId, lic.versionPin, lic.commercial, newExpiry);
+        }
+        emit LicenseRenewed(licenseId, msg.sender, price, expiry, newExpiry);
+
+        _collect(modelId, asset, msg.sender, price);
+    }
+
+    // ----------------------------------------------------------------------- views
+
+    /// @inheritdoc ILicenseManager
+    function registry() external view returns (address) {
+        return address(_REGISTRY);
+    }
+
+    /// @inheritdoc ILicenseManager
+    function router() external view returns (address) {
+        return _ROUTER;
+    }
+
+    /// @inheritdoc ILicenseManager
+    function offerCount() external view returns (uint256) {
+        return _offerCount;
+    }
+
+    /// @inheritdoc ILicenseManager
+    function offer(uint256 offerId) external view returns (Offer memory) {
+        return _offerOrRevert(offerId);
+    }
+
+    /// @inheritdoc ILicenseManager
+    function license(uint256 licenseId) external view returns (License memory lic) {
+        lic = _licenses[licenseId];
+        if (lic.expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+    }
+
+    /// @inheritdoc ILicenseManager
+    function isLicenseValid(uint256 licenseId, address account, bool commercialRequired, uint32 version)
+        external
+        view
+        returns (bool)
+    {
+        License memory lic = _licenses[licenseId];
+        if (lic.expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
+        if (_ownerOf(licenseId) != account) return false;
+        if (commercialRequired && !lic.commercial) return false;
+        if (lic.versionPin == 0) return true;
+        if (version == 0) (version,) = _REGISTRY.latestVersion(lic.modelId);
+        return lic.versionPin == version;
+    }
+
+    /// @inheritdoc ILicenseManager
+    function hasValidLicense(address account, uint256 modelId, bool commercialRequired, uint32 version)
+        external
+        view
+        returns (bool)
+    {
+        mapping(uint32 pin => Holding) storage byPin = _holdings[account][modelId];
+        if (_holdingValid(byPin[0], commercialRequired)) return true;
+        if (version == 0) (version,) = _REGISTRY.latestVersion(modelId);
+        return _holdingValid(byPin[version], commercialRequired);
+    }
+
+    // -------------------------------------------------------------------- internal
+
+    /// @dev Keeps the holdings exact. Non-transferable licenses only ever mint (there is no
+    /// burn). A transferable license frees its class slot at the sender and takes it at the
+    /// receiver, which must not hold another transferable license of the same class.
+    function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
+        from = super._update(to, licenseId, auth);
+        License storage lic = _licenses[licenseId];
+        uint256 modelId = lic.modelId;
+        uint32 pin = lic.versionPin;
+        bool commercial = lic.commercial;
+        if (!lic.transferable) {
+            if (from != address(0)) revert LicenseManagerNonTransferable(licenseId);
+            _raiseBound(to, modelId, pin, commercial, lic.expiry);
+            return from;
+        }
+        if (from != address(0)) {
+            Holding storage h = _holdings[from][modelId][pin];
+            if (commercial) h.transferableCommercial = 0;
+            else h.transferablePersonal = 0;
+        }
+        if (to != address(0)) {
+            Holding storage h = _holdings[to][modelId][pin];
+            uint64 held = commercial ? h.transferableCommercial : h.transferablePersonal;
+            if (held != 0) revert LicenseManagerClassOccupied(to, held);
+            // licenseId < 2^64: offerId is a uint32 and the serial a uint32.
+            if (commercial) h.transferableCommercial = uint64(licenseId);
+            else h.transferablePersonal = uint64(licenseId);
+        }
+    }
+
+    /// @dev The single exit for buyers' money: ETH must match `amount` exactly and is forwarded
+    /// with the call; an ERC-20 is pulled from `payer` (the received amount must equal `amount`,
+    /// so fee-on-transfer tokens revert), approved to the router and pulled by it in `pay`.
+    function _collect(uint256 modelId, address asset, address payer, uint256 amount) internal {
+        if (asset == address(0)) {
+            if (msg.value != amount) revert LicenseManagerWrongPayment(amount, msg.value);
+            if (amount != 0) IRevenueRouter(_ROUTER).pay{value: amount}(modelId, amount);
+            return;
+        }
+        if (msg.value != 0) revert LicenseManagerWrongPayment(0, msg.value);
+        if (amount == 0) return;
+        IERC20 token = IERC20(asset);
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(payer, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert LicenseManagerTransferMismatch(asset, amount, received);
+        token.forceApprove(_ROUTER, amount);
+        IRevenueRouter(_ROUTER).pay(modelId, amount);
+    }
+
+    /// @dev Checks shared by purchase and renewal; returns what the payment needs.
+    function _checkSale(uint256 offerId, Offer storage o, uint256 maxPrice)
+        private
+        view
+        returns (uint256 modelId, uint256 price, address asset)
+    {
+        modelId = o.modelId;
+        price = o.price;
+        if (o.paused) revert LicenseManagerOfferPaused(offerId);
+        uint64 saleEnds = o.saleEnds;
+        if (saleEnds != 0 && block.timestamp >= saleEnds) revert LicenseManagerOfferEnded(offerId, saleEnds);
+        IModelRegistry.Model memory m = _REGISTRY.model(modelId);
+        if (m.status != IModelRegistry.ModelStatus.Active || m.flagged) revert LicenseManagerSalesClosed(modelId);
+        if (price > maxPrice) revert LicenseManagerPriceAboveMax(offerId, price, maxPrice);
+        asset = m.paymentAsset;
+    }
+
+    function _raiseBound(address account, uint256 modelId, uint32 pin, bool commercial, uint64 expiry) private {
+        Holding storage h = _holdings[account][modelId][pin];
+        if (commercial) {
+            if (expiry > h.boundCommercial) h.boundCommercial = expiry;
+        } else if (expiry > h.boundPersonal) {
+            h.boundPersonal = expiry;
+        }
+    }
+
+    function _holdingValid(Holding storage h, bool commercialRequired) private view returns (bool) {
+        Holding memory m = h;
+        uint256 t = block.timestamp;
+        if (m.boundCommercial > t) return true;
+        if (m.transferableCommercial != 0 && _licenses[m.transferableCommercial].expiry > t) return true;
+        if (commercialRequired) return false;
+        if (m.boundPersonal > t) return true;
+        return m.transferablePersonal != 0 && _licenses[m.transferablePersonal].expiry > t;
+    }
+
+    function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {
+        o = _offers[offerId];
+        if (o.modelId == 0) revert LicenseManagerUnknownOffer(offerId);
+    }
+
+    function _checkModelOwner(uint256 modelId) private view {
+        if (modelId > type(uint64).max || !_REGISTRY.exists(modelId)) revert LicenseManagerUnknownModel(modelId);
+        if (_REGISTRY.ownerOf(modelId) != msg.sender) revert LicenseManagerNotModelOwner(modelId, msg.sender);
+    }
+
+    function _emitOfferCreated(uint256 offerId, OfferParams calldata p) private {
+        emit OfferCreated(
+            offerId,
+            p.modelId,
+            p.price,
+            p.duration,
+            p.supplyCap,
+            p.saleEnds,
+            p.versionPin,
+            p.commercial,
+            p.transferable,
+            p.termsHash,
+            p.termsURI
+        );
+    }
+}

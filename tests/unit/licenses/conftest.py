@@ -1,0 +1,126 @@
+"""LicenseManager fixtures: registry, the real RevenueRouter, manager, models in ETH and ERC-20,
+builders. Models have no recipient set, so the router accrues each payment's net (after the
+protocol fee) to the model owner.
+
+Everything is module-scoped on purpose: with session-scoped deployments first requested from a
+later module, ape's per-scope snapshots reverted them away while pytest kept the cached
+fixture values (ids pointing at models that no longer existed).
+"""
+
+import pytest
+from license_helpers import DAY, ETH, FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
+
+
+@pytest.fixture(scope="module")
+def governance(deployer):
+    return deployer
+
+
+@pytest.fixture(scope="module")
+def usdc(project, deployer):
+    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def fot(project, deployer):
+    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def registry(project, governance, usdc, fot):
+    return project.ModelRegistry.deploy(governance, [usdc, fot], sender=governance)
+
+
+@pytest.fixture(scope="module")
+def router(project, deployer, registry, treasury):
+    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def manager(project, deployer, registry, router):
+    return project.LicenseManager.deploy(registry, router, sender=deployer)
+
+
+def _register(registry, owner, asset):
+    return registry.registerModel(
+        asset, HASH_1, "ipfs://v1", "ipfs://meta", sender=owner
+    ).return_value
+
+
+@pytest.fixture(scope="module")
+def eth_model(registry, model_owner):
+    """An ETH-priced model with versions 1 and 2."""
+    model_id = _register(registry, model_owner, ETH)
+    registry.publishVersion(model_id, HASH_2, "ipfs://v2", sender=model_owner)
+    return model_id
+
+
+@pytest.fixture(scope="module")
+def usdc_model(registry, model_owner, usdc):
+    return _register(registry, model_owner, usdc)
+
+
+@pytest.fixture(scope="module")
+def fot_model(registry, model_owner, fot):
+    return _register(registry, model_owner, fot)
+
+
+@pytest.fixture(scope="module")
+def offer_params():
+    """Builder for the OfferParams tuple (field order of ILicenseManager.OfferParams)."""
+
+    def _params(
+        model_id,
+        price=PRICE,
+        duration=30 * DAY,
+        supply_cap=0,
+        sale_ends=0,
+        version_pin=0,
+        commercial=True,
+        transferable=False,
+        terms_uri="ipfs://terms",
+        terms_hash=TERMS_HASH,
+    ):
+        return (
+            model_id,
+            price,
+            duration,
+            supply_cap,
+            sale_ends,
+            version_pin,
+            commercial,
+            transferable,
+            terms_uri,
+            terms_hash,
+        )
+
+    return _params
+
+
+@pytest.fixture(scope="module")
+def create_offer(manager, model_owner, offer_params):
+    """Builder: creates an offer as the model owner and returns its id."""
+
+    def _create(model_id, sender=None, **kwargs):
+        tx = manager.createOffer(offer_params(model_id, **kwargs), sender=sender or model_owner)
+        return tx.return_value
+
+    return _create
+
+
+@pytest.fixture(scope="module")
+def buy(manager):
+    """Builder: buys from an ETH offer at its current price; returns the receipt."""
+
+    def _buy(offer_id, buyer, recipient=None, max_price=None, value=None):
+        price = manager.offer(offer_id).price
+        return manager.purchase(
+            offer_id,
+            recipient or buyer,
+            price if max_price is None else max_price,
+            value=price if value is None else value,
+            sender=buyer,
+            max_priority_fee=0,  # no tip: ETH balances change by exactly what is paid
+        )
+
+    return _buy

@@ -1,0 +1,55 @@
+"""Constants and pure helpers shared by the LicenseManager tests."""
+
+from contextlib import contextmanager
+
+from ape.utils import ZERO_ADDRESS
+
+ETH = ZERO_ADDRESS
+HASH_1 = b"\x11" * 32
+HASH_2 = b"\x22" * 32
+TERMS_HASH = b"\x7e" * 32
+DAY = 86_400
+YEAR = 365 * DAY
+MAX_DURATION = 100 * YEAR
+PERPETUAL = 2**64 - 1
+PRICE = 10**16
+FEE_BPS = 500  # protocol fee the test router charges (5 %)
+
+
+def split(amount: int) -> tuple[int, int]:
+    """(fee, net) of a payment through the router."""
+    fee = amount * FEE_BPS // 10_000
+    return fee, amount - fee
+
+
+def license_id_of(offer_id: int, serial: int) -> int:
+    """License ids encode their offer: offerId << 32 | serial (1-based)."""
+    return (offer_id << 32) | serial
+
+
+def now(chain) -> int:
+    """The timestamp view calls see: the head block's."""
+    return chain.blocks.head.timestamp
+
+
+def jump(chain, seconds: int) -> int:
+    """Mines one block `seconds` after the head; returns its timestamp."""
+    target = chain.blocks.head.timestamp + seconds
+    chain.mine(1, timestamp=target)
+    return target
+
+
+@contextmanager
+def isolated(chain):
+    """Snapshot/restore around a block, re-raising failures.
+
+    ape 0.8.51's ``chain.isolate()`` swallows every exception raised inside it (``except
+    Exception: pass``), so assertions inside it can never fail a test. Use this instead.
+    """
+    snapshot = chain.snapshot()
+    pending = chain.pending_timestamp
+    try:
+        yield
+    finally:
+        chain.restore(snapshot)
+        chain.pending_timestamp = pending

@@ -1,0 +1,353 @@
+"""LicenseManager.purchase: success paths, payment paths, every revert (state untouched)."""
+
+import ape
+import pytest
+from license_helpers import DAY, ETH, PERPETUAL, PRICE, jump, license_id_of, split
+
+USDC_PRICE = 25 * 10**6
+
+
+def snapshot(manager, router, offer_id, *accounts, token=None):
+    """Everything a failed purchase must leave untouched."""
+    bal = (lambda a: token.balanceOf(a)) if token else (lambda a: a.balance)
+    return (
+        manager.offer(offer_id),
+        tuple(bal(a) for a in accounts),
+        bal(router),
+        bal(manager),
+        tuple(manager.balanceOf(a) for a in accounts),
+    )
+
+
+# ------------------------------------------------------------------ success
+
+
+def test_purchase__eth_for_self__mints_license_pays_router_and_emits(
+    manager, router, create_offer, eth_model, licensee, model_owner
+):
+    offer_id = create_offer(eth_model, duration=30 * DAY, commercial=True)
+    before = licensee.balance
+    tx = manager.purchase(
+        offer_id, licensee, PRICE, value=PRICE, sender=licensee, max_priority_fee=0
+    )
+    license_id = license_id_of(offer_id, 1)
+    assert tx.return_value == license_id
+    assert manager.ownerOf(license_id) == licensee
+    lic = manager.license(license_id)
+    assert (lic.offerId, lic.modelId, lic.expiry) == (offer_id, eth_model, tx.timestamp + 30 * DAY)
+    assert (lic.versionPin, lic.commercial, lic.transferable) == (0, True, False)
+    assert manager.offer(offer_id).sold == 1
+    assert licensee.balance == before - PRICE
+    assert router.balance == PRICE
+    fee, net = split(PRICE)
+    assert router.claimable(eth_model, model_owner) == net
+    assert router.feesOwed(ETH) == fee
+    assert router.liabilities(ETH) == PRICE
+    [paid] = tx.decode_logs(router.PaymentReceived)
+    assert (paid.modelId, paid.payer, paid.asset, paid.amount, paid.fee) == (
+        eth_model,
+        manager.address,
+        ETH,
+        PRICE,
+        fee,
+    )
+    assert manager.balance == 0
+    [ev] = tx.decode_logs(manager.LicensePurchased)
+    assert (ev.licenseId, ev.modelId, ev.recipient, ev.offerId) == (
+        license_id,
+        eth_model,
+        licensee.address,
+        offer_id,
+    )
+    assert (ev.payer, ev.price, ev.expiry) == (licensee.address, PRICE, tx.timestamp + 30 * DAY)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_purchase__for_another_address__recipient_owns_payer_pays(
+    manager, router, create_offer, eth_model, consumer, licensee
+):
+    offer_id = create_offer(eth_model)
+    payer_before, recipient_before = consumer.balance, licensee.balance
+    tx = manager.purchase(
+        offer_id, licensee, PRICE, value=PRICE, sender=consumer, max_priority_fee=0
+    )
+    assert manager.ownerOf(tx.return_value) == licensee
+    assert consumer.balance == payer_before - PRICE
+    assert licensee.balance == recipient_before
+    [ev] = tx.decode_logs(manager.LicensePurchased)
+    assert (ev.recipient, ev.payer) == (licensee.address, consumer.address)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    assert not manager.hasValidLicense(consumer, eth_model, False, 0)
+
+
+def test_purchase__perpetual__expiry_is_sentinel_and_valid_forever(
+    manager, create_offer, eth_model, licensee, buy, chain
+):
+    offer_id = create_offer(eth_model, duration=0)
+    license_id = buy(offer_id, licensee).return_value
+    assert manager.license(license_id).expiry == PERPETUAL
+    jump(chain, 200 * 365 * DAY)
+    assert manager.isLicenseValid(license_id, licensee, True, 0)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_purchase__serials_count_up_per_offer(
+    manager, create_offer, eth_model, licensee, consumer, buy
+):
+    first = create_offer(eth_model)
+    second = create_offer(eth_model)
+    assert buy(first, licensee).return_value == license_id_of(first, 1)
+    assert buy(second, licensee).return_value == license_id_of(second, 1)
+    assert buy(first, consumer).return_value == license_id_of(first, 2)
+    assert manager.balanceOf(licensee) == 2
+
+
+def test_purchase__max_price_above_price__charges_price_only(
+    manager, router, create_offer, eth_model, licensee
+):
+    offer_id = create_offer(eth_model)
+    manager.purchase(
+        offer_id, licensee, 10 * PRICE, value=PRICE, sender=licensee, max_priority_fee=0
+    )
+    assert router.balance == PRICE
+
+
+def test_purchase__free_offer__mints_without_payment(
+    manager, router, create_offer, eth_model, licensee
+):
+    offer_id = create_offer(eth_model, price=0)
+    tx = manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
+    assert manager.ownerOf(tx.return_value) == licensee
+    assert router.liabilities(ETH) == 0
+    assert not tx.decode_logs(router.PaymentReceived)
+
+
+def test_purchase__free_offer_with_value__reverts(manager, create_offer, eth_model, licensee):
+    offer_id = create_offer(eth_model, price=0)
+    with ape.reverts(manager.LicenseManagerWrongPayment, expected=0, sent=1):
+        manager.purchase(offer_id, licensee, 0, value=1, sender=licensee, max_priority_fee=0)
+
+
+def test_purchase__erc20__pulls_price_into_router(
+    manager, router, create_offer, usdc_model, usdc, licensee, model_owner
+):
+    offer_id = create_offer(usdc_model, price=USDC_PRICE)
+    usdc.mint(licensee, 100 * 10**6, sender=licensee)
+    usdc.approve(manager, USDC_PRICE, sender=licensee)
+    eth_before = licensee.balance
+    tx = manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
+    assert manager.ownerOf(tx.return_value) == licensee
+    assert usdc.balanceOf(licensee) == 75 * 10**6
+    assert usdc.balanceOf(router) == USDC_PRICE
+    assert usdc.balanceOf(manager) == 0
+    assert usdc.allowance(manager, router) == 0
+    assert usdc.allowance(licensee, manager) == 0
+    assert router.liabilities(usdc) == USDC_PRICE
+    assert router.claimable(usdc_model, model_owner) == split(USDC_PRICE)[1]
+    assert tx.decode_logs(router.PaymentReceived)[0].amount == USDC_PRICE
+    assert licensee.balance == eth_before
+
+
+def test_purchase__erc20_free_offer__no_transfer(
+    manager, router, create_offer, usdc_model, usdc, licensee
+):
+    offer_id = create_offer(usdc_model, price=0)
+    tx = manager.purchase(offer_id, licensee, 0, sender=licensee, max_priority_fee=0)
+    assert manager.ownerOf(tx.return_value) == licensee
+    assert router.liabilities(usdc) == 0
+    assert not tx.decode_logs(router.PaymentReceived)
+
+
+def test_purchase__last_unit_of_capped_offer__succeeds(
+    manager, create_offer, eth_model, licensee, buy
+):
+    offer_id = create_offer(eth_model, supply_cap=2)
+    buy(offer_id, licensee)
+    buy(offer_id, licensee)
+    assert manager.offer(offer_id).sold == 2
+
+
+def test_purchase__just_before_sale_end__succeeds(
+    manager, create_offer, eth_model, licensee, buy, chain
+):
+    ends = chain.blocks.head.timestamp + 100
+    offer_id = create_offer(eth_model, sale_ends=ends)
+    chain.pending_timestamp = ends - 1
+    tx = buy(offer_id, licensee)
+    assert tx.timestamp == ends - 1
+
+
+# ------------------------------------------------------------------ reverts
+
+
+def test_purchase__zero_recipient__reverts(manager, router, create_offer, eth_model, licensee):
+    offer_id = create_offer(eth_model)
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(manager.LicenseManagerZeroAddress):
+        manager.purchase(
+            offer_id,
+            ape.utils.ZERO_ADDRESS,
+            PRICE,
+            value=PRICE,
+            sender=licensee,
+            max_priority_fee=0,
+        )
+    assert snapshot(manager, router, offer_id, licensee) == before
+
+
+@pytest.mark.parametrize("offer_id", [0, 2, 2**32])
+def test_purchase__unknown_offer__reverts(
+    manager, router, create_offer, eth_model, licensee, offer_id
+):
+    create_offer(eth_model)
+    before = licensee.balance
+    with ape.reverts(manager.LicenseManagerUnknownOffer, offerId=offer_id):
+        manager.purchase(
+            offer_id, licensee, PRICE, value=PRICE, sender=licensee, max_priority_fee=0
+        )
+    assert licensee.balance == before
+    assert router.balance == 0
+
+
+def test_purchase__paused_offer__reverts(
+    manager, router, create_offer, eth_model, model_owner, licensee, buy
+):
+    offer_id = create_offer(eth_model)
+    manager.setOfferPaused(offer_id, True, sender=model_owner)
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(manager.LicenseManagerOfferPaused, offerId=offer_id):
+        buy(offer_id, licensee)
+    assert snapshot(manager, router, offer_id, licensee) == before
+    manager.setOfferPaused(offer_id, False, sender=model_owner)
+    buy(offer_id, licensee)
+
+
+def test_purchase__sale_ended__reverts(
+    manager, router, create_offer, eth_model, licensee, buy, chain
+):
+    ends = chain.blocks.head.timestamp + 100
+    offer_id = create_offer(eth_model, sale_ends=ends)
+    chain.pending_timestamp = ends  # the purchase lands at `ends`
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(manager.LicenseManagerOfferEnded, offerId=offer_id, saleEnds=ends):
+        buy(offer_id, licensee)
+    assert snapshot(manager, router, offer_id, licensee) == before
+
+
+def test_purchase__supply_exhausted__reverts(
+    manager, router, create_offer, eth_model, licensee, consumer, buy
+):
+    offer_id = create_offer(eth_model, supply_cap=1)
+    buy(offer_id, licensee)
+    before = snapshot(manager, router, offer_id, consumer)
+    with ape.reverts(manager.LicenseManagerSupplyExhausted, offerId=offer_id, supplyCap=1):
+        buy(offer_id, consumer)
+    assert snapshot(manager, router, offer_id, consumer) == before
+
+
+def test_purchase__price_raised_in_same_block__reverts_without_overcharging(
+    manager, router, create_offer, eth_model, model_owner, licensee, chain
+):
+    offer_id = create_offer(eth_model, price=PRICE)
+    # The owner front-runs with a raise; the buyer's transaction carries its maxPrice (and the
+    # old price as value): it must fail rather than pay more.
+    manager.setOfferPrice(offer_id, 3 * PRICE, sender=model_owner)
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(
+        manager.LicenseManagerPriceAboveMax, offerId=offer_id, price=3 * PRICE, maxPrice=PRICE
+    ):
+        manager.purchase(
+            offer_id, licensee, PRICE, value=3 * PRICE, sender=licensee, max_priority_fee=0
+        )
+    assert snapshot(manager, router, offer_id, licensee) == before
+
+
+def test_purchase__retired_model__reverts(
+    manager, router, registry, create_offer, eth_model, model_owner, licensee, buy
+):
+    offer_id = create_offer(eth_model)
+    registry.setStatus(eth_model, 1, sender=model_owner)
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model):
+        buy(offer_id, licensee)
+    assert snapshot(manager, router, offer_id, licensee) == before
+
+
+def test_purchase__flagged_model__reverts_until_unflagged(
+    manager, router, registry, governance, create_offer, eth_model, licensee, buy
+):
+    offer_id = create_offer(eth_model)
+    registry.setFlagged(eth_model, True, sender=governance)
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model):
+        buy(offer_id, licensee)
+    assert snapshot(manager, router, offer_id, licensee) == before
+    registry.setFlagged(eth_model, False, sender=governance)
+    buy(offer_id, licensee)
+
+
+@pytest.mark.parametrize("value", [0, PRICE - 1, PRICE + 1, 2 * PRICE])
+def test_purchase__wrong_eth_amount__reverts(
+    manager, router, create_offer, eth_model, licensee, value
+):
+    offer_id = create_offer(eth_model)
+    before = snapshot(manager, router, offer_id, licensee)
+    with ape.reverts(manager.LicenseManagerWrongPayment, expected=PRICE, sent=value):
+        manager.purchase(
+            offer_id, licensee, 2 * PRICE, value=value, sender=licensee, max_priority_fee=0
+        )
+    assert snapshot(manager, router, offer_id, licensee) == before
+
+
+def test_purchase__eth_sent_to_erc20_model__reverts(
+    manager, router, create_offer, usdc_model, usdc, licensee
+):
+    offer_id = create_offer(usdc_model, price=USDC_PRICE)
+    usdc.mint(licensee, USDC_PRICE, sender=licensee)
+    usdc.approve(manager, USDC_PRICE, sender=licensee)
+    eth_before = licensee.balance
+    before = snapshot(manager, router, offer_id, licensee, token=usdc)
+    with ape.reverts(manager.LicenseManagerWrongPayment, expected=0, sent=1):
+        manager.purchase(
+            offer_id, licensee, USDC_PRICE, value=1, sender=licensee, max_priority_fee=0
+        )
+    assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
+    assert licensee.balance == eth_before
+
+
+def test_purchase__erc20_without_allowance__reverts(
+    manager, router, create_offer, usdc_model, usdc, licensee
+):
+    offer_id = create_offer(usdc_model, price=USDC_PRICE)
+    usdc.mint(licensee, USDC_PRICE, sender=licensee)
+    usdc.approve(manager, USDC_PRICE - 1, sender=licensee)
+    before = snapshot(manager, router, offer_id, licensee, token=usdc)
+    with ape.reverts(usdc.ERC20InsufficientAllowance):
+        manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
+    assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
+
+
+def test_purchase__erc20_insufficient_balance__reverts(
+    manager, router, create_offer, usdc_model, usdc, licensee
+):
+    offer_id = create_offer(usdc_model, price=USDC_PRICE)
+    usdc.mint(licensee, USDC_PRICE - 1, sender=licensee)
+    usdc.approve(manager, USDC_PRICE, sender=licensee)
+    before = snapshot(manager, router, offer_id, licensee, token=usdc)
+    with ape.reverts(usdc.ERC20InsufficientBalance):
+        manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
+    assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
+
+
+def test_purchase__fee_on_transfer_token__reverts(
+    manager, router, create_offer, fot_model, fot, licensee
+):
+    offer_id = create_offer(fot_model, price=10_000)
+    fot.mint(licensee, 10_000, sender=licensee)
+    fot.approve(manager, 10_000, sender=licensee)
+    before = snapshot(manager, router, offer_id, licensee, token=fot)
+    with ape.reverts(
+        manager.LicenseManagerTransferMismatch, token=fot.address, expected=10_000, received=9_900
+    ):
+        manager.purchase(offer_id, licensee, 10_000, sender=licensee, max_priority_fee=0)
+    assert snapshot(manager, router, offer_id, licensee, token=fot) == before

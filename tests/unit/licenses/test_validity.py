@@ -1,0 +1,289 @@
+"""Transfers, the O(1) validity views, and the no-revocation guarantee."""
+
+import ape
+import pytest
+from license_helpers import DAY, HASH_2, PERPETUAL, PRICE, jump, license_id_of
+
+# ------------------------------------------------------------------ transfer rules
+
+
+def test_transfer__non_transferable__reverts_every_path(
+    manager, create_offer, eth_model, buy, licensee, holder
+):
+    license_id = buy(create_offer(eth_model, transferable=False), licensee).return_value
+    manager.approve(holder, license_id, sender=licensee)
+    for call in (
+        lambda: manager.transferFrom(licensee, holder, license_id, sender=licensee),
+        lambda: manager.safeTransferFrom(licensee, holder, license_id, sender=licensee),
+        lambda: manager.transferFrom(licensee, holder, license_id, sender=holder),
+        lambda: manager.transferFrom(licensee, licensee, license_id, sender=licensee),
+    ):
+        with ape.reverts(manager.LicenseManagerNonTransferable, licenseId=license_id):
+            call()
+    assert manager.ownerOf(license_id) == licensee
+    assert manager.balanceOf(holder) == 0
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_transfer__transferable__carries_expiry_terms_and_validity(
+    manager, create_offer, eth_model, buy, licensee, holder
+):
+    offer_id = create_offer(eth_model, transferable=True, commercial=True, version_pin=2)
+    license_id = buy(offer_id, licensee).return_value
+    record = manager.license(license_id)
+    tx = manager.transferFrom(licensee, holder, license_id, sender=licensee)
+    [ev] = tx.decode_logs(manager.Transfer)
+    assert (ev["from"], ev.to, ev.tokenId) == (licensee.address, holder.address, license_id)
+    assert manager.ownerOf(license_id) == holder
+    assert manager.license(license_id) == record
+    assert manager.isLicenseValid(license_id, holder, True, 2)
+    assert manager.hasValidLicense(holder, eth_model, True, 2)
+    assert not manager.isLicenseValid(license_id, licensee, False, 2)
+    assert not manager.hasValidLicense(licensee, eth_model, False, 2)
+
+
+def test_transfer__second_transferable_same_class__reverts(
+    manager, create_offer, eth_model, buy, licensee, holder, accounts
+):
+    offer_id = create_offer(eth_model, transferable=True)
+    first = buy(offer_id, licensee).return_value
+    second = buy(offer_id, holder).return_value
+    with ape.reverts(
+        manager.LicenseManagerClassOccupied, account=holder.address, heldLicenseId=second
+    ):
+        manager.transferFrom(licensee, holder, first, sender=licensee)
+    assert manager.ownerOf(first) == licensee
+    # After the holder passes its own one on, the class slot is free again.
+    other = accounts[9]
+    manager.transferFrom(holder, other, second, sender=holder)
+    manager.transferFrom(licensee, holder, first, sender=licensee)
+    assert manager.hasValidLicense(holder, eth_model, True, 0)
+    assert manager.hasValidLicense(other, eth_model, True, 0)
+    assert not manager.hasValidLicense(licensee, eth_model, False, 0)
+
+
+def test_purchase__transferable_into_occupied_class__reverts_without_payment(
+    manager, router, create_offer, eth_model, buy, licensee
+):
+    offer_id = create_offer(eth_model, transferable=True)
+    held = buy(offer_id, licensee).return_value
+    before = (licensee.balance, router.balance, manager.offer(offer_id).sold)
+    with ape.reverts(
+        manager.LicenseManagerClassOccupied, account=licensee.address, heldLicenseId=held
+    ):
+        buy(offer_id, licensee)
+    assert (licensee.balance, router.balance, manager.offer(offer_id).sold) == before
+
+
+def test_transfer__different_class__both_held(
+    manager, create_offer, eth_model, buy, licensee, holder
+):
+    commercial = create_offer(eth_model, transferable=True, commercial=True)
+    personal = create_offer(eth_model, transferable=True, commercial=False)
+    pinned = create_offer(eth_model, transferable=True, commercial=True, version_pin=1)
+    ids = [buy(o, licensee).return_value for o in (commercial, personal, pinned)]
+    buy(commercial, holder)
+    assert manager.balanceOf(licensee) == 3
+    manager.transferFrom(licensee, holder, ids[1], sender=licensee)
+    manager.transferFrom(licensee, holder, ids[2], sender=licensee)
+    assert manager.balanceOf(holder) == 3
+
+
+def test_transfer__non_transferable_licenses__any_number_per_class(
+    manager, create_offer, eth_model, buy, licensee
+):
+    offer_id = create_offer(eth_model, transferable=False)
+    for _ in range(3):
+        buy(offer_id, licensee)
+    assert manager.balanceOf(licensee) == 3
+
+
+def test_transfer__self_transfer__keeps_class_slot(manager, create_offer, eth_model, buy, licensee):
+    license_id = buy(create_offer(eth_model, transferable=True), licensee).return_value
+    manager.transferFrom(licensee, licensee, license_id, sender=licensee)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_transfer__back_and_forth__validity_follows_owner(
+    manager, create_offer, eth_model, buy, licensee, holder, chain
+):
+    license_id = buy(
+        create_offer(eth_model, transferable=True, duration=DAY), licensee
+    ).return_value
+    for sender, receiver in ((licensee, holder), (holder, licensee), (licensee, holder)):
+        manager.transferFrom(sender, receiver, license_id, sender=sender)
+        assert manager.hasValidLicense(receiver, eth_model, True, 0)
+        assert not manager.hasValidLicense(sender, eth_model, False, 0)
+    jump(chain, DAY)
+    assert not manager.hasValidLicense(holder, eth_model, False, 0)
+
+
+# ------------------------------------------------------------------ isLicenseValid
+
+
+def test_isLicenseValid__expiry_boundary__valid_until_last_second(
+    manager, create_offer, eth_model, buy, licensee, chain
+):
+    license_id = buy(create_offer(eth_model, duration=1000), licensee).return_value
+    expiry = manager.license(license_id).expiry
+    chain.mine(1, timestamp=expiry - 1)
+    assert manager.isLicenseValid(license_id, licensee, True, 1)
+    assert manager.hasValidLicense(licensee, eth_model, True, 1)
+    chain.mine(1, timestamp=expiry)
+    assert not manager.isLicenseValid(license_id, licensee, True, 1)
+    assert not manager.hasValidLicense(licensee, eth_model, False, 1)
+
+
+def test_isLicenseValid__commercial_requirement(manager, create_offer, eth_model, buy, licensee):
+    personal = buy(create_offer(eth_model, commercial=False), licensee).return_value
+    assert manager.isLicenseValid(personal, licensee, False, 0)
+    assert not manager.isLicenseValid(personal, licensee, True, 0)
+    assert manager.hasValidLicense(licensee, eth_model, False, 0)
+    assert not manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_isLicenseValid__version_pin__only_that_version_and_latest_moves(
+    manager, registry, create_offer, eth_model, buy, licensee, model_owner
+):
+    pinned = buy(create_offer(eth_model, version_pin=2), licensee).return_value
+    assert manager.isLicenseValid(pinned, licensee, True, 2)
+    assert manager.isLicenseValid(pinned, licensee, True, 0)  # latest is 2
+    assert not manager.isLicenseValid(pinned, licensee, True, 1)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    assert not manager.hasValidLicense(licensee, eth_model, True, 1)
+    registry.publishVersion(eth_model, HASH_2, "v3", sender=model_owner)
+    assert not manager.isLicenseValid(pinned, licensee, True, 0)  # latest is 3 now
+    assert not manager.hasValidLicense(licensee, eth_model, True, 0)
+    assert manager.hasValidLicense(licensee, eth_model, True, 2)
+
+
+def test_isLicenseValid__unpinned__every_version(manager, create_offer, eth_model, buy, licensee):
+    license_id = buy(create_offer(eth_model), licensee).return_value
+    for version in (0, 1, 2, 77):
+        assert manager.isLicenseValid(license_id, licensee, True, version)
+        assert manager.hasValidLicense(licensee, eth_model, True, version)
+
+
+def test_isLicenseValid__wrong_account_or_unknown_license__false(
+    manager, create_offer, eth_model, buy, licensee, attacker
+):
+    offer_id = create_offer(eth_model)
+    license_id = buy(offer_id, licensee).return_value
+    assert not manager.isLicenseValid(license_id, attacker, False, 0)
+    assert not manager.isLicenseValid(license_id, ape.utils.ZERO_ADDRESS, False, 0)
+    assert not manager.isLicenseValid(license_id_of(offer_id, 2), licensee, False, 0)
+    assert not manager.isLicenseValid(0, licensee, False, 0)
+
+
+def test_hasValidLicense__other_model_or_account__false(
+    manager, create_offer, eth_model, usdc_model, buy, licensee, attacker
+):
+    buy(create_offer(eth_model), licensee)
+    assert not manager.hasValidLicense(licensee, usdc_model, False, 1)
+    assert not manager.hasValidLicense(attacker, eth_model, False, 1)
+
+
+def test_hasValidLicense__unknown_model_version_zero__reverts_in_registry(
+    manager, registry, licensee
+):
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=99):
+        manager.hasValidLicense(licensee, 99, False, 0)
+    assert not manager.hasValidLicense(licensee, 99, False, 1)
+
+
+def test_hasValidLicense__longest_of_several_bound_licenses_counts(
+    manager, create_offer, eth_model, buy, licensee, chain
+):
+    short = create_offer(eth_model, duration=DAY)
+    long = create_offer(eth_model, duration=10 * DAY)
+    buy(long, licensee)
+    buy(short, licensee)  # a shorter purchase later must not lower the aggregate
+    jump(chain, 5 * DAY)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    jump(chain, 5 * DAY)
+    assert not manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_hasValidLicense__renewal_of_bound_license_raises_aggregate(
+    manager, create_offer, eth_model, buy, licensee, chain
+):
+    license_id = buy(create_offer(eth_model, duration=DAY, commercial=False), licensee).return_value
+    manager.renew(license_id, PRICE, value=PRICE, sender=licensee)
+    jump(chain, DAY + 100)
+    assert manager.hasValidLicense(licensee, eth_model, False, 0)
+    assert not manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+# ------------------------------------------------------------------ no revocation
+
+
+def test_no_revocation__owner_actions_never_shorten_a_paid_license(
+    manager,
+    registry,
+    create_offer,
+    eth_model,
+    buy,
+    licensee,
+    model_owner,
+    governance,
+    holder,
+    chain,
+):
+    offer_id = create_offer(eth_model, duration=30 * DAY)
+    license_id = buy(offer_id, licensee).return_value
+    record = manager.license(license_id)
+    manager.setOfferPrice(offer_id, 2**96 - 1, sender=model_owner)
+    manager.setOfferPaused(offer_id, True, sender=model_owner)
+    registry.setStatus(eth_model, 1, sender=model_owner)
+    registry.setFlagged(eth_model, True, sender=governance)
+    registry.transferFrom(model_owner, holder, eth_model, sender=model_owner)
+    with ape.reverts(manager.ERC721InsufficientApproval):
+        manager.transferFrom(licensee, model_owner, license_id, sender=model_owner)
+    assert manager.license(license_id) == record
+    assert manager.ownerOf(license_id) == licensee
+    chain.mine(1, timestamp=record.expiry - 1)
+    assert manager.isLicenseValid(license_id, licensee, True, 0)
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_no_revocation__transferable_license_cannot_be_taken(
+    manager, create_offer, eth_model, buy, licensee, model_owner, attacker
+):
+    license_id = buy(create_offer(eth_model, transferable=True), licensee).return_value
+    for caller in (model_owner, attacker):
+        with ape.reverts(manager.ERC721InsufficientApproval):
+            manager.transferFrom(licensee, caller, license_id, sender=caller)
+    assert manager.ownerOf(license_id) == licensee
+
+
+# ------------------------------------------------------------------ expiry overflow
+
+
+def test_purchase__expiry_would_reach_perpetual_sentinel__reverts(
+    manager, create_offer, eth_model, buy, licensee, chain
+):
+    offer_id = create_offer(eth_model, duration=1000)
+    chain.pending_timestamp = PERPETUAL - 1000
+    with ape.reverts(manager.LicenseManagerExpiryOverflow, licenseId=license_id_of(offer_id, 1)):
+        buy(offer_id, licensee)
+    assert manager.offer(offer_id).sold == 0
+
+
+def test_renew__expiry_would_reach_perpetual_sentinel__reverts(
+    manager, create_offer, eth_model, buy, licensee, chain
+):
+    offer_id = create_offer(eth_model, duration=1000)
+    chain.pending_timestamp = PERPETUAL - 1500
+    license_id = buy(offer_id, licensee).return_value
+    expiry = manager.license(license_id).expiry
+    with ape.reverts(manager.LicenseManagerExpiryOverflow, licenseId=license_id):
+        manager.renew(license_id, PRICE, value=PRICE, sender=licensee)
+    assert manager.license(license_id).expiry == expiry
+
+
+@pytest.mark.parametrize("duration", [1, DAY])
+def test_purchase__timed__expiry_is_timestamp_plus_duration(
+    manager, create_offer, eth_model, buy, licensee, duration
+):
+    tx = buy(create_offer(eth_model, duration=duration), licensee)
+    assert manager.license(tx.return_value).expiry == tx.timestamp + duration

@@ -1,0 +1,400 @@
+"""ModelRegistry: every function, every revert, every event."""
+
+import ape
+import pytest
+from ape.utils import ZERO_ADDRESS
+
+ETH = ZERO_ADDRESS
+HASH_1 = b"\x11" * 32
+HASH_2 = b"\x22" * 32
+
+ACTIVE, RETIRED = 0, 1
+
+
+# ------------------------------------------------------------------ constructor
+
+
+def test_constructor__initial_tokens__allow_listed_and_events(project, deployer, usdc, other_token):
+    registry = project.ModelRegistry.deploy(deployer, [usdc, other_token], sender=deployer)
+    assert registry.governance() == deployer
+    assert registry.isPaymentTokenAllowed(usdc)
+    assert registry.isPaymentTokenAllowed(other_token)
+    assert registry.name() == "Modelmint Model"
+    assert registry.symbol() == "MODEL"
+    receipt = registry.creation_metadata.receipt
+    [gov] = receipt.decode_logs(registry.GovernanceTransferred)
+    assert (gov.previous, gov.next) == (ZERO_ADDRESS, deployer.address)
+    allowed = receipt.decode_logs(registry.PaymentTokenAllowed)
+    assert [(e.token, e.allowed) for e in allowed] == [
+        (usdc.address, True),
+        (other_token.address, True),
+    ]
+
+
+def test_constructor__zero_governance__reverts(project, deployer):
+    with ape.reverts(project.ModelRegistry.ModelRegistryZeroAddress):
+        project.ModelRegistry.deploy(ZERO_ADDRESS, [], sender=deployer)
+
+
+def test_constructor__zero_token__reverts(project, deployer):
+    with ape.reverts(project.ModelRegistry.ModelRegistryZeroAddress):
+        project.ModelRegistry.deploy(deployer, [ZERO_ADDRESS], sender=deployer)
+
+
+# ------------------------------------------------------------------ registerModel
+
+
+def test_registerModel__eth__mints_token_stores_version_and_emits(registry, model_owner, chain):
+    tx = registry.registerModel(ETH, HASH_1, "ipfs://v1", "ipfs://meta", sender=model_owner)
+    assert tx.return_value == 1
+    assert registry.ownerOf(1) == model_owner
+    assert registry.balanceOf(model_owner) == 1
+    assert registry.exists(1)
+    m = registry.model(1)
+    assert m.paymentAsset == ZERO_ADDRESS
+    assert m.versionCount == 1
+    assert m.status == ACTIVE
+    assert not m.flagged
+    assert m.registeredAt == tx.timestamp
+    assert registry.paymentAsset(1) == ZERO_ADDRESS
+    assert registry.versionHash(1, 1) == HASH_1
+    assert registry.latestVersion(1) == (1, HASH_1)
+    assert registry.isSaleOpen(1)
+    [reg] = tx.decode_logs(registry.ModelRegistered)
+    assert (reg.modelId, reg.owner, reg.paymentAsset, reg.metadataURI) == (
+        1,
+        model_owner.address,
+        ZERO_ADDRESS,
+        "ipfs://meta",
+    )
+    [ver] = tx.decode_logs(registry.VersionPublished)
+    assert (ver.modelId, ver.version, ver.weightsHash, ver.uri) == (1, 1, HASH_1, "ipfs://v1")
+    [transfer] = tx.decode_logs(registry.Transfer)
+    assert (transfer["from"], transfer.to, transfer.tokenId) == (ZERO_ADDRESS, model_owner, 1)
+
+
+def test_registerModel__allow_listed_token__records_asset(registry, model_owner, usdc):
+    tx = registry.registerModel(usdc, HASH_1, "u", "m", sender=model_owner)
+    assert registry.paymentAsset(tx.return_value) == usdc.address
+    [reg] = tx.decode_logs(registry.ModelRegistered)
+    assert reg.paymentAsset == usdc.address
+
+
+def test_registerModel__ids_are_sequential_from_one(register_model, contributor):
+    assert register_model()[0] == 1
+    assert register_model(owner=contributor)[0] == 2
+    assert register_model()[0] == 3
+
+
+def test_registerModel__zero_weights_hash__reverts(registry, model_owner):
+    with ape.reverts(registry.ModelRegistryZeroWeightsHash):
+        registry.registerModel(ETH, b"\x00" * 32, "u", "m", sender=model_owner)
+    assert registry.balanceOf(model_owner) == 0
+    assert not registry.exists(1)
+
+
+def test_registerModel__unlisted_token__reverts(registry, model_owner, other_token):
+    with ape.reverts(registry.ModelRegistryTokenNotAllowed, token=other_token.address):
+        registry.registerModel(other_token, HASH_1, "u", "m", sender=model_owner)
+    assert registry.balanceOf(model_owner) == 0
+    assert not registry.exists(1)
+
+
+def test_registerModel__delisted_token__reverts_but_existing_model_keeps_it(
+    registry, register_model, governance, usdc
+):
+    model_id, _ = register_model(asset=usdc)
+    registry.setPaymentTokenAllowed(usdc, False, sender=governance)
+    with ape.reverts(registry.ModelRegistryTokenNotAllowed, token=usdc.address):
+        register_model(asset=usdc)
+    assert registry.paymentAsset(model_id) == usdc.address
+    assert registry.isSaleOpen(model_id)
+
+
+# ------------------------------------------------------------------ publishVersion
+
+
+def test_publishVersion__owner__appends_and_emits(registry, model_id, model_owner):
+    tx = registry.publishVersion(model_id, HASH_2, "ipfs://v2", sender=model_owner)
+    assert tx.return_value == 2
+    assert registry.versionHash(model_id, 1) == HASH_1
+    assert registry.versionHash(model_id, 2) == HASH_2
+    assert registry.latestVersion(model_id) == (2, HASH_2)
+    assert registry.model(model_id).versionCount == 2
+    [ver] = tx.decode_logs(registry.VersionPublished)
+    assert (ver.modelId, ver.version, ver.weightsHash, ver.uri) == (
+        model_id,
+        2,
+        HASH_2,
+        "ipfs://v2",
+    )
+
+
+def test_publishVersion__same_hash_again__is_a_new_version(registry, model_id, model_owner):
+    registry.publishVersion(model_id, HASH_1, "again", sender=model_owner)
+    assert registry.latestVersion(model_id) == (2, HASH_1)
+
+
+def test_publishVersion__non_owner__reverts(registry, model_id, attacker):
+    with ape.reverts(
+        registry.ModelRegistryNotModelOwner, modelId=model_id, caller=attacker.address
+    ):
+        registry.publishVersion(model_id, HASH_2, "x", sender=attacker)
+    assert registry.latestVersion(model_id) == (1, HASH_1)
+
+
+def test_publishVersion__governance__reverts(registry, model_id, governance):
+    with ape.reverts(registry.ModelRegistryNotModelOwner):
+        registry.publishVersion(model_id, HASH_2, "x", sender=governance)
+
+
+def test_publishVersion__unknown_model__reverts(registry, model_owner):
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=7):
+        registry.publishVersion(7, HASH_2, "x", sender=model_owner)
+
+
+def test_publishVersion__zero_hash__reverts(registry, model_id, model_owner):
+    with ape.reverts(registry.ModelRegistryZeroWeightsHash):
+        registry.publishVersion(model_id, b"\x00" * 32, "x", sender=model_owner)
+    assert registry.model(model_id).versionCount == 1
+
+
+def test_publishVersion__after_token_transfer__new_owner_only(
+    registry, model_id, model_owner, holder
+):
+    registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
+    with ape.reverts(registry.ModelRegistryNotModelOwner, caller=model_owner.address):
+        registry.publishVersion(model_id, HASH_2, "x", sender=model_owner)
+    registry.publishVersion(model_id, HASH_2, "x", sender=holder)
+    assert registry.latestVersion(model_id) == (2, HASH_2)
+
+
+# ------------------------------------------------------------------ versions (views)
+
+
+def test_versionHash__zero_or_future_version__reverts(registry, model_id):
+    with ape.reverts(registry.ModelRegistryUnknownVersion, modelId=model_id, version=0):
+        registry.versionHash(model_id, 0)
+    with ape.reverts(registry.ModelRegistryUnknownVersion, modelId=model_id, version=2):
+        registry.versionHash(model_id, 2)
+
+
+@pytest.mark.parametrize(
+    "view, args",
+    [
+        ("model", ()),
+        ("paymentAsset", ()),
+        ("latestVersion", ()),
+        ("versionHash", (1,)),
+    ],
+)
+def test_views__unknown_model__revert(registry, view, args):
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=42):
+        getattr(registry, view)(42, *args)
+
+
+def test_views__unknown_model__false_answers(registry, gateway):
+    assert not registry.exists(42)
+    assert not registry.isSaleOpen(42)
+    assert not registry.isGateway(42, gateway)
+    assert not registry.exists(0)
+
+
+# ------------------------------------------------------------------ gateways
+
+
+def test_setGateway__owner__allows_then_disallows(registry, model_id, model_owner, gateway):
+    tx = registry.setGateway(model_id, gateway, True, sender=model_owner)
+    assert registry.isGateway(model_id, gateway)
+    [ev] = tx.decode_logs(registry.GatewaySet)
+    assert (ev.modelId, ev.gateway, ev.allowed) == (model_id, gateway.address, True)
+    tx = registry.setGateway(model_id, gateway, False, sender=model_owner)
+    assert not registry.isGateway(model_id, gateway)
+    [ev] = tx.decode_logs(registry.GatewaySet)
+    assert not ev.allowed
+
+
+def test_setGateway__is_per_model(registry, register_model, model_owner, gateway):
+    first, _ = register_model()
+    second, _ = register_model()
+    registry.setGateway(first, gateway, True, sender=model_owner)
+    assert registry.isGateway(first, gateway)
+    assert not registry.isGateway(second, gateway)
+
+
+def test_setGateway__non_owner__reverts(registry, model_id, attacker, gateway):
+    with ape.reverts(
+        registry.ModelRegistryNotModelOwner, modelId=model_id, caller=attacker.address
+    ):
+        registry.setGateway(model_id, gateway, True, sender=attacker)
+    assert not registry.isGateway(model_id, gateway)
+
+
+def test_setGateway__zero_address__reverts(registry, model_id, model_owner):
+    with ape.reverts(registry.ModelRegistryZeroAddress):
+        registry.setGateway(model_id, ZERO_ADDRESS, True, sender=model_owner)
+
+
+def test_setGateway__unknown_model__reverts(registry, model_owner, gateway):
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=9):
+        registry.setGateway(9, gateway, True, sender=model_owner)
+
+
+# ------------------------------------------------------------------ status
+
+
+def test_setStatus__retire_then_reactivate__closes_and_reopens_sales(
+    registry, model_id, model_owner
+):
+    tx = registry.setStatus(model_id, RETIRED, sender=model_owner)
+    assert registry.model(model_id).status == RETIRED
+    assert not registry.isSaleOpen(model_id)
+    [ev] = tx.decode_logs(registry.ModelStatusChanged)
+    assert (ev.modelId, ev.status) == (model_id, RETIRED)
+    tx = registry.setStatus(model_id, ACTIVE, sender=model_owner)
+    assert registry.isSaleOpen(model_id)
+    [ev] = tx.decode_logs(registry.ModelStatusChanged)
+    assert ev.status == ACTIVE
+
+
+def test_setStatus__unchanged__reverts(registry, model_id, model_owner):
+    with ape.reverts(registry.ModelRegistryStatusUnchanged, modelId=model_id):
+        registry.setStatus(model_id, ACTIVE, sender=model_owner)
+
+
+def test_setStatus__non_owner__reverts(registry, model_id, attacker, governance):
+    for caller in (attacker, governance):
+        with ape.reverts(registry.ModelRegistryNotModelOwner, caller=caller.address):
+            registry.setStatus(model_id, RETIRED, sender=caller)
+    assert registry.model(model_id).status == ACTIVE
+
+
+def test_setStatus__unknown_model__reverts(registry, model_owner):
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=3):
+        registry.setStatus(3, RETIRED, sender=model_owner)
+
+
+def test_setStatus__invalid_enum__reverts(registry, model_id, model_owner):
+    # An out-of-range enum value fails ABI decoding; nothing changes.
+    with ape.reverts():
+        registry.setStatus(model_id, 2, sender=model_owner)
+    assert registry.model(model_id).status == ACTIVE
+
+
+# ------------------------------------------------------------------ governance: flag
+
+
+def test_setFlagged__governance__blocks_sales_and_unflag_restores(registry, model_id, governance):
+    tx = registry.setFlagged(model_id, True, sender=governance)
+    assert registry.model(model_id).flagged
+    assert not registry.isSaleOpen(model_id)
+    [ev] = tx.decode_logs(registry.ModelFlagged)
+    assert (ev.modelId, ev.flagged) == (model_id, True)
+    tx = registry.setFlagged(model_id, False, sender=governance)
+    assert registry.isSaleOpen(model_id)
+    assert not tx.decode_logs(registry.ModelFlagged)[0].flagged
+
+
+def test_setFlagged__flagged_model__owner_keeps_managing(
+    registry, model_id, governance, model_owner, gateway
+):
+    registry.setFlagged(model_id, True, sender=governance)
+    registry.publishVersion(model_id, HASH_2, "v2", sender=model_owner)
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    registry.setStatus(model_id, RETIRED, sender=model_owner)
+    registry.setStatus(model_id, ACTIVE, sender=model_owner)
+    assert not registry.isSaleOpen(model_id)  # still flagged
+
+
+def test_setFlagged__non_governance__reverts(registry, model_id, model_owner, attacker):
+    for caller in (model_owner, attacker):
+        with ape.reverts(registry.ModelRegistryNotGovernance, caller=caller.address):
+            registry.setFlagged(model_id, True, sender=caller)
+    assert registry.isSaleOpen(model_id)
+
+
+def test_setFlagged__unknown_model__reverts(registry, governance):
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=5):
+        registry.setFlagged(5, True, sender=governance)
+
+
+# ------------------------------------------------------------------ governance: allow-list
+
+
+def test_setPaymentTokenAllowed__governance__toggles_and_emits(registry, governance, other_token):
+    tx = registry.setPaymentTokenAllowed(other_token, True, sender=governance)
+    assert registry.isPaymentTokenAllowed(other_token)
+    [ev] = tx.decode_logs(registry.PaymentTokenAllowed)
+    assert (ev.token, ev.allowed) == (other_token.address, True)
+    tx = registry.setPaymentTokenAllowed(other_token, False, sender=governance)
+    assert not registry.isPaymentTokenAllowed(other_token)
+    assert not tx.decode_logs(registry.PaymentTokenAllowed)[0].allowed
+
+
+def test_setPaymentTokenAllowed__new_token__usable_for_registration(
+    registry, governance, other_token, register_model
+):
+    registry.setPaymentTokenAllowed(other_token, True, sender=governance)
+    model_id, _ = register_model(asset=other_token)
+    assert registry.paymentAsset(model_id) == other_token.address
+
+
+def test_setPaymentTokenAllowed__non_governance__reverts(registry, attacker, other_token):
+    with ape.reverts(registry.ModelRegistryNotGovernance, caller=attacker.address):
+        registry.setPaymentTokenAllowed(other_token, True, sender=attacker)
+    assert not registry.isPaymentTokenAllowed(other_token)
+
+
+def test_setPaymentTokenAllowed__zero_address__reverts(registry, governance):
+    with ape.reverts(registry.ModelRegistryZeroAddress):
+        registry.setPaymentTokenAllowed(ZERO_ADDRESS, True, sender=governance)
+
+
+def test_isPaymentTokenAllowed__eth_sentinel__false(registry):
+    # ETH is address(0) and needs no listing; the allow-list only holds ERC-20s.
+    assert not registry.isPaymentTokenAllowed(ZERO_ADDRESS)
+
+
+# ------------------------------------------------------------------ governance: handover
+
+
+def test_transferGovernance__hands_over_all_powers(registry, governance, holder, model_id, usdc):
+    tx = registry.transferGovernance(holder, sender=governance)
+    assert registry.governance() == holder
+    [ev] = tx.decode_logs(registry.GovernanceTransferred)
+    assert (ev.previous, ev.next) == (governance.address, holder.address)
+    with ape.reverts(registry.ModelRegistryNotGovernance, caller=governance.address):
+        registry.setFlagged(model_id, True, sender=governance)
+    registry.setFlagged(model_id, True, sender=holder)
+    registry.setPaymentTokenAllowed(usdc, False, sender=holder)
+
+
+def test_transferGovernance__non_governance__reverts(registry, governance, attacker):
+    with ape.reverts(registry.ModelRegistryNotGovernance, caller=attacker.address):
+        registry.transferGovernance(attacker, sender=attacker)
+    assert registry.governance() == governance
+
+
+def test_transferGovernance__zero_address__reverts(registry, governance):
+    with ape.reverts(registry.ModelRegistryZeroAddress):
+        registry.transferGovernance(ZERO_ADDRESS, sender=governance)
+    assert registry.governance() == governance
+
+
+# ------------------------------------------------------------------ the NFT is the authority
+
+
+def test_transfer__model_token__moves_every_owner_power(
+    registry, model_id, model_owner, holder, gateway
+):
+    registry.safeTransferFrom(model_owner, holder, model_id, sender=model_owner)
+    assert registry.ownerOf(model_id) == holder
+    for call in (
+        lambda s: registry.setGateway(model_id, gateway, True, sender=s),
+        lambda s: registry.setStatus(model_id, RETIRED, sender=s),
+    ):
+        with ape.reverts(registry.ModelRegistryNotModelOwner):
+            call(model_owner)
+        call(holder)
+    assert registry.isGateway(model_id, gateway)
+    assert not registry.isSaleOpen(model_id)
