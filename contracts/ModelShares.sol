@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
@@ -26,7 +24,6 @@ contract ModelShares is
     ReentrancyGuardTransient,
     IModelShares
 {
-    using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -44,21 +41,14 @@ contract ModelShares is
 
     /// @dev Revenue already spread over holders through the accumulator.
     uint128 private _observed;
-    /// @dev Revenue received from the router so far.
-    uint128 private _pulled;
-    /// @dev Revenue paid out to holders so far.
-    uint256 private _paid;
+    /// @dev Revenue paid out to holders so far (by the router, on the token's behalf).
+    uint128 private _paid;
     mapping(address account => int256) private _corrections;
     mapping(address account => uint256) private _claimed;
 
     /// @dev Locks the implementation; clones are set up through initialize.
     constructor() {
         _disableInitializers();
-    }
-
-    /// @dev Only the router sends ETH (when the token pulls its revenue).
-    receive() external payable {
-        if (msg.sender != address(router)) revert ModelSharesUnexpectedEth(msg.sender);
     }
 
     /// @inheritdoc IModelShares
@@ -121,7 +111,7 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function totalRevenue() public view returns (uint256) {
-        return _pulled + router.claimable(modelId, address(this));
+        return _paid + router.claimable(modelId, address(this));
     }
 
     /// @notice Votes go to the account itself until it delegates elsewhere (no delegate step).
@@ -159,21 +149,10 @@ contract ModelShares is
         amount = _accumulated(msg.sender, magnifiedRevenuePerShare) - _claimed[msg.sender];
         if (amount == 0) return 0;
         _claimed[msg.sender] += amount;
-        uint256 held = _pulled - _paid;
-        _paid += amount;
+        _paid = (_paid + amount).toUint128();
         emit RevenueClaimed(msg.sender, to, amount);
-        if (held < amount) {
-            uint256[] memory ids = new uint256[](1);
-            ids[0] = modelId;
-            // Pulls everything the router holds for this token; later claims use it first.
-            _pulled = (_pulled + router.claim(ids)).toUint128();
-        }
-        if (asset == address(0)) {
-            (bool ok,) = to.call{value: amount}("");
-            if (!ok) revert ModelSharesEthTransferFailed(to, amount);
-        } else {
-            IERC20(asset).safeTransfer(to, amount);
-        }
+        // amount <= observed - paid <= what the router holds for the token.
+        router.claimAmount(modelId, amount, to);
     }
 
     function _sync() private {
