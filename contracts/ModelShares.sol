@@ -30,12 +30,9 @@ contract ModelShares is
     /// @inheritdoc IModelShares
     uint256 public constant MAGNITUDE = 2 ** 128;
 
-    /// @inheritdoc IModelShares
-    IRevenueRouter public router;
-    /// @inheritdoc IModelShares
-    address public asset;
-    /// @inheritdoc IModelShares
-    uint256 public modelId;
+    /// @dev Router and model id share one slot (cheaper clones); ids fit in 96 bits.
+    IRevenueRouter private _router;
+    uint96 private _modelId;
     /// @inheritdoc IModelShares
     uint256 public magnifiedRevenuePerShare;
 
@@ -65,9 +62,8 @@ contract ModelShares is
         __ERC20_init(name_, symbol_);
         __ERC20Permit_init(name_);
         __ERC20Votes_init();
-        router = router_;
-        modelId = modelId_;
-        asset = router_.registry().paymentAsset(modelId_);
+        _router = router_;
+        _modelId = modelId_.toUint96();
         _mint(initialHolder, supply);
     }
 
@@ -111,7 +107,22 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function totalRevenue() public view returns (uint256) {
-        return _paid + router.claimable(modelId, address(this));
+        return _paid + _router.claimable(_modelId, address(this));
+    }
+
+    /// @inheritdoc IModelShares
+    function router() external view returns (IRevenueRouter) {
+        return _router;
+    }
+
+    /// @inheritdoc IModelShares
+    function modelId() external view returns (uint256) {
+        return _modelId;
+    }
+
+    /// @inheritdoc IModelShares
+    function asset() external view returns (address) {
+        return _router.registry().paymentAsset(_modelId);
     }
 
     /// @notice Votes go to the account itself until it delegates elsewhere (no delegate step).
@@ -152,7 +163,7 @@ contract ModelShares is
         _paid = (_paid + amount).toUint128();
         emit RevenueClaimed(msg.sender, to, amount);
         // amount <= observed - paid <= what the router holds for the token.
-        router.claimAmount(modelId, amount, to);
+        _router.claimAmount(_modelId, amount, to);
     }
 
     function _sync() private {
