@@ -174,6 +174,25 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IRevenueRouter
+    function claimAmount(uint256 modelId, uint256 amount, address to) external nonReentrant {
+        if (to == address(0)) revert RevenueRouterZeroAddress();
+        if (amount == 0) revert RevenueRouterZeroAmount(modelId);
+        uint256 available = _collect(modelId, msg.sender);
+        if (amount > available) {
+            revert RevenueRouterInsufficientClaimable(modelId, msg.sender, amount, available);
+        }
+        uint256 rest = available - amount;
+        if (rest != 0) {
+            _owed[modelId][msg.sender] = rest; // _collect zeroed it
+            _entries[modelId][msg.sender].hasOwed = true;
+        }
+        address asset = _models[modelId].asset;
+        _books[asset].liabilities -= uint128(amount);
+        emit RevenueClaimed(modelId, msg.sender, to, amount);
+        _send(asset, to, amount);
+    }
+
+    /// @inheritdoc IRevenueRouter
     function claimFees(address asset) external nonReentrant returns (uint256 amount) {
         AssetBook storage book = _books[asset];
         amount = book.fees;
