@@ -1,0 +1,11 @@
+"""Constants shared by the UsageCredits unit tests (imported by conftest and test modules)."""
+
+from ape.utils import ZERO_ADDRESS
+
+ETH = ZERO_ADDRESS
+ETH_CREDIT_VALUE = 10**12  # wei per credit
+TOKEN_CREDIT_VALUE = 10_000  # 0.01 mUSD (6 decimals) per credit
+HOUR = 3600
+DAY = 86_400
+GRACE = DAY
+UINT96_MAX = 2**96 - 1
