@@ -31,12 +31,24 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     bytes32 private constant _RECEIPT_TYPEHASH =
         keccak256("Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)");
 
+    /// @dev A model's credit state. Slot 0 holds everything a purchase of an ETH-priced model
+    /// reads and writes (value, minted, pricing kind), so buying touches one model slot.
+    struct ModelState {
+        uint96 creditValue; // slot 0
+        uint128 minted; // slot 0
+        bool tokenPriced; // slot 0: asset != address(0)
+        address asset; // slot 1
+        uint128 redeemed; // slot 2
+        uint128 channelled; // slot 2
+        uint128 consumed; // slot 3
+    }
+
     IModelRegistry private immutable _REGISTRY;
     IRevenueRouter private immutable _ROUTER;
 
     /// @dev Next channel id; ids start at 1 so 0 is never a channel.
     uint256 private _nextChannelId = 1;
-    mapping(uint256 modelId => ModelCredits) private _models;
+    mapping(uint256 modelId => ModelState) private _models;
     mapping(uint256 channelId => Channel) private _channels;
 
     /// @param registry_ The ModelRegistry.
@@ -57,15 +69,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function enableCredits(uint256 modelId, uint256 creditValue) external {
         if (!_REGISTRY.exists(modelId)) revert UsageCreditsUnknownModel(modelId);
         if (_REGISTRY.ownerOf(modelId) != msg.sender) revert UsageCreditsNotModelOwner(modelId, msg.sender);
-        ModelCredits storage m = _models[modelId];
+        ModelState storage m = _models[modelId];
         if (m.creditValue != 0) revert UsageCreditsAlreadyEnabled(modelId, m.creditValue);
         if (creditValue == 0) revert UsageCreditsZeroCreditValue(modelId);
         if (creditValue > type(uint96).max) revert UsageCreditsCreditValueTooLarge(creditValue);
         // Registry ids are sequential from 1; channels store the id in 64 bits.
         SafeCast.toUint64(modelId);
         address asset = _REGISTRY.paymentAsset(modelId);
-        m.asset = asset;
         m.creditValue = uint96(creditValue);
+        m.tokenPriced = asset != address(0);
+        m.asset = asset;
         emit CreditsEnabled(modelId, asset, creditValue);
     }
 
@@ -78,17 +91,20 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         nonReentrant
         returns (uint256 paid)
     {
-        if (to == address(0)) revert UsageCreditsZeroAddress();
+        // `to == address(0)` is rejected by the ERC-1155 mint (ERC1155InvalidReceiver).
         _checkAmount(credits);
-        ModelCredits storage m = _enabledModel(modelId);
+        ModelState storage m = _models[modelId];
+        // One read of slot 0 (value, minted, pricing kind), one write.
+        (uint256 value, uint256 minted, bool tokenPriced) = (m.creditValue, m.minted, m.tokenPriced);
+        if (value == 0) _revertNotEnabled(modelId);
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        paid = credits * m.creditValue;
-        address asset = m.asset;
-        m.minted += uint128(credits);
-        if (asset == address(0)) {
+        paid = credits * value;
+        m.minted = SafeCast.toUint128(minted + credits);
+        if (!tokenPriced) {
             if (msg.value != paid) revert UsageCreditsWrongPayment(paid, msg.value);
         } else {
             if (msg.value != 0) revert UsageCreditsWrongPayment(0, msg.value);
+            address asset = m.asset;
             uint256 before = IERC20(asset).balanceOf(address(this));
             IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);
             uint256 received = IERC20(asset).balanceOf(address(this)) - before;
@@ -96,14 +112,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         }
         // Last: minting to a contract calls its onERC1155Received hook.
         _mint(to, modelId, credits, "");
-        emit CreditsBought(modelId, msg.sender, to, credits, paid);
+        emit CreditsBought(modelId, to, credits, paid);
     }
 
     /// @inheritdoc IUsageCredits
     function redeem(uint256 modelId, uint256 credits, address to) external nonReentrant returns (uint256 value) {
         if (to == address(0)) revert UsageCreditsZeroAddress();
         _checkAmount(credits);
-        ModelCredits storage m = _enabledModel(modelId);
+        ModelState storage m = _enabledModel(modelId);
         _burnFree(msg.sender, modelId, credits);
         m.redeemed += uint128(credits);
         value = credits * m.creditValue;
@@ -120,7 +136,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 channelId)
     {
         _checkAmount(credits);
-        ModelCredits storage m = _enabledModel(modelId);
+        ModelState storage m = _enabledModel(modelId);
         if (expiry <= block.timestamp) revert UsageCreditsInvalidExpiry(expiry, block.timestamp + 1);
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
         if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
@@ -223,24 +239,32 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function modelCredits(uint256 modelId) external view returns (ModelCredits memory) {
-        return _models[modelId];
+        ModelState storage m = _models[modelId];
+        return ModelCredits({
+            asset: m.asset,
+            creditValue: m.creditValue,
+            minted: m.minted,
+            redeemed: m.redeemed,
+            channelled: m.channelled,
+            consumed: m.consumed
+        });
     }
 
     /// @inheritdoc IUsageCredits
     function totalSupply(uint256 modelId) external view returns (uint256) {
-        ModelCredits storage m = _models[modelId];
+        ModelState storage m = _models[modelId];
         return m.minted - m.redeemed - m.channelled;
     }
 
     /// @inheritdoc IUsageCredits
     function lockedSupply(uint256 modelId) external view returns (uint256) {
-        ModelCredits storage m = _models[modelId];
+        ModelState storage m = _models[modelId];
         return m.channelled - m.consumed;
     }
 
     /// @inheritdoc IUsageCredits
     function escrowOf(uint256 modelId) external view returns (uint256) {
-        ModelCredits storage m = _models[modelId];
+        ModelState storage m = _models[modelId];
         return (uint256(m.minted) - m.consumed - m.redeemed) * m.creditValue;
     }
 
@@ -305,7 +329,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @dev Records `credits` as consumed and returns their value.
     function _consume(uint256 modelId, uint256 credits) private returns (uint256 value) {
-        ModelCredits storage m = _models[modelId];
+        ModelState storage m = _models[modelId];
         m.consumed += uint128(credits);
         value = credits * m.creditValue;
     }
@@ -343,12 +367,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         _burn(account, modelId, credits);
     }
 
-    function _enabledModel(uint256 modelId) private view returns (ModelCredits storage m) {
+    function _enabledModel(uint256 modelId) private view returns (ModelState storage m) {
         m = _models[modelId];
-        if (m.creditValue == 0) {
-            if (!_REGISTRY.exists(modelId)) revert UsageCreditsUnknownModel(modelId);
-            revert UsageCreditsNotEnabled(modelId);
-        }
+        if (m.creditValue == 0) _revertNotEnabled(modelId);
+    }
+
+    function _revertNotEnabled(uint256 modelId) private view {
+        if (!_REGISTRY.exists(modelId)) revert UsageCreditsUnknownModel(modelId);
+        revert UsageCreditsNotEnabled(modelId);
     }
 
     function _checkConsumer(Channel storage c, uint256 channelId) private view {

@@ -45,7 +45,7 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 ///  - `now >= graceEnd`: settlement is over; the consumer closes the channel and gets
 ///    `deposit - settled` credits back in its ERC-1155 balance.
 interface IUsageCredits is IERC1155 {
-    /// @notice Per-model credit terms and totals (three storage slots).
+    /// @notice Per-model credit terms and totals (the view's shape; storage is packed differently).
     struct ModelCredits {
         address asset; // the model's payment asset, cached at enable time (address(0) = ETH)
         uint96 creditValue; // value of one credit in `asset` units; 0 = credits not enabled
@@ -102,7 +102,9 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsEthTransferFailed(address to, uint256 amount);
 
     event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);
-    event CreditsBought(uint256 indexed modelId, address indexed buyer, address indexed to, uint256 credits, uint256 paid);
+    /// @dev The buyer is the `operator` of the accompanying ERC-1155 TransferSingle (mint), which
+    /// also carries `to` indexed; `to` is not indexed here to keep a purchase within its gas budget.
+    event CreditsBought(uint256 indexed modelId, address to, uint256 credits, uint256 paid);
     event CreditsRedeemed(
         uint256 indexed modelId, address indexed holder, address indexed to, uint256 credits, uint256 value
     );

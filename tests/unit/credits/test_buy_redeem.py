@@ -65,13 +65,14 @@ def test_buyCredits__eth__mints_and_escrows(credits, eth_model, consumer):
     assert credits.totalSupply(eth_model) == 50
     assert credits.modelCredits(eth_model).minted == 50
     [ev] = tx.decode_logs(credits.CreditsBought)
-    assert (ev.modelId, ev.buyer, ev.to, ev.credits, ev.paid) == (
+    assert (ev.modelId, ev.to, ev.credits, ev.paid) == (
         eth_model,
-        consumer,
         consumer,
         50,
         50 * ETH_CREDIT_VALUE,
     )
+    [mint] = tx.decode_logs(credits.TransferSingle)
+    assert (mint.operator, mint.to, mint.id, mint.value) == (consumer, consumer, eth_model, 50)
 
 
 def test_buyCredits__erc20_for_another_address__pulls_exact_amount(
@@ -151,8 +152,9 @@ def test_buyCredits__above_uint96__reverts(credits, eth_model, consumer):
 
 
 def test_buyCredits__zero_recipient__reverts(credits, eth_model, consumer):
-    with ape.reverts(credits.UsageCreditsZeroAddress):
+    with ape.reverts(credits.ERC1155InvalidReceiver, receiver=ETH):
         credits.buyCredits(eth_model, 1, ETH, sender=consumer, value=ETH_CREDIT_VALUE)
+    assert credits.escrowOf(eth_model) == 0
 
 
 def test_buyCredits__to_contract_that_rejects_erc1155__reverts(
