@@ -2,7 +2,7 @@
 an ETH-priced model and an ERC-20-priced model with credits enabled, and builders."""
 
 import pytest
-from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR, TOKEN_CREDIT_VALUE
+from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
 
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
@@ -23,8 +23,8 @@ def registry(project, deployer, token, fee_token):
 
 
 @pytest.fixture(scope="module")
-def router(project, deployer, registry):
-    return project.RevenueRecorder.deploy(registry, sender=deployer)
+def router(project, deployer, registry, treasury):
+    return project.RevenueRouter.deploy(registry, treasury, ROUTER_FEE_BPS, sender=deployer)
 
 
 @pytest.fixture(scope="module")

@@ -9,3 +9,9 @@ HOUR = 3600
 DAY = 86_400
 GRACE = DAY
 UINT96_MAX = 2**96 - 1
+ROUTER_FEE_BPS = 500  # protocol fee of the RevenueRouter in the unit fixtures
+
+
+def router_payments(router, tx, model_id):
+    """Number of RevenueRouter payments for `model_id` made by `tx`."""
+    return sum(1 for ev in tx.decode_logs(router.PaymentReceived) if ev.modelId == model_id)

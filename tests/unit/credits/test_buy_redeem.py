@@ -160,7 +160,7 @@ def test_buyCredits__zero_recipient__reverts(credits, eth_model, consumer):
 def test_buyCredits__to_contract_that_rejects_erc1155__reverts(
     credits, eth_model, router, consumer
 ):
-    # RevenueRecorder has no onERC1155Received: the mint's acceptance check fails, nothing moves.
+    # The RevenueRouter has no onERC1155Received: the mint's acceptance check fails, nothing moves.
     with ape.reverts(credits.ERC1155InvalidReceiver, receiver=router.address):
         credits.buyCredits(eth_model, 1, router, sender=consumer, value=ETH_CREDIT_VALUE)
     assert credits.escrowOf(eth_model) == 0

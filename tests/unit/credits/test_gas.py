@@ -1,8 +1,8 @@
 """Gas budgets of the metering path (issue 9 targets), measured with tx.gas_used.
 
-Run with `-s` to see the figures. Settlement is measured against the router stand-in
-(contracts/test/RevenueRecorder.sol) until the real RevenueRouter is wired in; the router
-call happens once per model per batch, so its cost is amortised over the batch.
+Run with `-s` to see the figures. Settlement pays the real RevenueRouter (5 % fee, no recipient
+set, so revenue accrues to the model owner); the router is called once per model per batch, so
+its cost is amortised over the batch.
 """
 
 import pytest
@@ -48,14 +48,16 @@ def test_gas__channel_lifecycle__reported(credits, eth_model, buy, consumer, gat
     cid = opened.decode_logs(credits.ChannelOpened)[0].channelId
     topped = credits.topUpChannel(cid, 100, expiry + HOUR, sender=consumer)
     extended = credits.topUpChannel(cid, 0, expiry + 2 * HOUR, sender=consumer)
-    single = credits.settle([sign(consumer, cid, 10, expiry)], sender=gateway)
+    first = credits.settle([sign(consumer, cid, 10, expiry)], sender=gateway)
+    single = credits.settle([sign(consumer, cid, 20, expiry)], sender=gateway)
     chain.pending_timestamp = expiry + 2 * HOUR + 86_400
     closed = credits.closeChannel(cid, sender=consumer)
     redeemed = credits.redeem(eth_model, 50, consumer, sender=consumer)
     _report("openChannel", opened.gas_used)
     _report("topUpChannel (add credits + extend)", topped.gas_used)
     _report("topUpChannel (extend only)", extended.gas_used)
-    _report("settle, one receipt (incl. router call)", single.gas_used)
+    _report("settle, one receipt, model's first revenue", first.gas_used)
+    _report("settle, one receipt, steady state", single.gas_used)
     _report("closeChannel (refund to existing balance)", closed.gas_used)
     _report("redeem ETH", redeemed.gas_used)
     assert opened.gas_used <= 125_000

@@ -2,7 +2,15 @@
 
 import ape
 import pytest
-from credits_helpers import ETH_CREDIT_VALUE, GRACE, HOUR, TOKEN_CREDIT_VALUE
+from credits_helpers import (
+    ETH,
+    ETH_CREDIT_VALUE,
+    GRACE,
+    HOUR,
+    ROUTER_FEE_BPS,
+    TOKEN_CREDIT_VALUE,
+    router_payments,
+)
 from eth_account import Account
 
 from modelmint.receipts import (
@@ -26,14 +34,19 @@ def _high_s(signature: bytes) -> bytes:
 
 
 def test_settle__eth_receipt__burns_delta_and_pays_router(
-    credits, router, eth_model, open_channel, consumer, gateway, sign, chain
+    credits, router, eth_model, open_channel, consumer, gateway, model_owner, sign, chain
 ):
     cid = open_channel(consumer, 100)
     tx = credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
     [ev] = tx.decode_logs(credits.CreditsSettled)
     assert (ev.channelId, ev.modelId, ev.credits, ev.settled) == (cid, eth_model, 30, 30)
     assert credits.channel(cid).settled == 30
-    assert router.received(eth_model) == 30 * ETH_CREDIT_VALUE == router.balance
+    assert router.liabilities(ETH) == 30 * ETH_CREDIT_VALUE == router.balance
+    # No recipients set: the model owner earns the revenue net of the protocol fee.
+    fee = 30 * ETH_CREDIT_VALUE * ROUTER_FEE_BPS // 10_000
+    assert router.feesOwed(ETH) == fee
+    assert router.claimable(eth_model, model_owner) == 30 * ETH_CREDIT_VALUE - fee
+    assert router_payments(router, tx, eth_model) == 1
     assert credits.lockedSupply(eth_model) == 70
     assert credits.modelCredits(eth_model).consumed == 30
     assert credits.escrowOf(eth_model) == 70 * ETH_CREDIT_VALUE == credits.balance
@@ -44,7 +57,7 @@ def test_settle__erc20_receipt__router_pulls_tokens(
 ):
     cid = open_channel(consumer, 50, token_model)
     credits.settle([sign(consumer, cid, 20, _deadline(chain))], sender=gateway)
-    assert token.balanceOf(router) == 20 * TOKEN_CREDIT_VALUE == router.received(token_model)
+    assert token.balanceOf(router) == 20 * TOKEN_CREDIT_VALUE == router.liabilities(token)
     assert token.balanceOf(credits) == 30 * TOKEN_CREDIT_VALUE == credits.escrowOf(token_model)
     assert token.allowance(credits, router) == 0
 
@@ -58,7 +71,7 @@ def test_settle__cumulative_receipts__each_settles_only_the_delta(
     tx = credits.settle([sign(consumer, cid, 25, d)], sender=gateway)
     assert tx.decode_logs(credits.CreditsSettled)[0].credits == 15
     assert credits.channel(cid).settled == 25
-    assert router.received(eth_model) == 25 * ETH_CREDIT_VALUE
+    assert router.liabilities(ETH) == 25 * ETH_CREDIT_VALUE
 
 
 def test_settle__replayed_receipt__does_nothing(
@@ -69,9 +82,9 @@ def test_settle__replayed_receipt__does_nothing(
     credits.settle([receipt], sender=gateway)
     tx = credits.settle([receipt, receipt], sender=gateway)
     assert tx.decode_logs(credits.CreditsSettled) == []
+    assert router_payments(router, tx, eth_model) == 0
     assert credits.channel(cid).settled == 40
-    assert router.received(eth_model) == 40 * ETH_CREDIT_VALUE
-    assert router.payments(eth_model) == 1
+    assert router.liabilities(ETH) == 40 * ETH_CREDIT_VALUE
 
 
 def test_settle__older_receipt_after_newer__does_nothing(
@@ -84,7 +97,7 @@ def test_settle__older_receipt_after_newer__does_nothing(
     assert credits.channel(cid).settled == 20
     credits.settle([old], sender=gateway)
     assert credits.channel(cid).settled == 20
-    assert router.received(eth_model) == 20 * ETH_CREDIT_VALUE
+    assert router.liabilities(ETH) == 20 * ETH_CREDIT_VALUE
 
 
 def test_settle__receipt_above_deposit__is_capped_at_deposit(
@@ -101,12 +114,22 @@ def test_settle__receipt_above_deposit__is_capped_at_deposit(
     credits.topUpChannel(cid, 100, credits.channel(cid).expiry, sender=consumer)
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 25
-    assert router.received(eth_model) == 25 * ETH_CREDIT_VALUE
+    assert router.liabilities(ETH) == 25 * ETH_CREDIT_VALUE
     assert credits.lockedSupply(eth_model) == 85
 
 
 def test_settle__batch_of_two_models__one_router_payment_per_model(
-    credits, router, eth_model, token_model, open_channel, consumer, holder, gateway, sign, chain
+    credits,
+    router,
+    token,
+    eth_model,
+    token_model,
+    open_channel,
+    consumer,
+    holder,
+    gateway,
+    sign,
+    chain,
 ):
     d = _deadline(chain)
     e1, e2 = open_channel(consumer, 10), open_channel(holder, 10)
@@ -119,9 +142,10 @@ def test_settle__batch_of_two_models__one_router_payment_per_model(
     ]
     tx = credits.settle(batch, sender=gateway)
     assert len(tx.decode_logs(credits.CreditsSettled)) == 4
-    assert router.payments(eth_model) == 1 and router.payments(token_model) == 1
-    assert router.received(eth_model) == 7 * ETH_CREDIT_VALUE
-    assert router.received(token_model) == 11 * TOKEN_CREDIT_VALUE
+    assert router_payments(router, tx, eth_model) == 1
+    assert router_payments(router, tx, token_model) == 1
+    assert router.liabilities(ETH) == 7 * ETH_CREDIT_VALUE
+    assert router.liabilities(token) == 11 * TOKEN_CREDIT_VALUE
 
 
 def test_settle__receipt_for_another_channel__reverts(
@@ -132,7 +156,7 @@ def test_settle__receipt_for_another_channel__reverts(
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
         credits.settle([(b, cumulative, deadline, signature)], sender=gateway)
     assert credits.channel(b).settled == 0
-    assert router.received(eth_model) == 0
+    assert router.liabilities(ETH) == 0
 
 
 def test_settle__receipt_for_another_contract__reverts(
@@ -235,7 +259,7 @@ def test_settle__one_bad_receipt_in_batch__reverts_whole_batch(
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
         credits.settle([sign(consumer, a, 5, d), sign(attacker, b, 5, d)], sender=gateway)
     assert credits.channel(a).settled == 0
-    assert router.received(eth_model) == 0
+    assert router.liabilities(ETH) == 0
 
 
 def test_settle__unknown_channel__reverts(credits, gateway, consumer, sign, chain):
@@ -380,7 +404,7 @@ def test_settle__erc1271_wallet_consumer__settles(
     assert credits.verifyReceipt(*receipt)
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 12
-    assert router.received(eth_model) == 12 * ETH_CREDIT_VALUE
+    assert router.liabilities(ETH) == 12 * ETH_CREDIT_VALUE
 
 
 def test_settle__erc1271_wallet_rejects__reverts(
