@@ -44,6 +44,17 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 ///    cumulative no receipt can ever charge more than the highest amount the consumer signed.
 ///  - `now >= graceEnd`: settlement is over; the consumer closes the channel and gets
 ///    `deposit - settled` credits back in its ERC-1155 balance.
+///
+/// Model status. A retired or flagged model (registry `isSaleOpen` false) takes no new
+/// commitments: `buyCredits`, `openChannel` and `topUpChannel` revert. Everything that returns
+/// or finishes existing value never consults the status: `redeem`, `closeChannel`, ERC-1155
+/// transfers, and `settle` of channels opened before (the consumer already committed them).
+/// A gateway removed from the registry after a channel was opened may still settle that
+/// channel; it cannot be chosen for new channels.
+///
+/// Gateways. A batch reverts as a whole on any bad receipt (signature, deadline, window,
+/// wrong gateway), so simulate first and drop failing receipts. ERC-1271 signatures are
+/// revocable by the wallet: settle receipts of contract consumers promptly.
 interface IUsageCredits is IERC1155 {
     /// @notice Per-model credit terms and totals (the view's shape; storage is packed differently).
     struct ModelCredits {

@@ -251,3 +251,15 @@ def test_redeem__recipient_rejects_eth__reverts(credits, eth_model, buy, consume
     ):
         credits.redeem(eth_model, 1, registry, sender=consumer)
     assert credits.balanceOf(consumer, eth_model) == 1
+
+
+def test_buyCredits__receiver_reenters_from_mint_hook__reverts(
+    project, credits, eth_model, buy, consumer
+):
+    receiver = project.ReentrantCreditsReceiver.deploy(credits, sender=consumer)
+    buy(consumer, 1, to=receiver)
+    receiver.arm(eth_model, sender=consumer)
+    with ape.reverts(credits.ReentrancyGuardReentrantCall):
+        credits.buyCredits(eth_model, 2, receiver, sender=consumer, value=2 * ETH_CREDIT_VALUE)
+    assert credits.balanceOf(receiver, eth_model) == 1
+    assert credits.escrowOf(eth_model) == ETH_CREDIT_VALUE == credits.balance
