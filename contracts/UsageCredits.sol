@@ -167,7 +167,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
         uint256 deposit = c.deposit;
         if (credits != 0) {
-            if (deposit + credits > type(uint96).max) revert UsageCreditsAmountTooLarge(credits);
+            if (credits > type(uint96).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             _burnFree(msg.sender, modelId, credits);
             _models[modelId].channelled += uint128(credits);
             deposit += credits;
