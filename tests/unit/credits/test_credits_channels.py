@@ -181,7 +181,9 @@ def test_topUpChannel__deposit_above_uint96__reverts(credits, open_channel, cons
         credits.topUpChannel(cid, UINT96_MAX, credits.channel(cid).expiry, sender=consumer)
 
 
-def test_topUpChannel__amount_near_uint256_max__reverts_with_named_error(credits, open_channel, consumer):
+def test_topUpChannel__amount_near_uint256_max__reverts_with_named_error(
+    credits, open_channel, consumer
+):
     cid = open_channel(consumer, 10)
     with ape.reverts(credits.UsageCreditsAmountTooLarge, credits=2**256 - 1):
         credits.topUpChannel(cid, 2**256 - 1, credits.channel(cid).expiry, sender=consumer)
