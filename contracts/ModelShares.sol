@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
@@ -26,39 +24,28 @@ contract ModelShares is
     ReentrancyGuardTransient,
     IModelShares
 {
-    using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using SafeCast for int256;
 
     /// @inheritdoc IModelShares
     uint256 public constant MAGNITUDE = 2 ** 128;
 
-    /// @inheritdoc IModelShares
-    IRevenueRouter public router;
-    /// @inheritdoc IModelShares
-    address public asset;
-    /// @inheritdoc IModelShares
-    uint256 public modelId;
+    /// @dev Router and model id share one slot (cheaper clones); ids fit in 96 bits.
+    IRevenueRouter private _router;
+    uint96 private _modelId;
     /// @inheritdoc IModelShares
     uint256 public magnifiedRevenuePerShare;
 
     /// @dev Revenue already spread over holders through the accumulator.
     uint128 private _observed;
-    /// @dev Revenue received from the router so far.
-    uint128 private _pulled;
-    /// @dev Revenue paid out to holders so far.
-    uint256 private _paid;
+    /// @dev Revenue paid out to holders so far (by the router, on the token's behalf).
+    uint128 private _paid;
     mapping(address account => int256) private _corrections;
     mapping(address account => uint256) private _claimed;
 
     /// @dev Locks the implementation; clones are set up through initialize.
     constructor() {
         _disableInitializers();
-    }
-
-    /// @dev Only the router sends ETH (when the token pulls its revenue).
-    receive() external payable {
-        if (msg.sender != address(router)) revert ModelSharesUnexpectedEth(msg.sender);
     }
 
     /// @inheritdoc IModelShares
@@ -75,9 +62,8 @@ contract ModelShares is
         __ERC20_init(name_, symbol_);
         __ERC20Permit_init(name_);
         __ERC20Votes_init();
-        router = router_;
-        modelId = modelId_;
-        asset = router_.registry().paymentAsset(modelId_);
+        _router = router_;
+        _modelId = modelId_.toUint96();
         _mint(initialHolder, supply);
     }
 
@@ -121,7 +107,22 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function totalRevenue() public view returns (uint256) {
-        return _pulled + router.claimable(modelId, address(this));
+        return _paid + _router.claimable(_modelId, address(this));
+    }
+
+    /// @inheritdoc IModelShares
+    function router() external view returns (IRevenueRouter) {
+        return _router;
+    }
+
+    /// @inheritdoc IModelShares
+    function modelId() external view returns (uint256) {
+        return _modelId;
+    }
+
+    /// @inheritdoc IModelShares
+    function asset() external view returns (address) {
+        return _router.registry().paymentAsset(_modelId);
     }
 
     /// @notice Votes go to the account itself until it delegates elsewhere (no delegate step).
@@ -159,21 +160,10 @@ contract ModelShares is
         amount = _accumulated(msg.sender, magnifiedRevenuePerShare) - _claimed[msg.sender];
         if (amount == 0) return 0;
         _claimed[msg.sender] += amount;
-        uint256 held = _pulled - _paid;
-        _paid += amount;
+        _paid = (_paid + amount).toUint128();
         emit RevenueClaimed(msg.sender, to, amount);
-        if (held < amount) {
-            uint256[] memory ids = new uint256[](1);
-            ids[0] = modelId;
-            // Pulls everything the router holds for this token; later claims use it first.
-            _pulled = (_pulled + router.claim(ids)).toUint128();
-        }
-        if (asset == address(0)) {
-            (bool ok,) = to.call{value: amount}("");
-            if (!ok) revert ModelSharesEthTransferFailed(to, amount);
-        } else {
-            IERC20(asset).safeTransfer(to, amount);
-        }
+        // amount <= observed - paid <= what the router holds for the token.
+        _router.claimAmount(_modelId, amount, to);
     }
 
     function _sync() private {

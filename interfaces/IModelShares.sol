@@ -18,8 +18,9 @@ import {IRevenueRouter} from "./IRevenueRouter.sol";
 ///   (MAGNITUDE = 2^128) and each holder claim floors < 1 wei; dust stays in the token or at
 ///   the router, is never attributed to anyone, and so is never paid twice. The sum of all
 ///   holders' claimable never exceeds the revenue routed to the token.
-/// - Funds stay at the router until a holder claims; a claim then pulls the token's whole
-///   router balance (one router.claim) when the token holds less than the amount due.
+/// - Funds never pass through the token: they stay at the router, and a holder's claim asks
+///   the router (claimAmount) to pay exactly the holder's due straight to the holder. The token
+///   holds no ETH (it has no receive function) and no payment tokens.
 /// Voting: holders vote without a delegate step. `delegates(account)` returns the account
 /// itself until it delegates elsewhere, so voting power follows balances from the first
 /// receipt at no extra gas; `delegate(address(0))` returns to self-delegation.
@@ -30,10 +31,6 @@ interface IModelShares {
     error ModelSharesZeroSupply();
     /// @notice A burn would leave no shares, so future revenue would have no owner.
     error ModelSharesBurnsLastShares(uint256 value, uint256 totalSupply);
-    /// @notice ETH arrived from someone other than the router.
-    error ModelSharesUnexpectedEth(address sender);
-    /// @notice Sending ETH to the holder failed.
-    error ModelSharesEthTransferFailed(address to, uint256 amount);
 
     /// @notice New revenue routed to the token was observed and spread over current holders.
     event RevenueObserved(uint256 amount, uint256 magnifiedRevenuePerShare);
@@ -78,7 +75,8 @@ interface IModelShares {
     /// @notice Revenue `account` has claimed so far.
     function claimedOf(address account) external view returns (uint256);
 
-    /// @notice Revenue routed to this token so far (observed or not yet observed).
+    /// @notice Revenue routed to this token so far (observed or not yet observed): what holders
+    /// were paid plus what the router still holds for the token.
     function totalRevenue() external view returns (uint256);
 
     /// @notice The model this token represents.

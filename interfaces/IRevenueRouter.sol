@@ -43,6 +43,8 @@ interface IRevenueRouter {
     error RevenueRouterDuplicateRecipient(address recipient);
     /// @notice The sum of weights does not fit in a uint32.
     error RevenueRouterTotalWeightTooLarge(uint256 totalWeight);
+    /// @notice claimAmount asked for more than the caller can claim on the model.
+    error RevenueRouterInsufficientClaimable(uint256 modelId, address account, uint256 requested, uint256 available);
     /// @notice Sending ETH to `to` failed (only the caller's own claim is affected).
     error RevenueRouterEthTransferFailed(address to, uint256 amount);
 
@@ -93,6 +95,11 @@ interface IRevenueRouter {
 
     /// @notice Like claim, but sends to `to` (for recipients that cannot receive ETH).
     function claimTo(uint256[] calldata modelIds, address to) external returns (uint256 total);
+
+    /// @notice Pays `amount` of msg.sender's accrual on `modelId` to `to`; the rest stays
+    /// claimable. Lets a pooled recipient (ModelShares) pay each holder straight from the router,
+    /// so funds never pass through it. Reverts if `amount` is 0 or exceeds what is claimable.
+    function claimAmount(uint256 modelId, uint256 amount, address to) external;
 
     /// @notice Pays the protocol fees owed in `asset` to the current treasury. Anyone may call.
     /// @return amount The amount paid (0 if nothing was owed).

@@ -163,3 +163,74 @@ def test_claimFees__reverting_treasury__blocks_nobody(
     bad.setAccept(True, sender=deployer)
     router.claimFees(ZERO, sender=contributor)
     assert bad.balance == 100
+
+
+def test_claim__owner_with_unassigned_revenue_then_recipient__pays_both_once(
+    router, register_model, model_owner, licensee
+):
+    model_id = register_model()
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)  # no recipients: owner earns 950
+    router.setRecipients(model_id, [model_owner], [1], sender=model_owner)
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)
+    assert router.claimable(model_id, model_owner) == 1_900
+    tx = router.claim([model_id], sender=model_owner)
+    assert tx.decode_logs(router.RevenueClaimed)[0].amount == 1_900
+    assert router.claimable(model_id, model_owner) == 0
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)
+    assert router.claimable(model_id, model_owner) == 950
+    assert router.liabilities(ZERO) == 3_000 - 1_900
+
+
+def test_claimAmount__part__pays_it_and_keeps_the_rest(
+    router, eth_model, licensee, contributor, holder
+):
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    before = holder.balance
+    tx = router.claimAmount(eth_model, 300, holder, sender=contributor)
+    assert holder.balance == before + 300
+    [log] = tx.decode_logs(router.RevenueClaimed)
+    assert (log.account, log.to, log.amount) == (contributor, holder, 300)
+    assert router.claimable(eth_model, contributor) == 650
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    assert router.claimable(eth_model, contributor) == 650 + 950
+    router.claimAmount(eth_model, 1_600, holder, sender=contributor)
+    assert router.claimable(eth_model, contributor) == 0
+    assert router.liabilities(ZERO) == 4_000 - 1_900
+
+
+def test_claimAmount__more_than_claimable__reverts(router, eth_model, licensee, contributor):
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    with ape.reverts(
+        router.RevenueRouterInsufficientClaimable,
+        modelId=eth_model,
+        account=contributor.address,
+        requested=951,
+        available=950,
+    ):
+        router.claimAmount(eth_model, 951, contributor, sender=contributor)
+    assert router.claimable(eth_model, contributor) == 950
+
+
+def test_claimAmount__zero__reverts(router, eth_model, licensee, contributor):
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    with ape.reverts(router.RevenueRouterZeroAmount, modelId=eth_model):
+        router.claimAmount(eth_model, 0, contributor, sender=contributor)
+    assert router.claimable(eth_model, contributor) == 950
+
+
+def test_claimAmount__to_zero_address__reverts(router, eth_model, licensee, contributor):
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    with ape.reverts(router.RevenueRouterZeroAddress):
+        router.claimAmount(eth_model, 1, ZERO, sender=contributor)
+    assert router.claimable(eth_model, contributor) == 950
+
+
+def test_claimAmount__dropped_recipient__rest_stays_claimable(
+    router, eth_model, licensee, model_owner, contributor
+):
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    router.setRecipients(eth_model, [model_owner], [1], sender=model_owner)
+    router.claimAmount(eth_model, 100, contributor, sender=contributor)
+    assert router.claimable(eth_model, contributor) == 850
+    router.pay(eth_model, 2_000, value=2_000, sender=licensee)
+    assert router.claimable(eth_model, contributor) == 850

@@ -95,8 +95,8 @@ def test_claim__supply_not_dividing_revenue__dust_below_one_wei_per_holder(
     assert 2 * NET // 3 - 1 <= owed_holder <= 2 * NET // 3
     shares.claim(sender=holder)
     shares.claim(sender=contributor)
-    # the dust stays in the token, attributed to no one
-    assert shares.balance == NET - owed_holder - owed_contrib
+    # the dust stays at the router under the token's name, attributed to no holder
+    assert router.claimable(model_id, shares) == NET - owed_holder - owed_contrib
     assert shares.claimable(holder) == shares.claimable(contributor) == 0
 
 
@@ -181,23 +181,41 @@ def test_claim__erc20_model__pays_token(create_shares, router, token, fund, lice
     assert token.balanceOf(shares) == 0
 
 
-def test_claim__second_holder__uses_pulled_funds(
+def test_claim__two_holders__router_pays_each_directly(
     create_shares, router, licensee, holder, contributor
 ):
     model_id, shares = create_shares(supply=2, holder_=holder)
     shares.transfer(contributor, 1, sender=holder)
     pay(router, model_id, licensee, 2_000)  # net 1_900
-    shares.claim(sender=holder)  # pulls 1_900 from the router
-    assert shares.balance == 950
+    tx = shares.claim(sender=holder)
+    [routed] = tx.decode_logs(router.RevenueClaimed)
+    assert (routed.account, routed.to, routed.amount) == (shares, holder, 950)
+    assert shares.balance == 0
+    assert router.claimable(model_id, shares) == 950
     tx = shares.claim(sender=contributor)
     assert tx.decode_logs(shares.RevenueClaimed)[0].amount == 950
+    assert router.claimable(model_id, shares) == 0
+    assert shares.totalRevenue() == 1_900
+
+
+def test_receive__direct_eth__reverts(create_shares, attacker):
+    _, shares = create_shares()
+    with ape.reverts():
+        attacker.transfer(shares, 1)
     assert shares.balance == 0
 
 
-def test_receive__eth_not_from_router__reverts(create_shares, attacker):
-    _, shares = create_shares()
-    with ape.reverts(shares.ModelSharesUnexpectedEth, sender=attacker.address):
-        attacker.transfer(shares, 1)
+def test_claim__holder_refuses_eth__blocks_only_itself(
+    project, create_shares, router, licensee, holder, deployer
+):
+    bad = project.RevertingRecipient.deploy(sender=deployer)
+    model_id, shares = create_shares(supply=2, holder_=holder)
+    shares.transfer(bad, 1, sender=holder)
+    pay(router, model_id, licensee, 2_000)
+    before = holder.balance
+    tx = shares.claim(sender=holder)
+    assert holder.balance == before + 950 - tx.total_fees_paid
+    assert shares.claimable(bad) == 950
 
 
 def test_votes__transfer__moves_voting_power_without_delegate(create_shares, holder, contributor):
@@ -228,3 +246,61 @@ def test_claim__shares_not_a_recipient__nothing_accrues(
     pay(router, model_id, licensee)
     assert shares.claimable(holder) == 0
     assert router.claimable(model_id, model_owner) == NET
+
+
+def test_permit__signed_by_holder__sets_allowance(chain, create_shares, holder, attacker):
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    _, shares = create_shares(holder_=holder)
+    deadline = chain.pending_timestamp + 3_600
+    message = {
+        "owner": holder.address,
+        "spender": attacker.address,
+        "value": 40,
+        "nonce": shares.nonces(holder),
+        "deadline": deadline,
+    }
+    typed = encode_typed_data(
+        domain_data={
+            "name": shares.name(),
+            "version": "1",
+            "chainId": chain.chain_id,
+            "verifyingContract": shares.address,
+        },
+        message_types={
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ]
+        },
+        message_data=message,
+    )
+    sig = Account.sign_message(typed, holder.private_key)
+    shares.permit(
+        holder,
+        attacker,
+        40,
+        deadline,
+        sig.v,
+        sig.r.to_bytes(32, "big"),
+        sig.s.to_bytes(32, "big"),
+        sender=attacker,
+    )
+    assert shares.allowance(holder, attacker) == 40
+    assert shares.nonces(holder) == 1
+    # replaying the same signature fails (nonce consumed)
+    with ape.reverts(shares.ERC2612InvalidSigner):
+        shares.permit(
+            holder,
+            attacker,
+            40,
+            deadline,
+            sig.v,
+            sig.r.to_bytes(32, "big"),
+            sig.s.to_bytes(32, "big"),
+            sender=attacker,
+        )
