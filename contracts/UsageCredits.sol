@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+
+/// @title UsageCredits
+/// @notice Prepaid, escrowed usage credits (ERC-1155, id = modelId) metered through channels
+/// settled with cumulative EIP-712 receipts. See {IUsageCredits} for the full model.
+/// @dev Locked credits live outside the ERC-1155 balances: opening a channel burns them from
+/// the consumer's balance into the channel record, closing mints the unused part back. Hence
+/// the ERC-1155 balance is exactly the free (transferable, redeemable) balance, and settlement
+/// touches no balances at all: it only advances the channel's `settled` counter and the model's
+/// `consumed` total, then pays the router once per run of same-model receipts.
+contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @inheritdoc IUsageCredits
+    uint256 public constant GRACE_PERIOD = 1 days;
+
+    /// @dev keccak256("Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)")
+    bytes32 private constant _RECEIPT_TYPEHASH =
+        keccak256("Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)");
+
+    /// @dev A model's credit state. Slot 0 holds everything a purchase of an ETH-priced model
+    /// reads and writes (value, minted, pricing kind), so buying touches one model slot.
+    struct ModelState {
+        uint96 creditValue; // slot 0
+        uint128 minted; // slot 0
+        bool tokenPriced; // slot 0: asset != address(0)
+        address asset; // slot 1
+        uint128 redeemed; // slot 2
+        uint128 channelled; // slot 2
+        uint128 consumed; // slot 3
+    }
+
+    IModelRegistry private immutable _REGISTRY;
+    IRevenueRouter private immutable _ROUTER;
+
+    /// @dev Next channel id; ids start at 1 so 0 is never a channel.
+    uint256 private _nextChannelId = 1;
+    mapping(uint256 modelId => ModelState) private _models;
+    mapping(uint256 channelId => Channel) private _channels;
+
+    /// @param registry_ The ModelRegistry.
+    /// @param router_ The RevenueRouter receiving the value of consumed credits.
+    /// @param uri_ ERC-1155 metadata URI template (`{id}` substitution, may be empty).
+    constructor(address registry_, address router_, string memory uri_)
+        ERC1155(uri_)
+        EIP712("Modelmint UsageCredits", "1")
+    {
+        if (registry_ == address(0) || router_ == address(0)) revert UsageCreditsZeroAddress();
+        _REGISTRY = IModelRegistry(registry_);
+        _ROUTER = IRevenueRouter(router_);
+    }
+
+    // ------------------------------------------------------------------ model owner
+
+    /// @inheritdoc IUsageCredits
+    function enableCredits(uint256 modelId, uint256 creditValue) external {
+        if (!_REGISTRY.exists(modelId)) revert UsageCreditsUnknownModel(modelId);
+        if (_REGISTRY.ownerOf(modelId) != msg.sender) revert UsageCreditsNotModelOwner(modelId, msg.sender);
+        ModelState storage m = _models[modelId];
+        if (m.creditValue != 0) revert UsageCreditsAlreadyEnabled(modelId, m.creditValue);
+        if (creditValue == 0) revert UsageCreditsZeroCreditValue(modelId);
+        if (creditValue > type(uint96).max) revert UsageCreditsCreditValueTooLarge(creditValue);
+        // Registry ids are sequential from 1; channels store the id in 64 bits.
+        SafeCast.toUint64(modelId);
+        address asset = _REGISTRY.paymentAsset(modelId);
+        m.creditValue = uint96(creditValue);
+        m.tokenPriced = asset != address(0);
+        m.asset = asset;
+        emit CreditsEnabled(modelId, asset, creditValue);
+    }
+
+    // ------------------------------------------------------------------ credits
+
+    /// @inheritdoc IUsageCredits
+    function buyCredits(uint256 modelId, uint256 credits, address to)
+        external
+        payable
+        nonReentrant
+        returns (uint256 paid)
+    {
+        // `to == address(0)` is rejected by the ERC-1155 mint (ERC1155InvalidReceiver).
+        _checkAmount(credits);
+        ModelState storage m = _models[modelId];
+        // One read of slot 0 (value, minted, pricing kind), one write.
+        (uint256 value, uint256 minted, bool tokenPriced) = (m.creditValue, m.minted, m.tokenPriced);
+        if (value == 0) _revertNotEnabled(modelId);
+        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
+        paid = credits * value;
+        m.minted = SafeCast.toUint128(minted + credits);
+        if (!tokenPriced) {
+            if (msg.value != paid) revert UsageCreditsWrongPayment(paid, msg.value);
+        } else {
+            if (msg.value != 0) revert UsageCreditsWrongPayment(0, msg.value);
+            address asset = m.asset;
+            uint256 before = IERC20(asset).balanceOf(address(this));
+            IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);
+            uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+            if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
+        }
+        // Last: minting to a contract calls its onERC1155Received hook.
+        _mint(to, modelId, credits, "");
+        emit CreditsBought(modelId, to, credits, paid);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function redeem(uint256 modelId, uint256 credits, address to) external nonReentrant returns (uint256 value) {
+        if (to == address(0)) revert UsageCreditsZeroAddress();
+        _checkAmount(credits);
+        ModelState storage m = _enabledModel(modelId);
+        _burnFree(msg.sender, modelId, credits);
+        m.redeemed += uint128(credits);
+        value = credits * m.creditValue;
+        emit CreditsRedeemed(modelId, msg.sender, to, credits, value);
+        _pay(m.asset, to, value);
+    }
+
+    // ------------------------------------------------------------------ channels
+
+    /// @inheritdoc IUsageCredits
+    function openChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
+        external
+        nonReentrant
+        returns (uint256 channelId)
+    {
+        _checkAmount(credits);
+        ModelState storage m = _enabledModel(modelId);
+        if (expiry <= block.timestamp) revert UsageCreditsInvalidExpiry(expiry, block.timestamp + 1);
+        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
+        if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
+        _burnFree(msg.sender, modelId, credits);
+        m.channelled += uint128(credits);
+        channelId = _nextChannelId++;
+        _channels[channelId] = Channel({
+            consumer: msg.sender,
+            expiry: expiry,
+            gateway: gateway,
+            deposit: uint96(credits),
+            modelId: uint64(modelId),
+            settled: 0
+        });
+        emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external nonReentrant {
+        Channel storage c = _channels[channelId];
+        _checkConsumer(c, channelId);
+        uint256 expiry = c.expiry;
+        if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+        if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
+        if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
+        if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
+        uint256 modelId = c.modelId;
+        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
+        uint256 deposit = c.deposit;
+        if (credits != 0) {
+            if (credits > type(uint96).max - deposit) revert UsageCreditsAmountTooLarge(credits);
+            _burnFree(msg.sender, modelId, credits);
+            _models[modelId].channelled += uint128(credits);
+            deposit += credits;
+            c.deposit = uint96(deposit);
+        }
+        c.expiry = newExpiry;
+        emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function settle(SettleArgs[] calldata receipts) external nonReentrant returns (uint256 credits) {
+        uint256 n = receipts.length;
+        // Runs of consecutive same-model receipts; each run is paid to the router once.
+        uint256[] memory runModel = new uint256[](n);
+        uint256[] memory runValue = new uint256[](n);
+        uint256 runs;
+        uint256 currentModel;
+        uint256 runCredits;
+        for (uint256 i; i < n; ++i) {
+            SettleArgs calldata r = receipts[i];
+            uint256 delta = _settleOne(r);
+            if (delta == 0) continue;
+            uint256 modelId = _channels[r.channelId].modelId;
+            if (modelId != currentModel) {
+                if (runCredits != 0) runValue[runs - 1] = _consume(currentModel, runCredits);
+                runModel[runs++] = modelId;
+                currentModel = modelId;
+                runCredits = 0;
+            }
+            runCredits += delta;
+            credits += delta;
+        }
+        if (runCredits != 0) runValue[runs - 1] = _consume(currentModel, runCredits);
+        // Interactions last: all channel and model totals are final before any router call.
+        for (uint256 j; j < runs; ++j) {
+            uint256 modelId = runModel[j];
+            _routeRevenue(modelId, _models[modelId].asset, runValue[j]);
+        }
+    }
+
+    /// @inheritdoc IUsageCredits
+    function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
+        Channel storage c = _channels[channelId];
+        _checkConsumer(c, channelId);
+        uint256 expiry = c.expiry;
+        if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+        uint256 graceEnd = expiry + GRACE_PERIOD;
+        if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
+        uint256 modelId = c.modelId;
+        refunded = c.deposit - c.settled;
+        c.expiry = 0;
+        _models[modelId].channelled -= uint128(refunded);
+        emit ChannelClosed(channelId, msg.sender, refunded);
+        // Last: minting to a contract consumer calls its onERC1155Received hook.
+        if (refunded != 0) _mint(msg.sender, modelId, refunded, "");
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IUsageCredits
+    function registry() external view returns (address) {
+        return address(_REGISTRY);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function router() external view returns (address) {
+        return address(_ROUTER);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function modelCredits(uint256 modelId) external view returns (ModelCredits memory) {
+        ModelState storage m = _models[modelId];
+        return ModelCredits({
+            asset: m.asset,
+            creditValue: m.creditValue,
+            minted: m.minted,
+            redeemed: m.redeemed,
+            channelled: m.channelled,
+            consumed: m.consumed
+        });
+    }
+
+    /// @inheritdoc IUsageCredits
+    function totalSupply(uint256 modelId) external view returns (uint256) {
+        ModelState storage m = _models[modelId];
+        return m.minted - m.redeemed - m.channelled;
+    }
+
+    /// @inheritdoc IUsageCredits
+    function lockedSupply(uint256 modelId) external view returns (uint256) {
+        ModelState storage m = _models[modelId];
+        return m.channelled - m.consumed;
+    }
+
+    /// @inheritdoc IUsageCredits
+    function escrowOf(uint256 modelId) external view returns (uint256) {
+        ModelState storage m = _models[modelId];
+        return (uint256(m.minted) - m.consumed - m.redeemed) * m.creditValue;
+    }
+
+    /// @inheritdoc IUsageCredits
+    function channel(uint256 channelId) external view returns (Channel memory) {
+        return _channels[channelId];
+    }
+
+    /// @inheritdoc IUsageCredits
+    function nextChannelId() external view returns (uint256) {
+        return _nextChannelId;
+    }
+
+    /// @inheritdoc IUsageCredits
+    function receiptDigest(uint256 channelId, uint256 cumulativeCredits, uint256 deadline)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, cumulativeCredits, deadline)));
+    }
+
+    /// @inheritdoc IUsageCredits
+    function verifyReceipt(uint256 channelId, uint256 cumulativeCredits, uint256 deadline, bytes calldata signature)
+        external
+        view
+        returns (bool)
+    {
+        address consumer = _channels[channelId].consumer;
+        if (consumer == address(0)) return false;
+        return _isValidSignature(consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    /// @dev Checks one receipt and advances its channel. Returns the credits newly settled
+    /// (0 for a receipt that does not go beyond what is already settled).
+    function _settleOne(SettleArgs calldata r) private returns (uint256 delta) {
+        uint256 channelId = r.channelId;
+        Channel storage c = _channels[channelId];
+        address consumer = c.consumer;
+        if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
+        if (c.gateway != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
+        uint256 expiry = c.expiry;
+        if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+        if (block.timestamp >= expiry + GRACE_PERIOD) {
+            revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
+        }
+        if (block.timestamp > r.deadline) revert UsageCreditsReceiptExpired(channelId, r.deadline);
+        uint256 deposit = c.deposit;
+        uint256 target = r.cumulativeCredits < deposit ? r.cumulativeCredits : deposit;
+        uint256 settled = c.settled;
+        if (target <= settled) return 0;
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
+        );
+        if (!_isValidSignature(consumer, digest, r.signature)) revert UsageCreditsInvalidSignature(channelId);
+        c.settled = uint96(target);
+        delta = target - settled;
+        emit CreditsSettled(channelId, c.modelId, delta, target);
+    }
+
+    /// @dev Records `credits` as consumed and returns their value.
+    function _consume(uint256 modelId, uint256 credits) private returns (uint256 value) {
+        ModelState storage m = _models[modelId];
+        m.consumed += uint128(credits);
+        value = credits * m.creditValue;
+    }
+
+    /// @dev The only path by which escrow becomes revenue. ETH is sent with the call; an ERC-20
+    /// is approved for exactly `amount` and pulled by the router.
+    function _routeRevenue(uint256 modelId, address asset, uint256 amount) private {
+        if (asset == address(0)) {
+            _ROUTER.pay{value: amount}(modelId, amount);
+        } else {
+            IERC20(asset).forceApprove(address(_ROUTER), amount);
+            _ROUTER.pay(modelId, amount);
+        }
+    }
+
+    /// @dev ECDSA first (low-s enforced by OZ ECDSA; EOAs need no EXTCODESIZE), then ERC-1271.
+    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
+    }
+
+    function _pay(address asset, address to, uint256 amount) private {
+        if (asset == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert UsageCreditsEthTransferFailed(to, amount);
+        } else {
+            IERC20(asset).safeTransfer(to, amount);
+        }
+    }
+
+    function _burnFree(address account, uint256 modelId, uint256 credits) private {
+        uint256 balance = balanceOf(account, modelId);
+        if (balance < credits) revert UsageCreditsInsufficientCredits(account, modelId, balance, credits);
+        _burn(account, modelId, credits);
+    }
+
+    function _enabledModel(uint256 modelId) private view returns (ModelState storage m) {
+        m = _models[modelId];
+        if (m.creditValue == 0) _revertNotEnabled(modelId);
+    }
+
+    function _revertNotEnabled(uint256 modelId) private view {
+        if (!_REGISTRY.exists(modelId)) revert UsageCreditsUnknownModel(modelId);
+        revert UsageCreditsNotEnabled(modelId);
+    }
+
+    function _checkConsumer(Channel storage c, uint256 channelId) private view {
+        address consumer = c.consumer;
+        if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
+        if (consumer != msg.sender) revert UsageCreditsNotChannelConsumer(channelId, msg.sender);
+    }
+
+    function _checkAmount(uint256 credits) private pure {
+        if (credits == 0) revert UsageCreditsZeroAmount();
+        if (credits > type(uint96).max) revert UsageCreditsAmountTooLarge(credits);
+    }
+}

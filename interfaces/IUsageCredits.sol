@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+
+/// @title IUsageCredits
+/// @notice Prepaid usage credits for Modelmint models: an ERC-1155 whose token id is the model id.
+///
+/// Value. The model owner enables credits once with a fixed value per credit in the model's
+/// payment asset (ETH or the model's allow-listed ERC-20); the value can never change, so credits
+/// can be traded at a known backing. Buyers pay `credits * creditValue`; the payment stays in this
+/// contract as escrow and becomes revenue (sent to the RevenueRouter) only when credits are
+/// consumed through a metering channel. Free credits can be redeemed for their value at any time,
+/// whatever the model's status: redemption never consults the registry's sale status.
+///
+/// Accounting. For every model, at all times:
+///   escrow(model) = creditValue * (freeSupply + lockedSupply)
+///   minted        = consumed + redeemed + freeSupply + lockedSupply
+/// where freeSupply is the sum of ERC-1155 balances (`totalSupply(id)`) and lockedSupply the
+/// credits held in open channels and not yet settled.
+///
+/// Channels. `openChannel` moves credits out of the consumer's ERC-1155 balance (they are burned
+/// from the balance into channel accounting) and locks them to one of the model's gateways until
+/// `expiry`; locked credits are therefore neither transferable nor redeemable. While the channel
+/// has not expired the consumer may add credits and extend the expiry (`topUpChannel`).
+///
+/// Receipts. The consumer signs EIP-712 `Receipt(uint256 channelId,uint256 cumulativeCredits,
+/// uint256 deadline)` under the domain {name: "Modelmint UsageCredits", version: "1", chainId,
+/// verifyingContract}. ERC-1271 contract consumers are supported. The channel's gateway settles
+/// any number of receipts in one `settle` call. Per channel the contract stores the cumulative
+/// amount settled so far; a receipt settles `min(cumulativeCredits, deposit) - settled` credits:
+///  - a receipt above the channel's deposit is CAPPED at the deposit (the consumer signed at least
+///    that much, so charging the deposit is covered by the signature; if the consumer later adds
+///    credits, the same receipt can settle the rest up to its cumulative amount);
+///  - a receipt at or below what is already settled (replay, or an older receipt submitted after a
+///    newer one) settles nothing and is skipped without reverting, so batches stay robust;
+///  - a receipt for another channel, contract or chain fails the signature check and reverts.
+///
+/// Expiry and grace. Let `graceEnd = expiry + GRACE_PERIOD`:
+///  - `now < expiry`: open; the consumer may top up / extend; the gateway may settle.
+///  - `expiry <= now < graceEnd`: grace; the channel is frozen (no top-up, no close) and the
+///    gateway may still settle receipts (each within its own deadline). The contract cannot see
+///    when a receipt was signed: consumers stop signing at expiry, and since receipts are
+///    cumulative no receipt can ever charge more than the highest amount the consumer signed.
+///  - `now >= graceEnd`: settlement is over; the consumer closes the channel and gets
+///    `deposit - settled` credits back in its ERC-1155 balance.
+///
+/// Model status. A retired or flagged model (registry `isSaleOpen` false) takes no new
+/// commitments: `buyCredits`, `openChannel` and `topUpChannel` revert. Everything that returns
+/// or finishes existing value never consults the status: `redeem`, `closeChannel`, ERC-1155
+/// transfers, and `settle` of channels opened before (the consumer already committed them).
+/// A gateway removed from the registry after a channel was opened may still settle that
+/// channel; it cannot be chosen for new channels.
+///
+/// Gateways. A batch reverts as a whole on any bad receipt (signature, deadline, window,
+/// wrong gateway), so simulate first and drop failing receipts. ERC-1271 signatures are
+/// revocable by the wallet: settle receipts of contract consumers promptly.
+interface IUsageCredits is IERC1155 {
+    /// @notice Per-model credit terms and totals (the view's shape; storage is packed differently).
+    struct ModelCredits {
+        address asset; // the model's payment asset, cached at enable time (address(0) = ETH)
+        uint96 creditValue; // value of one credit in `asset` units; 0 = credits not enabled
+        uint128 minted; // credits ever bought
+        uint128 redeemed; // credits ever redeemed for their value
+        uint128 channelled; // credits moved into channels minus credits returned on close
+        uint128 consumed; // credits settled by gateways (their value went to the router)
+    }
+
+    /// @notice A metering channel (three storage slots).
+    struct Channel {
+        address consumer; // who locked the credits and signs receipts; address(0) = no channel
+        uint40 expiry; // end of the open phase; 0 once closed
+        address gateway; // the only address that may settle this channel
+        uint96 deposit; // credits locked into the channel in total
+        uint64 modelId; // the model (ERC-1155 id) the credits belong to
+        uint96 settled; // cumulative credits settled so far (never above `deposit`)
+    }
+
+    /// @notice One receipt to settle: the consumer's EIP-712 signature over
+    /// Receipt(channelId, cumulativeCredits, deadline). 65-byte ECDSA (low-s) or ERC-1271 bytes.
+    struct SettleArgs {
+        uint256 channelId;
+        uint256 cumulativeCredits;
+        uint256 deadline;
+        bytes signature;
+    }
+
+    error UsageCreditsUnknownModel(uint256 modelId);
+    error UsageCreditsNotModelOwner(uint256 modelId, address caller);
+    error UsageCreditsAlreadyEnabled(uint256 modelId, uint256 creditValue);
+    error UsageCreditsNotEnabled(uint256 modelId);
+    error UsageCreditsZeroCreditValue(uint256 modelId);
+    error UsageCreditsCreditValueTooLarge(uint256 creditValue);
+    error UsageCreditsModelIdTooLarge(uint256 modelId);
+    error UsageCreditsZeroAmount();
+    error UsageCreditsAmountTooLarge(uint256 credits);
+    error UsageCreditsZeroAddress();
+    error UsageCreditsSaleClosed(uint256 modelId);
+    error UsageCreditsWrongPayment(uint256 expected, uint256 sent);
+    error UsageCreditsFeeOnTransfer(address token, uint256 expected, uint256 received);
+    error UsageCreditsInsufficientCredits(address account, uint256 modelId, uint256 balance, uint256 needed);
+    error UsageCreditsNotGateway(uint256 modelId, address gateway);
+    error UsageCreditsInvalidExpiry(uint256 expiry, uint256 minimum);
+    error UsageCreditsUnknownChannel(uint256 channelId);
+    error UsageCreditsNotChannelConsumer(uint256 channelId, address caller);
+    error UsageCreditsNotChannelGateway(uint256 channelId, address caller);
+    error UsageCreditsChannelExpired(uint256 channelId, uint256 expiry);
+    error UsageCreditsChannelClosed(uint256 channelId);
+    error UsageCreditsChannelNotExpired(uint256 channelId, uint256 closableAt);
+    error UsageCreditsSettlementClosed(uint256 channelId, uint256 graceEnd);
+    error UsageCreditsReceiptExpired(uint256 channelId, uint256 deadline);
+    error UsageCreditsInvalidSignature(uint256 channelId);
+    error UsageCreditsEthTransferFailed(address to, uint256 amount);
+
+    event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);
+    /// @dev The buyer is the `operator` of the accompanying ERC-1155 TransferSingle (mint), which
+    /// also carries `to` indexed; `to` is not indexed here to keep a purchase within its gas budget.
+    event CreditsBought(uint256 indexed modelId, address to, uint256 credits, uint256 paid);
+    event CreditsRedeemed(
+        uint256 indexed modelId, address indexed holder, address indexed to, uint256 credits, uint256 value
+    );
+    event ChannelOpened(
+        uint256 indexed channelId,
+        uint256 indexed modelId,
+        address indexed consumer,
+        address gateway,
+        uint256 credits,
+        uint256 expiry
+    );
+    event ChannelToppedUp(uint256 indexed channelId, uint256 addedCredits, uint256 deposit, uint256 expiry);
+    event CreditsSettled(uint256 indexed channelId, uint256 indexed modelId, uint256 credits, uint256 settled);
+    event ChannelClosed(uint256 indexed channelId, address indexed consumer, uint256 refundedCredits);
+
+    /// @notice Seconds after a channel's expiry during which its gateway may still settle and the
+    /// consumer may not yet close.
+    function GRACE_PERIOD() external view returns (uint256);
+
+    /// @notice The model registry read for ownership, gateways, payment asset and sale status.
+    function registry() external view returns (address);
+
+    /// @notice The RevenueRouter that receives the value of consumed credits.
+    function router() external view returns (address);
+
+    /// @notice Enables credits for `modelId` at `creditValue` units of the model's payment asset
+    /// per credit. Only the model owner, once: the value is immutable afterwards.
+    function enableCredits(uint256 modelId, uint256 creditValue) external;
+
+    /// @notice Buys `credits` credits of `modelId` for `to`. Requires the model to be open for
+    /// sale. ETH models: msg.value must equal `credits * creditValue`. ERC-20 models: msg.value
+    /// must be 0 and the contract pulls exactly that amount (fee-on-transfer tokens revert).
+    /// @return paid The amount paid into escrow.
+    function buyCredits(uint256 modelId, uint256 credits, address to) external payable returns (uint256 paid);
+
+    /// @notice Burns `credits` free credits of the caller and sends their value to `to`.
+    /// Works whatever the model's status (retired or flagged models cannot block it).
+    /// @return value The amount paid out of escrow.
+    function redeem(uint256 modelId, uint256 credits, address to) external returns (uint256 value);
+
+    /// @notice Locks `credits` of the caller's free credits into a new channel with `gateway`
+    /// (an allowed gateway of the model) until `expiry`. Requires the model to be open for sale:
+    /// a retired or flagged model gets no new channels (existing ones run to their end).
+    /// @return channelId The new channel id (a global counter starting at 1).
+    function openChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
+        external
+        returns (uint256 channelId);
+
+    /// @notice Adds `credits` free credits to an unexpired channel and/or moves its expiry to
+    /// `newExpiry` (>= the current one). Only the channel's consumer. At least one must change.
+    function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external;
+
+    /// @notice Settles receipts. The caller must be the gateway of every channel in `receipts`.
+    /// Value is sent to the router once per run of consecutive receipts of the same model:
+    /// group a batch by model for the cheapest settlement.
+    /// @return credits The total credits settled by this call.
+    function settle(SettleArgs[] calldata receipts) external returns (uint256 credits);
+
+    /// @notice Closes the caller's channel after `expiry + GRACE_PERIOD` and returns the credits
+    /// that were not settled to the consumer's ERC-1155 balance.
+    /// @return refunded The credits returned.
+    function closeChannel(uint256 channelId) external returns (uint256 refunded);
+
+    /// @notice The model's credit terms and totals (all zero if credits are not enabled).
+    function modelCredits(uint256 modelId) external view returns (ModelCredits memory);
+
+    /// @notice Free credits of `modelId` (sum of ERC-1155 balances).
+    function totalSupply(uint256 modelId) external view returns (uint256);
+
+    /// @notice Credits of `modelId` locked in channels and not yet settled.
+    function lockedSupply(uint256 modelId) external view returns (uint256);
+
+    /// @notice The escrow held for `modelId`: creditValue * (free + locked credits).
+    function escrowOf(uint256 modelId) external view returns (uint256);
+
+    /// @notice The channel record (consumer == address(0) for unknown ids).
+    function channel(uint256 channelId) external view returns (Channel memory);
+
+    /// @notice The id the next opened channel will get.
+    function nextChannelId() external view returns (uint256);
+
+    /// @notice The EIP-712 digest the consumer signs for a receipt.
+    function receiptDigest(uint256 channelId, uint256 cumulativeCredits, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice Whether `signature` is the channel consumer's valid signature of the receipt
+    /// (ECDSA low-s or ERC-1271). Does not check deadline, gateway or amounts.
+    function verifyReceipt(uint256 channelId, uint256 cumulativeCredits, uint256 deadline, bytes calldata signature)
+        external
+        view
+        returns (bool);
+}

@@ -1,0 +1,201 @@
+"""EIP-712 metering receipts for Modelmint UsageCredits.
+
+A consumer signs ``Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)``
+under the domain ``{name: "Modelmint UsageCredits", version: "1", chainId,
+verifyingContract}``. The gateway collects the latest receipt per channel and settles it
+on-chain with ``UsageCredits.settle([(channelId, cumulativeCredits, deadline, signature)])``.
+
+The same code is used by the tests, the demo and integrators (gateways, SDKs):
+
+    >>> domain = ReceiptDomain(chain_id=1, verifying_contract="0x...")
+    >>> receipt = Receipt(channel_id=7, cumulative_credits=1_000, deadline=1_900_000_000)
+    >>> signed = sign_receipt(domain, receipt, private_key)     # or a LocalAccount / ape account
+    >>> assert recover_signer(domain, signed) == my_address
+    >>> usage_credits.settle([signed.settle_args()], sender=gateway)
+
+Signatures are 65 bytes ``r || s || v`` with ``v`` in {27, 28} and a low ``s``, which is
+what the contract's ECDSA check accepts. For an ERC-1271 wallet consumer, the wallet decides
+what a valid signature is; the test wallet accepts its owner's signature of the digest, so
+``sign_receipt(domain, receipt, owner_key)`` produces the wallet's signature too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import SignableMessage, _hash_eip191_message, encode_typed_data
+from eth_utils import to_checksum_address
+
+DOMAIN_NAME = "Modelmint UsageCredits"
+DOMAIN_VERSION = "1"
+RECEIPT_TYPE = [
+    {"name": "channelId", "type": "uint256"},
+    {"name": "cumulativeCredits", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+EIP712_DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+# secp256k1 group order; a signature with s > N // 2 is "high-s" and rejected on-chain.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+@dataclass(frozen=True)
+class ReceiptDomain:
+    """The EIP-712 domain of one UsageCredits deployment on one chain."""
+
+    chain_id: int
+    verifying_contract: str
+    name: str = DOMAIN_NAME
+    version: str = DOMAIN_VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "chainId": self.chain_id,
+            "verifyingContract": to_checksum_address(self.verifying_contract),
+        }
+
+    @classmethod
+    def from_contract(cls, contract: Any) -> ReceiptDomain:
+        """Reads the domain from a deployed contract's ERC-5267 ``eip712Domain()``."""
+        fields = contract.eip712Domain()
+        # (fields, name, version, chainId, verifyingContract, salt, extensions)
+        return cls(
+            chain_id=int(fields[3]),
+            verifying_contract=str(fields[4]),
+            name=fields[1],
+            version=fields[2],
+        )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A consumer's statement: "channel ``channel_id`` has used ``cumulative_credits`` in
+    total; settle this before ``deadline`` (unix seconds)"."""
+
+    channel_id: int
+    cumulative_credits: int
+    deadline: int
+
+    def as_message(self) -> dict[str, int]:
+        return {
+            "channelId": self.channel_id,
+            "cumulativeCredits": self.cumulative_credits,
+            "deadline": self.deadline,
+        }
+
+
+@dataclass(frozen=True)
+class SignedReceipt:
+    receipt: Receipt
+    signature: bytes
+
+    def settle_args(self) -> tuple[int, int, int, bytes]:
+        """The ``SettleArgs`` tuple ``settle`` takes."""
+        r = self.receipt
+        return (r.channel_id, r.cumulative_credits, r.deadline, self.signature)
+
+
+def typed_data(domain: ReceiptDomain, receipt: Receipt) -> dict[str, Any]:
+    """The full EIP-712 typed-data document (``eth_signTypedData_v4`` JSON shape)."""
+    return {
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, "Receipt": RECEIPT_TYPE},
+        "primaryType": "Receipt",
+        "domain": domain.as_dict(),
+        "message": receipt.as_message(),
+    }
+
+
+def signable_message(domain: ReceiptDomain, receipt: Receipt) -> SignableMessage:
+    return encode_typed_data(full_message=typed_data(domain, receipt))
+
+
+def receipt_digest(domain: ReceiptDomain, receipt: Receipt) -> bytes:
+    """The 32-byte digest the contract verifies (``UsageCredits.receiptDigest``)."""
+    return bytes(_hash_eip191_message(signable_message(domain, receipt)))
+
+
+def sign_receipt(domain: ReceiptDomain, receipt: Receipt, signer: Any) -> SignedReceipt:
+    """Signs ``receipt``. ``signer`` is a private key (hex str or bytes), an eth_account
+    ``LocalAccount``, or an ape account (anything with ``sign_message(SignableMessage)``
+    returning an object with ``v``, ``r``, ``s``)."""
+    message = signable_message(domain, receipt)
+    if isinstance(signer, bytes | str):
+        signed = Account.sign_message(message, signer)
+        v, r, s = signed.v, signed.r, signed.s
+    elif hasattr(signer, "key") and hasattr(signer, "sign_message"):  # eth_account LocalAccount
+        signed = signer.sign_message(message)
+        v, r, s = signed.v, signed.r, signed.s
+    elif hasattr(signer, "sign_message"):  # ape AccountAPI
+        sig = signer.sign_message(message)
+        if sig is None:
+            raise ValueError(f"{signer!r} cannot sign EIP-712 messages")
+        v, r, s = sig.v, int.from_bytes(bytes(sig.r), "big"), int.from_bytes(bytes(sig.s), "big")
+    else:
+        raise TypeError(f"unsupported signer {type(signer).__name__}")
+    return SignedReceipt(receipt, encode_signature(v, r, s))
+
+
+def encode_signature(v: int, r: int, s: int) -> bytes:
+    """65-byte ``r || s || v`` with ``v`` normalised to 27/28."""
+    if v < 27:
+        v += 27
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+
+def split_signature(signature: bytes) -> tuple[int, int, int]:
+    """``(v, r, s)`` of a 65-byte signature."""
+    if len(signature) != 65:
+        raise ValueError("expected a 65-byte signature")
+    return (
+        signature[64],
+        int.from_bytes(signature[:32], "big"),
+        int.from_bytes(signature[32:64], "big"),
+    )
+
+
+def is_low_s(signature: bytes) -> bool:
+    return split_signature(signature)[2] <= SECP256K1_N // 2
+
+
+def recover_signer(domain: ReceiptDomain, signed: SignedReceipt) -> str | None:
+    """The address whose key produced ``signed``, or ``None`` if the signature is malformed
+    or high-s (the contract rejects those). Checksummed."""
+    try:
+        v, r, s = split_signature(signed.signature)
+    except ValueError:
+        return None
+    if s > SECP256K1_N // 2 or v not in (27, 28):
+        return None
+    try:
+        return Account._recover_hash(receipt_digest(domain, signed.receipt), vrs=(v, r, s))
+    except Exception:
+        return None
+
+
+def verify_receipt(domain: ReceiptDomain, signed: SignedReceipt, consumer: str) -> bool:
+    """Off-chain check a gateway runs before serving a call: is ``signed`` an ECDSA receipt
+    by ``consumer``? (ERC-1271 consumers: call ``UsageCredits.verifyReceipt`` instead.)"""
+    signer = recover_signer(domain, signed)
+    return signer is not None and signer.lower() == str(consumer).lower()
+
+
+def channel_id_from_tx(usage_credits: Any, tx: Any) -> int:
+    """The id of the channel opened by ``tx`` (an ape receipt of ``openChannel``), read from
+    its ``ChannelOpened`` event."""
+    logs = tx.decode_logs(usage_credits.ChannelOpened)
+    if len(logs) != 1:
+        raise ValueError(f"expected one ChannelOpened event, found {len(logs)}")
+    return int(logs[0].channelId)
+
+
+def next_channel_id(usage_credits: Any) -> int:
+    """The id the next ``openChannel`` will return (ids are a global counter from 1)."""
+    return int(usage_credits.nextChannelId())

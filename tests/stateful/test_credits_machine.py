@@ -1,0 +1,347 @@
+"""Stateful conservation test of UsageCredits (real ModelRegistry and RevenueRouter).
+
+Random buys, transfers, channel opens, top-ups, receipt signing, settlements, closes,
+redemptions and time jumps across an ETH-priced and an ERC-20-priced model. Ghost totals kept
+in Python are compared with the chain after every step:
+
+- escrow held (ETH and token balances of UsageCredits) equals the value of outstanding credits;
+- minted = consumed + redeemed + outstanding, per model, on-chain and in the ghost;
+- no consumer loses credits that a receipt it signed does not cover: every channel's settled
+  amount is at most the highest cumulative amount its consumer signed, and each consumer's
+  credits are all accounted for as free, locked, redeemed, transferred, or settled under a receipt.
+"""
+
+import ape
+import pytest
+from ape.utils import ZERO_ADDRESS
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
+
+HOUR = 3600
+DAY = 86_400
+GRACE = DAY
+# Decisions about time windows keep this distance from every boundary: wall-clock seconds
+# pass between reading the chain's time and the next transaction.
+MARGIN = 300
+ETH_VALUE = 10**12
+TOKEN_VALUE = 10_000
+
+
+@pytest.fixture(scope="module")
+def env(project, accounts, deployer, model_owner, gateway, consumer, holder, licensee, treasury):
+    token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
+    registry = project.ModelRegistry.deploy(deployer, [token], sender=deployer)
+    router = project.RevenueRouter.deploy(registry, treasury, 500, sender=deployer)
+    credits = project.UsageCredits.deploy(registry, router, "", sender=deployer)
+    models = {}
+    for asset, value in ((ZERO_ADDRESS, ETH_VALUE), (token.address, TOKEN_VALUE)):
+        tx = registry.registerModel(
+            asset, b"\x22" * 32, "ipfs://v1", "ipfs://m", sender=model_owner
+        )
+        model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
+        registry.setGateway(model_id, gateway, True, sender=model_owner)
+        credits.enableCredits(model_id, value, sender=model_owner)
+        models[model_id] = (asset, value)
+    actors = [consumer, holder, licensee]
+    for actor in actors:
+        token.mint(actor, 10**15, sender=actor)
+        token.approve(credits, 2**256 - 1, sender=actor)
+    return {
+        "credits": credits,
+        "router": router,
+        "token": token,
+        "models": models,
+        "actors": actors,
+        "gateway": gateway,
+        "domain": ReceiptDomain.from_contract(credits),
+    }
+
+
+class CreditsMachine(RuleBasedStateMachine):
+    env = None  # set by the test
+    chain = None
+
+    def __init__(self):
+        super().__init__()
+        self.snapshot = self.chain.snapshot()
+        e = self.env
+        self.credits, self.router, self.token = e["credits"], e["router"], e["token"]
+        self.models, self.actors, self.gateway, self.domain = (
+            e["models"],
+            e["actors"],
+            e["gateway"],
+            e["domain"],
+        )
+        self.model_ids = sorted(self.models)
+        self.minted = dict.fromkeys(self.model_ids, 0)
+        self.consumed = dict.fromkeys(self.model_ids, 0)
+        self.redeemed = dict.fromkeys(self.model_ids, 0)
+        self.free = {(a.address, m): 0 for a in self.actors for m in self.model_ids}
+        # Per consumer and model: credits in (bought for / transferred to them) and out (sent away).
+        self.credits_in = dict.fromkeys(self.free, 0)
+        self.credits_out = dict.fromkeys(self.free, 0)
+        self.channels = {}  # id -> dict(consumer, model, deposit, settled, expiry, closed, signed)
+
+    def teardown(self):
+        self.chain.restore(self.snapshot)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _now(self):
+        return self.chain.pending_timestamp
+
+    def _buy_value(self, model, n):
+        asset, value = self.models[model]
+        return (n * value) if asset == ZERO_ADDRESS else 0
+
+    def _live(self, predicate):
+        return [cid for cid, c in self.channels.items() if not c["closed"] and predicate(c)]
+
+    # ------------------------------------------------------------------ rules
+
+    @initialize(data=st.data())
+    def everyone_buys_credits_and_opens_a_channel(self, data):
+        for actor in self.actors:
+            for model in self.model_ids:
+                value = self._buy_value(model, 50)
+                self.credits.buyCredits(model, 50, actor, sender=actor, value=value)
+                self.minted[model] += 50
+                self.free[(actor.address, model)] += 50
+                self.credits_in[(actor.address, model)] += 50
+            model = data.draw(st.sampled_from(self.model_ids), label="model")
+            ttl = data.draw(st.sampled_from([HOUR, DAY]), label="ttl")
+            self._open(actor.address, model, data.draw(st.integers(1, 50), label="deposit"), ttl)
+
+    @rule(data=st.data(), n=st.integers(1, 60))
+    def buy(self, data, n):
+        buyer = data.draw(st.sampled_from(self.actors), label="buyer")
+        to = data.draw(st.sampled_from(self.actors), label="to")
+        model = data.draw(st.sampled_from(self.model_ids), label="model")
+        self.credits.buyCredits(model, n, to, sender=buyer, value=self._buy_value(model, n))
+        self.minted[model] += n
+        self.free[(to.address, model)] += n
+        self.credits_in[(to.address, model)] += n
+
+    @rule(data=st.data())
+    def transfer(self, data):
+        holders = [k for k, v in self.free.items() if v > 0]
+        if not holders:
+            return
+        frm, model = data.draw(st.sampled_from(holders), label="from")
+        to = data.draw(st.sampled_from(self.actors), label="to")
+        n = data.draw(st.integers(1, self.free[(frm, model)]), label="n")
+        self.credits.safeTransferFrom(frm, to, model, n, b"", sender=frm)
+        self.free[(frm, model)] -= n
+        self.free[(to.address, model)] += n
+        self.credits_out[(frm, model)] += n
+        self.credits_in[(to.address, model)] += n
+
+    @rule(data=st.data(), ttl=st.sampled_from([HOUR, 6 * HOUR, DAY]))
+    def open_channel(self, data, ttl):
+        holders = [k for k, v in self.free.items() if v > 0]
+        if not holders:
+            return
+        who, model = data.draw(st.sampled_from(holders), label="consumer")
+        self._open(who, model, data.draw(st.integers(1, self.free[(who, model)]), label="n"), ttl)
+
+    def _open(self, who, model, n, ttl):
+        expiry = self._now() + ttl
+        tx = self.credits.openChannel(model, self.gateway, n, expiry, sender=who)
+        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        self.free[(who, model)] -= n
+        self.channels[cid] = dict(
+            consumer=who, model=model, deposit=n, settled=0, expiry=expiry, closed=False, signed=[]
+        )
+        note(f"open #{cid}: {n} credits of model {model} by {who[:8]}")
+
+    @rule(data=st.data(), extend=st.sampled_from([0, HOUR, DAY]))
+    def top_up(self, data, extend):
+        now = self._now()
+        live = self._live(lambda c: now < c["expiry"] - MARGIN)
+        if not live:
+            return
+        cid = data.draw(st.sampled_from(live), label="channel")
+        c = self.channels[cid]
+        bal = self.free[(c["consumer"], c["model"])]
+        n = data.draw(st.integers(0, bal), label="n")
+        if n == 0 and extend == 0:
+            return
+        self.credits.topUpChannel(cid, n, c["expiry"] + extend, sender=c["consumer"])
+        self.free[(c["consumer"], c["model"])] -= n
+        c["deposit"] += n
+        c["expiry"] += extend
+
+    @rule(data=st.data(), used=st.integers(0, 40))
+    def consumer_signs_receipt(self, data, used):
+        """The consumer signs a new cumulative receipt (may exceed the deposit)."""
+        live = self._live(lambda c: True)
+        if not live:
+            return
+        self._sign(data.draw(st.sampled_from(live), label="channel"), used)
+
+    def _sign(self, cid, used):
+        c = self.channels[cid]
+        cumulative = max(c["signed"], default=0) + used
+        deadline = c["expiry"] + GRACE + DAY
+        signer = next(a for a in self.actors if a.address == c["consumer"])
+        signed = sign_receipt(self.domain, Receipt(cid, cumulative, deadline), signer)
+        c.setdefault("receipts", []).append(signed.settle_args())
+        c["signed"].append(cumulative)
+
+    @rule(data=st.data())
+    def settle(self, data):
+        """The gateway settles a batch holding any (possibly stale or replayed) receipts."""
+        now = self._now()
+
+        def usable(c):
+            return [r for r in c.get("receipts", []) if r[2] > now + MARGIN]
+
+        live = self._live(lambda c: now < c["expiry"] + GRACE - MARGIN)
+        if not live:
+            return
+        picks = data.draw(st.lists(st.sampled_from(live), min_size=1, max_size=4), label="channels")
+        batch = []
+        expected = {}
+        for cid in picks:
+            c = self.channels[cid]
+            if not usable(c) or data.draw(st.booleans(), label=f"fresh receipt for #{cid}"):
+                self._sign(cid, data.draw(st.integers(0, 40), label="used"))
+            args = data.draw(st.sampled_from(usable(c)), label=f"receipt of #{cid}")
+            batch.append(args)
+            target = min(args[1], c["deposit"])
+            expected[cid] = max(expected.get(cid, c["settled"]), target)
+        tx = self.credits.settle(batch, sender=self.gateway)
+        settled_now = sum(ev.credits for ev in tx.decode_logs(self.credits.CreditsSettled))
+        total = 0
+        for cid, new in expected.items():
+            c = self.channels[cid]
+            delta = new - c["settled"]
+            total += delta
+            self.consumed[c["model"]] += delta
+            c["settled"] = new
+            assert self.credits.channel(cid).settled == new
+        assert settled_now == total
+
+    @rule(data=st.data())
+    def close_after_grace(self, data):
+        """The consumer closes a channel, first waiting (warping time) until its grace ends."""
+        live = self._live(lambda c: True)
+        if not live:
+            return
+        cid = data.draw(st.sampled_from(live), label="channel")
+        c = self.channels[cid]
+        if self._now() < c["expiry"] + GRACE:
+            self.chain.mine(timestamp=c["expiry"] + GRACE)
+        tx = self.credits.closeChannel(cid, sender=c["consumer"])
+        refund = c["deposit"] - c["settled"]
+        assert tx.decode_logs(self.credits.ChannelClosed)[0].refundedCredits == refund
+        self.free[(c["consumer"], c["model"])] += refund
+        c["closed"] = True
+
+    @rule(data=st.data())
+    def close_too_early(self, data):
+        now = self._now()
+        live = self._live(lambda c: now < c["expiry"] + GRACE - MARGIN)
+        if not live:
+            return
+        cid = data.draw(st.sampled_from(live), label="channel")
+        c = self.channels[cid]
+        with ape.reverts(self.credits.UsageCreditsChannelNotExpired, channelId=cid):
+            self.credits.closeChannel(cid, sender=c["consumer"])
+
+    @rule(data=st.data())
+    def redeem(self, data):
+        holders = [k for k, v in self.free.items() if v > 0]
+        if not holders:
+            return
+        who, model = data.draw(st.sampled_from(holders), label="holder")
+        n = data.draw(st.integers(1, self.free[(who, model)]), label="n")
+        self.credits.redeem(model, n, who, sender=who)
+        self.free[(who, model)] -= n
+        self.redeemed[model] += n
+        self.credits_out[(who, model)] += n
+
+    @rule(seconds=st.sampled_from([10 * 60, 6 * HOUR, DAY + HOUR, 2 * DAY]))
+    def time_jump(self, seconds):
+        self.chain.mine(deltatime=seconds)
+
+    # ------------------------------------------------------------------ invariants
+
+    def _locked(self, model):
+        return sum(
+            c["deposit"] - c["settled"]
+            for c in self.channels.values()
+            if c["model"] == model and not c["closed"]
+        )
+
+    @invariant()
+    def invariant_escrow_equals_value_of_outstanding_credits(self):
+        by_asset = {}
+        for model in self.model_ids:
+            asset, value = self.models[model]
+            outstanding = self.minted[model] - self.consumed[model] - self.redeemed[model]
+            assert outstanding == sum(
+                self.free[(a.address, model)] for a in self.actors
+            ) + self._locked(model)
+            assert self.credits.escrowOf(model) == outstanding * value
+            by_asset[asset] = by_asset.get(asset, 0) + outstanding * value
+        assert self.credits.balance == by_asset[ZERO_ADDRESS]
+        assert self.token.balanceOf(self.credits) == by_asset[self.token.address]
+
+    @invariant()
+    def invariant_minted_equals_consumed_plus_redeemed_plus_outstanding(self):
+        for model in self.model_ids:
+            m = self.credits.modelCredits(model)
+            free = m.minted - m.redeemed - m.channelled
+            locked = m.channelled - m.consumed
+            assert m.minted == m.consumed + m.redeemed + free + locked
+            assert (m.minted, m.consumed, m.redeemed) == (
+                self.minted[model],
+                self.consumed[model],
+                self.redeemed[model],
+            )
+            assert locked == self._locked(model)
+        # The value of every consumed credit reached the router, and nothing else did
+        # (one model per asset here, so the router's per-asset liabilities are per model).
+        for model in self.model_ids:
+            asset, value = self.models[model]
+            assert self.router.liabilities(asset) == self.consumed[model] * value
+        assert self.router.balance == self.router.liabilities(ZERO_ADDRESS)
+        assert self.token.balanceOf(self.router) == self.router.liabilities(self.token.address)
+
+    @invariant()
+    def invariant_no_consumer_loses_credits_not_covered_by_a_signed_receipt(self):
+        accounts = [a.address for a in self.actors for _ in self.model_ids]
+        ids = [m for _ in self.actors for m in self.model_ids]
+        balances = self.credits.balanceOfBatch(accounts, ids)
+        for (who, model), bal in zip(zip(accounts, ids, strict=True), balances, strict=True):
+            assert bal == self.free[(who, model)]
+            mine = [
+                c for c in self.channels.values() if c["consumer"] == who and c["model"] == model
+            ]
+            for c in mine:
+                assert c["settled"] <= max(c["signed"], default=0)
+                assert c["settled"] <= c["deposit"]
+            locked = sum(c["deposit"] - c["settled"] for c in mine if not c["closed"])
+            settled = sum(c["settled"] for c in mine)
+            # Everything that came in is free, locked, or gone by the holder's own action
+            # (transfer, redemption) or under a receipt it signed.
+            assert (
+                self.credits_in[(who, model)]
+                == bal + locked + settled + self.credits_out[(who, model)]
+            )
+
+
+def test_credits_machine(env, chain):
+    CreditsMachine.env = env
+    CreditsMachine.chain = chain
+    run_state_machine_as_test(CreditsMachine)

@@ -1,0 +1,118 @@
+"""Fixtures for the UsageCredits unit tests: a real ModelRegistry, the router stand-in,
+an ETH-priced model and an ERC-20-priced model with credits enabled, and builders."""
+
+import pytest
+from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
+
+from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
+
+
+@pytest.fixture(scope="module")
+def token(project, deployer):
+    return project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def fee_token(project, deployer):
+    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def registry(project, deployer, token, fee_token):
+    return project.ModelRegistry.deploy(deployer, [token, fee_token], sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def router(project, deployer, registry, treasury):
+    return project.RevenueRouter.deploy(registry, treasury, ROUTER_FEE_BPS, sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def credits(project, deployer, registry, router):
+    return project.UsageCredits.deploy(registry, router, "ipfs://credits/{id}", sender=deployer)
+
+
+@pytest.fixture(scope="module")
+def domain(credits):
+    return ReceiptDomain.from_contract(credits)
+
+
+@pytest.fixture(scope="module")
+def register_model(registry, model_owner, gateway):
+    """Builder: registers a model priced in `asset` with `gateway` allowed; returns its id."""
+
+    def _register(asset=ETH, owner=model_owner, gateways=(gateway,)):
+        tx = registry.registerModel(asset, b"\x11" * 32, "ipfs://v1", "ipfs://meta", sender=owner)
+        model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
+        for g in gateways:
+            registry.setGateway(model_id, g, True, sender=owner)
+        return model_id
+
+    return _register
+
+
+@pytest.fixture(scope="module")
+def eth_model(register_model, credits, model_owner):
+    model_id = register_model(ETH)
+    credits.enableCredits(model_id, ETH_CREDIT_VALUE, sender=model_owner)
+    return model_id
+
+
+@pytest.fixture(scope="module")
+def token_model(register_model, credits, model_owner, token):
+    model_id = register_model(token.address)
+    credits.enableCredits(model_id, TOKEN_CREDIT_VALUE, sender=model_owner)
+    return model_id
+
+
+@pytest.fixture(scope="module")
+def buy(credits, eth_model, token_model, token):
+    """Builder: `buy(account, n, model_id=eth_model, to=account)` pays and returns the tx."""
+
+    def _buy(account, n, model_id=None, to=None):
+        model_id = eth_model if model_id is None else model_id
+        terms = credits.modelCredits(model_id)
+        paid = n * terms.creditValue
+        to = account if to is None else to
+        if terms.asset == ETH:
+            return credits.buyCredits(model_id, n, to, sender=account, value=paid)
+        token.mint(account, paid, sender=account)
+        token.approve(credits, paid, sender=account)
+        return credits.buyCredits(model_id, n, to, sender=account)
+
+    return _buy
+
+
+@pytest.fixture(scope="module")
+def open_channel(credits, eth_model, gateway, buy, chain):
+    """Builder: buys `n` credits for `account` and opens a channel of `n` to `gw` for `ttl`
+    seconds. Returns the channel id."""
+
+    def _open(account, n, model_id=None, gw=None, ttl=HOUR, buy_first=True):
+        model_id = eth_model if model_id is None else model_id
+        gw = gateway if gw is None else gw
+        if buy_first:
+            buy(account, n, model_id)
+        expiry = chain.pending_timestamp + ttl
+        tx = credits.openChannel(model_id, gw, n, expiry, sender=account)
+        return tx.decode_logs(credits.ChannelOpened)[0].channelId
+
+    return _open
+
+
+@pytest.fixture(scope="module")
+def sign(domain):
+    """Builder: `sign(signer, channel_id, cumulative, deadline)` -> SettleArgs tuple."""
+
+    def _sign(signer, channel_id, cumulative, deadline):
+        return sign_receipt(domain, Receipt(channel_id, cumulative, deadline), signer).settle_args()
+
+    return _sign
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _credits_deployments(
+    credits, router, eth_model, token_model, fee_token, domain, consumer, holder, attacker, gateway
+):
+    """Deploys everything once per module before the first test snapshot (ape isolation)."""
+    return credits

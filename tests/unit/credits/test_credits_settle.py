@@ -1,0 +1,443 @@
+"""Settling EIP-712 receipts: batches, replay protection, caps, deadlines, grace, ERC-1271."""
+
+import ape
+import pytest
+from credits_helpers import (
+    ETH,
+    ETH_CREDIT_VALUE,
+    GRACE,
+    HOUR,
+    ROUTER_FEE_BPS,
+    TOKEN_CREDIT_VALUE,
+    router_payments,
+)
+from eth_account import Account
+
+from modelmint.receipts import (
+    SECP256K1_N,
+    Receipt,
+    ReceiptDomain,
+    receipt_digest,
+    sign_receipt,
+    split_signature,
+)
+
+
+def _deadline(chain):
+    return chain.pending_timestamp + HOUR
+
+
+def _high_s(signature: bytes) -> bytes:
+    """The malleable twin of a valid signature: s' = n - s, v flipped. Same signer."""
+    v, r, s = split_signature(signature)
+    return r.to_bytes(32, "big") + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
+
+
+def test_settle__eth_receipt__burns_delta_and_pays_router(
+    credits, router, eth_model, open_channel, consumer, gateway, model_owner, sign, chain
+):
+    cid = open_channel(consumer, 100)
+    tx = credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
+    [ev] = tx.decode_logs(credits.CreditsSettled)
+    assert (ev.channelId, ev.modelId, ev.credits, ev.settled) == (cid, eth_model, 30, 30)
+    assert credits.channel(cid).settled == 30
+    assert router.liabilities(ETH) == 30 * ETH_CREDIT_VALUE == router.balance
+    # No recipients set: the model owner earns the revenue net of the protocol fee.
+    fee = 30 * ETH_CREDIT_VALUE * ROUTER_FEE_BPS // 10_000
+    assert router.feesOwed(ETH) == fee
+    assert router.claimable(eth_model, model_owner) == 30 * ETH_CREDIT_VALUE - fee
+    assert router_payments(router, tx, eth_model) == 1
+    assert credits.lockedSupply(eth_model) == 70
+    assert credits.modelCredits(eth_model).consumed == 30
+    assert credits.escrowOf(eth_model) == 70 * ETH_CREDIT_VALUE == credits.balance
+
+
+def test_settle__erc20_receipt__router_pulls_tokens(
+    credits, router, token, token_model, open_channel, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 50, token_model)
+    credits.settle([sign(consumer, cid, 20, _deadline(chain))], sender=gateway)
+    assert token.balanceOf(router) == 20 * TOKEN_CREDIT_VALUE == router.liabilities(token)
+    assert token.balanceOf(credits) == 30 * TOKEN_CREDIT_VALUE == credits.escrowOf(token_model)
+    assert token.allowance(credits, router) == 0
+
+
+def test_settle__cumulative_receipts__each_settles_only_the_delta(
+    credits, router, eth_model, open_channel, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 100)
+    d = _deadline(chain)
+    credits.settle([sign(consumer, cid, 10, d)], sender=gateway)
+    tx = credits.settle([sign(consumer, cid, 25, d)], sender=gateway)
+    assert tx.decode_logs(credits.CreditsSettled)[0].credits == 15
+    assert credits.channel(cid).settled == 25
+    assert router.liabilities(ETH) == 25 * ETH_CREDIT_VALUE
+
+
+def test_settle__replayed_receipt__does_nothing(
+    credits, router, eth_model, open_channel, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 100)
+    receipt = sign(consumer, cid, 40, _deadline(chain))
+    credits.settle([receipt], sender=gateway)
+    tx = credits.settle([receipt, receipt], sender=gateway)
+    assert tx.decode_logs(credits.CreditsSettled) == []
+    assert router_payments(router, tx, eth_model) == 0
+    assert credits.channel(cid).settled == 40
+    assert router.liabilities(ETH) == 40 * ETH_CREDIT_VALUE
+
+
+def test_settle__older_receipt_after_newer__does_nothing(
+    credits, router, eth_model, open_channel, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 100)
+    d = _deadline(chain)
+    old, new = sign(consumer, cid, 10, d), sign(consumer, cid, 20, d)
+    credits.settle([new, old], sender=gateway)
+    assert credits.channel(cid).settled == 20
+    credits.settle([old], sender=gateway)
+    assert credits.channel(cid).settled == 20
+    assert router.liabilities(ETH) == 20 * ETH_CREDIT_VALUE
+
+
+def test_settle__receipt_above_deposit__is_capped_at_deposit(
+    credits, router, eth_model, open_channel, buy, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 10)
+    receipt = sign(consumer, cid, 25, _deadline(chain))
+    tx = credits.settle([receipt], sender=gateway)
+    assert tx.decode_logs(credits.CreditsSettled)[0].credits == 10
+    assert credits.channel(cid).settled == 10
+    assert credits.lockedSupply(eth_model) == 0
+    # After a top-up the same signed receipt covers up to its cumulative amount, never more.
+    buy(consumer, 100)
+    credits.topUpChannel(cid, 100, credits.channel(cid).expiry, sender=consumer)
+    credits.settle([receipt], sender=gateway)
+    assert credits.channel(cid).settled == 25
+    assert router.liabilities(ETH) == 25 * ETH_CREDIT_VALUE
+    assert credits.lockedSupply(eth_model) == 85
+
+
+def test_settle__batch_of_two_models__one_router_payment_per_model(
+    credits,
+    router,
+    token,
+    eth_model,
+    token_model,
+    open_channel,
+    consumer,
+    holder,
+    gateway,
+    sign,
+    chain,
+):
+    d = _deadline(chain)
+    e1, e2 = open_channel(consumer, 10), open_channel(holder, 10)
+    t1, t2 = open_channel(consumer, 10, token_model), open_channel(holder, 10, token_model)
+    batch = [
+        sign(consumer, e1, 3, d),
+        sign(holder, e2, 4, d),
+        sign(consumer, t1, 5, d),
+        sign(holder, t2, 6, d),
+    ]
+    tx = credits.settle(batch, sender=gateway)
+    assert len(tx.decode_logs(credits.CreditsSettled)) == 4
+    assert router_payments(router, tx, eth_model) == 1
+    assert router_payments(router, tx, token_model) == 1
+    assert router.liabilities(ETH) == 7 * ETH_CREDIT_VALUE
+    assert router.liabilities(token) == 11 * TOKEN_CREDIT_VALUE
+
+
+def test_settle__receipt_for_another_channel__reverts(
+    credits, router, eth_model, open_channel, consumer, gateway, sign, chain
+):
+    a, b = open_channel(consumer, 10), open_channel(consumer, 10)
+    channel_id, cumulative, deadline, signature = sign(consumer, a, 5, _deadline(chain))
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
+        credits.settle([(b, cumulative, deadline, signature)], sender=gateway)
+    assert credits.channel(b).settled == 0
+    assert router.liabilities(ETH) == 0
+
+
+def test_settle__receipt_for_another_contract__reverts(
+    project,
+    credits,
+    registry,
+    router,
+    eth_model,
+    open_channel,
+    consumer,
+    gateway,
+    deployer,
+    model_owner,
+    chain,
+):
+    # A second deployment with the same channel id: its domain differs, so receipts do not transfer.
+    other = project.UsageCredits.deploy(registry, router, "", sender=deployer)
+    cid = open_channel(consumer, 10)
+    other_domain = ReceiptDomain.from_contract(other)
+    foreign = sign_receipt(other_domain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([foreign], sender=gateway)
+    assert credits.channel(cid).settled == 0
+
+
+def test_settle__receipt_for_another_chain__reverts(
+    credits, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 10)
+    other_chain = ReceiptDomain(
+        chain_id=domain.chain_id + 1, verifying_contract=domain.verifying_contract
+    )
+    foreign = sign_receipt(other_chain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([foreign], sender=gateway)
+
+
+def test_settle__signed_by_someone_else__reverts(
+    credits, open_channel, consumer, attacker, gateway, sign, chain
+):
+    cid = open_channel(consumer, 10)
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([sign(attacker, cid, 5, _deadline(chain))], sender=gateway)
+
+
+def test_settle__tampered_amount__reverts(credits, open_channel, consumer, gateway, sign, chain):
+    cid = open_channel(consumer, 10)
+    channel_id, _, deadline, signature = sign(consumer, cid, 2, _deadline(chain))
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([(channel_id, 9, deadline, signature)], sender=gateway)
+
+
+def test_settle__high_s_signature__reverts(
+    credits, open_channel, consumer, gateway, sign, domain, chain
+):
+    cid = open_channel(consumer, 10)
+    channel_id, cumulative, deadline, signature = sign(consumer, cid, 5, _deadline(chain))
+    malleable = _high_s(signature)
+    # The twin is a mathematically valid secp256k1 signature by the consumer...
+    digest = receipt_digest(domain, Receipt(channel_id, cumulative, deadline))
+    v, r, s = split_signature(malleable)
+    assert Account._recover_hash(digest, vrs=(v, r, s)) == consumer.address
+    # ...but the contract (OZ ECDSA) rejects high-s.
+    assert not credits.verifyReceipt(channel_id, cumulative, deadline, malleable)
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([(channel_id, cumulative, deadline, malleable)], sender=gateway)
+
+
+def test_settle__malformed_signature__reverts(credits, open_channel, consumer, gateway, chain):
+    cid = open_channel(consumer, 10)
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([(cid, 5, _deadline(chain), b"\x01" * 64)], sender=gateway)
+
+
+def test_settle__expired_deadline__reverts(credits, open_channel, consumer, gateway, sign, chain):
+    cid = open_channel(consumer, 10)
+    deadline = chain.pending_timestamp + 60
+    receipt = sign(consumer, cid, 5, deadline)
+    chain.pending_timestamp = deadline + 1
+    with ape.reverts(credits.UsageCreditsReceiptExpired, channelId=cid, deadline=deadline):
+        credits.settle([receipt], sender=gateway)
+    assert credits.channel(cid).settled == 0
+
+
+def test_settle__wrong_gateway__reverts(
+    credits, registry, eth_model, open_channel, consumer, attacker, model_owner, sign, chain
+):
+    # Even another allowed gateway of the same model cannot settle someone else's channel.
+    registry.setGateway(eth_model, attacker, True, sender=model_owner)
+    cid = open_channel(consumer, 10)
+    with ape.reverts(credits.UsageCreditsNotChannelGateway, channelId=cid, caller=attacker):
+        credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=attacker)
+
+
+def test_settle__one_bad_receipt_in_batch__reverts_whole_batch(
+    credits, router, eth_model, open_channel, consumer, attacker, gateway, sign, chain
+):
+    a, b = open_channel(consumer, 10), open_channel(consumer, 10)
+    d = _deadline(chain)
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
+        credits.settle([sign(consumer, a, 5, d), sign(attacker, b, 5, d)], sender=gateway)
+    assert credits.channel(a).settled == 0
+    assert router.liabilities(ETH) == 0
+
+
+def test_settle__unknown_channel__reverts(credits, gateway, consumer, sign, chain):
+    with ape.reverts(credits.UsageCreditsUnknownChannel, channelId=12345):
+        credits.settle([sign(consumer, 12345, 1, _deadline(chain))], sender=gateway)
+
+
+def test_settle__in_grace_window__still_settles(
+    credits, open_channel, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 10)
+    expiry = credits.channel(cid).expiry
+    receipt = sign(consumer, cid, 6, expiry + GRACE)
+    chain.pending_timestamp = expiry + GRACE - 1
+    credits.settle([receipt], sender=gateway)
+    assert credits.channel(cid).settled == 6
+
+
+def test_settle__after_grace_window__reverts(credits, open_channel, consumer, gateway, sign, chain):
+    cid = open_channel(consumer, 10)
+    expiry = credits.channel(cid).expiry
+    receipt = sign(consumer, cid, 6, expiry + 10 * GRACE)
+    chain.pending_timestamp = expiry + GRACE
+    with ape.reverts(credits.UsageCreditsSettlementClosed, channelId=cid, graceEnd=expiry + GRACE):
+        credits.settle([receipt], sender=gateway)
+
+
+def test_settle__closed_channel__reverts(
+    credits, eth_model, open_channel, consumer, gateway, sign, chain
+):
+    cid = open_channel(consumer, 10)
+    expiry = credits.channel(cid).expiry
+    receipt = sign(consumer, cid, 6, expiry + 10 * GRACE)
+    chain.pending_timestamp = expiry + GRACE
+    credits.closeChannel(cid, sender=consumer)
+    with ape.reverts(credits.UsageCreditsChannelClosed, channelId=cid):
+        credits.settle([receipt], sender=gateway)
+    assert credits.balanceOf(consumer, eth_model) == 10
+
+
+def test_settle__gateway_delisted_after_open__still_settles_its_channel(
+    credits, registry, eth_model, open_channel, consumer, gateway, model_owner, sign, chain
+):
+    cid = open_channel(consumer, 10)
+    registry.setGateway(eth_model, gateway, False, sender=model_owner)
+    credits.settle([sign(consumer, cid, 3, _deadline(chain))], sender=gateway)
+    assert credits.channel(cid).settled == 3
+
+
+@pytest.mark.parametrize("how", ["retired", "flagged"])
+def test_settle__retired_or_flagged_model__existing_channel_settles(
+    credits,
+    registry,
+    eth_model,
+    open_channel,
+    consumer,
+    gateway,
+    model_owner,
+    deployer,
+    sign,
+    chain,
+    how,
+):
+    cid = open_channel(consumer, 10)
+    if how == "retired":
+        registry.setStatus(eth_model, 1, sender=model_owner)
+    else:
+        registry.setFlagged(eth_model, True, sender=deployer)
+    credits.settle([sign(consumer, cid, 3, _deadline(chain))], sender=gateway)
+    assert credits.channel(cid).settled == 3
+
+
+def test_settle__empty_batch__settles_nothing(credits, gateway):
+    tx = credits.settle([], sender=gateway)
+    assert tx.decode_logs(credits.CreditsSettled) == []
+
+
+# ------------------------------------------------------------------ Python <-> chain
+
+
+def test_receiptDigest__python_digest__matches_chain(credits, domain, chain):
+    receipt = Receipt(channel_id=7, cumulative_credits=123_456, deadline=2**40)
+    assert bytes(credits.receiptDigest(7, 123_456, 2**40)) == receipt_digest(domain, receipt)
+
+
+def test_verifyReceipt__python_signed_with_local_account__verifies_on_chain(
+    credits, eth_model, register_model, domain, gateway, accounts, chain, model_owner
+):
+    # A consumer that exists only as an eth_account key: funded, buys, opens, and its
+    # Python-signed receipt verifies and settles on-chain.
+    local = Account.create()
+    ape_account = accounts.generate_test_account()
+    assert ape_account.address != local.address
+    wallet = accounts[0]
+    wallet.transfer(ape_account, 10**18)
+    credits.buyCredits(eth_model, 10, ape_account, sender=ape_account, value=10 * ETH_CREDIT_VALUE)
+    tx = credits.openChannel(
+        eth_model, gateway, 10, chain.pending_timestamp + HOUR, sender=ape_account
+    )
+    cid = tx.decode_logs(credits.ChannelOpened)[0].channelId
+    # Sign with the raw private key of the ape-generated account (LocalAccount path).
+    local_same = Account.from_key(ape_account.private_key)
+    signed = sign_receipt(domain, Receipt(cid, 4, _deadline(chain)), local_same)
+    assert credits.verifyReceipt(*signed.settle_args())
+    # A different key does not verify.
+    other = sign_receipt(domain, Receipt(cid, 4, _deadline(chain)), local)
+    assert not credits.verifyReceipt(*other.settle_args())
+    credits.settle([signed.settle_args()], sender=gateway)
+    assert credits.channel(cid).settled == 4
+
+
+def test_verifyReceipt__unknown_channel__false(credits, consumer, sign, chain):
+    assert not credits.verifyReceipt(*sign(consumer, 999, 1, _deadline(chain)))
+
+
+# ------------------------------------------------------------------ ERC-1271 consumers
+
+
+@pytest.fixture
+def wallet(project, credits, eth_model, consumer):
+    """An agent wallet owned by `consumer` holding 20 credits."""
+    w = project.ERC1271Wallet.deploy(consumer, sender=consumer)
+    credits.buyCredits(eth_model, 20, w, sender=consumer, value=20 * ETH_CREDIT_VALUE)
+    return w
+
+
+def _wallet_open(credits, wallet, owner, model_id, gateway, n, expiry):
+    data = credits.openChannel.encode_input(model_id, gateway, n, expiry)
+    tx = wallet.execute(credits, 0, data, sender=owner)
+    return tx.decode_logs(credits.ChannelOpened)[0].channelId
+
+
+def test_settle__erc1271_wallet_consumer__settles(
+    credits, router, eth_model, wallet, consumer, gateway, sign, chain
+):
+    cid = _wallet_open(
+        credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
+    )
+    assert credits.channel(cid).consumer == wallet.address
+    # The wallet's owner signs the digest; the wallet vouches for it via ERC-1271.
+    receipt = sign(consumer, cid, 12, _deadline(chain))
+    assert credits.verifyReceipt(*receipt)
+    credits.settle([receipt], sender=gateway)
+    assert credits.channel(cid).settled == 12
+    assert router.liabilities(ETH) == 12 * ETH_CREDIT_VALUE
+
+
+def test_settle__erc1271_wallet_rejects__reverts(
+    credits, eth_model, wallet, consumer, gateway, sign, chain
+):
+    cid = _wallet_open(
+        credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
+    )
+    receipt = sign(consumer, cid, 12, _deadline(chain))
+    wallet.setRejectAll(True, sender=consumer)
+    assert not credits.verifyReceipt(*receipt)
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([receipt], sender=gateway)
+    assert credits.channel(cid).settled == 0
+
+
+def test_settle__erc1271_wallet_signature_by_non_owner__reverts(
+    credits, eth_model, wallet, consumer, attacker, gateway, sign, chain
+):
+    cid = _wallet_open(
+        credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
+    )
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
+        credits.settle([sign(attacker, cid, 12, _deadline(chain))], sender=gateway)
+
+
+def test_closeChannel__erc1271_wallet__gets_credits_back(
+    credits, eth_model, wallet, consumer, gateway, sign, chain
+):
+    cid = _wallet_open(
+        credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
+    )
+    credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=gateway)
+    chain.pending_timestamp = credits.channel(cid).expiry + GRACE
+    wallet.execute(credits, 0, credits.closeChannel.encode_input(cid), sender=consumer)
+    assert credits.balanceOf(wallet, eth_model) == 15
