@@ -132,14 +132,14 @@ contract Fractionalizer is IFractionalizer {
     function _setSplit(uint256 modelId, address shares, SplitParams calldata p) private {
         uint256 n = p.recipients.length;
         address[] memory recipients = new address[](n + 1);
-        uint256[] memory weights = new uint256[](n + 1);
+        uint32[] memory weights = new uint32[](n + 1);
         for (uint256 i; i < n; ++i) {
             recipients[i] = p.recipients[i];
             weights[i] = p.weights[i];
         }
         recipients[n] = shares;
         weights[n] = p.sharesWeight;
-        ROUTER.setSplit(modelId, recipients, weights);
+        ROUTER.setRecipients(modelId, recipients, weights);
     }
 
     function _salt(uint256 modelId, uint256 round) private pure returns (bytes32) {

@@ -11,7 +11,7 @@ interface IFractionalizableShares {
 /// @notice What the Fractionalizer needs from the RevenueRouter: the model owner's split setter.
 interface IRevenueSplitSetter {
     /// @notice Replaces the model's recipients and weights (caller must own the model NFT).
-    function setSplit(uint256 modelId, address[] calldata recipients, uint256[] calldata weights) external;
+    function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external;
 }
 
 /// @title IFractionalizer
@@ -53,8 +53,8 @@ interface IFractionalizer {
     /// token with `sharesWeight` (appended last).
     struct SplitParams {
         address[] recipients;
-        uint256[] weights;
-        uint256 sharesWeight;
+        uint32[] weights;
+        uint32 sharesWeight;
     }
 
     /// @notice The caller does not own the model NFT.
