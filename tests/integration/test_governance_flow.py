@@ -212,3 +212,64 @@ def test_admin_functions__called_by_deployer__all_revert(
     assert registry.governance() == timelock.address
     assert not registry.model(model_id).flagged
     assert not registry.isPaymentTokenAllowed(mock_erc20)
+
+
+# ------------------------------------------------------------- per-model governance
+
+
+def test_model_change__share_holders_pass_proposal__timelock_publishes_version_and_sets_gateway(
+    chain, registry, split_router, register_model, fractionalize, model_owner, contributor, gateway
+):
+    model_id = register_model()
+
+    # 0. The owner fractionalizes: shares to the owner, 80% of revenue to the shares, NFT to
+    #    the model's timelock. The owner then sells 40% of the shares to a contributor.
+    shares, model_gov, model_tl, _ = fractionalize(
+        model_id, model_owner, split=split_params([model_owner], [2_000], 8_000)
+    )
+    assert registry.ownerOf(model_id) == model_tl.address
+    assert split_router.split(model_id) == ([model_owner.address, shares.address], [2_000, 8_000])
+    shares.transfer(contributor, 400_000 * 10**18, sender=model_owner)
+    delegate(shares, model_owner, sender=model_owner)
+    delegate(shares, contributor, sender=contributor)
+    chain.mine(deltatime=1)
+
+    # The former owner no longer controls the model.
+    with ape.reverts(registry.ModelRegistryNotModelOwner, modelId=model_id, caller=model_owner):
+        registry.setGateway(model_id, gateway, True, sender=model_owner)
+
+    # 1. A share holder proposes a new version, a gateway and a new split in one batch.
+    weights_v2 = b"\x22" * 32
+    change = Proposal(
+        model_gov,
+        [
+            (registry.publishVersion, model_id, weights_v2, "ipfs://v2"),
+            (registry.setGateway, model_id, gateway, True),
+            (split_router.setRecipients, model_id, [shares], [10_000]),
+        ],
+        "Ship v2, add gateway, route all revenue to shares",
+    )
+    change.propose(sender=contributor)
+    assert change.state() == ProposalState.Pending
+
+    # 2. Vote: the contributor (400k) for, the former owner (600k) abstains.
+    change.wait_until_voting_starts(chain)
+    change.vote(contributor, Vote.For)
+    change.vote(model_owner, Vote.Abstain)
+
+    # 3. Succeeded -> queued in the model's timelock.
+    change.wait_until_voting_ends(chain)
+    assert change.state() == ProposalState.Succeeded
+    change.queue(sender=contributor)
+    assert change.state() == ProposalState.Queued
+
+    # 4. After the model timelock's delay, anyone executes.
+    change.wait_until_executable(chain)
+    tx = change.execute(sender=gateway)
+    assert change.state() == ProposalState.Executed
+
+    assert tx.decode_logs(registry.VersionPublished)[0].version == 2
+    assert registry.latestVersion(model_id) == (2, weights_v2)
+    assert registry.isGateway(model_id, gateway)
+    assert split_router.split(model_id) == ([shares.address], [10_000])
+    assert registry.ownerOf(model_id) == model_tl.address
