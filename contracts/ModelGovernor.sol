@@ -32,6 +32,10 @@ contract ModelGovernor is
     GovernorTimelockControlUpgradeable,
     IModelGovernor
 {
+    /// @dev Name of every model governor; also its EIP-712 domain name (vote-by-signature).
+    /// Clones share it: their domains differ by `verifyingContract`.
+    string private constant _NAME = "Modelmint Model Governor";
+
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
         _disableInitializers();
@@ -46,11 +50,18 @@ contract ModelGovernor is
         uint256 proposalThreshold_,
         uint256 quorumNumerator_
     ) external initializer {
-        __Governor_init("Modelmint Model Governor");
+        // __Governor_init is skipped on purpose: it only stores the name and the EIP-712
+        // name/version, which `name()`, `_EIP712Name()` and `_EIP712Version()` return as
+        // constants below (saves three storage writes per clone).
         __GovernorSettings_init(votingDelay_, votingPeriod_, proposalThreshold_);
         __GovernorVotes_init(shares);
         __GovernorVotesQuorumFraction_init(quorumNumerator_);
         __GovernorTimelockControl_init(TimelockControllerUpgradeable(timelock));
+    }
+
+    /// @inheritdoc GovernorUpgradeable
+    function name() public pure override returns (string memory) {
+        return _NAME;
     }
 
     /// @inheritdoc GovernorUpgradeable
@@ -81,6 +92,14 @@ contract ModelGovernor is
         returns (uint256)
     {
         return super.proposalThreshold();
+    }
+
+    function _EIP712Name() internal pure override returns (string memory) {
+        return _NAME;
+    }
+
+    function _EIP712Version() internal pure override returns (string memory) {
+        return "1";
     }
 
     function _queueOperations(
