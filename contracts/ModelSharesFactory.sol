@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IModelShares} from "../interfaces/IModelShares.sol";
+import {IModelSharesFactory} from "../interfaces/IModelSharesFactory.sol";
+import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {ModelShares} from "./ModelShares.sol";
+
+/// @title ModelSharesFactory
+/// @notice Deploys the ModelShares implementation once and clones it per model.
+contract ModelSharesFactory is IModelSharesFactory {
+    /// @inheritdoc IModelSharesFactory
+    address public immutable IMPLEMENTATION;
+    /// @inheritdoc IModelSharesFactory
+    IRevenueRouter public immutable ROUTER;
+
+    /// @inheritdoc IModelSharesFactory
+    mapping(address token => bool) public isShares;
+
+    /// @param router_ The RevenueRouter whose revenue the clones share.
+    constructor(IRevenueRouter router_) {
+        if (address(router_) == address(0)) revert ModelSharesFactoryZeroAddress();
+        ROUTER = router_;
+        IMPLEMENTATION = address(new ModelShares());
+    }
+
+    /// @inheritdoc IModelSharesFactory
+    function createShares(
+        uint256 modelId,
+        string calldata name,
+        string calldata symbol,
+        uint256 supply,
+        address initialHolder
+    ) external returns (address shares) {
+        IModelRegistry registry = ROUTER.registry();
+        if (!registry.exists(modelId)) revert ModelSharesFactoryUnknownModel(modelId);
+        if (registry.ownerOf(modelId) != msg.sender) revert ModelSharesFactoryNotModelOwner(modelId, msg.sender);
+        shares = Clones.clone(IMPLEMENTATION);
+        isShares[shares] = true;
+        IModelShares(shares).initialize(name, symbol, modelId, ROUTER, supply, initialHolder);
+        emit SharesCreated(modelId, shares, msg.sender, supply, initialHolder);
+    }
+}

@@ -1,0 +1,92 @@
+"""Deployments and builders shared by the revenue, shares and revenue-machine suites.
+
+Imported with ``from tests.unit.conftest_revenue import *`` by each suite's conftest.py.
+Deployments are session-scoped; ape reverts chain state after every test.
+"""
+
+import pytest
+
+ZERO = "0x0000000000000000000000000000000000000000"
+FEE_BPS = 500  # 5 %
+WEIGHTS_HASH = b"\x11" * 32
+
+__all__ = [
+    "ZERO",
+    "FEE_BPS",
+    "token",
+    "fot_token",
+    "registry",
+    "router",
+    "register_model",
+    "fund",
+    "shares_factory",
+    "create_shares",
+]
+
+
+@pytest.fixture(scope="session")
+def token(project, deployer):
+    return project.MockERC20.deploy("Mock USD", "mUSD", 18, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def fot_token(project, deployer):
+    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def registry(project, deployer, token, fot_token):
+    # The deployer plays governance (the timelock in a full deployment).
+    return project.ModelRegistry.deploy(deployer, [token, fot_token], sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def router(project, deployer, registry, treasury):
+    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def register_model(registry, model_owner):
+    """Builder: registers a model priced in `asset` (ETH by default) and returns its id."""
+
+    def _register(asset=ZERO, owner=None):
+        owner = owner or model_owner
+        tx = registry.registerModel(asset, WEIGHTS_HASH, "ipfs://v1", "ipfs://meta", sender=owner)
+        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+
+    return _register
+
+
+@pytest.fixture(scope="session")
+def fund(token, router):
+    """Builder: mints `amount` of the mock token to `account` and approves the router."""
+
+    def _fund(account, amount, erc20=None):
+        erc20 = erc20 or token
+        erc20.mint(account, amount, sender=account)
+        erc20.approve(router, 2**256 - 1, sender=account)
+
+    return _fund
+
+
+@pytest.fixture(scope="session")
+def shares_factory(project, deployer, router):
+    return project.ModelSharesFactory.deploy(router, sender=deployer)
+
+
+@pytest.fixture(scope="session")
+def create_shares(project, shares_factory, router, register_model, model_owner):
+    """Builder: a model (ETH by default) whose whole split (weight 1) goes to a new ModelShares
+    token with `supply` minted to `holder_`. Returns (model_id, shares)."""
+
+    def _create(supply=100, holder_=None, asset=ZERO, route=True):
+        model_id = register_model(asset)
+        tx = shares_factory.createShares(
+            model_id, "Model 1 Shares", "M1S", supply, holder_ or model_owner, sender=model_owner
+        )
+        shares = project.ModelShares.at(tx.decode_logs(shares_factory.SharesCreated)[0].shares)
+        if route:
+            router.setRecipients(model_id, [shares], [1], sender=model_owner)
+        return model_id, shares
+
+    return _create

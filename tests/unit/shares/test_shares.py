@@ -1,0 +1,230 @@
+import ape
+import pytest
+from conftest_revenue import ZERO
+
+NET = 950  # net of a 1_000 payment after the 5 % fee
+
+
+def pay(router, model_id, payer, amount=1_000):
+    return router.pay(model_id, amount, value=amount, sender=payer)
+
+
+def test_createShares__not_model_owner__reverts(shares_factory, register_model, attacker):
+    model_id = register_model()
+    with ape.reverts(
+        shares_factory.ModelSharesFactoryNotModelOwner, modelId=model_id, caller=attacker
+    ):
+        shares_factory.createShares(model_id, "S", "S", 1, attacker, sender=attacker)
+
+
+def test_createShares__unknown_model__reverts(shares_factory, model_owner):
+    with ape.reverts(shares_factory.ModelSharesFactoryUnknownModel, modelId=5):
+        shares_factory.createShares(5, "S", "S", 1, model_owner, sender=model_owner)
+
+
+def test_createShares__zero_supply__reverts(project, shares_factory, register_model, model_owner):
+    model_id = register_model()
+    with ape.reverts(project.ModelShares.ModelSharesZeroSupply):
+        shares_factory.createShares(model_id, "S", "S", 0, model_owner, sender=model_owner)
+
+
+def test_createShares__zero_holder__reverts(project, shares_factory, register_model, model_owner):
+    model_id = register_model()
+    with ape.reverts(project.ModelShares.ModelSharesZeroAddress):
+        shares_factory.createShares(model_id, "S", "S", 1, ZERO, sender=model_owner)
+
+
+def test_createShares__valid__clone_minted_and_self_delegated(
+    project, shares_factory, register_model, router, model_owner, holder
+):
+    model_id = register_model()
+    tx = shares_factory.createShares(model_id, "Shares", "SHR", 1_000, holder, sender=model_owner)
+    [log] = tx.decode_logs(shares_factory.SharesCreated)
+    assert (log.modelId, log.creator, log.supply, log.initialHolder) == (
+        model_id,
+        model_owner,
+        1_000,
+        holder,
+    )
+    shares = project.ModelShares.at(log.shares)
+    assert shares_factory.isShares(shares)
+    assert not shares_factory.isShares(shares_factory.IMPLEMENTATION())
+    assert (shares.name(), shares.symbol(), shares.totalSupply()) == ("Shares", "SHR", 1_000)
+    assert shares.balanceOf(holder) == 1_000
+    assert (shares.modelId(), shares.router(), shares.asset()) == (model_id, router, ZERO)
+    assert shares.delegates(holder) == holder
+    assert shares.getVotes(holder) == 1_000
+    print("createShares gas", tx.gas_used)
+
+
+def test_initialize__implementation__locked(project, shares_factory, router, holder):
+    impl = project.ModelShares.at(shares_factory.IMPLEMENTATION())
+    with ape.reverts(impl.InvalidInitialization):
+        impl.initialize("X", "X", 1, router, 1, holder, sender=holder)
+
+
+def test_initialize__clone_twice__reverts(create_shares, router, attacker):
+    _, shares = create_shares()
+    with ape.reverts(shares.InvalidInitialization):
+        shares.initialize("X", "X", 1, router, 1, attacker, sender=attacker)
+    assert shares.balanceOf(attacker) == 0
+
+
+def test_claim__single_holder__gets_all_routed_revenue(create_shares, router, licensee, holder):
+    model_id, shares = create_shares(holder_=holder)
+    pay(router, model_id, licensee)
+    assert shares.claimable(holder) == NET
+    before = holder.balance
+    tx = shares.claim(sender=holder)
+    assert holder.balance == before + NET - tx.total_fees_paid
+    [log] = tx.decode_logs(shares.RevenueClaimed)
+    assert (log.account, log.to, log.amount) == (holder, holder, NET)
+    assert shares.claimable(holder) == 0
+    assert shares.claimedOf(holder) == NET
+    assert router.claimable(model_id, shares) == 0
+
+
+def test_claim__supply_not_dividing_revenue__dust_below_one_wei_per_holder(
+    create_shares, router, licensee, holder, contributor
+):
+    model_id, shares = create_shares(supply=3 * 10**17, holder_=holder)
+    shares.transfer(contributor, 10**17, sender=holder)
+    pay(router, model_id, licensee)
+    owed_holder, owed_contrib = shares.claimable(holder), shares.claimable(contributor)
+    assert NET - 2 <= owed_holder + owed_contrib <= NET
+    assert 2 * NET // 3 - 1 <= owed_holder <= 2 * NET // 3
+    shares.claim(sender=holder)
+    shares.claim(sender=contributor)
+    # the dust stays in the token, attributed to no one
+    assert shares.balance == NET - owed_holder - owed_contrib
+    assert shares.claimable(holder) == shares.claimable(contributor) == 0
+
+
+def test_transfer__unobserved_revenue__stays_with_sender(
+    create_shares, router, licensee, holder, contributor
+):
+    model_id, shares = create_shares(supply=100, holder_=holder)
+    pay(router, model_id, licensee)  # accrues at the router; the token has not observed it
+    shares.transfer(contributor, 50, sender=holder)
+    assert shares.claimable(holder) == NET
+    assert shares.claimable(contributor) == 0
+    pay(router, model_id, licensee)
+    assert shares.claimable(holder) == NET + NET // 2
+    assert shares.claimable(contributor) == NET // 2
+
+
+def test_transfer__holder_never_claims__loses_nothing(
+    create_shares, router, licensee, holder, contributor, consumer
+):
+    model_id, shares = create_shares(supply=90, holder_=holder)
+    shares.transfer(contributor, 30, sender=holder)
+    shares.transfer(consumer, 30, sender=holder)
+    for _ in range(3):
+        pay(router, model_id, licensee, 900)  # net 855 -> 285 each
+        shares.transfer(consumer, 10, sender=contributor)
+        shares.transfer(contributor, 10, sender=consumer)
+        shares.claim(sender=contributor)
+    assert shares.claimable(holder) == 3 * 285
+    assert shares.claimable(consumer) == 3 * 285
+    assert shares.claimedOf(contributor) == 3 * 285
+
+
+def test_burn__keeps_accrued_revenue(create_shares, router, licensee, holder, contributor):
+    model_id, shares = create_shares(supply=100, holder_=holder)
+    shares.transfer(contributor, 50, sender=holder)
+    pay(router, model_id, licensee)
+    shares.burn(50, sender=holder)
+    assert shares.totalSupply() == 50
+    assert shares.claimable(holder) == NET // 2
+    pay(router, model_id, licensee)
+    assert shares.claimable(holder) == NET // 2
+    assert shares.claimable(contributor) == NET // 2 + NET
+
+
+def test_burn__whole_supply__reverts(create_shares, holder):
+    _, shares = create_shares(supply=100, holder_=holder)
+    with ape.reverts(shares.ModelSharesBurnsLastShares, value=100, totalSupply=100):
+        shares.burn(100, sender=holder)
+    assert shares.totalSupply() == 100
+
+
+def test_claimTo__zero_address__reverts(create_shares, router, licensee, holder):
+    model_id, shares = create_shares(holder_=holder)
+    pay(router, model_id, licensee)
+    with ape.reverts(shares.ModelSharesZeroAddress):
+        shares.claimTo(ZERO, sender=holder)
+    assert shares.claimable(holder) == NET
+
+
+def test_claimTo__other_account__sends_there(create_shares, router, licensee, holder, consumer):
+    model_id, shares = create_shares(holder_=holder)
+    pay(router, model_id, licensee)
+    before = consumer.balance
+    shares.claimTo(consumer, sender=holder)
+    assert consumer.balance == before + NET
+
+
+def test_claim__nothing_due__pays_nothing(create_shares, attacker):
+    _, shares = create_shares()
+    before = attacker.balance
+    tx = shares.claim(sender=attacker)
+    assert attacker.balance == before - tx.total_fees_paid
+    assert tx.decode_logs(shares.RevenueClaimed) == []
+
+
+def test_claim__erc20_model__pays_token(create_shares, router, token, fund, licensee, holder):
+    model_id, shares = create_shares(holder_=holder, asset=token)
+    fund(licensee, 10_000)
+    router.pay(model_id, 10_000, sender=licensee)
+    shares.claim(sender=holder)
+    assert token.balanceOf(holder) == 9_500
+    assert token.balanceOf(shares) == 0
+
+
+def test_claim__second_holder__uses_pulled_funds(
+    create_shares, router, licensee, holder, contributor
+):
+    model_id, shares = create_shares(supply=2, holder_=holder)
+    shares.transfer(contributor, 1, sender=holder)
+    pay(router, model_id, licensee, 2_000)  # net 1_900
+    shares.claim(sender=holder)  # pulls 1_900 from the router
+    assert shares.balance == 950
+    tx = shares.claim(sender=contributor)
+    assert tx.decode_logs(shares.RevenueClaimed)[0].amount == 950
+    assert shares.balance == 0
+
+
+def test_receive__eth_not_from_router__reverts(create_shares, attacker):
+    _, shares = create_shares()
+    with ape.reverts(shares.ModelSharesUnexpectedEth, sender=attacker.address):
+        attacker.transfer(shares, 1)
+
+
+def test_votes__transfer__moves_voting_power_without_delegate(create_shares, holder, contributor):
+    _, shares = create_shares(supply=100, holder_=holder)
+    shares.transfer(contributor, 40, sender=holder)
+    assert shares.getVotes(holder) == 60
+    assert shares.getVotes(contributor) == 40
+    assert shares.delegates(contributor) == contributor
+
+
+def test_votes__delegate_elsewhere_and_back__follows(create_shares, holder, contributor, consumer):
+    _, shares = create_shares(supply=100, holder_=holder)
+    shares.transfer(contributor, 40, sender=holder)
+    shares.invoke_transaction("delegate", consumer, sender=contributor)
+    assert (shares.getVotes(contributor), shares.getVotes(consumer)) == (0, 40)
+    shares.transfer(contributor, 10, sender=holder)
+    assert shares.getVotes(consumer) == 50
+    shares.invoke_transaction("delegate", ZERO, sender=contributor)
+    assert shares.delegates(contributor) == contributor
+    assert (shares.getVotes(contributor), shares.getVotes(consumer)) == (50, 0)
+
+
+@pytest.mark.parametrize("route", [False])
+def test_claim__shares_not_a_recipient__nothing_accrues(
+    create_shares, router, licensee, holder, model_owner, route
+):
+    model_id, shares = create_shares(holder_=holder, route=route)
+    pay(router, model_id, licensee)
+    assert shares.claimable(holder) == 0
+    assert router.claimable(model_id, model_owner) == NET
