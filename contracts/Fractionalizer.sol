@@ -5,7 +5,9 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IModelGovernor} from "../interfaces/IModelGovernor.sol";
-import {IFractionalizer, IFractionalizableShares, IRevenueSplitSetter} from "../interfaces/IFractionalizer.sol";
+import {IModelSharesFactory} from "../interfaces/IModelSharesFactory.sol";
+import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {IFractionalizer} from "../interfaces/IFractionalizer.sol";
 
 /// @notice The inherited initializer of OpenZeppelin's TimelockControllerUpgradeable.
 interface ITimelockInit {
@@ -14,17 +16,18 @@ interface ITimelockInit {
 }
 
 /// @title Fractionalizer
-/// @notice One-transaction fractionalization of a model: shares + governor + timelock clones,
-/// revenue split to the shares, model NFT to the timelock.
-/// @dev Holds no funds and no roles: it owns a model NFT only inside `fractionalize`, and has no
-/// admin function. The clones' implementations are fixed at construction.
+/// @notice One-transaction fractionalization of a model: shares (factory clone) + governor +
+/// timelock (clones), revenue split to the shares, model NFT to the timelock.
+/// @dev Holds no funds and no roles: it owns a model NFT only inside `fractionalize` (it must: the
+/// shares factory and `router.setRecipients` accept only the model owner), and has no admin
+/// function. Registry, router, factory and implementations are fixed at construction.
 contract Fractionalizer is IFractionalizer {
     /// @notice The model registry (ERC-721, one token per model).
     IModelRegistry public immutable REGISTRY;
     /// @notice The revenue router whose split is set for the shares.
-    IRevenueSplitSetter public immutable ROUTER;
-    /// @notice ModelShares implementation cloned per model.
-    address public immutable SHARES_IMPLEMENTATION;
+    IRevenueRouter public immutable ROUTER;
+    /// @notice Creates the ModelShares clones.
+    IModelSharesFactory public immutable SHARES_FACTORY;
     /// @notice ModelGovernor implementation cloned per model.
     address public immutable GOVERNOR_IMPLEMENTATION;
     /// @notice ModelTimelock implementation cloned per model.
@@ -32,20 +35,15 @@ contract Fractionalizer is IFractionalizer {
 
     mapping(uint256 modelId => uint256) private _rounds;
 
-    constructor(
-        IModelRegistry registry,
-        IRevenueSplitSetter router,
-        address sharesImplementation,
-        address governorImplementation,
-        address timelockImplementation
-    ) {
+    /// @param sharesFactory The ModelSharesFactory; its router and the router's registry are used.
+    constructor(IModelSharesFactory sharesFactory, address governorImplementation, address timelockImplementation) {
         if (
-            address(registry) == address(0) || address(router) == address(0) || sharesImplementation == address(0)
-                || governorImplementation == address(0) || timelockImplementation == address(0)
+            address(sharesFactory) == address(0) || governorImplementation == address(0)
+                || timelockImplementation == address(0)
         ) revert FractionalizerZeroAddress();
-        REGISTRY = registry;
-        ROUTER = router;
-        SHARES_IMPLEMENTATION = sharesImplementation;
+        SHARES_FACTORY = sharesFactory;
+        ROUTER = sharesFactory.ROUTER();
+        REGISTRY = ROUTER.registry();
         GOVERNOR_IMPLEMENTATION = governorImplementation;
         TIMELOCK_IMPLEMENTATION = timelockImplementation;
     }
@@ -64,15 +62,15 @@ contract Fractionalizer is IFractionalizer {
         // ---- effects
         uint256 round = ++_rounds[modelId];
 
-        // ---- interactions (trusted registry, router and implementations only)
+        // ---- interactions (trusted registry, router, factory and implementations only)
         REGISTRY.transferFrom(msg.sender, address(this), modelId);
 
+        shares = SHARES_FACTORY.createShares(
+            modelId, shareParams.name, shareParams.symbol, shareParams.supply, shareParams.holder
+        );
         bytes32 salt = _salt(modelId, round);
-        shares = Clones.cloneDeterministic(SHARES_IMPLEMENTATION, salt);
         governor = Clones.cloneDeterministic(GOVERNOR_IMPLEMENTATION, salt);
         timelock = Clones.cloneDeterministic(TIMELOCK_IMPLEMENTATION, salt);
-
-        _initShares(shares, modelId, shareParams);
         _initGovernance(shares, governor, timelock, governanceParams);
         _setSplit(modelId, shares, splitParams);
 
@@ -89,10 +87,9 @@ contract Fractionalizer is IFractionalizer {
     function predictAddresses(uint256 modelId, uint256 round)
         external
         view
-        returns (address shares, address governor, address timelock)
+        returns (address governor, address timelock)
     {
         bytes32 salt = _salt(modelId, round);
-        shares = Clones.predictDeterministicAddress(SHARES_IMPLEMENTATION, salt);
         governor = Clones.predictDeterministicAddress(GOVERNOR_IMPLEMENTATION, salt);
         timelock = Clones.predictDeterministicAddress(TIMELOCK_IMPLEMENTATION, salt);
     }
@@ -109,10 +106,6 @@ contract Fractionalizer is IFractionalizer {
         }
         if (g.quorumNumerator == 0 || g.quorumNumerator > 100) revert FractionalizerInvalidQuorum(g.quorumNumerator);
         if (g.votingPeriod == 0) revert FractionalizerZeroVotingPeriod();
-    }
-
-    function _initShares(address shares, uint256 modelId, ShareParams calldata s) private {
-        IFractionalizableShares(shares).initialize(modelId, s.name, s.symbol, s.holder, s.supply);
     }
 
     /// @dev Timelock: proposer + canceller = governor, executor = anyone, no admin.

@@ -1,31 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @notice What the Fractionalizer needs from a ModelShares clone implementation.
-interface IFractionalizableShares {
-    /// @notice Initializes a fresh ModelShares clone for `modelId`, minting `supply` to `holder`.
-    function initialize(uint256 modelId, string calldata name, string calldata symbol, address holder, uint256 supply)
-        external;
-}
-
-/// @notice What the Fractionalizer needs from the RevenueRouter: the model owner's split setter.
-interface IRevenueSplitSetter {
-    /// @notice Replaces the model's recipients and weights (caller must own the model NFT).
-    function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external;
-}
-
 /// @title IFractionalizer
 /// @notice Turns a model into a community-governed asset in one transaction: creates the model's
-/// ModelShares (ERC-20 votes + permit, receives revenue pro-rata), a ModelGovernor and a
-/// ModelTimelock (EIP-1167 clones of implementations deployed once), routes `sharesWeight` of the
-/// model's revenue split to the shares, and hands the model NFT to the timelock. From then on the
+/// ModelShares through the ModelSharesFactory (ERC-20 votes + permit, receives revenue pro-rata),
+/// a ModelGovernor and a ModelTimelock (EIP-1167 clones of implementations deployed once), routes
+/// `sharesWeight` of the model's revenue split to the shares (RevenueRouter.setRecipients), and
+/// hands the model NFT to the timelock. From then on the
 /// model's prices, offers, gateways, versions, status and split change only through proposals
 /// that the share holders pass.
 /// @dev The model owner approves this contract for the model NFT first
 /// (`registry.approve(fractionalizer, modelId)` or `setApprovalForAll`).
-/// Clones are created with CREATE2, salt = keccak256(abi.encode(modelId, round)); `round` counts
-/// the model's fractionalizations (a model whose timelock later hands the NFT to someone else can be
-/// fractionalized again), so addresses are predictable with `predictAddresses`.
+/// The governor and timelock clones are created with CREATE2, salt =
+/// keccak256(abi.encode(modelId, round)); `round` counts the model's fractionalizations (a model
+/// whose timelock later hands the NFT to someone else can be fractionalized again), so their
+/// addresses are predictable with `predictAddresses`. The shares token is a factory clone.
+/// Governance durations are in the shares' clock units: ModelShares uses block numbers, so
+/// `votingDelay` and `votingPeriod` are blocks, while `timelockDelay` is always seconds.
 interface IFractionalizer {
     /// @notice The model's shares token parameters.
     /// @param name ERC-20 name (also its EIP-712 domain name).
@@ -39,8 +30,8 @@ interface IFractionalizer {
         uint256 supply;
     }
 
-    /// @notice The per-model governance parameters. Durations are in the shares' clock units
-    /// (seconds for a timestamp clock).
+    /// @notice The per-model governance parameters. Voting durations are in the shares' clock
+    /// units (blocks for ModelShares); the timelock delay is in seconds.
     struct GovernanceParams {
         uint48 votingDelay;
         uint32 votingPeriod;
@@ -98,10 +89,10 @@ interface IFractionalizer {
     /// @notice How many times `modelId` has been fractionalized.
     function rounds(uint256 modelId) external view returns (uint256);
 
-    /// @notice The addresses the clones of `modelId`'s fractionalization number `round` (1-based)
-    /// have (or will have).
+    /// @notice The addresses the governor and timelock clones of `modelId`'s fractionalization
+    /// number `round` (1-based) have (or will have).
     function predictAddresses(uint256 modelId, uint256 round)
         external
         view
-        returns (address shares, address governor, address timelock);
+        returns (address governor, address timelock);
 }

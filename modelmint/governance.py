@@ -164,14 +164,46 @@ class Proposal:
             self.targets, self.values, self.calldatas, description_hash(self.description), sender=sender
         )
 
-    # --- time travel (timestamp clock) ---------------------------------------------------
+    # --- time travel ------------------------------------------------------------------------
+    # The governor's clock is its token's (ERC-6372): GovernanceToken counts seconds,
+    # ModelShares counts blocks. The timelock's delay is always in seconds.
 
     def wait_until_voting_starts(self, chain):
-        """Mines a block strictly after the snapshot, so votes can be cast."""
-        chain.mine(timestamp=self.governor.proposalSnapshot(self.id) + 1)
+        """Advances the chain past the snapshot, so votes can be cast (state Active)."""
+        _advance_past(chain, self.governor, self.governor.proposalSnapshot(self.id))
 
     def wait_until_voting_ends(self, chain):
-        chain.mine(timestamp=self.governor.proposalDeadline(self.id) + 1)
+        """Advances the chain past the deadline (state Succeeded or Defeated)."""
+        _advance_past(chain, self.governor, self.governor.proposalDeadline(self.id))
 
     def wait_until_executable(self, chain):
-        chain.mine(timestamp=self.governor.proposalEta(self.id))
+        """Advances the chain to the timelock ETA (a timestamp)."""
+        eta = self.governor.proposalEta(self.id)
+        chain.mine(timestamp=max(eta, chain.blocks.head.timestamp + 1))
+
+
+def _advance_past(chain, governor, timepoint: int):
+    if governor.CLOCK_MODE() == "mode=timestamp":
+        chain.mine(timestamp=max(timepoint + 1, chain.blocks.head.timestamp + 1))
+    else:
+        blocks = timepoint + 1 - chain.blocks.head.number
+        if blocks > 0:
+            chain.mine(blocks)
+
+
+def deployment_revert_data(chain, container, *args, sender) -> str:
+    """Revert data of deploying ``container(*args)``, via eth_call (no transaction).
+
+    ape does not decode custom errors raised by a constructor (and sometimes fails while trying),
+    so tests compare the raw selector instead."""
+    txn = container.constructor.serialize_transaction(*args, sender=sender)
+    try:
+        chain.provider.web3.eth.call({"from": sender.address, "data": txn.data})
+    except Exception as error:  # web3 raises ContractCustomError / ContractLogicError
+        data = getattr(error, "data", None) or (error.args[-1] if error.args else "")
+        return str(data)
+    raise AssertionError("deployment did not revert")
+
+
+def error_selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()

@@ -218,7 +218,7 @@ def test_admin_functions__called_by_deployer__all_revert(
 
 
 def test_model_change__share_holders_pass_proposal__timelock_publishes_version_and_sets_gateway(
-    chain, registry, split_router, register_model, fractionalize, model_owner, contributor, gateway
+    chain, registry, router, register_model, fractionalize, model_owner, contributor, gateway
 ):
     model_id = register_model()
 
@@ -228,11 +228,10 @@ def test_model_change__share_holders_pass_proposal__timelock_publishes_version_a
         model_id, model_owner, split=split_params([model_owner], [2_000], 8_000)
     )
     assert registry.ownerOf(model_id) == model_tl.address
-    assert split_router.split(model_id) == ([model_owner.address, shares.address], [2_000, 8_000])
+    assert router.weightOf(model_id, model_owner) == 2_000
+    assert router.weightOf(model_id, shares) == 8_000
+    # ModelShares self-delegates automatically: no delegate() step before voting.
     shares.transfer(contributor, 400_000 * 10**18, sender=model_owner)
-    delegate(shares, model_owner, sender=model_owner)
-    delegate(shares, contributor, sender=contributor)
-    chain.mine(deltatime=1)
 
     # The former owner no longer controls the model.
     with ape.reverts(registry.ModelRegistryNotModelOwner, modelId=model_id, caller=model_owner):
@@ -245,7 +244,7 @@ def test_model_change__share_holders_pass_proposal__timelock_publishes_version_a
         [
             (registry.publishVersion, model_id, weights_v2, "ipfs://v2"),
             (registry.setGateway, model_id, gateway, True),
-            (split_router.setRecipients, model_id, [shares], [10_000]),
+            (router.setRecipients, model_id, [shares], [10_000]),
         ],
         "Ship v2, add gateway, route all revenue to shares",
     )
@@ -271,5 +270,6 @@ def test_model_change__share_holders_pass_proposal__timelock_publishes_version_a
     assert tx.decode_logs(registry.VersionPublished)[0].version == 2
     assert registry.latestVersion(model_id) == (2, weights_v2)
     assert registry.isGateway(model_id, gateway)
-    assert split_router.split(model_id) == ([shares.address], [10_000])
+    assert router.weightOf(model_id, shares) == 10_000
+    assert router.weightOf(model_id, model_owner) == 0
     assert registry.ownerOf(model_id) == model_tl.address

@@ -18,10 +18,13 @@ PROPOSAL_THRESHOLD = 1_000 * UNIT
 QUORUM_NUMERATOR = 4
 TIMELOCK_DELAY = 2 * DAY
 
-# Per-model governance parameters used by the Fractionalizer tests.
+FEE_BPS = 500  # initial protocol fee (RevenueRouter.MAX_FEE_BPS = 1_000)
+
+# Per-model governance parameters used by the Fractionalizer tests. ModelShares votes use the
+# block-number clock, so the voting delay/period are blocks; the timelock delay is seconds.
 SHARE_SUPPLY = 1_000_000 * UNIT
-MODEL_VOTING_DELAY = 60
-MODEL_VOTING_PERIOD = 3 * DAY
+MODEL_VOTING_DELAY = 300  # blocks (~1 hour)
+MODEL_VOTING_PERIOD = 7_200  # blocks (~1 day)
 MODEL_QUORUM_NUMERATOR = 10
 MODEL_TIMELOCK_DELAY = 1 * DAY
 WEIGHTS_V1 = b"\x11" * 32
@@ -70,6 +73,12 @@ def registry(project, deployer, timelock):
 
 
 @pytest.fixture(scope="module")
+def router(project, deployer, registry, treasury):
+    """RevenueRouter governed by registry.governance() (the protocol timelock)."""
+    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+
+
+@pytest.fixture(scope="module")
 def register_model(registry, model_owner):
     def _register(owner=model_owner, weights=WEIGHTS_V1):
         tx = registry.registerModel(ape.utils.ZERO_ADDRESS, weights, "ipfs://v1", "ipfs://meta", sender=owner)
@@ -80,7 +89,7 @@ def register_model(registry, model_owner):
 
 @pytest.fixture(scope="module")
 def mock_erc20(project, deployer):
-    return project.TestERC20.deploy("Test USD", "TUSD", sender=deployer)
+    return project.MockERC20.deploy("Test USD", "TUSD", 18, sender=deployer)
 
 
 # ----------------------------------------------------------------- per-model governance
@@ -97,21 +106,14 @@ def model_timelock_impl(project, deployer):
 
 
 @pytest.fixture(scope="module")
-def shares_impl(project, deployer):
-    return project.TestModelShares.deploy(sender=deployer)
+def shares_factory(project, deployer, router):
+    return project.ModelSharesFactory.deploy(router, sender=deployer)
 
 
 @pytest.fixture(scope="module")
-def split_router(project, deployer, registry):
-    return project.TestSplitRouter.deploy(registry, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def fractionalizer(
-    project, deployer, registry, split_router, shares_impl, model_governor_impl, model_timelock_impl
-):
+def fractionalizer(project, deployer, shares_factory, model_governor_impl, model_timelock_impl):
     return project.Fractionalizer.deploy(
-        registry, split_router, shares_impl, model_governor_impl, model_timelock_impl, sender=deployer
+        shares_factory, model_governor_impl, model_timelock_impl, sender=deployer
     )
 
 
@@ -148,7 +150,7 @@ def fractionalize(registry, fractionalizer, project):
         )
         event = tx.decode_logs(fractionalizer.ModelFractionalized)[0]
         return (
-            project.TestModelShares.at(event.shares),
+            project.ModelShares.at(event.shares),
             project.ModelGovernor.at(event.governor),
             project.ModelTimelock.at(event.timelock),
             tx,

@@ -2,7 +2,8 @@
 
 import ape
 import pytest
-from eth_utils import keccak
+
+from modelmint.governance import deployment_revert_data, error_selector
 
 from conftest_governance import (
     MODEL_QUORUM_NUMERATOR,
@@ -22,7 +23,7 @@ GAS_BUDGET_FRACTIONALIZE = 900_000
 
 
 def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
-    registry, fractionalizer, split_router, register_model, fractionalize, model_owner, contributor
+    registry, router, shares_factory, fractionalizer, register_model, fractionalize, model_owner, contributor
 ):
     model_id = register_model()
     shares, governor, timelock, tx = fractionalize(
@@ -34,10 +35,12 @@ def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
     assert event.previousOwner == model_owner
     assert event.round == 1
     assert fractionalizer.rounds(model_id) == 1
-    assert fractionalizer.predictAddresses(model_id, 1) == (shares, governor, timelock)
+    assert fractionalizer.predictAddresses(model_id, 1) == (governor, timelock)
     # NFT: owner -> timelock.
     assert registry.ownerOf(model_id) == timelock.address
-    # Shares: full supply to the chosen holder, bound to the model.
+    # Shares: a factory clone, full supply to the chosen holder, bound to the model and router.
+    assert shares_factory.isShares(shares)
+    assert shares.router() == router.address
     assert shares.totalSupply() == SHARE_SUPPLY
     assert shares.balanceOf(contributor) == SHARE_SUPPLY
     assert shares.modelId() == model_id
@@ -48,7 +51,7 @@ def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
     assert governor.votingPeriod() == MODEL_VOTING_PERIOD
     assert governor.quorumNumerator() == MODEL_QUORUM_NUMERATOR
     assert governor.proposalThreshold() == 0
-    assert governor.CLOCK_MODE() == "mode=timestamp"
+    assert governor.CLOCK_MODE() == shares.CLOCK_MODE()  # ModelShares: block numbers
     assert governor.name() == "Modelmint Model Governor"
     domain = governor.eip712Domain()
     assert (domain[1], domain[2], domain[4]) == ("Modelmint Model Governor", "1", governor.address)
@@ -61,11 +64,13 @@ def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
         assert not timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), account)
         assert not timelock.hasRole(timelock.PROPOSER_ROLE(), account)
     # Split: caller's recipients first, then the shares.
-    assert split_router.split(model_id) == ([model_owner.address, shares.address], [1, 3])
+    assert router.weightOf(model_id, model_owner) == 1
+    assert router.weightOf(model_id, shares) == 3
+    assert router.modelState(model_id)[1] == 4  # total weight
 
 
-def test_fractionalize__gas__within_target_and_cheaper_than_full_deployments(
-    project, chain, deployer, register_model, fractionalize, model_owner, model_timelock_impl
+def test_fractionalize__gas__within_budget_and_cheaper_than_full_deployments(
+    project, chain, deployer, register_model, fractionalize, model_owner
 ):
     model_id = register_model()
     *_, tx = fractionalize(model_id, model_owner)
@@ -139,10 +144,10 @@ def test_fractionalize__not_approved__reverts(registry, fractionalizer, register
 
 
 def test_initialize__implementations_and_clones__cannot_be_initialized_again(
-    model_governor_impl, model_timelock_impl, shares_impl, register_model, fractionalize, model_owner, attacker
+    model_governor_impl, model_timelock_impl, register_model, fractionalize, model_owner, attacker
 ):
     with ape.reverts(model_governor_impl.InvalidInitialization):
-        model_governor_impl.initialize(shares_impl, attacker, 0, 1, 0, 1, sender=attacker)
+        model_governor_impl.initialize(attacker, attacker, 0, 1, 0, 1, sender=attacker)
     with ape.reverts(model_timelock_impl.InvalidInitialization):
         model_timelock_impl.initialize(0, [attacker], [attacker], attacker, sender=attacker)
 
@@ -156,11 +161,8 @@ def test_initialize__implementations_and_clones__cannot_be_initialized_again(
     assert not timelock.hasRole(timelock.PROPOSER_ROLE(), attacker)
 
 
-def test_constructor__zero_address__reverts(project, deployer, registry, shares_impl):
-    # ape does not decode custom errors of a reverted deployment: match the raw selector.
-    selector = "0x" + keccak(text="FractionalizerZeroAddress()")[:4].hex()
-    with pytest.raises(ape.exceptions.ContractLogicError) as error:
-        project.Fractionalizer.deploy(
-            registry, ZERO, shares_impl, shares_impl, shares_impl, sender=deployer
-        )
-    assert error.value.revert_message == selector
+def test_constructor__zero_address__reverts(project, chain, deployer, model_governor_impl):
+    data = deployment_revert_data(
+        chain, project.Fractionalizer, ZERO, model_governor_impl, model_governor_impl, sender=deployer
+    )
+    assert data == error_selector("FractionalizerZeroAddress()")

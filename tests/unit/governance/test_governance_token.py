@@ -2,9 +2,8 @@
 
 import ape
 import pytest
-from eth_utils import keccak
 
-from modelmint.governance import delegate
+from modelmint.governance import delegate, deployment_revert_data, error_selector
 
 ZERO = ape.utils.ZERO_ADDRESS
 
@@ -19,13 +18,17 @@ def test_constructor__supply_minted_to_holder__clock_is_timestamp(token, holder,
     "holder_arg, supply, error",
     [(ZERO, 1, "GovernanceTokenZeroHolder()"), ("holder", 0, "GovernanceTokenZeroSupply()")],
 )
-def test_constructor__bad_args__reverts(project, deployer, holder, holder_arg, supply, error):
-    # ape does not decode custom errors of a reverted deployment: match the raw selector.
-    with pytest.raises(ape.exceptions.ContractLogicError) as exc:
-        project.GovernanceToken.deploy(
-            "G", "G", holder if holder_arg == "holder" else holder_arg, supply, sender=deployer
-        )
-    assert exc.value.revert_message == "0x" + keccak(text=error)[:4].hex()
+def test_constructor__bad_args__reverts(project, chain, deployer, holder, holder_arg, supply, error):
+    data = deployment_revert_data(
+        chain,
+        project.GovernanceToken,
+        "G",
+        "G",
+        holder if holder_arg == "holder" else holder_arg,
+        supply,
+        sender=deployer,
+    )
+    assert data == error_selector(error)
 
 
 def test_get_past_votes__transfer_after_timepoint__past_votes_unchanged(chain, token, holder, attacker):
