@@ -17,9 +17,11 @@ from conftest_governance import (
 )
 
 ZERO = ape.utils.ZERO_ADDRESS
-# Regression budget for the whole fractionalize transaction with the test stand-ins for
-# ModelShares and the router (see the gas test for the breakdown).
-GAS_BUDGET_FRACTIONALIZE = 900_000
+# Per-model governance (governor + timelock clones and their initialization, router split, NFT
+# hand-off) must stay under the 600k target; the whole transaction also creates the
+# ModelShares clone (revenue module), which costs ~370k on its own (see the gas test).
+GAS_TARGET_GOVERNANCE = 600_000
+GAS_BUDGET_FRACTIONALIZE = 1_000_000
 
 
 def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
@@ -70,25 +72,30 @@ def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
 
 
 def test_fractionalize__gas__within_budget_and_cheaper_than_full_deployments(
-    project, chain, deployer, register_model, fractionalize, model_owner
+    project, chain, deployer, shares_factory, register_model, fractionalize, model_owner
 ):
     model_id = register_model()
     *_, tx = fractionalize(model_id, model_owner)
-    # Reference: the same governor + timelock + votes token deployed in full.
-    full_token = project.GovernanceToken.deploy("M", "M", model_owner, SHARE_SUPPLY, sender=deployer)
+    # The shares part alone, measured on another model through the same factory.
+    other = register_model()
+    shares_tx = shares_factory.createShares(other, "S", "S", SHARE_SUPPLY, model_owner, sender=model_owner)
+    shares_part = shares_tx.gas_used - 21_000
+    governance_part = tx.gas_used - shares_part  # clones + init, split, NFT hand-off, tx base
+    # Reference: the same governor + timelock deployed in full (no clones).
     full_timelock = project.ProtocolTimelock.deploy(
         MODEL_TIMELOCK_DELAY, [], [ZERO], deployer, sender=deployer
     )
     full_governor = project.ProtocolGovernor.deploy(
-        full_token, full_timelock, MODEL_VOTING_DELAY, MODEL_VOTING_PERIOD, 0, 10, sender=deployer
+        full_timelock, full_timelock, MODEL_VOTING_DELAY, MODEL_VOTING_PERIOD, 0, 10, sender=deployer
     )
-    full = sum(
-        chain.get_receipt(c.txn_hash).gas_used for c in (full_token, full_timelock, full_governor)
-    )
-    print(f"\nfractionalize (shares+governor+timelock clones, split, NFT move): {tx.gas_used}")
-    print(f"full deployments (token+timelock+governor, no wiring):          {full}")
+    full = sum(chain.get_receipt(c.txn_hash).gas_used for c in (full_timelock, full_governor))
+    print(f"\nfractionalize total:                                  {tx.gas_used}")
+    print(f"  ModelShares via factory (clone + initialize):        {shares_part}")
+    print(f"  governor + timelock clones, split, NFT, tx base:     {governance_part}")
+    print(f"full ProtocolTimelock + ProtocolGovernor deployments:  {full}")
+    assert governance_part <= GAS_TARGET_GOVERNANCE
     assert tx.gas_used <= GAS_BUDGET_FRACTIONALIZE
-    assert tx.gas_used * 5 < full
+    assert governance_part * 5 < full
 
 
 @pytest.mark.parametrize(
