@@ -114,6 +114,47 @@ def test_payment_token_allow_list__proposal_passes__token_allowed_then_removed(
     assert registry.paymentAsset(model_id) == mock_erc20
 
 
+def test_protocol_fee__proposal_passes__fee_raised_within_ceiling(
+    chain, router, governor, holder, contributor, attacker
+):
+    assert router.feeBps() == 500
+    new_fee = router.MAX_FEE_BPS()  # the hard ceiling in code: 1_000 bps = 10%
+
+    raise_fee = Proposal(governor, [(router.setFeeBps, new_fee)], "Raise protocol fee to 10%")
+    raise_fee.propose(sender=holder)
+    raise_fee.wait_until_voting_starts(chain)
+    raise_fee.vote(holder, Vote.For)
+    raise_fee.vote(contributor, Vote.Against)
+    raise_fee.wait_until_voting_ends(chain)
+    assert raise_fee.state() == ProposalState.Succeeded
+    raise_fee.queue(sender=attacker)
+    raise_fee.wait_until_executable(chain)
+    tx = raise_fee.execute(sender=attacker)
+
+    event = tx.decode_logs(router.FeeBpsSet)[0]
+    assert (event.previousFeeBps, event.newFeeBps) == (500, new_fee)
+    assert router.feeBps() == new_fee
+
+
+def test_treasury__proposal_passes__treasury_moved(
+    chain, router, governor, treasury, holder, licensee, accounts
+):
+    new_treasury = accounts[9]
+    move = Proposal(governor, [(router.setTreasury, new_treasury)], "Move treasury to the multisig")
+    move.propose(sender=licensee)
+    move.wait_until_voting_starts(chain)
+    move.vote(licensee, Vote.For)
+    move.vote(holder, Vote.Abstain)
+    move.wait_until_voting_ends(chain)
+    move.queue(sender=licensee)
+    move.wait_until_executable(chain)
+    tx = move.execute(sender=licensee)
+
+    event = tx.decode_logs(router.TreasurySet)[0]
+    assert (event.previousTreasury, event.newTreasury) == (treasury, new_treasury)
+    assert router.treasury() == new_treasury
+
+
 def test_proposal__more_against_than_for__defeated_and_cannot_be_queued(
     chain, registry, governor, register_model, holder, contributor, licensee
 ):
@@ -158,7 +199,7 @@ def test_propose__below_threshold__reverts(governor, registry, attacker):
 
 
 def test_admin_functions__called_by_deployer__all_revert(
-    deployer, registry, governor, timelock, token, register_model, mock_erc20
+    deployer, registry, router, governor, timelock, token, register_model, mock_erc20, treasury
 ):
     model_id = register_model()
     roles = [
@@ -185,6 +226,11 @@ def test_admin_functions__called_by_deployer__all_revert(
         registry.setPaymentTokenAllowed(mock_erc20, True, sender=deployer)
     with ape.reverts(registry.ModelRegistryNotGovernance, caller=deployer):
         registry.transferGovernance(deployer, sender=deployer)
+    # RevenueRouter powers (governance = registry.governance()).
+    with ape.reverts(router.RevenueRouterNotGovernance, caller=deployer):
+        router.setFeeBps(0, sender=deployer)
+    with ape.reverts(router.RevenueRouterNotGovernance, caller=deployer):
+        router.setTreasury(deployer, sender=deployer)
     # Timelock: cannot schedule, cancel, grant roles or change the delay.
     with ape.reverts(timelock.AccessControlUnauthorizedAccount):
         timelock.schedule(registry, 0, b"", b"\x00" * 32, b"\x00" * 32, 2 * 86400, sender=deployer)
@@ -212,6 +258,8 @@ def test_admin_functions__called_by_deployer__all_revert(
     assert registry.governance() == timelock.address
     assert not registry.model(model_id).flagged
     assert not registry.isPaymentTokenAllowed(mock_erc20)
+    assert router.feeBps() == 500
+    assert router.treasury() == treasury
 
 
 # ------------------------------------------------------------- per-model governance

@@ -96,3 +96,67 @@ def test_execute__proposal_pulls_a_users_erc20__reverts_and_balance_stays(
 
     assert mock_erc20.balanceOf(licensee) == 1_000 * UNIT
     assert mock_erc20.balanceOf(attacker) == 0
+
+
+def test_execute__proposal_sets_fee_above_ceiling__reverts_and_fee_stays(
+    router, governor, pass_and_queue, attacker
+):
+    too_high = router.MAX_FEE_BPS() + 1
+    greedy = pass_and_queue(Proposal(governor, [(router.setFeeBps, too_high)], "Fee 10.01%"))
+
+    with ape.reverts(router.RevenueRouterFeeTooHigh, feeBps=too_high):
+        greedy.execute(sender=attacker)
+
+    assert router.feeBps() == 500
+
+
+def test_execute__proposal_claims_a_recipients_revenue__timelock_gets_nothing(
+    router, governor, timelock, register_model, pass_and_queue, model_owner, licensee, attacker
+):
+    """Claims pay msg.sender's own accrual: the timelock has none, the owner's stays."""
+    model_id = register_model()
+    router.pay(model_id, 10 * UNIT, value=10 * UNIT, sender=licensee)
+    owed = router.claimable(model_id, model_owner)
+    assert owed == 10 * UNIT * 95 // 100  # 5% protocol fee
+    liabilities = router.liabilities(ape.utils.ZERO_ADDRESS)
+    grab = pass_and_queue(
+        Proposal(governor, [(router.claimTo, [model_id], attacker)], "Claim model revenue")
+    )
+    attacker_balance = attacker.balance
+
+    tx = grab.execute(sender=licensee)
+
+    assert grab.state() == ProposalState.Executed
+    assert not tx.decode_logs(router.RevenueClaimed)
+    assert attacker.balance == attacker_balance
+    assert router.claimable(model_id, model_owner) == owed
+    assert router.liabilities(ape.utils.ZERO_ADDRESS) == liabilities
+    assert router.claimable(model_id, timelock) == 0
+
+
+def test_execute__model_proposal_reroutes_split__accrued_revenue_stays_with_shares(
+    chain, router, register_model, fractionalize, model_owner, licensee, attacker
+):
+    """Share holders can redirect *future* revenue, never what already accrued."""
+    model_id = register_model()
+    shares, model_gov, _, _ = fractionalize(model_id, model_owner)
+    router.pay(model_id, 10 * UNIT, value=10 * UNIT, sender=licensee)
+    accrued = router.claimable(model_id, shares)
+    assert accrued == 10 * UNIT * 95 // 100
+
+    reroute = Proposal(
+        model_gov, [(router.setRecipients, model_id, [attacker], [1])], "All revenue to attacker"
+    )
+    reroute.propose(sender=model_owner)
+    reroute.wait_until_voting_starts(chain)
+    reroute.vote(model_owner, Vote.For)
+    reroute.wait_until_voting_ends(chain)
+    reroute.queue(sender=model_owner)
+    reroute.wait_until_executable(chain)
+    reroute.execute(sender=model_owner)
+
+    assert router.weightOf(model_id, attacker) == 1
+    assert router.claimable(model_id, shares) == accrued
+    assert router.claimable(model_id, attacker) == 0
+    # The sole share holder can still claim it (ModelShares rounds down by at most 1 wei).
+    assert accrued - 1 <= shares.claimable(model_owner) <= accrued

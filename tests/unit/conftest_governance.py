@@ -23,8 +23,8 @@ FEE_BPS = 500  # initial protocol fee (RevenueRouter.MAX_FEE_BPS = 1_000)
 # Per-model governance parameters used by the Fractionalizer tests. ModelShares votes use the
 # block-number clock, so the voting delay/period are blocks; the timelock delay is seconds.
 SHARE_SUPPLY = 1_000_000 * UNIT
-MODEL_VOTING_DELAY = 300  # blocks (~1 hour)
-MODEL_VOTING_PERIOD = 7_200  # blocks (~1 day)
+MODEL_VOTING_DELAY = 10  # blocks (test value; ~1 day = 7_200 on mainnet)
+MODEL_VOTING_PERIOD = 100  # blocks (test value)
 MODEL_QUORUM_NUMERATOR = 10
 MODEL_TIMELOCK_DELAY = 1 * DAY
 WEIGHTS_V1 = b"\x11" * 32
