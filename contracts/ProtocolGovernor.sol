@@ -21,15 +21,22 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 /// - Counting: simple (Against = 0, For = 1, Abstain = 2). Succeeds iff quorum is reached
 ///   (For + Abstain >= quorum) and For > Against.
 /// - Quorum: `quorumNumerator / 100` of the token's total supply at the proposal snapshot.
-/// - Voting power: `token.getPastVotes(voter, snapshot)`; tokens acquired or delegated at or
-///   after the snapshot do not count, which defeats flash-loaned and just-bought votes.
+/// - Voting power: `token.getPastVotes(voter, snapshot)`; tokens acquired or delegated after the
+///   snapshot timepoint do not count, which defeats flash-loaned and just-bought votes. The
+///   proposal threshold reads `clock() - 1`, so a loan inside one transaction cannot propose.
 ///
-/// What governance can never do: see ../interfaces/IFractionalizer.sol and the report in
-/// PROPERTIES.md. In short, the timelock is only ever given the bounded admin functions of
-/// ModelRegistry (setFlagged, setPaymentTokenAllowed, transferGovernance) and RevenueRouter
-/// (setFeeBps <= MAX_FEE_BPS, setTreasury). No module has a function through which governance
-/// (or any privileged role) moves escrowed credits, licenses or accrued revenue; a proposal is
-/// an ordinary call from the timelock address and is subject to the same checks as any caller.
+/// What no proposal can do, however it passes: take users' escrow, licenses or accrued revenue.
+/// A passed proposal is executed by the timelock as ordinary calls with the timelock as
+/// `msg.sender`; it gets no power beyond what the called contracts grant that address:
+/// - ModelRegistry grants governance only `setFlagged`, `setPaymentTokenAllowed`,
+///   `transferGovernance`; RevenueRouter only `setFeeBps` (reverts above MAX_FEE_BPS, applies to
+///   future payments) and `setTreasury` (receives future protocol fees only).
+/// - LicenseManager, UsageCredits and ModelShares have no governance function at all; escrow and
+///   accrued revenue leave only through the owner's own calls (redeem, claim), which pay
+///   `msg.sender`'s balance - the timelock's balance is zero.
+/// - Token transfers of users' NFTs/ERC-20s need the owner's approval, which users give to
+///   modules, never to the timelock or the governor (`relay` runs as the governor: same rule).
+/// Tests: tests/integration/test_governance_limits_flow.py.
 contract ProtocolGovernor is
     Governor,
     GovernorSettings,

@@ -83,7 +83,9 @@ def deploy_protocol_governance(
 ) -> ProtocolGovernance:
     """Deploys token, timelock and governor; leaves the governor as the timelock's only
     proposer/canceller, execution open to anyone, and the deployer with no role."""
-    token = project.GovernanceToken.deploy(token_name, token_symbol, holder, supply, sender=deployer)
+    token = project.GovernanceToken.deploy(
+        token_name, token_symbol, holder, supply, sender=deployer
+    )
     # Bootstrap: the deployer is the timelock admin only until the governor exists.
     timelock = project.ProtocolTimelock.deploy(
         timelock_delay, [], [ZERO_ADDRESS], deployer, sender=deployer
@@ -156,12 +158,20 @@ class Proposal:
 
     def queue(self, sender):
         return self.governor.queue(
-            self.targets, self.values, self.calldatas, description_hash(self.description), sender=sender
+            self.targets,
+            self.values,
+            self.calldatas,
+            description_hash(self.description),
+            sender=sender,
         )
 
     def execute(self, sender):
         return self.governor.execute(
-            self.targets, self.values, self.calldatas, description_hash(self.description), sender=sender
+            self.targets,
+            self.values,
+            self.calldatas,
+            description_hash(self.description),
+            sender=sender,
         )
 
     # --- time travel ------------------------------------------------------------------------

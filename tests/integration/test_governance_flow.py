@@ -20,8 +20,7 @@ from modelmint.governance import Proposal, ProposalState, Vote, delegate
 # Shared governance fixtures (a top-level `tests` package in site-packages shadows ours).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import WEIGHTS_V1, governance_params, split_params  # noqa: E402
-
+from conftest_governance import WEIGHTS_V1, split_params  # noqa: E402
 
 # ------------------------------------------------------------------ protocol powers
 
@@ -33,7 +32,9 @@ def test_flag_model__proposal_passes__model_flagged_then_unflagged(
     assert registry.isSaleOpen(model_id)
 
     # 1. A token holder above the threshold proposes to flag the model.
-    flag = Proposal(governor, [(registry.setFlagged, model_id, True)], "Flag model: infringing weights")
+    flag = Proposal(
+        governor, [(registry.setFlagged, model_id, True)], "Flag model: infringing weights"
+    )
     flag.propose(sender=holder)
     assert flag.state() == ProposalState.Pending
 
@@ -82,7 +83,9 @@ def test_payment_token_allow_list__proposal_passes__token_allowed_then_removed(
     assert not registry.isPaymentTokenAllowed(mock_erc20)
 
     allow = Proposal(
-        governor, [(registry.setPaymentTokenAllowed, mock_erc20, True)], "Allow TUSD as payment asset"
+        governor,
+        [(registry.setPaymentTokenAllowed, mock_erc20, True)],
+        "Allow TUSD as payment asset",
     )
     allow.propose(sender=licensee)
     allow.wait_until_voting_starts(chain)
@@ -173,7 +176,9 @@ def test_proposal__more_against_than_for__defeated_and_cannot_be_queued(
     assert not registry.model(model_id).flagged
 
 
-def test_proposal__below_quorum__defeated(chain, registry, governor, token, register_model, holder, attacker):
+def test_proposal__below_quorum__defeated(
+    chain, registry, governor, token, register_model, holder, attacker
+):
     model_id = register_model()
     # The attacker holds 30k (3% < 4% quorum) before the proposal, and is the only voter.
     token.transfer(attacker, 30_000 * 10**18, sender=holder)

@@ -24,7 +24,7 @@ from conftest_governance import *  # noqa: E402, F403
 UNIT = 10**18
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pass_and_queue(chain, holder, contributor, licensee):
     """Proposes `proposal`, has all 1,000,000 MMGOV vote For, queues it, waits the delay."""
 

@@ -81,7 +81,9 @@ def router(project, deployer, registry, treasury):
 @pytest.fixture(scope="module")
 def register_model(registry, model_owner):
     def _register(owner=model_owner, weights=WEIGHTS_V1):
-        tx = registry.registerModel(ape.utils.ZERO_ADDRESS, weights, "ipfs://v1", "ipfs://meta", sender=owner)
+        tx = registry.registerModel(
+            ape.utils.ZERO_ADDRESS, weights, "ipfs://v1", "ipfs://meta", sender=owner
+        )
         return tx.decode_logs(registry.ModelRegistered)[0].modelId
 
     return _register
@@ -157,3 +159,21 @@ def fractionalize(registry, fractionalizer, project):
         )
 
     return _fractionalize
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deploy_everything_first(
+    gov,
+    registry,
+    router,
+    fractionalizer,
+    mock_erc20,
+    register_model,
+    fractionalize,
+    attacker,
+    gateway,
+    treasury,
+    accounts,
+):
+    """Create every session/module-scoped fixture before the first test: ape snapshots per test
+    and would otherwise rebase its isolation when a later test first asks for one."""

@@ -44,7 +44,9 @@ def small_token(project, chain, deployer, voters):
 @pytest.fixture(scope="module")
 def counting_timelock(project, deployer):
     # Never reached: the property stops at Succeeded/Defeated, before queueing.
-    return project.ProtocolTimelock.deploy(60, [], [ape.utils.ZERO_ADDRESS], deployer, sender=deployer)
+    return project.ProtocolTimelock.deploy(
+        60, [], [ape.utils.ZERO_ADDRESS], deployer, sender=deployer
+    )
 
 
 @given(
@@ -53,7 +55,16 @@ def counting_timelock(project, deployer):
     quorum_numerator=st.integers(0, 100),
 )
 def test_outcome__random_votes_and_quorum__matches_python_model(
-    project, chain, deployer, registry, small_token, counting_timelock, voters, balances, ballots, quorum_numerator
+    project,
+    chain,
+    deployer,
+    registry,
+    small_token,
+    counting_timelock,
+    voters,
+    balances,
+    ballots,
+    quorum_numerator,
 ):
     with chain.isolate():
         governor = project.ProtocolGovernor.deploy(

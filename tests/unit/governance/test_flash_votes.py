@@ -21,7 +21,7 @@ def contested(chain, registry, governor, register_model, contributor, licensee):
 
 
 def test_cast_vote__tokens_bought_after_snapshot__weight_zero_and_outcome_unchanged(
-    chain, token, governor, contested, holder, attacker
+    chain, token, governor, holder, attacker, contested
 ):
     snapshot = governor.proposalSnapshot(contested.id)
     # After the snapshot the attacker buys 500k from the holder and self-delegates.
@@ -42,7 +42,7 @@ def test_cast_vote__tokens_bought_after_snapshot__weight_zero_and_outcome_unchan
 
 
 def test_cast_vote__flash_loaned_tokens__weight_zero_and_outcome_unchanged(
-    project, chain, deployer, token, governor, contested, holder, attacker
+    project, chain, deployer, token, governor, holder, attacker, contested
 ):
     lender = project.TestFlashLender.deploy(token, sender=deployer)
     token.transfer(lender, 590_000 * UNIT, sender=holder)
@@ -72,3 +72,26 @@ def test_propose__flash_loaned_tokens__below_threshold_reverts(
     with ape.reverts(governor.GovernorInsufficientProposerVotes, proposer=bot, votes=0):
         bot.attack(0, 100_000 * UNIT, sender=attacker)
     assert token.balanceOf(lender) == 100_000 * UNIT
+
+
+def test_model_vote__shares_bought_after_snapshot__weight_zero(
+    chain, registry, register_model, fractionalize, model_owner, contributor, attacker
+):
+    """Same rule for per-model governance (ModelShares self-delegates on receipt)."""
+    model_id = register_model()
+    shares, model_gov, _, _ = fractionalize(model_id, model_owner)
+    shares.transfer(contributor, 200_000 * UNIT, sender=model_owner)
+    p = Proposal(model_gov, [(registry.setGateway, model_id, attacker, True)], "Gateway: attacker")
+    p.propose(sender=attacker)  # threshold 0 in these tests
+    p.wait_until_voting_starts(chain)
+    p.vote(contributor, Vote.Against)  # 200k against; 10% quorum = 100k
+
+    # The attacker buys 800k shares after the snapshot and votes For.
+    shares.transfer(attacker, 800_000 * UNIT, sender=model_owner)
+    assert shares.getVotes(attacker) == 800_000 * UNIT
+    tx = p.vote(attacker, Vote.For)
+
+    assert tx.decode_logs(model_gov.VoteCast)[0].weight == 0
+    p.wait_until_voting_ends(chain)
+    assert p.state() == ProposalState.Defeated
+    assert not registry.isGateway(model_id, attacker)

@@ -2,9 +2,6 @@
 
 import ape
 import pytest
-
-from modelmint.governance import deployment_revert_data, error_selector
-
 from conftest_governance import (
     MODEL_QUORUM_NUMERATOR,
     MODEL_TIMELOCK_DELAY,
@@ -16,6 +13,8 @@ from conftest_governance import (
     split_params,
 )
 
+from modelmint.governance import deployment_revert_data, error_selector
+
 ZERO = ape.utils.ZERO_ADDRESS
 # Per-model governance (governor + timelock clones and their initialization, router split, NFT
 # hand-off) must stay under the 600k target; the whole transaction also creates the
@@ -25,7 +24,14 @@ GAS_BUDGET_FRACTIONALIZE = 1_000_000
 
 
 def test_fractionalize__owner_approved__clones_wired_and_nft_moved(
-    registry, router, shares_factory, fractionalizer, register_model, fractionalize, model_owner, contributor
+    registry,
+    router,
+    shares_factory,
+    fractionalizer,
+    register_model,
+    fractionalize,
+    model_owner,
+    contributor,
 ):
     model_id = register_model()
     shares, governor, timelock, tx = fractionalize(
@@ -78,7 +84,9 @@ def test_fractionalize__gas__within_budget_and_cheaper_than_full_deployments(
     *_, tx = fractionalize(model_id, model_owner)
     # The shares part alone, measured on another model through the same factory.
     other = register_model()
-    shares_tx = shares_factory.createShares(other, "S", "S", SHARE_SUPPLY, model_owner, sender=model_owner)
+    shares_tx = shares_factory.createShares(
+        other, "S", "S", SHARE_SUPPLY, model_owner, sender=model_owner
+    )
     shares_part = shares_tx.gas_used - 21_000
     governance_part = tx.gas_used - shares_part  # clones + init, split, NFT hand-off, tx base
     # Reference: the same governor + timelock deployed in full (no clones).
@@ -86,7 +94,13 @@ def test_fractionalize__gas__within_budget_and_cheaper_than_full_deployments(
         MODEL_TIMELOCK_DELAY, [], [ZERO], deployer, sender=deployer
     )
     full_governor = project.ProtocolGovernor.deploy(
-        full_timelock, full_timelock, MODEL_VOTING_DELAY, MODEL_VOTING_PERIOD, 0, 10, sender=deployer
+        full_timelock,
+        full_timelock,
+        MODEL_VOTING_DELAY,
+        MODEL_VOTING_PERIOD,
+        0,
+        10,
+        sender=deployer,
     )
     full = sum(chain.get_receipt(c.txn_hash).gas_used for c in (full_timelock, full_governor))
     print(f"\nfractionalize total:                                  {tx.gas_used}")
@@ -130,7 +144,9 @@ def test_fractionalize__bad_params__reverts_and_changes_nothing(
     assert fractionalizer.rounds(model_id) == 0
 
 
-def test_fractionalize__caller_not_owner__reverts(registry, fractionalizer, register_model, model_owner, attacker):
+def test_fractionalize__caller_not_owner__reverts(
+    registry, fractionalizer, register_model, model_owner, attacker
+):
     model_id = register_model()
     registry.approve(fractionalizer, model_id, sender=model_owner)
     with ape.reverts(fractionalizer.FractionalizerNotModelOwner, modelId=model_id, caller=attacker):
@@ -141,11 +157,17 @@ def test_fractionalize__caller_not_owner__reverts(registry, fractionalizer, regi
     assert fractionalizer.rounds(model_id) == 0
 
 
-def test_fractionalize__not_approved__reverts(registry, fractionalizer, register_model, model_owner):
+def test_fractionalize__not_approved__reverts(
+    registry, fractionalizer, register_model, model_owner
+):
     model_id = register_model()
     with ape.reverts(registry.ERC721InsufficientApproval):
         fractionalizer.fractionalize(
-            model_id, share_params(model_owner), governance_params(), split_params(), sender=model_owner
+            model_id,
+            share_params(model_owner),
+            governance_params(),
+            split_params(),
+            sender=model_owner,
         )
     assert registry.ownerOf(model_id) == model_owner
 
@@ -170,6 +192,11 @@ def test_initialize__implementations_and_clones__cannot_be_initialized_again(
 
 def test_constructor__zero_address__reverts(project, chain, deployer, model_governor_impl):
     data = deployment_revert_data(
-        chain, project.Fractionalizer, ZERO, model_governor_impl, model_governor_impl, sender=deployer
+        chain,
+        project.Fractionalizer,
+        ZERO,
+        model_governor_impl,
+        model_governor_impl,
+        sender=deployer,
     )
     assert data == error_selector("FractionalizerZeroAddress()")

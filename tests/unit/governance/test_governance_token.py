@@ -18,7 +18,9 @@ def test_constructor__supply_minted_to_holder__clock_is_timestamp(token, holder,
     "holder_arg, supply, error",
     [(ZERO, 1, "GovernanceTokenZeroHolder()"), ("holder", 0, "GovernanceTokenZeroSupply()")],
 )
-def test_constructor__bad_args__reverts(project, chain, deployer, holder, holder_arg, supply, error):
+def test_constructor__bad_args__reverts(
+    project, chain, deployer, holder, holder_arg, supply, error
+):
     data = deployment_revert_data(
         chain,
         project.GovernanceToken,
@@ -31,7 +33,9 @@ def test_constructor__bad_args__reverts(project, chain, deployer, holder, holder
     assert data == error_selector(error)
 
 
-def test_get_past_votes__transfer_after_timepoint__past_votes_unchanged(chain, token, holder, attacker):
+def test_get_past_votes__transfer_after_timepoint__past_votes_unchanged(
+    chain, token, holder, attacker
+):
     t0 = chain.blocks.head.timestamp
     chain.mine(deltatime=10)
     token.transfer(attacker, 1_000, sender=holder)
