@@ -141,11 +141,13 @@ def split_params(recipients=(), weights=(), shares_weight=8_000):
 def fractionalize(registry, fractionalizer, project):
     """Builder: fractionalizes `model_id` for `owner`; returns (shares, governor, timelock, tx)."""
 
-    def _fractionalize(model_id, owner, shares_holder=None, split=None, gov_params=None):
+    def _fractionalize(
+        model_id, owner, shares_holder=None, split=None, gov_params=None, supply=SHARE_SUPPLY
+    ):
         registry.approve(fractionalizer, model_id, sender=owner)
         tx = fractionalizer.fractionalize(
             model_id,
-            share_params(shares_holder or owner),
+            share_params(shares_holder or owner, supply=supply),
             gov_params or governance_params(),
             split or split_params(),
             sender=owner,
