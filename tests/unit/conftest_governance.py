@@ -5,6 +5,8 @@ Token distribution (GovernanceToken, 1,000,000 MMGOV): ``holder`` keeps 600k, ``
 gets 300k and ``licensee`` 100k; all three self-delegate. Quorum is 4% (40k).
 """
 
+from contextlib import contextmanager
+
 import ape
 import pytest
 
@@ -28,6 +30,20 @@ MODEL_VOTING_PERIOD = 100  # blocks (test value)
 MODEL_QUORUM_NUMERATOR = 10
 MODEL_TIMELOCK_DELAY = 1 * DAY
 WEIGHTS_V1 = b"\x11" * 32
+
+
+@contextmanager
+def isolated(chain):
+    """Snapshot/restore around a block, letting exceptions propagate.
+
+    Do NOT use ``chain.isolate()`` in tests: ape 0.8.51's implementation swallows every
+    exception raised inside the block (``except Exception: pass``), so a failing assertion
+    inside it passes silently."""
+    snapshot = chain.snapshot()
+    try:
+        yield
+    finally:
+        chain.restore(snapshot)
 
 
 @pytest.fixture(scope="module")
