@@ -12,16 +12,16 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// @notice Receives every payment for a model, takes the protocol fee for the treasury and
 /// splits the rest among the model's weighted recipients with an O(1) accumulator.
 /// @dev Storage layout, chosen for gas:
-/// - per model, slot 0: `accPerWeight` (uint192, scaled by ACC_SCALE, reset to 0 at every new
+/// - per model, slot 0: `accPerWeight` (uint184, scaled by ACC_SCALE, reset to 0 at every new
 ///   recipient set), `totalWeight` (uint32), `epoch` (uint32); slot 1: the cached payment asset
 ///   (fixed for a model's life in the registry) so payments and claims skip the registry call.
-/// - per (model, account): one slot {weight, epoch, snapshot of accPerWeight}, plus `owed`
-///   (settled but unclaimed) in a separate mapping touched only when non-zero.
+/// - per (model, account): one slot {weight, epoch, hasOwed, snapshot of accPerWeight}, plus
+///   `owed` (settled but unclaimed) in a separate mapping read only when `hasOwed` is set.
 /// - per asset: one slot {liabilities, fees} (uint128 each).
 /// Replacing the recipient set freezes the old accumulator as `_epochEndAcc[model][epoch]`, so
 /// accounts of the old set are settled from it whenever they next act: no loop over old
 /// recipients, and a set change costs O(new recipients).
-/// Bound of the accumulator: per epoch a model can receive 2^192 / ACC_SCALE (~6.3e39 wei) per
+/// Bound of the accumulator: per epoch a model can receive 2^184 / ACC_SCALE (~2.4e37 wei) per
 /// unit of weight before `pay` reverts with SafeCast's overflow error; the owner can then start
 /// a new epoch by calling setRecipients. Per-asset liabilities are bounded by 2^128 - 1.
 contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
@@ -29,7 +29,7 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     using SafeCast for uint256;
 
     struct ModelAccount {
-        uint192 accPerWeight;
+        uint184 accPerWeight;
         uint32 totalWeight;
         uint32 epoch;
         address asset;
@@ -39,7 +39,8 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     struct Entry {
         uint32 weight;
         uint32 epoch;
-        uint192 snapshot;
+        bool hasOwed; // `_owed` is non-zero: lets claims skip reading it
+        uint184 snapshot;
     }
 
     struct AssetBook {
@@ -115,9 +116,12 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         uint32 totalWeight = m.totalWeight;
         if (totalWeight == 0) {
             // No recipients: the owner of the model at this moment earns the revenue.
-            _owed[modelId][_REGISTRY.ownerOf(modelId)] += net;
+            address owner = _REGISTRY.ownerOf(modelId);
+            _owed[modelId][owner] += net;
+            Entry storage e = _entries[modelId][owner];
+            if (!e.hasOwed) e.hasOwed = true;
         } else {
-            m.accPerWeight = (uint256(m.accPerWeight) + net * ACC_SCALE / totalWeight).toUint192();
+            m.accPerWeight = (uint256(m.accPerWeight) + net * ACC_SCALE / totalWeight).toUint184();
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
         return amount;
@@ -208,7 +212,9 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     function claimable(uint256 modelId, address account) external view returns (uint256) {
         ModelAccount storage m = _models[modelId];
         Entry memory e = _entries[modelId][account];
-        return _owed[modelId][account] + _pending(modelId, m, e);
+        uint256 amount = _pending(modelId, m, e);
+        if (e.hasOwed) amount += _owed[modelId][account];
+        return amount;
     }
 
     /// @inheritdoc IRevenueRouter
@@ -274,20 +280,20 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     /// @dev Moves `account`'s pending accrual and owed balance out of the books; returns it.
     function _collect(uint256 modelId, address account) private returns (uint256 amount) {
         ModelAccount storage m = _models[modelId];
-        Entry storage e = _entries[modelId][account];
-        Entry memory entry = e;
-        if (entry.weight != 0) {
-            amount = _pending(modelId, m, entry);
-            if (entry.epoch == m.epoch) {
-                if (amount != 0) e.snapshot = m.accPerWeight;
-            } else {
-                delete _entries[modelId][account]; // left the set: settled for good
-            }
-        }
-        uint256 owed = _owed[modelId][account];
-        if (owed != 0) {
-            amount += owed;
+        Entry memory entry = _entries[modelId][account];
+        amount = _pending(modelId, m, entry);
+        if (entry.hasOwed) {
+            amount += _owed[modelId][account];
             _owed[modelId][account] = 0;
+        }
+        if (entry.weight != 0 && entry.epoch == m.epoch) {
+            // Still a recipient: move its snapshot up (only if something was due).
+            if (amount != 0) {
+                _entries[modelId][account] =
+                    Entry({weight: entry.weight, epoch: entry.epoch, hasOwed: false, snapshot: m.accPerWeight});
+            }
+        } else if (entry.weight != 0 || entry.hasOwed) {
+            delete _entries[modelId][account]; // not in the current set: settled for good
         }
     }
 
@@ -297,12 +303,16 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         if (weight == 0) revert RevenueRouterZeroWeight(recipient);
         Entry memory e = _entries[modelId][recipient];
         if (e.epoch == newEpoch) revert RevenueRouterDuplicateRecipient(recipient);
+        bool hasOwed = e.hasOwed;
         if (e.weight != 0) {
             // Member of an earlier set (frozen at newEpoch - 1 or before): settle it first.
             uint256 pending = uint256(e.weight) * (_epochEndAcc[modelId][e.epoch] - e.snapshot) / ACC_SCALE;
-            if (pending != 0) _owed[modelId][recipient] += pending;
+            if (pending != 0) {
+                _owed[modelId][recipient] += pending;
+                hasOwed = true;
+            }
         }
-        _entries[modelId][recipient] = Entry({weight: weight, epoch: newEpoch, snapshot: 0});
+        _entries[modelId][recipient] = Entry({weight: weight, epoch: newEpoch, hasOwed: hasOwed, snapshot: 0});
     }
 
     function _pending(uint256 modelId, ModelAccount storage m, Entry memory e) private view returns (uint256) {

@@ -163,3 +163,19 @@ def test_claimFees__reverting_treasury__blocks_nobody(
     bad.setAccept(True, sender=deployer)
     router.claimFees(ZERO, sender=contributor)
     assert bad.balance == 100
+
+
+def test_claim__owner_with_unassigned_revenue_then_recipient__pays_both_once(
+    router, register_model, model_owner, licensee
+):
+    model_id = register_model()
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)  # no recipients: owner earns 950
+    router.setRecipients(model_id, [model_owner], [1], sender=model_owner)
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)
+    assert router.claimable(model_id, model_owner) == 1_900
+    tx = router.claim([model_id], sender=model_owner)
+    assert tx.decode_logs(router.RevenueClaimed)[0].amount == 1_900
+    assert router.claimable(model_id, model_owner) == 0
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)
+    assert router.claimable(model_id, model_owner) == 950
+    assert router.liabilities(ZERO) == 3_000 - 1_900
