@@ -58,6 +58,9 @@ interface IFractionalizer {
     error FractionalizerZeroSharesWeight();
     /// @notice The quorum numerator is outside 1..100.
     error FractionalizerInvalidQuorum(uint256 quorumNumerator);
+    /// @notice The proposal threshold exceeds the share supply: nobody could ever propose and the
+    /// model NFT would be locked in its timelock.
+    error FractionalizerThresholdAboveSupply(uint256 proposalThreshold, uint256 supply);
     /// @notice The voting period was zero.
     error FractionalizerZeroVotingPeriod();
     /// @notice recipients and weights have different lengths.
