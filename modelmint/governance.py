@@ -1,0 +1,219 @@
+"""Protocol and per-model governance helpers shared by tests, scripts and integrators.
+
+``deploy_protocol_governance`` wires GovernanceToken -> ProtocolTimelock -> ProtocolGovernor
+so that no externally owned account keeps a role (the deployer's bootstrap admin role is
+renounced before the function returns). ``Proposal`` drives one proposal through
+propose -> vote -> queue -> execute with each step a separate, visible call.
+
+All governance clocks are timestamps (ERC-6372 ``mode=timestamp``): durations are seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from eth_utils import keccak
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+DAY = 24 * 60 * 60
+
+# Defaults for a real deployment; tests pass their own values.
+DEFAULT_SETTINGS = {
+    "voting_delay": 1 * DAY,
+    "voting_period": 7 * DAY,
+    "proposal_threshold": 10_000 * 10**18,
+    "quorum_numerator": 4,
+    "timelock_delay": 2 * DAY,
+}
+
+
+class ProposalState(IntEnum):
+    """OpenZeppelin IGovernor.ProposalState."""
+
+    Pending = 0
+    Active = 1
+    Canceled = 2
+    Defeated = 3
+    Succeeded = 4
+    Queued = 5
+    Expired = 6
+    Executed = 7
+
+
+class Vote(IntEnum):
+    """GovernorCountingSimple support values."""
+
+    Against = 0
+    For = 1
+    Abstain = 2
+
+
+@dataclass
+class ProtocolGovernance:
+    token: Any
+    timelock: Any
+    governor: Any
+
+
+def timelock_roles(timelock) -> dict[str, bytes]:
+    return {
+        "DEFAULT_ADMIN_ROLE": timelock.DEFAULT_ADMIN_ROLE(),
+        "PROPOSER_ROLE": timelock.PROPOSER_ROLE(),
+        "EXECUTOR_ROLE": timelock.EXECUTOR_ROLE(),
+        "CANCELLER_ROLE": timelock.CANCELLER_ROLE(),
+    }
+
+
+def deploy_protocol_governance(
+    project,
+    deployer,
+    holder,
+    supply: int,
+    *,
+    voting_delay: int,
+    voting_period: int,
+    proposal_threshold: int,
+    quorum_numerator: int,
+    timelock_delay: int,
+    token_name: str = "Modelmint Governance",
+    token_symbol: str = "MMGOV",
+) -> ProtocolGovernance:
+    """Deploys token, timelock and governor; leaves the governor as the timelock's only
+    proposer/canceller, execution open to anyone, and the deployer with no role."""
+    token = project.GovernanceToken.deploy(
+        token_name, token_symbol, holder, supply, sender=deployer
+    )
+    # Bootstrap: the deployer is the timelock admin only until the governor exists.
+    timelock = project.ProtocolTimelock.deploy(
+        timelock_delay, [], [ZERO_ADDRESS], deployer, sender=deployer
+    )
+    governor = project.ProtocolGovernor.deploy(
+        token,
+        timelock,
+        voting_delay,
+        voting_period,
+        proposal_threshold,
+        quorum_numerator,
+        sender=deployer,
+    )
+    roles = timelock_roles(timelock)
+    timelock.grantRole(roles["PROPOSER_ROLE"], governor, sender=deployer)
+    timelock.grantRole(roles["CANCELLER_ROLE"], governor, sender=deployer)
+    timelock.renounceRole(roles["DEFAULT_ADMIN_ROLE"], deployer, sender=deployer)
+    for role in roles.values():
+        if timelock.hasRole(role, deployer):
+            raise RuntimeError("deployer kept a timelock role")
+    return ProtocolGovernance(token=token, timelock=timelock, governor=governor)
+
+
+def delegate(votes_token, to, sender):
+    """ERC-5805 ``delegate(to)``. ape's ContractInstance has its own ``delegate`` attribute
+    (EIP-7702 / proxy delegate lookup) that shadows the contract method, so call it by name."""
+    return votes_token.invoke_transaction("delegate", to, sender=sender)
+
+
+def description_hash(description: str) -> bytes:
+    return keccak(text=description)
+
+
+@dataclass
+class Proposal:
+    """One governance proposal: a batch of calls plus a description.
+
+    ``calls`` are ``(contract_method, *args)`` tuples, e.g. ``(registry.setFlagged, 1, True)``;
+    ``value`` is always 0 (no Modelmint admin function takes ETH).
+    """
+
+    governor: Any
+    calls: list[tuple]
+    description: str
+    targets: list[str] = field(init=False)
+    values: list[int] = field(init=False)
+    calldatas: list[bytes] = field(init=False)
+
+    def __post_init__(self):
+        self.targets = [call[0].contract.address for call in self.calls]
+        self.values = [0] * len(self.calls)
+        self.calldatas = [bytes(call[0].encode_input(*call[1:])) for call in self.calls]
+
+    @property
+    def id(self) -> int:
+        return self.governor.hashProposal(
+            self.targets, self.values, self.calldatas, description_hash(self.description)
+        )
+
+    def state(self) -> ProposalState:
+        return ProposalState(self.governor.state(self.id))
+
+    def propose(self, sender):
+        return self.governor.propose(
+            self.targets, self.values, self.calldatas, self.description, sender=sender
+        )
+
+    def vote(self, voter, support: Vote):
+        return self.governor.castVote(self.id, int(support), sender=voter)
+
+    def queue(self, sender):
+        return self.governor.queue(
+            self.targets,
+            self.values,
+            self.calldatas,
+            description_hash(self.description),
+            sender=sender,
+        )
+
+    def execute(self, sender):
+        return self.governor.execute(
+            self.targets,
+            self.values,
+            self.calldatas,
+            description_hash(self.description),
+            sender=sender,
+        )
+
+    # --- time travel ------------------------------------------------------------------------
+    # The governor's clock is its token's (ERC-6372): GovernanceToken counts seconds,
+    # ModelShares counts blocks. The timelock's delay is always in seconds.
+
+    def wait_until_voting_starts(self, chain):
+        """Advances the chain past the snapshot, so votes can be cast (state Active)."""
+        _advance_past(chain, self.governor, self.governor.proposalSnapshot(self.id))
+
+    def wait_until_voting_ends(self, chain):
+        """Advances the chain past the deadline (state Succeeded or Defeated)."""
+        _advance_past(chain, self.governor, self.governor.proposalDeadline(self.id))
+
+    def wait_until_executable(self, chain):
+        """Advances the chain to the timelock ETA (a timestamp)."""
+        eta = self.governor.proposalEta(self.id)
+        chain.mine(timestamp=max(eta, chain.blocks.head.timestamp + 1))
+
+
+def _advance_past(chain, governor, timepoint: int):
+    if governor.CLOCK_MODE() == "mode=timestamp":
+        chain.mine(timestamp=max(timepoint + 1, chain.blocks.head.timestamp + 1))
+    else:
+        blocks = timepoint + 1 - chain.blocks.head.number
+        if blocks > 0:
+            chain.mine(blocks)
+
+
+def deployment_revert_data(chain, container, *args, sender) -> str:
+    """Revert data of deploying ``container(*args)``, via eth_call (no transaction).
+
+    ape does not decode custom errors raised by a constructor (and sometimes fails while trying),
+    so tests compare the raw selector instead."""
+    txn = container.constructor.serialize_transaction(*args, sender=sender)
+    try:
+        chain.provider.web3.eth.call({"from": sender.address, "data": txn.data})
+    except Exception as error:  # web3 raises ContractCustomError / ContractLogicError
+        data = getattr(error, "data", None) or (error.args[-1] if error.args else "")
+        return str(data)
+    raise AssertionError("deployment did not revert")
+
+
+def error_selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()
