@@ -16,7 +16,9 @@ from contextlib import contextmanager
 def isolated(chain) -> Iterator[None]:
     """Run the block against a chain snapshot, revert afterwards, re-raise any failure."""
     snapshot = chain.snapshot()
+    pending = chain.pending_timestamp
     try:
         yield
     finally:
         chain.restore(snapshot)
+        chain.pending_timestamp = pending

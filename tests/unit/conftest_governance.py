@@ -5,12 +5,11 @@ Token distribution (GovernanceToken, 1,000,000 MMGOV): ``holder`` keeps 600k, ``
 gets 300k and ``licensee`` 100k; all three self-delegate. Quorum is 4% (40k).
 """
 
-from contextlib import contextmanager
-
 import ape
 import pytest
 
 from modelmint.governance import DAY, delegate, deploy_protocol_governance
+from modelmint.testing import isolated  # noqa: F401  (used by the suites)
 
 UNIT = 10**18
 SUPPLY = 1_000_000 * UNIT
@@ -30,20 +29,6 @@ MODEL_VOTING_PERIOD = 100  # blocks (test value)
 MODEL_QUORUM_NUMERATOR = 10
 MODEL_TIMELOCK_DELAY = 1 * DAY
 WEIGHTS_V1 = b"\x11" * 32
-
-
-@contextmanager
-def isolated(chain):
-    """Snapshot/restore around a block, letting exceptions propagate.
-
-    Do NOT use ``chain.isolate()`` in tests: ape 0.8.51's implementation swallows every
-    exception raised inside the block (``except Exception: pass``), so a failing assertion
-    inside it passes silently."""
-    snapshot = chain.snapshot()
-    try:
-        yield
-    finally:
-        chain.restore(snapshot)
 
 
 @pytest.fixture(scope="module")

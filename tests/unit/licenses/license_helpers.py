@@ -1,8 +1,8 @@
 """Constants and pure helpers shared by the LicenseManager tests."""
 
-from contextlib import contextmanager
-
 from ape.utils import ZERO_ADDRESS
+
+from modelmint.testing import isolated  # noqa: F401  (used by the suites)
 
 ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32
@@ -37,19 +37,3 @@ def jump(chain, seconds: int) -> int:
     target = chain.blocks.head.timestamp + seconds
     chain.mine(1, timestamp=target)
     return target
-
-
-@contextmanager
-def isolated(chain):
-    """Snapshot/restore around a block, re-raising failures.
-
-    ape 0.8.51's ``chain.isolate()`` swallows every exception raised inside it (``except
-    Exception: pass``), so assertions inside it can never fail a test. Use this instead.
-    """
-    snapshot = chain.snapshot()
-    pending = chain.pending_timestamp
-    try:
-        yield
-    finally:
-        chain.restore(snapshot)
-        chain.pending_timestamp = pending

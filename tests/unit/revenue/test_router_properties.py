@@ -6,6 +6,8 @@ from conftest_revenue import ZERO
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelmint.testing import isolated
+
 BPS = 10_000
 
 
@@ -17,7 +19,7 @@ BPS = 10_000
 def test_pay__random_weights_and_payments__conserves_money(
     chain, router, register_model, deployer, model_owner, licensee, weights, payments, fee_bps
 ):
-    with chain.isolate():
+    with isolated(chain):
         model_id = register_model()
         recipients = [f"0x{0x5000 + i:040x}" for i in range(len(weights))]
         router.setRecipients(model_id, recipients, weights, sender=model_owner)
@@ -48,7 +50,7 @@ def test_pay__random_weights_and_payments__conserves_money(
 def test_setRecipients__random_resplits__every_recipient_keeps_its_accrual(
     chain, router, register_model, model_owner, licensee, first, second, amounts
 ):
-    with chain.isolate():
+    with isolated(chain):
         model_id = register_model()
         pool = [f"0x{0x6000 + i:040x}" for i in range(6)]
         set_a = dict(zip(pool[: len(first)], first, strict=True))

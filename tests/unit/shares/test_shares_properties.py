@@ -6,6 +6,8 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelmint.testing import isolated
+
 BPS = 10_000
 
 holder_index = st.integers(0, 2)
@@ -28,7 +30,7 @@ def test_shares__random_payments_and_transfers__holders_get_exact_pro_rata(
     chain, router, create_shares, licensee, holder, contributor, consumer, steps
 ):
     holders = [holder, contributor, consumer]
-    with chain.isolate():
+    with isolated(chain):
         model_id, shares = create_shares(supply=3 * 10**18, holder_=holder)
         expected = {h.address: Fraction(0) for h in holders}
         payments = 0
