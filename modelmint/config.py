@@ -47,8 +47,8 @@ class GovernanceParams(BaseModel):
     initial_supply: int = Field(gt=0, description="whole tokens (18 decimals applied on deploy)")
     holder: str
     quorum_percent: int = Field(ge=1, le=100)
-    voting_delay_blocks: int = Field(ge=0)
-    voting_period_blocks: int = Field(ge=1)
+    voting_delay_seconds: int = Field(ge=0)
+    voting_period_seconds: int = Field(ge=1)
     proposal_threshold: int = Field(ge=0, description="whole tokens")
     timelock_min_delay_seconds: int = Field(ge=0)
     admin: str = Field(

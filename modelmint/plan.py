@@ -16,6 +16,7 @@ from modelmint.config import NetworkConfig
 from modelmint.deploy import DEPLOYER, Call, Context, Deploy, Ref, Step
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
+ZERO = "0x0000000000000000000000000000000000000000"
 WAD = 10**18
 
 
@@ -36,12 +37,13 @@ class PlanInputs:
     gov_holder: str
     gov_supply_wei: int
     quorum_percent: int
-    voting_delay_blocks: int
-    voting_period_blocks: int
+    voting_delay_seconds: int
+    voting_period_seconds: int
     proposal_threshold_wei: int
     timelock_min_delay_seconds: int
     gov_token_name: str
     gov_token_symbol: str
+    credits_uri: str = ""
 
     @classmethod
     def from_config(cls, cfg: NetworkConfig, deployer: str, tokens: Sequence[str]) -> PlanInputs:
@@ -57,8 +59,8 @@ class PlanInputs:
             gov_holder=cfg.resolve_address(g.holder, deployer),
             gov_supply_wei=g.initial_supply * WAD,
             quorum_percent=g.quorum_percent,
-            voting_delay_blocks=g.voting_delay_blocks,
-            voting_period_blocks=g.voting_period_blocks,
+            voting_delay_seconds=g.voting_delay_seconds,
+            voting_period_seconds=g.voting_period_seconds,
             proposal_threshold_wei=g.proposal_threshold * WAD,
             timelock_min_delay_seconds=g.timelock_min_delay_seconds,
             gov_token_name=g.token_name,
@@ -115,16 +117,59 @@ def _same(a, b) -> bool:
 def protocol_plan(p: PlanInputs) -> list[Step]:
     """Every Modelmint contract, wired, with admin powers handed to ``p.admin``.
 
-    The deployer is the interim admin of everything so that wiring can be done in the
-    same run; the handover section moves each admin power to governance and is last.
+    Order: governance (token, timelock, governor), then the protocol modules, then the
+    per-model governance implementations and the Fractionalizer. The deployer is the interim
+    admin of the registry and the timelock so that wiring can be done in the same run; the
+    handover section moves each admin power to governance and is last, so a resumed run
+    always finishes with the deployer holding nothing.
     """
+    timelock_roles = {name: role(name) for name in ("PROPOSER_ROLE", "CANCELLER_ROLE")}
     return [
-        # ---- contracts: one entry each, in dependency order ------------------------
-        Deploy("registry", "ModelRegistry", (p.deployer, list(p.tokens))),
-        # Deploy("router", "RevenueRouter", (Ref("registry"), p.treasury, p.protocol_fee_bps)),
-        # ---- wiring ----------------------------------------------------------------
+        # ---- governance ------------------------------------------------------------
+        Deploy(
+            "gov_token",
+            "GovernanceToken",
+            (p.gov_token_name, p.gov_token_symbol, p.gov_holder, p.gov_supply_wei),
+        ),
+        # Open execution (address(0) executor); the deployer is the bootstrap admin only.
+        Deploy(
+            "timelock", "ProtocolTimelock", (p.timelock_min_delay_seconds, [], [ZERO], DEPLOYER)
+        ),
+        Deploy(
+            "governor",
+            "ProtocolGovernor",
+            (
+                Ref("gov_token"),
+                Ref("timelock"),
+                p.voting_delay_seconds,
+                p.voting_period_seconds,
+                p.proposal_threshold_wei,
+                p.quorum_percent,
+            ),
+        ),
+        # ---- protocol modules ----------------------------------------------------------
+        Deploy("registry", "ModelRegistry", (DEPLOYER, list(p.tokens))),
+        Deploy("router", "RevenueRouter", (Ref("registry"), p.treasury, p.protocol_fee_bps)),
+        Deploy("licenses", "LicenseManager", (Ref("registry"), Ref("router"))),
+        Deploy("credits", "UsageCredits", (Ref("registry"), Ref("router"), p.credits_uri)),
+        Deploy("shares_factory", "ModelSharesFactory", (Ref("router"),)),
+        Deploy("model_governor_impl", "ModelGovernor"),
+        Deploy("model_timelock_impl", "ModelTimelock"),
+        Deploy(
+            "fractionalizer",
+            "Fractionalizer",
+            (Ref("shares_factory"), Ref("model_governor_impl"), Ref("model_timelock_impl")),
+        ),
+        # ---- wiring: the governor proposes and cancels through the timelock -------------
+        grant_role(
+            "timelock.grantProposer", "timelock", timelock_roles["PROPOSER_ROLE"], Ref("governor")
+        ),
+        grant_role(
+            "timelock.grantCanceller", "timelock", timelock_roles["CANCELLER_ROLE"], Ref("governor")
+        ),
         # ---- handover: every admin power to governance, deployer keeps none ------
         set_if_different(
             "registry.transferGovernance", "registry", "transferGovernance", "governance", p.admin
         ),
+        renounce_role("timelock.renounceAdmin", "timelock", DEFAULT_ADMIN_ROLE),
     ]

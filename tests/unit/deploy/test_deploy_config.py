@@ -39,8 +39,8 @@ def test_load_config__unknown_network__names_the_missing_file():
         (lambda d: d.update(protocol_fee_bps=10_001), "protocol_fee_bps: Input should be less"),
         (lambda d: d["governance"].update(quorum_percent=0), "governance.quorum_percent"),
         (
-            lambda d: d["governance"].update(voting_period_blocks=0),
-            "governance.voting_period_blocks",
+            lambda d: d["governance"].update(voting_period_seconds=0),
+            "governance.voting_period_seconds",
         ),
         (lambda d: d.update(treasury="0x1234"), "treasury is not a valid address"),
         (lambda d: d["governance"].update(admin="nobody"), "admin is not a valid address"),

@@ -44,14 +44,49 @@ def test_protocol_plan__local_config__registry_allow_lists_tokens_and_admin_is_h
     assert registry.governance() == treasury.address
     with ape.reverts(registry.ModelRegistryNotGovernance, caller=deployer.address):
         registry.setPaymentTokenAllowed(usdc, False, sender=deployer)
-    assert d.sent == 2
+    assert d.sent == len(plan)
 
 
-def test_protocol_plan__admin_timelock_before_a_timelock_step__is_rejected(deployer):
+def test_protocol_plan__admin_timelock__deployer_keeps_no_power_and_rerun_sends_nothing(
+    project, chain, deployer, tmp_path
+):
     cfg = _config(admin="timelock")
     plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), []))
-    with pytest.raises(DeployError, match="refers to 'timelock' before it is deployed"):
-        validate_plan(plan)
+    validate_plan(plan)
+
+    def deployment():
+        return Deployment(
+            plan,
+            project=project,
+            provider=chain.provider,
+            account=deployer,
+            record_path=tmp_path / "local.json",
+            network="local",
+            log=lambda m: None,
+        )
+
+    d = deployment()
+    d.run()
+    timelock = project.ProtocolTimelock.at(d.record.address("timelock"))
+    governor = d.record.address("governor")
+    registry = project.ModelRegistry.at(d.record.address("registry"))
+    router = project.RevenueRouter.at(d.record.address("router"))
+
+    assert registry.governance() == timelock.address
+    assert timelock.hasRole(role("PROPOSER_ROLE"), governor)
+    assert timelock.hasRole(role("CANCELLER_ROLE"), governor)
+    for name in ("DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE", "CANCELLER_ROLE"):
+        role_id = DEFAULT_ADMIN_ROLE if name == "DEFAULT_ADMIN_ROLE" else role(name)
+        assert not timelock.hasRole(role_id, deployer)
+    with ape.reverts(registry.ModelRegistryNotGovernance):
+        registry.setFlagged(1, True, sender=deployer)
+    with ape.reverts():
+        router.setFeeBps(1, sender=deployer)
+    assert router.feeBps() == cfg.protocol_fee_bps
+
+    again = deployment()
+    again.run()
+    assert again.sent == 0
 
 
 def test_role_helpers__handover__admin_moves_to_governance_and_rerun_sends_nothing(
