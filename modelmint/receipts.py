@@ -102,6 +102,26 @@ class SignedReceipt:
         r = self.receipt
         return (r.channel_id, r.cumulative_credits, r.deadline, self.signature)
 
+    def to_json(self) -> dict[str, Any]:
+        """The receipts-file entry a gateway stores (see scripts/settle_receipts.py)."""
+        r = self.receipt
+        return {
+            "channel_id": r.channel_id,
+            "cumulative_credits": r.cumulative_credits,
+            "deadline": r.deadline,
+            "signature": "0x" + self.signature.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, entry: dict[str, Any]) -> SignedReceipt:
+        signature = entry["signature"]
+        return cls(
+            Receipt(
+                int(entry["channel_id"]), int(entry["cumulative_credits"]), int(entry["deadline"])
+            ),
+            bytes.fromhex(signature[2:] if signature.startswith("0x") else signature),
+        )
+
 
 def typed_data(domain: ReceiptDomain, receipt: Receipt) -> dict[str, Any]:
     """The full EIP-712 typed-data document (``eth_signTypedData_v4`` JSON shape)."""

@@ -10,28 +10,19 @@ from the record (e.g. a token deployed or seeded there). Prints the new model id
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 from eth_utils import is_address, to_checksum_address
 
-from modelmint.config import REPO_ROOT
 from modelmint.fork import apply_upstream_env
+from modelmint.operator import acting_account, deployed, deployments_dir, load_record
 from modelmint.weights import weights_hash
 
 apply_upstream_env()
 
 ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def _record(deployments_dir: Path, network: str) -> dict:
-    path = deployments_dir / f"{network}.json"
-    if not path.exists():
-        raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
-    return json.loads(path.read_text())
 
 
 def _asset(value: str, record: dict) -> str:
@@ -51,23 +42,19 @@ def _asset(value: str, record: dict) -> str:
 @click.option("--version-uri", required=True, help="Where version 1 can be fetched.")
 @click.option("--metadata-uri", required=True, help="Model card / metadata location.")
 @click.option("--asset", default="ETH", show_default=True, help="ETH, an address or a name.")
-@click.option("--deployments-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir):
+@click.option(
+    "--deployments-dir",
+    "deployments_dir_opt",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+)
+def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir_opt):
     """Hash WEIGHTS and register it as a new model owned by --account."""
-    from ape import accounts, project
+    from ape import project
 
-    if account is None:
-        if not provider.network.is_dev:
-            raise click.UsageError("--account is required on a live network")
-        account = accounts.test_accounts[1]  # local chain / fork: the model_owner test account
-    deployments_dir = deployments_dir or Path(
-        os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments"
-    )
-    record = _record(deployments_dir, provider.network.name)
-    registry_entry = record.get("contracts", {}).get("registry")
-    if not registry_entry or registry_entry.get("status") != "deployed":
-        raise click.ClickException("the record has no deployed registry")
-    registry = project.ModelRegistry.at(registry_entry["address"])
+    account = acting_account(provider, account, 1)  # test account 1: the model owner
+    record = load_record(deployments_dir(deployments_dir_opt), provider.network.name)
+    registry = deployed(project, record, "registry", "ModelRegistry")
     payment = _asset(asset, record)
     digest = weights_hash(weights)
     click.echo(f"weights {weights} ({weights.stat().st_size:,} bytes): sha256 0x{digest.hex()}")

@@ -31,7 +31,7 @@ def test_register_model__weights_file__registers_its_sha256_for_the_owner(tmp_pa
         # No --account on the local chain: the scripts use ape's test accounts 0 and 1.
         deployed = ape_run("deploy", node, "--deployments-dir", str(records))
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-        assert w3.eth.get_transaction_count(DEPLOYER) == 1
+        assert w3.eth.get_transaction_count(DEPLOYER) == 15  # the whole protocol plan
 
         out = ape_run(
             "register_model",
@@ -75,3 +75,78 @@ def test_register_model__no_deployment_record__fails_with_hint(tmp_path):
         )
     assert out.returncode != 0
     assert "run `ape run deploy` first" in out.stdout + out.stderr
+
+
+def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tmp_path):
+    weights = tmp_path / "model.bin"
+    weights.write_bytes(os.urandom(1024 * 1024))
+    terms = tmp_path / "terms.md"
+    terms.write_text("Commercial use allowed for 30 days.\n")
+    records = tmp_path / "deployments"
+    gateway = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # anvil account 5
+    contributor = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # anvil account 2
+
+    with Anvil(chain_id=LOCAL_NODE_CHAIN_ID) as node:
+        w3 = Web3(Web3.HTTPProvider(node.uri))
+
+        def script(name, *args):
+            out = ape_run(name, node, *args, "--deployments-dir", str(records))
+            assert out.returncode == 0, out.stdout + out.stderr
+            return out.stdout
+
+        script("deploy")
+        record = json.loads((records / "local.json").read_text())["contracts"]
+        script("register_model", str(weights), "--version-uri", "u", "--metadata-uri", "m")
+
+        offer = script(
+            "create_offer",
+            "1",
+            "--price",
+            "1000",
+            "--days",
+            "30",
+            "--commercial",
+            "--terms-uri",
+            "ipfs://terms",
+            "--terms-file",
+            str(terms),
+        )
+        assert "offer 1 on model 1" in offer
+
+        enabled = script("enable_credits", "1", "--credit-value", "7", "--gateway", gateway)
+        assert "credits enabled at 7" in enabled
+        again = script("enable_credits", "1", "--credit-value", "7", "--gateway", gateway)
+        assert "already enabled at 7" in again and "already allowed" in again
+        (is_gw,) = _call(
+            w3,
+            record["registry"]["address"],
+            "isGateway(uint256,address)",
+            ["uint256", "address"],
+            [1, gateway],
+            ["bool"],
+        )
+        assert is_gw
+
+        fractional = script(
+            "fractionalize",
+            "1",
+            "--name",
+            "M1 Shares",
+            "--symbol",
+            "M1S",
+            "--supply",
+            "1000",
+            "--shares-weight",
+            "70",
+            "--recipient",
+            f"{contributor}:30",
+            "--voting-delay",
+            "1",
+            "--voting-period",
+            "10",
+        )
+        timelock = fractional.split("timelock ")[1].split()[0]
+        (owner,) = _call(
+            w3, record["registry"]["address"], "ownerOf(uint256)", ["uint256"], [1], ["address"]
+        )
+        assert Web3.to_checksum_address(owner) == Web3.to_checksum_address(timelock)

@@ -1,11 +1,10 @@
 """modelmint.plan: the protocol plan built from a network config, run in-process."""
 
 import ape
-import pytest
 import yaml
 
 from modelmint.config import CONFIG_DIR, NetworkConfig
-from modelmint.deploy import Deploy, DeployError, Deployment, validate_plan
+from modelmint.deploy import Deploy, Deployment, validate_plan
 from modelmint.plan import (
     DEFAULT_ADMIN_ROLE,
     PlanInputs,

@@ -1,0 +1,44 @@
+"""What the operator scripts (scripts/register_model.py, create_offer.py, enable_credits.py,
+fractionalize.py, settle_receipts.py) share: the deployment record, the acting account and
+the deployed contracts by name."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from modelmint.config import REPO_ROOT
+
+
+def deployments_dir(option: Path | None) -> Path:
+    return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
+
+
+def load_record(directory: Path, network: str) -> dict:
+    path = directory / f"{network}.json"
+    if not path.exists():
+        raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
+    return json.loads(path.read_text())
+
+
+def acting_account(provider, account, test_index: int):
+    """--account on live networks; on the local chain and forks a funded test account."""
+    if account is not None:
+        return account
+    if not provider.network.is_dev:
+        raise click.UsageError("--account is required on a live network")
+    from ape import accounts
+
+    return accounts.test_accounts[test_index]
+
+
+def deployed(project, record: dict, name: str, contract_type: str) -> Any:
+    """The contract the record lists as ``name``, or a clear error if it is not deployed."""
+    entry = record.get("contracts", {}).get(name)
+    if not entry or entry.get("status") != "deployed":
+        raise click.ClickException(f"the record has no deployed {name}")
+    return getattr(project, contract_type).at(entry["address"])

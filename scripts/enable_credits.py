@@ -1,0 +1,49 @@
+"""Enable usage credits for a model and allow its gateways: ``ape run enable_credits``.
+
+    ape run enable_credits MODEL_ID --credit-value 1000000000000 --gateway 0xGATEWAY ...
+
+The credit value is fixed forever once set. Gateways already allowed are left as they are,
+so the script is safe to re-run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from modelmint.fork import apply_upstream_env
+from modelmint.operator import acting_account, deployed, deployments_dir, load_record
+
+apply_upstream_env()
+
+
+@click.command(cls=ConnectedProviderCommand)
+@account_option(prompt=False)
+@click.argument("model_id", type=int)
+@click.option("--credit-value", type=int, required=True, help="Payment-asset units per credit.")
+@click.option("--gateway", "gateways", multiple=True, help="Gateway address to allow (repeatable).")
+@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
+def cli(provider, account, model_id, credit_value, gateways, dir_opt):
+    """Enable credits on MODEL_ID as its owner (--account)."""
+    from ape import project
+
+    account = acting_account(provider, account, 1)
+    record = load_record(deployments_dir(dir_opt), provider.network.name)
+    registry = deployed(project, record, "registry", "ModelRegistry")
+    credits = deployed(project, record, "credits", "UsageCredits")
+    current = credits.modelCredits(model_id).creditValue
+    if current == 0:
+        tx = credits.enableCredits(model_id, credit_value, sender=account)
+        click.echo(f"credits enabled at {credit_value} per credit (gas {tx.gas_used})")
+    elif current != credit_value:
+        raise click.ClickException(f"credits already enabled at {current}; the value is fixed")
+    else:
+        click.echo(f"credits already enabled at {current}")
+    for gw in gateways:
+        if registry.isGateway(model_id, gw):
+            click.echo(f"gateway {gw} already allowed")
+            continue
+        tx = registry.setGateway(model_id, gw, True, sender=account)
+        click.echo(f"gateway {gw} allowed (gas {tx.gas_used})")
