@@ -1,0 +1,199 @@
+"""Who may call every state-changing external function of every deployed Modelmint contract.
+
+`TABLE[contract][signature] = (who, note)`. `who` is one of the ROLES below. Functions whose
+`who` is in OPEN_ROLES act only on the caller's own state (or are open by design); every
+other function is restricted and tests/security/test_access_control.py calls it from an
+attacker and expects a revert. docs/ACCESS_CONTROL.md is rendered from this table
+(`python tools/access_table.py`).
+"""
+
+GOV = "governance (timelock)"
+OWNER = "model owner"
+HOLDER = "license holder"
+GATEWAY = "channel gateway"
+CONSUMER = "channel consumer"
+ANYONE = "anyone"
+SELF = "anyone (own balance / own approvals)"
+TOKEN = "token holder or approved spender"
+SIGNER = "signature of the account"
+PROPOSER = "proposer (above proposal threshold)"
+CANCEL = "proposer (while pending)"
+VOTER = "voter (weight = delegated votes)"
+SELFGOV = "the governor itself (executed proposal)"
+ROLE_ADMIN = "role admin (the timelock itself)"
+TL_PROPOSER = "PROPOSER_ROLE (the governor)"
+TL_CANCELLER = "CANCELLER_ROLE (the governor)"
+TL_SELF = "the timelock itself (executed operation)"
+INIT = "initializer (once, by the deploying factory)"
+RENOUNCE = "the role member itself"
+RELAY = "anyone relaying a signature (acts only for the recovered signer)"
+
+OPEN_ROLES = {ANYONE, SELF, VOTER, RELAY}
+
+_ERC721 = {
+    "approve(address,uint256)": (TOKEN, "owner or operator of the token"),
+    "setApprovalForAll(address,bool)": (SELF, "sets the caller's operators"),
+    "transferFrom(address,address,uint256)": (TOKEN, "owner, approved or operator"),
+    "safeTransferFrom(address,address,uint256)": (TOKEN, "owner, approved or operator"),
+    "safeTransferFrom(address,address,uint256,bytes)": (TOKEN, "owner, approved or operator"),
+}
+_ERC20 = {
+    "approve(address,uint256)": (SELF, "sets the caller's allowance"),
+    "transfer(address,uint256)": (SELF, "moves the caller's balance"),
+    "transferFrom(address,address,uint256)": (TOKEN, "needs an allowance from `from`"),
+    "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)": (
+        SIGNER,
+        "EIP-2612 signature of `owner`",
+    ),
+    "delegate(address)": (SELF, "delegates the caller's votes"),
+    "delegateBySig(address,uint256,uint256,uint8,bytes32,bytes32)": (
+        RELAY,
+        "delegates the signer's votes; nonce-checked",
+    ),
+}
+_GOVERNOR = {
+    "propose(address[],uint256[],bytes[],string)": (PROPOSER, "votes >= proposalThreshold"),
+    "cancel(address[],uint256[],bytes[],bytes32)": (CANCEL, "only the proposer, only Pending"),
+    "queue(address[],uint256[],bytes[],bytes32)": (ANYONE, "only a Succeeded proposal"),
+    "execute(address[],uint256[],bytes[],bytes32)": (ANYONE, "only a Queued proposal after delay"),
+    "castVote(uint256,uint8)": (VOTER, "weight 0 without votes"),
+    "castVoteWithReason(uint256,uint8,string)": (VOTER, "weight 0 without votes"),
+    "castVoteWithReasonAndParams(uint256,uint8,string,bytes)": (VOTER, "weight 0 without votes"),
+    "castVoteBySig(uint256,uint8,address,bytes)": (SIGNER, "vote of the signer"),
+    "castVoteWithReasonAndParamsBySig(uint256,uint8,address,string,bytes,bytes)": (
+        SIGNER,
+        "vote of the signer",
+    ),
+    "relay(address,uint256,bytes)": (SELFGOV, "onlyGovernance"),
+    "setProposalThreshold(uint256)": (SELFGOV, "onlyGovernance"),
+    "setVotingDelay(uint48)": (SELFGOV, "onlyGovernance"),
+    "setVotingPeriod(uint32)": (SELFGOV, "onlyGovernance"),
+    "updateQuorumNumerator(uint256)": (SELFGOV, "onlyGovernance"),
+    "updateTimelock(address)": (SELFGOV, "onlyGovernance"),
+    "onERC721Received(address,address,uint256,bytes)": (ANYONE, "receiver hook, no state"),
+    "onERC1155Received(address,address,uint256,uint256,bytes)": (ANYONE, "receiver hook"),
+    "onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)": (ANYONE, "hook"),
+}
+_TIMELOCK = {
+    "schedule(address,uint256,bytes,bytes32,bytes32,uint256)": (TL_PROPOSER, "onlyRole"),
+    "scheduleBatch(address[],uint256[],bytes[],bytes32,bytes32,uint256)": (TL_PROPOSER, "onlyRole"),
+    "cancel(bytes32)": (TL_CANCELLER, "onlyRole"),
+    "execute(address,uint256,bytes,bytes32,bytes32)": (
+        ANYONE,
+        "EXECUTOR_ROLE is open (address(0)); only a ready operation",
+    ),
+    "executeBatch(address[],uint256[],bytes[],bytes32,bytes32)": (ANYONE, "as execute"),
+    "grantRole(bytes32,address)": (ROLE_ADMIN, "DEFAULT_ADMIN_ROLE"),
+    "revokeRole(bytes32,address)": (ROLE_ADMIN, "DEFAULT_ADMIN_ROLE"),
+    "renounceRole(bytes32,address)": (RENOUNCE, "callerConfirmation must be msg.sender"),
+    "updateDelay(uint256)": (TL_SELF, "msg.sender must be the timelock"),
+    "onERC721Received(address,address,uint256,bytes)": (ANYONE, "receiver hook, no state"),
+    "onERC1155Received(address,address,uint256,uint256,bytes)": (ANYONE, "receiver hook"),
+    "onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)": (ANYONE, "hook"),
+}
+
+TABLE: dict[str, dict[str, tuple[str, str]]] = {
+    "ModelRegistry": {
+        "registerModel(address,bytes32,string,string)": (ANYONE, "caller becomes the owner"),
+        "publishVersion(uint256,bytes32,string)": (OWNER, "onlyModelOwner"),
+        "setGateway(uint256,address,bool)": (OWNER, "onlyModelOwner"),
+        "setStatus(uint256,uint8)": (OWNER, "onlyModelOwner"),
+        "setFlagged(uint256,bool)": (GOV, "onlyGovernance"),
+        "setPaymentTokenAllowed(address,bool)": (GOV, "onlyGovernance"),
+        "transferGovernance(address)": (GOV, "onlyGovernance"),
+        **_ERC721,
+    },
+    "LicenseManager": {
+        "createOffer((uint256,uint96,uint64,uint32,uint64,uint32,bool,bool,string,bytes32))": (
+            OWNER,
+            "owner of offer.modelId",
+        ),
+        "setOfferPrice(uint256,uint96)": (OWNER, "owner of the offer's model"),
+        "setOfferPaused(uint256,bool)": (OWNER, "owner of the offer's model"),
+        "purchase(uint256,address,uint256)": (ANYONE, "pays the price"),
+        "renew(uint256,uint256)": (ANYONE, "pays the price; extends the holder's license"),
+        **{k: (HOLDER if who == TOKEN else who, n) for k, (who, n) in _ERC721.items()},
+    },
+    "UsageCredits": {
+        "enableCredits(uint256,uint256)": (OWNER, "owner of the model"),
+        "buyCredits(uint256,uint256,address)": (ANYONE, "pays for the credits"),
+        "redeem(uint256,uint256,address)": (SELF, "burns the caller's credits"),
+        "openChannel(uint256,address,uint256,uint40)": (SELF, "locks the caller's credits"),
+        "topUpChannel(uint256,uint256,uint40)": (CONSUMER, "the channel's consumer"),
+        "closeChannel(uint256)": (CONSUMER, "the channel's consumer, after expiry + grace"),
+        "settle((uint256,uint256,uint256,bytes)[])": (
+            GATEWAY,
+            "the channel's gateway, with the consumer's EIP-712 receipt",
+        ),
+        "setApprovalForAll(address,bool)": (SELF, "sets the caller's operators"),
+        "safeTransferFrom(address,address,uint256,uint256,bytes)": (TOKEN, "holder or operator"),
+        "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)": (
+            TOKEN,
+            "holder or operator",
+        ),
+    },
+    "RevenueRouter": {
+        "pay(uint256,uint256)": (ANYONE, "pays revenue to a model"),
+        "setRecipients(uint256,address[],uint32[])": (OWNER, "owner of the model"),
+        "claim(uint256[])": (SELF, "pays the caller's accrued revenue"),
+        "claimTo(uint256[],address)": (SELF, "pays the caller's accrued revenue to `to`"),
+        "claimAmount(uint256,uint256,address)": (SELF, "at most the caller's claimable"),
+        "claimFees(address)": (ANYONE, "always pays the treasury"),
+        "setFeeBps(uint16)": (GOV, "registry.governance()"),
+        "setTreasury(address)": (GOV, "registry.governance()"),
+    },
+    "ModelShares": {
+        **_ERC20,
+        "initialize(string,string,uint256,address,uint256,address)": (INIT, "initializer"),
+        "sync()": (ANYONE, "observes pending revenue"),
+        "claim()": (SELF, "pays the caller's share"),
+        "claimTo(address)": (SELF, "pays the caller's share to `to`"),
+        "burn(uint256)": (SELF, "burns the caller's shares"),
+    },
+    "ModelSharesFactory": {
+        "createShares(uint256,string,string,uint256,address)": (OWNER, "owner of the model"),
+    },
+    "Fractionalizer": {
+        "fractionalize(uint256,(string,string,address,uint256),"
+        "(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32))": (
+            OWNER,
+            "owner of the model (and approved the NFT)",
+        ),
+    },
+    "GovernanceToken": dict(_ERC20),
+    "ProtocolGovernor": dict(_GOVERNOR),
+    "ProtocolTimelock": dict(_TIMELOCK),
+    "ModelGovernor": {
+        **_GOVERNOR,
+        "initialize(address,address,uint48,uint32,uint256,uint256)": (INIT, "initializer"),
+    },
+    "ModelTimelock": {
+        **_TIMELOCK,
+        "initialize(uint256,address[],address[],address)": (INIT, "initializer"),
+    },
+}
+
+
+def restricted(contract: str) -> list[str]:
+    return sorted(s for s, (who, _) in TABLE[contract].items() if who not in OPEN_ROLES)
+
+
+def render() -> str:
+    lines = [
+        "# Access control",
+        "",
+        "Generated from `tests/security/access_table.py` by `python tools/access_table.py`;",
+        "`tests/security/test_access_control.py` checks that this file is current, that the",
+        "table lists exactly the state-changing functions in each ABI, and that an attacker",
+        "calling any restricted function is reverted.",
+        "",
+    ]
+    for contract, fns in TABLE.items():
+        n = len(restricted(contract))
+        lines += [f"## {contract}", "", f"{len(fns)} state-changing functions, {n} restricted.", ""]
+        lines += ["| Function | Who may call | Note |", "|---|---|---|"]
+        for sig in sorted(fns):
+            who, note = fns[sig]
+            lines.append(f"| `{sig}` | {who} | {note} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Full-protocol deployment for the access-control table (governance fixtures reused)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+
+from conftest_governance import *  # noqa: E402, F403
+from conftest_governance import UNIT, governance_params  # noqa: E402
+
+CREDIT_VALUE = 10**12
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def protocol(
+    project,
+    chain,
+    gov,
+    registry,
+    router,
+    shares_factory,
+    fractionalizer,
+    register_model,
+    fractionalize,
+    model_owner,
+    licensee,
+    consumer,
+    gateway,
+    holder,
+):
+    """Every Modelmint contract deployed and wired, with one object of each kind to aim at."""
+    licenses = project.LicenseManager.deploy(registry, router, sender=model_owner)
+    credits = project.UsageCredits.deploy(registry, router, "ipfs://c/{id}", sender=model_owner)
+
+    model_id = register_model()
+    offer_tx = licenses.createOffer(
+        (model_id, 10**15, 30 * DAY, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
+        sender=model_owner,
+    )
+    offer_id = offer_tx.decode_logs(licenses.OfferCreated)[0].offerId
+    buy = licenses.purchase(offer_id, licensee, 10**15, value=10**15, sender=licensee)
+    license_id = buy.decode_logs(licenses.Transfer)[0].tokenId
+
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
+    credits.buyCredits(model_id, 100, consumer, value=100 * CREDIT_VALUE, sender=consumer)
+    expiry = chain.pending_timestamp + 7 * DAY
+    open_tx = credits.openChannel(model_id, gateway, 50, expiry, sender=consumer)
+    channel_id = open_tx.decode_logs(credits.ChannelOpened)[0].channelId
+
+    frac_model = register_model()
+    shares, model_governor, model_timelock, _ = fractionalize(
+        frac_model, model_owner, gov_params=governance_params(proposal_threshold=UNIT)
+    )
+    chain.mine(2)
+
+    # One pending proposal per governor, so `cancel` has a target.
+    proposal = ([str(registry.address)], [0], [b""], "noop")
+    gov_tx = gov.governor.propose(*proposal, sender=holder)
+    gov_proposal = gov_tx.decode_logs(gov.governor.ProposalCreated)[0]
+    m_tx = model_governor.propose(*proposal, sender=model_owner)
+    m_proposal = m_tx.decode_logs(model_governor.ProposalCreated)[0]
+
+    return {
+        "ModelRegistry": registry,
+        "LicenseManager": licenses,
+        "UsageCredits": credits,
+        "RevenueRouter": router,
+        "ModelShares": shares,
+        "ModelSharesFactory": shares_factory,
+        "Fractionalizer": fractionalizer,
+        "GovernanceToken": gov.token,
+        "ProtocolGovernor": gov.governor,
+        "ProtocolTimelock": gov.timelock,
+        "ModelGovernor": model_governor,
+        "ModelTimelock": model_timelock,
+        "ids": {
+            "model": model_id,
+            "offer": offer_id,
+            "license": license_id,
+            "channel": channel_id,
+            "frac_model": frac_model,
+            "gov_proposal": gov_proposal,
+            "model_proposal": m_proposal,
+            "unit": UNIT,
+        },
+    }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deploy_protocol_first(protocol):
+    """Build the module-scoped deployment before the first test (ape isolation rebases otherwise)."""

@@ -1,0 +1,511 @@
+"""Access-control table: every state-changing function classified; restricted ones revert for
+an attacker. docs/ACCESS_CONTROL.md is rendered from the same table."""
+
+import json
+from pathlib import Path
+
+import ape
+import pytest
+from access_table import TABLE, render, restricted
+from eth_utils import keccak
+
+ROOT = Path(__file__).resolve().parents[2]
+ZERO = "0x" + "00" * 20
+DAY = 86_400
+
+
+def _type(param: dict) -> str:
+    if param["type"].startswith("tuple"):
+        return "(" + ",".join(_type(c) for c in param["components"]) + ")" + param["type"][5:]
+    return param["type"]
+
+
+def state_changing(project, name: str) -> set[str]:
+    abi = project.get_contract(name).contract_type.model_dump(mode="json")["abi"]
+    return {
+        f"{a['name']}({','.join(_type(i) for i in a['inputs'])})"
+        for a in abi
+        if a["type"] == "function" and a.get("stateMutability") in ("nonpayable", "payable")
+    }
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_table__lists_every_state_changing_function__exactly(project, name):
+    abi = state_changing(project, name)
+    table = set(TABLE[name])
+    assert abi - table == set(), f"unclassified in {name}: {sorted(abi - table)}"
+    assert table - abi == set(), f"not in the {name} ABI: {sorted(table - abi)}"
+
+
+def test_access_control_doc__checked_in__matches_table():
+    assert (ROOT / "docs" / "ACCESS_CONTROL.md").read_text() == render()
+
+
+def attacks(p, attacker, accounts):
+    """signature -> (error name or None, bound method, args, kwargs) for every restricted call."""
+    ids = p["ids"]
+    reg, lic, cred, router = (
+        p["ModelRegistry"],
+        p["LicenseManager"],
+        p["UsageCredits"],
+        p["RevenueRouter"],
+    )
+    mid, victim = ids["model"], accounts[0]
+    w = b"\x22" * 32
+    out = {}
+
+    def add(contract, sig, error, method, *args, **kw):
+        out[(contract, sig)] = (p[contract], error, method, args, kw)
+
+    add(
+        "ModelRegistry",
+        "publishVersion(uint256,bytes32,string)",
+        "ModelRegistryNotModelOwner",
+        reg.publishVersion,
+        mid,
+        w,
+        "x",
+    )
+    add(
+        "ModelRegistry",
+        "setGateway(uint256,address,bool)",
+        "ModelRegistryNotModelOwner",
+        reg.setGateway,
+        mid,
+        attacker,
+        True,
+    )
+    add(
+        "ModelRegistry",
+        "setStatus(uint256,uint8)",
+        "ModelRegistryNotModelOwner",
+        reg.setStatus,
+        mid,
+        1,
+    )
+    add(
+        "ModelRegistry",
+        "setFlagged(uint256,bool)",
+        "ModelRegistryNotGovernance",
+        reg.setFlagged,
+        mid,
+        True,
+    )
+    add(
+        "ModelRegistry",
+        "setPaymentTokenAllowed(address,bool)",
+        "ModelRegistryNotGovernance",
+        reg.setPaymentTokenAllowed,
+        attacker,
+        True,
+    )
+    add(
+        "ModelRegistry",
+        "transferGovernance(address)",
+        "ModelRegistryNotGovernance",
+        reg.transferGovernance,
+        attacker,
+    )
+    owner = reg.ownerOf(mid)
+    add(
+        "ModelRegistry",
+        "approve(address,uint256)",
+        "ERC721InvalidApprover",
+        reg.approve,
+        attacker,
+        mid,
+    )
+    add(
+        "ModelRegistry",
+        "transferFrom(address,address,uint256)",
+        "ERC721InsufficientApproval",
+        reg.transferFrom,
+        owner,
+        attacker,
+        mid,
+    )
+    add(
+        "ModelRegistry",
+        "safeTransferFrom(address,address,uint256)",
+        "ERC721InsufficientApproval",
+        reg.safeTransferFrom,
+        owner,
+        attacker,
+        mid,
+    )
+    add(
+        "ModelRegistry",
+        "safeTransferFrom(address,address,uint256,bytes)",
+        "ERC721InsufficientApproval",
+        reg.safeTransferFrom,
+        owner,
+        attacker,
+        mid,
+        b"",
+    )
+
+    offer = (mid, 1, 0, 0, 0, 0, True, False, "x", b"\x01" * 32)
+    add(
+        "LicenseManager",
+        "createOffer((uint256,uint96,uint64,uint32,uint64,uint32,bool,bool,string,bytes32))",
+        "LicenseManagerNotModelOwner",
+        lic.createOffer,
+        offer,
+    )
+    add(
+        "LicenseManager",
+        "setOfferPrice(uint256,uint96)",
+        "LicenseManagerNotModelOwner",
+        lic.setOfferPrice,
+        ids["offer"],
+        0,
+    )
+    add(
+        "LicenseManager",
+        "setOfferPaused(uint256,bool)",
+        "LicenseManagerNotModelOwner",
+        lic.setOfferPaused,
+        ids["offer"],
+        True,
+    )
+    lid = ids["license"]
+    holder = lic.ownerOf(lid)
+    add(
+        "LicenseManager",
+        "approve(address,uint256)",
+        "ERC721InvalidApprover",
+        lic.approve,
+        attacker,
+        lid,
+    )
+    add(
+        "LicenseManager",
+        "transferFrom(address,address,uint256)",
+        "ERC721InsufficientApproval",
+        lic.transferFrom,
+        holder,
+        attacker,
+        lid,
+    )
+    add(
+        "LicenseManager",
+        "safeTransferFrom(address,address,uint256)",
+        "ERC721InsufficientApproval",
+        lic.safeTransferFrom,
+        holder,
+        attacker,
+        lid,
+    )
+    add(
+        "LicenseManager",
+        "safeTransferFrom(address,address,uint256,bytes)",
+        "ERC721InsufficientApproval",
+        lic.safeTransferFrom,
+        holder,
+        attacker,
+        lid,
+        b"",
+    )
+
+    cid = ids["channel"]
+    channel = cred.channel(cid)
+    add(
+        "UsageCredits",
+        "enableCredits(uint256,uint256)",
+        "UsageCreditsNotModelOwner",
+        cred.enableCredits,
+        ids["frac_model"],
+        1,
+    )
+    add(
+        "UsageCredits",
+        "topUpChannel(uint256,uint256,uint40)",
+        "UsageCreditsNotChannelConsumer",
+        cred.topUpChannel,
+        cid,
+        0,
+        2**40 - 1,
+    )
+    add(
+        "UsageCredits",
+        "closeChannel(uint256)",
+        "UsageCreditsNotChannelConsumer",
+        cred.closeChannel,
+        cid,
+    )
+    add(
+        "UsageCredits",
+        "settle((uint256,uint256,uint256,bytes)[])",
+        "UsageCreditsNotChannelGateway",
+        cred.settle,
+        [(cid, 1, 2**64, b"\x00" * 65)],
+    )
+    consumer = channel.consumer
+    add(
+        "UsageCredits",
+        "safeTransferFrom(address,address,uint256,uint256,bytes)",
+        "ERC1155MissingApprovalForAll",
+        cred.safeTransferFrom,
+        consumer,
+        attacker,
+        mid,
+        1,
+        b"",
+    )
+    add(
+        "UsageCredits",
+        "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)",
+        "ERC1155MissingApprovalForAll",
+        cred.safeBatchTransferFrom,
+        consumer,
+        attacker,
+        [mid],
+        [1],
+        b"",
+    )
+
+    add(
+        "RevenueRouter",
+        "setRecipients(uint256,address[],uint32[])",
+        "RevenueRouterNotModelOwner",
+        router.setRecipients,
+        mid,
+        [attacker],
+        [1],
+    )
+    add("RevenueRouter", "setFeeBps(uint16)", "RevenueRouterNotGovernance", router.setFeeBps, 0)
+    add(
+        "RevenueRouter",
+        "setTreasury(address)",
+        "RevenueRouterNotGovernance",
+        router.setTreasury,
+        attacker,
+    )
+
+    for name in ("ModelShares", "GovernanceToken"):
+        tok = p[name]
+        add(
+            name,
+            "transferFrom(address,address,uint256)",
+            "ERC20InsufficientAllowance",
+            tok.transferFrom,
+            victim,
+            attacker,
+            1,
+        )
+        add(
+            name,
+            "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)",
+            None,
+            tok.permit,
+            victim,
+            attacker,
+            1,
+            2**64,
+            27,
+            b"\x01" * 32,
+            b"\x01" * 32,
+        )
+    shares = p["ModelShares"]
+    add(
+        "ModelShares",
+        "initialize(string,string,uint256,address,uint256,address)",
+        "InvalidInitialization",
+        shares.initialize,
+        "X",
+        "X",
+        mid,
+        router,
+        1,
+        attacker,
+    )
+
+    add(
+        "ModelSharesFactory",
+        "createShares(uint256,string,string,uint256,address)",
+        "ModelSharesFactoryNotModelOwner",
+        p["ModelSharesFactory"].createShares,
+        mid,
+        "X",
+        "X",
+        1,
+        attacker,
+    )
+    add(
+        "Fractionalizer",
+        "fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32))",
+        "FractionalizerNotModelOwner",
+        p["Fractionalizer"].fractionalize,
+        mid,
+        ("X", "X", attacker, 1),
+        (1, 10, 0, 10, DAY),
+        ([], [], 1),
+    )
+
+    noop = ([str(reg.address)], [0], [b""])
+    for gname, tname, key in (
+        ("ProtocolGovernor", "ProtocolTimelock", "gov_proposal"),
+        ("ModelGovernor", "ModelTimelock", "model_proposal"),
+    ):
+        g, t = p[gname], p[tname]
+        add(
+            gname,
+            "propose(address[],uint256[],bytes[],string)",
+            "GovernorInsufficientProposerVotes",
+            g.propose,
+            *noop,
+            "attack",
+        )
+        add(
+            gname,
+            "cancel(address[],uint256[],bytes[],bytes32)",
+            "GovernorUnableToCancel",
+            g.cancel,
+            *noop,
+            keccak(text="noop"),
+        )
+        add(
+            gname,
+            "castVoteBySig(uint256,uint8,address,bytes)",
+            "GovernorInvalidSignature",
+            g.castVoteBySig,
+            ids[key].proposalId,
+            1,
+            accounts[0],
+            b"\x01" * 65,
+        )
+        add(
+            gname,
+            "castVoteWithReasonAndParamsBySig(uint256,uint8,address,string,bytes,bytes)",
+            "GovernorInvalidSignature",
+            g.castVoteWithReasonAndParamsBySig,
+            ids[key].proposalId,
+            1,
+            accounts[0],
+            "",
+            b"",
+            b"\x01" * 65,
+        )
+        add(
+            gname, "relay(address,uint256,bytes)", "GovernorOnlyExecutor", g.relay, attacker, 0, b""
+        )
+        add(
+            gname,
+            "setProposalThreshold(uint256)",
+            "GovernorOnlyExecutor",
+            g.setProposalThreshold,
+            0,
+        )
+        add(gname, "setVotingDelay(uint48)", "GovernorOnlyExecutor", g.setVotingDelay, 1)
+        add(gname, "setVotingPeriod(uint32)", "GovernorOnlyExecutor", g.setVotingPeriod, 1)
+        add(
+            gname,
+            "updateQuorumNumerator(uint256)",
+            "GovernorOnlyExecutor",
+            g.updateQuorumNumerator,
+            1,
+        )
+        add(gname, "updateTimelock(address)", "GovernorOnlyExecutor", g.updateTimelock, attacker)
+        role = t.PROPOSER_ROLE()
+        zero32 = b"\x00" * 32
+        add(
+            tname,
+            "schedule(address,uint256,bytes,bytes32,bytes32,uint256)",
+            "AccessControlUnauthorizedAccount",
+            t.schedule,
+            attacker,
+            0,
+            b"",
+            zero32,
+            zero32,
+            10**9,
+        )
+        add(
+            tname,
+            "scheduleBatch(address[],uint256[],bytes[],bytes32,bytes32,uint256)",
+            "AccessControlUnauthorizedAccount",
+            t.scheduleBatch,
+            [attacker],
+            [0],
+            [b""],
+            zero32,
+            zero32,
+            10**9,
+        )
+        add(tname, "cancel(bytes32)", "AccessControlUnauthorizedAccount", t.cancel, zero32)
+        add(
+            tname,
+            "grantRole(bytes32,address)",
+            "AccessControlUnauthorizedAccount",
+            t.grantRole,
+            role,
+            attacker,
+        )
+        add(
+            tname,
+            "revokeRole(bytes32,address)",
+            "AccessControlUnauthorizedAccount",
+            t.revokeRole,
+            role,
+            g,
+        )
+        add(
+            tname,
+            "renounceRole(bytes32,address)",
+            "AccessControlBadConfirmation",
+            t.renounceRole,
+            role,
+            g,
+        )
+        add(tname, "updateDelay(uint256)", "TimelockUnauthorizedCaller", t.updateDelay, 0)
+    mg, mt = p["ModelGovernor"], p["ModelTimelock"]
+    add(
+        "ModelGovernor",
+        "initialize(address,address,uint48,uint32,uint256,uint256)",
+        "InvalidInitialization",
+        mg.initialize,
+        shares,
+        mt,
+        1,
+        1,
+        0,
+        1,
+    )
+    add(
+        "ModelTimelock",
+        "initialize(uint256,address[],address[],address)",
+        "InvalidInitialization",
+        mt.initialize,
+        0,
+        [attacker],
+        [attacker],
+        attacker,
+    )
+    return out
+
+
+def _cases():
+    return [(c, s) for c in sorted(TABLE) for s in restricted(c)]
+
+
+def test_attacks__cover_every_restricted_function(protocol, attacker, accounts):
+    assert set(attacks(protocol, attacker, accounts)) == set(_cases())
+
+
+@pytest.mark.parametrize(
+    ("contract", "sig"), _cases(), ids=[f"{c}.{s.split('(')[0]}" for c, s in _cases()]
+)
+def test_restricted_function__called_by_attacker__reverts(
+    protocol, attacker, accounts, contract, sig
+):
+    target, error, method, args, kw = attacks(protocol, attacker, accounts)[(contract, sig)]
+    if error is None:
+        with ape.reverts():
+            method(*args, sender=attacker, **kw)
+    else:
+        with ape.reverts(getattr(target, error)):
+            method(*args, sender=attacker, **kw)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(json.dumps({c: restricted(c) for c in TABLE}, indent=1))
