@@ -18,7 +18,7 @@ export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-deep demo lint format gas slither clean
+.PHONY: setup compile test test-fork test-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
@@ -43,9 +43,21 @@ $(SOLC_BRIDGE): tools/solc-bridge/solc-bridge.js
 compile: setup
 	$(APE) compile
 
-# The default suite: unit, property, stateful, integration and fork tests.
+# Property and stateful suites that also run against a forked chain (issue: invariants on a fork).
+FORK_SUITES := tests/fork tests/stateful tests/unit/licenses/test_properties.py \
+	tests/unit/revenue/test_router_properties.py tests/unit/shares/test_shares_properties.py \
+	tests/unit/governance/test_counting_properties.py
+
+# The default suite: unit, property, stateful, integration and fork tests on the local chain,
+# then the property and stateful suites again on ethereum:sepolia-fork:foundry (upstream: a
+# seeded local anvil, or $$MODELMINT_SEPOLIA_RPC).
 test: setup
 	$(APE) test tests -p no:cacheprovider --junitxml=reports/junit.xml $(PYTEST_ARGS)
+	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) \
+		-p no:cacheprovider --junitxml=reports/junit-fork.xml $(PYTEST_ARGS)
+
+test-fork: setup
+	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) $(PYTEST_ARGS)
 
 test-deep: setup
 	HYPOTHESIS_PROFILE=deep $(APE) test tests $(PYTEST_ARGS)
