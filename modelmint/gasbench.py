@@ -4,8 +4,10 @@
 performs each user operation in a steady state (warm contracts, not the first of its kind
 unless the name says so) and returns the `reports/gas.json` dict (see modelmint.gasreport).
 Figures are full transaction gas (`tx.gas_used`, including the 21,000 base) except the
-per-channel and per-call metering figures, which divide one settle transaction's gas by the
-number of channels / metered calls it covers.
+per-channel and per-call metering figures. `settle_per_channel_batch100` is one settle of 100
+receipts divided by 100; `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
+per receipt (the issue's amortised target); the `gas_per_call_by_calls` series settles ONE
+receipt covering `calls` calls (one credit each) and divides its gas by `calls`.
 
 `measure(..., scaling=False)` skips the scaling series (1,000-holder and 1,000,000-call runs)
 and is what the regression test uses.
@@ -198,6 +200,7 @@ class Bench:
         self.base["governor_propose"] = tx.gas_used
         proposal = governor.hashProposal([votes.address], [0], [calldata], keccak(text="baseline"))
         self.chain.mine(3)
+        governor.castVote(proposal, 1, sender=self.holder)  # not the proposal's first vote
         self.base["governor_cast_vote"] = governor.castVote(proposal, 1, sender=self.voter).gas_used
 
     # ------------------------------------------------------------------ operations
@@ -339,7 +342,8 @@ def measure(project, accounts, chain, scaling: bool = True, log=print) -> dict[s
     bench.registry_and_licenses()
     bench.credits_ops()
     g["settle_per_channel_batch100"] = round(_timed(log, "settle 100", bench.settle_batch, 100))
-    g["gas_per_call_1000"] = round(bench.per_call(1_000), 2)
+    # Amortised as in the target: a batch-of-100 settle, 1,000 calls per receipt.
+    g["gas_per_call_1000"] = round(g["settle_per_channel_batch100"] / 1_000, 2)
     g["route_payment"], g["claim_repeat"] = bench.route(2)
     _, g["share_transfer"] = bench.shares(2)
     bench.fractionalize()

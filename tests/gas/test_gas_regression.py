@@ -34,7 +34,12 @@ def test_gas__every_operation__within_2_percent_of_committed_report(measured):
     )
 
 
-def test_gas__baselines__match_committed_report(measured):
+def test_gas__baselines__within_2_percent_of_committed_report(measured):
     committed = load(COMMITTED)["operations"]
     for name, op in measured["operations"].items():
-        assert op["baseline_gas"] == committed[name]["baseline_gas"], name
+        if op["baseline_gas"] is None:
+            assert committed[name]["baseline_gas"] is None, name
+        else:
+            assert abs(op["baseline_gas"] - committed[name]["baseline_gas"]) <= (
+                committed[name]["baseline_gas"] * (TOLERANCE - 1)
+            ), name
