@@ -70,6 +70,10 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
+# Gas benchmark: writes reports/gas.{json,md,png} and the README table.
+gas: setup
+	$(APE) run gas
+
 # Static analysis: fails on any high/medium finding not triaged in security/slither-triage.json.
 slither: setup
 	$(PY) tools/slither_gate.py

@@ -1,0 +1,24 @@
+"""`ape run gas` (`make gas`): measure gas of Modelmint's user operations on the local chain
+and write reports/gas.json, reports/gas.md, reports/gas.png and the README table."""
+
+import time
+from pathlib import Path
+
+from ape import accounts, chain, project
+
+from modelmint import gasreport
+from modelmint.gasbench import measure
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "reports"
+
+
+def main():
+    start = time.monotonic()
+    report = measure(project, accounts.test_accounts, chain)
+    gasreport.write_json(report, REPORTS / "gas.json")
+    table = gasreport.write_markdown(report, REPORTS / "gas.md")
+    gasreport.plot(report, REPORTS / "gas.png")
+    gasreport.embed_in_readme(table, ROOT / "README.md")
+    print(table)
+    print(f"gas benchmark done in {time.monotonic() - start:.0f} s")
