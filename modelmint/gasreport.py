@@ -92,7 +92,7 @@ def plot(report: dict, path: Path) -> None:
             ax.set_ylim(max(0, low - pad), high + pad)
         for x, y in zip(xs, ys, strict=True):
             ax.annotate(
-                f"{y:,.0f}",
+                f"{y:,.0f}" if y >= 100 else f"{y:.2f}",
                 (x, y),
                 textcoords="offset points",
                 xytext=(0, 7),
