@@ -1,1 +1,5 @@
 """Modelmint off-chain toolkit shared by scripts, tests and integrators."""
+
+from modelmint._ape_compat import patch_source_listing
+
+patch_source_listing()

@@ -293,7 +293,17 @@ class Deployment:
 
     def container(self, contract: str):
         if contract not in self._containers:
-            self._containers[contract] = self.project.get_contract(contract)
+            container = self.project.get_contract(contract)
+            if container is None:
+                # ape 0.8.51 outside `ape test` can miss a compiled type whose source it does not
+                # list (seen for contracts/test/ in a fresh clone under /tmp); the manifest has it.
+                from ape.contracts import ContractContainer
+
+                contract_type = (self.project.manifest.contract_types or {}).get(contract)
+                if contract_type is None:
+                    raise DeployError(f"contract type {contract!r} is not compiled in this project")
+                container = ContractContainer(contract_type)
+            self._containers[contract] = container
         return self._containers[contract]
 
     def _init_code_hash(self, contract: str) -> str:

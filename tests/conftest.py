@@ -11,6 +11,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+import modelmint  # noqa: F401  (applies the ape source-listing fix: modelmint/_ape_compat.py)
+
 _COMMON = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
