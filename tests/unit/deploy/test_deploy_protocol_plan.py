@@ -15,6 +15,19 @@ from modelmint.plan import (
 )
 
 
+def _deployment(plan, project, chain, deployer, tmp_path):
+    """A quiet in-process deployment of `plan` recording to tmp_path/local.json."""
+    return Deployment(
+        plan,
+        project=project,
+        provider=chain.provider,
+        account=deployer,
+        record_path=tmp_path / "local.json",
+        network="local",
+        log=lambda m: None,
+    )
+
+
 def _config(**governance_overrides):
     data = yaml.safe_load((CONFIG_DIR / "local.yaml").read_text())
     data["governance"].update(governance_overrides)
@@ -27,15 +40,7 @@ def test_protocol_plan__local_config__registry_allow_lists_tokens_and_admin_is_h
     usdc = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
     cfg = _config(admin=str(treasury.address))
     plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), [usdc.address]))
-    d = Deployment(
-        plan,
-        project=project,
-        provider=chain.provider,
-        account=deployer,
-        record_path=tmp_path / "local.json",
-        network="local",
-        log=lambda m: None,
-    )
+    d = _deployment(plan, project, chain, deployer, tmp_path)
     d.run()
 
     registry = project.ModelRegistry.at(d.record.address("registry"))
@@ -54,15 +59,7 @@ def test_protocol_plan__admin_timelock__deployer_keeps_no_power_and_rerun_sends_
     validate_plan(plan)
 
     def deployment():
-        return Deployment(
-            plan,
-            project=project,
-            provider=chain.provider,
-            account=deployer,
-            record_path=tmp_path / "local.json",
-            network="local",
-            log=lambda m: None,
-        )
+        return _deployment(plan, project, chain, deployer, tmp_path)
 
     d = deployment()
     d.run()
@@ -100,15 +97,7 @@ def test_role_helpers__handover__admin_moves_to_governance_and_rerun_sends_nothi
     ]
 
     def deployment():
-        return Deployment(
-            plan,
-            project=project,
-            provider=chain.provider,
-            account=deployer,
-            record_path=tmp_path / "local.json",
-            network="local",
-            log=lambda m: None,
-        )
+        return _deployment(plan, project, chain, deployer, tmp_path)
 
     first = deployment()
     first.run()
