@@ -1,0 +1,90 @@
+"""Receipts do not replay across chain ids: the same UsageCredits deployment (same bytecode, same
+deployer key and nonce, hence the same address) on the local chain (id 31337) and on the Sepolia
+fork (id 11155111), the same channel, the same receipt fields: a receipt signed for one chain's
+domain is rejected on the other, and accepted on its own.
+
+The test runs in both passes of `make test`: on the local chain in `ape test tests`, and on the
+fork in the FORK_SUITES pass (`MODELMINT_FORK_SESSION=1 ape test --network
+ethereum:sepolia-fork:foundry tests/fork`). Only the chain id differs between the two runs, so
+each run checks one direction: local receipt on the fork, fork receipt on the local chain.
+"""
+
+import ape
+import pytest
+from ape_test.accounts import TestAccountContainer
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+
+from modelmint.fork import SEPOLIA_CHAIN_ID
+from modelmint.receipts import Receipt, ReceiptDomain, recover_signer, sign_receipt
+from modelmint.testing import isolated
+
+pytestmark = pytest.mark.fork
+LOCAL_CHAIN_ID = 31337  # anvil's default, the chain of `ape test` on ethereum:local:foundry
+DEPLOYER_KEY = keccak(text="modelmint receipt-replay deployer")
+CONSUMER_KEY = keccak(text="modelmint receipt-replay consumer")
+CREDIT_VALUE = 10**12
+DEADLINE = 2**40  # far future on any chain: the deadline never decides these tests
+RECEIPT = Receipt(channel_id=1, cumulative_credits=5, deadline=DEADLINE)
+
+
+def _account(key: bytes, index: int):
+    """An ape account for a fixed key, unknown to every chain (nonce 0 on both)."""
+    address = Account.from_key(key).address
+    return TestAccountContainer.init_test_account(index, address, "0x" + key.hex())
+
+
+def _credits_address(deployer_address: str) -> str:
+    """CREATE address of the deployer's nonce 2 (registry 0, router 1, credits 2)."""
+    import rlp
+
+    raw = rlp.encode([bytes.fromhex(deployer_address[2:]), 2])
+    return to_checksum_address(keccak(raw)[12:])
+
+
+def test_receipt__signed_for_the_other_chain__rejected_same_contract_same_channel(
+    project, chain, accounts, gateway, treasury
+):
+    here = chain.chain_id
+    assert here in (LOCAL_CHAIN_ID, SEPOLIA_CHAIN_ID)
+    other = SEPOLIA_CHAIN_ID if here == LOCAL_CHAIN_ID else LOCAL_CHAIN_ID
+    deployer, consumer = _account(DEPLOYER_KEY, 900), _account(CONSUMER_KEY, 901)
+
+    with isolated(chain):
+        assert chain.provider.get_nonce(deployer.address) == 0
+        for who in (deployer, consumer):
+            accounts[0].transfer(who, 10**18)
+        registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
+        router = project.RevenueRouter.deploy(registry, treasury, 500, sender=deployer)
+        credits = project.UsageCredits.deploy(registry, router, "", sender=deployer)
+        assert credits.address == _credits_address(deployer.address)  # same on both chains
+
+        model_id = registry.registerModel(
+            ape.utils.ZERO_ADDRESS, b"\x11" * 32, "ipfs://v1", "ipfs://m", sender=deployer
+        ).return_value
+        credits.enableCredits(model_id, CREDIT_VALUE, sender=deployer)
+        registry.setGateway(model_id, gateway, True, sender=deployer)
+        credits.buyCredits(model_id, 10, consumer, value=10 * CREDIT_VALUE, sender=consumer)
+        expiry = chain.pending_timestamp + 86_400
+        tx = credits.openChannel(model_id, gateway, 10, expiry, sender=consumer)
+        assert tx.decode_logs(credits.ChannelOpened)[0].channelId == RECEIPT.channel_id
+
+        domain = ReceiptDomain.from_contract(credits)
+        assert domain.chain_id == here
+        foreign_domain = ReceiptDomain(chain_id=other, verifying_contract=credits.address)
+        foreign = sign_receipt(foreign_domain, RECEIPT, CONSUMER_KEY)
+        own = sign_receipt(domain, RECEIPT, CONSUMER_KEY)
+        # Both are valid signatures by the consumer, over different digests.
+        assert recover_signer(foreign_domain, foreign) == consumer.address
+        assert foreign.signature != own.signature
+
+        assert not credits.verifyReceipt(*foreign.settle_args())
+        with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=RECEIPT.channel_id):
+            credits.settle([foreign.settle_args()], sender=gateway)
+        assert credits.channel(RECEIPT.channel_id).settled == 0
+        assert router.liabilities(ape.utils.ZERO_ADDRESS) == 0
+
+        # Control: the receipt signed for this chain's domain settles.
+        assert credits.verifyReceipt(*own.settle_args())
+        credits.settle([own.settle_args()], sender=gateway)
+        assert credits.channel(RECEIPT.channel_id).settled == RECEIPT.cumulative_credits
