@@ -94,3 +94,39 @@ def protocol(
 @pytest.fixture(scope="module", autouse=True)
 def deploy_protocol_first(protocol):
     """Build the module-scoped deployment before the first test (ape isolation rebases otherwise)."""
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Bad-input matrix counts: reports/bad-input-matrix.json and one summary line."""
+    import json
+    import os
+
+    from bad_inputs import MATRIX, TRIED, cases, exempt
+
+    if not TRIED:
+        return
+    failed = sum(
+        1
+        for rep in terminalreporter.stats.get("failed", [])
+        if "test_bad_input__reverts" in rep.nodeid
+    )
+    per_function = {key: len(TRIED[key]) for key in sorted(TRIED)}
+    total = sum(per_function.values())
+    report = {
+        "profile": os.environ.get("HYPOTHESIS_PROFILE", "dev"),
+        "distinct_bad_inputs": total,
+        "functions_tried": len(per_function),
+        "cases_defined": len(cases()),
+        "failed_cases": failed,
+        "per_function": per_function,
+        "exempt": {f"{c}.{s}": reason for c, s, reason in exempt()},
+        "functions_in_access_table": sum(len(fns) for fns in MATRIX.values()),
+    }
+    out = Path(__file__).resolve().parents[2] / "reports" / "bad-input-matrix.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    terminalreporter.write_line(
+        f"bad-input matrix: {total} distinct bad inputs on {len(per_function)} functions "
+        f"({len(cases())} cases, {len(report['exempt'])} functions exempt), "
+        f"{failed} failing cases -> {out.relative_to(out.parents[1])}"
+    )

@@ -1,0 +1,243 @@
+"""Bad-input matrix: every state-changing external function of every contract in the access
+table is called with each of its bad inputs (tests/security/bad_inputs.py); every example must
+revert with the named custom error and leave the state digest (balances of the protocol's
+contracts and of the caller, key views of the touched contract) unchanged.
+
+Each example runs in its own chain snapshot (`modelmint.testing.isolated`): the builder may
+prepare state (pause an offer, move time), the digest is taken after that, then the call.
+Counts of distinct (function, bad input) examples go to reports/bad-input-matrix.json and the
+terminal summary (tests/security/conftest.py). Examples per case: HYPOTHESIS_PROFILE dev 3,
+ci 8 (cases whose inputs do not vary run once: Hypothesis sees the space is exhausted).
+"""
+
+import os
+
+import pytest
+from access_table import TABLE
+from bad_inputs import MATRIX, Env, cases, exempt, record
+from eth_utils import keccak
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from web3.exceptions import ContractLogicError
+
+from modelmint.testing import isolated
+
+EXAMPLES = {"dev": 3, "ci": 8, "deep": 40}.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 3)
+ACTORS = (
+    "deployer",
+    "model_owner",
+    "contributor",
+    "licensee",
+    "consumer",
+    "gateway",
+    "attacker",
+    "treasury",
+    "holder",
+)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_matrix__has_an_entry_for_every_state_changing_function(name):
+    assert set(MATRIX[name]) == set(TABLE[name]), (
+        f"{name}: add bad inputs (or an Exempt with a reason) for "
+        f"{sorted(set(TABLE[name]) - set(MATRIX[name]))}; drop {sorted(set(MATRIX[name]) - set(TABLE[name]))}"
+    )
+
+
+def test_matrix__exemptions_give_a_reason():
+    for contract, sig, reason in exempt():
+        assert len(reason) > 30, (contract, sig)
+
+
+@pytest.fixture(scope="module")
+def env(protocol, accounts, chain, request):
+    actors = {name: request.getfixturevalue(name) for name in ACTORS}
+    return Env(protocol, actors, accounts, chain)
+
+
+def _views(env, contract: str):
+    """(address, calldata) pairs of the key views of `contract`."""
+    p, ids, a = env.p, env.ids, env.actors
+    c = p[contract]
+
+    def v(target, method, *args):
+        return (str(target.address), getattr(target, method).encode_input(*args))
+
+    reg, lic, cred, router = (
+        p["ModelRegistry"],
+        p["LicenseManager"],
+        p["UsageCredits"],
+        p["RevenueRouter"],
+    )
+    common = [
+        v(router, "liabilities", "0x" + "00" * 20),
+        v(router, "claimable", ids["model"], a["model_owner"]),
+        v(reg, "ownerOf", ids["model"]),
+        v(reg, "ownerOf", ids["frac_model"]),
+    ]
+    per = {
+        "ModelRegistry": lambda: [
+            v(reg, "model", ids["model"]),
+            v(reg, "governance"),
+            v(reg, "getApproved", ids["model"]),
+            v(reg, "isGateway", ids["model"], a["gateway"]),
+            v(reg, "balanceOf", a["model_owner"]),
+        ],
+        "LicenseManager": lambda: [
+            v(lic, "offerCount"),
+            v(lic, "offer", ids["offer"]),
+            v(lic, "license", ids["license"]),
+            v(lic, "ownerOf", ids["license"]),
+            v(lic, "getApproved", ids["license"]),
+            v(lic, "balanceOf", a["licensee"]),
+        ],
+        "UsageCredits": lambda: [
+            v(cred, "channel", ids["channel"]),
+            v(cred, "modelCredits", ids["model"]),
+            v(cred, "nextChannelId"),
+            v(cred, "balanceOf", a["consumer"], ids["model"]),
+            v(cred, "balanceOf", a["attacker"], ids["model"]),
+        ],
+        "RevenueRouter": lambda: [
+            v(router, "feeBps"),
+            v(router, "treasury"),
+            v(router, "modelState", ids["model"]),
+            v(router, "feesOwed", "0x" + "00" * 20),
+        ],
+        "ModelSharesFactory": lambda: [],
+        "Fractionalizer": lambda: [v(c, "rounds", ids["model"])],
+    }
+    if contract in ("ModelShares", "GovernanceToken"):
+        owner = a["model_owner"] if contract == "ModelShares" else a["holder"]
+        per[contract] = lambda: [
+            v(c, "totalSupply"),
+            v(c, "balanceOf", owner),
+            v(c, "balanceOf", a["attacker"]),
+            v(c, "nonces", owner),
+            v(c, "allowance", owner, a["attacker"]),
+            v(c, "delegates", owner),
+            v(c, "getVotes", owner),
+        ]
+    elif contract.endswith("Governor"):
+        key = "gov_proposal" if contract == "ProtocolGovernor" else "model_proposal"
+        per[contract] = lambda: [
+            v(c, "state", ids[key].proposalId),
+            v(c, "proposalVotes", ids[key].proposalId),
+            v(c, "proposalThreshold"),
+            v(c, "votingDelay"),
+            v(c, "votingPeriod"),
+            v(c, "quorumNumerator"),
+            v(c, "timelock"),
+        ]
+    elif contract.endswith("Timelock"):
+        gov = p["ProtocolGovernor" if contract == "ProtocolTimelock" else "ModelGovernor"]
+        role = c.PROPOSER_ROLE()
+        per[contract] = lambda: [
+            v(c, "getMinDelay"),
+            v(c, "hasRole", role, gov),
+            v(c, "hasRole", role, a["attacker"]),
+            v(c, "hasRole", c.DEFAULT_ADMIN_ROLE(), a["attacker"]),
+        ]
+    return common + per[contract]()
+
+
+def _digest(env, contract, call) -> tuple:
+    """Key views of `contract` and ETH balances of the caller, the target and the contracts
+    that hold value, read in one JSON-RPC batch."""
+    w3 = env.chain.provider.web3
+    if contract not in env.extra:
+        env.extra[contract] = _views(env, contract)
+    p = env.p
+    holders = {
+        str(getattr(x, "address", x))
+        for x in (
+            call.sender,
+            call.target,
+            p["RevenueRouter"],
+            p["UsageCredits"],
+            p["LicenseManager"],
+            env.treasury,
+        )
+    }
+    with w3.batch_requests() as batch:
+        for to, data in env.extra[contract]:
+            batch.add(w3.eth.call({"to": to, "data": data}))
+        for h in sorted(holders):
+            batch.add(w3.eth.get_balance(h))
+        return tuple(bytes(r) if isinstance(r, bytes) else r for r in batch.execute())
+
+
+def _canonical(param: dict) -> str:
+    if param["type"].startswith("tuple"):
+        return "(" + ",".join(_canonical(c) for c in param["components"]) + ")" + param["type"][5:]
+    return param["type"]
+
+
+@pytest.fixture(scope="module")
+def error_selectors(project):
+    """Custom-error name -> 4-byte selector, from every contract type of the project (the
+    protocol's ABIs include the OpenZeppelin errors they can raise)."""
+    out: dict[str, set[bytes]] = {}
+    for name in project.contracts:
+        abi = project.get_contract(name).contract_type.model_dump(mode="json")["abi"]
+        for item in abi:
+            if item["type"] == "error":
+                sig = f"{item['name']}({','.join(_canonical(i) for i in item['inputs'])})"
+                out.setdefault(item["name"], set()).add(keccak(text=sig)[:4])
+    return out
+
+
+def _send(env, call) -> bytes:
+    """Sends the call as a real transaction (mined, reverted) and returns its revert data,
+    read first with an eth_call of the same transaction at the same state."""
+    w3 = env.chain.provider.web3
+    method = getattr(call.target, call.method)
+    tx = {
+        "from": str(getattr(call.sender, "address", call.sender)),
+        "to": str(call.target.address),
+        "data": "0x" + bytes(method.encode_input(*call.args)).hex(),
+        "value": call.value,
+        "gas": 20_000_000,
+        "maxFeePerGas": 0,
+        "maxPriorityFeePerGas": 0,
+    }
+    try:
+        w3.eth.call(tx)
+    except ContractLogicError as err:
+        data = err.data if isinstance(err.data, str) else "0x"
+    else:
+        pytest.fail("did not revert")
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    assert receipt.status == 0, "the eth_call reverted but the transaction did not"
+    return bytes.fromhex(data[2:]) if data.startswith("0x") else b""
+
+
+def _ids():
+    return [f"{c}.{s.split('(')[0]}[{MATRIX[c][s][i].label}]" for c, s, i in cases()]
+
+
+@pytest.mark.parametrize(("contract", "sig", "index"), cases(), ids=_ids())
+def test_bad_input__reverts_with_named_error__state_unchanged(
+    env, error_selectors, contract, sig, index
+):
+    case = MATRIX[contract][sig][index]
+    expected = error_selectors.get(case.error)
+    assert expected, f"{case.error} is not a custom error of any project contract"
+
+    # No shrinking: inputs are single draws and a failing example is reported as drawn.
+    @settings(max_examples=EXAMPLES, database=None, phases=(Phase.explicit, Phase.generate))
+    @given(data=st.data())
+    def run(data):
+        with isolated(env.chain):
+            call = case.build(env, data.draw)
+            assert call.method == sig.split("(")[0]
+            record(contract, sig, case, call)
+            before = _digest(env, contract, call)
+            revert = _send(env, call)
+            assert revert[:4] in expected, (
+                f"{contract}.{sig} [{case.label}]: expected {case.error}, got revert data "
+                f"0x{revert.hex()[:200]}"
+            )
+            assert _digest(env, contract, call) == before
+
+    run()
