@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ILicenseManager} from "../interfaces/ILicenseManager.sol";
+import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 
@@ -13,9 +13,12 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// @notice ERC-721 licenses sold from offers published by model owners; see ILicenseManager for
 /// the rules (no revocation, renewal from max(now, expiry), O(1) validity views).
 /// @dev Storage written by a sale: the offer's `sold` (slot 1, also the license serial), the
-/// license record (one slot), the ERC-721 owner and balance, and one holdings slot of the
-/// recipient. Every payment leaves through `_collect`, which forwards to the RevenueRouter.
-contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
+/// ERC-721 owner slot (which also holds the license's expiry, see ERC721Packed), the ERC-721
+/// balance and one holdings slot of the recipient. A license's other terms (model, version pin,
+/// commercial, transferable) are its offer's fixed terms, read from the offer
+/// (`offerId = licenseId >> 32`). Every payment leaves through `_collect`, which forwards to
+/// the RevenueRouter.
+contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManager {
     using SafeERC20 for IERC20;
 
     /// @notice Expiry of perpetual licenses.
@@ -38,12 +41,11 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     uint32 private _offerCount;
     mapping(uint256 offerId => Offer) private _offers;
-    mapping(uint256 licenseId => License) private _licenses;
     mapping(address account => mapping(uint256 modelId => mapping(uint32 pin => Holding))) private _holdings;
 
     /// @param registry_ The ModelRegistry (source of model owners, payment assets, sale status).
     /// @param router_ The RevenueRouter that receives every payment.
-    constructor(IModelRegistry registry_, address router_) ERC721("Modelmint License", "MMLIC") {
+    constructor(IModelRegistry registry_, address router_) ERC721Packed("Modelmint License", "MMLIC") {
         if (address(registry_) == address(0) || router_ == address(0)) revert LicenseManagerZeroAddress();
         _REGISTRY = registry_;
         _ROUTER = router_;
@@ -124,16 +126,8 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
             if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
             expiry = uint64(end);
         }
-        _licenses[licenseId] = License({
-            offerId: uint32(offerId),
-            modelId: uint64(modelId),
-            expiry: expiry,
-            versionPin: o.versionPin,
-            commercial: o.commercial,
-            transferable: o.transferable
-        });
         // _mint (not _safeMint): no callback to the recipient; _update maintains the holdings.
-        _mint(recipient, licenseId);
+        _mint(recipient, licenseId, expiry);
         emit LicensePurchased(licenseId, modelId, recipient, offerId, msg.sender, price, expiry);
 
         _collect(modelId, asset, msg.sender, price);
@@ -141,21 +135,21 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     /// @inheritdoc ILicenseManager
     function renew(uint256 licenseId, uint256 maxPrice) external payable nonReentrant returns (uint64 newExpiry) {
-        License storage lic = _licenses[licenseId];
-        uint64 expiry = lic.expiry;
+        (address holder, uint96 stored) = _ownerAndData(licenseId);
+        uint64 expiry = uint64(stored);
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
         if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
-        uint256 offerId = lic.offerId;
+        uint256 offerId = licenseId >> 32;
         Offer storage o = _offers[offerId];
         (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
 
         uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + o.duration;
         if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
         newExpiry = uint64(next);
-        lic.expiry = newExpiry;
-        if (!lic.transferable) {
+        _setData(licenseId, holder, newExpiry);
+        if (!o.transferable) {
             // The bound aggregate of the (only ever) holder must follow the longer expiry.
-            _raiseBound(_ownerOf(licenseId), modelId, lic.versionPin, lic.commercial, newExpiry);
+            _raiseBound(holder, modelId, o.versionPin, o.commercial, newExpiry);
         }
         emit LicenseRenewed(licenseId, msg.sender, price, expiry, newExpiry);
 
@@ -186,8 +180,17 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     /// @inheritdoc ILicenseManager
     function license(uint256 licenseId) external view returns (License memory lic) {
-        lic = _licenses[licenseId];
-        if (lic.expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+        uint64 expiry = _expiryOf(licenseId);
+        if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+        Offer storage o = _offers[licenseId >> 32];
+        lic = License({
+            offerId: uint32(licenseId >> 32),
+            modelId: o.modelId,
+            expiry: expiry,
+            versionPin: o.versionPin,
+            commercial: o.commercial,
+            transferable: o.transferable
+        });
     }
 
     /// @inheritdoc ILicenseManager
@@ -196,13 +199,15 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         view
         returns (bool)
     {
-        License memory lic = _licenses[licenseId];
-        if (lic.expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
-        if (_ownerOf(licenseId) != account) return false;
-        if (commercialRequired && !lic.commercial) return false;
-        if (lic.versionPin == 0) return true;
-        if (version == 0) (version,) = _REGISTRY.latestVersion(lic.modelId);
-        return lic.versionPin == version;
+        (address holder, uint96 expiry) = _ownerAndData(licenseId);
+        if (expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
+        if (holder != account) return false;
+        Offer storage o = _offers[licenseId >> 32];
+        if (commercialRequired && !o.commercial) return false;
+        uint32 pin = o.versionPin;
+        if (pin == 0) return true;
+        if (version == 0) (version,) = _REGISTRY.latestVersion(o.modelId);
+        return pin == version;
     }
 
     /// @inheritdoc ILicenseManager
@@ -224,13 +229,13 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
     /// receiver, which must not hold another transferable license of the same class.
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
         from = super._update(to, licenseId, auth);
-        License storage lic = _licenses[licenseId];
-        uint256 modelId = lic.modelId;
-        uint32 pin = lic.versionPin;
-        bool commercial = lic.commercial;
-        if (!lic.transferable) {
+        Offer storage o = _offers[licenseId >> 32];
+        uint256 modelId = o.modelId;
+        uint32 pin = o.versionPin;
+        bool commercial = o.commercial;
+        if (!o.transferable) {
             if (from != address(0)) revert LicenseManagerNonTransferable(licenseId);
-            _raiseBound(to, modelId, pin, commercial, lic.expiry);
+            _raiseBound(to, modelId, pin, commercial, _expiryOf(licenseId));
             return from;
         }
         if (from != address(0)) {
@@ -238,7 +243,8 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
             if (commercial) h.transferableCommercial = 0;
             else h.transferablePersonal = 0;
         }
-        if (to != address(0)) {
+        {
+            // `to` is never address(0): there is no burn.
             Holding storage h = _holdings[to][modelId][pin];
             uint64 held = commercial ? h.transferableCommercial : h.transferablePersonal;
             if (held != 0) revert LicenseManagerClassOccupied(to, held);
@@ -279,10 +285,10 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         if (o.paused) revert LicenseManagerOfferPaused(offerId);
         uint64 saleEnds = o.saleEnds;
         if (saleEnds != 0 && block.timestamp >= saleEnds) revert LicenseManagerOfferEnded(offerId, saleEnds);
-        IModelRegistry.Model memory m = _REGISTRY.model(modelId);
-        if (m.status != IModelRegistry.ModelStatus.Active || m.flagged) revert LicenseManagerSalesClosed(modelId);
+        bool open;
+        (open, asset) = _REGISTRY.saleInfo(modelId);
+        if (!open) revert LicenseManagerSalesClosed(modelId);
         if (price > maxPrice) revert LicenseManagerPriceAboveMax(offerId, price, maxPrice);
-        asset = m.paymentAsset;
     }
 
     function _raiseBound(address account, uint256 modelId, uint32 pin, bool commercial, uint64 expiry) private {
@@ -298,10 +304,16 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         Holding memory m = h;
         uint256 t = block.timestamp;
         if (m.boundCommercial > t) return true;
-        if (m.transferableCommercial != 0 && _licenses[m.transferableCommercial].expiry > t) return true;
+        if (m.transferableCommercial != 0 && _expiryOf(m.transferableCommercial) > t) return true;
         if (commercialRequired) return false;
         if (m.boundPersonal > t) return true;
-        return m.transferablePersonal != 0 && _licenses[m.transferablePersonal].expiry > t;
+        return m.transferablePersonal != 0 && _expiryOf(m.transferablePersonal) > t;
+    }
+
+    /// @dev The license's expiry (ERC721Packed data); 0 for unknown licenses.
+    function _expiryOf(uint256 licenseId) private view returns (uint64) {
+        (, uint96 data) = _ownerAndData(licenseId);
+        return uint64(data);
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {
