@@ -94,7 +94,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
     /// @inheritdoc IERC721
     function transferFrom(address from, address to, uint256 tokenId) public virtual {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
-        // A non-zero `auth` makes _update check existence and authorisation.
+        // _update checks existence and that msg.sender may move the token.
         address previousOwner = _update(to, tokenId, msg.sender);
         if (previousOwner != from) revert ERC721IncorrectOwner(from, tokenId, previousOwner);
     }
@@ -129,19 +129,17 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         _packed[tokenId] = (uint256(data) << 160) | uint256(uint160(owner));
     }
 
-    /// @dev Transfers (or mints, from address(0)) `tokenId` to `to`, keeping the token's data;
-    /// if `auth` is non-zero it must be the owner or approved. Returns the previous owner.
-    /// No burn: `to` is never address(0) here (the callers check it).
+    /// @dev Transfers `tokenId` to `to`, keeping the token's data; `auth` must be the owner or
+    /// approved (this also checks that the token exists). Returns the previous owner. Called
+    /// by transfers only: no mint (see `_mint`), no burn (`to` is never address(0)).
     function _update(address to, uint256 tokenId, address auth) internal virtual returns (address from) {
         uint256 p = _packed[tokenId];
         from = address(uint160(p));
-        if (auth != address(0)) _checkAuthorized(from, auth, tokenId);
-        if (from != address(0)) {
-            // Clear the single-token approval (no event, as in OZ).
-            if (_tokenApprovals[tokenId] != address(0)) delete _tokenApprovals[tokenId];
-            unchecked {
-                --_balances[from];
-            }
+        _checkAuthorized(from, auth, tokenId);
+        // Clear the single-token approval (no event, as in OZ).
+        if (_tokenApprovals[tokenId] != address(0)) delete _tokenApprovals[tokenId];
+        unchecked {
+            --_balances[from];
         }
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
@@ -150,14 +148,17 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         emit Transfer(from, to, tokenId);
     }
 
-    /// @dev Mints `tokenId` to `to` with initial `data` (no receiver callback). The data is
-    /// written before `_update` runs, so overrides of `_update` can read it; the second write
-    /// hits the same (already dirty) slot.
+    /// @dev Mints `tokenId` to `to` with initial `data` (no receiver callback). Unlike OZ,
+    /// minting does NOT go through `_update` (which therefore only ever sees transfers): a
+    /// derived contract applies its own mint-side effects where it mints, with the data at hand.
     function _mint(address to, uint256 tokenId, uint96 data) internal {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
         if (_packed[tokenId] != 0) revert ERC721InvalidSender(address(0));
-        _packed[tokenId] = uint256(data) << 160;
-        _update(to, tokenId, address(0));
+        unchecked {
+            ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
+        }
+        _packed[tokenId] = (uint256(data) << 160) | uint256(uint160(to));
+        emit Transfer(address(0), to, tokenId);
     }
 
     function _checkAuthorized(address owner, address spender, uint256 tokenId) internal view {

@@ -26,6 +26,20 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// @notice Longest duration a timed offer may have (100 years).
     uint64 public constant MAX_DURATION = 100 * 365 days;
 
+    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding).
+    uint256 private constant _PRICE_SHIFT = 64;
+    uint256 private constant _DURATION_SHIFT = 160;
+    uint256 private constant _PIN_SHIFT = 224;
+    uint256 private constant _SOLD_SHIFT = 32;
+    uint256 private constant _SALE_ENDS_SHIFT = 64;
+    uint256 private constant _COMMERCIAL_SHIFT = 128;
+    uint256 private constant _TRANSFERABLE_SHIFT = 136;
+    uint256 private constant _PAUSED_SHIFT = 144;
+    uint256 private constant _BOUND_COMMERCIAL_SHIFT = 0;
+    uint256 private constant _BOUND_PERSONAL_SHIFT = 64;
+    uint256 private constant _TRANSFERABLE_COMMERCIAL_SHIFT = 128;
+    uint256 private constant _TRANSFERABLE_PERSONAL_SHIFT = 192;
+
     IModelRegistry private immutable _REGISTRY;
     address private immutable _ROUTER;
 
@@ -111,23 +125,23 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         returns (uint256 licenseId)
     {
         if (recipient == address(0)) revert LicenseManagerZeroAddress();
-        Offer storage o = _offerOrRevert(offerId);
-        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
-        uint32 sold = o.sold;
-        uint32 cap = o.supplyCap;
-        if (sold == (cap == 0 ? type(uint32).max : cap)) revert LicenseManagerSupplyExhausted(offerId, cap);
-
-        o.sold = ++sold;
-        licenseId = (offerId << 32) | sold;
-        uint64 duration = o.duration;
+        (Offer storage o, uint256 w0, uint256 w1) = _offerSlots(offerId);
+        if (uint64(w0) == 0) revert LicenseManagerUnknownOffer(offerId);
+        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
+        licenseId = (offerId << 32) | _takeSerial(o, offerId, w1);
         uint64 expiry = PERPETUAL;
-        if (duration != 0) {
-            uint256 end = block.timestamp + duration;
-            if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
-            expiry = uint64(end);
+        {
+            uint64 duration = uint64(w0 >> _DURATION_SHIFT);
+            if (duration != 0) {
+                uint256 end = block.timestamp + duration;
+                if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
+                expiry = uint64(end);
+            }
         }
-        // _mint (not _safeMint): no callback to the recipient; _update maintains the holdings.
+        // _mint (not _safeMint): no callback to the recipient. Minting does not go through
+        // _update: the holdings are recorded here.
         _mint(recipient, licenseId, expiry);
+        _hold(recipient, licenseId, w0, w1, expiry);
         emit LicensePurchased(licenseId, modelId, recipient, offerId, msg.sender, price, expiry);
 
         _collect(modelId, asset, msg.sender, price);
@@ -140,16 +154,16 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
         if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
         uint256 offerId = licenseId >> 32;
-        Offer storage o = _offers[offerId];
-        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
+        (, uint256 w0, uint256 w1) = _offerSlots(offerId);
+        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
 
-        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + o.duration;
+        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + uint64(w0 >> _DURATION_SHIFT);
         if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
         newExpiry = uint64(next);
         _setData(licenseId, holder, newExpiry);
-        if (!o.transferable) {
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) {
             // The bound aggregate of the (only ever) holder must follow the longer expiry.
-            _raiseBound(holder, modelId, o.versionPin, o.commercial, newExpiry);
+            _hold(holder, licenseId, w0, w1, newExpiry);
         }
         emit LicenseRenewed(licenseId, msg.sender, price, expiry, newExpiry);
 
@@ -224,34 +238,18 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
 
     // -------------------------------------------------------------------- internal
 
-    /// @dev Keeps the holdings exact. Non-transferable licenses only ever mint (there is no
-    /// burn). A transferable license frees its class slot at the sender and takes it at the
-    /// receiver, which must not hold another transferable license of the same class.
+    /// @dev Transfers only (minting does not call _update; purchase records the holding). Keeps
+    /// the holdings exact: non-transferable licenses never move; a transferable license frees
+    /// its class slot at the sender and takes it at the receiver, which must not hold another
+    /// transferable license of the same class.
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
-        from = super._update(to, licenseId, auth);
-        Offer storage o = _offers[licenseId >> 32];
-        uint256 modelId = o.modelId;
-        uint32 pin = o.versionPin;
-        bool commercial = o.commercial;
-        if (!o.transferable) {
-            if (from != address(0)) revert LicenseManagerNonTransferable(licenseId);
-            _raiseBound(to, modelId, pin, commercial, _expiryOf(licenseId));
-            return from;
-        }
-        if (from != address(0)) {
-            Holding storage h = _holdings[from][modelId][pin];
-            if (commercial) h.transferableCommercial = 0;
-            else h.transferablePersonal = 0;
-        }
-        {
-            // `to` is never address(0): there is no burn.
-            Holding storage h = _holdings[to][modelId][pin];
-            uint64 held = commercial ? h.transferableCommercial : h.transferablePersonal;
-            if (held != 0) revert LicenseManagerClassOccupied(to, held);
-            // licenseId < 2^64: offerId is a uint32 and the serial a uint32.
-            if (commercial) h.transferableCommercial = uint64(licenseId);
-            else h.transferablePersonal = uint64(licenseId);
-        }
+        from = super._update(to, licenseId, auth); // checks existence and authorisation
+        (, uint256 w0, uint256 w1) = _offerSlots(licenseId >> 32);
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) revert LicenseManagerNonTransferable(licenseId);
+        Holding storage h = _holdings[from][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
+        if (uint8(w1 >> _COMMERCIAL_SHIFT) != 0) h.transferableCommercial = 0;
+        else h.transferablePersonal = 0;
+        _hold(to, licenseId, w0, w1, 0);
     }
 
     /// @dev The single exit for buyers' money: ETH must match `amount` exactly and is forwarded
@@ -274,16 +272,17 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         IRevenueRouter(_ROUTER).pay(modelId, amount);
     }
 
-    /// @dev Checks shared by purchase and renewal; returns what the payment needs.
-    function _checkSale(uint256 offerId, Offer storage o, uint256 maxPrice)
+    /// @dev Checks shared by purchase and renewal (on the offer's two sale slots); returns what
+    /// the payment needs.
+    function _checkSale(uint256 offerId, uint256 w0, uint256 w1, uint256 maxPrice)
         private
         view
         returns (uint256 modelId, uint256 price, address asset)
     {
-        modelId = o.modelId;
-        price = o.price;
-        if (o.paused) revert LicenseManagerOfferPaused(offerId);
-        uint64 saleEnds = o.saleEnds;
+        modelId = uint64(w0);
+        price = uint96(w0 >> _PRICE_SHIFT);
+        if (uint8(w1 >> _PAUSED_SHIFT) != 0) revert LicenseManagerOfferPaused(offerId);
+        uint64 saleEnds = uint64(w1 >> _SALE_ENDS_SHIFT);
         if (saleEnds != 0 && block.timestamp >= saleEnds) revert LicenseManagerOfferEnded(offerId, saleEnds);
         bool open;
         (open, asset) = _REGISTRY.saleInfo(modelId);
@@ -291,12 +290,32 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (price > maxPrice) revert LicenseManagerPriceAboveMax(offerId, price, maxPrice);
     }
 
-    function _raiseBound(address account, uint256 modelId, uint32 pin, bool commercial, uint64 expiry) private {
-        Holding storage h = _holdings[account][modelId][pin];
-        if (commercial) {
-            if (expiry > h.boundCommercial) h.boundCommercial = expiry;
-        } else if (expiry > h.boundPersonal) {
-            h.boundPersonal = expiry;
+    /// @dev Records `licenseId` in `account`'s holding of its class (model, version pin,
+    /// commercial flag; from the offer's slot words): a non-transferable license raises the
+    /// class's bound expiry to `expiry` if later; a transferable one takes the class's single
+    /// transferable place, which must be free. One read and at most one write of the slot.
+    function _hold(address account, uint256 licenseId, uint256 w0, uint256 w1, uint64 expiry) private {
+        Holding storage h = _holdings[account][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(h.slot)
+        }
+        bool commercial = uint8(w1 >> _COMMERCIAL_SHIFT) != 0;
+        uint256 shift;
+        uint256 value;
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) {
+            shift = commercial ? _BOUND_COMMERCIAL_SHIFT : _BOUND_PERSONAL_SHIFT;
+            if (expiry <= uint64(word >> shift)) return;
+            value = expiry;
+        } else {
+            shift = commercial ? _TRANSFERABLE_COMMERCIAL_SHIFT : _TRANSFERABLE_PERSONAL_SHIFT;
+            uint64 held = uint64(word >> shift);
+            if (held != 0) revert LicenseManagerClassOccupied(account, held);
+            value = uint64(licenseId); // < 2^64: offerId is a uint32 and the serial a uint32
+        }
+        word = (word & ~(uint256(type(uint64).max) << shift)) | (value << shift);
+        assembly ("memory-safe") {
+            sstore(h.slot, word)
         }
     }
 
@@ -314,6 +333,33 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     function _expiryOf(uint256 licenseId) private view returns (uint64) {
         (, uint96 data) = _ownerAndData(licenseId);
         return uint64(data);
+    }
+
+    /// @dev The offer and its first two slots as words (one read each). Offer's declared layout:
+    /// slot 0 = modelId bits 0-63, price 64-159, duration 160-223, versionPin 224-255;
+    /// slot 1 = supplyCap 0-31, sold 32-63, saleEnds 64-127, commercial 128-135, transferable
+    /// 136-143, paused 144-151.
+    function _offerSlots(uint256 offerId) private view returns (Offer storage o, uint256 w0, uint256 w1) {
+        o = _offers[offerId];
+        assembly ("memory-safe") {
+            w0 := sload(o.slot)
+            w1 := sload(add(o.slot, 1))
+        }
+    }
+
+    /// @dev Counts a sale against the supply cap: writes `sold + 1` into the offer's slot 1
+    /// (word `w1`, other fields kept) and returns it, the license's serial.
+    function _takeSerial(Offer storage o, uint256 offerId, uint256 w1) private returns (uint256 sold) {
+        sold = uint32(w1 >> _SOLD_SHIFT);
+        uint32 cap = uint32(w1);
+        if (sold == (cap == 0 ? type(uint32).max : cap)) revert LicenseManagerSupplyExhausted(offerId, cap);
+        unchecked {
+            ++sold; // sold < cap <= type(uint32).max
+        }
+        uint256 word = (w1 & ~(uint256(type(uint32).max) << _SOLD_SHIFT)) | (sold << _SOLD_SHIFT);
+        assembly ("memory-safe") {
+            sstore(add(o.slot, 1), word)
+        }
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {
