@@ -134,6 +134,8 @@ contract RevenueRouter is IRevenueRouter {
         ModelAccount storage m = _models[modelId];
         uint256 word = _modelWord(m);
         address asset = _cachedAsset(m, word, modelId);
+        // First payment of a model never configured: _cachedAsset just wrote the asset kind.
+        if (uint8(word >> _ASSET_KIND_SHIFT) == _ASSET_UNKNOWN) word = _modelWord(m);
         if (asset == address(0)) {
             if (msg.value != amount) revert RevenueRouterWrongValue(amount, msg.value);
         } else {
@@ -359,8 +361,7 @@ contract RevenueRouter is IRevenueRouter {
     /// @dev Moves `account`'s pending accrual and owed balance out of the books; returns it and
     /// the model's slot 0 (callers read the asset kind from it). Reads the model's slot 0 and
     /// the entry once each (as words; the Entry struct declares weight in bits 0-31, epoch 32-63,
-    /// hasOwed 64-71, snapshot 72-255) and writes the entry at
-    /// most once.
+    /// hasOwed 64-71, snapshot 72-255) and writes the entry at most once.
     function _collect(uint256 modelId, address account) private returns (uint256 amount, uint256 word) {
         word = _modelWord(_models[modelId]);
         Entry storage slot = _entries[modelId][account];
@@ -387,10 +388,16 @@ contract RevenueRouter is IRevenueRouter {
             }
         }
         if (member) {
-            // Still a recipient: move its snapshot up (if something was due or the flag is set).
-            if (amount != 0 || hasOwed) {
-                // Same weight and epoch (bits 0-63), hasOwed cleared, snapshot = accPerWeight.
+            // Still a recipient. Paid something: same weight and epoch (bits 0-63), hasOwed
+            // cleared, snapshot moved up to accPerWeight. Nothing due but the flag set: clear the
+            // flag only (the snapshot keeps its fraction).
+            if (amount != 0) {
                 uint256 updated = uint64(e) | (uint256(uint184(word)) << 72);
+                assembly ("memory-safe") {
+                    sstore(slot.slot, updated)
+                }
+            } else if (hasOwed) {
+                uint256 updated = e & ~(uint256(type(uint8).max) << 64);
                 assembly ("memory-safe") {
                     sstore(slot.slot, updated)
                 }
