@@ -11,7 +11,7 @@ import pytest
 from license_helpers import PRICE
 
 # Measured 2026-11-25 (gaslic: packed ERC-721 base, fee 5 %, model without recipients):
-# 138,749 / 138,721 / 101,569 / 156,914 / 76,246 / 70,671 / 120,594 (before: 172,838 /
+# 138,775 / 138,747 / 101,595 / 156,935 / 76,272 / 70,697 / 120,615 (before: 172,838 /
 # 172,680 / 135,599 / 186,083 / 86,720 / 78,878 / 125,495). Of a new-licensee ETH purchase,
 # ~30k is the router's pay() (call with value, fee + owner accrual) and 66.3k the three fresh
 # slots. The repeat-licensee row keeps ~3k of room: it measured ~3k higher in a fresh clone
