@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ILicenseManager} from "../interfaces/ILicenseManager.sol";
+import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 
@@ -13,15 +13,32 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// @notice ERC-721 licenses sold from offers published by model owners; see ILicenseManager for
 /// the rules (no revocation, renewal from max(now, expiry), O(1) validity views).
 /// @dev Storage written by a sale: the offer's `sold` (slot 1, also the license serial), the
-/// license record (one slot), the ERC-721 owner and balance, and one holdings slot of the
-/// recipient. Every payment leaves through `_collect`, which forwards to the RevenueRouter.
-contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
+/// ERC-721 owner slot (which also holds the license's expiry, see ERC721Packed), the ERC-721
+/// balance and one holdings slot of the recipient. A license's other terms (model, version pin,
+/// commercial, transferable) are its offer's fixed terms, read from the offer
+/// (`offerId = licenseId >> 32`). Every payment leaves through `_collect`, which forwards to
+/// the RevenueRouter.
+contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManager {
     using SafeERC20 for IERC20;
 
     /// @notice Expiry of perpetual licenses.
     uint64 public constant PERPETUAL = type(uint64).max;
     /// @notice Longest duration a timed offer may have (100 years).
     uint64 public constant MAX_DURATION = 100 * 365 days;
+
+    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding).
+    uint256 private constant _PRICE_SHIFT = 64;
+    uint256 private constant _DURATION_SHIFT = 160;
+    uint256 private constant _PIN_SHIFT = 224;
+    uint256 private constant _SOLD_SHIFT = 32;
+    uint256 private constant _SALE_ENDS_SHIFT = 64;
+    uint256 private constant _COMMERCIAL_SHIFT = 128;
+    uint256 private constant _TRANSFERABLE_SHIFT = 136;
+    uint256 private constant _PAUSED_SHIFT = 144;
+    uint256 private constant _BOUND_COMMERCIAL_SHIFT = 0;
+    uint256 private constant _BOUND_PERSONAL_SHIFT = 64;
+    uint256 private constant _TRANSFERABLE_COMMERCIAL_SHIFT = 128;
+    uint256 private constant _TRANSFERABLE_PERSONAL_SHIFT = 192;
 
     IModelRegistry private immutable _REGISTRY;
     address private immutable _ROUTER;
@@ -38,12 +55,11 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     uint32 private _offerCount;
     mapping(uint256 offerId => Offer) private _offers;
-    mapping(uint256 licenseId => License) private _licenses;
     mapping(address account => mapping(uint256 modelId => mapping(uint32 pin => Holding))) private _holdings;
 
     /// @param registry_ The ModelRegistry (source of model owners, payment assets, sale status).
     /// @param router_ The RevenueRouter that receives every payment.
-    constructor(IModelRegistry registry_, address router_) ERC721("Modelmint License", "MMLIC") {
+    constructor(IModelRegistry registry_, address router_) ERC721Packed("Modelmint License", "MMLIC") {
         if (address(registry_) == address(0) || router_ == address(0)) revert LicenseManagerZeroAddress();
         _REGISTRY = registry_;
         _ROUTER = router_;
@@ -109,31 +125,23 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         returns (uint256 licenseId)
     {
         if (recipient == address(0)) revert LicenseManagerZeroAddress();
-        Offer storage o = _offerOrRevert(offerId);
-        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
-        uint32 sold = o.sold;
-        uint32 cap = o.supplyCap;
-        if (sold == (cap == 0 ? type(uint32).max : cap)) revert LicenseManagerSupplyExhausted(offerId, cap);
-
-        o.sold = ++sold;
-        licenseId = (offerId << 32) | sold;
-        uint64 duration = o.duration;
+        (Offer storage o, uint256 w0, uint256 w1) = _offerSlots(offerId);
+        if (uint64(w0) == 0) revert LicenseManagerUnknownOffer(offerId);
+        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
+        licenseId = (offerId << 32) | _takeSerial(o, offerId, w1);
         uint64 expiry = PERPETUAL;
-        if (duration != 0) {
-            uint256 end = block.timestamp + duration;
-            if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
-            expiry = uint64(end);
+        {
+            uint64 duration = uint64(w0 >> _DURATION_SHIFT);
+            if (duration != 0) {
+                uint256 end = block.timestamp + duration;
+                if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
+                expiry = uint64(end);
+            }
         }
-        _licenses[licenseId] = License({
-            offerId: uint32(offerId),
-            modelId: uint64(modelId),
-            expiry: expiry,
-            versionPin: o.versionPin,
-            commercial: o.commercial,
-            transferable: o.transferable
-        });
-        // _mint (not _safeMint): no callback to the recipient; _update maintains the holdings.
-        _mint(recipient, licenseId);
+        // _mint (not _safeMint): no callback to the recipient. Minting does not go through
+        // _update: the holdings are recorded here.
+        _mint(recipient, licenseId, expiry);
+        _hold(recipient, licenseId, w0, w1, expiry);
         emit LicensePurchased(licenseId, modelId, recipient, offerId, msg.sender, price, expiry);
 
         _collect(modelId, asset, msg.sender, price);
@@ -141,21 +149,21 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     /// @inheritdoc ILicenseManager
     function renew(uint256 licenseId, uint256 maxPrice) external payable nonReentrant returns (uint64 newExpiry) {
-        License storage lic = _licenses[licenseId];
-        uint64 expiry = lic.expiry;
+        (address holder, uint96 stored) = _ownerAndData(licenseId);
+        uint64 expiry = uint64(stored);
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
         if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
-        uint256 offerId = lic.offerId;
-        Offer storage o = _offers[offerId];
-        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, o, maxPrice);
+        uint256 offerId = licenseId >> 32;
+        (, uint256 w0, uint256 w1) = _offerSlots(offerId);
+        (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
 
-        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + o.duration;
+        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + uint64(w0 >> _DURATION_SHIFT);
         if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
         newExpiry = uint64(next);
-        lic.expiry = newExpiry;
-        if (!lic.transferable) {
+        _setData(licenseId, holder, newExpiry);
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) {
             // The bound aggregate of the (only ever) holder must follow the longer expiry.
-            _raiseBound(_ownerOf(licenseId), modelId, lic.versionPin, lic.commercial, newExpiry);
+            _hold(holder, licenseId, w0, w1, newExpiry);
         }
         emit LicenseRenewed(licenseId, msg.sender, price, expiry, newExpiry);
 
@@ -186,8 +194,17 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     /// @inheritdoc ILicenseManager
     function license(uint256 licenseId) external view returns (License memory lic) {
-        lic = _licenses[licenseId];
-        if (lic.expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+        uint64 expiry = _expiryOf(licenseId);
+        if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+        Offer storage o = _offers[licenseId >> 32];
+        lic = License({
+            offerId: uint32(licenseId >> 32),
+            modelId: o.modelId,
+            expiry: expiry,
+            versionPin: o.versionPin,
+            commercial: o.commercial,
+            transferable: o.transferable
+        });
     }
 
     /// @inheritdoc ILicenseManager
@@ -196,13 +213,15 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         view
         returns (bool)
     {
-        License memory lic = _licenses[licenseId];
-        if (lic.expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
-        if (_ownerOf(licenseId) != account) return false;
-        if (commercialRequired && !lic.commercial) return false;
-        if (lic.versionPin == 0) return true;
-        if (version == 0) (version,) = _REGISTRY.latestVersion(lic.modelId);
-        return lic.versionPin == version;
+        (address holder, uint96 expiry) = _ownerAndData(licenseId);
+        if (expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
+        if (holder != account) return false;
+        Offer storage o = _offers[licenseId >> 32];
+        if (commercialRequired && !o.commercial) return false;
+        uint32 pin = o.versionPin;
+        if (pin == 0) return true;
+        if (version == 0) (version,) = _REGISTRY.latestVersion(o.modelId);
+        return pin == version;
     }
 
     /// @inheritdoc ILicenseManager
@@ -219,33 +238,18 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
 
     // -------------------------------------------------------------------- internal
 
-    /// @dev Keeps the holdings exact. Non-transferable licenses only ever mint (there is no
-    /// burn). A transferable license frees its class slot at the sender and takes it at the
-    /// receiver, which must not hold another transferable license of the same class.
+    /// @dev Transfers only (minting does not call _update; purchase records the holding). Keeps
+    /// the holdings exact: non-transferable licenses never move; a transferable license frees
+    /// its class slot at the sender and takes it at the receiver, which must not hold another
+    /// transferable license of the same class.
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
-        from = super._update(to, licenseId, auth);
-        License storage lic = _licenses[licenseId];
-        uint256 modelId = lic.modelId;
-        uint32 pin = lic.versionPin;
-        bool commercial = lic.commercial;
-        if (!lic.transferable) {
-            if (from != address(0)) revert LicenseManagerNonTransferable(licenseId);
-            _raiseBound(to, modelId, pin, commercial, lic.expiry);
-            return from;
-        }
-        if (from != address(0)) {
-            Holding storage h = _holdings[from][modelId][pin];
-            if (commercial) h.transferableCommercial = 0;
-            else h.transferablePersonal = 0;
-        }
-        if (to != address(0)) {
-            Holding storage h = _holdings[to][modelId][pin];
-            uint64 held = commercial ? h.transferableCommercial : h.transferablePersonal;
-            if (held != 0) revert LicenseManagerClassOccupied(to, held);
-            // licenseId < 2^64: offerId is a uint32 and the serial a uint32.
-            if (commercial) h.transferableCommercial = uint64(licenseId);
-            else h.transferablePersonal = uint64(licenseId);
-        }
+        from = super._update(to, licenseId, auth); // checks existence and authorisation
+        (, uint256 w0, uint256 w1) = _offerSlots(licenseId >> 32);
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) revert LicenseManagerNonTransferable(licenseId);
+        Holding storage h = _holdings[from][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
+        if (uint8(w1 >> _COMMERCIAL_SHIFT) != 0) h.transferableCommercial = 0;
+        else h.transferablePersonal = 0;
+        _hold(to, licenseId, w0, w1, 0);
     }
 
     /// @dev The single exit for buyers' money: ETH must match `amount` exactly and is forwarded
@@ -268,29 +272,50 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         IRevenueRouter(_ROUTER).pay(modelId, amount);
     }
 
-    /// @dev Checks shared by purchase and renewal; returns what the payment needs.
-    function _checkSale(uint256 offerId, Offer storage o, uint256 maxPrice)
+    /// @dev Checks shared by purchase and renewal (on the offer's two sale slots); returns what
+    /// the payment needs.
+    function _checkSale(uint256 offerId, uint256 w0, uint256 w1, uint256 maxPrice)
         private
         view
         returns (uint256 modelId, uint256 price, address asset)
     {
-        modelId = o.modelId;
-        price = o.price;
-        if (o.paused) revert LicenseManagerOfferPaused(offerId);
-        uint64 saleEnds = o.saleEnds;
+        modelId = uint64(w0);
+        price = uint96(w0 >> _PRICE_SHIFT);
+        if (uint8(w1 >> _PAUSED_SHIFT) != 0) revert LicenseManagerOfferPaused(offerId);
+        uint64 saleEnds = uint64(w1 >> _SALE_ENDS_SHIFT);
         if (saleEnds != 0 && block.timestamp >= saleEnds) revert LicenseManagerOfferEnded(offerId, saleEnds);
-        IModelRegistry.Model memory m = _REGISTRY.model(modelId);
-        if (m.status != IModelRegistry.ModelStatus.Active || m.flagged) revert LicenseManagerSalesClosed(modelId);
+        bool open;
+        (open, asset) = _REGISTRY.saleInfo(modelId);
+        if (!open) revert LicenseManagerSalesClosed(modelId);
         if (price > maxPrice) revert LicenseManagerPriceAboveMax(offerId, price, maxPrice);
-        asset = m.paymentAsset;
     }
 
-    function _raiseBound(address account, uint256 modelId, uint32 pin, bool commercial, uint64 expiry) private {
-        Holding storage h = _holdings[account][modelId][pin];
-        if (commercial) {
-            if (expiry > h.boundCommercial) h.boundCommercial = expiry;
-        } else if (expiry > h.boundPersonal) {
-            h.boundPersonal = expiry;
+    /// @dev Records `licenseId` in `account`'s holding of its class (model, version pin,
+    /// commercial flag; from the offer's slot words): a non-transferable license raises the
+    /// class's bound expiry to `expiry` if later; a transferable one takes the class's single
+    /// transferable place, which must be free. One read and at most one write of the slot.
+    function _hold(address account, uint256 licenseId, uint256 w0, uint256 w1, uint64 expiry) private {
+        Holding storage h = _holdings[account][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(h.slot)
+        }
+        bool commercial = uint8(w1 >> _COMMERCIAL_SHIFT) != 0;
+        uint256 shift;
+        uint256 value;
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) {
+            shift = commercial ? _BOUND_COMMERCIAL_SHIFT : _BOUND_PERSONAL_SHIFT;
+            if (expiry <= uint64(word >> shift)) return;
+            value = expiry;
+        } else {
+            shift = commercial ? _TRANSFERABLE_COMMERCIAL_SHIFT : _TRANSFERABLE_PERSONAL_SHIFT;
+            uint64 held = uint64(word >> shift);
+            if (held != 0) revert LicenseManagerClassOccupied(account, held);
+            value = uint64(licenseId); // < 2^64: offerId is a uint32 and the serial a uint32
+        }
+        word = (word & ~(uint256(type(uint64).max) << shift)) | (value << shift);
+        assembly ("memory-safe") {
+            sstore(h.slot, word)
         }
     }
 
@@ -298,10 +323,43 @@ contract LicenseManager is ERC721, ReentrancyGuardTransient, ILicenseManager {
         Holding memory m = h;
         uint256 t = block.timestamp;
         if (m.boundCommercial > t) return true;
-        if (m.transferableCommercial != 0 && _licenses[m.transferableCommercial].expiry > t) return true;
+        if (m.transferableCommercial != 0 && _expiryOf(m.transferableCommercial) > t) return true;
         if (commercialRequired) return false;
         if (m.boundPersonal > t) return true;
-        return m.transferablePersonal != 0 && _licenses[m.transferablePersonal].expiry > t;
+        return m.transferablePersonal != 0 && _expiryOf(m.transferablePersonal) > t;
+    }
+
+    /// @dev The license's expiry (ERC721Packed data); 0 for unknown licenses.
+    function _expiryOf(uint256 licenseId) private view returns (uint64) {
+        (, uint96 data) = _ownerAndData(licenseId);
+        return uint64(data);
+    }
+
+    /// @dev The offer and its first two slots as words (one read each). Offer's declared layout:
+    /// slot 0 = modelId bits 0-63, price 64-159, duration 160-223, versionPin 224-255;
+    /// slot 1 = supplyCap 0-31, sold 32-63, saleEnds 64-127, commercial 128-135, transferable
+    /// 136-143, paused 144-151.
+    function _offerSlots(uint256 offerId) private view returns (Offer storage o, uint256 w0, uint256 w1) {
+        o = _offers[offerId];
+        assembly ("memory-safe") {
+            w0 := sload(o.slot)
+            w1 := sload(add(o.slot, 1))
+        }
+    }
+
+    /// @dev Counts a sale against the supply cap: writes `sold + 1` into the offer's slot 1
+    /// (word `w1`, other fields kept) and returns it, the license's serial.
+    function _takeSerial(Offer storage o, uint256 offerId, uint256 w1) private returns (uint256 sold) {
+        sold = uint32(w1 >> _SOLD_SHIFT);
+        uint32 cap = uint32(w1);
+        if (sold == (cap == 0 ? type(uint32).max : cap)) revert LicenseManagerSupplyExhausted(offerId, cap);
+        unchecked {
+            ++sold; // sold < cap <= type(uint32).max
+        }
+        uint256 word = (w1 & ~(uint256(type(uint32).max) << _SOLD_SHIFT)) | (sold << _SOLD_SHIFT);
+        assembly ("memory-safe") {
+            sstore(add(o.slot, 1), word)
+        }
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {

@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
 /// @notice One ERC-721 token per model; versions are append-only weights hashes.
 /// @dev Version URIs and the metadata URI live in events only: storing strings would
 /// triple the cost of registration, and indexers read them from logs.
-contract ModelRegistry is ERC721, IModelRegistry {
+/// The model record lives in the token's owner slot (ERC721Packed's 96 data bits): bits 0-31
+/// versionCount, 32-39 status, 40 flagged, 41 "ERC-20 asset", 48-87 registeredAt. The payment
+/// asset has its own slot, written only for ERC-20 models (bit 41 says whether to read it), so
+/// registering an ETH model writes owner + record, balance and the version hash, and the sale
+/// check (`saleInfo`) of an ETH model is one storage read.
+contract ModelRegistry is ERC721Packed, IModelRegistry {
+    uint256 private constant _STATUS_SHIFT = 32;
+    uint96 private constant _FLAGGED = 1 << 40;
+    uint96 private constant _ERC20_ASSET = 1 << 41;
+    uint256 private constant _REGISTERED_SHIFT = 48;
+
     /// @dev Next model id; ids start at 1 so 0 can mean "none" everywhere.
     uint256 private _nextModelId = 1;
     address private _governance;
 
-    mapping(uint256 modelId => Model) private _models;
+    mapping(uint256 modelId => address token) private _paymentAssets;
     mapping(uint256 modelId => mapping(uint32 version => bytes32 weightsHash)) private _versions;
     mapping(uint256 modelId => mapping(address gateway => bool)) private _gateways;
     mapping(address token => bool) private _allowedTokens;
@@ -30,7 +40,7 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @param governance_ Protocol governance (the timelock in a full deployment).
     /// @param initialTokens ERC-20s allow-listed as payment assets from the start.
-    constructor(address governance_, address[] memory initialTokens) ERC721("Modelmint Model", "MODEL") {
+    constructor(address governance_, address[] memory initialTokens) ERC721Packed("Modelmint Model", "MODEL") {
         if (governance_ == address(0)) revert ModelRegistryZeroAddress();
         _governance = governance_;
         emit GovernanceTransferred(address(0), governance_);
@@ -53,15 +63,14 @@ contract ModelRegistry is ERC721, IModelRegistry {
             revert ModelRegistryTokenNotAllowed(paymentAsset_);
         }
         modelId = _nextModelId++;
-        _models[modelId] = Model({
-            paymentAsset: paymentAsset_,
-            versionCount: 1,
-            status: ModelStatus.Active,
-            flagged: false,
-            registeredAt: uint40(block.timestamp)
-        });
+        // versionCount 1, status Active (0), not flagged.
+        uint96 data = uint96(1) | (uint96(uint40(block.timestamp)) << _REGISTERED_SHIFT);
+        if (paymentAsset_ != address(0)) {
+            _paymentAssets[modelId] = paymentAsset_;
+            data |= _ERC20_ASSET;
+        }
         _versions[modelId][1] = weightsHash;
-        _mint(msg.sender, modelId);
+        _mint(msg.sender, modelId, data);
         emit ModelRegistered(modelId, msg.sender, paymentAsset_, metadataURI);
         emit VersionPublished(modelId, 1, weightsHash, versionURI);
     }
@@ -69,11 +78,12 @@ contract ModelRegistry is ERC721, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function publishVersion(uint256 modelId, bytes32 weightsHash, string calldata uri)
         external
-        onlyModelOwner(modelId)
         returns (uint32 version)
     {
+        uint96 data = _ownedData(modelId);
         if (weightsHash == bytes32(0)) revert ModelRegistryZeroWeightsHash();
-        version = ++_models[modelId].versionCount;
+        version = uint32(data) + 1; // checked: reverts at 2^32 versions
+        _setData(modelId, msg.sender, (data & ~uint96(type(uint32).max)) | version);
         _versions[modelId][version] = weightsHash;
         emit VersionPublished(modelId, version, weightsHash, uri);
     }
@@ -86,10 +96,11 @@ contract ModelRegistry is ERC721, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function setStatus(uint256 modelId, ModelStatus status) external onlyModelOwner(modelId) {
-        Model storage m = _models[modelId];
-        if (m.status == status) revert ModelRegistryStatusUnchanged(modelId);
-        m.status = status;
+    function setStatus(uint256 modelId, ModelStatus status) external {
+        uint96 data = _ownedData(modelId);
+        if (_status(data) == status) revert ModelRegistryStatusUnchanged(modelId);
+        uint96 cleared = data & ~(uint96(type(uint8).max) << _STATUS_SHIFT);
+        _setData(modelId, msg.sender, cleared | (uint96(uint8(status)) << _STATUS_SHIFT));
         emit ModelStatusChanged(modelId, status);
     }
 
@@ -97,8 +108,9 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function setFlagged(uint256 modelId, bool flagged) external onlyGovernance {
-        _requireExists(modelId);
-        _models[modelId].flagged = flagged;
+        (address owner, uint96 data) = _ownerAndData(modelId);
+        if (owner == address(0)) revert ModelRegistryUnknownModel(modelId);
+        _setData(modelId, owner, flagged ? data | _FLAGGED : data & ~_FLAGGED);
         emit ModelFlagged(modelId, flagged);
     }
 
@@ -128,20 +140,32 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function model(uint256 modelId) external view returns (Model memory) {
-        _requireExists(modelId);
-        return _models[modelId];
+        uint96 data = _existingData(modelId);
+        return Model({
+            paymentAsset: _assetOf(modelId, data),
+            versionCount: uint32(data),
+            status: _status(data),
+            flagged: data & _FLAGGED != 0,
+            registeredAt: uint40(data >> _REGISTERED_SHIFT)
+        });
     }
 
     /// @inheritdoc IModelRegistry
     function paymentAsset(uint256 modelId) external view returns (address) {
-        _requireExists(modelId);
-        return _models[modelId].paymentAsset;
+        return _assetOf(modelId, _existingData(modelId));
     }
 
     /// @inheritdoc IModelRegistry
     function isSaleOpen(uint256 modelId) external view returns (bool) {
-        Model storage m = _models[modelId];
-        return m.versionCount != 0 && m.status == ModelStatus.Active && !m.flagged;
+        (address owner, uint96 data) = _ownerAndData(modelId);
+        return owner != address(0) && _open(data);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function saleInfo(uint256 modelId) external view returns (bool open, address asset) {
+        (address owner, uint96 data) = _ownerAndData(modelId);
+        if (owner == address(0)) return (false, address(0));
+        return (_open(data), _assetOf(modelId, data));
     }
 
     /// @inheritdoc IModelRegistry
@@ -151,8 +175,8 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function versionHash(uint256 modelId, uint32 version) external view returns (bytes32) {
-        _requireExists(modelId);
-        if (version == 0 || version > _models[modelId].versionCount) {
+        uint96 data = _existingData(modelId);
+        if (version == 0 || version > uint32(data)) {
             revert ModelRegistryUnknownVersion(modelId, version);
         }
         return _versions[modelId][version];
@@ -160,14 +184,13 @@ contract ModelRegistry is ERC721, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     function latestVersion(uint256 modelId) external view returns (uint32 version, bytes32 weightsHash) {
-        _requireExists(modelId);
-        version = _models[modelId].versionCount;
+        version = uint32(_existingData(modelId));
         weightsHash = _versions[modelId][version];
     }
 
     /// @inheritdoc IModelRegistry
     function exists(uint256 modelId) external view returns (bool) {
-        return _models[modelId].versionCount != 0;
+        return _ownerOf(modelId) != address(0); // no burn: a minted model exists forever
     }
 
     // -------------------------------------------------------------------- internal
@@ -178,12 +201,34 @@ contract ModelRegistry is ERC721, IModelRegistry {
         emit PaymentTokenAllowed(token, allowed);
     }
 
-    function _requireExists(uint256 modelId) private view {
-        if (_models[modelId].versionCount == 0) revert ModelRegistryUnknownModel(modelId);
+    /// @dev The model's record; reverts for unknown models.
+    function _existingData(uint256 modelId) private view returns (uint96 data) {
+        address owner;
+        (owner, data) = _ownerAndData(modelId);
+        if (owner == address(0)) revert ModelRegistryUnknownModel(modelId);
+    }
+
+    /// @dev The model's record, checking that msg.sender owns the model (one storage read).
+    function _ownedData(uint256 modelId) private view returns (uint96 data) {
+        address owner;
+        (owner, data) = _ownerAndData(modelId);
+        if (owner == address(0)) revert ModelRegistryUnknownModel(modelId);
+        if (owner != msg.sender) revert ModelRegistryNotModelOwner(modelId, msg.sender);
     }
 
     function _checkModelOwner(uint256 modelId) private view {
-        _requireExists(modelId);
-        if (ownerOf(modelId) != msg.sender) revert ModelRegistryNotModelOwner(modelId, msg.sender);
+        _ownedData(modelId);
+    }
+
+    function _assetOf(uint256 modelId, uint96 data) private view returns (address) {
+        return data & _ERC20_ASSET == 0 ? address(0) : _paymentAssets[modelId];
+    }
+
+    function _status(uint96 data) private pure returns (ModelStatus) {
+        return ModelStatus(uint8(data >> _STATUS_SHIFT));
+    }
+
+    function _open(uint96 data) private pure returns (bool) {
+        return _status(data) == ModelStatus.Active && data & _FLAGGED == 0;
     }
 }

@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
@@ -13,10 +12,16 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// splits the rest among the model's weighted recipients with an O(1) accumulator.
 /// @dev Storage layout, chosen for gas:
 /// - per model, slot 0: `accPerWeight` (uint184, scaled by ACC_SCALE, reset to 0 at every new
-///   recipient set), `totalWeight` (uint32), `epoch` (uint32); slot 1: the cached payment asset
-///   (fixed for a model's life in the registry) so payments and claims skip the registry call.
+///   recipient set), `totalWeight` (uint32), `epoch` (uint32) and `assetKind` (uint8: the
+///   payment asset, fixed for a model's life in the registry, is not cached yet / ETH / an
+///   ERC-20); slot 1: the cached ERC-20, read only for ERC-20 models. Payments and claims of an
+///   ETH model therefore read one model slot and never call the registry for the asset.
 /// - per (model, account): one slot {weight, epoch, hasOwed, snapshot of accPerWeight}, plus
-///   `owed` (settled but unclaimed) in a separate mapping read only when `hasOwed` is set.
+///   `owed` (settled but unclaimed) in a separate mapping. A member of the current recipient
+///   set reads `owed` only when `hasOwed` is set (every path that may leave `owed` non-zero for
+///   such an entry sets it: joining a set, a partial claimAmount); any other account always
+///   reads it. Owner accruals (no recipients) therefore touch `owed` only: the owner is not a
+///   member of the (empty) current set.
 /// - per asset: one slot {liabilities, fees} (uint128 each).
 /// Replacing the recipient set freezes the old accumulator as `_epochEndAcc[model][epoch]`, so
 /// accounts of the old set are settled from it whenever they next act: no loop over old
@@ -24,7 +29,7 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// Bound of the accumulator: per epoch a model can receive 2^184 / ACC_SCALE (~2.4e37 wei) per
 /// unit of weight before `pay` reverts with SafeCast's overflow error; the owner can then start
 /// a new epoch by calling setRecipients. Per-asset liabilities are bounded by 2^128 - 1.
-contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
+contract RevenueRouter is IRevenueRouter {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -32,8 +37,8 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         uint184 accPerWeight;
         uint32 totalWeight;
         uint32 epoch;
-        address asset;
-        bool assetCached;
+        uint8 assetKind; // _ASSET_UNKNOWN / _ASSET_ETH / _ASSET_ERC20
+        address asset; // slot 1, set for ERC-20 models only
     }
 
     struct Entry {
@@ -57,6 +62,18 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     /// @inheritdoc IRevenueRouter
     uint256 public constant MAX_RECIPIENTS = 1_000;
 
+    uint8 private constant _ASSET_UNKNOWN = 0;
+    uint8 private constant _ASSET_ETH = 1;
+    uint8 private constant _ASSET_ERC20 = 2;
+    /// @dev keccak256(abi.encode(uint256(keccak256("openzeppelin.storage.ReentrancyGuard")) - 1))
+    /// & ~bytes32(uint256(0xff)), as in OpenZeppelin's ReentrancyGuardTransient.
+    bytes32 private constant _REENTRANCY_GUARD_SLOT =
+        0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
+    uint256 private constant _ACC_MASK = (1 << 184) - 1;
+    uint256 private constant _TOTAL_WEIGHT_SHIFT = 184;
+    uint256 private constant _EPOCH_SHIFT = 216;
+    uint256 private constant _ASSET_KIND_SHIFT = 248;
+
     IModelRegistry private immutable _REGISTRY;
 
     /// @inheritdoc IRevenueRouter
@@ -69,6 +86,27 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     mapping(uint256 modelId => mapping(address account => Entry)) private _entries;
     mapping(uint256 modelId => mapping(address account => uint256 amount)) private _owed;
     mapping(address asset => AssetBook) private _books;
+
+    /// @notice Re-entry into a guarded function (OpenZeppelin's ReentrancyGuardTransient error).
+    error ReentrancyGuardReentrantCall();
+
+    /// @dev OpenZeppelin 5.7.0 ReentrancyGuardTransient's guard - same transient slot, same
+    /// error - written inline: its chain of internal calls cost ~150 gas per guarded call on
+    /// the payment and claim paths.
+    modifier nonReentrant() {
+        bool entered;
+        assembly ("memory-safe") {
+            entered := tload(_REENTRANCY_GUARD_SLOT)
+        }
+        if (entered) revert ReentrancyGuardReentrantCall();
+        assembly ("memory-safe") {
+            tstore(_REENTRANCY_GUARD_SLOT, 1)
+        }
+        _;
+        assembly ("memory-safe") {
+            tstore(_REENTRANCY_GUARD_SLOT, 0)
+        }
+    }
 
     modifier onlyGovernance() {
         if (msg.sender != _REGISTRY.governance()) revert RevenueRouterNotGovernance(msg.sender);
@@ -94,7 +132,10 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     function pay(uint256 modelId, uint256 amount) external payable nonReentrant returns (uint256 credited) {
         if (amount == 0) revert RevenueRouterZeroAmount(modelId);
         ModelAccount storage m = _models[modelId];
-        address asset = _cachedAsset(m, modelId);
+        uint256 word = _modelWord(m);
+        address asset = _cachedAsset(m, word, modelId);
+        // First payment of a model never configured: _cachedAsset just wrote the asset kind.
+        if (uint8(word >> _ASSET_KIND_SHIFT) == _ASSET_UNKNOWN) word = _modelWord(m);
         if (asset == address(0)) {
             if (msg.value != amount) revert RevenueRouterWrongValue(amount, msg.value);
         } else {
@@ -108,20 +149,28 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         }
 
         uint256 fee = amount * feeBps / BPS;
-        uint256 net = amount - fee;
-        AssetBook storage book = _books[asset];
-        book.liabilities = (uint256(book.liabilities) + amount).toUint128();
-        if (fee != 0) book.fees = uint128(book.fees + fee); // fees <= liabilities, cannot overflow
+        uint256 net;
+        unchecked {
+            net = amount - fee; // fee <= amount / 10
+        }
+        {
+            AssetBook memory book = _books[asset];
+            // One write of the book; fees <= liabilities, so fees cannot overflow either.
+            _books[asset] = AssetBook({
+                liabilities: (uint256(book.liabilities) + amount).toUint128(),
+                fees: uint128(book.fees + fee)
+            });
+        }
 
-        uint32 totalWeight = m.totalWeight;
+        uint256 totalWeight = uint32(word >> _TOTAL_WEIGHT_SHIFT);
         if (totalWeight == 0) {
-            // No recipients: the owner of the model at this moment earns the revenue.
+            // No recipients: the owner of the model at this moment earns the revenue. The owner
+            // is not in the (empty) current set, so its claims always read `_owed`.
             address owner = _REGISTRY.ownerOf(modelId);
             _owed[modelId][owner] += net;
-            Entry storage e = _entries[modelId][owner];
-            if (!e.hasOwed) e.hasOwed = true;
         } else {
-            m.accPerWeight = (uint256(m.accPerWeight) + net * ACC_SCALE / totalWeight).toUint184();
+            uint256 acc = (uint256(uint184(word)) + net * ACC_SCALE / totalWeight).toUint184();
+            _setModelAcc(m, word, acc);
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
         return amount;
@@ -141,7 +190,7 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         if (count > MAX_RECIPIENTS) revert RevenueRouterTooManyRecipients(count, MAX_RECIPIENTS);
 
         ModelAccount storage m = _models[modelId];
-        _cachedAsset(m, modelId);
+        _cachedAsset(m, _modelWord(m), modelId);
         uint32 oldEpoch = m.epoch;
         uint32 newEpoch = oldEpoch + 1;
         // Freeze the old set: its accounts settle against this value from now on.
@@ -164,12 +213,14 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
 
     /// @inheritdoc IRevenueRouter
     function claim(uint256[] calldata modelIds) external nonReentrant returns (uint256 total) {
+        if (modelIds.length == 1) return _claimOne(modelIds[0], msg.sender);
         return _claim(modelIds, msg.sender);
     }
 
     /// @inheritdoc IRevenueRouter
     function claimTo(uint256[] calldata modelIds, address to) external nonReentrant returns (uint256 total) {
         if (to == address(0)) revert RevenueRouterZeroAddress();
+        if (modelIds.length == 1) return _claimOne(modelIds[0], to);
         return _claim(modelIds, to);
     }
 
@@ -177,7 +228,7 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
     function claimAmount(uint256 modelId, uint256 amount, address to) external nonReentrant {
         if (to == address(0)) revert RevenueRouterZeroAddress();
         if (amount == 0) revert RevenueRouterZeroAmount(modelId);
-        uint256 available = _collect(modelId, msg.sender);
+        (uint256 available, uint256 word) = _collect(modelId, msg.sender);
         if (amount > available) {
             revert RevenueRouterInsufficientClaimable(modelId, msg.sender, amount, available);
         }
@@ -186,7 +237,7 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
             _owed[modelId][msg.sender] = rest; // _collect zeroed it
             _entries[modelId][msg.sender].hasOwed = true;
         }
-        address asset = _models[modelId].asset;
+        address asset = _assetOf(modelId, word);
         _books[asset].liabilities -= uint128(amount);
         emit RevenueClaimed(modelId, msg.sender, to, amount);
         _send(asset, to, amount);
@@ -232,7 +283,7 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         ModelAccount storage m = _models[modelId];
         Entry memory e = _entries[modelId][account];
         uint256 amount = _pending(modelId, m, e);
-        if (e.hasOwed) amount += _owed[modelId][account];
+        if (e.hasOwed || !_isMember(m, e)) amount += _owed[modelId][account];
         return amount;
     }
 
@@ -264,6 +315,17 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
 
     // -------------------------------------------------------------------- internal
 
+    /// @dev `_claim` of a single model (the common case), without memory arrays.
+    function _claimOne(uint256 modelId, address to) private returns (uint256 amount) {
+        uint256 word;
+        (amount, word) = _collect(modelId, msg.sender);
+        if (amount == 0) return 0;
+        address asset = _assetOf(modelId, word);
+        _releaseLiability(asset, amount);
+        emit RevenueClaimed(modelId, msg.sender, to, amount);
+        _send(asset, to, amount);
+    }
+
     /// @dev Settles and zeroes msg.sender's balance on every model (effects), then sends one
     /// transfer per distinct asset (interactions).
     function _claim(uint256[] calldata modelIds, address to) private returns (uint256 total) {
@@ -273,9 +335,9 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         uint256 distinct;
         for (uint256 i; i < n; ++i) {
             uint256 modelId = modelIds[i];
-            uint256 amount = _collect(modelId, msg.sender);
+            (uint256 amount, uint256 word) = _collect(modelId, msg.sender);
             if (amount == 0) continue;
-            address asset = _models[modelId].asset; // cached: anything accrued went through pay
+            address asset = _assetOf(modelId, word); // cached: anything accrued went through pay
             emit RevenueClaimed(modelId, msg.sender, to, amount);
             uint256 j;
             while (j < distinct && assets[j] != asset) ++j;
@@ -296,23 +358,54 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Moves `account`'s pending accrual and owed balance out of the books; returns it.
-    function _collect(uint256 modelId, address account) private returns (uint256 amount) {
-        ModelAccount storage m = _models[modelId];
-        Entry memory entry = _entries[modelId][account];
-        amount = _pending(modelId, m, entry);
-        if (entry.hasOwed) {
-            amount += _owed[modelId][account];
-            _owed[modelId][account] = 0;
+    /// @dev Moves `account`'s pending accrual and owed balance out of the books; returns it and
+    /// the model's slot 0 (callers read the asset kind from it). Reads the model's slot 0 and
+    /// the entry once each (as words; the Entry struct declares weight in bits 0-31, epoch 32-63,
+    /// hasOwed 64-71, snapshot 72-255) and writes the entry at most once.
+    function _collect(uint256 modelId, address account) private returns (uint256 amount, uint256 word) {
+        word = _modelWord(_models[modelId]);
+        Entry storage slot = _entries[modelId][account];
+        uint256 e;
+        assembly ("memory-safe") {
+            e := sload(slot.slot)
         }
-        if (entry.weight != 0 && entry.epoch == m.epoch) {
-            // Still a recipient: move its snapshot up (only if something was due).
-            if (amount != 0) {
-                _entries[modelId][account] =
-                    Entry({weight: entry.weight, epoch: entry.epoch, hasOwed: false, snapshot: m.accPerWeight});
+        uint256 weight = uint32(e);
+        uint256 epoch = uint32(e >> 32);
+        bool hasOwed = uint8(e >> 64) != 0;
+        bool member = weight != 0 && epoch == uint32(word >> _EPOCH_SHIFT);
+        if (weight != 0) {
+            uint256 end = member ? uint184(word) : _epochEndAcc[modelId][uint32(epoch)];
+            uint256 grown = end - (e >> 72); // checked: the accumulator never decreases
+            unchecked {
+                amount = weight * grown / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
             }
-        } else if (entry.weight != 0 || entry.hasOwed) {
-            delete _entries[modelId][account]; // not in the current set: settled for good
+        }
+        if (hasOwed || !member) {
+            uint256 owed = _owed[modelId][account];
+            if (owed != 0) {
+                amount += owed;
+                _owed[modelId][account] = 0;
+            }
+        }
+        if (member) {
+            // Still a recipient. Paid something: same weight and epoch (bits 0-63), hasOwed
+            // cleared, snapshot moved up to accPerWeight. Nothing due but the flag set: clear the
+            // flag only (the snapshot keeps its fraction).
+            if (amount != 0) {
+                uint256 updated = uint64(e) | (uint256(uint184(word)) << 72);
+                assembly ("memory-safe") {
+                    sstore(slot.slot, updated)
+                }
+            } else if (hasOwed) {
+                uint256 updated = e & ~(uint256(type(uint8).max) << 64);
+                assembly ("memory-safe") {
+                    sstore(slot.slot, updated)
+                }
+            }
+        } else if (e != 0) {
+            // Not in the current set: settled for good (later owner accruals, if any, are read
+            // from `_owed` since it is not a member).
+            delete _entries[modelId][account];
         }
     }
 
@@ -322,36 +415,86 @@ contract RevenueRouter is IRevenueRouter, ReentrancyGuardTransient {
         if (weight == 0) revert RevenueRouterZeroWeight(recipient);
         Entry memory e = _entries[modelId][recipient];
         if (e.epoch == newEpoch) revert RevenueRouterDuplicateRecipient(recipient);
-        bool hasOwed = e.hasOwed;
         if (e.weight != 0) {
             // Member of an earlier set (frozen at newEpoch - 1 or before): settle it first.
             uint256 pending = uint256(e.weight) * (_epochEndAcc[modelId][e.epoch] - e.snapshot) / ACC_SCALE;
-            if (pending != 0) {
-                _owed[modelId][recipient] += pending;
-                hasOwed = true;
-            }
+            if (pending != 0) _owed[modelId][recipient] += pending;
         }
-        _entries[modelId][recipient] = Entry({weight: weight, epoch: newEpoch, hasOwed: hasOwed, snapshot: 0});
+        // hasOwed is set unconditionally: owner accruals while the account was not a member may
+        // sit in `_owed` without the flag, and reading `_owed` here would cost a slot per
+        // recipient. The first claim as a member reads `_owed` once and clears the flag.
+        _entries[modelId][recipient] = Entry({weight: weight, epoch: newEpoch, hasOwed: true, snapshot: 0});
     }
 
     function _pending(uint256 modelId, ModelAccount storage m, Entry memory e) private view returns (uint256) {
+        // Views only; _collect inlines the same computation on one read of the model slot.
         if (e.weight == 0) return 0;
         uint256 acc = e.epoch == m.epoch ? m.accPerWeight : _epochEndAcc[modelId][e.epoch];
         return uint256(e.weight) * (acc - e.snapshot) / ACC_SCALE;
     }
 
+    /// @dev Whether the entry belongs to the model's current recipient set.
+    function _isMember(ModelAccount storage m, Entry memory e) private view returns (bool) {
+        return e.weight != 0 && e.epoch == m.epoch;
+    }
+
     /// @dev The model's payment asset, read from the registry once (it is fixed for the model's
     /// life) and cached. Reverts with the registry's error for unknown models.
-    function _cachedAsset(ModelAccount storage m, uint256 modelId) private returns (address asset) {
-        if (m.assetCached) return m.asset;
+    function _cachedAsset(ModelAccount storage m, uint256 word, uint256 modelId) private returns (address asset) {
+        uint8 kind = uint8(word >> _ASSET_KIND_SHIFT);
+        if (kind == _ASSET_ETH) return address(0);
+        if (kind == _ASSET_ERC20) return m.asset;
         asset = _REGISTRY.paymentAsset(modelId);
-        m.asset = asset;
-        m.assetCached = true;
+        if (asset == address(0)) {
+            m.assetKind = _ASSET_ETH;
+        } else {
+            m.assetKind = _ASSET_ERC20;
+            m.asset = asset;
+        }
+    }
+
+    /// @dev The cached asset of a model that has received a payment (or has a recipient set).
+    function _assetOf(uint256 modelId, uint256 word) private view returns (address) {
+        return uint8(word >> _ASSET_KIND_SHIFT) == _ASSET_ERC20 ? _models[modelId].asset : address(0);
+    }
+
+    /// @dev `liabilities(asset) -= amount` with one read and one write of the book (checked:
+    /// reverts if amount exceeds the liabilities, which accounting rules out).
+    function _releaseLiability(address asset, uint256 amount) private {
+        AssetBook storage book = _books[asset];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(book.slot)
+        }
+        uint256 updated = (word & ~uint256(type(uint128).max)) | (uint256(uint128(word)) - amount);
+        assembly ("memory-safe") {
+            sstore(book.slot, updated)
+        }
+    }
+
+    /// @dev Slot 0 of a ModelAccount as one word (one SLOAD): accPerWeight in bits 0-183,
+    /// totalWeight 184-215, epoch 216-247, assetKind 248-255 (the struct's declared order).
+    function _modelWord(ModelAccount storage m) private view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(m.slot)
+        }
+    }
+
+    /// @dev Writes `acc` (< 2^184, checked by the caller) into slot 0, keeping its other fields.
+    function _setModelAcc(ModelAccount storage m, uint256 word, uint256 acc) private {
+        uint256 updated = (word & ~_ACC_MASK) | acc;
+        assembly ("memory-safe") {
+            sstore(m.slot, updated)
+        }
     }
 
     function _send(address asset, address to, uint256 amount) private {
         if (asset == address(0)) {
-            (bool ok,) = to.call{value: amount}("");
+            bool ok;
+            // No return data is copied (a recipient cannot make the caller pay for memory).
+            assembly ("memory-safe") {
+                ok := call(gas(), to, amount, 0, 0, 0, 0)
+            }
             if (!ok) revert RevenueRouterEthTransferFailed(to, amount);
         } else {
             IERC20(asset).safeTransfer(to, amount);

@@ -17,7 +17,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 ///   model's sales open (Active and not flagged), so no new money goes into a flagged model.
 ///   Renewals do not consume supply; the cap counts licenses minted.
 /// - Non-transferable licenses never leave the account they were minted to. Transferable ones
-///   carry their expiry and terms (the license record is keyed by license id).
+///   carry their expiry and terms (the expiry is keyed by license id, the terms are the offer's).
 /// - License ids encode their offer: `licenseId = offerId << 32 | serial`, where serial is the
 ///   1-based sale number within the offer.
 ///
@@ -67,8 +67,9 @@ interface ILicenseManager is IERC721 {
         bytes32 termsHash;
     }
 
-    /// @notice Stored license: one slot; the offer's fixed terms are copied so that views and
-    /// transfers read one slot.
+    /// @notice A license as returned by `license`. Only the expiry is stored per license (in the
+    /// ERC-721 owner slot, next to the holder); the other fields are the fixed terms of its offer
+    /// (`offerId = licenseId >> 32`).
     struct License {
         uint32 offerId;
         uint64 modelId;

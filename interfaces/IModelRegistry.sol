@@ -15,7 +15,8 @@ interface IModelRegistry is IERC721 {
         Retired
     }
 
-    /// @notice Packed per-model record (one storage slot).
+    /// @notice Per-model record as returned by `model` (stored packed in the token's owner slot,
+    /// plus the payment asset's own slot for ERC-20 models).
     struct Model {
         address paymentAsset; // address(0) = ETH, else an allow-listed ERC-20
         uint32 versionCount;
@@ -87,6 +88,10 @@ interface IModelRegistry is IERC721 {
 
     /// @notice True while the model is Active and not flagged: new sales may happen.
     function isSaleOpen(uint256 modelId) external view returns (bool);
+
+    /// @notice The sale check and payment asset in one call: `open` as `isSaleOpen`, `asset` as
+    /// `paymentAsset`. Does not revert: unknown models return (false, address(0)).
+    function saleInfo(uint256 modelId) external view returns (bool open, address asset);
 
     /// @notice Whether `account` is an allowed gateway of the model.
     function isGateway(uint256 modelId, address account) external view returns (bool);

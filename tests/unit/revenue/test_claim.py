@@ -181,6 +181,40 @@ def test_claim__owner_with_unassigned_revenue_then_recipient__pays_both_once(
     assert router.liabilities(ZERO) == 3_000 - 1_900
 
 
+def test_claim__new_recipient_before_any_payment__pays_nothing_then_its_share(
+    router, register_model, model_owner, contributor, licensee
+):
+    model_id = register_model()
+    router.setRecipients(model_id, [contributor], [1], sender=model_owner)
+    tx = router.claim([model_id], sender=contributor)  # nothing due yet
+    assert tx.decode_logs(router.RevenueClaimed) == []
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)
+    assert router.claimable(model_id, contributor) == 950
+    tx = router.claim([model_id], sender=contributor)
+    assert tx.decode_logs(router.RevenueClaimed)[0].amount == 950
+    assert router.claimable(model_id, contributor) == 0
+
+
+def test_claim__owner_accrual_while_dropped_then_readded__pays_everything_once(
+    router, register_model, model_owner, contributor, licensee
+):
+    model_id = register_model()
+    router.setRecipients(model_id, [model_owner], [1], sender=model_owner)
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)  # 950 as a recipient
+    router.setRecipients(model_id, [], [], sender=model_owner)
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)  # 950 as the owner
+    assert router.claimable(model_id, model_owner) == 1_900
+    router.setRecipients(model_id, [model_owner, contributor], [1, 1], sender=model_owner)
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)  # 475 each
+    assert router.claimable(model_id, model_owner) == 2_375
+    tx = router.claim([model_id], sender=model_owner)
+    assert tx.decode_logs(router.RevenueClaimed)[0].amount == 2_375
+    assert router.claimable(model_id, model_owner) == 0
+    tx = router.claim([model_id], sender=model_owner)
+    assert tx.decode_logs(router.RevenueClaimed) == []
+    assert router.liabilities(ZERO) == 3_000 - 2_375
+
+
 def test_claimAmount__part__pays_it_and_keeps_the_rest(
     router, eth_model, licensee, contributor, holder
 ):
