@@ -1,7 +1,10 @@
 """Deployments and builders shared by the revenue, shares and revenue-machine suites.
 
 Imported with ``from tests.unit.conftest_revenue import *`` by each suite's conftest.py.
-Deployments are session-scoped; ape reverts chain state after every test.
+Deployments are module-scoped: with session scope, a deployment first requested from a later
+module was reverted away by ape's per-module snapshot while pytest kept the cached value
+(seen as RevenueRouterUnknownModel when the licenses suite ran first). ape reverts chain
+state after every test.
 """
 
 import pytest
@@ -24,28 +27,28 @@ __all__ = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def token(project, deployer):
     return project.MockERC20.deploy("Mock USD", "mUSD", 18, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fot_token(project, deployer):
     return project.FeeOnTransferERC20.deploy(100, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def registry(project, deployer, token, fot_token):
     # The deployer plays governance (the timelock in a full deployment).
     return project.ModelRegistry.deploy(deployer, [token, fot_token], sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def router(project, deployer, registry, treasury):
     return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def register_model(registry, model_owner):
     """Builder: registers a model priced in `asset` (ETH by default) and returns its id."""
 
@@ -57,7 +60,7 @@ def register_model(registry, model_owner):
     return _register
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fund(token, router):
     """Builder: mints `amount` of the mock token to `account` and approves the router."""
 
@@ -69,12 +72,12 @@ def fund(token, router):
     return _fund
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shares_factory(project, deployer, router):
     return project.ModelSharesFactory.deploy(router, sender=deployer)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def create_shares(project, shares_factory, router, register_model, model_owner):
     """Builder: a model (ETH by default) whose whole split (weight 1) goes to a new ModelShares
     token with `supply` minted to `holder_`. Returns (model_id, shares)."""
