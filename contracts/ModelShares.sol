@@ -114,9 +114,10 @@ contract ModelShares is
         if (supply == 0) revert ModelSharesZeroSupply();
         if (supply > type(uint96).max) revert ModelSharesSupplyTooLarge(supply, type(uint96).max);
         uint32 now32 = _now32();
-        _totals = Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0});
-        _holders[initialHolder] =
-            Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
+        _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
+        _storeHolder(
+            initialHolder, Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0})
+        );
         emit Transfer(address(0), initialHolder, supply);
         emit DelegateVotesChanged(initialHolder, 0, supply);
     }
@@ -175,7 +176,7 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function sync() external {
-        Totals memory t = _totals;
+        Totals memory t = _loadTotals();
         (uint256 total, uint256 mps) = _revenueNow(t);
         _checkpointRevenue(t, total, mps);
     }
@@ -193,17 +194,17 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function burn(uint256 value) external {
-        Totals memory t = _totals;
+        Totals memory t = _loadTotals();
         if (value >= t.supply) revert ModelSharesBurnsLastShares(value, t.supply);
         // The divisor changes: checkpoint the per-share value first (revenue so far is spread
         // over the supply before the burn).
         (uint256 total, uint256 mps) = _revenueNow(t);
         _checkpointRevenue(t, total, mps);
-        t = _totals;
+        t = _loadTotals();
 
-        Holder memory h = _holders[msg.sender];
+        Holder memory h = _loadHolder(msg.sender);
         if (h.balance < value) revert ERC20InsufficientBalance(msg.sender, h.balance, value);
-        Revenue memory rev = _revenue[msg.sender];
+        Revenue memory rev = _loadRevenue(msg.sender);
         h.balance -= uint96(value);
         rev.correction = (int256(rev.correction) + (mps * value).toInt256()).toInt248();
         address d = _delegateOf(msg.sender, rev.flags);
@@ -212,8 +213,8 @@ contract ModelShares is
         } else {
             _addVotes(d, value, false);
         }
-        _holders[msg.sender] = h;
-        _revenue[msg.sender] = rev;
+        _storeHolder(msg.sender, h);
+        _storeRevenue(msg.sender, rev);
 
         uint32 now32 = _now32();
         if (t.supplyBlock != now32) {
@@ -221,7 +222,7 @@ contract ModelShares is
             t.supplyBlock = now32;
         }
         t.supply -= uint96(value);
-        _totals = t;
+        _storeTotals(t);
         emit Transfer(msg.sender, address(0), value);
     }
 
@@ -408,18 +409,18 @@ contract ModelShares is
     function _transfer(address from, address to, uint256 value) private {
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        Holder memory f = _holders[from];
+        Holder memory f = _loadHolder(from);
         if (f.balance < value) revert ERC20InsufficientBalance(from, f.balance, value);
         if (from == to || value == 0) {
             emit Transfer(from, to, value);
             return;
         }
-        (, uint256 mps) = _revenueNow(_totals);
+        (, uint256 mps) = _revenueNow(_loadTotals());
         int256 magnified = (mps * value).toInt256();
 
-        Holder memory t = _holders[to];
-        Revenue memory rf = _revenue[from];
-        Revenue memory rt = _revenue[to];
+        Holder memory t = _loadHolder(to);
+        Revenue memory rf = _loadRevenue(from);
+        Revenue memory rt = _loadRevenue(to);
         f.balance -= uint96(value);
         t.balance += uint96(value); // <= supply < 2^96
         rf.correction = (int256(rf.correction) + magnified).toInt248();
@@ -436,10 +437,10 @@ contract ModelShares is
             else if (dt == from) _setVotes(from, f, f.votes + value);
             else _addVotes(dt, value, true);
         }
-        _holders[from] = f;
-        _holders[to] = t;
-        _revenue[from] = rf;
-        _revenue[to] = rt;
+        _storeHolder(from, f);
+        _storeHolder(to, t);
+        _storeRevenue(from, rf);
+        _storeRevenue(to, rt);
         emit Transfer(from, to, value);
     }
 
@@ -492,9 +493,9 @@ contract ModelShares is
     /// @dev Adds (or removes) `amount` votes of an account other than the two being written by
     /// the caller.
     function _addVotes(address account, uint256 amount, bool add) private {
-        Holder memory h = _holders[account];
+        Holder memory h = _loadHolder(account);
         _setVotes(account, h, add ? h.votes + amount : h.votes - amount);
-        _holders[account] = h;
+        _storeHolder(account, h);
     }
 
     /// @dev Sets `h.votes` (in memory; the caller stores `h`), first moving the previous value to
@@ -537,7 +538,7 @@ contract ModelShares is
     // ------------------------------------------------------------------ internal: revenue
 
     function _claim(address to) private returns (uint256 amount) {
-        Totals memory t = _totals;
+        Totals memory t = _loadTotals();
         (, uint256 mps) = _revenueNow(t);
         uint256 claimed = _claimed[msg.sender];
         amount = _accumulated(msg.sender, mps) - claimed;
@@ -545,7 +546,7 @@ contract ModelShares is
         _claimed[msg.sender] = claimed + amount;
         // Total revenue is unchanged: paid grows by what the router's claimable loses.
         t.paid = (t.paid + amount).toUint120();
-        _totals = t;
+        _storeTotals(t);
         emit RevenueClaimed(msg.sender, to, amount);
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
         // amount <= total - paid <= what the router holds for the token.
@@ -581,6 +582,68 @@ contract ModelShares is
     function _accumulated(address account, uint256 mps) private view returns (uint256) {
         int256 magnified = (mps * _holders[account].balance).toInt256() + _revenue[account].correction;
         return magnified.toUint256() / MAGNITUDE;
+    }
+
+    // ------------------------------------------------------------------ internal: packed slots
+
+    /// @dev One SLOAD / SSTORE per packed struct (Solidity copies struct members one by one).
+    /// Members sit from the low-order bits up, in declaration order, as Solidity lays them out.
+    function _loadHolder(address account) private view returns (Holder memory h) {
+        Holder storage s = _holders[account];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(s.slot)
+        }
+        h.balance = uint96(word);
+        h.votes = uint96(word >> 96);
+        h.votesBlock = uint32(word >> 192);
+        h.pastCount = uint32(word >> 224);
+    }
+
+    function _storeHolder(address account, Holder memory h) private {
+        Holder storage s = _holders[account];
+        uint256 word = uint256(h.balance) | (uint256(h.votes) << 96) | (uint256(h.votesBlock) << 192)
+            | (uint256(h.pastCount) << 224);
+        assembly ("memory-safe") {
+            sstore(s.slot, word)
+        }
+    }
+
+    function _loadRevenue(address account) private view returns (Revenue memory r) {
+        Revenue storage s = _revenue[account];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(s.slot)
+        }
+        r.correction = int248(uint248(word));
+        r.flags = uint8(word >> 248);
+    }
+
+    function _storeRevenue(address account, Revenue memory r) private {
+        Revenue storage s = _revenue[account];
+        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << 248);
+        assembly ("memory-safe") {
+            sstore(s.slot, word)
+        }
+    }
+
+    function _loadTotals() private view returns (Totals memory t) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(_totals.slot)
+        }
+        t.supply = uint96(word);
+        t.supplyBlock = uint32(word >> 96);
+        t.paid = uint120(word >> 128);
+        t.flags = uint8(word >> 248);
+    }
+
+    function _storeTotals(Totals memory t) private {
+        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << 96) | (uint256(t.paid) << 128)
+            | (uint256(t.flags) << 248);
+        assembly ("memory-safe") {
+            sstore(_totals.slot, word)
+        }
     }
 
     // ------------------------------------------------------------------ internal: clone args
