@@ -115,9 +115,8 @@ contract ModelShares is
         if (supply > type(uint96).max) revert ModelSharesSupplyTooLarge(supply, type(uint96).max);
         uint32 now32 = _now32();
         _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
-        _storeHolder(
-            initialHolder, Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0})
-        );
+        _holders[initialHolder] =
+            Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
         emit Transfer(address(0), initialHolder, supply);
         emit DelegateVotesChanged(initialHolder, 0, supply);
     }
