@@ -1,75 +1,183 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
+import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {Bytes} from "@openzeppelin/contracts/utils/Bytes.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
-import {ERC20PermitUpgradeable} from
-    "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
-import {ERC20VotesUpgradeable} from
-    "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20VotesUpgradeable.sol";
-import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
 import {IModelShares} from "../interfaces/IModelShares.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 
 /// @title ModelShares
-/// @notice Per-model revenue-sharing ERC-20 with votes and permit, deployed as an EIP-1167 clone.
-/// @dev See IModelShares for the accounting. Bounds: the accumulator stays exact while the
-/// revenue routed to one token stays below 2^127 wei-units (magnified values are int256).
-/// Votes use the default block-number clock of ERC20Votes.
+/// @notice Per-model revenue-sharing ERC-20 with votes (ERC-5805) and permit (ERC-2612), deployed
+/// as an EIP-1167 clone with immutable arguments by ModelSharesFactory.
+/// @dev A compact ERC-20 + votes core instead of OpenZeppelin's ERC20Votes, so that a transfer
+/// touches one packed slot per holder for balance + votes, one for the revenue correction and,
+/// in a new block, half a checkpoint slot (see IModelShares for layout, accounting and bounds).
+/// Semantics follow OpenZeppelin 5 (ERC20, ERC20Permit, ERC20Votes, EIP712 with version "1";
+/// same events and errors), except that holders are self-delegated by default.
 contract ModelShares is
-    ERC20Upgradeable,
-    ERC20PermitUpgradeable,
-    ERC20VotesUpgradeable,
-    ReentrancyGuardTransient,
-    IModelShares
+    IModelShares,
+    IERC20Metadata,
+    IERC20Permit,
+    IERC20Errors,
+    IERC5805,
+    IERC5267,
+    Nonces,
+    ReentrancyGuardTransient
 {
     using SafeCast for uint256;
     using SafeCast for int256;
+    using Checkpoints for Checkpoints.Trace208;
+
+    /// @dev Balance, current votes and the checkpoint bookkeeping of one account (one slot).
+    struct Holder {
+        uint96 balance;
+        uint96 votes; // votes delegated to this account, valid from block `votesBlock` on
+        uint32 votesBlock; // 0 = never had votes
+        uint32 pastCount; // checkpoints before `votesBlock`, in `_pastVotes`
+    }
+
+    /// @dev Revenue correction (magnified, see IModelShares) and flags of one account (one slot).
+    struct Revenue {
+        int248 correction;
+        uint8 flags;
+    }
+
+    /// @dev Supply (with the block of its last change) and revenue paid out (one slot).
+    struct Totals {
+        uint96 supply;
+        uint32 supplyBlock;
+        uint120 paid; // revenue paid out to holders by the router on the token's behalf
+        uint8 flags;
+    }
 
     /// @inheritdoc IModelShares
     uint256 public constant MAGNITUDE = 2 ** 128;
 
-    /// @dev Router and model id share one slot (cheaper clones); ids fit in 96 bits.
-    IRevenueRouter private _router;
-    uint96 private _modelId;
-    /// @inheritdoc IModelShares
-    uint256 public magnifiedRevenuePerShare;
+    uint8 private constant _HAS_DELEGATEE = 1; // Revenue.flags: `_delegatees` holds the delegate
+    uint8 private constant _HAS_BASE = 1; // Totals.flags: `_base` holds a revenue checkpoint
+    uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
+    uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
+    bytes32 private constant _PERMIT_TYPEHASH =
+        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+    bytes32 private constant _DELEGATION_TYPEHASH =
+        keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)");
+    bytes32 private constant _DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant _VERSION_HASH = keccak256("1");
 
-    /// @dev Revenue already spread over holders through the accumulator.
-    uint128 private _observed;
-    /// @dev Revenue paid out to holders so far (by the router, on the token's behalf).
-    uint128 private _paid;
-    mapping(address account => int256) private _corrections;
+    /// @dev The factory that deployed the implementation: the only caller of initialize.
+    address private immutable _FACTORY;
+    /// @dev The implementation's own address: it can never be initialized.
+    address private immutable _SELF;
+
+    Totals private _totals;
+    /// @dev Per-share value and total revenue at the last checkpoint (burn or sync).
+    uint256 private _baseMagnified;
+    uint256 private _baseRevenue;
+    mapping(address account => Holder) private _holders;
+    mapping(address account => Revenue) private _revenue;
+    /// @dev Past vote checkpoints, two per slot: entry i sits in slot i / 2, bits 128 * (i % 2).
+    mapping(address account => mapping(uint256 slot => uint256)) private _pastVotes;
     mapping(address account => uint256) private _claimed;
+    mapping(address account => address) private _delegatees;
+    mapping(address account => mapping(address spender => uint256)) private _allowances;
+    /// @dev Total supply before `_totals.supplyBlock` (changes only at burns).
+    Checkpoints.Trace208 private _pastSupply;
 
-    /// @dev Locks the implementation; clones are set up through initialize.
+    /// @dev Deployed by ModelSharesFactory; clones are set up through initialize.
     constructor() {
-        _disableInitializers();
+        _FACTORY = msg.sender;
+        _SELF = address(this);
     }
+
+    // ------------------------------------------------------------------ set-up
 
     /// @inheritdoc IModelShares
-    function initialize(
-        string calldata name_,
-        string calldata symbol_,
-        uint256 modelId_,
-        IRevenueRouter router_,
-        uint256 supply,
-        address initialHolder
-    ) external initializer {
-        if (address(router_) == address(0) || initialHolder == address(0)) revert ModelSharesZeroAddress();
+    function initialize(uint256 supply, address initialHolder) external {
+        if (msg.sender != _FACTORY || address(this) == _SELF || _totals.supply != 0) {
+            revert InvalidInitialization();
+        }
+        if (initialHolder == address(0)) revert ModelSharesZeroAddress();
         if (supply == 0) revert ModelSharesZeroSupply();
-        __ERC20_init(name_, symbol_);
-        __ERC20Permit_init(name_);
-        __ERC20Votes_init();
-        _router = router_;
-        _modelId = modelId_.toUint96();
-        _mint(initialHolder, supply);
+        if (supply > type(uint96).max) revert ModelSharesSupplyTooLarge(supply, type(uint96).max);
+        uint32 now32 = _now32();
+        _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
+        _holders[initialHolder] =
+            Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
+        emit Transfer(address(0), initialHolder, supply);
+        emit DelegateVotesChanged(initialHolder, 0, supply);
     }
+
+    // ------------------------------------------------------------------ ERC-20
+
+    /// @inheritdoc IERC20
+    function transfer(address to, uint256 value) external returns (bool) {
+        _transfer(msg.sender, to, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    function transferFrom(address from, address to, uint256 value) external returns (bool) {
+        _spendAllowance(from, msg.sender, value);
+        _transfer(from, to, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    function approve(address spender, uint256 value) external returns (bool) {
+        _approve(msg.sender, spender, value);
+        return true;
+    }
+
+    /// @inheritdoc IERC20Permit
+    function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+    {
+        if (block.timestamp > deadline) revert ERC2612ExpiredSignature(deadline);
+        bytes32 structHash = keccak256(abi.encode(_PERMIT_TYPEHASH, owner, spender, value, _useNonce(owner), deadline));
+        address signer = ECDSA.recover(_hashTypedData(structHash), v, r, s);
+        if (signer != owner) revert ERC2612InvalidSigner(signer, owner);
+        _approve(owner, spender, value);
+    }
+
+    // ------------------------------------------------------------------ votes
+
+    /// @inheritdoc IVotes
+    function delegate(address delegatee) external {
+        _delegate(msg.sender, delegatee);
+    }
+
+    /// @inheritdoc IVotes
+    function delegateBySig(address delegatee, uint256 nonce, uint256 expiry, uint8 v, bytes32 r, bytes32 s)
+        external
+    {
+        if (block.timestamp > expiry) revert VotesExpiredSignature(expiry);
+        bytes32 structHash = keccak256(abi.encode(_DELEGATION_TYPEHASH, delegatee, nonce, expiry));
+        address signer = ECDSA.recover(_hashTypedData(structHash), v, r, s);
+        _useCheckedNonce(signer, nonce);
+        _delegate(signer, delegatee);
+    }
+
+    // ------------------------------------------------------------------ revenue
 
     /// @inheritdoc IModelShares
     function sync() external {
-        _sync();
+        Totals memory t = _loadTotals();
+        (uint256 total, uint256 mps) = _revenueNow(t);
+        _checkpointRevenue(t, total, mps);
     }
 
     /// @inheritdoc IModelShares
@@ -85,19 +193,180 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function burn(uint256 value) external {
-        uint256 supply = totalSupply();
-        if (value >= supply) revert ModelSharesBurnsLastShares(value, supply);
-        _burn(msg.sender, value);
+        Totals memory t = _loadTotals();
+        if (value >= t.supply) revert ModelSharesBurnsLastShares(value, t.supply);
+        // The divisor changes: checkpoint the per-share value first (revenue so far is spread
+        // over the supply before the burn).
+        (uint256 total, uint256 mps) = _revenueNow(t);
+        _checkpointRevenue(t, total, mps);
+        t = _loadTotals();
+
+        Holder memory h = _loadHolder(msg.sender);
+        if (h.balance < value) revert ERC20InsufficientBalance(msg.sender, h.balance, value);
+        Revenue memory rev = _loadRevenue(msg.sender);
+        h.balance -= uint96(value);
+        rev.correction = (int256(rev.correction) + (mps * value).toInt256()).toInt248();
+        address d = _delegateOf(msg.sender, rev.flags);
+        if (d == msg.sender) {
+            _setVotes(msg.sender, h, h.votes - value);
+        } else {
+            _addVotes(d, value, false);
+        }
+        _storeHolder(msg.sender, h);
+        _storeRevenue(msg.sender, rev);
+
+        uint32 now32 = _now32();
+        if (t.supplyBlock != now32) {
+            _pastSupply.push(t.supplyBlock, t.supply);
+            t.supplyBlock = now32;
+        }
+        t.supply -= uint96(value);
+        _storeTotals(t);
+        emit Transfer(msg.sender, address(0), value);
+    }
+
+    // ------------------------------------------------------------------ views: ERC-20
+
+    /// @inheritdoc IERC20Metadata
+    function name() public view returns (string memory) {
+        (string memory name_,) = _strings();
+        return name_;
+    }
+
+    /// @inheritdoc IERC20Metadata
+    function symbol() external view returns (string memory) {
+        (, string memory symbol_) = _strings();
+        return symbol_;
+    }
+
+    /// @inheritdoc IERC20Metadata
+    function decimals() external pure returns (uint8) {
+        return 18;
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() external view returns (uint256) {
+        return _totals.supply;
+    }
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) external view returns (uint256) {
+        return _holders[account].balance;
+    }
+
+    /// @inheritdoc IERC20
+    function allowance(address owner, address spender) external view returns (uint256) {
+        return _allowances[owner][spender];
+    }
+
+    /// @inheritdoc IERC20Permit
+    function nonces(address owner) public view override(IERC20Permit, Nonces) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @inheritdoc IERC20Permit
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparator();
+    }
+
+    /// @inheritdoc IERC5267
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name_,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        return (hex"0f", name(), "1", block.chainid, address(this), bytes32(0), new uint256[](0));
+    }
+
+    // ------------------------------------------------------------------ views: votes
+
+    /// @inheritdoc IERC6372
+    function clock() public view returns (uint48) {
+        return uint48(block.number);
+    }
+
+    /// @inheritdoc IERC6372
+    // solhint-disable-next-line func-name-mixedcase
+    function CLOCK_MODE() external pure returns (string memory) {
+        return "mode=blocknumber&from=default";
+    }
+
+    /// @inheritdoc IVotes
+    function getVotes(address account) external view returns (uint256) {
+        return _holders[account].votes;
+    }
+
+    /// @inheritdoc IVotes
+    function getPastVotes(address account, uint256 timepoint) external view returns (uint256) {
+        _checkPast(timepoint);
+        Holder memory h = _holders[account];
+        if (timepoint >= h.votesBlock) return h.votes;
+        // Last past checkpoint at or before `timepoint` (binary search; entries ascend).
+        uint256 low;
+        uint256 high = h.pastCount;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            (uint256 key,) = _pastEntry(account, mid);
+            if (key > timepoint) high = mid;
+            else low = mid + 1;
+        }
+        if (low == 0) return 0;
+        (, uint256 votes) = _pastEntry(account, low - 1);
+        return votes;
+    }
+
+    /// @inheritdoc IVotes
+    function getPastTotalSupply(uint256 timepoint) external view returns (uint256) {
+        _checkPast(timepoint);
+        Totals memory t = _totals;
+        if (timepoint >= t.supplyBlock) return t.supply;
+        return _pastSupply.upperLookupRecent(uint48(timepoint));
+    }
+
+    /// @inheritdoc IVotes
+    /// @dev The account itself until it delegates elsewhere (no delegate step needed).
+    function delegates(address account) external view returns (address) {
+        return _delegateOf(account, _revenue[account].flags);
     }
 
     /// @inheritdoc IModelShares
+    function numCheckpoints(address account) external view returns (uint32) {
+        Holder memory h = _holders[account];
+        return h.votesBlock == 0 ? h.pastCount : h.pastCount + 1;
+    }
+
+    /// @inheritdoc IModelShares
+    function checkpoints(address account, uint32 pos) external view returns (Checkpoints.Checkpoint208 memory) {
+        Holder memory h = _holders[account];
+        if (pos == h.pastCount && h.votesBlock != 0) {
+            return Checkpoints.Checkpoint208({_key: h.votesBlock, _value: h.votes});
+        }
+        if (pos >= h.pastCount) revert ModelSharesNoCheckpoint(account, pos);
+        (uint256 key, uint256 votes) = _pastEntry(account, pos);
+        return Checkpoints.Checkpoint208({_key: uint48(key), _value: uint208(votes)});
+    }
+
+    // ------------------------------------------------------------------ views: revenue
+
+    /// @inheritdoc IModelShares
     function claimable(address account) external view returns (uint256) {
-        return _accumulated(account, _magnifiedPerShareNow()) - _claimed[account];
+        (, uint256 mps) = _revenueNow(_totals);
+        return _accumulated(account, mps) - _claimed[account];
     }
 
     /// @inheritdoc IModelShares
     function accumulatedOf(address account) external view returns (uint256) {
-        return _accumulated(account, _magnifiedPerShareNow());
+        (, uint256 mps) = _revenueNow(_totals);
+        return _accumulated(account, mps);
     }
 
     /// @inheritdoc IModelShares
@@ -106,87 +375,307 @@ contract ModelShares is
     }
 
     /// @inheritdoc IModelShares
-    function totalRevenue() public view returns (uint256) {
-        return _paid + _router.claimable(_modelId, address(this));
+    function totalRevenue() external view returns (uint256) {
+        return _totalRevenue(_totals.paid);
     }
 
     /// @inheritdoc IModelShares
-    function router() external view returns (IRevenueRouter) {
-        return _router;
+    function magnifiedRevenuePerShare() external view returns (uint256 mps) {
+        (, mps) = _revenueNow(_totals);
     }
 
     /// @inheritdoc IModelShares
-    function modelId() external view returns (uint256) {
-        return _modelId;
+    function router() external view returns (IRevenueRouter router_) {
+        (router_,) = _routerAndModel();
+    }
+
+    /// @inheritdoc IModelShares
+    function modelId() external view returns (uint256 modelId_) {
+        (, modelId_) = _routerAndModel();
     }
 
     /// @inheritdoc IModelShares
     function asset() external view returns (address) {
-        return _router.registry().paymentAsset(_modelId);
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        return router_.registry().paymentAsset(modelId_);
     }
 
-    /// @notice Votes go to the account itself until it delegates elsewhere (no delegate step).
-    function delegates(address account) public view override returns (address) {
-        address delegatee = super.delegates(account);
-        return delegatee == address(0) ? account : delegatee;
+    // ------------------------------------------------------------------ internal: ERC-20
+
+    /// @dev Moves `value` from `from` to `to`: balances, votes of both delegates and revenue
+    /// corrections (by the exact magnified amount at the live per-share value), one write per
+    /// touched slot.
+    function _transfer(address from, address to, uint256 value) private {
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        Holder memory f = _loadHolder(from);
+        if (f.balance < value) revert ERC20InsufficientBalance(from, f.balance, value);
+        if (from == to || value == 0) {
+            emit Transfer(from, to, value);
+            return;
+        }
+        (, uint256 mps) = _revenueNow(_loadTotals());
+        int256 magnified = (mps * value).toInt256();
+
+        Holder memory t = _loadHolder(to);
+        Revenue memory rf = _loadRevenue(from);
+        Revenue memory rt = _loadRevenue(to);
+        f.balance -= uint96(value);
+        t.balance += uint96(value); // <= supply < 2^96
+        rf.correction = (int256(rf.correction) + magnified).toInt248();
+        rt.correction = (int256(rt.correction) - magnified).toInt248();
+
+        address df = _delegateOf(from, rf.flags);
+        address dt = _delegateOf(to, rt.flags);
+        if (df != dt) {
+            // The delegates are usually the holders themselves: their votes live in f / t.
+            if (df == from) _setVotes(from, f, f.votes - value);
+            else if (df == to) _setVotes(to, t, t.votes - value);
+            else _addVotes(df, value, false);
+            if (dt == to) _setVotes(to, t, t.votes + value);
+            else if (dt == from) _setVotes(from, f, f.votes + value);
+            else _addVotes(dt, value, true);
+        }
+        _storeHolder(from, f);
+        _storeHolder(to, t);
+        _storeRevenue(from, rf);
+        _storeRevenue(to, rt);
+        emit Transfer(from, to, value);
     }
 
-    /// @inheritdoc ERC20PermitUpgradeable
-    function nonces(address owner) public view override(ERC20PermitUpgradeable, NoncesUpgradeable) returns (uint256) {
-        return super.nonces(owner);
+    function _approve(address owner, address spender, uint256 value) private {
+        if (owner == address(0)) revert ERC20InvalidApprover(address(0));
+        if (spender == address(0)) revert ERC20InvalidSpender(address(0));
+        _allowances[owner][spender] = value;
+        emit Approval(owner, spender, value);
     }
+
+    /// @dev As OpenZeppelin: an infinite allowance is never spent, no Approval event on spending.
+    function _spendAllowance(address owner, address spender, uint256 value) private {
+        uint256 current = _allowances[owner][spender];
+        if (current != type(uint256).max) {
+            if (current < value) revert ERC20InsufficientAllowance(spender, current, value);
+            unchecked {
+                _allowances[owner][spender] = current - value;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ internal: votes
 
     /// @dev Delegating to address(0) means delegating to oneself: votes are never parked at
     /// address(0), which keeps `delegates` and the vote checkpoints consistent.
-    function _delegate(address account, address delegatee) internal override {
-        super._delegate(account, delegatee == address(0) ? account : delegatee);
+    function _delegate(address account, address delegatee) private {
+        if (delegatee == address(0)) delegatee = account;
+        Revenue memory rev = _revenue[account];
+        address old = _delegateOf(account, rev.flags);
+        if (delegatee == account) {
+            if (rev.flags & _HAS_DELEGATEE != 0) {
+                rev.flags &= ~_HAS_DELEGATEE;
+                _revenue[account].flags = rev.flags;
+                delete _delegatees[account];
+            }
+        } else {
+            _delegatees[account] = delegatee;
+            if (rev.flags & _HAS_DELEGATEE == 0) _revenue[account].flags = rev.flags | _HAS_DELEGATEE;
+        }
+        emit DelegateChanged(account, old, delegatee);
+        if (old != delegatee) {
+            uint256 balance = _holders[account].balance;
+            if (balance != 0) {
+                _addVotes(old, balance, false);
+                _addVotes(delegatee, balance, true);
+            }
+        }
     }
 
-    /// @dev Observes pending revenue first, so it is spread over the balances it accrued to;
-    /// then moves the balance and corrects both sides by the exact magnified amount.
-    function _update(address from, address to, uint256 value)
-        internal
-        override(ERC20Upgradeable, ERC20VotesUpgradeable)
-    {
-        _sync();
-        super._update(from, to, value);
-        int256 magnified = (magnifiedRevenuePerShare * value).toInt256();
-        if (from != address(0)) _corrections[from] += magnified;
-        if (to != address(0)) _corrections[to] -= magnified;
+    /// @dev Adds (or removes) `amount` votes of an account other than the two being written by
+    /// the caller.
+    function _addVotes(address account, uint256 amount, bool add) private {
+        Holder memory h = _loadHolder(account);
+        _setVotes(account, h, add ? h.votes + amount : h.votes - amount);
+        _storeHolder(account, h);
     }
+
+    /// @dev Sets `h.votes` (in memory; the caller stores `h`), first moving the previous value to
+    /// the past checkpoints if it was set in an earlier block.
+    function _setVotes(address account, Holder memory h, uint256 newVotes) private {
+        uint32 now32 = _now32();
+        if (h.votesBlock != now32) {
+            if (h.votesBlock != 0) {
+                uint256 i = h.pastCount;
+                uint256 entry = (uint256(h.votesBlock) << 96) | h.votes;
+                if (i % 2 == 0) _pastVotes[account][i / 2] = entry;
+                else _pastVotes[account][i / 2] |= entry << _ENTRY_BITS;
+                h.pastCount = uint32(i + 1); // < number of blocks < 2^32
+            }
+            h.votesBlock = now32;
+        }
+        emit DelegateVotesChanged(account, h.votes, newVotes);
+        h.votes = uint96(newVotes); // <= supply < 2^96
+    }
+
+    function _pastEntry(address account, uint256 i) private view returns (uint256 key, uint256 votes) {
+        uint256 entry = _pastVotes[account][i / 2] >> ((i % 2) * _ENTRY_BITS);
+        key = uint32(entry >> 96);
+        votes = uint96(entry);
+    }
+
+    function _delegateOf(address account, uint8 flags) private view returns (address) {
+        return flags & _HAS_DELEGATEE != 0 ? _delegatees[account] : account;
+    }
+
+    function _checkPast(uint256 timepoint) private view {
+        uint48 now48 = clock();
+        if (timepoint >= now48) revert ERC5805FutureLookup(timepoint, now48);
+    }
+
+    function _now32() private view returns (uint32) {
+        return block.number.toUint32();
+    }
+
+    // ------------------------------------------------------------------ internal: revenue
 
     function _claim(address to) private returns (uint256 amount) {
-        _sync();
-        amount = _accumulated(msg.sender, magnifiedRevenuePerShare) - _claimed[msg.sender];
+        Totals memory t = _loadTotals();
+        (, uint256 mps) = _revenueNow(t);
+        uint256 claimed = _claimed[msg.sender];
+        amount = _accumulated(msg.sender, mps) - claimed;
         if (amount == 0) return 0;
-        _claimed[msg.sender] += amount;
-        _paid = (_paid + amount).toUint128();
+        _claimed[msg.sender] = claimed + amount;
+        // Total revenue is unchanged: paid grows by what the router's claimable loses.
+        t.paid = (t.paid + amount).toUint120();
+        _storeTotals(t);
         emit RevenueClaimed(msg.sender, to, amount);
-        // amount <= observed - paid <= what the router holds for the token.
-        _router.claimAmount(_modelId, amount, to);
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        // amount <= total - paid <= what the router holds for the token.
+        router_.claimAmount(modelId_, amount, to);
     }
 
-    function _sync() private {
-        uint256 supply = totalSupply();
-        if (supply == 0) return; // only before the initial mint
-        uint256 total = totalRevenue();
-        uint256 observed = _observed;
-        if (total <= observed) return;
-        uint256 delta = total - observed;
-        uint256 mps = magnifiedRevenuePerShare + delta * MAGNITUDE / supply;
-        magnifiedRevenuePerShare = mps;
-        _observed = total.toUint128();
-        emit RevenueObserved(delta, mps);
+    /// @dev Stores the live per-share value as the new base (needed before the supply changes).
+    function _checkpointRevenue(Totals memory t, uint256 total, uint256 mps) private {
+        uint256 baseRevenue = t.flags & _HAS_BASE != 0 ? _baseRevenue : 0;
+        if (total <= baseRevenue) return;
+        _baseMagnified = mps;
+        _baseRevenue = total;
+        if (t.flags & _HAS_BASE == 0) _totals.flags = t.flags | _HAS_BASE;
+        emit RevenueObserved(total - baseRevenue, mps);
     }
 
-    function _magnifiedPerShareNow() private view returns (uint256 mps) {
-        mps = magnifiedRevenuePerShare;
-        uint256 supply = totalSupply();
-        uint256 total = totalRevenue();
-        if (supply != 0 && total > _observed) mps += (total - _observed) * MAGNITUDE / supply;
+    /// @dev Total revenue routed to the token so far and the live per-share value.
+    function _revenueNow(Totals memory t) private view returns (uint256 total, uint256 mps) {
+        total = _totalRevenue(t.paid);
+        uint256 baseRevenue;
+        if (t.flags & _HAS_BASE != 0) {
+            mps = _baseMagnified;
+            baseRevenue = _baseRevenue;
+        }
+        if (total > baseRevenue) mps += (total - baseRevenue) * MAGNITUDE / t.supply;
+    }
+
+    function _totalRevenue(uint256 paid) private view returns (uint256) {
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        return paid + router_.claimable(modelId_, address(this));
     }
 
     function _accumulated(address account, uint256 mps) private view returns (uint256) {
-        return ((mps * balanceOf(account)).toInt256() + _corrections[account]).toUint256() / MAGNITUDE;
+        int256 magnified = (mps * _holders[account].balance).toInt256() + _revenue[account].correction;
+        return magnified.toUint256() / MAGNITUDE;
+    }
+
+    // ------------------------------------------------------------------ internal: packed slots
+
+    /// @dev One SLOAD / SSTORE per packed struct (Solidity copies struct members one by one).
+    /// Members sit from the low-order bits up, in declaration order, as Solidity lays them out.
+    function _loadHolder(address account) private view returns (Holder memory h) {
+        Holder storage s = _holders[account];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(s.slot)
+        }
+        h.balance = uint96(word);
+        h.votes = uint96(word >> 96);
+        h.votesBlock = uint32(word >> 192);
+        h.pastCount = uint32(word >> 224);
+    }
+
+    function _storeHolder(address account, Holder memory h) private {
+        Holder storage s = _holders[account];
+        uint256 word = uint256(h.balance) | (uint256(h.votes) << 96) | (uint256(h.votesBlock) << 192)
+            | (uint256(h.pastCount) << 224);
+        assembly ("memory-safe") {
+            sstore(s.slot, word)
+        }
+    }
+
+    function _loadRevenue(address account) private view returns (Revenue memory r) {
+        Revenue storage s = _revenue[account];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(s.slot)
+        }
+        r.correction = int248(uint248(word));
+        r.flags = uint8(word >> 248);
+    }
+
+    function _storeRevenue(address account, Revenue memory r) private {
+        Revenue storage s = _revenue[account];
+        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << 248);
+        assembly ("memory-safe") {
+            sstore(s.slot, word)
+        }
+    }
+
+    function _loadTotals() private view returns (Totals memory t) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(_totals.slot)
+        }
+        t.supply = uint96(word);
+        t.supplyBlock = uint32(word >> 96);
+        t.paid = uint120(word >> 128);
+        t.flags = uint8(word >> 248);
+    }
+
+    function _storeTotals(Totals memory t) private {
+        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << 96) | (uint256(t.paid) << 128)
+            | (uint256(t.flags) << 248);
+        assembly ("memory-safe") {
+            sstore(_totals.slot, word)
+        }
+    }
+
+    // ------------------------------------------------------------------ internal: clone args
+
+    /// @dev Immutable arguments: router (20 bytes) | model id (12) | name length (1) | name | symbol.
+    function _routerAndModel() private view returns (IRevenueRouter router_, uint256 modelId_) {
+        bytes32 word;
+        assembly ("memory-safe") {
+            extcodecopy(address(), 0x00, _ARGS, 0x20)
+            word := mload(0x00)
+        }
+        router_ = IRevenueRouter(address(bytes20(word)));
+        modelId_ = uint96(uint256(word));
+    }
+
+    function _strings() private view returns (string memory name_, string memory symbol_) {
+        if (address(this) == _SELF) return ("", ""); // the implementation has no arguments
+        bytes memory code = address(this).code;
+        uint256 start = _ARGS + 33;
+        uint256 nameEnd = start + uint8(code[_ARGS + 32]);
+        name_ = string(Bytes.slice(code, start, nameEnd));
+        symbol_ = string(Bytes.slice(code, nameEnd));
+    }
+
+    // ------------------------------------------------------------------ internal: EIP-712
+
+    function _domainSeparator() private view returns (bytes32) {
+        return keccak256(
+            abi.encode(_DOMAIN_TYPEHASH, keccak256(bytes(name())), _VERSION_HASH, block.chainid, address(this))
+        );
+    }
+
+    function _hashTypedData(bytes32 structHash) private view returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(), structHash);
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IModelShares} from "../interfaces/IModelShares.sol";
 import {IModelSharesFactory} from "../interfaces/IModelSharesFactory.sol";
@@ -9,8 +10,11 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {ModelShares} from "./ModelShares.sol";
 
 /// @title ModelSharesFactory
-/// @notice Deploys the ModelShares implementation once and clones it per model.
+/// @notice Deploys the ModelShares implementation once and clones it per model (EIP-1167 with
+/// immutable arguments: router, model id, name, symbol).
 contract ModelSharesFactory is IModelSharesFactory {
+    using SafeCast for uint256;
+
     /// @inheritdoc IModelSharesFactory
     address public immutable IMPLEMENTATION;
     /// @inheritdoc IModelSharesFactory
@@ -37,9 +41,13 @@ contract ModelSharesFactory is IModelSharesFactory {
         IModelRegistry registry = ROUTER.registry();
         if (!registry.exists(modelId)) revert ModelSharesFactoryUnknownModel(modelId);
         if (registry.ownerOf(modelId) != msg.sender) revert ModelSharesFactoryNotModelOwner(modelId, msg.sender);
-        shares = Clones.clone(IMPLEMENTATION);
+        uint256 nameLength = bytes(name).length;
+        if (nameLength > type(uint8).max) revert ModelSharesFactoryNameTooLong(nameLength);
+        // Immutable arguments read by the clone: router | model id (96 bits) | name length | name | symbol.
+        bytes memory args = abi.encodePacked(ROUTER, modelId.toUint96(), uint8(nameLength), name, symbol);
+        shares = Clones.cloneWithImmutableArgs(IMPLEMENTATION, args);
         isShares[shares] = true;
-        IModelShares(shares).initialize(name, symbol, modelId, ROUTER, supply, initialHolder);
+        IModelShares(shares).initialize(supply, initialHolder);
         emit SharesCreated(modelId, shares, msg.sender, supply, initialHolder);
     }
 }

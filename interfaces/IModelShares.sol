@@ -1,59 +1,76 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {IRevenueRouter} from "./IRevenueRouter.sol";
 
 /// @title IModelShares
 /// @notice A per-model ERC-20 (votes + permit) whose holders receive, pro rata to their
 /// balance over time, the revenue the RevenueRouter routes to it. Deployed as an EIP-1167 clone
 /// by ModelSharesFactory; it earns revenue once the model owner lists it as a router recipient.
-/// @dev Accounting ("magnified dividend" accumulator with per-account corrections):
-/// - `magnifiedRevenuePerShare` grows by revenue * MAGNITUDE / totalSupply whenever the token
-///   observes new revenue at the router (`sync`, run before every transfer, mint, burn and claim).
-///   Revenue is observed through `router.claimable(modelId, this)` without moving funds, so a
-///   transfer never redistributes revenue that accrued before it, even if nobody pulled it yet.
+/// @dev Accounting ("magnified dividend" accumulator with per-account corrections, evaluated
+/// lazily):
+/// - The accumulated revenue per share is `base + (totalRevenue() - baseRevenue) * MAGNITUDE /
+///   totalSupply`, read live: revenue is observed through `router.claimable(modelId, this)`
+///   without moving funds and without a storage write, so a transfer never redistributes revenue
+///   that accrued before it, even if nobody pulled it yet. `base`/`baseRevenue` are checkpointed
+///   only when the divisor changes (burn) or on `sync`.
 /// - Each balance change adjusts the account's correction by the exact magnified amount, so an
 ///   account's accumulated revenue only ever grows and a holder who never claims loses nothing.
-/// - Rounding dust: each observed revenue increment loses < totalSupply / MAGNITUDE wei
-///   (MAGNITUDE = 2^128) and each holder claim floors < 1 wei; dust stays in the token or at
-///   the router, is never attributed to anyone, and so is never paid twice. The sum of all
-///   holders' claimable never exceeds the revenue routed to the token.
+/// - Rounding dust: the per-share value is floored once per checkpoint (< totalSupply /
+///   MAGNITUDE wei, i.e. < 1 wei since the supply is below 2^96) and each holder claim floors
+///   < 1 wei; dust stays at the router, is never attributed to anyone, and so is never paid
+///   twice. The sum of all holders' claimable never exceeds the revenue routed to the token.
 /// - Funds never pass through the token: they stay at the router, and a holder's claim asks
 ///   the router (claimAmount) to pay exactly the holder's due straight to the holder. The token
 ///   holds no ETH (it has no receive function) and no payment tokens.
+/// - Bounds: supply <= 2^96 - 1 (checked at initialize); revenue routed to one token over its
+///   life < 2^119 wei-units (corrections are int248); vote checkpoints store block numbers as
+///   uint32 (valid until block 4,294,967,295).
 /// Voting: holders vote without a delegate step. `delegates(account)` returns the account
 /// itself until it delegates elsewhere, so voting power follows balances from the first
-/// receipt at no extra gas; `delegate(address(0))` returns to self-delegation.
+/// receipt at no extra gas; `delegate(address(0))` returns to self-delegation. getPastVotes and
+/// getPastTotalSupply are exact for every past block (ERC-5805, block-number clock).
+/// Layout (gas): one slot per holder {balance, votes, block of the latest votes change, number
+/// of past checkpoints}, one slot {revenue correction, flags}, past vote checkpoints two per
+/// slot; router, model id, name and symbol are immutable arguments of the clone (EIP-1167 with
+/// appended data), so reading them costs no storage access.
 interface IModelShares {
-    /// @notice initialize was given a zero address (router or initial holder).
+    /// @notice A zero address was given (initial holder or claim recipient).
     error ModelSharesZeroAddress();
+    /// @notice The supply does not fit the 96-bit balances.
+    error ModelSharesSupplyTooLarge(uint256 supply, uint256 max);
+    /// @notice initialize was called on the implementation, twice, or by someone other than the
+    /// factory (same selector as OpenZeppelin's Initializable error).
+    error InvalidInitialization();
+    /// @notice getPastVotes / getPastTotalSupply was asked about the current or a future block.
+    error ERC5805FutureLookup(uint256 timepoint, uint48 clock);
+    /// @notice A permit signature is past its deadline.
+    error ERC2612ExpiredSignature(uint256 deadline);
+    /// @notice A permit was not signed by `owner`.
+    error ERC2612InvalidSigner(address signer, address owner);
     /// @notice initialize was given a zero supply.
     error ModelSharesZeroSupply();
+    /// @notice `checkpoints` was asked for a position the account does not have.
+    error ModelSharesNoCheckpoint(address account, uint32 pos);
     /// @notice A burn would leave no shares, so future revenue would have no owner.
     error ModelSharesBurnsLastShares(uint256 value, uint256 totalSupply);
 
-    /// @notice New revenue routed to the token was observed and spread over current holders.
+    /// @notice Revenue routed to the token was checkpointed (sync or burn): `amount` new since the
+    /// previous checkpoint, `magnifiedRevenuePerShare` the per-share value at this checkpoint.
     event RevenueObserved(uint256 amount, uint256 magnifiedRevenuePerShare);
     /// @notice `account` claimed `amount` of revenue, sent to `to`.
     event RevenueClaimed(address indexed account, address indexed to, uint256 amount);
 
-    /// @notice Sets up a fresh clone. Callable once; the implementation itself is locked.
-    /// @param name_ ERC-20 name (also the EIP-712 domain name for permit).
-    /// @param symbol_ ERC-20 symbol.
-    /// @param modelId_ The model whose revenue the token receives.
-    /// @param router_ The RevenueRouter that routes the model's revenue.
+    /// @notice Mints the whole supply of a fresh clone. Only the factory that deployed the
+    /// implementation, once per clone; the implementation itself is locked. Name, symbol, model
+    /// id and router are the clone's immutable arguments (see ModelSharesFactory).
     /// @param supply The whole supply, minted to `initialHolder`; no further minting exists.
-    /// @param initialHolder Receives the supply.
-    function initialize(
-        string calldata name_,
-        string calldata symbol_,
-        uint256 modelId_,
-        IRevenueRouter router_,
-        uint256 supply,
-        address initialHolder
-    ) external;
+    /// @param initialHolder Receives the supply (self-delegated).
+    function initialize(uint256 supply, address initialHolder) external;
 
-    /// @notice Observes revenue newly routed to the token (anyone may call; holders never need to).
+    /// @notice Checkpoints revenue newly routed to the token (anyone may call; never needed:
+    /// every view and transfer already counts revenue waiting at the router).
     function sync() external;
 
     /// @notice Pays msg.sender its accrued revenue in the model's payment asset.
@@ -91,6 +108,13 @@ interface IModelShares {
     /// @notice Fixed-point scale of the per-share accumulator (2^128).
     function MAGNITUDE() external view returns (uint256);
 
-    /// @notice Accumulated revenue per share, scaled by MAGNITUDE.
+    /// @notice Accumulated revenue per share, scaled by MAGNITUDE, including revenue still waiting
+    /// at the router.
     function magnifiedRevenuePerShare() external view returns (uint256);
+
+    /// @notice Number of vote checkpoints of `account` (as OpenZeppelin's ERC20Votes).
+    function numCheckpoints(address account) external view returns (uint32);
+
+    /// @notice The `pos`-th vote checkpoint of `account` (block number, votes from that block on).
+    function checkpoints(address account, uint32 pos) external view returns (Checkpoints.Checkpoint208 memory);
 }

@@ -14,6 +14,8 @@ interface IModelSharesFactory {
     error ModelSharesFactoryUnknownModel(uint256 modelId);
     /// @notice The caller does not own the model token.
     error ModelSharesFactoryNotModelOwner(uint256 modelId, address caller);
+    /// @notice The name is longer than 255 bytes.
+    error ModelSharesFactoryNameTooLong(uint256 length);
     /// @notice The router address is zero.
     error ModelSharesFactoryZeroAddress();
 

@@ -144,7 +144,7 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
     },
     "ModelShares": {
         **_ERC20,
-        "initialize(string,string,uint256,address,uint256,address)": (INIT, "initializer"),
+        "initialize(uint256,address)": (INIT, "initializer (only the factory)"),
         "sync()": (ANYONE, "observes pending revenue"),
         "claim()": (SELF, "pays the caller's share"),
         "claimTo(address)": (SELF, "pays the caller's share to `to`"),

@@ -309,13 +309,9 @@ def attacks(p, attacker, accounts):
     shares = p["ModelShares"]
     add(
         "ModelShares",
-        "initialize(string,string,uint256,address,uint256,address)",
+        "initialize(uint256,address)",
         "InvalidInitialization",
         shares.initialize,
-        "X",
-        "X",
-        mid,
-        router,
         1,
         attacker,
     )

@@ -60,13 +60,13 @@ def test_createShares__valid__clone_minted_and_self_delegated(
 def test_initialize__implementation__locked(project, shares_factory, router, holder):
     impl = project.ModelShares.at(shares_factory.IMPLEMENTATION())
     with ape.reverts(impl.InvalidInitialization):
-        impl.initialize("X", "X", 1, router, 1, holder, sender=holder)
+        impl.initialize(1, holder, sender=holder)
 
 
 def test_initialize__clone_twice__reverts(create_shares, router, attacker):
     _, shares = create_shares()
     with ape.reverts(shares.InvalidInitialization):
-        shares.initialize("X", "X", 1, router, 1, attacker, sender=attacker)
+        shares.initialize(1, attacker, sender=attacker)
     assert shares.balanceOf(attacker) == 0
 
 
