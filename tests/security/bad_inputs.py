@@ -1724,9 +1724,7 @@ def _shares() -> dict:
     out = _erc20("ModelShares", lambda e: e.model_owner)
     out.update(
         {
-            "initialize(string,string,uint256,address,uint256,address)": [
-                _reinit("ModelShares", lambda e: ("X", "X", 1, e.c("RevenueRouter"), 1, e.attacker))
-            ],
+            "initialize(uint256,address)": [_reinit("ModelShares", lambda e: (1, e.attacker))],
             "sync()": Exempt("no arguments; anyone may observe pending revenue, never reverts"),
             "claim()": Exempt("no arguments; pays the caller's own share, 0 when nothing is owed"),
             "claimTo(address)": [
@@ -1798,6 +1796,26 @@ def _factory() -> dict:
                 "ModelSharesZeroAddress",
                 lambda e, d: Call(
                     f(e), "createShares", (fresh(e), "S", "S", d(small_amount), ZERO), e.model_owner
+                ),
+            ),
+            Case(
+                "supply above 2^96 - 1",
+                "ModelSharesSupplyTooLarge",
+                lambda e, d: Call(
+                    f(e),
+                    "createShares",
+                    (fresh(e), "S", "S", d(st.integers(2**96, UINT256), label="supply"), e.holder),
+                    e.model_owner,
+                ),
+            ),
+            Case(
+                "name longer than 255 bytes",
+                "ModelSharesFactoryNameTooLong",
+                lambda e, d: Call(
+                    f(e),
+                    "createShares",
+                    (fresh(e), "x" * d(st.integers(256, 600), label="length"), "S", 1, e.holder),
+                    e.model_owner,
                 ),
             ),
         ]

@@ -11,11 +11,11 @@ import pytest
 from license_helpers import PRICE
 
 # Measured 2026-11-25 (gaslic: packed ERC-721 base, fee 5 %, model without recipients):
-# 138,775 / 138,747 / 101,595 / 156,935 / 76,272 / 70,697 / 120,615 (before: 172,838 /
+# 138,775 / 138,747 / 104,575 / 156,935 / 76,272 / 70,697 / 120,615 (before: 172,838 /
 # 172,680 / 135,599 / 186,083 / 86,720 / 78,878 / 125,495). Of a new-licensee ETH purchase,
 # ~30k is the router's pay() (call with value, fee + owner accrual) and 66.3k the three fresh
-# slots. The repeat-licensee row keeps ~3k of room: it measured ~3k higher in a fresh clone
-# than in a long-lived work tree before this change (cause not found).
+# slots. The repeat-licensee row used to differ by ~3k between machines: whether the holding
+# was rewritten depended on anvil's wall-clock second; the purchase now runs a minute later.
 CEILINGS = {
     "purchase_eth_new_licensee_bound": 141_500,
     "purchase_eth_new_licensee_transferable": 141_500,
@@ -29,7 +29,17 @@ CEILINGS = {
 
 @pytest.fixture
 def measured(
-    manager, create_offer, eth_model, usdc_model, usdc, buy, licensee, consumer, holder, accounts
+    manager,
+    create_offer,
+    eth_model,
+    usdc_model,
+    usdc,
+    buy,
+    licensee,
+    consumer,
+    holder,
+    accounts,
+    chain,
 ):
     bound = create_offer(eth_model, transferable=False)
     transferable = create_offer(eth_model, transferable=True)
@@ -49,6 +59,10 @@ def measured(
     tx = buy(transferable, consumer)
     gas["purchase_eth_new_licensee_transferable"] = tx.gas_used
     transferable_id = tx.return_value
+    # A later second, so the new license outlives the held one and the holding is rewritten
+    # (the costlier path). Without this the figure depended on whether anvil's wall-clock
+    # timestamp had moved since the first purchase: ~3k apart between machines.
+    chain.pending_timestamp += 60
     gas["purchase_eth_repeat_licensee_bound"] = buy(bound, licensee).gas_used
     tx = manager.purchase(token_offer, licensee, 1_000_000, sender=licensee)
     gas["purchase_usdc_new_licensee"] = tx.gas_used
