@@ -18,7 +18,7 @@ export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-fork test-deep demo lint format gas slither clean
+.PHONY: setup compile test test-ci test-fork test-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
@@ -55,6 +55,10 @@ test: setup
 	$(APE) test tests -p no:cacheprovider --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) \
 		-p no:cacheprovider --junitxml=reports/junit-fork.xml $(PYTEST_ARGS)
+
+# The same suite with the heavier `ci` Hypothesis profile (about twice the wall time).
+test-ci:
+	$(MAKE) test HYPOTHESIS_PROFILE=ci
 
 test-fork: setup
 	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) $(PYTEST_ARGS)
