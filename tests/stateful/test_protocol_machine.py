@@ -19,6 +19,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -179,6 +180,13 @@ class _ProtocolRules(RuleBasedStateMachine):
     def a_user_holds_a_license(self):
         self.buy_license(0)
 
+    @initialize(who=st.integers(0, 2), n=st.integers(1, 100), ttl=st.sampled_from([HOUR, DAY]))
+    def a_user_holds_credits_and_an_open_channel(self, who, n, ttl):
+        # Without a live channel at the start, short runs rarely reach a settlement.
+        self.buy_credits(who, n)
+        user = self.users[who]
+        self._open(user, self.free[user.address], ttl)
+
     @rule(who=st.integers(0, 2))
     def buy_license(self, who):
         buyer = self.users[who]
@@ -210,19 +218,28 @@ class _ProtocolRules(RuleBasedStateMachine):
         self.free[buyer.address] += n
         self._moved(buyer, -cost)
 
-    @rule(data=st.data(), ttl=st.sampled_from([HOUR, DAY]))
-    def open_channel(self, data, ttl):
-        users = [u for u in self.users if self.free[u.address] > 0]
-        if not users:
-            return
-        user = data.draw(st.sampled_from(users), label="consumer")
-        n = data.draw(st.integers(1, self.free[user.address]), label="n")
+    def _open(self, user, n, ttl):
         expiry = self._now() + ttl
         tx = self.credits.openChannel(self.model_id, self.gateway, n, expiry, sender=user)
         cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
         self.free[user.address] -= n
         self.channels[cid] = dict(consumer=user, deposit=n, settled=0, expiry=expiry, closed=False)
 
+    def _has_free_credits(self):
+        return any(self.free.values())
+
+    def _has_live_channel(self):
+        return any(not c["closed"] for c in self.channels.values())
+
+    @precondition(_has_free_credits)
+    @rule(data=st.data(), ttl=st.sampled_from([HOUR, DAY]))
+    def open_channel(self, data, ttl):
+        users = [u for u in self.users if self.free[u.address] > 0]
+        user = data.draw(st.sampled_from(users), label="consumer")
+        n = data.draw(st.integers(1, self.free[user.address]), label="n")
+        self._open(user, n, ttl)
+
+    @precondition(_has_live_channel)
     @rule(data=st.data(), used=st.integers(0, 60))
     def settle_signed_receipt(self, data, used):
         now = self._now()
@@ -241,11 +258,10 @@ class _ProtocolRules(RuleBasedStateMachine):
         self._router_paid(delta * self.CREDIT_VALUE)
         assert self.credits.channel(cid).settled == c["settled"]
 
+    @precondition(_has_live_channel)
     @rule(data=st.data())
     def close_channel_after_grace(self, data):
         live = self._live(lambda c: True)
-        if not live:
-            return
         cid = data.draw(st.sampled_from(live), label="channel")
         c = self.channels[cid]
         if self._now() < c["expiry"] + GRACE:
@@ -254,11 +270,10 @@ class _ProtocolRules(RuleBasedStateMachine):
         self.free[c["consumer"].address] += c["deposit"] - c["settled"]
         c["closed"] = True
 
+    @precondition(_has_free_credits)
     @rule(data=st.data())
     def redeem_credits(self, data):
         users = [u for u in self.users if self.free[u.address] > 0]
-        if not users:
-            return
         user = data.draw(st.sampled_from(users), label="holder")
         n = data.draw(st.integers(1, self.free[user.address]), label="n")
         before = self._balance_of(user)
