@@ -17,7 +17,7 @@ _COMMON = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=10, stateful_step_count=10, **_COMMON)
+settings.register_profile("dev", max_examples=10, stateful_step_count=20, **_COMMON)
 settings.register_profile("ci", max_examples=25, stateful_step_count=20, print_blob=True, **_COMMON)
 settings.register_profile(
     "deep", max_examples=500, stateful_step_count=50, print_blob=True, **_COMMON
