@@ -5,8 +5,8 @@ Token distribution (GovernanceToken, 1,000,000 MMGOV): ``holder`` keeps 600k, ``
 gets 300k and ``licensee`` 100k; all three self-delegate. Quorum is 4% (40k).
 """
 
-import ape
 import pytest
+from suite_deployments import deploy_erc20, deploy_registry, deploy_router, register
 
 from modelmint.governance import DAY, delegate, deploy_protocol_governance
 from modelmint.testing import isolated  # noqa: F401  (used by the suites)
@@ -70,29 +70,29 @@ def governor(gov):
 
 @pytest.fixture(scope="module")
 def registry(project, deployer, timelock):
-    return project.ModelRegistry.deploy(timelock, [], sender=deployer)
+    """A ModelRegistry governed by the protocol timelock, no ERC-20 allow-listed."""
+    return deploy_registry(project, deployer, governance=timelock)
 
 
 @pytest.fixture(scope="module")
 def router(project, deployer, registry, treasury):
     """RevenueRouter governed by registry.governance() (the protocol timelock)."""
-    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+    return deploy_router(project, deployer, registry, treasury, FEE_BPS)
 
 
 @pytest.fixture(scope="module")
 def register_model(registry, model_owner):
+    """Builder: registers an ETH-priced model with `weights`; returns its id."""
+
     def _register(owner=model_owner, weights=WEIGHTS_V1):
-        tx = registry.registerModel(
-            ape.utils.ZERO_ADDRESS, weights, "ipfs://v1", "ipfs://meta", sender=owner
-        )
-        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+        return register(registry, owner, weights=weights)[0]
 
     return _register
 
 
 @pytest.fixture(scope="module")
 def mock_erc20(project, deployer):
-    return project.MockERC20.deploy("Test USD", "TUSD", 18, sender=deployer)
+    return deploy_erc20(project, deployer, "Test USD", "TUSD", 18)
 
 
 # ----------------------------------------------------------------- per-model governance
