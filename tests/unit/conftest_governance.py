@@ -8,7 +8,7 @@ gets 300k and ``licensee`` 100k; all three self-delegate. Quorum is 4% (40k).
 import pytest
 from suite_deployments import deploy_erc20, deploy_registry, deploy_router, register
 
-from modelmint.governance import DAY, delegate, deploy_protocol_governance
+from modelmint.governance import DAY, ProposalState, delegate, deploy_protocol_governance
 from modelmint.testing import isolated  # noqa: F401  (used by the suites)
 
 UNIT = 10**18
@@ -118,6 +118,22 @@ def fractionalizer(project, deployer, shares_factory, model_governor_impl, model
     return project.Fractionalizer.deploy(
         shares_factory, model_governor_impl, model_timelock_impl, sender=deployer
     )
+
+
+def enact(chain, proposal, proposer, ballots, executor=None):
+    """Walks `proposal` through its whole life: `proposer` proposes; once voting opens each
+    (voter, support) in `ballots` votes; after the period it must have Succeeded; `executor`
+    (default: `proposer`) queues it and, after the timelock delay, executes it. Returns the
+    execute receipt."""
+    proposal.propose(sender=proposer)
+    proposal.wait_until_voting_starts(chain)
+    for voter, support in ballots:
+        proposal.vote(voter, support)
+    proposal.wait_until_voting_ends(chain)
+    assert proposal.state() == ProposalState.Succeeded
+    proposal.queue(sender=executor or proposer)
+    proposal.wait_until_executable(chain)
+    return proposal.execute(sender=executor or proposer)
 
 
 def share_params(holder, supply=SHARE_SUPPLY, name="Model 1 Shares", symbol="M1S"):
