@@ -20,7 +20,7 @@ from modelmint.governance import Proposal, ProposalState, Vote, delegate
 # Shared governance fixtures (a top-level `tests` package in site-packages shadows ours).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import WEIGHTS_V1, split_params  # noqa: E402
+from conftest_governance import WEIGHTS_V1, enact, split_params  # noqa: E402
 
 # ------------------------------------------------------------------ protocol powers
 
@@ -67,13 +67,7 @@ def test_flag_model__proposal_passes__model_flagged_then_unflagged(
 
     # Unflagging is the same lifecycle with the opposite call.
     unflag = Proposal(governor, [(registry.setFlagged, model_id, False)], "Unflag model: resolved")
-    unflag.propose(sender=contributor)
-    unflag.wait_until_voting_starts(chain)
-    unflag.vote(contributor, Vote.For)
-    unflag.wait_until_voting_ends(chain)
-    unflag.queue(sender=contributor)
-    unflag.wait_until_executable(chain)
-    unflag.execute(sender=contributor)
+    enact(chain, unflag, contributor, [(contributor, Vote.For)])
     assert registry.isSaleOpen(model_id)
 
 
@@ -87,14 +81,8 @@ def test_payment_token_allow_list__proposal_passes__token_allowed_then_removed(
         [(registry.setPaymentTokenAllowed, mock_erc20, True)],
         "Allow TUSD as payment asset",
     )
-    allow.propose(sender=licensee)
-    allow.wait_until_voting_starts(chain)
-    allow.vote(licensee, Vote.For)  # 100k >= 4% quorum (40k), no votes against
-    allow.wait_until_voting_ends(chain)
-    assert allow.state() == ProposalState.Succeeded
-    allow.queue(sender=licensee)
-    allow.wait_until_executable(chain)
-    tx = allow.execute(sender=licensee)
+    # 100k For >= 4% quorum (40k), no votes against.
+    tx = enact(chain, allow, licensee, [(licensee, Vote.For)])
 
     assert tx.decode_logs(registry.PaymentTokenAllowed)[0].allowed
     assert registry.isPaymentTokenAllowed(mock_erc20)
@@ -104,13 +92,7 @@ def test_payment_token_allow_list__proposal_passes__token_allowed_then_removed(
     remove = Proposal(
         governor, [(registry.setPaymentTokenAllowed, mock_erc20, False)], "Remove TUSD"
     )
-    remove.propose(sender=holder)
-    remove.wait_until_voting_starts(chain)
-    remove.vote(holder, Vote.For)
-    remove.wait_until_voting_ends(chain)
-    remove.queue(sender=holder)
-    remove.wait_until_executable(chain)
-    remove.execute(sender=holder)
+    enact(chain, remove, holder, [(holder, Vote.For)])
 
     assert not registry.isPaymentTokenAllowed(mock_erc20)
     # Models already priced in the token keep it.
@@ -124,15 +106,8 @@ def test_protocol_fee__proposal_passes__fee_raised_within_ceiling(
     new_fee = router.MAX_FEE_BPS()  # the hard ceiling in code: 1_000 bps = 10%
 
     raise_fee = Proposal(governor, [(router.setFeeBps, new_fee)], "Raise protocol fee to 10%")
-    raise_fee.propose(sender=holder)
-    raise_fee.wait_until_voting_starts(chain)
-    raise_fee.vote(holder, Vote.For)
-    raise_fee.vote(contributor, Vote.Against)
-    raise_fee.wait_until_voting_ends(chain)
-    assert raise_fee.state() == ProposalState.Succeeded
-    raise_fee.queue(sender=attacker)
-    raise_fee.wait_until_executable(chain)
-    tx = raise_fee.execute(sender=attacker)
+    ballots = [(holder, Vote.For), (contributor, Vote.Against)]
+    tx = enact(chain, raise_fee, holder, ballots, executor=attacker)  # anyone queues/executes
 
     event = tx.decode_logs(router.FeeBpsSet)[0]
     assert (event.previousFeeBps, event.newFeeBps) == (500, new_fee)
@@ -144,14 +119,7 @@ def test_treasury__proposal_passes__treasury_moved(
 ):
     new_treasury = accounts[9]
     move = Proposal(governor, [(router.setTreasury, new_treasury)], "Move treasury to the multisig")
-    move.propose(sender=licensee)
-    move.wait_until_voting_starts(chain)
-    move.vote(licensee, Vote.For)
-    move.vote(holder, Vote.Abstain)
-    move.wait_until_voting_ends(chain)
-    move.queue(sender=licensee)
-    move.wait_until_executable(chain)
-    tx = move.execute(sender=licensee)
+    tx = enact(chain, move, licensee, [(licensee, Vote.For), (holder, Vote.Abstain)])
 
     event = tx.decode_logs(router.TreasurySet)[0]
     assert (event.previousTreasury, event.newTreasury) == (treasury, new_treasury)

@@ -20,6 +20,7 @@ from modelmint.governance import Proposal, ProposalState, Vote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from conftest_governance import *  # noqa: E402, F403
+from conftest_governance import enact  # noqa: E402
 
 UNIT = 10**18
 
@@ -147,13 +148,7 @@ def test_execute__model_proposal_reroutes_split__accrued_revenue_stays_with_shar
     reroute = Proposal(
         model_gov, [(router.setRecipients, model_id, [attacker], [1])], "All revenue to attacker"
     )
-    reroute.propose(sender=model_owner)
-    reroute.wait_until_voting_starts(chain)
-    reroute.vote(model_owner, Vote.For)
-    reroute.wait_until_voting_ends(chain)
-    reroute.queue(sender=model_owner)
-    reroute.wait_until_executable(chain)
-    reroute.execute(sender=model_owner)
+    enact(chain, reroute, model_owner, [(model_owner, Vote.For)])
 
     assert router.weightOf(model_id, attacker) == 1
     assert router.claimable(model_id, shares) == accrued

@@ -5,10 +5,10 @@ Token distribution (GovernanceToken, 1,000,000 MMGOV): ``holder`` keeps 600k, ``
 gets 300k and ``licensee`` 100k; all three self-delegate. Quorum is 4% (40k).
 """
 
-import ape
 import pytest
+from suite_deployments import deploy_erc20, deploy_registry, deploy_router, register
 
-from modelmint.governance import DAY, delegate, deploy_protocol_governance
+from modelmint.governance import DAY, ProposalState, delegate, deploy_protocol_governance
 from modelmint.testing import isolated  # noqa: F401  (used by the suites)
 
 UNIT = 10**18
@@ -70,29 +70,29 @@ def governor(gov):
 
 @pytest.fixture(scope="module")
 def registry(project, deployer, timelock):
-    return project.ModelRegistry.deploy(timelock, [], sender=deployer)
+    """A ModelRegistry governed by the protocol timelock, no ERC-20 allow-listed."""
+    return deploy_registry(project, deployer, governance=timelock)
 
 
 @pytest.fixture(scope="module")
 def router(project, deployer, registry, treasury):
     """RevenueRouter governed by registry.governance() (the protocol timelock)."""
-    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+    return deploy_router(project, deployer, registry, treasury, FEE_BPS)
 
 
 @pytest.fixture(scope="module")
 def register_model(registry, model_owner):
+    """Builder: registers an ETH-priced model with `weights`; returns its id."""
+
     def _register(owner=model_owner, weights=WEIGHTS_V1):
-        tx = registry.registerModel(
-            ape.utils.ZERO_ADDRESS, weights, "ipfs://v1", "ipfs://meta", sender=owner
-        )
-        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+        return register(registry, owner, weights=weights)[0]
 
     return _register
 
 
 @pytest.fixture(scope="module")
 def mock_erc20(project, deployer):
-    return project.MockERC20.deploy("Test USD", "TUSD", 18, sender=deployer)
+    return deploy_erc20(project, deployer, "Test USD", "TUSD", 18)
 
 
 # ----------------------------------------------------------------- per-model governance
@@ -118,6 +118,22 @@ def fractionalizer(project, deployer, shares_factory, model_governor_impl, model
     return project.Fractionalizer.deploy(
         shares_factory, model_governor_impl, model_timelock_impl, sender=deployer
     )
+
+
+def enact(chain, proposal, proposer, ballots, executor=None):
+    """Walks `proposal` through its whole life: `proposer` proposes; once voting opens each
+    (voter, support) in `ballots` votes; after the period it must have Succeeded; `executor`
+    (default: `proposer`) queues it and, after the timelock delay, executes it. Returns the
+    execute receipt."""
+    proposal.propose(sender=proposer)
+    proposal.wait_until_voting_starts(chain)
+    for voter, support in ballots:
+        proposal.vote(voter, support)
+    proposal.wait_until_voting_ends(chain)
+    assert proposal.state() == ProposalState.Succeeded
+    proposal.queue(sender=executor or proposer)
+    proposal.wait_until_executable(chain)
+    return proposal.execute(sender=executor or proposer)
 
 
 def share_params(holder, supply=SHARE_SUPPLY, name="Model 1 Shares", symbol="M1S"):

@@ -8,10 +8,10 @@ state after every test.
 """
 
 import pytest
+from suite_deployments import ETH, deployment_fixtures, register
 
-ZERO = "0x0000000000000000000000000000000000000000"
+ZERO = ETH
 FEE_BPS = 500  # 5 %
-WEIGHTS_HASH = b"\x11" * 32
 
 __all__ = [
     "ZERO",
@@ -20,32 +20,19 @@ __all__ = [
     "fot_token",
     "registry",
     "router",
+    "deployed_erc20",
+    "deployed_fot",
     "register_model",
     "fund",
     "shares_factory",
     "create_shares",
 ]
 
-
-@pytest.fixture(scope="module")
-def token(project, deployer):
-    return project.MockERC20.deploy("Mock USD", "mUSD", 18, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def fot_token(project, deployer):
-    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def registry(project, deployer, token, fot_token):
-    # The deployer plays governance (the timelock in a full deployment).
-    return project.ModelRegistry.deploy(deployer, [token, fot_token], sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def router(project, deployer, registry, treasury):
-    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+# MockERC20 "Mock USD" (18 decimals) and a fee-on-transfer token, both allow-listed by a
+# registry the deployer governs (the timelock in a full deployment), and the router.
+token, fot_token, registry, router, deployed_erc20, deployed_fot = deployment_fixtures(
+    "token", fot_name="fot_token", fee_bps=FEE_BPS
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +40,7 @@ def register_model(registry, model_owner):
     """Builder: registers a model priced in `asset` (ETH by default) and returns its id."""
 
     def _register(asset=ZERO, owner=None):
-        owner = owner or model_owner
-        tx = registry.registerModel(asset, WEIGHTS_HASH, "ipfs://v1", "ipfs://meta", sender=owner)
-        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+        return register(registry, owner or model_owner, asset)[0]
 
     return _register
 

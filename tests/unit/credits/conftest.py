@@ -1,30 +1,23 @@
 """Fixtures for the UsageCredits unit tests: a real ModelRegistry, the router stand-in,
 an ETH-priced model and an ERC-20-priced model with credits enabled, and builders."""
 
+import sys
+from pathlib import Path
+
 import pytest
 from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
 
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
+# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from suite_deployments import deployment_fixtures, register  # noqa: E402
 
-@pytest.fixture(scope="module")
-def token(project, deployer):
-    return project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def fee_token(project, deployer):
-    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def registry(project, deployer, token, fee_token):
-    return project.ModelRegistry.deploy(deployer, [token, fee_token], sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def router(project, deployer, registry, treasury):
-    return project.RevenueRouter.deploy(registry, treasury, ROUTER_FEE_BPS, sender=deployer)
+# MockERC20 "Mock USD" with 6 decimals and a fee-on-transfer token, both allow-listed by a
+# registry the deployer governs, and the real RevenueRouter.
+token, fee_token, registry, router, deployed_erc20, deployed_fot = deployment_fixtures(
+    "token", ("Mock USD", "mUSD", 6), fot_name="fee_token", fee_bps=ROUTER_FEE_BPS
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +35,7 @@ def register_model(registry, model_owner, gateway):
     """Builder: registers a model priced in `asset` with `gateway` allowed; returns its id."""
 
     def _register(asset=ETH, owner=model_owner, gateways=(gateway,)):
-        tx = registry.registerModel(asset, b"\x11" * 32, "ipfs://v1", "ipfs://meta", sender=owner)
-        model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
+        model_id, _ = register(registry, owner, asset)
         for g in gateways:
             registry.setGateway(model_id, g, True, sender=owner)
         return model_id

@@ -214,32 +214,22 @@ def test_topUpChannel__closed_channel__reverts(credits, open_channel, consumer, 
 # ------------------------------------------------------------------ closeChannel
 
 
+@pytest.mark.parametrize("settled", [4, 10])  # partly settled; fully settled: nothing back
 def test_closeChannel__after_grace__returns_unsettled_credits(
-    credits, eth_model, open_channel, consumer, gateway, sign, chain
+    credits, eth_model, open_channel, consumer, gateway, sign, chain, settled
 ):
     cid = open_channel(consumer, 10)
     expiry = credits.channel(cid).expiry
-    credits.settle([sign(consumer, cid, 4, expiry)], sender=gateway)
+    credits.settle([sign(consumer, cid, settled, expiry)], sender=gateway)
     chain.pending_timestamp = expiry + GRACE
     tx = credits.closeChannel(cid, sender=consumer)
     [ev] = tx.decode_logs(credits.ChannelClosed)
-    assert (ev.channelId, ev.consumer, ev.refundedCredits) == (cid, consumer, 6)
-    assert credits.balanceOf(consumer, eth_model) == 6
+    unsettled = 10 - settled
+    assert (ev.channelId, ev.consumer, ev.refundedCredits) == (cid, consumer, unsettled)
+    assert credits.balanceOf(consumer, eth_model) == unsettled
     assert credits.lockedSupply(eth_model) == 0
     assert credits.channel(cid).expiry == 0
-    assert credits.escrowOf(eth_model) == 6 * ETH_CREDIT_VALUE == credits.balance
-
-
-def test_closeChannel__fully_settled__returns_nothing(
-    credits, eth_model, open_channel, consumer, gateway, sign, chain
-):
-    cid = open_channel(consumer, 10)
-    expiry = credits.channel(cid).expiry
-    credits.settle([sign(consumer, cid, 10, expiry)], sender=gateway)
-    chain.pending_timestamp = expiry + GRACE
-    tx = credits.closeChannel(cid, sender=consumer)
-    assert tx.decode_logs(credits.ChannelClosed)[0].refundedCredits == 0
-    assert credits.balanceOf(consumer, eth_model) == 0
+    assert credits.escrowOf(eth_model) == unsettled * ETH_CREDIT_VALUE == credits.balance
 
 
 @pytest.mark.parametrize("offset", [-60, 0, GRACE - 1])

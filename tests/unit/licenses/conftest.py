@@ -7,8 +7,15 @@ later module, ape's per-scope snapshots reverted them away while pytest kept the
 fixture values (ids pointing at models that no longer existed).
 """
 
+import sys
+from pathlib import Path
+
 import pytest
 from license_helpers import DAY, ETH, FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
+
+# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from suite_deployments import deployment_fixtures, register  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -16,24 +23,11 @@ def governance(deployer):
     return deployer
 
 
-@pytest.fixture(scope="module")
-def usdc(project, deployer):
-    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def fot(project, deployer):
-    return project.FeeOnTransferERC20.deploy(100, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def registry(project, governance, usdc, fot):
-    return project.ModelRegistry.deploy(governance, [usdc, fot], sender=governance)
-
-
-@pytest.fixture(scope="module")
-def router(project, deployer, registry, treasury):
-    return project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
+# USDC-like MockERC20 (6 decimals) and a fee-on-transfer token, both allow-listed by a registry
+# `governance` (= deployer) governs, and the real RevenueRouter.
+usdc, fot, registry, router, deployed_erc20, deployed_fot = deployment_fixtures(
+    "usdc", ("USD Coin", "USDC", 6), fot_name="fot", fee_bps=FEE_BPS
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +36,7 @@ def manager(project, deployer, registry, router):
 
 
 def _register(registry, owner, asset):
-    return registry.registerModel(
-        asset, HASH_1, "ipfs://v1", "ipfs://meta", sender=owner
-    ).return_value
+    return register(registry, owner, asset, HASH_1)[0]
 
 
 @pytest.fixture(scope="module")

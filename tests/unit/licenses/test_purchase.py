@@ -1,5 +1,7 @@
 """LicenseManager.purchase: success paths, payment paths, every revert (state untouched)."""
 
+from contextlib import contextmanager
+
 import ape
 import pytest
 from license_helpers import DAY, ETH, PERPETUAL, PRICE, jump, license_id_of, split
@@ -17,6 +19,14 @@ def snapshot(manager, router, offer_id, *accounts, token=None):
         bal(manager),
         tuple(manager.balanceOf(a) for a in accounts),
     )
+
+
+@contextmanager
+def unchanged(manager, router, offer_id, *accounts, token=None):
+    """Asserts the block leaves the `snapshot` of a failed purchase as it found it."""
+    before = snapshot(manager, router, offer_id, *accounts, token=token)
+    yield
+    assert snapshot(manager, router, offer_id, *accounts, token=token) == before
 
 
 # ------------------------------------------------------------------ success
@@ -182,8 +192,10 @@ def test_purchase__just_before_sale_end__succeeds(
 
 def test_purchase__zero_recipient__reverts(manager, router, create_offer, eth_model, licensee):
     offer_id = create_offer(eth_model)
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerZeroAddress):
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(manager.LicenseManagerZeroAddress),
+    ):
         manager.purchase(
             offer_id,
             ape.utils.ZERO_ADDRESS,
@@ -192,7 +204,6 @@ def test_purchase__zero_recipient__reverts(manager, router, create_offer, eth_mo
             sender=licensee,
             max_priority_fee=0,
         )
-    assert snapshot(manager, router, offer_id, licensee) == before
 
 
 @pytest.mark.parametrize("offer_id", [0, 2, 2**32])
@@ -214,10 +225,11 @@ def test_purchase__paused_offer__reverts(
 ):
     offer_id = create_offer(eth_model)
     manager.setOfferPaused(offer_id, True, sender=model_owner)
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerOfferPaused, offerId=offer_id):
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(manager.LicenseManagerOfferPaused, offerId=offer_id),
+    ):
         buy(offer_id, licensee)
-    assert snapshot(manager, router, offer_id, licensee) == before
     manager.setOfferPaused(offer_id, False, sender=model_owner)
     buy(offer_id, licensee)
 
@@ -228,10 +240,11 @@ def test_purchase__sale_ended__reverts(
     ends = chain.blocks.head.timestamp + 100
     offer_id = create_offer(eth_model, sale_ends=ends)
     chain.pending_timestamp = ends  # the purchase lands at `ends`
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerOfferEnded, offerId=offer_id, saleEnds=ends):
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(manager.LicenseManagerOfferEnded, offerId=offer_id, saleEnds=ends),
+    ):
         buy(offer_id, licensee)
-    assert snapshot(manager, router, offer_id, licensee) == before
 
 
 def test_purchase__supply_exhausted__reverts(
@@ -239,10 +252,11 @@ def test_purchase__supply_exhausted__reverts(
 ):
     offer_id = create_offer(eth_model, supply_cap=1)
     buy(offer_id, licensee)
-    before = snapshot(manager, router, offer_id, consumer)
-    with ape.reverts(manager.LicenseManagerSupplyExhausted, offerId=offer_id, supplyCap=1):
+    with (
+        unchanged(manager, router, offer_id, consumer),
+        ape.reverts(manager.LicenseManagerSupplyExhausted, offerId=offer_id, supplyCap=1),
+    ):
         buy(offer_id, consumer)
-    assert snapshot(manager, router, offer_id, consumer) == before
 
 
 def test_purchase__price_raised_in_same_block__reverts_without_overcharging(
@@ -252,14 +266,15 @@ def test_purchase__price_raised_in_same_block__reverts_without_overcharging(
     # The owner front-runs with a raise; the buyer's transaction carries its maxPrice (and the
     # old price as value): it must fail rather than pay more.
     manager.setOfferPrice(offer_id, 3 * PRICE, sender=model_owner)
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(
-        manager.LicenseManagerPriceAboveMax, offerId=offer_id, price=3 * PRICE, maxPrice=PRICE
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(
+            manager.LicenseManagerPriceAboveMax, offerId=offer_id, price=3 * PRICE, maxPrice=PRICE
+        ),
     ):
         manager.purchase(
             offer_id, licensee, PRICE, value=3 * PRICE, sender=licensee, max_priority_fee=0
         )
-    assert snapshot(manager, router, offer_id, licensee) == before
 
 
 def test_purchase__retired_model__reverts(
@@ -267,10 +282,11 @@ def test_purchase__retired_model__reverts(
 ):
     offer_id = create_offer(eth_model)
     registry.setStatus(eth_model, 1, sender=model_owner)
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model):
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model),
+    ):
         buy(offer_id, licensee)
-    assert snapshot(manager, router, offer_id, licensee) == before
 
 
 def test_purchase__flagged_model__reverts_until_unflagged(
@@ -278,10 +294,11 @@ def test_purchase__flagged_model__reverts_until_unflagged(
 ):
     offer_id = create_offer(eth_model)
     registry.setFlagged(eth_model, True, sender=governance)
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model):
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model),
+    ):
         buy(offer_id, licensee)
-    assert snapshot(manager, router, offer_id, licensee) == before
     registry.setFlagged(eth_model, False, sender=governance)
     buy(offer_id, licensee)
 
@@ -291,12 +308,13 @@ def test_purchase__wrong_eth_amount__reverts(
     manager, router, create_offer, eth_model, licensee, value
 ):
     offer_id = create_offer(eth_model)
-    before = snapshot(manager, router, offer_id, licensee)
-    with ape.reverts(manager.LicenseManagerWrongPayment, expected=PRICE, sent=value):
+    with (
+        unchanged(manager, router, offer_id, licensee),
+        ape.reverts(manager.LicenseManagerWrongPayment, expected=PRICE, sent=value),
+    ):
         manager.purchase(
             offer_id, licensee, 2 * PRICE, value=value, sender=licensee, max_priority_fee=0
         )
-    assert snapshot(manager, router, offer_id, licensee) == before
 
 
 def test_purchase__eth_sent_to_erc20_model__reverts(
@@ -306,12 +324,13 @@ def test_purchase__eth_sent_to_erc20_model__reverts(
     usdc.mint(licensee, USDC_PRICE, sender=licensee)
     usdc.approve(manager, USDC_PRICE, sender=licensee)
     eth_before = licensee.balance
-    before = snapshot(manager, router, offer_id, licensee, token=usdc)
-    with ape.reverts(manager.LicenseManagerWrongPayment, expected=0, sent=1):
+    with (
+        unchanged(manager, router, offer_id, licensee, token=usdc),
+        ape.reverts(manager.LicenseManagerWrongPayment, expected=0, sent=1),
+    ):
         manager.purchase(
             offer_id, licensee, USDC_PRICE, value=1, sender=licensee, max_priority_fee=0
         )
-    assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
     assert licensee.balance == eth_before
 
 
@@ -321,10 +340,11 @@ def test_purchase__erc20_without_allowance__reverts(
     offer_id = create_offer(usdc_model, price=USDC_PRICE)
     usdc.mint(licensee, USDC_PRICE, sender=licensee)
     usdc.approve(manager, USDC_PRICE - 1, sender=licensee)
-    before = snapshot(manager, router, offer_id, licensee, token=usdc)
-    with ape.reverts(usdc.ERC20InsufficientAllowance):
+    with (
+        unchanged(manager, router, offer_id, licensee, token=usdc),
+        ape.reverts(usdc.ERC20InsufficientAllowance),
+    ):
         manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
-    assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
 
 
 def test_purchase__erc20_insufficient_balance__reverts(
@@ -333,10 +353,11 @@ def test_purchase__erc20_insufficient_balance__reverts(
     offer_id = create_offer(usdc_model, price=USDC_PRICE)
     usdc.mint(licensee, USDC_PRICE - 1, sender=licensee)
     usdc.approve(manager, USDC_PRICE, sender=licensee)
-    before = snapshot(manager, router, offer_id, licensee, token=usdc)
-    with ape.reverts(usdc.ERC20InsufficientBalance):
+    with (
+        unchanged(manager, router, offer_id, licensee, token=usdc),
+        ape.reverts(usdc.ERC20InsufficientBalance),
+    ):
         manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
-    assert snapshot(manager, router, offer_id, licensee, token=usdc) == before
 
 
 def test_purchase__fee_on_transfer_token__reverts(
@@ -345,9 +366,13 @@ def test_purchase__fee_on_transfer_token__reverts(
     offer_id = create_offer(fot_model, price=10_000)
     fot.mint(licensee, 10_000, sender=licensee)
     fot.approve(manager, 10_000, sender=licensee)
-    before = snapshot(manager, router, offer_id, licensee, token=fot)
-    with ape.reverts(
-        manager.LicenseManagerTransferMismatch, token=fot.address, expected=10_000, received=9_900
+    with (
+        unchanged(manager, router, offer_id, licensee, token=fot),
+        ape.reverts(
+            manager.LicenseManagerTransferMismatch,
+            token=fot.address,
+            expected=10_000,
+            received=9_900,
+        ),
     ):
         manager.purchase(offer_id, licensee, 10_000, sender=licensee, max_priority_fee=0)
-    assert snapshot(manager, router, offer_id, licensee, token=fot) == before

@@ -1,11 +1,13 @@
 """Registry fixtures: a registry governed by `deployer` with one allow-listed ERC-20."""
 
-import pytest
-from ape.utils import ZERO_ADDRESS
+import sys
+from pathlib import Path
 
-ETH = ZERO_ADDRESS
-HASH_1 = b"\x11" * 32
-HASH_2 = b"\x22" * 32
+import pytest
+
+# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from suite_deployments import ETH, HASH_1, deploy_erc20, deployment_fixtures, register  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -13,19 +15,15 @@ def governance(deployer):
     return deployer
 
 
-@pytest.fixture(scope="module")
-def usdc(project, deployer):
-    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+# USDC-like MockERC20 (6 decimals), the only allow-listed token; no router.
+usdc, _, registry, _, deployed_erc20, deployed_fot = deployment_fixtures(
+    "usdc", ("USD Coin", "USDC", 6)
+)
 
 
 @pytest.fixture(scope="module")
 def other_token(project, deployer):
-    return project.MockERC20.deploy("Other", "OTH", 18, sender=deployer)
-
-
-@pytest.fixture(scope="module")
-def registry(project, governance, usdc):
-    return project.ModelRegistry.deploy(governance, [usdc], sender=governance)
+    return deploy_erc20(project, deployer, "Other", "OTH", 18)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +31,7 @@ def register_model(registry, model_owner):
     """Builder: registers a model and returns (modelId, receipt)."""
 
     def _register(owner=None, asset=ETH, weights_hash=HASH_1, uri="ipfs://v1", meta="ipfs://meta"):
-        tx = registry.registerModel(asset, weights_hash, uri, meta, sender=owner or model_owner)
-        return tx.return_value, tx
+        return register(registry, owner or model_owner, asset, weights_hash, uri, meta)
 
     return _register
 

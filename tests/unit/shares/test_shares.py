@@ -1,6 +1,7 @@
 import ape
 import pytest
 from conftest_revenue import ZERO
+from shares_helpers import PERMIT_FIELDS, sign_typed
 
 NET = 950  # net of a 1_000 payment after the 5 % fee
 
@@ -249,9 +250,6 @@ def test_claim__shares_not_a_recipient__nothing_accrues(
 
 
 def test_permit__signed_by_holder__sets_allowance(chain, create_shares, holder, attacker):
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
     _, shares = create_shares(holder_=holder)
     deadline = chain.pending_timestamp + 3_600
     message = {
@@ -261,46 +259,10 @@ def test_permit__signed_by_holder__sets_allowance(chain, create_shares, holder, 
         "nonce": shares.nonces(holder),
         "deadline": deadline,
     }
-    typed = encode_typed_data(
-        domain_data={
-            "name": shares.name(),
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": shares.address,
-        },
-        message_types={
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        message_data=message,
-    )
-    sig = Account.sign_message(typed, holder.private_key)
-    shares.permit(
-        holder,
-        attacker,
-        40,
-        deadline,
-        sig.v,
-        sig.r.to_bytes(32, "big"),
-        sig.s.to_bytes(32, "big"),
-        sender=attacker,
-    )
+    sig = sign_typed(chain, shares, holder, "Permit", PERMIT_FIELDS, message)
+    shares.permit(holder, attacker, 40, deadline, *sig, sender=attacker)
     assert shares.allowance(holder, attacker) == 40
     assert shares.nonces(holder) == 1
     # replaying the same signature fails (nonce consumed)
     with ape.reverts(shares.ERC2612InvalidSigner):
-        shares.permit(
-            holder,
-            attacker,
-            40,
-            deadline,
-            sig.v,
-            sig.r.to_bytes(32, "big"),
-            sig.s.to_bytes(32, "big"),
-            sender=attacker,
-        )
+        shares.permit(holder, attacker, 40, deadline, *sig, sender=attacker)

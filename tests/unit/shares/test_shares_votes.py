@@ -4,10 +4,9 @@ behave as OpenZeppelin's ERC20Votes."""
 
 import ape
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from hypothesis import given
 from hypothesis import strategies as st
+from shares_helpers import DELEGATION_FIELDS, sign_typed
 
 from modelmint.governance import delegate
 from modelmint.testing import isolated
@@ -212,24 +211,9 @@ def test_delegateBySig__signed__delegates_signer_and_replay_reverts(
 ):
     _, shares = create_shares(supply=SUPPLY, holder_=holder)
     expiry = chain.pending_timestamp + 3_600
-    typed = encode_typed_data(
-        domain_data={
-            "name": shares.name(),
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": shares.address,
-        },
-        message_types={
-            "Delegation": [
-                {"name": "delegatee", "type": "address"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "expiry", "type": "uint256"},
-            ]
-        },
-        message_data={"delegatee": contributor.address, "nonce": 0, "expiry": expiry},
-    )
-    sig = Account.sign_message(typed, holder.private_key)
-    args = (contributor, 0, expiry, sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big"))
+    message = {"delegatee": contributor.address, "nonce": 0, "expiry": expiry}
+    sig = sign_typed(chain, shares, holder, "Delegation", DELEGATION_FIELDS, message)
+    args = (contributor, 0, expiry, *sig)
     shares.delegateBySig(*args, sender=attacker)
     assert shares.delegates(holder) == contributor
     assert shares.getVotes(contributor) == SUPPLY
