@@ -1,4 +1,4 @@
-"""A fix for ape 0.8.51 that every entry point (tests, `ape run` scripts) applies on import.
+"""Fixes for ape 0.8.51 that every entry point (tests, `ape run` scripts) applies on import.
 
 ape lists a project's sources with ``get_all_files_in_directory(contracts, max_files=500)``
 and keeps the first 500 files it meets. ape-solidity copies the OpenZeppelin packages into
@@ -38,3 +38,22 @@ def patch_source_listing() -> None:
     prop.__set_name__(SourceManager, "_all_files")
     SourceManager._all_files = prop
     SourceManager._modelmint_patched = True
+
+
+def patch_process_start_timeout(seconds: int = 60) -> None:
+    """ape waits 20 s for a freshly started anvil to answer RPC (``SubprocessProvider.start``),
+    and ape-foundry gives no setting for it. A forking anvil on a loaded 2-core CI machine
+    missed that once (RPCTimeoutError in the fork test's provider switch); allow ``seconds``."""
+    try:
+        from ape.api.providers import SubprocessProvider
+    except ImportError:  # ape not installed: nothing to patch
+        return
+    if getattr(SubprocessProvider, "_modelmint_start_patched", False):
+        return
+    original = SubprocessProvider.start
+
+    def start(self, timeout: int = seconds):
+        return original(self, timeout=max(timeout, seconds))
+
+    SubprocessProvider.start = start
+    SubprocessProvider._modelmint_start_patched = True

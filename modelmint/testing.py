@@ -22,3 +22,24 @@ def isolated(chain) -> Iterator[None]:
     finally:
         chain.restore(snapshot)
         chain.pending_timestamp = pending
+
+
+def assert_deploy_reverts(chain, container, args, error: str, error_args=None, *, sender) -> None:
+    """Deploying ``container(*args)`` reverts with the custom error ``error`` of its ABI (and,
+    if given, exactly the arguments ``error_args``).
+
+    Compares raw revert data (via eth_call): ape does not decode constructor reverts reliably.
+    In a long session it may look up a contract type cached for the would-be address, left there
+    by an earlier test whose deployment the snapshot reverted, and fail to decode with it."""
+    from eth_abi import encode
+
+    from modelmint.governance import deployment_revert_data, error_selector
+
+    [abi] = [e for e in container.contract_type.errors if e.name == error]
+    data = deployment_revert_data(chain, container, *args, sender=sender)
+    expected = error_selector(abi.selector)
+    if error_args is not None:
+        expected += encode([i.canonical_type for i in abi.inputs], list(error_args)).hex()
+        assert data == expected, (error, data)
+    else:
+        assert data.startswith(expected), (error, data)

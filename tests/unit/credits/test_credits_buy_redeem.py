@@ -4,6 +4,8 @@ import ape
 import pytest
 from credits_helpers import ETH, ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE, UINT96_MAX
 
+from modelmint.testing import assert_deploy_reverts
+
 # ------------------------------------------------------------------ enableCredits
 
 
@@ -48,9 +50,10 @@ def test_enableCredits__value_above_uint96__reverts(credits, register_model, mod
         credits.enableCredits(model_id, UINT96_MAX + 1, sender=model_owner)
 
 
-def test_constructor__zero_address__reverts(project, deployer, registry):
-    with ape.reverts(project.UsageCredits.UsageCreditsZeroAddress):
-        project.UsageCredits.deploy(registry, ETH, "", sender=deployer)
+def test_constructor__zero_address__reverts(project, chain, deployer, registry):
+    assert_deploy_reverts(
+        chain, project.UsageCredits, (registry, ETH, ""), "UsageCreditsZeroAddress", sender=deployer
+    )
 
 
 # ------------------------------------------------------------------ buyCredits

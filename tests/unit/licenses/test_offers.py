@@ -4,6 +4,8 @@ import ape
 import pytest
 from license_helpers import DAY, MAX_DURATION, PRICE, TERMS_HASH, now
 
+from modelmint.testing import assert_deploy_reverts
+
 # ------------------------------------------------------------------ constructor
 
 
@@ -19,11 +21,12 @@ def test_constructor__wires_registry_and_router(manager, registry, router):
 
 
 @pytest.mark.parametrize("which", ["registry", "router"])
-def test_constructor__zero_address__reverts(project, deployer, registry, router, which):
+def test_constructor__zero_address__reverts(project, chain, deployer, registry, router, which):
     args = [registry, router]
     args[["registry", "router"].index(which)] = ape.utils.ZERO_ADDRESS
-    with ape.reverts(project.LicenseManager.LicenseManagerZeroAddress):
-        project.LicenseManager.deploy(*args, sender=deployer)
+    assert_deploy_reverts(
+        chain, project.LicenseManager, args, "LicenseManagerZeroAddress", sender=deployer
+    )
 
 
 # ------------------------------------------------------------------ createOffer

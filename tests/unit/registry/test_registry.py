@@ -4,6 +4,8 @@ import ape
 import pytest
 from ape.utils import ZERO_ADDRESS
 
+from modelmint.testing import assert_deploy_reverts
+
 ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32
 HASH_2 = b"\x22" * 32
@@ -31,14 +33,24 @@ def test_constructor__initial_tokens__allow_listed_and_events(project, deployer,
     ]
 
 
-def test_constructor__zero_governance__reverts(project, deployer):
-    with ape.reverts(project.ModelRegistry.ModelRegistryZeroAddress):
-        project.ModelRegistry.deploy(ZERO_ADDRESS, [], sender=deployer)
+def test_constructor__zero_governance__reverts(project, chain, deployer):
+    assert_deploy_reverts(
+        chain,
+        project.ModelRegistry,
+        (ZERO_ADDRESS, []),
+        "ModelRegistryZeroAddress",
+        sender=deployer,
+    )
 
 
-def test_constructor__zero_token__reverts(project, deployer):
-    with ape.reverts(project.ModelRegistry.ModelRegistryZeroAddress):
-        project.ModelRegistry.deploy(deployer, [ZERO_ADDRESS], sender=deployer)
+def test_constructor__zero_token__reverts(project, chain, deployer):
+    assert_deploy_reverts(
+        chain,
+        project.ModelRegistry,
+        (deployer, [ZERO_ADDRESS]),
+        "ModelRegistryZeroAddress",
+        sender=deployer,
+    )
 
 
 # ------------------------------------------------------------------ registerModel

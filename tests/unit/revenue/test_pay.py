@@ -2,6 +2,8 @@ import ape
 import pytest
 from conftest_revenue import FEE_BPS, ZERO
 
+from modelmint.testing import assert_deploy_reverts
+
 BPS = 10_000
 
 
@@ -19,14 +21,25 @@ def token_model(register_model, router, model_owner, contributor, token):
     return model_id
 
 
-def test_constructor__fee_above_ceiling__reverts(project, deployer, registry, treasury):
-    with ape.reverts(project.RevenueRouter.RevenueRouterFeeTooHigh, feeBps=1_001, maxFeeBps=1_000):
-        project.RevenueRouter.deploy(registry, treasury, 1_001, sender=deployer)
+def test_constructor__fee_above_ceiling__reverts(project, chain, deployer, registry, treasury):
+    assert_deploy_reverts(
+        chain,
+        project.RevenueRouter,
+        (registry, treasury, 1_001),
+        "RevenueRouterFeeTooHigh",
+        (1_001, 1_000),
+        sender=deployer,
+    )
 
 
-def test_constructor__zero_treasury__reverts(project, deployer, registry):
-    with ape.reverts(project.RevenueRouter.RevenueRouterZeroAddress):
-        project.RevenueRouter.deploy(registry, ZERO, 0, sender=deployer)
+def test_constructor__zero_treasury__reverts(project, chain, deployer, registry):
+    assert_deploy_reverts(
+        chain,
+        project.RevenueRouter,
+        (registry, ZERO, 0),
+        "RevenueRouterZeroAddress",
+        sender=deployer,
+    )
 
 
 def test_constructor__valid__sets_constants(router, registry, treasury):
