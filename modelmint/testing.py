@@ -11,6 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+# EIP-2612 permit and ERC-5805 delegation structs, as (name, type) pairs.
+PERMIT_FIELDS = [
+    ("owner", "address"),
+    ("spender", "address"),
+    ("value", "uint256"),
+    ("nonce", "uint256"),
+    ("deadline", "uint256"),
+]
+DELEGATION_FIELDS = [("delegatee", "address"), ("nonce", "uint256"), ("expiry", "uint256")]
+
 
 @contextmanager
 def isolated(chain) -> Iterator[None]:
@@ -43,3 +56,16 @@ def assert_deploy_reverts(chain, container, args, error: str, error_args=None, *
         assert data == expected, (error, data)
     else:
         assert data.startswith(expected), (error, data)
+
+
+def sign_typed(signer, domain: dict, primary_type: str, fields, message: dict):
+    """EIP-712-signs ``message``, a ``primary_type`` struct with ``fields`` [(name, type)], in
+    ``domain`` (name, version, chainId, verifyingContract) with a test account's key. Returns
+    (v, r, s) as contracts take them (r and s as 32 bytes)."""
+    typed = encode_typed_data(
+        domain_data=domain,
+        message_types={primary_type: [{"name": n, "type": t} for n, t in fields]},
+        message_data=message,
+    )
+    sig = Account.sign_message(typed, signer.private_key)
+    return sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big")

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 from hypothesis import strategies as st
+
+from modelmint.testing import DELEGATION_FIELDS, PERMIT_FIELDS, sign_typed
 
 ZERO = "0x" + "00" * 20
 DAY = 86_400
@@ -169,42 +170,9 @@ def _buy(env, offer_id, buyer, price=10**15):
     return tx.decode_logs(lic.Transfer)[0].tokenId
 
 
-def _typed_sign(account, domain, types, primary, message):
-    full = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            primary: types,
-        },
-        "primaryType": primary,
-        "domain": domain,
-        "message": message,
-    }
-    sig = account.sign_message(encode_typed_data(full_message=full))
-    return sig.v, bytes(sig.r), bytes(sig.s)
-
-
 def _domain(token):
     f = token.eip712Domain()
     return {"name": f[1], "version": f[2], "chainId": int(f[3]), "verifyingContract": str(f[4])}
-
-
-PERMIT = [
-    {"name": "owner", "type": "address"},
-    {"name": "spender", "type": "address"},
-    {"name": "value", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
-DELEGATION = [
-    {"name": "delegatee", "type": "address"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "expiry", "type": "uint256"},
-]
 
 
 # ------------------------------------------------------------------------------ ERC-721
@@ -336,13 +304,13 @@ def _erc20(name: str, holder: Callable[[Env], Any]) -> dict:
             "nonce": nonce,
             "deadline": deadline,
         }
-        v, r, s = _typed_sign(signer, _domain(t), PERMIT, "Permit", msg)
+        v, r, s = sign_typed(signer, _domain(t), "Permit", PERMIT_FIELDS, msg)
         return (owner, e.attacker, value, deadline, v, r, s)
 
     def delegation_args(e, d, nonce, expiry):
         t = tok(e)
         msg = {"delegatee": str(e.attacker.address), "nonce": nonce, "expiry": expiry}
-        v, r, s = _typed_sign(holder(e), _domain(t), DELEGATION, "Delegation", msg)
+        v, r, s = sign_typed(holder(e), _domain(t), "Delegation", DELEGATION_FIELDS, msg)
         return (e.attacker, nonce, expiry, v, r, s)
 
     def now(e):

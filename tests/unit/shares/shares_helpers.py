@@ -1,31 +1,19 @@
 """EIP-712 signing for ModelShares' permit and delegateBySig in the shares tests."""
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
+from modelmint.testing import DELEGATION_FIELDS, PERMIT_FIELDS
+from modelmint.testing import sign_typed as _sign_typed
 
-PERMIT_FIELDS = [
-    ("owner", "address"),
-    ("spender", "address"),
-    ("value", "uint256"),
-    ("nonce", "uint256"),
-    ("deadline", "uint256"),
-]
-DELEGATION_FIELDS = [("delegatee", "address"), ("nonce", "uint256"), ("expiry", "uint256")]
+__all__ = ["DELEGATION_FIELDS", "PERMIT_FIELDS", "sign_typed"]
 
 
 def sign_typed(chain, shares, signer, primary_type, fields, message):
-    """Signs `message`, a `primary_type` struct with `fields` [(name, type)], in `shares`' EIP-712
-    domain (its name, version "1", the chain id, its address). Returns (v, r, s) as the contract
-    takes them."""
-    typed = encode_typed_data(
-        domain_data={
-            "name": shares.name(),
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": shares.address,
-        },
-        message_types={primary_type: [{"name": n, "type": t} for n, t in fields]},
-        message_data=message,
-    )
-    sig = Account.sign_message(typed, signer.private_key)
-    return sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big")
+    """Signs `message`, a `primary_type` struct with `fields` [(name, type)], in the EIP-712
+    domain `shares` must use (its name, version "1", the chain id, its address), built here
+    rather than read from the token. Returns (v, r, s) as the contract takes them."""
+    domain = {
+        "name": shares.name(),
+        "version": "1",
+        "chainId": chain.chain_id,
+        "verifyingContract": shares.address,
+    }
+    return _sign_typed(signer, domain, primary_type, fields, message)
