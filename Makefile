@@ -42,6 +42,7 @@ $(SOLC_BRIDGE): tools/solc-bridge/solc-bridge.js
 
 compile: setup
 	$(APE) compile
+	$(PY) -m modelmint.abi.export
 
 # Property and stateful suites that also run against a forked chain (issue: invariants on a fork).
 FORK_SUITES := tests/fork tests/stateful tests/unit/licenses/test_properties.py \
