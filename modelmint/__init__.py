@@ -1,6 +1,9 @@
-"""Modelmint off-chain toolkit shared by scripts, tests and integrators."""
+"""Modelmint's Python SDK.
 
-from modelmint._ape_compat import patch_process_start_timeout, patch_source_listing
+The package is cut by audience; arrows point into the core, never out of it:
 
-patch_source_listing()
-patch_process_start_timeout()
+- core (this package's top level, no ape, no compiler, no node): ``receipts`` (EIP-712
+  metering receipts), ``weights`` (weights content hash), ``abi`` (exported contract ABIs);
+- ``deploy`` (on ape): the deploy plan, its engine and records, operator helpers, fork seed;
+- ``dev`` (on ape, development only): gas bench and reports, test helpers, ape workarounds.
+"""

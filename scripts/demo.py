@@ -17,10 +17,10 @@ from pathlib import Path
 
 from ape import accounts, chain, project
 
-from modelmint.config import load_config
-from modelmint.deploy import Deployment
-from modelmint.governance import Proposal, Vote, delegate
-from modelmint.plan import PlanInputs, protocol_plan
+from modelmint.deploy.config import load_config
+from modelmint.deploy.engine import Deployment
+from modelmint.deploy.governance import Proposal, Vote, delegate
+from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.receipts import Receipt, ReceiptDomain, channel_id_from_tx, sign_receipt
 from modelmint.weights import weights_hash
 

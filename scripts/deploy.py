@@ -18,10 +18,10 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from modelmint.config import REPO_ROOT, ConfigError, load_config
-from modelmint.deploy import DeployError, Deployment, format_actions
-from modelmint.fork import apply_upstream_env
-from modelmint.plan import PlanInputs, protocol_plan
+from modelmint.deploy.config import REPO_ROOT, ConfigError, load_config
+from modelmint.deploy.engine import DeployError, Deployment, format_actions
+from modelmint.deploy.fork import apply_upstream_env
+from modelmint.deploy.plan import PlanInputs, protocol_plan
 
 # The fork's upstream must be known before ape connects: $MODELMINT_SEPOLIA_RPC or local.
 apply_upstream_env()

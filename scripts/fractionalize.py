@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from modelmint.fork import apply_upstream_env
-from modelmint.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.fork import apply_upstream_env
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
 
 apply_upstream_env()
 

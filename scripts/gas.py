@@ -6,8 +6,8 @@ from pathlib import Path
 
 from ape import accounts, chain, project
 
-from modelmint import gasreport
-from modelmint.gasbench import measure
+from modelmint.dev import gasreport
+from modelmint.dev.gasbench import measure
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"

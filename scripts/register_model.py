@@ -16,8 +16,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 from eth_utils import is_address, to_checksum_address
 
-from modelmint.fork import apply_upstream_env
-from modelmint.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.fork import apply_upstream_env
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
 from modelmint.weights import weights_hash
 
 apply_upstream_env()

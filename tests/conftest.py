@@ -11,7 +11,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-import modelmint  # noqa: F401  (applies the ape source-listing fix: modelmint/_ape_compat.py)
+import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/dev/ape_compat.py)
 
 _COMMON = dict(
     deadline=None,

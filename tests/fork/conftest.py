@@ -2,7 +2,7 @@
 
 The fork's upstream is ``$MODELMINT_SEPOLIA_RPC`` when set (a real Sepolia RPC), else a
 local anvil with chain id 11155111 that this conftest starts on a free loopback port and
-seeds (6-decimals USDC, an earlier Modelmint registry with one model; modelmint.fork).
+seeds (6-decimals USDC, an earlier Modelmint registry with one model; modelmint.deploy.fork).
 
 Two ways to run it:
 - ``ape test tests`` (local network session): tests marked
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from modelmint.fork import RPC_ENV, Anvil, apply_upstream_env, seed_upstream
+from modelmint.deploy.fork import RPC_ENV, Anvil, apply_upstream_env, seed_upstream
 
 UPSTREAM_RECORD_ENV = "MODELMINT_UPSTREAM_RECORD"
 

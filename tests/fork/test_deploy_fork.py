@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from modelmint.config import REPO_ROOT, load_config
-from modelmint.deploy import Deployment
-from modelmint.fork import SEED_USDC_SUPPLY, SEED_WEIGHTS_HASH, SEPOLIA_CHAIN_ID
-from modelmint.plan import PlanInputs, protocol_plan
+from modelmint.deploy.config import REPO_ROOT, load_config
+from modelmint.deploy.engine import Deployment
+from modelmint.deploy.fork import SEED_USDC_SUPPLY, SEED_WEIGHTS_HASH, SEPOLIA_CHAIN_ID
+from modelmint.deploy.plan import PlanInputs, protocol_plan
 
 pytestmark = pytest.mark.fork
 FORK = "ethereum:sepolia-fork:foundry"

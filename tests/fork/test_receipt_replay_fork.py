@@ -15,9 +15,9 @@ from ape_test.accounts import TestAccountContainer
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from modelmint.fork import SEPOLIA_CHAIN_ID
+from modelmint.deploy.fork import SEPOLIA_CHAIN_ID
+from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, recover_signer, sign_receipt
-from modelmint.testing import isolated
 
 pytestmark = pytest.mark.fork
 LOCAL_CHAIN_ID = 31337  # anvil's default, the chain of `ape test` on ethereum:local:foundry

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from modelmint.gasbench import measure
-from modelmint.gasreport import load
+from modelmint.dev.gasbench import measure
+from modelmint.dev.gasreport import load
 
 COMMITTED = Path(__file__).resolve().parents[2] / "reports" / "gas.json"
 TOLERANCE = 1.02

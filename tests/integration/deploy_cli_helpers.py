@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelmint.config import REPO_ROOT
+from modelmint.deploy.config import REPO_ROOT
 
 APE = str(Path(sys.executable).parent / "ape")
 # ape's test accounts come from anvil's default mnemonic.

@@ -14,7 +14,7 @@ from deploy_helpers import sample_plan  # noqa: E402
 def main(uri: str, record: str) -> None:
     from ape import accounts, networks, project
 
-    from modelmint.deploy import Deployment
+    from modelmint.deploy.engine import Deployment
 
     with networks.parse_network_choice(
         "ethereum:local:node", provider_settings={"uri": uri}

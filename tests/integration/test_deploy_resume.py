@@ -23,9 +23,9 @@ from deploy_cli_helpers import (
 )
 from web3 import Web3
 
-from modelmint.config import CONFIG_DIR, REPO_ROOT
-from modelmint.deploy import STOP_AFTER_ENV
-from modelmint.fork import Anvil
+from modelmint.deploy.config import CONFIG_DIR, REPO_ROOT
+from modelmint.deploy.engine import STOP_AFTER_ENV
+from modelmint.deploy.fork import Anvil
 
 pytestmark = pytest.mark.slow
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ape
 
-from modelmint.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
 
 # Shared governance fixtures (a top-level `tests` package in site-packages shadows ours).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import ape
 import pytest
 
-from modelmint.governance import Proposal, ProposalState, Vote
+from modelmint.deploy.governance import Proposal, ProposalState, Vote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from conftest_governance import *  # noqa: E402, F403

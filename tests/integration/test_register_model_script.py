@@ -10,7 +10,7 @@ from eth_abi import decode, encode
 from eth_utils import keccak
 from web3 import Web3
 
-from modelmint.fork import Anvil
+from modelmint.deploy.fork import Anvil
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 from hypothesis import strategies as st
 
-from modelmint.testing import DELEGATION_FIELDS, PERMIT_FIELDS, sign_typed
+from modelmint.dev.testing import DELEGATION_FIELDS, PERMIT_FIELDS, sign_typed
 
 ZERO = "0x" + "00" * 20
 DAY = 86_400

@@ -3,7 +3,7 @@ table is called with each of its bad inputs (tests/security/bad_inputs.py); ever
 revert with the named custom error and leave the state digest (balances of the protocol's
 contracts and of the caller, key views of the touched contract) unchanged.
 
-Each example runs in its own chain snapshot (`modelmint.testing.isolated`): the builder may
+Each example runs in its own chain snapshot (`modelmint.dev.testing.isolated`): the builder may
 prepare state (pause an offer, move time), the digest is taken after that, then the call.
 Counts of distinct (function, bad input) examples go to reports/bad-input-matrix.json and the
 terminal summary (tests/security/conftest.py). Examples per case: HYPOTHESIS_PROFILE dev 3,
@@ -20,7 +20,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from web3.exceptions import ContractLogicError
 
-from modelmint.testing import isolated
+from modelmint.dev.testing import isolated
 
 EXAMPLES = {"dev": 3, "ci": 8, "deep": 40}.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 3)
 ACTORS = (

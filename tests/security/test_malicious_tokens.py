@@ -14,8 +14,8 @@ import ape
 import pytest
 from security_helpers import DAY, ETH, deploy_kit, digest, split
 
+from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
-from modelmint.testing import isolated
 
 UNIT = 10**18
 CREDIT_VALUE = 10**15

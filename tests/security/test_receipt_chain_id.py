@@ -7,9 +7,9 @@ tests/fork/test_receipt_replay_fork.py."""
 import pytest
 from security_helpers import DAY, deploy_kit
 
-from modelmint.fork import SEPOLIA_CHAIN_ID
+from modelmint.deploy.fork import SEPOLIA_CHAIN_ID
+from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, receipt_digest, sign_receipt
-from modelmint.testing import isolated
 
 CREDIT_VALUE = 10**12
 

@@ -8,8 +8,8 @@ gets 300k and ``licensee`` 100k; all three self-delegate. Quorum is 4% (40k).
 import pytest
 from suite_deployments import deploy_erc20, deploy_registry, deploy_router, register
 
-from modelmint.governance import DAY, ProposalState, delegate, deploy_protocol_governance
-from modelmint.testing import isolated  # noqa: F401  (used by the suites)
+from modelmint.deploy.governance import DAY, ProposalState, delegate, deploy_protocol_governance
+from modelmint.dev.testing import isolated  # noqa: F401  (used by the suites)
 
 UNIT = 10**18
 SUPPLY = 1_000_000 * UNIT

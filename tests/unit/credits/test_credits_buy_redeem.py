@@ -4,7 +4,7 @@ import ape
 import pytest
 from credits_helpers import ETH, ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE, UINT96_MAX
 
-from modelmint.testing import assert_deploy_reverts
+from modelmint.dev.testing import assert_deploy_reverts
 
 # ------------------------------------------------------------------ enableCredits
 

@@ -5,8 +5,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, SignedReceipt, sign_receipt
-from modelmint.testing import isolated
 
 _spec = importlib.util.spec_from_file_location(
     "settle_receipts", Path(__file__).parents[3] / "scripts" / "settle_receipts.py"

@@ -3,7 +3,7 @@
 import pytest
 from deploy_helpers import sample_plan
 
-from modelmint.deploy import Deployment
+from modelmint.deploy.engine import Deployment
 
 
 @pytest.fixture

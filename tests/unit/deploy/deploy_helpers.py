@@ -1,7 +1,7 @@
 """Helpers for the deployment tests: a sample multi-step plan and crash simulation."""
 
-from modelmint.deploy import DEPLOYER, Call, Deploy, Ref
-from modelmint.plan import set_if_different
+from modelmint.deploy.engine import DEPLOYER, Call, Deploy, Ref
+from modelmint.deploy.plan import set_if_different
 
 MINT_AMOUNT = 1_000 * 10**6
 

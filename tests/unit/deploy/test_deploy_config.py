@@ -1,11 +1,11 @@
-"""modelmint.config: network config files load, validate with clear errors and resolve."""
+"""modelmint.deploy.config: network config files load, validate with clear errors and resolve."""
 
 import json
 
 import pytest
 import yaml
 
-from modelmint.config import CONFIG_DIR, ConfigError, load_config
+from modelmint.deploy.config import CONFIG_DIR, ConfigError, load_config
 
 USDC = "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238"
 OTHER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

@@ -1,4 +1,4 @@
-"""modelmint.deploy: plans, records, idempotent re-runs and resume after interruption."""
+"""modelmint.deploy.engine: plans, records, idempotent re-runs and resume after interruption."""
 
 import json
 
@@ -13,7 +13,7 @@ from deploy_helpers import (
 )
 from eth_utils import keccak, to_hex
 
-from modelmint.deploy import (
+from modelmint.deploy.engine import (
     DEPLOYER,
     Call,
     Deploy,

@@ -1,11 +1,11 @@
-"""modelmint.plan: the protocol plan built from a network config, run in-process."""
+"""modelmint.deploy.plan: the protocol plan built from a network config, run in-process."""
 
 import ape
 import yaml
 
-from modelmint.config import CONFIG_DIR, NetworkConfig
-from modelmint.deploy import Deploy, Deployment, validate_plan
-from modelmint.plan import (
+from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
+from modelmint.deploy.engine import Deploy, Deployment, validate_plan
+from modelmint.deploy.plan import (
     DEFAULT_ADMIN_ROLE,
     PlanInputs,
     grant_role,

@@ -16,7 +16,7 @@ from conftest_governance import governance_params, isolated
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
-from modelmint.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
 
 SUPPLY = 1_000
 ABSENT = None

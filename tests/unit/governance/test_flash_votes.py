@@ -3,7 +3,7 @@
 import ape
 import pytest
 
-from modelmint.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
 
 UNIT = 10**18
 

@@ -13,7 +13,7 @@ from conftest_governance import (
     split_params,
 )
 
-from modelmint.governance import deployment_revert_data, error_selector
+from modelmint.deploy.governance import deployment_revert_data, error_selector
 
 ZERO = ape.utils.ZERO_ADDRESS
 # Per-model governance (governor + timelock clones and their initialization, router split, NFT

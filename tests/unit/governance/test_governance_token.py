@@ -3,7 +3,7 @@
 import ape
 import pytest
 
-from modelmint.governance import delegate, deployment_revert_data, error_selector
+from modelmint.deploy.governance import delegate, deployment_revert_data, error_selector
 
 ZERO = ape.utils.ZERO_ADDRESS
 

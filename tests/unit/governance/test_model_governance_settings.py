@@ -4,7 +4,7 @@ change only through the model's own proposals, exactly as OpenZeppelin's extensi
 import ape
 from conftest_governance import MODEL_QUORUM_NUMERATOR, MODEL_TIMELOCK_DELAY
 
-from modelmint.governance import Proposal, ProposalState, Vote
+from modelmint.deploy.governance import Proposal, ProposalState, Vote
 
 ZERO = ape.utils.ZERO_ADDRESS
 DAY = 86_400

@@ -2,7 +2,7 @@
 
 from ape.utils import ZERO_ADDRESS
 
-from modelmint.testing import isolated  # noqa: F401  (used by the suites)
+from modelmint.dev.testing import isolated  # noqa: F401  (used by the suites)
 
 ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32

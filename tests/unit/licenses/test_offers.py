@@ -4,7 +4,7 @@ import ape
 import pytest
 from license_helpers import DAY, MAX_DURATION, PRICE, TERMS_HASH, now
 
-from modelmint.testing import assert_deploy_reverts
+from modelmint.dev.testing import assert_deploy_reverts
 
 # ------------------------------------------------------------------ constructor
 

@@ -4,7 +4,7 @@ import ape
 import pytest
 from ape.utils import ZERO_ADDRESS
 
-from modelmint.testing import assert_deploy_reverts
+from modelmint.dev.testing import assert_deploy_reverts
 
 ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32

@@ -2,7 +2,7 @@ import ape
 import pytest
 from conftest_revenue import FEE_BPS, ZERO
 
-from modelmint.testing import assert_deploy_reverts
+from modelmint.dev.testing import assert_deploy_reverts
 
 BPS = 10_000
 

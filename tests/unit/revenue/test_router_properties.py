@@ -6,7 +6,7 @@ from conftest_revenue import ZERO
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelmint.testing import isolated
+from modelmint.dev.testing import isolated
 
 BPS = 10_000
 

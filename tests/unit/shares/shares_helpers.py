@@ -1,7 +1,7 @@
 """EIP-712 signing for ModelShares' permit and delegateBySig in the shares tests."""
 
-from modelmint.testing import DELEGATION_FIELDS, PERMIT_FIELDS
-from modelmint.testing import sign_typed as _sign_typed
+from modelmint.dev.testing import DELEGATION_FIELDS, PERMIT_FIELDS
+from modelmint.dev.testing import sign_typed as _sign_typed
 
 __all__ = ["DELEGATION_FIELDS", "PERMIT_FIELDS", "sign_typed"]
 

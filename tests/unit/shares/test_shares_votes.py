@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shares_helpers import DELEGATION_FIELDS, sign_typed
 
-from modelmint.governance import delegate
-from modelmint.testing import isolated
+from modelmint.deploy.governance import delegate
+from modelmint.dev.testing import isolated
 
 ZERO = "0x0000000000000000000000000000000000000000"
 SUPPLY = 10**6

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from modelmint.testing import isolated
+from modelmint.dev.testing import isolated
 
 ROOT = Path(__file__).resolve().parents[3]
 ISOLATE_CALL = re.compile(r"with\s+chain\.isolate\(")

@@ -46,7 +46,7 @@ def assert_deploy_reverts(chain, container, args, error: str, error_args=None, *
     by an earlier test whose deployment the snapshot reverted, and fail to decode with it."""
     from eth_abi import encode
 
-    from modelmint.governance import deployment_revert_data, error_selector
+    from modelmint.deploy.governance import deployment_revert_data, error_selector
 
     [abi] = [e for e in container.contract_type.errors if e.name == error]
     data = deployment_revert_data(chain, container, *args, sender=sender)

@@ -2,7 +2,7 @@
 
 `measure(project, accounts, chain)` deploys the real contracts on the connected (local) chain,
 performs each user operation in a steady state (warm contracts, not the first of its kind
-unless the name says so) and returns the `reports/gas.json` dict (see modelmint.gasreport).
+unless the name says so) and returns the `reports/gas.json` dict (see modelmint.dev.gasreport).
 Figures are full transaction gas (`tx.gas_used`, including the 21,000 base) except the
 per-channel and per-call metering figures. `settle_per_channel_batch100` is one settle of 100
 receipts divided by 100; `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
@@ -22,7 +22,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from modelmint.governance import delegate, deploy_protocol_governance
+from modelmint.deploy.governance import delegate, deploy_protocol_governance
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
 ETH = "0x0000000000000000000000000000000000000000"

@@ -9,7 +9,7 @@ configured as ``node.ethereum.sepolia.uri`` (see ape-config.yaml). That upstream
   Modelmint deployment with one registered model), whose record is written in the same
   format as ``deployments/sepolia.json``.
 
-Start the local upstream by hand with ``python -m modelmint.fork`` (it prints the
+Start the local upstream by hand with ``python -m modelmint.deploy.fork`` (it prints the
 environment to export and runs until interrupted); the tests start their own on a free
 port through :class:`Anvil`.
 """
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from modelmint.config import REPO_ROOT
+from modelmint.deploy.config import REPO_ROOT
 
 SEPOLIA_CHAIN_ID = 11155111
 RPC_ENV = "MODELMINT_SEPOLIA_RPC"
@@ -128,7 +128,7 @@ class Anvil:
 def seed_plan(holder: str):
     """Pre-existing state of the upstream: a 6-decimals USDC with a funded holder and an
     earlier Modelmint registry (USDC allow-listed) with one registered model."""
-    from modelmint.deploy import DEPLOYER, Call, Deploy, Ref
+    from modelmint.deploy.engine import DEPLOYER, Call, Deploy, Ref
 
     return [
         Deploy("USDC", "MockERC20", ("USD Coin", "USDC", USDC_DECIMALS)),
@@ -155,7 +155,7 @@ def seed_upstream(uri: str, record_path: Path, *, account_index: int = 0, log=No
     seed state, writing ``record_path``. Idempotent (it is a deployment plan)."""
     from ape import accounts, networks, project
 
-    from modelmint.deploy import Deployment
+    from modelmint.deploy.engine import Deployment
 
     account = accounts.test_accounts[account_index]
     with networks.parse_network_choice(

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from modelmint.config import REPO_ROOT
+from modelmint.deploy.config import REPO_ROOT
 
 
 def deployments_dir(option: Path | None) -> Path:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
-from modelmint.config import NetworkConfig
-from modelmint.deploy import DEPLOYER, Call, Context, Deploy, Ref, Step
+from modelmint.deploy.config import NetworkConfig
+from modelmint.deploy.engine import DEPLOYER, Call, Context, Deploy, Ref, Step
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 ZERO = "0x0000000000000000000000000000000000000000"

@@ -57,3 +57,9 @@ def patch_process_start_timeout(seconds: int = 60) -> None:
 
     SubprocessProvider.start = start
     SubprocessProvider._modelmint_start_patched = True
+
+
+def apply() -> None:
+    """Applies every workaround above (idempotent); entry points call this."""
+    patch_source_listing()
+    patch_process_start_timeout()
