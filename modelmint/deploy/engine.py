@@ -26,10 +26,7 @@ node or a fresh fork) is *stale* and simply deployed again.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +36,8 @@ import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address, to_hex
 from web3.exceptions import TransactionNotFound
 
-RECORD_VERSION = 1
+from modelmint.records import Record
+
 STOP_AFTER_ENV = "MODELMINT_DEPLOY_STOP_AFTER"
 
 
@@ -143,56 +141,6 @@ def _hex(value: Any) -> str:
 def create_address(sender: str, nonce: int) -> str:
     """The address a CREATE from ``sender`` at ``nonce`` gets."""
     return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=sender), nonce]))[12:])
-
-
-# -------------------------------------------------------------------------- record
-
-
-class Record:
-    """``deployments/<network>.json``; every ``save`` is an atomic replace."""
-
-    def __init__(self, path: Path, data: dict | None = None):
-        self.path = Path(path)
-        self.data = data or {"version": RECORD_VERSION, "contracts": {}, "calls": {}}
-
-    @classmethod
-    def load(cls, path: Path) -> Record:
-        path = Path(path)
-        if not path.exists():
-            return cls(path)
-        data = json.loads(path.read_text())
-        data.setdefault("contracts", {})
-        data.setdefault("calls", {})
-        return cls(path, data)
-
-    @property
-    def contracts(self) -> dict[str, dict]:
-        return self.data["contracts"]
-
-    @property
-    def calls(self) -> dict[str, dict]:
-        return self.data["calls"]
-
-    def address(self, name: str) -> str | None:
-        entry = self.contracts.get(name)
-        if entry and entry.get("status") == "deployed":
-            return entry["address"]
-        return None
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.data["updated_at"] = int(time.time())
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(self.data, fh, indent=2, sort_keys=True)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 # ------------------------------------------------------------------------- context

@@ -19,11 +19,11 @@ from modelmint.deploy.engine import (
     Deploy,
     DeployError,
     MismatchError,
-    Record,
     Ref,
     create_address,
     validate_plan,
 )
+from modelmint.records import Record
 
 
 def _nonce(chain, account):

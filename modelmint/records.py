@@ -1,0 +1,68 @@
+"""Deployment records: ``deployments/<network>.json``, written by ``ape run deploy``.
+
+Read without ape by gateways, clients and the indexer:
+
+    >>> from modelmint.records import Record
+    >>> record = Record.load("deployments/local.json")
+    >>> record.address("UsageCredits")          # None unless deployed
+
+The keys are documented in docs/DEPLOYMENT.md. The deploy engine
+(``modelmint.deploy.engine``) writes the file; ``save`` is an atomic replace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+RECORD_VERSION = 1
+
+
+class Record:
+    """``deployments/<network>.json``; every ``save`` is an atomic replace."""
+
+    def __init__(self, path: Path, data: dict | None = None):
+        self.path = Path(path)
+        self.data = data or {"version": RECORD_VERSION, "contracts": {}, "calls": {}}
+
+    @classmethod
+    def load(cls, path: Path) -> Record:
+        path = Path(path)
+        if not path.exists():
+            return cls(path)
+        data = json.loads(path.read_text())
+        data.setdefault("contracts", {})
+        data.setdefault("calls", {})
+        return cls(path, data)
+
+    @property
+    def contracts(self) -> dict[str, dict]:
+        return self.data["contracts"]
+
+    @property
+    def calls(self) -> dict[str, dict]:
+        return self.data["calls"]
+
+    def address(self, name: str) -> str | None:
+        entry = self.contracts.get(name)
+        if entry and entry.get("status") == "deployed":
+            return entry["address"]
+        return None
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.data["updated_at"] = int(time.time())
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.data, fh, indent=2, sort_keys=True)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
