@@ -116,7 +116,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
         paid = credits * value;
         m.minted = SafeCast.toUint128(minted + credits);
-        _collect(m, tokenPriced, paid);
+        _collect(m, tokenPriced, paid, msg.value);
         // Last: minting to a contract calls its onERC1155Received hook.
         _mint(to, modelId, credits, "");
         emit CreditsBought(modelId, to, credits, paid);
@@ -169,7 +169,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         channelId = _createChannel(modelId, gateway, credits, expiry);
         emit CreditsBought(modelId, msg.sender, credits, paid);
         // Last: the ERC-20 pull is the only external call (ETH is checked, not sent).
-        _collect(m, tokenPriced, paid);
+        _collect(m, tokenPriced, paid, msg.value);
     }
 
     /// @inheritdoc IUsageCredits
@@ -194,7 +194,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
         bool tokenPriced = m.tokenPriced;
         emit CreditsBought(modelId, msg.sender, credits, paid);
-        _collect(m, tokenPriced, paid);
+        _collect(m, tokenPriced, paid, msg.value);
     }
 
     /// @inheritdoc IUsageCredits
@@ -225,8 +225,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         m.swept = uint128(consumed);
         value = (consumed - swept) * m.creditValue;
         emit RevenueSwept(modelId, consumed - swept, value);
-        // Interaction last: the model's totals are final before the router is called.
-        _routeRevenue(modelId, m.asset, value);
+        // Interaction last: the model's totals are final before the router is called. An ETH
+        // model's slot 1 (its asset, zero) is never read.
+        _routeRevenue(modelId, m.tokenPriced ? m.asset : address(0), value);
     }
 
     /// @inheritdoc IUsageCredits
@@ -428,13 +429,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }
 
-    /// @dev Takes `paid` from the caller: ETH must come as msg.value; an ERC-20 is pulled and
-    /// must arrive in full (fee-on-transfer tokens revert).
-    function _collect(ModelState storage m, bool tokenPriced, uint256 paid) private {
+    /// @dev Takes `paid` from the caller, whose payable entry point passes its msg.value as
+    /// `sent`: ETH must come in full as `sent`; an ERC-20 is pulled and must arrive in full
+    /// (fee-on-transfer tokens revert), with no ETH.
+    function _collect(ModelState storage m, bool tokenPriced, uint256 paid, uint256 sent) private {
         if (!tokenPriced) {
-            if (msg.value != paid) revert UsageCreditsWrongPayment(paid, msg.value);
+            if (sent != paid) revert UsageCreditsWrongPayment(paid, sent);
         } else {
-            if (msg.value != 0) revert UsageCreditsWrongPayment(0, msg.value);
+            if (sent != 0) revert UsageCreditsWrongPayment(0, sent);
             address asset = m.asset;
             uint256 before = IERC20(asset).balanceOf(address(this));
             IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);

@@ -72,8 +72,9 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// channel; it cannot be chosen for new channels.
 ///
 /// Gateways. A batch reverts as a whole on any bad receipt (signature, deadline, window,
-/// wrong gateway), so simulate first and drop failing receipts. ERC-1271 signatures are
-/// revocable by the wallet: settle receipts of contract consumers promptly.
+/// wrong gateway, charge above the ceiling), so simulate first and drop failing receipts.
+/// ERC-1271 signatures are revocable by the wallet: settle receipts of contract consumers
+/// promptly.
 interface IUsageCredits is IERC1155 {
     /// @notice Per-model credit terms and totals (the view's shape; storage is packed differently).
     struct ModelCredits {
