@@ -67,6 +67,8 @@ contract ModelShares is
     uint256 public constant MAGNITUDE = 2 ** 128;
 
     uint8 private constant _HAS_DELEGATEE = 1; // Revenue.flags: `_delegatees` holds the delegate
+    // Revenue.flags: DelegateChanged announced the account's delegate (implicitly itself).
+    uint8 private constant _ANNOUNCED = 2;
     uint8 private constant _HAS_BASE = 1; // Totals.flags: `_base` holds a revenue checkpoint
     uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
     uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
@@ -117,7 +119,9 @@ contract ModelShares is
         _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
         _holders[initialHolder] =
             Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
+        _revenue[initialHolder].flags = _ANNOUNCED;
         emit Transfer(address(0), initialHolder, supply);
+        emit DelegateChanged(initialHolder, address(0), initialHolder);
         emit DelegateVotesChanged(initialHolder, 0, supply);
     }
 
@@ -193,6 +197,7 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function burn(uint256 value) external {
+        if (value == 0) revert ModelSharesZeroAmount();
         Totals memory t = _loadTotals();
         if (value >= t.supply) revert ModelSharesBurnsLastShares(value, t.supply);
         // The divisor changes: checkpoint the per-share value first (revenue so far is spread
@@ -424,6 +429,12 @@ contract ModelShares is
         t.balance += uint96(value); // <= supply < 2^96
         rf.correction = (int256(rf.correction) + magnified).toInt248();
         rt.correction = (int256(rt.correction) - magnified).toInt248();
+        if (rt.flags & (_HAS_DELEGATEE | _ANNOUNCED) == 0) {
+            // First shares of an account: announce its implicit self-delegation (ERC-5805
+            // indexers rebuild delegates from DelegateChanged).
+            rt.flags |= _ANNOUNCED;
+            emit DelegateChanged(to, address(0), to);
+        }
 
         address df = _delegateOf(from, rf.flags);
         address dt = _delegateOf(to, rt.flags);
@@ -467,19 +478,21 @@ contract ModelShares is
     /// address(0), which keeps `delegates` and the vote checkpoints consistent.
     function _delegate(address account, address delegatee) private {
         if (delegatee == address(0)) delegatee = account;
-        Revenue memory rev = _revenue[account];
-        address old = _delegateOf(account, rev.flags);
+        uint8 flags = _revenue[account].flags;
+        address old = _delegateOf(account, flags);
+        // An account whose implicit self-delegation was never announced had, for indexers, no
+        // delegate yet.
+        address announcedOld = flags & (_HAS_DELEGATEE | _ANNOUNCED) == 0 ? address(0) : old;
+        uint8 updated = flags | _ANNOUNCED;
         if (delegatee == account) {
-            if (rev.flags & _HAS_DELEGATEE != 0) {
-                rev.flags &= ~_HAS_DELEGATEE;
-                _revenue[account].flags = rev.flags;
-                delete _delegatees[account];
-            }
+            if (flags & _HAS_DELEGATEE != 0) delete _delegatees[account];
+            updated &= ~_HAS_DELEGATEE;
         } else {
             _delegatees[account] = delegatee;
-            if (rev.flags & _HAS_DELEGATEE == 0) _revenue[account].flags = rev.flags | _HAS_DELEGATEE;
+            updated |= _HAS_DELEGATEE;
         }
-        emit DelegateChanged(account, old, delegatee);
+        if (updated != flags) _revenue[account].flags = updated;
+        emit DelegateChanged(account, announcedOld, delegatee);
         if (old != delegatee) {
             uint256 balance = _holders[account].balance;
             if (balance != 0) {

@@ -69,6 +69,7 @@ contract RevenueRouter is IRevenueRouter {
     /// & ~bytes32(uint256(0xff)), as in OpenZeppelin's ReentrancyGuardTransient.
     bytes32 private constant _REENTRANCY_GUARD_SLOT =
         0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
+    uint256 private constant _PROBE_GAS = 30_000; // per static call of _checkNotForeignShares
     uint256 private constant _ACC_MASK = (1 << 184) - 1;
     uint256 private constant _TOTAL_WEIGHT_SHIFT = 184;
     uint256 private constant _EPOCH_SHIFT = 216;
@@ -413,6 +414,7 @@ contract RevenueRouter is IRevenueRouter {
     function _enter(uint256 modelId, address recipient, uint32 weight, uint32 newEpoch) private {
         if (recipient == address(0)) revert RevenueRouterZeroAddress();
         if (weight == 0) revert RevenueRouterZeroWeight(recipient);
+        _checkNotForeignShares(modelId, recipient);
         Entry memory e = _entries[modelId][recipient];
         if (e.epoch == newEpoch) revert RevenueRouterDuplicateRecipient(recipient);
         if (e.weight != 0) {
@@ -424,6 +426,19 @@ contract RevenueRouter is IRevenueRouter {
         // sit in `_owed` without the flag, and reading `_owed` here would cost a slot per
         // recipient. The first claim as a member reads `_owed` once and clears the flag.
         _entries[modelId][recipient] = Entry({weight: weight, epoch: newEpoch, hasOwed: true, snapshot: 0});
+    }
+
+    /// @dev Reverts if `recipient` is a ModelShares token of this router for another model. A
+    /// contract that does not answer `router()` / `modelId()` (gas-capped static calls) is
+    /// accepted as any other recipient.
+    function _checkNotForeignShares(uint256 modelId, address recipient) private view {
+        if (recipient.code.length == 0) return;
+        (bool ok, bytes memory ret) = recipient.staticcall{gas: _PROBE_GAS}(abi.encodeWithSignature("router()"));
+        if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != uint256(uint160(address(this)))) return;
+        (ok, ret) = recipient.staticcall{gas: _PROBE_GAS}(abi.encodeWithSignature("modelId()"));
+        if (!ok || ret.length != 32) return;
+        uint256 other = abi.decode(ret, (uint256));
+        if (other != modelId) revert RevenueRouterForeignShares(recipient, other);
     }
 
     function _pending(uint256 modelId, ModelAccount storage m, Entry memory e) private view returns (uint256) {

@@ -55,6 +55,8 @@ interface IModelShares {
     error ModelSharesNoCheckpoint(address account, uint32 pos);
     /// @notice A burn would leave no shares, so future revenue would have no owner.
     error ModelSharesBurnsLastShares(uint256 value, uint256 totalSupply);
+    /// @notice `burn(0)`: burning nothing is rejected (it would only checkpoint revenue).
+    error ModelSharesZeroAmount();
 
     /// @notice Revenue routed to the token was checkpointed (sync or burn): `amount` new since the
     /// previous checkpoint, `magnifiedRevenuePerShare` the per-share value at this checkpoint.

@@ -47,6 +47,9 @@ interface IRevenueRouter {
     error RevenueRouterInsufficientClaimable(uint256 modelId, address account, uint256 requested, uint256 available);
     /// @notice Sending ETH to `to` failed (only the caller's own claim is affected).
     error RevenueRouterEthTransferFailed(address to, uint256 amount);
+    /// @notice A recipient is the ModelShares token of another model of this router: revenue
+    /// credited to it here could never be claimed (a shares token claims its own model only).
+    error RevenueRouterForeignShares(address recipient, uint256 sharesModelId);
 
     /// @notice A payment was accounted: `fee` to the treasury, `amount - fee` to the recipients.
     event PaymentReceived(

@@ -120,6 +120,7 @@ def test_fractionalize__gas__within_budget_and_cheaper_than_full_deployments(
         ({}, {"quorum_numerator": 0}, {}, "FractionalizerInvalidQuorum"),
         ({}, {"quorum_numerator": 101}, {}, "FractionalizerInvalidQuorum"),
         ({}, {"voting_period": 0}, {}, "FractionalizerZeroVotingPeriod"),
+        ({}, {"voting_delay": 0}, {}, "FractionalizerZeroVotingDelay"),
         ({}, {"proposal_threshold": SHARE_SUPPLY + 1}, {}, "FractionalizerThresholdAboveSupply"),
         ({}, {}, {"shares_weight": 0}, "FractionalizerZeroSharesWeight"),
         ({}, {}, {"recipients": [ZERO], "weights": []}, "FractionalizerSplitLengthMismatch"),

@@ -93,3 +93,21 @@ def test_timelock_initialize__non_standard_roles__stored_as_openzeppelin(
     assert not tl.hasRole(proposer, consumer)
     with ape.reverts(tl.InvalidInitialization):
         tl.initialize(0, [gateway], [ZERO], ZERO, sender=gateway)
+
+
+def test_setVotingDelay__zero_through_proposal__execution_reverts_and_delay_kept(
+    chain, register_model, fractionalize, model_owner, gateway
+):
+    model_id = register_model()
+    shares, governor, timelock, _ = fractionalize(model_id, model_owner)
+    before = governor.votingDelay()
+    p = Proposal(governor, [(governor.setVotingDelay, 0)], "Snapshot in the proposal block")
+    p.propose(sender=model_owner)
+    p.wait_until_voting_starts(chain)
+    p.vote(model_owner, Vote.For)
+    p.wait_until_voting_ends(chain)
+    p.queue(sender=gateway)
+    p.wait_until_executable(chain)
+    with ape.reverts(governor.ModelGovernorZeroVotingDelay):
+        p.execute(sender=gateway)
+    assert governor.votingDelay() == before > 0

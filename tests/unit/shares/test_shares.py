@@ -266,3 +266,11 @@ def test_permit__signed_by_holder__sets_allowance(chain, create_shares, holder, 
     # replaying the same signature fails (nonce consumed)
     with ape.reverts(shares.ERC2612InvalidSigner):
         shares.permit(holder, attacker, 40, deadline, *sig, sender=attacker)
+
+
+def test_burn__zero__reverts_and_checkpoints_nothing(create_shares, holder, licensee, router):
+    model_id, shares = create_shares(supply=1_000, holder_=holder)
+    router.pay(model_id, 1_000, value=1_000, sender=licensee)
+    with ape.reverts(shares.ModelSharesZeroAmount):
+        shares.burn(0, sender=holder)
+    assert shares.totalSupply() == 1_000
