@@ -94,6 +94,7 @@ contract ModelShares is
     /// @dev Past vote checkpoints, two per slot: entry i sits in slot i / 2, bits 128 * (i % 2).
     mapping(address account => mapping(uint256 slot => uint256)) private _pastVotes;
     mapping(address account => uint256) private _claimed;
+    mapping(address account => address payout) private _payouts;
     mapping(address account => address) private _delegatees;
     mapping(address account => mapping(address spender => uint256)) private _allowances;
     /// @dev Total supply before `_totals.supplyBlock` (changes only at burns).
@@ -186,13 +187,25 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function claim() external nonReentrant returns (uint256 amount) {
-        return _claim(msg.sender);
+        return _claim(msg.sender, msg.sender);
     }
 
     /// @inheritdoc IModelShares
     function claimTo(address to) external nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ModelSharesZeroAddress();
-        return _claim(to);
+        return _claim(msg.sender, to);
+    }
+
+    /// @inheritdoc IModelShares
+    function claimFor(address account) external nonReentrant returns (uint256 amount) {
+        if (account == address(0)) revert ModelSharesZeroAddress();
+        return _claim(account, payoutOf(account));
+    }
+
+    /// @inheritdoc IModelShares
+    function setPayout(address payout) external {
+        _payouts[msg.sender] = payout;
+        emit PayoutSet(msg.sender, payout);
     }
 
     /// @inheritdoc IModelShares
@@ -375,6 +388,12 @@ contract ModelShares is
     }
 
     /// @inheritdoc IModelShares
+    function payoutOf(address account) public view returns (address) {
+        address payout = _payouts[account];
+        return payout == address(0) ? account : payout;
+    }
+
+    /// @inheritdoc IModelShares
     function claimedOf(address account) external view returns (uint256) {
         return _claimed[account];
     }
@@ -549,17 +568,17 @@ contract ModelShares is
 
     // ------------------------------------------------------------------ internal: revenue
 
-    function _claim(address to) private returns (uint256 amount) {
+    function _claim(address account, address to) private returns (uint256 amount) {
         Totals memory t = _loadTotals();
         (, uint256 mps) = _revenueNow(t);
-        uint256 claimed = _claimed[msg.sender];
-        amount = _accumulated(msg.sender, mps) - claimed;
+        uint256 claimed = _claimed[account];
+        amount = _accumulated(account, mps) - claimed;
         if (amount == 0) return 0;
-        _claimed[msg.sender] = claimed + amount;
+        _claimed[account] = claimed + amount;
         // Total revenue is unchanged: paid grows by what the router's claimable loses.
         t.paid = (t.paid + amount).toUint120();
         _storeTotals(t);
-        emit RevenueClaimed(msg.sender, to, amount);
+        emit RevenueClaimed(account, to, amount);
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
         // amount <= total - paid <= what the router holds for the token.
         router_.claimAmount(modelId_, amount, to);

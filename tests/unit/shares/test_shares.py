@@ -274,3 +274,45 @@ def test_burn__zero__reverts_and_checkpoints_nothing(create_shares, holder, lice
     with ape.reverts(shares.ModelSharesZeroAmount):
         shares.burn(0, sender=holder)
     assert shares.totalSupply() == 1_000
+
+
+def test_claimFor__pool_contract_holder__revenue_routed_out_to_the_pool(
+    project, deployer, create_shares, router, token, fund, licensee, holder, attacker
+):
+    """A contract holder that never calls claim (an AMM pool) no longer leaves its revenue at
+    the router: anyone routes it out to the holder."""
+    pool = project.SharesBatcher.deploy(sender=deployer)  # holds shares, cannot call claim
+    model_id, shares = create_shares(supply=1_000, holder_=holder, asset=token)
+    shares.transfer(pool, 900, sender=holder)
+    fund(licensee, 10_000)
+    router.pay(model_id, 10_000, sender=licensee)  # net 9_500
+    tx = shares.claimFor(pool, sender=attacker)
+    assert token.balanceOf(pool) == 8_550 == tx.return_value
+    [ev] = tx.decode_logs(shares.RevenueClaimed)
+    assert (ev.account, ev.to, ev.amount) == (pool.address, pool.address, 8_550)
+    assert shares.claimable(pool) == 0
+    assert router.claimable(model_id, shares) == 950  # the holder's part, still its own
+    assert shares.claimable(holder) == 950
+
+
+def test_setPayout__holder__claimFor_pays_the_payout_address(
+    create_shares, router, licensee, holder, contributor, attacker
+):
+    model_id, shares = create_shares(holder_=holder)
+    tx = shares.setPayout(contributor, sender=holder)
+    [ev] = tx.decode_logs(shares.PayoutSet)
+    assert (ev.account, ev.payout) == (holder.address, contributor.address)
+    assert shares.payoutOf(holder) == contributor
+    pay(router, model_id, licensee)
+    before = contributor.balance
+    shares.claimFor(holder, sender=attacker)
+    assert contributor.balance == before + NET
+    assert shares.claimedOf(holder) == NET
+    shares.setPayout(ZERO, sender=holder)
+    assert shares.payoutOf(holder) == holder
+
+
+def test_claimFor__zero_account__reverts(create_shares, attacker):
+    _, shares = create_shares(supply=1_000)
+    with ape.reverts(shares.ModelSharesZeroAddress):
+        shares.claimFor(ZERO, sender=attacker)
