@@ -111,3 +111,13 @@ def test_setVotingDelay__zero_through_proposal__execution_reverts_and_delay_kept
     with ape.reverts(governor.ModelGovernorZeroVotingDelay):
         p.execute(sender=gateway)
     assert governor.votingDelay() == before > 0
+
+
+def test_governor_initialize__zero_voting_delay__reverts(
+    project, deployer, model_governor_impl, token, gateway
+):
+    cloner = project.TestCloner.deploy(sender=deployer)
+    tx = cloner.clone(model_governor_impl, sender=deployer)
+    governor = project.ModelGovernor.at(tx.decode_logs(cloner.Cloned)[0].instance)
+    with ape.reverts(governor.ModelGovernorZeroVotingDelay):
+        governor.initialize(token, gateway, 0, 100, 0, 10, sender=deployer)
