@@ -28,7 +28,8 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// @notice Longest duration a timed offer may have (100 years).
     uint64 public constant MAX_DURATION = 100 * 365 days;
 
-    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding).
+    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding); checked
+    // against solc's storage layout by tests/unit/toolchain/test_storage_layout.py.
     uint256 private constant _PRICE_SHIFT = 64;
     uint256 private constant _DURATION_SHIFT = 160;
     uint256 private constant _PIN_SHIFT = 224;

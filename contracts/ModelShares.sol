@@ -72,6 +72,17 @@ contract ModelShares is
     uint8 private constant _HAS_BASE = 1; // Totals.flags: `_base` holds a revenue checkpoint
     uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
     uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
+    uint256 private constant _ENTRY_BLOCK_SHIFT = 96; // within an entry: votes at 0, block at 96
+    // Bit offsets of the packed structs' fields (the first field of each sits at bit 0), used by
+    // the one-word loads and stores below; tests/unit/toolchain/test_storage_layout.py checks
+    // them against solc's storage layout of Holder, Revenue and Totals.
+    uint256 private constant _HOLDER_VOTES_SHIFT = 96;
+    uint256 private constant _HOLDER_VOTES_BLOCK_SHIFT = 192;
+    uint256 private constant _HOLDER_PAST_COUNT_SHIFT = 224;
+    uint256 private constant _REVENUE_FLAGS_SHIFT = 248;
+    uint256 private constant _TOTALS_SUPPLY_BLOCK_SHIFT = 96;
+    uint256 private constant _TOTALS_PAID_SHIFT = 128;
+    uint256 private constant _TOTALS_FLAGS_SHIFT = 248;
     bytes32 private constant _PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     bytes32 private constant _DELEGATION_TYPEHASH =
@@ -536,7 +547,7 @@ contract ModelShares is
         if (h.votesBlock != now32) {
             if (h.votesBlock != 0) {
                 uint256 i = h.pastCount;
-                uint256 entry = (uint256(h.votesBlock) << 96) | h.votes;
+                uint256 entry = (uint256(h.votesBlock) << _ENTRY_BLOCK_SHIFT) | h.votes;
                 if (i % 2 == 0) _pastVotes[account][i / 2] = entry;
                 else _pastVotes[account][i / 2] |= entry << _ENTRY_BITS;
                 h.pastCount = uint32(i + 1); // < number of blocks < 2^32
@@ -549,7 +560,7 @@ contract ModelShares is
 
     function _pastEntry(address account, uint256 i) private view returns (uint256 key, uint256 votes) {
         uint256 entry = _pastVotes[account][i / 2] >> ((i % 2) * _ENTRY_BITS);
-        key = uint32(entry >> 96);
+        key = uint32(entry >> _ENTRY_BLOCK_SHIFT);
         votes = uint96(entry);
     }
 
@@ -626,15 +637,15 @@ contract ModelShares is
             word := sload(s.slot)
         }
         h.balance = uint96(word);
-        h.votes = uint96(word >> 96);
-        h.votesBlock = uint32(word >> 192);
-        h.pastCount = uint32(word >> 224);
+        h.votes = uint96(word >> _HOLDER_VOTES_SHIFT);
+        h.votesBlock = uint32(word >> _HOLDER_VOTES_BLOCK_SHIFT);
+        h.pastCount = uint32(word >> _HOLDER_PAST_COUNT_SHIFT);
     }
 
     function _storeHolder(address account, Holder memory h) private {
         Holder storage s = _holders[account];
-        uint256 word = uint256(h.balance) | (uint256(h.votes) << 96) | (uint256(h.votesBlock) << 192)
-            | (uint256(h.pastCount) << 224);
+        uint256 word = uint256(h.balance) | (uint256(h.votes) << _HOLDER_VOTES_SHIFT)
+            | (uint256(h.votesBlock) << _HOLDER_VOTES_BLOCK_SHIFT) | (uint256(h.pastCount) << _HOLDER_PAST_COUNT_SHIFT);
         assembly ("memory-safe") {
             sstore(s.slot, word)
         }
@@ -647,12 +658,12 @@ contract ModelShares is
             word := sload(s.slot)
         }
         r.correction = int248(uint248(word));
-        r.flags = uint8(word >> 248);
+        r.flags = uint8(word >> _REVENUE_FLAGS_SHIFT);
     }
 
     function _storeRevenue(address account, Revenue memory r) private {
         Revenue storage s = _revenue[account];
-        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << 248);
+        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << _REVENUE_FLAGS_SHIFT);
         assembly ("memory-safe") {
             sstore(s.slot, word)
         }
@@ -664,14 +675,14 @@ contract ModelShares is
             word := sload(_totals.slot)
         }
         t.supply = uint96(word);
-        t.supplyBlock = uint32(word >> 96);
-        t.paid = uint120(word >> 128);
-        t.flags = uint8(word >> 248);
+        t.supplyBlock = uint32(word >> _TOTALS_SUPPLY_BLOCK_SHIFT);
+        t.paid = uint120(word >> _TOTALS_PAID_SHIFT);
+        t.flags = uint8(word >> _TOTALS_FLAGS_SHIFT);
     }
 
     function _storeTotals(Totals memory t) private {
-        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << 96) | (uint256(t.paid) << 128)
-            | (uint256(t.flags) << 248);
+        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << _TOTALS_SUPPLY_BLOCK_SHIFT)
+            | (uint256(t.paid) << _TOTALS_PAID_SHIFT) | (uint256(t.flags) << _TOTALS_FLAGS_SHIFT);
         assembly ("memory-safe") {
             sstore(_totals.slot, word)
         }

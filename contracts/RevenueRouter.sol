@@ -74,6 +74,11 @@ contract RevenueRouter is IRevenueRouter {
     uint256 private constant _TOTAL_WEIGHT_SHIFT = 184;
     uint256 private constant _EPOCH_SHIFT = 216;
     uint256 private constant _ASSET_KIND_SHIFT = 248;
+    // Bit offsets of an Entry's fields in its slot (weight at 0); checked against solc's storage
+    // layout by tests/unit/toolchain/test_storage_layout.py, as are the ModelAccount shifts above.
+    uint256 private constant _ENTRY_EPOCH_SHIFT = 32;
+    uint256 private constant _ENTRY_HAS_OWED_SHIFT = 64;
+    uint256 private constant _ENTRY_SNAPSHOT_SHIFT = 72;
 
     IModelRegistry private immutable _REGISTRY;
 
@@ -371,12 +376,12 @@ contract RevenueRouter is IRevenueRouter {
             e := sload(slot.slot)
         }
         uint256 weight = uint32(e);
-        uint256 epoch = uint32(e >> 32);
-        bool hasOwed = uint8(e >> 64) != 0;
+        uint256 epoch = uint32(e >> _ENTRY_EPOCH_SHIFT);
+        bool hasOwed = uint8(e >> _ENTRY_HAS_OWED_SHIFT) != 0;
         bool member = weight != 0 && epoch == uint32(word >> _EPOCH_SHIFT);
         if (weight != 0) {
             uint256 end = member ? uint184(word) : _epochEndAcc[modelId][uint32(epoch)];
-            uint256 grown = end - (e >> 72); // checked: the accumulator never decreases
+            uint256 grown = end - (e >> _ENTRY_SNAPSHOT_SHIFT); // checked: the accumulator never decreases
             unchecked {
                 amount = weight * grown / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
             }
@@ -393,12 +398,12 @@ contract RevenueRouter is IRevenueRouter {
             // cleared, snapshot moved up to accPerWeight. Nothing due but the flag set: clear the
             // flag only (the snapshot keeps its fraction).
             if (amount != 0) {
-                uint256 updated = uint64(e) | (uint256(uint184(word)) << 72);
+                uint256 updated = uint64(e) | (uint256(uint184(word)) << _ENTRY_SNAPSHOT_SHIFT);
                 assembly ("memory-safe") {
                     sstore(slot.slot, updated)
                 }
             } else if (hasOwed) {
-                uint256 updated = e & ~(uint256(type(uint8).max) << 64);
+                uint256 updated = e & ~(uint256(type(uint8).max) << _ENTRY_HAS_OWED_SHIFT);
                 assembly ("memory-safe") {
                     sstore(slot.slot, updated)
                 }
