@@ -85,6 +85,10 @@ interface IRevenueRouter {
     /// immediately, dropped ones lazily at their next claim - the amounts are identical).
     /// Costs O(new recipients), never O(old recipients). An empty set is allowed: revenue then
     /// accrues to the model owner.
+    /// The set belongs to the model, not to the owner who set it: it stays when the model token
+    /// is sold (Fractionalizer replaces it). A buyer lists it from the latest RecipientsSet event
+    /// (checked with weightOf) and replaces it with this function.
+    /// Another model's ModelShares token of this router is rejected (RevenueRouterForeignShares).
     /// @param recipients Distinct non-zero accounts, at most MAX_RECIPIENTS.
     /// @param weights Non-zero weights, same length; their sum must fit in a uint32.
     function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external;
