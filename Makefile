@@ -18,7 +18,7 @@ export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-ci test-fork test-deep demo lint format gas slither clean
+.PHONY: setup compile test test-ci test-fork test-deep test-stateful-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
@@ -66,6 +66,12 @@ test-fork: setup
 
 test-deep: setup
 	HYPOTHESIS_PROFILE=deep $(APE) test tests $(PYTEST_ARGS)
+
+# The stateful suites at 80 examples x 40 steps (rare rounding histories the default profile
+# never reaches); writes reports/stateful-deep.xml.
+test-stateful-deep: setup
+	HYPOTHESIS_PROFILE=stateful-deep $(APE) test tests/stateful -p no:cacheprovider \
+		--junitxml=reports/stateful-deep.xml $(PYTEST_ARGS)
 
 demo: setup
 	$(APE) run demo

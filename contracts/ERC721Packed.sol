@@ -6,17 +6,24 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {IERC165, ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 
 /// @title ERC721Packed
 /// @notice OpenZeppelin 5.7.0's ERC721 (same external behaviour, errors and events) whose owner
 /// slot also carries 96 bits of per-token data, as ERC721A's `extraData`: the owner address
 /// in the low 160 bits, the token's data in the high 96. A token's own record then costs no
 /// slot of its own: minting writes one fresh slot for owner + data instead of two.
-/// @dev Differences from OZ ERC721: no tokenURI base-URI hook (tokenURI returns ""), no burn,
-/// no `_increaseBalance`; `_mint` takes the initial data; transfers keep the data. Derived
-/// contracts may override `_update` as with OZ's.
+/// Metadata: derived contracts return on-chain JSON from `tokenURI` (`_jsonURI`) and announce
+/// changes with ERC-4906's MetadataUpdate (supportsInterface answers 0x49064906).
+/// @dev Differences from OZ ERC721: no tokenURI base-URI hook, no burn, no `_increaseBalance`;
+/// `_mint` takes the initial data; transfers keep the data. Derived contracts may override
+/// `_update` as with OZ's.
 abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Errors {
     uint256 private constant _ADDRESS_MASK = (1 << 160) - 1;
+    bytes4 private constant _ERC4906_INTERFACE_ID = 0x49064906;
+
+    /// @notice ERC-4906: the metadata of `_tokenId` changed (wallets and marketplaces refetch it).
+    event MetadataUpdate(uint256 _tokenId);
 
     string private _name;
     string private _symbol;
@@ -35,7 +42,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
     /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view virtual override(ERC165, IERC165) returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || super.supportsInterface(interfaceId);
+            || interfaceId == _ERC4906_INTERFACE_ID || super.supportsInterface(interfaceId);
     }
 
     /// @inheritdoc IERC721
@@ -60,10 +67,8 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
     }
 
     /// @inheritdoc IERC721Metadata
-    function tokenURI(uint256 tokenId) public view virtual returns (string memory) {
-        _requireOwned(tokenId);
-        return "";
-    }
+    /// @dev Derived contracts override it with their on-chain JSON.
+    function tokenURI(uint256 tokenId) public view virtual returns (string memory);
 
     /// @inheritdoc IERC721
     function approve(address to, uint256 tokenId) public virtual {
@@ -166,6 +171,11 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         if (owner != spender && !_operatorApprovals[owner][spender] && _tokenApprovals[tokenId] != spender) {
             revert ERC721InsufficientApproval(spender, tokenId);
         }
+    }
+
+    /// @dev `json` as a `data:application/json;base64,` URI (what wallets and marketplaces read).
+    function _jsonURI(bytes memory json) internal pure returns (string memory) {
+        return string.concat("data:application/json;base64,", Base64.encode(json));
     }
 
     function _requireOwned(uint256 tokenId) internal view returns (address owner) {

@@ -106,6 +106,7 @@ contract Fractionalizer is IFractionalizer {
         }
         if (g.quorumNumerator == 0 || g.quorumNumerator > 100) revert FractionalizerInvalidQuorum(g.quorumNumerator);
         if (g.votingPeriod == 0) revert FractionalizerZeroVotingPeriod();
+        if (g.votingDelay == 0) revert FractionalizerZeroVotingDelay();
         if (g.proposalThreshold > s.supply) revert FractionalizerThresholdAboveSupply(g.proposalThreshold, s.supply);
     }
 

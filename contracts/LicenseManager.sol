@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ILicenseManager} from "../interfaces/ILicenseManager.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
@@ -20,13 +21,15 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// the RevenueRouter.
 contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManager {
     using SafeERC20 for IERC20;
+    using Strings for uint256;
 
     /// @notice Expiry of perpetual licenses.
     uint64 public constant PERPETUAL = type(uint64).max;
     /// @notice Longest duration a timed offer may have (100 years).
     uint64 public constant MAX_DURATION = 100 * 365 days;
 
-    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding).
+    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding); checked
+    // against solc's storage layout by tests/unit/toolchain/test_storage_layout.py.
     uint256 private constant _PRICE_SHIFT = 64;
     uint256 private constant _DURATION_SHIFT = 160;
     uint256 private constant _PIN_SHIFT = 224;
@@ -161,16 +164,77 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
         newExpiry = uint64(next);
         _setData(licenseId, holder, newExpiry);
-        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) {
-            // The bound aggregate of the (only ever) holder must follow the longer expiry.
-            _hold(holder, licenseId, w0, w1, newExpiry);
-        }
+        // Non-transferable: the bound aggregate of the (only ever) holder follows the longer
+        // expiry. Transferable: the renewed license is recorded if it now lasts longest.
+        _hold(holder, licenseId, w0, w1, newExpiry);
         emit LicenseRenewed(licenseId, msg.sender, price, expiry, newExpiry);
+        emit MetadataUpdate(licenseId);
 
         _collect(modelId, asset, msg.sender, price);
     }
 
+    /// @inheritdoc ILicenseManager
+    function recordLicense(uint256 licenseId) external returns (bool recorded) {
+        (address holder, uint96 expiry) = _ownerAndData(licenseId);
+        if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
+        (, uint256 w0, uint256 w1) = _offerSlots(licenseId >> 32);
+        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) revert LicenseManagerNonTransferable(licenseId);
+        _hold(holder, licenseId, w0, w1, uint64(expiry));
+        return _recorded(holder, w0, w1) == licenseId;
+    }
+
     // ----------------------------------------------------------------------- views
+
+    /// @inheritdoc ILicenseManager
+    function recordedLicense(address account, uint256 modelId, uint32 versionPin, bool commercial)
+        external
+        view
+        returns (uint256)
+    {
+        Holding memory h = _holdings[account][modelId][versionPin];
+        return commercial ? h.transferableCommercial : h.transferablePersonal;
+    }
+
+    /// @notice On-chain ERC-721 metadata JSON (data:application/json;base64): name, model id,
+    /// offer, expiry (a date, or "perpetual"), commercial / transferable flags, version pin and
+    /// the offer's terms hash. Renewals announce the new expiry with ERC-4906 MetadataUpdate.
+    function tokenURI(uint256 licenseId) public view override returns (string memory) {
+        uint64 expiry = _expiryOf(licenseId);
+        if (expiry == 0) revert ERC721NonexistentToken(licenseId);
+        Offer storage o = _offers[licenseId >> 32];
+        string memory model = uint256(o.modelId).toString();
+        bytes memory head = abi.encodePacked(
+            '{"name":"Modelmint License ',
+            (licenseId >> 32).toString(),
+            "-",
+            uint256(uint32(licenseId)).toString(),
+            '","description":"',
+            o.commercial ? "Commercial" : "Personal",
+            " license to use Modelmint model ",
+            model,
+            o.versionPin == 0 ? " (every version)" : string.concat(" (version ", uint256(o.versionPin).toString(), ")"),
+            expiry == PERPETUAL ? ", perpetual." : ", valid until its expiry.",
+            '","attributes":[{"trait_type":"model id","value":',
+            model,
+            '},{"trait_type":"offer id","value":',
+            (licenseId >> 32).toString()
+        );
+        bytes memory tail = abi.encodePacked(
+            expiry == PERPETUAL
+                ? string('},{"trait_type":"expiry","value":"perpetual"')
+                : string.concat('},{"display_type":"date","trait_type":"expiry","value":', uint256(expiry).toString()),
+            '},{"trait_type":"commercial","value":"',
+            o.commercial ? "yes" : "no",
+            '"},{"trait_type":"transferable","value":"',
+            o.transferable ? "yes" : "no",
+            '"},{"trait_type":"version pin","value":',
+            uint256(o.versionPin).toString(),
+            '},{"trait_type":"terms hash","value":"',
+            uint256(o.termsHash).toHexString(32),
+            '"}]}'
+        );
+        return _jsonURI(bytes.concat(head, tail));
+    }
 
     /// @inheritdoc ILicenseManager
     function registry() external view returns (address) {
@@ -238,18 +302,20 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
 
     // -------------------------------------------------------------------- internal
 
-    /// @dev Transfers only (minting does not call _update; purchase records the holding). Keeps
-    /// the holdings exact: non-transferable licenses never move; a transferable license frees
-    /// its class slot at the sender and takes it at the receiver, which must not hold another
-    /// transferable license of the same class.
+    /// @dev Transfers only (minting does not call _update; purchase records the holding).
+    /// Non-transferable licenses never move. A transferable license empties the sender's class
+    /// slot if it was the recorded one, and is recorded at the receiver if it outlasts the
+    /// receiver's recorded license (never refused: see ILicenseManager).
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
         from = super._update(to, licenseId, auth); // checks existence and authorisation
         (, uint256 w0, uint256 w1) = _offerSlots(licenseId >> 32);
         if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) revert LicenseManagerNonTransferable(licenseId);
-        Holding storage h = _holdings[from][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
-        if (uint8(w1 >> _COMMERCIAL_SHIFT) != 0) h.transferableCommercial = 0;
-        else h.transferablePersonal = 0;
-        _hold(to, licenseId, w0, w1, 0);
+        if (_recorded(from, w0, w1) == licenseId) {
+            Holding storage h = _holdings[from][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
+            if (uint8(w1 >> _COMMERCIAL_SHIFT) != 0) h.transferableCommercial = 0;
+            else h.transferablePersonal = 0;
+        }
+        _hold(to, licenseId, w0, w1, _expiryOf(licenseId));
     }
 
     /// @dev The single exit for buyers' money: ETH must match `amount` exactly and is forwarded
@@ -290,10 +356,11 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (price > maxPrice) revert LicenseManagerPriceAboveMax(offerId, price, maxPrice);
     }
 
-    /// @dev Records `licenseId` in `account`'s holding of its class (model, version pin,
-    /// commercial flag; from the offer's slot words): a non-transferable license raises the
-    /// class's bound expiry to `expiry` if later; a transferable one takes the class's single
-    /// transferable place, which must be free. One read and at most one write of the slot.
+    /// @dev Records `licenseId` (expiring at `expiry`) in `account`'s holding of its class
+    /// (model, version pin, commercial flag; from the offer's slot words): a non-transferable
+    /// license raises the class's bound expiry to `expiry` if later; a transferable one becomes
+    /// the class's recorded license if the place is free or the recorded one expires earlier.
+    /// One read and at most one write of the slot.
     function _hold(address account, uint256 licenseId, uint256 w0, uint256 w1, uint64 expiry) private {
         Holding storage h = _holdings[account][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
         uint256 word;
@@ -310,13 +377,19 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         } else {
             shift = commercial ? _TRANSFERABLE_COMMERCIAL_SHIFT : _TRANSFERABLE_PERSONAL_SHIFT;
             uint64 held = uint64(word >> shift);
-            if (held != 0) revert LicenseManagerClassOccupied(account, held);
+            if (held == licenseId || (held != 0 && _expiryOf(held) >= expiry)) return;
             value = uint64(licenseId); // < 2^64: offerId is a uint32 and the serial a uint32
         }
         word = (word & ~(uint256(type(uint64).max) << shift)) | (value << shift);
         assembly ("memory-safe") {
             sstore(h.slot, word)
         }
+    }
+
+    /// @dev `account`'s recorded transferable license of the class given by the offer words.
+    function _recorded(address account, uint256 w0, uint256 w1) private view returns (uint256) {
+        Holding storage h = _holdings[account][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
+        return uint8(w1 >> _COMMERCIAL_SHIFT) != 0 ? h.transferableCommercial : h.transferablePersonal;
     }
 
     function _holdingValid(Holding storage h, bool commercialRequired) private view returns (bool) {

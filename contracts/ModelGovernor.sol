@@ -69,6 +69,7 @@ contract ModelGovernor is
         // __Governor_init is skipped on purpose: it only stores the name and the EIP-712
         // name/version, which `name()`, `_EIP712Name()` and `_EIP712Version()` return as
         // constants below (saves three storage writes per clone).
+        if (votingDelay_ == 0) revert ModelGovernorZeroVotingDelay();
         if (votingPeriod_ == 0) revert GovernorInvalidVotingPeriod(0);
         if (quorumNumerator_ > _QUORUM_DENOMINATOR) {
             revert GovernorInvalidQuorumFraction(quorumNumerator_, _QUORUM_DENOMINATOR);
@@ -92,6 +93,7 @@ contract ModelGovernor is
 
     /// @inheritdoc IModelGovernor
     function setVotingDelay(uint48 newVotingDelay) external onlyGovernance {
+        if (newVotingDelay == 0) revert ModelGovernorZeroVotingDelay();
         emit VotingDelaySet(_config.votingDelay, newVotingDelay);
         _config.votingDelay = newVotingDelay;
     }

@@ -67,9 +67,22 @@ contract ModelShares is
     uint256 public constant MAGNITUDE = 2 ** 128;
 
     uint8 private constant _HAS_DELEGATEE = 1; // Revenue.flags: `_delegatees` holds the delegate
+    // Revenue.flags: DelegateChanged announced the account's delegate (implicitly itself).
+    uint8 private constant _ANNOUNCED = 2;
     uint8 private constant _HAS_BASE = 1; // Totals.flags: `_base` holds a revenue checkpoint
     uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
     uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
+    uint256 private constant _ENTRY_BLOCK_SHIFT = 96; // within an entry: votes at 0, block at 96
+    // Bit offsets of the packed structs' fields (the first field of each sits at bit 0), used by
+    // the one-word loads and stores below; tests/unit/toolchain/test_storage_layout.py checks
+    // them against solc's storage layout of Holder, Revenue and Totals.
+    uint256 private constant _HOLDER_VOTES_SHIFT = 96;
+    uint256 private constant _HOLDER_VOTES_BLOCK_SHIFT = 192;
+    uint256 private constant _HOLDER_PAST_COUNT_SHIFT = 224;
+    uint256 private constant _REVENUE_FLAGS_SHIFT = 248;
+    uint256 private constant _TOTALS_SUPPLY_BLOCK_SHIFT = 96;
+    uint256 private constant _TOTALS_PAID_SHIFT = 128;
+    uint256 private constant _TOTALS_FLAGS_SHIFT = 248;
     bytes32 private constant _PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     bytes32 private constant _DELEGATION_TYPEHASH =
@@ -92,6 +105,7 @@ contract ModelShares is
     /// @dev Past vote checkpoints, two per slot: entry i sits in slot i / 2, bits 128 * (i % 2).
     mapping(address account => mapping(uint256 slot => uint256)) private _pastVotes;
     mapping(address account => uint256) private _claimed;
+    mapping(address account => address payout) private _payouts;
     mapping(address account => address) private _delegatees;
     mapping(address account => mapping(address spender => uint256)) private _allowances;
     /// @dev Total supply before `_totals.supplyBlock` (changes only at burns).
@@ -117,7 +131,9 @@ contract ModelShares is
         _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
         _holders[initialHolder] =
             Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
+        _revenue[initialHolder].flags = _ANNOUNCED;
         emit Transfer(address(0), initialHolder, supply);
+        emit DelegateChanged(initialHolder, address(0), initialHolder);
         emit DelegateVotesChanged(initialHolder, 0, supply);
     }
 
@@ -182,17 +198,30 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function claim() external nonReentrant returns (uint256 amount) {
-        return _claim(msg.sender);
+        return _claim(msg.sender, msg.sender);
     }
 
     /// @inheritdoc IModelShares
     function claimTo(address to) external nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ModelSharesZeroAddress();
-        return _claim(to);
+        return _claim(msg.sender, to);
+    }
+
+    /// @inheritdoc IModelShares
+    function claimFor(address account) external nonReentrant returns (uint256 amount) {
+        if (account == address(0)) revert ModelSharesZeroAddress();
+        return _claim(account, payoutOf(account));
+    }
+
+    /// @inheritdoc IModelShares
+    function setPayout(address payout) external {
+        _payouts[msg.sender] = payout;
+        emit PayoutSet(msg.sender, payout);
     }
 
     /// @inheritdoc IModelShares
     function burn(uint256 value) external {
+        if (value == 0) revert ModelSharesZeroAmount();
         Totals memory t = _loadTotals();
         if (value >= t.supply) revert ModelSharesBurnsLastShares(value, t.supply);
         // The divisor changes: checkpoint the per-share value first (revenue so far is spread
@@ -370,6 +399,12 @@ contract ModelShares is
     }
 
     /// @inheritdoc IModelShares
+    function payoutOf(address account) public view returns (address) {
+        address payout = _payouts[account];
+        return payout == address(0) ? account : payout;
+    }
+
+    /// @inheritdoc IModelShares
     function claimedOf(address account) external view returns (uint256) {
         return _claimed[account];
     }
@@ -424,6 +459,12 @@ contract ModelShares is
         t.balance += uint96(value); // <= supply < 2^96
         rf.correction = (int256(rf.correction) + magnified).toInt248();
         rt.correction = (int256(rt.correction) - magnified).toInt248();
+        if (rt.flags & (_HAS_DELEGATEE | _ANNOUNCED) == 0) {
+            // First shares of an account: announce its implicit self-delegation (ERC-5805
+            // indexers rebuild delegates from DelegateChanged).
+            rt.flags |= _ANNOUNCED;
+            emit DelegateChanged(to, address(0), to);
+        }
 
         address df = _delegateOf(from, rf.flags);
         address dt = _delegateOf(to, rt.flags);
@@ -467,19 +508,21 @@ contract ModelShares is
     /// address(0), which keeps `delegates` and the vote checkpoints consistent.
     function _delegate(address account, address delegatee) private {
         if (delegatee == address(0)) delegatee = account;
-        Revenue memory rev = _revenue[account];
-        address old = _delegateOf(account, rev.flags);
+        uint8 flags = _revenue[account].flags;
+        address old = _delegateOf(account, flags);
+        // An account whose implicit self-delegation was never announced had, for indexers, no
+        // delegate yet.
+        address announcedOld = flags & (_HAS_DELEGATEE | _ANNOUNCED) == 0 ? address(0) : old;
+        uint8 updated = flags | _ANNOUNCED;
         if (delegatee == account) {
-            if (rev.flags & _HAS_DELEGATEE != 0) {
-                rev.flags &= ~_HAS_DELEGATEE;
-                _revenue[account].flags = rev.flags;
-                delete _delegatees[account];
-            }
+            if (flags & _HAS_DELEGATEE != 0) delete _delegatees[account];
+            updated &= ~_HAS_DELEGATEE;
         } else {
             _delegatees[account] = delegatee;
-            if (rev.flags & _HAS_DELEGATEE == 0) _revenue[account].flags = rev.flags | _HAS_DELEGATEE;
+            updated |= _HAS_DELEGATEE;
         }
-        emit DelegateChanged(account, old, delegatee);
+        if (updated != flags) _revenue[account].flags = updated;
+        emit DelegateChanged(account, announcedOld, delegatee);
         if (old != delegatee) {
             uint256 balance = _holders[account].balance;
             if (balance != 0) {
@@ -504,7 +547,7 @@ contract ModelShares is
         if (h.votesBlock != now32) {
             if (h.votesBlock != 0) {
                 uint256 i = h.pastCount;
-                uint256 entry = (uint256(h.votesBlock) << 96) | h.votes;
+                uint256 entry = (uint256(h.votesBlock) << _ENTRY_BLOCK_SHIFT) | h.votes;
                 if (i % 2 == 0) _pastVotes[account][i / 2] = entry;
                 else _pastVotes[account][i / 2] |= entry << _ENTRY_BITS;
                 h.pastCount = uint32(i + 1); // < number of blocks < 2^32
@@ -517,7 +560,7 @@ contract ModelShares is
 
     function _pastEntry(address account, uint256 i) private view returns (uint256 key, uint256 votes) {
         uint256 entry = _pastVotes[account][i / 2] >> ((i % 2) * _ENTRY_BITS);
-        key = uint32(entry >> 96);
+        key = uint32(entry >> _ENTRY_BLOCK_SHIFT);
         votes = uint96(entry);
     }
 
@@ -536,17 +579,17 @@ contract ModelShares is
 
     // ------------------------------------------------------------------ internal: revenue
 
-    function _claim(address to) private returns (uint256 amount) {
+    function _claim(address account, address to) private returns (uint256 amount) {
         Totals memory t = _loadTotals();
         (, uint256 mps) = _revenueNow(t);
-        uint256 claimed = _claimed[msg.sender];
-        amount = _accumulated(msg.sender, mps) - claimed;
+        uint256 claimed = _claimed[account];
+        amount = _accumulated(account, mps) - claimed;
         if (amount == 0) return 0;
-        _claimed[msg.sender] = claimed + amount;
+        _claimed[account] = claimed + amount;
         // Total revenue is unchanged: paid grows by what the router's claimable loses.
         t.paid = (t.paid + amount).toUint120();
         _storeTotals(t);
-        emit RevenueClaimed(msg.sender, to, amount);
+        emit RevenueClaimed(account, to, amount);
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
         // amount <= total - paid <= what the router holds for the token.
         router_.claimAmount(modelId_, amount, to);
@@ -594,15 +637,15 @@ contract ModelShares is
             word := sload(s.slot)
         }
         h.balance = uint96(word);
-        h.votes = uint96(word >> 96);
-        h.votesBlock = uint32(word >> 192);
-        h.pastCount = uint32(word >> 224);
+        h.votes = uint96(word >> _HOLDER_VOTES_SHIFT);
+        h.votesBlock = uint32(word >> _HOLDER_VOTES_BLOCK_SHIFT);
+        h.pastCount = uint32(word >> _HOLDER_PAST_COUNT_SHIFT);
     }
 
     function _storeHolder(address account, Holder memory h) private {
         Holder storage s = _holders[account];
-        uint256 word = uint256(h.balance) | (uint256(h.votes) << 96) | (uint256(h.votesBlock) << 192)
-            | (uint256(h.pastCount) << 224);
+        uint256 word = uint256(h.balance) | (uint256(h.votes) << _HOLDER_VOTES_SHIFT)
+            | (uint256(h.votesBlock) << _HOLDER_VOTES_BLOCK_SHIFT) | (uint256(h.pastCount) << _HOLDER_PAST_COUNT_SHIFT);
         assembly ("memory-safe") {
             sstore(s.slot, word)
         }
@@ -615,12 +658,12 @@ contract ModelShares is
             word := sload(s.slot)
         }
         r.correction = int248(uint248(word));
-        r.flags = uint8(word >> 248);
+        r.flags = uint8(word >> _REVENUE_FLAGS_SHIFT);
     }
 
     function _storeRevenue(address account, Revenue memory r) private {
         Revenue storage s = _revenue[account];
-        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << 248);
+        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << _REVENUE_FLAGS_SHIFT);
         assembly ("memory-safe") {
             sstore(s.slot, word)
         }
@@ -632,14 +675,14 @@ contract ModelShares is
             word := sload(_totals.slot)
         }
         t.supply = uint96(word);
-        t.supplyBlock = uint32(word >> 96);
-        t.paid = uint120(word >> 128);
-        t.flags = uint8(word >> 248);
+        t.supplyBlock = uint32(word >> _TOTALS_SUPPLY_BLOCK_SHIFT);
+        t.paid = uint120(word >> _TOTALS_PAID_SHIFT);
+        t.flags = uint8(word >> _TOTALS_FLAGS_SHIFT);
     }
 
     function _storeTotals(Totals memory t) private {
-        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << 96) | (uint256(t.paid) << 128)
-            | (uint256(t.flags) << 248);
+        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << _TOTALS_SUPPLY_BLOCK_SHIFT)
+            | (uint256(t.paid) << _TOTALS_PAID_SHIFT) | (uint256(t.flags) << _TOTALS_FLAGS_SHIFT);
         assembly ("memory-safe") {
             sstore(_totals.slot, word)
         }

@@ -69,10 +69,16 @@ contract RevenueRouter is IRevenueRouter {
     /// & ~bytes32(uint256(0xff)), as in OpenZeppelin's ReentrancyGuardTransient.
     bytes32 private constant _REENTRANCY_GUARD_SLOT =
         0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
+    uint256 private constant _PROBE_GAS = 30_000; // per static call of _checkNotForeignShares
     uint256 private constant _ACC_MASK = (1 << 184) - 1;
     uint256 private constant _TOTAL_WEIGHT_SHIFT = 184;
     uint256 private constant _EPOCH_SHIFT = 216;
     uint256 private constant _ASSET_KIND_SHIFT = 248;
+    // Bit offsets of an Entry's fields in its slot (weight at 0); checked against solc's storage
+    // layout by tests/unit/toolchain/test_storage_layout.py, as are the ModelAccount shifts above.
+    uint256 private constant _ENTRY_EPOCH_SHIFT = 32;
+    uint256 private constant _ENTRY_HAS_OWED_SHIFT = 64;
+    uint256 private constant _ENTRY_SNAPSHOT_SHIFT = 72;
 
     IModelRegistry private immutable _REGISTRY;
 
@@ -370,12 +376,12 @@ contract RevenueRouter is IRevenueRouter {
             e := sload(slot.slot)
         }
         uint256 weight = uint32(e);
-        uint256 epoch = uint32(e >> 32);
-        bool hasOwed = uint8(e >> 64) != 0;
+        uint256 epoch = uint32(e >> _ENTRY_EPOCH_SHIFT);
+        bool hasOwed = uint8(e >> _ENTRY_HAS_OWED_SHIFT) != 0;
         bool member = weight != 0 && epoch == uint32(word >> _EPOCH_SHIFT);
         if (weight != 0) {
             uint256 end = member ? uint184(word) : _epochEndAcc[modelId][uint32(epoch)];
-            uint256 grown = end - (e >> 72); // checked: the accumulator never decreases
+            uint256 grown = end - (e >> _ENTRY_SNAPSHOT_SHIFT); // checked: the accumulator never decreases
             unchecked {
                 amount = weight * grown / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
             }
@@ -392,12 +398,12 @@ contract RevenueRouter is IRevenueRouter {
             // cleared, snapshot moved up to accPerWeight. Nothing due but the flag set: clear the
             // flag only (the snapshot keeps its fraction).
             if (amount != 0) {
-                uint256 updated = uint64(e) | (uint256(uint184(word)) << 72);
+                uint256 updated = uint64(e) | (uint256(uint184(word)) << _ENTRY_SNAPSHOT_SHIFT);
                 assembly ("memory-safe") {
                     sstore(slot.slot, updated)
                 }
             } else if (hasOwed) {
-                uint256 updated = e & ~(uint256(type(uint8).max) << 64);
+                uint256 updated = e & ~(uint256(type(uint8).max) << _ENTRY_HAS_OWED_SHIFT);
                 assembly ("memory-safe") {
                     sstore(slot.slot, updated)
                 }
@@ -413,6 +419,7 @@ contract RevenueRouter is IRevenueRouter {
     function _enter(uint256 modelId, address recipient, uint32 weight, uint32 newEpoch) private {
         if (recipient == address(0)) revert RevenueRouterZeroAddress();
         if (weight == 0) revert RevenueRouterZeroWeight(recipient);
+        _checkNotForeignShares(modelId, recipient);
         Entry memory e = _entries[modelId][recipient];
         if (e.epoch == newEpoch) revert RevenueRouterDuplicateRecipient(recipient);
         if (e.weight != 0) {
@@ -424,6 +431,19 @@ contract RevenueRouter is IRevenueRouter {
         // sit in `_owed` without the flag, and reading `_owed` here would cost a slot per
         // recipient. The first claim as a member reads `_owed` once and clears the flag.
         _entries[modelId][recipient] = Entry({weight: weight, epoch: newEpoch, hasOwed: true, snapshot: 0});
+    }
+
+    /// @dev Reverts if `recipient` is a ModelShares token of this router for another model. A
+    /// contract that does not answer `router()` / `modelId()` (gas-capped static calls) is
+    /// accepted as any other recipient.
+    function _checkNotForeignShares(uint256 modelId, address recipient) private view {
+        if (recipient.code.length == 0) return;
+        (bool ok, bytes memory ret) = recipient.staticcall{gas: _PROBE_GAS}(abi.encodeWithSignature("router()"));
+        if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != uint256(uint160(address(this)))) return;
+        (ok, ret) = recipient.staticcall{gas: _PROBE_GAS}(abi.encodeWithSignature("modelId()"));
+        if (!ok || ret.length != 32) return;
+        uint256 other = abi.decode(ret, (uint256));
+        if (other != modelId) revert RevenueRouterForeignShares(recipient, other);
     }
 
     function _pending(uint256 modelId, ModelAccount storage m, Entry memory e) private view returns (uint256) {

@@ -63,6 +63,8 @@ interface IFractionalizer {
     error FractionalizerThresholdAboveSupply(uint256 proposalThreshold, uint256 supply);
     /// @notice The voting period was zero.
     error FractionalizerZeroVotingPeriod();
+    /// @notice A zero voting delay (the snapshot would be the proposal's own block).
+    error FractionalizerZeroVotingDelay();
     /// @notice recipients and weights have different lengths.
     error FractionalizerSplitLengthMismatch(uint256 recipients, uint256 weights);
     /// @notice A constructor argument was the zero address.

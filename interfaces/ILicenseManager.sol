@@ -30,10 +30,17 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 ///   pin) for pin = 0 and pin = version. Each slot holds, per commercial flag, (a) the maximum
 ///   expiry of the non-transferable licenses the account holds in that class - exact, since such
 ///   licenses never leave and their expiry never decreases - and (b) the id of the single
-///   transferable license the account holds in that class, whose live expiry is then read.
-///   Exactness of (b) rests on the rule: an account holds at most ONE transferable license per
-///   (model, commercial flag, version pin) class; receiving a second one (purchase or transfer)
-///   reverts with LicenseManagerClassOccupied. Sell or transfer the held one first, or renew it.
+///   (b) the id of the account's *recorded* transferable license in that class, whose live
+///   expiry is then read. An account may hold any number of transferable licenses of a class;
+///   nothing it receives is ever refused (an unsolicited or expired license cannot block a
+///   purchase or an incoming transfer). The recorded one is the one that lasts longest among
+///   those that arrived or were renewed since the slot was last emptied: an arriving license
+///   (purchase or transfer in) or a renewal takes the slot when it is empty or the recorded
+///   license expires earlier. So while the recorded license stays, `hasValidLicense` is exact.
+///   When the recorded license leaves, the slot empties; if the account still holds another
+///   transferable license of that class, `hasValidLicense` answers false for that class until
+///   `recordLicense(id)` (anyone may call it) records the remaining one again. It never
+///   answers true for a license the account does not hold.
 interface ILicenseManager is IERC721 {
     /// @notice What the model owner passes to create an offer.
     struct OfferParams {
@@ -117,9 +124,6 @@ interface ILicenseManager is IERC721 {
     error LicenseManagerPerpetual(uint256 licenseId);
     /// @notice A timed expiry would reach the perpetual sentinel (type(uint64).max) or beyond.
     error LicenseManagerExpiryOverflow(uint256 licenseId);
-    /// @notice `account` already holds transferable license `heldLicenseId` of the same
-    /// (model, commercial, version pin) class.
-    error LicenseManagerClassOccupied(address account, uint256 heldLicenseId);
 
     /// @notice An offer was created. `termsURI` is only in this event.
     event OfferCreated(
@@ -185,7 +189,19 @@ interface ILicenseManager is IERC721 {
     /// @return newExpiry The license's new expiry.
     function renew(uint256 licenseId, uint256 maxPrice) external payable returns (uint64 newExpiry);
 
+    /// @notice Records transferable license `licenseId` for its owner's `hasValidLicense` if its
+    /// class slot is empty or the recorded license expires earlier; otherwise does nothing.
+    /// Anyone may call it (it only ever records a license its owner holds).
+    /// @return recorded Whether `licenseId` is now the owner's recorded license of its class.
+    function recordLicense(uint256 licenseId) external returns (bool recorded);
+
     // ----------------------------------------------------------------------- views
+
+    /// @notice The account's recorded transferable license of a class (0 = none).
+    function recordedLicense(address account, uint256 modelId, uint32 versionPin, bool commercial)
+        external
+        view
+        returns (uint256 licenseId);
 
     /// @notice The model registry this manager reads.
     function registry() external view returns (address);

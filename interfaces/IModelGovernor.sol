@@ -21,11 +21,14 @@ interface IModelGovernor {
 
     /// @notice The quorum numerator is above the denominator (100).
     error GovernorInvalidQuorumFraction(uint256 quorumNumerator, uint256 quorumDenominator);
+    /// @notice A zero voting delay: the vote snapshot would be the proposal's own block, so
+    /// shares borrowed for that block (a flash loan around `propose`) would count.
+    error ModelGovernorZeroVotingDelay();
 
     /// @notice Initializes a fresh clone. Callable once; the implementation itself is locked.
     /// @param shares The model's ModelShares token (ERC-5805 votes); durations are in its clock units.
     /// @param timelock The model's ModelTimelock; it must list this governor as proposer.
-    /// @param votingDelay Clock units from proposal to snapshot.
+    /// @param votingDelay Clock units from proposal to snapshot (> 0).
     /// @param votingPeriod Clock units voting stays open (> 0).
     /// @param proposalThreshold Votes needed to propose.
     /// @param quorumNumerator Quorum, percent of the shares' total supply at the snapshot (1..100).
@@ -38,7 +41,7 @@ interface IModelGovernor {
         uint256 quorumNumerator
     ) external;
 
-    /// @notice Sets the delay (clock units) from proposal to snapshot; only through a proposal.
+    /// @notice Sets the delay (clock units, > 0) from proposal to snapshot; only through a proposal.
     function setVotingDelay(uint48 newVotingDelay) external;
 
     /// @notice Sets the voting period (clock units, > 0); only through a proposal.

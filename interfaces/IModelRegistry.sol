@@ -59,6 +59,9 @@ interface IModelRegistry is IERC721 {
     function publishVersion(uint256 modelId, bytes32 weightsHash, string calldata uri) external returns (uint32 version);
 
     /// @notice Allows or disallows `gateway` to meter usage of the model. Only the model owner.
+    /// A grant belongs to the granting owner's tenure: it lapses when the model token is
+    /// transferred (sale, fractionalization) and does not revive if the token comes back (unless
+    /// to the same owner after a multiple of 256 transfers: the epoch has 8 bits).
     function setGateway(uint256 modelId, address gateway, bool allowed) external;
 
     /// @notice Sets Active / Retired. Only the model owner. Retired models accept no new sales.
@@ -93,8 +96,13 @@ interface IModelRegistry is IERC721 {
     /// `paymentAsset`. Does not revert: unknown models return (false, address(0)).
     function saleInfo(uint256 modelId) external view returns (bool open, address asset);
 
-    /// @notice Whether `account` is an allowed gateway of the model.
+    /// @notice Whether `account` is an allowed gateway of the model: granted by the current
+    /// owner since the model token last moved. False for unknown models.
     function isGateway(uint256 modelId, address account) external view returns (bool);
+
+    /// @notice The model's owner epoch: +1 at every transfer of the model token (mod 256).
+    /// Gateway grants are bound to the owner and epoch at which they were made.
+    function ownerEpoch(uint256 modelId) external view returns (uint8);
 
     /// @notice Weights hash of version `version` (1-based).
     function versionHash(uint256 modelId, uint32 version) external view returns (bytes32);

@@ -55,12 +55,16 @@ interface IModelShares {
     error ModelSharesNoCheckpoint(address account, uint32 pos);
     /// @notice A burn would leave no shares, so future revenue would have no owner.
     error ModelSharesBurnsLastShares(uint256 value, uint256 totalSupply);
+    /// @notice `burn(0)`: burning nothing is rejected (it would only checkpoint revenue).
+    error ModelSharesZeroAmount();
 
     /// @notice Revenue routed to the token was checkpointed (sync or burn): `amount` new since the
     /// previous checkpoint, `magnifiedRevenuePerShare` the per-share value at this checkpoint.
     event RevenueObserved(uint256 amount, uint256 magnifiedRevenuePerShare);
     /// @notice `account` claimed `amount` of revenue, sent to `to`.
     event RevenueClaimed(address indexed account, address indexed to, uint256 amount);
+    /// @notice `account` set where `claimFor` pays its revenue (address(0): the account itself).
+    event PayoutSet(address indexed account, address indexed payout);
 
     /// @notice Mints the whole supply of a fresh clone. Only the factory that deployed the
     /// implementation, once per clone; the implementation itself is locked. Name, symbol, model
@@ -79,6 +83,19 @@ interface IModelShares {
 
     /// @notice Like claim, but sends to `to`.
     function claimTo(address to) external returns (uint256 amount);
+
+    /// @notice Pays `account`'s accrued revenue to its payout address (the account itself unless
+    /// it set one with `setPayout`). Anyone may call it: revenue owed to a holder that cannot
+    /// call `claim` (an AMM pool, a lending market, a vault, a bridge) is routed out to it or
+    /// to the payout address it configured, instead of staying at the router.
+    /// @return amount What was paid (0 if nothing was due).
+    function claimFor(address account) external returns (uint256 amount);
+
+    /// @notice Sets where `claimFor` pays the caller's revenue; address(0) = the caller itself.
+    function setPayout(address payout) external;
+
+    /// @notice Where `claimFor` pays `account`'s revenue.
+    function payoutOf(address account) external view returns (address);
 
     /// @notice Burns `value` of the caller's shares; revenue accrued before stays claimable.
     function burn(uint256 value) external;

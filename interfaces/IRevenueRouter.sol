@@ -47,6 +47,9 @@ interface IRevenueRouter {
     error RevenueRouterInsufficientClaimable(uint256 modelId, address account, uint256 requested, uint256 available);
     /// @notice Sending ETH to `to` failed (only the caller's own claim is affected).
     error RevenueRouterEthTransferFailed(address to, uint256 amount);
+    /// @notice A recipient is the ModelShares token of another model of this router: revenue
+    /// credited to it here could never be claimed (a shares token claims its own model only).
+    error RevenueRouterForeignShares(address recipient, uint256 sharesModelId);
 
     /// @notice A payment was accounted: `fee` to the treasury, `amount - fee` to the recipients.
     event PaymentReceived(
@@ -82,6 +85,10 @@ interface IRevenueRouter {
     /// immediately, dropped ones lazily at their next claim - the amounts are identical).
     /// Costs O(new recipients), never O(old recipients). An empty set is allowed: revenue then
     /// accrues to the model owner.
+    /// The set belongs to the model, not to the owner who set it: it stays when the model token
+    /// is sold (Fractionalizer replaces it). A buyer lists it from the latest RecipientsSet event
+    /// (checked with weightOf) and replaces it with this function.
+    /// Another model's ModelShares token of this router is rejected (RevenueRouterForeignShares).
     /// @param recipients Distinct non-zero accounts, at most MAX_RECIPIENTS.
     /// @param weights Non-zero weights, same length; their sum must fit in a uint32.
     function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external;

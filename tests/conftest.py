@@ -4,6 +4,7 @@ Profiles (choose with HYPOTHESIS_PROFILE):
 - ``dev``  (default): small example counts so ``make test`` stays fast.
 - ``ci``   : what CI runs; larger, prints reproduction blobs.
 - ``deep`` : 20x ``ci`` and more; for overnight auditor runs, never in CI.
+- ``stateful-deep``: 80 examples x 40 steps, for the stateful suites (`make test-stateful-deep`).
 """
 
 import os
@@ -21,6 +22,10 @@ settings.register_profile("dev", max_examples=10, stateful_step_count=20, **_COM
 settings.register_profile("ci", max_examples=25, stateful_step_count=20, print_blob=True, **_COMMON)
 settings.register_profile(
     "deep", max_examples=500, stateful_step_count=50, print_blob=True, **_COMMON
+)
+# Stateful suites only, deep enough to reach rare rounding histories (`make test-stateful-deep`).
+settings.register_profile(
+    "stateful-deep", max_examples=80, stateful_step_count=40, print_blob=True, **_COMMON
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 

@@ -96,7 +96,7 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
     "ModelRegistry": {
         "registerModel(address,bytes32,string,string)": (ANYONE, "caller becomes the owner"),
         "publishVersion(uint256,bytes32,string)": (OWNER, "onlyModelOwner"),
-        "setGateway(uint256,address,bool)": (OWNER, "onlyModelOwner"),
+        "setGateway(uint256,address,bool)": (OWNER, "owner; the grant lapses when the token moves"),
         "setStatus(uint256,uint8)": (OWNER, "onlyModelOwner"),
         "setFlagged(uint256,bool)": (GOV, "onlyGovernance"),
         "setPaymentTokenAllowed(address,bool)": (GOV, "onlyGovernance"),
@@ -112,6 +112,10 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         "setOfferPaused(uint256,bool)": (OWNER, "owner of the offer's model"),
         "purchase(uint256,address,uint256)": (ANYONE, "pays the price"),
         "renew(uint256,uint256)": (ANYONE, "pays the price; extends the holder's license"),
+        "recordLicense(uint256)": (
+            ANYONE,
+            "records a held transferable license for its owner's hasValidLicense; never unrecords",
+        ),
         **{k: (HOLDER if who == TOKEN else who, n) for k, (who, n) in _ERC721.items()},
     },
     "UsageCredits": {
@@ -157,6 +161,8 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         "sync()": (ANYONE, "observes pending revenue"),
         "claim()": (SELF, "pays the caller's share"),
         "claimTo(address)": (SELF, "pays the caller's share to `to`"),
+        "claimFor(address)": (ANYONE, "pays `account`'s share to its own payout address"),
+        "setPayout(address)": (SELF, "sets where claimFor pays the caller's share"),
         "burn(uint256)": (SELF, "burns the caller's shares"),
     },
     "ModelSharesFactory": {

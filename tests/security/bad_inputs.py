@@ -1050,6 +1050,18 @@ def _licenses() -> dict:
                 value=lambda e, d: d(wrong_value(PRICE), label="value"),
             ),
         ],
+        "recordLicense(uint256)": [
+            Case(
+                "unknown license",
+                "LicenseManagerUnknownLicense",
+                lambda e, d: Call(lic(e), "recordLicense", (d(unknown_id),), e.attacker),
+            ),
+            Case(
+                "non-transferable license",
+                "LicenseManagerNonTransferable",
+                lambda e, d: Call(lic(e), "recordLicense", (e.ids["license"],), e.attacker),
+            ),
+        ],
         **_erc721(
             "LicenseManager",
             "license",
@@ -1775,6 +1787,11 @@ def _router() -> dict:
                 ),
             ),
             recipients(
+                "another model's shares token",
+                "RevenueRouterForeignShares",
+                lambda e, d: ([e.contributor, e.c("ModelShares").address], [1, 1]),
+            ),
+            recipients(
                 "more than MAX_RECIPIENTS",
                 "RevenueRouterTooManyRecipients",
                 lambda e, d: ([e.contributor] * 1_001, [1] * 1_001),
@@ -1871,6 +1888,18 @@ def _shares() -> dict:
                     ),
                 )
             ],
+            "claimFor(address)": [
+                Case(
+                    "zero account",
+                    "ModelSharesZeroAddress",
+                    lambda e, d: Call(
+                        sh(e), "claimFor", (ZERO,), d(st.sampled_from(list(e.actors.values())))
+                    ),
+                )
+            ],
+            "setPayout(address)": Exempt(
+                "sets only the caller's own payout; any address is valid (zero = the caller)"
+            ),
             "burn(uint256)": [
                 Case(
                     "the whole supply or more",
@@ -1886,6 +1915,13 @@ def _shares() -> dict:
                     "more than the caller's balance",
                     "ERC20InsufficientBalance",
                     lambda e, d: Call(sh(e), "burn", (d(small_amount),), e.attacker),
+                ),
+                Case(
+                    "zero",
+                    "ModelSharesZeroAmount",
+                    lambda e, d: Call(
+                        sh(e), "burn", (0,), d(st.sampled_from(list(e.actors.values())))
+                    ),
                 ),
             ],
         }
@@ -2025,6 +2061,11 @@ def _fractionalizer() -> dict:
                 "zero voting period",
                 "FractionalizerZeroVotingPeriod",
                 gov=lambda e, d: {"period": 0},
+            ),
+            frac(
+                "zero voting delay",
+                "FractionalizerZeroVotingDelay",
+                gov=lambda e, d: {"delay": 0},
             ),
             frac(
                 "proposal threshold above supply",

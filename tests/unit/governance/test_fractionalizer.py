@@ -120,6 +120,7 @@ def test_fractionalize__gas__within_budget_and_cheaper_than_full_deployments(
         ({}, {"quorum_numerator": 0}, {}, "FractionalizerInvalidQuorum"),
         ({}, {"quorum_numerator": 101}, {}, "FractionalizerInvalidQuorum"),
         ({}, {"voting_period": 0}, {}, "FractionalizerZeroVotingPeriod"),
+        ({}, {"voting_delay": 0}, {}, "FractionalizerZeroVotingDelay"),
         ({}, {"proposal_threshold": SHARE_SUPPLY + 1}, {}, "FractionalizerThresholdAboveSupply"),
         ({}, {}, {"shares_weight": 0}, "FractionalizerZeroSharesWeight"),
         ({}, {}, {"recipients": [ZERO], "weights": []}, "FractionalizerSplitLengthMismatch"),
@@ -201,3 +202,18 @@ def test_constructor__zero_address__reverts(project, chain, deployer, model_gove
         sender=deployer,
     )
     assert data == error_selector("FractionalizerZeroAddress()")
+
+
+def test_fractionalize__seller_gateway_and_split__lapse_and_replaced(
+    registry, router, register_model, fractionalize, model_owner, contributor, gateway
+):
+    """Seller state does not survive fractionalization: its gateway grants lapse with the
+    token, and its revenue split is replaced by the fractionalization split."""
+    model_id = register_model()
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    router.setRecipients(model_id, [contributor], [1], sender=model_owner)
+    shares, _, timelock, _ = fractionalize(model_id, model_owner)
+    assert registry.ownerOf(model_id) == timelock
+    assert not registry.isGateway(model_id, gateway)
+    assert router.weightOf(model_id, contributor) == 0
+    assert router.weightOf(model_id, shares) > 0

@@ -93,3 +93,31 @@ def test_timelock_initialize__non_standard_roles__stored_as_openzeppelin(
     assert not tl.hasRole(proposer, consumer)
     with ape.reverts(tl.InvalidInitialization):
         tl.initialize(0, [gateway], [ZERO], ZERO, sender=gateway)
+
+
+def test_setVotingDelay__zero_through_proposal__execution_reverts_and_delay_kept(
+    chain, register_model, fractionalize, model_owner, gateway
+):
+    model_id = register_model()
+    shares, governor, timelock, _ = fractionalize(model_id, model_owner)
+    before = governor.votingDelay()
+    p = Proposal(governor, [(governor.setVotingDelay, 0)], "Snapshot in the proposal block")
+    p.propose(sender=model_owner)
+    p.wait_until_voting_starts(chain)
+    p.vote(model_owner, Vote.For)
+    p.wait_until_voting_ends(chain)
+    p.queue(sender=gateway)
+    p.wait_until_executable(chain)
+    with ape.reverts(governor.ModelGovernorZeroVotingDelay):
+        p.execute(sender=gateway)
+    assert governor.votingDelay() == before > 0
+
+
+def test_governor_initialize__zero_voting_delay__reverts(
+    project, deployer, model_governor_impl, token, gateway
+):
+    cloner = project.TestCloner.deploy(sender=deployer)
+    tx = cloner.clone(model_governor_impl, sender=deployer)
+    governor = project.ModelGovernor.at(tx.decode_logs(cloner.Cloned)[0].instance)
+    with ape.reverts(governor.ModelGovernorZeroVotingDelay):
+        governor.initialize(token, gateway, 0, 100, 0, 10, sender=deployer)

@@ -21,8 +21,10 @@ CEILINGS = {
     "purchase_eth_new_licensee_transferable": 141_500,
     "purchase_eth_repeat_licensee_bound": 105_000,
     "purchase_usdc_new_licensee": 160_000,
-    "renew_eth_bound": 78_000,
-    "renew_eth_transferable": 72_500,
+    # renewals: +~1k for the ERC-4906 MetadataUpdate event (the expiry in tokenURI changed);
+    # a transferable one also reads the holder's class slot (+2.6k: recorded if now longest)
+    "renew_eth_bound": 79_000,
+    "renew_eth_transferable": 75_500,
     "renew_usdc": 123_000,
 }
 

@@ -42,37 +42,96 @@ def test_transfer__transferable__carries_expiry_terms_and_validity(
     assert not manager.hasValidLicense(licensee, eth_model, False, 2)
 
 
-def test_transfer__second_transferable_same_class__reverts(
+def test_transfer__second_transferable_same_class__both_held_longer_recorded(
     manager, create_offer, eth_model, buy, licensee, holder, accounts
 ):
-    offer_id = create_offer(eth_model, transferable=True)
-    first = buy(offer_id, licensee).return_value
-    second = buy(offer_id, holder).return_value
-    with ape.reverts(
-        manager.LicenseManagerClassOccupied, account=holder.address, heldLicenseId=second
-    ):
-        manager.transferFrom(licensee, holder, first, sender=licensee)
-    assert manager.ownerOf(first) == licensee
-    # After the holder passes its own one on, the class slot is free again.
+    long_offer = create_offer(eth_model, transferable=True, duration=30 * DAY)
+    short_offer = create_offer(eth_model, transferable=True, duration=5 * DAY)
+    longer = buy(long_offer, licensee).return_value
+    shorter = buy(short_offer, holder).return_value
+    manager.transferFrom(licensee, holder, longer, sender=licensee)
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == 0
+    assert manager.balanceOf(holder) == 2
+    assert manager.recordedLicense(holder, eth_model, 0, True) == longer
+    # The recorded one leaves: the slot empties until the remaining license is recorded again.
     other = accounts[9]
-    manager.transferFrom(holder, other, second, sender=holder)
-    manager.transferFrom(licensee, holder, first, sender=licensee)
+    manager.transferFrom(holder, other, longer, sender=holder)
+    assert not manager.hasValidLicense(holder, eth_model, True, 0)
+    assert manager.isLicenseValid(shorter, holder, True, 0)
+    manager.recordLicense(shorter, sender=other)  # anyone may record it
     assert manager.hasValidLicense(holder, eth_model, True, 0)
     assert manager.hasValidLicense(other, eth_model, True, 0)
     assert not manager.hasValidLicense(licensee, eth_model, False, 0)
 
 
-def test_purchase__transferable_into_occupied_class__reverts_without_payment(
-    manager, router, create_offer, eth_model, buy, licensee
+def test_purchase__unsolicited_free_license_held__purchase_succeeds_and_is_valid(
+    chain, manager, router, model_owner, create_offer, eth_model, buy, licensee, attacker
 ):
-    offer_id = create_offer(eth_model, transferable=True)
-    held = buy(offer_id, licensee).return_value
-    before = (licensee.balance, router.balance, manager.offer(offer_id).sold)
-    with ape.reverts(
-        manager.LicenseManagerClassOccupied, account=licensee.address, heldLicenseId=held
-    ):
-        buy(offer_id, licensee)
-    assert (licensee.balance, router.balance, manager.offer(offer_id).sold) == before
+    """Licence slot griefing: a free one-second licence minted to the victim used to occupy its
+    class and make every later purchase of that class revert."""
+    free = create_offer(eth_model, transferable=True, price=0, duration=1)
+    paid = create_offer(eth_model, transferable=True, duration=30 * DAY)
+    junk = buy(free, attacker, recipient=licensee).return_value
+    jump(chain, 10)
+    router_before = router.balance
+    bought = buy(paid, licensee).return_value
+    assert router.balance == router_before + PRICE
+    assert manager.ownerOf(bought) == manager.ownerOf(junk) == licensee
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == bought
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+
+
+def test_transfer__expired_license_pushed_to_victim__later_transfer_and_purchase_succeed(
+    chain, manager, create_offer, eth_model, buy, licensee, holder, attacker
+):
+    short = create_offer(eth_model, transferable=True, price=0, duration=DAY)
+    paid = create_offer(eth_model, transferable=True, duration=30 * DAY)
+    expired = buy(short, attacker).return_value
+    jump(chain, 2 * DAY)
+    manager.transferFrom(attacker, licensee, expired, sender=attacker)
+    gift = buy(paid, holder).return_value
+    manager.transferFrom(holder, licensee, gift, sender=holder)  # incoming transfer
+    jump(chain, 10)
+    bought = buy(paid, licensee).return_value  # purchase of the same class
+    assert manager.balanceOf(licensee) == 3
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    # the bought one expires last (same duration, later): it is the recorded one
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == bought
+    assert not manager.isLicenseValid(expired, licensee, False, 0)
+
+
+def test_purchase__contract_victim_with_unsolicited_license__purchases_keep_working(
+    manager, registry, create_offer, eth_model, buy, licensee, attacker
+):
+    """A contract that can never move licences (here: the registry) is not blocked for good."""
+    free = create_offer(eth_model, transferable=True, price=0, duration=DAY)
+    paid = create_offer(eth_model, transferable=True, duration=30 * DAY)
+    buy(free, attacker, recipient=registry)
+    bought = buy(paid, licensee, recipient=registry).return_value
+    assert manager.ownerOf(bought) == registry
+    assert manager.recordedLicense(registry, eth_model, 0, True) == bought
+
+
+def test_renew__unrecorded_license_outlasts_recorded__becomes_recorded(
+    chain, manager, create_offer, eth_model, buy, licensee
+):
+    offer_id = create_offer(eth_model, transferable=True, duration=10 * DAY)
+    first = buy(offer_id, licensee).return_value
+    jump(chain, DAY)
+    second = buy(offer_id, licensee).return_value
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == second
+    manager.renew(first, PRICE, value=PRICE, sender=licensee)
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == first
+
+
+def test_recordLicense__non_transferable_or_unknown__reverts(
+    manager, create_offer, eth_model, buy, licensee
+):
+    bound = buy(create_offer(eth_model, transferable=False), licensee).return_value
+    with ape.reverts(manager.LicenseManagerNonTransferable, licenseId=bound):
+        manager.recordLicense(bound, sender=licensee)
+    with ape.reverts(manager.LicenseManagerUnknownLicense, licenseId=bound + 1):
+        manager.recordLicense(bound + 1, sender=licensee)
 
 
 def test_transfer__different_class__both_held(

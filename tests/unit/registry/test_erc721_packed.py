@@ -6,6 +6,8 @@ import ape
 import pytest
 from ape.utils import ZERO_ADDRESS
 
+from modelmint.metadata import decode_token_uri, traits
+
 ETH = ZERO_ADDRESS
 RETIRED = 1
 ERC165_ID = "0x01ffc9a7"
@@ -50,8 +52,35 @@ def test_ownerOf_getApproved_tokenURI__unknown_token__revert(registry):
             view(42)
 
 
-def test_tokenURI__existing_model__empty(registry, model_id):
-    assert registry.tokenURI(model_id) == ""
+def test_tokenURI__existing_model__on_chain_json_with_id_version_hash_and_status(
+    registry, model_id, model_owner
+):
+    meta = decode_token_uri(registry.tokenURI(model_id))
+    assert meta["name"] == f"Modelmint Model #{model_id}"
+    attrs = traits(meta)
+    assert attrs["model id"] == model_id
+    assert attrs["version"] == 1
+    assert attrs["version hash"] == "0x" + registry.versionHash(model_id, 1).hex().removeprefix(
+        "0x"
+    )
+    assert (attrs["status"], attrs["flagged"], attrs["payment asset"]) == ("Active", "no", "ETH")
+    assert attrs["registered"] == registry.model(model_id).registeredAt
+    assert registry.supportsInterface("0x49064906")  # ERC-4906
+
+
+def test_publishVersion__metadata__update_event_and_new_hash_in_token_uri(
+    registry, model_id, model_owner
+):
+    new_hash = bytes.fromhex("ab" * 32)
+    tx = registry.publishVersion(model_id, new_hash, "ipfs://v2", sender=model_owner)
+    [ev] = tx.decode_logs(registry.MetadataUpdate)
+    assert ev._tokenId == model_id
+    attrs = traits(decode_token_uri(registry.tokenURI(model_id)))
+    assert (attrs["version"], attrs["version hash"]) == (2, "0x" + "ab" * 32)
+    tx = registry.setStatus(model_id, 1, sender=model_owner)
+    assert [e._tokenId for e in tx.decode_logs(registry.MetadataUpdate)] == [model_id]
+    attrs = traits(decode_token_uri(registry.tokenURI(model_id)))
+    assert attrs["status"] == "Retired"
 
 
 def test_mint__emits_transfer_from_zero(registry, model_owner):

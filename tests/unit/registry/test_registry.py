@@ -410,3 +410,27 @@ def test_transfer__model_token__moves_every_owner_power(
         call(holder)
     assert registry.isGateway(model_id, gateway)
     assert not registry.isSaleOpen(model_id)
+
+
+def test_isGateway__model_sold__seller_grant_lapses_and_buyer_grants_anew(
+    registry, model_id, model_owner, holder, gateway
+):
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    epoch = registry.ownerEpoch(model_id)
+    registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
+    assert registry.ownerEpoch(model_id) == (epoch + 1) % 256
+    assert not registry.isGateway(model_id, gateway)
+    registry.setGateway(model_id, gateway, True, sender=holder)
+    assert registry.isGateway(model_id, gateway)
+
+
+def test_isGateway__sold_and_bought_back__old_grant_stays_lapsed(
+    registry, model_id, model_owner, holder, gateway
+):
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
+    registry.transferFrom(holder, model_owner, model_id, sender=holder)
+    assert registry.ownerOf(model_id) == model_owner
+    assert not registry.isGateway(model_id, gateway)
+    # the record (versions, status, asset) is unchanged by the epoch bits
+    assert registry.model(model_id).versionCount == 1

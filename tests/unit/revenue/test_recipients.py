@@ -76,16 +76,18 @@ def test_setRecipients__valid__stores_weights_and_emits(router, model_id, model_
 def test_setRecipients__replaced__settles_old_accruals(
     router, model_id, model_owner, contributor, holder, licensee
 ):
-    router.setRecipients(model_id, [model_owner, contributor], [1, 1], sender=model_owner)
-    router.pay(model_id, 2_000, value=2_000, sender=licensee)  # net 1900: 950 / 950
-    # contributor dropped, holder added, owner kept with a new weight
-    router.setRecipients(model_id, [model_owner, holder], [1, 3], sender=model_owner)
+    router.setRecipients(model_id, [model_owner, contributor], [1, 3], sender=model_owner)
+    router.pay(model_id, 2_000, value=2_000, sender=licensee)  # net 1900: 475 / 1425
+    # contributor dropped, holder added, owner kept with a new weight (1 -> 2): the owner's
+    # accrual so far is settled at its old weight (475; 950 if the new weight were used)
+    router.setRecipients(model_id, [model_owner, holder], [2, 3], sender=model_owner)
+    assert router.weightOf(model_id, model_owner) == 2
     assert router.weightOf(model_id, contributor) == 0
-    assert router.claimable(model_id, contributor) == 950
-    assert router.claimable(model_id, model_owner) == 950
-    router.pay(model_id, 4_000, value=4_000, sender=licensee)  # net 3800: 950 / 2850
-    assert router.claimable(model_id, contributor) == 950
-    assert router.claimable(model_id, model_owner) == 1_900
+    assert router.claimable(model_id, contributor) == 1_425
+    assert router.claimable(model_id, model_owner) == 475
+    router.pay(model_id, 5_000, value=5_000, sender=licensee)  # net 4750: 1900 / 2850
+    assert router.claimable(model_id, contributor) == 1_425
+    assert router.claimable(model_id, model_owner) == 475 + 1_900
     assert router.claimable(model_id, holder) == 2_850
 
 
@@ -122,3 +124,14 @@ def test_setRecipients__new_owner__controls_split(
         router.setRecipients(model_id, [model_owner], [1], sender=model_owner)
     router.setRecipients(model_id, [contributor], [1], sender=holder)
     assert router.weightOf(model_id, contributor) == 1
+
+
+def test_setRecipients__other_models_shares__reverts(router, create_shares, model_owner):
+    other_model, other_shares = create_shares(route=False)
+    model_id, own_shares = create_shares(route=False)
+    with ape.reverts(
+        router.RevenueRouterForeignShares, recipient=other_shares.address, sharesModelId=other_model
+    ):
+        router.setRecipients(model_id, [own_shares, other_shares], [1, 1], sender=model_owner)
+    router.setRecipients(model_id, [own_shares], [1], sender=model_owner)
+    assert router.weightOf(model_id, own_shares) == 1

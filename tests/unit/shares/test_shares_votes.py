@@ -256,3 +256,36 @@ def test_initialize__factory_clone__cannot_be_initialized_by_factory_again(
     with ape.reverts(shares.InvalidInitialization):
         shares.initialize(1, holder, sender=holder)
     assert shares.totalSupply() == 100
+
+
+def test_transfer__first_shares_of_account__announces_implicit_self_delegation(
+    create_shares, holder, contributor, attacker
+):
+    _, shares = create_shares(supply=1_000, holder_=holder, route=False)
+    tx = shares.transfer(contributor, 10, sender=holder)
+    [announced] = tx.decode_logs(shares.DelegateChanged)
+    assert (announced.delegator, announced.fromDelegate, announced.toDelegate) == (
+        contributor,
+        ZERO,
+        contributor,
+    )
+    again = shares.transfer(contributor, 10, sender=holder)
+    assert again.decode_logs(shares.DelegateChanged) == []
+    # an account that delegated before holding anything was announced by its delegation
+    first = delegate(shares, holder, sender=attacker)
+    [d] = first.decode_logs(shares.DelegateChanged)
+    assert (d.fromDelegate, d.toDelegate) == (ZERO, holder)
+    assert shares.transfer(attacker, 5, sender=holder).decode_logs(shares.DelegateChanged) == []
+
+
+def test_createShares__initial_holder__announces_self_delegation(
+    shares_factory, register_model, model_owner, holder, project
+):
+    model_id = register_model()
+    tx = shares_factory.createShares(model_id, "S", "S", 100, holder, sender=model_owner)
+    shares = project.ModelShares.at(tx.decode_logs(shares_factory.SharesCreated)[0].shares)
+    [d] = tx.decode_logs(shares.DelegateChanged)
+    assert (d.delegator, d.fromDelegate, d.toDelegate) == (holder, ZERO, holder)
+    # delegating back to itself later reports itself as the previous delegate
+    [back] = delegate(shares, holder, sender=holder).decode_logs(shares.DelegateChanged)
+    assert (back.fromDelegate, back.toDelegate) == (holder, holder)
