@@ -98,10 +98,11 @@ class Payer:
             headers={"content-type": "application/json", **headers},
         )
 
-    def pay(self, items: int = 1) -> httpx.Response:
-        """One paid call for `items` images; on a corrective 402 resync once and retry."""
+    def pay(self, items: int = 1, spare: int = 0) -> httpx.Response:
+        """One paid call for `items` images, signing a ceiling `spare` credits above the
+        cost; on a corrective 402 resync once and retry."""
         req = self.requirements or self.discover()
-        amount = int(req.extra.credits_per_item) * items
+        amount = int(req.extra.credits_per_item) * items + spare
         payload = self.payload(amount)
         answer = self.send(payload, digits(items))
         if answer.status_code == 402 and self.resync(answer):

@@ -124,6 +124,12 @@ def test_predict__paid__charged_once_and_signed(payer, served, gateway):
     assert payer.charged == 3
 
 
+def test_predict__ceiling_above_cost__charges_the_work_only(payer):
+    answer = payer.pay(items=2, spare=3)
+    assert answer.status_code == 200
+    assert payer.history[-1].charged_credits == 2 and payer.charged == 2
+
+
 @pytest.mark.parametrize(
     "body, status, code",
     [
@@ -328,7 +334,8 @@ def test_kill_9_under_load__delivered_receipts_stored_and_settled_once(
     def load(p: Payer) -> None:
         while not stop.is_set():
             try:
-                answer = p.pay(items=1 + len(p.history) % 3)
+                n = len(p.history)
+                answer = p.pay(items=1 + n % 3, spare=n % 2)  # ceilings above the charge too
             except httpx.HTTPError:
                 return
             if answer.status_code == 200:
@@ -353,7 +360,8 @@ def test_kill_9_under_load__delivered_receipts_stored_and_settled_once(
     second = launch(store_path=store)
     for p in payers:
         p.url = second.url
-        assert p.pay().status_code == 200  # resyncs if the last answer was lost in the kill
+        # resyncs if the last answer was lost in the kill
+        assert p.pay(spare=1).status_code == 200
     # SIGTERM: uvicorn shuts down gracefully (store flushed), then re-raises the signal.
     assert second.stop() in (0, -15)
     assert "store flushed" in second.log()
@@ -373,5 +381,8 @@ def test_kill_9_under_load__delivered_receipts_stored_and_settled_once(
     for p in payers:
         on_chain = credits.channel(p.channel_id).settled
         assert on_chain == totals[p.channel_id] == p.charged
+    # The last receipts signed a ceiling one credit above the charge: the charge settled.
+    ceilings = dict(db.execute("SELECT channel_id, cumulative FROM charges ORDER BY id"))
+    assert all(int(ceilings[str(p.channel_id)]) == p.charged + 1 for p in payers)
     statuses = [s for (s,) in db.execute("SELECT status FROM settlements")]
     assert statuses == ["confirmed"]
