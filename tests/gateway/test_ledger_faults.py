@@ -251,3 +251,14 @@ def test_settlement__reverted__reported_and_receipt_dropped(
     assert report.sent is None
     assert protocol["credits"].channel(payer.channel_id).settled == 0
     assert (payer.channel_id, 1, "receipt deadline passed") in service.store.bad_receipts()
+
+
+def test_ledger__channel_closed__rejected(
+    service, consumer, consumer_key, open_channel, chain, protocol
+):
+    """Last in the module: moves the chain past the channel's grace period."""
+    channel_id = open_channel(consumer, 10, ttl=60)
+    chain.pending_timestamp += 60 + GRACE + 1
+    protocol["credits"].closeChannel(channel_id, sender=consumer)
+    payer = _payer(service, consumer_key, channel_id)
+    assert _code(lambda: _begin(service, payer)) is ErrorCode.CHANNEL_CLOSED
