@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 from modelmint.signing import (
     domain_separator,
@@ -36,6 +36,7 @@ from modelmint.signing import (
 from modelmint.wire import (
     ErrorCode,
     WireError,
+    checksum,
     decode_header,
     encode_header,
     hex0x,
@@ -88,7 +89,7 @@ class ProvenanceDomain:
             "name": self.name,
             "version": self.version,
             "chainId": self.chain_id,
-            "verifyingContract": to_checksum_address(self.gateway),
+            "verifyingContract": checksum(self.gateway),
         }
 
 
@@ -112,7 +113,7 @@ class Served:
             "modelId": self.model_id,
             "version": self.version,
             "versionHash": self.version_hash,
-            "account": to_checksum_address(self.account),
+            "account": checksum(self.account),
             "channelId": self.channel_id,
             "charged": self.charged,
             "chargedTotal": self.charged_total,
@@ -126,7 +127,7 @@ class Served:
             "modelId": str(self.model_id),
             "version": self.version,
             "versionHash": hex0x(self.version_hash),
-            "account": to_checksum_address(self.account),
+            "account": checksum(self.account),
             "channelId": str(self.channel_id),
             "charged": str(self.charged),
             "chargedTotal": str(self.charged_total),

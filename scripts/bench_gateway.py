@@ -136,32 +136,47 @@ def _presign(info: dict, key, channel_ids: list[int], per: int) -> dict[int, lis
 
 
 async def _load(url: str, per_channel: list[list[str] | None], count: int) -> dict:
-    """One client per channel, `count` requests in total; returns rps and latencies."""
+    """One client per channel over its own keep-alive connection (a minimal HTTP/1.1
+    client: the benchmark measures the server, not a client library), `count` requests in
+    total; returns rps and latencies."""
+    host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = 0
     n = len(per_channel)
     share = [count // n + (1 if i < count % n else 0) for i in range(n)]
-    limits = httpx.Limits(max_connections=n + 4, max_keepalive_connections=n + 4)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0) as client:
+    base = (
+        f"POST /v1/predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(BODY)}\r\n"
+    ).encode()
 
-        async def worker(i: int) -> None:
-            nonlocal errors
-            headers_list = per_channel[i]
+    async def worker(i: int) -> None:
+        nonlocal errors
+        headers_list = per_channel[i]
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
             for _ in range(share[i]):
-                headers = {"content-type": "application/json"}
+                extra = b""
                 if headers_list is not None:
-                    headers[HEADER_PAYMENT_SIGNATURE] = headers_list.pop(0)
+                    extra = f"{HEADER_PAYMENT_SIGNATURE}: {headers_list.pop(0)}\r\n".encode()
                 t0 = time.perf_counter()
-                answer = await client.post("/v1/predict", content=BODY, headers=headers)
+                writer.write(base + extra + b"\r\n" + BODY)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t0)
-                if answer.status_code != 200:
+                if not head.startswith(b"HTTP/1.1 200"):
                     errors += 1
                     if errors < 3:
-                        print("error", answer.status_code, answer.text[:300])
+                        print("error", head[:40], body[:300])
+        finally:
+            writer.close()
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(n)))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(n)))
+    elapsed = time.perf_counter() - start
     latencies.sort()
     return {
         "requests": len(latencies),

@@ -179,7 +179,10 @@ class Ledger:
             )
         await self._check_signature(info, payment)
         try:
-            await asyncio.wait_for(slot.lock.acquire(), timeout=self.lock_timeout)
+            if slot.lock.locked():  # contended: wait at most lock_timeout
+                await asyncio.wait_for(slot.lock.acquire(), timeout=self.lock_timeout)
+            else:
+                await slot.lock.acquire()
         except TimeoutError:
             raise WireError(
                 ErrorCode.CHANNEL_BUSY, f"channel {receipt.channel_id} is serving another request"
@@ -383,7 +386,15 @@ class Payment:
         )
         slot = self._slot
         last = LastReceipt(receipt.cumulative_credits, receipt.deadline, receipt.signature)
-        commit = asyncio.ensure_future(self._ledger.committer.commit(charge))
+        committer = self._ledger.committer
+        if committer.inline:  # stored before this returns; nothing to wait for
+            try:
+                committer.commit_now(charge)
+            except Exception as exc:
+                raise WireError(ErrorCode.STORE_UNAVAILABLE, f"charge not stored: {exc}") from None
+            slot.charged, slot.last = total, last
+            return self._response(credits, total)
+        commit = asyncio.ensure_future(committer.commit(charge))
 
         def committed(task: asyncio.Future[None]) -> None:
             # Runs even if the request is cancelled meanwhile: the in-memory total follows
@@ -401,6 +412,9 @@ class Payment:
             raise
         except Exception as exc:
             raise WireError(ErrorCode.STORE_UNAVAILABLE, f"charge not stored: {exc}") from None
+        return self._response(credits, total)
+
+    def _response(self, credits: int, total: int) -> PaymentResponse:
         return PaymentResponse(
             success=True,
             network=self._ledger.terms.network,

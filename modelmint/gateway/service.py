@@ -120,7 +120,7 @@ class Service:
         store = SqliteStore(
             settings.store_path, settings.store_synchronous, settings.store_sync_interval
         )
-        committer = GroupCommitter(store)
+        committer = GroupCommitter(store, inline=settings.store_synchronous == "NORMAL")
         metrics = Metrics()
         ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)
         access_domain = AccessDomain(chain_id, account.address, settings.model_id)

@@ -368,18 +368,38 @@ def _channel(row: tuple) -> ChannelRecord:
 
 class GroupCommitter:
     """Commits charges from many concurrent requests in few transactions: each
-    ``await commit(charge)`` returns once its charge is durable (or raises the store's
-    error, in which case nothing of that group was written)."""
+    ``await commit(charge)`` returns once its charge is stored (or raises the store's
+    error, in which case nothing of that group was written).
 
-    def __init__(self, store: Store):
+    ``inline=True`` (for a store whose commit does not wait for the disk, SQLite
+    ``synchronous=NORMAL``: ~0.03 ms) commits on the caller's thread: no thread hop, no
+    wait for the interpreter lock. Otherwise (``FULL``: an fsync per commit) a writer
+    thread commits whatever is waiting in one transaction."""
+
+    def __init__(self, store: Store, inline: bool = False):
         self._store = store
+        self._inline = inline
         self._pending: list[tuple[Charge, asyncio.Future[None]]] = []
         self._wake = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        self._thread.start()
+        if not inline:
+            self._thread.start()
+
+    @property
+    def inline(self) -> bool:
+        return self._inline
+
+    def commit_now(self, charge: Charge) -> None:
+        """The inline commit (``inline=True`` only)."""
+        if self._stopped:
+            raise RuntimeError("store writer stopped")
+        self._store.record_charges([charge])
 
     async def commit(self, charge: Charge) -> None:
+        if self._inline:
+            self.commit_now(charge)
+            return
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._wake:
@@ -411,7 +431,8 @@ class GroupCommitter:
         with self._wake:
             self._stopped = True
             self._wake.notify()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
 
 def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:

@@ -42,9 +42,10 @@ def test_record_charges__gap_in_total__rejected_atomically(tmp_path):
     assert store.channel(1).charged == 2
 
 
-def test_group_committer__concurrent_charges__all_durable(tmp_path):
-    store = SqliteStore(tmp_path / "s.sqlite3")
-    committer = GroupCommitter(store)
+@pytest.mark.parametrize("inline", [False, True])
+def test_group_committer__concurrent_charges__all_durable(tmp_path, inline):
+    store = SqliteStore(tmp_path / "s.sqlite3", "NORMAL" if inline else "FULL")
+    committer = GroupCommitter(store, inline=inline)
 
     async def run():
         await asyncio.gather(*(committer.commit(charge(c, 1, 1)) for c in range(1, 51)))
