@@ -160,6 +160,9 @@ class SqliteStore:
         self._stop_sync = threading.Event()
         self._syncer: threading.Thread | None = None
         if synchronous == "NORMAL":
+            # Checkpoints (and their fsyncs) happen on the sync thread, never inside a
+            # request's commit.
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._syncer = threading.Thread(
                 target=self._sync_loop, args=(sync_interval,), name="store-sync", daemon=True
             )
@@ -197,15 +200,43 @@ class SqliteStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for c in charges:
-                    row = self._db.execute(
-                        "SELECT charged FROM channels WHERE channel_id = ?", (str(c.channel_id),)
-                    ).fetchone()
-                    previous = int(row[0]) if row else None
-                    if previous is not None and previous + c.credits != c.charged_total:
-                        raise ValueError(
-                            f"channel {c.channel_id}: charge {c.credits} does not extend the "
-                            f"stored total {previous} to {c.charged_total}"
-                        )
+                    moved = self._db.execute(
+                        "UPDATE channels SET charged = ?, cumulative = ?, deadline = ?,"
+                        " signature = ?, updated_at = ? WHERE channel_id = ? AND charged = ?",
+                        (
+                            str(c.charged_total),
+                            str(c.cumulative),
+                            str(c.deadline),
+                            c.signature,
+                            now,
+                            str(c.channel_id),
+                            str(c.charged_total - c.credits),
+                        ),
+                    ).rowcount
+                    if not moved:
+                        # A new channel (the baseline is what was settled before), or a
+                        # charge that does not extend the stored total: refused.
+                        try:
+                            self._db.execute(
+                                "INSERT INTO channels (channel_id, consumer, charged, cumulative,"
+                                " deadline, signature, settled, updated_at)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                (
+                                    str(c.channel_id),
+                                    c.consumer,
+                                    str(c.charged_total),
+                                    str(c.cumulative),
+                                    str(c.deadline),
+                                    c.signature,
+                                    str(c.charged_total - c.credits),
+                                    now,
+                                ),
+                            )
+                        except sqlite3.IntegrityError:
+                            raise ValueError(
+                                f"channel {c.channel_id}: charge {c.credits} does not extend the "
+                                f"stored total to {c.charged_total}"
+                            ) from None
                     self._db.execute(
                         "INSERT INTO charges (channel_id, consumer, credits, charged_total,"
                         " cumulative, deadline, signature, request_hash, created_at)"
@@ -220,23 +251,6 @@ class SqliteStore:
                             c.signature,
                             c.request_hash,
                             c.created_at or now,
-                        ),
-                    )
-                    self._db.execute(
-                        "INSERT INTO channels (channel_id, consumer, charged, cumulative, deadline,"
-                        " signature, settled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                        " ON CONFLICT(channel_id) DO UPDATE SET charged = excluded.charged,"
-                        " cumulative = excluded.cumulative, deadline = excluded.deadline,"
-                        " signature = excluded.signature, updated_at = excluded.updated_at",
-                        (
-                            str(c.channel_id),
-                            c.consumer,
-                            str(c.charged_total),
-                            str(c.cumulative),
-                            str(c.deadline),
-                            c.signature,
-                            str(c.charged_total - c.credits),
-                            now,
                         ),
                     )
                 self._db.execute("COMMIT")
