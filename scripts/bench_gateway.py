@@ -368,6 +368,7 @@ def _plot(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     levels = list(report["levels"])
+    counts = [int(lv) for lv in levels]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     x = range(len(levels))
     for offset, mode in ((-0.2, "free"), (0.2, "paid")):
@@ -378,13 +379,13 @@ def _plot(report: dict, path: Path) -> None:
             label=mode,
         )
         right.plot(
-            levels,
+            counts,
             [report["levels"][lv][mode]["p50_ms"] for lv in levels],
             marker="o",
             label=f"{mode} p50",
         )
         right.plot(
-            levels,
+            counts,
             [report["levels"][lv][mode]["p99_ms"] for lv in levels],
             marker="x",
             linestyle="--",
