@@ -18,10 +18,12 @@ from onnx import TensorProto, helper
 from payer import Payer, digits
 from web3 import Web3
 
+from modelmint.access import AccessStatement, SignedStatement, sign_statement
 from modelmint.gateway.app import create_app
 from modelmint.gateway.chain import ChainUnavailable
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
+from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
 from modelmint.weights import weights_hash
 from modelmint.wire import HEADER_PAYMENT_SIGNATURE, ErrorCode, WireError, encode_payment_payload
 
@@ -144,6 +146,43 @@ def test_ledger__erc1271_consumer__accepted_then_revoked(
     payer.charged = 1
     wallet.setRejectAll(True, sender=consumer)
     assert _code(lambda: _begin(service, payer)) is ErrorCode.BAD_SIGNATURE
+
+
+def test_licence__erc1271_account__accepted_then_revoked(
+    service, project, protocol, model_owner, consumer
+):
+    """A contract account holding a licence: its owner's signature is the wallet's
+    (ERC-1271); once the wallet refuses, the statement is refused."""
+    licences = protocol["licences"]
+    wallet = project.ERC1271Wallet.deploy(consumer, sender=consumer)
+    params = (protocol["model_id"], 0, 0, 0, 0, 0, False, False, "ipfs://t", b"\x02" * 32)
+    offer_id = (
+        licences.createOffer(params, sender=model_owner)
+        .decode_logs(licences.OfferCreated)[0]
+        .offerId
+    )
+    licences.purchase(offer_id, wallet, 0, sender=consumer)
+    owner_key = Account.from_key(consumer.private_key)
+    gate = service.licences
+
+    def header():
+        statement = AccessStatement.new(wallet.address, protocol["model_id"], gate.version)
+        return sign_statement(gate.domain, statement, owner_key.key).to_header()
+
+    assert asyncio.run(gate.check(header())) == wallet.address
+    wallet.setRejectAll(True, sender=consumer)
+    with pytest.raises(WireError) as info:
+        asyncio.run(gate.check(header()))
+    assert info.value.code is ErrorCode.STATEMENT_INVALID
+    # An EOA's high-s signature is refused before any licence lookup.
+    eoa = Account.create()
+    statement = AccessStatement.new(eoa.address, protocol["model_id"], gate.version)
+    signed = sign_statement(gate.domain, statement, eoa.key)
+    v, r, s = split_signature(signed.signature)
+    flipped = SignedStatement(signed.statement, encode_signature(55 - v, r, SECP256K1_N - s))
+    with pytest.raises(WireError) as info:
+        asyncio.run(gate.check(flipped.to_header()))
+    assert info.value.code is ErrorCode.STATEMENT_INVALID
 
 
 # ----------------------------------------------------------------------------- model raising
