@@ -17,6 +17,7 @@ from eth_utils import keccak, to_checksum_address
 
 from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
 
+_coincurve: Any
 try:  # the fast path; eth-keys' pure-Python backend otherwise
     import coincurve as _coincurve
 except ImportError:  # pragma: no cover

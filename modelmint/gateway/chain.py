@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_typing import HexStr
 from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractLogicError
@@ -248,9 +249,12 @@ class Chain:
                 if nonce is not None
                 else self.w3.eth.get_transaction_count(account.address, "pending")
             )
-            tx = self.credits.functions.settle(args).build_transaction(
-                {"from": account.address, "nonce": tx_nonce, "chainId": self.w3.eth.chain_id}
-            )
+            params: Any = {
+                "from": account.address,
+                "nonce": tx_nonce,
+                "chainId": self.w3.eth.chain_id,
+            }
+            tx: dict[str, Any] = dict(self.credits.functions.settle(args).build_transaction(params))
             if bump:
                 fee_key = "maxPriorityFeePerGas" if "maxPriorityFeePerGas" in tx else "gasPrice"
                 old = int(tx[fee_key])
@@ -269,7 +273,7 @@ class Chain:
         from web3.exceptions import TransactionNotFound
 
         try:
-            return dict(_wrap(lambda: self.w3.eth.get_transaction_receipt(tx_hash)))
+            return dict(_wrap(lambda: self.w3.eth.get_transaction_receipt(HexStr(tx_hash))))
         except ChainUnavailable as exc:
             if isinstance(exc.__cause__, TransactionNotFound):
                 return None
@@ -279,7 +283,7 @@ class Chain:
         from web3.exceptions import TransactionNotFound
 
         try:
-            _wrap(lambda: self.w3.eth.get_transaction(tx_hash))
+            _wrap(lambda: self.w3.eth.get_transaction(HexStr(tx_hash)))
             return True
         except ChainUnavailable as exc:
             if isinstance(exc.__cause__, TransactionNotFound):
