@@ -556,6 +556,26 @@ class ReceiptPayload:
         )
 
 
+# Decoded requirements by their canonical JSON: a client sends the same accepted
+# requirements with every payment, so each distinct one is parsed and checked once.
+_ACCEPTED: dict[str, PaymentRequirements] = {}
+_ACCEPTED_LIMIT = 1024
+
+
+def _accepted(obj: Any) -> PaymentRequirements:
+    try:
+        key = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        raise WireError(ErrorCode.INVALID_PAYLOAD, "accepted is not JSON") from None
+    cached = _ACCEPTED.get(key)
+    if cached is None:
+        cached = PaymentRequirements.from_json(obj, "accepted")
+        if len(_ACCEPTED) >= _ACCEPTED_LIMIT:
+            _ACCEPTED.clear()
+        _ACCEPTED[key] = cached
+    return cached
+
+
 @dataclass(frozen=True)
 class PaymentPayload:
     """The client's ``PAYMENT-SIGNATURE``: the requirements it accepted and its receipt."""
@@ -580,9 +600,7 @@ class PaymentPayload:
         obj = read_object(obj, "paymentPayload")
         _version(obj, "paymentPayload")
         return cls(
-            accepted=PaymentRequirements.from_json(
-                read_field(obj, "accepted", "paymentPayload"), "accepted"
-            ),
+            accepted=_accepted(read_field(obj, "accepted", "paymentPayload")),
             payload=ReceiptPayload.from_json(read_field(obj, "payload", "paymentPayload")),
             resource=Resource.from_json(obj["resource"]) if obj.get("resource") else None,
         )
