@@ -142,6 +142,9 @@ def main():
     )
     print(f"  gas per metered call: {tx.gas_used / CALLS:,.1f}")
     check(credits.channel(channel_id).settled == CALLS, "settled cumulative")
+    step(
+        "sweep (anyone pays settled revenue to the router)", credits.sweep(model_id, sender=gateway)
+    )
 
     print("\n== 5. revenue: contributors claim, then shares")
     fee_bps = router.feeBps()

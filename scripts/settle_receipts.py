@@ -1,14 +1,16 @@
 """A gateway settles a file of signed receipts in one transaction: ``ape run settle_receipts``.
 
-    ape run settle_receipts receipts.json --account gateway
+    ape run settle_receipts receipts.json --account gateway [--sweep]
 
 The file is a JSON list of ``SignedReceipt.to_json()`` entries (channel_id,
 cumulative_credits, deadline, signature), each optionally with ``charged_credits``: the
 gateway's cumulative charge for the channel (at most the signed ceiling; the ceiling when
 absent). Only the receipt with the highest charge per channel is kept; receipts whose charge
 is already settled are dropped, each remaining one is verified off-chain
-(``UsageCredits.verifyReceipt``) and the batch is grouped by model so the router is paid once
-per model. Re-running with the same file sends nothing.
+(``UsageCredits.verifyReceipt``) and the batch is grouped by model so each model's total is
+updated once. Settlement records the charges; the value reaches the router with a sweep
+(``--sweep`` sends one per settled model; anyone may sweep later instead). Re-running with the
+same file sends nothing.
 """
 
 from __future__ import annotations
@@ -62,7 +64,12 @@ def select_receipts(
 @account_option(prompt=False)
 @click.argument("receipts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
-def cli(provider, account, receipts_file, dir_opt):
+@click.option(
+    "--sweep",
+    is_flag=True,
+    help="Also sweep each settled model's revenue to the router (anyone may; once is enough).",
+)
+def cli(provider, account, receipts_file, dir_opt, sweep):
     """Settle RECEIPTS_FILE as the channels' gateway (--account)."""
     from ape import project
 
@@ -86,3 +93,7 @@ def cli(provider, account, receipts_file, dir_opt):
         f"{len(receipts)} receipt(s) read; settled {len(batch)} channel(s), {settled} credit(s) "
         f"in one transaction (gas {tx.gas_used}, {tx.gas_used // len(batch)} per channel)"
     )
+    if sweep:
+        for model_id in sorted({int(credits.channel(r.receipt.channel_id).modelId) for r in batch}):
+            swept = credits.sweep(model_id, sender=account)
+            click.echo(f"model {model_id}: swept {swept.return_value} to the router")
