@@ -288,6 +288,20 @@ def test_settlement__dropped__settled_again(
     assert protocol["credits"].channel(payer.channel_id).settled == 1
 
 
+def test_settlement__deadline_within_margin__settled_without_force(
+    service, consumer, consumer_key, open_channel, protocol
+):
+    """Below the value threshold and young, but the receipt's deadline is near: settled."""
+    payer = _payer(service, consumer_key, open_channel(consumer, 10))
+    deadline = int(time.time()) + service.settings.settle_margin_seconds - 60
+    assert _begin(service, payer, deadline=deadline).charged_credits == 1
+    assert service.settler.threshold > 1 and service.settler.max_age > 60
+    report = service.settler.run_once()
+    assert payer.channel_id in report.channels
+    assert _until_confirmed(service.settler)
+    assert protocol["credits"].channel(payer.channel_id).settled == 1
+
+
 def test_settlement__reverted__reported_and_receipt_dropped(
     service, consumer, consumer_key, open_channel, chain, protocol
 ):
