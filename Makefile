@@ -95,3 +95,9 @@ format: setup
 
 clean:
 	rm -rf .build contracts/.cache reports/junit.xml .pytest_cache
+
+# Gateway benchmark (payment on vs off, 1/10/100 channels, settlement gas): writes
+# reports/gateway.json and reports/gateway.png. A measurement, not a test.
+.PHONY: bench-gateway
+bench-gateway: setup
+	$(APE) run bench_gateway
