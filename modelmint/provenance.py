@@ -20,11 +20,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-from modelmint.signing import recover_digest, sign_digest, typed_digest
+from modelmint.signing import (
+    domain_separator,
+    eip712_digest,
+    recover_digest,
+    sign_digest,
+    struct_hash,
+    type_hash,
+)
 from modelmint.wire import (
     ErrorCode,
     WireError,
@@ -174,8 +182,32 @@ def typed_data(domain: ProvenanceDomain, served: Served) -> dict[str, Any]:
     }
 
 
+_SERVED_TYPEHASH = type_hash("Served", SERVED_TYPE)
+
+
+@lru_cache(maxsize=64)
+def _separator(domain: ProvenanceDomain) -> bytes:
+    return domain_separator(domain.as_dict(), DOMAIN_TYPE)
+
+
 def served_digest(domain: ProvenanceDomain, served: Served) -> bytes:
-    return typed_digest(typed_data(domain, served))
+    """The EIP-712 digest of ``typed_data(domain, served)``, computed directly (fast)."""
+    return eip712_digest(
+        _separator(domain),
+        struct_hash(
+            _SERVED_TYPEHASH,
+            served.request_hash,
+            served.response_hash,
+            served.model_id,
+            served.version,
+            served.version_hash,
+            served.account,
+            served.channel_id,
+            served.charged,
+            served.charged_total,
+            served.served_at,
+        ),
+    )
 
 
 def sign_served(domain: ProvenanceDomain, served: Served, gateway_key: Any) -> Provenance:

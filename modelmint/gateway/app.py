@@ -1,0 +1,283 @@
+"""The gateway's HTTP app: thin routes over :mod:`payments`, :mod:`licence`, :mod:`model`.
+
+Routes:
+- ``POST /v1/predict``: ``{"inputs": [item, ...]}``; paid (``PAYMENT-SIGNATURE``),
+  licensed (``MODELMINT-ACCESS``) or answered ``402`` with the payment requirements;
+- ``GET /.well-known/modelmint``: model, version hash, prices, gateway address, domains;
+- ``GET /healthz`` (alive), ``GET /readyz`` (serving and the node reachable),
+  ``GET /metrics`` (Prometheus).
+
+    >>> app = create_app(GatewaySettings(deployment="deployments/local.json", model_id=1))
+    >>> uvicorn.run(app, host="127.0.0.1", port=8402)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from modelmint.gateway.chain import ChainReverted, ChainUnavailable
+from modelmint.gateway.model import InputError, ModelError
+from modelmint.gateway.payments import PaymentRejected, describe_terms
+from modelmint.gateway.service import Service
+from modelmint.gateway.settings import GatewaySettings
+from modelmint.provenance import body_hash, make_served, sign_served
+from modelmint.wire import (
+    HEADER_ACCESS,
+    HEADER_PAYMENT_REQUIRED,
+    HEADER_PAYMENT_RESPONSE,
+    HEADER_PAYMENT_SIGNATURE,
+    HEADER_PROVENANCE,
+    MAX_HEADER_BYTES,
+    X402_VERSION,
+    ErrorCode,
+    PaymentRequired,
+    Resource,
+    WireError,
+    decode_payment_payload,
+    encode_payment_required,
+    encode_payment_response,
+    error_body,
+    hex0x,
+)
+
+log = logging.getLogger("modelmint.gateway")
+PREDICT_PATH = "/v1/predict"
+
+
+def create_app(settings: GatewaySettings, service: Service | None = None) -> FastAPI:
+    """The app; the service (chain checks, model, store) starts in the lifespan unless
+    given, and the in-process settler runs when ``settings.settle_in_process``."""
+    state: dict[str, Any] = {"service": service, "ready_at": 0.0}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = state["service"] or await asyncio.to_thread(Service.start, settings)
+        state["service"] = svc
+        stop = asyncio.Event()
+        settler_task = None
+        if settings.settle_in_process:
+            settler_task = asyncio.create_task(
+                svc.settler.run_forever(stop, settings.settle_interval)
+            )
+        try:
+            yield
+        finally:
+            stop.set()
+            if settler_task is not None:
+                await settler_task
+            svc.close()
+            log.info("gateway stopped; store flushed")
+
+    app = FastAPI(title="Modelmint gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    def svc() -> Service:
+        return state["service"]
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        s = svc()
+        if s is None:
+            return _error(WireError(ErrorCode.NOT_READY, "starting"))
+        if time.monotonic() - state["ready_at"] > 2.0:
+            try:
+                await asyncio.to_thread(s.chain.block_number)
+            except (ChainUnavailable, ChainReverted) as exc:
+                return _error(WireError(ErrorCode.RPC_UNAVAILABLE, str(exc)))
+            state["ready_at"] = time.monotonic()
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(svc().metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/.well-known/modelmint")
+    async def info() -> dict[str, Any]:
+        s = svc()
+        t = s.terms
+        return {
+            "x402Version": X402_VERSION,
+            "gateway": s.account.address,
+            "modelId": str(t.model_id),
+            "version": t.version,
+            "versionHash": hex0x(t.version_hash),
+            "chainId": t.chain_id,
+            "input": s.model.spec.describe(),
+            "routes": {"predict": PREDICT_PATH},
+            "payments": describe_terms(t) if s.settings.payments_enabled else None,
+            "licence": {
+                "enabled": s.settings.licence_enabled,
+                "commercialRequired": s.settings.commercial_required,
+                "licenseManager": s.chain.licences.address if s.chain.licences else None,
+            },
+            "headers": {
+                "paymentRequired": HEADER_PAYMENT_REQUIRED,
+                "paymentSignature": HEADER_PAYMENT_SIGNATURE,
+                "paymentResponse": HEADER_PAYMENT_RESPONSE,
+                "access": HEADER_ACCESS,
+                "provenance": HEADER_PROVENANCE,
+            },
+            "domains": {
+                "receipt": t.receipt_domain.as_dict(),
+                "access": s.access_domain.as_dict(),
+                "provenance": s.provenance_domain.as_dict(),
+            },
+        }
+
+    @app.post(PREDICT_PATH)
+    async def predict(request: Request) -> Response:
+        s = svc()
+        started = time.perf_counter()
+        mode = "free"
+        cost = 0
+        try:
+            body = await _read_body(request, s.settings.max_body_bytes)
+            try:
+                parsed = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                raise WireError(ErrorCode.INVALID_INPUT, "the body is not JSON") from None
+            try:
+                batch = s.model.prepare(parsed)
+            except InputError as exc:
+                raise WireError(ErrorCode.INVALID_INPUT, str(exc)) from None
+            cost = s.terms.cost(len(batch))
+            payment_header = request.headers.get(HEADER_PAYMENT_SIGNATURE)
+            access_header = (
+                request.headers.get(HEADER_ACCESS) if s.settings.licence_enabled else None
+            )
+            if payment_header is not None and s.settings.payments_enabled:
+                mode = "paid"
+                response = await _paid(s, request, body, batch, cost, payment_header)
+            elif access_header is not None:
+                mode = "licensed"
+                response = await _licensed(s, body, batch, access_header)
+            elif not s.settings.payments_enabled:
+                response = Response(_render(_run(s, batch)), media_type="application/json")
+            else:
+                raise WireError(ErrorCode.PAYMENT_REQUIRED, "pay with modelmint-credits")
+            code = "ok"
+        except WireError as err:
+            response = _error(err, s, cost, str(request.url))
+            code = err.code.value
+        s.metrics.requests.labels(mode=mode, code=code).inc()
+        s.metrics.latency.labels(mode=mode).observe(time.perf_counter() - started)
+        return response
+
+    return app
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise WireError(ErrorCode.PAYLOAD_TOO_LARGE, f"body above {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WireError(ErrorCode.PAYLOAD_TOO_LARGE, f"body above {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _run(s: Service, batch: Any) -> dict[str, Any]:
+    try:
+        return s.model.run(batch)
+    except ModelError as exc:
+        log.warning("model failed: %s", exc)
+        raise WireError(ErrorCode.MODEL_FAILED, "the model failed; nothing was charged") from None
+
+
+def _render(outputs: dict[str, Any]) -> bytes:
+    return json.dumps({"outputs": outputs}, separators=(",", ":")).encode()
+
+
+async def _paid(
+    s: Service, request: Request, body: bytes, batch: Any, cost: int, header: str
+) -> Response:
+    if len(header) > MAX_HEADER_BYTES:
+        raise WireError(ErrorCode.HEADER_TOO_LARGE, f"{HEADER_PAYMENT_SIGNATURE} too large")
+    payload = decode_payment_payload(header)
+    payment = await s.ledger.begin(payload, cost)
+    try:
+        outputs = _run(s, batch)
+        content = _render(outputs)
+        charged = cost  # the work done: every item of the batch was served
+        paid = await payment.charge(charged, body_hash(body))
+    finally:
+        payment.release()
+    s.metrics.charged.inc(charged)
+    proof = sign_served(
+        s.provenance_domain,
+        make_served(
+            request_body=body,
+            response_body=content,
+            model_id=s.terms.model_id,
+            version=s.terms.version,
+            version_hash=s.terms.version_hash,
+            account=payment.payer,
+            channel_id=payload.payload.channel_id,
+            charged=charged,
+            charged_total=paid.channel.charged,
+        ),
+        s.account.key,
+    )
+    return Response(
+        content,
+        media_type="application/json",
+        headers={
+            HEADER_PAYMENT_RESPONSE: encode_payment_response(paid),
+            HEADER_PROVENANCE: proof.to_header(),
+        },
+    )
+
+
+async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Response:
+    account = await s.licences.check(header)
+    content = _render(_run(s, batch))
+    proof = sign_served(
+        s.provenance_domain,
+        make_served(
+            request_body=body,
+            response_body=content,
+            model_id=s.terms.model_id,
+            version=s.terms.version,
+            version_hash=s.terms.version_hash,
+            account=account,
+        ),
+        s.account.key,
+    )
+    return Response(
+        content, media_type="application/json", headers={HEADER_PROVENANCE: proof.to_header()}
+    )
+
+
+def _error(err: WireError, s: Service | None = None, cost: int = 0, url: str = "") -> Response:
+    if err.code.is_payment_error and s is not None:
+        channel = err.channel if isinstance(err, PaymentRejected) else None
+        last = err.last_receipt if isinstance(err, PaymentRejected) else None
+        required = PaymentRequired(
+            error=err.code.value,
+            message=err.message,
+            accepts=(s.terms.requirements(max(cost, 1), channel, last),),
+            resource=Resource(url=url, description=f"model {s.terms.model_id} inference"),
+        )
+        return Response(
+            json.dumps(required.to_json(), separators=(",", ":")).encode(),
+            status_code=402,
+            media_type="application/json",
+            headers={HEADER_PAYMENT_REQUIRED: encode_payment_required(required)},
+        )
+    return JSONResponse(error_body(err.code, err.message, **err.details), status_code=err.status)

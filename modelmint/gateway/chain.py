@@ -1,0 +1,292 @@
+"""The gateway's reads and writes on chain, with web3.py and the exported ABIs.
+
+Every failure to reach the node raises :class:`ChainUnavailable` (answered ``503
+rpc_unavailable``: entitlement checks fail closed). A revert of a view call is a
+:class:`ChainReverted`.
+
+    >>> chain = Chain.connect("http://127.0.0.1:8545", record)     # record: modelmint.records
+    >>> chain.channel(7)            # ChannelInfo, read once per channel and cached by the ledger
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import to_checksum_address
+from web3 import Web3
+from web3.exceptions import ContractLogicError
+
+from modelmint.abi import load_abi
+from modelmint.receipts import ReceiptDomain
+from modelmint.records import Record
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class ChainUnavailable(RuntimeError):
+    """The node could not be reached or answered garbage."""
+
+
+class ChainReverted(RuntimeError):
+    """A call reverted (``reason`` carries the decoded error when known)."""
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """A UsageCredits channel as read from chain (``consumer`` is the zero address for an
+    unknown id; ``expiry`` is 0 once closed)."""
+
+    channel_id: int
+    consumer: str
+    gateway: str
+    deposit: int
+    settled: int
+    expiry: int
+    model_id: int
+    consumer_is_contract: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.consumer != ZERO_ADDRESS
+
+    @property
+    def closed(self) -> bool:
+        return self.exists and self.expiry == 0
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the gateway learns about its model at start."""
+
+    model_id: int
+    version: int
+    version_hash: bytes
+    payment_asset: str
+    credit_value: int
+    grace_period: int
+    receipt_domain: ReceiptDomain
+
+
+def _wrap(call: Any) -> Any:
+    try:
+        return call()
+    except ContractLogicError as exc:
+        raise ChainReverted(str(exc)) from exc
+    except (ChainReverted, ChainUnavailable):
+        raise
+    except Exception as exc:  # connection refused, timeout, bad JSON: fail closed
+        raise ChainUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+class Chain:
+    """Thin typed wrapper over the three contracts the gateway talks to."""
+
+    def __init__(self, w3: Web3, addresses: dict[str, str]):
+        self.w3 = w3
+        self.credits = w3.eth.contract(
+            address=to_checksum_address(addresses["UsageCredits"]), abi=load_abi("UsageCredits")
+        )
+        self.registry = w3.eth.contract(
+            address=to_checksum_address(addresses["ModelRegistry"]),
+            abi=load_abi("ModelRegistry"),
+        )
+        licences = addresses.get("LicenseManager")
+        self.licences = (
+            w3.eth.contract(address=to_checksum_address(licences), abi=load_abi("LicenseManager"))
+            if licences
+            else None
+        )
+        settle_abi = next(e for e in load_abi("UsageCredits") if e.get("name") == "settle")
+        # The number of SettleArgs fields of the deployed ABI (5: with chargedCredits).
+        self.settle_fields = len(settle_abi["inputs"][0]["components"])
+
+    @classmethod
+    def connect(cls, rpc_url: str, record: Record, timeout: float = 10.0) -> Chain:
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        addresses = {}
+        for name in ("UsageCredits", "ModelRegistry", "LicenseManager"):
+            address = record.address(name)
+            if address:
+                addresses[name] = address
+        missing = {"UsageCredits", "ModelRegistry"} - set(addresses)
+        if missing:
+            raise ValueError(f"deployment record {record.path} lacks {sorted(missing)}")
+        return cls(w3, addresses)
+
+    # ------------------------------------------------------------------ reads
+    def chain_id(self) -> int:
+        return int(_wrap(lambda: self.w3.eth.chain_id))
+
+    def now(self) -> int:
+        """The latest block's timestamp."""
+        return int(_wrap(lambda: self.w3.eth.get_block("latest"))["timestamp"])
+
+    def is_contract(self, address: str) -> bool:
+        return len(_wrap(lambda: self.w3.eth.get_code(to_checksum_address(address)))) > 0
+
+    def channel(self, channel_id: int) -> ChannelInfo:
+        raw = _wrap(lambda: self.credits.functions.channel(channel_id).call())
+        consumer, expiry, gateway, deposit, model_id, settled = raw
+        consumer = to_checksum_address(consumer)
+        is_contract = consumer != ZERO_ADDRESS and self.is_contract(consumer)
+        return ChannelInfo(
+            channel_id=channel_id,
+            consumer=consumer,
+            gateway=to_checksum_address(gateway),
+            deposit=int(deposit),
+            settled=int(settled),
+            expiry=int(expiry),
+            model_id=int(model_id),
+            consumer_is_contract=is_contract,
+        )
+
+    def verify_receipt(
+        self, channel_id: int, cumulative: int, deadline: int, signature: bytes
+    ) -> bool:
+        """The contract's own signature check (ECDSA or ERC-1271)."""
+        return bool(
+            _wrap(
+                lambda: self.credits.functions.verifyReceipt(
+                    channel_id, cumulative, deadline, signature
+                ).call()
+            )
+        )
+
+    def is_valid_signature(self, account: str, digest: bytes, signature: bytes) -> bool:
+        """ERC-1271 ``isValidSignature(digest, signature) == 0x1626ba7e``; a revert is False."""
+        wallet = self.w3.eth.contract(address=to_checksum_address(account), abi=_ERC1271_ABI)
+        try:
+            magic = _wrap(lambda: wallet.functions.isValidSignature(digest, signature).call())
+        except ChainReverted:
+            return False
+        return bytes(magic) == bytes.fromhex("1626ba7e")
+
+    def has_valid_license(
+        self, account: str, model_id: int, commercial: bool, version: int
+    ) -> bool:
+        if self.licences is None:
+            raise ChainUnavailable("the deployment record has no LicenseManager")
+        licences = self.licences
+        try:
+            return bool(
+                _wrap(
+                    lambda: licences.functions.hasValidLicense(
+                        to_checksum_address(account), model_id, commercial, version
+                    ).call()
+                )
+            )
+        except ChainReverted:
+            return False
+
+    def is_gateway(self, model_id: int, address: str) -> bool:
+        return bool(
+            _wrap(
+                lambda: self.registry.functions.isGateway(
+                    model_id, to_checksum_address(address)
+                ).call()
+            )
+        )
+
+    def model_facts(self, model_id: int, version: int = 0) -> ModelFacts:
+        """The served version (0 = latest), its weights hash, credit terms and the receipt
+        domain (ERC-5267)."""
+        if version == 0:
+            version, version_hash = _wrap(
+                lambda: self.registry.functions.latestVersion(model_id).call()
+            )
+        else:
+            version_hash = _wrap(
+                lambda: self.registry.functions.versionHash(model_id, version).call()
+            )
+        asset, credit_value = _wrap(lambda: self.credits.functions.modelCredits(model_id).call())[
+            :2
+        ]
+        grace = _wrap(lambda: self.credits.functions.GRACE_PERIOD().call())
+        fields = _wrap(lambda: self.credits.functions.eip712Domain().call())
+        domain = ReceiptDomain(
+            chain_id=int(fields[3]),
+            verifying_contract=to_checksum_address(fields[4]),
+            name=fields[1],
+            version=fields[2],
+        )
+        return ModelFacts(
+            model_id=model_id,
+            version=int(version),
+            version_hash=bytes(version_hash),
+            payment_asset=to_checksum_address(asset),
+            credit_value=int(credit_value),
+            grace_period=int(grace),
+            receipt_domain=domain,
+        )
+
+    # ------------------------------------------------------------------ settlement
+    def settle_args(
+        self, channel_id: int, cumulative: int, deadline: int, signature: bytes, charged: int
+    ) -> tuple:
+        """One ``SettleArgs`` tuple for the deployed ABI: with the charged total as fifth
+        field, or (older ABI) the receipt alone."""
+        if self.settle_fields >= 5:
+            return (channel_id, cumulative, deadline, signature, charged)
+        return (channel_id, cumulative, deadline, signature)
+
+    def simulate_settle(self, sender: str, args: list[tuple]) -> int:
+        """``eth_call`` of ``settle(args)`` from ``sender``; the credits it would settle.
+        Raises ``ChainReverted`` when the batch would revert."""
+        return int(_wrap(lambda: self.credits.functions.settle(args).call({"from": sender})))
+
+    def send_settle(
+        self, account: Any, args: list[tuple], nonce: int | None = None
+    ) -> tuple[str, int]:
+        """Signs and broadcasts ``settle(args)``; returns ``(tx hash, nonce)``."""
+
+        def build() -> tuple[str, int]:
+            tx_nonce = (
+                nonce
+                if nonce is not None
+                else self.w3.eth.get_transaction_count(account.address, "pending")
+            )
+            tx = self.credits.functions.settle(args).build_transaction(
+                {"from": account.address, "nonce": tx_nonce, "chainId": self.w3.eth.chain_id}
+            )
+            signed = account.sign_transaction(tx)
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            return "0x" + bytes(tx_hash).hex(), tx_nonce
+
+        return _wrap(build)
+
+    def receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        """The transaction receipt, or ``None`` while pending or unknown."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return dict(_wrap(lambda: self.w3.eth.get_transaction_receipt(tx_hash)))
+        except ChainUnavailable as exc:
+            if isinstance(exc.__cause__, TransactionNotFound):
+                return None
+            raise
+
+    def transaction_known(self, tx_hash: str) -> bool:
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            _wrap(lambda: self.w3.eth.get_transaction(tx_hash))
+            return True
+        except ChainUnavailable as exc:
+            if isinstance(exc.__cause__, TransactionNotFound):
+                return False
+            raise
+
+    def block_number(self) -> int:
+        return int(_wrap(lambda: self.w3.eth.block_number))
+
+
+_ERC1271_ABI = [
+    {
+        "type": "function",
+        "name": "isValidSignature",
+        "stateMutability": "view",
+        "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
+        "outputs": [{"name": "", "type": "bytes4"}],
+    }
+]

@@ -1,0 +1,116 @@
+"""Access by licence: a signed, fresh, single-use access statement
+(:mod:`modelmint.access`) and ``LicenseManager.hasValidLicense`` for the served version.
+
+Order of checks: decode, model and version, freshness, signature (ECDSA locally; an
+account with contract code through ERC-1271 ``isValidSignature``), then the nonce is
+spent (a replay is ``statement_replayed``), then the licence. A positive licence answer
+is cached for ``cache_seconds`` at most (the licence's own expiry is not readable through
+``hasValidLicense``, so the bound is kept short); a negative one is never cached. A node
+that cannot be reached fails closed (``rpc_unavailable``).
+
+    >>> gate = LicenceGate(chain, store, domain, version=1, commercial_required=False)
+    >>> account = await gate.check(request.headers[HEADER_ACCESS])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from modelmint.access import (
+    AccessDomain,
+    SignedStatement,
+    check_fresh,
+    recover_statement_signer,
+    statement_digest,
+)
+from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
+from modelmint.gateway.store import Store
+from modelmint.wire import ErrorCode, WireError
+
+
+class LicenceGate:
+    def __init__(
+        self,
+        chain: Chain,
+        store: Store,
+        domain: AccessDomain,
+        version: int,
+        commercial_required: bool = False,
+        cache_seconds: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.chain = chain
+        self.store = store
+        self.domain = domain
+        self.version = version
+        self.commercial_required = commercial_required
+        self.cache_seconds = cache_seconds
+        self.clock = clock
+        self._cache: dict[tuple[str, bool], float] = {}  # -> valid until
+        self._is_contract: dict[str, bool] = {}
+
+    async def check(self, header: str | None) -> str:
+        """The licensee's checksummed address, or ``WireError``."""
+        signed = SignedStatement.from_header(header)
+        statement = signed.statement
+        if statement.model_id != self.domain.model_id:
+            raise WireError(
+                ErrorCode.WRONG_MODEL, f"this gateway serves model {self.domain.model_id}"
+            )
+        if statement.version != self.version:
+            raise WireError(ErrorCode.WRONG_VERSION, f"this gateway serves version {self.version}")
+        now = int(self.clock())
+        check_fresh(statement, now)
+        await self._check_signature(signed)
+        if self.commercial_required and not statement.commercial:
+            raise WireError(ErrorCode.LICENCE_INVALID, "this gateway requires a commercial licence")
+        fresh = await asyncio.to_thread(
+            self.store.use_nonce, statement.account, statement.nonce, statement.expires_at
+        )
+        if not fresh:
+            raise WireError(ErrorCode.STATEMENT_REPLAYED, "this statement was used already")
+        key = (statement.account.lower(), statement.commercial)
+        if self._cache.get(key, 0.0) > self.clock():
+            return statement.account
+        try:
+            valid = await asyncio.to_thread(
+                self.chain.has_valid_license,
+                statement.account,
+                self.domain.model_id,
+                statement.commercial,
+                self.version,
+            )
+        except ChainUnavailable as exc:
+            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot check the licence: {exc}") from None
+        if not valid:
+            self._cache.pop(key, None)
+            raise WireError(
+                ErrorCode.LICENCE_INVALID,
+                f"{statement.account} holds no valid licence for version {self.version}",
+            )
+        self._cache[key] = self.clock() + self.cache_seconds
+        return statement.account
+
+    async def _check_signature(self, signed: SignedStatement) -> None:
+        account = signed.statement.account
+        signer = recover_statement_signer(self.domain, signed)
+        if signer is not None and signer.lower() == account.lower():
+            return
+        try:
+            is_contract = self._is_contract.get(account)
+            if is_contract is None:
+                is_contract = await asyncio.to_thread(self.chain.is_contract, account)
+                self._is_contract[account] = is_contract
+            if is_contract:
+                digest = statement_digest(self.domain, signed.statement)
+                if await asyncio.to_thread(
+                    self.chain.is_valid_signature, account, digest, signed.signature
+                ):
+                    return
+        except (ChainUnavailable, ChainReverted) as exc:
+            raise WireError(
+                ErrorCode.RPC_UNAVAILABLE, f"cannot check the signature: {exc}"
+            ) from None
+        raise WireError(ErrorCode.STATEMENT_INVALID, "the statement is not signed by its account")

@@ -1,0 +1,46 @@
+"""Prometheus metrics of one gateway (a registry per app, so tests can build several)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "modelmint_gateway_requests",
+            "Requests by access mode and outcome",
+            ["mode", "code"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "modelmint_gateway_request_seconds",
+            "Time to answer a predict request",
+            ["mode"],
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1.0),
+            registry=r,
+        )
+        self.charged = Counter(
+            "modelmint_gateway_charged_credits", "Credits charged (durably stored)", registry=r
+        )
+        self.unsettled = Gauge(
+            "modelmint_gateway_unsettled_credits",
+            "Charged credits not yet settled on chain",
+            registry=r,
+        )
+        self.settlement_lag = Gauge(
+            "modelmint_gateway_settlement_lag_seconds",
+            "Age of the oldest charge not yet settled",
+            registry=r,
+        )
+        self.settlements = Counter(
+            "modelmint_gateway_settlements",
+            "Settlement transactions by final status",
+            ["status"],
+            registry=r,
+        )
+        self.bad_receipts = Counter(
+            "modelmint_gateway_bad_receipts", "Receipts dropped from settlement", registry=r
+        )

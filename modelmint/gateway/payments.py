@@ -1,0 +1,437 @@
+"""Access by credits: verify a ``PAYMENT-SIGNATURE`` locally and keep each channel's
+running charged total.
+
+The rules (docs/GATEWAY.md, "Per-channel rules"):
+
+- the accepted requirements must be ours (scheme, network, UsageCredits address, gateway,
+  model, version hash, receipt domain) and ``amount`` must cover this request's cost;
+- the channel must exist, belong to this gateway and model, be open (not in grace,
+  expired or closed), and the receipt's deadline must leave time to settle;
+- the receipt must be the consumer's signature (ECDSA low-s recovered locally; ERC-1271
+  consumers through ``UsageCredits.verifyReceipt``);
+- requests on one channel are serialised (a per-channel lock, ``channel_busy`` after
+  ``lock_timeout``); under the lock ``cumulativeCredits`` must equal ``charged + amount``
+  and fit the deposit, otherwise a corrective 402 carries the channel state and the last
+  receipt;
+- the charge (``<= amount``) is added only after the model succeeded, and is durable in
+  the store before the answer leaves (:meth:`Payment.charge`).
+
+    >>> payment = await ledger.begin(payload, cost=3)     # PaymentRejected on any rule
+    >>> try:
+    ...     outputs = model.run(batch)
+    ...     response = await payment.charge(3, request_hash)   # durable, then PAYMENT-RESPONSE
+    ... finally:
+    ...     payment.release()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable, ChannelInfo
+from modelmint.gateway.store import Charge, GroupCommitter, Store
+from modelmint.receipts import EIP712_DOMAIN_TYPE, RECEIPT_TYPE, SECP256K1_N, ReceiptDomain
+from modelmint.signing import (
+    domain_separator,
+    eip712_digest,
+    recover_digest,
+    struct_hash,
+    type_hash,
+)
+from modelmint.wire import (
+    SCHEME,
+    ChannelState,
+    ErrorCode,
+    LastReceipt,
+    PaymentPayload,
+    PaymentRequirements,
+    PaymentResponse,
+    RequirementsExtra,
+    WireError,
+    network_id,
+)
+
+_RECEIPT_TYPEHASH = type_hash("Receipt", RECEIPT_TYPE)
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    """What this gateway asks for: fixed at start from the chain and the settings."""
+
+    chain_id: int
+    credits_address: str
+    gateway: str
+    model_id: int
+    version: int
+    version_hash: bytes
+    credit_value: int
+    payment_asset: str
+    receipt_domain: ReceiptDomain
+    grace_period: int
+    credits_per_item: int
+    max_batch: int
+    max_timeout_seconds: int = 60
+    # A receipt must stay settleable this long after it is accepted (seconds).
+    min_deadline_margin: int = 600
+
+    @property
+    def network(self) -> str:
+        return network_id(self.chain_id)
+
+    def cost(self, items: int) -> int:
+        """Credits charged for a batch of ``items``."""
+        return self.credits_per_item * items
+
+    def requirements(
+        self,
+        amount: int,
+        channel: ChannelState | None = None,
+        last_receipt: LastReceipt | None = None,
+    ) -> PaymentRequirements:
+        return PaymentRequirements(
+            network=self.network,
+            amount=amount,
+            asset=self.credits_address,
+            pay_to=self.gateway,
+            max_timeout_seconds=self.max_timeout_seconds,
+            extra=RequirementsExtra(
+                model_id=self.model_id,
+                version=self.version,
+                version_hash=self.version_hash,
+                credit_value=self.credit_value,
+                payment_asset=self.payment_asset,
+                receipt_domain=self.receipt_domain,
+                credits_per_item=self.credits_per_item,
+                max_batch=self.max_batch,
+                channel=channel,
+                last_receipt=last_receipt,
+            ),
+        )
+
+
+class PaymentRejected(WireError):
+    """A payment that breaks a rule; ``channel``/``last_receipt`` are set for the
+    corrective 402 (cumulative mismatch, above deposit)."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        channel: ChannelState | None = None,
+        last_receipt: LastReceipt | None = None,
+    ):
+        super().__init__(code, message)
+        self.channel = channel
+        self.last_receipt = last_receipt
+
+
+@dataclass
+class _Slot:
+    """In-memory state of one channel; ``charged``/``last`` mirror the store once loaded."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    info: ChannelInfo | None = None
+    charged: int | None = None
+    last: LastReceipt | None = None
+
+
+class Ledger:
+    """Per-channel verification, serialisation and charging (one per gateway process)."""
+
+    def __init__(
+        self,
+        terms: PaymentTerms,
+        chain: Chain,
+        store: Store,
+        committer: GroupCommitter,
+        clock: Callable[[], float] = time.time,
+        lock_timeout: float = 2.0,
+    ):
+        self.terms = terms
+        self.chain = chain
+        self.store = store
+        self.committer = committer
+        self.clock = clock
+        self.lock_timeout = lock_timeout
+        self._slots: dict[int, _Slot] = {}
+        self._separator = domain_separator(terms.receipt_domain.as_dict(), EIP712_DOMAIN_TYPE)
+
+    # ------------------------------------------------------------------ public API
+    async def begin(self, payment: PaymentPayload, cost: int) -> Payment:
+        """Verifies ``payment`` for a request costing ``cost`` credits and takes the
+        channel's lock. Raises :class:`PaymentRejected` (or ``WireError`` for
+        ``rpc_unavailable``/``channel_busy``)."""
+        self._check_accepted(payment.accepted, cost)
+        receipt = payment.payload
+        slot = self._slots.setdefault(receipt.channel_id, _Slot())
+        info = await self._info(slot, receipt.channel_id)
+        info = await self._check_channel(slot, info)
+        now = self.clock()
+        if receipt.deadline < now + self.terms.min_deadline_margin:
+            raise PaymentRejected(
+                ErrorCode.DEADLINE_EXPIRED,
+                f"deadline {receipt.deadline} leaves less than "
+                f"{self.terms.min_deadline_margin} s to settle",
+            )
+        await self._check_signature(info, payment)
+        try:
+            await asyncio.wait_for(slot.lock.acquire(), timeout=self.lock_timeout)
+        except TimeoutError:
+            raise WireError(
+                ErrorCode.CHANNEL_BUSY, f"channel {receipt.channel_id} is serving another request"
+            ) from None
+        try:
+            charged, last = await self._charged(slot, info)
+            amount = payment.accepted.amount
+            if receipt.cumulative_credits != charged + amount:
+                raise PaymentRejected(
+                    ErrorCode.CUMULATIVE_MISMATCH,
+                    f"cumulativeCredits must be charged + amount = {charged} + {amount}",
+                    self._state(info, charged),
+                    last,
+                )
+            if receipt.cumulative_credits > info.deposit:
+                info = await self._refresh(slot, receipt.channel_id)  # a top-up since?
+                if receipt.cumulative_credits > info.deposit:
+                    raise PaymentRejected(
+                        ErrorCode.ABOVE_DEPOSIT,
+                        f"cumulativeCredits {receipt.cumulative_credits} above the deposit "
+                        f"{info.deposit}",
+                        self._state(info, charged),
+                        last,
+                    )
+        except BaseException:
+            slot.lock.release()
+            raise
+        return Payment(self, slot, info, payment, charged)
+
+    def note_settled(self, channel_id: int, settled: int) -> None:
+        """The settler saw ``settled`` on chain for the channel."""
+        slot = self._slots.get(channel_id)
+        if slot is not None and slot.info is not None and settled > slot.info.settled:
+            slot.info = _replace_settled(slot.info, settled)
+
+    def channel_state(self, channel_id: int) -> ChannelState | None:
+        slot = self._slots.get(channel_id)
+        if slot is None or slot.info is None or slot.charged is None:
+            return None
+        return self._state(slot.info, slot.charged)
+
+    def receipt_digest(self, channel_id: int, cumulative: int, deadline: int) -> bytes:
+        return eip712_digest(
+            self._separator, struct_hash(_RECEIPT_TYPEHASH, channel_id, cumulative, deadline)
+        )
+
+    # ------------------------------------------------------------------ the rules
+    def _check_accepted(self, req: PaymentRequirements, cost: int) -> None:
+        t = self.terms
+        if req.scheme != SCHEME:
+            raise PaymentRejected(ErrorCode.WRONG_SCHEME, f"scheme must be {SCHEME}")
+        if req.network != t.network:
+            raise PaymentRejected(ErrorCode.WRONG_NETWORK, f"network must be {t.network}")
+        domain = req.extra.receipt_domain
+        if domain.chain_id != t.chain_id:
+            raise PaymentRejected(ErrorCode.WRONG_NETWORK, "receipt domain of another chain")
+        if req.asset.lower() != t.credits_address.lower() or (
+            domain.verifying_contract.lower() != t.credits_address.lower()
+        ):
+            raise PaymentRejected(ErrorCode.WRONG_ASSET, "another UsageCredits contract")
+        if domain != t.receipt_domain:
+            raise PaymentRejected(ErrorCode.WRONG_ASSET, "receipt domain differs")
+        if req.pay_to.lower() != t.gateway.lower():
+            raise PaymentRejected(ErrorCode.WRONG_GATEWAY, f"payTo must be {t.gateway}")
+        if req.extra.model_id != t.model_id:
+            raise PaymentRejected(ErrorCode.WRONG_MODEL, f"this gateway serves model {t.model_id}")
+        if req.extra.version_hash != t.version_hash or req.extra.version != t.version:
+            raise PaymentRejected(
+                ErrorCode.WRONG_VERSION, f"this gateway serves version {t.version}"
+            )
+        if req.amount < cost:
+            raise PaymentRejected(
+                ErrorCode.INSUFFICIENT_AMOUNT, f"amount {req.amount} below the cost {cost}"
+            )
+
+    async def _info(self, slot: _Slot, channel_id: int) -> ChannelInfo:
+        if slot.info is None:
+            slot.info = await self._read_channel(channel_id)
+        return slot.info
+
+    async def _refresh(self, slot: _Slot, channel_id: int) -> ChannelInfo:
+        fresh = await self._read_channel(channel_id)
+        if slot.info is not None and slot.info.settled > fresh.settled:
+            fresh = _replace_settled(fresh, slot.info.settled)
+        slot.info = fresh
+        return fresh
+
+    async def _read_channel(self, channel_id: int) -> ChannelInfo:
+        try:
+            return await asyncio.to_thread(self.chain.channel, channel_id)
+        except (ChainUnavailable, ChainReverted) as exc:
+            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot read channel: {exc}") from None
+
+    async def _check_channel(self, slot: _Slot, info: ChannelInfo) -> ChannelInfo:
+        t = self.terms
+        if not info.exists:
+            slot.info = None  # may be opened later: do not cache "unknown"
+            raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {info.channel_id}")
+        if info.gateway.lower() != t.gateway.lower():
+            raise PaymentRejected(ErrorCode.WRONG_GATEWAY, "the channel is for another gateway")
+        if info.model_id != t.model_id:
+            raise PaymentRejected(ErrorCode.WRONG_MODEL, "the channel is for another model")
+        now = self.clock()
+        if not info.closed and now >= info.expiry:
+            info = await self._refresh(slot, info.channel_id)  # extended since?
+        if info.closed:
+            raise PaymentRejected(ErrorCode.CHANNEL_CLOSED, "the channel is closed")
+        if now >= info.expiry + t.grace_period:
+            raise PaymentRejected(ErrorCode.CHANNEL_EXPIRED, "the channel has expired")
+        if now >= info.expiry:
+            raise PaymentRejected(
+                ErrorCode.CHANNEL_IN_GRACE, "the channel is in its grace period: no new charges"
+            )
+        return info
+
+    async def _check_signature(self, info: ChannelInfo, payment: PaymentPayload) -> None:
+        r = payment.payload
+        sig = r.signature
+        if info.consumer_is_contract:
+            try:
+                ok = await asyncio.to_thread(
+                    self.chain.verify_receipt, r.channel_id, r.cumulative_credits, r.deadline, sig
+                )
+            except (ChainUnavailable, ChainReverted) as exc:
+                raise WireError(
+                    ErrorCode.RPC_UNAVAILABLE, f"cannot verify an ERC-1271 receipt: {exc}"
+                ) from None
+            if not ok:
+                raise PaymentRejected(ErrorCode.BAD_SIGNATURE, "the wallet rejects the signature")
+            return
+        if len(sig) == 65 and int.from_bytes(sig[32:64], "big") > SECP256K1_N // 2:
+            raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
+        digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
+        signer = recover_digest(digest, sig)
+        if signer is None or signer.lower() != info.consumer.lower():
+            raise PaymentRejected(
+                ErrorCode.BAD_SIGNATURE, "the receipt is not signed by the channel's consumer"
+            )
+
+    async def _charged(self, slot: _Slot, info: ChannelInfo) -> tuple[int, LastReceipt | None]:
+        if slot.charged is None:
+            record = await asyncio.to_thread(self.store.channel, info.channel_id)
+            if record is None:
+                # Cold start: both sides take the on-chain settled amount as the baseline.
+                slot.charged, slot.last = info.settled, None
+            else:
+                slot.charged = max(record.charged, info.settled)
+                slot.last = LastReceipt(record.cumulative, record.deadline, record.signature)
+        return slot.charged, slot.last
+
+    def _state(self, info: ChannelInfo, charged: int) -> ChannelState:
+        return ChannelState(
+            channel_id=info.channel_id,
+            charged=charged,
+            deposit=info.deposit,
+            settled=info.settled,
+            expiry=info.expiry,
+        )
+
+
+class Payment:
+    """A verified payment holding its channel's lock until :meth:`release`."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        slot: _Slot,
+        info: ChannelInfo,
+        payment: PaymentPayload,
+        charged: int,
+    ):
+        self._ledger = ledger
+        self._slot = slot
+        self.info = info
+        self.payment = payment
+        self.charged_before = charged
+        self._released = False
+        self._committing = False
+
+    @property
+    def payer(self) -> str:
+        return self.info.consumer
+
+    async def charge(self, credits: int, request_hash: bytes = b"") -> PaymentResponse:
+        """Adds ``credits`` (``<= amount``) to the channel's total, durably."""
+        amount = self.payment.accepted.amount
+        if not 0 <= credits <= amount:
+            raise ValueError(f"charge {credits} outside [0, {amount}]")
+        receipt = self.payment.payload
+        total = self.charged_before + credits
+        charge = Charge(
+            channel_id=receipt.channel_id,
+            consumer=self.info.consumer,
+            credits=credits,
+            charged_total=total,
+            cumulative=receipt.cumulative_credits,
+            deadline=receipt.deadline,
+            signature=receipt.signature,
+            request_hash=request_hash,
+            created_at=time.time(),
+        )
+        slot = self._slot
+        last = LastReceipt(receipt.cumulative_credits, receipt.deadline, receipt.signature)
+        commit = asyncio.ensure_future(self._ledger.committer.commit(charge))
+
+        def committed(task: asyncio.Future[None]) -> None:
+            # Runs even if the request is cancelled meanwhile: the in-memory total follows
+            # the store, and only then may the next request of the channel go.
+            if not task.cancelled() and task.exception() is None:
+                slot.charged, slot.last = total, last
+            self._committing = False
+            self.release()
+
+        self._committing = True
+        commit.add_done_callback(committed)
+        try:
+            await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise WireError(ErrorCode.STORE_UNAVAILABLE, f"charge not stored: {exc}") from None
+        return PaymentResponse(
+            success=True,
+            network=self._ledger.terms.network,
+            payer=self.info.consumer,
+            charged_credits=credits,
+            channel=self._ledger._state(self._slot.info or self.info, total),
+        )
+
+    def release(self) -> None:
+        """Releases the channel (deferred while a charge is being stored)."""
+        if not self._released and not self._committing:
+            self._released = True
+            self._slot.lock.release()
+
+
+def _replace_settled(info: ChannelInfo, settled: int) -> ChannelInfo:
+    from dataclasses import replace
+
+    return replace(info, settled=settled)
+
+
+def describe_terms(terms: PaymentTerms) -> dict[str, Any]:
+    """The payment part of the gateway's public info."""
+    return {
+        "scheme": SCHEME,
+        "network": terms.network,
+        "usageCredits": terms.credits_address,
+        "creditsPerItem": str(terms.credits_per_item),
+        "maxBatch": terms.max_batch,
+        "creditValue": str(terms.credit_value),
+        "paymentAsset": terms.payment_asset,
+        "gracePeriod": terms.grace_period,
+        "minDeadlineMargin": terms.min_deadline_margin,
+    }

@@ -1,0 +1,66 @@
+"""The gateway's settings: environment variables with the prefix ``MODELMINT_GATEWAY_``
+(or keyword arguments in tests). The gateway key is never part of a config file: it comes
+from a keystore file (``KEYSTORE`` + ``KEYSTORE_PASSWORD``) or ``PRIVATE_KEY``, both read
+from the environment only.
+
+    >>> settings = GatewaySettings(deployment="deployments/local.json", model_id=1)
+    >>> settings.credits_per_item
+    1
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODELMINT_GATEWAY_", extra="forbid")
+
+    # Chain and model.
+    rpc_url: str = "http://127.0.0.1:8545"
+    deployment: Path = Path("deployments/local.json")
+    model_id: int = Field(ge=1)
+    version: int = Field(default=0, ge=0, description="0 = the model's latest version")
+    weights: Path = DIGITS_ONNX
+
+    # The gateway key (environment only).
+    keystore: Path | None = None
+    keystore_password: SecretStr | None = None
+    private_key: SecretStr | None = None
+
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = 8402
+    credits_per_item: int = Field(default=1, ge=0)
+    max_batch: int = Field(default=32, ge=1, le=4096)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    input_min: float | None = None
+    input_max: float | None = None
+    payments_enabled: bool = True
+    licence_enabled: bool = True
+    commercial_required: bool = False
+    licence_cache_seconds: float = Field(default=10.0, ge=0)
+    lock_timeout: float = Field(default=2.0, gt=0)
+    min_deadline_margin: int = Field(default=600, ge=0)
+    max_timeout_seconds: int = Field(default=60, ge=1)
+    rpc_timeout: float = Field(default=5.0, gt=0)
+
+    # Store.
+    store_path: Path = Path("gateway.sqlite3")
+    store_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    # Settlement.
+    settle_in_process: bool = True
+    settle_interval: float = Field(default=30.0, gt=0)
+    settle_threshold_credits: int = Field(default=10_000, ge=0)
+    settle_margin_seconds: int = Field(default=900, ge=0)
+    settle_batch_size: int = Field(default=100, ge=1, le=100)
+    settle_max_age: float = Field(default=3600.0, ge=0)
+    confirmations: int = Field(default=1, ge=1)
+    settle_drop_timeout: float = Field(default=120.0, gt=0)

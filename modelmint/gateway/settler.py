@@ -1,0 +1,258 @@
+"""Settlement: the latest receipt of each channel, in batches, before it is too late.
+
+One pass (:meth:`Settler.run_once`):
+
+1. follow the settlement in flight: confirmed after ``confirmations`` blocks, ``reverted``
+   (its channels come back in the next pass), or ``dropped`` when the node no longer
+   knows the transaction after ``drop_timeout`` (re-settled);
+2. read ``settled`` on chain for every channel with charges not yet settled (this is the
+   truth: a settlement that vanished from the chain leaves the channel unsettled, and it
+   is settled again; settling twice is harmless, the contract skips what is settled);
+3. choose the due channels: unsettled value above ``threshold``, the oldest charge older
+   than ``max_age``, a receipt deadline or the channel's ``expiry + GRACE_PERIOD`` within
+   ``margin`` seconds, or ``force``; receipts already past their deadline or the grace end
+   are reported and dropped (nothing can settle them any more);
+4. build at most ``batch_size`` ``SettleArgs`` (the charged total, never the ceiling),
+   simulate the batch, drop and report receipts that fail alone, and send one transaction.
+
+    >>> settler = Settler(chain, store, gateway_account, grace_period=3600)
+    >>> report = settler.run_once(force=True)
+    >>> report.sent, report.dropped
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
+from modelmint.gateway.store import ChannelRecord, Settlement, Store
+
+log = logging.getLogger("modelmint.gateway.settler")
+
+
+@dataclass
+class SettleReport:
+    confirmed: list[str] = field(default_factory=list)
+    reverted: list[str] = field(default_factory=list)
+    dropped_tx: list[str] = field(default_factory=list)
+    sent: str | None = None
+    channels: dict[int, int] = field(default_factory=dict)  # channel -> charged total sent
+    dropped: list[tuple[int, str]] = field(default_factory=list)  # bad receipts
+    unsettled_credits: int = 0
+    lag_seconds: float = 0.0
+    pending: bool = False
+
+
+class Settler:
+    def __init__(
+        self,
+        chain: Chain,
+        store: Store,
+        account: Any,
+        grace_period: int,
+        *,
+        threshold: int = 10_000,
+        margin: int = 900,
+        max_age: float = 3600.0,
+        batch_size: int = 100,
+        confirmations: int = 1,
+        drop_timeout: float = 120.0,
+        recheck_window: float = 900.0,
+        ledger: Any = None,
+        metrics: Any = None,
+    ):
+        self.chain = chain
+        self.store = store
+        self.account = account
+        self.grace_period = grace_period
+        self.threshold = threshold
+        self.margin = margin
+        self.max_age = max_age
+        self.batch_size = batch_size
+        self.confirmations = confirmations
+        self.drop_timeout = drop_timeout
+        self.recheck_window = recheck_window
+        self.ledger = ledger
+        self.metrics = metrics
+        self._expiry: dict[int, int] = {}
+
+    # ------------------------------------------------------------------ one pass
+    def run_once(self, force: bool = False) -> SettleReport:
+        report = SettleReport()
+        self._follow_pending(report)
+        unsettled = self._refresh_settled()
+        now = self.chain.now()
+        report.unsettled_credits = sum(c.charged - c.settled for c in unsettled)
+        report.lag_seconds = max((time.time() - c.updated_at for c in unsettled), default=0.0)
+        if self.metrics is not None:
+            self.metrics.unsettled.set(report.unsettled_credits)
+            self.metrics.settlement_lag.set(report.lag_seconds)
+        if report.pending:
+            return report
+        due = self._due(unsettled, now, force, report)
+        if due:
+            self._send(due[: self.batch_size], report)
+        return report
+
+    def _follow_pending(self, report: SettleReport) -> None:
+        for s in self.store.settlements("pending"):
+            receipt = self.chain.receipt(s.tx_hash)
+            if receipt is None:
+                if (
+                    time.time() - s.created_at > self.drop_timeout
+                    or not self.chain.transaction_known(s.tx_hash)
+                ):
+                    self._final(s, "dropped", report.dropped_tx)
+                else:
+                    report.pending = True
+                continue
+            if int(receipt["status"]) != 1:
+                self._final(s, "reverted", report.reverted)
+                continue
+            depth = self.chain.block_number() - int(receipt["blockNumber"]) + 1
+            if depth >= self.confirmations:
+                self._final(s, "confirmed", report.confirmed)
+            else:
+                report.pending = True
+
+    def _final(self, s: Settlement, status: str, into: list[str]) -> None:
+        self.store.set_settlement_status(s.tx_hash, status)
+        into.append(s.tx_hash)
+        log.info("settlement %s", status, extra={"tx": s.tx_hash, "channels": len(s.channels)})
+        if self.metrics is not None:
+            self.metrics.settlements.labels(status=status).inc()
+
+    def _refresh_settled(self) -> list[ChannelRecord]:
+        still: list[ChannelRecord] = []
+        records = {r.channel_id: r for r in self.store.unsettled()}
+        # Channels of recent confirmed settlements are read again: a settlement that
+        # vanished from the chain (reorg) leaves them unsettled, and they are settled again.
+        horizon = time.time() - self.recheck_window
+        for s in self.store.settlements("confirmed"):
+            if s.created_at >= horizon:
+                for channel_id in s.channels:
+                    if channel_id not in records:
+                        record = self.store.channel(channel_id)
+                        if record is not None:
+                            records[channel_id] = record
+        for record in records.values():
+            info = self.chain.channel(record.channel_id)
+            self._expiry[record.channel_id] = info.expiry
+            if info.settled != record.settled:
+                self.store.set_settled(record.channel_id, info.settled)
+            if self.ledger is not None:
+                self.ledger.note_settled(record.channel_id, info.settled)
+            if info.settled < record.charged:
+                still.append(_with_settled(record, info.settled))
+        return still
+
+    def _due(
+        self, unsettled: list[ChannelRecord], now: int, force: bool, report: SettleReport
+    ) -> list[ChannelRecord]:
+        settleable = []
+        for c in unsettled:
+            expiry = self._expiry.get(c.channel_id, 0)
+            if c.deadline <= now:
+                self._drop(c, "receipt deadline passed", report)
+            elif expiry and now >= expiry + self.grace_period:
+                self._drop(c, "channel grace period over", report)
+            elif expiry == 0:
+                self._drop(c, "channel closed", report)
+            else:
+                settleable.append(c)
+        if not settleable:
+            return []
+        urgent = [
+            c
+            for c in settleable
+            if c.deadline - now <= self.margin
+            or self._expiry.get(c.channel_id, 0) + self.grace_period - now <= self.margin
+        ]
+        total = sum(c.charged - c.settled for c in settleable)
+        oldest = max(time.time() - c.updated_at for c in settleable)
+        if force or urgent or total >= self.threshold or oldest >= self.max_age:
+            # Most urgent first (nearest deadline or grace end), then largest value.
+            return sorted(
+                settleable,
+                key=lambda c: (
+                    min(c.deadline, self._expiry.get(c.channel_id, 0) + self.grace_period),
+                    -(c.charged - c.settled),
+                ),
+            )
+        return []
+
+    def _drop(self, c: ChannelRecord, reason: str, report: SettleReport) -> None:
+        known = {(cid, r) for cid, _, r in self.store.bad_receipts()}
+        if (c.channel_id, reason) not in known:
+            self.store.record_bad_receipt(c.channel_id, c.cumulative, reason)
+            if self.metrics is not None:
+                self.metrics.bad_receipts.inc()
+            log.warning("receipt dropped", extra={"channel": c.channel_id, "reason": reason})
+        report.dropped.append((c.channel_id, reason))
+
+    def _args(self, c: ChannelRecord) -> tuple | None:
+        if self.chain.settle_fields < 5 and c.cumulative != c.charged:
+            # The deployed contract settles the signed ceiling: only a receipt whose ceiling
+            # equals the charged total can be settled without overcharging.
+            return None
+        return self.chain.settle_args(
+            c.channel_id, c.cumulative, c.deadline, c.signature, c.charged
+        )
+
+    def _send(self, batch: list[ChannelRecord], report: SettleReport) -> None:
+        rows = [(c, self._args(c)) for c in batch]
+        good = [(c, a) for c, a in rows if a is not None]
+        sender = self.account.address
+        try:
+            self.chain.simulate_settle(sender, [a for _, a in good])
+        except ChainReverted:
+            kept = []
+            for c, a in good:
+                try:
+                    self.chain.simulate_settle(sender, [a])
+                    kept.append((c, a))
+                except ChainReverted as exc:
+                    self._drop(c, f"simulation reverted: {exc}", report)
+            good = kept
+        if not good:
+            return
+        tx_hash, nonce = self.chain.send_settle(self.account, [a for _, a in good])
+        channels = {c.channel_id: c.charged for c, _ in good}
+        self.store.add_settlement(Settlement(tx_hash, channels, "pending", time.time(), nonce))
+        report.sent, report.channels, report.pending = tx_hash, channels, True
+        log.info("settlement sent", extra={"tx": tx_hash, "channels": len(channels)})
+
+    # ------------------------------------------------------------------ loop
+    async def run_forever(self, stop: asyncio.Event, interval: float) -> None:
+        """Passes every ``interval`` seconds (sooner while a settlement is in flight);
+        node failures back off exponentially with jitter, up to 60 s."""
+        backoff = 1.0
+        while not stop.is_set():
+            delay = interval
+            try:
+                report = await asyncio.to_thread(self.run_once)
+                backoff = 1.0
+                if report.pending:
+                    delay = min(interval, 1.0)
+            except (ChainUnavailable, ChainReverted) as exc:
+                log.warning("settlement pass failed: %s", exc)
+                delay = backoff * (1 + random.random() / 2)
+                backoff = min(backoff * 2, 60.0)
+            except Exception:
+                log.exception("settlement pass crashed")
+                delay = backoff
+                backoff = min(backoff * 2, 60.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+
+
+def _with_settled(record: ChannelRecord, settled: int) -> ChannelRecord:
+    from dataclasses import replace
+
+    return replace(record, settled=settled)

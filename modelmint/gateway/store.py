@@ -1,0 +1,388 @@
+"""The gateway's durable state: per channel the running charged total and the latest
+signed receipt, the charge log, used access-statement nonces and settlements.
+
+``Store`` is the interface; :class:`SqliteStore` (embedded, WAL) is the default. A server
+database can replace it for several gateway replicas: implement the same methods with the
+same transaction semantics (``record_charges`` is atomic and durable when it returns).
+
+Durability policy of ``SqliteStore``: ``journal_mode=WAL`` with ``synchronous=FULL``, so
+the WAL is fsynced at every commit and a charge survives a crash of the process or the
+machine once ``record_charges`` has returned. The gateway sends no paid answer before
+that. Writes from concurrent requests are group-committed (one transaction and one fsync
+for all charges waiting at that moment, see :class:`GroupCommitter`).
+
+    >>> store = SqliteStore("gateway.sqlite3")
+    >>> store.record_charges([Charge(channel_id=7, consumer=..., credits=2, charged_total=12,
+    ...                              cumulative=12, deadline=..., signature=sig)])
+    >>> store.channel(7).charged
+    12
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One paid request: ``credits`` charged, the channel's new running total and the
+    receipt that covers it (``cumulative`` >= ``charged_total``)."""
+
+    channel_id: int
+    consumer: str
+    credits: int
+    charged_total: int
+    cumulative: int
+    deadline: int
+    signature: bytes
+    request_hash: bytes = b""
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    """What the gateway holds for a channel. ``settled`` is the on-chain settled amount
+    as last seen by the settler; ``charged - settled`` is still to be settled."""
+
+    channel_id: int
+    consumer: str
+    charged: int
+    cumulative: int
+    deadline: int
+    signature: bytes
+    settled: int
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Settlement:
+    tx_hash: str
+    channels: dict[int, int]  # channel id -> charged total settled by this transaction
+    status: str  # "pending" | "confirmed" | "reverted" | "dropped"
+    created_at: float
+    nonce: int = -1
+
+
+class Store(Protocol):
+    def channel(self, channel_id: int) -> ChannelRecord | None: ...
+    def record_charges(self, charges: Sequence[Charge]) -> None: ...
+    def unsettled(self) -> list[ChannelRecord]: ...
+    def all_channels(self) -> list[ChannelRecord]: ...
+    def set_settled(self, channel_id: int, settled: int) -> None: ...
+    def use_nonce(self, account: str, nonce: int, expires_at: int) -> bool: ...
+    def add_settlement(self, settlement: Settlement) -> None: ...
+    def set_settlement_status(self, tx_hash: str, status: str) -> None: ...
+    def settlements(self, status: str | None = None) -> list[Settlement]: ...
+    def record_bad_receipt(self, channel_id: int, cumulative: int, reason: str) -> None: ...
+    def bad_receipts(self) -> list[tuple[int, int, str]]: ...
+    def charges(self, channel_id: int | None = None) -> list[Charge]: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS channels (
+    channel_id TEXT PRIMARY KEY,
+    consumer TEXT NOT NULL,
+    charged TEXT NOT NULL,
+    cumulative TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    settled TEXT NOT NULL DEFAULT '0',
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS charges (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel_id TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    credits TEXT NOT NULL,
+    charged_total TEXT NOT NULL,
+    cumulative TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    request_hash BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nonces (
+    account TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (account, nonce)
+);
+CREATE TABLE IF NOT EXISTS settlements (
+    tx_hash TEXT PRIMARY KEY,
+    channels TEXT NOT NULL,
+    status TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bad_receipts (
+    channel_id TEXT NOT NULL,
+    cumulative TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+
+class SqliteStore:
+    """The embedded store (one file, WAL, fsync per commit). Thread-safe."""
+
+    def __init__(self, path: str | Path, synchronous: str = "FULL"):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------------ channels / charges
+    def channel(self, channel_id: int) -> ChannelRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT channel_id, consumer, charged, cumulative, deadline, signature, settled,"
+                " updated_at FROM channels WHERE channel_id = ?",
+                (str(channel_id),),
+            ).fetchone()
+        return _channel(row) if row else None
+
+    def record_charges(self, charges: Sequence[Charge]) -> None:
+        """Atomically and durably appends the charges and moves each channel's running
+        total and latest receipt. A charge must extend the stored total exactly."""
+        if not charges:
+            return
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for c in charges:
+                    row = self._db.execute(
+                        "SELECT charged FROM channels WHERE channel_id = ?", (str(c.channel_id),)
+                    ).fetchone()
+                    previous = int(row[0]) if row else None
+                    if previous is not None and previous + c.credits != c.charged_total:
+                        raise ValueError(
+                            f"channel {c.channel_id}: charge {c.credits} does not extend the "
+                            f"stored total {previous} to {c.charged_total}"
+                        )
+                    self._db.execute(
+                        "INSERT INTO charges (channel_id, consumer, credits, charged_total,"
+                        " cumulative, deadline, signature, request_hash, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            str(c.channel_id),
+                            c.consumer,
+                            str(c.credits),
+                            str(c.charged_total),
+                            str(c.cumulative),
+                            str(c.deadline),
+                            c.signature,
+                            c.request_hash,
+                            c.created_at or now,
+                        ),
+                    )
+                    self._db.execute(
+                        "INSERT INTO channels (channel_id, consumer, charged, cumulative, deadline,"
+                        " signature, settled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT(channel_id) DO UPDATE SET charged = excluded.charged,"
+                        " cumulative = excluded.cumulative, deadline = excluded.deadline,"
+                        " signature = excluded.signature, updated_at = excluded.updated_at",
+                        (
+                            str(c.channel_id),
+                            c.consumer,
+                            str(c.charged_total),
+                            str(c.cumulative),
+                            str(c.deadline),
+                            c.signature,
+                            str(c.charged_total - c.credits),
+                            now,
+                        ),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def unsettled(self) -> list[ChannelRecord]:
+        return [c for c in self.all_channels() if c.charged > c.settled]
+
+    def all_channels(self) -> list[ChannelRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel_id, consumer, charged, cumulative, deadline, signature, settled,"
+                " updated_at FROM channels"
+            ).fetchall()
+        return [_channel(r) for r in rows]
+
+    def set_settled(self, channel_id: int, settled: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE channels SET settled = ? WHERE channel_id = ?",
+                (str(settled), str(channel_id)),
+            )
+
+    def charges(self, channel_id: int | None = None) -> list[Charge]:
+        query = (
+            "SELECT channel_id, consumer, credits, charged_total, cumulative, deadline,"
+            " signature, request_hash, created_at FROM charges"
+        )
+        args: tuple = ()
+        if channel_id is not None:
+            query += " WHERE channel_id = ?"
+            args = (str(channel_id),)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [
+            Charge(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), r[6], r[7], r[8])
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ access nonces
+    def use_nonce(self, account: str, nonce: int, expires_at: int) -> bool:
+        """Marks ``(account, nonce)`` used; False if it already was (a replay)."""
+        now = int(time.time())
+        with self._lock:
+            self._db.execute("DELETE FROM nonces WHERE expires_at < ?", (now - 60,))
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO nonces (account, nonce, expires_at) VALUES (?, ?, ?)",
+                (account.lower(), str(nonce), expires_at),
+            )
+            return cursor.rowcount == 1
+
+    # ------------------------------------------------------------------ settlements
+    def add_settlement(self, settlement: Settlement) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO settlements (tx_hash, channels, status, nonce, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    settlement.tx_hash,
+                    json.dumps({str(k): str(v) for k, v in settlement.channels.items()}),
+                    settlement.status,
+                    settlement.nonce,
+                    settlement.created_at,
+                    time.time(),
+                ),
+            )
+
+    def set_settlement_status(self, tx_hash: str, status: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE settlements SET status = ?, updated_at = ? WHERE tx_hash = ?",
+                (status, time.time(), tx_hash),
+            )
+
+    def settlements(self, status: str | None = None) -> list[Settlement]:
+        query = "SELECT tx_hash, channels, status, created_at, nonce FROM settlements"
+        args: tuple = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            args = (status,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY created_at", args).fetchall()
+        return [
+            Settlement(
+                r[0], {int(k): int(v) for k, v in json.loads(r[1]).items()}, r[2], r[3], r[4]
+            )
+            for r in rows
+        ]
+
+    def record_bad_receipt(self, channel_id: int, cumulative: int, reason: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO bad_receipts (channel_id, cumulative, reason, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (str(channel_id), str(cumulative), reason[:500], time.time()),
+            )
+
+    def bad_receipts(self) -> list[tuple[int, int, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel_id, cumulative, reason FROM bad_receipts ORDER BY created_at"
+            ).fetchall()
+        return [(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
+
+
+def _channel(row: tuple) -> ChannelRecord:
+    return ChannelRecord(
+        channel_id=int(row[0]),
+        consumer=row[1],
+        charged=int(row[2]),
+        cumulative=int(row[3]),
+        deadline=int(row[4]),
+        signature=bytes(row[5]),
+        settled=int(row[6]),
+        updated_at=float(row[7]),
+    )
+
+
+class GroupCommitter:
+    """Commits charges from many concurrent requests in few transactions: each
+    ``await commit(charge)`` returns once its charge is durable (or raises the store's
+    error, in which case nothing of that group was written)."""
+
+    def __init__(self, store: Store):
+        self._store = store
+        self._pending: list[tuple[Charge, asyncio.Future[None]]] = []
+        self._wake = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+
+    async def commit(self, charge: Charge) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._wake:
+            if self._stopped:
+                raise RuntimeError("store writer stopped")
+            self._pending.append((charge, future))
+            self._wake.notify()
+        await future
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._stopped:
+                    self._wake.wait()
+                if not self._pending and self._stopped:
+                    return
+                group, self._pending = self._pending, []
+            error: BaseException | None = None
+            try:
+                self._store.record_charges([charge for charge, _ in group])
+            except BaseException as exc:  # surfaced to every waiter of the group
+                error = exc
+            for _, future in group:
+                loop = future.get_loop()
+                loop.call_soon_threadsafe(_resolve, future, error)
+
+    def close(self) -> None:
+        """Flushes what is pending and stops the writer thread."""
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+        self._thread.join(timeout=10)
+
+
+def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
