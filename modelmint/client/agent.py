@@ -165,10 +165,11 @@ def run_agent(
 
 
 def _labels(answer: Any) -> list[int]:
-    if isinstance(answer, dict):
+    outputs = answer.get("outputs", answer) if isinstance(answer, dict) else None
+    if isinstance(outputs, dict):
         for key in ("label", "labels", "predictions"):
-            if isinstance(answer.get(key), list):
-                return [int(v) for v in answer[key]]
+            if isinstance(outputs.get(key), list):
+                return [int(v) for v in outputs[key]]
     return []
 
 

@@ -188,7 +188,7 @@ class Client:
             route = self._learn(path, answer)
         if self.mode == "licence":
             return self._call_licensed(method, path, content, base, route)
-        return self._call_paid(method, path, content, base, route)
+        return self._call_paid(method, path, content, base, route, _items(json))
 
     def channels(self) -> list[ChannelRecord]:
         """Every channel this consumer's state directory knows, newest first."""
@@ -320,11 +320,21 @@ class Client:
 
     # ------------------------------------------------------------------ paid calls
     def _call_paid(
-        self, method: str, path: str, content: bytes, headers: dict[str, str], route: _Route
+        self,
+        method: str,
+        path: str,
+        content: bytes,
+        headers: dict[str, str],
+        route: _Route,
+        items: int | None = None,
     ) -> CallResult:
         last_error: ClientError | None = None
         for _attempt in range(4):
             req = route.requirements
+            per_item = req.extra.credits_per_item
+            if items and per_item:
+                # Sign for exactly this request's work: the ceiling leaves no slack.
+                req = replace(req, amount=per_item * items)
             record, payload = self.prepare_payment(req)
             answer = self._send(
                 method,
@@ -344,6 +354,8 @@ class Client:
             elif code in _CHANNEL_GONE:
                 self._refresh(record, code)
             elif code in (ErrorCode.PAYMENT_REQUIRED.value, ErrorCode.INSUFFICIENT_AMOUNT.value):
+                if _attempt:
+                    raise GatewayError(402, code, required.message or code)
                 route.requirements = self._choose(required)
                 route.required = required
             else:
@@ -715,3 +727,10 @@ class Client:
     def _emit(self, event: str, **fields: Any) -> None:
         if self.on_event is not None:
             self.on_event(event, fields)
+
+
+def _items(body: Any) -> int | None:
+    """Items in a ``{"inputs": [...]}`` batch (the unit of dynamic pricing), else None."""
+    if isinstance(body, dict) and isinstance(body.get("inputs"), list):
+        return len(body["inputs"]) or None
+    return None

@@ -89,3 +89,96 @@ def protocol(
     return deploy_protocol(
         project, chain, deployer, model_owner, contributor, gateway, treasury, path
     )
+
+
+class GatewayProcess(NamedTuple):
+    url: str
+    process: object
+    store_path: Path
+    log_path: Path
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gateway(protocol: Protocol, gateway_account, workdir: Path, **settings) -> GatewayProcess:
+    """Starts ``python -m modelmint.gateway serve`` for the protocol's model on the test chain
+    and waits until it is ready (``/readyz``). Stop it with :func:`stop_gateway`."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = _free_port()
+    store = workdir / "gateway.sqlite3"
+    log_path = workdir / "gateway.log"
+    env = {
+        **os.environ,
+        "MODELMINT_GATEWAY_PRIVATE_KEY": key_of(gateway_account),
+        **{f"MODELMINT_GATEWAY_{k.upper()}": str(v) for k, v in settings.items()},
+    }
+    cmd = [
+        sys.executable, "-m", "modelmint.gateway", "serve",
+        "--rpc-url", protocol.rpc_url,
+        "--deployment", str(protocol.record_path),
+        "--model-id", str(protocol.model_id),
+        "--store-path", str(store),
+        "--port", str(port),
+        "--log-level", "WARNING",
+    ]  # fmt: skip
+    log = open(log_path, "w")  # noqa: SIM115 (owned by the process)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gateway exited {proc.returncode}: {log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                return GatewayProcess(url, proc, store, log_path)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_gateway(GatewayProcess(url, proc, store, log_path))
+    raise RuntimeError(f"gateway not ready in 60 s: {log_path.read_text()[-2000:]}")
+
+
+def stop_gateway(gw: GatewayProcess) -> None:
+    import subprocess
+
+    proc = gw.process
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def gateway_process(protocol, gateway, tmp_path_factory):
+    """One real gateway process for the module, serving the protocol's model."""
+    gw = start_gateway(protocol, gateway, tmp_path_factory.mktemp("gateway"))
+    yield gw
+    stop_gateway(gw)
+
+
+@pytest.fixture(scope="module")
+def fund(deployer):
+    """Builder: a fresh funded consumer key (each test that may halt a channel gets its own)."""
+    from eth_account import Account
+
+    def _fund(eth=1):
+        account = Account.create()
+        deployer.transfer(account.address, eth * 10**18)
+        return account
+
+    return _fund
