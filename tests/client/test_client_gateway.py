@@ -2,6 +2,7 @@
 client enforces (charge within the ceiling, running total, provenance, budget, recovery,
 corrective 402, expiry and refund)."""
 
+import asyncio
 import base64
 import json
 from dataclasses import replace
@@ -9,6 +10,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from conftest import CREDIT_VALUE, LICENCE_PRICE, key_of
+from x402.http.clients.httpx import x402HttpxClient
 
 from modelmint.client import (
     Budget,
@@ -20,6 +22,7 @@ from modelmint.client import (
 )
 from modelmint.client.client import ChannelPolicy
 from modelmint.client.errors import GatewayError, PaymentMismatch, ProvenanceInvalid, ResyncRejected
+from modelmint.client.x402_scheme import modelmint_x402_client, wrap_httpx
 from modelmint.provenance import Provenance, ProvenanceDomain, sign_served
 from modelmint.receipts import Receipt, sign_receipt
 from modelmint.wire import HEADER_PAYMENT_REQUIRED, HEADER_PAYMENT_RESPONSE, HEADER_PROVENANCE
@@ -266,6 +269,30 @@ def test_call__licence_mode_without_licence__readable_gateway_error(make_client,
     with pytest.raises(GatewayError) as info:
         client.call(PREDICT, json={"inputs": [ROW]})
     assert info.value.status == 403 and info.value.gateway_code == "licence_invalid"
+
+
+# ------------------------------------------------------------------ the x402 SDK
+def test_x402_sdk_client__modelmint_scheme_registered__pays_the_gateway(
+    make_client, fund, gateway_process
+):
+    client = make_client(fund(), budget=Budget(max_value=20 * CREDIT_VALUE),
+                         policy=ChannelPolicy(calls_per_channel=10))  # fmt: skip
+    x402 = modelmint_x402_client(client)
+
+    async def calls():
+        # Code written against x402's own httpx client...
+        async with x402HttpxClient(x402, base_url=gateway_process.url) as http:
+            plain = await http.post(PREDICT, json={"inputs": [ROW]})
+        # ...and the same with every paid answer verified by the Modelmint client.
+        async with wrap_httpx(x402, base_url=gateway_process.url) as http:
+            checked = [await http.post(PREDICT, json={"inputs": [ROW] * n}) for n in (2, 1)]
+        return [plain, *checked]
+
+    answers = asyncio.run(calls())
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [len(a.json()["outputs"]["label"]) for a in answers] == [1, 2, 1]
+    [record] = client.channels()
+    assert (record.charged, record.signed, record.calls) == (4, 4, 2)
 
 
 # ------------------------------------------------------------------ expiry (warps time: last)
