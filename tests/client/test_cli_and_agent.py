@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CREDIT_VALUE
+from client_helpers import CREDIT_VALUE
 
 from modelmint.client.chain import CreditsChain
 

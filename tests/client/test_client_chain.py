@@ -2,7 +2,7 @@
 AgentWallet, readable revert errors, the budget, closing and redeeming."""
 
 import pytest
-from conftest import CREDIT_VALUE, key_of
+from client_helpers import CREDIT_VALUE, key_of
 
 from modelmint.client import Budget, BudgetExhausted, Client, CreditsChain, Signer
 from modelmint.client.errors import ChannelNotClosable, TransactionFailed

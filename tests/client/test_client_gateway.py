@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from conftest import CREDIT_VALUE, LICENCE_PRICE, key_of
+from client_helpers import CREDIT_VALUE, LICENCE_PRICE, key_of
 from x402.http.clients.httpx import x402HttpxClient
 
 from modelmint.client import (
