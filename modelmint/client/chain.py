@@ -24,6 +24,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import function_abi_to_4byte_selector, to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.logs import DISCARD as _DISCARD
 
 from modelmint.abi import load_abi
 from modelmint.client.errors import TransactionFailed
@@ -200,7 +201,9 @@ class CreditsChain:
         amount = credits * terms.credit_value
         if int(terms.asset, 16) == 0:
             return amount
-        token = self.w3.eth.contract(address=terms.asset, abi=load_abi("ERC20"))
+        token = self.w3.eth.contract(
+            address=to_checksum_address(terms.asset), abi=load_abi("ERC20")
+        )
         self._send(signer, "approve", token.functions.approve(self.address, amount))
         return 0
 
@@ -214,8 +217,10 @@ class CreditsChain:
 
     def _send(self, signer: Signer, label: str, call: Any, value: int = 0) -> TxResult:
         target = call.address
-        if signer.is_contract:
-            wallet = self.w3.eth.contract(address=signer.wallet, abi=load_abi("AgentWallet"))
+        if signer.wallet is not None:
+            wallet = self.w3.eth.contract(
+                address=to_checksum_address(signer.wallet), abi=load_abi("AgentWallet")
+            )
             data = call._encode_transaction_data()
             call = wallet.functions.execute(target, value, data)
             value = 0
@@ -228,7 +233,9 @@ class CreditsChain:
             {
                 **params,
                 "gas": gas + gas // 5,
-                "nonce": self.w3.eth.get_transaction_count(signer.sender, "pending"),
+                "nonce": self.w3.eth.get_transaction_count(
+                    to_checksum_address(signer.sender), "pending"
+                ),
             }
         )
         raw = signer.key.sign_transaction(tx).raw_transaction
@@ -274,11 +281,5 @@ def _error_selectors() -> dict[bytes, dict[str, Any]]:
     for name in _ERROR_ABIS:
         for entry in load_abi(name):
             if entry.get("type") == "error":
-                out[function_abi_to_4byte_selector(entry)] = entry
+                out[function_abi_to_4byte_selector(entry)] = entry  # type: ignore[arg-type]
     return out
-
-
-try:  # web3 >= 6
-    from web3.logs import DISCARD as _DISCARD
-except ImportError:  # pragma: no cover
-    _DISCARD = None

@@ -290,7 +290,8 @@ class _progress:
     """click's progress bar on stderr for batches; a plain iterator otherwise."""
 
     def __init__(self, items: list[Any], show: bool):
-        self.items, self.show, self.bar = items, show, None
+        self.items, self.show = items, show
+        self.bar: Any = None
 
     def __enter__(self) -> Iterator[Any]:
         if not self.show:

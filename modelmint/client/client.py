@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -131,37 +131,45 @@ class _Route:
     required: PaymentRequired
 
 
-@dataclass
 class Client:
-    """Pays a Modelmint gateway for calls; see the module docstring."""
+    """Pays a Modelmint gateway for calls; see the module docstring. ``budget`` is a
+    :class:`Budget` or a value limit (``None``: unlimited); give ``rpc_url`` or ``w3``."""
 
-    gateway_url: str
-    signer: Signer
-    rpc_url: str | None = None
-    w3: Web3 | None = None
-    budget: Budget | int | None = None
-    state_dir: Path | str = DEFAULT_STATE_DIR
-    policy: ChannelPolicy = field(default_factory=ChannelPolicy)
-    mode: Literal["credits", "licence"] = "credits"
-    commercial: bool = False
-    credits_address: str | None = None
-    timeout: float = 30.0
-    http: httpx.Client | None = None
-    on_event: Callable[[str, dict[str, Any]], None] | None = None
-
-    def __post_init__(self) -> None:
-        if self.w3 is None:
-            if self.rpc_url is None:
+    def __init__(
+        self,
+        gateway_url: str,
+        signer: Signer,
+        *,
+        rpc_url: str | None = None,
+        w3: Web3 | None = None,
+        budget: Budget | int | None = None,
+        state_dir: Path | str = DEFAULT_STATE_DIR,
+        policy: ChannelPolicy | None = None,
+        mode: Literal["credits", "licence"] = "credits",
+        commercial: bool = False,
+        credits_address: str | None = None,
+        timeout: float = 30.0,
+        http: httpx.Client | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        if w3 is None:
+            if rpc_url is None:
                 raise ValueError("Client needs rpc_url or w3")
-            self.w3 = Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 30}))
-        if not isinstance(self.budget, Budget):
-            self.budget = Budget(max_value=self.budget)
-        if self.http is None:
-            self.http = httpx.Client(base_url=self.gateway_url.rstrip("/"), timeout=self.timeout)
-        self.chain_id = int(self.w3.eth.chain_id)
-        self.store = ChannelStore(
-            Path(self.state_dir).expanduser(), self.chain_id, self.signer.address
+            w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+        self.gateway_url = gateway_url
+        self.signer = signer
+        self.w3: Web3 = w3
+        self.budget: Budget = budget if isinstance(budget, Budget) else Budget(max_value=budget)
+        self.policy = policy or ChannelPolicy()
+        self.mode = mode
+        self.commercial = commercial
+        self.credits_address = credits_address
+        self.http: httpx.Client = http or httpx.Client(
+            base_url=gateway_url.rstrip("/"), timeout=timeout
         )
+        self.on_event = on_event
+        self.chain_id = int(w3.eth.chain_id)
+        self.store = ChannelStore(Path(state_dir).expanduser(), self.chain_id, signer.address)
         self._routes: dict[str, _Route] = {}
         self._chains: dict[str, CreditsChain] = {}
         self._scanned: set[str] = set()
@@ -488,7 +496,7 @@ class Client:
     def _resync(self, record: ChannelRecord, required: PaymentRequired) -> None:
         extra = required.accepts[0].extra if required.accepts else None
         state = extra.channel if extra else None
-        if state is None or state.channel_id != record.channel_id:
+        if extra is None or state is None or state.channel_id != record.channel_id:
             self._halt(record, "corrective 402 without this channel's state")
             raise ResyncRejected(f"corrective 402 carries no state for channel {record.channel_id}")
         chain = self.chain_for(record.credits_contract)
