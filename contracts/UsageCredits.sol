@@ -300,8 +300,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     // ------------------------------------------------------------------ internal
 
-    /// @dev Checks one receipt and advances its channel. Returns the credits newly settled
-    /// (0 for a receipt that does not go beyond what is already settled).
+    /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
+    /// credits newly settled (0, without a signature check, for a receipt whose charge does not
+    /// go beyond what is already settled).
     function _settleOne(SettleArgs calldata r) private returns (uint256 delta) {
         uint256 channelId = r.channelId;
         Channel storage c = _channels[channelId];
@@ -313,9 +314,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (block.timestamp >= expiry + GRACE_PERIOD) {
             revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
         }
+        // The deadline is inclusive: a receipt settles in a block whose timestamp equals it.
         if (block.timestamp > r.deadline) revert UsageCreditsReceiptExpired(channelId, r.deadline);
+        uint256 charged = r.chargedCredits;
+        if (charged > r.cumulativeCredits) {
+            revert UsageCreditsChargeAboveCeiling(channelId, charged, r.cumulativeCredits);
+        }
         uint256 deposit = c.deposit;
-        uint256 target = r.cumulativeCredits < deposit ? r.cumulativeCredits : deposit;
+        uint256 target = charged < deposit ? charged : deposit;
         uint256 settled = c.settled;
         if (target <= settled) return 0;
         bytes32 digest = _hashTypedDataV4(

@@ -27,14 +27,21 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// Receipts. The consumer signs EIP-712 `Receipt(uint256 channelId,uint256 cumulativeCredits,
 /// uint256 deadline)` under the domain {name: "Modelmint UsageCredits", version: "1", chainId,
 /// verifyingContract}. ERC-1271 contract consumers are supported. The channel's gateway settles
-/// any number of receipts in one `settle` call. Per channel the contract stores the cumulative
-/// amount settled so far; a receipt settles `min(cumulativeCredits, deposit) - settled` credits:
-///  - a receipt above the channel's deposit is CAPPED at the deposit (the consumer signed at least
+/// any number of receipts in one `settle` call. The signed `cumulativeCredits` is a CEILING: with
+/// each receipt the gateway submits `chargedCredits`, its own cumulative charge for the channel
+/// (dynamic pricing: the consumer authorises up to the ceiling, the gateway charges what the calls
+/// actually cost). A charge above the ceiling reverts (`UsageCreditsChargeAboveCeiling`). Per
+/// channel the contract stores the cumulative amount settled so far; a receipt settles
+/// `min(chargedCredits, deposit) - settled` credits:
+///  - a charge above the channel's deposit is CAPPED at the deposit (the consumer signed at least
 ///    that much, so charging the deposit is covered by the signature; if the consumer later adds
-///    credits, the same receipt can settle the rest up to its cumulative amount);
-///  - a receipt at or below what is already settled (replay, or an older receipt submitted after a
-///    newer one) settles nothing and is skipped without reverting, so batches stay robust;
+///    credits, the same receipt can settle the rest up to its charge);
+///  - a charge at or below what is already settled (replay, an older receipt submitted after a
+///    newer one, or a lower charge) settles nothing: the settled amount never decreases. Such a
+///    receipt is skipped without reverting and WITHOUT a signature check (it can move nothing),
+///    after the gateway, window, deadline and ceiling checks, so batches stay robust;
 ///  - a receipt for another channel, contract or chain fails the signature check and reverts.
+/// The deadline is inclusive: a receipt settles in a block whose timestamp is <= `deadline`.
 ///
 /// Expiry and grace. Let `graceEnd = expiry + GRACE_PERIOD`:
 ///  - `now < expiry`: open; the consumer may top up / extend; the gateway may settle.
@@ -77,12 +84,16 @@ interface IUsageCredits is IERC1155 {
     }
 
     /// @notice One receipt to settle: the consumer's EIP-712 signature over
-    /// Receipt(channelId, cumulativeCredits, deadline). 65-byte ECDSA (low-s) or ERC-1271 bytes.
+    /// Receipt(channelId, cumulativeCredits, deadline) (65-byte ECDSA low-s, or ERC-1271 bytes),
+    /// and the gateway's cumulative charge for the channel. `cumulativeCredits` is the ceiling the
+    /// consumer signed; `chargedCredits` (at most the ceiling) is what the gateway actually
+    /// charged under dynamic pricing, and is what settles.
     struct SettleArgs {
         uint256 channelId;
         uint256 cumulativeCredits;
         uint256 deadline;
         bytes signature;
+        uint256 chargedCredits;
     }
 
     error UsageCreditsUnknownModel(uint256 modelId);
@@ -110,6 +121,7 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsSettlementClosed(uint256 channelId, uint256 graceEnd);
     error UsageCreditsReceiptExpired(uint256 channelId, uint256 deadline);
     error UsageCreditsInvalidSignature(uint256 channelId);
+    error UsageCreditsChargeAboveCeiling(uint256 channelId, uint256 charged, uint256 ceiling);
     error UsageCreditsEthTransferFailed(address to, uint256 amount);
 
     event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);

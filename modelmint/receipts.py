@@ -3,7 +3,9 @@
 A consumer signs ``Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)``
 under the domain ``{name: "Modelmint UsageCredits", version: "1", chainId,
 verifyingContract}``. The gateway collects the latest receipt per channel and settles it
-on-chain with ``UsageCredits.settle([(channelId, cumulativeCredits, deadline, signature)])``.
+on-chain with ``UsageCredits.settle([(channelId, cumulativeCredits, deadline, signature,
+chargedCredits)])``: the signed ``cumulativeCredits`` is a ceiling, ``chargedCredits`` (at most
+the ceiling) is the gateway's actual cumulative charge and is what settles.
 
 The same code is used by the tests, the demo and integrators (gateways, SDKs):
 
@@ -11,7 +13,8 @@ The same code is used by the tests, the demo and integrators (gateways, SDKs):
     >>> receipt = Receipt(channel_id=7, cumulative_credits=1_000, deadline=1_900_000_000)
     >>> signed = sign_receipt(domain, receipt, private_key)     # or a LocalAccount / ape account
     >>> assert recover_signer(domain, signed) == my_address
-    >>> usage_credits.settle([signed.settle_args()], sender=gateway)
+    >>> usage_credits.settle([signed.settle_args()], sender=gateway)   # charge = ceiling
+    >>> usage_credits.settle([signed.settle_args(charged=740)], sender=gateway)
 
 Signatures are 65 bytes ``r || s || v`` with ``v`` in {27, 28} and a low ``s``, which is
 what the contract's ECDSA check accepts. For an ERC-1271 wallet consumer, the wallet decides
@@ -97,8 +100,28 @@ class SignedReceipt:
     receipt: Receipt
     signature: bytes
 
-    def settle_args(self) -> tuple[int, int, int, bytes]:
-        """The ``SettleArgs`` tuple ``settle`` takes."""
+    def settle_args(self, charged: int | None = None) -> tuple[int, int, int, bytes, int]:
+        """The ``SettleArgs`` tuple ``settle`` takes: ``(channelId, cumulativeCredits,
+        deadline, signature, chargedCredits)``.
+
+        ``charged`` is the gateway's cumulative charge for the channel (dynamic pricing); it
+        defaults to the signed ceiling and must not exceed it (the contract reverts with
+        ``UsageCreditsChargeAboveCeiling``, checked here first):
+
+            >>> signed.settle_args(charged=740)   # consumer signed up to 1,000; 740 settles
+        """
+        r = self.receipt
+        if charged is None:
+            charged = r.cumulative_credits
+        if not 0 <= charged <= r.cumulative_credits:
+            raise ValueError(
+                f"charged {charged} outside 0..{r.cumulative_credits} (the signed ceiling)"
+            )
+        return (r.channel_id, r.cumulative_credits, r.deadline, self.signature, charged)
+
+    def verify_args(self) -> tuple[int, int, int, bytes]:
+        """The arguments of ``UsageCredits.verifyReceipt``: ``(channelId, cumulativeCredits,
+        deadline, signature)``."""
         r = self.receipt
         return (r.channel_id, r.cumulative_credits, r.deadline, self.signature)
 

@@ -3,8 +3,10 @@
     ape run settle_receipts receipts.json --account gateway
 
 The file is a JSON list of ``SignedReceipt.to_json()`` entries (channel_id,
-cumulative_credits, deadline, signature). Only the highest cumulative receipt per channel is
-kept; receipts already settled are dropped, each remaining one is verified off-chain
+cumulative_credits, deadline, signature), each optionally with ``charged_credits``: the
+gateway's cumulative charge for the channel (at most the signed ceiling; the ceiling when
+absent). Only the receipt with the highest charge per channel is kept; receipts whose charge
+is already settled are dropped, each remaining one is verified off-chain
 (``UsageCredits.verifyReceipt``) and the batch is grouped by model so the router is paid once
 per model. Re-running with the same file sends nothing.
 """
@@ -24,25 +26,34 @@ from modelmint.receipts import SignedReceipt
 apply_upstream_env()
 
 
-def select_receipts(credits, receipts: list[SignedReceipt]) -> list[SignedReceipt]:
-    """The highest valid receipt per channel that is above what is settled, ordered by model.
+def select_receipts(
+    credits, receipts: list[SignedReceipt], charges: dict[SignedReceipt, int] | None = None
+) -> list[SignedReceipt]:
+    """The valid receipt with the highest charge per channel, where that charge is above what
+    is settled, ordered by model. ``charges`` maps a receipt to the gateway's cumulative charge
+    (default: its signed ceiling); settle each with ``r.settle_args(charges.get(r))``.
 
     Signatures are checked first (``verifyReceipt``), so a forged or corrupted entry can never
     displace a valid lower receipt of the same channel."""
+    charges = charges or {}
+
+    def charge(r: SignedReceipt) -> int:
+        return charges.get(r, r.receipt.cumulative_credits)
+
     latest: dict[int, SignedReceipt] = {}
     for r in receipts:
-        if not credits.verifyReceipt(*r.settle_args()):
+        if not credits.verifyReceipt(*r.verify_args()):
             click.echo(
                 f"channel {r.receipt.channel_id}: signature does not verify, dropped", err=True
             )
             continue
         held = latest.get(r.receipt.channel_id)
-        if held is None or r.receipt.cumulative_credits > held.receipt.cumulative_credits:
+        if held is None or charge(r) > charge(held):
             latest[r.receipt.channel_id] = r
     chosen = []
     for channel_id, r in latest.items():
         channel = credits.channel(channel_id)
-        if r.receipt.cumulative_credits > channel.settled:
+        if min(charge(r), channel.deposit) > channel.settled:
             chosen.append((channel.modelId, channel_id, r))
     return [r for _, _, r in sorted(chosen, key=lambda t: (t[0], t[1]))]
 
@@ -58,12 +69,18 @@ def cli(provider, account, receipts_file, dir_opt):
     account = acting_account(provider, account, 5)  # test account 5: the gateway
     record = load_record(deployments_dir(dir_opt), provider.network.name)
     credits = deployed(project, record, "credits", "UsageCredits")
-    receipts = [SignedReceipt.from_json(e) for e in json.loads(receipts_file.read_text())]
-    batch = select_receipts(credits, receipts)
+    entries = json.loads(receipts_file.read_text())
+    receipts = [SignedReceipt.from_json(e) for e in entries]
+    charges = {
+        r: int(e["charged_credits"])
+        for r, e in zip(receipts, entries, strict=True)
+        if e.get("charged_credits") is not None
+    }
+    batch = select_receipts(credits, receipts, charges)
     if not batch:
         click.echo(f"{len(receipts)} receipt(s) read; nothing to settle")
         return
-    tx = credits.settle([r.settle_args() for r in batch], sender=account)
+    tx = credits.settle([r.settle_args(charges.get(r)) for r in batch], sender=account)
     settled = sum(e.credits for e in tx.decode_logs(credits.CreditsSettled))
     click.echo(
         f"{len(receipts)} receipt(s) read; settled {len(batch)} channel(s), {settled} credit(s) "

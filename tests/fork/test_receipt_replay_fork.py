@@ -78,13 +78,13 @@ def test_receipt__signed_for_the_other_chain__rejected_same_contract_same_channe
         assert recover_signer(foreign_domain, foreign) == consumer.address
         assert foreign.signature != own.signature
 
-        assert not credits.verifyReceipt(*foreign.settle_args())
+        assert not credits.verifyReceipt(*foreign.verify_args())
         with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=RECEIPT.channel_id):
             credits.settle([foreign.settle_args()], sender=gateway)
         assert credits.channel(RECEIPT.channel_id).settled == 0
         assert router.liabilities(ape.utils.ZERO_ADDRESS) == 0
 
         # Control: the receipt signed for this chain's domain settles.
-        assert credits.verifyReceipt(*own.settle_args())
+        assert credits.verifyReceipt(*own.verify_args())
         credits.settle([own.settle_args()], sender=gateway)
         assert credits.channel(RECEIPT.channel_id).settled == RECEIPT.cumulative_credits

@@ -64,3 +64,11 @@ def test_provenance__other_chain__bad_signature():
         verify_provenance(
             ProvenanceDomain(chain_id=1, gateway=GATEWAY.address), proof(), gateway=GATEWAY.address
         )
+
+
+def test_served_digest__fast_path__equals_eip712_library():
+    from modelmint.provenance import served_digest, typed_data
+    from modelmint.signing import typed_digest
+
+    served = proof().served
+    assert served_digest(DOMAIN, served) == typed_digest(typed_data(DOMAIN, served))

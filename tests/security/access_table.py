@@ -121,7 +121,7 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         "openChannel(uint256,address,uint256,uint40)": (SELF, "locks the caller's credits"),
         "topUpChannel(uint256,uint256,uint40)": (CONSUMER, "the channel's consumer"),
         "closeChannel(uint256)": (CONSUMER, "the channel's consumer, after expiry + grace"),
-        "settle((uint256,uint256,uint256,bytes)[])": (
+        "settle((uint256,uint256,uint256,bytes,uint256)[])": (
             GATEWAY,
             "the channel's gateway, with the consumer's EIP-712 receipt",
         ),

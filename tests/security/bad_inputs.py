@@ -1099,13 +1099,14 @@ def _credits() -> dict:
     def high_s(e, d):
         from modelmint.receipts import SECP256K1_N, split_signature
 
-        c, n, dl, sig = signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)
+        c, n, dl, sig, charged = signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)
         v, r, s = split_signature(sig)
         return (
             c,
             n,
             dl,
             r.to_bytes(32, "big") + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v]),
+            charged,
         )
 
     def fresh_model(e, d):
@@ -1379,11 +1380,11 @@ def _credits() -> dict:
                 lambda e, d: e.consumer,
             ),
         ],
-        "settle((uint256,uint256,uint256,bytes)[])": [
+        "settle((uint256,uint256,uint256,bytes,uint256)[])": [
             settle(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: (d(unknown_id), 5, 2**40, b"\x00" * 65),
+                lambda e, d: (d(unknown_id), 5, 2**40, b"\x00" * 65, 5),
             ),
             settle(
                 "wrong caller (not the gateway)",
@@ -1414,13 +1415,21 @@ def _credits() -> dict:
             settle(
                 "garbage signature",
                 "UsageCreditsInvalidSignature",
-                lambda e, d: (cid(e), 5, e.chain.pending_timestamp + DAY, d(garbage_signature)),
+                lambda e, d: (cid(e), 5, e.chain.pending_timestamp + DAY, d(garbage_signature), 5),
             ),
             settle("high-s twin of a valid signature", "UsageCreditsInvalidSignature", high_s),
             settle(
                 "after expiry + grace",
                 "UsageCreditsSettlementClosed",
                 lambda e, d: (expired(e, d), signed(e, d, e.consumer, 2**40))[1],
+            ),
+            settle(
+                "charge above the signed ceiling",
+                "UsageCreditsChargeAboveCeiling",
+                lambda e, d: (
+                    signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)[:4]
+                    + (5 + d(st.integers(1, 2**255), label="excess"),)
+                ),
             ),
         ],
         "setApprovalForAll(address,bool)": [

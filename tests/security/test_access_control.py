@@ -235,10 +235,10 @@ def attacks(p, attacker, accounts):
     )
     add(
         "UsageCredits",
-        "settle((uint256,uint256,uint256,bytes)[])",
+        "settle((uint256,uint256,uint256,bytes,uint256)[])",
         "UsageCreditsNotChannelGateway",
         cred.settle,
-        [(cid, 1, 2**64, b"\x00" * 65)],
+        [(cid, 1, 2**64, b"\x00" * 65, 1)],
     )
     consumer = channel.consumer
     add(

@@ -43,8 +43,8 @@ def test_domain__node_chain_id_changes__separator_and_valid_signature_follow(
         return (
             ReceiptDomain.from_contract(credits),
             bytes(credits.receiptDigest(cid, 5, 2**40)),
-            credits.verifyReceipt(*signed_local.settle_args()),
-            credits.verifyReceipt(*signed_sepolia.settle_args()),
+            credits.verifyReceipt(*signed_local.verify_args()),
+            credits.verifyReceipt(*signed_sepolia.verify_args()),
         )
 
     assert views() == (local, receipt_digest(local, receipt), True, False)

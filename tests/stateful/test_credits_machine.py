@@ -199,7 +199,8 @@ class CreditsMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def settle(self, data):
-        """The gateway settles a batch holding any (possibly stale or replayed) receipts."""
+        """The gateway settles a batch holding any (possibly stale or replayed) receipts, each
+        with a charge anywhere up to its signed ceiling (the settled amount never decreases)."""
         now = self._now()
 
         def usable(c):
@@ -216,8 +217,11 @@ class CreditsMachine(RuleBasedStateMachine):
             if not usable(c) or data.draw(st.booleans(), label=f"fresh receipt for #{cid}"):
                 self._sign(cid, data.draw(st.integers(0, 40), label="used"))
             args = data.draw(st.sampled_from(usable(c)), label=f"receipt of #{cid}")
+            # Dynamic pricing: the gateway charges at most the signed ceiling.
+            charged = data.draw(st.integers(0, args[1]), label=f"charged on #{cid}")
+            args = args[:4] + (charged,)
             batch.append(args)
-            target = min(args[1], c["deposit"])
+            target = min(charged, c["deposit"])
             expected[cid] = max(expected.get(cid, c["settled"]), target)
         tx = self.credits.settle(batch, sender=self.gateway)
         settled_now = sum(ev.credits for ev in tx.decode_logs(self.credits.CreditsSettled))

@@ -250,9 +250,11 @@ class _ProtocolRules(RuleBasedStateMachine):
         c = self.channels[cid]
         cumulative = c["settled"] + used  # may exceed the deposit: capped on chain
         receipt = Receipt(cid, cumulative, c["expiry"] + GRACE + DAY)
-        args = sign_receipt(self.domain, receipt, c["consumer"]).settle_args()
+        # Dynamic pricing: the gateway charges anything up to the signed ceiling.
+        charged = data.draw(st.integers(0, cumulative), label="charged")
+        args = sign_receipt(self.domain, receipt, c["consumer"]).settle_args(charged=charged)
         self.credits.settle([args], sender=self.gateway)
-        delta = min(cumulative, c["deposit"]) - c["settled"]
+        delta = max(min(charged, c["deposit"]) - c["settled"], 0)
         c["settled"] += delta
         self.consumed += delta
         self._router_paid(delta * self.CREDIT_VALUE)

@@ -152,9 +152,9 @@ def test_settle__receipt_for_another_channel__reverts(
     credits, router, eth_model, open_channel, consumer, gateway, sign, chain
 ):
     a, b = open_channel(consumer, 10), open_channel(consumer, 10)
-    channel_id, cumulative, deadline, signature = sign(consumer, a, 5, _deadline(chain))
+    channel_id, cumulative, deadline, signature, _ = sign(consumer, a, 5, _deadline(chain))
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
-        credits.settle([(b, cumulative, deadline, signature)], sender=gateway)
+        credits.settle([(b, cumulative, deadline, signature, cumulative)], sender=gateway)
     assert credits.channel(b).settled == 0
     assert router.liabilities(ETH) == 0
 
@@ -204,16 +204,16 @@ def test_settle__signed_by_someone_else__reverts(
 
 def test_settle__tampered_amount__reverts(credits, open_channel, consumer, gateway, sign, chain):
     cid = open_channel(consumer, 10)
-    channel_id, _, deadline, signature = sign(consumer, cid, 2, _deadline(chain))
+    channel_id, _, deadline, signature, _ = sign(consumer, cid, 2, _deadline(chain))
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([(channel_id, 9, deadline, signature)], sender=gateway)
+        credits.settle([(channel_id, 9, deadline, signature, 9)], sender=gateway)
 
 
 def test_settle__high_s_signature__reverts(
     credits, open_channel, consumer, gateway, sign, domain, chain
 ):
     cid = open_channel(consumer, 10)
-    channel_id, cumulative, deadline, signature = sign(consumer, cid, 5, _deadline(chain))
+    channel_id, cumulative, deadline, signature, _ = sign(consumer, cid, 5, _deadline(chain))
     malleable = _high_s(signature)
     # The twin is a mathematically valid secp256k1 signature by the consumer...
     digest = receipt_digest(domain, Receipt(channel_id, cumulative, deadline))
@@ -222,13 +222,13 @@ def test_settle__high_s_signature__reverts(
     # ...but the contract (OZ ECDSA) rejects high-s.
     assert not credits.verifyReceipt(channel_id, cumulative, deadline, malleable)
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([(channel_id, cumulative, deadline, malleable)], sender=gateway)
+        credits.settle([(channel_id, cumulative, deadline, malleable, cumulative)], sender=gateway)
 
 
 def test_settle__malformed_signature__reverts(credits, open_channel, consumer, gateway, chain):
     cid = open_channel(consumer, 10)
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([(cid, 5, _deadline(chain), b"\x01" * 64)], sender=gateway)
+        credits.settle([(cid, 5, _deadline(chain), b"\x01" * 64, 5)], sender=gateway)
 
 
 def test_settle__expired_deadline__reverts(credits, open_channel, consumer, gateway, sign, chain):
@@ -363,16 +363,16 @@ def test_verifyReceipt__python_signed_with_local_account__verifies_on_chain(
     # Sign with the raw private key of the ape-generated account (LocalAccount path).
     local_same = Account.from_key(ape_account.private_key)
     signed = sign_receipt(domain, Receipt(cid, 4, _deadline(chain)), local_same)
-    assert credits.verifyReceipt(*signed.settle_args())
+    assert credits.verifyReceipt(*signed.verify_args())
     # A different key does not verify.
     other = sign_receipt(domain, Receipt(cid, 4, _deadline(chain)), local)
-    assert not credits.verifyReceipt(*other.settle_args())
+    assert not credits.verifyReceipt(*other.verify_args())
     credits.settle([signed.settle_args()], sender=gateway)
     assert credits.channel(cid).settled == 4
 
 
 def test_verifyReceipt__unknown_channel__false(credits, consumer, sign, chain):
-    assert not credits.verifyReceipt(*sign(consumer, 999, 1, _deadline(chain)))
+    assert not credits.verifyReceipt(*sign(consumer, 999, 1, _deadline(chain))[:4])
 
 
 # ------------------------------------------------------------------ ERC-1271 consumers
@@ -401,7 +401,7 @@ def test_settle__erc1271_wallet_consumer__settles(
     assert credits.channel(cid).consumer == wallet.address
     # The wallet's owner signs the digest; the wallet vouches for it via ERC-1271.
     receipt = sign(consumer, cid, 12, _deadline(chain))
-    assert credits.verifyReceipt(*receipt)
+    assert credits.verifyReceipt(*receipt[:4])
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 12
     assert router.liabilities(ETH) == 12 * ETH_CREDIT_VALUE
@@ -415,7 +415,7 @@ def test_settle__erc1271_wallet_rejects__reverts(
     )
     receipt = sign(consumer, cid, 12, _deadline(chain))
     wallet.setRejectAll(True, sender=consumer)
-    assert not credits.verifyReceipt(*receipt)
+    assert not credits.verifyReceipt(*receipt[:4])
     with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
         credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 0

@@ -45,3 +45,18 @@ def test_select_receipts__file_with_stale_forged_and_latest__settles_latest_vali
         assert credits.channel(second).settled == 30
         # Re-running with the same file selects nothing: already settled.
         assert settle_receipts.select_receipts(credits, loaded) == []
+
+
+def test_select_receipts__charges_below_ceilings__highest_charge_settles_exactly(
+    chain, credits, domain, open_channel, consumer, gateway
+):
+    with isolated(chain):
+        cid = open_channel(consumer, 100)
+        deadline = chain.pending_timestamp + 3600
+        low, high = (sign_receipt(domain, Receipt(cid, c, deadline), consumer) for c in (50, 80))
+        charges = {low: 45, high: 61}
+        [chosen] = settle_receipts.select_receipts(credits, [high, low], charges)
+        assert chosen == high
+        credits.settle([chosen.settle_args(charges.get(chosen))], sender=gateway)
+        assert credits.channel(cid).settled == 61
+        assert settle_receipts.select_receipts(credits, [high, low], charges) == []

@@ -1,0 +1,202 @@
+"""Fixtures for the gateway tests: one protocol deployment on ape's anvil per module (a
+ModelRegistry, RevenueRouter, UsageCredits and LicenseManager; the digits model
+registered with the sha256 of the shipped ONNX file, credits enabled, the `gateway`
+actor allowed), a deployment record for the gateway process, and builders for
+channels and gateway processes (the real ``python -m modelmint.gateway``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from ape.utils import ZERO_ADDRESS
+from eth_account import Account
+
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.receipts import ReceiptDomain
+from modelmint.records import Record
+from modelmint.weights import weights_hash
+
+CREDIT_VALUE = 10**12  # wei per credit
+ROUTER_FEE_BPS = 500
+HOUR = 3600
+
+
+@pytest.fixture(scope="module")
+def protocol(project, deployer, model_owner, gateway, treasury):
+    """The deployed contracts and the served model's id."""
+    registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
+    router = project.RevenueRouter.deploy(registry, treasury, ROUTER_FEE_BPS, sender=deployer)
+    credits = project.UsageCredits.deploy(registry, router, "ipfs://credits/{id}", sender=deployer)
+    licences = project.LicenseManager.deploy(registry, router, sender=deployer)
+    tx = registry.registerModel(
+        ZERO_ADDRESS, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://meta", sender=model_owner
+    )
+    model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
+    return {
+        "registry": registry,
+        "router": router,
+        "credits": credits,
+        "licences": licences,
+        "model_id": int(model_id),
+    }
+
+
+@pytest.fixture(scope="module")
+def record_path(protocol, tmp_path_factory):
+    """A deployment record naming the contracts, as ``ape run deploy`` writes it."""
+    path = tmp_path_factory.mktemp("record") / "local.json"
+    record = Record(path)
+    for name, key in (
+        ("ModelRegistry", "registry"),
+        ("RevenueRouter", "router"),
+        ("UsageCredits", "credits"),
+        ("LicenseManager", "licences"),
+    ):
+        record.contracts[name] = {"address": str(protocol[key].address), "status": "deployed"}
+    record.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def receipt_domain(protocol):
+    return ReceiptDomain.from_contract(protocol["credits"])
+
+
+@pytest.fixture(scope="module")
+def rpc_url(chain):
+    return chain.provider.web3.provider.endpoint_uri
+
+
+@pytest.fixture(scope="module")
+def open_channel(protocol, gateway, chain):
+    """Builder: `open_channel(account, credits, ttl=HOUR, gw=gateway)` buys and locks
+    `credits` for `account`; returns the channel id."""
+    credits = protocol["credits"]
+    model_id = protocol["model_id"]
+
+    def _open(account, n, ttl=HOUR, gw=None):
+        credits.buyCredits(model_id, n, account, sender=account, value=n * CREDIT_VALUE)
+        expiry = chain.pending_timestamp + ttl
+        tx = credits.openChannel(model_id, gw or gateway, n, expiry, sender=account)
+        return int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
+
+    return _open
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GatewayProcess:
+    """The real gateway in a subprocess (uvicorn on a free loopback port)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = env
+        self.port = int(env["MODELMINT_GATEWAY_PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait: float = 60.0) -> GatewayProcess:
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "modelmint.gateway", "serve"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gateway exited {self.proc.returncode}: {self.log()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"gateway not ready: {self.log()}")
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown hooks run."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> int:
+        """SIGTERM: graceful shutdown (flushes the store)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            return self.proc.wait(timeout=20)
+        return self.proc.returncode if self.proc else 0
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def gateway_env(rpc_url, record_path, model_id, key, store_path, **extra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELMINT_GATEWAY_")}
+    env.update(
+        {
+            "MODELMINT_GATEWAY_RPC_URL": rpc_url,
+            "MODELMINT_GATEWAY_DEPLOYMENT": str(record_path),
+            "MODELMINT_GATEWAY_MODEL_ID": str(model_id),
+            "MODELMINT_GATEWAY_PRIVATE_KEY": key,
+            "MODELMINT_GATEWAY_STORE_PATH": str(store_path),
+            "MODELMINT_GATEWAY_PORT": str(free_port()),
+            "MODELMINT_GATEWAY_SETTLE_IN_PROCESS": "false",
+        }
+    )
+    env.update({f"MODELMINT_GATEWAY_{k.upper()}": str(v) for k, v in extra.items()})
+    return env
+
+
+@pytest.fixture(scope="module")
+def gateway_key(gateway):
+    return Account.from_key(gateway.private_key)
+
+
+@pytest.fixture(scope="module")
+def launch(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
+    """Builder: `launch(store_path=None, key=None, **settings)` starts a gateway process;
+    all are killed at the end of the module."""
+    started: list[GatewayProcess] = []
+    workdir = tmp_path_factory.mktemp("gateway")
+
+    def _launch(store_path=None, key=None, start=True, **settings):
+        store = store_path or workdir / f"store-{len(started)}.sqlite3"
+        env = gateway_env(
+            rpc_url,
+            record_path,
+            protocol["model_id"],
+            key or "0x" + bytes(gateway_key.key).hex(),
+            store,
+            **settings,
+        )
+        process = GatewayProcess(env, workdir / f"gateway-{len(started)}.log")
+        started.append(process)
+        return process.start() if start else process
+
+    yield _launch
+    for process in started:
+        process.kill()
+
+
+@pytest.fixture
+def _function_isolation():
+    """No chain snapshot/revert around each test here: the gateway processes and stores
+    live for the module, and a revert would hand out channel ids they already know."""
+    yield

@@ -1,0 +1,264 @@
+"""Faults on the gateway's domain modules in process, against the real chain (ape's
+anvil), the real store and real onnxruntime: channel phases by time, ERC-1271 consumers
+(valid, then revoked), the model raising mid-request, the node going down (fail closed,
+then recovering), and settlement transactions that are dropped or revert."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import httpx
+import onnx
+import pytest
+from ape.utils import ZERO_ADDRESS
+from eth_account import Account
+from onnx import TensorProto, helper
+from payer import Payer, digits
+from web3 import Web3
+
+from modelmint.gateway.app import create_app
+from modelmint.gateway.chain import ChainUnavailable
+from modelmint.gateway.service import Service
+from modelmint.gateway.settings import GatewaySettings
+from modelmint.weights import weights_hash
+from modelmint.wire import HEADER_PAYMENT_SIGNATURE, ErrorCode, WireError, encode_payment_payload
+
+GRACE = 24 * 3600
+
+
+@pytest.fixture(scope="module")
+def consumer_key(consumer):
+    return Account.from_key(consumer.private_key)
+
+
+@pytest.fixture(scope="module")
+def settings_for(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("faults")
+
+    def _settings(**overrides):
+        base = dict(
+            rpc_url=rpc_url,
+            deployment=record_path,
+            model_id=protocol["model_id"],
+            private_key="0x" + bytes(gateway_key.key).hex(),
+            store_path=workdir / f"store-{time.monotonic_ns()}.sqlite3",
+            settle_in_process=False,
+        )
+        base.update(overrides)
+        return GatewaySettings(**base)
+
+    return _settings
+
+
+@pytest.fixture(scope="module")
+def service(settings_for):
+    svc = Service.start(settings_for())
+    yield svc
+    svc.close()
+
+
+def _begin(service, payer: Payer, **kwargs):
+    """Verify and charge one item through the ledger (what the predict route does)."""
+
+    async def run():
+        payload = payer.payload(amount=1, **kwargs)
+        payment = await service.ledger.begin(payload, cost=1)
+        try:
+            return await payment.charge(1)
+        finally:
+            payment.release()
+
+    return asyncio.run(run())
+
+
+def _code(call) -> ErrorCode:
+    with pytest.raises(WireError) as info:
+        call()
+    return info.value.code
+
+
+def _payer(service, consumer_key, channel_id):
+    info_req = service.terms.requirements(1)
+    return Payer("http://unused", consumer_key, channel_id, requirements=info_req)
+
+
+# ----------------------------------------------------------------------------- channel phases
+def test_ledger__channel_in_grace_or_expired__rejected(
+    service, consumer, consumer_key, open_channel, protocol
+):
+    channel_id = open_channel(consumer, 10)
+    expiry = protocol["credits"].channel(channel_id).expiry
+    payer = _payer(service, consumer_key, channel_id)
+    try:
+        service.ledger.clock = lambda: expiry + 1
+        assert (
+            _code(lambda: _begin(service, payer, deadline=expiry + 10_000))
+            is ErrorCode.CHANNEL_IN_GRACE
+        )
+        service.ledger.clock = lambda: expiry + GRACE
+        assert (
+            _code(lambda: _begin(service, payer, deadline=expiry + GRACE + 10_000))
+            is ErrorCode.CHANNEL_EXPIRED
+        )
+    finally:
+        service.ledger.clock = time.time
+    assert _begin(service, payer).charged_credits == 1  # before expiry it serves
+
+
+# ----------------------------------------------------------------------------- ERC-1271
+def test_ledger__erc1271_consumer__accepted_then_revoked(
+    service, project, consumer, consumer_key, protocol, gateway
+):
+    credits = protocol["credits"]
+    wallet = project.ERC1271Wallet.deploy(consumer, sender=consumer)
+    model_id = protocol["model_id"]
+    credits.buyCredits(model_id, 10, wallet, sender=consumer, value=10 * 10**12)
+    expiry = int(time.time()) + 3600
+    call = credits.openChannel.encode_input(model_id, gateway, 10, expiry)
+    tx = wallet.execute(credits, 0, call, sender=consumer)
+    channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
+    payer = _payer(service, consumer_key, channel_id)  # the owner's signature is the wallet's
+    assert _begin(service, payer).charged_credits == 1
+    payer.charged = 1
+    wallet.setRejectAll(True, sender=consumer)
+    assert _code(lambda: _begin(service, payer)) is ErrorCode.BAD_SIGNATURE
+
+
+# ----------------------------------------------------------------------------- model raising
+def _reshape_model() -> bytes:
+    """A real ONNX model that fails inside onnxruntime unless the batch has 3k items
+    (it reshapes [N, 64] to [-1, 96])."""
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 64])
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 96])
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [-1, 96])
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["X", "shape"], ["Y"])], "fails", [x], [y], [shape]
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def test_predict__model_raises__model_failed_and_nothing_charged(
+    settings_for, protocol, model_owner, gateway, consumer, consumer_key, open_channel, tmp_path
+):
+    weights = tmp_path / "reshape.onnx"
+    weights.write_bytes(_reshape_model())
+    onnx.checker.check_model(onnx.load(weights))
+    registry, credits = protocol["registry"], protocol["credits"]
+    tx = registry.registerModel(
+        ZERO_ADDRESS, weights_hash(weights), "ipfs://r", "ipfs://m", sender=model_owner
+    )
+    model_id = int(tx.decode_logs(registry.ModelRegistered)[0].modelId)
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    credits.enableCredits(model_id, 10**12, sender=model_owner)
+    credits.buyCredits(model_id, 10, consumer, sender=consumer, value=10 * 10**12)
+    expiry = int(time.time()) + 3600
+    tx = credits.openChannel(model_id, gateway, 10, expiry, sender=consumer)
+    channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
+
+    settings = settings_for(model_id=model_id, weights=weights)
+    svc = Service.start(settings)
+    app = create_app(settings, svc)
+    payer = Payer(
+        "http://gateway", consumer_key, channel_id, requirements=svc.terms.requirements(3)
+    )
+    header = {HEADER_PAYMENT_SIGNATURE: encode_payment_payload(payer.payload(amount=3))}
+
+    async def run():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            failed = await client.post("/v1/predict", json=digits(1), headers=header)
+            retried = await client.post("/v1/predict", json=digits(3), headers=header)
+            return failed, retried
+
+    try:
+        failed, retried = asyncio.run(run())
+    finally:
+        svc.close()
+    assert (failed.status_code, failed.json()["error"]["code"]) == (500, "model_failed")
+    assert retried.status_code == 200, retried.text  # the same payment, retried, is charged once
+    rows = sqlite3.connect(settings.store_path).execute("SELECT credits FROM charges").fetchall()
+    assert rows == [("3",)]
+
+
+# ----------------------------------------------------------------------------- node down
+def test_node_down__entitlements_fail_closed__settlement_retries(
+    service, consumer, consumer_key, open_channel, rpc_url, protocol
+):
+    served = _payer(service, consumer_key, open_channel(consumer, 10))
+    assert _begin(service, served).charged_credits == 1
+    served.charged = 1
+    fresh = _payer(service, consumer_key, open_channel(consumer, 10))
+    w3 = service.chain.w3
+    live = w3.provider
+    w3.provider = Web3.HTTPProvider("http://127.0.0.1:9", request_kwargs={"timeout": 1})
+    try:
+        assert _code(lambda: _begin(service, fresh)) is ErrorCode.RPC_UNAVAILABLE  # unknown: closed
+        assert _begin(service, served).charged_credits == 1  # known channel: local verification
+        served.charged = 2
+        with pytest.raises(ChainUnavailable):
+            service.settler.run_once(force=True)
+    finally:
+        w3.provider = live
+    service.settler.run_once(force=True)  # sends
+    report = service.settler.run_once()  # confirms
+    assert report.confirmed
+    assert protocol["credits"].channel(served.channel_id).settled == 2
+
+
+# ----------------------------------------------------------------------------- settlement faults
+def test_settlement__dropped__settled_again(
+    service, consumer, consumer_key, open_channel, chain, protocol
+):
+    payer = _payer(service, consumer_key, open_channel(consumer, 10))
+    assert _begin(service, payer).charged_credits == 1
+    w3 = service.chain.w3
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        sent = service.settler.run_once(force=True).sent
+        assert sent is not None
+        w3.provider.make_request("anvil_dropTransaction", [sent])
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+    report = service.settler.run_once(force=True)
+    # Re-sent (the same nonce is free again, so it may be the very same signed transaction).
+    assert report.dropped_tx == [sent] and report.sent is not None
+    assert service.settler.run_once().confirmed == [report.sent]
+    assert protocol["credits"].channel(payer.channel_id).settled == 1
+
+
+def test_settlement__reverted__reported_and_receipt_dropped(
+    service, consumer, consumer_key, open_channel, chain, protocol
+):
+    payer = _payer(service, consumer_key, open_channel(consumer, 10, ttl=30 * 24 * 3600))
+    deadline = int(time.time()) + 700
+    assert _begin(service, payer, deadline=deadline).charged_credits == 1
+    w3 = service.chain.w3
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        sent = service.settler.run_once(force=True).sent
+        # The receipt's deadline passes before the transaction is mined: it reverts.
+        w3.provider.make_request("evm_setNextBlockTimestamp", [deadline + 10])
+        w3.provider.make_request("evm_mine", [])
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+    report = service.settler.run_once(force=True)
+    assert report.reverted == [sent]
+    assert (payer.channel_id, "receipt deadline passed") in report.dropped
+    assert report.sent is None
+    assert protocol["credits"].channel(payer.channel_id).settled == 0
+    assert (payer.channel_id, 1, "receipt deadline passed") in service.store.bad_receipts()
+
+
+def test_ledger__channel_closed__rejected(
+    service, consumer, consumer_key, open_channel, chain, protocol
+):
+    """Last in the module: moves the chain past the channel's grace period."""
+    channel_id = open_channel(consumer, 10, ttl=60)
+    chain.pending_timestamp += 60 + GRACE + 1
+    protocol["credits"].closeChannel(channel_id, sender=consumer)
+    payer = _payer(service, consumer_key, channel_id)
+    assert _code(lambda: _begin(service, payer)) is ErrorCode.CHANNEL_CLOSED

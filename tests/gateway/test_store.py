@@ -1,0 +1,69 @@
+"""The SQLite store: charges extend the running total exactly, survive a reopen, and
+group commits from concurrent requests are all durable."""
+
+import asyncio
+
+import pytest
+
+from modelmint.gateway.store import Charge, GroupCommitter, Settlement, SqliteStore
+
+
+def charge(channel_id: int, credits: int, total: int, cumulative: int | None = None) -> Charge:
+    return Charge(
+        channel_id=channel_id,
+        consumer="0x" + "ab" * 20,
+        credits=credits,
+        charged_total=total,
+        cumulative=total if cumulative is None else cumulative,
+        deadline=1_900_000_000,
+        signature=b"\x01" * 65,
+    )
+
+
+def test_record_charges__reopened__totals_and_receipt_kept(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.record_charges([charge(7, 2, 2), charge(7, 3, 5, cumulative=6)])
+    store.close()
+    again = SqliteStore(tmp_path / "s.sqlite3")
+    record = again.channel(7)
+    assert (record.charged, record.cumulative, record.settled) == (5, 6, 0)
+    assert [c.credits for c in again.charges(7)] == [2, 3]
+    assert [c.channel_id for c in again.unsettled()] == [7]
+    again.set_settled(7, 5)
+    assert again.unsettled() == []
+
+
+def test_record_charges__gap_in_total__rejected_atomically(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.record_charges([charge(1, 2, 2)])
+    with pytest.raises(ValueError):
+        store.record_charges([charge(2, 1, 1), charge(1, 1, 4)])  # 2 + 1 != 4
+    assert store.channel(2) is None  # nothing of the failed group was written
+    assert store.channel(1).charged == 2
+
+
+def test_group_committer__concurrent_charges__all_durable(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    committer = GroupCommitter(store)
+
+    async def run():
+        await asyncio.gather(*(committer.commit(charge(c, 1, 1)) for c in range(1, 51)))
+
+    asyncio.run(run())
+    committer.close()
+    assert sorted(c.channel_id for c in store.all_channels()) == list(range(1, 51))
+
+
+def test_use_nonce__second_use__replay(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    assert store.use_nonce("0xAb", 5, 2_000_000_000)
+    assert not store.use_nonce("0xab", 5, 2_000_000_000)
+    assert store.use_nonce("0xab", 6, 2_000_000_000)
+
+
+def test_settlements__status_moves__listed_by_status(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.add_settlement(Settlement("0x01", {3: 10, 4: 2}, "pending", 1.0, 0))
+    store.set_settlement_status("0x01", "confirmed")
+    assert store.settlements("pending") == []
+    assert store.settlements("confirmed")[0].channels == {3: 10, 4: 2}

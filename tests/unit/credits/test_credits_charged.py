@@ -1,0 +1,146 @@
+"""Charged settlement (dynamic pricing): the consumer signs a ceiling, the gateway settles its
+actual cumulative charge; deadline inclusiveness; skipped receipts in a batch.
+
+    credits.settle([signed.settle_args(charged=740)], sender=gateway)  # ceiling 1,000
+"""
+
+import ape
+import pytest
+from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelmint.dev.testing import isolated
+from modelmint.receipts import Receipt, sign_receipt
+
+
+def _receipt(domain, consumer, cid, ceiling, deadline):
+    return sign_receipt(domain, Receipt(cid, ceiling, deadline), consumer)
+
+
+def test_settle__charge_above_ceiling__reverts_named_error_nothing_moves(
+    credits, router, eth_model, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 100)
+    signed = _receipt(domain, consumer, cid, 40, chain.pending_timestamp + HOUR)
+    args = signed.settle_args()[:4] + (41,)
+    with ape.reverts(credits.UsageCreditsChargeAboveCeiling, channelId=cid, charged=41, ceiling=40):
+        credits.settle([args], sender=gateway)
+    assert credits.channel(cid).settled == 0
+    assert router.liabilities(ETH) == 0
+    assert credits.escrowOf(eth_model) == 100 * ETH_CREDIT_VALUE == credits.balance
+
+
+def test_settle_args__charge_above_ceiling__python_rejects_before_sending(domain, consumer):
+    signed = _receipt(domain, consumer, 1, 40, 2**40)
+    with pytest.raises(ValueError, match="ceiling"):
+        signed.settle_args(charged=41)
+    assert signed.settle_args() == (1, 40, 2**40, signed.signature, 40)
+    assert signed.settle_args(charged=7)[4] == 7
+
+
+def test_settle__charge_below_ceiling__settles_exactly_the_charge(
+    credits, eth_model, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 100)
+    signed = _receipt(domain, consumer, cid, 60, chain.pending_timestamp + HOUR)
+    tx = credits.settle([signed.settle_args(charged=37)], sender=gateway)
+    [ev] = tx.decode_logs(credits.CreditsSettled)
+    assert (ev.credits, ev.settled) == (37, 37)
+    assert credits.channel(cid).settled == 37
+    assert credits.modelCredits(eth_model).consumed == 37
+    # The same signed ceiling later covers a higher charge, up to the ceiling.
+    tx = credits.settle([signed.settle_args(charged=60)], sender=gateway)
+    assert tx.decode_logs(credits.CreditsSettled)[0].credits == 23
+    assert credits.channel(cid).settled == 60
+
+
+def test_settle__charge_at_or_below_settled__moves_nothing_never_decreases(
+    credits, eth_model, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 100)
+    deadline = chain.pending_timestamp + HOUR
+    credits.settle([_receipt(domain, consumer, cid, 50, deadline).settle_args()], sender=gateway)
+    higher = _receipt(domain, consumer, cid, 90, deadline)
+    for charged in (50, 10, 0):
+        tx = credits.settle([higher.settle_args(charged=charged)], sender=gateway)
+        assert tx.decode_logs(credits.CreditsSettled) == []
+        assert credits.channel(cid).settled == 50
+    assert credits.modelCredits(eth_model).consumed == 50
+
+
+def test_settle__charge_above_deposit__capped_at_deposit(
+    credits, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 30)
+    signed = _receipt(domain, consumer, cid, 80, chain.pending_timestamp + HOUR)
+    credits.settle([signed.settle_args(charged=45)], sender=gateway)
+    assert credits.channel(cid).settled == 30
+
+
+def test_settle__deadline_equals_block_timestamp__settles(
+    credits, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 100)
+    deadline = chain.pending_timestamp + 600
+    signed = _receipt(domain, consumer, cid, 10, deadline)
+    chain.pending_timestamp = deadline  # the settling block's timestamp is exactly the deadline
+    tx = credits.settle([signed.settle_args()], sender=gateway)
+    assert chain.provider.get_block(tx.block_number).timestamp == deadline
+    assert credits.channel(cid).settled == 10
+
+
+def test_settle__one_second_past_deadline__reverts(
+    credits, open_channel, consumer, gateway, domain, chain
+):
+    cid = open_channel(consumer, 100)
+    deadline = chain.pending_timestamp + 600
+    signed = _receipt(domain, consumer, cid, 10, deadline)
+    chain.pending_timestamp = deadline + 1
+    with ape.reverts(credits.UsageCreditsReceiptExpired, channelId=cid, deadline=deadline):
+        credits.settle([signed.settle_args()], sender=gateway)
+
+
+def test_settle__junk_signature_on_already_settled_channel__skipped_rest_of_batch_settles(
+    credits, open_channel, consumer, gateway, domain, chain
+):
+    done, fresh = open_channel(consumer, 100), open_channel(consumer, 100)
+    deadline = chain.pending_timestamp + HOUR
+    credits.settle([_receipt(domain, consumer, done, 40, deadline).settle_args()], sender=gateway)
+    junk = (done, 40, deadline, b"\x01" * 65, 40)  # charge == settled: moves nothing
+    valid = _receipt(domain, consumer, fresh, 25, deadline).settle_args()
+    tx = credits.settle([junk, valid], sender=gateway)
+    assert [(e.channelId, e.credits) for e in tx.decode_logs(credits.CreditsSettled)] == [
+        (fresh, 25)
+    ]
+    assert credits.channel(done).settled == 40
+    # The same junk signature with a charge that would move credits is checked and reverts.
+    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=done):
+        credits.settle([(done, 41, deadline, b"\x01" * 65, 41)], sender=gateway)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    deposit=st.integers(1, 1_000),
+    ceiling=st.integers(0, 2_000),
+    charged=st.integers(0, 2_100),
+)
+def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or_reverts(
+    credits, eth_model, open_channel, consumer, gateway, domain, chain, deposit, ceiling, charged
+):
+    with isolated(chain):
+        cid = open_channel(consumer, deposit)
+        escrow = credits.balance
+        signed = _receipt(domain, consumer, cid, ceiling, chain.pending_timestamp + HOUR)
+        args = signed.settle_args()[:4] + (charged,)
+        if charged > ceiling:
+            with ape.reverts(credits.UsageCreditsChargeAboveCeiling):
+                credits.settle([args], sender=gateway)
+            assert credits.channel(cid).settled == 0
+            return
+        credits.settle([args], sender=gateway)
+        settled = min(charged, deposit)
+        assert credits.channel(cid).settled == settled
+        # Conservation: the settled value left escrow, the rest stays locked.
+        assert credits.lockedSupply(eth_model) >= deposit - settled
+        assert escrow - credits.balance == settled * ETH_CREDIT_VALUE
