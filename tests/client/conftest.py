@@ -1,20 +1,52 @@
-"""Fixtures of the client suites: one protocol deployment per module on ape's anvil, written
-to a deployment record a gateway process can read, and web3 handles for the ape-free client.
+"""Fixtures of the client suites, on the gateway suites' own fixtures (one protocol
+deployment per module on ape's anvil, its deployment record, and real gateway processes:
+tests/gateway/conftest.py, loaded here so both suites share one copy), plus the views the
+client tests use.
 
-Function isolation is off in this directory: a gateway process runs beside the tests and
-keeps its own durable state, which a per-test chain revert would contradict (it would see
-channels vanish and their ids reused). Module isolation stays on: everything a module did
-is reverted after its gateway has stopped.
+Function isolation is off here as in tests/gateway: the gateway process keeps durable
+state, which a per-test chain revert would contradict. Module isolation stays on.
 """
 
+import importlib.util
+from pathlib import Path
+
 import pytest
-from client_helpers import deploy_protocol, start_gateway, stop_gateway
+from client_helpers import Deployment
+
+_spec = importlib.util.spec_from_file_location(
+    "gateway_fixtures", Path(__file__).resolve().parents[1] / "gateway" / "conftest.py"
+)
+gateway_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gateway_fixtures)
+
+# The gateway suites' fixtures, shared (not copied).
+protocol = gateway_fixtures.protocol
+record_path = gateway_fixtures.record_path
+rpc_url = gateway_fixtures.rpc_url
+gateway_key = gateway_fixtures.gateway_key
+launch = gateway_fixtures.launch
+_function_isolation = gateway_fixtures._function_isolation
 
 
-@pytest.fixture
-def _function_isolation():
-    """No per-test snapshot/revert here (see the module docstring)."""
-    yield
+@pytest.fixture(scope="module")
+def deployment(protocol, record_path, rpc_url):
+    """The shared deployment as attributes: registry, router, licenses, credits, model_id,
+    record_path, rpc_url."""
+    return Deployment(
+        protocol["registry"],
+        protocol["router"],
+        protocol["licences"],
+        protocol["credits"],
+        protocol["model_id"],
+        record_path,
+        rpc_url,
+    )
+
+
+@pytest.fixture(scope="module")
+def gateway_process(launch):
+    """One real gateway process for the module, serving the deployment's model."""
+    return launch()
 
 
 @pytest.fixture(scope="session")
@@ -26,24 +58,6 @@ def agent(accounts):
 @pytest.fixture(scope="session")
 def w3(chain):
     return chain.provider.web3
-
-
-@pytest.fixture(scope="module")
-def protocol(
-    project, chain, deployer, model_owner, contributor, gateway, treasury, tmp_path_factory
-):
-    path = tmp_path_factory.mktemp("deployment") / "local.json"
-    return deploy_protocol(
-        project, chain, deployer, model_owner, contributor, gateway, treasury, path
-    )
-
-
-@pytest.fixture(scope="module")
-def gateway_process(protocol, gateway, tmp_path_factory):
-    """One real gateway process for the module, serving the protocol's model."""
-    gw = start_gateway(protocol, gateway, tmp_path_factory.mktemp("gateway"))
-    yield gw
-    stop_gateway(gw)
 
 
 @pytest.fixture(scope="module")

@@ -17,20 +17,20 @@ CLI = str(Path(sys.executable).parent / "modelmint")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _started(protocol, gateway_process, fund):
+def _started(deployment, gateway_process, fund):
     """Deploys and starts the gateway before the first test."""
 
 
 @pytest.fixture
-def cli(gateway_process, protocol, tmp_path):
+def cli(gateway_process, deployment, tmp_path):
     def _run(account, *args):
         env = {
             **os.environ,
             "MODELMINT_GATEWAY": gateway_process.url,
-            "MODELMINT_RPC": protocol.rpc_url,
+            "MODELMINT_RPC": deployment.rpc_url,
             "MODELMINT_KEY": account.key.hex(),
             "MODELMINT_STATE": str(tmp_path / "state"),
-            "MODELMINT_CREDITS": protocol.credits.address,
+            "MODELMINT_CREDITS": deployment.credits.address,
         }
         return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
 
@@ -77,7 +77,7 @@ def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
 
 
 def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
-    project, protocol, gateway_process, holder, fund, w3, tmp_path
+    project, deployment, gateway_process, holder, fund, w3, tmp_path
 ):
     from sklearn.datasets import load_digits
 
@@ -86,14 +86,14 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     agent_key = fund(eth=1)  # gas only: the agent's spending comes from the wallet
     budget = 60 * CREDIT_VALUE
-    wallet = project.AgentWallet.deploy(holder, agent_key.address, protocol.credits, budget,
+    wallet = project.AgentWallet.deploy(holder, agent_key.address, deployment.credits, budget,
                                         sender=holder)  # fmt: skip
     holder.transfer(wallet, 10**17)
     log = tmp_path / "agent.jsonl"
     env = {**os.environ, "MODELMINT_KEY": agent_key.key.hex()}
     done = subprocess.run(
         [sys.executable, "-m", "modelmint.client.agent", "--gateway", gateway_process.url,
-         "--rpc", protocol.rpc_url, "--wallet", wallet.address, "--dataset", str(dataset),
+         "--rpc", deployment.rpc_url, "--wallet", wallet.address, "--dataset", str(dataset),
          "--batch", "8", "--state", str(tmp_path / "state"), "--log", str(log)],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -107,7 +107,7 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     assert events[0] == "agent_started" and events[-2:] == ["budget_reached", "agent_finished"]
     assert events.count("paid") == 7
     [channel_id] = report["channels"]
-    on_chain = CreditsChain(w3, protocol.credits.address).channel(channel_id)
+    on_chain = CreditsChain(w3, deployment.credits.address).channel(channel_id)
     assert on_chain.consumer == wallet.address and on_chain.deposit == 60
     # The agent key holds no credits and spent nothing of its own but gas.
-    assert protocol.credits.balanceOf(agent_key.address, protocol.model_id) == 0
+    assert deployment.credits.balanceOf(agent_key.address, deployment.model_id) == 0

@@ -12,29 +12,29 @@ HOUR = 3600
 
 
 @pytest.fixture(scope="module")
-def credits_chain(w3, protocol):
-    return CreditsChain(w3, protocol.credits.address)
+def credits_chain(w3, deployment):
+    return CreditsChain(w3, deployment.credits.address)
 
 
 @pytest.fixture(scope="module")
-def wallet(project, protocol, holder, agent):
+def wallet(project, deployment, holder, agent):
     """An AgentWallet owned by `holder` (funds) whose `agent` key may spend 100 credits."""
     w = project.AgentWallet.deploy(
-        holder, agent, protocol.credits, 100 * CREDIT_VALUE, sender=holder
+        holder, agent, deployment.credits, 100 * CREDIT_VALUE, sender=holder
     )
     holder.transfer(w, 10**17)
     return w
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _deployed(protocol, wallet, credits_chain):
+def _deployed(deployment, wallet, credits_chain):
     """Deploys everything before the first test (no costly fixture rebase)."""
 
 
-def test_buy_and_open__eoa__channel_matches_chain(credits_chain, protocol, consumer, gateway):
+def test_buy_and_open__eoa__channel_matches_chain(credits_chain, deployment, consumer, gateway):
     signer = Signer.eoa(key_of(consumer))
     expiry = credits_chain.now() + HOUR
-    cid = credits_chain.buy_and_open(signer, protocol.model_id, gateway.address, 40, expiry)
+    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 40, expiry)
     c = credits_chain.channel(cid)
     assert (c.consumer, c.gateway, c.deposit, c.expiry, c.settled) == (
         consumer.address,
@@ -46,27 +46,27 @@ def test_buy_and_open__eoa__channel_matches_chain(credits_chain, protocol, consu
 
 
 def test_open_channel__not_a_gateway__names_the_contract_error(
-    credits_chain, protocol, consumer, attacker
+    credits_chain, deployment, consumer, attacker
 ):
     signer = Signer.eoa(key_of(consumer))
-    credits_chain.buy_credits(signer, protocol.model_id, 5)
+    credits_chain.buy_credits(signer, deployment.model_id, 5)
     with pytest.raises(TransactionFailed, match="UsageCreditsNotGateway"):
         credits_chain.open_channel(
-            signer, protocol.model_id, attacker.address, 5, credits_chain.now() + HOUR
+            signer, deployment.model_id, attacker.address, 5, credits_chain.now() + HOUR
         )
 
 
 def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
-    credits_chain, protocol, wallet, agent, gateway
+    credits_chain, deployment, wallet, agent, gateway
 ):
     signer = Signer.smart_wallet(wallet.address, key_of(agent))
     cid = credits_chain.buy_and_open(
-        signer, protocol.model_id, gateway.address, 60, credits_chain.now() + HOUR
+        signer, deployment.model_id, gateway.address, 60, credits_chain.now() + HOUR
     )
     assert credits_chain.channel(cid).consumer == wallet.address
     assert wallet.spent() == 60 * CREDIT_VALUE
     with pytest.raises(TransactionFailed, match="AgentWalletBudgetExceeded"):
-        credits_chain.buy_credits(signer, protocol.model_id, 41)
+        credits_chain.buy_credits(signer, deployment.model_id, 41)
     assert wallet.spent() == 60 * CREDIT_VALUE
 
 
@@ -80,17 +80,17 @@ def test_budget__reserve_above_limit__raises_and_records_nothing():
 
 
 def test_close__before_grace_end__refused_then_closes_and_redeems(
-    credits_chain, protocol, w3, consumer, gateway, chain, tmp_path
+    credits_chain, deployment, w3, consumer, gateway, chain, tmp_path
 ):
     signer = Signer.eoa(key_of(consumer))
     client = Client("http://127.0.0.1:9", signer, w3=w3, state_dir=tmp_path)
     expiry = credits_chain.now() + HOUR
-    cid = credits_chain.buy_and_open(signer, protocol.model_id, gateway.address, 25, expiry)
+    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 25, expiry)
     client.store.put(
         ChannelRecord(
             cid,
             credits_chain.address,
-            protocol.model_id,
+            deployment.model_id,
             gateway.address,
             consumer.address,
             25,
@@ -102,9 +102,9 @@ def test_close__before_grace_end__refused_then_closes_and_redeems(
     assert client.close_expired() == []
     chain.pending_timestamp = expiry + credits_chain.grace_period
     chain.mine()
-    escrow = protocol.credits.escrowOf(protocol.model_id)
+    escrow = deployment.credits.escrowOf(deployment.model_id)
     [summary] = client.close_expired(redeem=True)
     assert summary["refunded"] == 25 and summary["redeemedValue"] == 25 * CREDIT_VALUE
     assert credits_chain.channel(cid).closed
     assert client.store.get(cid).status == "closed"
-    assert protocol.credits.escrowOf(protocol.model_id) == escrow - 25 * CREDIT_VALUE
+    assert deployment.credits.escrowOf(deployment.model_id) == escrow - 25 * CREDIT_VALUE

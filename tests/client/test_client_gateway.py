@@ -32,7 +32,7 @@ PREDICT = "/v1/predict"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _started(protocol, gateway_process, fund):
+def _started(deployment, gateway_process, fund):
     """Deploys and starts the gateway before the first test."""
 
 
@@ -53,7 +53,7 @@ def make_client(gateway_process, w3, tmp_path):
 
 
 def test_call__funded_consumer__pays_each_call_and_state_matches_chain(
-    make_client, fund, protocol, w3
+    make_client, fund, deployment, w3
 ):
     consumer = fund()
     client = make_client(consumer, budget=Budget(max_value=100 * CREDIT_VALUE),
@@ -67,13 +67,13 @@ def test_call__funded_consumer__pays_each_call_and_state_matches_chain(
     assert all(r.provenance.served.account == consumer.address for r in results)
     [record] = client.channels()
     assert (record.charged, record.signed, record.calls) == (6, 6, 3)
-    on_chain = CreditsChain(w3, protocol.credits.address).channel(record.channel_id)
+    on_chain = CreditsChain(w3, deployment.credits.address).channel(record.channel_id)
     assert on_chain.consumer == consumer.address and on_chain.deposit == 50
     assert client.budget.spent == 50 * CREDIT_VALUE
 
 
 def test_call__budget_smaller_than_policy__channel_capped_then_budget_exhausted(
-    make_client, fund, protocol
+    make_client, fund, deployment
 ):
     consumer = fund()
     client = make_client(consumer, budget=Budget(max_value=5 * CREDIT_VALUE))
@@ -82,7 +82,7 @@ def test_call__budget_smaller_than_policy__channel_capped_then_budget_exhausted(
     with pytest.raises(BudgetExhausted):
         client.call(PREDICT, json={"inputs": [ROW, ROW]})
     assert client.budget.spent == 5 * CREDIT_VALUE
-    assert protocol.credits.balanceOf(consumer.address, protocol.model_id) == 0
+    assert deployment.credits.balanceOf(consumer.address, deployment.model_id) == 0
     # A call that still fits the budget goes through.
     assert client.call(PREDICT, json={"inputs": [ROW]}).charged_total == 5
 
@@ -215,13 +215,13 @@ def test_call__state_directory_lost__rebuilt_from_chain_then_resynced(make_clien
 
 
 def test_call__corrective_402_with_forged_receipt__rejected_and_halted(
-    make_client, gateway_process, fund, attacker, w3, protocol
+    make_client, gateway_process, fund, attacker, w3, deployment
 ):
     consumer = fund()
     honest = make_client(consumer, budget=Budget(max_value=20 * CREDIT_VALUE))
     honest.call(PREDICT, json={"inputs": [ROW]})
     [record] = honest.channels()
-    domain = CreditsChain(w3, protocol.credits.address).domain
+    domain = CreditsChain(w3, deployment.credits.address).domain
 
     def forge(status, headers):
         if status != 402:
@@ -249,13 +249,13 @@ def test_call__corrective_402_with_forged_receipt__rejected_and_halted(
 
 # ------------------------------------------------------------------ licence holders
 def test_call__licence_holder__served_without_payment_with_provenance(
-    make_client, protocol, model_owner, licensee
+    make_client, deployment, model_owner, licensee
 ):
-    offer = (protocol.model_id, LICENCE_PRICE, 30 * 86400, 0, 0, 0, False, False,
+    offer = (deployment.model_id, LICENCE_PRICE, 30 * 86400, 0, 0, 0, False, False,
              "ipfs://terms", b"\x01" * 32)  # fmt: skip
-    tx = protocol.licenses.createOffer(offer, sender=model_owner)
-    offer_id = tx.decode_logs(protocol.licenses.OfferCreated)[0].offerId
-    protocol.licenses.purchase(offer_id, licensee, LICENCE_PRICE, value=LICENCE_PRICE,
+    tx = deployment.licenses.createOffer(offer, sender=model_owner)
+    offer_id = tx.decode_logs(deployment.licenses.OfferCreated)[0].offerId
+    deployment.licenses.purchase(offer_id, licensee, LICENCE_PRICE, value=LICENCE_PRICE,
                                sender=licensee)  # fmt: skip
     client = make_client(None, signer=Signer.eoa(key_of(licensee)), mode="licence")
     result = client.call(PREDICT, json={"inputs": [ROW, ROW]})
@@ -297,14 +297,14 @@ def test_x402_sdk_client__modelmint_scheme_registered__pays_the_gateway(
 
 # ------------------------------------------------------------------ expiry (warps time: last)
 def test_close_expired__after_grace__refund_and_redeem_then_new_channel(
-    make_client, fund, protocol, chain, w3
+    make_client, fund, deployment, chain, w3
 ):
     consumer = fund()
     client = make_client(consumer, budget=Budget(max_value=30 * CREDIT_VALUE),
                          policy=ChannelPolicy(calls_per_channel=10, ttl=3600))  # fmt: skip
     client.call(PREDICT, json={"inputs": [ROW]})
     [record] = client.channels()
-    credits_chain = CreditsChain(w3, protocol.credits.address)
+    credits_chain = CreditsChain(w3, deployment.credits.address)
     chain.pending_timestamp = record.expiry + credits_chain.grace_period
     chain.mine()
     settled = credits_chain.channel(record.channel_id).settled
