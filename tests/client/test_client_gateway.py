@@ -198,6 +198,24 @@ def test_call__local_total_behind_gateway__corrective_402_resyncs_after_checking
     assert result.charged_total == 3 and client.channels()[0].charged == 3
 
 
+def test_call__smart_wallet_consumer__pays_and_resyncs_through_erc1271(
+    make_client, fund, project, deployment, holder
+):
+    agent_key = fund()
+    wallet = project.AgentWallet.deploy(holder, agent_key.address, deployment.credits,
+                                        10 * CREDIT_VALUE, sender=holder)  # fmt: skip
+    holder.transfer(wallet, 10**16)
+    signer = Signer.smart_wallet(wallet.address, agent_key.key)
+    client = make_client(None, signer=signer, policy=ChannelPolicy(calls_per_channel=10))
+    for _ in range(2):
+        client.call(PREDICT, json={"inputs": [ROW]})
+    [record] = client.channels()
+    assert record.consumer == wallet.address and wallet.spent() == 10 * CREDIT_VALUE
+    client.store.put(replace(record, charged=1))  # behind: the returned receipt is ERC-1271
+    result = client.call(PREDICT, json={"inputs": [ROW]})
+    assert result.charged_total == 3 and result.provenance.served.account == wallet.address
+
+
 def test_call__state_directory_lost__rebuilt_from_chain_then_resynced(make_client, fund, tmp_path):
     consumer = fund()
     first = make_client(consumer, budget=Budget(max_value=20 * CREDIT_VALUE),
