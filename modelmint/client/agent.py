@@ -121,6 +121,9 @@ def run_agent(
         policy=ChannelPolicy(calls_per_channel=settings.calls_per_channel),
         on_event=log,
     )
+    # Channels past their grace period give their unused credits back first; the client
+    # spends credits the wallet holds before buying any.
+    client.close_expired()  # each closure is logged as "channel_closed"
     calls = items = charged = 0
     labels: list[int] = []
     channels: list[int] = []

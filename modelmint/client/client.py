@@ -684,8 +684,7 @@ class Client:
             model_id=req.extra.model_id,
             version=req.extra.version,
             commercial=self.commercial,
-            now=self.chain_for(req.asset).now(),
-        )
+        )  # issued now by the wall clock, which is what the gateway judges freshness by
         signature = self.signer.sign_digest(statement_digest(domain, statement))
         answer = self._send(
             method,
