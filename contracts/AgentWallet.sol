@@ -75,9 +75,9 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
     function withdraw(address payable to, uint256 amount) external {
         _onlyOwner();
         if (to == address(0)) revert AgentWalletZeroAddress();
+        emit Withdrawn(to, amount);
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert AgentWalletEthTransferFailed(to, amount);
-        emit Withdrawn(to, amount);
     }
 
     /// @inheritdoc IERC1271
