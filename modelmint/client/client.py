@@ -229,6 +229,7 @@ class Client:
                 charged=c.settled,
                 signed=c.settled,
                 status=CLOSED if c.closed else OPEN,
+                closed=c.closed,
             )
             self.store.put(record)
             added.append(record)
@@ -241,7 +242,7 @@ class Client:
         with ``redeem``, redeems the refunded credits. Returns one summary per channel."""
         out = []
         for record in self.store.all():
-            if record.status == CLOSED:
+            if record.status == CLOSED or record.closed:
                 continue
             chain = self.chain_for(record.credits_contract)
             if chain.now() < record.expiry + chain.grace_period:
@@ -269,7 +270,9 @@ class Client:
                 closable_at=closable_at,
             )
         refunded = 0 if on_chain.closed else chain.close_channel(self.signer, channel_id)
-        self.store.put(replace(record, status=CLOSED, charged=on_chain.settled))
+        # A halted channel stays halted: closing it must not clear the stop on its gateway.
+        status = HALTED if record.status == HALTED else CLOSED
+        self.store.put(replace(record, status=status, closed=True, charged=on_chain.settled))
         summary = {"channel": channel_id, "refunded": refunded, "settled": on_chain.settled}
         if redeem and refunded:
             summary["redeemedValue"] = chain.redeem(self.signer, record.model_id, refunded)
@@ -551,7 +554,7 @@ class Client:
         chain = self.chain_for(record.credits_contract)
         c = chain.channel(record.channel_id)
         if c.closed:
-            record = replace(record, status=CLOSED, charged=c.settled)
+            record = replace(record, status=CLOSED, closed=True, charged=c.settled)
         elif code == ErrorCode.ABOVE_DEPOSIT.value and c.deposit > record.deposit:
             record = replace(record, deposit=c.deposit, expiry=c.expiry)
         else:

@@ -47,6 +47,7 @@ class ChannelRecord:
     reason: str = ""
     calls: int = 0
     spent: int = 0
+    closed: bool = False  # closed on chain (a halted channel stays halted once closed)
 
     @property
     def remaining(self) -> int:
@@ -90,6 +91,7 @@ class ChannelStore:
             r
             for r in self.all()
             if r.status == OPEN
+            and not r.closed
             and r.model_id == model_id
             and r.gateway.lower() == gateway.lower()
             and r.credits_contract.lower() == credits_contract.lower()

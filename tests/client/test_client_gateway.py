@@ -332,3 +332,25 @@ def test_close_expired__after_grace__refund_and_redeem_then_new_channel(
     assert credits_chain.channel(record.channel_id).closed
     result = client.call(PREDICT, json={"inputs": [ROW]})
     assert result.channel_id != record.channel_id and result.charged_total == 1
+
+
+def test_close__halted_channel__refunds_but_gateway_stays_stopped(
+    make_client, gateway_process, fund, deployment, chain, w3
+):
+    consumer = fund()
+    client = _lying_client(make_client, gateway_process, consumer, _overcharge)
+    client.policy = ChannelPolicy(calls_per_channel=10, ttl=3600)
+    client.call(PREDICT, json={"inputs": [ROW]})
+    with pytest.raises(PaymentMismatch):
+        client.call(PREDICT, json={"inputs": [ROW]})
+    [record] = client.channels()
+    credits_chain = CreditsChain(w3, deployment.credits.address)
+    chain.pending_timestamp = record.expiry + credits_chain.grace_period
+    chain.mine()
+    [summary] = client.close_expired()
+    assert summary["refunded"] == record.deposit - summary["settled"]
+    assert client.close_expired() == []  # closed once
+    closed = client.store.get(record.channel_id)
+    assert closed.closed and closed.status == "halted"
+    with pytest.raises(ChannelHalted):
+        client.call(PREDICT, json={"inputs": [ROW]})
