@@ -13,8 +13,10 @@ import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 /// within the budget the owner set.
 contract AgentWallet is IAgentWallet, ERC1155Holder {
     bytes4 private constant _ERC1271_INVALID = 0xffffffff;
-    /// @dev `buyAndOpenChannel(uint256,address,uint256,uint40)`: the one-transaction funded channel.
+    /// @dev `buyAndOpenChannel(uint256,address,uint256,uint40)` and
+    /// `buyAndTopUpChannel(uint256,uint256,uint40)`: one-transaction funded channels and top-ups.
     bytes4 private constant _BUY_AND_OPEN = bytes4(keccak256("buyAndOpenChannel(uint256,address,uint256,uint40)"));
+    bytes4 private constant _BUY_AND_TOP_UP = bytes4(keccak256("buyAndTopUpChannel(uint256,uint256,uint40)"));
 
     /// @inheritdoc IAgentWallet
     address public immutable OWNER;
@@ -100,6 +102,7 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
         } else if (
             selector != IUsageCredits.openChannel.selector && selector != IUsageCredits.topUpChannel.selector
                 && selector != IUsageCredits.closeChannel.selector && selector != _BUY_AND_OPEN
+                && selector != _BUY_AND_TOP_UP
         ) {
             revert AgentWalletCallNotAllowed(selector);
         }

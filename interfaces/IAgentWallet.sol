@@ -54,7 +54,7 @@ interface IAgentWallet is IERC1271 {
 
     /// @notice Calls `target` with `value` and `data`. The owner may call anything. The agent may
     /// call only CREDITS: buyCredits and redeem to this wallet, openChannel, topUpChannel,
-    /// closeChannel and buyAndOpenChannel, with `spent + value <= budget`.
+    /// closeChannel, buyAndOpenChannel and buyAndTopUpChannel, with `spent + value <= budget`.
     /// @return result The call's return data.
     function execute(address target, uint256 value, bytes calldata data) external payable returns (bytes memory result);
 

@@ -272,6 +272,9 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
     print(f"  settle: {len(logs)} channel(s), {settled_credits} credits, "
           f"gas {receipt['gasUsed']:,} = {receipt['gasUsed'] / report.calls:,.0f} per paid call")  # fmt: skip
 
+    if hasattr(credits, "sweep"):  # settlement records consumption; anyone pays it to the router
+        step("sweep (settled revenue to the router)", credits.sweep(model_id, sender=gateway))
+
     print("\n== 7. revenue: the contributor claims, then share holders")
     fee_bps = router.feeBps()
     owner_due = router.claimable(model_id, model_owner)

@@ -9,8 +9,8 @@
     >>> chain.redeem(signer, model_id, 150)
 
 A smart-wallet signer's transactions go through the wallet's ``execute`` (sent and paid
-for by its agent key). ``buy_and_open`` uses ``UsageCredits.buyAndOpenChannel`` when the
-deployed ABI has it, else ``buyCredits`` then ``openChannel``. Reverts raise
+for by its agent key). ``buy_and_open`` / ``buy_and_top_up`` use ``buyAndOpenChannel`` /
+``buyAndTopUpChannel`` when the deployed ABI has them, else ``buyCredits`` first. Reverts raise
 :class:`TransactionFailed` naming the contract's custom error.
 """
 
@@ -103,6 +103,10 @@ class CreditsChain:
     def has_buy_and_open(self) -> bool:
         return any(e.get("name") == "buyAndOpenChannel" for e in self.contract.abi)
 
+    @property
+    def has_buy_and_top_up(self) -> bool:
+        return any(e.get("name") == "buyAndTopUpChannel" for e in self.contract.abi)
+
     def now(self) -> int:
         """The latest block's timestamp: the clock channels and deadlines are judged by."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
@@ -177,6 +181,18 @@ class CreditsChain:
     def top_up(self, signer: Signer, channel_id: int, credits: int, new_expiry: int) -> TxResult:
         call = self.contract.functions.topUpChannel(channel_id, credits, new_expiry)
         return self._send(signer, "topUpChannel", call)
+
+    def buy_and_top_up(
+        self, signer: Signer, model_id: int, channel_id: int, credits: int, new_expiry: int
+    ) -> TxResult:
+        """Buys ``credits`` and adds them to the channel, extending it to ``new_expiry`` (one
+        transaction when the deployment has ``buyAndTopUpChannel``)."""
+        if not self.has_buy_and_top_up:
+            self.buy_credits(signer, model_id, credits)
+            return self.top_up(signer, channel_id, credits, new_expiry)
+        value = self._prepare_payment(signer, self.terms(model_id), credits)
+        call = self.contract.functions.buyAndTopUpChannel(channel_id, credits, new_expiry)
+        return self._send(signer, "buyAndTopUpChannel", call, value)
 
     def close_channel(self, signer: Signer, channel_id: int) -> int:
         """Closes an expired channel; returns the credits refunded to the free balance."""

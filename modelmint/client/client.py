@@ -661,9 +661,12 @@ class Client:
         expiry = max(record.expiry, now + self.policy.ttl)
         value = self.budget.reserve(buy, req.extra.credit_value)
         try:
-            if buy:
-                chain.buy_credits(self.signer, record.model_id, buy)
-            chain.top_up(self.signer, record.channel_id, add, expiry)
+            if buy and buy == add:
+                chain.buy_and_top_up(self.signer, record.model_id, record.channel_id, add, expiry)
+            else:
+                if buy:
+                    chain.buy_credits(self.signer, record.model_id, buy)
+                chain.top_up(self.signer, record.channel_id, add, expiry)
         except BaseException:
             self.budget.release(value)
             raise
