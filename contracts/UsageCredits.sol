@@ -17,10 +17,12 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// @notice Prepaid, escrowed usage credits (ERC-1155, id = modelId) metered through channels
 /// settled with cumulative EIP-712 receipts. See {IUsageCredits} for the full model.
 /// @dev Locked credits live outside the ERC-1155 balances: opening a channel burns them from
-/// the consumer's balance into the channel record, closing mints the unused part back. Hence
-/// the ERC-1155 balance is exactly the free (transferable, redeemable) balance, and settlement
-/// touches no balances at all: it only advances the channel's `settled` counter and the model's
-/// `consumed` total, then pays the router once per run of same-model receipts.
+/// the consumer's balance into the channel record (or, with `buyAndOpenChannel`, never mints
+/// them), closing mints the unused part back. Hence the ERC-1155 balance is exactly the free
+/// (transferable, redeemable) balance. Settlement touches no balances and makes no external
+/// call: it advances each channel's `settled` counter and the model's `consumed` total once per
+/// run of same-model receipts. The value of consumed credits stays here until the permissionless
+/// `sweep` pays it to the router (one router payment for any number of settlements).
 contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -38,9 +40,23 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         uint128 minted; // slot 0
         bool tokenPriced; // slot 0: asset != address(0)
         address asset; // slot 1
+        uint96 directLocked; // slot 1: credits bought straight into channels (minted and locked)
         uint128 redeemed; // slot 2
-        uint128 channelled; // slot 2
-        uint128 consumed; // slot 3
+        uint128 channelled; // slot 2: credits moved from balances into channels, minus returns
+        uint128 consumed; // slot 3: settled by gateways
+        uint128 swept; // slot 3: consumed credits whose value went to the router
+    }
+
+    /// @dev A channel in two storage slots: slot A is what the consumer changes (deposit,
+    /// expiry), slot B what settlement reads and writes (gateway, settled, model). Settling a
+    /// channel reads two slots and writes one; opening one creates two.
+    struct ChannelRecord {
+        address consumer; // slot A
+        uint64 deposit; // slot A
+        uint32 expiry; // slot A: 0 once closed
+        address gateway; // slot B
+        uint64 settled; // slot B
+        uint32 modelId; // slot B
     }
 
     IModelRegistry private immutable _REGISTRY;
@@ -49,7 +65,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @dev Next channel id; ids start at 1 so 0 is never a channel.
     uint256 private _nextChannelId = 1;
     mapping(uint256 modelId => ModelState) private _models;
-    mapping(uint256 channelId => Channel) private _channels;
+    mapping(uint256 channelId => ChannelRecord) private _channels;
 
     /// @param registry_ The ModelRegistry.
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
@@ -73,8 +89,8 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (m.creditValue != 0) revert UsageCreditsAlreadyEnabled(modelId, m.creditValue);
         if (creditValue == 0) revert UsageCreditsZeroCreditValue(modelId);
         if (creditValue > type(uint96).max) revert UsageCreditsCreditValueTooLarge(creditValue);
-        // Registry ids are sequential from 1; channels store the id in 64 bits.
-        SafeCast.toUint64(modelId);
+        // Registry ids are sequential from 1; channels store the id in 32 bits.
+        if (modelId > type(uint32).max) revert UsageCreditsModelIdTooLarge(modelId);
         address asset = _REGISTRY.paymentAsset(modelId);
         m.creditValue = uint96(creditValue);
         m.tokenPriced = asset != address(0);
@@ -100,16 +116,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
         paid = credits * value;
         m.minted = SafeCast.toUint128(minted + credits);
-        if (!tokenPriced) {
-            if (msg.value != paid) revert UsageCreditsWrongPayment(paid, msg.value);
-        } else {
-            if (msg.value != 0) revert UsageCreditsWrongPayment(0, msg.value);
-            address asset = m.asset;
-            uint256 before = IERC20(asset).balanceOf(address(this));
-            IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);
-            uint256 received = IERC20(asset).balanceOf(address(this)) - before;
-            if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
-        }
+        _collect(m, tokenPriced, paid);
         // Last: minting to a contract calls its onERC1155Received hook.
         _mint(to, modelId, credits, "");
         emit CreditsBought(modelId, to, credits, paid);
@@ -135,91 +142,105 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         nonReentrant
         returns (uint256 channelId)
     {
-        _checkAmount(credits);
+        _checkChannelAmount(credits);
         ModelState storage m = _enabledModel(modelId);
-        if (expiry <= block.timestamp) revert UsageCreditsInvalidExpiry(expiry, block.timestamp + 1);
-        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
+        _checkNewChannel(modelId, gateway, expiry);
         _burnFree(msg.sender, modelId, credits);
         m.channelled += uint128(credits);
-        channelId = _nextChannelId++;
-        _channels[channelId] = Channel({
-            consumer: msg.sender,
-            expiry: expiry,
-            gateway: gateway,
-            deposit: uint96(credits),
-            modelId: uint64(modelId),
-            settled: 0
-        });
-        emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
+        channelId = _createChannel(modelId, gateway, credits, expiry);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function buyAndOpenChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
+        external
+        payable
+        nonReentrant
+        returns (uint256 channelId)
+    {
+        _checkChannelAmount(credits);
+        ModelState storage m = _models[modelId];
+        (uint256 value, bool tokenPriced) = (m.creditValue, m.tokenPriced);
+        if (value == 0) _revertNotEnabled(modelId);
+        _checkNewChannel(modelId, gateway, expiry);
+        uint256 paid = credits * value;
+        // Bought and locked at once (minted and channelled both grow, no balance is touched):
+        // one write to slot 1, next to the asset an ERC-20 payment reads anyway.
+        m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
+        channelId = _createChannel(modelId, gateway, credits, expiry);
+        emit CreditsBought(modelId, msg.sender, credits, paid);
+        // Last: the ERC-20 pull is the only external call (ETH is checked, not sent).
+        _collect(m, tokenPriced, paid);
     }
 
     /// @inheritdoc IUsageCredits
     function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external nonReentrant {
-        Channel storage c = _channels[channelId];
-        _checkConsumer(c, channelId);
-        uint256 expiry = c.expiry;
-        if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
-        if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
-        if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
-        if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
-        uint256 modelId = c.modelId;
-        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        uint256 deposit = c.deposit;
-        if (credits != 0) {
-            if (credits > type(uint96).max - deposit) revert UsageCreditsAmountTooLarge(credits);
-            _burnFree(msg.sender, modelId, credits);
-            _models[modelId].channelled += uint128(credits);
-            deposit += credits;
-            c.deposit = uint96(deposit);
+        (uint256 modelId, uint256 added) = _topUp(channelId, credits, newExpiry);
+        if (added != 0) {
+            _burnFree(msg.sender, modelId, added);
+            _models[modelId].channelled += uint128(added);
         }
-        c.expiry = newExpiry;
-        emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry)
+        external
+        payable
+        nonReentrant
+    {
+        if (credits == 0) revert UsageCreditsZeroAmount();
+        (uint256 modelId,) = _topUp(channelId, credits, newExpiry);
+        ModelState storage m = _models[modelId];
+        uint256 paid = credits * m.creditValue;
+        m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
+        bool tokenPriced = m.tokenPriced;
+        emit CreditsBought(modelId, msg.sender, credits, paid);
+        _collect(m, tokenPriced, paid);
     }
 
     /// @inheritdoc IUsageCredits
     function settle(SettleArgs[] calldata receipts) external nonReentrant returns (uint256 credits) {
         uint256 n = receipts.length;
-        // Runs of consecutive same-model receipts; each run is paid to the router once.
-        uint256[] memory runModel = new uint256[](n);
-        uint256[] memory runValue = new uint256[](n);
-        uint256 runs;
+        // Runs of consecutive same-model receipts: each run updates its model's total once.
         uint256 currentModel;
         uint256 runCredits;
         for (uint256 i; i < n; ++i) {
-            SettleArgs calldata r = receipts[i];
-            uint256 delta = _settleOne(r);
+            (uint256 delta, uint256 modelId) = _settleOne(receipts[i]);
             if (delta == 0) continue;
-            uint256 modelId = _channels[r.channelId].modelId;
             if (modelId != currentModel) {
-                if (runCredits != 0) runValue[runs - 1] = _consume(currentModel, runCredits);
-                runModel[runs++] = modelId;
+                if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
                 currentModel = modelId;
                 runCredits = 0;
             }
             runCredits += delta;
             credits += delta;
         }
-        if (runCredits != 0) runValue[runs - 1] = _consume(currentModel, runCredits);
-        // Interactions last: all channel and model totals are final before any router call.
-        for (uint256 j; j < runs; ++j) {
-            uint256 modelId = runModel[j];
-            _routeRevenue(modelId, _models[modelId].asset, runValue[j]);
-        }
+        if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function sweep(uint256 modelId) external nonReentrant returns (uint256 value) {
+        ModelState storage m = _enabledModel(modelId);
+        (uint256 consumed, uint256 swept) = (m.consumed, m.swept);
+        if (consumed == swept) return 0;
+        m.swept = uint128(consumed);
+        value = (consumed - swept) * m.creditValue;
+        emit RevenueSwept(modelId, consumed - swept, value);
+        // Interaction last: the model's totals are final before the router is called.
+        _routeRevenue(modelId, m.asset, value);
     }
 
     /// @inheritdoc IUsageCredits
     function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
-        Channel storage c = _channels[channelId];
-        _checkConsumer(c, channelId);
+        ChannelRecord storage c = _channels[channelId];
+        _checkConsumer(c.consumer, channelId);
         uint256 expiry = c.expiry;
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         uint256 graceEnd = expiry + GRACE_PERIOD;
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
         uint256 modelId = c.modelId;
-        refunded = c.deposit - c.settled;
+        refunded = uint256(c.deposit) - c.settled;
         c.expiry = 0;
-        _models[modelId].channelled -= uint128(refunded);
+        _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
         if (refunded != 0) _mint(msg.sender, modelId, refunded, "");
@@ -243,9 +264,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         return ModelCredits({
             asset: m.asset,
             creditValue: m.creditValue,
-            minted: m.minted,
+            minted: m.minted + m.directLocked,
             redeemed: m.redeemed,
-            channelled: m.channelled,
+            channelled: m.channelled + m.directLocked,
             consumed: m.consumed
         });
     }
@@ -259,18 +280,32 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function lockedSupply(uint256 modelId) external view returns (uint256) {
         ModelState storage m = _models[modelId];
-        return m.channelled - m.consumed;
+        return uint256(m.channelled) + m.directLocked - m.consumed;
     }
 
     /// @inheritdoc IUsageCredits
     function escrowOf(uint256 modelId) external view returns (uint256) {
         ModelState storage m = _models[modelId];
-        return (uint256(m.minted) - m.consumed - m.redeemed) * m.creditValue;
+        return (uint256(m.minted) + m.directLocked - m.consumed - m.redeemed) * m.creditValue;
     }
 
     /// @inheritdoc IUsageCredits
     function channel(uint256 channelId) external view returns (Channel memory) {
-        return _channels[channelId];
+        ChannelRecord storage c = _channels[channelId];
+        return Channel({
+            consumer: c.consumer,
+            expiry: c.expiry,
+            gateway: c.gateway,
+            deposit: c.deposit,
+            modelId: c.modelId,
+            settled: c.settled
+        });
+    }
+
+    /// @inheritdoc IUsageCredits
+    function pendingRevenue(uint256 modelId) external view returns (uint256) {
+        ModelState storage m = _models[modelId];
+        return uint256(m.consumed - m.swept) * m.creditValue;
     }
 
     /// @inheritdoc IUsageCredits
@@ -302,42 +337,110 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
     /// credits newly settled (0, without a signature check, for a receipt whose charge does not
-    /// go beyond what is already settled).
-    function _settleOne(SettleArgs calldata r) private returns (uint256 delta) {
+    /// go beyond what is already settled) and the channel's model.
+    function _settleOne(SettleArgs calldata r) private returns (uint256 delta, uint256 modelId) {
         uint256 channelId = r.channelId;
-        Channel storage c = _channels[channelId];
+        ChannelRecord storage c = _channels[channelId];
+        // Slot A: consumer, deposit, expiry.
         address consumer = c.consumer;
         if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
+        // Slot B: gateway, settled, model.
         if (c.gateway != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
-        uint256 expiry = c.expiry;
-        if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
-        if (block.timestamp >= expiry + GRACE_PERIOD) {
-            revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
+        modelId = c.modelId;
+        {
+            uint256 expiry = c.expiry;
+            if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+            if (block.timestamp >= expiry + GRACE_PERIOD) {
+                revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
+            }
         }
         // The deadline is inclusive: a receipt settles in a block whose timestamp equals it.
         if (block.timestamp > r.deadline) revert UsageCreditsReceiptExpired(channelId, r.deadline);
-        uint256 charged = r.chargedCredits;
-        if (charged > r.cumulativeCredits) {
-            revert UsageCreditsChargeAboveCeiling(channelId, charged, r.cumulativeCredits);
+        uint256 target = r.chargedCredits;
+        if (target > r.cumulativeCredits) {
+            revert UsageCreditsChargeAboveCeiling(channelId, target, r.cumulativeCredits);
         }
-        uint256 deposit = c.deposit;
-        uint256 target = charged < deposit ? charged : deposit;
+        {
+            uint256 deposit = c.deposit;
+            if (target > deposit) target = deposit;
+        }
         uint256 settled = c.settled;
-        if (target <= settled) return 0;
+        if (target <= settled) return (0, modelId);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
         );
         if (!_isValidSignature(consumer, digest, r.signature)) revert UsageCreditsInvalidSignature(channelId);
-        c.settled = uint96(target);
+        c.settled = uint64(target);
         delta = target - settled;
-        emit CreditsSettled(channelId, c.modelId, delta, target);
+        emit CreditsSettled(channelId, modelId, delta, target);
     }
 
-    /// @dev Records `credits` as consumed and returns their value.
-    function _consume(uint256 modelId, uint256 credits) private returns (uint256 value) {
-        ModelState storage m = _models[modelId];
-        m.consumed += uint128(credits);
-        value = credits * m.creditValue;
+    /// @dev Checks a new channel's terms: expiry in the future (and within 32 bits), model on
+    /// sale, gateway allowed by the model.
+    function _checkNewChannel(uint256 modelId, address gateway, uint256 expiry) private view {
+        if (expiry <= block.timestamp) revert UsageCreditsInvalidExpiry(expiry, block.timestamp + 1);
+        if (expiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(expiry, type(uint32).max);
+        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
+        if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
+    }
+
+    /// @dev Writes a new channel (two fresh slots) and emits ChannelOpened. Amounts checked.
+    function _createChannel(uint256 modelId, address gateway, uint256 credits, uint256 expiry)
+        private
+        returns (uint256 channelId)
+    {
+        channelId = _nextChannelId++;
+        _channels[channelId] = ChannelRecord({
+            consumer: msg.sender,
+            deposit: uint64(credits),
+            expiry: uint32(expiry),
+            gateway: gateway,
+            settled: 0,
+            modelId: uint32(modelId)
+        });
+        emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
+    }
+
+    /// @dev Checks and applies a top-up of `credits` (may be 0) and/or an expiry extension by
+    /// the channel's consumer; the caller funds the credits. Returns the channel's model.
+    function _topUp(uint256 channelId, uint256 credits, uint40 newExpiry)
+        private
+        returns (uint256 modelId, uint256 added)
+    {
+        ChannelRecord storage c = _channels[channelId];
+        _checkConsumer(c.consumer, channelId);
+        uint256 expiry = c.expiry;
+        if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+        if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
+        if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
+        if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
+        if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
+        modelId = c.modelId;
+        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
+        uint256 deposit = c.deposit;
+        if (credits != 0) {
+            if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
+            deposit += credits;
+            c.deposit = uint64(deposit);
+        }
+        c.expiry = uint32(newExpiry);
+        added = credits;
+        emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
+    }
+
+    /// @dev Takes `paid` from the caller: ETH must come as msg.value; an ERC-20 is pulled and
+    /// must arrive in full (fee-on-transfer tokens revert).
+    function _collect(ModelState storage m, bool tokenPriced, uint256 paid) private {
+        if (!tokenPriced) {
+            if (msg.value != paid) revert UsageCreditsWrongPayment(paid, msg.value);
+        } else {
+            if (msg.value != 0) revert UsageCreditsWrongPayment(0, msg.value);
+            address asset = m.asset;
+            uint256 before = IERC20(asset).balanceOf(address(this));
+            IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);
+            uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+            if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
+        }
     }
 
     /// @dev The only path by which escrow becomes revenue. ETH is sent with the call; an ERC-20
@@ -367,6 +470,20 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         }
     }
 
+    /// @dev Returns `credits` from channels to balances: channelled (minted + directLocked on the
+    /// views) shrinks by exactly `credits`. Credits bought straight into channels are first
+    /// re-booked as minted-and-channelled (views unchanged) when the balance-funded part is short.
+    function _unlock(ModelState storage m, uint256 credits) private {
+        uint256 fromBalances = m.channelled;
+        if (credits > fromBalances) {
+            uint256 rebook = credits - fromBalances;
+            m.directLocked -= uint96(rebook);
+            m.minted += uint128(rebook);
+            fromBalances += rebook;
+        }
+        m.channelled = uint128(fromBalances - credits);
+    }
+
     function _burnFree(address account, uint256 modelId, uint256 credits) private {
         uint256 balance = balanceOf(account, modelId);
         if (balance < credits) revert UsageCreditsInsufficientCredits(account, modelId, balance, credits);
@@ -383,8 +500,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         revert UsageCreditsNotEnabled(modelId);
     }
 
-    function _checkConsumer(Channel storage c, uint256 channelId) private view {
-        address consumer = c.consumer;
+    function _checkConsumer(address consumer, uint256 channelId) private view {
         if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
         if (consumer != msg.sender) revert UsageCreditsNotChannelConsumer(channelId, msg.sender);
     }
@@ -392,5 +508,11 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function _checkAmount(uint256 credits) private pure {
         if (credits == 0) revert UsageCreditsZeroAmount();
         if (credits > type(uint96).max) revert UsageCreditsAmountTooLarge(credits);
+    }
+
+    /// @dev A channel holds at most 2^64 - 1 credits (its deposit is stored in 64 bits).
+    function _checkChannelAmount(uint256 credits) private pure {
+        if (credits == 0) revert UsageCreditsZeroAmount();
+        if (credits > type(uint64).max) revert UsageCreditsAmountTooLarge(credits);
     }
 }

@@ -16,13 +16,24 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// Accounting. For every model, at all times:
 ///   escrow(model) = creditValue * (freeSupply + lockedSupply)
 ///   minted        = consumed + redeemed + freeSupply + lockedSupply
-/// where freeSupply is the sum of ERC-1155 balances (`totalSupply(id)`) and lockedSupply the
-/// credits held in open channels and not yet settled.
+///   held(asset)   = sum over the asset's models of escrow + pendingRevenue
+/// where freeSupply is the sum of ERC-1155 balances (`totalSupply(id)`), lockedSupply the
+/// credits held in open channels and not yet settled, and pendingRevenue the value of settled
+/// (consumed) credits not yet swept to the router.
 ///
 /// Channels. `openChannel` moves credits out of the consumer's ERC-1155 balance (they are burned
 /// from the balance into channel accounting) and locks them to one of the model's gateways until
 /// `expiry`; locked credits are therefore neither transferable nor redeemable. While the channel
 /// has not expired the consumer may add credits and extend the expiry (`topUpChannel`).
+/// `buyAndOpenChannel` pays the model's asset straight into a new channel in one transaction
+/// (the credits are minted and locked at once, never entering a balance) and
+/// `buyAndTopUpChannel` pays straight into an existing one. A channel holds at most 2^64 - 1
+/// credits and its expiry must fit 32 bits (before 2106).
+///
+/// Revenue. Settlement records consumption only; the value of consumed credits stays in this
+/// contract (`pendingRevenue`) until anyone calls `sweep(modelId)`, which pays it to the router
+/// in one payment (fee and split applied there). Sweeping is permissionless and can never move
+/// escrow of outstanding credits.
 ///
 /// Receipts. The consumer signs EIP-712 `Receipt(uint256 channelId,uint256 cumulativeCredits,
 /// uint256 deadline)` under the domain {name: "Modelmint UsageCredits", version: "1", chainId,
@@ -53,9 +64,10 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 ///    `deposit - settled` credits back in its ERC-1155 balance.
 ///
 /// Model status. A retired or flagged model (registry `isSaleOpen` false) takes no new
-/// commitments: `buyCredits`, `openChannel` and `topUpChannel` revert. Everything that returns
-/// or finishes existing value never consults the status: `redeem`, `closeChannel`, ERC-1155
-/// transfers, and `settle` of channels opened before (the consumer already committed them).
+/// commitments: `buyCredits`, `openChannel`, `buyAndOpenChannel`, `topUpChannel` and
+/// `buyAndTopUpChannel` revert. Everything that returns or finishes existing value never
+/// consults the status: `redeem`, `closeChannel`, ERC-1155 transfers, `settle` of channels
+/// opened before (the consumer already committed them) and `sweep`.
 /// A gateway removed from the registry after a channel was opened may still settle that
 /// channel; it cannot be chosen for new channels.
 ///
@@ -73,7 +85,8 @@ interface IUsageCredits is IERC1155 {
         uint128 consumed; // credits settled by gateways (their value went to the router)
     }
 
-    /// @notice A metering channel (three storage slots).
+    /// @notice A metering channel as returned by `channel` (stored packed in two slots: deposit
+    /// and settled fit 64 bits, expiry and modelId 32 bits).
     struct Channel {
         address consumer; // who locked the credits and signs receipts; address(0) = no channel
         uint40 expiry; // end of the open phase; 0 once closed
@@ -122,6 +135,7 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsReceiptExpired(uint256 channelId, uint256 deadline);
     error UsageCreditsInvalidSignature(uint256 channelId);
     error UsageCreditsChargeAboveCeiling(uint256 channelId, uint256 charged, uint256 ceiling);
+    error UsageCreditsExpiryTooLarge(uint256 expiry, uint256 maximum);
     error UsageCreditsEthTransferFailed(address to, uint256 amount);
 
     event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);
@@ -142,6 +156,8 @@ interface IUsageCredits is IERC1155 {
     event ChannelToppedUp(uint256 indexed channelId, uint256 addedCredits, uint256 deposit, uint256 expiry);
     event CreditsSettled(uint256 indexed channelId, uint256 indexed modelId, uint256 credits, uint256 settled);
     event ChannelClosed(uint256 indexed channelId, address indexed consumer, uint256 refundedCredits);
+    /// @notice The value of `credits` consumed credits of `modelId` was paid to the router.
+    event RevenueSwept(uint256 indexed modelId, uint256 credits, uint256 value);
 
     /// @notice Seconds after a channel's expiry during which its gateway may still settle and the
     /// consumer may not yet close.
@@ -176,15 +192,45 @@ interface IUsageCredits is IERC1155 {
         external
         returns (uint256 channelId);
 
+    /// @notice Pays for `credits` credits of `modelId` and locks them at once into a new channel
+    /// of the caller with `gateway` until `expiry`: a funded channel in one transaction, the same
+    /// checks as `buyCredits` + `openChannel` (the credits never enter the ERC-1155 balance).
+    /// ETH models: msg.value must equal `credits * creditValue`. ERC-20 models: msg.value must be
+    /// 0 and the contract pulls exactly that amount (allowance needed; fee-on-transfer reverts).
+    /// Emits CreditsBought (to = caller) and ChannelOpened.
+    ///
+    ///     uint256 id = credits.buyAndOpenChannel{value: 100 * creditValue}(model, gw, 100, expiry);
+    /// @return channelId The new channel id.
+    function buyAndOpenChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
+        external
+        payable
+        returns (uint256 channelId);
+
     /// @notice Adds `credits` free credits to an unexpired channel and/or moves its expiry to
     /// `newExpiry` (>= the current one). Only the channel's consumer. At least one must change.
     function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external;
 
+    /// @notice Pays for `credits` (> 0) credits of the channel's model and adds them straight to
+    /// the caller's unexpired channel, moving its expiry to `newExpiry` (>= the current one):
+    /// `buyCredits` + `topUpChannel` in one transaction, with the checks and payment rules of
+    /// both. Only the channel's consumer. Emits CreditsBought and ChannelToppedUp.
+    function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external payable;
+
     /// @notice Settles receipts. The caller must be the gateway of every channel in `receipts`.
-    /// Value is sent to the router once per run of consecutive receipts of the same model:
-    /// group a batch by model for the cheapest settlement.
+    /// Records consumption only (no external call): each model's `consumed` total is updated
+    /// once per run of consecutive same-model receipts, so group a batch by model. The value
+    /// reaches the router with `sweep`.
+    ///
+    ///     credits.settle([SettleArgs(id, ceiling, deadline, sig, charged)]);
     /// @return credits The total credits settled by this call.
     function settle(SettleArgs[] calldata receipts) external returns (uint256 credits);
+
+    /// @notice Pays the value of `modelId`'s consumed-but-unswept credits to the router in one
+    /// payment (the router applies the fee and the split). Anyone may call it; it moves only
+    /// revenue already earned by settlement, never escrow. Returns 0 (no call) if nothing is
+    /// pending. Reverts for a model without credits.
+    /// @return value The amount paid to the router.
+    function sweep(uint256 modelId) external returns (uint256 value);
 
     /// @notice Closes the caller's channel after `expiry + GRACE_PERIOD` and returns the credits
     /// that were not settled to the consumer's ERC-1155 balance.
@@ -202,6 +248,9 @@ interface IUsageCredits is IERC1155 {
 
     /// @notice The escrow held for `modelId`: creditValue * (free + locked credits).
     function escrowOf(uint256 modelId) external view returns (uint256);
+
+    /// @notice Value of `modelId`'s settled credits not yet swept to the router.
+    function pendingRevenue(uint256 modelId) external view returns (uint256);
 
     /// @notice The channel record (consumer == address(0) for unknown ids).
     function channel(uint256 channelId) external view returns (Channel memory);

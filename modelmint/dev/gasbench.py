@@ -4,8 +4,13 @@
 performs each user operation in a steady state (warm contracts, not the first of its kind
 unless the name says so) and returns the `reports/gas.json` dict (see modelmint.dev.gasreport).
 Figures are full transaction gas (`tx.gas_used`, including the 21,000 base) except the
-per-channel and per-call metering figures. `settle_per_channel_batch100` is one settle of 100
-receipts divided by 100; `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
+per-channel and per-call metering figures. `settle_one_channel` is a settle of one receipt
+(full transaction), `settle_per_channel_batch10` / `_batch100` one settle of 10 / 100 receipts
+divided by 10 / 100 (each a channel's first settlement, one model); settlement records the
+charge only, and `sweep_revenue` is the permissionless transaction that pays a model's settled
+revenue to the router (once for any number of settlements); `buy_and_open_channel` (ETH) and
+`buy_and_open_channel_erc20` (allowance already set) are a NEW consumer's one-transaction
+funded channel, `buy_and_top_up_channel` pays more credits straight into it; `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
 per receipt (the issue's amortised target); `register_model` is an owner's FIRST model (a fresh
 funded account: its ERC-721 balance slot is new, the worse case) and `register_model_repeat` an
 owner's later model; the `gas_per_call_by_calls` series settles ONE
@@ -30,6 +35,7 @@ HOUR = 3_600
 DAY = 86_400
 FEE_BPS = 500
 ETH_CREDIT_VALUE = 10**12  # wei per credit; one metered call = one credit
+TOKEN_CREDIT_VALUE = 1_000  # token units (6 decimals) per credit
 PRICE = 10**16  # license price (wei)
 UNIT = 10**18
 
@@ -41,7 +47,11 @@ TARGETS = {
     "renew_license": 45_000,
     "buy_credits_first": 70_000,
     "buy_credits_topup": 45_000,
-    "settle_per_channel_batch100": 22_000,
+    "buy_and_open_channel": 98_000,
+    "buy_and_open_channel_erc20": 98_000,
+    "settle_one_channel": 72_000,
+    "settle_per_channel_batch10": 23_800,
+    "settle_per_channel_batch100": 20_341,
     "gas_per_call_1000": 25,
     "route_payment": 55_000,
     "claim_repeat": 45_000,
@@ -73,8 +83,14 @@ OPERATIONS = [
     "buy_credits_first",
     "buy_credits_topup",
     "open_channel",
+    "buy_and_open_channel",
+    "buy_and_open_channel_erc20",
+    "buy_and_top_up_channel",
+    "settle_one_channel",
+    "settle_per_channel_batch10",
     "settle_per_channel_batch100",
     "gas_per_call_1000",
+    "sweep_revenue",
     "close_channel",
     "redeem_credits",
     "route_payment",
@@ -126,7 +142,8 @@ class Bench:
         self.gov.token.transfer(self.voter, 300_000 * UNIT, sender=self.holder)
         for who in (self.holder, self.voter):
             delegate(self.gov.token, who, sender=who)
-        self.registry = project.ModelRegistry.deploy(self.gov.timelock, [], sender=d)
+        self.token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=d)
+        self.registry = project.ModelRegistry.deploy(self.gov.timelock, [self.token], sender=d)
         self.router = project.RevenueRouter.deploy(self.registry, self.treasury, FEE_BPS, sender=d)
         self.licenses = project.LicenseManager.deploy(self.registry, self.router, sender=d)
         self.credits = project.UsageCredits.deploy(
@@ -146,12 +163,16 @@ class Bench:
         self.credits.enableCredits(self.model, ETH_CREDIT_VALUE, sender=self.owner)
         # The model's first revenue (router state initialised), as on a live model.
         self.router.pay(self.model, 10**15, value=10**15, sender=self.user)
+        # An ERC-20-priced model with the same gateway, credits and a first sweep behind it.
+        self.token_model = self.register(asset=self.token)
+        self.registry.setGateway(self.token_model, self.gateway, True, sender=self.owner)
+        self.credits.enableCredits(self.token_model, TOKEN_CREDIT_VALUE, sender=self.owner)
         self._deploy_baselines()
 
     # ------------------------------------------------------------------ helpers
-    def register(self, owner=None):
+    def register(self, owner=None, asset=ETH):
         tx = self.registry.registerModel(
-            ETH, b"\x11" * 32, "ipfs://v1", "ipfs://meta", sender=owner or self.owner
+            asset, b"\x11" * 32, "ipfs://v1", "ipfs://meta", sender=owner or self.owner
         )
         return tx.decode_logs(self.registry.ModelRegistered)[0].modelId
 
@@ -249,8 +270,41 @@ class Bench:
         tx, cid, expiry = self.open_channel(100)
         self.gas["open_channel"] = tx.gas_used
         self.credits.settle([self.sign(cid, 10, expiry)], sender=self.gateway)
+        self.credits.sweep(self.model, sender=self.user)  # the model's first sweep
+        # Settled credits from earlier settlements wait for the next sweep (anyone may send it).
+        self.credits.settle([self.sign(cid, 20, expiry)], sender=self.gateway)
+        self.gas["sweep_revenue"] = self.credits.sweep(self.model, sender=self.user).gas_used
         self.chain.pending_timestamp = expiry + DAY + 1  # past expiry and grace
         self.gas["close_channel"] = self.credits.closeChannel(cid, sender=self.consumer).gas_used
+
+    def funded_channels(self):
+        """A consumer's first paid step: one transaction from nothing to a funded channel."""
+        expiry = self.chain.pending_timestamp + HOUR
+        value = 10 * ETH_CREDIT_VALUE
+        # Not the model's first one-transaction channel (a live model).
+        self.credits.buyAndOpenChannel(
+            self.model, self.gateway, 10, expiry, value=value, sender=self.user
+        )
+        newcomer = self.fresh()
+        tx = self.credits.buyAndOpenChannel(
+            self.model, self.gateway, 100, expiry, value=100 * ETH_CREDIT_VALUE, sender=newcomer
+        )
+        self.gas["buy_and_open_channel"] = tx.gas_used
+        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        self.gas["buy_and_top_up_channel"] = self.credits.buyAndTopUpChannel(
+            cid, 50, expiry, value=50 * ETH_CREDIT_VALUE, sender=newcomer
+        ).gas_used
+        # ERC-20: the contract already holds the token (earlier buyers); the newcomer holds
+        # tokens and has set its allowance (a separate, one-off approve).
+        warm = self.fresh()
+        for who in (warm, newcomer):
+            self.token.mint(who, 10**12, sender=who)
+            self.token.approve(self.credits, 2**256 - 1, sender=who)
+        self.credits.buyAndOpenChannel(self.token_model, self.gateway, 10, expiry, sender=warm)
+        tx = self.credits.buyAndOpenChannel(
+            self.token_model, self.gateway, 100, expiry, sender=newcomer
+        )
+        self.gas["buy_and_open_channel_erc20"] = tx.gas_used
 
     def settle_batch(self, n: int) -> float:
         """Gas per channel of one settle of `n` receipts (each channel's first settle)."""
@@ -350,6 +404,9 @@ def measure(project, accounts, chain, scaling: bool = True, log=print) -> dict[s
     g = bench.gas
     bench.registry_and_licenses()
     bench.credits_ops()
+    bench.funded_channels()
+    g["settle_one_channel"] = round(bench.settle_batch(1))
+    g["settle_per_channel_batch10"] = round(bench.settle_batch(10))
     g["settle_per_channel_batch100"] = round(_timed(log, "settle 100", bench.settle_batch, 100))
     # Amortised as in the issue's target: a batch-of-100 settle, 1,000 calls per receipt.
     g["gas_per_call_1000"] = round(g["settle_per_channel_batch100"] / 1_000, 2)

@@ -119,7 +119,16 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         "buyCredits(uint256,uint256,address)": (ANYONE, "pays for the credits"),
         "redeem(uint256,uint256,address)": (SELF, "burns the caller's credits"),
         "openChannel(uint256,address,uint256,uint40)": (SELF, "locks the caller's credits"),
+        "buyAndOpenChannel(uint256,address,uint256,uint40)": (
+            SELF,
+            "pays for credits locked into the caller's new channel",
+        ),
         "topUpChannel(uint256,uint256,uint40)": (CONSUMER, "the channel's consumer"),
+        "buyAndTopUpChannel(uint256,uint256,uint40)": (
+            CONSUMER,
+            "the channel's consumer, paying for the credits",
+        ),
+        "sweep(uint256)": (ANYONE, "pays revenue already earned by settlement to the router"),
         "closeChannel(uint256)": (CONSUMER, "the channel's consumer, after expiry + grace"),
         "settle((uint256,uint256,uint256,bytes,uint256)[])": (
             GATEWAY,

@@ -35,6 +35,10 @@ Z32 = b"\x00" * 32
 
 unknown_id = st.integers(min_value=10**6, max_value=UINT256)
 too_big_for_uint96 = st.integers(min_value=UINT96 + 1, max_value=UINT256)
+UINT64 = 2**64 - 1
+UINT32 = 2**32 - 1
+too_big_for_a_channel = st.integers(min_value=UINT64 + 1, max_value=UINT256)
+beyond_uint32_expiry = st.integers(min_value=UINT32 + 1, max_value=2**40 - 1)
 any_address = st.binary(min_size=20, max_size=20).map(to_checksum_address)
 nonzero_bytes32 = st.binary(min_size=32, max_size=32).filter(lambda b: b != Z32)
 garbage_signature = st.binary(min_size=65, max_size=65)
@@ -1067,7 +1071,7 @@ def _credits() -> dict:
 
     VALUE = 10**12
 
-    def amount_cases(method, args_before, args_after, sender):
+    def amount_cases(method, args_before, args_after, sender, channel=False, value=0):
         def mk(label, error, strategy):
             return Case(
                 label,
@@ -1077,13 +1081,55 @@ def _credits() -> dict:
                     method,
                     (*args_before(e), d(strategy, label="credits"), *args_after(e)),
                     sender(e),
+                    value,
                 ),
             )
 
+        if channel:  # a channel's deposit is stored in 64 bits
+            return [
+                mk("zero credits", "UsageCreditsZeroAmount", st.just(0)),
+                mk("credits above uint64", "UsageCreditsAmountTooLarge", too_big_for_a_channel),
+            ]
         return [
             mk("zero credits", "UsageCreditsZeroAmount", st.just(0)),
             mk("credits above uint96", "UsageCreditsAmountTooLarge", too_big_for_uint96),
         ]
+
+    def buy_open(label, error, model=mid, gateway=None, credits=3, expiry=None, value=None):
+        def build(e, d):
+            m = model(e) if model is mid else model(e, d)
+            n = credits if isinstance(credits, int) else credits(e, d)
+            return Call(
+                cr(e),
+                "buyAndOpenChannel",
+                (
+                    m,
+                    e.gateway if gateway is None else gateway(e, d),
+                    n,
+                    e.chain.pending_timestamp + DAY if expiry is None else expiry(e, d),
+                ),
+                e.consumer,
+                n * VALUE if value is None else value(e, d),
+            )
+
+        return Case(label, error, build)
+
+    def buy_top_up(label, error, channel=None, credits=3, expiry=None, value=None, sender=None):
+        def build(e, d):
+            n = credits if isinstance(credits, int) else credits(e, d)
+            return Call(
+                cr(e),
+                "buyAndTopUpChannel",
+                (
+                    cid(e) if channel is None else channel(e, d),
+                    n,
+                    2**32 - 1 if expiry is None else expiry(e, d),
+                ),
+                e.consumer if sender is None else sender(e, d),
+                n * VALUE if value is None else value(e, d),
+            )
+
+        return Case(label, error, build)
 
     def settle(label, error, receipt, sender=lambda e, d: e.gateway):
         return Case(
@@ -1240,6 +1286,17 @@ def _credits() -> dict:
                 lambda e: (mid(e), e.gateway),
                 lambda e: (e.chain.pending_timestamp + DAY,),
                 lambda e: e.consumer,
+                channel=True,
+            ),
+            Case(
+                "expiry beyond 32 bits",
+                "UsageCreditsExpiryTooLarge",
+                lambda e, d: Call(
+                    cr(e),
+                    "openChannel",
+                    (mid(e), e.gateway, 1, d(beyond_uint32_expiry, label="expiry")),
+                    e.consumer,
+                ),
             ),
             Case(
                 "expiry not in the future",
@@ -1301,13 +1358,13 @@ def _credits() -> dict:
             Case(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: Call(cr(e), "topUpChannel", (d(unknown_id), 1, 2**40 - 1), e.consumer),
+                lambda e, d: Call(cr(e), "topUpChannel", (d(unknown_id), 1, 2**32 - 1), e.consumer),
             ),
             Case(
                 "wrong caller (not the consumer)",
                 "UsageCreditsNotChannelConsumer",
                 lambda e, d: Call(
-                    cr(e), "topUpChannel", (cid(e), 1, 2**40 - 1), _wrong_caller(d, e, e.consumer)
+                    cr(e), "topUpChannel", (cid(e), 1, 2**32 - 1), _wrong_caller(d, e, e.consumer)
                 ),
             ),
             Case(
@@ -1332,12 +1389,22 @@ def _credits() -> dict:
                 ),
             ),
             Case(
-                "deposit would exceed uint96",
+                "deposit would exceed uint64",
                 "UsageCreditsAmountTooLarge",
                 lambda e, d: Call(
                     cr(e),
                     "topUpChannel",
-                    (cid(e), d(st.integers(UINT96 - 49, UINT256), label="credits"), 2**40 - 1),
+                    (cid(e), d(st.integers(UINT64 - 49, UINT256), label="credits"), 2**32 - 1),
+                    e.consumer,
+                ),
+            ),
+            Case(
+                "new expiry beyond 32 bits",
+                "UsageCreditsExpiryTooLarge",
+                lambda e, d: Call(
+                    cr(e),
+                    "topUpChannel",
+                    (cid(e), 1, d(beyond_uint32_expiry, label="expiry")),
                     e.consumer,
                 ),
             ),
@@ -1347,7 +1414,7 @@ def _credits() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "topUpChannel",
-                    (cid(e), cr(e).balanceOf(e.consumer, mid(e)) + d(small_amount), 2**40 - 1),
+                    (cid(e), cr(e).balanceOf(e.consumer, mid(e)) + d(small_amount), 2**32 - 1),
                     e.consumer,
                 ),
             ),
@@ -1356,8 +1423,99 @@ def _credits() -> dict:
                 "UsageCreditsChannelExpired",
                 lambda e, d: (
                     expired(e, d),
-                    Call(cr(e), "topUpChannel", (cid(e), 1, 2**40 - 1), e.consumer),
+                    Call(cr(e), "topUpChannel", (cid(e), 1, 2**32 - 1), e.consumer),
                 )[1],
+            ),
+        ],
+        "buyAndOpenChannel(uint256,address,uint256,uint40)": [
+            *amount_cases(
+                "buyAndOpenChannel",
+                lambda e: (mid(e), e.gateway),
+                lambda e: (e.chain.pending_timestamp + DAY,),
+                lambda e: e.consumer,
+                channel=True,
+                value=VALUE,
+            ),
+            buy_open("unknown model", "UsageCreditsUnknownModel", model=lambda e, d: d(unknown_id)),
+            buy_open("credits not enabled", "UsageCreditsNotEnabled", model=fresh_model),
+            buy_open(
+                "wrong msg.value",
+                "UsageCreditsWrongPayment",
+                value=lambda e, d: d(wrong_value(3 * VALUE), label="value"),
+            ),
+            buy_open(
+                "expiry not in the future",
+                "UsageCreditsInvalidExpiry",
+                expiry=lambda e, d: d(st.integers(0, _head_time(e)), label="expiry"),
+            ),
+            buy_open(
+                "expiry beyond 32 bits",
+                "UsageCreditsExpiryTooLarge",
+                expiry=lambda e, d: d(beyond_uint32_expiry, label="expiry"),
+            ),
+            buy_open(
+                "not a gateway of the model",
+                "UsageCreditsNotGateway",
+                gateway=lambda e, d: d(any_address.filter(lambda a: a != e.gateway.address)),
+            ),
+            Case(
+                "sale closed (model retired)",
+                "UsageCreditsSaleClosed",
+                lambda e, d: (
+                    e.c("ModelRegistry").setStatus(mid(e), 1, sender=e.model_owner),
+                    buy_open("", "").build(e, d),
+                )[1],
+            ),
+        ],
+        "buyAndTopUpChannel(uint256,uint256,uint40)": [
+            buy_top_up("zero credits", "UsageCreditsZeroAmount", credits=0, value=lambda e, d: 0),
+            buy_top_up(
+                "unknown channel", "UsageCreditsUnknownChannel", channel=lambda e, d: d(unknown_id)
+            ),
+            buy_top_up(
+                "wrong caller (not the consumer)",
+                "UsageCreditsNotChannelConsumer",
+                sender=lambda e, d: _wrong_caller(d, e, e.consumer),
+            ),
+            buy_top_up(
+                "new expiry before the current one",
+                "UsageCreditsInvalidExpiry",
+                expiry=lambda e, d: d(
+                    st.integers(0, cr(e).channel(cid(e)).expiry - 1), label="expiry"
+                ),
+            ),
+            buy_top_up(
+                "new expiry beyond 32 bits",
+                "UsageCreditsExpiryTooLarge",
+                expiry=lambda e, d: d(beyond_uint32_expiry, label="expiry"),
+            ),
+            buy_top_up(
+                "deposit would exceed uint64",
+                "UsageCreditsAmountTooLarge",
+                credits=lambda e, d: d(st.integers(UINT64 - 49, UINT256), label="credits"),
+                value=lambda e, d: 0,
+            ),
+            buy_top_up(
+                "wrong msg.value",
+                "UsageCreditsWrongPayment",
+                value=lambda e, d: d(wrong_value(3 * VALUE), label="value"),
+            ),
+            Case(
+                "channel expired",
+                "UsageCreditsChannelExpired",
+                lambda e, d: (expired(e, d), buy_top_up("", "").build(e, d))[1],
+            ),
+        ],
+        "sweep(uint256)": [
+            Case(
+                "unknown model",
+                "UsageCreditsUnknownModel",
+                lambda e, d: Call(cr(e), "sweep", (d(unknown_id),), e.attacker),
+            ),
+            Case(
+                "credits not enabled",
+                "UsageCreditsNotEnabled",
+                lambda e, d: Call(cr(e), "sweep", (fresh_model(e, d),), e.attacker),
             ),
         ],
         "closeChannel(uint256)": [

@@ -228,6 +228,15 @@ def attacks(p, attacker, accounts):
     )
     add(
         "UsageCredits",
+        "buyAndTopUpChannel(uint256,uint256,uint40)",
+        "UsageCreditsNotChannelConsumer",
+        cred.buyAndTopUpChannel,
+        cid,
+        1,
+        2**32 - 1,
+    )
+    add(
+        "UsageCredits",
         "closeChannel(uint256)",
         "UsageCreditsNotChannelConsumer",
         cred.closeChannel,

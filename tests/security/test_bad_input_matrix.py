@@ -95,6 +95,7 @@ def _views(env, contract: str):
             v(cred, "channel", ids["channel"]),
             v(cred, "modelCredits", ids["model"]),
             v(cred, "nextChannelId"),
+            v(cred, "pendingRevenue", ids["model"]),
             v(cred, "balanceOf", a["consumer"], ids["model"]),
             v(cred, "balanceOf", a["attacker"], ids["model"]),
         ],

@@ -2,8 +2,8 @@
 
 - FalseReturningERC20: `transfer`/`transferFrom` answer `false` without reverting. Every path
   that pulls or pushes it (router pay/claim/claimFees, license purchase, credit buy/redeem,
-  settlement) reverts with OpenZeppelin's `SafeERC20FailedOperation(token)` and moves nothing;
-  claimants of other assets are untouched.
+  sweep of settled credits) reverts with OpenZeppelin's `SafeERC20FailedOperation(token)` and
+  moves nothing; claimants of other assets are untouched.
 - RebasingERC20: balances are shares x index. The router and the credits escrow book nominal
   amounts, so a positive rebase leaves an unallocated surplus that nobody can claim, and a
   negative rebase is a shortfall borne first-come-first-served by the claimants of that asset
@@ -142,7 +142,7 @@ def test_claims__token_turns_false__revert_keep_balances_other_assets_pay_out(
     assert bad.balanceOf(model_owner) == net
 
 
-def test_redeem_and_settle__token_turns_false__revert_credits_and_channel_unchanged(
+def test_redeem_and_sweep__token_turns_false__revert_credits_and_revenue_unchanged(
     world, consumer, gateway, chain
 ):
     kit, bad, _, _, ids = world
@@ -156,23 +156,27 @@ def test_redeem_and_settle__token_turns_false__revert_credits_and_channel_unchan
         ReceiptDomain.from_contract(kit.credits), Receipt(cid, 3, expiry), consumer
     ).settle_args()
     bad.setFailing(True, sender=consumer)
+    # Settlement records the charge and moves no token: it works whatever the token does.
+    kit.credits.settle([receipt], sender=gateway)
+    assert kit.credits.pendingRevenue(model) == 3 * CREDIT_VALUE
 
     views = (
         lambda: kit.credits.balanceOf(consumer, model),
         lambda: kit.credits.modelCredits(model),
         lambda: kit.credits.channel(cid),
+        lambda: kit.credits.pendingRevenue(model),
         lambda: kit.router.liabilities(bad),
     )
     before = digest([bad], [consumer, kit.credits, kit.router], views)
     with ape.reverts(kit.credits.SafeERC20FailedOperation, token=bad.address):
         kit.credits.redeem(model, 2, consumer, sender=consumer)
-    # Raised by the router's pull inside settle, bubbled through UsageCredits.
+    # Raised by the router's pull inside sweep, bubbled through UsageCredits.
     with ape.reverts(kit.credits.SafeERC20FailedOperation, token=bad.address):
-        kit.credits.settle([receipt], sender=gateway)
+        kit.credits.sweep(model, sender=gateway)
     assert digest([bad], [consumer, kit.credits, kit.router], views) == before
 
     bad.setFailing(False, sender=consumer)
-    kit.credits.settle([receipt], sender=gateway)
+    kit.credits.sweep(model, sender=gateway)
     kit.credits.redeem(model, 2, consumer, sender=consumer)
     assert bad.balanceOf(kit.router) == 3 * CREDIT_VALUE
     assert bad.balanceOf(consumer) == 2 * CREDIT_VALUE

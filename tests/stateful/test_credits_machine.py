@@ -1,11 +1,14 @@
 """Stateful conservation test of UsageCredits (real ModelRegistry and RevenueRouter).
 
-Random buys, transfers, channel opens, top-ups, receipt signing, settlements, closes,
+Random buys, transfers, channel opens (from balances and paid in one transaction), top-ups
+(from balances and paid), receipt signing, charged settlements, permissionless sweeps, closes,
 redemptions and time jumps across an ETH-priced and an ERC-20-priced model. Ghost totals kept
 in Python are compared with the chain after every step:
 
-- escrow held (ETH and token balances of UsageCredits) equals the value of outstanding credits;
-- minted = consumed + redeemed + outstanding, per model, on-chain and in the ghost;
+- escrow of each model equals the value of its outstanding credits, and the ETH and token
+  balances of UsageCredits equal escrow plus the revenue settled but not yet swept;
+- minted = consumed + redeemed + outstanding, per model, on-chain and in the ghost; the value of
+  every swept credit (and nothing else) reached the router;
 - no consumer loses credits that a receipt it signed does not cover: every channel's settled
   amount is at most the highest cumulative amount its consumer signed, and each consumer's
   credits are all accounted for as free, locked, redeemed, transferred, or settled under a receipt.
@@ -84,6 +87,7 @@ class CreditsMachine(RuleBasedStateMachine):
         self.model_ids = sorted(self.models)
         self.minted = dict.fromkeys(self.model_ids, 0)
         self.consumed = dict.fromkeys(self.model_ids, 0)
+        self.swept = dict.fromkeys(self.model_ids, 0)
         self.redeemed = dict.fromkeys(self.model_ids, 0)
         self.free = {(a.address, m): 0 for a in self.actors for m in self.model_ids}
         # Per consumer and model: credits in (bought for / transferred to them) and out (sent away).
@@ -153,11 +157,26 @@ class CreditsMachine(RuleBasedStateMachine):
         who, model = data.draw(st.sampled_from(holders), label="consumer")
         self._open(who, model, data.draw(st.integers(1, self.free[(who, model)]), label="n"), ttl)
 
-    def _open(self, who, model, n, ttl):
+    @rule(data=st.data(), n=st.integers(1, 60), ttl=st.sampled_from([HOUR, DAY]))
+    def buy_and_open_channel(self, data, n, ttl):
+        """A consumer pays straight into a new channel (one transaction)."""
+        who = data.draw(st.sampled_from(self.actors), label="consumer")
+        model = data.draw(st.sampled_from(self.model_ids), label="model")
+        self._open(who.address, model, n, ttl, paid=True)
+
+    def _open(self, who, model, n, ttl, paid=False):
         expiry = self._now() + ttl
-        tx = self.credits.openChannel(model, self.gateway, n, expiry, sender=who)
+        if paid:
+            value = self._buy_value(model, n)
+            tx = self.credits.buyAndOpenChannel(
+                model, self.gateway, n, expiry, sender=who, value=value
+            )
+            self.minted[model] += n
+            self.credits_in[(who, model)] += n
+        else:
+            tx = self.credits.openChannel(model, self.gateway, n, expiry, sender=who)
+            self.free[(who, model)] -= n
         cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
-        self.free[(who, model)] -= n
         self.channels[cid] = dict(
             consumer=who, model=model, deposit=n, settled=0, expiry=expiry, closed=False, signed=[]
         )
@@ -175,8 +194,16 @@ class CreditsMachine(RuleBasedStateMachine):
         n = data.draw(st.integers(0, bal), label="n")
         if n == 0 and extend == 0:
             return
-        self.credits.topUpChannel(cid, n, c["expiry"] + extend, sender=c["consumer"])
-        self.free[(c["consumer"], c["model"])] -= n
+        if n and data.draw(st.booleans(), label="paid"):
+            value = self._buy_value(c["model"], n)
+            self.credits.buyAndTopUpChannel(
+                cid, n, c["expiry"] + extend, sender=c["consumer"], value=value
+            )
+            self.minted[c["model"]] += n
+            self.credits_in[(c["consumer"], c["model"])] += n
+        else:
+            self.credits.topUpChannel(cid, n, c["expiry"] + extend, sender=c["consumer"])
+            self.free[(c["consumer"], c["model"])] -= n
         c["deposit"] += n
         c["expiry"] += extend
 
@@ -234,6 +261,18 @@ class CreditsMachine(RuleBasedStateMachine):
             c["settled"] = new
             assert self.credits.channel(cid).settled == new
         assert settled_now == total
+
+    @rule(data=st.data())
+    def anyone_sweeps(self, data):
+        """Anyone pays a model's settled revenue to the router."""
+        model = data.draw(st.sampled_from(self.model_ids), label="model")
+        who = data.draw(st.sampled_from(self.actors), label="sweeper")
+        tx = self.credits.sweep(model, sender=who)
+        _, value = self.models[model]
+        expected = (self.consumed[model] - self.swept[model]) * value
+        assert tx.return_value == expected
+        self.swept[model] = self.consumed[model]
+        assert self.credits.pendingRevenue(model) == 0
 
     @rule(data=st.data())
     def close_after_grace(self, data):
@@ -297,7 +336,9 @@ class CreditsMachine(RuleBasedStateMachine):
                 self.free[(a.address, model)] for a in self.actors
             ) + self._locked(model)
             assert self.credits.escrowOf(model) == outstanding * value
-            by_asset[asset] = by_asset.get(asset, 0) + outstanding * value
+            pending = (self.consumed[model] - self.swept[model]) * value
+            assert self.credits.pendingRevenue(model) == pending
+            by_asset[asset] = by_asset.get(asset, 0) + outstanding * value + pending
         assert self.credits.balance == by_asset[ZERO_ADDRESS]
         assert self.token.balanceOf(self.credits) == by_asset[self.token.address]
 
@@ -314,11 +355,12 @@ class CreditsMachine(RuleBasedStateMachine):
                 self.redeemed[model],
             )
             assert locked == self._locked(model)
-        # The value of every consumed credit reached the router, and nothing else did
-        # (one model per asset here, so the router's per-asset liabilities are per model).
+        # The value of every swept credit reached the router, and nothing else did (one model
+        # per asset here, so the router's per-asset liabilities are per model); the rest of the
+        # consumed value is pending in UsageCredits (checked with the escrow above).
         for model in self.model_ids:
             asset, value = self.models[model]
-            assert self.router.liabilities(asset) == self.consumed[model] * value
+            assert self.router.liabilities(asset) == self.swept[model] * value
         assert self.router.balance == self.router.liabilities(ZERO_ADDRESS)
         assert self.token.balanceOf(self.router) == self.router.liabilities(self.token.address)
 

@@ -4,8 +4,9 @@ an allow-listed 6-decimal ERC-20 (TokenProtocolMachine, XMOD-07).
 
 The model sells a 30-day license and usage credits; its revenue split is a ModelShares token
 (weight 3, three holders) and a contributor EOA (weight 1); the router takes a 5 % fee.
-Rules buy and renew licenses, buy / open / settle / close / redeem credits, pay the router
-directly, claim from the router, transfer and claim shares, claim fees and warp time.
+Rules buy and renew licenses, buy / open (also paid in one transaction) / settle (charged) /
+sweep / close / redeem credits, pay the router directly, claim from the router, transfer and
+claim shares, claim fees and warp time.
 Ghost totals in Python are compared with the chain after every step (PROPERTIES.md XMOD-xx).
 Both machines share every rule and check (`_ProtocolRules`); they differ only in the payment
 asset, the amounts, and the invariant names, which state the sentence for their asset.
@@ -123,7 +124,7 @@ class _ProtocolRules(RuleBasedStateMachine):
         self.fees = 0
         self.fees_claimed = 0
         self.contributor_claimed = 0
-        self.minted = self.consumed = self.redeemed = 0  # credits
+        self.minted = self.consumed = self.redeemed = self.swept = 0  # credits
         self.free = {u.address: 0 for u in self.users}  # free credits per user
         self.channels = {}  # id -> dict(consumer, deposit, settled, expiry, closed)
         self.licenses = {}  # id -> expected expiry
@@ -218,12 +219,24 @@ class _ProtocolRules(RuleBasedStateMachine):
         self.free[buyer.address] += n
         self._moved(buyer, -cost)
 
-    def _open(self, user, n, ttl):
+    def _open(self, user, n, ttl, paid=False):
         expiry = self._now() + ttl
-        tx = self.credits.openChannel(self.model_id, self.gateway, n, expiry, sender=user)
+        if paid:  # pays the asset straight into the channel (one transaction)
+            cost = n * self.CREDIT_VALUE
+            tx = self.credits.buyAndOpenChannel(
+                self.model_id, self.gateway, n, expiry, sender=user, **self._value(cost)
+            )
+            self.minted += n
+            self._moved(user, -cost)
+        else:
+            tx = self.credits.openChannel(self.model_id, self.gateway, n, expiry, sender=user)
+            self.free[user.address] -= n
         cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
-        self.free[user.address] -= n
         self.channels[cid] = dict(consumer=user, deposit=n, settled=0, expiry=expiry, closed=False)
+
+    @rule(who=st.integers(0, 2), n=st.integers(1, 100), ttl=st.sampled_from([HOUR, DAY]))
+    def buy_and_open_channel(self, who, n, ttl):
+        self._open(self.users[who], n, ttl, paid=True)
 
     def _has_free_credits(self):
         return any(self.free.values())
@@ -256,9 +269,16 @@ class _ProtocolRules(RuleBasedStateMachine):
         self.credits.settle([args], sender=self.gateway)
         delta = max(min(charged, c["deposit"]) - c["settled"], 0)
         c["settled"] += delta
-        self.consumed += delta
-        self._router_paid(delta * self.CREDIT_VALUE)
+        self.consumed += delta  # recorded only: the value reaches the router with a sweep
         assert self.credits.channel(cid).settled == c["settled"]
+
+    @rule(who=st.integers(0, 2))
+    def anyone_sweeps_settled_revenue(self, who):
+        tx = self.credits.sweep(self.model_id, sender=self.users[who])
+        amount = (self.consumed - self.swept) * self.CREDIT_VALUE
+        assert tx.return_value == amount
+        self.swept = self.consumed
+        self._router_paid(amount)
 
     @precondition(_has_live_channel)
     @rule(data=st.data())
@@ -340,7 +360,9 @@ class _ProtocolRules(RuleBasedStateMachine):
         outstanding = self.minted - self.consumed - self.redeemed
         assert outstanding == sum(self.free.values()) + self._locked()
         assert self.credits.escrowOf(self.model_id) == outstanding * self.CREDIT_VALUE
-        assert self._balance_of(self.credits) == outstanding * self.CREDIT_VALUE
+        pending = (self.consumed - self.swept) * self.CREDIT_VALUE
+        assert self.credits.pendingRevenue(self.model_id) == pending
+        assert self._balance_of(self.credits) == outstanding * self.CREDIT_VALUE + pending
         m = self.credits.modelCredits(self.model_id)
         assert (m.minted, m.consumed, m.redeemed) == (self.minted, self.consumed, self.redeemed)
 
@@ -478,6 +500,8 @@ class TokenProtocolMachine(_ProtocolRules):
             if a.address == self.treasury.address:
                 owed += self.router.feesOwed(self.asset)
             owed_total += balance + owed
+        # Settled revenue not yet swept is owed to the model's revenue recipients.
+        owed_total += self.credits.pendingRevenue(self.model_id)
         dust = self.initial_total - owed_total
         note(f"initial={self.initial_total} held+owed={owed_total} dust={dust}")
         bound = 2 * self.router_payments + 1 + len(self.holders) * (self.router_payments + 1)

@@ -2,7 +2,7 @@
 
 import ape
 import pytest
-from credits_helpers import DAY, ETH_CREDIT_VALUE, GRACE, HOUR, UINT96_MAX
+from credits_helpers import DAY, ETH_CREDIT_VALUE, GRACE, HOUR
 
 
 def test_openChannel__free_credits__locks_them_out_of_balance(
@@ -175,10 +175,11 @@ def test_topUpChannel__insufficient_free_credits__reverts(
         credits.topUpChannel(cid, 1, credits.channel(cid).expiry, sender=consumer)
 
 
-def test_topUpChannel__deposit_above_uint96__reverts(credits, open_channel, consumer):
+def test_topUpChannel__deposit_above_uint64__reverts(credits, open_channel, consumer):
     cid = open_channel(consumer, 10)
-    with ape.reverts(credits.UsageCreditsAmountTooLarge, credits=UINT96_MAX):
-        credits.topUpChannel(cid, UINT96_MAX, credits.channel(cid).expiry, sender=consumer)
+    too_many = 2**64 - 10  # deposit 10 + this = 2**64: one above a channel's 64-bit deposit
+    with ape.reverts(credits.UsageCreditsAmountTooLarge, credits=too_many):
+        credits.topUpChannel(cid, too_many, credits.channel(cid).expiry, sender=consumer)
 
 
 def test_topUpChannel__amount_near_uint256_max__reverts_with_named_error(
@@ -229,7 +230,9 @@ def test_closeChannel__after_grace__returns_unsettled_credits(
     assert credits.balanceOf(consumer, eth_model) == unsettled
     assert credits.lockedSupply(eth_model) == 0
     assert credits.channel(cid).expiry == 0
-    assert credits.escrowOf(eth_model) == unsettled * ETH_CREDIT_VALUE == credits.balance
+    assert credits.escrowOf(eth_model) == unsettled * ETH_CREDIT_VALUE
+    assert credits.pendingRevenue(eth_model) == settled * ETH_CREDIT_VALUE
+    assert credits.balance == 10 * ETH_CREDIT_VALUE  # escrow + revenue not yet swept
 
 
 @pytest.mark.parametrize("offset", [-60, 0, GRACE - 1])

@@ -27,7 +27,7 @@ def test_settle__charge_above_ceiling__reverts_named_error_nothing_moves(
     with ape.reverts(credits.UsageCreditsChargeAboveCeiling, channelId=cid, charged=41, ceiling=40):
         credits.settle([args], sender=gateway)
     assert credits.channel(cid).settled == 0
-    assert router.liabilities(ETH) == 0
+    assert credits.pendingRevenue(eth_model) == 0 == router.liabilities(ETH)
     assert credits.escrowOf(eth_model) == 100 * ETH_CREDIT_VALUE == credits.balance
 
 
@@ -130,7 +130,7 @@ def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or
 ):
     with isolated(chain):
         cid = open_channel(consumer, deposit)
-        escrow = credits.balance
+        escrow, pending = credits.escrowOf(eth_model), credits.pendingRevenue(eth_model)
         signed = _receipt(domain, consumer, cid, ceiling, chain.pending_timestamp + HOUR)
         args = signed.settle_args()[:4] + (charged,)
         if charged > ceiling:
@@ -141,6 +141,7 @@ def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or
         credits.settle([args], sender=gateway)
         settled = min(charged, deposit)
         assert credits.channel(cid).settled == settled
-        # Conservation: the settled value left escrow, the rest stays locked.
+        # Conservation: exactly the settled value moved from escrow to pending revenue.
         assert credits.lockedSupply(eth_model) >= deposit - settled
-        assert escrow - credits.balance == settled * ETH_CREDIT_VALUE
+        assert escrow - credits.escrowOf(eth_model) == settled * ETH_CREDIT_VALUE
+        assert credits.pendingRevenue(eth_model) - pending == settled * ETH_CREDIT_VALUE

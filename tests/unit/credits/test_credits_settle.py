@@ -33,30 +33,64 @@ def _high_s(signature: bytes) -> bytes:
     return r.to_bytes(32, "big") + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
 
 
-def test_settle__eth_receipt__burns_delta_and_pays_router(
-    credits, router, eth_model, open_channel, consumer, gateway, model_owner, sign, chain
+def test_settle__eth_receipt__records_delta_then_sweep_pays_router(
+    credits, router, eth_model, open_channel, consumer, gateway, holder, model_owner, sign, chain
 ):
     cid = open_channel(consumer, 100)
     tx = credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
     [ev] = tx.decode_logs(credits.CreditsSettled)
     assert (ev.channelId, ev.modelId, ev.credits, ev.settled) == (cid, eth_model, 30, 30)
     assert credits.channel(cid).settled == 30
+    # Settlement records the charge only: the value waits here, nothing reaches the router.
+    assert router_payments(router, tx, eth_model) == 0
+    assert router.liabilities(ETH) == 0
+    assert credits.pendingRevenue(eth_model) == 30 * ETH_CREDIT_VALUE
+    assert credits.lockedSupply(eth_model) == 70
+    assert credits.modelCredits(eth_model).consumed == 30
+    assert credits.escrowOf(eth_model) == 70 * ETH_CREDIT_VALUE
+    assert credits.balance == 100 * ETH_CREDIT_VALUE
+    # Anyone sweeps: one router payment, the fee and split applied there.
+    sweep = credits.sweep(eth_model, sender=holder)
+    [swept] = sweep.decode_logs(credits.RevenueSwept)
+    assert (swept.modelId, swept.credits, swept.value) == (eth_model, 30, 30 * ETH_CREDIT_VALUE)
+    assert router_payments(router, sweep, eth_model) == 1
     assert router.liabilities(ETH) == 30 * ETH_CREDIT_VALUE == router.balance
     # No recipients set: the model owner earns the revenue net of the protocol fee.
     fee = 30 * ETH_CREDIT_VALUE * ROUTER_FEE_BPS // 10_000
     assert router.feesOwed(ETH) == fee
     assert router.claimable(eth_model, model_owner) == 30 * ETH_CREDIT_VALUE - fee
-    assert router_payments(router, tx, eth_model) == 1
-    assert credits.lockedSupply(eth_model) == 70
-    assert credits.modelCredits(eth_model).consumed == 30
+    assert credits.pendingRevenue(eth_model) == 0
     assert credits.escrowOf(eth_model) == 70 * ETH_CREDIT_VALUE == credits.balance
 
 
-def test_settle__erc20_receipt__router_pulls_tokens(
-    credits, router, token, token_model, open_channel, consumer, gateway, sign, chain
+def test_sweep__nothing_pending__returns_zero_no_router_payment(
+    credits, router, eth_model, open_channel, consumer, gateway, holder, sign, chain
+):
+    cid = open_channel(consumer, 10)
+    credits.settle([sign(consumer, cid, 4, _deadline(chain))], sender=gateway)
+    credits.sweep(eth_model, sender=holder)
+    again = credits.sweep(eth_model, sender=holder)
+    assert again.return_value == 0
+    assert again.decode_logs(credits.RevenueSwept) == []
+    assert router_payments(router, again, eth_model) == 0
+    assert router.liabilities(ETH) == 4 * ETH_CREDIT_VALUE
+
+
+def test_sweep__model_without_credits__reverts(credits, register_model, holder):
+    model_id = register_model()
+    with ape.reverts(credits.UsageCreditsNotEnabled, modelId=model_id):
+        credits.sweep(model_id, sender=holder)
+
+
+def test_settle__erc20_receipt__sweep_router_pulls_tokens(
+    credits, router, token, token_model, open_channel, consumer, gateway, holder, sign, chain
 ):
     cid = open_channel(consumer, 50, token_model)
     credits.settle([sign(consumer, cid, 20, _deadline(chain))], sender=gateway)
+    assert token.balanceOf(router) == 0
+    assert token.balanceOf(credits) == 50 * TOKEN_CREDIT_VALUE
+    assert credits.pendingRevenue(token_model) == 20 * TOKEN_CREDIT_VALUE
+    credits.sweep(token_model, sender=holder)
     assert token.balanceOf(router) == 20 * TOKEN_CREDIT_VALUE == router.liabilities(token)
     assert token.balanceOf(credits) == 30 * TOKEN_CREDIT_VALUE == credits.escrowOf(token_model)
     assert token.allowance(credits, router) == 0
@@ -71,7 +105,7 @@ def test_settle__cumulative_receipts__each_settles_only_the_delta(
     tx = credits.settle([sign(consumer, cid, 25, d)], sender=gateway)
     assert tx.decode_logs(credits.CreditsSettled)[0].credits == 15
     assert credits.channel(cid).settled == 25
-    assert router.liabilities(ETH) == 25 * ETH_CREDIT_VALUE
+    assert credits.pendingRevenue(eth_model) == 25 * ETH_CREDIT_VALUE
 
 
 def test_settle__replayed_receipt__does_nothing(
@@ -84,7 +118,7 @@ def test_settle__replayed_receipt__does_nothing(
     assert tx.decode_logs(credits.CreditsSettled) == []
     assert router_payments(router, tx, eth_model) == 0
     assert credits.channel(cid).settled == 40
-    assert router.liabilities(ETH) == 40 * ETH_CREDIT_VALUE
+    assert credits.pendingRevenue(eth_model) == 40 * ETH_CREDIT_VALUE
 
 
 def test_settle__older_receipt_after_newer__does_nothing(
@@ -97,7 +131,7 @@ def test_settle__older_receipt_after_newer__does_nothing(
     assert credits.channel(cid).settled == 20
     credits.settle([old], sender=gateway)
     assert credits.channel(cid).settled == 20
-    assert router.liabilities(ETH) == 20 * ETH_CREDIT_VALUE
+    assert credits.pendingRevenue(eth_model) == 20 * ETH_CREDIT_VALUE
 
 
 def test_settle__receipt_above_deposit__is_capped_at_deposit(
@@ -114,11 +148,11 @@ def test_settle__receipt_above_deposit__is_capped_at_deposit(
     credits.topUpChannel(cid, 100, credits.channel(cid).expiry, sender=consumer)
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 25
-    assert router.liabilities(ETH) == 25 * ETH_CREDIT_VALUE
+    assert credits.pendingRevenue(eth_model) == 25 * ETH_CREDIT_VALUE
     assert credits.lockedSupply(eth_model) == 85
 
 
-def test_settle__batch_of_two_models__one_router_payment_per_model(
+def test_settle__batch_of_two_models__no_router_call_then_one_sweep_per_model(
     credits,
     router,
     token,
@@ -142,8 +176,12 @@ def test_settle__batch_of_two_models__one_router_payment_per_model(
     ]
     tx = credits.settle(batch, sender=gateway)
     assert len(tx.decode_logs(credits.CreditsSettled)) == 4
-    assert router_payments(router, tx, eth_model) == 1
-    assert router_payments(router, tx, token_model) == 1
+    assert router_payments(router, tx, eth_model) == router_payments(router, tx, token_model) == 0
+    assert credits.modelCredits(eth_model).consumed == 7
+    assert credits.modelCredits(token_model).consumed == 11
+    for model_id in (eth_model, token_model):
+        sweep = credits.sweep(model_id, sender=holder)
+        assert router_payments(router, sweep, model_id) == 1
     assert router.liabilities(ETH) == 7 * ETH_CREDIT_VALUE
     assert router.liabilities(token) == 11 * TOKEN_CREDIT_VALUE
 
@@ -404,7 +442,7 @@ def test_settle__erc1271_wallet_consumer__settles(
     assert credits.verifyReceipt(*receipt[:4])
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 12
-    assert router.liabilities(ETH) == 12 * ETH_CREDIT_VALUE
+    assert credits.pendingRevenue(eth_model) == 12 * ETH_CREDIT_VALUE
 
 
 def test_settle__erc1271_wallet_rejects__reverts(
