@@ -70,6 +70,23 @@ def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
     assert wallet.spent() == 60 * CREDIT_VALUE
 
 
+def test_buy_and_top_up__smart_wallet__one_transaction_adds_credits_and_extends(
+    credits_chain, deployment, project, holder, agent, gateway
+):
+    wallet = project.AgentWallet.deploy(holder, agent, deployment.credits, 30 * CREDIT_VALUE,
+                                        sender=holder)  # fmt: skip
+    holder.transfer(wallet, 10**16)
+    signer = Signer.smart_wallet(wallet.address, key_of(agent))
+    expiry = credits_chain.now() + HOUR
+    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 10, expiry)
+    sent = len(credits_chain.gas_used)
+    credits_chain.buy_and_top_up(signer, deployment.model_id, cid, 20, expiry + HOUR)
+    c = credits_chain.channel(cid)
+    assert (c.deposit, c.expiry) == (30, expiry + HOUR)
+    assert [label for label, _ in credits_chain.gas_used[sent:]] == ["buyAndTopUpChannel"]
+    assert wallet.spent() == 30 * CREDIT_VALUE
+
+
 def test_budget__reserve_above_limit__raises_and_records_nothing():
     budget = Budget(max_value=10 * CREDIT_VALUE)
     budget.reserve(7, CREDIT_VALUE)
