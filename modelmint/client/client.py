@@ -133,7 +133,9 @@ class _Route:
 
 class Client:
     """Pays a Modelmint gateway for calls; see the module docstring. ``budget`` is a
-    :class:`Budget` or a value limit (``None``: unlimited); give ``rpc_url`` or ``w3``."""
+    :class:`Budget` or a value limit (``None``: unlimited); give ``rpc_url`` or ``w3``.
+    ``recover_from_block``: where the automatic recovery scan of ``ChannelOpened`` logs
+    starts (the UsageCredits deployment block on a long chain)."""
 
     def __init__(
         self,
@@ -151,6 +153,7 @@ class Client:
         timeout: float = 30.0,
         http: httpx.Client | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
+        recover_from_block: int = 0,
     ) -> None:
         if w3 is None:
             if rpc_url is None:
@@ -168,6 +171,7 @@ class Client:
             base_url=gateway_url.rstrip("/"), timeout=timeout
         )
         self.on_event = on_event
+        self.recover_from_block = recover_from_block
         self.chain_id = int(w3.eth.chain_id)
         self.store = ChannelStore(Path(state_dir).expanduser(), self.chain_id, signer.address)
         self._routes: dict[str, _Route] = {}
@@ -586,7 +590,11 @@ class Client:
         if chain.address.lower() not in self._scanned and not self.store.usable(
             chain.address, model_id, gateway
         ):
-            self.recover(chain.address)
+            try:
+                self.recover(chain.address, self.recover_from_block)
+            except Exception as exc:  # a node refusing a wide log range must not block calls
+                self._scanned.add(chain.address.lower())
+                self._emit("recover_failed", error=str(exc)[:200])
         now = chain.now()
         for record in self.store.usable(chain.address, model_id, gateway):
             if record.expiry <= now:
