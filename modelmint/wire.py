@@ -33,9 +33,10 @@ import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from eth_utils import is_hex_address, to_checksum_address
+from eth_utils import to_checksum_address
 
 from modelmint.receipts import ReceiptDomain
 
@@ -59,6 +60,7 @@ _UINT256_MAX = 2**256 - 1
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,77})$")
 _HEX = re.compile(r"^0x([0-9a-fA-F]{2})*$")
 _BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 class ErrorCode(StrEnum):
@@ -231,11 +233,17 @@ def read_bool(obj: dict[str, Any], key: str, where: str) -> bool:
     return value
 
 
+@lru_cache(maxsize=4096)
+def checksum(address: str) -> str:
+    """EIP-55 form of an address (cached: the same few addresses recur on every request)."""
+    return to_checksum_address(address)
+
+
 def read_address(obj: dict[str, Any], key: str, where: str) -> str:
     value = read_field(obj, key, where)
-    if not isinstance(value, str) or not is_hex_address(value):
+    if not isinstance(value, str) or not _ADDRESS.match(value):
         raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be an address")
-    return to_checksum_address(value)
+    return checksum(value)
 
 
 def read_bytes32(obj: dict[str, Any], key: str, where: str) -> bytes:
@@ -381,7 +389,7 @@ class RequirementsExtra:
             "version": self.version,
             "versionHash": hex0x(self.version_hash),
             "creditValue": str(self.credit_value),
-            "paymentAsset": to_checksum_address(self.payment_asset),
+            "paymentAsset": checksum(self.payment_asset),
             "receiptDomain": domain_to_json(self.receipt_domain),
             "creditsPerItem": str(self.credits_per_item),
             "maxBatch": self.max_batch,
@@ -435,8 +443,8 @@ class PaymentRequirements:
             "scheme": self.scheme,
             "network": self.network,
             "amount": str(self.amount),
-            "asset": to_checksum_address(self.asset),
-            "payTo": to_checksum_address(self.pay_to),
+            "asset": checksum(self.asset),
+            "payTo": checksum(self.pay_to),
             "maxTimeoutSeconds": self.max_timeout_seconds,
             "extra": self.extra.to_json(),
         }
@@ -598,7 +606,7 @@ class PaymentResponse:
         out: dict[str, Any] = {
             "success": self.success,
             "network": self.network,
-            "payer": to_checksum_address(self.payer),
+            "payer": checksum(self.payer),
             "transaction": self.transaction,
             "chargedCredits": str(self.charged_credits),
             "channel": self.channel.to_json(),

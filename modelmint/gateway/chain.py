@@ -236,9 +236,11 @@ class Chain:
         return int(_wrap(lambda: self.credits.functions.settle(args).call({"from": sender})))
 
     def send_settle(
-        self, account: Any, args: list[tuple], nonce: int | None = None
+        self, account: Any, args: list[tuple], nonce: int | None = None, bump: int = 0
     ) -> tuple[str, int]:
-        """Signs and broadcasts ``settle(args)``; returns ``(tx hash, nonce)``."""
+        """Signs and broadcasts ``settle(args)``; returns ``(tx hash, nonce)``. ``bump``
+        raises the tip by 12.5 % (and at least 1 wei) per step, for a transaction sent
+        again after an earlier one was dropped."""
 
         def build() -> tuple[str, int]:
             tx_nonce = (
@@ -249,6 +251,13 @@ class Chain:
             tx = self.credits.functions.settle(args).build_transaction(
                 {"from": account.address, "nonce": tx_nonce, "chainId": self.w3.eth.chain_id}
             )
+            if bump:
+                fee_key = "maxPriorityFeePerGas" if "maxPriorityFeePerGas" in tx else "gasPrice"
+                old = int(tx[fee_key])
+                new = max(old + bump, old * 9**bump // 8**bump)
+                tx[fee_key] = new
+                if "maxFeePerGas" in tx:
+                    tx["maxFeePerGas"] = int(tx["maxFeePerGas"]) + new - old
             signed = account.sign_transaction(tx)
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             return "0x" + bytes(tx_hash).hex(), tx_nonce

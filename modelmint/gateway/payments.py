@@ -38,7 +38,7 @@ from modelmint.receipts import EIP712_DOMAIN_TYPE, RECEIPT_TYPE, SECP256K1_N, Re
 from modelmint.signing import (
     domain_separator,
     eip712_digest,
-    recover_digest,
+    recover_address,
     struct_hash,
     type_hash,
 )
@@ -313,8 +313,8 @@ class Ledger:
         if len(sig) == 65 and int.from_bytes(sig[32:64], "big") > SECP256K1_N // 2:
             raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
         digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
-        signer = recover_digest(digest, sig)
-        if signer is None or signer.lower() != info.consumer.lower():
+        signer = recover_address(digest, sig)
+        if signer is None or signer != bytes.fromhex(info.consumer[2:]):
             raise PaymentRejected(
                 ErrorCode.BAD_SIGNATURE, "the receipt is not signed by the channel's consumer"
             )

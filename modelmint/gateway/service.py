@@ -117,7 +117,9 @@ class Service:
             max_timeout_seconds=settings.max_timeout_seconds,
             min_deadline_margin=settings.min_deadline_margin,
         )
-        store = SqliteStore(settings.store_path, settings.store_synchronous)
+        store = SqliteStore(
+            settings.store_path, settings.store_synchronous, settings.store_sync_interval
+        )
         committer = GroupCommitter(store)
         metrics = Metrics()
         ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)

@@ -53,7 +53,10 @@ class GatewaySettings(BaseSettings):
 
     # Store.
     store_path: Path = Path("gateway.sqlite3")
-    store_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # NORMAL: durable across a crash of the process, fsync every store_sync_interval;
+    # FULL: fsync at every commit (see modelmint.gateway.store).
+    store_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
+    store_sync_interval: float = Field(default=1.0, gt=0)
 
     # Settlement.
     settle_in_process: bool = True

@@ -81,6 +81,7 @@ class Settler:
         self.ledger = ledger
         self.metrics = metrics
         self._expiry: dict[int, int] = {}
+        self._drops = 0  # consecutive dropped settlements: the next one tips more
 
     # ------------------------------------------------------------------ one pass
     def run_once(self, force: bool = False) -> SettleReport:
@@ -109,6 +110,7 @@ class Settler:
                     or not self.chain.transaction_known(s.tx_hash)
                 ):
                     self._final(s, "dropped", report.dropped_tx)
+                    self._drops += 1
                 else:
                     report.pending = True
                 continue
@@ -118,6 +120,7 @@ class Settler:
             depth = self.chain.block_number() - int(receipt["blockNumber"]) + 1
             if depth >= self.confirmations:
                 self._final(s, "confirmed", report.confirmed)
+                self._drops = 0
             else:
                 report.pending = True
 
@@ -222,7 +225,9 @@ class Settler:
             good = kept
         if not good:
             return
-        tx_hash, nonce = self.chain.send_settle(self.account, [a for _, a in good])
+        tx_hash, nonce = self.chain.send_settle(
+            self.account, [a for _, a in good], bump=self._drops
+        )
         channels = {c.channel_id: c.charged for c, _ in good}
         self.store.add_settlement(Settlement(tx_hash, channels, "pending", time.time(), nonce))
         report.sent, report.channels, report.pending = tx_hash, channels, True

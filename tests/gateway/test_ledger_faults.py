@@ -29,6 +29,14 @@ GRACE = 24 * 3600
 
 
 @pytest.fixture(scope="module")
+def gateway(accounts):
+    """A gateway account of its own: the process tests' settlements from the shared
+    `gateway` were reverted away by the module snapshot, and anvil keeps that account's
+    transactions pending with reused nonces."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="module")
 def consumer_key(consumer):
     return Account.from_key(consumer.private_key)
 
@@ -82,6 +90,18 @@ def _code(call) -> ErrorCode:
 def _payer(service, consumer_key, channel_id):
     info_req = service.terms.requirements(1)
     return Payer("http://unused", consumer_key, channel_id, requirements=info_req)
+
+
+def _until_confirmed(settler, timeout: float = 20.0) -> list[str]:
+    """Settler passes until the settlement in flight is confirmed (the node mines
+    asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = settler.run_once()
+        if report.confirmed:
+            return report.confirmed
+        time.sleep(0.1)
+    return []
 
 
 # ----------------------------------------------------------------------------- channel phases
@@ -204,8 +224,7 @@ def test_node_down__entitlements_fail_closed__settlement_retries(
     finally:
         w3.provider = live
     service.settler.run_once(force=True)  # sends
-    report = service.settler.run_once()  # confirms
-    assert report.confirmed
+    assert _until_confirmed(service.settler)
     assert protocol["credits"].channel(served.channel_id).settled == 2
 
 
@@ -224,9 +243,9 @@ def test_settlement__dropped__settled_again(
     finally:
         w3.provider.make_request("evm_setAutomine", [True])
     report = service.settler.run_once(force=True)
-    # Re-sent (the same nonce is free again, so it may be the very same signed transaction).
-    assert report.dropped_tx == [sent] and report.sent is not None
-    assert service.settler.run_once().confirmed == [report.sent]
+    # Sent again with a higher tip (a new transaction for the same nonce).
+    assert report.dropped_tx == [sent] and report.sent not in (None, sent)
+    assert _until_confirmed(service.settler) == [report.sent]
     assert protocol["credits"].channel(payer.channel_id).settled == 1
 
 
