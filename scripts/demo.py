@@ -1,33 +1,51 @@
-"""`ape run demo`: the whole Modelmint lifecycle on an embedded anvil chain.
+"""`ape run demo` (`make demo`): the whole Modelmint lifecycle over HTTP on an embedded anvil.
 
 1. deploy the protocol with the same plan as `ape run deploy` (admin handed to the timelock)
-2. a model owner registers a model from a real weights file
-3. a buyer purchases a license
-4. a consumer buys credits, opens a channel, a gateway serves N calls against signed
-   cumulative receipts and settles them in one transaction
-5. revenue is split: contributors claim, the model is fractionalized and a share holder claims
-6. a governance proposal changes the protocol fee through the timelock
+2. the model owner registers the shipped digits classifier (sha256 of its ONNX weights),
+   allows a gateway, sets the revenue split, publishes a licence offer and enables credits
+3. the gateway starts as its own process on the same chain and checks the weights hash
+4. an autonomous agent, holding a budget in an AgentWallet (ERC-1271: its key signs receipts,
+   the owner's key holds the funds), classifies digits over HTTP until its budget is spent
+5. a licence holder calls the same gateway with signed access statements, paying nothing
+6. the gateway stops and settles every channel in one transaction
+7. revenue: the contributor claims; the model is fractionalized and a share holder claims
+8. a governance proposal changes the protocol fee through the timelock
 
-Prints who paid what and the gas of every step; exits non-zero if any check fails.
+Prints a short summary (calls, credits charged, gas per call, who earned what); exits
+non-zero if any check fails and leaves no process running.
 """
 
+import json
+import logging
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
+import httpx
 from ape import accounts, chain, project
+from ape.logging import LogLevel, logger
+from eth_account import Account
 
+from modelmint.client import Client, CreditsChain, Signer
+from modelmint.client.agent import AgentSettings, run_agent
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.governance import Proposal, Vote, delegate
 from modelmint.deploy.plan import PlanInputs, protocol_plan
-from modelmint.receipts import Receipt, ReceiptDomain, channel_id_from_tx, sign_receipt
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.weights import weights_hash
 
 ETH = 10**18
 ZERO = "0x0000000000000000000000000000000000000000"
-CALLS = 250  # metered calls served through the channel
-CREDIT_VALUE = 10**12  # wei per credit (one credit = one call)
+CREDIT_VALUE = 10**12  # wei per credit; the gateway charges 1 credit per classified image
+AGENT_BUDGET_CREDITS = 300  # the agent's wallet lets it spend this much on credits
+DATASET_ROWS = 360  # more than the budget pays for: the agent stops at its budget
+AGENT_BATCH = 2  # images per request
+LICENCE_CALLS = 3
 
 _gas_rows: list[tuple[str, int]] = []
 
@@ -47,26 +65,94 @@ def eth(wei):
     return f"{wei / ETH:.6f} ETH"
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gateway_record(path, addr):
+    """The deployment record the gateway reads (contract names as keys)."""
+    contracts = {
+        name: {"status": "deployed", "address": addr[key]}
+        for name, key in (
+            ("ModelRegistry", "registry"),
+            ("LicenseManager", "licenses"),
+            ("UsageCredits", "credits"),
+            ("RevenueRouter", "router"),
+        )
+    }
+    path.write_text(json.dumps({"version": 1, "contracts": contracts, "calls": {}}))
+
+
+def gateway_command(command, record, model_id, store, extra=()):
+    return [
+        sys.executable, "-m", "modelmint.gateway", command,
+        "--rpc-url", chain.provider.uri, "--deployment", str(record),
+        "--model-id", str(model_id), "--store-path", str(store), *extra,
+    ]  # fmt: skip
+
+
+def start_gateway(env, record, model_id, store, log_path):
+    port = free_port()
+    log = open(log_path, "w")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        gateway_command("serve", record, model_id, store, ("--port", str(port))),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gateway exited: {Path(log_path).read_text()[-1500:]}")
+        try:
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gateway not ready in 60 s")
+
+
+def stop(proc):
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def main():
-    (deployer, model_owner, contributor, licensee, consumer, gateway, holder, treasury) = (
+    logger.set_level(LogLevel.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    started = time.monotonic()
+    (deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder, treasury) = (
         accounts.test_accounts[i] for i in range(8)
     )
+    with tempfile.TemporaryDirectory() as tmp:
+        run(Path(tmp), deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder)
+    print(f"\nDemo complete in {time.monotonic() - started:.0f} s; nothing left running.")
 
+
+def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder):
     print("\n== 1. deploy the protocol (same plan as `ape run deploy`)")
     cfg = load_config("local")
     inputs = PlanInputs.from_config(cfg, str(deployer.address), [])
-    with tempfile.TemporaryDirectory() as tmp:
-        d = Deployment(
-            protocol_plan(inputs),
-            project=project,
-            provider=chain.provider,
-            account=deployer,
-            record_path=Path(tmp) / "local.json",
-            network="local",
-            log=lambda m: None,
-        )
-        d.run()
-        addr = {name: d.record.address(name) for name in d.record.data["contracts"]}
+    d = Deployment(
+        protocol_plan(inputs),
+        project=project,
+        provider=chain.provider,
+        account=deployer,
+        record_path=tmp / "local.json",
+        network="local",
+        log=lambda m: None,
+    )
+    d.run()
+    addr = {name: d.record.address(name) for name in d.record.data["contracts"]}
     print(f"  {d.sent} transactions; every admin power now belongs to the timelock")
     registry = project.ModelRegistry.at(addr["registry"])
     router = project.RevenueRouter.at(addr["router"])
@@ -77,93 +163,131 @@ def main():
     governor = project.ProtocolGovernor.at(addr["governor"])
     timelock = project.ProtocolTimelock.at(addr["timelock"])
     check(registry.governance() == timelock.address, "registry governed by the timelock")
-    for name, c in addr.items():
-        print(f"  {name:<22} {c}")
 
-    print("\n== 2. register a model from a real weights file")
-    with tempfile.NamedTemporaryFile(suffix=".safetensors", delete=False) as f:
-        f.write(os.urandom(4 << 20))  # a 4 MiB weights file
-    digest = weights_hash(f.name)
-    os.unlink(f.name)
+    print("\n== 2. the model owner registers the shipped digits classifier")
+    digest = weights_hash(DIGITS_ONNX)
     tx = step(
         "registerModel (ETH-priced)",
         registry.registerModel(
-            ZERO, digest, "ipfs://weights-v1", "ipfs://card", sender=model_owner
+            ZERO, digest, "ipfs://digits.onnx", "ipfs://card", sender=model_owner
         ),
     )
     model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
-    check(registry.versionHash(model_id, 1) == digest, "stored weights hash")
-    print(f"  model {model_id}: sha256 {digest.hex()}")
-    step(
-        "setGateway",
-        registry.setGateway(model_id, gateway, True, sender=model_owner),
-    )
+    print(f"  model {model_id}: {DIGITS_ONNX.name}, sha256 {digest.hex()[:16]}...")
+    step("setGateway", registry.setGateway(model_id, gateway, True, sender=model_owner))
     step(
         "setRecipients (owner 70 / contributor 30)",
         router.setRecipients(model_id, [model_owner, contributor], [70, 30], sender=model_owner),
     )
-
-    print("\n== 3. a buyer purchases a license")
-    price = ETH // 10
+    price = ETH // 100
     offer = (model_id, price, 30 * 86400, 0, 0, 0, True, True, "ipfs://terms", b"\x01" * 32)
     tx = step("createOffer (30 days, commercial)", licenses.createOffer(offer, sender=model_owner))
     offer_id = tx.decode_logs(licenses.OfferCreated)[0].offerId
-    tx = step(
-        "purchase",
-        licenses.purchase(offer_id, licensee, price, value=price, sender=licensee),
-    )
-    check(licenses.hasValidLicense(licensee, model_id, True, 0), "license valid")
-    print(f"  licensee {licensee.address} paid {eth(price)}; valid commercial license")
-
-    print(f"\n== 4. usage credits: {CALLS} metered calls, one settlement")
     step("enableCredits", credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner))
-    bought = 1_000
-    step(
-        "buyCredits",
-        credits.buyCredits(
-            model_id, bought, consumer, value=bought * CREDIT_VALUE, sender=consumer
-        ),
-    )
-    expiry = chain.pending_timestamp + 7 * 86400
-    tx = step(
-        "openChannel",
-        credits.openChannel(model_id, gateway, bought, expiry, sender=consumer),
-    )
-    channel_id = channel_id_from_tx(credits, tx)
-    domain = ReceiptDomain.from_contract(credits)
-    deadline = chain.pending_timestamp + 3600
-    # The gateway keeps only the latest cumulative receipt; each call the consumer signs anew.
-    latest = None
-    for used in range(1, CALLS + 1):
-        latest = sign_receipt(domain, Receipt(channel_id, used, deadline), consumer)
-    tx = step(
-        "settle (1 receipt covering all calls)",
-        credits.settle([latest.settle_args()], sender=gateway),
-    )
-    print(f"  gas per metered call: {tx.gas_used / CALLS:,.1f}")
-    check(credits.channel(channel_id).settled == CALLS, "settled cumulative")
-    step(
-        "sweep (anyone pays settled revenue to the router)", credits.sweep(model_id, sender=gateway)
-    )
+    step("purchase (licence holder)", licenses.purchase(offer_id, licensee, price, value=price,
+                                                        sender=licensee))  # fmt: skip
 
-    print("\n== 5. revenue: contributors claim, then shares")
+    print("\n== 3. the gateway starts on the same chain (its own process)")
+    record = tmp / "gateway-record.json"
+    gateway_record(record, addr)
+    store = tmp / "gateway.sqlite3"
+    env = {
+        **os.environ,
+        "MODELMINT_GATEWAY_PRIVATE_KEY": gateway.private_key,
+        # Settle once, explicitly, at the end (step 6).
+        "MODELMINT_GATEWAY_SETTLE_INTERVAL": "3600",
+    }
+    proc, url = start_gateway(env, record, model_id, store, tmp / "gateway.log")
+    try:
+        info = httpx.get(url + "/.well-known/modelmint").json()
+        check(info["versionHash"] == "0x" + digest.hex(), "gateway serves the registered weights")
+        print(f"  {url}: model {info['modelId']} v{info['version']}, gateway {info['gateway']}")
+
+        print("\n== 4. an agent with a budget in a smart wallet classifies digits over HTTP")
+        agent_key = Account.create()
+        wallet_owner.transfer(agent_key.address, ETH // 10)  # gas only
+        budget = AGENT_BUDGET_CREDITS * CREDIT_VALUE
+        wallet = project.AgentWallet.deploy(
+            wallet_owner, agent_key.address, credits, budget, sender=wallet_owner
+        )
+        wallet_owner.transfer(wallet, ETH // 10)
+        print(f"  AgentWallet {wallet.address}: budget {eth(budget)}, agent key "
+              f"{agent_key.address} (signs receipts, holds no funds)")  # fmt: skip
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        rows = digits.data[:DATASET_ROWS].tolist()
+        settings = AgentSettings(
+            url,
+            chain.provider.uri,
+            wallet.address,
+            agent_key.key.hex(),
+            batch=AGENT_BATCH,
+            state_dir=tmp / "agent-state",
+            log_path=tmp / "agent.jsonl",
+        )
+        report = run_agent(settings, rows, w3=chain.provider.web3)
+        labels = report.labels
+        correct = sum(
+            int(a == b) for a, b in zip(labels, digits.target[: len(labels)], strict=True)
+        )
+        check(report.stopped == "budget", f"agent stopped at its budget ({report.stopped})")
+        check(report.charged == AGENT_BUDGET_CREDITS, "agent charged its whole budget")
+        check(wallet.spent() == budget, "wallet spent exactly the budget")
+        print(f"  {report.calls} paid calls, {report.items} images classified "
+              f"({correct / max(len(labels), 1):.0%} correct), {report.charged} credits charged, "
+              f"stopped at its budget after {report.seconds:.1f} s")  # fmt: skip
+        print(f"  wallet spent {eth(wallet.spent())} of {eth(wallet.budget())} on chain")
+
+        print("\n== 5. a licence holder calls the same gateway (no payment)")
+        holder_client = Client(url, Signer.eoa(licensee.private_key), w3=chain.provider.web3,
+                               state_dir=tmp / "licensee", mode="licence", commercial=True)  # fmt: skip
+        for i in range(LICENCE_CALLS):
+            result = holder_client.call("/v1/predict", json={"inputs": [rows[i]]})
+            check(result.charged == 0, "licensed call is free")
+            check(result.provenance.served.account == licensee.address, "provenance names holder")
+        holder_client.close_http()
+        print(f"  {LICENCE_CALLS} licensed calls, each with the gateway's provenance signature")
+    finally:
+        stop(proc)
+
+    print("\n== 6. the gateway settles every channel in one transaction")
+    first_block = chain.blocks.head.number
+    settled = subprocess.run(
+        gateway_command("settle", record, model_id, store, ("--once", "--force")),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    check(settled.returncode == 0, f"settlement ran: {settled.stderr[-800:]}")
+    events = CreditsChain(chain.provider.web3, credits.address).contract.events
+    logs = events.CreditsSettled().get_logs(from_block=first_block + 1)
+    txs = {log["transactionHash"] for log in logs}
+    check(len(txs) == 1, f"one settlement transaction ({len(txs)})")
+    receipt = chain.provider.web3.eth.get_transaction_receipt(txs.pop())
+    settled_credits = sum(int(log["args"]["credits"]) for log in logs)
+    check(settled_credits == report.charged, "settled what the agent was charged")
+    _gas_rows.append(("settle (gateway, all channels)", int(receipt["gasUsed"])))
+    print(f"  settle: {len(logs)} channel(s), {settled_credits} credits, "
+          f"gas {receipt['gasUsed']:,} = {receipt['gasUsed'] / report.calls:,.0f} per paid call")  # fmt: skip
+
+    if hasattr(credits, "sweep"):  # settlement records consumption; anyone pays it to the router
+        step("sweep (settled revenue to the router)", credits.sweep(model_id, sender=gateway))
+
+    print("\n== 7. revenue: the contributor claims, then share holders")
     fee_bps = router.feeBps()
-    revenue = price + CALLS * CREDIT_VALUE
+    owner_due = router.claimable(model_id, model_owner)
     contributor_due = router.claimable(model_id, contributor)
     before = contributor.balance
     tx = step("claim (contributor)", router.claim([model_id], sender=contributor))
     check(contributor.balance - before + tx.total_fees_paid == contributor_due, "contributor paid")
-    print(
-        f"  revenue {eth(revenue)}: fee {fee_bps / 100:.2f}% -> treasury {eth(router.feesOwed(ZERO))},"
-        f" contributor claimed {eth(contributor_due)}"
-    )
-
     registry.approve(fractionalizer, model_id, sender=model_owner)
     tx = step(
         "fractionalize (shares + governor + timelock)",
         fractionalizer.fractionalize(
             model_id,
-            ("Model 1 Shares", "M1S", model_owner, 1_000_000 * ETH),
+            ("Digits Shares", "DIGS", model_owner, 1_000_000 * ETH),
             (1, 50, 0, 10, 3600),
             ([contributor], [30], 70),
             sender=model_owner,
@@ -171,20 +295,16 @@ def main():
     )
     event = tx.decode_logs(fractionalizer.ModelFractionalized)[0]
     shares = project.ModelShares.at(event.shares)
-    check(registry.ownerOf(model_id) == event.timelock, "model NFT held by its timelock")
-    step(
-        "share transfer (25% to a holder)",
-        shares.transfer(holder, 250_000 * ETH, sender=model_owner),
-    )
-    tip = ETH
-    step("pay (a 1 ETH tip to the model)", router.pay(model_id, tip, value=tip, sender=licensee))
-    due = shares.claimable(holder)
+    step("share transfer (25% to a holder)", shares.transfer(holder, 250_000 * ETH,
+                                                              sender=model_owner))  # fmt: skip
+    tip = ETH // 10
+    step("pay (a 0.1 ETH tip to the model)", router.pay(model_id, tip, value=tip, sender=licensee))
+    holder_due = shares.claimable(holder)
     before = holder.balance
     tx = step("claim (share holder)", shares.claim(sender=holder))
-    check(holder.balance - before + tx.total_fees_paid == due and due > 0, "holder paid")
-    print(f"  holder with 25% of shares claimed {eth(due)} of the 1 ETH tip")
+    check(holder.balance - before + tx.total_fees_paid == holder_due > 0, "holder paid")
 
-    print("\n== 6. governance changes the protocol fee through the timelock")
+    print("\n== 8. governance changes the protocol fee through the timelock")
     delegate(gov_token, deployer, sender=deployer)
     chain.mine(1)
     new_fee = fee_bps + 50
@@ -199,7 +319,22 @@ def main():
     proposal.wait_until_executable(chain)
     step("execute", proposal.execute(deployer))
     check(router.feeBps() == new_fee, "fee changed by governance")
-    print(f"  protocol fee {fee_bps} -> {router.feeBps()} bps")
 
+    settle_gas = _gas_rows[
+        [label for label, _ in _gas_rows].index("settle (gateway, all channels)")
+    ][1]
+    print("\n== summary")
+    print(f"  paid calls          {report.calls} ({report.items} images) by the agent, "
+          f"{LICENCE_CALLS} licensed calls")  # fmt: skip
+    print(f"  credits charged     {report.charged} = {eth(report.charged * CREDIT_VALUE)}")
+    print(f"  settlement          1 transaction, {settle_gas:,} gas, "
+          f"{settle_gas / report.calls:,.0f} gas per paid call")  # fmt: skip
+    print(f"  licence sale        {eth(price)}")
+    print(f"  protocol fee        {fee_bps / 100:.2f}% -> treasury {eth(router.feesOwed(ZERO))}")
+    print(f"  model owner         {eth(owner_due)} claimable (70% of revenue after fees)")
+    print(f"  contributor         {eth(contributor_due)} claimed (30%)")
+    print(f"  share holder        {eth(holder_due)} claimed (25% of shares, from the tip)")
+    print(f"  agent wallet        spent {eth(wallet.spent())} = its whole budget")
+    print(f"  governance          protocol fee {fee_bps} -> {router.feeBps()} bps")
     total = sum(g for _, g in _gas_rows)
-    print(f"\nDemo complete: {len(_gas_rows)} user transactions, {total:,} gas in all.")
+    print(f"  transactions        {len(_gas_rows)} user transactions, {total:,} gas in all")

@@ -38,6 +38,8 @@ CONTRACTS: tuple[str, ...] = (
     "ProtocolGovernor",
     "ProtocolTimelock",
 )
+# Contracts a user deploys for itself (not part of a protocol deployment).
+USER_CONTRACTS: tuple[str, ...] = ("AgentWallet",)
 # Standard interfaces exported next to them (derived, not deployed by Modelmint).
 INTERFACES: tuple[str, ...] = ("ERC20",)
 
@@ -45,9 +47,9 @@ INTERFACES: tuple[str, ...] = ("ERC20",)
 @cache
 def _load(name: str) -> tuple[dict[str, Any], ...]:
     path = ABI_DIR / f"{name}.json"
-    if name not in CONTRACTS + INTERFACES or not path.is_file():
+    if name not in CONTRACTS + USER_CONTRACTS + INTERFACES or not path.is_file():
         raise KeyError(
-            f"no exported ABI named {name!r}; known: {', '.join(CONTRACTS + INTERFACES)}"
+            f"no exported ABI named {name!r}; known: {', '.join(CONTRACTS + USER_CONTRACTS + INTERFACES)}"
         )
     return tuple(json.loads(path.read_text()))
 

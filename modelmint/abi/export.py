@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from modelmint.abi import ABI_DIR, CONTRACTS
+from modelmint.abi import ABI_DIR, CONTRACTS, USER_CONTRACTS
 
 REPO_ROOT = ABI_DIR.parents[1]
 MANIFEST = REPO_ROOT / ".build" / "__local__.json"
@@ -33,10 +33,10 @@ def render(abi: list[dict[str, Any]]) -> str:
 
 def exported(contract_types: dict[str, Any]) -> dict[str, str]:
     """File name -> text for every exported ABI, from ``{name: contract type JSON}``."""
-    missing = [n for n in (*CONTRACTS, ERC20_SOURCE) if n not in contract_types]
+    missing = [n for n in (*CONTRACTS, *USER_CONTRACTS, ERC20_SOURCE) if n not in contract_types]
     if missing:
         raise SystemExit(f"not compiled: {', '.join(missing)} (run `ape compile`)")
-    files = {f"{n}.json": render(contract_types[n]["abi"]) for n in CONTRACTS}
+    files = {f"{n}.json": render(contract_types[n]["abi"]) for n in CONTRACTS + USER_CONTRACTS}
     erc20 = [
         e
         for e in contract_types[ERC20_SOURCE]["abi"]

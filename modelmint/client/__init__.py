@@ -1,0 +1,42 @@
+"""The consumer side of Modelmint: pay a gateway per call, as a script or an agent.
+
+    >>> from modelmint.client import Budget, Client, Signer
+    >>> client = Client("http://127.0.0.1:8402", Signer.eoa(key), rpc_url=rpc,
+    ...                 budget=Budget(max_value=10**16))
+    >>> client.call("/v1/predict", json={"inputs": rows}).json()
+
+Ape-free: httpx, web3.py, eth-account and the modelmint core. See docs/CLIENT.md.
+"""
+
+from modelmint.client.budget import Budget
+from modelmint.client.chain import CreditsChain
+from modelmint.client.client import CallResult, ChannelPolicy, Client
+from modelmint.client.errors import (
+    BudgetExhausted,
+    ChannelHalted,
+    ClientError,
+    GatewayError,
+    PaymentMismatch,
+    ProvenanceInvalid,
+    ResyncRejected,
+)
+from modelmint.client.signer import Signer
+from modelmint.client.store import ChannelRecord, ChannelStore
+
+__all__ = [
+    "Budget",
+    "BudgetExhausted",
+    "CallResult",
+    "ChannelHalted",
+    "ChannelPolicy",
+    "ChannelRecord",
+    "ChannelStore",
+    "Client",
+    "ClientError",
+    "CreditsChain",
+    "GatewayError",
+    "PaymentMismatch",
+    "ProvenanceInvalid",
+    "ResyncRejected",
+    "Signer",
+]

@@ -1,0 +1,206 @@
+"""An autonomous agent that classifies a dataset through a paid gateway, from a budgeted
+smart wallet, and stops cleanly at its budget.
+
+The wallet (``AgentWallet``) holds the funds; its owner set the agent's budget on chain.
+The agent holds only the agent key: it signs receipts (ERC-1271: the wallet accepts the
+agent key's signature) and buys and locks credits through the wallet, which refuses to
+spend past the budget. Off chain the agent caps itself at the same remaining budget, so
+it stops before a purchase would revert; every spend is an ``AgentSpent`` event of the
+wallet and a line of the agent's JSON log.
+
+    python -m modelmint.client.agent --gateway http://127.0.0.1:8402 --rpc http://127.0.0.1:8545 \\
+        --wallet 0xWallet --dataset rows.jsonl --batch 8 --log agent.jsonl     # key: MODELMINT_KEY
+
+    >>> report = run_agent(AgentSettings(...), rows)
+    >>> report.items, report.charged, report.stopped
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from web3 import HTTPProvider, Web3
+
+from modelmint.abi import load_abi
+from modelmint.client.budget import Budget
+from modelmint.client.client import ChannelPolicy, Client
+from modelmint.client.errors import BudgetExhausted, ClientError
+from modelmint.client.signer import Signer
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    gateway_url: str
+    rpc_url: str
+    wallet: str
+    agent_key: str
+    route: str = "/v1/predict"
+    batch: int = 8
+    state_dir: Path = Path("~/.modelmint/agent")
+    log_path: Path | None = None
+    calls_per_channel: int = 50
+    max_value: int | None = None  # an extra off-chain cap below the wallet's budget
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    """What the agent did: ``stopped`` is ``"done"``, ``"budget"`` or an error code."""
+
+    calls: int
+    items: int
+    charged: int
+    paid: int
+    stopped: str
+    labels: list[int] = field(default_factory=list)
+    channels: list[int] = field(default_factory=list)
+    wallet_spent: int = 0
+    wallet_budget: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("labels")
+        return out
+
+
+class _Log:
+    def __init__(self, path: Path | None, echo: Callable[[str], None] | None):
+        self.fh = open(path, "a") if path else None  # noqa: SIM115 (closed in close())
+        self.echo = echo
+
+    def __call__(self, event: str, fields: dict[str, Any]) -> None:
+        line = json.dumps({"t": round(time.time(), 3), "event": event, **fields})
+        if self.fh:
+            self.fh.write(line + "\n")
+            self.fh.flush()
+        if self.echo and event != "paid":
+            self.echo(line)
+
+    def close(self) -> None:
+        if self.fh:
+            self.fh.close()
+
+
+def wallet_budget(w3: Web3, wallet: str) -> tuple[int, int]:
+    """``(budget, spent)`` of an AgentWallet, read on chain."""
+    contract = w3.eth.contract(
+        address=Web3.to_checksum_address(wallet), abi=load_abi("AgentWallet")
+    )
+    return int(contract.functions.budget().call()), int(contract.functions.spent().call())
+
+
+def run_agent(
+    settings: AgentSettings,
+    rows: Sequence[Any],
+    *,
+    echo: Callable[[str], None] | None = None,
+    w3: Web3 | None = None,
+) -> AgentReport:
+    """Classifies ``rows`` in batches until done or the budget is spent."""
+    started = time.monotonic()
+    w3 = w3 or Web3(HTTPProvider(settings.rpc_url))
+    budget, spent = wallet_budget(w3, settings.wallet)
+    remaining = budget - spent
+    if settings.max_value is not None:
+        remaining = min(remaining, settings.max_value)
+    log = _Log(settings.log_path, echo)
+    log("agent_started", {"wallet": settings.wallet, "budget": budget, "spent": spent,
+                          "rows": len(rows)})  # fmt: skip
+    client = Client(
+        settings.gateway_url,
+        Signer.smart_wallet(settings.wallet, settings.agent_key),
+        w3=w3,
+        budget=Budget(max_value=remaining),
+        state_dir=settings.state_dir,
+        policy=ChannelPolicy(calls_per_channel=settings.calls_per_channel),
+        on_event=log,
+    )
+    # Channels past their grace period give their unused credits back first; the client
+    # spends credits the wallet holds before buying any.
+    client.close_expired()  # each closure is logged as "channel_closed"
+    calls = items = charged = 0
+    labels: list[int] = []
+    channels: list[int] = []
+    stopped = "done"
+    try:
+        for start in range(0, len(rows), settings.batch):
+            batch = list(rows[start : start + settings.batch])
+            try:
+                result = client.call(settings.route, json={"inputs": batch})
+            except BudgetExhausted as exc:
+                stopped = "budget"
+                log("budget_reached", {"items_done": items, "message": exc.message})
+                break
+            except ClientError as exc:
+                stopped = exc.code
+                log("stopped", exc.to_json())
+                break
+            calls += 1
+            items += len(batch)
+            charged += result.charged
+            labels.extend(_labels(result.json()))
+            if result.channel_id and result.channel_id not in channels:
+                channels.append(result.channel_id)
+    finally:
+        client.close_http()
+        after_budget, after_spent = wallet_budget(w3, settings.wallet)
+        report = AgentReport(
+            calls=calls,
+            items=items,
+            charged=charged,
+            paid=client.budget.spent,  # type: ignore[union-attr]
+            stopped=stopped,
+            labels=labels,
+            channels=channels,
+            wallet_spent=after_spent,
+            wallet_budget=after_budget,
+            seconds=round(time.monotonic() - started, 2),
+        )
+        log("agent_finished", report.to_json())
+        log.close()
+    return report
+
+
+def _labels(answer: Any) -> list[int]:
+    outputs = answer.get("outputs", answer) if isinstance(answer, dict) else None
+    if isinstance(outputs, dict):
+        for key in ("label", "labels", "predictions"):
+            if isinstance(outputs.get(key), list):
+                return [int(v) for v in outputs[key]]
+    return []
+
+
+@click.command()
+@click.option("--gateway", envvar="MODELMINT_GATEWAY", required=True)
+@click.option("--rpc", envvar="MODELMINT_RPC", required=True)
+@click.option("--wallet", envvar="MODELMINT_WALLET", required=True, help="The AgentWallet.")
+@click.option("--key", envvar="MODELMINT_KEY", required=True, help="The agent key (hex).")
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="JSON Lines: one input row per line.",
+)
+@click.option("--route", default="/v1/predict", show_default=True)
+@click.option("--batch", type=int, default=8, show_default=True)
+@click.option("--state", type=click.Path(path_type=Path), default="~/.modelmint/agent")
+@click.option("--log", "log_path", type=click.Path(path_type=Path), default=None)
+def main(gateway: str, rpc: str, wallet: str, key: str, dataset: Path, route: str, batch: int,
+         state: Path, log_path: Path | None) -> None:  # fmt: skip
+    """Classify DATASET through the gateway, paying from the wallet, within its budget."""
+    rows = [json.loads(line) for line in dataset.read_text().splitlines() if line.strip()]
+    settings = AgentSettings(gateway, rpc, wallet, key, route=route, batch=batch,
+                             state_dir=Path(state).expanduser(), log_path=log_path)  # fmt: skip
+    report = run_agent(settings, rows, echo=click.echo)
+    click.echo(json.dumps(report.to_json()))
+    raise SystemExit(0 if report.stopped in ("done", "budget") else 2)
+
+
+if __name__ == "__main__":
+    main()

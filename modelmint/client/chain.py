@@ -1,0 +1,301 @@
+"""On-chain operations of a consumer, with web3.py and the exported ABIs (no ape).
+
+    >>> chain = CreditsChain(Web3(HTTPProvider(rpc)), credits_address)
+    >>> chain.buy_credits(signer, model_id, 100)
+    >>> channel_id = chain.open_channel(signer, model_id, gateway, 100, expiry)
+    >>> chain.channel(channel_id).settled
+    >>> chain.top_up(signer, channel_id, 50, new_expiry)
+    >>> chain.close_channel(signer, channel_id)         # after expiry + GRACE_PERIOD
+    >>> chain.redeem(signer, model_id, 150)
+
+A smart-wallet signer's transactions go through the wallet's ``execute`` (sent and paid
+for by its agent key). ``buy_and_open`` / ``buy_and_top_up`` use ``buyAndOpenChannel`` /
+``buyAndTopUpChannel`` when the deployed ABI has them, else ``buyCredits`` first. Reverts raise
+:class:`TransactionFailed` naming the contract's custom error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.logs import DISCARD as _DISCARD
+
+from modelmint.abi import load_abi
+from modelmint.client.errors import TransactionFailed
+from modelmint.client.signer import Signer
+from modelmint.receipts import ReceiptDomain
+
+ETH = "0x0000000000000000000000000000000000000000"
+_ERROR_ABIS = ("UsageCredits", "AgentWallet", "ERC20")
+
+
+@dataclass(frozen=True)
+class OnChainChannel:
+    """``UsageCredits.channel(id)``; ``consumer`` is the zero address for unknown ids."""
+
+    channel_id: int
+    consumer: str
+    expiry: int
+    gateway: str
+    deposit: int
+    model_id: int
+    settled: int
+
+    @property
+    def exists(self) -> bool:
+        return int(self.consumer, 16) != 0
+
+    @property
+    def closed(self) -> bool:
+        return self.exists and self.expiry == 0
+
+
+@dataclass(frozen=True)
+class CreditTerms:
+    asset: str
+    credit_value: int
+
+
+@dataclass(frozen=True)
+class TxResult:
+    tx_hash: str
+    gas_used: int
+    logs: tuple[Any, ...]
+
+
+class CreditsChain:
+    """One UsageCredits deployment seen from one consumer's side."""
+
+    def __init__(self, w3: Web3, credits_address: str, *, confirm_timeout: float = 120.0):
+        self.w3 = w3
+        self.address = to_checksum_address(credits_address)
+        self.contract = w3.eth.contract(address=self.address, abi=load_abi("UsageCredits"))
+        self.confirm_timeout = confirm_timeout
+        self._errors = _error_selectors()
+        self.gas_used: list[tuple[str, int]] = []  # (operation, gas) of every transaction sent
+
+    # ------------------------------------------------------------------ reads
+    @cached_property
+    def chain_id(self) -> int:
+        return int(self.w3.eth.chain_id)
+
+    @cached_property
+    def grace_period(self) -> int:
+        return int(self.contract.functions.GRACE_PERIOD().call())
+
+    @cached_property
+    def domain(self) -> ReceiptDomain:
+        fields = self.contract.functions.eip712Domain().call()
+        return ReceiptDomain(
+            chain_id=int(fields[3]),
+            verifying_contract=str(fields[4]),
+            name=fields[1],
+            version=fields[2],
+        )
+
+    @property
+    def has_buy_and_open(self) -> bool:
+        return any(e.get("name") == "buyAndOpenChannel" for e in self.contract.abi)
+
+    @property
+    def has_buy_and_top_up(self) -> bool:
+        return any(e.get("name") == "buyAndTopUpChannel" for e in self.contract.abi)
+
+    def now(self) -> int:
+        """The latest block's timestamp: the clock channels and deadlines are judged by."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def channel(self, channel_id: int) -> OnChainChannel:
+        c = self.contract.functions.channel(channel_id).call()
+        return OnChainChannel(
+            channel_id=channel_id,
+            consumer=to_checksum_address(c[0]),
+            expiry=int(c[1]),
+            gateway=to_checksum_address(c[2]),
+            deposit=int(c[3]),
+            model_id=int(c[4]),
+            settled=int(c[5]),
+        )
+
+    def terms(self, model_id: int) -> CreditTerms:
+        m = self.contract.functions.modelCredits(model_id).call()
+        return CreditTerms(asset=to_checksum_address(m[0]), credit_value=int(m[1]))
+
+    def balance(self, account: str, model_id: int) -> int:
+        """Free (unlocked) credits of ``account``."""
+        return int(self.contract.functions.balanceOf(to_checksum_address(account), model_id).call())
+
+    def verify_receipt(
+        self, channel_id: int, cumulative: int, deadline: int, signature: bytes
+    ) -> bool:
+        """The contract's own check (ECDSA or ERC-1271 against the channel's consumer)."""
+        return bool(
+            self.contract.functions.verifyReceipt(
+                channel_id, cumulative, deadline, bytes(signature)
+            ).call()
+        )
+
+    def channels_of(self, consumer: str, from_block: int = 0) -> list[int]:
+        """Ids of the channels ``consumer`` opened (from ``ChannelOpened`` logs)."""
+        logs = self.contract.events.ChannelOpened().get_logs(
+            from_block=from_block, argument_filters={"consumer": to_checksum_address(consumer)}
+        )
+        return [int(log["args"]["channelId"]) for log in logs]
+
+    # ------------------------------------------------------------------ writes
+    def buy_credits(self, signer: Signer, model_id: int, credits: int) -> TxResult:
+        terms = self.terms(model_id)
+        value = self._prepare_payment(signer, terms, credits)
+        call = self.contract.functions.buyCredits(model_id, credits, signer.address)
+        return self._send(signer, "buyCredits", call, value)
+
+    def open_channel(
+        self, signer: Signer, model_id: int, gateway: str, credits: int, expiry: int
+    ) -> int:
+        call = self.contract.functions.openChannel(
+            model_id, to_checksum_address(gateway), credits, expiry
+        )
+        return self._channel_id(self._send(signer, "openChannel", call))
+
+    def buy_and_open(
+        self, signer: Signer, model_id: int, gateway: str, credits: int, expiry: int
+    ) -> int:
+        """Buys ``credits`` and locks them into a new channel (one transaction when the
+        deployment has ``buyAndOpenChannel``)."""
+        if not self.has_buy_and_open:
+            self.buy_credits(signer, model_id, credits)
+            return self.open_channel(signer, model_id, gateway, credits, expiry)
+        terms = self.terms(model_id)
+        value = self._prepare_payment(signer, terms, credits)
+        call = self.contract.functions.buyAndOpenChannel(
+            model_id, to_checksum_address(gateway), credits, expiry
+        )
+        return self._channel_id(self._send(signer, "buyAndOpenChannel", call, value))
+
+    def top_up(self, signer: Signer, channel_id: int, credits: int, new_expiry: int) -> TxResult:
+        call = self.contract.functions.topUpChannel(channel_id, credits, new_expiry)
+        return self._send(signer, "topUpChannel", call)
+
+    def buy_and_top_up(
+        self, signer: Signer, model_id: int, channel_id: int, credits: int, new_expiry: int
+    ) -> TxResult:
+        """Buys ``credits`` and adds them to the channel, extending it to ``new_expiry`` (one
+        transaction when the deployment has ``buyAndTopUpChannel``)."""
+        if not self.has_buy_and_top_up:
+            self.buy_credits(signer, model_id, credits)
+            return self.top_up(signer, channel_id, credits, new_expiry)
+        value = self._prepare_payment(signer, self.terms(model_id), credits)
+        call = self.contract.functions.buyAndTopUpChannel(channel_id, credits, new_expiry)
+        return self._send(signer, "buyAndTopUpChannel", call, value)
+
+    def close_channel(self, signer: Signer, channel_id: int) -> int:
+        """Closes an expired channel; returns the credits refunded to the free balance."""
+        tx = self._send(signer, "closeChannel", self.contract.functions.closeChannel(channel_id))
+        events = self.contract.events.ChannelClosed().process_receipt(
+            {"logs": list(tx.logs)}, errors=_DISCARD
+        )
+        return int(events[0]["args"]["refundedCredits"]) if events else 0
+
+    def redeem(self, signer: Signer, model_id: int, credits: int) -> int:
+        """Redeems free credits for their value (paid to the consumer); returns the value."""
+        call = self.contract.functions.redeem(model_id, credits, signer.address)
+        tx = self._send(signer, "redeem", call)
+        events = self.contract.events.CreditsRedeemed().process_receipt(
+            {"logs": list(tx.logs)}, errors=_DISCARD
+        )
+        return int(events[0]["args"]["value"]) if events else 0
+
+    # ------------------------------------------------------------------ plumbing
+    def _prepare_payment(self, signer: Signer, terms: CreditTerms, credits: int) -> int:
+        """The ETH value to send; for an ERC-20 model, approves the exact amount first."""
+        amount = credits * terms.credit_value
+        if int(terms.asset, 16) == 0:
+            return amount
+        token = self.w3.eth.contract(
+            address=to_checksum_address(terms.asset), abi=load_abi("ERC20")
+        )
+        self._send(signer, "approve", token.functions.approve(self.address, amount))
+        return 0
+
+    def _channel_id(self, tx: TxResult) -> int:
+        events = self.contract.events.ChannelOpened().process_receipt(
+            {"logs": list(tx.logs)}, errors=_DISCARD
+        )
+        if len(events) != 1:
+            raise TransactionFailed("expected one ChannelOpened event", tx=tx.tx_hash)
+        return int(events[0]["args"]["channelId"])
+
+    def _send(self, signer: Signer, label: str, call: Any, value: int = 0) -> TxResult:
+        target = call.address
+        if signer.wallet is not None:
+            wallet = self.w3.eth.contract(
+                address=to_checksum_address(signer.wallet), abi=load_abi("AgentWallet")
+            )
+            data = call._encode_transaction_data()
+            call = wallet.functions.execute(target, value, data)
+            value = 0
+        params = {"from": signer.sender, "value": value}
+        try:
+            gas = call.estimate_gas(params)
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise self._revert(label, exc) from None
+        tx = call.build_transaction(
+            {
+                **params,
+                "gas": gas + gas // 5,
+                "nonce": self.w3.eth.get_transaction_count(
+                    to_checksum_address(signer.sender), "pending"
+                ),
+            }
+        )
+        raw = signer.key.sign_transaction(tx).raw_transaction
+        tx_hash = self.w3.eth.send_raw_transaction(raw)
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            tx_hash, timeout=self.confirm_timeout, poll_latency=0.05
+        )
+        if receipt["status"] != 1:
+            raise TransactionFailed(f"{label} reverted", tx=tx_hash.hex())
+        self.gas_used.append((label, int(receipt["gasUsed"])))
+        return TxResult(
+            "0x" + bytes(tx_hash).hex(), int(receipt["gasUsed"]), tuple(receipt["logs"])
+        )
+
+    def _revert(self, label: str, exc: Exception) -> TransactionFailed:
+        data = getattr(exc, "data", None)
+        name = self.decode_error(data if isinstance(data, str) else None)
+        return TransactionFailed(f"{label} would revert: {name or exc}", error=name or str(exc))
+
+    def decode_error(self, data: str | None) -> str | None:
+        """``Name(args)`` of a custom error's revert data (unwrapping AgentWalletCallFailed)."""
+        if not data or not data.startswith("0x") or len(data) < 10:
+            return None
+        raw = bytes.fromhex(data[2:])
+        entry = self._errors.get(raw[:4])
+        if entry is None:
+            return None
+        types = [i["type"] for i in entry.get("inputs", [])]
+        try:
+            args = abi_decode(types, raw[4:])
+        except Exception:
+            return entry["name"]
+        if entry["name"] == "AgentWalletCallFailed" and args:
+            inner = self.decode_error("0x" + bytes(args[0]).hex())
+            if inner:
+                return f"AgentWalletCallFailed({inner})"
+        shown = ", ".join("0x" + a.hex() if isinstance(a, bytes) else str(a) for a in args)
+        return f"{entry['name']}({shown})"
+
+
+def _error_selectors() -> dict[bytes, dict[str, Any]]:
+    out: dict[bytes, dict[str, Any]] = {}
+    for name in _ERROR_ABIS:
+        for entry in load_abi(name):
+            if entry.get("type") == "error":
+                out[function_abi_to_4byte_selector(entry)] = entry  # type: ignore[arg-type]
+    return out

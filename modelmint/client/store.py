@@ -1,0 +1,117 @@
+"""The client's durable channel state: one JSON file per (chain, consumer), atomic writes.
+
+    >>> store = ChannelStore(Path("~/.modelmint").expanduser(), chain_id=31337,
+    ...                      consumer="0x...")
+    >>> record = store.usable(credits, model_id, gateway)   # an open channel, or None
+    >>> store.put(replace(record, signed=record.charged + 10))
+
+Every signature is recorded (``signed``: the highest ceiling ever signed) before the
+request leaves, and every verified PAYMENT-RESPONSE moves ``charged``. After a crash the
+file says how far the client may have committed; a corrective 402 from the gateway is
+accepted only up to ``signed`` (see :mod:`modelmint.client.client`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+OPEN = "open"
+HALTED = "halted"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    """What the client knows of one channel. ``charged`` is the gateway's running total as
+    last verified; ``signed`` the highest cumulative ceiling the client signed; ``spent``
+    the payment-asset value this client paid to fund the channel."""
+
+    channel_id: int
+    credits_contract: str
+    model_id: int
+    gateway: str
+    consumer: str
+    deposit: int
+    expiry: int
+    charged: int = 0
+    signed: int = 0
+    status: str = OPEN
+    reason: str = ""
+    calls: int = 0
+    spent: int = 0
+    closed: bool = False  # closed on chain (a halted channel stays halted once closed)
+
+    @property
+    def remaining(self) -> int:
+        return self.deposit - self.charged
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> ChannelRecord:
+        return cls(**obj)
+
+    def halted(self, reason: str) -> ChannelRecord:
+        return replace(self, status=HALTED, reason=reason)
+
+
+class ChannelStore:
+    """Channel records of one consumer on one chain, in ``<root>/channels-<chain>-<consumer>.json``."""
+
+    def __init__(self, root: Path | str, chain_id: int, consumer: str):
+        self.root = Path(root)
+        self.path = self.root / f"channels-{chain_id}-{to_checksum_address(consumer)}.json"
+        self._lock = threading.Lock()
+
+    def all(self) -> list[ChannelRecord]:
+        return [ChannelRecord.from_json(v) for v in self._read().values()]
+
+    def get(self, channel_id: int) -> ChannelRecord | None:
+        entry = self._read().get(str(channel_id))
+        return ChannelRecord.from_json(entry) if entry else None
+
+    def put(self, record: ChannelRecord) -> None:
+        with self._lock:
+            data = self._read()
+            data[str(record.channel_id)] = record.to_json()
+            self._write(data)
+
+    def usable(self, credits_contract: str, model_id: int, gateway: str) -> list[ChannelRecord]:
+        """Open channels to ``gateway`` for ``model_id``, newest first."""
+        out = [
+            r
+            for r in self.all()
+            if r.status == OPEN
+            and not r.closed
+            and r.model_id == model_id
+            and r.gateway.lower() == gateway.lower()
+            and r.credits_contract.lower() == credits_contract.lower()
+        ]
+        return sorted(out, key=lambda r: -r.channel_id)
+
+    def _read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        return json.loads(self.path.read_text())
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{self.path.name}.")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

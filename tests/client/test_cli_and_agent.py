@@ -1,0 +1,113 @@
+"""The `modelmint` CLI through its installed entry point, and the autonomous agent as its own
+process, both against the real gateway process on anvil."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from client_helpers import CREDIT_VALUE
+
+from modelmint.client.chain import CreditsChain
+
+ROW = [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0] * 8
+CLI = str(Path(sys.executable).parent / "modelmint")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _started(deployment, gateway_process, fund):
+    """Deploys and starts the gateway before the first test."""
+
+
+@pytest.fixture
+def cli(gateway_process, deployment, tmp_path):
+    def _run(account, *args):
+        env = {
+            **os.environ,
+            "MODELMINT_GATEWAY": gateway_process.url,
+            "MODELMINT_RPC": deployment.rpc_url,
+            "MODELMINT_KEY": account.key.hex(),
+            "MODELMINT_STATE": str(tmp_path / "state"),
+            "MODELMINT_CREDITS": deployment.credits.address,
+        }
+        return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    return _run
+
+
+def test_cli_call__json_output__one_paid_call(cli, fund):
+    consumer = fund()
+    body = json.dumps({"inputs": [ROW, ROW]})
+    done = cli(consumer, "--output", "json", "call", "/v1/predict", "--json", body,
+               "--budget", str(10 * CREDIT_VALUE))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["calls"], out["charged"]) == (1, 2)
+    assert len(out["results"][0]["result"]["outputs"]["label"]) == 2
+    listed = json.loads(cli(consumer, "--output", "json", "channels").stdout)
+    assert [(c["channel_id"], c["charged"]) for c in listed] == [(out["results"][0]["channel"], 2)]
+
+
+def test_cli_call__batch_beyond_budget__stops_with_named_error_and_exit_2(cli, fund, tmp_path):
+    consumer = fund()
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("\n".join(json.dumps({"inputs": [ROW]}) for _ in range(5)) + "\n")
+    done = cli(consumer, "--output", "json", "call", "/v1/predict", "--input", str(rows),
+               "--budget", str(3 * CREDIT_VALUE))  # fmt: skip
+    assert done.returncode == 2
+    out = json.loads(done.stdout)
+    assert out["calls"] == 3 and out["error"]["code"] == "budget_exhausted"
+
+
+def test_cli_call__text_batch__progress_and_summary(cli, fund, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("\n".join(json.dumps({"inputs": [ROW]}) for _ in range(4)) + "\n")
+    done = cli(fund(), "call", "/v1/predict", "--input", str(rows))
+    assert done.returncode == 0, done.stderr
+    assert "calls" in done.stderr  # the progress bar's label
+    assert "4 call(s), 4 credits charged" in done.stdout
+
+
+def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
+    done = cli(fund(), "close", "424242")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: channel_not_closable: channel 424242")
+
+
+def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
+    project, deployment, gateway_process, holder, fund, w3, tmp_path
+):
+    from sklearn.datasets import load_digits
+
+    rows = load_digits().data[:200].tolist()
+    dataset = tmp_path / "digits.jsonl"
+    dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    agent_key = fund(eth=1)  # gas only: the agent's spending comes from the wallet
+    budget = 60 * CREDIT_VALUE
+    wallet = project.AgentWallet.deploy(holder, agent_key.address, deployment.credits, budget,
+                                        sender=holder)  # fmt: skip
+    holder.transfer(wallet, 10**17)
+    log = tmp_path / "agent.jsonl"
+    env = {**os.environ, "MODELMINT_KEY": agent_key.key.hex()}
+    done = subprocess.run(
+        [sys.executable, "-m", "modelmint.client.agent", "--gateway", gateway_process.url,
+         "--rpc", deployment.rpc_url, "--wallet", wallet.address, "--dataset", str(dataset),
+         "--batch", "8", "--state", str(tmp_path / "state"), "--log", str(log)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    # 60 credits buy 7 batches of 8; the 8th would go above the budget.
+    assert report["stopped"] == "budget"
+    assert (report["calls"], report["items"], report["charged"]) == (7, 56, 56)
+    assert report["wallet_spent"] == wallet.spent() == budget
+    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert events[0] == "agent_started" and events[-2:] == ["budget_reached", "agent_finished"]
+    assert events.count("paid") == 7
+    [channel_id] = report["channels"]
+    on_chain = CreditsChain(w3, deployment.credits.address).channel(channel_id)
+    assert on_chain.consumer == wallet.address and on_chain.deposit == 60
+    # The agent key holds no credits and spent nothing of its own but gas.
+    assert deployment.credits.balanceOf(agent_key.address, deployment.model_id) == 0

@@ -1,0 +1,127 @@
+"""The client's on-chain side without a gateway: funding channels from an EOA and from an
+AgentWallet, readable revert errors, the budget, closing and redeeming."""
+
+import pytest
+from client_helpers import CREDIT_VALUE, key_of
+
+from modelmint.client import Budget, BudgetExhausted, Client, CreditsChain, Signer
+from modelmint.client.errors import ChannelNotClosable, TransactionFailed
+from modelmint.client.store import ChannelRecord
+
+HOUR = 3600
+
+
+@pytest.fixture(scope="module")
+def credits_chain(w3, deployment):
+    return CreditsChain(w3, deployment.credits.address)
+
+
+@pytest.fixture(scope="module")
+def wallet(project, deployment, holder, agent):
+    """An AgentWallet owned by `holder` (funds) whose `agent` key may spend 100 credits."""
+    w = project.AgentWallet.deploy(
+        holder, agent, deployment.credits, 100 * CREDIT_VALUE, sender=holder
+    )
+    holder.transfer(w, 10**17)
+    return w
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _deployed(deployment, wallet, credits_chain):
+    """Deploys everything before the first test (no costly fixture rebase)."""
+
+
+def test_buy_and_open__eoa__channel_matches_chain(credits_chain, deployment, consumer, gateway):
+    signer = Signer.eoa(key_of(consumer))
+    expiry = credits_chain.now() + HOUR
+    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 40, expiry)
+    c = credits_chain.channel(cid)
+    assert (c.consumer, c.gateway, c.deposit, c.expiry, c.settled) == (
+        consumer.address,
+        gateway.address,
+        40,
+        expiry,
+        0,
+    )
+
+
+def test_open_channel__not_a_gateway__names_the_contract_error(
+    credits_chain, deployment, consumer, attacker
+):
+    signer = Signer.eoa(key_of(consumer))
+    credits_chain.buy_credits(signer, deployment.model_id, 5)
+    with pytest.raises(TransactionFailed, match="UsageCreditsNotGateway"):
+        credits_chain.open_channel(
+            signer, deployment.model_id, attacker.address, 5, credits_chain.now() + HOUR
+        )
+
+
+def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
+    credits_chain, deployment, wallet, agent, gateway
+):
+    signer = Signer.smart_wallet(wallet.address, key_of(agent))
+    cid = credits_chain.buy_and_open(
+        signer, deployment.model_id, gateway.address, 60, credits_chain.now() + HOUR
+    )
+    assert credits_chain.channel(cid).consumer == wallet.address
+    assert wallet.spent() == 60 * CREDIT_VALUE
+    with pytest.raises(TransactionFailed, match="AgentWalletBudgetExceeded"):
+        credits_chain.buy_credits(signer, deployment.model_id, 41)
+    assert wallet.spent() == 60 * CREDIT_VALUE
+
+
+def test_buy_and_top_up__smart_wallet__one_transaction_adds_credits_and_extends(
+    credits_chain, deployment, project, holder, agent, gateway
+):
+    wallet = project.AgentWallet.deploy(holder, agent, deployment.credits, 30 * CREDIT_VALUE,
+                                        sender=holder)  # fmt: skip
+    holder.transfer(wallet, 10**16)
+    signer = Signer.smart_wallet(wallet.address, key_of(agent))
+    expiry = credits_chain.now() + HOUR
+    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 10, expiry)
+    sent = len(credits_chain.gas_used)
+    credits_chain.buy_and_top_up(signer, deployment.model_id, cid, 20, expiry + HOUR)
+    c = credits_chain.channel(cid)
+    assert (c.deposit, c.expiry) == (30, expiry + HOUR)
+    assert [label for label, _ in credits_chain.gas_used[sent:]] == ["buyAndTopUpChannel"]
+    assert wallet.spent() == 30 * CREDIT_VALUE
+
+
+def test_budget__reserve_above_limit__raises_and_records_nothing():
+    budget = Budget(max_value=10 * CREDIT_VALUE)
+    budget.reserve(7, CREDIT_VALUE)
+    with pytest.raises(BudgetExhausted):
+        budget.reserve(4, CREDIT_VALUE)
+    assert budget.spent == 7 * CREDIT_VALUE
+    assert budget.affordable(CREDIT_VALUE) == 3
+
+
+def test_close__before_grace_end__refused_then_closes_and_redeems(
+    credits_chain, deployment, w3, consumer, gateway, chain, tmp_path
+):
+    signer = Signer.eoa(key_of(consumer))
+    client = Client("http://127.0.0.1:9", signer, w3=w3, state_dir=tmp_path)
+    expiry = credits_chain.now() + HOUR
+    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 25, expiry)
+    client.store.put(
+        ChannelRecord(
+            cid,
+            credits_chain.address,
+            deployment.model_id,
+            gateway.address,
+            consumer.address,
+            25,
+            expiry,
+        )  # fmt: skip
+    )
+    with pytest.raises(ChannelNotClosable):
+        client.close(cid)
+    assert client.close_expired() == []
+    chain.pending_timestamp = expiry + credits_chain.grace_period
+    chain.mine()
+    escrow = deployment.credits.escrowOf(deployment.model_id)
+    [summary] = client.close_expired(redeem=True)
+    assert summary["refunded"] == 25 and summary["redeemedValue"] == 25 * CREDIT_VALUE
+    assert credits_chain.channel(cid).closed
+    assert client.store.get(cid).status == "closed"
+    assert deployment.credits.escrowOf(deployment.model_id) == escrow - 25 * CREDIT_VALUE
