@@ -140,8 +140,9 @@ class Indexer:
     # ------------------------------------------------------------------ bookkeeping
 
     def _meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
 
     def _set_meta(self, key: str, value: object) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
@@ -158,7 +159,8 @@ class Indexer:
     @property
     def cursor(self) -> int:
         """The last block whose events are all stored (``start_block - 1`` when empty)."""
-        value = self._meta("cursor")
+        with self._lock:
+            value = self._meta("cursor")
         return int(value) if value is not None else self.start_block - 1
 
     def _addresses(self) -> dict[str, str]:
@@ -266,9 +268,10 @@ class Indexer:
         return new
 
     def _model_of(self, address: str) -> int | None:
-        row = self.db.execute(
-            "SELECT model_id FROM contracts WHERE address = ?", (to_checksum_address(address),)
-        ).fetchone()
+        with self._lock:
+            row = self.db.execute(
+                "SELECT model_id FROM contracts WHERE address = ?", (to_checksum_address(address),)
+            ).fetchone()
         return row[0] if row else None
 
     # ---------------------------------------------------------------------- reorgs

@@ -45,14 +45,22 @@ SORT_KEYS = ("id", "name", "owner", "price", "creditValue", "version", "register
 class ErrorCode(enum.Enum):
     """Named errors of the dashboard API, each with its HTTP status."""
 
-    unknown_model = 404
-    bad_address = 400
-    bad_query = 400
-    not_deployed = 503
+    unknown_model = "unknown_model"
+    bad_address = "bad_address"
+    bad_query = "bad_query"
+    not_deployed = "not_deployed"
 
     @property
     def status(self) -> int:
-        return self.value
+        return _STATUS[self]
+
+
+_STATUS = {
+    ErrorCode.unknown_model: 404,
+    ErrorCode.bad_address: 400,
+    ErrorCode.bad_query: 400,
+    ErrorCode.not_deployed: 503,
+}
 
 
 class ViewError(Exception):
@@ -356,25 +364,27 @@ class Views:
         ]
 
     def _revenue(self, model_id: int) -> dict:
-        """Revenue over time: router payments (licences, settlements) per block, cumulative."""
-        points, total = [], 0
+        """Revenue over time from the router's payments (licence sales, settlements): per
+        payment the gross amount, the protocol fee and the net to the split, cumulated."""
+        points, net_total, fee_total = [], 0, 0
         for ev in self.indexer.events(event="PaymentReceived", model_id=model_id):
-            amount = _int(ev.args["amount"])
-            total += amount
+            amount, fee = _int(ev.args["amount"]), _int(ev.args["fee"])
+            net_total += amount - fee
+            fee_total += fee
             points.append(
                 {
                     "block": ev.block_number,
                     "timestamp": ev.timestamp,
                     "amount": amount,
-                    "fee": _int(ev.args["fee"]),
-                    "cumulative": total,
+                    "fee": fee,
+                    "cumulative": net_total,
                 }
             )
         settled = sum(
             _int(ev.args["credits"])
             for ev in self.indexer.events(event="CreditsSettled", model_id=model_id)
         )
-        return {"points": points, "total": total, "settledCredits": settled}
+        return {"points": points, "total": net_total, "fees": fee_total, "settledCredits": settled}
 
     def _shares(self, model_id: int) -> dict | None:
         frac = self.indexer.events(event="ModelFractionalized", model_id=model_id)

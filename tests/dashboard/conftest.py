@@ -202,7 +202,7 @@ class Served:
         raise TimeoutError("indexer did not catch up")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served(market, tmp_path_factory):
     """The dashboard (confirmations 0, so a write shows at once) on a free port."""
     from modelmint.dashboard.app import DashboardSettings, create_app
@@ -253,7 +253,7 @@ WALLET_SCRIPT = """
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Debian's chromium, headless, with a fresh profile (never a downloaded browser)."""
     if not CHROMIUM.exists():

@@ -88,6 +88,16 @@ function contract(step, abiName) {
 }
 const at = (address, abiName) => new ethers.Contract(address, state.abis[abiName], state.signer);
 
+// Wait (a few seconds at most) until the index holds `block`, so history pages show the write.
+async function indexedTo(block) {
+  for (let i = 0; i < 25; i++) {
+    const s = await api("/api/status").catch(() => null);
+    if (s && s.indexedTo >= block) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
 // Send one write through the wallet, wait for its receipt, then re-render the page.
 async function send(label, build) {
   try {
@@ -101,6 +111,7 @@ async function send(label, build) {
       if (!receipt) await new Promise((r) => setTimeout(r, 200));
     }
     if (receipt.status !== 1) throw new Error(`${label} reverted in block ${receipt.blockNumber}`);
+    await indexedTo(receipt.blockNumber);
     await route();
     notice(`${label}: confirmed in block ${receipt.blockNumber} (tx ${receipt.hash})`);
   } catch (err) {
@@ -216,7 +227,7 @@ async function renderModel(id) {
         Status <span class="badge ${m.status}">${m.status}</span> ${m.flagged ? '<span class="badge flagged">flagged</span>' : ""} · sales ${m.saleOpen ? "open" : "closed"}<br>
         Payment asset ${eth ? "ETH" : `<span class="mono">${m.paymentAsset}</span>`}<br>
         Latest version v${m.latestVersion} <span class="mono">${m.weightsHash}</span></div>
-      <div class="card">Revenue ${units(m.revenue.total, m.paymentAsset)} · settled credits ${m.revenue.settledCredits}<br>${chart(m.revenue.points)}</div>
+      <div class="card">Net revenue ${units(m.revenue.total, m.paymentAsset)} (protocol fees ${units(m.revenue.fees, m.paymentAsset)}) · settled credits ${m.revenue.settledCredits}<br>${chart(m.revenue.points)}</div>
     </div>
     <h3>Versions</h3>
     <table><thead><tr><th>Version</th><th>Weights hash</th><th>URI</th><th>Published</th></tr></thead><tbody>
