@@ -500,13 +500,16 @@ class Views:
         credits_rows, channels = [], []
         credits = self.c.get("credits")
         if credits is not None:
-            for ev in self.indexer.events(event="CreditsEnabled"):
-                mid = ev.model_id
-                balance = credits.functions.balanceOf(account, mid).call()
+            enabled = self.indexer.events(event="CreditsEnabled")
+            ids = [ev.model_id for ev in enabled]
+            balances = (
+                credits.functions.balanceOfBatch([account] * len(ids), ids).call() if ids else []
+            )
+            for ev, balance in zip(enabled, balances, strict=True):
                 if balance:
                     credits_rows.append(
                         {
-                            "modelId": mid,
+                            "modelId": ev.model_id,
                             "balance": balance,
                             "creditValue": _int(ev.args["creditValue"]),
                         }
