@@ -46,7 +46,7 @@ class DashboardSettings(BaseSettings):
 
     record: Path = Path("deployments/local.json")
     rpc: str = "http://127.0.0.1:8545"
-    db: Path = Path("reports/dashboard.sqlite")
+    db: Path = Path("reports/tmp/dashboard.sqlite")
     confirmations: int = 2
     poll_seconds: float = 1.0
     gateway_urls: dict[str, str] = {}

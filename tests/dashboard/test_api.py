@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -152,3 +157,38 @@ def test_front_end__served__index_abis_and_ethers_bundle(client):
     assert {"LicenseManager", "UsageCredits", "ProtocolGovernor", "ERC20"} <= set(abis)
     bundle = client.get("/vendor/ethers.js")
     assert bundle.status_code == 200 and "BrowserProvider" in bundle.text
+
+
+def test_cli__one_command__serves_the_indexed_catalog(market, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "modelmint.dashboard",
+        "--record",
+        str(market.record_path),
+        "--rpc",
+        market.rpc,
+        "--db",
+        str(tmp_path / "cli.sqlite"),
+        "--confirmations",
+        "0",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        total = None
+        while time.monotonic() < deadline and total != 3:
+            time.sleep(0.3)
+            try:
+                total = httpx.get(f"http://127.0.0.1:{port}/api/models").json()["total"]
+            except httpx.HTTPError:
+                assert process.poll() is None, process.stderr.read().decode()
+        assert total == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
