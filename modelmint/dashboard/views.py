@@ -544,8 +544,12 @@ class Views:
                 if account in ev.args["recipients"]
             }
             models |= {m["id"] for m in self._models() if m["owner"] == account}
-            for mid in sorted(models):
-                amount = router.functions.claimable(mid, account).call()
+            ordered = sorted(models)
+            for mid, amount in zip(
+                ordered,
+                self._batch([router.functions.claimable(mid, account) for mid in ordered]),
+                strict=True,
+            ):
                 if amount:
                     claimable.append({"kind": "router", "modelId": mid, "amount": amount})
         holdings = []
@@ -587,6 +591,16 @@ class Views:
             "shares": holdings,
             "governance": governance,
         }
+
+    def _batch(self, calls: list, size: int = 200) -> list:
+        """Results of view ``calls`` sent as JSON-RPC batches (one round trip per ``size``)."""
+        results: list = []
+        for start in range(0, len(calls), size):
+            with self.w3.batch_requests() as batch:
+                for call in calls[start : start + size]:
+                    batch.add(call)
+                results += batch.execute()
+        return results
 
     def status(self) -> dict:
         """Index progress against the chain head."""

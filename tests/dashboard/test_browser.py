@@ -94,7 +94,8 @@ def test_model_page__max_price_below_price__shows_the_named_error_and_buys_nothi
     error = _error(page)
     assert (
         f"LicenseManagerPriceAboveMax(offerId: {market.offer_id}, "
-        f"price: {market.licence_price}, maxPrice: {market.licence_price - 1})"
+        f"price: {market.licence_price}, maxPrice: {market.licence_price - 1}): "
+        "license manager: price above max"
     ) in error
     assert "0x" not in error  # named, never a raw hex blob
     assert market.licenses.balanceOf(licensee) == before

@@ -56,7 +56,16 @@ function findRevertData(err, depth = 0) {
   return null;
 }
 
-// "LicenseManagerPriceAboveMax(offerId: 1, price: 1000, maxPrice: 999)" or the wallet's message.
+// "LicenseManagerPriceAboveMax" -> "license manager: price above max".
+const PREFIXES = ["ModelSharesFactory", "ModelRegistry", "LicenseManager", "UsageCredits", "RevenueRouter", "ModelShares", "Fractionalizer", "GovernanceToken", "Governor", "ERC20", "ERC721", "ERC1155", "ERC2612", "ERC5805"];
+function inWords(name) {
+  const prefix = PREFIXES.find((p) => name.startsWith(p) && name.length > p.length);
+  const words = (s) => s.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return prefix ? `${words(prefix)}: ${words(name.slice(prefix.length))}` : words(name);
+}
+
+// "LicenseManagerPriceAboveMax(offerId: 1, price: 1000, maxPrice: 999): license manager: price
+// above max", or the wallet's own message when the revert carries no data.
 export function describeError(err) {
   const data = findRevertData(err);
   if (data) {
@@ -64,7 +73,7 @@ export function describeError(err) {
       const parsed = state.errors.parseError(data);
       if (parsed) {
         const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}: ${parsed.args[i]}`);
-        return `${parsed.name}(${args.join(", ")})`;
+        return `${parsed.name}(${args.join(", ")}): ${inWords(parsed.name)}`;
       }
     } catch (_) { /* not one of ours: fall through */ }
     if (data.startsWith("0x08c379a0")) return `Error: ${ethers.AbiCoder.defaultAbiCoder().decode(["string"], "0x" + data.slice(10))[0]}`;
