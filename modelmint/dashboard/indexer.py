@@ -131,7 +131,7 @@ class Indexer:
                 event_abi_to_log_topic(e): e for e in load_abi(kind) if e["type"] == "event"
             }
         self._lock = threading.RLock()
-        self.generation = 0  # bumped on every write; readers cache on it
+        self.generation = 0  # bumped when stored events change; readers cache on it
         self.db = sqlite3.connect(str(db_path), check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
@@ -235,7 +235,8 @@ class Indexer:
         )
         self._set_meta("cursor", end)
         self.db.commit()
-        self.generation += 1
+        if count:
+            self.generation += 1  # readers' caches stay valid across blocks without events
         return count
 
     def _get_logs(self, addresses: list[str], start: int, end: int) -> list:
