@@ -47,6 +47,7 @@ class Market:
     fractional_model: int  # fractionalized model with a share token and its governor
     paused_model: int
     offer_id: int
+    licence_id: int  # held by the contributor
     proposal_id: int  # protocol proposal: set the fee to 300 bps
     model_proposal_id: int
     licence_price: int = LICENCE_PRICE
@@ -125,7 +126,10 @@ def market(
     )
     credits.enableCredits(priced, CREDIT_VALUE, sender=model_owner)
     registry.setGateway(priced, gateway, True, sender=model_owner)
-    licenses.purchase(offer_id, contributor, LICENCE_PRICE, sender=contributor, value=LICENCE_PRICE)
+    tx = licenses.purchase(
+        offer_id, contributor, LICENCE_PRICE, sender=contributor, value=LICENCE_PRICE
+    )
+    licence_id = tx.decode_logs(licenses.LicensePurchased)[0].licenseId
 
     fractional = register(model_owner, "ipfs://image-captioner", b"\x21" * 32)
     registry.approve(fractionalizer, fractional, sender=model_owner)
@@ -173,6 +177,7 @@ def market(
         fractional_model=fractional,
         paused_model=paused,
         offer_id=offer_id,
+        licence_id=licence_id,
         proposal_id=proposal_id,
         model_proposal_id=model_proposal_id,
     )
@@ -253,17 +258,21 @@ WALLET_SCRIPT = """
 """
 
 
+_BROWSER: dict = {}  # one chromium per module, even if ape's fixture rebasing re-requests it
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Debian's chromium, headless, with a fresh profile (never a downloaded browser)."""
     if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: `make test-browser` installs it (apt)")
-    from playwright.sync_api import sync_playwright
+        pytest.fail("/usr/bin/chromium is missing: `make test` installs it (apt)")
+    if "context" not in _BROWSER:
+        from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
+        pw = sync_playwright().start()
+        _BROWSER["pw"] = pw
+        _BROWSER["context"] = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=str(CHROMIUM),
             headless=True,
             args=[
@@ -278,8 +287,11 @@ def browser(tmp_path_factory):
             ],
             viewport={"width": 1360, "height": 900},
         )
-        yield context
+    yield _BROWSER["context"]
+    context, pw = _BROWSER.pop("context", None), _BROWSER.pop("pw", None)
+    if context is not None:
         context.close()
+        pw.stop()
 
 
 @pytest.fixture

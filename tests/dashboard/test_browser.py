@@ -200,3 +200,43 @@ def test_model_page__shareholder_votes__vote_counted_by_the_model_governor(
     snapshot = governor.proposalSnapshot(pid)
     assert governor.proposalVotes(pid)[1] == market.shares.getPastVotes(model_owner, snapshot)
     assert governor.proposalVotes(pid)[1] > 0
+
+
+def test_account_page__close_after_grace__unsettled_deposit_refunded_as_credits(
+    wallet_page, market, served, chain, consumer, gateway
+):
+    credits = market.credits
+    model = market.priced_model
+    credits.buyCredits(model, 12, consumer, sender=consumer, value=12 * market.credit_value)
+    channel_id = credits.nextChannelId()
+    credits.openChannel(model, gateway, 12, chain.pending_timestamp + 600, sender=consumer)
+    chain.pending_timestamp += 600 + credits.GRACE_PERIOD() + 1
+    chain.mine(1)
+    served.caught_up()
+    page = wallet_page(consumer, "#/account")
+    page.click(f"tr[data-channel='{channel_id}'] [data-close]")
+    _confirmed(page, "Close channel")
+
+    assert credits.channel(channel_id).expiry == 0  # closed
+    assert credits.balanceOf(consumer, model) == 12  # nothing settled: the whole deposit back
+    assert "closed" in page.inner_text(f"tr[data-channel='{channel_id}']")
+
+
+def test_account_page__renew__expiry_extended_by_the_offer_duration_for_its_price(
+    wallet_page, market, contributor
+):
+    licenses = market.licenses
+    w3 = licenses.provider.web3
+    licence_id = market.licence_id
+    assert licenses.ownerOf(licence_id) == contributor.address
+    before = licenses.license(licence_id).expiry
+    balance = w3.eth.get_balance(contributor.address)
+    page = wallet_page(contributor, "#/account")
+    page.click(f"tr[data-licence='{licence_id}'] [data-renew]")
+    tx_hash = _confirmed(page, "Renew")
+
+    duration = licenses.offer(market.offer_id).duration
+    assert licenses.license(licence_id).expiry == before + duration
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(contributor.address) == balance - market.licence_price - gas
