@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from web3 import Web3
@@ -120,15 +120,17 @@ class Indexer:
             if address:
                 self.static[to_checksum_address(address)] = kind
         blocks = [
-            entry.get("block_number")
+            number
             for entry in record.contracts.values()
-            if isinstance(entry.get("block_number"), int)
+            if isinstance(number := entry.get("block_number"), int)
         ]
-        self.start_block = min(blocks) if blocks else 0
+        self.start_block: int = min(blocks) if blocks else 0
         self._topics: dict[str, dict[bytes, dict]] = {}
         for kind in set(self.static.values()) | {"ModelShares", "ModelGovernor"}:
             self._topics[kind] = {
-                event_abi_to_log_topic(e): e for e in load_abi(kind) if e["type"] == "event"
+                event_abi_to_log_topic(cast(Any, e)): e
+                for e in load_abi(kind)
+                if e["type"] == "event"
             }
         self._lock = threading.RLock()
         self.generation = 0  # bumped when stored events change; readers cache on it
@@ -242,7 +244,9 @@ class Indexer:
     def _get_logs(self, addresses: list[str], start: int, end: int) -> list:
         if not addresses:
             return []
-        logs = self.w3.eth.get_logs({"address": addresses, "fromBlock": start, "toBlock": end})
+        logs = self.w3.eth.get_logs(
+            {"address": cast(Any, addresses), "fromBlock": start, "toBlock": end}
+        )
         return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
     def _discover(self, logs: Iterable, known: dict[str, str]) -> dict[str, str]:
@@ -319,7 +323,8 @@ class Indexer:
         address: str | None = None,
     ) -> list[Event]:
         """Stored events in chain order, filtered by name(s), model and emitting address."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if event is not None:
             names = [event] if isinstance(event, str) else list(event)
             clauses.append(f"e.event IN ({','.join('?' * len(names))})")

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from eth_typing import ChecksumAddress
 from eth_utils import is_address, to_checksum_address
 from web3 import Web3
 
@@ -72,10 +73,15 @@ class ViewError(Exception):
         self.detail = detail
 
 
-def _address(value: str) -> str:
+def _address(value: str) -> ChecksumAddress:
     if not isinstance(value, str) or not is_address(value):
         raise ViewError(ErrorCode.bad_address, f"not an address: {value!r}")
     return to_checksum_address(value)
+
+
+def _contract(w3: Web3, address: str, kind: str) -> Any:
+    """A web3 contract for the exported ABI ``kind`` at ``address``."""
+    return w3.eth.contract(address=to_checksum_address(address), abi=cast(Any, load_abi(kind)))
 
 
 def _int(value: Any) -> int:
@@ -103,10 +109,10 @@ class Views:
         for step, kind in RECORD_CONTRACTS.items():
             address = record.address(step)
             if address:
-                self.c[step] = w3.eth.contract(address=address, abi=load_abi(kind))
+                self.c[step] = _contract(w3, address, kind)
         timelock = record.address("timelock")
         if timelock:
-            self.c["timelock"] = w3.eth.contract(address=timelock, abi=load_abi("ProtocolTimelock"))
+            self.c["timelock"] = _contract(w3, timelock, "ProtocolTimelock")
         self._catalog_cache: tuple[int, list[dict]] | None = None
 
     def _need(self, step: str) -> Any:
@@ -391,7 +397,7 @@ class Views:
         if not frac:
             return None
         a = frac[-1].args
-        shares = self.w3.eth.contract(address=a["shares"], abi=load_abi("ModelShares"))
+        shares = _contract(self.w3, a["shares"], "ModelShares")
         holders: set[str] = set()
         for ev in self.indexer.events(event="Transfer", address=a["shares"]):
             holders.add(ev.args["to"])
@@ -403,7 +409,7 @@ class Views:
             if balance:
                 rows.append({"holder": h, "balance": balance, "share": balance / supply})
         rows.sort(key=lambda r: -r["balance"])
-        governor = self.w3.eth.contract(address=a["governor"], abi=load_abi("ModelGovernor"))
+        governor = _contract(self.w3, a["governor"], "ModelGovernor")
         return {
             "token": a["shares"],
             "symbol": shares.functions.symbol().call(),
@@ -501,9 +507,13 @@ class Views:
         credits = self.c.get("credits")
         if credits is not None:
             enabled = self.indexer.events(event="CreditsEnabled")
-            ids = [ev.model_id for ev in enabled]
+            credit_models = [int(ev.args["modelId"]) for ev in enabled]
             balances = (
-                credits.functions.balanceOfBatch([account] * len(ids), ids).call() if ids else []
+                credits.functions.balanceOfBatch(
+                    [account] * len(credit_models), credit_models
+                ).call()
+                if credit_models
+                else []
             )
             for ev, balance in zip(enabled, balances, strict=True):
                 if balance:
@@ -539,7 +549,7 @@ class Views:
         router = self.c.get("router")
         if router is not None:
             models = {
-                ev.model_id
+                int(ev.args["modelId"])
                 for ev in self.indexer.events(event="RecipientsSet")
                 if account in ev.args["recipients"]
             }
@@ -554,7 +564,7 @@ class Views:
                     claimable.append({"kind": "router", "modelId": mid, "amount": amount})
         holdings = []
         for address, _kind, mid in self.indexer.contracts("ModelShares"):
-            shares = self.w3.eth.contract(address=address, abi=load_abi("ModelShares"))
+            shares = _contract(self.w3, address, "ModelShares")
             balance = shares.functions.balanceOf(account).call()
             amount = shares.functions.claimable(account).call()
             if amount:
