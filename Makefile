@@ -19,8 +19,7 @@ export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-ci test-fork test-deep demo lint format gas slither clean \
-	dashboard bench-dashboard
+.PHONY: setup compile test test-ci test-fork test-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
@@ -95,6 +94,7 @@ $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
 # The web dashboard over a deployment (default: the persistent local chain's record).
+.PHONY: dashboard bench-dashboard
 DASHBOARD_RECORD ?= deployments/local.json
 DASHBOARD_RPC ?= http://127.0.0.1:8545
 dashboard: setup

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from modelmint.abi import load_abi
+
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 TX = re.compile(r"tx (0x[0-9a-f]{64})")
 
@@ -240,3 +244,29 @@ def test_account_page__renew__expiry_extended_by_the_offer_duration_for_its_pric
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert w3.eth.get_balance(contributor.address) == balance - market.licence_price - gas
+
+
+@pytest.mark.skipif(
+    not any(f.get("name") == "buyAndOpenChannel" for f in load_abi("UsageCredits")),
+    reason="this UsageCredits has no one-transaction funded channel",
+)
+def test_model_page__buy_and_open_in_one_transaction__channel_funded_nothing_left_over(
+    wallet_page, market, consumer, gateway
+):
+    credits = market.credits
+    w3 = credits.provider.web3
+    before = credits.balanceOf(consumer, market.priced_model)
+    balance = w3.eth.get_balance(consumer.address)
+    channel_id = credits.nextChannelId()
+    page = wallet_page(consumer, f"#/model/{market.priced_model}")
+    page.fill("[data-testid=credit-count]", "40")
+    page.select_option("[data-testid=channel-gateway]", gateway.address)
+    page.click("[data-testid=buy-open-channel]")
+    tx_hash = _confirmed(page, "Buy and open channel")
+
+    channel = credits.channel(channel_id)
+    assert (channel.consumer, channel.deposit) == (consumer.address, 40)
+    assert credits.balanceOf(consumer, market.priced_model) == before
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(consumer.address) == balance - 40 * market.credit_value - gas

@@ -229,6 +229,8 @@ function wireProposals(root, proposals, abiName) {
 async function renderModel(id) {
   const m = await api(`/api/models/${id}`);
   const eth = isEth(m.paymentAsset);
+  // Deployments whose UsageCredits funds a channel in one transaction offer that path too.
+  const oneTx = state.abis.UsageCredits.some((f) => f.type === "function" && f.name === "buyAndOpenChannel");
   main.innerHTML = `
     <h2 data-testid="model-title">Model #${m.id}: ${esc(m.metadataURI)}</h2>
     <div class="row">
@@ -254,7 +256,8 @@ async function renderModel(id) {
       <button id="buy-credits" data-testid="buy-credits">Buy credits</button>
       Gateway <select id="channel-gateway" data-testid="channel-gateway">${m.gateways.map((g) => `<option value="${g}">${g}</option>`).join("")}</select>
       expires in <input type="number" id="channel-expiry" value="3600"> s
-      <button id="open-channel" data-testid="open-channel">Open channel</button></div>` : '<p class="muted">Credits are not enabled for this model.</p>'}
+      <button id="open-channel" data-testid="open-channel">Open channel</button>
+      ${oneTx ? '<button id="buy-open-channel" data-testid="buy-open-channel">Buy and open (one transaction)</button>' : ""}</div>` : '<p class="muted">Credits are not enabled for this model.</p>'}
     <h3>Gateways</h3>
     ${m.gateways.length ? m.gateways.map((g) => `<div class="mono gw" data-gateway="${g}">${g} <span class="badge">…</span></div>`).join("") : '<p class="muted">None.</p>'}
     <h3>Revenue split</h3>
@@ -291,6 +294,18 @@ async function renderModel(id) {
       const now = (await state.provider.getBlock("latest")).timestamp;
       const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value);
       return contract("credits", "UsageCredits").openChannel(BigInt(m.id), gw, n, expiry);
+    });
+  });
+  document.getElementById("buy-open-channel")?.addEventListener("click", () => {
+    const n = BigInt(document.getElementById("credit-count").value);
+    const cost = n * BigInt(m.credits.creditValue);
+    const gw = document.getElementById("channel-gateway").value;
+    send("Buy and open channel", async () => {
+      const credits = contract("credits", "UsageCredits");
+      if (!eth) await (await at(m.paymentAsset, "ERC20").approve(credits.target, cost)).wait();
+      const now = (await state.provider.getBlock("latest")).timestamp;
+      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value);
+      return credits.buyAndOpenChannel(BigInt(m.id), gw, n, expiry, { value: eth ? cost : 0n });
     });
   });
   if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor");
