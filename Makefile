@@ -93,9 +93,9 @@ format: setup
 $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
 
-# The web dashboard over a deployment (default: the persistent local chain's record).
+# The web dashboard over a deployment (default: the persistent local chain of `make chain`).
 .PHONY: dashboard bench-dashboard
-DASHBOARD_RECORD ?= deployments/local.json
+DASHBOARD_RECORD ?= deployments/local-node.json
 DASHBOARD_RPC ?= http://127.0.0.1:8545
 dashboard: setup
 	$(PY) -m modelmint.dashboard --record $(DASHBOARD_RECORD) --rpc $(DASHBOARD_RPC)

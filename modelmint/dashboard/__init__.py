@@ -1,6 +1,6 @@
 """Modelmint's web dashboard and marketplace: an indexer and a web app over one deployment.
 
-    $ python -m modelmint.dashboard --record deployments/local.json --rpc http://127.0.0.1:8545
+    $ python -m modelmint.dashboard --record deployments/local-node.json --rpc http://127.0.0.1:8545
 
 ``indexer`` follows the deployment's events into SQLite (resumable, confirmations, reorg
 rollback); ``views`` answers the pages' queries (history from the index, current state

@@ -1,6 +1,6 @@
 """``python -m modelmint.dashboard``: serve the dashboard for one deployment.
 
-    $ python -m modelmint.dashboard --record deployments/local.json \
+    $ python -m modelmint.dashboard --record deployments/local-node.json \
           --rpc http://127.0.0.1:8545 --port 8700 --confirmations 2
 """
 

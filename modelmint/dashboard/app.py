@@ -1,7 +1,7 @@
 """The dashboard web app: JSON APIs over ``Views`` and the static front-end.
 
     >>> from modelmint.dashboard.app import DashboardSettings, create_app
-    >>> app = create_app(DashboardSettings(record="deployments/local.json",
+    >>> app = create_app(DashboardSettings(record="deployments/local-node.json",
     ...                                    rpc="http://127.0.0.1:8545"))
     >>> # uvicorn.run(app, host="127.0.0.1", port=8700)
 
@@ -44,7 +44,7 @@ class DashboardSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MODELMINT_DASHBOARD_")
 
-    record: Path = Path("deployments/local.json")
+    record: Path = Path("deployments/local-node.json")  # the persistent local chain
     rpc: str = "http://127.0.0.1:8545"
     db: Path = Path("reports/tmp/dashboard.sqlite")
     confirmations: int = 2

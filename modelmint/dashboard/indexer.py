@@ -10,7 +10,7 @@ above the last block both agree on is rolled back and indexed again.
     >>> from web3 import Web3
     >>> from modelmint.records import Record
     >>> from modelmint.dashboard.indexer import Indexer
-    >>> indexer = Indexer(Web3(Web3.HTTPProvider(rpc)), Record.load("deployments/local.json"),
+    >>> indexer = Indexer(Web3(Web3.HTTPProvider(rpc)), Record.load("deployments/local-node.json"),
     ...                   "dashboard.sqlite", confirmations=2)
     >>> indexer.sync()            # SyncResult(indexed_to=..., rolled_back_from=None, events=...)
     >>> indexer.events(event="ModelRegistered")
