@@ -97,8 +97,11 @@ $(CHROMIUM):
 .PHONY: dashboard bench-dashboard
 DASHBOARD_RECORD ?= deployments/local-node.json
 DASHBOARD_RPC ?= http://127.0.0.1:8545
+# anvil mines a block per transaction only: wait for no further blocks there (2 elsewhere).
+DASHBOARD_CONFIRMATIONS ?= 0
 dashboard: setup
-	$(PY) -m modelmint.dashboard --record $(DASHBOARD_RECORD) --rpc $(DASHBOARD_RPC)
+	$(PY) -m modelmint.dashboard --record $(DASHBOARD_RECORD) --rpc $(DASHBOARD_RPC) \
+		--confirmations $(DASHBOARD_CONFIRMATIONS)
 
 # The dashboard with 1,000 models: index time, API latency, page load -> reports/dashboard.json.
 bench-dashboard: setup $(CHROMIUM)
