@@ -192,3 +192,12 @@ def test_cli__one_command__serves_the_indexed_catalog(market, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_dashboard_package__imported__never_imports_ape():
+    code = (
+        "import sys, modelmint.dashboard.app, modelmint.dashboard.__main__; "
+        "print(sorted(m for m in sys.modules if m == 'ape' or m.startswith(('ape.', 'ape_'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
