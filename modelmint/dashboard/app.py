@@ -19,11 +19,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from web3 import Web3
+from web3.exceptions import ProviderConnectionError
 
 from modelmint.abi import CONTRACTS, INTERFACES, load_abi
 from modelmint.dashboard.indexer import Indexer
@@ -130,6 +132,16 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     async def view_error(request: Request, exc: ViewError) -> JSONResponse:
         return JSONResponse(
             {"error": exc.code.name, "detail": exc.detail}, status_code=exc.code.status
+        )
+
+    @app.exception_handler(requests.exceptions.ConnectionError)
+    @app.exception_handler(ProviderConnectionError)
+    async def chain_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("RPC unavailable: %s", exc)
+        code = ErrorCode.chain_unavailable
+        return JSONResponse(
+            {"error": code.name, "detail": f"no answer from {settings.rpc}"},
+            status_code=code.status,
         )
 
     def ok(value: Any) -> JSONResponse:

@@ -50,6 +50,7 @@ class ErrorCode(enum.Enum):
     bad_address = "bad_address"
     bad_query = "bad_query"
     not_deployed = "not_deployed"
+    chain_unavailable = "chain_unavailable"
 
     @property
     def status(self) -> int:
@@ -61,7 +62,9 @@ _STATUS = {
     ErrorCode.bad_address: 400,
     ErrorCode.bad_query: 400,
     ErrorCode.not_deployed: 503,
+    ErrorCode.chain_unavailable: 503,
 }
+MAX_MODEL_ID = 2**64 - 1  # model ids are uint64 in the contracts' packed records
 
 
 class ViewError(Exception):
@@ -277,7 +280,7 @@ class Views:
     def model(self, model_id: int) -> dict:
         """One model: current state from the contracts, history and revenue from the index."""
         registry = self._need("registry")
-        if not registry.functions.exists(model_id).call():
+        if not 0 <= model_id <= MAX_MODEL_ID or not registry.functions.exists(model_id).call():
             raise ViewError(ErrorCode.unknown_model, f"no model {model_id}")
         indexed = next((m for m in self._models() if m["id"] == model_id), None)
         info = registry.functions.model(model_id).call()

@@ -52,10 +52,11 @@ def test_catalog__unknown_sort_key__bad_query_400(client):
     assert response.json()["error"] == "bad_query"
 
 
-def test_model__unknown_id__unknown_model_404(client):
-    response = client.get("/api/models/999")
+@pytest.mark.parametrize("model_id", [999, -1, 2**64, 2**256])
+def test_model__unknown_or_out_of_range_id__unknown_model_404(client, model_id):
+    response = client.get(f"/api/models/{model_id}")
     assert response.status_code == 404
-    assert response.json() == {"error": "unknown_model", "detail": "no model 999"}
+    assert response.json() == {"error": "unknown_model", "detail": f"no model {model_id}"}
 
 
 def test_model__priced_model__state_history_offers_and_revenue(client, market):
@@ -104,6 +105,21 @@ def test_account__after_channel_opened__channel_and_credits_listed(
     [channel] = body["channels"]
     assert (channel["id"], channel["deposit"], channel["settled"]) == (channel_id, 6, 0)
     assert not channel["closable"] and not channel["closed"]
+
+
+def test_status__rpc_gone__chain_unavailable_503(market, tmp_path):
+    settings = DashboardSettings(
+        record=market.record_path, rpc=market.rpc, db=tmp_path / "d.sqlite"
+    )
+    app = create_app(settings, follow=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"  # bound, never listening
+        app.state.indexer.w3.provider.endpoint_uri = dead
+        with TestClient(app) as client:
+            response = client.get("/api/status")
+    assert response.status_code == 503
+    assert response.json()["error"] == "chain_unavailable"
 
 
 def test_account__bad_address__bad_address_400(client):
