@@ -29,7 +29,7 @@ from modelmint.dashboard.indexer import RECORD_CONTRACTS, Indexer
 from modelmint.records import Record
 
 ZERO = "0x0000000000000000000000000000000000000000"
-MODEL_STATUS = ("Active", "Paused", "Deprecated")
+MODEL_STATUS = ("Active", "Retired")  # IModelRegistry.ModelStatus
 PROPOSAL_STATE = (
     "Pending",
     "Active",
@@ -85,6 +85,10 @@ def _address(value: str) -> ChecksumAddress:
 def _contract(w3: Web3, address: str, kind: str) -> Any:
     """A web3 contract for the exported ABI ``kind`` at ``address``."""
     return w3.eth.contract(address=to_checksum_address(address), abi=cast(Any, load_abi(kind)))
+
+
+def _status(value: int) -> str:
+    return MODEL_STATUS[value] if 0 <= value < len(MODEL_STATUS) else str(value)
 
 
 def _int(value: Any) -> int:
@@ -192,7 +196,7 @@ class Views:
                         version=a["version"], weightsHash=a["weightsHash"], versionURI=a["uri"]
                     )
             elif ev.event == "ModelStatusChanged":
-                m["status"] = MODEL_STATUS[a["status"]] if a["status"] < 3 else str(a["status"])
+                m["status"] = _status(a["status"])
             elif ev.event == "ModelFlagged":
                 m["flagged"] = a["flagged"]
             elif ev.event == "GatewaySet":
@@ -339,7 +343,7 @@ class Views:
             "paymentAsset": asset,
             "metadataURI": indexed["metadataURI"] if indexed else None,
             "versionCount": version_count,
-            "status": MODEL_STATUS[status] if status < 3 else str(status),
+            "status": _status(status),
             "flagged": flagged,
             "registeredAt": registered_at,
             "saleOpen": registry.functions.isSaleOpen(model_id).call(),

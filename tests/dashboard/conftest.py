@@ -45,7 +45,7 @@ class Market:
     model_governor: object
     priced_model: int  # ETH model with offers, credits and a gateway
     fractional_model: int  # fractionalized model with a share token and its governor
-    paused_model: int
+    retired_model: int
     offer_id: int
     licence_id: int  # held by the contributor
     proposal_id: int  # protocol proposal: set the fee to 300 bps
@@ -146,8 +146,19 @@ def market(
     shares.transfer(licensee, SHARE_SUPPLY // 4, sender=model_owner)
     shares.invoke_transaction("delegate", model_owner, sender=model_owner)
 
-    paused = register(contributor, "ipfs://speech-to-text", b"\x31" * 32)
-    registry.setStatus(paused, 1, sender=contributor)
+    retired = register(contributor, "ipfs://speech-to-text", b"\x31" * 32)
+    registry.setStatus(retired, 1, sender=contributor)
+    # Governance (the timelock, impersonated on anvil) flags it.
+    w3 = chain.provider.web3
+    timelock = d.record.address("timelock")
+    w3.provider.make_request("anvil_impersonateAccount", [timelock])
+    w3.provider.make_request("anvil_setBalance", [timelock, hex(10**18)])
+    flag = registry.setFlagged.as_transaction(retired, True, sender=deployer)
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": timelock, "to": registry.address, "data": flag.data})
+    )
+    w3.provider.make_request("anvil_stopImpersonatingAccount", [timelock])
+    assert registry.model(retired).flagged
 
     # A protocol proposal (fee 250 -> 300 bps through the timelock) and a model proposal.
     gov_token.invoke_transaction("delegate", deployer, sender=deployer)
@@ -175,7 +186,7 @@ def market(
         model_governor=model_governor,
         priced_model=priced,
         fractional_model=fractional,
-        paused_model=paused,
+        retired_model=retired,
         offer_id=offer_id,
         licence_id=licence_id,
         proposal_id=proposal_id,

@@ -38,7 +38,7 @@ def test_catalog__search_and_sort__filters_and_orders_models(client, market):
     assert int(priced["minPrice"]) == market.licence_price  # > 2^53: a decimal string
     assert priced["creditValue"] == market.credit_value
     assert len(priced["gateways"]) == 1
-    assert body["models"][1]["fractionalized"] and body["models"][2]["status"] == "Paused"
+    assert body["models"][1]["fractionalized"] and body["models"][2]["status"] == "Retired"
 
     found = client.get("/api/models", params={"q": "SPEECH"}).json()
     assert [m["id"] for m in found["models"]] == [3]
@@ -133,6 +133,7 @@ def test_protocol__seeded__fee_treasury_and_active_proposal(client, market, depl
     assert body["feeBps"] == 250
     assert body["treasury"] == deployer.address
     assert body["governance"] == market.governor.timelock()
+    assert body["flaggedModels"] == [market.retired_model]
     [proposal] = body["proposals"]
     assert proposal["state"] == "Active"
     assert proposal["id"] == str(market.proposal_id)

@@ -50,7 +50,7 @@ def test_catalog__browse_search_sort__shows_models_with_metadata_and_gateways(
     assert "ipfs://sentiment-classifier" in first and "v2" in first
     assert market.registry.ownerOf(market.priced_model)[:8] in first
     assert "2 " in rows.nth(0).locator("td").nth(5).inner_text()  # two offers
-    assert "Paused" in rows.nth(2).inner_text()
+    assert "Retired" in rows.nth(2).inner_text()
     assert "unknown" in rows.nth(0).locator("td").nth(7).inner_text()  # gateway without a URL
     _shot(page, "catalog")
 
