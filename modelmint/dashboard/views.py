@@ -23,6 +23,7 @@ import httpx
 from eth_typing import ChecksumAddress
 from eth_utils import is_address, to_checksum_address
 from web3 import Web3
+from web3.exceptions import ContractLogicError
 
 from modelmint.abi import load_abi
 from modelmint.dashboard.indexer import RECORD_CONTRACTS, Indexer
@@ -492,7 +493,10 @@ class Views:
                 if ev.args["to"] == account
             }
             for lid in sorted(ids):
-                if licenses.functions.ownerOf(lid).call() != account:
+                try:
+                    if licenses.functions.ownerOf(lid).call() != account:
+                        continue
+                except ContractLogicError:  # indexed from blocks a reorg has just removed
                     continue
                 offer_id, model_id, expiry, pin, commercial, transferable = (
                     licenses.functions.license(lid).call()

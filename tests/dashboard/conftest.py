@@ -311,6 +311,7 @@ def wallet_page(browser, served, market):
     pages = []
 
     def open_as(account, path="#/"):
+        served.caught_up()  # ape reverts the chain between tests: let the index follow first
         page = browser.new_page()
         page.add_init_script(WALLET_SCRIPT % {"rpc": market.rpc, "account": str(account.address)})
         page.goto(f"{served.url}/{path}")
