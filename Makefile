@@ -12,6 +12,7 @@ SOLCX_DIR := $(ROOT)/.solcx
 SOLC_BRIDGE := $(SOLCX_DIR)/solc-v$(SOLC_VERSION)
 STAMPS := $(ROOT)/.stamps
 PYTHON ?= python3.11
+CHROMIUM := /usr/bin/chromium
 
 # ape-solidity finds the compiler bridge here; ape-foundry finds anvil on PATH.
 export SOLCX_BINARY_PATH := $(SOLCX_DIR)
@@ -52,7 +53,7 @@ FORK_SUITES := tests/fork tests/stateful tests/unit/licenses/test_properties.py 
 # The default suite: unit, property, stateful, integration and fork tests on the local chain,
 # then the property and stateful suites again on ethereum:sepolia-fork:foundry (upstream: a
 # seeded local anvil, or $$MODELMINT_SEPOLIA_RPC).
-test: setup
+test: setup $(CHROMIUM)
 	$(APE) test tests -p no:cacheprovider --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) \
 		-p no:cacheprovider --junitxml=reports/junit-fork.xml $(PYTEST_ARGS)
@@ -92,6 +93,25 @@ slither: setup
 format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Debian's chromium (CHROMIUM, above), for the dashboard's browser tests and benchmark; a
+# browser build downloaded by Playwright is never used.
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
+# The web dashboard over a deployment (default: the persistent local chain of `make chain`).
+.PHONY: dashboard bench-dashboard
+DASHBOARD_RECORD ?= deployments/local-node.json
+DASHBOARD_RPC ?= http://127.0.0.1:8545
+# anvil mines a block per transaction only: wait for no further blocks there (2 elsewhere).
+DASHBOARD_CONFIRMATIONS ?= 0
+dashboard: setup
+	$(PY) -m modelmint.dashboard --record $(DASHBOARD_RECORD) --rpc $(DASHBOARD_RPC) \
+		--confirmations $(DASHBOARD_CONFIRMATIONS)
+
+# The dashboard with 1,000 models: index time, API latency, page load -> reports/dashboard.json.
+bench-dashboard: setup $(CHROMIUM)
+	$(APE) run bench_dashboard
 
 clean:
 	rm -rf .build contracts/.cache reports/junit.xml .pytest_cache

@@ -1,0 +1,10 @@
+"""Modelmint's web dashboard and marketplace: an indexer and a web app over one deployment.
+
+    $ python -m modelmint.dashboard --record deployments/local-node.json --rpc http://127.0.0.1:8545
+
+``indexer`` follows the deployment's events into SQLite (resumable, confirmations, reorg
+rollback); ``views`` answers the pages' queries (history from the index, current state
+from the contracts); ``app`` serves them as JSON with the static front-end in ``static/``,
+where every write goes through the user's browser wallet (EIP-1193) with ethers.
+Ape-free: web3.py, ``modelmint.abi`` and ``modelmint.records`` only.
+"""

@@ -1,0 +1,201 @@
+"""The dashboard web app: JSON APIs over ``Views`` and the static front-end.
+
+    >>> from modelmint.dashboard.app import DashboardSettings, create_app
+    >>> app = create_app(DashboardSettings(record="deployments/local-node.json",
+    ...                                    rpc="http://127.0.0.1:8545"))
+    >>> # uvicorn.run(app, host="127.0.0.1", port=8700)
+
+Settings come from arguments or ``MODELMINT_DASHBOARD_*`` environment variables. The app
+starts a background thread that syncs the indexer every ``poll_seconds``. Errors are JSON
+``{"error": <code>, "detail": ...}`` with the code's HTTP status (``views.ErrorCode``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from web3 import Web3
+from web3.exceptions import ProviderConnectionError
+
+from modelmint.abi import CONTRACTS, INTERFACES, load_abi
+from modelmint.dashboard.indexer import Indexer
+from modelmint.dashboard.views import ErrorCode, ViewError, Views
+from modelmint.records import Record
+
+STATIC = Path(__file__).resolve().parent / "static"
+REPO = Path(__file__).resolve().parents[2]
+# ethers' ESM bundle, installed by `npm ci` (package.json); never fetched from a CDN.
+ETHERS_BUNDLE = REPO / "node_modules" / "ethers" / "dist" / "ethers.min.js"
+JS_SAFE = 2**53 - 1
+
+log = logging.getLogger("modelmint.dashboard")
+
+
+class DashboardSettings(BaseSettings):
+    """Where the deployment is and how to follow it."""
+
+    model_config = SettingsConfigDict(env_prefix="MODELMINT_DASHBOARD_")
+
+    record: Path = Path("deployments/local-node.json")  # the persistent local chain
+    rpc: str = "http://127.0.0.1:8545"
+    db: Path = Path("reports/tmp/dashboard.sqlite")
+    confirmations: int = 2
+    poll_seconds: float = 1.0
+    gateway_urls: dict[str, str] = {}
+    gateway_info_path: str = "/info"
+    ethers_bundle: Path = ETHERS_BUNDLE
+
+
+def _safe(value: Any) -> Any:
+    """JSON for JavaScript: integers beyond 2^53 become decimal strings (read with BigInt)."""
+    if isinstance(value, dict):
+        return {k: _safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_safe(v) for v in value]
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JS_SAFE:
+        return str(value)
+    return value
+
+
+class Follower:
+    """The background indexer loop; ``stop()`` ends it."""
+
+    def __init__(self, indexer: Indexer, poll_seconds: float):
+        self.indexer = indexer
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dashboard-indexer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                result = self.indexer.sync()
+                if result.rolled_back_from is not None:
+                    log.warning(
+                        "reorg: rolled back from block %s, indexed to %s",
+                        result.rolled_back_from,
+                        result.indexed_to,
+                    )
+            except Exception:  # noqa: BLE001 (the RPC may be down; keep following)
+                log.exception("indexer sync failed; retrying")
+            self._stop.wait(self.poll_seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+
+def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
+    """The app for one deployment; ``follow=False`` leaves syncing to the caller."""
+    w3 = Web3(Web3.HTTPProvider(settings.rpc, request_kwargs={"timeout": 30}))
+    record = Record.load(settings.record)
+    settings.db.parent.mkdir(parents=True, exist_ok=True)
+    indexer = Indexer(w3, record, settings.db, confirmations=settings.confirmations)
+    views = Views(
+        w3,
+        record,
+        indexer,
+        gateway_urls=settings.gateway_urls,
+        gateway_info_path=settings.gateway_info_path,
+    )
+    follower = Follower(indexer, settings.poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if follow:
+            follower.start()
+        yield
+        follower.stop()
+
+    app = FastAPI(title="Modelmint dashboard", lifespan=lifespan)
+    app.state.views = views
+    app.state.indexer = indexer
+    app.state.settings = settings
+
+    @app.exception_handler(ViewError)
+    async def view_error(request: Request, exc: ViewError) -> JSONResponse:
+        return JSONResponse(
+            {"error": exc.code.name, "detail": exc.detail}, status_code=exc.code.status
+        )
+
+    @app.exception_handler(requests.exceptions.ConnectionError)
+    @app.exception_handler(ProviderConnectionError)
+    async def chain_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("RPC unavailable: %s", exc)
+        code = ErrorCode.chain_unavailable
+        return JSONResponse(
+            {"error": code.name, "detail": f"no answer from {settings.rpc}"},
+            status_code=code.status,
+        )
+
+    def ok(value: Any) -> JSONResponse:
+        return JSONResponse(_safe(value))
+
+    @app.get("/api/status")
+    def status() -> JSONResponse:
+        return ok(views.status())
+
+    @app.get("/api/config")
+    def config() -> JSONResponse:
+        return ok({"addresses": views.addresses(), "chainId": w3.eth.chain_id})
+
+    @app.get("/api/abi")
+    def abis() -> JSONResponse:
+        return ok({name: load_abi(name) for name in CONTRACTS + INTERFACES})
+
+    @app.get("/api/models")
+    def models(
+        q: str = "", sort: str = "id", desc: bool = False, offset: int = 0, limit: int = 100
+    ) -> JSONResponse:
+        return ok(views.catalog(query=q, sort=sort, descending=desc, offset=offset, limit=limit))
+
+    @app.get("/api/models/{model_id}")
+    def model(model_id: int) -> JSONResponse:
+        return ok(views.model(model_id))
+
+    @app.get("/api/gateways/{gateway}")
+    def gateway(gateway: str) -> JSONResponse:
+        return ok(views.gateway_status(gateway))
+
+    @app.get("/api/accounts/{account}")
+    def account(account: str) -> JSONResponse:
+        return ok(views.account(account))
+
+    @app.get("/api/protocol")
+    def protocol() -> JSONResponse:
+        return ok(views.protocol())
+
+    @app.get("/vendor/ethers.js")
+    def ethers_bundle() -> FileResponse:
+        if not settings.ethers_bundle.is_file():
+            raise ViewError(ErrorCode.not_deployed, "ethers bundle missing: run `npm ci`")
+        return FileResponse(settings.ethers_bundle, media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/")
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    return app
+
+
+def dump_settings(settings: DashboardSettings) -> str:
+    """The settings as one log line."""
+    return json.dumps(settings.model_dump(mode="json"), sort_keys=True)

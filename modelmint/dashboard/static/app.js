@@ -1,0 +1,421 @@
+// Modelmint dashboard front-end: reads the app's JSON APIs, writes through the user's
+// browser wallet (EIP-1193, window.ethereum) with ethers. A revert is shown as the
+// contract's custom error name and arguments, decoded with every exported ABI merged.
+import { ethers } from "/vendor/ethers.js";
+
+const main = document.getElementById("main");
+const state = { config: null, abis: null, errors: null, provider: null, signer: null, account: null };
+
+// ------------------------------------------------------------------------- helpers
+
+const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const short = (a) => (a && a.length > 14 ? `${a.slice(0, 8)}…${a.slice(-6)}` : a ?? "");
+const isEth = (asset) => !asset || /^0x0{40}$/i.test(asset);
+const units = (v, asset) => (isEth(asset) ? `${ethers.formatEther(BigInt(v ?? 0))} ETH` : `${BigInt(v ?? 0)} units`);
+const when = (t) => (t ? new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z") : "-");
+const api = async (path) => {
+  const r = await fetch(path);
+  const body = await r.json();
+  if (!r.ok) throw new Error(`${body.error}: ${body.detail}`);
+  return body;
+};
+
+function notice(text) {
+  document.getElementById("notice").textContent = text;
+  document.getElementById("error").textContent = "";
+}
+function fail(text) {
+  document.getElementById("error").textContent = text;
+  document.getElementById("notice").textContent = "";
+}
+
+// Every error of every exported contract ABI, deduplicated by signature.
+function errorInterface(abis) {
+  const seen = new Map();
+  for (const abi of Object.values(abis)) {
+    for (const item of abi) {
+      if (item.type !== "error") continue;
+      const sig = `${item.name}(${item.inputs.map((i) => i.type).join(",")})`;
+      if (!seen.has(sig)) seen.set(sig, item);
+    }
+  }
+  return new ethers.Interface([...seen.values()]);
+}
+
+function findRevertData(err, depth = 0) {
+  if (!err || depth > 6 || typeof err !== "object") return null;
+  for (const key of ["data", "error", "info", "cause", "payload"]) {
+    const v = err[key];
+    if (typeof v === "string" && /^0x[0-9a-f]{8}/i.test(v)) return v;
+    if (v && typeof v === "object") {
+      if (typeof v.data === "string" && /^0x[0-9a-f]{8}/i.test(v.data)) return v.data;
+      const inner = findRevertData(v, depth + 1);
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+// "LicenseManagerPriceAboveMax" -> "license manager: price above max".
+const PREFIXES = ["ModelSharesFactory", "ModelRegistry", "LicenseManager", "UsageCredits", "RevenueRouter", "ModelShares", "Fractionalizer", "GovernanceToken", "Governor", "ERC20", "ERC721", "ERC1155", "ERC2612", "ERC5805"];
+function inWords(name) {
+  const prefix = PREFIXES.find((p) => name.startsWith(p) && name.length > p.length);
+  const words = (s) => s.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return prefix ? `${words(prefix)}: ${words(name.slice(prefix.length))}` : words(name);
+}
+
+// "LicenseManagerPriceAboveMax(offerId: 1, price: 1000, maxPrice: 999): license manager: price
+// above max", or the wallet's own message when the revert carries no data.
+export function describeError(err) {
+  const data = findRevertData(err);
+  if (data) {
+    try {
+      const parsed = state.errors.parseError(data);
+      if (parsed) {
+        const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}: ${parsed.args[i]}`);
+        return `${parsed.name}(${args.join(", ")}): ${inWords(parsed.name)}`;
+      }
+    } catch (_) { /* not one of ours: fall through */ }
+    if (data.startsWith("0x08c379a0")) return `Error: ${ethers.AbiCoder.defaultAbiCoder().decode(["string"], "0x" + data.slice(10))[0]}`;
+    return `reverted with unknown error ${data.slice(0, 10)}`;
+  }
+  return err?.shortMessage || err?.message || String(err);
+}
+
+async function connect() {
+  if (!window.ethereum) return fail("No browser wallet found (window.ethereum).");
+  state.provider = new ethers.BrowserProvider(window.ethereum, undefined, { staticNetwork: true, pollingInterval: 250 });
+  await state.provider.send("eth_requestAccounts", []);
+  state.signer = await state.provider.getSigner();
+  state.account = await state.signer.getAddress();
+  document.getElementById("wallet").textContent = state.account;
+  document.getElementById("connect").textContent = "Connected";
+}
+
+function contract(step, abiName) {
+  return new ethers.Contract(state.config.addresses[step], state.abis[abiName], state.signer);
+}
+const at = (address, abiName) => new ethers.Contract(address, state.abis[abiName], state.signer);
+
+// Wait (a few seconds at most) until the index holds `block`, so history pages show the write.
+async function indexedTo(block) {
+  for (let i = 0; i < 25; i++) {
+    const s = await api("/api/status").catch(() => null);
+    if (s && s.indexedTo >= block) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+// Send one write through the wallet, wait for its receipt, then re-render the page.
+async function send(label, build) {
+  try {
+    if (!state.signer) await connect();
+    notice(`${label}: waiting for the wallet…`);
+    const tx = await build();
+    notice(`${label}: sent ${tx.hash}, waiting for the receipt…`);
+    let receipt = null;
+    while (!receipt) {
+      receipt = await state.provider.getTransactionReceipt(tx.hash);
+      if (!receipt) await new Promise((r) => setTimeout(r, 200));
+    }
+    if (receipt.status !== 1) throw new Error(`${label} reverted in block ${receipt.blockNumber}`);
+    await indexedTo(receipt.blockNumber);
+    await route();
+    notice(`${label}: confirmed in block ${receipt.blockNumber} (tx ${receipt.hash})`);
+  } catch (err) {
+    fail(`${label} failed: ${describeError(err)}`);
+  }
+}
+
+// ------------------------------------------------------------------------- catalog
+
+const catalogState = { q: "", sort: "id", desc: false, offset: 0 };
+
+async function renderCatalog() {
+  const { q, sort, desc, offset } = catalogState;
+  const data = await api(`/api/models?q=${encodeURIComponent(q)}&sort=${sort}&desc=${desc}&offset=${offset}&limit=100`);
+  const head = [["id", "#"], ["name", "Metadata"], ["owner", "Owner"], ["version", "Version / weights"], [null, "Status"], ["price", "Licence offers"], ["creditValue", "Credit price"], [null, "Gateways"]];
+  main.innerHTML = `
+    <h2>Catalog</h2>
+    <div class="row"><input id="search" data-testid="search" placeholder="search id, metadata, owner, weights hash" value="${esc(q)}" size="48">
+    <span class="muted" data-testid="catalog-total">${data.total} models</span>
+    <span class="muted">indexed to block ${data.indexedTo}</span></div>
+    <table data-testid="catalog"><thead><tr>${head.map(([k, t]) => `<th ${k ? `data-sort="${k}"` : ""}>${t}${k === sort ? (desc ? " ▼" : " ▲") : ""}</th>`).join("")}</tr></thead>
+    <tbody>${data.models.map((m) => `<tr data-testid="model-row" data-model="${m.id}">
+      <td><a href="#/model/${m.id}">${m.id}</a></td>
+      <td><a href="#/model/${m.id}">${esc(m.metadataURI)}</a></td>
+      <td class="mono">${short(m.owner)}</td>
+      <td>v${m.version} <span class="mono muted">${short(m.weightsHash)}</span></td>
+      <td><span class="badge ${esc(m.status)}">${esc(m.status)}</span>${m.flagged ? ' <span class="badge flagged">flagged</span>' : ""}${m.fractionalized ? ' <span class="badge">shares</span>' : ""}</td>
+      <td>${m.offers.length} ${m.minPrice !== null ? `from ${units(m.minPrice, m.paymentAsset)}` : ""}</td>
+      <td>${m.creditValue !== null ? units(m.creditValue, m.paymentAsset) : "-"}</td>
+      <td>${m.gateways.map((g) => `<span class="mono gw" data-gateway="${g}">${short(g)} <span class="badge">…</span></span>`).join("<br>")}</td>
+    </tr>`).join("")}</tbody></table>
+    <div class="row">${offset > 0 ? '<button id="prev">Previous</button>' : ""}${offset + 100 < data.total ? '<button id="next" data-testid="next">Next</button>' : ""}</div>`;
+  const search = document.getElementById("search");
+  let timer;
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { catalogState.q = search.value; catalogState.offset = 0; renderCatalog().then(() => document.getElementById("search").focus()); }, 200);
+  });
+  for (const th of main.querySelectorAll("th[data-sort]")) {
+    th.addEventListener("click", () => {
+      const key = th.dataset.sort;
+      catalogState.desc = catalogState.sort === key ? !catalogState.desc : false;
+      catalogState.sort = key;
+      renderCatalog();
+    });
+  }
+  document.getElementById("prev")?.addEventListener("click", () => { catalogState.offset -= 100; renderCatalog(); });
+  document.getElementById("next")?.addEventListener("click", () => { catalogState.offset += 100; renderCatalog(); });
+  const seen = new Map();
+  for (const span of main.querySelectorAll(".gw")) {
+    const g = span.dataset.gateway;
+    if (!seen.has(g)) seen.set(g, api(`/api/gateways/${g}`).catch(() => ({ status: "unknown" })));
+    seen.get(g).then((s) => { span.querySelector(".badge").textContent = s.status; span.querySelector(".badge").className = `badge ${s.status}`; });
+  }
+}
+
+// ----------------------------------------------------------------------- model page
+
+function chart(points) {
+  if (!points.length) return '<p class="muted">No revenue yet.</p>';
+  const w = 640, h = 180, pad = 30;
+  const xs = points.map((p) => p.timestamp), ys = points.map((p) => Number(BigInt(p.cumulative)));
+  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y1 = Math.max(...ys, 1);
+  const px = (x) => pad + ((x - x0) / (x1 - x0)) * (w - 2 * pad);
+  const py = (y) => h - pad - (y / y1) * (h - 2 * pad);
+  const path = points.map((p, i) => `${px(p.timestamp)},${py(ys[i])}`).join(" ");
+  return `<svg class="chart" data-testid="revenue-chart" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">
+    <polyline fill="none" stroke="#3b5bdb" stroke-width="2" points="${px(x0)},${py(0)} ${path}"/>
+    ${points.map((p, i) => `<circle cx="${px(p.timestamp)}" cy="${py(ys[i])}" r="3" fill="#3b5bdb"><title>${when(p.timestamp)}: +${p.amount}</title></circle>`).join("")}
+    <text x="${pad}" y="14" font-size="11">cumulative revenue (max ${points.at(-1).cumulative})</text>
+    <text x="${pad}" y="${h - 8}" font-size="11">${when(x0)}</text><text x="${w - pad - 150}" y="${h - 8}" font-size="11">${when(x1)}</text></svg>`;
+}
+
+function proposalsTable(proposals, prefix) {
+  if (!proposals.length) return '<p class="muted">No proposals.</p>';
+  return `<table data-testid="${prefix}-proposals"><thead><tr><th>Proposal</th><th>State</th><th>For / Against / Abstain</th><th>Voting</th><th>Actions</th></tr></thead><tbody>
+    ${proposals.map((p, i) => `<tr data-testid="proposal-row" data-proposal="${p.id}">
+      <td>${esc(p.description)}<br><span class="mono muted">${short(p.id)}</span></td>
+      <td><span class="badge ${p.state}" data-testid="proposal-state">${p.state}</span></td>
+      <td class="mono">${ethers.formatEther(BigInt(p.votes.for))} / ${ethers.formatEther(BigInt(p.votes.against))} / ${ethers.formatEther(BigInt(p.votes.abstain))}</td>
+      <td>${when(p.voteStart)} → ${when(p.voteEnd)}</td>
+      <td><button data-vote="1" data-i="${i}" data-testid="vote-for">For</button>
+          <button data-vote="0" data-i="${i}">Against</button>
+          <button data-vote="2" data-i="${i}">Abstain</button>
+          <button data-queue="${i}" data-testid="queue">Queue</button>
+          <button data-execute="${i}" data-testid="execute">Execute</button></td></tr>`).join("")}</tbody></table>`;
+}
+
+function wireProposals(root, proposals, abiName) {
+  const gov = (p) => at(p.governor, abiName);
+  const args = (p) => [p.targets, p.values.map((v) => BigInt(v)), p.calldatas, p.descriptionHash];
+  for (const b of root.querySelectorAll("[data-vote]")) {
+    const p = proposals[b.dataset.i];
+    b.addEventListener("click", () => send("Vote", () => gov(p).castVote(BigInt(p.id), Number(b.dataset.vote))));
+  }
+  for (const b of root.querySelectorAll("[data-queue]")) {
+    const p = proposals[b.dataset.queue];
+    b.addEventListener("click", () => send("Queue", () => gov(p).queue(...args(p))));
+  }
+  for (const b of root.querySelectorAll("[data-execute]")) {
+    const p = proposals[b.dataset.execute];
+    b.addEventListener("click", () => send("Execute", () => gov(p).execute(...args(p))));
+  }
+}
+
+async function renderModel(id) {
+  const m = await api(`/api/models/${id}`);
+  const eth = isEth(m.paymentAsset);
+  // Deployments whose UsageCredits funds a channel in one transaction offer that path too.
+  const oneTx = state.abis.UsageCredits.some((f) => f.type === "function" && f.name === "buyAndOpenChannel");
+  main.innerHTML = `
+    <h2 data-testid="model-title">Model #${m.id}: ${esc(m.metadataURI)}</h2>
+    <div class="row">
+      <div class="card">Owner <span class="mono" data-testid="model-owner">${m.owner}</span><br>
+        Status <span class="badge ${m.status}">${m.status}</span> ${m.flagged ? '<span class="badge flagged">flagged</span>' : ""} · sales ${m.saleOpen ? "open" : "closed"}<br>
+        Payment asset ${eth ? "ETH" : `<span class="mono">${m.paymentAsset}</span>`}<br>
+        Latest version v${m.latestVersion} <span class="mono">${m.weightsHash}</span></div>
+      <div class="card">Net revenue ${units(m.revenue.total, m.paymentAsset)} (protocol fees ${units(m.revenue.fees, m.paymentAsset)}) · settled credits ${m.revenue.settledCredits}<br>${chart(m.revenue.points)}</div>
+    </div>
+    <h3>Versions</h3>
+    <table><thead><tr><th>Version</th><th>Weights hash</th><th>URI</th><th>Published</th></tr></thead><tbody>
+      ${m.versions.map((v) => `<tr><td>v${v.version}</td><td class="mono">${v.weightsHash}</td><td>${esc(v.uri)}</td><td>${when(v.timestamp)} (block ${v.block})</td></tr>`).join("")}</tbody></table>
+    <h3>Licence offers</h3>
+    <table data-testid="offers"><thead><tr><th>Offer</th><th>Price</th><th>Duration</th><th>Terms</th><th>Sold</th><th>Buy (max price, wei)</th></tr></thead><tbody>
+      ${m.offers.map((o) => `<tr data-offer="${o.id}"><td>#${o.id} ${o.commercial ? "commercial" : "non-commercial"}${o.paused ? ' <span class="badge">paused</span>' : ""}</td>
+        <td>${units(o.price, m.paymentAsset)}</td><td>${o.duration ? `${o.duration} s` : "perpetual"}</td><td>${esc(o.termsURI)}</td>
+        <td>${o.sold}${o.supplyCap ? ` / ${o.supplyCap}` : ""}</td>
+        <td><input type="number" min="0" data-maxprice="${o.id}" data-testid="max-price" value="${o.price}">
+          <button data-buy="${o.id}" data-price="${o.price}" data-testid="buy-licence">Buy licence</button></td></tr>`).join("")}</tbody></table>
+    <h3>Credits</h3>
+    ${m.credits && m.credits.enabled ? `<div class="card">One credit = ${units(m.credits.creditValue, m.paymentAsset)} · minted ${m.credits.minted} · consumed ${m.credits.consumed}<br>
+      Credits <input type="number" min="1" id="credit-count" data-testid="credit-count" value="10">
+      <button id="buy-credits" data-testid="buy-credits">Buy credits</button>
+      Gateway <select id="channel-gateway" data-testid="channel-gateway">${m.gateways.map((g) => `<option value="${g}">${g}</option>`).join("")}</select>
+      expires in <input type="number" id="channel-expiry" value="3600"> s
+      <button id="open-channel" data-testid="open-channel">Open channel</button>
+      ${oneTx ? '<button id="buy-open-channel" data-testid="buy-open-channel">Buy and open (one transaction)</button>' : ""}</div>` : '<p class="muted">Credits are not enabled for this model.</p>'}
+    <h3>Gateways</h3>
+    ${m.gateways.length ? m.gateways.map((g) => `<div class="mono gw" data-gateway="${g}">${g} <span class="badge">…</span></div>`).join("") : '<p class="muted">None.</p>'}
+    <h3>Revenue split</h3>
+    <table data-testid="split"><thead><tr><th>Recipient</th><th>Weight</th><th>Share</th></tr></thead><tbody>
+      ${m.split.map((s) => `<tr><td class="mono">${s.recipient}${s.default ? " (owner, default)" : ""}</td><td>${s.weight}</td><td>${(s.share * 100).toFixed(2)} %</td></tr>`).join("")}</tbody></table>
+    ${m.shares ? `<h3>Shareholders (${esc(m.shares.symbol)}, <span class="mono">${m.shares.token}</span>)</h3>
+      <table data-testid="shareholders"><thead><tr><th>Holder</th><th>Balance</th><th>Share</th></tr></thead><tbody>
+      ${m.shares.holders.map((h) => `<tr><td class="mono">${h.holder}</td><td>${ethers.formatEther(BigInt(h.balance))}</td><td>${(h.share * 100).toFixed(2)} %</td></tr>`).join("")}</tbody></table>
+      <h3>Model governance</h3><div id="model-proposals">${proposalsTable(m.shares.proposals, "model")}</div>` : ""}`;
+  for (const b of main.querySelectorAll("[data-buy]")) {
+    b.addEventListener("click", () => {
+      const offerId = BigInt(b.dataset.buy), price = BigInt(b.dataset.price);
+      const maxPrice = BigInt(main.querySelector(`[data-maxprice="${b.dataset.buy}"]`).value || "0");
+      send("Buy licence", async () => {
+        const licenses = contract("licenses", "LicenseManager");
+        if (!eth) await (await at(m.paymentAsset, "ERC20").approve(licenses.target, maxPrice)).wait();
+        return licenses.purchase(offerId, state.account, maxPrice, { value: eth ? price : 0n });
+      });
+    });
+  }
+  document.getElementById("buy-credits")?.addEventListener("click", () => {
+    const n = BigInt(document.getElementById("credit-count").value);
+    const cost = n * BigInt(m.credits.creditValue);
+    send("Buy credits", async () => {
+      const credits = contract("credits", "UsageCredits");
+      if (!eth) await (await at(m.paymentAsset, "ERC20").approve(credits.target, cost)).wait();
+      return credits.buyCredits(BigInt(m.id), n, state.account, { value: eth ? cost : 0n });
+    });
+  });
+  document.getElementById("open-channel")?.addEventListener("click", () => {
+    const n = BigInt(document.getElementById("credit-count").value);
+    const gw = document.getElementById("channel-gateway").value;
+    send("Open channel", async () => {
+      const now = (await state.provider.getBlock("latest")).timestamp;
+      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value);
+      return contract("credits", "UsageCredits").openChannel(BigInt(m.id), gw, n, expiry);
+    });
+  });
+  document.getElementById("buy-open-channel")?.addEventListener("click", () => {
+    const n = BigInt(document.getElementById("credit-count").value);
+    const cost = n * BigInt(m.credits.creditValue);
+    const gw = document.getElementById("channel-gateway").value;
+    send("Buy and open channel", async () => {
+      const credits = contract("credits", "UsageCredits");
+      if (!eth) await (await at(m.paymentAsset, "ERC20").approve(credits.target, cost)).wait();
+      const now = (await state.provider.getBlock("latest")).timestamp;
+      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value);
+      return credits.buyAndOpenChannel(BigInt(m.id), gw, n, expiry, { value: eth ? cost : 0n });
+    });
+  });
+  if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor");
+  for (const div of main.querySelectorAll(".gw")) {
+    api(`/api/gateways/${div.dataset.gateway}`).then((s) => { const b = div.querySelector(".badge"); b.textContent = s.status; b.className = `badge ${s.status}`; });
+  }
+}
+
+// --------------------------------------------------------------------- account page
+
+async function renderAccount() {
+  if (!state.account) {
+    main.innerHTML = '<h2>Account</h2><p>Connect a wallet to see your licences, credits, channels, revenue and votes.</p><button id="connect-here">Connect wallet</button>';
+    document.getElementById("connect-here").addEventListener("click", async () => { await connect().catch((e) => fail(describeError(e))); route(); });
+    return;
+  }
+  const a = await api(`/api/accounts/${state.account}`);
+  main.innerHTML = `
+    <h2>Account <span class="mono">${a.account}</span></h2>
+    <p>Balance ${ethers.formatEther(BigInt(a.balance))} ETH · chain time ${when(a.chainTime)}</p>
+    <h3>Licences</h3>
+    <table data-testid="licences"><thead><tr><th>Licence</th><th>Model</th><th>Expiry</th><th>Renew</th></tr></thead><tbody>
+      ${a.licences.map((l) => `<tr data-licence="${l.id}"><td>#${l.id} (offer ${l.offerId})${l.commercial ? " commercial" : ""}</td><td><a href="#/model/${l.modelId}">#${l.modelId}</a></td>
+        <td>${l.perpetual ? "perpetual" : when(l.expiry)} ${l.valid ? '<span class="badge Active">valid</span>' : '<span class="badge dead">expired</span>'}</td>
+        <td>${l.perpetual ? "" : `<button data-renew="${l.id}" data-price="${l.renewPrice}">Renew for ${l.renewPrice} wei</button>`}</td></tr>`).join("")}</tbody></table>
+    <h3>Credits</h3>
+    <table data-testid="credits"><thead><tr><th>Model</th><th>Balance</th></tr></thead><tbody>
+      ${a.credits.map((c) => `<tr><td><a href="#/model/${c.modelId}">#${c.modelId}</a></td><td>${c.balance}</td></tr>`).join("")}</tbody></table>
+    <h3>Channels</h3>
+    <table data-testid="channels"><thead><tr><th>Channel</th><th>Model</th><th>Gateway</th><th>Deposit</th><th>Settled</th><th>Expiry</th><th></th></tr></thead><tbody>
+      ${a.channels.map((c) => `<tr data-channel="${c.id}"><td>#${c.id}</td><td>#${c.modelId}</td><td class="mono">${short(c.gateway)}</td><td>${c.deposit}</td><td>${c.settled}</td>
+        <td>${c.closed ? "closed" : when(c.expiry)}</td>
+        <td>${c.closable ? `<button data-close="${c.id}">Close and refund ${c.deposit - c.settled}</button>` : c.closed ? "" : `closable after ${when(c.closableAt)}`}</td></tr>`).join("")}</tbody></table>
+    <h3>Claimable revenue</h3>
+    <table data-testid="claimable"><thead><tr><th>Source</th><th>Model</th><th>Amount</th><th></th></tr></thead><tbody>
+      ${a.claimable.map((c, i) => `<tr><td>${c.kind === "router" ? "revenue split" : `shares <span class="mono">${short(c.token)}</span>`}</td><td>#${c.modelId}</td>
+        <td data-testid="claimable-amount">${c.amount}</td><td><button data-claim="${i}" data-testid="claim">Claim</button></td></tr>`).join("")}</tbody></table>
+    <h3>Delegation and votes</h3>
+    ${a.governance ? `<div class="card">Protocol token: balance ${ethers.formatEther(BigInt(a.governance.balance))}, votes ${ethers.formatEther(BigInt(a.governance.votes))},
+      delegate <span class="mono" data-testid="delegate">${a.governance.delegate}</span>
+      <button id="delegate-self" data-testid="delegate-self">Delegate to myself</button></div>` : ""}
+    ${a.shares.map((s, i) => `<div class="card">Model #${s.modelId} shares: ${ethers.formatEther(BigInt(s.balance))}, votes ${ethers.formatEther(BigInt(s.votes))}, delegate <span class="mono">${s.delegate}</span>
+      <button data-delegate-shares="${i}">Delegate to myself</button></div>`).join("")}`;
+  for (const b of main.querySelectorAll("[data-renew]")) {
+    const price = BigInt(b.dataset.price);
+    b.addEventListener("click", () => send("Renew", () => contract("licenses", "LicenseManager").renew(BigInt(b.dataset.renew), price, { value: price })));
+  }
+  for (const b of main.querySelectorAll("[data-close]")) {
+    b.addEventListener("click", () => send("Close channel", () => contract("credits", "UsageCredits").closeChannel(BigInt(b.dataset.close))));
+  }
+  for (const b of main.querySelectorAll("[data-claim]")) {
+    const c = a.claimable[b.dataset.claim];
+    b.addEventListener("click", () => send("Claim", () => (c.kind === "router" ? contract("router", "RevenueRouter").claim([BigInt(c.modelId)]) : at(c.token, "ModelShares").claim())));
+  }
+  document.getElementById("delegate-self")?.addEventListener("click", () => send("Delegate", () => contract("gov_token", "GovernanceToken").delegate(state.account)));
+  for (const b of main.querySelectorAll("[data-delegate-shares]")) {
+    b.addEventListener("click", () => send("Delegate", () => at(a.shares[b.dataset.delegateShares].token, "ModelShares").delegate(state.account)));
+  }
+}
+
+// -------------------------------------------------------------------- protocol page
+
+async function renderProtocol() {
+  const p = await api("/api/protocol");
+  main.innerHTML = `
+    <h2>Protocol</h2>
+    <div class="row"><div class="card">Protocol fee <b data-testid="fee">${p.feeBps / 100} %</b> (${p.feeBps} bps, max ${p.maxFeeBps})<br>
+      Treasury <span class="mono">${p.treasury}</span><br>Governance <span class="mono">${p.governance}</span><br>Chain time ${when(p.chainTime)}</div>
+      <div class="card">Allow-listed tokens: ${p.allowedTokens.length ? p.allowedTokens.map((t) => `<span class="mono">${t}</span>`).join(", ") : "none (ETH only)"}<br>
+      Flagged models: ${p.flaggedModels.length ? p.flaggedModels.map((id) => `<a href="#/model/${id}">#${id}</a>`).join(", ") : "none"}</div></div>
+    <h3>Protocol proposals</h3><div id="protocol-proposals">${proposalsTable(p.proposals, "protocol")}</div>`;
+  wireProposals(document.getElementById("protocol-proposals"), p.proposals, "ProtocolGovernor");
+}
+
+// -------------------------------------------------------------------------- router
+
+async function route() {
+  const hash = location.hash || "#/";
+  try {
+    const model = hash.match(/^#\/model\/(\d+)/);
+    if (model) await renderModel(Number(model[1]));
+    else if (hash.startsWith("#/account")) await renderAccount();
+    else if (hash.startsWith("#/protocol")) await renderProtocol();
+    else await renderCatalog();
+    main.dataset.ready = hash;
+  } catch (err) {
+    fail(describeError(err));
+  }
+}
+
+async function pollStatus() {
+  try {
+    const s = await api("/api/status");
+    document.getElementById("index-status").textContent = `chain ${s.chainId} · head ${s.head} · indexed ${s.indexedTo}`;
+  } catch (_) { /* server restarting */ }
+}
+
+async function boot() {
+  [state.config, state.abis] = await Promise.all([api("/api/config"), api("/api/abi")]);
+  state.errors = errorInterface(state.abis);
+  window.modelmint = { describeError, state };
+  document.getElementById("connect").addEventListener("click", () => connect().then(route).catch((e) => fail(describeError(e))));
+  window.addEventListener("hashchange", () => { main.dataset.ready = ""; route(); });
+  if (window.ethereum) {
+    const accounts = await window.ethereum.request({ method: "eth_accounts" }).catch(() => []);
+    if (accounts.length) await connect();
+  }
+  pollStatus();
+  setInterval(pollStatus, 3000);
+  await route();
+}
+
+boot();

@@ -1,0 +1,324 @@
+"""Dashboard fixtures: the protocol deployed by its plan, a small marketplace seeded on it,
+the web app served on a loopback port, and a headless Debian chromium with a test wallet.
+
+The deployment is the real one (``modelmint.deploy.plan`` through the deploy engine, record
+written to a temporary ``local.json``); the app reads it with web3.py like in production.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+import yaml
+
+from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
+from modelmint.deploy.engine import Deployment
+from modelmint.deploy.plan import PlanInputs, protocol_plan
+
+ETH = "0x0000000000000000000000000000000000000000"
+CHROMIUM = Path("/usr/bin/chromium")
+LICENCE_PRICE = 10**16
+CREDIT_VALUE = 10**12
+SHARE_SUPPLY = 1_000 * 10**18
+THIRTY_DAYS = 30 * 86_400
+
+
+@dataclass(frozen=True)
+class Market:
+    """The seeded deployment: record path, contracts (ape) and the ids the tests use."""
+
+    record_path: Path
+    rpc: str
+    registry: object
+    licenses: object
+    credits: object
+    router: object
+    governor: object
+    gov_token: object
+    shares: object
+    model_governor: object
+    priced_model: int  # ETH model with offers, credits and a gateway
+    fractional_model: int  # fractionalized model with a share token and its governor
+    retired_model: int
+    offer_id: int
+    licence_id: int  # held by the contributor
+    proposal_id: int  # protocol proposal: set the fee to 300 bps
+    model_proposal_id: int
+    licence_price: int = LICENCE_PRICE
+    credit_value: int = CREDIT_VALUE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def market(
+    project,
+    chain,
+    accounts,
+    deployer,
+    model_owner,
+    contributor,
+    licensee,
+    gateway,
+    tmp_path_factory,
+):
+    """The protocol from its plan, three models, offers, credits, a sale and two proposals."""
+    data = yaml.safe_load((CONFIG_DIR / "local.yaml").read_text())
+    cfg = NetworkConfig.model_validate(data)
+    record_path = tmp_path_factory.mktemp("dashboard") / "local.json"
+    plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), []))
+    d = Deployment(
+        plan,
+        project=project,
+        provider=chain.provider,
+        account=deployer,
+        record_path=record_path,
+        network="local",
+        log=lambda m: None,
+    )
+    d.run()
+    at = d.record.address
+    registry = project.ModelRegistry.at(at("registry"))
+    licenses = project.LicenseManager.at(at("licenses"))
+    credits = project.UsageCredits.at(at("credits"))
+    router = project.RevenueRouter.at(at("router"))
+    governor = project.ProtocolGovernor.at(at("governor"))
+    gov_token = project.GovernanceToken.at(at("gov_token"))
+    fractionalizer = project.Fractionalizer.at(at("fractionalizer"))
+
+    def register(owner, meta, weights):
+        tx = registry.registerModel(ETH, weights, f"{meta}/v1", meta, sender=owner)
+        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+
+    priced = register(model_owner, "ipfs://sentiment-classifier", b"\x11" * 32)
+    registry.publishVersion(
+        priced, b"\x12" * 32, "ipfs://sentiment-classifier/v2", sender=model_owner
+    )
+    tx = licenses.createOffer(
+        (priced, LICENCE_PRICE, THIRTY_DAYS, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
+        sender=model_owner,
+    )
+    offer_id = tx.decode_logs(licenses.OfferCreated)[0].offerId
+    licenses.createOffer(
+        (
+            priced,
+            3 * LICENCE_PRICE,
+            0,
+            10,
+            0,
+            0,
+            False,
+            True,
+            "ipfs://terms-perpetual",
+            b"\x02" * 32,
+        ),
+        sender=model_owner,
+    )
+    credits.enableCredits(priced, CREDIT_VALUE, sender=model_owner)
+    registry.setGateway(priced, gateway, True, sender=model_owner)
+    tx = licenses.purchase(
+        offer_id, contributor, LICENCE_PRICE, sender=contributor, value=LICENCE_PRICE
+    )
+    licence_id = tx.decode_logs(licenses.LicensePurchased)[0].licenseId
+
+    fractional = register(model_owner, "ipfs://image-captioner", b"\x21" * 32)
+    registry.approve(fractionalizer, fractional, sender=model_owner)
+    tx = fractionalizer.fractionalize(
+        fractional,
+        ("Captioner Shares", "CAPS", model_owner, SHARE_SUPPLY),
+        (1, 600, 0, 4, 60),
+        ([contributor.address], [2_000], 8_000),
+        sender=model_owner,
+    )
+    event = tx.decode_logs(fractionalizer.ModelFractionalized)[0]
+    shares = project.ModelShares.at(event.shares)
+    model_governor = project.ModelGovernor.at(event.governor)
+    shares.transfer(licensee, SHARE_SUPPLY // 4, sender=model_owner)
+    shares.invoke_transaction("delegate", model_owner, sender=model_owner)
+
+    retired = register(contributor, "ipfs://speech-to-text", b"\x31" * 32)
+    registry.setStatus(retired, 1, sender=contributor)
+    # Governance (the timelock, impersonated on anvil) flags it.
+    w3 = chain.provider.web3
+    timelock = d.record.address("timelock")
+    w3.provider.make_request("anvil_impersonateAccount", [timelock])
+    w3.provider.make_request("anvil_setBalance", [timelock, hex(10**18)])
+    flag = registry.setFlagged.as_transaction(retired, True, sender=deployer)
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": timelock, "to": registry.address, "data": flag.data})
+    )
+    w3.provider.make_request("anvil_stopImpersonatingAccount", [timelock])
+    assert registry.model(retired).flagged
+
+    # A protocol proposal (fee 250 -> 300 bps through the timelock) and a model proposal.
+    gov_token.invoke_transaction("delegate", deployer, sender=deployer)
+    chain.mine(1)
+    calldata = router.setFeeBps.encode_input(300)
+    description = "Raise the protocol fee to 3%"
+    tx = governor.propose([router.address], [0], [calldata], description, sender=deployer)
+    proposal_id = tx.decode_logs(governor.ProposalCreated)[0].proposalId
+    tx = model_governor.propose(
+        [shares.address], [0], [shares.sync.encode_input()], "Sync revenue", sender=model_owner
+    )
+    model_proposal_id = tx.decode_logs(model_governor.ProposalCreated)[0].proposalId
+    chain.pending_timestamp += 5
+    chain.mine(1)
+    return Market(
+        record_path=record_path,
+        rpc=chain.provider.http_uri,
+        registry=registry,
+        licenses=licenses,
+        credits=credits,
+        router=router,
+        governor=governor,
+        gov_token=gov_token,
+        shares=shares,
+        model_governor=model_governor,
+        priced_model=priced,
+        fractional_model=fractional,
+        retired_model=retired,
+        offer_id=offer_id,
+        licence_id=licence_id,
+        proposal_id=proposal_id,
+        model_proposal_id=model_proposal_id,
+    )
+
+
+@dataclass
+class Served:
+    """The dashboard app running in this process on a loopback port."""
+
+    url: str
+    app: object
+    server: uvicorn.Server
+
+    @property
+    def indexer(self):
+        return self.app.state.indexer
+
+    def caught_up(self, timeout: float = 20.0) -> None:
+        """Sync the index to the chain head now (the background loop does it too)."""
+        deadline = time.monotonic() + timeout
+        w3 = self.indexer.w3
+        while time.monotonic() < deadline:
+            self.indexer.sync()
+            if self.indexer.cursor >= w3.eth.block_number - self.indexer.confirmations:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("indexer did not catch up")
+
+
+@pytest.fixture(scope="module")
+def served(market, tmp_path_factory):
+    """The dashboard (confirmations 0, so a write shows at once) on a free port."""
+    from modelmint.dashboard.app import DashboardSettings, create_app
+
+    settings = DashboardSettings(
+        record=market.record_path,
+        rpc=market.rpc,
+        db=tmp_path_factory.mktemp("dashboard-db") / "index.sqlite",
+        confirmations=0,
+        poll_seconds=0.3,
+    )
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    served = Served(f"http://127.0.0.1:{port}", app, server)
+    served.caught_up()
+    yield served
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+WALLET_SCRIPT = """
+(() => {
+  const rpc = %(rpc)r, account = %(account)r;
+  let id = 0;
+  window.ethereum = {
+    isModelmintTestWallet: true,
+    async request({ method, params }) {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      const r = await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+      const body = await r.json();
+      if (body.error) {
+        const err = new Error(body.error.message);
+        err.code = body.error.code; err.data = body.error.data;
+        throw err;
+      }
+      return body.result;
+    },
+    on() {}, removeListener() {},
+  };
+})();
+"""
+
+
+_BROWSER: dict = {}  # one chromium per module, even if ape's fixture rebasing re-requests it
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Debian's chromium, headless, with a fresh profile (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.fail("/usr/bin/chromium is missing: `make test` installs it (apt)")
+    if "context" not in _BROWSER:
+        from playwright.sync_api import sync_playwright
+
+        pw = sync_playwright().start()
+        _BROWSER["pw"] = pw
+        _BROWSER["context"] = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+            viewport={"width": 1360, "height": 900},
+        )
+    yield _BROWSER["context"]
+    context, pw = _BROWSER.pop("context", None), _BROWSER.pop("pw", None)
+    if context is not None:
+        context.close()
+        pw.stop()
+
+
+@pytest.fixture
+def wallet_page(browser, served, market):
+    """Builder: a page whose window.ethereum is ``account``'s test wallet (anvil-unlocked)."""
+    pages = []
+
+    def open_as(account, path="#/"):
+        served.caught_up()  # ape reverts the chain between tests: let the index follow first
+        page = browser.new_page()
+        page.add_init_script(WALLET_SCRIPT % {"rpc": market.rpc, "account": str(account.address)})
+        page.goto(f"{served.url}/{path}")
+        page.wait_for_selector(f"main[data-ready='{path}']", timeout=20_000)
+        pages.append(page)
+        return page
+
+    yield open_as
+    for page in pages:
+        page.close()

@@ -1,0 +1,220 @@
+"""The dashboard's JSON API over the seeded deployment (FastAPI's test client, real anvil)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from modelmint.dashboard.app import DashboardSettings, create_app
+
+
+@pytest.fixture
+def client(market, tmp_path):
+    """The app on its own fresh index (synced by hand: no background loop)."""
+    settings = DashboardSettings(
+        record=market.record_path, rpc=market.rpc, db=tmp_path / "api.sqlite", confirmations=0
+    )
+    app = create_app(settings, follow=False)
+    with TestClient(app) as client:
+        client.sync = app.state.indexer.sync
+        client.sync()
+        yield client
+
+
+def test_catalog__search_and_sort__filters_and_orders_models(client, market):
+    body = client.get("/api/models").json()
+    assert [m["id"] for m in body["models"]] == [1, 2, 3]
+    priced = body["models"][0]
+    assert priced["metadataURI"] == "ipfs://sentiment-classifier"
+    assert (priced["version"], priced["weightsHash"]) == (2, "0x" + "12" * 32)
+    assert int(priced["minPrice"]) == market.licence_price  # > 2^53: a decimal string
+    assert priced["creditValue"] == market.credit_value
+    assert len(priced["gateways"]) == 1
+    assert body["models"][1]["fractionalized"] and body["models"][2]["status"] == "Retired"
+
+    found = client.get("/api/models", params={"q": "SPEECH"}).json()
+    assert [m["id"] for m in found["models"]] == [3]
+    by_price = client.get("/api/models", params={"sort": "price", "desc": True}).json()
+    assert by_price["models"][0]["id"] == 1  # the only model with offers comes first
+
+
+def test_catalog__unknown_sort_key__bad_query_400(client):
+    response = client.get("/api/models", params={"sort": "weights; drop table"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_query"
+
+
+@pytest.mark.parametrize("model_id", [999, -1, 2**64, 2**256])
+def test_model__unknown_or_out_of_range_id__unknown_model_404(client, model_id):
+    response = client.get(f"/api/models/{model_id}")
+    assert response.status_code == 404
+    assert response.json() == {"error": "unknown_model", "detail": f"no model {model_id}"}
+
+
+def test_model__priced_model__state_history_offers_and_revenue(client, market):
+    body = client.get(f"/api/models/{market.priced_model}").json()
+    assert [v["version"] for v in body["versions"]] == [1, 2]
+    assert body["latestVersion"] == 2
+    assert [int(o["price"]) for o in body["offers"]] == [
+        market.licence_price,
+        3 * market.licence_price,
+    ]
+    assert body["offers"][0]["sold"] == 1
+    assert body["credits"]["enabled"] and body["credits"]["creditValue"] == market.credit_value
+    fee = market.licence_price * market.router.feeBps() // 10_000
+    assert int(body["revenue"]["total"]) == market.licence_price - fee
+    assert body["revenue"]["points"][-1]["cumulative"] == body["revenue"]["total"]
+    assert body["split"] == [
+        {"recipient": body["owner"], "weight": 1, "share": 1.0, "default": True}
+    ]
+
+
+def test_model__fractionalized__shareholders_split_and_model_proposals(client, market, licensee):
+    body = client.get(f"/api/models/{market.fractional_model}").json()
+    shares = body["shares"]
+    assert shares["symbol"] == "CAPS"
+    assert {h["holder"]: h["share"] for h in shares["holders"]}[licensee.address] == 0.25
+    assert [p["description"] for p in shares["proposals"]] == ["Sync revenue"]
+    assert sum(s["weight"] for s in body["split"]) == 10_000
+
+
+def test_account__after_channel_opened__channel_and_credits_listed(
+    client, market, consumer, gateway, chain
+):
+    credits = market.credits
+    credits.buyCredits(
+        market.priced_model, 9, consumer, sender=consumer, value=9 * market.credit_value
+    )
+    expiry = chain.pending_timestamp + 3600
+    channel_id = credits.nextChannelId()
+    credits.openChannel(market.priced_model, gateway, 6, expiry, sender=consumer)
+    client.sync()
+
+    body = client.get(f"/api/accounts/{consumer.address}").json()
+    assert body["credits"] == [
+        {"modelId": market.priced_model, "balance": 3, "creditValue": market.credit_value}
+    ]
+    [channel] = body["channels"]
+    assert (channel["id"], channel["deposit"], channel["settled"]) == (channel_id, 6, 0)
+    assert not channel["closable"] and not channel["closed"]
+
+
+def test_status__rpc_gone__chain_unavailable_503(market, tmp_path):
+    settings = DashboardSettings(
+        record=market.record_path, rpc=market.rpc, db=tmp_path / "d.sqlite"
+    )
+    app = create_app(settings, follow=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"  # bound, never listening
+        app.state.indexer.w3.provider.endpoint_uri = dead
+        with TestClient(app) as client:
+            response = client.get("/api/status")
+    assert response.status_code == 503
+    assert response.json()["error"] == "chain_unavailable"
+
+
+def test_account__bad_address__bad_address_400(client):
+    response = client.get("/api/accounts/0x1234")
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_address"
+
+
+def test_protocol__seeded__fee_treasury_and_active_proposal(client, market, deployer):
+    body = client.get("/api/protocol").json()
+    assert body["feeBps"] == 250
+    assert body["treasury"] == deployer.address
+    assert body["governance"] == market.governor.timelock()
+    assert body["flaggedModels"] == [market.retired_model]
+    [proposal] = body["proposals"]
+    assert proposal["state"] == "Active"
+    assert proposal["id"] == str(market.proposal_id)
+
+
+def test_gateway_status__info_route_up_or_down__live_or_dead(market, gateway, tmp_path):
+    class Info(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200 if self.path == "/info" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Info)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        live_url = f"http://127.0.0.1:{server.server_address[1]}"
+        settings = DashboardSettings(
+            record=market.record_path,
+            rpc=market.rpc,
+            db=tmp_path / "gw.sqlite",
+            gateway_urls={gateway.address: live_url},
+        )
+        with TestClient(create_app(settings, follow=False)) as client:
+            assert client.get(f"/api/gateways/{gateway.address}").json()["status"] == "live"
+        server.shutdown()
+        with TestClient(create_app(settings, follow=False)) as client:
+            assert client.get(f"/api/gateways/{gateway.address}").json()["status"] == "dead"
+    finally:
+        server.server_close()
+
+
+def test_front_end__served__index_abis_and_ethers_bundle(client):
+    assert '<main id="main">' in client.get("/").text
+    abis = client.get("/api/abi").json()
+    assert {"LicenseManager", "UsageCredits", "ProtocolGovernor", "ERC20"} <= set(abis)
+    bundle = client.get("/vendor/ethers.js")
+    assert bundle.status_code == 200 and "BrowserProvider" in bundle.text
+
+
+def test_cli__one_command__serves_the_indexed_catalog(market, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "modelmint.dashboard",
+        "--record",
+        str(market.record_path),
+        "--rpc",
+        market.rpc,
+        "--db",
+        str(tmp_path / "cli.sqlite"),
+        "--confirmations",
+        "0",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        total = None
+        while time.monotonic() < deadline and total != 3:
+            time.sleep(0.3)
+            try:
+                total = httpx.get(f"http://127.0.0.1:{port}/api/models").json()["total"]
+            except httpx.HTTPError:
+                assert process.poll() is None, process.stderr.read().decode()
+        assert total == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_dashboard_package__imported__never_imports_ape():
+    code = (
+        "import sys, modelmint.dashboard.app, modelmint.dashboard.__main__; "
+        "print(sorted(m for m in sys.modules if m == 'ape' or m.startswith(('ape.', 'ape_'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,272 @@
+"""The dashboard in headless Debian chromium, each write sent through the page's wallet
+(window.ethereum forwarding to anvil) and its effect asserted on chain.
+
+Screenshots of the pages go to docs/img/ (the README shows them).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from modelmint.abi import load_abi
+
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+TX = re.compile(r"tx (0x[0-9a-f]{64})")
+
+
+def _shot(page, name: str) -> None:
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / f"dashboard-{name}.png"), full_page=True)
+
+
+def _confirmed(page, label: str) -> str:
+    """Wait for the write's confirmation notice; return its transaction hash."""
+    page.wait_for_function(
+        "([label]) => document.getElementById('notice').textContent.startsWith(label + ': confirmed')"
+        " || document.getElementById('error').textContent !== ''",
+        arg=[label],
+        timeout=30_000,
+    )
+    error = page.text_content("#error")
+    assert not error, error
+    return TX.search(page.text_content("#notice")).group(1)
+
+
+def _error(page) -> str:
+    page.wait_for_function("() => document.getElementById('error').textContent !== ''")
+    return page.text_content("#error")
+
+
+def test_catalog__browse_search_sort__shows_models_with_metadata_and_gateways(
+    wallet_page, market, served, licensee
+):
+    page = wallet_page(licensee)
+    rows = page.locator("[data-testid=model-row]")
+    assert rows.count() == 3
+    first = rows.nth(0).inner_text()
+    assert "ipfs://sentiment-classifier" in first and "v2" in first
+    assert market.registry.ownerOf(market.priced_model)[:8] in first
+    assert "2 " in rows.nth(0).locator("td").nth(5).inner_text()  # two offers
+    assert "Retired" in rows.nth(2).inner_text()
+    assert "unknown" in rows.nth(0).locator("td").nth(7).inner_text()  # gateway without a URL
+    _shot(page, "catalog")
+
+    page.fill("[data-testid=search]", "caption")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=model-row]').length === 1"
+    )
+    assert "ipfs://image-captioner" in rows.nth(0).inner_text()
+
+    page.fill("[data-testid=search]", "")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=model-row]').length === 3"
+    )
+    page.click("th[data-sort=id]")  # already ascending: toggles to descending
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=model-row]').dataset.model === '3'"
+    )
+
+
+def test_model_page__buy_licence__licence_minted_to_the_wallet_account(
+    wallet_page, market, licensee
+):
+    before = market.licenses.balanceOf(licensee)
+    page = wallet_page(licensee, f"#/model/{market.priced_model}")
+    assert "Model #1" in page.text_content("[data-testid=model-title]")
+    page.click(f"tr[data-offer='{market.offer_id}'] [data-testid=buy-licence]")
+    tx_hash = _confirmed(page, "Buy licence")
+
+    assert market.licenses.balanceOf(licensee) == before + 1
+    assert market.licenses.hasValidLicense(licensee, market.priced_model, True, 0)
+    receipt = market.licenses.provider.web3.eth.get_transaction_receipt(tx_hash)
+    assert receipt["from"] == licensee.address
+    _shot(page, "model")
+
+
+def test_model_page__max_price_below_price__shows_the_named_error_and_buys_nothing(
+    wallet_page, market, licensee
+):
+    before = market.licenses.balanceOf(licensee)
+    page = wallet_page(licensee, f"#/model/{market.priced_model}")
+    row = f"tr[data-offer='{market.offer_id}']"
+    page.fill(f"{row} [data-testid=max-price]", str(market.licence_price - 1))
+    page.click(f"{row} [data-testid=buy-licence]")
+
+    error = _error(page)
+    assert (
+        f"LicenseManagerPriceAboveMax(offerId: {market.offer_id}, "
+        f"price: {market.licence_price}, maxPrice: {market.licence_price - 1}): "
+        "license manager: price above max"
+    ) in error
+    assert "0x" not in error  # named, never a raw hex blob
+    assert market.licenses.balanceOf(licensee) == before
+    _shot(page, "revert")
+
+
+def test_model_page__buy_credits_then_open_channel__credits_locked_in_a_channel(
+    wallet_page, market, served, consumer, gateway
+):
+    credits = market.credits
+    page = wallet_page(consumer, f"#/model/{market.priced_model}")
+    page.fill("[data-testid=credit-count]", "25")
+    page.click("[data-testid=buy-credits]")
+    _confirmed(page, "Buy credits")
+    assert credits.balanceOf(consumer, market.priced_model) == 25
+
+    channel_id = credits.nextChannelId()
+    page.fill("[data-testid=credit-count]", "20")
+    page.select_option("[data-testid=channel-gateway]", gateway.address)
+    page.click("[data-testid=open-channel]")
+    _confirmed(page, "Open channel")
+
+    channel = credits.channel(channel_id)
+    assert (channel.consumer, channel.gateway, channel.deposit) == (
+        consumer.address,
+        gateway.address,
+        20,
+    )
+    assert credits.balanceOf(consumer, market.priced_model) == 5
+    served.caught_up()
+    page.goto(page.url.split("#")[0] + "#/account")
+    page.wait_for_selector(f"tr[data-channel='{channel_id}']")
+    assert "closable after" in page.inner_text(f"tr[data-channel='{channel_id}']")
+
+
+def test_account_page__claim__revenue_paid_to_the_model_owner(wallet_page, market, model_owner):
+    router = market.router
+    w3 = router.provider.web3
+    claimable = router.claimable(market.priced_model, model_owner)
+    assert claimable > 0  # the seeded licence sale
+    balance = w3.eth.get_balance(model_owner.address)
+    page = wallet_page(model_owner, "#/account")
+    assert str(claimable) in page.inner_text("[data-testid=claimable]")
+    _shot(page, "account")
+    page.locator("[data-testid=claimable] tr", has_text="revenue split").locator(
+        "[data-testid=claim]"
+    ).click()
+    tx_hash = _confirmed(page, "Claim")
+
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert router.claimable(market.priced_model, model_owner) == 0
+    assert w3.eth.get_balance(model_owner.address) == balance + claimable - gas
+
+
+def test_protocol_page__vote_queue_execute__fee_changed_through_the_timelock(
+    wallet_page, market, chain, deployer
+):
+    governor = market.governor
+    pid = market.proposal_id
+    page = wallet_page(deployer, "#/protocol")
+    assert "2.5 %" in page.text_content("[data-testid=fee]")
+    row = f"tr[data-proposal='{pid}']"
+    assert page.text_content(f"{row} [data-testid=proposal-state]") == "Active"
+    page.click(f"{row} [data-testid=vote-for]")
+    _confirmed(page, "Vote")
+
+    assert governor.hasVoted(pid, deployer)
+    assert governor.proposalVotes(pid)[1] == market.gov_token.getVotes(deployer)
+    _shot(page, "protocol")
+
+    chain.pending_timestamp += governor.votingPeriod() + 1
+    chain.mine(1)
+    page.reload()
+    page.wait_for_selector(f"main[data-ready='#/protocol'] {row}")
+    assert page.text_content(f"{row} [data-testid=proposal-state]") == "Succeeded"
+    page.click(f"{row} [data-testid=queue]")
+    _confirmed(page, "Queue")
+    assert governor.state(pid) == 5  # Queued
+
+    chain.pending_timestamp += 61
+    chain.mine(1)
+    page.click(f"{row} [data-testid=execute]")
+    _confirmed(page, "Execute")
+    assert governor.state(pid) == 7  # Executed
+    assert market.router.feeBps() == 300
+
+
+def test_model_page__shareholder_votes__vote_counted_by_the_model_governor(
+    wallet_page, market, model_owner
+):
+    governor = market.model_governor
+    pid = market.model_proposal_id
+    page = wallet_page(model_owner, f"#/model/{market.fractional_model}")
+    assert "CAPS" in page.inner_text("main")
+    holders = page.inner_text("[data-testid=shareholders]")
+    assert "75.00 %" in holders and "25.00 %" in holders
+    page.click(f"tr[data-proposal='{pid}'] [data-testid=vote-for]")
+    _confirmed(page, "Vote")
+
+    assert governor.hasVoted(pid, model_owner)
+    snapshot = governor.proposalSnapshot(pid)
+    assert governor.proposalVotes(pid)[1] == market.shares.getPastVotes(model_owner, snapshot)
+    assert governor.proposalVotes(pid)[1] > 0
+
+
+def test_account_page__close_after_grace__unsettled_deposit_refunded_as_credits(
+    wallet_page, market, served, chain, consumer, gateway
+):
+    credits = market.credits
+    model = market.priced_model
+    credits.buyCredits(model, 12, consumer, sender=consumer, value=12 * market.credit_value)
+    channel_id = credits.nextChannelId()
+    credits.openChannel(model, gateway, 12, chain.pending_timestamp + 600, sender=consumer)
+    chain.pending_timestamp += 600 + credits.GRACE_PERIOD() + 1
+    chain.mine(1)
+    served.caught_up()
+    page = wallet_page(consumer, "#/account")
+    page.click(f"tr[data-channel='{channel_id}'] [data-close]")
+    _confirmed(page, "Close channel")
+
+    assert credits.channel(channel_id).expiry == 0  # closed
+    assert credits.balanceOf(consumer, model) == 12  # nothing settled: the whole deposit back
+    assert "closed" in page.inner_text(f"tr[data-channel='{channel_id}']")
+
+
+def test_account_page__renew__expiry_extended_by_the_offer_duration_for_its_price(
+    wallet_page, market, contributor
+):
+    licenses = market.licenses
+    w3 = licenses.provider.web3
+    licence_id = market.licence_id
+    assert licenses.ownerOf(licence_id) == contributor.address
+    before = licenses.license(licence_id).expiry
+    balance = w3.eth.get_balance(contributor.address)
+    page = wallet_page(contributor, "#/account")
+    page.click(f"tr[data-licence='{licence_id}'] [data-renew]")
+    tx_hash = _confirmed(page, "Renew")
+
+    duration = licenses.offer(market.offer_id).duration
+    assert licenses.license(licence_id).expiry == before + duration
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(contributor.address) == balance - market.licence_price - gas
+
+
+@pytest.mark.skipif(
+    not any(f.get("name") == "buyAndOpenChannel" for f in load_abi("UsageCredits")),
+    reason="this UsageCredits has no one-transaction funded channel",
+)
+def test_model_page__buy_and_open_in_one_transaction__channel_funded_nothing_left_over(
+    wallet_page, market, consumer, gateway
+):
+    credits = market.credits
+    w3 = credits.provider.web3
+    before = credits.balanceOf(consumer, market.priced_model)
+    balance = w3.eth.get_balance(consumer.address)
+    channel_id = credits.nextChannelId()
+    page = wallet_page(consumer, f"#/model/{market.priced_model}")
+    page.fill("[data-testid=credit-count]", "40")
+    page.select_option("[data-testid=channel-gateway]", gateway.address)
+    page.click("[data-testid=buy-open-channel]")
+    tx_hash = _confirmed(page, "Buy and open channel")
+
+    channel = credits.channel(channel_id)
+    assert (channel.consumer, channel.deposit) == (consumer.address, 40)
+    assert credits.balanceOf(consumer, market.priced_model) == before
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(consumer.address) == balance - 40 * market.credit_value - gas
