@@ -4,7 +4,8 @@ Read without ape by gateways, clients and the indexer:
 
     >>> from modelmint.records import Record
     >>> record = Record.load("deployments/local.json")
-    >>> record.address("UsageCredits")          # None unless deployed
+    >>> record.address("credits")               # by plan step; None unless deployed
+    >>> record.address_of("UsageCredits")       # by Solidity name
 
 The keys are documented in docs/DEPLOYMENT.md. The deploy engine
 (``modelmint.deploy.engine``) writes the file; ``save`` is an atomic replace.
@@ -51,6 +52,19 @@ class Record:
         if entry and entry.get("status") == "deployed":
             return entry["address"]
         return None
+
+    def address_of(self, contract: str) -> str | None:
+        """The address of the one deployed contract whose Solidity name is ``contract``
+        (entries are keyed by plan step: ``credits`` is a ``UsageCredits``); ``None`` if there
+        is none. Raises ``ValueError`` if the record holds several."""
+        found = [
+            entry["address"]
+            for entry in self.contracts.values()
+            if entry.get("status") == "deployed" and entry.get("contract") == contract
+        ]
+        if len(found) > 1:
+            raise ValueError(f"{self.path} holds {len(found)} deployed {contract} contracts")
+        return found[0] if found else None
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

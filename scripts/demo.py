@@ -15,7 +15,6 @@ Prints a short summary (calls, credits charged, gas per call, who earned what); 
 non-zero if any check fails and leaves no process running.
 """
 
-import json
 import logging
 import os
 import socket
@@ -69,20 +68,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def gateway_record(path, addr):
-    """The deployment record the gateway reads (contract names as keys)."""
-    contracts = {
-        name: {"status": "deployed", "address": addr[key]}
-        for name, key in (
-            ("ModelRegistry", "registry"),
-            ("LicenseManager", "licenses"),
-            ("UsageCredits", "credits"),
-            ("RevenueRouter", "router"),
-        )
-    }
-    path.write_text(json.dumps({"version": 1, "contracts": contracts, "calls": {}}))
 
 
 def gateway_command(command, record, model_id, store, extra=()):
@@ -188,8 +173,7 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
                                                         sender=licensee))  # fmt: skip
 
     print("\n== 3. the gateway starts on the same chain (its own process)")
-    record = tmp / "gateway-record.json"
-    gateway_record(record, addr)
+    record = d.record.path  # the deployment record the plan wrote; the gateway reads it
     store = tmp / "gateway.sqlite3"
     env = {
         **os.environ,

@@ -107,7 +107,7 @@ class Chain:
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         addresses = {}
         for name in ("UsageCredits", "ModelRegistry", "LicenseManager"):
-            address = record.address(name)
+            address = record.address_of(name)
             if address:
                 addresses[name] = address
         missing = {"UsageCredits", "ModelRegistry"} - set(addresses)

@@ -53,16 +53,21 @@ def protocol(project, deployer, model_owner, gateway, treasury):
 
 @pytest.fixture(scope="module")
 def record_path(protocol, tmp_path_factory):
-    """A deployment record naming the contracts, as ``ape run deploy`` writes it."""
+    """A deployment record as ``ape run deploy`` writes it: entries keyed by plan step, each
+    naming its contract."""
     path = tmp_path_factory.mktemp("record") / "local.json"
     record = Record(path)
-    for name, key in (
-        ("ModelRegistry", "registry"),
-        ("RevenueRouter", "router"),
-        ("UsageCredits", "credits"),
-        ("LicenseManager", "licences"),
+    for step, name, contract in (
+        ("registry", "registry", "ModelRegistry"),
+        ("router", "router", "RevenueRouter"),
+        ("credits", "credits", "UsageCredits"),
+        ("licenses", "licences", "LicenseManager"),
     ):
-        record.contracts[name] = {"address": str(protocol[key].address), "status": "deployed"}
+        record.contracts[step] = {
+            "address": str(protocol[name].address),
+            "contract": contract,
+            "status": "deployed",
+        }
     record.save()
     return path
 
