@@ -13,7 +13,8 @@ SOLC_BRIDGE := $(SOLCX_DIR)/solc-v$(SOLC_VERSION)
 STAMPS := $(ROOT)/.stamps
 PYTHON ?= python3.11
 
-# ape-solidity finds the compiler bridge here; ape-foundry finds anvil on PATH.
+# ape-solidity finds the compiler bridge here; ape-foundry finds anvil on PATH. (Plain `ape`
+# in the activated venv finds both too: the project's ape plugin, tools/ape-modelmint.)
 export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
@@ -22,12 +23,12 @@ export HYPOTHESIS_PROFILE ?= dev
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
-$(STAMPS)/python: requirements.lock pyproject.toml
+$(STAMPS)/python: requirements.lock pyproject.toml tools/ape-modelmint/pyproject.toml
 	@mkdir -p $(STAMPS)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . -e tools/ape-modelmint
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -40,8 +41,9 @@ $(SOLC_BRIDGE): tools/solc-bridge/solc-bridge.js
 	@printf '#!/bin/sh\nexec node "%s/tools/solc-bridge/solc-bridge.js" "$$@"\n' "$(ROOT)" > $@
 	@chmod +x $@
 
+# Compiles what changed AND its dependants (plain `ape compile` misses those: modelmint/dev/build.py).
 compile: setup
-	$(APE) compile
+	$(PY) -m modelmint.dev.build
 	$(PY) -m modelmint.abi.export
 
 # Property and stateful suites that also run against a forked chain (issue: invariants on a fork).

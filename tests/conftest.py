@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/dev/ape_compat.py)
+from modelmint.dev.build import ensure_fresh_build
 
 _COMMON = dict(
     deadline=None,
@@ -23,6 +24,14 @@ settings.register_profile(
     "deep", max_examples=500, stateful_step_count=50, print_blob=True, **_COMMON
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_sessionstart(session):
+    """Recompile every contract whose source or imports changed (ape alone misses dependants,
+    see modelmint/dev/build.py), so no test runs stale bytecode."""
+    from ape import project
+
+    ensure_fresh_build(project)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,10 @@
-"""Fixes for ape 0.8.51 that every entry point (tests, `ape run` scripts) applies on import.
+"""Fixes for ape 0.8.51 (eth-ape, ``APE_VERSION``), applied for every ape entry point.
+
+The project's ape plugin (``tools/ape-modelmint``) calls :func:`apply` when ape starts, so
+``ape compile``, ``ape test``, ``ape run`` and ``ape console`` all get them; importing
+``modelmint.deploy`` or ``modelmint.dev`` applies them too (idempotent). Each fix keeps ape's
+own implementation in ``UPSTREAM``, and ``tests/unit/toolchain/test_ape_compat.py`` checks that
+upstream still misbehaves: when one of those tests fails, ape fixed it and the patch can go.
 
 ape lists a project's sources with ``get_all_files_in_directory(contracts, max_files=500)``
 and keeps the first 500 files it meets. ape-solidity copies the OpenZeppelin packages into
@@ -11,17 +17,26 @@ project's sources anyway) and has no cap.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
+
+APE_VERSION = "0.8.51"
+"""The eth-ape version these fixes target (requirements.lock pins it)."""
+
+UPSTREAM: dict[str, Any] = {}
+"""ape's own implementations that the fixes replace, by fix name."""
 
 
 def patch_source_listing() -> None:
+    """Lists every project source (no 500-file cap, ``contracts/.cache`` skipped)."""
     try:
         from ape.managers.project import SourceManager
     except ImportError:  # ape not installed: nothing to patch
         return
     if getattr(SourceManager, "_modelmint_patched", False):
         return
+    UPSTREAM["source_listing"] = SourceManager.__dict__["_all_files"].func
 
-    def _all_files(self):
+    def _all_files(self: Any) -> list[Any]:
         try:
             folder = self.get_contracts_path()
         except Exception:  # noqa: BLE001 - ape's own ProjectError: no contracts folder
@@ -51,8 +66,9 @@ def patch_process_start_timeout(seconds: int = 60) -> None:
     if getattr(SubprocessProvider, "_modelmint_start_patched", False):
         return
     original = SubprocessProvider.start
+    UPSTREAM["process_start_timeout"] = original
 
-    def start(self, timeout: int = seconds):
+    def start(self: Any, timeout: int = seconds) -> Any:
         return original(self, timeout=max(timeout, seconds))
 
     SubprocessProvider.start = start

@@ -1,0 +1,41 @@
+"""Each ape workaround in modelmint/dev/ape_compat.py is still needed by the pinned ape: when a
+test here fails, upstream changed and the workaround (and this test) can go."""
+
+import inspect
+from importlib.metadata import version
+from pathlib import Path
+
+from modelmint.dev import ape_compat
+
+
+def test_ape_version__is_the_one_the_workarounds_target():
+    assert version("eth-ape") == ape_compat.APE_VERSION
+
+
+def test_upstream_source_listing__caps_at_500_files(tmp_path):
+    folder = tmp_path / "contracts"
+    (folder / ".cache").mkdir(parents=True)
+    for i in range(600):
+        (folder / ".cache" / f"F{i}.sol").write_text("// filler\n")
+
+    class Sources:
+        def get_contracts_path(self) -> Path:
+            return folder
+
+    listed = ape_compat.UPSTREAM["source_listing"](Sources())
+
+    assert len(listed) == 500
+
+
+def test_patched_source_listing__skips_cache_and_has_no_cap(project):
+    from ape.managers.project import SourceManager
+
+    assert SourceManager._modelmint_patched
+    listed = {p.name for p in project.sources._all_files}
+    assert "ModelShares.sol" in listed
+    assert not any(".cache" in p.parts for p in project.sources._all_files)
+
+
+def test_upstream_process_start__waits_only_20_seconds():
+    start = ape_compat.UPSTREAM["process_start_timeout"]
+    assert inspect.signature(start).parameters["timeout"].default == 20
