@@ -19,7 +19,7 @@ export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-ci test-fork test-deep demo lint format gas slither clean
+.PHONY: setup chain compile test test-ci test-fork test-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
@@ -68,6 +68,11 @@ test-fork: setup
 
 test-deep: setup
 	HYPOTHESIS_PROFILE=deep $(APE) test tests $(PYTEST_ARGS)
+
+# The persistent local chain for deploy and operator scripts (`--network ethereum:local:node`):
+# anvil on 127.0.0.1:8545, chain id 31337, state kept in .chain/ (docs/DEPLOYMENT.md).
+chain: setup
+	$(PY) -m modelmint.deploy.chain
 
 demo: setup
 	$(APE) run demo

@@ -53,7 +53,7 @@ def cli(
     from ape import project
 
     account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider.network.name)
+    record = load_record(deployments_dir(dir_opt), provider)
     licenses = deployed(project, record, "licenses", "LicenseManager")
     params = (
         model_id,

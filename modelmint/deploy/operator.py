@@ -15,17 +15,33 @@ from modelmint.deploy.config import REPO_ROOT
 
 
 def deployments_dir(option: Path | None) -> Path:
+    """``option``, else ``$MODELMINT_DEPLOYMENTS_DIR``, else the repository's deployments/."""
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
-def load_record(directory: Path, network: str) -> dict:
-    path = directory / f"{network}.json"
+PERSISTENT_LOCAL_RECORD = "local-node"
+
+
+def record_name(provider: Any) -> str:
+    """The deployment record's name for ``provider``'s chain: the network's name, except that
+    the persistent local chain (``ethereum:local:node``, ``make chain``) keeps its own record,
+    ``local-node``, apart from the throwaway anvil of ``ethereum:local:foundry``."""
+    network = provider.network.name
+    if network == "local" and provider.name == "node":
+        return PERSISTENT_LOCAL_RECORD
+    return network
+
+
+def load_record(directory: Path, provider: Any) -> dict:
+    """``directory/<record_name(provider)>.json`` (``provider`` may be a record name)."""
+    name = provider if isinstance(provider, str) else record_name(provider)
+    path = directory / f"{name}.json"
     if not path.exists():
         raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
     return json.loads(path.read_text())
 
 
-def acting_account(provider, account, test_index: int):
+def acting_account(provider: Any, account: Any, test_index: int) -> Any:
     """--account on live networks; on the local chain and forks a funded test account."""
     if account is not None:
         return account
@@ -36,7 +52,7 @@ def acting_account(provider, account, test_index: int):
     return accounts.test_accounts[test_index]
 
 
-def deployed(project, record: dict, name: str, contract_type: str) -> Any:
+def deployed(project: Any, record: dict, name: str, contract_type: str) -> Any:
     """The contract the record lists as ``name``, or a clear error if it is not deployed."""
     entry = record.get("contracts", {}).get(name)
     if not entry or entry.get("status") != "deployed":

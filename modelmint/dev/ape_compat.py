@@ -16,6 +16,8 @@ project's sources anyway) and has no cap.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from functools import cached_property
 from typing import Any
 
@@ -75,7 +77,58 @@ def patch_process_start_timeout(seconds: int = 60) -> None:
     SubprocessProvider._modelmint_start_patched = True
 
 
+def rpc_chain_id(uri: str, timeout: float = 3.0) -> int:
+    """``eth_chainId`` of the JSON-RPC node at ``uri``; ``OSError`` when nothing answers."""
+    request = urllib.request.Request(
+        uri,
+        data=json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        ).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) RPC
+        return int(json.loads(response.read())["result"], 16)
+
+
+def patch_local_node_connect() -> None:
+    """``ethereum:local:node`` (ape-node's ``GethDev``) with no node at its URI tries to start
+    geth and dies with a raw ``NodeSoftwareNotInstalledError`` traceback; against a node of
+    another chain id it connects and signs for the configured id (ape's default 1337) anyway.
+    Check both first and fail with an ape ``ProviderError`` (printed as one line) naming the
+    fix: ``make chain``, or ``node.ethereum.local.chain_id`` in ape-config.yaml."""
+    try:
+        from ape.exceptions import ProviderError
+        from ape_node.provider import GethDev
+    except ImportError:  # ape or ape-node not installed: nothing to patch
+        return
+    if getattr(GethDev, "_modelmint_connect_patched", False):
+        return
+    original = GethDev.connect
+    UPSTREAM["local_node_connect"] = original
+
+    def connect(self: Any) -> Any:
+        uri = self.uri
+        if self.network.name == "local" and uri.startswith(("http://", "https://")):
+            try:
+                actual = rpc_chain_id(uri)
+            except (OSError, ValueError, KeyError) as err:
+                raise ProviderError(
+                    f"no node answers at {uri} (ethereum:local:node): start the project's "
+                    f"local chain with `make chain` ({err})"
+                ) from None
+            if actual != self.chain_id:
+                raise ProviderError(
+                    f"the node at {uri} has chain id {actual}, ethereum:local:node expects "
+                    f"{self.chain_id} (node.ethereum.local.chain_id in ape-config.yaml)"
+                )
+        return original(self)
+
+    GethDev.connect = connect
+    GethDev._modelmint_connect_patched = True
+
+
 def apply() -> None:
     """Applies every workaround above (idempotent); entry points call this."""
     patch_source_listing()
     patch_process_start_timeout()
+    patch_local_node_connect()

@@ -6,7 +6,8 @@ ape 0.8.51 decides what to recompile from each file's own checksum. That misses 
 leaves them stale. And a lazy ``project.X`` compile records every source as compiled though
 it compiled only X's file. So the project keeps its own stamp, ``.build/modelmint-sources.json``:
 for each source under ``contracts/`` the hash of its import closure (its text, the texts of
-every project file it imports, transitively, and ``ape-config.yaml``). :func:`ensure_fresh_build`
+every project file it imports, transitively, and the compiler settings and
+dependencies of ``ape-config.yaml``). :func:`ensure_fresh_build`
 force-compiles every source whose closure hash is not the stamped one, then stamps. The test
 session runs it first (``tests/conftest.py``) and ``make compile`` runs it::
 
@@ -50,10 +51,19 @@ def local_imports(path: Path) -> list[Path]:
     return found
 
 
+def compile_settings(root: Path) -> bytes:
+    """The parts of ape-config.yaml that change bytecode (compiler settings, dependencies)."""
+    import yaml
+
+    config = yaml.safe_load((root / "ape-config.yaml").read_text()) or {}
+    keys = ("contracts_folder", "dependencies", "solidity")
+    return json.dumps({k: config.get(k) for k in keys}, sort_keys=True).encode()
+
+
 def closure_hashes(root: Path) -> dict[str, str]:
     """Source id (path relative to ``root``) -> sha256 over the source's import closure."""
     root = root.resolve()
-    config = (root / "ape-config.yaml").read_bytes()
+    config = compile_settings(root)
     memo: dict[Path, frozenset[Path]] = {}
 
     def closure(path: Path, seen: frozenset[Path] = frozenset()) -> frozenset[Path]:
