@@ -46,7 +46,7 @@ compile: setup
 	$(PY) -m modelmint.dev.build
 	$(PY) -m modelmint.abi.export
 
-# Property and stateful suites that also run against a forked chain (issue: invariants on a fork).
+# Property and stateful suites that also run against a forked chain.
 FORK_SUITES := tests/fork tests/stateful tests/unit/licenses/test_properties.py \
 	tests/unit/revenue/test_router_properties.py tests/unit/shares/test_shares_properties.py \
 	tests/unit/governance/test_counting_properties.py

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from modelmint.abi import load_abi
 from modelmint.deploy.config import REPO_ROOT
 
 
@@ -58,3 +60,32 @@ def deployed(project: Any, record: dict, name: str, contract_type: str) -> Any:
     if not entry or entry.get("status") != "deployed":
         raise click.ClickException(f"the record has no deployed {name}")
     return getattr(project, contract_type).at(entry["address"])
+
+
+@dataclass(frozen=True)
+class ModelAddresses:
+    """A fractionalized model's contracts (its latest fractionalization round)."""
+
+    model_id: int
+    round: int
+    shares: str
+    governor: str
+    timelock: str
+
+
+def model_addresses(fractionalizer: Any, model_id: int) -> ModelAddresses | None:
+    """The shares, governor and timelock of ``model_id``'s latest fractionalization, read from
+    views (``Fractionalizer.rounds`` / ``predictAddresses``, the governor's ``token()``); None
+    if the model was never fractionalized::
+
+        addrs = model_addresses(project.Fractionalizer.at(record_address), 1)
+        addrs.shares, addrs.governor, addrs.timelock
+    """
+    from ape import Contract
+
+    round_ = int(fractionalizer.rounds(model_id))
+    if round_ == 0:
+        return None
+    governor, timelock = fractionalizer.predictAddresses(model_id, round_)
+    token = Contract(governor, abi=load_abi("ModelGovernor")).token()
+    return ModelAddresses(model_id, round_, str(token), str(governor), str(timelock))

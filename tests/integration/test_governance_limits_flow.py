@@ -10,17 +10,28 @@ have no governance function at all. Token standards then refuse transfers the ti
 approved for.
 """
 
-import sys
-from pathlib import Path
-
 import ape
 import pytest
+from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
+    deploy_everything_first,
+    enact,
+    fractionalize,
+    fractionalizer,
+    gov,
+    governed_protocol,
+    governor,
+    mock_erc20,
+    model_governor_impl,
+    model_timelock_impl,
+    register_model,
+    registry,
+    router,
+    shares_factory,
+    timelock,
+    token,
+)
 
 from modelmint.deploy.governance import Proposal, ProposalState, Vote
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import enact  # noqa: E402
 
 UNIT = 10**18
 

@@ -1,15 +1,30 @@
 """Full-protocol deployment for the access-control table (governance fixtures reused)."""
 
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
+    UNIT,
+    deploy_everything_first,
+    fractionalize,
+    fractionalizer,
+    gov,
+    governance_params,
+    governed_protocol,
+    governor,
+    mock_erc20,
+    model_governor_impl,
+    model_timelock_impl,
+    register_model,
+    registry,
+    router,
+    shares_factory,
+    timelock,
+    token,
+)
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-
-from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import UNIT, governance_params  # noqa: E402
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.structs import OfferParams
 
 CREDIT_VALUE = 10**12
 DAY = 86_400
@@ -33,12 +48,25 @@ def protocol(
     holder,
 ):
     """Every Modelmint contract deployed and wired, with one object of each kind to aim at."""
-    licenses = project.LicenseManager.deploy(registry, router, sender=model_owner)
-    credits = project.UsageCredits.deploy(registry, router, "ipfs://c/{id}", sender=model_owner)
+    p = deploy_protocol(
+        project,
+        model_owner,
+        only=("licenses", "credits"),
+        deployed={"registry": registry, "router": router},
+        credits_uri="ipfs://c/{id}",
+    )
+    licenses, credits = p.licenses, p.credits
 
     model_id = register_model()
     offer_tx = licenses.createOffer(
-        (model_id, 10**15, 30 * DAY, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
+        OfferParams(
+            model_id,
+            10**15,
+            30 * DAY,
+            commercial=True,
+            terms_uri="ipfs://terms",
+            terms_hash=b"\x01" * 32,
+        ),
         sender=model_owner,
     )
     offer_id = offer_tx.decode_logs(licenses.OfferCreated)[0].offerId

@@ -1,7 +1,14 @@
-import sys
-from pathlib import Path
+"""The revenue deployment (token, fee-on-transfer token, registry, router, shares factory)."""
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-
-from conftest_revenue import *  # noqa: E402, F403
+from fixtures.revenue import (  # noqa: F401  (fixtures, found by name)
+    create_shares,
+    deployed_erc20,
+    deployed_fot,
+    fot_token,
+    fund,
+    register_model,
+    registry,
+    router,
+    shares_factory,
+    token,
+)

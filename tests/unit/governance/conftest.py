@@ -1,7 +1,19 @@
-import sys
-from pathlib import Path
+"""The governance suites' fixtures (shared with the security suites and integration flows)."""
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from conftest_governance import *  # noqa: E402, F403
+from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
+    deploy_everything_first,
+    fractionalize,
+    fractionalizer,
+    gov,
+    governed_protocol,
+    governor,
+    mock_erc20,
+    model_governor_impl,
+    model_timelock_impl,
+    register_model,
+    registry,
+    router,
+    shares_factory,
+    timelock,
+    token,
+)
