@@ -80,6 +80,7 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
 # Gas benchmark: writes reports/gas.{json,md,png} and the README table.

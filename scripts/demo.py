@@ -17,13 +17,11 @@ from pathlib import Path
 
 from ape import accounts, chain, project
 
-from modelmint.constants import DAY
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.governance import Proposal, Vote, delegate
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.receipts import Receipt, ReceiptDomain, channel_id_from_tx, sign_receipt
-from modelmint.structs import OfferParams
 from modelmint.weights import weights_hash
 
 ETH = 10**18
@@ -107,15 +105,7 @@ def main():
 
     print("\n== 3. a buyer purchases a license")
     price = ETH // 10
-    offer = OfferParams(
-        model_id,
-        price,
-        30 * DAY,
-        commercial=True,
-        transferable=True,
-        terms_uri="ipfs://terms",
-        terms_hash=b"\x01" * 32,
-    )
+    offer = (model_id, price, 30 * 86400, 0, 0, 0, True, True, "ipfs://terms", b"\x01" * 32)
     tx = step("createOffer (30 days, commercial)", licenses.createOffer(offer, sender=model_owner))
     offer_id = tx.decode_logs(licenses.OfferCreated)[0].offerId
     tx = step(

@@ -208,7 +208,8 @@ def main() -> None:  # pragma: no cover - manual entry point
         print(f"export {RPC_ENV}={up.uri} MODELMINT_UPSTREAM_RECORD={args.record}")
         print("Ctrl-C to stop.")
         with contextlib.suppress(KeyboardInterrupt):
-            up.proc.wait()
+            if up.proc is not None:
+                up.proc.wait()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -53,8 +53,8 @@ def patch_source_listing() -> None:
 
     prop = cached_property(_all_files)
     prop.__set_name__(SourceManager, "_all_files")
-    SourceManager._all_files = prop
-    SourceManager._modelmint_patched = True
+    setattr(SourceManager, "_all_files", prop)  # noqa: B010 - a patch, on purpose
+    setattr(SourceManager, "_modelmint_patched", True)  # noqa: B010
 
 
 def patch_process_start_timeout(seconds: int = 60) -> None:
@@ -73,8 +73,8 @@ def patch_process_start_timeout(seconds: int = 60) -> None:
     def start(self: Any, timeout: int = seconds) -> Any:
         return original(self, timeout=max(timeout, seconds))
 
-    SubprocessProvider.start = start
-    SubprocessProvider._modelmint_start_patched = True
+    setattr(SubprocessProvider, "start", start)  # noqa: B010 - a patch, on purpose
+    setattr(SubprocessProvider, "_modelmint_start_patched", True)  # noqa: B010
 
 
 def rpc_chain_id(uri: str, timeout: float = 3.0) -> int:
@@ -123,8 +123,8 @@ def patch_local_node_connect() -> None:
                 )
         return original(self)
 
-    GethDev.connect = connect
-    GethDev._modelmint_connect_patched = True
+    setattr(GethDev, "connect", connect)  # noqa: B010 - a patch, on purpose
+    setattr(GethDev, "_modelmint_connect_patched", True)  # noqa: B010
 
 
 def apply() -> None:
