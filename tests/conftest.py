@@ -15,6 +15,10 @@ import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/dev/
 from modelmint.dev.build import ensure_fresh_build
 from modelmint.dev.roles import ROLES
 
+# Shared fixtures (tests/fixtures): protocol governance is the default deployment; suites that
+# deploy differently override names in their own conftest.py.
+pytest_plugins = ("fixtures.governance",)
+
 _COMMON = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -11,28 +11,16 @@ timelock. The deployer holds no role anywhere.
 """
 
 import ape
-from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
-    WEIGHTS_V1,
-    deploy_everything_first,
-    enact,
-    fractionalize,
-    fractionalizer,
-    gov,
-    governed_protocol,
-    governor,
-    mock_erc20,
-    model_governor_impl,
-    model_timelock_impl,
-    register_model,
-    registry,
-    router,
-    shares_factory,
-    split_params,
-    timelock,
-    token,
-)
+import pytest
+from fixtures.governance import WEIGHTS_V1, enact, split_params
 
 from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""
+
 
 # ------------------------------------------------------------------ protocol powers
 

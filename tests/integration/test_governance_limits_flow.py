@@ -12,26 +12,15 @@ approved for.
 
 import ape
 import pytest
-from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
-    deploy_everything_first,
-    enact,
-    fractionalize,
-    fractionalizer,
-    gov,
-    governed_protocol,
-    governor,
-    mock_erc20,
-    model_governor_impl,
-    model_timelock_impl,
-    register_model,
-    registry,
-    router,
-    shares_factory,
-    timelock,
-    token,
-)
+from fixtures.governance import enact
 
 from modelmint.deploy.governance import Proposal, ProposalState, Vote
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""
+
 
 UNIT = 10**18
 

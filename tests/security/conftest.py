@@ -3,28 +3,16 @@
 from pathlib import Path
 
 import pytest
-from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
-    UNIT,
-    deploy_everything_first,
-    fractionalize,
-    fractionalizer,
-    gov,
-    governance_params,
-    governed_protocol,
-    governor,
-    mock_erc20,
-    model_governor_impl,
-    model_timelock_impl,
-    register_model,
-    registry,
-    router,
-    shares_factory,
-    timelock,
-    token,
-)
+from fixtures.governance import UNIT, governance_params
 
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.structs import OfferParams
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""
+
 
 CREDIT_VALUE = 10**12
 DAY = 86_400

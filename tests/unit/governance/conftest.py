@@ -1,19 +1,9 @@
-"""The governance suites' fixtures (shared with the security suites and integration flows)."""
+"""The governance suites use the protocol-governance fixtures (tests/fixtures/governance.py,
+registered in tests/conftest.py)."""
 
-from fixtures.governance import (  # noqa: F401  (fixtures, found by name)
-    deploy_everything_first,
-    fractionalize,
-    fractionalizer,
-    gov,
-    governed_protocol,
-    governor,
-    mock_erc20,
-    model_governor_impl,
-    model_timelock_impl,
-    register_model,
-    registry,
-    router,
-    shares_factory,
-    timelock,
-    token,
-)
+import pytest
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""

@@ -1,14 +1,7 @@
-"""The revenue deployment (token, fee-on-transfer token, registry, router, shares factory)."""
+"""The revenue deployment: mock ERC-20 and fee-on-transfer token, registry, router, shares
+factory and builders (tests/fixtures/revenue.py)."""
 
-from fixtures.revenue import (  # noqa: F401  (fixtures, found by name)
-    create_shares,
-    deployed_erc20,
-    deployed_fot,
-    fot_token,
-    fund,
-    register_model,
-    registry,
-    router,
-    shares_factory,
-    token,
-)
+from fixtures.revenue import create_shares, deployed_erc20, deployed_fot, fot_token, fund, token
+
+# isort: split
+from fixtures.revenue import register_model, registry, router, shares_factory
