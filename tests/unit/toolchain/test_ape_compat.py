@@ -39,3 +39,21 @@ def test_patched_source_listing__skips_cache_and_has_no_cap(project):
 def test_upstream_process_start__waits_only_20_seconds():
     start = ape_compat.UPSTREAM["process_start_timeout"]
     assert inspect.signature(start).parameters["timeout"].default == 20
+
+
+def test_upstream_local_node_connect__nothing_listening__raw_error_not_an_ape_error(networks):
+    from ape.exceptions import ApeException
+
+    from modelmint.deploy.fork import free_port
+
+    provider = networks.ethereum.local.get_provider(
+        "node", provider_settings={"uri": f"http://127.0.0.1:{free_port()}"}
+    )
+    try:
+        ape_compat.UPSTREAM["local_node_connect"](provider)
+    except ApeException as err:  # pragma: no cover - upstream now says it clearly
+        raise AssertionError(f"ape reports this itself now ({err}): drop the patch") from err
+    except Exception as err:  # noqa: BLE001 - the raw error the patch replaces
+        assert "ApeException" not in type(err).__mro__.__repr__()
+    else:  # pragma: no cover
+        raise AssertionError("upstream connected to nothing")
