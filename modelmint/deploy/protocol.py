@@ -71,8 +71,8 @@ def plan_inputs(deployer: str, **overrides: Any) -> PlanInputs:
 
 def select(plan: list[Step], only: Iterable[str], have: Iterable[str] = ()) -> list[Step]:
     """The ``Deploy`` steps named in ``only`` and those they refer to (transitively), less those
-    in ``have``, then every ``Call`` whose target and arguments are among those or ``have``;
-    in plan order."""
+    in ``have``, then every ``Call`` on one of those (arguments among those or ``have``): calls
+    on contracts in ``have`` are the caller's business; in plan order."""
     have = set(have)
     deploys = {s.name: s for s in plan if isinstance(s, Deploy)}
     unknown = set(only) - set(deploys)
@@ -91,7 +91,7 @@ def select(plan: list[Step], only: Iterable[str], have: Iterable[str] = ()) -> l
     def keep(step: Step) -> bool:
         if isinstance(step, Deploy):
             return step.name in needed
-        return step.target in available and all(r.name in available for r in _refs(step.args))
+        return step.target in needed and all(r.name in available for r in _refs(step.args))
 
     return [s for s in plan if keep(s)]
 
