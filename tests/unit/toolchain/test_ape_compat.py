@@ -8,11 +8,11 @@ from pathlib import Path
 from modelmint.dev import ape_compat
 
 
-def test_ape_version__is_the_one_the_workarounds_target():
+def test_ape_version__installed__is_the_one_the_workarounds_target():
     assert version("eth-ape") == ape_compat.APE_VERSION
 
 
-def test_upstream_source_listing__caps_at_500_files(tmp_path):
+def test_upstream_source_listing__600_files__keeps_only_500(tmp_path):
     folder = tmp_path / "contracts"
     (folder / ".cache").mkdir(parents=True)
     for i in range(600):
@@ -27,7 +27,7 @@ def test_upstream_source_listing__caps_at_500_files(tmp_path):
     assert len(listed) == 500
 
 
-def test_patched_source_listing__skips_cache_and_has_no_cap(project):
+def test_patched_source_listing__project__lists_sources_without_cache(project):
     from ape.managers.project import SourceManager
 
     assert SourceManager._modelmint_patched
@@ -36,7 +36,7 @@ def test_patched_source_listing__skips_cache_and_has_no_cap(project):
     assert not any(".cache" in p.parts for p in project.sources._all_files)
 
 
-def test_upstream_process_start__waits_only_20_seconds():
+def test_upstream_process_start__default__waits_20_seconds():
     start = ape_compat.UPSTREAM["process_start_timeout"]
     assert inspect.signature(start).parameters["timeout"].default == 20
 

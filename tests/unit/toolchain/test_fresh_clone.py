@@ -61,7 +61,7 @@ def _compiled_names(project: Path) -> set[str]:
     return set(manifest.get("contractTypes", {}))
 
 
-def test_probe_selector__is_keccak_of_signature():
+def test_probe_selector__keccak_of_signature__matches():
     from eth_utils import keccak
 
     assert "0x" + keccak(text="buildProbe()")[:4].hex() == PROBE_SELECTOR
