@@ -142,11 +142,21 @@ def _wrong_caller(d, env, *allowed):
     return d(st.sampled_from(env.others(*allowed)), label="caller")
 
 
+_OFFER_ALIASES = {
+    "cap": "supply_cap",
+    "ends": "sale_ends",
+    "pin": "version_pin",
+    "uri": "terms_uri",
+    "terms": "terms_hash",
+}
+
+
 def _offer_params(model_id, **kw):
-    """``OfferParams``, transferable by default; ``kw`` overrides fields by name."""
+    """``OfferParams``, transferable by default; ``kw`` overrides fields by name (or by the
+    matrix's short names: cap, ends, pin, uri, terms)."""
     p = dict(price=10**15, duration=30 * DAY, commercial=True, transferable=True)
     p.update(terms_uri="ipfs://t", terms_hash=b"\x01" * 32)
-    p.update(kw)
+    p.update({_OFFER_ALIASES.get(k, k): v for k, v in kw.items()})
     return OfferParams(model_id, **p)
 
 
