@@ -153,7 +153,7 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
         )
         timelock = fractional.split("timelock ")[1].split()[0]
         shares = fractional.split("shares ")[1].split(",")[0]
-        governor = fractional.split("governor ")[1].split()[0]
+        governor = fractional.split("governor ")[1].split()[0].rstrip(",")
         found = json.loads(script("model_addresses", "1").strip().splitlines()[-1])
         assert (found["shares"], found["governor"], found["timelock"], found["round"]) == (
             shares,
