@@ -14,21 +14,22 @@ STAMPS := $(ROOT)/.stamps
 PYTHON ?= python3.11
 CHROMIUM := /usr/bin/chromium
 
-# ape-solidity finds the compiler bridge here; ape-foundry finds anvil on PATH.
+# ape-solidity finds the compiler bridge here; ape-foundry finds anvil on PATH. (Plain `ape`
+# in the activated venv finds both too: the project's ape plugin, tools/ape-modelmint.)
 export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
 
-.PHONY: setup compile test test-ci test-fork test-deep test-stateful-deep demo lint format gas slither clean
+.PHONY: setup chain compile test test-ci test-fork test-deep test-stateful-deep demo lint format gas slither clean
 
 setup: $(STAMPS)/python $(STAMPS)/node $(SOLC_BRIDGE)
 
-$(STAMPS)/python: requirements.lock pyproject.toml
+$(STAMPS)/python: requirements.lock pyproject.toml tools/ape-modelmint/pyproject.toml
 	@mkdir -p $(STAMPS)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . -e tools/ape-modelmint
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -41,11 +42,12 @@ $(SOLC_BRIDGE): tools/solc-bridge/solc-bridge.js
 	@printf '#!/bin/sh\nexec node "%s/tools/solc-bridge/solc-bridge.js" "$$@"\n' "$(ROOT)" > $@
 	@chmod +x $@
 
+# Compiles what changed AND its dependants (plain `ape compile` misses those: modelmint/dev/build.py).
 compile: setup
-	$(APE) compile
+	$(PY) -m modelmint.dev.build
 	$(PY) -m modelmint.abi.export
 
-# Property and stateful suites that also run against a forked chain (issue: invariants on a fork).
+# Property and stateful suites that also run against a forked chain.
 FORK_SUITES := tests/fork tests/stateful tests/unit/licenses/test_properties.py \
 	tests/unit/revenue/test_router_properties.py tests/unit/shares/test_shares_properties.py \
 	tests/unit/governance/test_counting_properties.py
@@ -74,12 +76,18 @@ test-stateful-deep: setup
 	HYPOTHESIS_PROFILE=stateful-deep $(APE) test tests/stateful -p no:cacheprovider \
 		--junitxml=reports/stateful-deep.xml $(PYTEST_ARGS)
 
+# The persistent local chain for deploy and operator scripts (`--network ethereum:local:node`):
+# anvil on 127.0.0.1:8545, chain id 31337, state kept in .chain/ (docs/DEPLOYMENT.md).
+chain: setup
+	$(PY) -m modelmint.deploy.chain
+
 demo: setup
 	$(APE) run demo
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
 # Gas benchmark: writes reports/gas.{json,md,png} and the README table.

@@ -218,7 +218,8 @@ def recover_signer(domain: ReceiptDomain, signed: SignedReceipt) -> str | None:
     if s > SECP256K1_N // 2 or v not in (27, 28):
         return None
     try:
-        return Account._recover_hash(receipt_digest(domain, signed.receipt), vrs=(v, r, s))
+        signer: str = Account._recover_hash(receipt_digest(domain, signed.receipt), vrs=(v, r, s))
+        return signer
     except Exception:
         return None
 

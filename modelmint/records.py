@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 RECORD_VERSION = 1
 
@@ -25,7 +26,7 @@ RECORD_VERSION = 1
 class Record:
     """``deployments/<network>.json``; every ``save`` is an atomic replace."""
 
-    def __init__(self, path: Path, data: dict | None = None):
+    def __init__(self, path: Path, data: dict[str, Any] | None = None):
         self.path = Path(path)
         self.data = data or {"version": RECORD_VERSION, "contracts": {}, "calls": {}}
 
@@ -34,23 +35,25 @@ class Record:
         path = Path(path)
         if not path.exists():
             return cls(path)
-        data = json.loads(path.read_text())
+        data: dict[str, Any] = json.loads(path.read_text())
         data.setdefault("contracts", {})
         data.setdefault("calls", {})
         return cls(path, data)
 
     @property
-    def contracts(self) -> dict[str, dict]:
-        return self.data["contracts"]
+    def contracts(self) -> dict[str, dict[str, Any]]:
+        contracts: dict[str, dict[str, Any]] = self.data["contracts"]
+        return contracts
 
     @property
-    def calls(self) -> dict[str, dict]:
-        return self.data["calls"]
+    def calls(self) -> dict[str, dict[str, Any]]:
+        calls: dict[str, dict[str, Any]] = self.data["calls"]
+        return calls
 
     def address(self, name: str) -> str | None:
         entry = self.contracts.get(name)
         if entry and entry.get("status") == "deployed":
-            return entry["address"]
+            return str(entry["address"])
         return None
 
     def address_of(self, contract: str) -> str | None:

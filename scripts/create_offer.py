@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
+from modelmint.constants import DAY
 from modelmint.deploy.fork import apply_upstream_env
 from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.structs import OfferParams
 from modelmint.weights import weights_hash
 
 apply_upstream_env()
@@ -53,19 +55,18 @@ def cli(
     from ape import project
 
     account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider.network.name)
+    record = load_record(deployments_dir(dir_opt), provider)
     licenses = deployed(project, record, "licenses", "LicenseManager")
-    params = (
+    params = OfferParams(
         model_id,
         price,
-        days * 86400,
-        supply_cap,
-        0,
-        version_pin,
-        commercial,
-        transferable,
-        terms_uri,
-        weights_hash(terms_file),
+        duration=days * DAY,
+        supply_cap=supply_cap,
+        version_pin=version_pin,
+        commercial=commercial,
+        transferable=transferable,
+        terms_uri=terms_uri,
+        terms_hash=weights_hash(terms_file),
     )
     tx = licenses.createOffer(params, sender=account)
     (event,) = tx.decode_logs(licenses.OfferCreated)

@@ -21,6 +21,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 from modelmint.deploy.config import REPO_ROOT, ConfigError, load_config
 from modelmint.deploy.engine import DeployError, Deployment, format_actions
 from modelmint.deploy.fork import apply_upstream_env
+from modelmint.deploy.operator import record_name
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 
 # The fork's upstream must be known before ape connects: $MODELMINT_SEPOLIA_RPC or local.
@@ -83,7 +84,7 @@ def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir)
 
     deployer = str(account.address)
     plan = protocol_plan(PlanInputs.from_config(cfg, deployer, tokens))
-    record_path = deployments_dir / f"{name}.json"
+    record_path = deployments_dir / f"{record_name(provider)}.json"
     click.echo(
         f"Modelmint deploy on {network.ecosystem.name}:{name} (chain {provider.chain_id}, "
         f"{'LIVE' if live else 'local'}) as {deployer}; record {record_path}"

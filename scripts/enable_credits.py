@@ -30,7 +30,7 @@ def cli(provider, account, model_id, credit_value, gateways, dir_opt):
     from ape import project
 
     account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider.network.name)
+    record = load_record(deployments_dir(dir_opt), provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     credits = deployed(project, record, "credits", "UsageCredits")
     current = credits.modelCredits(model_id).creditValue

@@ -66,7 +66,7 @@ def cli(
     from ape import project
 
     account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider.network.name)
+    record = load_record(deployments_dir(dir_opt), provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
     if registry.ownerOf(model_id) != account.address:

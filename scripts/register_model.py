@@ -53,7 +53,7 @@ def cli(provider, account, weights, version_uri, metadata_uri, asset, deployment
     from ape import project
 
     account = acting_account(provider, account, 1)  # test account 1: the model owner
-    record = load_record(deployments_dir(deployments_dir_opt), provider.network.name)
+    record = load_record(deployments_dir(deployments_dir_opt), provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     payment = _asset(asset, record)
     digest = weights_hash(weights)

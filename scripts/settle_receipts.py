@@ -74,7 +74,7 @@ def cli(provider, account, receipts_file, dir_opt, sweep):
     from ape import project
 
     account = acting_account(provider, account, 5)  # test account 5: the gateway
-    record = load_record(deployments_dir(dir_opt), provider.network.name)
+    record = load_record(deployments_dir(dir_opt), provider)
     credits = deployed(project, record, "credits", "UsageCredits")
     entries = json.loads(receipts_file.read_text())
     receipts = [SignedReceipt.from_json(e) for e in entries]

@@ -1,4 +1,4 @@
-"""Shared test configuration: Hypothesis profiles and named actors.
+"""Shared test configuration: a fresh build first, Hypothesis profiles, named actors.
 
 Profiles (choose with HYPOTHESIS_PROFILE):
 - ``dev``  (default): small example counts so ``make test`` stays fast.
@@ -13,6 +13,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/dev/ape_compat.py)
+from modelmint.dev.build import ensure_fresh_build
+from modelmint.dev.roles import ROLES
+
+# Shared fixtures (tests/fixtures): protocol governance is the default deployment; suites that
+# deploy differently override names in their own conftest.py.
+pytest_plugins = ("fixtures.governance",)
 
 _COMMON = dict(
     deadline=None,
@@ -30,46 +36,23 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-@pytest.fixture(scope="session")
-def deployer(accounts):
-    return accounts[0]
+def pytest_sessionstart(session):
+    """Recompile every contract whose source or imports changed (ape alone misses dependants,
+    see modelmint/dev/build.py), so no test runs stale bytecode."""
+    from ape import project
+
+    ensure_fresh_build(project)
 
 
-@pytest.fixture(scope="session")
-def model_owner(accounts):
-    return accounts[1]
+def _role_fixture(name: str, index: int):
+    @pytest.fixture(scope="session", name=name)
+    def _account(accounts):
+        return accounts[index]
+
+    return _account
 
 
-@pytest.fixture(scope="session")
-def contributor(accounts):
-    return accounts[2]
-
-
-@pytest.fixture(scope="session")
-def licensee(accounts):
-    return accounts[3]
-
-
-@pytest.fixture(scope="session")
-def consumer(accounts):
-    return accounts[4]
-
-
-@pytest.fixture(scope="session")
-def gateway(accounts):
-    return accounts[5]
-
-
-@pytest.fixture(scope="session")
-def attacker(accounts):
-    return accounts[6]
-
-
-@pytest.fixture(scope="session")
-def treasury(accounts):
-    return accounts[7]
-
-
-@pytest.fixture(scope="session")
-def holder(accounts):
-    return accounts[8]
+# One session fixture per actor role (deployer, model_owner, ..., gateway, holder): the test
+# account that modelmint.dev.roles assigns to it.
+for _name, _index in ROLES.items():
+    globals()[f"_{_name}_account"] = _role_fixture(_name, _index)

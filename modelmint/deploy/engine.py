@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address, to_hex
@@ -50,6 +50,19 @@ class MismatchError(DeployError):
 
 
 # ---------------------------------------------------------------------------- plan
+
+
+class PlanContext(Protocol):
+    """What a ``Call.done`` sees: the deployer's address, deployed contracts by step name, and
+    ``resolve`` (Ref markers to addresses). :class:`Context` is the engine's;
+    ``modelmint.deploy.protocol`` has an in-process one."""
+
+    @property
+    def deployer(self) -> str: ...
+
+    def contract(self, name: str) -> Any: ...
+
+    def resolve(self, value: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class Call:
     target: str
     method: str
     args: tuple = ()
-    done: Callable[[Context], bool] = field(default=lambda ctx: False, compare=False)
+    done: Callable[[PlanContext], bool] = field(default=lambda ctx: False, compare=False)
     value: int = 0
 
 
@@ -400,7 +413,7 @@ class Deployment:
         if known:
             self.log(f".. {name}: resuming: waiting for earlier transaction {tx_hash}")
             try:
-                receipt = self._await(name, tx_hash)
+                receipt = self._await(name, str(tx_hash))
             except DeployError as err:
                 self.log(f".. {name}: {err}; will send again")
                 del book[name]
@@ -413,8 +426,8 @@ class Deployment:
                 self._finish_deploy(name, step, entry.get("constructor_args", []), receipt)
                 self.log(f".. {name}: recovered {receipt.contract_address} from the record")
             else:
-                step = next(s for s in self.plan if s.name == name)
-                self._finish_call(name, step, entry.get("args", []), receipt)
+                call = next(s for s in self.plan if s.name == name and isinstance(s, Call))
+                self._finish_call(name, call, entry.get("args", []), receipt)
                 self.log(f".. {name}: recovered call {tx_hash} from the record")
             return
         sender_nonce = self.provider.get_nonce(entry["sender"])
@@ -459,11 +472,11 @@ class Deployment:
                     verdict, reason = self._verify(step, entry, args_json)
                 elif entry and entry.get("status") == "pending":
                     verdict, reason = ("new", "pending in the record; resolved when run")
-                if verdict == "ok":
+                if verdict == "ok" and entry:
                     addresses[step.name] = entry["address"]
                     actions.append(Action(step, "skip", "unchanged", address=entry["address"]))
                     continue
-                if verdict == "mismatch" and not self.redeploy:
+                if verdict == "mismatch" and entry and not self.redeploy:
                     addresses[step.name] = entry["address"]
                     actions.append(Action(step, "mismatch", reason, address=entry["address"]))
                     continue
@@ -519,7 +532,8 @@ class Deployment:
         mismatches = [a for a in self.preview() if a.kind == "mismatch"]
         if mismatches:
             lines = "\n".join(
-                f"  {a.step.name} ({a.step.contract}): {a.detail}" for a in mismatches
+                f"  {a.step.name} ({getattr(a.step, 'contract', '')}): {a.detail}"
+                for a in mismatches
             )
             raise MismatchError(
                 f"recorded contracts differ from the plan:\n{lines}\n"

@@ -71,15 +71,22 @@ class Anvil:
     upstream of a fork, or a standalone chain for tests. A context manager."""
 
     def __init__(
-        self, port: int | None = None, chain_id: int = SEPOLIA_CHAIN_ID, block_time: int = 0
+        self,
+        port: int | None = None,
+        chain_id: int = SEPOLIA_CHAIN_ID,
+        block_time: int = 0,
+        state: Path | None = None,
     ):
         self.port = port or free_port()
         self.chain_id = chain_id
         self.block_time = block_time
+        self.state = state
         self.uri = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> Anvil:
+    def command(self, silent: bool = True) -> list[str]:
+        """The anvil command line. With ``state``, the chain loads that file when it exists,
+        saves it every second and on exit (``--state``, ``--state-interval 1``)."""
         cmd = [
             anvil_executable(),
             "--host",
@@ -90,11 +97,19 @@ class Anvil:
             str(self.chain_id),
             "--hardfork",
             "cancun",
-            "--silent",
         ]
+        if silent:
+            cmd.append("--silent")
         if self.block_time:  # live-like: blocks keep coming, so confirmations arrive
             cmd += ["--block-time", str(self.block_time)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if self.state is not None:
+            cmd += ["--state", str(self.state), "--state-interval", "1"]
+        return cmd
+
+    def start(self, timeout: float = 30.0) -> Anvil:
+        self.proc = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -193,7 +208,8 @@ def main() -> None:  # pragma: no cover - manual entry point
         print(f"export {RPC_ENV}={up.uri} MODELMINT_UPSTREAM_RECORD={args.record}")
         print("Ctrl-C to stop.")
         with contextlib.suppress(KeyboardInterrupt):
-            up.proc.wait()
+            if up.proc is not None:
+                up.proc.wait()
 
 
 if __name__ == "__main__":  # pragma: no cover

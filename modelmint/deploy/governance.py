@@ -1,7 +1,7 @@
 """Protocol and per-model governance helpers shared by tests, scripts and integrators.
 
-``deploy_protocol_governance`` wires GovernanceToken -> ProtocolTimelock -> ProtocolGovernor
-so that no externally owned account keeps a role (the deployer's bootstrap admin role is
+``deploy_protocol_governance`` deploys GovernanceToken -> ProtocolTimelock -> ProtocolGovernor
+from the deploy plan so that no externally owned account keeps a role (the deployer's bootstrap admin role is
 renounced before the function returns). ``Proposal`` drives one proposal through
 propose -> vote -> queue -> execute with each step a separate, visible call.
 
@@ -16,9 +16,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-
-DAY = 24 * 60 * 60
+from modelmint.constants import DAY, ZERO_ADDRESS  # noqa: F401  (DAY re-exported for callers)
 
 # Defaults for a real deployment; tests pass their own values.
 DEFAULT_SETTINGS = {
@@ -81,32 +79,29 @@ def deploy_protocol_governance(
     token_name: str = "Modelmint Governance",
     token_symbol: str = "MMGOV",
 ) -> ProtocolGovernance:
-    """Deploys token, timelock and governor; leaves the governor as the timelock's only
-    proposer/canceller, execution open to anyone, and the deployer with no role."""
-    token = project.GovernanceToken.deploy(
-        token_name, token_symbol, holder, supply, sender=deployer
+    """Deploys token, timelock and governor through the deploy plan; leaves the governor as
+    the timelock's only proposer/canceller, execution open to anyone, and the deployer with no
+    role."""
+    from modelmint.deploy.protocol import deploy_protocol
+
+    p = deploy_protocol(
+        project,
+        deployer,
+        only=("governor",),
+        gov_holder=holder,
+        gov_supply_wei=supply,
+        voting_delay_seconds=voting_delay,
+        voting_period_seconds=voting_period,
+        proposal_threshold_wei=proposal_threshold,
+        quorum_percent=quorum_numerator,
+        timelock_min_delay_seconds=timelock_delay,
+        gov_token_name=token_name,
+        gov_token_symbol=token_symbol,
     )
-    # Bootstrap: the deployer is the timelock admin only until the governor exists.
-    timelock = project.ProtocolTimelock.deploy(
-        timelock_delay, [], [ZERO_ADDRESS], deployer, sender=deployer
-    )
-    governor = project.ProtocolGovernor.deploy(
-        token,
-        timelock,
-        voting_delay,
-        voting_period,
-        proposal_threshold,
-        quorum_numerator,
-        sender=deployer,
-    )
-    roles = timelock_roles(timelock)
-    timelock.grantRole(roles["PROPOSER_ROLE"], governor, sender=deployer)
-    timelock.grantRole(roles["CANCELLER_ROLE"], governor, sender=deployer)
-    timelock.renounceRole(roles["DEFAULT_ADMIN_ROLE"], deployer, sender=deployer)
-    for role in roles.values():
-        if timelock.hasRole(role, deployer):
+    for role in timelock_roles(p.timelock).values():
+        if p.timelock.hasRole(role, deployer):
             raise RuntimeError("deployer kept a timelock role")
-    return ProtocolGovernance(token=token, timelock=timelock, governor=governor)
+    return ProtocolGovernance(token=p.gov_token, timelock=p.timelock, governor=p.governor)
 
 
 def delegate(votes_token, to, sender):

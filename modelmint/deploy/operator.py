@@ -6,26 +6,44 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from modelmint.abi import load_abi
 from modelmint.deploy.config import REPO_ROOT
 
 
 def deployments_dir(option: Path | None) -> Path:
+    """``option``, else ``$MODELMINT_DEPLOYMENTS_DIR``, else the repository's deployments/."""
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
-def load_record(directory: Path, network: str) -> dict:
-    path = directory / f"{network}.json"
+PERSISTENT_LOCAL_RECORD = "local-node"
+
+
+def record_name(provider: Any) -> str:
+    """The deployment record's name for ``provider``'s chain: the network's name, except that
+    the persistent local chain (``ethereum:local:node``, ``make chain``) keeps its own record,
+    ``local-node``, apart from the throwaway anvil of ``ethereum:local:foundry``."""
+    network = provider.network.name
+    if network == "local" and provider.name == "node":
+        return PERSISTENT_LOCAL_RECORD
+    return network
+
+
+def load_record(directory: Path, provider: Any) -> dict:
+    """``directory/<record_name(provider)>.json`` (``provider`` may be a record name)."""
+    name = provider if isinstance(provider, str) else record_name(provider)
+    path = directory / f"{name}.json"
     if not path.exists():
         raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
     return json.loads(path.read_text())
 
 
-def acting_account(provider, account, test_index: int):
+def acting_account(provider: Any, account: Any, test_index: int) -> Any:
     """--account on live networks; on the local chain and forks a funded test account."""
     if account is not None:
         return account
@@ -36,9 +54,38 @@ def acting_account(provider, account, test_index: int):
     return accounts.test_accounts[test_index]
 
 
-def deployed(project, record: dict, name: str, contract_type: str) -> Any:
+def deployed(project: Any, record: dict, name: str, contract_type: str) -> Any:
     """The contract the record lists as ``name``, or a clear error if it is not deployed."""
     entry = record.get("contracts", {}).get(name)
     if not entry or entry.get("status") != "deployed":
         raise click.ClickException(f"the record has no deployed {name}")
     return getattr(project, contract_type).at(entry["address"])
+
+
+@dataclass(frozen=True)
+class ModelAddresses:
+    """A fractionalized model's contracts (its latest fractionalization round)."""
+
+    model_id: int
+    round: int
+    shares: str
+    governor: str
+    timelock: str
+
+
+def model_addresses(fractionalizer: Any, model_id: int) -> ModelAddresses | None:
+    """The shares, governor and timelock of ``model_id``'s latest fractionalization, read from
+    views (``Fractionalizer.rounds`` / ``predictAddresses``, the governor's ``token()``); None
+    if the model was never fractionalized::
+
+        addrs = model_addresses(project.Fractionalizer.at(record_address), 1)
+        addrs.shares, addrs.governor, addrs.timelock
+    """
+    from ape import Contract
+
+    round_ = int(fractionalizer.rounds(model_id))
+    if round_ == 0:
+        return None
+    governor, timelock = fractionalizer.predictAddresses(model_id, round_)
+    token = Contract(governor, abi=load_abi("ModelGovernor")).token()
+    return ModelAddresses(model_id, round_, str(token), str(governor), str(timelock))

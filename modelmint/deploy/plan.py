@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
+from modelmint.constants import WAD
+from modelmint.constants import ZERO_ADDRESS as ZERO
 from modelmint.deploy.config import NetworkConfig
-from modelmint.deploy.engine import DEPLOYER, Call, Context, Deploy, Ref, Step
+from modelmint.deploy.engine import DEPLOYER, Call, Deploy, PlanContext, Ref, Step
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
-ZERO = "0x0000000000000000000000000000000000000000"
-WAD = 10**18
 
 
 def role(name: str) -> bytes:
@@ -76,7 +76,7 @@ def set_if_different(
 ) -> Call:
     """``target.method(value)`` unless ``target.getter(*getter_args) == value`` already."""
 
-    def done(ctx: Context) -> bool:
+    def done(ctx: PlanContext) -> bool:
         current = getattr(ctx.contract(target), getter)(*getter_args)
         return _same(current, ctx.resolve(value))
 

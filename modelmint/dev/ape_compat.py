@@ -1,4 +1,10 @@
-"""Fixes for ape 0.8.51 that every entry point (tests, `ape run` scripts) applies on import.
+"""Fixes for ape 0.8.51 (eth-ape, ``APE_VERSION``), applied for every ape entry point.
+
+The project's ape plugin (``tools/ape-modelmint``) calls :func:`apply` when ape starts, so
+``ape compile``, ``ape test``, ``ape run`` and ``ape console`` all get them; importing
+``modelmint.deploy`` or ``modelmint.dev`` applies them too (idempotent). Each fix keeps ape's
+own implementation in ``UPSTREAM``, and ``tests/unit/toolchain/test_ape_compat.py`` checks that
+upstream still misbehaves: when one of those tests fails, ape fixed it and the patch can go.
 
 ape lists a project's sources with ``get_all_files_in_directory(contracts, max_files=500)``
 and keeps the first 500 files it meets. ape-solidity copies the OpenZeppelin packages into
@@ -10,18 +16,29 @@ project's sources anyway) and has no cap.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from functools import cached_property
+from typing import Any
+
+APE_VERSION = "0.8.51"
+"""The eth-ape version these fixes target (requirements.lock pins it)."""
+
+UPSTREAM: dict[str, Any] = {}
+"""ape's own implementations that the fixes replace, by fix name."""
 
 
 def patch_source_listing() -> None:
+    """Lists every project source (no 500-file cap, ``contracts/.cache`` skipped)."""
     try:
         from ape.managers.project import SourceManager
     except ImportError:  # ape not installed: nothing to patch
         return
     if getattr(SourceManager, "_modelmint_patched", False):
         return
+    UPSTREAM["source_listing"] = SourceManager.__dict__["_all_files"].func
 
-    def _all_files(self):
+    def _all_files(self: Any) -> list[Any]:
         try:
             folder = self.get_contracts_path()
         except Exception:  # noqa: BLE001 - ape's own ProjectError: no contracts folder
@@ -36,8 +53,8 @@ def patch_source_listing() -> None:
 
     prop = cached_property(_all_files)
     prop.__set_name__(SourceManager, "_all_files")
-    SourceManager._all_files = prop
-    SourceManager._modelmint_patched = True
+    setattr(SourceManager, "_all_files", prop)  # noqa: B010 - a patch, on purpose
+    setattr(SourceManager, "_modelmint_patched", True)  # noqa: B010
 
 
 def patch_process_start_timeout(seconds: int = 60) -> None:
@@ -51,15 +68,67 @@ def patch_process_start_timeout(seconds: int = 60) -> None:
     if getattr(SubprocessProvider, "_modelmint_start_patched", False):
         return
     original = SubprocessProvider.start
+    UPSTREAM["process_start_timeout"] = original
 
-    def start(self, timeout: int = seconds):
+    def start(self: Any, timeout: int = seconds) -> Any:
         return original(self, timeout=max(timeout, seconds))
 
-    SubprocessProvider.start = start
-    SubprocessProvider._modelmint_start_patched = True
+    setattr(SubprocessProvider, "start", start)  # noqa: B010 - a patch, on purpose
+    setattr(SubprocessProvider, "_modelmint_start_patched", True)  # noqa: B010
+
+
+def rpc_chain_id(uri: str, timeout: float = 3.0) -> int:
+    """``eth_chainId`` of the JSON-RPC node at ``uri``; ``OSError`` when nothing answers."""
+    request = urllib.request.Request(
+        uri,
+        data=json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        ).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) RPC
+        return int(json.loads(response.read())["result"], 16)
+
+
+def patch_local_node_connect() -> None:
+    """``ethereum:local:node`` (ape-node's ``GethDev``) with no node at its URI tries to start
+    geth and dies with a raw ``NodeSoftwareNotInstalledError`` traceback; against a node of
+    another chain id it connects and signs for the configured id (ape's default 1337) anyway.
+    Check both first and fail with an ape ``ProviderError`` (printed as one line) naming the
+    fix: ``make chain``, or ``node.ethereum.local.chain_id`` in ape-config.yaml."""
+    try:
+        from ape.exceptions import ProviderError
+        from ape_node.provider import GethDev
+    except ImportError:  # ape or ape-node not installed: nothing to patch
+        return
+    if getattr(GethDev, "_modelmint_connect_patched", False):
+        return
+    original = GethDev.connect
+    UPSTREAM["local_node_connect"] = original
+
+    def connect(self: Any) -> Any:
+        uri = self.uri
+        if self.network.name == "local" and uri.startswith(("http://", "https://")):
+            try:
+                actual = rpc_chain_id(uri)
+            except (OSError, ValueError, KeyError) as err:
+                raise ProviderError(
+                    f"no node answers at {uri} (ethereum:local:node): start the project's "
+                    f"local chain with `make chain` ({err})"
+                ) from None
+            if actual != self.chain_id:
+                raise ProviderError(
+                    f"the node at {uri} has chain id {actual}, ethereum:local:node expects "
+                    f"{self.chain_id} (node.ethereum.local.chain_id in ape-config.yaml)"
+                )
+        return original(self)
+
+    setattr(GethDev, "connect", connect)  # noqa: B010 - a patch, on purpose
+    setattr(GethDev, "_modelmint_connect_patched", True)  # noqa: B010
 
 
 def apply() -> None:
     """Applies every workaround above (idempotent); entry points call this."""
     patch_source_listing()
     patch_process_start_timeout()
+    patch_local_node_connect()

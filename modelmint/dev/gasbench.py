@@ -1,4 +1,4 @@
-"""Gas benchmark of Modelmint's user operations (issue 9), run by `make gas` (`ape run gas`).
+"""Gas benchmark of Modelmint's user operations, run by `make gas` (`ape run gas`).
 
 `measure(project, accounts, chain)` deploys the real contracts on the connected (local) chain,
 performs each user operation in a steady state (warm contracts, not the first of its kind
@@ -11,7 +11,7 @@ charge only, and `sweep_revenue` is the permissionless transaction that pays a m
 revenue to the router (once for any number of settlements); `buy_and_open_channel` (ETH) and
 `buy_and_open_channel_erc20` (allowance already set) are a NEW consumer's one-transaction
 funded channel, `buy_and_top_up_channel` pays more credits straight into it; `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
-per receipt (the issue's amortised target); `register_model` is an owner's FIRST model (a fresh
+per receipt (the amortised target); `register_model` is an owner's FIRST model (a fresh
 funded account: its ERC-721 balance slot is new, the worse case) and `register_model_repeat` an
 owner's later model; the `gas_per_call_by_calls` series settles ONE
 receipt covering `calls` calls (one credit each) and divides its gas by `calls`.
@@ -27,19 +27,29 @@ from typing import Any
 
 from eth_utils import keccak
 
+from modelmint.constants import DAY, ETH, HOUR, UNIT
 from modelmint.deploy.governance import delegate, deploy_protocol_governance
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.roles import (
+    CONSUMER,
+    CONTRIBUTOR,
+    DEPLOYER,
+    GATEWAY,
+    HOLDER,
+    LICENSEE,
+    MODEL_OWNER,
+    OUTSIDER,
+    TREASURY,
+)
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
+from modelmint.structs import OfferParams
 
-ETH = "0x0000000000000000000000000000000000000000"
-HOUR = 3_600
-DAY = 86_400
 FEE_BPS = 500
 ETH_CREDIT_VALUE = 10**12  # wei per credit; one metered call = one credit
 TOKEN_CREDIT_VALUE = 1_000  # token units (6 decimals) per credit
 PRICE = 10**16  # license price (wei)
-UNIT = 10**18
 
-# Issue 9 targets (full transaction gas; per channel / per call for the metering figures).
+# Targets (full transaction gas; per channel / per call for the metering figures).
 TARGETS = {
     "register_model": 120_000,
     "register_model_repeat": 120_000,
@@ -121,9 +131,9 @@ class Bench:
     def __init__(self, project, accounts, chain, log=print):
         self.project, self.chain, self.log = project, chain, log
         acc = accounts
-        self.deployer, self.owner, self.user = acc[0], acc[1], acc[2]
-        self.consumer, self.gateway, self.treasury = acc[3], acc[4], acc[5]
-        self.holder, self.voter, self.contributor = acc[6], acc[7], acc[8]
+        self.deployer, self.owner, self.user = acc[DEPLOYER], acc[MODEL_OWNER], acc[LICENSEE]
+        self.consumer, self.gateway, self.treasury = acc[CONSUMER], acc[GATEWAY], acc[TREASURY]
+        self.holder, self.voter, self.contributor = acc[HOLDER], acc[OUTSIDER], acc[CONTRIBUTOR]
         self.accounts = accounts
         self.gas: dict[str, float] = {}
         self.base: dict[str, int] = {}
@@ -143,20 +153,27 @@ class Bench:
         for who in (self.holder, self.voter):
             delegate(self.gov.token, who, sender=who)
         self.token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=d)
-        self.registry = project.ModelRegistry.deploy(self.gov.timelock, [self.token], sender=d)
-        self.router = project.RevenueRouter.deploy(self.registry, self.treasury, FEE_BPS, sender=d)
-        self.licenses = project.LicenseManager.deploy(self.registry, self.router, sender=d)
-        self.credits = project.UsageCredits.deploy(
-            self.registry, self.router, "ipfs://credits/{id}", sender=d
+        # The rest of the protocol from the deploy plan, the registry handed to the timelock.
+        p = deploy_protocol(
+            project,
+            d,
+            only=("licenses", "credits", "fractionalizer", "registry"),
+            deployed={
+                "gov_token": self.gov.token,
+                "timelock": self.gov.timelock,
+                "governor": self.gov.governor,
+            },
+            admin="timelock",
+            treasury=self.treasury,
+            protocol_fee_bps=FEE_BPS,
+            credits_uri="ipfs://credits/{id}",
+            tokens=[self.token],
         )
+        self.protocol = p
+        self.registry, self.router, self.licenses = p.registry, p.router, p.licenses
+        self.credits, self.shares_factory = p.credits, p.shares_factory
+        self.fractionalizer = p.fractionalizer
         self.domain = ReceiptDomain.from_contract(self.credits)
-        self.shares_factory = project.ModelSharesFactory.deploy(self.router, sender=d)
-        self.fractionalizer = project.Fractionalizer.deploy(
-            self.shares_factory,
-            project.ModelGovernor.deploy(sender=d),
-            project.ModelTimelock.deploy(sender=d),
-            sender=d,
-        )
         # Warm-up: a first model so every measured registration is a steady-state one.
         self.model = self.register()
         self.registry.setGateway(self.model, self.gateway, True, sender=self.owner)
@@ -243,7 +260,14 @@ class Bench:
         self.gas["publish_version"] = self.registry.publishVersion(
             model, b"\x33" * 32, "ipfs://v2", sender=self.owner
         ).gas_used
-        params = (model, PRICE, 30 * DAY, 0, 0, 0, True, False, "ipfs://terms", b"\x44" * 32)
+        params = OfferParams(
+            model,
+            PRICE,
+            30 * DAY,
+            commercial=True,
+            terms_uri="ipfs://terms",
+            terms_hash=b"\x44" * 32,
+        )
         self.licenses.createOffer(params, sender=self.owner)  # first offer: warm
         tx = self.licenses.createOffer(params, sender=self.owner)
         self.gas["create_offer"] = tx.gas_used

@@ -16,6 +16,7 @@ from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
 from modelmint.deploy.fork import SEPOLIA_CHAIN_ID
+from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, recover_signer, sign_receipt
 
@@ -54,9 +55,11 @@ def test_receipt__signed_for_the_other_chain__rejected_same_contract_same_channe
         assert chain.provider.get_nonce(deployer.address) == 0
         for who in (deployer, consumer):
             accounts[0].transfer(who, 10**18)
-        registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
-        router = project.RevenueRouter.deploy(registry, treasury, 500, sender=deployer)
-        credits = project.UsageCredits.deploy(registry, router, "", sender=deployer)
+        # The plan deploys registry, router, credits in that order: nonces 0, 1, 2.
+        p = deploy_protocol(
+            project, deployer, only=("credits",), treasury=treasury, protocol_fee_bps=500
+        )
+        registry, router, credits = p.registry, p.router, p.credits
         assert credits.address == _credits_address(deployer.address)  # same on both chains
 
         model_id = registry.registerModel(

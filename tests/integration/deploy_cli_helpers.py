@@ -14,10 +14,11 @@ DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
 MODEL_OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # TEST::1
 ADMIN = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # TEST::7
 HOLDER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"  # TEST::8
-LOCAL_NODE_CHAIN_ID = 1337  # what ape's `ethereum:local:node` signs for
+LOCAL_NODE_CHAIN_ID = 31337  # `ethereum:local:node` (ape-config.yaml): anvil's default
+LOCAL_NODE_RECORD = "local-node.json"  # its deployment record (modelmint.deploy.operator)
 # Subprocesses import this work tree's modelmint (the shared venv's editable install may
-# point at another checkout).
-SUB_ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+# point at another checkout) and the shared test fixtures (tests/fixtures).
+SUB_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join((str(REPO_ROOT), str(REPO_ROOT / "tests")))}
 
 
 def ape_run(script, node, *args, network="ethereum:local:node", env=None, timeout=180):

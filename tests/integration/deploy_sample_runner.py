@@ -6,9 +6,7 @@ A subprocess of test_deploy_resume.py, so that it can be SIGKILLed at any instan
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "deploy"))
-
-from deploy_helpers import sample_plan  # noqa: E402
+from fixtures.plans import sample_plan  # tests/ is on PYTHONPATH (deploy_cli_helpers.SUB_ENV)
 
 
 def main(uri: str, record: str) -> None:

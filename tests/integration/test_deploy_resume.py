@@ -17,6 +17,7 @@ from deploy_cli_helpers import (
     DEPLOYER,
     HOLDER,
     LOCAL_NODE_CHAIN_ID,
+    LOCAL_NODE_RECORD,
     SUB_ENV,
     ape_run,
     creations,
@@ -71,7 +72,7 @@ def test_ape_run_deploy__killed_mid_plan__resumes_and_then_sends_nothing(
     # The plan is 11 deployments + 4 calls; the 4th transaction creates the registry.
     crashed = ape_deploy(node, records, config_path, env={STOP_AFTER_ENV: "4"})
     assert crashed.returncode == 75, crashed.stdout + crashed.stderr
-    record = json.loads((records / "local.json").read_text())
+    record = json.loads((records / LOCAL_NODE_RECORD).read_text())
     assert record["contracts"]["registry"]["status"] == "pending"
     assert node.w3.eth.get_transaction_count(DEPLOYER) == 4  # it did reach the chain
 
@@ -86,7 +87,7 @@ def test_ape_run_deploy__killed_mid_plan__resumes_and_then_sends_nothing(
 
     assert node.w3.eth.get_transaction_count(DEPLOYER) == 15
     assert creations(node.w3, DEPLOYER) == 11
-    record = json.loads((records / "local.json").read_text())
+    record = json.loads((records / LOCAL_NODE_RECORD).read_text())
     registry = record["contracts"]["registry"]
     assert record["complete"] and registry["status"] == "deployed"
     assert record["calls"]["registry.transferGovernance"]["tx_hash"].startswith("0x")
@@ -101,7 +102,7 @@ def test_ape_run_deploy__config_changed__reports_mismatch_and_sends_nothing(
     assert ape_deploy(node, records, config_path).returncode == 0
     # Allow-list a token after deployment: the registry's constructor args change. Any
     # address with code passes the script's check; the registry itself is one.
-    registry = json.loads((records / "local.json").read_text())["contracts"]["registry"]
+    registry = json.loads((records / LOCAL_NODE_RECORD).read_text())["contracts"]["registry"]
     data = yaml.safe_load(config_path.read_text())
     data["allowed_tokens"] = [registry["address"]]
     config_path.write_text(yaml.safe_dump(data))

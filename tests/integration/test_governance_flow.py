@@ -4,23 +4,23 @@ Each test walks one proposal through its whole life, in order:
 
     propose -> (voting delay) -> vote -> (voting period) -> queue -> (timelock delay) -> execute
 
-and checks the state at every step. Setup (tests/unit/conftest_governance.py): 1,000,000 MMGOV;
+and checks the state at every step. Setup (tests/fixtures/governance.py): 1,000,000 MMGOV;
 ``holder`` 600k, ``contributor`` 300k, ``licensee`` 100k, all self-delegated; quorum 4%;
 voting delay 1 day, period 7 days, timelock delay 2 days; ModelRegistry.governance() is the
 timelock. The deployer holds no role anywhere.
 """
 
-import sys
-from pathlib import Path
-
 import ape
+import pytest
+from fixtures.governance import WEIGHTS_V1, enact, split_params
 
 from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
 
-# Shared governance fixtures (a top-level `tests` package in site-packages shadows ours).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import WEIGHTS_V1, enact, split_params  # noqa: E402
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""
+
 
 # ------------------------------------------------------------------ protocol powers
 

@@ -10,17 +10,17 @@ have no governance function at all. Token standards then refuse transfers the ti
 approved for.
 """
 
-import sys
-from pathlib import Path
-
 import ape
 import pytest
+from fixtures.governance import enact
 
 from modelmint.deploy.governance import Proposal, ProposalState, Vote
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import enact  # noqa: E402
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""
+
 
 UNIT = 10**18
 

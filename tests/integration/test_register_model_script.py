@@ -5,7 +5,13 @@ import json
 import os
 
 import pytest
-from deploy_cli_helpers import DEPLOYER, LOCAL_NODE_CHAIN_ID, MODEL_OWNER, ape_run
+from deploy_cli_helpers import (
+    DEPLOYER,
+    LOCAL_NODE_CHAIN_ID,
+    LOCAL_NODE_RECORD,
+    MODEL_OWNER,
+    ape_run,
+)
 from eth_abi import decode, encode
 from eth_utils import keccak
 from web3 import Web3
@@ -48,7 +54,7 @@ def test_register_model__weights_file__registers_its_sha256_for_the_owner(tmp_pa
         assert f"sha256 0x{expected.hex()}" in out.stdout
         assert "registered model 1" in out.stdout
 
-        registry = json.loads((records / "local.json").read_text())["contracts"]["registry"]
+        registry = json.loads((records / LOCAL_NODE_RECORD).read_text())["contracts"]["registry"]
         address = registry["address"]
         (owner,) = _call(w3, address, "ownerOf(uint256)", ["uint256"], [1], ["address"])
         (digest,) = _call(
@@ -95,7 +101,7 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
             return out.stdout
 
         script("deploy")
-        record = json.loads((records / "local.json").read_text())["contracts"]
+        record = json.loads((records / LOCAL_NODE_RECORD).read_text())["contracts"]
         script("register_model", str(weights), "--version-uri", "u", "--metadata-uri", "m")
 
         offer = script(
@@ -146,6 +152,15 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
             "10",
         )
         timelock = fractional.split("timelock ")[1].split()[0]
+        shares = fractional.split("shares ")[1].split(",")[0]
+        governor = fractional.split("governor ")[1].split()[0].rstrip(",")
+        found = json.loads(script("model_addresses", "1").strip().splitlines()[-1])
+        assert (found["shares"], found["governor"], found["timelock"], found["round"]) == (
+            shares,
+            governor,
+            timelock,
+            1,
+        )
         (owner,) = _call(
             w3, record["registry"]["address"], "ownerOf(uint256)", ["uint256"], [1], ["address"]
         )

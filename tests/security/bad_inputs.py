@@ -24,6 +24,7 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import strategies as st
 
 from modelmint.dev.testing import DELEGATION_FIELDS, PERMIT_FIELDS, sign_typed
+from modelmint.structs import OfferParams
 
 ZERO = "0x" + "00" * 20
 DAY = 86_400
@@ -145,13 +146,22 @@ def _wrong_caller(d, env, *allowed):
     return d(st.sampled_from(env.others(*allowed)), label="caller")
 
 
+_OFFER_ALIASES = {
+    "cap": "supply_cap",
+    "ends": "sale_ends",
+    "pin": "version_pin",
+    "uri": "terms_uri",
+    "terms": "terms_hash",
+}
+
+
 def _offer_params(model_id, **kw):
-    """OfferParams tuple (field order of ILicenseManager.OfferParams); transferable by default."""
-    p = dict(price=10**15, duration=30 * DAY, cap=0, ends=0, pin=0, commercial=True)
-    p.update(transferable=True, uri="ipfs://t", terms=b"\x01" * 32)
-    p.update(kw)
-    keys = ("price", "duration", "cap", "ends", "pin", "commercial", "transferable", "uri", "terms")
-    return (model_id, *(p[k] for k in keys))
+    """``OfferParams``, transferable by default; ``kw`` overrides fields by name (or by the
+    matrix's short names: cap, ends, pin, uri, terms)."""
+    p = dict(price=10**15, duration=30 * DAY, commercial=True, transferable=True)
+    p.update(terms_uri="ipfs://t", terms_hash=b"\x01" * 32)
+    p.update({_OFFER_ALIASES.get(k, k): v for k, v in kw.items()})
+    return OfferParams(model_id, **p)
 
 
 def _new_model(env, owner=None):

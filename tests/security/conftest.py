@@ -1,15 +1,18 @@
 """Full-protocol deployment for the access-control table (governance fixtures reused)."""
 
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.governance import UNIT, governance_params
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.structs import OfferParams
 
-from conftest_governance import *  # noqa: E402, F403
-from conftest_governance import UNIT, governance_params  # noqa: E402
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""
+
 
 CREDIT_VALUE = 10**12
 DAY = 86_400
@@ -33,12 +36,25 @@ def protocol(
     holder,
 ):
     """Every Modelmint contract deployed and wired, with one object of each kind to aim at."""
-    licenses = project.LicenseManager.deploy(registry, router, sender=model_owner)
-    credits = project.UsageCredits.deploy(registry, router, "ipfs://c/{id}", sender=model_owner)
+    p = deploy_protocol(
+        project,
+        model_owner,
+        only=("licenses", "credits"),
+        deployed={"registry": registry, "router": router},
+        credits_uri="ipfs://c/{id}",
+    )
+    licenses, credits = p.licenses, p.credits
 
     model_id = register_model()
     offer_tx = licenses.createOffer(
-        (model_id, 10**15, 30 * DAY, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
+        OfferParams(
+            model_id,
+            10**15,
+            30 * DAY,
+            commercial=True,
+            terms_uri="ipfs://terms",
+            terms_hash=b"\x01" * 32,
+        ),
         sender=model_owner,
     )
     offer_id = offer_tx.decode_logs(licenses.OfferCreated)[0].offerId

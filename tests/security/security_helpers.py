@@ -9,6 +9,9 @@ from typing import Any
 
 from ape.utils import ZERO_ADDRESS
 
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.structs import OfferParams
+
 ETH = ZERO_ADDRESS
 FEE_BPS = 500  # 5 % protocol fee in the security fixtures
 BPS = 10_000
@@ -70,14 +73,25 @@ class Kit:
         return tx.decode_logs(self.registry.ModelRegistered)[0].modelId
 
     def offer(self, model_id, owner, price, transferable=False, duration=30 * DAY) -> int:
-        params = (model_id, price, duration, 0, 0, 0, True, transferable, "ipfs://t", TERMS)
+        params = OfferParams(
+            model_id,
+            price,
+            duration,
+            commercial=True,
+            transferable=transferable,
+            terms_uri="ipfs://t",
+            terms_hash=TERMS,
+        )
         tx = self.licenses.createOffer(params, sender=owner)
         return tx.decode_logs(self.licenses.OfferCreated)[0].offerId
 
 
 def deploy_kit(project, deployer, treasury) -> Kit:
-    registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
-    router = project.RevenueRouter.deploy(registry, treasury, FEE_BPS, sender=deployer)
-    licenses = project.LicenseManager.deploy(registry, router, sender=deployer)
-    credits = project.UsageCredits.deploy(registry, router, "", sender=deployer)
-    return Kit(registry, router, licenses, credits, deployer)
+    p = deploy_protocol(
+        project,
+        deployer,
+        only=("licenses", "credits"),
+        treasury=treasury,
+        protocol_fee_bps=FEE_BPS,
+    )
+    return Kit(p.registry, p.router, p.licenses, p.credits, deployer)

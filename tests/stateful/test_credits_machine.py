@@ -27,6 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
 HOUR = 3600
@@ -42,9 +43,15 @@ TOKEN_VALUE = 10_000
 @pytest.fixture(scope="module")
 def env(project, accounts, deployer, model_owner, gateway, consumer, holder, licensee, treasury):
     token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
-    registry = project.ModelRegistry.deploy(deployer, [token], sender=deployer)
-    router = project.RevenueRouter.deploy(registry, treasury, 500, sender=deployer)
-    credits = project.UsageCredits.deploy(registry, router, "", sender=deployer)
+    p = deploy_protocol(
+        project,
+        deployer,
+        only=("credits",),
+        tokens=[token],
+        treasury=treasury,
+        protocol_fee_bps=500,
+    )
+    registry, router, credits = p.registry, p.router, p.credits
     models = {}
     for asset, value in ((ZERO_ADDRESS, ETH_VALUE), (token.address, TOKEN_VALUE)):
         tx = registry.registerModel(

@@ -25,7 +25,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
+from modelmint.structs import OfferParams
 
 BPS = 10_000
 FEE = 500
@@ -43,13 +45,25 @@ def _wire_model(project, registry, router, factory, asset, price, credit_value, 
     `price`, credits worth `credit_value` each, a gateway, and a split of shares (weight 3, three
     holders of 1e18 each) and a contributor (weight 1). Returns the machine's environment."""
     a = actors
-    credits = project.UsageCredits.deploy(registry, router, "", sender=a["deployer"])
-    manager = project.LicenseManager.deploy(registry, router, sender=a["deployer"])
+    p = deploy_protocol(
+        project,
+        a["deployer"],
+        only=("licenses", "credits"),
+        deployed={"registry": registry, "router": router},
+    )
+    credits, manager = p.credits, p.licenses
     tx = registry.registerModel(asset, b"\x33" * 32, "ipfs://v1", "m", sender=a["model_owner"])
     model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
     registry.setGateway(model_id, a["gateway"], True, sender=a["model_owner"])
     credits.enableCredits(model_id, credit_value, sender=a["model_owner"])
-    offer = (model_id, price, LICENSE_DURATION, 0, 0, 0, True, False, "ipfs://t", b"\x44" * 32)
+    offer = OfferParams(
+        model_id,
+        price,
+        LICENSE_DURATION,
+        commercial=True,
+        terms_uri="ipfs://t",
+        terms_hash=b"\x44" * 32,
+    )
     offer_id = manager.createOffer(offer, sender=a["model_owner"]).return_value
     holder, consumer, licensee = a["holder"], a["consumer"], a["licensee"]
     tx = factory.createShares(
@@ -93,9 +107,10 @@ def actors(deployer, model_owner, gateway, treasury, holder, contributor, consum
 
 @pytest.fixture(scope="module")
 def env(project, actors, deployer, treasury):
-    registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
-    router = project.RevenueRouter.deploy(registry, treasury, FEE, sender=deployer)
-    factory = project.ModelSharesFactory.deploy(router, sender=deployer)
+    p = deploy_protocol(
+        project, deployer, only=("shares_factory",), treasury=treasury, protocol_fee_bps=FEE
+    )
+    registry, router, factory = p.registry, p.router, p.shares_factory
     return _wire_model(
         project, registry, router, factory, ZERO_ADDRESS, PRICE, CREDIT_VALUE, actors
     )

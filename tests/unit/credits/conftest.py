@@ -1,17 +1,12 @@
 """Fixtures for the UsageCredits unit tests: a real ModelRegistry, the router stand-in,
 an ETH-priced model and an ERC-20-priced model with credits enabled, and builders."""
 
-import sys
-from pathlib import Path
-
 import pytest
 from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
+from fixtures.suites import deployment_fixtures, register
 
+from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
-
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from suite_deployments import deployment_fixtures, register  # noqa: E402
 
 # MockERC20 "Mock USD" with 6 decimals and a fee-on-transfer token, both allow-listed by a
 # registry the deployer governs, and the real RevenueRouter.
@@ -22,7 +17,13 @@ token, fee_token, registry, router, deployed_erc20, deployed_fot = deployment_fi
 
 @pytest.fixture(scope="module")
 def credits(project, deployer, registry, router):
-    return project.UsageCredits.deploy(registry, router, "ipfs://credits/{id}", sender=deployer)
+    return deploy_protocol(
+        project,
+        deployer,
+        only=("credits",),
+        deployed={"registry": registry, "router": router},
+        credits_uri="ipfs://credits/{id}",
+    ).credits
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Fixtures for the deployment library tests."""
 
 import pytest
-from deploy_helpers import sample_plan
+from fixtures.plans import sample_plan
 
 from modelmint.deploy.engine import Deployment
 

@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from deploy_helpers import (
+from eth_utils import keccak, to_hex
+from fixtures.plans import (
     MINT_AMOUNT,
     SAMPLE_DEPLOYS,
     SAMPLE_TXS,
@@ -11,7 +12,6 @@ from deploy_helpers import (
     interrupt_at,
     sample_plan,
 )
-from eth_utils import keccak, to_hex
 
 from modelmint.deploy.engine import (
     DEPLOYER,

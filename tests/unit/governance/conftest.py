@@ -1,7 +1,9 @@
-import sys
-from pathlib import Path
+"""The governance suites use the protocol-governance fixtures (tests/fixtures/governance.py,
+registered in tests/conftest.py)."""
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pytest
 
-from conftest_governance import *  # noqa: E402, F403
+
+@pytest.fixture(scope="module", autouse=True)
+def _governance_first(governance_deployed):
+    """Deployed before the first test (see fixtures.governance.governance_deployed)."""

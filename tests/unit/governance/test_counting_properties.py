@@ -12,7 +12,7 @@ either uniformly or right at the boundaries of the drawn tally (for, for + absta
 
 import ape
 import pytest
-from conftest_governance import governance_params, isolated
+from fixtures.governance import governance_params, isolated
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 

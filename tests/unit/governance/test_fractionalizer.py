@@ -2,7 +2,7 @@
 
 import ape
 import pytest
-from conftest_governance import (
+from fixtures.governance import (
     MODEL_QUORUM_NUMERATOR,
     MODEL_TIMELOCK_DELAY,
     MODEL_VOTING_DELAY,

@@ -2,7 +2,7 @@
 change only through the model's own proposals, exactly as OpenZeppelin's extensions do."""
 
 import ape
-from conftest_governance import MODEL_QUORUM_NUMERATOR, MODEL_TIMELOCK_DELAY
+from fixtures.governance import MODEL_QUORUM_NUMERATOR, MODEL_TIMELOCK_DELAY
 
 from modelmint.deploy.governance import Proposal, ProposalState, Vote
 

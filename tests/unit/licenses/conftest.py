@@ -7,15 +7,12 @@ later module, ape's per-scope snapshots reverted them away while pytest kept the
 fixture values (ids pointing at models that no longer existed).
 """
 
-import sys
-from pathlib import Path
-
 import pytest
+from fixtures.suites import deployment_fixtures, register
 from license_helpers import DAY, ETH, FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from suite_deployments import deployment_fixtures, register  # noqa: E402
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.structs import OfferParams
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +29,9 @@ usdc, fot, registry, router, deployed_erc20, deployed_fot = deployment_fixtures(
 
 @pytest.fixture(scope="module")
 def manager(project, deployer, registry, router):
-    return project.LicenseManager.deploy(registry, router, sender=deployer)
+    return deploy_protocol(
+        project, deployer, only=("licenses",), deployed={"registry": registry, "router": router}
+    ).licenses
 
 
 def _register(registry, owner, asset):
@@ -59,32 +58,17 @@ def fot_model(registry, model_owner, fot):
 
 @pytest.fixture(scope="module")
 def offer_params():
-    """Builder for the OfferParams tuple (field order of ILicenseManager.OfferParams)."""
+    """Builder for ``OfferParams`` with this suite's defaults (a 30-day commercial licence)."""
 
-    def _params(
-        model_id,
-        price=PRICE,
-        duration=30 * DAY,
-        supply_cap=0,
-        sale_ends=0,
-        version_pin=0,
-        commercial=True,
-        transferable=False,
-        terms_uri="ipfs://terms",
-        terms_hash=TERMS_HASH,
-    ):
-        return (
-            model_id,
-            price,
-            duration,
-            supply_cap,
-            sale_ends,
-            version_pin,
-            commercial,
-            transferable,
-            terms_uri,
-            terms_hash,
+    def _params(model_id, **fields):
+        defaults = dict(
+            price=PRICE,
+            duration=30 * DAY,
+            commercial=True,
+            terms_uri="ipfs://terms",
+            terms_hash=TERMS_HASH,
         )
+        return OfferParams(model_id, **{**defaults, **fields})
 
     return _params
 

@@ -1,13 +1,7 @@
 """Registry fixtures: a registry governed by `deployer` with one allow-listed ERC-20."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from suite_deployments import ETH, HASH_1, deploy_erc20, deployment_fixtures, register  # noqa: E402
+from fixtures.suites import ETH, HASH_1, deploy_erc20, deployment_fixtures, register
 
 
 @pytest.fixture(scope="module")

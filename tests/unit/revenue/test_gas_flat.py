@@ -6,7 +6,7 @@ report (run with -s to see them).
 """
 
 import pytest
-from conftest_revenue import ZERO
+from fixtures.revenue import ZERO
 
 N_SMALL, N_LARGE = 2, 200
 

@@ -1,5 +1,5 @@
 import ape
-from conftest_revenue import FEE_BPS, ZERO
+from fixtures.revenue import FEE_BPS, ZERO
 
 
 def test_setFeeBps__not_governance__reverts(router, attacker):

@@ -1,6 +1,6 @@
 import ape
 import pytest
-from conftest_revenue import FEE_BPS, ZERO
+from fixtures.revenue import FEE_BPS, ZERO
 
 from modelmint.dev.testing import assert_deploy_reverts
 

@@ -1,6 +1,6 @@
 import ape
 import pytest
-from conftest_revenue import ZERO
+from fixtures.revenue import ZERO
 
 
 @pytest.fixture

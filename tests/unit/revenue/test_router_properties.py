@@ -2,7 +2,7 @@
 
 from fractions import Fraction
 
-from conftest_revenue import ZERO
+from fixtures.revenue import ZERO
 from hypothesis import given
 from hypothesis import strategies as st
 

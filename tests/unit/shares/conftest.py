@@ -1,7 +1,7 @@
-import sys
-from pathlib import Path
+"""The revenue deployment: mock ERC-20 and fee-on-transfer token, registry, router, shares
+factory and builders (tests/fixtures/revenue.py)."""
 
-# A top-level `tests` package in site-packages shadows ours: import the shared module by path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from fixtures.revenue import create_shares, deployed_erc20, deployed_fot, fot_token, fund, token
 
-from conftest_revenue import *  # noqa: E402, F403
+# isort: split
+from fixtures.revenue import register_model, registry, router, shares_factory

@@ -1,6 +1,6 @@
 import ape
 import pytest
-from conftest_revenue import ZERO
+from fixtures.revenue import ZERO
 from shares_helpers import PERMIT_FIELDS, sign_typed
 
 NET = 950  # net of a 1_000 payment after the 5 % fee

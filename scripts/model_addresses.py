@@ -1,0 +1,35 @@
+"""Print a fractionalized model's shares, governor and timelock: ``ape run model_addresses``.
+
+    ape run model_addresses --network ethereum:local:node 1
+
+Reads views only (modelmint.deploy.operator.model_addresses); prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from modelmint.deploy.fork import apply_upstream_env
+from modelmint.deploy.operator import deployed, deployments_dir, load_record, model_addresses
+
+apply_upstream_env()
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.argument("model_id", type=int)
+@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
+def cli(provider, model_id, dir_opt):
+    """The contracts of MODEL_ID's latest fractionalization."""
+    from ape import project
+
+    record = load_record(deployments_dir(dir_opt), provider)
+    fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
+    found = model_addresses(fractionalizer, model_id)
+    if found is None:
+        raise click.ClickException(f"model {model_id} was never fractionalized")
+    click.echo(json.dumps(asdict(found)))
