@@ -42,7 +42,7 @@ def sign_digest(digest: bytes, signer: Any) -> bytes:
         key = bytes.fromhex(key.removeprefix("0x"))
     private = _private_key(bytes(key))
     if _coincurve is not None:  # r || s || recovery id, s already low
-        raw = private.sign_recoverable(bytes(digest), hasher=None)
+        raw = bytes(private.sign_recoverable(bytes(digest), hasher=None))
         return raw[:64] + bytes([raw[64] + 27])
     signature = private.sign_msg_hash(bytes(digest))
     return encode_signature(signature.v, signature.r, signature.s)

@@ -30,9 +30,10 @@ from ape import accounts, chain, project
 from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, TREASURY
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import EIP712_DOMAIN_TYPE, RECEIPT_TYPE, ReceiptDomain
-from modelmint.records import Record
 from modelmint.signing import (
     domain_separator,
     eip712_digest,
@@ -62,19 +63,23 @@ BODY = json.dumps({"inputs": [[float(j % 17) for j in range(64)]]}).encode()
 
 def _deploy():
     deployer, owner, consumer, gateway, treasury = (
-        accounts.test_accounts[i] for i in (0, 1, 4, 5, 7)
+        accounts.test_accounts[i] for i in (DEPLOYER, MODEL_OWNER, CONSUMER, GATEWAY, TREASURY)
     )
-    registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
-    router = project.RevenueRouter.deploy(registry, treasury, 500, sender=deployer)
-    credits = project.UsageCredits.deploy(registry, router, "ipfs://c/{id}", sender=deployer)
-    licences = project.LicenseManager.deploy(registry, router, sender=deployer)
+    p = deploy_protocol(
+        project,
+        deployer,
+        only=("registry", "router", "credits", "licenses"),
+        treasury=treasury,
+        protocol_fee_bps=500,
+    )
+    registry, credits = p.registry, p.credits
     tx = registry.registerModel(
         ZERO_ADDRESS, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://m", sender=owner
     )
     model_id = int(tx.decode_logs(registry.ModelRegistered)[0].modelId)
     registry.setGateway(model_id, gateway, True, sender=owner)
     credits.enableCredits(model_id, CREDIT_VALUE, sender=owner)
-    return consumer, gateway, registry, credits, licences, router, model_id
+    return consumer, gateway, p, model_id
 
 
 def _channels(credits, consumer, gateway, model_id):
@@ -234,18 +239,10 @@ def _verification_rate(headers: list[str], consumer: str, domain: ReceiptDomain)
 
 def main():
     started = time.monotonic()
-    consumer, gateway, registry, credits, licences, router, model_id = _deploy()
-    channels = _channels(credits, consumer, gateway, model_id)
+    consumer, gateway, protocol, model_id = _deploy()
+    channels = _channels(protocol.credits, consumer, gateway, model_id)
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
-    record = Record(work / "local.json")
-    for name, contract in (
-        ("ModelRegistry", registry),
-        ("UsageCredits", credits),
-        ("LicenseManager", licences),
-        ("RevenueRouter", router),
-    ):
-        record.contracts[name] = {"address": str(contract.address), "status": "deployed"}
-    record.save()
+    record = protocol.write_record(work / "local.json")
     rpc = chain.provider.web3.provider.endpoint_uri
     base = {k: v for k, v in os.environ.items() if not k.startswith("MODELMINT_GATEWAY_")}
     base.update(

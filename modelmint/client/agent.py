@@ -154,7 +154,7 @@ def run_agent(
             calls=calls,
             items=items,
             charged=charged,
-            paid=client.budget.spent,  # type: ignore[union-attr]
+            paid=client.budget.spent,
             stopped=stopped,
             labels=labels,
             channels=channels,

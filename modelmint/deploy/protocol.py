@@ -21,11 +21,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import DEPLOYER, Call, Deploy, Ref, Step, _refs, _substitute
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.records import Record
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,21 @@ class Protocol:
     model_governor_impl: Any = None
     model_timelock_impl: Any = None
     fractionalizer: Any = None
+
+    def write_record(self, path: Path) -> Record:
+        """Writes the deployment record off-chain readers take (the gateway, the client, the
+        indexer): one deployed entry per contract, keyed by plan step, as the engine writes."""
+        record = Record(path)
+        for field in dataclasses.fields(self):
+            contract = getattr(self, field.name)
+            if contract is not None:
+                record.contracts[field.name] = {
+                    "address": str(contract.address),
+                    "contract": contract.contract_type.name,
+                    "status": "deployed",
+                }
+        record.save()
+        return record
 
     @classmethod
     def from_contracts(cls, contracts: Mapping[str, Any]) -> Protocol:

@@ -19,9 +19,9 @@ import pytest
 from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 
+from modelmint.deploy.protocol import deploy_protocol
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import ReceiptDomain
-from modelmint.records import Record
 from modelmint.weights import weights_hash
 
 CREDIT_VALUE = 10**12  # wei per credit
@@ -32,10 +32,14 @@ HOUR = 3600
 @pytest.fixture(scope="module")
 def protocol(project, deployer, model_owner, gateway, treasury):
     """The deployed contracts and the served model's id."""
-    registry = project.ModelRegistry.deploy(deployer, [], sender=deployer)
-    router = project.RevenueRouter.deploy(registry, treasury, ROUTER_FEE_BPS, sender=deployer)
-    credits = project.UsageCredits.deploy(registry, router, "ipfs://credits/{id}", sender=deployer)
-    licences = project.LicenseManager.deploy(registry, router, sender=deployer)
+    p = deploy_protocol(
+        project,
+        deployer,
+        only=("registry", "router", "credits", "licenses"),
+        treasury=treasury,
+        protocol_fee_bps=ROUTER_FEE_BPS,
+    )
+    registry, router, credits, licences = p.registry, p.router, p.credits, p.licenses
     tx = registry.registerModel(
         ZERO_ADDRESS, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://meta", sender=model_owner
     )
@@ -48,27 +52,15 @@ def protocol(project, deployer, model_owner, gateway, treasury):
         "credits": credits,
         "licences": licences,
         "model_id": int(model_id),
+        "deployment": p,
     }
 
 
 @pytest.fixture(scope="module")
 def record_path(protocol, tmp_path_factory):
-    """A deployment record as ``ape run deploy`` writes it: entries keyed by plan step, each
-    naming its contract."""
+    """The deployment record, as ``ape run deploy`` writes it, that the gateway process reads."""
     path = tmp_path_factory.mktemp("record") / "local.json"
-    record = Record(path)
-    for step, name, contract in (
-        ("registry", "registry", "ModelRegistry"),
-        ("router", "router", "RevenueRouter"),
-        ("credits", "credits", "UsageCredits"),
-        ("licenses", "licences", "LicenseManager"),
-    ):
-        record.contracts[step] = {
-            "address": str(protocol[name].address),
-            "contract": contract,
-            "status": "deployed",
-        }
-    record.save()
+    protocol["deployment"].write_record(path)
     return path
 
 
