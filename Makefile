@@ -81,7 +81,7 @@ test-stateful-deep: setup
 chain: setup
 	$(PY) -m modelmint.deploy.chain
 
-demo: setup
+demo: compile
 	$(APE) run demo
 
 lint: setup
@@ -91,7 +91,7 @@ lint: setup
 	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
 # Gas benchmark: writes reports/gas.{json,md,png} and the README table.
-gas: setup
+gas: compile
 	$(APE) run gas
 
 # Static analysis: fails on any high/medium finding not triaged in security/slither-triage.json.
@@ -118,7 +118,7 @@ dashboard: setup
 		--confirmations $(DASHBOARD_CONFIRMATIONS)
 
 # The dashboard with 1,000 models: index time, API latency, page load -> reports/dashboard.json.
-bench-dashboard: setup $(CHROMIUM)
+bench-dashboard: compile $(CHROMIUM)
 	$(APE) run bench_dashboard
 
 clean:
@@ -127,5 +127,5 @@ clean:
 # Gateway benchmark (payment on vs off, 1/10/100 channels, settlement gas): writes
 # reports/gateway.json and reports/gateway.png. A measurement, not a test.
 .PHONY: bench-gateway
-bench-gateway: setup
+bench-gateway: compile
 	$(APE) run bench_gateway
