@@ -204,34 +204,34 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         Offer storage o = _offers[licenseId >> 32];
         string memory model = uint256(o.modelId).toString();
         bytes memory head = abi.encodePacked(
-            '{"name":"Modelmint License ',
+            "{\"name\":\"Modelmint License ",
             (licenseId >> 32).toString(),
             "-",
             uint256(uint32(licenseId)).toString(),
-            '","description":"',
+            "\",\"description\":\"",
             o.commercial ? "Commercial" : "Personal",
             " license to use Modelmint model ",
             model,
             o.versionPin == 0 ? " (every version)" : string.concat(" (version ", uint256(o.versionPin).toString(), ")"),
             expiry == PERPETUAL ? ", perpetual." : ", valid until its expiry.",
-            '","attributes":[{"trait_type":"model id","value":',
+            "\",\"attributes\":[{\"trait_type\":\"model id\",\"value\":",
             model,
-            '},{"trait_type":"offer id","value":',
+            "},{\"trait_type\":\"offer id\",\"value\":",
             (licenseId >> 32).toString()
         );
         bytes memory tail = abi.encodePacked(
             expiry == PERPETUAL
-                ? string('},{"trait_type":"expiry","value":"perpetual"')
-                : string.concat('},{"display_type":"date","trait_type":"expiry","value":', uint256(expiry).toString()),
-            '},{"trait_type":"commercial","value":"',
+                ? string("},{\"trait_type\":\"expiry\",\"value\":\"perpetual\"")
+                : string.concat("},{\"display_type\":\"date\",\"trait_type\":\"expiry\",\"value\":", uint256(expiry).toString()),
+            "},{\"trait_type\":\"commercial\",\"value\":\"",
             o.commercial ? "yes" : "no",
-            '"},{"trait_type":"transferable","value":"',
+            "\"},{\"trait_type\":\"transferable\",\"value\":\"",
             o.transferable ? "yes" : "no",
-            '"},{"trait_type":"version pin","value":',
+            "\"},{\"trait_type\":\"version pin\",\"value\":",
             uint256(o.versionPin).toString(),
-            '},{"trait_type":"terms hash","value":"',
+            "},{\"trait_type\":\"terms hash\",\"value\":\"",
             uint256(o.termsHash).toHexString(32),
-            '"}]}'
+            "\"}]}"
         );
         return _jsonURI(bytes.concat(head, tail));
     }

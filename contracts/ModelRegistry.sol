@@ -143,27 +143,27 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         uint32 version = uint32(data);
         string memory id = modelId.toString();
         bytes memory head = abi.encodePacked(
-            '{"name":"Modelmint Model #',
+            "{\"name\":\"Modelmint Model #",
             id,
-            '","description":"AI model ',
+            "\",\"description\":\"AI model ",
             id,
             " registered on Modelmint; version ",
             uint256(version).toString(),
-            ' is the latest published weights hash.","attributes":[{"trait_type":"model id","value":',
+            " is the latest published weights hash.\",\"attributes\":[{\"trait_type\":\"model id\",\"value\":",
             id,
-            '},{"trait_type":"version","value":',
+            "},{\"trait_type\":\"version\",\"value\":",
             uint256(version).toString(),
-            '},{"trait_type":"version hash","value":"',
+            "},{\"trait_type\":\"version hash\",\"value\":\"",
             uint256(_versions[modelId][version]).toHexString(32)
         );
         bytes memory tail = abi.encodePacked(
-            '"},{"trait_type":"status","value":"',
+            "\"},{\"trait_type\":\"status\",\"value\":\"",
             _status(data) == ModelStatus.Active ? "Active" : "Retired",
-            '"},{"trait_type":"flagged","value":"',
+            "\"},{\"trait_type\":\"flagged\",\"value\":\"",
             data & _FLAGGED != 0 ? "yes" : "no",
-            '"},{"trait_type":"payment asset","value":"',
+            "\"},{\"trait_type\":\"payment asset\",\"value\":\"",
             data & _ERC20_ASSET == 0 ? "ETH" : _paymentAssets[modelId].toChecksumHexString(),
-            '"},{"display_type":"date","trait_type":"registered","value":',
+            "\"},{\"display_type\":\"date\",\"trait_type\":\"registered\",\"value\":",
             uint256(uint40(data >> _REGISTERED_SHIFT)).toString(),
             "}]}"
         );
