@@ -27,6 +27,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
+from modelmint.receipts import EIP712_DOMAIN_TYPE
 from modelmint.signing import recover_digest, sign_digest, typed_digest
 from modelmint.wire import (
     MAX_SIGNATURE_BYTES,
@@ -60,13 +61,8 @@ ACCESS_TYPE = [
     {"name": "issuedAt", "type": "uint64"},
     {"name": "expiresAt", "type": "uint64"},
 ]
-DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-    {"name": "salt", "type": "bytes32"},
-]
+# The standard domain (verifyingContract = the gateway) plus a salt binding the model id.
+DOMAIN_TYPE = [*EIP712_DOMAIN_TYPE, {"name": "salt", "type": "bytes32"}]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from modelmint.receipts import EIP712_DOMAIN_TYPE
 from modelmint.signing import (
     domain_separator,
     eip712_digest,
@@ -64,12 +65,8 @@ SERVED_TYPE = [
     {"name": "chargedTotal", "type": "uint256"},
     {"name": "servedAt", "type": "uint64"},
 ]
-DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
+# The standard four-field domain (name, version, chainId, verifyingContract = the gateway).
+DOMAIN_TYPE = EIP712_DOMAIN_TYPE
 
 
 def body_hash(body: bytes) -> bytes:
