@@ -30,7 +30,7 @@ from modelmint.gateway.model import InputError, ModelError
 from modelmint.gateway.payments import PaymentRejected, describe_terms
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
-from modelmint.provenance import body_hash, make_served, sign_served
+from modelmint.provenance import Provenance, body_hash, make_served, sign_served
 from modelmint.wire import (
     HEADER_ACCESS,
     HEADER_PAYMENT_REQUIRED,
@@ -219,20 +219,14 @@ async def _paid(
     finally:
         payment.release()
     s.metrics.charged.inc(charged)
-    proof = sign_served(
-        s.provenance_domain,
-        make_served(
-            request_body=body,
-            response_body=content,
-            model_id=s.terms.model_id,
-            version=s.terms.version,
-            version_hash=s.terms.version_hash,
-            account=payment.payer,
-            channel_id=payload.payload.channel_id,
-            charged=charged,
-            charged_total=paid.channel.charged,
-        ),
-        s.account.key,
+    proof = _prove(
+        s,
+        body,
+        content,
+        payment.payer,
+        channel_id=payload.payload.channel_id,
+        charged=charged,
+        charged_total=paid.channel.charged,
     )
     return Response(
         content,
@@ -247,21 +241,25 @@ async def _paid(
 async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Response:
     account = await s.licences.check(header)
     content = _render(_run(s, batch))
-    proof = sign_served(
-        s.provenance_domain,
-        make_served(
-            request_body=body,
-            response_body=content,
-            model_id=s.terms.model_id,
-            version=s.terms.version,
-            version_hash=s.terms.version_hash,
-            account=account,
-        ),
-        s.account.key,
-    )
+    proof = _prove(s, body, content, account)
     return Response(
         content, media_type="application/json", headers={HEADER_PROVENANCE: proof.to_header()}
     )
+
+
+def _prove(s: Service, body: bytes, content: bytes, account: str, **charges: int) -> Provenance:
+    """The gateway's provenance signature over one served answer (``charges``: channel id,
+    charge and running total of a paid call; none for a licensed call)."""
+    served = make_served(
+        request_body=body,
+        response_body=content,
+        model_id=s.terms.model_id,
+        version=s.terms.version,
+        version_hash=s.terms.version_hash,
+        account=account,
+        **charges,
+    )
+    return sign_served(s.provenance_domain, served, s.account.key)
 
 
 def _error(err: WireError, s: Service | None = None, cost: int = 0, url: str = "") -> Response:
