@@ -27,23 +27,11 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from modelmint.receipts import EIP712_DOMAIN_TYPE
-from modelmint.signing import recover_digest, sign_digest, typed_digest
-from modelmint.wire import (
-    MAX_SIGNATURE_BYTES,
-    ErrorCode,
-    WireError,
-    decode_header,
-    encode_header,
-    hex0x,
-    read_address,
-    read_bool,
-    read_field,
-    read_hex,
-    read_int,
-    read_object,
-    read_uint,
-)
+from modelmint import eip712
+from modelmint.eip712 import Address, Bool, Uint32, Uint64, Uint256
+from modelmint.eip712 import typed_data as typed_data
+from modelmint.signing import recover_digest, sign_digest
+from modelmint.wire import ErrorCode, SignedStruct, WireError, WireStruct
 
 DOMAIN_NAME = "Modelmint Access"
 DOMAIN_VERSION = "1"
@@ -52,21 +40,9 @@ MAX_LIFETIME_SECONDS = 300
 # Tolerated clock difference between caller and gateway, seconds.
 CLOCK_SKEW_SECONDS = 30
 
-ACCESS_TYPE = [
-    {"name": "account", "type": "address"},
-    {"name": "modelId", "type": "uint256"},
-    {"name": "version", "type": "uint32"},
-    {"name": "commercial", "type": "bool"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "issuedAt", "type": "uint64"},
-    {"name": "expiresAt", "type": "uint64"},
-]
-# The standard domain (verifyingContract = the gateway) plus a salt binding the model id.
-DOMAIN_TYPE = [*EIP712_DOMAIN_TYPE, {"name": "salt", "type": "bytes32"}]
-
 
 @dataclass(frozen=True)
-class AccessDomain:
+class AccessDomain(eip712.Domain):
     """The access domain of one gateway serving one model on one chain."""
 
     chain_id: int
@@ -75,28 +51,27 @@ class AccessDomain:
     name: str = DOMAIN_NAME
     version: str = DOMAIN_VERSION
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "chainId": self.chain_id,
-            "verifyingContract": to_checksum_address(self.gateway),
-            "salt": hex0x(self.model_id.to_bytes(32, "big")),
-        }
+    @property
+    def standard(self) -> eip712.Eip712Domain:
+        """The gateway is the verifying contract; the salt binds the model id."""
+        salt = self.model_id.to_bytes(32, "big")
+        return eip712.Eip712Domain(self.chain_id, self.gateway, self.name, self.version, salt)
 
 
 @dataclass(frozen=True)
-class AccessStatement:
+class AccessStatement(eip712.TypedStruct, WireStruct):
     """ "I, ``account``, call ``model_id`` at ``version`` under a (``commercial``) licence,
     between ``issued_at`` and ``expires_at``" (unix seconds)."""
 
-    account: str
-    model_id: int
-    version: int
-    commercial: bool
-    nonce: int
-    issued_at: int
-    expires_at: int
+    WHERE = "statement"
+
+    account: Address
+    model_id: Uint256
+    version: Uint32
+    commercial: Bool
+    nonce: Uint256
+    issued_at: Uint64
+    expires_at: Uint64
 
     @classmethod
     def new(
@@ -120,83 +95,24 @@ class AccessStatement:
             expires_at=issued + lifetime,
         )
 
-    def as_message(self) -> dict[str, Any]:
-        return {
-            "account": to_checksum_address(self.account),
-            "modelId": self.model_id,
-            "version": self.version,
-            "commercial": self.commercial,
-            "nonce": self.nonce,
-            "issuedAt": self.issued_at,
-            "expiresAt": self.expires_at,
-        }
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "account": to_checksum_address(self.account),
-            "modelId": str(self.model_id),
-            "version": self.version,
-            "commercial": self.commercial,
-            "nonce": str(self.nonce),
-            "issuedAt": str(self.issued_at),
-            "expiresAt": str(self.expires_at),
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, where: str = "statement") -> AccessStatement:
-        obj = read_object(obj, where)
-        issued = read_uint(obj, "issuedAt", where)
-        expires = read_uint(obj, "expiresAt", where)
-        if issued >= 2**64 or expires >= 2**64:
-            raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}: times must fit uint64")
-        return cls(
-            account=read_address(obj, "account", where),
-            model_id=read_uint(obj, "modelId", where),
-            version=read_int(obj, "version", where, 2**32 - 1),
-            commercial=read_bool(obj, "commercial", where),
-            nonce=read_uint(obj, "nonce", where),
-            issued_at=issued,
-            expires_at=expires,
-        )
+ACCESS_TYPE = AccessStatement.eip712_type()
 
 
 @dataclass(frozen=True)
-class SignedStatement:
+class SignedStatement(SignedStruct):
+    """A signed statement; ``to_header()`` is the ``MODELMINT-ACCESS`` header value (base64
+    JSON)."""
+
+    WHERE = "access"
+
     statement: AccessStatement
     signature: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        return {"statement": self.statement.to_json(), "signature": hex0x(self.signature)}
-
-    def to_header(self) -> str:
-        """The ``MODELMINT-ACCESS`` header value (base64 JSON)."""
-        return encode_header(self.to_json())
-
-    @classmethod
-    def from_json(cls, obj: Any) -> SignedStatement:
-        obj = read_object(obj, "access")
-        return cls(
-            statement=AccessStatement.from_json(read_field(obj, "statement", "access")),
-            signature=read_hex(obj, "signature", "access", MAX_SIGNATURE_BYTES),
-        )
-
-    @classmethod
-    def from_header(cls, value: str | bytes | None) -> SignedStatement:
-        return cls.from_json(decode_header(value))
-
-
-def typed_data(domain: AccessDomain, statement: AccessStatement) -> dict[str, Any]:
-    return {
-        "types": {"EIP712Domain": DOMAIN_TYPE, "AccessStatement": ACCESS_TYPE},
-        "primaryType": "AccessStatement",
-        "domain": domain.as_dict(),
-        "message": statement.as_message(),
-    }
 
 
 def statement_digest(domain: AccessDomain, statement: AccessStatement) -> bytes:
     """The digest an EOA signs and an ERC-1271 account's ``isValidSignature`` is asked about."""
-    return typed_digest(typed_data(domain, statement))
+    return eip712.digest(domain, statement)
 
 
 def sign_statement(

@@ -20,53 +20,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from eth_utils import keccak
 
-from modelmint.receipts import EIP712_DOMAIN_TYPE
-from modelmint.signing import (
-    domain_separator,
-    eip712_digest,
-    recover_digest,
-    sign_digest,
-    struct_hash,
-    type_hash,
-)
-from modelmint.wire import (
-    ErrorCode,
-    WireError,
-    checksum,
-    decode_header,
-    encode_header,
-    hex0x,
-    read_address,
-    read_bytes32,
-    read_field,
-    read_hex,
-    read_int,
-    read_object,
-    read_uint,
-)
+from modelmint import eip712
+from modelmint.eip712 import Address, Bytes32, Uint32, Uint64, Uint256
+from modelmint.eip712 import typed_data as typed_data
+from modelmint.signing import recover_digest, sign_digest
+from modelmint.wire import ErrorCode, SignedStruct, WireError, WireStruct
 
 DOMAIN_NAME = "Modelmint Provenance"
 DOMAIN_VERSION = "1"
-
-SERVED_TYPE = [
-    {"name": "requestHash", "type": "bytes32"},
-    {"name": "responseHash", "type": "bytes32"},
-    {"name": "modelId", "type": "uint256"},
-    {"name": "version", "type": "uint32"},
-    {"name": "versionHash", "type": "bytes32"},
-    {"name": "account", "type": "address"},
-    {"name": "channelId", "type": "uint256"},
-    {"name": "charged", "type": "uint256"},
-    {"name": "chargedTotal", "type": "uint256"},
-    {"name": "servedAt", "type": "uint64"},
-]
-# The standard four-field domain (name, version, chainId, verifyingContract = the gateway).
-DOMAIN_TYPE = EIP712_DOMAIN_TYPE
 
 
 def body_hash(body: bytes) -> bytes:
@@ -75,137 +40,51 @@ def body_hash(body: bytes) -> bytes:
 
 
 @dataclass(frozen=True)
-class ProvenanceDomain:
+class ProvenanceDomain(eip712.Domain):
+    """The provenance domain of one gateway on one chain (the gateway is the verifying
+    contract of the standard four-field domain)."""
+
     chain_id: int
     gateway: str
     name: str = DOMAIN_NAME
     version: str = DOMAIN_VERSION
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "chainId": self.chain_id,
-            "verifyingContract": checksum(self.gateway),
-        }
+    @property
+    def standard(self) -> eip712.Eip712Domain:
+        return eip712.Eip712Domain(self.chain_id, self.gateway, self.name, self.version)
 
 
 @dataclass(frozen=True)
-class Served:
-    request_hash: bytes
-    response_hash: bytes
-    model_id: int
-    version: int
-    version_hash: bytes
-    account: str
-    channel_id: int
-    charged: int
-    charged_total: int
-    served_at: int
+class Served(eip712.TypedStruct, WireStruct):
+    WHERE = "served"
 
-    def as_message(self) -> dict[str, Any]:
-        return {
-            "requestHash": self.request_hash,
-            "responseHash": self.response_hash,
-            "modelId": self.model_id,
-            "version": self.version,
-            "versionHash": self.version_hash,
-            "account": checksum(self.account),
-            "channelId": self.channel_id,
-            "charged": self.charged,
-            "chargedTotal": self.charged_total,
-            "servedAt": self.served_at,
-        }
+    request_hash: Bytes32
+    response_hash: Bytes32
+    model_id: Uint256
+    version: Uint32
+    version_hash: Bytes32
+    account: Address
+    channel_id: Uint256
+    charged: Uint256
+    charged_total: Uint256
+    served_at: Uint64
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "requestHash": hex0x(self.request_hash),
-            "responseHash": hex0x(self.response_hash),
-            "modelId": str(self.model_id),
-            "version": self.version,
-            "versionHash": hex0x(self.version_hash),
-            "account": checksum(self.account),
-            "channelId": str(self.channel_id),
-            "charged": str(self.charged),
-            "chargedTotal": str(self.charged_total),
-            "servedAt": str(self.served_at),
-        }
 
-    @classmethod
-    def from_json(cls, obj: Any, where: str = "served") -> Served:
-        obj = read_object(obj, where)
-        served_at = read_uint(obj, "servedAt", where)
-        if served_at >= 2**64:
-            raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.servedAt must fit uint64")
-        return cls(
-            request_hash=read_bytes32(obj, "requestHash", where),
-            response_hash=read_bytes32(obj, "responseHash", where),
-            model_id=read_uint(obj, "modelId", where),
-            version=read_int(obj, "version", where, 2**32 - 1),
-            version_hash=read_bytes32(obj, "versionHash", where),
-            account=read_address(obj, "account", where),
-            channel_id=read_uint(obj, "channelId", where),
-            charged=read_uint(obj, "charged", where),
-            charged_total=read_uint(obj, "chargedTotal", where),
-            served_at=served_at,
-        )
+SERVED_TYPE = Served.eip712_type()
 
 
 @dataclass(frozen=True)
-class Provenance:
+class Provenance(SignedStruct):
+    WHERE = "provenance"
+    MAX_SIGNATURE = 65
+
     served: Served
     signature: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        return {"served": self.served.to_json(), "signature": hex0x(self.signature)}
-
-    def to_header(self) -> str:
-        return encode_header(self.to_json())
-
-    @classmethod
-    def from_header(cls, value: str | bytes | None) -> Provenance:
-        obj = read_object(decode_header(value), "provenance")
-        return cls(
-            served=Served.from_json(read_field(obj, "served", "provenance")),
-            signature=read_hex(obj, "signature", "provenance", 65),
-        )
-
-
-def typed_data(domain: ProvenanceDomain, served: Served) -> dict[str, Any]:
-    return {
-        "types": {"EIP712Domain": DOMAIN_TYPE, "Served": SERVED_TYPE},
-        "primaryType": "Served",
-        "domain": domain.as_dict(),
-        "message": served.as_message(),
-    }
-
-
-_SERVED_TYPEHASH = type_hash("Served", SERVED_TYPE)
-
-
-@lru_cache(maxsize=64)
-def _separator(domain: ProvenanceDomain) -> bytes:
-    return domain_separator(domain.as_dict(), DOMAIN_TYPE)
 
 
 def served_digest(domain: ProvenanceDomain, served: Served) -> bytes:
     """The EIP-712 digest of ``typed_data(domain, served)``, computed directly (fast)."""
-    return eip712_digest(
-        _separator(domain),
-        struct_hash(
-            _SERVED_TYPEHASH,
-            served.request_hash,
-            served.response_hash,
-            served.model_id,
-            served.version,
-            served.version_hash,
-            served.account,
-            served.channel_id,
-            served.charged,
-            served.charged_total,
-            served.served_at,
-        ),
-    )
+    return eip712.digest(domain, served)
 
 
 def sign_served(domain: ProvenanceDomain, served: Served, gateway_key: Any) -> Provenance:

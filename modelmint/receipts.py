@@ -28,48 +28,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import SignableMessage, _hash_eip191_message, encode_typed_data
-from eth_utils import to_checksum_address
+from eth_account.messages import SignableMessage, encode_typed_data
+
+from modelmint.eip712 import EIP712_DOMAIN_TYPE as EIP712_DOMAIN_TYPE
+from modelmint.eip712 import Eip712Domain, TypedStruct, Uint256, digest
+from modelmint.eip712 import typed_data as typed_data
 
 DOMAIN_NAME = "Modelmint UsageCredits"
 DOMAIN_VERSION = "1"
-RECEIPT_TYPE = [
-    {"name": "channelId", "type": "uint256"},
-    {"name": "cumulativeCredits", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
-EIP712_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 # secp256k1 group order; a signature with s > N // 2 is "high-s" and rejected on-chain.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @dataclass(frozen=True)
-class ReceiptDomain:
+class ReceiptDomain(Eip712Domain):
     """The EIP-712 domain of one UsageCredits deployment on one chain."""
 
-    chain_id: int
-    verifying_contract: str
     name: str = DOMAIN_NAME
     version: str = DOMAIN_VERSION
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "chainId": self.chain_id,
-            "verifyingContract": to_checksum_address(self.verifying_contract),
-        }
 
     @classmethod
     def from_contract(cls, contract: Any) -> ReceiptDomain:
         """Reads the domain from a deployed contract's ERC-5267 ``eip712Domain()``."""
-        fields = contract.eip712Domain()
-        # (fields, name, version, chainId, verifyingContract, salt, extensions)
+        return cls.from_fields(contract.eip712Domain())
+
+    @classmethod
+    def from_fields(cls, fields: Any) -> ReceiptDomain:
+        """The domain of an ERC-5267 ``eip712Domain()`` answer: ``(fields, name, version,
+        chainId, verifyingContract, salt, extensions)``."""
         return cls(
             chain_id=int(fields[3]),
             verifying_contract=str(fields[4]),
@@ -79,20 +65,16 @@ class ReceiptDomain:
 
 
 @dataclass(frozen=True)
-class Receipt:
+class Receipt(TypedStruct):
     """A consumer's statement: "channel ``channel_id`` has used ``cumulative_credits`` in
     total; settle this before ``deadline`` (unix seconds)"."""
 
-    channel_id: int
-    cumulative_credits: int
-    deadline: int
+    channel_id: Uint256
+    cumulative_credits: Uint256
+    deadline: Uint256
 
-    def as_message(self) -> dict[str, int]:
-        return {
-            "channelId": self.channel_id,
-            "cumulativeCredits": self.cumulative_credits,
-            "deadline": self.deadline,
-        }
+
+RECEIPT_TYPE = Receipt.eip712_type()
 
 
 @dataclass(frozen=True)
@@ -146,23 +128,13 @@ class SignedReceipt:
         )
 
 
-def typed_data(domain: ReceiptDomain, receipt: Receipt) -> dict[str, Any]:
-    """The full EIP-712 typed-data document (``eth_signTypedData_v4`` JSON shape)."""
-    return {
-        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, "Receipt": RECEIPT_TYPE},
-        "primaryType": "Receipt",
-        "domain": domain.as_dict(),
-        "message": receipt.as_message(),
-    }
-
-
 def signable_message(domain: ReceiptDomain, receipt: Receipt) -> SignableMessage:
     return encode_typed_data(full_message=typed_data(domain, receipt))
 
 
 def receipt_digest(domain: ReceiptDomain, receipt: Receipt) -> bytes:
     """The 32-byte digest the contract verifies (``UsageCredits.receiptDigest``)."""
-    return bytes(_hash_eip191_message(signable_message(domain, receipt)))
+    return digest(domain, receipt)
 
 
 def sign_receipt(domain: ReceiptDomain, receipt: Receipt, signer: Any) -> SignedReceipt:

@@ -96,39 +96,3 @@ def recover_digest(digest: bytes, signature: bytes) -> str | None:
 
 def recover_typed(document: dict[str, Any], signature: bytes) -> str | None:
     return recover_digest(typed_digest(document), signature)
-
-
-def word(value: int | bytes | str) -> bytes:
-    """One 32-byte ABI word: a uint, bytes32, or a 0x address."""
-    if isinstance(value, bool):
-        return int(value).to_bytes(32, "big")
-    if isinstance(value, int):
-        return value.to_bytes(32, "big")
-    if isinstance(value, str):
-        return bytes.fromhex(value[2:]).rjust(32, b"\x00")
-    return bytes(value).rjust(32, b"\x00")
-
-
-def struct_hash(type_hash: bytes, *values: int | bytes | str) -> bytes:
-    """``hashStruct`` of a struct whose members are all static (uint, bool, address,
-    bytes32): keccak256(typeHash || words)."""
-    return keccak(type_hash + b"".join(word(v) for v in values))
-
-
-def domain_separator(domain: dict[str, Any], types: list[dict[str, str]]) -> bytes:
-    """The EIP-712 domain separator of ``domain`` (strings hashed, the rest as words)."""
-    encoded = [
-        keccak(text=domain[f["name"]]) if f["type"] == "string" else word(domain[f["name"]])
-        for f in types
-    ]
-    signature = "EIP712Domain(" + ",".join(f"{f['type']} {f['name']}" for f in types) + ")"
-    return keccak(keccak(text=signature) + b"".join(encoded))
-
-
-def type_hash(name: str, fields: list[dict[str, str]]) -> bytes:
-    return keccak(text=f"{name}(" + ",".join(f"{f['type']} {f['name']}" for f in fields) + ")")
-
-
-def eip712_digest(separator: bytes, struct: bytes) -> bytes:
-    """The digest a signer signs: keccak256(0x1901 || domainSeparator || hashStruct)."""
-    return keccak(b"\x19\x01" + separator + struct)

@@ -34,10 +34,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar, Self, get_type_hints
 
 from eth_utils import to_checksum_address
 
+from modelmint.eip712 import Bytes, Uint256, members
 from modelmint.receipts import ReceiptDomain
 
 X402_VERSION = 2
@@ -296,6 +297,112 @@ def _version(obj: dict[str, Any], where: str) -> int:
 
 
 # --------------------------------------------------------------------------- value types
+def _read_uint64(obj: dict[str, Any], key: str, where: str) -> int:
+    value = read_uint(obj, key, where)
+    if value >= 2**64:
+        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must fit uint64")
+    return value
+
+
+# How a value of each Solidity type is written to and read from JSON (the encoding rules).
+_TO_JSON: dict[str, Any] = {
+    "uint256": str,
+    "uint64": str,
+    "uint32": int,
+    "bool": bool,
+    "address": checksum,
+    "bytes32": hex0x,
+    "bytes": hex0x,
+}
+_FROM_JSON: dict[str, Any] = {
+    "uint256": read_uint,
+    "uint64": _read_uint64,
+    "uint32": lambda obj, key, where: read_int(obj, key, where, 2**32 - 1),
+    "bool": read_bool,
+    "address": read_address,
+    "bytes32": read_bytes32,
+    "bytes": lambda obj, key, where: read_hex(obj, key, where, MAX_SIGNATURE_BYTES),
+}
+
+
+class WireStruct:
+    """Base of a frozen dataclass whose fields carry Solidity types (:mod:`modelmint.eip712`):
+    its JSON is one camelCase key per field, each encoded by its type as the rules above say.
+    ``WHERE`` names the object in error messages.
+
+        >>> @dataclass(frozen=True)
+        ... class ChannelState(WireStruct):
+        ...     WHERE = "channel"
+        ...     channel_id: Uint256
+        >>> ChannelState(7).to_json()                  # {"channelId": "7"}
+        >>> ChannelState.from_json({"channelId": "7"})  # WireError on anything else
+    """
+
+    WHERE: ClassVar[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {m.name: _TO_JSON[m.type](getattr(self, m.attr)) for m in members(type(self))}
+
+    @classmethod
+    def from_json(cls, obj: Any, where: str = "") -> Self:
+        where = where or cls.WHERE
+        obj = read_object(obj, where)
+        construct: Any = cls
+        return construct(  # type: ignore[no-any-return]
+            **{m.attr: _FROM_JSON[m.type](obj, m.name, where) for m in members(cls)}
+        )
+
+
+class SignedStruct:
+    """Base of a frozen dataclass of a :class:`WireStruct` and its ``signature``, sent as one
+    header: base64 JSON of ``{"<struct field>": {...}, "signature": "0x..."}``. ``WHERE``
+    names the object in error messages; ``MAX_SIGNATURE`` bounds the signature (bytes).
+
+        >>> proof = Provenance.from_header(answer.headers[HEADER_PROVENANCE])
+        >>> proof.to_header()          # the same header value back
+    """
+
+    WHERE: ClassVar[str]
+    MAX_SIGNATURE: ClassVar[int] = MAX_SIGNATURE_BYTES
+    signature: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        key, _ = _signed_struct(type(self))
+        return {key: getattr(self, key).to_json(), "signature": hex0x(self.signature)}
+
+    def to_header(self) -> str:
+        return encode_header(self.to_json())
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        obj = read_object(obj, cls.WHERE)
+        key, struct = _signed_struct(cls)
+        construct: Any = cls
+        return construct(  # type: ignore[no-any-return]
+            struct.from_json(read_field(obj, key, cls.WHERE)),
+            read_hex(obj, "signature", cls.WHERE, cls.MAX_SIGNATURE),
+        )
+
+    @classmethod
+    def from_header(cls, value: str | bytes | None) -> Self:
+        return cls.from_json(decode_header(value))
+
+
+_SIGNED: dict[type, tuple[str, type[WireStruct]]] = {}
+
+
+def _signed_struct(cls: type[SignedStruct]) -> tuple[str, type[WireStruct]]:
+    """The field of a :class:`SignedStruct` that holds the struct, and the struct's type."""
+    found = _SIGNED.get(cls)
+    if found is None:
+        found = _SIGNED[cls] = next(
+            (key, hint)
+            for key, hint in get_type_hints(cls).items()
+            if isinstance(hint, type) and issubclass(hint, WireStruct)
+        )
+    return found
+
+
 def domain_to_json(domain: ReceiptDomain) -> dict[str, Any]:
     return domain.as_dict()
 
@@ -311,61 +418,29 @@ def domain_from_json(obj: Any, where: str = "receiptDomain") -> ReceiptDomain:
 
 
 @dataclass(frozen=True)
-class ChannelState:
+class ChannelState(WireStruct):
     """The gateway's view of a channel: ``charged`` is its running total (never above the
     deposit), ``settled`` the amount settled on chain, ``expiry`` unix seconds."""
 
-    channel_id: int
-    charged: int
-    deposit: int
-    settled: int
-    expiry: int
+    WHERE = "channel"
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "channelId": str(self.channel_id),
-            "charged": str(self.charged),
-            "deposit": str(self.deposit),
-            "settled": str(self.settled),
-            "expiry": str(self.expiry),
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, where: str = "channel") -> ChannelState:
-        obj = read_object(obj, where)
-        return cls(
-            channel_id=read_uint(obj, "channelId", where),
-            charged=read_uint(obj, "charged", where),
-            deposit=read_uint(obj, "deposit", where),
-            settled=read_uint(obj, "settled", where),
-            expiry=read_uint(obj, "expiry", where),
-        )
+    channel_id: Uint256
+    charged: Uint256
+    deposit: Uint256
+    settled: Uint256
+    expiry: Uint256
 
 
 @dataclass(frozen=True)
-class LastReceipt:
+class LastReceipt(WireStruct):
     """The last receipt the gateway holds for a channel (sent in a corrective 402 so a
     client that lost its state can check the signature and resync)."""
 
-    cumulative_credits: int
-    deadline: int
-    signature: bytes
+    WHERE = "lastReceipt"
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cumulativeCredits": str(self.cumulative_credits),
-            "deadline": str(self.deadline),
-            "signature": hex0x(self.signature),
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, where: str = "lastReceipt") -> LastReceipt:
-        obj = read_object(obj, where)
-        return cls(
-            cumulative_credits=read_uint(obj, "cumulativeCredits", where),
-            deadline=read_uint(obj, "deadline", where),
-            signature=read_hex(obj, "signature", where, MAX_SIGNATURE_BYTES),
-        )
+    cumulative_credits: Uint256
+    deadline: Uint256
+    signature: Bytes
 
 
 @dataclass(frozen=True)
@@ -528,32 +603,16 @@ class PaymentRequired:
 
 
 @dataclass(frozen=True)
-class ReceiptPayload:
+class ReceiptPayload(WireStruct):
     """The scheme payload: a signed cumulative receipt (``cumulative_credits`` is the
     consumer's ceiling for the channel after this request)."""
 
-    channel_id: int
-    cumulative_credits: int
-    deadline: int
-    signature: bytes
+    WHERE = "payload"
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "channelId": str(self.channel_id),
-            "cumulativeCredits": str(self.cumulative_credits),
-            "deadline": str(self.deadline),
-            "signature": hex0x(self.signature),
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, where: str = "payload") -> ReceiptPayload:
-        obj = read_object(obj, where)
-        return cls(
-            channel_id=read_uint(obj, "channelId", where),
-            cumulative_credits=read_uint(obj, "cumulativeCredits", where),
-            deadline=read_uint(obj, "deadline", where),
-            signature=read_hex(obj, "signature", where, MAX_SIGNATURE_BYTES),
-        )
+    channel_id: Uint256
+    cumulative_credits: Uint256
+    deadline: Uint256
+    signature: Bytes
 
 
 # Decoded requirements by their canonical JSON: a client sends the same accepted

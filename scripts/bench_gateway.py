@@ -32,16 +32,10 @@ from eth_account import Account
 
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, TREASURY
+from modelmint.eip712 import digest
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
-from modelmint.receipts import EIP712_DOMAIN_TYPE, RECEIPT_TYPE, ReceiptDomain
-from modelmint.signing import (
-    domain_separator,
-    eip712_digest,
-    recover_digest,
-    sign_digest,
-    struct_hash,
-    type_hash,
-)
+from modelmint.receipts import Receipt, ReceiptDomain
+from modelmint.signing import recover_digest, sign_digest
 from modelmint.weights import weights_hash
 from modelmint.wire import (
     HEADER_PAYMENT_SIGNATURE,
@@ -107,8 +101,6 @@ def _presign(info: dict, key, channel_ids: list[int], per: int) -> dict[int, lis
     domain = ReceiptDomain(
         info["domains"]["receipt"]["chainId"], info["domains"]["receipt"]["verifyingContract"]
     )
-    separator = domain_separator(domain.as_dict(), EIP712_DOMAIN_TYPE)
-    th = type_hash("Receipt", RECEIPT_TYPE)
     deadline = int(time.time()) + 24 * 3600
     req = PaymentRequirements(
         network=f"eip155:{info['chainId']}",
@@ -131,7 +123,7 @@ def _presign(info: dict, key, channel_ids: list[int], per: int) -> dict[int, lis
     for cid in channel_ids:
         out = []
         for k in range(1, per + 1):
-            sig = sign_digest(eip712_digest(separator, struct_hash(th, cid, k, deadline)), key)
+            sig = sign_digest(digest(domain, Receipt(cid, k, deadline)), key)
             out.append(
                 encode_payment_payload(
                     PaymentPayload(accepted=req, payload=ReceiptPayload(cid, k, deadline, sig))
@@ -225,15 +217,11 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 def _verification_rate(headers: list[str], consumer: str, domain: ReceiptDomain) -> float:
     """Receipts verified per second on one core: decode the header, hash, recover."""
-    separator = domain_separator(domain.as_dict(), EIP712_DOMAIN_TYPE)
-    th = type_hash("Receipt", RECEIPT_TYPE)
     start = time.process_time()
     for header in headers:
         p = decode_payment_payload(header).payload
-        digest = eip712_digest(
-            separator, struct_hash(th, p.channel_id, p.cumulative_credits, p.deadline)
-        )
-        assert recover_digest(digest, p.signature) == consumer
+        receipt = Receipt(p.channel_id, p.cumulative_credits, p.deadline)
+        assert recover_digest(digest(domain, receipt), p.signature) == consumer
     return len(headers) / (time.process_time() - start)
 
 

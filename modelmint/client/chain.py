@@ -29,37 +29,11 @@ from web3.logs import DISCARD as _DISCARD
 from modelmint.abi import load_abi
 from modelmint.client.errors import TransactionFailed
 from modelmint.client.signer import Signer
+from modelmint.credits import Channel, CreditTerms
 from modelmint.receipts import ReceiptDomain
 
 ETH = "0x0000000000000000000000000000000000000000"
 _ERROR_ABIS = ("UsageCredits", "AgentWallet", "ERC20")
-
-
-@dataclass(frozen=True)
-class OnChainChannel:
-    """``UsageCredits.channel(id)``; ``consumer`` is the zero address for unknown ids."""
-
-    channel_id: int
-    consumer: str
-    expiry: int
-    gateway: str
-    deposit: int
-    model_id: int
-    settled: int
-
-    @property
-    def exists(self) -> bool:
-        return int(self.consumer, 16) != 0
-
-    @property
-    def closed(self) -> bool:
-        return self.exists and self.expiry == 0
-
-
-@dataclass(frozen=True)
-class CreditTerms:
-    asset: str
-    credit_value: int
 
 
 @dataclass(frozen=True)
@@ -91,13 +65,7 @@ class CreditsChain:
 
     @cached_property
     def domain(self) -> ReceiptDomain:
-        fields = self.contract.functions.eip712Domain().call()
-        return ReceiptDomain(
-            chain_id=int(fields[3]),
-            verifying_contract=str(fields[4]),
-            name=fields[1],
-            version=fields[2],
-        )
+        return ReceiptDomain.from_fields(self.contract.functions.eip712Domain().call())
 
     @property
     def has_buy_and_open(self) -> bool:
@@ -111,21 +79,11 @@ class CreditsChain:
         """The latest block's timestamp: the clock channels and deadlines are judged by."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
-    def channel(self, channel_id: int) -> OnChainChannel:
-        c = self.contract.functions.channel(channel_id).call()
-        return OnChainChannel(
-            channel_id=channel_id,
-            consumer=to_checksum_address(c[0]),
-            expiry=int(c[1]),
-            gateway=to_checksum_address(c[2]),
-            deposit=int(c[3]),
-            model_id=int(c[4]),
-            settled=int(c[5]),
-        )
+    def channel(self, channel_id: int) -> Channel:
+        return Channel.from_call(channel_id, self.contract.functions.channel(channel_id).call())
 
     def terms(self, model_id: int) -> CreditTerms:
-        m = self.contract.functions.modelCredits(model_id).call()
-        return CreditTerms(asset=to_checksum_address(m[0]), credit_value=int(m[1]))
+        return CreditTerms.from_call(self.contract.functions.modelCredits(model_id).call())
 
     def balance(self, account: str, model_id: int) -> int:
         """Free (unlocked) credits of ``account``."""

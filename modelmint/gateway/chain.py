@@ -5,12 +5,12 @@ rpc_unavailable``: entitlement checks fail closed). A revert of a view call is a
 :class:`ChainReverted`.
 
     >>> chain = Chain.connect("http://127.0.0.1:8545", record)     # record: modelmint.records
-    >>> chain.channel(7)            # ChannelInfo, read once per channel and cached by the ledger
+    >>> chain.channel(7)            # a Channel, read once per channel and cached by the ledger
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_typing import HexStr
@@ -19,10 +19,9 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 
 from modelmint.abi import load_abi
+from modelmint.credits import Channel, CreditTerms
 from modelmint.receipts import ReceiptDomain
 from modelmint.records import Record
-
-ZERO_ADDRESS = "0x" + "00" * 20
 
 
 class ChainUnavailable(RuntimeError):
@@ -31,29 +30,6 @@ class ChainUnavailable(RuntimeError):
 
 class ChainReverted(RuntimeError):
     """A call reverted (``reason`` carries the decoded error when known)."""
-
-
-@dataclass(frozen=True)
-class ChannelInfo:
-    """A UsageCredits channel as read from chain (``consumer`` is the zero address for an
-    unknown id; ``expiry`` is 0 once closed)."""
-
-    channel_id: int
-    consumer: str
-    gateway: str
-    deposit: int
-    settled: int
-    expiry: int
-    model_id: int
-    consumer_is_contract: bool = False
-
-    @property
-    def exists(self) -> bool:
-        return self.consumer != ZERO_ADDRESS
-
-    @property
-    def closed(self) -> bool:
-        return self.exists and self.expiry == 0
 
 
 @dataclass(frozen=True)
@@ -126,21 +102,13 @@ class Chain:
     def is_contract(self, address: str) -> bool:
         return len(_wrap(lambda: self.w3.eth.get_code(to_checksum_address(address)))) > 0
 
-    def channel(self, channel_id: int) -> ChannelInfo:
+    def channel(self, channel_id: int) -> Channel:
+        """The channel, and whether its consumer is a contract (an ERC-1271 wallet)."""
         raw = _wrap(lambda: self.credits.functions.channel(channel_id).call())
-        consumer, expiry, gateway, deposit, model_id, settled = raw
-        consumer = to_checksum_address(consumer)
-        is_contract = consumer != ZERO_ADDRESS and self.is_contract(consumer)
-        return ChannelInfo(
-            channel_id=channel_id,
-            consumer=consumer,
-            gateway=to_checksum_address(gateway),
-            deposit=int(deposit),
-            settled=int(settled),
-            expiry=int(expiry),
-            model_id=int(model_id),
-            consumer_is_contract=is_contract,
-        )
+        channel = Channel.from_call(channel_id, raw)
+        if not channel.exists:
+            return channel
+        return replace(channel, consumer_is_contract=self.is_contract(channel.consumer))
 
     def verify_receipt(
         self, channel_id: int, cumulative: int, deadline: int, signature: bytes
@@ -200,25 +168,19 @@ class Chain:
             version_hash = _wrap(
                 lambda: self.registry.functions.versionHash(model_id, version).call()
             )
-        asset, credit_value = _wrap(lambda: self.credits.functions.modelCredits(model_id).call())[
-            :2
-        ]
+        terms = CreditTerms.from_call(
+            _wrap(lambda: self.credits.functions.modelCredits(model_id).call())
+        )
         grace = _wrap(lambda: self.credits.functions.GRACE_PERIOD().call())
         fields = _wrap(lambda: self.credits.functions.eip712Domain().call())
-        domain = ReceiptDomain(
-            chain_id=int(fields[3]),
-            verifying_contract=to_checksum_address(fields[4]),
-            name=fields[1],
-            version=fields[2],
-        )
         return ModelFacts(
             model_id=model_id,
             version=int(version),
             version_hash=bytes(version_hash),
-            payment_asset=to_checksum_address(asset),
-            credit_value=int(credit_value),
+            payment_asset=terms.asset,
+            credit_value=terms.credit_value,
             grace_period=int(grace),
-            receipt_domain=domain,
+            receipt_domain=ReceiptDomain.from_fields(fields),
         )
 
     # ------------------------------------------------------------------ settlement

@@ -32,16 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable, ChannelInfo
+from modelmint.credits import Channel
+from modelmint.eip712 import digest
+from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
 from modelmint.gateway.store import Charge, GroupCommitter, Store
-from modelmint.receipts import EIP712_DOMAIN_TYPE, RECEIPT_TYPE, SECP256K1_N, ReceiptDomain
-from modelmint.signing import (
-    domain_separator,
-    eip712_digest,
-    recover_address,
-    struct_hash,
-    type_hash,
-)
+from modelmint.receipts import SECP256K1_N, Receipt, ReceiptDomain
+from modelmint.signing import recover_address
 from modelmint.wire import (
     SCHEME,
     ChannelState,
@@ -54,8 +50,6 @@ from modelmint.wire import (
     WireError,
     network_id,
 )
-
-_RECEIPT_TYPEHASH = type_hash("Receipt", RECEIPT_TYPE)
 
 
 @dataclass(frozen=True)
@@ -134,7 +128,7 @@ class _Slot:
     """In-memory state of one channel; ``charged``/``last`` mirror the store once loaded."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    info: ChannelInfo | None = None
+    info: Channel | None = None
     charged: int | None = None
     last: LastReceipt | None = None
 
@@ -158,7 +152,6 @@ class Ledger:
         self.clock = clock
         self.lock_timeout = lock_timeout
         self._slots: dict[int, _Slot] = {}
-        self._separator = domain_separator(terms.receipt_domain.as_dict(), EIP712_DOMAIN_TYPE)
 
     # ------------------------------------------------------------------ public API
     async def begin(self, payment: PaymentPayload, cost: int) -> Payment:
@@ -225,9 +218,7 @@ class Ledger:
         return self._state(slot.info, slot.charged)
 
     def receipt_digest(self, channel_id: int, cumulative: int, deadline: int) -> bytes:
-        return eip712_digest(
-            self._separator, struct_hash(_RECEIPT_TYPEHASH, channel_id, cumulative, deadline)
-        )
+        return digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
 
     # ------------------------------------------------------------------ the rules
     def _check_accepted(self, req: PaymentRequirements, cost: int) -> None:
@@ -258,25 +249,25 @@ class Ledger:
                 ErrorCode.INSUFFICIENT_AMOUNT, f"amount {req.amount} below the cost {cost}"
             )
 
-    async def _info(self, slot: _Slot, channel_id: int) -> ChannelInfo:
+    async def _info(self, slot: _Slot, channel_id: int) -> Channel:
         if slot.info is None:
             slot.info = await self._read_channel(channel_id)
         return slot.info
 
-    async def _refresh(self, slot: _Slot, channel_id: int) -> ChannelInfo:
+    async def _refresh(self, slot: _Slot, channel_id: int) -> Channel:
         fresh = await self._read_channel(channel_id)
         if slot.info is not None and slot.info.settled > fresh.settled:
             fresh = _replace_settled(fresh, slot.info.settled)
         slot.info = fresh
         return fresh
 
-    async def _read_channel(self, channel_id: int) -> ChannelInfo:
+    async def _read_channel(self, channel_id: int) -> Channel:
         try:
             return await asyncio.to_thread(self.chain.channel, channel_id)
         except (ChainUnavailable, ChainReverted) as exc:
             raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot read channel: {exc}") from None
 
-    async def _check_channel(self, slot: _Slot, info: ChannelInfo) -> ChannelInfo:
+    async def _check_channel(self, slot: _Slot, info: Channel) -> Channel:
         t = self.terms
         if not info.exists:
             slot.info = None  # may be opened later: do not cache "unknown"
@@ -298,7 +289,7 @@ class Ledger:
             )
         return info
 
-    async def _check_signature(self, info: ChannelInfo, payment: PaymentPayload) -> None:
+    async def _check_signature(self, info: Channel, payment: PaymentPayload) -> None:
         r = payment.payload
         sig = r.signature
         if info.consumer_is_contract:
@@ -322,7 +313,7 @@ class Ledger:
                 ErrorCode.BAD_SIGNATURE, "the receipt is not signed by the channel's consumer"
             )
 
-    async def _charged(self, slot: _Slot, info: ChannelInfo) -> tuple[int, LastReceipt | None]:
+    async def _charged(self, slot: _Slot, info: Channel) -> tuple[int, LastReceipt | None]:
         if slot.charged is None:
             record = await asyncio.to_thread(self.store.channel, info.channel_id)
             if record is None:
@@ -333,7 +324,7 @@ class Ledger:
                 slot.last = LastReceipt(record.cumulative, record.deadline, record.signature)
         return slot.charged, slot.last
 
-    def _state(self, info: ChannelInfo, charged: int) -> ChannelState:
+    def _state(self, info: Channel, charged: int) -> ChannelState:
         return ChannelState(
             channel_id=info.channel_id,
             charged=charged,
@@ -350,7 +341,7 @@ class Payment:
         self,
         ledger: Ledger,
         slot: _Slot,
-        info: ChannelInfo,
+        info: Channel,
         payment: PaymentPayload,
         charged: int,
     ):
@@ -430,7 +421,7 @@ class Payment:
             self._slot.lock.release()
 
 
-def _replace_settled(info: ChannelInfo, settled: int) -> ChannelInfo:
+def _replace_settled(info: Channel, settled: int) -> Channel:
     from dataclasses import replace
 
     return replace(info, settled=settled)

@@ -73,3 +73,11 @@ def test_check_fresh__stale_statement__statement_stale(fields, now):
 
 def test_check_fresh__fresh_statement__passes():
     check_fresh(statement(), now=NOW + 59)
+
+
+def test_statement_digest__fast_path__equals_eip712_library():
+    from modelmint.access import statement_digest, typed_data
+    from modelmint.signing import typed_digest
+
+    s = statement()
+    assert statement_digest(domain(), s) == typed_digest(typed_data(domain(), s))

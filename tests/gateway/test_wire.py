@@ -194,3 +194,14 @@ def test_check_payment_response__overcharge_or_jump__rejected():
     jump = PaymentResponse(True, "eip155:31337", GATEWAY, 4, ChannelState(3, 20, 100, 0, 9))
     with pytest.raises(WireError):
         check_payment_response(jump, accepted, previous_charged=10)
+
+
+def test_wire_struct__uint64_above_range__rejected_with_field_name():
+    from modelmint.provenance import Served
+
+    served = Served(b"\x01" * 32, b"\x02" * 32, 1, 1, b"\x03" * 32, "0x" + "ab" * 20, 0, 0, 0, 0)
+    obj = {**served.to_json(), "servedAt": str(2**64)}
+    with pytest.raises(WireError) as info:
+        Served.from_json(obj)
+    assert info.value.code == ErrorCode.INVALID_PAYLOAD
+    assert "served.servedAt must fit uint64" in info.value.message

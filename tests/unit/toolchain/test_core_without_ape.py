@@ -5,7 +5,9 @@ import sys
 
 CORE = (
     "modelmint",
+    "modelmint.eip712",
     "modelmint.receipts",
+    "modelmint.credits",
     "modelmint.weights",
     "modelmint.abi",
     "modelmint.records",
