@@ -32,11 +32,11 @@ from modelmint.dashboard.indexer import Indexer
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.dev.browser import CHROMIUM, launch_chromium
 from modelmint.records import Record
 
 ETH = "0x0000000000000000000000000000000000000000"
 REPORT = Path("reports/dashboard.json")
-CHROMIUM = "/usr/bin/chromium"
 BATCH = 250  # transactions per mined block
 
 
@@ -85,14 +85,8 @@ def main():
     record_path = work / "local.json"
     cfg = load_config("local")
     plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), []))
-    Deployment(
-        plan,
-        project=project,
-        provider=chain.provider,
-        account=deployer,
-        record_path=record_path,
-        network="local",
-        log=lambda m: None,
+    Deployment.local(
+        plan, project=project, provider=chain.provider, account=deployer, record_path=record_path
     ).run()
     record = Record.load(record_path)
     rpc = chain.provider.http_uri
@@ -232,26 +226,14 @@ def main():
 
 def _page_load(base: str, needle: str, full_rows: int) -> dict:
     """Catalog page in headless chromium: navigation to 100 rendered rows, and a search."""
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         return {"skipped": "no /usr/bin/chromium"}
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="bench-chromium-")
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     loads, searches = [], []
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=args
-        )
+        context = launch_chromium(pw, profile)
         page = context.new_page()
         for _ in range(5):
             t0 = time.perf_counter()

@@ -127,14 +127,12 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
     print("\n== 1. deploy the protocol (same plan as `ape run deploy`)")
     cfg = load_config("local")
     inputs = PlanInputs.from_config(cfg, str(deployer.address), [])
-    d = Deployment(
+    d = Deployment.local(
         protocol_plan(inputs),
         project=project,
         provider=chain.provider,
         account=deployer,
         record_path=tmp / "local.json",
-        network="local",
-        log=lambda m: None,
     )
     d.run()
     addr = {name: d.record.address(name) for name in d.record.data["contracts"]}

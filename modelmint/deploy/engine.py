@@ -250,6 +250,23 @@ class Deployment:
         self._containers: dict[str, Any] = {}
         self._check_record_chain()
 
+    @classmethod
+    def local(
+        cls, plan: Sequence[Step], *, project, provider, account, record_path: Path, **options
+    ):
+        """A deployment on the local network (ape's test chain, in process), quiet unless a
+        ``log`` is given in ``options`` (the other keywords of the constructor)."""
+        options.setdefault("log", lambda msg: None)
+        return cls(
+            plan,
+            project=project,
+            provider=provider,
+            account=account,
+            record_path=record_path,
+            network="local",
+            **options,
+        )
+
     # ------------------------------------------------------------------ helpers
 
     def container(self, contract: str):

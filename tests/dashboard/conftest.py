@@ -20,9 +20,9 @@ import yaml
 from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.dev.browser import CHROMIUM, launch_chromium
 
 ETH = "0x0000000000000000000000000000000000000000"
-CHROMIUM = Path("/usr/bin/chromium")
 LICENCE_PRICE = 10**16
 CREDIT_VALUE = 10**12
 SHARE_SUPPLY = 1_000 * 10**18
@@ -77,14 +77,8 @@ def market(
     cfg = NetworkConfig.model_validate(data)
     record_path = tmp_path_factory.mktemp("dashboard") / "local.json"
     plan = protocol_plan(PlanInputs.from_config(cfg, str(deployer.address), []))
-    d = Deployment(
-        plan,
-        project=project,
-        provider=chain.provider,
-        account=deployer,
-        record_path=record_path,
-        network="local",
-        log=lambda m: None,
+    d = Deployment.local(
+        plan, project=project, provider=chain.provider, account=deployer, record_path=record_path
     )
     d.run()
     at = d.record.address
@@ -282,20 +276,9 @@ def browser(tmp_path_factory):
 
         pw = sync_playwright().start()
         _BROWSER["pw"] = pw
-        _BROWSER["context"] = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+        _BROWSER["context"] = launch_chromium(
+            pw,
+            tmp_path_factory.mktemp("chromium-profile"),
             viewport={"width": 1360, "height": 900},
         )
     yield _BROWSER["context"]

@@ -22,13 +22,12 @@ def make_deployment(project, chain, deployer, record_path):
 
     def make(plan, path=None, **kwargs):
         lines = []
-        d = Deployment(
+        d = Deployment.local(
             plan,
             project=project,
             provider=chain.provider,
             account=deployer,
             record_path=path or record_path,
-            network="local",
             log=lines.append,
             **kwargs,
         )

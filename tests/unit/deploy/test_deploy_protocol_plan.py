@@ -17,14 +17,12 @@ from modelmint.deploy.plan import (
 
 def _deployment(plan, project, chain, deployer, tmp_path):
     """A quiet in-process deployment of `plan` recording to tmp_path/local.json."""
-    return Deployment(
+    return Deployment.local(
         plan,
         project=project,
         provider=chain.provider,
         account=deployer,
         record_path=tmp_path / "local.json",
-        network="local",
-        log=lambda m: None,
     )
 
 
