@@ -135,10 +135,14 @@ class Proposal:
         self.calldatas = [bytes(call[0].encode_input(*call[1:])) for call in self.calls]
 
     @property
+    def operation(self) -> tuple:
+        """``(targets, values, calldatas, descriptionHash)``: what the governor's
+        ``hashProposal``, ``queue`` and ``execute`` take."""
+        return (self.targets, self.values, self.calldatas, description_hash(self.description))
+
+    @property
     def id(self) -> int:
-        return self.governor.hashProposal(
-            self.targets, self.values, self.calldatas, description_hash(self.description)
-        )
+        return self.governor.hashProposal(*self.operation)
 
     def state(self) -> ProposalState:
         return ProposalState(self.governor.state(self.id))
@@ -152,22 +156,10 @@ class Proposal:
         return self.governor.castVote(self.id, int(support), sender=voter)
 
     def queue(self, sender):
-        return self.governor.queue(
-            self.targets,
-            self.values,
-            self.calldatas,
-            description_hash(self.description),
-            sender=sender,
-        )
+        return self.governor.queue(*self.operation, sender=sender)
 
     def execute(self, sender):
-        return self.governor.execute(
-            self.targets,
-            self.values,
-            self.calldatas,
-            description_hash(self.description),
-            sender=sender,
-        )
+        return self.governor.execute(*self.operation, sender=sender)
 
     # --- time travel ------------------------------------------------------------------------
     # The governor's clock is its token's (ERC-6372): GovernanceToken counts seconds,
