@@ -13,11 +13,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config" / "networks"
@@ -29,7 +38,8 @@ class ConfigError(ValueError):
     """A network config file is missing or invalid; the message names the file and field."""
 
 
-def _address_or_deployer(value: Any, field: str) -> str:
+def _address_or_deployer(value: Any, info: ValidationInfo) -> str:
+    field = info.field_name
     if not isinstance(value, str):
         raise ValueError(f"{field} must be an address or '{DEPLOYER}', got {value!r}")
     if value == DEPLOYER:
@@ -39,13 +49,17 @@ def _address_or_deployer(value: Any, field: str) -> str:
     return to_checksum_address(value)
 
 
+# A checksummed address, or ``deployer``.
+AddressOrDeployer = Annotated[str, AfterValidator(_address_or_deployer)]
+
+
 class GovernanceParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     token_name: str = Field(min_length=1)
     token_symbol: str = Field(min_length=1, max_length=11)
     initial_supply: int = Field(gt=0, description="whole tokens (18 decimals applied on deploy)")
-    holder: str
+    holder: AddressOrDeployer
     quorum_percent: int = Field(ge=1, le=100)
     voting_delay_seconds: int = Field(ge=0)
     voting_period_seconds: int = Field(ge=1)
@@ -56,33 +70,23 @@ class GovernanceParams(BaseModel):
         "once the plan deploys one, else an address or 'deployer'"
     )
 
-    @field_validator("holder")
-    @classmethod
-    def _holder(cls, v):
-        return _address_or_deployer(v, "holder")
-
     @field_validator("admin")
     @classmethod
-    def _admin(cls, v):
+    def _admin(cls, v, info: ValidationInfo):
         if v == "timelock":
             return v
-        return _address_or_deployer(v, "admin")
+        return _address_or_deployer(v, info)
 
 
 class NetworkConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     protocol_fee_bps: int = Field(ge=0, le=BPS)
-    treasury: str
+    treasury: AddressOrDeployer
     governance: GovernanceParams
     allowed_tokens: tuple[str, ...] = ()
     known_tokens: dict[str, str] = Field(default_factory=dict)
     upstream_record: str | None = None
-
-    @field_validator("treasury")
-    @classmethod
-    def _treasury(cls, v):
-        return _address_or_deployer(v, "treasury")
 
     @field_validator("known_tokens")
     @classmethod
