@@ -70,16 +70,23 @@ class Record:
         return found[0] if found else None
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.data["updated_at"] = int(time.time())
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(self.data, fh, indent=2, sort_keys=True)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, self.data, indent=2)
+
+
+def write_json(path: Path, data: Any, *, indent: int) -> None:
+    """Writes ``data`` as JSON (sorted keys, a final newline) to ``path`` atomically: a
+    temporary file in the same folder, flushed to disk, then renamed over ``path``; a crash
+    leaves the old file or the new one, never half of one. Creates the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=indent, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -14,14 +14,14 @@ accepted only up to ``signed`` (see :mod:`modelmint.client.client`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from eth_utils import to_checksum_address
+
+from modelmint.records import write_json
 
 OPEN = "open"
 HALTED = "halted"
@@ -104,14 +104,4 @@ class ChannelStore:
         return json.loads(self.path.read_text())
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(data, fh, indent=1, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, data, indent=1)
