@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -61,16 +61,7 @@ class Payer:
         domain: ReceiptDomain | None = None,
         requirements: PaymentRequirements | None = None,
     ) -> PaymentPayload:
-        req = requirements or self.requirements or self.discover()
-        req = PaymentRequirements(
-            network=req.network,
-            amount=amount,
-            asset=req.asset,
-            pay_to=req.pay_to,
-            max_timeout_seconds=req.max_timeout_seconds,
-            extra=req.extra,
-            scheme=req.scheme,
-        )
+        req = replace(requirements or self.requirements or self.discover(), amount=amount)
         receipt = Receipt(
             self.channel_id if channel_id is None else channel_id,
             self.charged + amount if cumulative is None else cumulative,
