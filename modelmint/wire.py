@@ -347,10 +347,8 @@ class WireStruct:
     def from_json(cls, obj: Any, where: str = "") -> Self:
         where = where or cls.WHERE
         obj = read_object(obj, where)
-        construct: Any = cls
-        return construct(  # type: ignore[no-any-return]
-            **{m.attr: _FROM_JSON[m.type](obj, m.name, where) for m in members(cls)}
-        )
+        fields = {m.attr: _FROM_JSON[m.type](obj, m.name, where) for m in members(cls)}
+        return cls(**fields)
 
 
 class SignedStruct:
@@ -377,10 +375,11 @@ class SignedStruct:
     def from_json(cls, obj: Any) -> Self:
         obj = read_object(obj, cls.WHERE)
         key, struct = _signed_struct(cls)
-        construct: Any = cls
-        return construct(  # type: ignore[no-any-return]
-            struct.from_json(read_field(obj, key, cls.WHERE)),
-            read_hex(obj, "signature", cls.WHERE, cls.MAX_SIGNATURE),
+        return cls(
+            **{
+                key: struct.from_json(read_field(obj, key, cls.WHERE)),
+                "signature": read_hex(obj, "signature", cls.WHERE, cls.MAX_SIGNATURE),
+            }
         )
 
     @classmethod
