@@ -23,11 +23,11 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 from hypothesis import strategies as st
 
+from modelmint.constants import DAY
+from modelmint.constants import ZERO_ADDRESS as ZERO
 from modelmint.dev.testing import DELEGATION_FIELDS, PERMIT_FIELDS, sign_typed
 from modelmint.structs import OfferParams
 
-ZERO = "0x" + "00" * 20
-DAY = 86_400
 UINT96 = 2**96 - 1
 UINT256 = 2**256 - 1
 Z32 = b"\x00" * 32
@@ -134,6 +134,16 @@ def record(contract: str, sig: str, case: Case, call: Call) -> None:
 
 
 # ------------------------------------------------------------------------------ helpers
+
+
+def _model_id(env) -> int:
+    """The model every case aims at (ETH-priced, licenses and credits enabled)."""
+    return env.ids["model"]
+
+
+def _governance(env):
+    """The protocol timelock as a sender: the governance of the registry and the router."""
+    return env.as_account(env.c("ProtocolTimelock"))
 
 
 def _head_time(env) -> int:
@@ -804,6 +814,33 @@ def _reinit(name: str, args: Callable[[Env], tuple]) -> Case:
     )
 
 
+def _governance_sets_address(contract: str, method: str, what: str, **more) -> list[Case]:
+    """A governance-only setter whose first argument is an address (the protocol timelock
+    governs): any other caller reverts `<contract>NotGovernance`, the zero address from
+    governance reverts `<contract>ZeroAddress`. `more` names strategies for the other arguments."""
+
+    def call(address, sender):
+        return lambda e, d: Call(
+            e.c(contract),
+            method,
+            (address(d), *(d(strategy, label=name) for name, strategy in more.items())),
+            sender(e, d),
+        )
+
+    return [
+        Case(
+            "wrong caller (not governance)",
+            f"{contract}NotGovernance",
+            call(lambda d: d(any_address), lambda e, d: _wrong_caller(d, e)),
+        ),
+        Case(
+            f"zero {what} (by governance)",
+            f"{contract}ZeroAddress",
+            call(lambda d: ZERO, lambda e, d: _governance(e)),
+        ),
+    ]
+
+
 # ------------------------------------------------------------------------------ the matrix
 
 
@@ -811,11 +848,7 @@ def _registry() -> dict:
     def reg(e):
         return e.c("ModelRegistry")
 
-    def mid(e):
-        return e.ids["model"]
-
-    def gov(e):
-        return e.as_account(e.c("ProtocolTimelock"))
+    mid, gov = _model_id, _governance
 
     def not_owner(method, args):
         return Case(
@@ -899,24 +932,12 @@ def _registry() -> dict:
             not_gov("setFlagged", lambda e, d: (mid(e), True)),
             unknown("setFlagged", lambda e, d: (True,), sender=gov),
         ],
-        "setPaymentTokenAllowed(address,bool)": [
-            not_gov("setPaymentTokenAllowed", lambda e, d: (d(any_address), True)),
-            Case(
-                "zero token (by governance)",
-                "ModelRegistryZeroAddress",
-                lambda e, d: Call(
-                    reg(e), "setPaymentTokenAllowed", (ZERO, d(st.booleans())), gov(e)
-                ),
-            ),
-        ],
-        "transferGovernance(address)": [
-            not_gov("transferGovernance", lambda e, d: (d(any_address),)),
-            Case(
-                "zero address (by governance)",
-                "ModelRegistryZeroAddress",
-                lambda e, d: Call(reg(e), "transferGovernance", (ZERO,), gov(e)),
-            ),
-        ],
+        "setPaymentTokenAllowed(address,bool)": _governance_sets_address(
+            "ModelRegistry", "setPaymentTokenAllowed", "token", allowed=st.booleans()
+        ),
+        "transferGovernance(address)": _governance_sets_address(
+            "ModelRegistry", "transferGovernance", "address"
+        ),
         **_erc721("ModelRegistry", "model", lambda e: e.model_owner),
     }
 
@@ -1085,8 +1106,7 @@ def _credits() -> dict:
     def cr(e):
         return e.c("UsageCredits")
 
-    def mid(e):
-        return e.ids["model"]
+    mid = _model_id
 
     def cid(e):
         return e.ids["channel"]
@@ -1116,6 +1136,17 @@ def _credits() -> dict:
             mk("zero credits", "UsageCreditsZeroAmount", st.just(0)),
             mk("credits above uint96", "UsageCreditsAmountTooLarge", too_big_for_uint96),
         ]
+
+    def opening_amount_cases(method, value=0):
+        """`amount_cases` of opening the consumer's channel with the gateway for a day."""
+        return amount_cases(
+            method,
+            lambda e: (mid(e), e.gateway),
+            lambda e: (e.chain.pending_timestamp + DAY,),
+            lambda e: e.consumer,
+            channel=True,
+            value=value,
+        )
 
     def buy_open(label, error, model=mid, gateway=None, credits=3, expiry=None, value=None):
         def build(e, d):
@@ -1303,13 +1334,7 @@ def _credits() -> dict:
             ),
         ],
         "openChannel(uint256,address,uint256,uint40)": [
-            *amount_cases(
-                "openChannel",
-                lambda e: (mid(e), e.gateway),
-                lambda e: (e.chain.pending_timestamp + DAY,),
-                lambda e: e.consumer,
-                channel=True,
-            ),
+            *opening_amount_cases("openChannel"),
             Case(
                 "expiry beyond 32 bits",
                 "UsageCreditsExpiryTooLarge",
@@ -1450,14 +1475,7 @@ def _credits() -> dict:
             ),
         ],
         "buyAndOpenChannel(uint256,address,uint256,uint40)": [
-            *amount_cases(
-                "buyAndOpenChannel",
-                lambda e: (mid(e), e.gateway),
-                lambda e: (e.chain.pending_timestamp + DAY,),
-                lambda e: e.consumer,
-                channel=True,
-                value=VALUE,
-            ),
+            *opening_amount_cases("buyAndOpenChannel", value=VALUE),
             buy_open("unknown model", "UsageCreditsUnknownModel", model=lambda e, d: d(unknown_id)),
             buy_open("credits not enabled", "UsageCreditsNotEnabled", model=fresh_model),
             buy_open(
@@ -1709,11 +1727,7 @@ def _router() -> dict:
     def rt(e):
         return e.c("RevenueRouter")
 
-    def mid(e):
-        return e.ids["model"]
-
-    def gov(e):
-        return e.as_account(e.c("ProtocolTimelock"))
+    mid, gov = _model_id, _governance
 
     def recipients(label, error, make):
         def build(e, d):
@@ -1864,18 +1878,9 @@ def _router() -> dict:
                 ),
             ),
         ],
-        "setTreasury(address)": [
-            Case(
-                "wrong caller (not governance)",
-                "RevenueRouterNotGovernance",
-                lambda e, d: Call(rt(e), "setTreasury", (d(any_address),), _wrong_caller(d, e)),
-            ),
-            Case(
-                "zero treasury (by governance)",
-                "RevenueRouterZeroAddress",
-                lambda e, d: Call(rt(e), "setTreasury", (ZERO,), gov(e)),
-            ),
-        ],
+        "setTreasury(address)": _governance_sets_address(
+            "RevenueRouter", "setTreasury", "treasury"
+        ),
     }
 
 
@@ -2086,6 +2091,169 @@ def _fractionalizer() -> dict:
     }
 
 
+def _agent_wallet() -> dict:
+    """The consumer's AgentWallet (tests/security/conftest.py): owner `consumer`, agent `agent`,
+    funded with ETH and holding 10 credits of the model that its agent bought."""
+
+    def w(e):
+        return e.c("AgentWallet")
+
+    def cr(e):
+        return e.c("UsageCredits")
+
+    def not_owner(method, args):
+        return Case(
+            "wrong caller (not the owner)",
+            "AgentWalletNotOwner",
+            lambda e, d: Call(w(e), method, args(e, d), _wrong_caller(d, e, e.consumer)),
+        )
+
+    def by_agent(label, error, data, target=lambda e, d: cr(e), value=lambda e, d: 0):
+        """The agent calls `target` with calldata `data(e, d)` through the wallet."""
+        return Case(
+            label,
+            error,
+            lambda e, d: Call(w(e), "execute", (target(e, d), value(e, d), data(e, d)), e.agent),
+        )
+
+    def outside_allow_list(e, d):
+        credits, wallet, mid = cr(e), w(e), e.ids["model"]
+        return d(
+            st.sampled_from(
+                [
+                    credits.safeTransferFrom.encode_input(wallet, e.agent, mid, 1, b""),
+                    credits.setApprovalForAll.encode_input(e.agent, True),
+                    credits.enableCredits.encode_input(mid, 1),
+                    credits.settle.encode_input([]),
+                ]
+            ),
+            label="data",
+        )
+
+    def for_another_account(e, d):
+        method = d(st.sampled_from(["buyCredits", "redeem"]), label="method")
+        to = d(any_address.filter(lambda a: a != w(e).address), label="to")
+        return getattr(cr(e), method).encode_input(e.ids["model"], 1, to)
+
+    def recipient_cut_off(e, d):
+        method = d(st.sampled_from(["buyCredits", "redeem"]), label="method")
+        full = getattr(cr(e), method).encode_input(e.ids["model"], 1, w(e).address)
+        return full[: 4 + d(st.integers(0, 95), label="bytes kept")]
+
+    return {
+        "setAgent(address)": [
+            not_owner("setAgent", lambda e, d: (d(any_address),)),
+            Case(
+                "zero agent (by the owner)",
+                "AgentWalletZeroAddress",
+                lambda e, d: Call(w(e), "setAgent", (ZERO,), e.consumer),
+            ),
+        ],
+        "setBudget(uint256)": [
+            not_owner("setBudget", lambda e, d: (d(st.integers(0, UINT256), label="budget"),)),
+        ],
+        "withdraw(address,uint256)": [
+            not_owner("withdraw", lambda e, d: (d(any_address), d(small_amount))),
+            Case(
+                "zero recipient (by the owner)",
+                "AgentWalletZeroAddress",
+                lambda e, d: Call(w(e), "withdraw", (ZERO, d(small_amount)), e.consumer),
+            ),
+            Case(
+                "more than the wallet holds",
+                "AgentWalletEthTransferFailed",
+                lambda e, d: Call(
+                    w(e),
+                    "withdraw",
+                    (e.consumer, w(e).balance + d(st.integers(1, 10**20), label="excess")),
+                    e.consumer,
+                ),
+            ),
+            Case(
+                "to a contract that refuses ETH",
+                "AgentWalletEthTransferFailed",
+                lambda e, d: Call(
+                    w(e), "withdraw", (e.c("ModelRegistry"), d(small_amount)), e.consumer
+                ),
+            ),
+        ],
+        "execute(address,uint256,bytes)": [
+            Case(
+                "wrong caller (neither the owner nor the agent)",
+                "AgentWalletNotAuthorised",
+                lambda e, d: Call(
+                    w(e),
+                    "execute",
+                    (cr(e), 0, cr(e).buyCredits.encode_input(e.ids["model"], 1, w(e).address)),
+                    _wrong_caller(d, e, e.consumer, e.agent),
+                ),
+            ),
+            by_agent(
+                "agent targets another contract",
+                "AgentWalletTargetNotAllowed",
+                lambda e, d: b"",
+                target=lambda e, d: d(
+                    any_address.filter(lambda a: a != cr(e).address), label="target"
+                ),
+            ),
+            by_agent(
+                "agent calldata shorter than a selector",
+                "AgentWalletCallNotAllowed",
+                lambda e, d: d(st.binary(max_size=3), label="data"),
+            ),
+            by_agent(
+                "agent calls a function outside its allow-list",
+                "AgentWalletCallNotAllowed",
+                outside_allow_list,
+            ),
+            by_agent(
+                "agent buys or redeems for another account",
+                "AgentWalletRecipientNotWallet",
+                for_another_account,
+            ),
+            by_agent(
+                "agent buy or redeem without a whole recipient word",
+                "AgentWalletCallNotAllowed",
+                recipient_cut_off,
+            ),
+            by_agent(
+                "agent spends above the budget",
+                "AgentWalletBudgetExceeded",
+                lambda e, d: cr(e).buyCredits.encode_input(e.ids["model"], 1, w(e).address),
+                value=lambda e, d: (
+                    w(e).budget() - w(e).spent() + d(st.integers(1, 10**18), label="excess")
+                ),
+            ),
+            Case(
+                "the credits call reverts (redeems more than the wallet holds)",
+                "AgentWalletCallFailed",
+                lambda e, d: Call(
+                    w(e),
+                    "execute",
+                    (
+                        cr(e),
+                        0,
+                        cr(e).redeem.encode_input(
+                            e.ids["model"],
+                            cr(e).balanceOf(w(e), e.ids["model"]) + d(small_amount, label="excess"),
+                            w(e).address,
+                        ),
+                    ),
+                    d(st.sampled_from([e.consumer, e.agent]), label="caller"),
+                ),
+            ),
+        ],
+        "onERC1155Received(address,address,uint256,uint256,bytes)": Exempt(
+            "ERC-1155 receiver hook: accepts every transfer by returning its selector and "
+            "changes no state"
+        ),
+        "onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)": Exempt(
+            "ERC-1155 batch receiver hook: accepts every transfer by returning its selector and "
+            "changes no state"
+        ),
+    }
+
+
 MATRIX: dict[str, dict[str, list[Case] | Exempt]] = {
     "ModelRegistry": _registry(),
     "LicenseManager": _licenses(),
@@ -2111,6 +2279,7 @@ MATRIX: dict[str, dict[str, list[Case] | Exempt]] = {
             _reinit("ModelTimelock", lambda e: (0, [ZERO], [ZERO], ZERO))
         ],
     },
+    "AgentWallet": _agent_wallet(),
 }
 
 

@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
-from fixtures.governance import UNIT, governance_params
+from fixtures.governance import governance_params
 
+from modelmint.constants import DAY, UNIT
 from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.roles import OUTSIDER
 from modelmint.structs import OfferParams
 
 
@@ -15,7 +17,13 @@ def _governance_first(governance_deployed):
 
 
 CREDIT_VALUE = 10**12
-DAY = 86_400
+WALLET_BUDGET = 50 * CREDIT_VALUE
+
+
+@pytest.fixture(scope="session")
+def agent(accounts):
+    """The agent key of the consumer's AgentWallet (an account with no other role)."""
+    return accounts[OUTSIDER]
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +31,7 @@ def protocol(
     project,
     chain,
     gov,
-    registry,
-    router,
-    shares_factory,
-    fractionalizer,
+    governed_protocol,
     register_model,
     fractionalize,
     model_owner,
@@ -34,8 +39,10 @@ def protocol(
     consumer,
     gateway,
     holder,
+    agent,
 ):
     """Every Modelmint contract deployed and wired, with one object of each kind to aim at."""
+    registry, router = governed_protocol.registry, governed_protocol.router
     p = deploy_protocol(
         project,
         model_owner,
@@ -68,6 +75,12 @@ def protocol(
     open_tx = credits.openChannel(model_id, gateway, 50, expiry, sender=consumer)
     channel_id = open_tx.decode_logs(credits.ChannelOpened)[0].channelId
 
+    # The consumer's AgentWallet: funded, its agent has bought 10 credits of its 50 budget.
+    wallet = project.AgentWallet.deploy(consumer, agent, credits, WALLET_BUDGET, sender=consumer)
+    consumer.transfer(wallet, 10**17)
+    buy_for_wallet = credits.buyCredits.encode_input(model_id, 10, wallet.address)
+    wallet.execute(credits, 10 * CREDIT_VALUE, buy_for_wallet, sender=agent)
+
     frac_model = register_model()
     shares, model_governor, model_timelock, _ = fractionalize(
         frac_model, model_owner, gov_params=governance_params(proposal_threshold=UNIT)
@@ -87,13 +100,14 @@ def protocol(
         "UsageCredits": credits,
         "RevenueRouter": router,
         "ModelShares": shares,
-        "ModelSharesFactory": shares_factory,
-        "Fractionalizer": fractionalizer,
+        "ModelSharesFactory": governed_protocol.shares_factory,
+        "Fractionalizer": governed_protocol.fractionalizer,
         "GovernanceToken": gov.token,
         "ProtocolGovernor": gov.governor,
         "ProtocolTimelock": gov.timelock,
         "ModelGovernor": model_governor,
         "ModelTimelock": model_timelock,
+        "AgentWallet": wallet,
         "ids": {
             "model": model_id,
             "offer": offer_id,

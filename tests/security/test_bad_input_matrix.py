@@ -33,6 +33,7 @@ ACTORS = (
     "attacker",
     "treasury",
     "holder",
+    "agent",
 )
 
 
@@ -107,6 +108,12 @@ def _views(env, contract: str):
         ],
         "ModelSharesFactory": lambda: [],
         "Fractionalizer": lambda: [v(c, "rounds", ids["model"])],
+        "AgentWallet": lambda: [
+            v(c, "agent"),
+            v(c, "budget"),
+            v(c, "spent"),
+            v(cred, "balanceOf", c, ids["model"]),
+        ],
     }
     if contract in ("ModelShares", "GovernanceToken"):
         owner = a["model_owner"] if contract == "ModelShares" else a["holder"]
