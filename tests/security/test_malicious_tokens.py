@@ -12,12 +12,12 @@
 
 import ape
 import pytest
-from security_helpers import DAY, ETH, deploy_kit, digest, split
+from security_helpers import deploy_kit, digest, split
 
+from modelmint.constants import DAY, ETH, UNIT
 from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
-UNIT = 10**18
 CREDIT_VALUE = 10**15
 
 
@@ -50,6 +50,18 @@ def _world_first(world):
 def _fund(token, account, spender, amount):
     token.mint(account, amount, sender=account)
     token.approve(spender, 2**256 - 1, sender=account)
+
+
+def _other_assets_pay_out(world, contributor, treasury, chain, net, fee):
+    """The contributor's claims on the plain-token and ETH models pay `net` in each asset, and
+    the treasury's plain-token fees pay `fee`: a bad asset holds up no other."""
+    kit, _, _, plain, ids = world
+    eth_before = chain.provider.get_balance(contributor.address)
+    kit.router.claim([ids["plain"], ids["eth"]], sender=contributor, max_priority_fee=0)
+    assert plain.balanceOf(contributor) == net
+    assert chain.provider.get_balance(contributor.address) == eth_before + net
+    kit.router.claimFees(plain, sender=treasury)
+    assert plain.balanceOf(treasury) == fee
 
 
 # ------------------------------------------------------------------------ false-returning
@@ -129,12 +141,7 @@ def test_claims__token_turns_false__revert_keep_balances_other_assets_pay_out(
     assert kit.router.claimable(ids["false"], model_owner) == net
 
     # Claimants of other assets are not affected.
-    eth_before = chain.provider.get_balance(contributor.address)
-    kit.router.claim([ids["plain"], ids["eth"]], sender=contributor, max_priority_fee=0)
-    assert plain.balanceOf(contributor) == net
-    assert chain.provider.get_balance(contributor.address) == eth_before + net
-    kit.router.claimFees(plain, sender=treasury)
-    assert plain.balanceOf(treasury) == fee
+    _other_assets_pay_out(world, contributor, treasury, chain, net, fee)
 
     # Once the token works again, the kept balance pays out exactly.
     bad.setFailing(False, sender=licensee)
@@ -255,13 +262,8 @@ def test_rebase__negative__shortfall_hits_last_claimants_of_that_asset_only(
     assert kit.router.claimable(ids["reb_b"], contributor) == net
 
     # Claimants of every other asset are untouched.
-    eth_before = chain.provider.get_balance(contributor.address)
-    kit.router.claim([ids["plain"], ids["eth"]], sender=contributor, max_priority_fee=0)
-    assert plain.balanceOf(contributor) == net
-    assert chain.provider.get_balance(contributor.address) == eth_before + net
-    kit.router.claimFees(plain, sender=treasury)
+    _other_assets_pay_out(world, contributor, treasury, chain, net, fee)
     kit.router.claimFees(ETH, sender=treasury)
-    assert plain.balanceOf(treasury) == fee
 
     # The first claimant's gain is the others' loss for good: even when the index returns to
     # its start, the router holds 100 units against 1_050 booked.

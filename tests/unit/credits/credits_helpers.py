@@ -1,15 +1,26 @@
-"""Constants shared by the UsageCredits unit tests (imported by conftest and test modules)."""
+"""Constants and helpers shared by the UsageCredits unit tests (imported by conftest and test
+modules)."""
 
-from ape.utils import ZERO_ADDRESS
+import ape
 
-ETH = ZERO_ADDRESS
+from modelmint.constants import DAY
+
 ETH_CREDIT_VALUE = 10**12  # wei per credit
 TOKEN_CREDIT_VALUE = 10_000  # 0.01 mUSD (6 decimals) per credit
-HOUR = 3600
-DAY = 86_400
 GRACE = DAY
 UINT96_MAX = 2**96 - 1
 ROUTER_FEE_BPS = 500  # protocol fee of the RevenueRouter in the unit fixtures
+
+
+def insufficient_credits(credits, account, model_id, balance, needed):
+    """`ape.reverts` expecting `UsageCreditsInsufficientCredits` with all four of its values."""
+    return ape.reverts(
+        credits.UsageCreditsInsufficientCredits,
+        account=account,
+        modelId=model_id,
+        balance=balance,
+        needed=needed,
+    )
 
 
 def router_payments(router, tx, model_id):

@@ -2,8 +2,10 @@
 
 import ape
 import pytest
-from credits_helpers import ETH, ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE, UINT96_MAX
+from credits_helpers import ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE, UINT96_MAX, insufficient_credits
+from fixtures.asserts import one_log
 
+from modelmint.constants import ETH
 from modelmint.dev.testing import assert_deploy_reverts
 
 # ------------------------------------------------------------------ enableCredits
@@ -67,15 +69,9 @@ def test_buyCredits__eth__mints_and_escrows(credits, eth_model, consumer):
     assert credits.escrowOf(eth_model) == 50 * ETH_CREDIT_VALUE
     assert credits.totalSupply(eth_model) == 50
     assert credits.modelCredits(eth_model).minted == 50
-    [ev] = tx.decode_logs(credits.CreditsBought)
-    assert (ev.modelId, ev.to, ev.credits, ev.paid) == (
-        eth_model,
-        consumer,
-        50,
-        50 * ETH_CREDIT_VALUE,
-    )
-    [mint] = tx.decode_logs(credits.TransferSingle)
-    assert (mint.operator, mint.to, mint.id, mint.value) == (consumer, consumer, eth_model, 50)
+    paid = 50 * ETH_CREDIT_VALUE
+    one_log(tx, credits.CreditsBought, modelId=eth_model, to=consumer, credits=50, paid=paid)
+    one_log(tx, credits.TransferSingle, operator=consumer, to=consumer, id=eth_model, value=50)
 
 
 def test_buyCredits__erc20_for_another_address__pulls_exact_amount(
@@ -218,13 +214,7 @@ def test_redeem__retired_or_flagged_model__still_pays(
 
 def test_redeem__insufficient_free_credits__reverts(credits, eth_model, buy, consumer):
     buy(consumer, 2)
-    with ape.reverts(
-        credits.UsageCreditsInsufficientCredits,
-        account=consumer,
-        modelId=eth_model,
-        balance=2,
-        needed=3,
-    ):
+    with insufficient_credits(credits, consumer, eth_model, balance=2, needed=3):
         credits.redeem(eth_model, 3, consumer, sender=consumer)
     assert credits.balanceOf(consumer, eth_model) == 2
 

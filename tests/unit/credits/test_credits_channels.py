@@ -2,7 +2,9 @@
 
 import ape
 import pytest
-from credits_helpers import DAY, ETH_CREDIT_VALUE, GRACE, HOUR
+from credits_helpers import ETH_CREDIT_VALUE, GRACE, insufficient_credits
+
+from modelmint.constants import DAY, HOUR
 
 
 def test_openChannel__free_credits__locks_them_out_of_balance(
@@ -52,13 +54,7 @@ def test_openChannel__insufficient_free_credits__reverts(
     credits, eth_model, buy, consumer, gateway, chain
 ):
     buy(consumer, 5)
-    with ape.reverts(
-        credits.UsageCreditsInsufficientCredits,
-        account=consumer,
-        modelId=eth_model,
-        balance=5,
-        needed=6,
-    ):
+    with insufficient_credits(credits, consumer, eth_model, balance=5, needed=6):
         credits.openChannel(eth_model, gateway, 6, chain.pending_timestamp + HOUR, sender=consumer)
     assert credits.balanceOf(consumer, eth_model) == 5
     assert credits.lockedSupply(eth_model) == 0

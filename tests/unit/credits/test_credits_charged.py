@@ -6,10 +6,11 @@ actual cumulative charge; deadline inclusiveness; skipped receipts in a batch.
 
 import ape
 import pytest
-from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR
+from credits_helpers import ETH_CREDIT_VALUE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelmint.constants import ETH, HOUR
 from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, sign_receipt
 
@@ -78,24 +79,27 @@ def test_settle__charge_above_deposit__capped_at_deposit(
     assert credits.channel(cid).settled == 30
 
 
-def test_settle__deadline_equals_block_timestamp__settles(
-    credits, open_channel, consumer, gateway, domain, chain
-):
+@pytest.fixture
+def due_in_ten_minutes(open_channel, consumer, domain, chain):
+    """A 100-credit channel and the consumer's receipt for 10 of them, due 600 s from now:
+    `(channel id, deadline, signed receipt)`."""
     cid = open_channel(consumer, 100)
     deadline = chain.pending_timestamp + 600
-    signed = _receipt(domain, consumer, cid, 10, deadline)
+    return cid, deadline, _receipt(domain, consumer, cid, 10, deadline)
+
+
+def test_settle__deadline_equals_block_timestamp__settles(
+    credits, gateway, chain, due_in_ten_minutes
+):
+    cid, deadline, signed = due_in_ten_minutes
     chain.pending_timestamp = deadline  # the settling block's timestamp is exactly the deadline
     tx = credits.settle([signed.settle_args()], sender=gateway)
     assert chain.provider.get_block(tx.block_number).timestamp == deadline
     assert credits.channel(cid).settled == 10
 
 
-def test_settle__one_second_past_deadline__reverts(
-    credits, open_channel, consumer, gateway, domain, chain
-):
-    cid = open_channel(consumer, 100)
-    deadline = chain.pending_timestamp + 600
-    signed = _receipt(domain, consumer, cid, 10, deadline)
+def test_settle__one_second_past_deadline__reverts(credits, gateway, chain, due_in_ten_minutes):
+    cid, deadline, signed = due_in_ten_minutes
     chain.pending_timestamp = deadline + 1
     with ape.reverts(credits.UsageCreditsReceiptExpired, channelId=cid, deadline=deadline):
         credits.settle([signed.settle_args()], sender=gateway)

@@ -5,7 +5,10 @@ new channel, `buyAndTopUpChannel` straight into an existing one; channel storage
 """
 
 import ape
-from credits_helpers import ETH, ETH_CREDIT_VALUE, GRACE, HOUR, TOKEN_CREDIT_VALUE
+from credits_helpers import ETH_CREDIT_VALUE, GRACE, TOKEN_CREDIT_VALUE
+from fixtures.asserts import one_log
+
+from modelmint.constants import ETH, HOUR
 
 
 def _totals(credits, model_id):
@@ -22,19 +25,10 @@ def test_buyAndOpenChannel__eth__funded_channel_in_one_tx_no_balance_touched(
         eth_model, gateway, 40, expiry, value=40 * ETH_CREDIT_VALUE, sender=consumer
     )
     cid = tx.return_value
-    [bought] = tx.decode_logs(credits.CreditsBought)
-    assert (bought.modelId, bought.to, bought.credits, bought.paid) == (
-        eth_model,
-        consumer,
-        40,
-        40 * ETH_CREDIT_VALUE,
-    )
-    [opened] = tx.decode_logs(credits.ChannelOpened)
-    assert (opened.channelId, opened.consumer, opened.gateway, opened.credits) == (
-        cid,
-        consumer,
-        gateway,
-        40,
+    paid = 40 * ETH_CREDIT_VALUE
+    one_log(tx, credits.CreditsBought, modelId=eth_model, to=consumer, credits=40, paid=paid)
+    one_log(
+        tx, credits.ChannelOpened, channelId=cid, consumer=consumer, gateway=gateway, credits=40
     )
     c = credits.channel(cid)
     assert (c.consumer, c.gateway, c.deposit, c.settled, c.modelId, c.expiry) == (

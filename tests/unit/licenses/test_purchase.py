@@ -4,7 +4,9 @@ from contextlib import contextmanager
 
 import ape
 import pytest
-from license_helpers import DAY, ETH, PERPETUAL, PRICE, jump, license_id_of, split
+from license_helpers import PERPETUAL, PRICE, jump, license_id_of, split
+
+from modelmint.constants import DAY, ETH
 
 USDC_PRICE = 25 * 10**6
 
@@ -27,6 +29,39 @@ def unchanged(manager, router, offer_id, *accounts, token=None):
     before = snapshot(manager, router, offer_id, *accounts, token=token)
     yield
     assert snapshot(manager, router, offer_id, *accounts, token=token) == before
+
+
+@pytest.fixture
+def refused_until_reopened(manager, router, create_offer, eth_model, licensee, buy):
+    """Checks a sales stop on a new offer of `eth_model`: after `close(offer_id, True)` the
+    licensee's purchase fails with `refusal(offer_id)` (an `ape.reverts`) and changes nothing;
+    after `close(offer_id, False)` the same purchase succeeds."""
+
+    def check(close, refusal):
+        offer_id = create_offer(eth_model)
+        close(offer_id, True)
+        with unchanged(manager, router, offer_id, licensee), refusal(offer_id):
+            buy(offer_id, licensee)
+        close(offer_id, False)
+        buy(offer_id, licensee)
+
+    return check
+
+
+@pytest.fixture
+def token_purchase_refused(manager, router, create_offer, licensee):
+    """Checks a refused ERC-20 purchase: a new offer of `model_id` at `price`; the licensee holds
+    `minted` tokens and approved `approved` to the manager; buying fails with `refusal` (an
+    `ape.reverts`) and changes nothing."""
+
+    def check(token, model_id, price, minted, approved, refusal):
+        offer_id = create_offer(model_id, price=price)
+        token.mint(licensee, minted, sender=licensee)
+        token.approve(manager, approved, sender=licensee)
+        with unchanged(manager, router, offer_id, licensee, token=token), refusal:
+            manager.purchase(offer_id, licensee, price, sender=licensee, max_priority_fee=0)
+
+    return check
 
 
 # ------------------------------------------------------------------ success
@@ -220,18 +255,11 @@ def test_purchase__unknown_offer__reverts(
     assert router.balance == 0
 
 
-def test_purchase__paused_offer__reverts(
-    manager, router, create_offer, eth_model, model_owner, licensee, buy
-):
-    offer_id = create_offer(eth_model)
-    manager.setOfferPaused(offer_id, True, sender=model_owner)
-    with (
-        unchanged(manager, router, offer_id, licensee),
-        ape.reverts(manager.LicenseManagerOfferPaused, offerId=offer_id),
-    ):
-        buy(offer_id, licensee)
-    manager.setOfferPaused(offer_id, False, sender=model_owner)
-    buy(offer_id, licensee)
+def test_purchase__paused_offer__reverts(manager, model_owner, refused_until_reopened):
+    refused_until_reopened(
+        lambda offer_id, paused: manager.setOfferPaused(offer_id, paused, sender=model_owner),
+        lambda offer_id: ape.reverts(manager.LicenseManagerOfferPaused, offerId=offer_id),
+    )
 
 
 def test_purchase__sale_ended__reverts(
@@ -290,17 +318,12 @@ def test_purchase__retired_model__reverts(
 
 
 def test_purchase__flagged_model__reverts_until_unflagged(
-    manager, router, registry, governance, create_offer, eth_model, licensee, buy
+    manager, registry, governance, eth_model, refused_until_reopened
 ):
-    offer_id = create_offer(eth_model)
-    registry.setFlagged(eth_model, True, sender=governance)
-    with (
-        unchanged(manager, router, offer_id, licensee),
-        ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model),
-    ):
-        buy(offer_id, licensee)
-    registry.setFlagged(eth_model, False, sender=governance)
-    buy(offer_id, licensee)
+    refused_until_reopened(
+        lambda offer_id, flagged: registry.setFlagged(eth_model, flagged, sender=governance),
+        lambda offer_id: ape.reverts(manager.LicenseManagerSalesClosed, modelId=eth_model),
+    )
 
 
 @pytest.mark.parametrize("value", [0, PRICE - 1, PRICE + 1, 2 * PRICE])
@@ -334,45 +357,22 @@ def test_purchase__eth_sent_to_erc20_model__reverts(
     assert licensee.balance == eth_before
 
 
-def test_purchase__erc20_without_allowance__reverts(
-    manager, router, create_offer, usdc_model, usdc, licensee
-):
-    offer_id = create_offer(usdc_model, price=USDC_PRICE)
-    usdc.mint(licensee, USDC_PRICE, sender=licensee)
-    usdc.approve(manager, USDC_PRICE - 1, sender=licensee)
-    with (
-        unchanged(manager, router, offer_id, licensee, token=usdc),
-        ape.reverts(usdc.ERC20InsufficientAllowance),
-    ):
-        manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
+def test_purchase__erc20_without_allowance__reverts(usdc, usdc_model, token_purchase_refused):
+    refusal = ape.reverts(usdc.ERC20InsufficientAllowance)
+    token_purchase_refused(
+        usdc, usdc_model, USDC_PRICE, minted=USDC_PRICE, approved=USDC_PRICE - 1, refusal=refusal
+    )
 
 
-def test_purchase__erc20_insufficient_balance__reverts(
-    manager, router, create_offer, usdc_model, usdc, licensee
-):
-    offer_id = create_offer(usdc_model, price=USDC_PRICE)
-    usdc.mint(licensee, USDC_PRICE - 1, sender=licensee)
-    usdc.approve(manager, USDC_PRICE, sender=licensee)
-    with (
-        unchanged(manager, router, offer_id, licensee, token=usdc),
-        ape.reverts(usdc.ERC20InsufficientBalance),
-    ):
-        manager.purchase(offer_id, licensee, USDC_PRICE, sender=licensee, max_priority_fee=0)
+def test_purchase__erc20_insufficient_balance__reverts(usdc, usdc_model, token_purchase_refused):
+    refusal = ape.reverts(usdc.ERC20InsufficientBalance)
+    token_purchase_refused(
+        usdc, usdc_model, USDC_PRICE, minted=USDC_PRICE - 1, approved=USDC_PRICE, refusal=refusal
+    )
 
 
-def test_purchase__fee_on_transfer_token__reverts(
-    manager, router, create_offer, fot_model, fot, licensee
-):
-    offer_id = create_offer(fot_model, price=10_000)
-    fot.mint(licensee, 10_000, sender=licensee)
-    fot.approve(manager, 10_000, sender=licensee)
-    with (
-        unchanged(manager, router, offer_id, licensee, token=fot),
-        ape.reverts(
-            manager.LicenseManagerTransferMismatch,
-            token=fot.address,
-            expected=10_000,
-            received=9_900,
-        ),
-    ):
-        manager.purchase(offer_id, licensee, 10_000, sender=licensee, max_priority_fee=0)
+def test_purchase__fee_on_transfer_token__reverts(manager, fot, fot_model, token_purchase_refused):
+    refusal = ape.reverts(
+        manager.LicenseManagerTransferMismatch, token=fot.address, expected=10_000, received=9_900
+    )
+    token_purchase_refused(fot, fot_model, 10_000, minted=10_000, approved=10_000, refusal=refusal)

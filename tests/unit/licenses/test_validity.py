@@ -2,7 +2,10 @@
 
 import ape
 import pytest
-from license_helpers import DAY, HASH_2, PERPETUAL, PRICE, jump, license_id_of
+from fixtures.asserts import assert_transfers_refused
+from license_helpers import HASH_2, PERPETUAL, PRICE, jump, license_id_of
+
+from modelmint.constants import DAY
 
 # ------------------------------------------------------------------ transfer rules
 
@@ -309,10 +312,9 @@ def test_no_revocation__transferable_license_cannot_be_taken(
     manager, create_offer, eth_model, buy, licensee, model_owner, attacker
 ):
     license_id = buy(create_offer(eth_model, transferable=True), licensee).return_value
-    for caller in (model_owner, attacker):
-        with ape.reverts(manager.ERC721InsufficientApproval):
-            manager.transferFrom(licensee, caller, license_id, sender=caller)
-    assert manager.ownerOf(license_id) == licensee
+    takes = [("transferFrom", caller, caller) for caller in (model_owner, attacker)]
+    refused = manager.ERC721InsufficientApproval
+    assert_transfers_refused(manager, license_id, licensee, refused, takes)
 
 
 # ------------------------------------------------------------------ expiry overflow

@@ -4,11 +4,11 @@ per-token data surviving transfers. Exercised through the ModelRegistry."""
 
 import ape
 import pytest
-from ape.utils import ZERO_ADDRESS
+from fixtures.asserts import assert_transfers_refused
 
+from modelmint.constants import ETH, ZERO_ADDRESS
 from modelmint.metadata import decode_token_uri, traits
 
-ETH = ZERO_ADDRESS
 RETIRED = 1
 ERC165_ID = "0x01ffc9a7"
 ERC721_ID = "0x80ac58cd"
@@ -175,10 +175,9 @@ def test_safeTransferFrom__accepting_contract__calls_hook_with_data(
 def test_safeTransferFrom__rejecting_or_hookless_contract__reverts(
     registry, model_id, model_owner, rejecting_receiver, usdc
 ):
-    for target in (rejecting_receiver, usdc):
-        with ape.reverts(registry.ERC721InvalidReceiver):
-            registry.safeTransferFrom(model_owner, target, model_id, sender=model_owner)
-    assert registry.ownerOf(model_id) == model_owner
+    sends = [("safeTransferFrom", target, model_owner) for target in (rejecting_receiver, usdc)]
+    refused = registry.ERC721InvalidReceiver
+    assert_transfers_refused(registry, model_id, model_owner, refused, sends)
 
 
 def test_transfer__packed_record__survives_and_follows_the_token(

@@ -1,5 +1,6 @@
 import ape
 import pytest
+from fixtures.asserts import one_log
 from fixtures.revenue import ZERO
 
 
@@ -15,12 +16,13 @@ def test_claim__accrued__pays_eth_and_emits(router, eth_model, licensee, contrib
     before = contributor.balance
     tx = router.claim([eth_model], sender=contributor)
     assert contributor.balance == before + 950 - tx.total_fees_paid
-    [log] = tx.decode_logs(router.RevenueClaimed)
-    assert (log.modelId, log.account, log.to, log.amount) == (
-        eth_model,
-        contributor,
-        contributor,
-        950,
+    one_log(
+        tx,
+        router.RevenueClaimed,
+        modelId=eth_model,
+        account=contributor,
+        to=contributor,
+        amount=950,
     )
     assert router.claimable(eth_model, contributor) == 0
     assert router.liabilities(ZERO) == 2_000 - 950
