@@ -17,6 +17,7 @@ in Python are compared with the chain after every step:
 import ape
 import pytest
 from ape.utils import ZERO_ADDRESS
+from channel_ghosts import GRACE, MARGIN, ChannelGhosts
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,15 +28,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.constants import DAY, HOUR
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
-HOUR = 3600
-DAY = 86_400
-GRACE = DAY
-# Decisions about time windows keep this distance from every boundary: wall-clock seconds
-# pass between reading the chain's time and the next transaction.
-MARGIN = 300
 ETH_VALUE = 10**12
 TOKEN_VALUE = 10_000
 
@@ -76,7 +72,7 @@ def env(project, accounts, deployer, model_owner, gateway, consumer, holder, lic
     }
 
 
-class CreditsMachine(RuleBasedStateMachine):
+class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
     env = None  # set by the test
     chain = None
 
@@ -107,15 +103,18 @@ class CreditsMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ helpers
 
-    def _now(self):
-        return self.chain.pending_timestamp
-
     def _buy_value(self, model, n):
         asset, value = self.models[model]
         return (n * value) if asset == ZERO_ADDRESS else 0
 
-    def _live(self, predicate):
-        return [cid for cid, c in self.channels.items() if not c["closed"] and predicate(c)]
+    def _draw_free_credits(self, data, label):
+        """`(holder address, model, n)`: free credits some account holds, drawn by Hypothesis,
+        n between 1 and all of them; None when nobody holds any."""
+        holders = [k for k, v in self.free.items() if v > 0]
+        if not holders:
+            return None
+        who, model = data.draw(st.sampled_from(holders), label=label)
+        return who, model, data.draw(st.integers(1, self.free[(who, model)]), label="n")
 
     # ------------------------------------------------------------------ rules
 
@@ -144,12 +143,10 @@ class CreditsMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def transfer(self, data):
-        holders = [k for k, v in self.free.items() if v > 0]
-        if not holders:
+        if not (drawn := self._draw_free_credits(data, "from")):
             return
-        frm, model = data.draw(st.sampled_from(holders), label="from")
+        frm, model, n = drawn
         to = data.draw(st.sampled_from(self.actors), label="to")
-        n = data.draw(st.integers(1, self.free[(frm, model)]), label="n")
         self.credits.safeTransferFrom(frm, to, model, n, b"", sender=frm)
         self.free[(frm, model)] -= n
         self.free[(to.address, model)] += n
@@ -299,22 +296,17 @@ class CreditsMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def close_too_early(self, data):
-        now = self._now()
-        live = self._live(lambda c: now < c["expiry"] + GRACE - MARGIN)
-        if not live:
+        if not (drawn := self._draw_settleable(data)):
             return
-        cid = data.draw(st.sampled_from(live), label="channel")
-        c = self.channels[cid]
+        cid, c = drawn
         with ape.reverts(self.credits.UsageCreditsChannelNotExpired, channelId=cid):
             self.credits.closeChannel(cid, sender=c["consumer"])
 
     @rule(data=st.data())
     def redeem(self, data):
-        holders = [k for k, v in self.free.items() if v > 0]
-        if not holders:
+        if not (drawn := self._draw_free_credits(data, "holder")):
             return
-        who, model = data.draw(st.sampled_from(holders), label="holder")
-        n = data.draw(st.integers(1, self.free[(who, model)]), label="n")
+        who, model, n = drawn
         self.credits.redeem(model, n, who, sender=who)
         self.free[(who, model)] -= n
         self.redeemed[model] += n

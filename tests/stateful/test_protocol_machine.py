@@ -14,6 +14,7 @@ asset, the amounts, and the invariant names, which state the sentence for their 
 
 import pytest
 from ape.utils import ZERO_ADDRESS
+from channel_ghosts import GRACE, ChannelGhosts
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,8 +34,6 @@ BPS = 10_000
 FEE = 500
 HOUR = 3600
 DAY = 86_400
-GRACE = DAY
-MARGIN = 300  # keep time-window decisions away from boundaries (wall clock moves)
 CREDIT_VALUE = 10**12
 PRICE = 10**16
 LICENSE_DURATION = 30 * DAY
@@ -116,7 +115,7 @@ def env(project, actors, deployer, treasury):
     )
 
 
-class _ProtocolRules(RuleBasedStateMachine):
+class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
     """Rules, ghost state and checks shared by the ETH and the ERC-20 machine. Subclasses set the
     amounts and state the invariants (PROPERTIES.md cites them by name)."""
 
@@ -176,12 +175,6 @@ class _ProtocolRules(RuleBasedStateMachine):
         self.paid_in += amount
         self.fees += amount * FEE // BPS
         self.router_payments += 1
-
-    def _now(self):
-        return self.chain.pending_timestamp
-
-    def _live(self, predicate):
-        return [cid for cid, c in self.channels.items() if not c["closed"] and predicate(c)]
 
     def _locked(self, account=None):
         return sum(
@@ -270,12 +263,9 @@ class _ProtocolRules(RuleBasedStateMachine):
     @precondition(_has_live_channel)
     @rule(data=st.data(), used=st.integers(0, 60))
     def settle_signed_receipt(self, data, used):
-        now = self._now()
-        live = self._live(lambda c: now < c["expiry"] + GRACE - MARGIN)
-        if not live:
+        if not (drawn := self._draw_settleable(data)):
             return
-        cid = data.draw(st.sampled_from(live), label="channel")
-        c = self.channels[cid]
+        cid, c = drawn
         cumulative = c["settled"] + used  # may exceed the deposit: capped on chain
         receipt = Receipt(cid, cumulative, c["expiry"] + GRACE + DAY)
         # Dynamic pricing: the gateway charges anything up to the signed ceiling.
