@@ -14,15 +14,13 @@ import ape
 import pytest
 from fixtures.governance import enact
 
+from modelmint.constants import UNIT
 from modelmint.deploy.governance import Proposal, ProposalState, Vote
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _governance_first(governance_deployed):
     """Deployed before the first test (see fixtures.governance.governance_deployed)."""
-
-
-UNIT = 10**18
 
 
 @pytest.fixture

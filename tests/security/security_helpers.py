@@ -7,17 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ape.utils import ZERO_ADDRESS
-
+from modelmint.constants import BPS, DAY, ETH
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.structs import OfferParams
 
-ETH = ZERO_ADDRESS
 FEE_BPS = 500  # 5 % protocol fee in the security fixtures
-BPS = 10_000
 WEIGHTS = b"\x11" * 32
 TERMS = b"\x7e" * 32
-DAY = 86_400
 
 
 def split(amount: int) -> tuple[int, int]:

@@ -5,8 +5,9 @@ same receipt, and which signature verifies. OZ EIP712 recomputes its cached sepa
 tests/fork/test_receipt_replay_fork.py."""
 
 import pytest
-from security_helpers import DAY, deploy_kit
+from security_helpers import deploy_kit
 
+from modelmint.constants import DAY
 from modelmint.deploy.fork import SEPOLIA_CHAIN_ID
 from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, receipt_digest, sign_receipt

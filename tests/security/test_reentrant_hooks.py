@@ -13,7 +13,9 @@ Two outcomes are accepted, and each test says which one it shows:
 import ape
 import pytest
 from eth_utils import keccak
-from security_helpers import DAY, ETH, deploy_kit, digest, split
+from security_helpers import deploy_kit, digest, split
+
+from modelmint.constants import DAY, ETH
 
 PRICE = 10**15
 CREDIT = 10**12

@@ -2,9 +2,10 @@
 an ETH-priced model and an ERC-20-priced model with credits enabled, and builders."""
 
 import pytest
-from credits_helpers import ETH, ETH_CREDIT_VALUE, HOUR, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
+from credits_helpers import ETH_CREDIT_VALUE, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
 from fixtures.suites import deployment_fixtures, register
 
+from modelmint.constants import ETH, HOUR
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 

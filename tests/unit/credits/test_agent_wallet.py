@@ -3,8 +3,9 @@ and manage the wallet's credits within the budget the owner set."""
 
 import ape
 import pytest
-from credits_helpers import ETH_CREDIT_VALUE, GRACE, HOUR
+from credits_helpers import ETH_CREDIT_VALUE, GRACE
 
+from modelmint.constants import HOUR
 from modelmint.receipts import Receipt, sign_receipt
 
 BUDGET = 50 * ETH_CREDIT_VALUE

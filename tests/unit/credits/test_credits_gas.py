@@ -1,4 +1,4 @@
-"""Gas budgets of the metering path (issue 9 targets), measured with tx.gas_used.
+"""Gas budgets of the metering path (the targets in docs/GAS.md), measured with tx.gas_used.
 
 Run with `-s` to see the figures. Settlement pays the real RevenueRouter (5 % fee, no recipient
 set, so revenue accrues to the model owner); the router is called once per model per batch, so
@@ -6,7 +6,9 @@ its cost is amortised over the batch.
 """
 
 import pytest
-from credits_helpers import ETH_CREDIT_VALUE, HOUR, TOKEN_CREDIT_VALUE
+from credits_helpers import ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE
+
+from modelmint.constants import HOUR
 
 BATCH = 100
 CALLS_PER_RECEIPT = 1_000

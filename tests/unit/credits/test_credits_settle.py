@@ -3,16 +3,15 @@
 import ape
 import pytest
 from credits_helpers import (
-    ETH,
     ETH_CREDIT_VALUE,
     GRACE,
-    HOUR,
     ROUTER_FEE_BPS,
     TOKEN_CREDIT_VALUE,
     router_payments,
 )
 from eth_account import Account
 
+from modelmint.constants import ETH, HOUR
 from modelmint.receipts import (
     SECP256K1_N,
     Receipt,

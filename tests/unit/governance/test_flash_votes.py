@@ -3,9 +3,8 @@
 import ape
 import pytest
 
+from modelmint.constants import UNIT
 from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
-
-UNIT = 10**18
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from fixtures.governance import (
     split_params,
 )
 
+from modelmint.constants import ZERO_ADDRESS as ZERO
 from modelmint.deploy.governance import deployment_revert_data, error_selector
 
-ZERO = ape.utils.ZERO_ADDRESS
 # Per-model governance (governor + timelock clones and their initialization, router split, NFT
 # hand-off) must stay under 600k; the whole transaction, which also creates the ModelShares clone
-# (~140k on its own, see the gas test), must stay under the 600k target (docs/GAS-shares.md).
+# (~140k on its own, see the gas test), must stay under the 600k target of docs/GAS-shares.md.
 GAS_TARGET_GOVERNANCE = 600_000
 GAS_BUDGET_FRACTIONALIZE = 600_000
 

@@ -1,11 +1,9 @@
 """GovernanceToken: fixed supply, timestamp clock, checkpointed votes."""
 
-import ape
 import pytest
 
+from modelmint.constants import ZERO_ADDRESS as ZERO
 from modelmint.deploy.governance import delegate, deployment_revert_data, error_selector
-
-ZERO = ape.utils.ZERO_ADDRESS
 
 
 def test_constructor__supply_minted_to_holder__clock_is_timestamp(token, holder, chain):

@@ -4,10 +4,9 @@ change only through the model's own proposals, exactly as OpenZeppelin's extensi
 import ape
 from fixtures.governance import MODEL_QUORUM_NUMERATOR, MODEL_TIMELOCK_DELAY
 
+from modelmint.constants import DAY
+from modelmint.constants import ZERO_ADDRESS as ZERO
 from modelmint.deploy.governance import Proposal, ProposalState, Vote
-
-ZERO = ape.utils.ZERO_ADDRESS
-DAY = 86_400
 
 
 def test_model_proposal__changes_settings_and_roles__applied_with_history(

@@ -9,8 +9,9 @@ fixture values (ids pointing at models that no longer existed).
 
 import pytest
 from fixtures.suites import deployment_fixtures, register
-from license_helpers import DAY, ETH, FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
+from license_helpers import FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
 
+from modelmint.constants import DAY, ETH
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.structs import OfferParams
 

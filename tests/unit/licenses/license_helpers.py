@@ -1,14 +1,11 @@
 """Constants and pure helpers shared by the LicenseManager tests."""
 
-from ape.utils import ZERO_ADDRESS
-
+from modelmint.constants import BPS, DAY
 from modelmint.dev.testing import isolated  # noqa: F401  (used by the suites)
 
-ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32
 HASH_2 = b"\x22" * 32
 TERMS_HASH = b"\x7e" * 32
-DAY = 86_400
 YEAR = 365 * DAY
 MAX_DURATION = 100 * YEAR
 PERPETUAL = 2**64 - 1
@@ -18,7 +15,7 @@ FEE_BPS = 500  # protocol fee the test router charges (5 %)
 
 def split(amount: int) -> tuple[int, int]:
     """(fee, net) of a payment through the router."""
-    fee = amount * FEE_BPS // 10_000
+    fee = amount * FEE_BPS // BPS
     return fee, amount - fee
 
 

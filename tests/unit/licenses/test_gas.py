@@ -1,6 +1,6 @@
-"""Gas of the hot paths with the real RevenueRouter (issue 9 tracks the targets).
+"""Gas of the hot paths with the real RevenueRouter (docs/GAS.md states the targets).
 
-The numbers are regression ceilings - measured values plus a ~2 % margin - not the issue 9
+The numbers are regression ceilings - measured values plus a ~2 % margin - not the gas
 targets (purchase <= 95k, renew <= 45k), which this design cannot meet: a new licensee's
 purchase writes three fresh storage slots (66.3k: ERC-721 owner + expiry, ERC-721 balance,
 holdings aggregate) on top of the 21k base, and every sale calls the router with value

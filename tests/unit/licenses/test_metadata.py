@@ -3,8 +3,9 @@ ERC-4906 MetadataUpdate event when a renewal changes the expiry."""
 
 import ape
 import pytest
-from license_helpers import DAY, PRICE, TERMS_HASH
+from license_helpers import PRICE, TERMS_HASH
 
+from modelmint.constants import DAY
 from modelmint.metadata import MetadataError, decode_token_uri, traits
 
 

@@ -2,8 +2,9 @@
 
 import ape
 import pytest
-from license_helpers import DAY, MAX_DURATION, PRICE, TERMS_HASH, now
+from license_helpers import MAX_DURATION, PRICE, TERMS_HASH, now
 
+from modelmint.constants import DAY
 from modelmint.dev.testing import assert_deploy_reverts
 
 # ------------------------------------------------------------------ constructor

@@ -7,7 +7,9 @@ import ape
 import pytest
 from hypothesis import example, given, note
 from hypothesis import strategies as st
-from license_helpers import DAY, MAX_DURATION, PERPETUAL, PRICE, isolated
+from license_helpers import MAX_DURATION, PERPETUAL, PRICE, isolated
+
+from modelmint.constants import DAY
 
 LATEST = 2  # eth_model has versions 1 and 2
 

@@ -2,7 +2,9 @@
 
 import ape
 import pytest
-from license_helpers import DAY, ETH, PRICE, jump
+from license_helpers import PRICE, jump
+
+from modelmint.constants import DAY, ETH
 
 FREE = {"max_priority_fee": 0}  # no tip: ETH balances change by exactly what is paid
 

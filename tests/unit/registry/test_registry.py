@@ -2,11 +2,10 @@
 
 import ape
 import pytest
-from ape.utils import ZERO_ADDRESS
 
+from modelmint.constants import ETH, ZERO_ADDRESS
 from modelmint.dev.testing import assert_deploy_reverts
 
-ETH = ZERO_ADDRESS
 HASH_1 = b"\x11" * 32
 HASH_2 = b"\x22" * 32
 

@@ -2,9 +2,8 @@ import ape
 import pytest
 from fixtures.revenue import FEE_BPS, ZERO
 
+from modelmint.constants import BPS
 from modelmint.dev.testing import assert_deploy_reverts
-
-BPS = 10_000
 
 
 @pytest.fixture

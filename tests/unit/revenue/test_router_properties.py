@@ -6,9 +6,8 @@ from fixtures.revenue import ZERO
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelmint.constants import BPS
 from modelmint.dev.testing import isolated
-
-BPS = 10_000
 
 
 @given(
