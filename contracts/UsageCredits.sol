@@ -12,6 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {ChannelRecord, ChannelTermsWord, ChannelSettlementWord, ChannelWords} from "./packed/ChannelWords.sol";
 
 /// @title UsageCredits
 /// @notice Prepaid, escrowed usage credits (ERC-1155, id = modelId) metered through channels
@@ -45,18 +46,6 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         uint128 channelled; // slot 2: credits moved from balances into channels, minus returns
         uint128 consumed; // slot 3: settled by gateways
         uint128 swept; // slot 3: consumed credits whose value went to the router
-    }
-
-    /// @dev A channel in two storage slots: slot A is what the consumer changes (deposit,
-    /// expiry), slot B what settlement reads and writes (gateway, settled, model). Settling a
-    /// channel reads two slots and writes one; opening one creates two.
-    struct ChannelRecord {
-        address consumer; // slot A
-        uint64 deposit; // slot A
-        uint32 expiry; // slot A: 0 once closed
-        address gateway; // slot B
-        uint64 settled; // slot B
-        uint32 modelId; // slot B
     }
 
     IModelRegistry private immutable _REGISTRY;
@@ -233,14 +222,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
         ChannelRecord storage c = _channels[channelId];
-        _checkConsumer(c.consumer, channelId);
-        uint256 expiry = c.expiry;
+        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        _checkConsumer(a.consumer(), channelId);
+        uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         uint256 graceEnd = expiry + GRACE_PERIOD;
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
-        uint256 modelId = c.modelId;
-        refunded = uint256(c.deposit) - c.settled;
-        c.expiry = 0;
+        ChannelSettlementWord b = ChannelWords.loadSettlement(c);
+        uint256 modelId = b.modelId();
+        refunded = uint256(a.deposit()) - b.settled();
+        ChannelWords.storeTerms(c, a.closed());
         _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
@@ -293,13 +284,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function channel(uint256 channelId) external view returns (Channel memory) {
         ChannelRecord storage c = _channels[channelId];
+        (ChannelTermsWord a, ChannelSettlementWord b) = (ChannelWords.loadTerms(c), ChannelWords.loadSettlement(c));
         return Channel({
-            consumer: c.consumer,
-            expiry: c.expiry,
-            gateway: c.gateway,
-            deposit: c.deposit,
-            modelId: c.modelId,
-            settled: c.settled
+            consumer: a.consumer(),
+            expiry: a.expiry(),
+            gateway: b.gateway(),
+            deposit: a.deposit(),
+            modelId: b.modelId(),
+            settled: b.settled()
         });
     }
 
@@ -329,7 +321,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         view
         returns (bool)
     {
-        address consumer = _channels[channelId].consumer;
+        address consumer = ChannelWords.loadTerms(_channels[channelId]).consumer();
         if (consumer == address(0)) return false;
         return _isValidSignature(consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
     }
@@ -342,14 +334,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function _settleOne(SettleArgs calldata r) private returns (uint256 delta, uint256 modelId) {
         uint256 channelId = r.channelId;
         ChannelRecord storage c = _channels[channelId];
-        // Slot A: consumer, deposit, expiry.
-        address consumer = c.consumer;
+        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        address consumer = a.consumer();
         if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
-        // Slot B: gateway, settled, model.
-        if (c.gateway != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
-        modelId = c.modelId;
+        ChannelSettlementWord b = ChannelWords.loadSettlement(c);
+        if (b.gateway() != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
+        modelId = b.modelId();
         {
-            uint256 expiry = c.expiry;
+            uint256 expiry = a.expiry();
             if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
             if (block.timestamp >= expiry + GRACE_PERIOD) {
                 revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
@@ -362,16 +354,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             revert UsageCreditsChargeAboveCeiling(channelId, target, r.cumulativeCredits);
         }
         {
-            uint256 deposit = c.deposit;
+            uint256 deposit = a.deposit();
             if (target > deposit) target = deposit;
         }
-        uint256 settled = c.settled;
+        uint256 settled = b.settled();
         if (target <= settled) return (0, modelId);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
         );
         if (!_isValidSignature(consumer, digest, r.signature)) revert UsageCreditsInvalidSignature(channelId);
-        c.settled = uint64(target);
+        ChannelWords.storeSettlement(c, b.withSettled(target));
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
     }
@@ -391,14 +383,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 channelId)
     {
         channelId = _nextChannelId++;
-        _channels[channelId] = ChannelRecord({
-            consumer: msg.sender,
-            deposit: uint64(credits),
-            expiry: uint32(expiry),
-            gateway: gateway,
-            settled: 0,
-            modelId: uint32(modelId)
-        });
+        ChannelRecord storage c = _channels[channelId];
+        ChannelWords.storeTerms(c, ChannelWords.terms(msg.sender, credits, expiry));
+        ChannelWords.storeSettlement(c, ChannelWords.settlement(gateway, modelId));
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
 
@@ -409,22 +396,22 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 modelId, uint256 added)
     {
         ChannelRecord storage c = _channels[channelId];
-        _checkConsumer(c.consumer, channelId);
-        uint256 expiry = c.expiry;
+        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        _checkConsumer(a.consumer(), channelId);
+        uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
         if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
         if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
         if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
-        modelId = c.modelId;
+        modelId = ChannelWords.loadSettlement(c).modelId();
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        uint256 deposit = c.deposit;
+        uint256 deposit = a.deposit();
         if (credits != 0) {
             if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             deposit += credits;
-            c.deposit = uint64(deposit);
         }
-        c.expiry = uint32(newExpiry);
+        ChannelWords.storeTerms(c, a.withDepositAndExpiry(deposit, newExpiry));
         added = credits;
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }
