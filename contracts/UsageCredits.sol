@@ -9,9 +9,11 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {TokenMetadata} from "./libraries/TokenMetadata.sol";
 import {ChannelRecord, ChannelTermsWord, ChannelSettlementWord, ChannelWords} from "./packed/ChannelWords.sol";
 
 /// @title UsageCredits
@@ -26,6 +28,8 @@ import {ChannelRecord, ChannelTermsWord, ChannelSettlementWord, ChannelWords} fr
 /// `sweep` pays it to the router (one router payment for any number of settlements).
 contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using Strings for uint256;
+    using Strings for address;
 
     /// @inheritdoc IUsageCredits
     uint256 public constant GRACE_PERIOD = 1 days;
@@ -58,7 +62,8 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @param registry_ The ModelRegistry.
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
-    /// @param uri_ ERC-1155 metadata URI template (`{id}` substitution, may be empty).
+    /// @param uri_ ERC-1155 metadata URI template (`{id}` substitution); empty for on-chain JSON
+    /// metadata (see `uri`).
     constructor(address registry_, address router_, string memory uri_)
         ERC1155(uri_)
         EIP712("Modelmint UsageCredits", "1")
@@ -240,6 +245,26 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     // ------------------------------------------------------------------ views
 
+    /// @notice ERC-1155 metadata of a model's credits. With a URI template given at deployment
+    /// (`uri_`), that template (ERC-1155 clients substitute `{id}`). Without one (the default
+    /// deployment), on-chain JSON (data:application/json;base64) in the ERC-1155 metadata shape:
+    /// name, description, decimals 0 and properties (model id, credit value and payment asset,
+    /// the model's latest version and weights hash, whether it is on sale); reverts for a model
+    /// whose credits are not enabled. Nothing in this contract changes the JSON once credits are
+    /// enabled (the credit value is fixed), so it emits no URI event: the version, hash and sale
+    /// status are the registry's, which announces their changes with ERC-4906
+    /// MetadataUpdate(modelId) on the model NFT.
+    function uri(uint256 modelId) public view override returns (string memory) {
+        string memory template = super.uri(modelId);
+        if (bytes(template).length != 0) return template;
+        ModelState storage m = _enabledModel(modelId);
+        string memory value = uint256(m.creditValue).toString();
+        address asset = m.asset; // address(0) for ETH
+        return TokenMetadata.jsonURI(
+            bytes.concat(_uriHead(modelId, value, asset), _uriProperties(modelId, value, asset))
+        );
+    }
+
     /// @inheritdoc IUsageCredits
     function registry() external view returns (address) {
         return address(_REGISTRY);
@@ -327,6 +352,41 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     // ------------------------------------------------------------------ internal
+
+    /// @dev `uri`'s JSON up to the first property: name, description, decimals.
+    function _uriHead(uint256 modelId, string memory value, address asset) private pure returns (bytes memory) {
+        string memory id = modelId.toString();
+        return abi.encodePacked(
+            "{\"name\":\"Modelmint Usage Credit #",
+            id,
+            "\",\"description\":\"Prepaid usage credit for Modelmint model ",
+            id,
+            ", spent on metered calls through the model's gateways. Each credit is escrowed at ",
+            value,
+            asset == address(0) ? " wei of ETH" : " units of the model's ERC-20 payment token",
+            " and redeemable for that value while unspent.\",\"decimals\":0,\"properties\":{\"model id\":",
+            id
+        );
+    }
+
+    /// @dev `uri`'s other properties: the credit's terms here, the model's version and sale
+    /// status at the registry.
+    function _uriProperties(uint256 modelId, string memory value, address asset) private view returns (bytes memory) {
+        (uint32 version, bytes32 weightsHash) = _REGISTRY.latestVersion(modelId);
+        return abi.encodePacked(
+            ",\"credit value\":\"",
+            value,
+            "\",\"payment asset\":\"",
+            asset == address(0) ? "ETH" : asset.toChecksumHexString(),
+            "\",\"model version\":",
+            uint256(version).toString(),
+            ",\"weights hash\":\"",
+            uint256(weightsHash).toHexString(32),
+            "\",\"on sale\":\"",
+            TokenMetadata.yesNo(_REGISTRY.isSaleOpen(modelId)),
+            "\"}}"
+        );
+    }
 
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
     /// credits newly settled (0, without a signature check, for a receipt whose charge does not
