@@ -174,3 +174,11 @@ def test_storage_layout__wrong_offset_or_width_constant__is_caught(layouts):
     assert _mismatches(layouts[key], _declared(key, missing)) == [
         f"paused: declared (1, None, 8), solc {layouts[key]['paused']}"
     ]
+
+
+def test_holding_words__class_offsets__follow_from_the_pair_layout():
+    # HoldingWords.offsetOf computes a class's field branch-free from two distances: personal
+    # sits the same distance above commercial in both pairs.
+    c = _constants("contracts/packed/HoldingWords.sol")
+    personal = c["BOUND_PERSONAL_OFFSET"] - c["BOUND_COMMERCIAL_OFFSET"]
+    assert c["TRANSFERABLE_PERSONAL_OFFSET"] - c["TRANSFERABLE_COMMERCIAL_OFFSET"] == personal
