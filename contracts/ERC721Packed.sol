@@ -6,20 +6,19 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {IERC165, ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
+import {OwnershipWord, OwnershipWords} from "./packed/OwnershipWords.sol";
 
 /// @title ERC721Packed
 /// @notice OpenZeppelin 5.7.0's ERC721 (same external behaviour, errors and events) whose owner
 /// slot also carries 96 bits of per-token data, as ERC721A's `extraData`: the owner address
 /// in the low 160 bits, the token's data in the high 96. A token's own record then costs no
 /// slot of its own: minting writes one fresh slot for owner + data instead of two.
-/// Metadata: derived contracts return on-chain JSON from `tokenURI` (`_jsonURI`) and announce
+/// Metadata: derived contracts return on-chain JSON from `tokenURI` (TokenMetadata) and announce
 /// changes with ERC-4906's MetadataUpdate (supportsInterface answers 0x49064906).
 /// @dev Differences from OZ ERC721: no tokenURI base-URI hook, no burn, no `_increaseBalance`;
 /// `_mint` takes the initial data; transfers keep the data. Derived contracts may override
 /// `_update` as with OZ's.
 abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Errors {
-    uint256 private constant _ADDRESS_MASK = (1 << 160) - 1;
     bytes4 private constant _ERC4906_INTERFACE_ID = 0x49064906;
 
     /// @notice ERC-4906: the metadata of `_tokenId` changed (wallets and marketplaces refetch it).
@@ -28,8 +27,8 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
     string private _name;
     string private _symbol;
 
-    /// @dev owner (low 160 bits) | data (high 96 bits).
-    mapping(uint256 tokenId => uint256 packed) private _packed;
+    /// @dev owner (low 160 bits) | data (high 96 bits): see OwnershipWords.
+    mapping(uint256 tokenId => OwnershipWord) private _packed;
     mapping(address owner => uint256) private _balances;
     mapping(uint256 tokenId => address) private _tokenApprovals;
     mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
@@ -119,27 +118,25 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
 
     /// @dev The owner (address(0) if the token does not exist).
     function _ownerOf(uint256 tokenId) internal view returns (address) {
-        return address(uint160(_packed[tokenId]));
+        return _packed[tokenId].owner();
     }
 
     /// @dev Owner and data in one storage read.
     function _ownerAndData(uint256 tokenId) internal view returns (address owner, uint96 data) {
-        uint256 p = _packed[tokenId];
-        owner = address(uint160(p));
-        data = uint96(p >> 160);
+        return _packed[tokenId].unpack();
     }
 
     /// @dev Replaces the data of an existing token, keeping its owner.
     function _setData(uint256 tokenId, address owner, uint96 data) internal {
-        _packed[tokenId] = (uint256(data) << 160) | uint256(uint160(owner));
+        _packed[tokenId] = OwnershipWords.pack(owner, data);
     }
 
     /// @dev Transfers `tokenId` to `to`, keeping the token's data; `auth` must be the owner or
     /// approved (this also checks that the token exists). Returns the previous owner. Called
     /// by transfers only: no mint (see `_mint`), no burn (`to` is never address(0)).
     function _update(address to, uint256 tokenId, address auth) internal virtual returns (address from) {
-        uint256 p = _packed[tokenId];
-        from = address(uint160(p));
+        OwnershipWord w = _packed[tokenId];
+        from = w.owner();
         _checkAuthorized(from, auth, tokenId);
         // Clear the single-token approval (no event, as in OZ).
         if (_tokenApprovals[tokenId] != address(0)) delete _tokenApprovals[tokenId];
@@ -149,7 +146,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
         }
-        _packed[tokenId] = (p & ~_ADDRESS_MASK) | uint256(uint160(to));
+        _packed[tokenId] = w.withOwner(to);
         emit Transfer(from, to, tokenId);
     }
 
@@ -158,11 +155,11 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
     /// derived contract applies its own mint-side effects where it mints, with the data at hand.
     function _mint(address to, uint256 tokenId, uint96 data) internal {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
-        if (_packed[tokenId] != 0) revert ERC721InvalidSender(address(0));
+        if (OwnershipWord.unwrap(_packed[tokenId]) != 0) revert ERC721InvalidSender(address(0));
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
         }
-        _packed[tokenId] = (uint256(data) << 160) | uint256(uint160(to));
+        _packed[tokenId] = OwnershipWords.pack(to, data);
         emit Transfer(address(0), to, tokenId);
     }
 
@@ -173,13 +170,8 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         }
     }
 
-    /// @dev `json` as a `data:application/json;base64,` URI (what wallets and marketplaces read).
-    function _jsonURI(bytes memory json) internal pure returns (string memory) {
-        return string.concat("data:application/json;base64,", Base64.encode(json));
-    }
-
     function _requireOwned(uint256 tokenId) internal view returns (address owner) {
-        owner = address(uint160(_packed[tokenId]));
+        owner = _packed[tokenId].owner();
         if (owner == address(0)) revert ERC721NonexistentToken(tokenId);
     }
 }

@@ -9,6 +9,9 @@ import {ILicenseManager} from "../interfaces/ILicenseManager.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {TokenMetadata} from "./libraries/TokenMetadata.sol";
+import {OfferTermsWord, OfferSalesWord, OfferWords} from "./packed/OfferWords.sol";
+import {Holding, HoldingWord, HoldingWords} from "./packed/HoldingWords.sol";
 
 /// @title LicenseManager
 /// @notice ERC-721 licenses sold from offers published by model owners; see ILicenseManager for
@@ -28,33 +31,8 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// @notice Longest duration a timed offer may have (100 years).
     uint64 public constant MAX_DURATION = 100 * 365 days;
 
-    // Bit offsets in the offer's slots and in a Holding (see _offerSlots and Holding); checked
-    // against solc's storage layout by tests/unit/toolchain/test_storage_layout.py.
-    uint256 private constant _PRICE_SHIFT = 64;
-    uint256 private constant _DURATION_SHIFT = 160;
-    uint256 private constant _PIN_SHIFT = 224;
-    uint256 private constant _SOLD_SHIFT = 32;
-    uint256 private constant _SALE_ENDS_SHIFT = 64;
-    uint256 private constant _COMMERCIAL_SHIFT = 128;
-    uint256 private constant _TRANSFERABLE_SHIFT = 136;
-    uint256 private constant _PAUSED_SHIFT = 144;
-    uint256 private constant _BOUND_COMMERCIAL_SHIFT = 0;
-    uint256 private constant _BOUND_PERSONAL_SHIFT = 64;
-    uint256 private constant _TRANSFERABLE_COMMERCIAL_SHIFT = 128;
-    uint256 private constant _TRANSFERABLE_PERSONAL_SHIFT = 192;
-
     IModelRegistry private immutable _REGISTRY;
     address private immutable _ROUTER;
-
-    /// @dev Per (account, model, version pin): for each commercial flag, the max expiry of the
-    /// non-transferable licenses held (exact: they never leave, expiry never decreases) and the
-    /// id of the one transferable license held (0 = none). One slot.
-    struct Holding {
-        uint64 boundCommercial;
-        uint64 boundPersonal;
-        uint64 transferableCommercial;
-        uint64 transferablePersonal;
-    }
 
     uint32 private _offerCount;
     mapping(uint256 offerId => Offer) private _offers;
@@ -128,13 +106,14 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         returns (uint256 licenseId)
     {
         if (recipient == address(0)) revert LicenseManagerZeroAddress();
-        (Offer storage o, uint256 w0, uint256 w1) = _offerSlots(offerId);
-        if (uint64(w0) == 0) revert LicenseManagerUnknownOffer(offerId);
+        Offer storage o = _offers[offerId];
+        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(o);
+        if (w0.modelId() == 0) revert LicenseManagerUnknownOffer(offerId);
         (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
         licenseId = (offerId << 32) | _takeSerial(o, offerId, w1);
         uint64 expiry = PERPETUAL;
         {
-            uint64 duration = uint64(w0 >> _DURATION_SHIFT);
+            uint64 duration = w0.duration();
             if (duration != 0) {
                 uint256 end = block.timestamp + duration;
                 if (end >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
@@ -157,10 +136,10 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
         if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
         uint256 offerId = licenseId >> 32;
-        (, uint256 w0, uint256 w1) = _offerSlots(offerId);
+        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(_offers[offerId]);
         (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
 
-        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + uint64(w0 >> _DURATION_SHIFT);
+        uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + w0.duration();
         if (next >= PERPETUAL) revert LicenseManagerExpiryOverflow(licenseId);
         newExpiry = uint64(next);
         _setData(licenseId, holder, newExpiry);
@@ -177,8 +156,8 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     function recordLicense(uint256 licenseId) external returns (bool recorded) {
         (address holder, uint96 expiry) = _ownerAndData(licenseId);
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
-        (, uint256 w0, uint256 w1) = _offerSlots(licenseId >> 32);
-        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) revert LicenseManagerNonTransferable(licenseId);
+        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(_offers[licenseId >> 32]);
+        if (!w1.transferable()) revert LicenseManagerNonTransferable(licenseId);
         _hold(holder, licenseId, w0, w1, uint64(expiry));
         return _recorded(holder, w0, w1) == licenseId;
     }
@@ -224,16 +203,16 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
                 ? string("},{\"trait_type\":\"expiry\",\"value\":\"perpetual\"")
                 : string.concat("},{\"display_type\":\"date\",\"trait_type\":\"expiry\",\"value\":", uint256(expiry).toString()),
             "},{\"trait_type\":\"commercial\",\"value\":\"",
-            o.commercial ? "yes" : "no",
+            TokenMetadata.yesNo(o.commercial),
             "\"},{\"trait_type\":\"transferable\",\"value\":\"",
-            o.transferable ? "yes" : "no",
+            TokenMetadata.yesNo(o.transferable),
             "\"},{\"trait_type\":\"version pin\",\"value\":",
             uint256(o.versionPin).toString(),
             "},{\"trait_type\":\"terms hash\",\"value\":\"",
             uint256(o.termsHash).toHexString(32),
             "\"}]}"
         );
-        return _jsonURI(bytes.concat(head, tail));
+        return TokenMetadata.jsonURI(bytes.concat(head, tail));
     }
 
     /// @inheritdoc ILicenseManager
@@ -308,11 +287,11 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// receiver's recorded license (never refused: see ILicenseManager).
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
         from = super._update(to, licenseId, auth); // checks existence and authorisation
-        (, uint256 w0, uint256 w1) = _offerSlots(licenseId >> 32);
-        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) revert LicenseManagerNonTransferable(licenseId);
+        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(_offers[licenseId >> 32]);
+        if (!w1.transferable()) revert LicenseManagerNonTransferable(licenseId);
         if (_recorded(from, w0, w1) == licenseId) {
-            Holding storage h = _holdings[from][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
-            if (uint8(w1 >> _COMMERCIAL_SHIFT) != 0) h.transferableCommercial = 0;
+            Holding storage h = _holdings[from][w0.modelId()][w0.versionPin()];
+            if (w1.commercial()) h.transferableCommercial = 0;
             else h.transferablePersonal = 0;
         }
         _hold(to, licenseId, w0, w1, _expiryOf(licenseId));
@@ -340,15 +319,15 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
 
     /// @dev Checks shared by purchase and renewal (on the offer's two sale slots); returns what
     /// the payment needs.
-    function _checkSale(uint256 offerId, uint256 w0, uint256 w1, uint256 maxPrice)
+    function _checkSale(uint256 offerId, OfferTermsWord w0, OfferSalesWord w1, uint256 maxPrice)
         private
         view
         returns (uint256 modelId, uint256 price, address asset)
     {
-        modelId = uint64(w0);
-        price = uint96(w0 >> _PRICE_SHIFT);
-        if (uint8(w1 >> _PAUSED_SHIFT) != 0) revert LicenseManagerOfferPaused(offerId);
-        uint64 saleEnds = uint64(w1 >> _SALE_ENDS_SHIFT);
+        bool paused;
+        uint64 saleEnds;
+        (modelId, price, paused, saleEnds) = OfferWords.saleTerms(w0, w1);
+        if (paused) revert LicenseManagerOfferPaused(offerId);
         if (saleEnds != 0 && block.timestamp >= saleEnds) revert LicenseManagerOfferEnded(offerId, saleEnds);
         bool open;
         (open, asset) = _REGISTRY.saleInfo(modelId);
@@ -361,35 +340,28 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// license raises the class's bound expiry to `expiry` if later; a transferable one becomes
     /// the class's recorded license if the place is free or the recorded one expires earlier.
     /// One read and at most one write of the slot.
-    function _hold(address account, uint256 licenseId, uint256 w0, uint256 w1, uint64 expiry) private {
-        Holding storage h = _holdings[account][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(h.slot)
-        }
-        bool commercial = uint8(w1 >> _COMMERCIAL_SHIFT) != 0;
-        uint256 shift;
-        uint256 value;
-        if (uint8(w1 >> _TRANSFERABLE_SHIFT) == 0) {
-            shift = commercial ? _BOUND_COMMERCIAL_SHIFT : _BOUND_PERSONAL_SHIFT;
-            if (expiry <= uint64(word >> shift)) return;
-            value = expiry;
+    function _hold(address account, uint256 licenseId, OfferTermsWord w0, OfferSalesWord w1, uint64 expiry)
+        private
+    {
+        (uint64 modelId, uint32 pin, bool commercial, bool transferable) = OfferWords.licenceClass(w0, w1);
+        Holding storage h = _holdings[account][modelId][pin];
+        HoldingWord word = HoldingWords.load(h);
+        uint256 offset = HoldingWords.offsetOf(commercial, transferable);
+        uint64 held = word.at(offset); // the bound expiry, or the recorded transferable licence
+        if (!transferable) {
+            if (expiry <= held) return;
+            HoldingWords.storeAt(h, word, offset, expiry);
         } else {
-            shift = commercial ? _TRANSFERABLE_COMMERCIAL_SHIFT : _TRANSFERABLE_PERSONAL_SHIFT;
-            uint64 held = uint64(word >> shift);
             if (held == licenseId || (held != 0 && _expiryOf(held) >= expiry)) return;
-            value = uint64(licenseId); // < 2^64: offerId is a uint32 and the serial a uint32
-        }
-        word = (word & ~(uint256(type(uint64).max) << shift)) | (value << shift);
-        assembly ("memory-safe") {
-            sstore(h.slot, word)
+            // < 2^64: offerId is a uint32 and the serial a uint32
+            HoldingWords.storeAt(h, word, offset, uint64(licenseId));
         }
     }
 
     /// @dev `account`'s recorded transferable license of the class given by the offer words.
-    function _recorded(address account, uint256 w0, uint256 w1) private view returns (uint256) {
-        Holding storage h = _holdings[account][uint64(w0)][uint32(w0 >> _PIN_SHIFT)];
-        return uint8(w1 >> _COMMERCIAL_SHIFT) != 0 ? h.transferableCommercial : h.transferablePersonal;
+    function _recorded(address account, OfferTermsWord w0, OfferSalesWord w1) private view returns (uint256) {
+        (uint64 modelId, uint32 pin, bool commercial,) = OfferWords.licenceClass(w0, w1);
+        return HoldingWords.load(_holdings[account][modelId][pin]).at(HoldingWords.offsetOf(commercial, true));
     }
 
     function _holdingValid(Holding storage h, bool commercialRequired) private view returns (bool) {
@@ -408,31 +380,16 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         return uint64(data);
     }
 
-    /// @dev The offer and its first two slots as words (one read each). Offer's declared layout:
-    /// slot 0 = modelId bits 0-63, price 64-159, duration 160-223, versionPin 224-255;
-    /// slot 1 = supplyCap 0-31, sold 32-63, saleEnds 64-127, commercial 128-135, transferable
-    /// 136-143, paused 144-151.
-    function _offerSlots(uint256 offerId) private view returns (Offer storage o, uint256 w0, uint256 w1) {
-        o = _offers[offerId];
-        assembly ("memory-safe") {
-            w0 := sload(o.slot)
-            w1 := sload(add(o.slot, 1))
-        }
-    }
-
     /// @dev Counts a sale against the supply cap: writes `sold + 1` into the offer's slot 1
     /// (word `w1`, other fields kept) and returns it, the license's serial.
-    function _takeSerial(Offer storage o, uint256 offerId, uint256 w1) private returns (uint256 sold) {
-        sold = uint32(w1 >> _SOLD_SHIFT);
-        uint32 cap = uint32(w1);
+    function _takeSerial(Offer storage o, uint256 offerId, OfferSalesWord w1) private returns (uint256 sold) {
+        uint32 cap;
+        (cap, sold) = w1.supply();
         if (sold == (cap == 0 ? type(uint32).max : cap)) revert LicenseManagerSupplyExhausted(offerId, cap);
         unchecked {
             ++sold; // sold < cap <= type(uint32).max
         }
-        uint256 word = (w1 & ~(uint256(type(uint32).max) << _SOLD_SHIFT)) | (sold << _SOLD_SHIFT);
-        assembly ("memory-safe") {
-            sstore(add(o.slot, 1), word)
-        }
+        OfferWords.storeSold(o, w1, sold);
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {

@@ -6,11 +6,14 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {ModelAccount, ModelAccountWord, ModelAccountWords} from "./packed/ModelAccountWords.sol";
+import {Entry, EntryWord, EntryWords} from "./packed/EntryWords.sol";
+import {AssetBook, AssetBookWords} from "./packed/AssetBookWords.sol";
 
 /// @title RevenueRouter
 /// @notice Receives every payment for a model, takes the protocol fee for the treasury and
 /// splits the rest among the model's weighted recipients with an O(1) accumulator.
-/// @dev Storage layout, chosen for gas:
+/// @dev Storage layout, chosen for gas (bit layouts in contracts/packed/):
 /// - per model, slot 0: `accPerWeight` (uint184, scaled by ACC_SCALE, reset to 0 at every new
 ///   recipient set), `totalWeight` (uint32), `epoch` (uint32) and `assetKind` (uint8: the
 ///   payment asset, fixed for a model's life in the registry, is not cached yet / ETH / an
@@ -33,26 +36,6 @@ contract RevenueRouter is IRevenueRouter {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
-    struct ModelAccount {
-        uint184 accPerWeight;
-        uint32 totalWeight;
-        uint32 epoch;
-        uint8 assetKind; // _ASSET_UNKNOWN / _ASSET_ETH / _ASSET_ERC20
-        address asset; // slot 1, set for ERC-20 models only
-    }
-
-    struct Entry {
-        uint32 weight;
-        uint32 epoch;
-        bool hasOwed; // `_owed` is non-zero: lets claims skip reading it
-        uint184 snapshot;
-    }
-
-    struct AssetBook {
-        uint128 liabilities;
-        uint128 fees;
-    }
-
     /// @inheritdoc IRevenueRouter
     uint256 public constant BPS = 10_000;
     /// @inheritdoc IRevenueRouter
@@ -62,23 +45,11 @@ contract RevenueRouter is IRevenueRouter {
     /// @inheritdoc IRevenueRouter
     uint256 public constant MAX_RECIPIENTS = 1_000;
 
-    uint8 private constant _ASSET_UNKNOWN = 0;
-    uint8 private constant _ASSET_ETH = 1;
-    uint8 private constant _ASSET_ERC20 = 2;
     /// @dev keccak256(abi.encode(uint256(keccak256("openzeppelin.storage.ReentrancyGuard")) - 1))
     /// & ~bytes32(uint256(0xff)), as in OpenZeppelin's ReentrancyGuardTransient.
     bytes32 private constant _REENTRANCY_GUARD_SLOT =
         0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
     uint256 private constant _PROBE_GAS = 30_000; // per static call of _checkNotForeignShares
-    uint256 private constant _ACC_MASK = (1 << 184) - 1;
-    uint256 private constant _TOTAL_WEIGHT_SHIFT = 184;
-    uint256 private constant _EPOCH_SHIFT = 216;
-    uint256 private constant _ASSET_KIND_SHIFT = 248;
-    // Bit offsets of an Entry's fields in its slot (weight at 0); checked against solc's storage
-    // layout by tests/unit/toolchain/test_storage_layout.py, as are the ModelAccount shifts above.
-    uint256 private constant _ENTRY_EPOCH_SHIFT = 32;
-    uint256 private constant _ENTRY_HAS_OWED_SHIFT = 64;
-    uint256 private constant _ENTRY_SNAPSHOT_SHIFT = 72;
 
     IModelRegistry private immutable _REGISTRY;
 
@@ -138,10 +109,10 @@ contract RevenueRouter is IRevenueRouter {
     function pay(uint256 modelId, uint256 amount) external payable nonReentrant returns (uint256 credited) {
         if (amount == 0) revert RevenueRouterZeroAmount(modelId);
         ModelAccount storage m = _models[modelId];
-        uint256 word = _modelWord(m);
-        address asset = _cachedAsset(m, word, modelId);
+        ModelAccountWord word = ModelAccountWords.load(m);
+        address asset = _cachedAsset(m, word.assetKind(), modelId);
         // First payment of a model never configured: _cachedAsset just wrote the asset kind.
-        if (uint8(word >> _ASSET_KIND_SHIFT) == _ASSET_UNKNOWN) word = _modelWord(m);
+        if (word.assetKind() == ModelAccountWords.ASSET_UNKNOWN) word = ModelAccountWords.load(m);
         if (asset == address(0)) {
             if (msg.value != amount) revert RevenueRouterWrongValue(amount, msg.value);
         } else {
@@ -168,15 +139,15 @@ contract RevenueRouter is IRevenueRouter {
             });
         }
 
-        uint256 totalWeight = uint32(word >> _TOTAL_WEIGHT_SHIFT);
+        uint256 totalWeight = word.totalWeight();
         if (totalWeight == 0) {
             // No recipients: the owner of the model at this moment earns the revenue. The owner
             // is not in the (empty) current set, so its claims always read `_owed`.
             address owner = _REGISTRY.ownerOf(modelId);
             _owed[modelId][owner] += net;
         } else {
-            uint256 acc = (uint256(uint184(word)) + net * ACC_SCALE / totalWeight).toUint184();
-            _setModelAcc(m, word, acc);
+            uint256 acc = (uint256(word.accPerWeight()) + net * ACC_SCALE / totalWeight).toUint184();
+            ModelAccountWords.store(m, word.withAccPerWeight(acc));
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
         return amount;
@@ -196,7 +167,7 @@ contract RevenueRouter is IRevenueRouter {
         if (count > MAX_RECIPIENTS) revert RevenueRouterTooManyRecipients(count, MAX_RECIPIENTS);
 
         ModelAccount storage m = _models[modelId];
-        _cachedAsset(m, _modelWord(m), modelId);
+        _cachedAsset(m, ModelAccountWords.load(m).assetKind(), modelId);
         uint32 oldEpoch = m.epoch;
         uint32 newEpoch = oldEpoch + 1;
         // Freeze the old set: its accounts settle against this value from now on.
@@ -234,7 +205,7 @@ contract RevenueRouter is IRevenueRouter {
     function claimAmount(uint256 modelId, uint256 amount, address to) external nonReentrant {
         if (to == address(0)) revert RevenueRouterZeroAddress();
         if (amount == 0) revert RevenueRouterZeroAmount(modelId);
-        (uint256 available, uint256 word) = _collect(modelId, msg.sender);
+        (uint256 available, uint8 kind) = _collect(modelId, msg.sender);
         if (amount > available) {
             revert RevenueRouterInsufficientClaimable(modelId, msg.sender, amount, available);
         }
@@ -243,7 +214,7 @@ contract RevenueRouter is IRevenueRouter {
             _owed[modelId][msg.sender] = rest; // _collect zeroed it
             _entries[modelId][msg.sender].hasOwed = true;
         }
-        address asset = _assetOf(modelId, word);
+        address asset = _assetOf(modelId, kind);
         _books[asset].liabilities -= uint128(amount);
         emit RevenueClaimed(modelId, msg.sender, to, amount);
         _send(asset, to, amount);
@@ -323,11 +294,11 @@ contract RevenueRouter is IRevenueRouter {
 
     /// @dev `_claim` of a single model (the common case), without memory arrays.
     function _claimOne(uint256 modelId, address to) private returns (uint256 amount) {
-        uint256 word;
-        (amount, word) = _collect(modelId, msg.sender);
+        uint8 kind;
+        (amount, kind) = _collect(modelId, msg.sender);
         if (amount == 0) return 0;
-        address asset = _assetOf(modelId, word);
-        _releaseLiability(asset, amount);
+        address asset = _assetOf(modelId, kind);
+        AssetBookWords.release(_books[asset], amount);
         emit RevenueClaimed(modelId, msg.sender, to, amount);
         _send(asset, to, amount);
     }
@@ -341,9 +312,9 @@ contract RevenueRouter is IRevenueRouter {
         uint256 distinct;
         for (uint256 i; i < n; ++i) {
             uint256 modelId = modelIds[i];
-            (uint256 amount, uint256 word) = _collect(modelId, msg.sender);
+            (uint256 amount, uint8 kind) = _collect(modelId, msg.sender);
             if (amount == 0) continue;
-            address asset = _assetOf(modelId, word); // cached: anything accrued went through pay
+            address asset = _assetOf(modelId, kind); // cached: anything accrued went through pay
             emit RevenueClaimed(modelId, msg.sender, to, amount);
             uint256 j;
             while (j < distinct && assets[j] != asset) ++j;
@@ -365,23 +336,18 @@ contract RevenueRouter is IRevenueRouter {
     }
 
     /// @dev Moves `account`'s pending accrual and owed balance out of the books; returns it and
-    /// the model's slot 0 (callers read the asset kind from it). Reads the model's slot 0 and
-    /// the entry once each (as words; the Entry struct declares weight in bits 0-31, epoch 32-63,
-    /// hasOwed 64-71, snapshot 72-255) and writes the entry at most once.
-    function _collect(uint256 modelId, address account) private returns (uint256 amount, uint256 word) {
-        word = _modelWord(_models[modelId]);
+    /// the model's asset kind. Reads the model's slot 0 and the entry once each (as words) and
+    /// writes the entry at most once.
+    function _collect(uint256 modelId, address account) private returns (uint256 amount, uint8 kind) {
+        uint256 acc;
+        uint32 currentEpoch;
+        (acc, currentEpoch, kind) = ModelAccountWords.load(_models[modelId]).claimFields();
         Entry storage slot = _entries[modelId][account];
-        uint256 e;
-        assembly ("memory-safe") {
-            e := sload(slot.slot)
-        }
-        uint256 weight = uint32(e);
-        uint256 epoch = uint32(e >> _ENTRY_EPOCH_SHIFT);
-        bool hasOwed = uint8(e >> _ENTRY_HAS_OWED_SHIFT) != 0;
-        bool member = weight != 0 && epoch == uint32(word >> _EPOCH_SHIFT);
+        (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed) = EntryWords.loadMembership(slot);
+        bool member = weight != 0 && epoch == currentEpoch;
         if (weight != 0) {
-            uint256 end = member ? uint184(word) : _epochEndAcc[modelId][uint32(epoch)];
-            uint256 grown = end - (e >> _ENTRY_SNAPSHOT_SHIFT); // checked: the accumulator never decreases
+            uint256 end = member ? acc : _epochEndAcc[modelId][epoch];
+            uint256 grown = end - e.snapshot(); // checked: the accumulator never decreases
             unchecked {
                 amount = weight * grown / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
             }
@@ -394,21 +360,15 @@ contract RevenueRouter is IRevenueRouter {
             }
         }
         if (member) {
-            // Still a recipient. Paid something: same weight and epoch (bits 0-63), hasOwed
-            // cleared, snapshot moved up to accPerWeight. Nothing due but the flag set: clear the
-            // flag only (the snapshot keeps its fraction).
+            // Still a recipient. Paid something: same weight and epoch, hasOwed cleared, snapshot
+            // moved up to accPerWeight. Nothing due but the flag set: clear the flag only (the
+            // snapshot keeps its fraction).
             if (amount != 0) {
-                uint256 updated = uint64(e) | (uint256(uint184(word)) << _ENTRY_SNAPSHOT_SHIFT);
-                assembly ("memory-safe") {
-                    sstore(slot.slot, updated)
-                }
+                EntryWords.storeSettled(slot, e, acc);
             } else if (hasOwed) {
-                uint256 updated = e & ~(uint256(type(uint8).max) << _ENTRY_HAS_OWED_SHIFT);
-                assembly ("memory-safe") {
-                    sstore(slot.slot, updated)
-                }
+                EntryWords.storeWithoutOwed(slot, e);
             }
-        } else if (e != 0) {
+        } else if (!e.isEmpty()) {
             // Not in the current set: settled for good (later owner accruals, if any, are read
             // from `_owed` since it is not a member).
             delete _entries[modelId][account];
@@ -460,52 +420,21 @@ contract RevenueRouter is IRevenueRouter {
 
     /// @dev The model's payment asset, read from the registry once (it is fixed for the model's
     /// life) and cached. Reverts with the registry's error for unknown models.
-    function _cachedAsset(ModelAccount storage m, uint256 word, uint256 modelId) private returns (address asset) {
-        uint8 kind = uint8(word >> _ASSET_KIND_SHIFT);
-        if (kind == _ASSET_ETH) return address(0);
-        if (kind == _ASSET_ERC20) return m.asset;
+    function _cachedAsset(ModelAccount storage m, uint8 kind, uint256 modelId) private returns (address asset) {
+        if (kind == ModelAccountWords.ASSET_ETH) return address(0);
+        if (kind == ModelAccountWords.ASSET_ERC20) return m.asset;
         asset = _REGISTRY.paymentAsset(modelId);
         if (asset == address(0)) {
-            m.assetKind = _ASSET_ETH;
+            m.assetKind = ModelAccountWords.ASSET_ETH;
         } else {
-            m.assetKind = _ASSET_ERC20;
+            m.assetKind = ModelAccountWords.ASSET_ERC20;
             m.asset = asset;
         }
     }
 
     /// @dev The cached asset of a model that has received a payment (or has a recipient set).
-    function _assetOf(uint256 modelId, uint256 word) private view returns (address) {
-        return uint8(word >> _ASSET_KIND_SHIFT) == _ASSET_ERC20 ? _models[modelId].asset : address(0);
-    }
-
-    /// @dev `liabilities(asset) -= amount` with one read and one write of the book (checked:
-    /// reverts if amount exceeds the liabilities, which accounting rules out).
-    function _releaseLiability(address asset, uint256 amount) private {
-        AssetBook storage book = _books[asset];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(book.slot)
-        }
-        uint256 updated = (word & ~uint256(type(uint128).max)) | (uint256(uint128(word)) - amount);
-        assembly ("memory-safe") {
-            sstore(book.slot, updated)
-        }
-    }
-
-    /// @dev Slot 0 of a ModelAccount as one word (one SLOAD): accPerWeight in bits 0-183,
-    /// totalWeight 184-215, epoch 216-247, assetKind 248-255 (the struct's declared order).
-    function _modelWord(ModelAccount storage m) private view returns (uint256 word) {
-        assembly ("memory-safe") {
-            word := sload(m.slot)
-        }
-    }
-
-    /// @dev Writes `acc` (< 2^184, checked by the caller) into slot 0, keeping its other fields.
-    function _setModelAcc(ModelAccount storage m, uint256 word, uint256 acc) private {
-        uint256 updated = (word & ~_ACC_MASK) | acc;
-        assembly ("memory-safe") {
-            sstore(m.slot, updated)
-        }
+    function _assetOf(uint256 modelId, uint8 kind) private view returns (address) {
+        return kind == ModelAccountWords.ASSET_ERC20 ? _models[modelId].asset : address(0);
     }
 
     function _send(address asset, address to, uint256 amount) private {

@@ -9,9 +9,12 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {TokenMetadata} from "./libraries/TokenMetadata.sol";
+import {ChannelRecord, ChannelTermsWord, ChannelSettlementWord, ChannelWords} from "./packed/ChannelWords.sol";
 
 /// @title UsageCredits
 /// @notice Prepaid, escrowed usage credits (ERC-1155, id = modelId) metered through channels
@@ -25,6 +28,8 @@ import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 /// `sweep` pays it to the router (one router payment for any number of settlements).
 contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using Strings for uint256;
+    using Strings for address;
 
     /// @inheritdoc IUsageCredits
     uint256 public constant GRACE_PERIOD = 1 days;
@@ -47,18 +52,6 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         uint128 swept; // slot 3: consumed credits whose value went to the router
     }
 
-    /// @dev A channel in two storage slots: slot A is what the consumer changes (deposit,
-    /// expiry), slot B what settlement reads and writes (gateway, settled, model). Settling a
-    /// channel reads two slots and writes one; opening one creates two.
-    struct ChannelRecord {
-        address consumer; // slot A
-        uint64 deposit; // slot A
-        uint32 expiry; // slot A: 0 once closed
-        address gateway; // slot B
-        uint64 settled; // slot B
-        uint32 modelId; // slot B
-    }
-
     IModelRegistry private immutable _REGISTRY;
     IRevenueRouter private immutable _ROUTER;
 
@@ -69,7 +62,8 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @param registry_ The ModelRegistry.
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
-    /// @param uri_ ERC-1155 metadata URI template (`{id}` substitution, may be empty).
+    /// @param uri_ ERC-1155 metadata URI template (`{id}` substitution); empty for on-chain JSON
+    /// metadata (see `uri`).
     constructor(address registry_, address router_, string memory uri_)
         ERC1155(uri_)
         EIP712("Modelmint UsageCredits", "1")
@@ -233,14 +227,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
         ChannelRecord storage c = _channels[channelId];
-        _checkConsumer(c.consumer, channelId);
-        uint256 expiry = c.expiry;
+        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        _checkConsumer(a.consumer(), channelId);
+        uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         uint256 graceEnd = expiry + GRACE_PERIOD;
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
-        uint256 modelId = c.modelId;
-        refunded = uint256(c.deposit) - c.settled;
-        c.expiry = 0;
+        ChannelSettlementWord b = ChannelWords.loadSettlement(c);
+        uint256 modelId = b.modelId();
+        refunded = uint256(a.deposit()) - b.settled();
+        ChannelWords.storeTerms(c, a.closed());
         _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
@@ -248,6 +244,26 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @notice ERC-1155 metadata of a model's credits. With a URI template given at deployment
+    /// (`uri_`), that template (ERC-1155 clients substitute `{id}`). Without one (the default
+    /// deployment), on-chain JSON (data:application/json;base64) in the ERC-1155 metadata shape:
+    /// name, description, decimals 0 and properties (model id, credit value and payment asset,
+    /// the model's latest version and weights hash, whether it is on sale); reverts for a model
+    /// whose credits are not enabled. Nothing in this contract changes the JSON once credits are
+    /// enabled (the credit value is fixed), so it emits no URI event: the version, hash and sale
+    /// status are the registry's, which announces their changes with ERC-4906
+    /// MetadataUpdate(modelId) on the model NFT.
+    function uri(uint256 modelId) public view override returns (string memory) {
+        string memory template = super.uri(modelId);
+        if (bytes(template).length != 0) return template;
+        ModelState storage m = _enabledModel(modelId);
+        string memory value = uint256(m.creditValue).toString();
+        address asset = m.asset; // address(0) for ETH
+        return TokenMetadata.jsonURI(
+            bytes.concat(_uriHead(modelId, value, asset), _uriProperties(modelId, value, asset))
+        );
+    }
 
     /// @inheritdoc IUsageCredits
     function registry() external view returns (address) {
@@ -293,13 +309,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function channel(uint256 channelId) external view returns (Channel memory) {
         ChannelRecord storage c = _channels[channelId];
+        (ChannelTermsWord a, ChannelSettlementWord b) = (ChannelWords.loadTerms(c), ChannelWords.loadSettlement(c));
         return Channel({
-            consumer: c.consumer,
-            expiry: c.expiry,
-            gateway: c.gateway,
-            deposit: c.deposit,
-            modelId: c.modelId,
-            settled: c.settled
+            consumer: a.consumer(),
+            expiry: a.expiry(),
+            gateway: b.gateway(),
+            deposit: a.deposit(),
+            modelId: b.modelId(),
+            settled: b.settled()
         });
     }
 
@@ -329,12 +346,47 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         view
         returns (bool)
     {
-        address consumer = _channels[channelId].consumer;
+        address consumer = ChannelWords.loadTerms(_channels[channelId]).consumer();
         if (consumer == address(0)) return false;
         return _isValidSignature(consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
     }
 
     // ------------------------------------------------------------------ internal
+
+    /// @dev `uri`'s JSON up to the first property: name, description, decimals.
+    function _uriHead(uint256 modelId, string memory value, address asset) private pure returns (bytes memory) {
+        string memory id = modelId.toString();
+        return abi.encodePacked(
+            "{\"name\":\"Modelmint Usage Credit #",
+            id,
+            "\",\"description\":\"Prepaid usage credit for Modelmint model ",
+            id,
+            ", spent on metered calls through the model's gateways. Each credit is escrowed at ",
+            value,
+            asset == address(0) ? " wei of ETH" : " units of the model's ERC-20 payment token",
+            " and redeemable for that value while unspent.\",\"decimals\":0,\"properties\":{\"model id\":",
+            id
+        );
+    }
+
+    /// @dev `uri`'s other properties: the credit's terms here, the model's version and sale
+    /// status at the registry.
+    function _uriProperties(uint256 modelId, string memory value, address asset) private view returns (bytes memory) {
+        (uint32 version, bytes32 weightsHash) = _REGISTRY.latestVersion(modelId);
+        return abi.encodePacked(
+            ",\"credit value\":\"",
+            value,
+            "\",\"payment asset\":\"",
+            asset == address(0) ? "ETH" : asset.toChecksumHexString(),
+            "\",\"model version\":",
+            uint256(version).toString(),
+            ",\"weights hash\":\"",
+            uint256(weightsHash).toHexString(32),
+            "\",\"on sale\":\"",
+            TokenMetadata.yesNo(_REGISTRY.isSaleOpen(modelId)),
+            "\"}}"
+        );
+    }
 
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
     /// credits newly settled (0, without a signature check, for a receipt whose charge does not
@@ -342,14 +394,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function _settleOne(SettleArgs calldata r) private returns (uint256 delta, uint256 modelId) {
         uint256 channelId = r.channelId;
         ChannelRecord storage c = _channels[channelId];
-        // Slot A: consumer, deposit, expiry.
-        address consumer = c.consumer;
+        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        address consumer = a.consumer();
         if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
-        // Slot B: gateway, settled, model.
-        if (c.gateway != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
-        modelId = c.modelId;
+        ChannelSettlementWord b = ChannelWords.loadSettlement(c);
+        if (b.gateway() != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
+        modelId = b.modelId();
         {
-            uint256 expiry = c.expiry;
+            uint256 expiry = a.expiry();
             if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
             if (block.timestamp >= expiry + GRACE_PERIOD) {
                 revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
@@ -362,16 +414,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             revert UsageCreditsChargeAboveCeiling(channelId, target, r.cumulativeCredits);
         }
         {
-            uint256 deposit = c.deposit;
+            uint256 deposit = a.deposit();
             if (target > deposit) target = deposit;
         }
-        uint256 settled = c.settled;
+        uint256 settled = b.settled();
         if (target <= settled) return (0, modelId);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
         );
         if (!_isValidSignature(consumer, digest, r.signature)) revert UsageCreditsInvalidSignature(channelId);
-        c.settled = uint64(target);
+        ChannelWords.storeSettlement(c, b.withSettled(target));
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
     }
@@ -391,14 +443,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 channelId)
     {
         channelId = _nextChannelId++;
-        _channels[channelId] = ChannelRecord({
-            consumer: msg.sender,
-            deposit: uint64(credits),
-            expiry: uint32(expiry),
-            gateway: gateway,
-            settled: 0,
-            modelId: uint32(modelId)
-        });
+        ChannelRecord storage c = _channels[channelId];
+        ChannelWords.storeTerms(c, ChannelWords.terms(msg.sender, credits, expiry));
+        ChannelWords.storeSettlement(c, ChannelWords.settlement(gateway, modelId));
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
 
@@ -409,22 +456,22 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 modelId, uint256 added)
     {
         ChannelRecord storage c = _channels[channelId];
-        _checkConsumer(c.consumer, channelId);
-        uint256 expiry = c.expiry;
+        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        _checkConsumer(a.consumer(), channelId);
+        uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
         if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
         if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
         if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
-        modelId = c.modelId;
+        modelId = ChannelWords.loadSettlement(c).modelId();
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        uint256 deposit = c.deposit;
+        uint256 deposit = a.deposit();
         if (credits != 0) {
             if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             deposit += credits;
-            c.deposit = uint64(deposit);
         }
-        c.expiry = uint32(newExpiry);
+        ChannelWords.storeTerms(c, a.withDepositAndExpiry(deposit, newExpiry));
         added = credits;
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }

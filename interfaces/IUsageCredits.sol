@@ -75,6 +75,10 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// wrong gateway, charge above the ceiling), so simulate first and drop failing receipts.
 /// ERC-1271 signatures are revocable by the wallet: settle receipts of contract consumers
 /// promptly.
+///
+/// Metadata. Without a URI template at deployment, `uri(modelId)` is on-chain ERC-1155 metadata
+/// JSON built from state (credit value, asset) and the registry (latest version and weights
+/// hash, sale status); a template, when given, is returned instead.
 interface IUsageCredits is IERC1155 {
     /// @notice Per-model credit terms and totals (the view's shape; storage is packed differently).
     struct ModelCredits {

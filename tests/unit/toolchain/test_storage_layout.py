@@ -1,7 +1,7 @@
-"""Hand-packed storage words: every bit offset a contract declares for a packed struct (the
-`_..._SHIFT` constants its one-word loads and stores use) equals the offset solc lays the
-field out at (the compiler's `storageLayout` output), so a reordered or resized field cannot
-silently desynchronise the hand-written code from the struct."""
+"""Hand-packed storage words: every bit offset and width a packed-word library declares
+(`contracts/packed/<Struct>Words.sol`) equals where solc lays the struct's field out (the
+compiler's `storageLayout`), so a reordered or resized field cannot silently desynchronise the
+typed accessors from the struct the contracts declare their storage with."""
 
 import json
 import re
@@ -13,76 +13,120 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 BRIDGE = ROOT / "tools" / "solc-bridge" / "solc-bridge.js"
 
-# (contract, struct) -> {field: (slot within the struct, declared bit offset constant or 0)}
-DECLARED = {
-    ("LicenseManager", "Offer"): {
-        "modelId": (0, 0),
-        "price": (0, "_PRICE_SHIFT"),
-        "duration": (0, "_DURATION_SHIFT"),
-        "versionPin": (0, "_PIN_SHIFT"),
-        "supplyCap": (1, 0),
-        "sold": (1, "_SOLD_SHIFT"),
-        "saleEnds": (1, "_SALE_ENDS_SHIFT"),
-        "commercial": (1, "_COMMERCIAL_SHIFT"),
-        "transferable": (1, "_TRANSFERABLE_SHIFT"),
-        "paused": (1, "_PAUSED_SHIFT"),
+# (file declaring the offsets, the struct as that file names it) -> the struct's hand-packed
+# slots, each as the fields it holds. A field's bit offset is the file's `<FIELD>_OFFSET`
+# constant (`modelId` -> `MODEL_ID_OFFSET`) and its width, when declared, `<FIELD>_BITS`;
+# CONSTANT_NAMES lists the offsets a file declares under other names.
+PACKED = {
+    ("contracts/packed/OwnershipWords.sol", "TokenOwnership"): [("owner", "data")],
+    ("contracts/packed/ModelRecordWords.sol", "ModelRecord"): [
+        ("versionCount", "status", "flags", "registeredAt", "ownerEpoch"),
+    ],
+    ("contracts/packed/GatewayGrantWords.sol", "GatewayGrant"): [("owner", "epoch", "granted")],
+    ("contracts/packed/OfferWords.sol", "ILicenseManager.Offer"): [
+        ("modelId", "price", "duration", "versionPin"),
+        ("supplyCap", "sold", "saleEnds", "commercial", "transferable", "paused"),
+    ],
+    ("contracts/packed/HoldingWords.sol", "Holding"): [
+        ("boundCommercial", "boundPersonal", "transferableCommercial", "transferablePersonal"),
+    ],
+    ("contracts/packed/ModelAccountWords.sol", "ModelAccount"): [
+        ("accPerWeight", "totalWeight", "epoch", "assetKind"),
+    ],
+    ("contracts/packed/EntryWords.sol", "Entry"): [("weight", "epoch", "hasOwed", "snapshot")],
+    ("contracts/packed/AssetBookWords.sol", "AssetBook"): [("liabilities", "fees")],
+    ("contracts/packed/ChannelWords.sol", "ChannelRecord"): [
+        ("consumer", "deposit", "expiry"),
+        ("gateway", "settled", "modelId"),
+    ],
+    ("contracts/ModelShares.sol", "ModelShares.Holder"): [
+        ("balance", "votes", "votesBlock", "pastCount"),
+    ],
+    ("contracts/ModelShares.sol", "ModelShares.Revenue"): [("correction", "flags")],
+    ("contracts/ModelShares.sol", "ModelShares.Totals"): [
+        ("supply", "supplyBlock", "paid", "flags")
+    ],
+}
+# (file, struct) -> {field: offset constant}; a field missing here sits at bit 0 of its slot.
+CONSTANT_NAMES = {
+    ("contracts/ModelShares.sol", "ModelShares.Holder"): {
+        "votes": "_HOLDER_VOTES_SHIFT",
+        "votesBlock": "_HOLDER_VOTES_BLOCK_SHIFT",
+        "pastCount": "_HOLDER_PAST_COUNT_SHIFT",
     },
-    ("LicenseManager", "Holding"): {
-        "boundCommercial": (0, "_BOUND_COMMERCIAL_SHIFT"),
-        "boundPersonal": (0, "_BOUND_PERSONAL_SHIFT"),
-        "transferableCommercial": (0, "_TRANSFERABLE_COMMERCIAL_SHIFT"),
-        "transferablePersonal": (0, "_TRANSFERABLE_PERSONAL_SHIFT"),
-    },
-    ("RevenueRouter", "ModelAccount"): {
-        "accPerWeight": (0, 0),
-        "totalWeight": (0, "_TOTAL_WEIGHT_SHIFT"),
-        "epoch": (0, "_EPOCH_SHIFT"),
-        "assetKind": (0, "_ASSET_KIND_SHIFT"),
-        "asset": (1, 0),
-    },
-    ("RevenueRouter", "Entry"): {
-        "weight": (0, 0),
-        "epoch": (0, "_ENTRY_EPOCH_SHIFT"),
-        "hasOwed": (0, "_ENTRY_HAS_OWED_SHIFT"),
-        "snapshot": (0, "_ENTRY_SNAPSHOT_SHIFT"),
-    },
-    ("ModelShares", "Holder"): {
-        "balance": (0, 0),
-        "votes": (0, "_HOLDER_VOTES_SHIFT"),
-        "votesBlock": (0, "_HOLDER_VOTES_BLOCK_SHIFT"),
-        "pastCount": (0, "_HOLDER_PAST_COUNT_SHIFT"),
-    },
-    ("ModelShares", "Revenue"): {
-        "correction": (0, 0),
-        "flags": (0, "_REVENUE_FLAGS_SHIFT"),
-    },
-    ("ModelShares", "Totals"): {
-        "supply": (0, 0),
-        "supplyBlock": (0, "_TOTALS_SUPPLY_BLOCK_SHIFT"),
-        "paid": (0, "_TOTALS_PAID_SHIFT"),
-        "flags": (0, "_TOTALS_FLAGS_SHIFT"),
+    ("contracts/ModelShares.sol", "ModelShares.Revenue"): {"flags": "_REVENUE_FLAGS_SHIFT"},
+    ("contracts/ModelShares.sol", "ModelShares.Totals"): {
+        "supplyBlock": "_TOTALS_SUPPLY_BLOCK_SHIFT",
+        "paid": "_TOTALS_PAID_SHIFT",
+        "flags": "_TOTALS_FLAGS_SHIFT",
     },
 }
-CONSTANT = re.compile(r"uint256 private constant (_\w+_SHIFT) = (\d+);")
+CONSTANT = re.compile(r"uint256 (?:private|internal) constant (\w+) = (\d+);")
 
 
-def _constants(contract: str) -> dict[str, int]:
-    source = (ROOT / "contracts" / f"{contract}.sol").read_text()
-    return {name: int(value) for name, value in CONSTANT.findall(source)}
+def _constants(path: str) -> dict[str, int]:
+    return {name: int(value) for name, value in CONSTANT.findall((ROOT / path).read_text())}
+
+
+def _snake(field: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", field).upper()
+
+
+def _declared(key: tuple[str, str], constants: dict[str, int]) -> dict[str, tuple]:
+    """field -> (slot, bit offset, width in bits or None) as `key`'s file declares them."""
+    names = CONSTANT_NAMES.get(key)
+    declared = {}
+    for slot, fields in enumerate(PACKED[key]):
+        for field in fields:
+            if names is None:
+                offset = constants.get(f"{_snake(field)}_OFFSET")
+                bits = constants.get(f"{_snake(field)}_BITS")
+            else:
+                offset, bits = (constants[names[field]] if field in names else 0), None
+            declared[field] = (slot, offset, bits)
+    return declared
+
+
+def _mismatches(members: dict[str, tuple], declared: dict[str, tuple]) -> list[str]:
+    """What `declared` gets wrong about solc's `members` (field -> (slot, bit offset, bits))."""
+    wrong = [
+        f"{field}: declared {mine}, solc {members.get(field)}"
+        for field, mine in declared.items()
+        if field not in members
+        or mine[:2] != members[field][:2]
+        or mine[2] not in (None, members[field][2])
+    ]
+    slots = {slot for slot, _, _ in declared.values()}
+    # every field of a hand-packed slot is declared (a new field needs its offset too)
+    wrong += [
+        f"{field}: in hand-packed slot {slot}, not declared"
+        for field, (slot, _, _) in members.items()
+        if slot in slots and field not in declared
+    ]
+    return wrong
 
 
 @pytest.fixture(scope="module")
-def layouts() -> dict[str, dict]:
-    """solc's storageLayout of every contract in DECLARED (one bridge run)."""
-    contracts = sorted({contract for contract, _ in DECLARED})
-    sources = {f"contracts/{c}.sol": {"urls": [f"contracts/{c}.sol"]} for c in contracts}
+def layouts() -> dict[tuple[str, str], dict[str, tuple]]:
+    """solc's layout of every struct in PACKED, field -> (slot, bit offset, bits), from one
+    bridge run over a probe contract per struct that stores one of it."""
+    probes = {
+        f"probe/Probe{i}.sol": (
+            key,
+            f'import "{key[0]}";\ncontract Probe{i} {{ {key[1]} private s; }}\n',
+        )
+        for i, key in enumerate(sorted(PACKED))
+    }
     request = {
         "language": "Solidity",
-        "sources": sources,
+        "sources": {
+            name: {"content": "pragma solidity 0.8.30;\n" + src}
+            for name, (_, src) in probes.items()
+        },
         "settings": {
             "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
             "evmVersion": "cancun",
-            "outputSelection": {path: {"*": ["storageLayout"]} for path in sources},
+            "outputSelection": {name: {"*": ["storageLayout"]} for name in probes},
         },
     }
     run = subprocess.run(
@@ -97,25 +141,44 @@ def layouts() -> dict[str, dict]:
     out = json.loads(run.stdout)
     errors = [e for e in out.get("errors", []) if e["severity"] == "error"]
     assert not errors, errors
-    return {c: out["contracts"][f"contracts/{c}.sol"][c]["storageLayout"] for c in contracts}
+    result = {}
+    for name, (key, _) in probes.items():
+        [layout] = out["contracts"][name].values()
+        types = layout["storageLayout"]["types"]
+        [struct] = layout["storageLayout"]["storage"]
+        result[key] = {
+            m["label"]: (
+                int(m["slot"]),
+                8 * m["offset"],
+                8 * int(types[m["type"]]["numberOfBytes"]),
+            )
+            for m in types[struct["type"]]["members"]
+        }
+    return result
 
 
-@pytest.mark.parametrize("contract, struct", sorted(DECLARED))
-def test_storage_layout__declared_bit_offsets__equal_solc_layout(layouts, contract, struct):
-    types = layouts[contract]["types"]
-    [members] = [
-        t["members"]
-        for name, t in types.items()
-        if re.fullmatch(rf"t_struct\({struct}\)\d+_storage", name)
+@pytest.mark.parametrize("key", sorted(PACKED), ids=lambda key: key[1])
+def test_storage_layout__declared_bit_offsets__equal_solc_layout(layouts, key):
+    assert _mismatches(layouts[key], _declared(key, _constants(key[0]))) == []
+
+
+def test_storage_layout__wrong_offset_or_width_constant__is_caught(layouts):
+    key = ("contracts/packed/OfferWords.sol", "ILicenseManager.Offer")
+    constants = _constants(key[0])
+    assert _mismatches(layouts[key], _declared(key, constants)) == []
+    for name in ("SOLD_OFFSET", "PRICE_BITS"):
+        wrong = {**constants, name: constants[name] + 8}
+        [mismatch] = _mismatches(layouts[key], _declared(key, wrong))
+        assert mismatch.startswith(("sold:", "price:"))
+    missing = {k: v for k, v in constants.items() if k != "PAUSED_OFFSET"}
+    assert _mismatches(layouts[key], _declared(key, missing)) == [
+        f"paused: declared (1, None, 8), solc {layouts[key]['paused']}"
     ]
-    constants = _constants(contract)
-    solc = {m["label"]: (int(m["slot"]), 8 * m["offset"]) for m in members}
-    declared = {
-        field: (slot, constants[bit] if isinstance(bit, str) else bit)
-        for field, (slot, bit) in DECLARED[(contract, struct)].items()
-    }
-    packed = {f: v for f, v in solc.items() if f in declared}
-    assert packed == declared
-    # every field of a hand-packed slot is declared (a new field needs its offset too)
-    hand_packed_slots = {slot for slot, _ in declared.values()}
-    assert {f for f, (slot, _) in solc.items() if slot in hand_packed_slots} == set(declared)
+
+
+def test_holding_words__class_offsets__follow_from_the_pair_layout():
+    # HoldingWords.offsetOf computes a class's field branch-free from two distances: personal
+    # sits the same distance above commercial in both pairs.
+    c = _constants("contracts/packed/HoldingWords.sol")
+    personal = c["BOUND_PERSONAL_OFFSET"] - c["BOUND_COMMERCIAL_OFFSET"]
+    assert c["TRANSFERABLE_PERSONAL_OFFSET"] - c["TRANSFERABLE_COMMERCIAL_OFFSET"] == personal

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+// A UsageCredits channel in two slots, laid out as solc lays out ChannelRecord. Slot A
+// (ChannelTermsWord) is what the consumer changes, slot B (ChannelSettlementWord) what
+// settlement reads and writes:
+// slot A                                  slot B
+// | bits    | field    | type    |        | bits    | field   | type    |
+// |---------|----------|---------|        |---------|---------|---------|
+// | 0-159   | consumer | address |        | 0-159   | gateway | address |
+// | 160-223 | deposit  | uint64  |        | 160-223 | settled | uint64  |
+// | 224-255 | expiry   | uint32  |        | 224-255 | modelId | uint32  |
+// expiry is 0 once the channel is closed.
+
+/// @dev A channel: settling it reads both slots and writes slot B; opening one writes both.
+struct ChannelRecord {
+    address consumer; // slot A
+    uint64 deposit; // slot A
+    uint32 expiry; // slot A: 0 once closed
+    address gateway; // slot B
+    uint64 settled; // slot B
+    uint32 modelId; // slot B
+}
+
+/// @dev Slot A of a channel: consumer, deposit, expiry.
+type ChannelTermsWord is uint256;
+/// @dev Slot B of a channel: gateway, settled, model.
+type ChannelSettlementWord is uint256;
+
+using ChannelWords for ChannelTermsWord global;
+using ChannelWords for ChannelSettlementWord global;
+
+/// @title ChannelWords
+/// @notice Typed access to UsageCredits' channel records.
+library ChannelWords {
+    uint256 internal constant CONSUMER_OFFSET = 0;
+    uint256 internal constant CONSUMER_BITS = 160;
+    uint256 internal constant DEPOSIT_OFFSET = 160;
+    uint256 internal constant DEPOSIT_BITS = 64;
+    uint256 internal constant EXPIRY_OFFSET = 224;
+    uint256 internal constant EXPIRY_BITS = 32;
+    uint256 internal constant GATEWAY_OFFSET = 0;
+    uint256 internal constant GATEWAY_BITS = 160;
+    uint256 internal constant SETTLED_OFFSET = 160;
+    uint256 internal constant SETTLED_BITS = 64;
+    uint256 internal constant MODEL_ID_OFFSET = 224;
+    uint256 internal constant MODEL_ID_BITS = 32;
+
+    function loadTerms(ChannelRecord storage c) internal view returns (ChannelTermsWord w) {
+        assembly ("memory-safe") { w := sload(c.slot) }
+    }
+
+    function loadSettlement(ChannelRecord storage c) internal view returns (ChannelSettlementWord w) {
+        assembly ("memory-safe") { w := sload(add(c.slot, 1)) }
+    }
+
+    function storeTerms(ChannelRecord storage c, ChannelTermsWord w) internal {
+        assembly ("memory-safe") { sstore(c.slot, w) }
+    }
+
+    function storeSettlement(ChannelRecord storage c, ChannelSettlementWord w) internal {
+        assembly ("memory-safe") { sstore(add(c.slot, 1), w) }
+    }
+
+    /// @dev Slot A of a new channel. `deposit` < 2^64 and `expiry` < 2^32 (checked by the caller).
+    function terms(address consumer_, uint256 deposit_, uint256 expiry_) internal pure returns (ChannelTermsWord) {
+        return ChannelTermsWord.wrap(
+            (expiry_ << EXPIRY_OFFSET) | (deposit_ << DEPOSIT_OFFSET) | (uint256(uint160(consumer_)) << CONSUMER_OFFSET)
+        );
+    }
+
+    /// @dev Slot B of a new channel (nothing settled). `modelId_` < 2^32 (checked by the caller).
+    function settlement(address gateway_, uint256 modelId_) internal pure returns (ChannelSettlementWord) {
+        return ChannelSettlementWord.wrap((modelId_ << MODEL_ID_OFFSET) | (uint256(uint160(gateway_)) << GATEWAY_OFFSET));
+    }
+
+    function consumer(ChannelTermsWord w) internal pure returns (address) {
+        return address(uint160(ChannelTermsWord.unwrap(w) >> CONSUMER_OFFSET));
+    }
+
+    function deposit(ChannelTermsWord w) internal pure returns (uint64) {
+        return uint64(ChannelTermsWord.unwrap(w) >> DEPOSIT_OFFSET);
+    }
+
+    function expiry(ChannelTermsWord w) internal pure returns (uint32) {
+        return uint32(ChannelTermsWord.unwrap(w) >> EXPIRY_OFFSET);
+    }
+
+    function gateway(ChannelSettlementWord w) internal pure returns (address) {
+        return address(uint160(ChannelSettlementWord.unwrap(w) >> GATEWAY_OFFSET));
+    }
+
+    function settled(ChannelSettlementWord w) internal pure returns (uint64) {
+        return uint64(ChannelSettlementWord.unwrap(w) >> SETTLED_OFFSET);
+    }
+
+    function modelId(ChannelSettlementWord w) internal pure returns (uint32) {
+        return uint32(ChannelSettlementWord.unwrap(w) >> MODEL_ID_OFFSET);
+    }
+
+    /// @dev Slot A with a new deposit (< 2^64) and expiry (< 2^32), the consumer kept.
+    function withDepositAndExpiry(ChannelTermsWord w, uint256 deposit_, uint256 expiry_)
+        internal
+        pure
+        returns (ChannelTermsWord)
+    {
+        return terms(consumer(w), deposit_, expiry_);
+    }
+
+    /// @dev Slot A of a closed channel (expiry 0), consumer and deposit kept.
+    function closed(ChannelTermsWord w) internal pure returns (ChannelTermsWord) {
+        return ChannelTermsWord.wrap(ChannelTermsWord.unwrap(w) & ~(uint256(type(uint32).max) << EXPIRY_OFFSET));
+    }
+
+    /// @dev Slot B with `settled_` (< 2^64), gateway and model kept.
+    function withSettled(ChannelSettlementWord w, uint256 settled_) internal pure returns (ChannelSettlementWord) {
+        uint256 cleared = ChannelSettlementWord.unwrap(w) & ~(uint256(type(uint64).max) << SETTLED_OFFSET);
+        return ChannelSettlementWord.wrap(cleared | (settled_ << SETTLED_OFFSET));
+    }
+}
