@@ -55,21 +55,31 @@ contract ModelShares is
         uint8 flags;
     }
 
-    /// @dev Supply (with the block of its last change) and revenue paid out (one slot).
+    /// @dev Supply (with the block of its last change) and revenue observed so far (one slot).
     struct Totals {
         uint96 supply;
         uint32 supplyBlock;
-        uint120 paid; // revenue paid out to holders by the router on the token's behalf
+        uint120 observed; // revenue routed to the token that a claim or sync has seen
         uint8 flags;
+    }
+
+    /// @dev Observed revenue not unlocked yet: `locked` at `start`, unlocking linearly until `end`
+    /// (one slot).
+    struct Schedule {
+        uint128 locked;
+        uint64 start;
+        uint64 end;
     }
 
     /// @inheritdoc IModelShares
     uint256 public constant MAGNITUDE = 2 ** 128;
+    /// @inheritdoc IModelShares
+    uint256 public constant UNLOCK_PERIOD = 1 days;
 
     uint8 private constant _HAS_DELEGATEE = 1; // Revenue.flags: `_delegatees` holds the delegate
     // Revenue.flags: DelegateChanged announced the account's delegate (implicitly itself).
     uint8 private constant _ANNOUNCED = 2;
-    uint8 private constant _HAS_BASE = 1; // Totals.flags: `_base` holds a revenue checkpoint
+    uint8 private constant _HAS_BASE = 1; // Totals.flags: a burn checkpointed `_base...`
     uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
     uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
     uint256 private constant _ENTRY_BLOCK_SHIFT = 96; // within an entry: votes at 0, block at 96
@@ -81,8 +91,10 @@ contract ModelShares is
     uint256 private constant _HOLDER_PAST_COUNT_SHIFT = 224;
     uint256 private constant _REVENUE_FLAGS_SHIFT = 248;
     uint256 private constant _TOTALS_SUPPLY_BLOCK_SHIFT = 96;
-    uint256 private constant _TOTALS_PAID_SHIFT = 128;
+    uint256 private constant _TOTALS_OBSERVED_SHIFT = 128;
     uint256 private constant _TOTALS_FLAGS_SHIFT = 248;
+    uint256 private constant _SCHEDULE_START_SHIFT = 128;
+    uint256 private constant _SCHEDULE_END_SHIFT = 192;
     bytes32 private constant _PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     bytes32 private constant _DELEGATION_TYPEHASH =
@@ -97,9 +109,12 @@ contract ModelShares is
     address private immutable _SELF;
 
     Totals private _totals;
-    /// @dev Per-share value and total revenue at the last checkpoint (burn or sync).
+    Schedule private _schedule;
+    /// @dev Per-share value and unlocked revenue at the last burn (the divisor's last change).
     uint256 private _baseMagnified;
-    uint256 private _baseRevenue;
+    uint256 private _baseUnlocked;
+    /// @dev Revenue paid out to holders by the router on the token's behalf.
+    uint256 private _paid;
     mapping(address account => Holder) private _holders;
     mapping(address account => Revenue) private _revenue;
     /// @dev Past vote checkpoints, two per slot: entry i sits in slot i / 2, bits 128 * (i % 2).
@@ -128,7 +143,7 @@ contract ModelShares is
         if (supply == 0) revert ModelSharesZeroSupply();
         if (supply > type(uint96).max) revert ModelSharesSupplyTooLarge(supply, type(uint96).max);
         uint32 now32 = _now32();
-        _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
+        _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, observed: 0, flags: 0}));
         _holders[initialHolder] =
             Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
         _revenue[initialHolder].flags = _ANNOUNCED;
@@ -191,9 +206,8 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function sync() external {
-        Totals memory t = _loadTotals();
-        (uint256 total, uint256 mps) = _revenueNow(t);
-        _checkpointRevenue(t, total, mps);
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        _observe(_loadTotals(), _paid + router_.claimable(modelId_, address(this)));
     }
 
     /// @inheritdoc IModelShares
@@ -224,11 +238,13 @@ contract ModelShares is
         if (value == 0) revert ModelSharesZeroAmount();
         Totals memory t = _loadTotals();
         if (value >= t.supply) revert ModelSharesBurnsLastShares(value, t.supply);
-        // The divisor changes: checkpoint the per-share value first (revenue so far is spread
-        // over the supply before the burn).
-        (uint256 total, uint256 mps) = _revenueNow(t);
-        _checkpointRevenue(t, total, mps);
-        t = _loadTotals();
+        // The divisor changes: checkpoint the per-share value first (revenue unlocked so far is
+        // spread over the supply before the burn, what unlocks from now on over the supply after).
+        uint256 unlocked = _unlocked(t);
+        uint256 mps = _perShare(t, unlocked);
+        _baseMagnified = mps;
+        _baseUnlocked = unlocked;
+        t.flags |= _HAS_BASE;
 
         Holder memory h = _loadHolder(msg.sender);
         if (h.balance < value) revert ERC20InsufficientBalance(msg.sender, h.balance, value);
@@ -388,14 +404,12 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function claimable(address account) external view returns (uint256) {
-        (, uint256 mps) = _revenueNow(_totals);
-        return _accumulated(account, mps) - _claimed[account];
+        return _accumulated(account, _perShareNow()) - _claimed[account];
     }
 
     /// @inheritdoc IModelShares
     function accumulatedOf(address account) external view returns (uint256) {
-        (, uint256 mps) = _revenueNow(_totals);
-        return _accumulated(account, mps);
+        return _accumulated(account, _perShareNow());
     }
 
     /// @inheritdoc IModelShares
@@ -411,12 +425,27 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function totalRevenue() external view returns (uint256) {
-        return _totalRevenue(_totals.paid);
+        return _totalRevenue();
     }
 
     /// @inheritdoc IModelShares
-    function magnifiedRevenuePerShare() external view returns (uint256 mps) {
-        (, mps) = _revenueNow(_totals);
+    function observedRevenue() external view returns (uint256) {
+        return _totals.observed;
+    }
+
+    /// @inheritdoc IModelShares
+    function lockedRevenue() external view returns (uint256) {
+        return _lockedAt(_loadSchedule());
+    }
+
+    /// @inheritdoc IModelShares
+    function unlockEnd() external view returns (uint256) {
+        return _schedule.end;
+    }
+
+    /// @inheritdoc IModelShares
+    function magnifiedRevenuePerShare() external view returns (uint256) {
+        return _perShareNow();
     }
 
     /// @inheritdoc IModelShares
@@ -449,8 +478,7 @@ contract ModelShares is
             emit Transfer(from, to, value);
             return;
         }
-        (, uint256 mps) = _revenueNow(_loadTotals());
-        int256 magnified = (mps * value).toInt256();
+        int256 magnified = (_perShareNow() * value).toInt256();
 
         Holder memory t = _loadHolder(to);
         Revenue memory rf = _loadRevenue(from);
@@ -579,46 +607,70 @@ contract ModelShares is
 
     // ------------------------------------------------------------------ internal: revenue
 
+    /// @dev Observes new revenue, then pays `account` what it has accumulated and not claimed.
     function _claim(address account, address to) private returns (uint256 amount) {
         Totals memory t = _loadTotals();
-        (, uint256 mps) = _revenueNow(t);
+        uint256 paid = _paid;
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        uint256 locked = _observe(t, paid + router_.claimable(modelId_, address(this)));
         uint256 claimed = _claimed[account];
-        amount = _accumulated(account, mps) - claimed;
+        amount = _accumulated(account, _perShare(t, t.observed - locked)) - claimed;
         if (amount == 0) return 0;
         _claimed[account] = claimed + amount;
-        // Total revenue is unchanged: paid grows by what the router's claimable loses.
-        t.paid = (t.paid + amount).toUint120();
-        _storeTotals(t);
+        // Observed revenue is unchanged: paid grows by what the router's claimable loses.
+        _paid = paid + amount;
         emit RevenueClaimed(account, to, amount);
-        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        // amount <= total - paid <= what the router holds for the token.
+        // amount <= unlocked - paid <= observed - paid <= what the router holds for the token.
         router_.claimAmount(modelId_, amount, to);
     }
 
-    /// @dev Stores the live per-share value as the new base (needed before the supply changes).
-    function _checkpointRevenue(Totals memory t, uint256 total, uint256 mps) private {
-        uint256 baseRevenue = t.flags & _HAS_BASE != 0 ? _baseRevenue : 0;
-        if (total <= baseRevenue) return;
-        _baseMagnified = mps;
-        _baseRevenue = total;
-        if (t.flags & _HAS_BASE == 0) _totals.flags = t.flags | _HAS_BASE;
-        emit RevenueObserved(total - baseRevenue, mps);
+    /// @dev Revenue routed to the token up to now is `total`; what is new since the last
+    /// observation joins what is still locked, and the sum unlocks over a fresh UNLOCK_PERIOD
+    /// from now. The unlocked revenue (observed - locked), hence the per-share value, is the
+    /// same just before and just after. Updates `t` and returns the revenue locked now.
+    function _observe(Totals memory t, uint256 total) private returns (uint256 locked) {
+        if (t.observed != 0) locked = _lockedAt(_loadSchedule());
+        if (total <= t.observed) return locked;
+        uint256 amount = total - t.observed;
+        locked += amount;
+        uint64 start = uint64(block.timestamp);
+        uint64 end = start + uint64(UNLOCK_PERIOD);
+        t.observed = total.toUint120();
+        _storeTotals(t);
+        _storeSchedule(Schedule({locked: uint128(locked), start: start, end: end})); // locked <= observed
+        emit RevenueObserved(amount, locked, end);
     }
 
-    /// @dev Total revenue routed to the token so far and the live per-share value.
-    function _revenueNow(Totals memory t) private view returns (uint256 total, uint256 mps) {
-        total = _totalRevenue(t.paid);
-        uint256 baseRevenue;
-        if (t.flags & _HAS_BASE != 0) {
-            mps = _baseMagnified;
-            baseRevenue = _baseRevenue;
-        }
-        if (total > baseRevenue) mps += (total - baseRevenue) * MAGNITUDE / t.supply;
+    /// @dev What is left of the schedule's locked revenue now: `locked` minus its floored linear
+    /// unlock since `start` (never below what is still locked exactly, so never paid early).
+    function _lockedAt(Schedule memory s) private view returns (uint256) {
+        if (block.timestamp >= s.end) return 0;
+        return s.locked - s.locked * (block.timestamp - s.start) / (s.end - s.start);
     }
 
-    function _totalRevenue(uint256 paid) private view returns (uint256) {
+    /// @dev Observed revenue that has unlocked by now.
+    function _unlocked(Totals memory t) private view returns (uint256) {
+        if (t.observed == 0) return 0;
+        return t.observed - _lockedAt(_loadSchedule());
+    }
+
+    /// @dev The per-share value once `unlocked` revenue has unlocked: what unlocked since the
+    /// last burn, spread over the supply since then, on top of the value at that burn.
+    function _perShare(Totals memory t, uint256 unlocked) private view returns (uint256) {
+        if (t.flags & _HAS_BASE == 0) return unlocked * MAGNITUDE / t.supply;
+        return _baseMagnified + (unlocked - _baseUnlocked) * MAGNITUDE / t.supply;
+    }
+
+    /// @dev The live per-share value (a storage read of the schedule, no call to the router).
+    function _perShareNow() private view returns (uint256) {
+        Totals memory t = _loadTotals();
+        return _perShare(t, _unlocked(t));
+    }
+
+    /// @dev Revenue routed to the token so far: paid out plus what the router holds for it.
+    function _totalRevenue() private view returns (uint256) {
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        return paid + router_.claimable(modelId_, address(this));
+        return _paid + router_.claimable(modelId_, address(this));
     }
 
     function _accumulated(address account, uint256 mps) private view returns (uint256) {
@@ -676,15 +728,33 @@ contract ModelShares is
         }
         t.supply = uint96(word);
         t.supplyBlock = uint32(word >> _TOTALS_SUPPLY_BLOCK_SHIFT);
-        t.paid = uint120(word >> _TOTALS_PAID_SHIFT);
+        t.observed = uint120(word >> _TOTALS_OBSERVED_SHIFT);
         t.flags = uint8(word >> _TOTALS_FLAGS_SHIFT);
     }
 
     function _storeTotals(Totals memory t) private {
         uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << _TOTALS_SUPPLY_BLOCK_SHIFT)
-            | (uint256(t.paid) << _TOTALS_PAID_SHIFT) | (uint256(t.flags) << _TOTALS_FLAGS_SHIFT);
+            | (uint256(t.observed) << _TOTALS_OBSERVED_SHIFT) | (uint256(t.flags) << _TOTALS_FLAGS_SHIFT);
         assembly ("memory-safe") {
             sstore(_totals.slot, word)
+        }
+    }
+
+    function _loadSchedule() private view returns (Schedule memory s) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(_schedule.slot)
+        }
+        s.locked = uint128(word);
+        s.start = uint64(word >> _SCHEDULE_START_SHIFT);
+        s.end = uint64(word >> _SCHEDULE_END_SHIFT);
+    }
+
+    function _storeSchedule(Schedule memory s) private {
+        uint256 word = uint256(s.locked) | (uint256(s.start) << _SCHEDULE_START_SHIFT)
+            | (uint256(s.end) << _SCHEDULE_END_SHIFT);
+        assembly ("memory-safe") {
+            sstore(_schedule.slot, word)
         }
     }
 
