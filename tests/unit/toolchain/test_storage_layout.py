@@ -47,28 +47,46 @@ DECLARED = {
         "snapshot": (0, "_ENTRY_SNAPSHOT_SHIFT"),
     },
     ("ModelShares", "Holder"): {
-        "balance": (0, 0),
-        "votes": (0, "_HOLDER_VOTES_SHIFT"),
-        "votesBlock": (0, "_HOLDER_VOTES_BLOCK_SHIFT"),
-        "pastCount": (0, "_HOLDER_PAST_COUNT_SHIFT"),
+        "balance": (0, "BALANCE_OFFSET"),
+        "votes": (0, "VOTES_OFFSET"),
+        "votesBlock": (0, "VOTES_BLOCK_OFFSET"),
+        "pastCount": (0, "PAST_COUNT_OFFSET"),
     },
     ("ModelShares", "Revenue"): {
-        "correction": (0, 0),
-        "flags": (0, "_REVENUE_FLAGS_SHIFT"),
+        "correction": (0, "CORRECTION_OFFSET"),
+        "flags": (0, "FLAGS_OFFSET"),
     },
     ("ModelShares", "Totals"): {
-        "supply": (0, 0),
-        "supplyBlock": (0, "_TOTALS_SUPPLY_BLOCK_SHIFT"),
-        "paid": (0, "_TOTALS_PAID_SHIFT"),
-        "flags": (0, "_TOTALS_FLAGS_SHIFT"),
+        "supply": (0, "SUPPLY_OFFSET"),
+        "supplyBlock": (0, "SUPPLY_BLOCK_OFFSET"),
+        "observed": (0, "OBSERVED_OFFSET"),
+        "flags": (0, "FLAGS_OFFSET"),
+    },
+    ("ModelShares", "Schedule"): {
+        "locked": (0, "LOCKED_OFFSET"),
+        "start": (0, "START_OFFSET"),
+        "end": (0, "END_OFFSET"),
     },
 }
+# Structs whose packed word has its own library (contracts/packed/<library>.sol): the offsets
+# (and the <FIELD>_BITS widths) are that library's `internal constant`s.
+LIBRARIES = {
+    ("ModelShares", "Holder"): "HolderWords",
+    ("ModelShares", "Revenue"): "RevenueWords",
+    ("ModelShares", "Totals"): "TotalsWords",
+    ("ModelShares", "Schedule"): "ScheduleWords",
+}
 CONSTANT = re.compile(r"uint256 private constant (_\w+_SHIFT) = (\d+);")
+LIBRARY_CONSTANT = re.compile(r"uint256 internal constant (\w+_(?:OFFSET|BITS)) = (\d+);")
 
 
-def _constants(contract: str) -> dict[str, int]:
-    source = (ROOT / "contracts" / f"{contract}.sol").read_text()
-    return {name: int(value) for name, value in CONSTANT.findall(source)}
+def _constants(contract: str, struct: str) -> dict[str, int]:
+    library = LIBRARIES.get((contract, struct))
+    if library is None:
+        source = (ROOT / "contracts" / f"{contract}.sol").read_text()
+        return {name: int(value) for name, value in CONSTANT.findall(source)}
+    source = (ROOT / "contracts" / "packed" / f"{library}.sol").read_text()
+    return {name: int(value) for name, value in LIBRARY_CONSTANT.findall(source)}
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +126,7 @@ def test_storage_layout__declared_bit_offsets__equal_solc_layout(layouts, contra
         for name, t in types.items()
         if re.fullmatch(rf"t_struct\({struct}\)\d+_storage", name)
     ]
-    constants = _constants(contract)
+    constants = _constants(contract, struct)
     solc = {m["label"]: (int(m["slot"]), 8 * m["offset"]) for m in members}
     declared = {
         field: (slot, constants[bit] if isinstance(bit, str) else bit)
@@ -119,3 +137,7 @@ def test_storage_layout__declared_bit_offsets__equal_solc_layout(layouts, contra
     # every field of a hand-packed slot is declared (a new field needs its offset too)
     hand_packed_slots = {slot for slot, _ in declared.values()}
     assert {f for f, (slot, _) in solc.items() if slot in hand_packed_slots} == set(declared)
+    if (contract, struct) in LIBRARIES:  # the library's widths are the fields' solc widths
+        widths = {m["label"]: 8 * int(types[m["type"]]["numberOfBytes"]) for m in members}
+        for field, (_, offset_name) in DECLARED[(contract, struct)].items():
+            assert constants[offset_name.replace("_OFFSET", "_BITS")] == widths[field], field
