@@ -18,6 +18,10 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelShares} from "../interfaces/IModelShares.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {Holder, HolderWord, HolderWords} from "./packed/HolderWords.sol";
+import {Revenue, RevenueWord, RevenueWords} from "./packed/RevenueWords.sol";
+import {Schedule, ScheduleWord, ScheduleWords} from "./packed/ScheduleWords.sol";
+import {Totals, TotalsWord, TotalsWords} from "./packed/TotalsWords.sol";
 
 /// @title ModelShares
 /// @notice Per-model revenue-sharing ERC-20 with votes (ERC-5805) and permit (ERC-2612), deployed
@@ -41,48 +45,18 @@ contract ModelShares is
     using SafeCast for int256;
     using Checkpoints for Checkpoints.Trace208;
 
-    /// @dev Balance, current votes and the checkpoint bookkeeping of one account (one slot).
-    struct Holder {
-        uint96 balance;
-        uint96 votes; // votes delegated to this account, valid from block `votesBlock` on
-        uint32 votesBlock; // 0 = never had votes
-        uint32 pastCount; // checkpoints before `votesBlock`, in `_pastVotes`
-    }
-
-    /// @dev Revenue correction (magnified, see IModelShares) and flags of one account (one slot).
-    struct Revenue {
-        int248 correction;
-        uint8 flags;
-    }
-
-    /// @dev Supply (with the block of its last change) and revenue paid out (one slot).
-    struct Totals {
-        uint96 supply;
-        uint32 supplyBlock;
-        uint120 paid; // revenue paid out to holders by the router on the token's behalf
-        uint8 flags;
-    }
-
     /// @inheritdoc IModelShares
     uint256 public constant MAGNITUDE = 2 ** 128;
+    /// @inheritdoc IModelShares
+    uint256 public constant UNLOCK_PERIOD = 1 days;
 
-    uint8 private constant _HAS_DELEGATEE = 1; // Revenue.flags: `_delegatees` holds the delegate
-    // Revenue.flags: DelegateChanged announced the account's delegate (implicitly itself).
+    uint8 private constant _HAS_DELEGATEE = 1; // Revenue flags: `_delegatees` holds the delegate
+    // Revenue flags: DelegateChanged announced the account's delegate (implicitly itself).
     uint8 private constant _ANNOUNCED = 2;
-    uint8 private constant _HAS_BASE = 1; // Totals.flags: `_base` holds a revenue checkpoint
+    uint8 private constant _HAS_BASE = 1; // Totals flags: a burn checkpointed `_base...`
     uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
     uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
     uint256 private constant _ENTRY_BLOCK_SHIFT = 96; // within an entry: votes at 0, block at 96
-    // Bit offsets of the packed structs' fields (the first field of each sits at bit 0), used by
-    // the one-word loads and stores below; tests/unit/toolchain/test_storage_layout.py checks
-    // them against solc's storage layout of Holder, Revenue and Totals.
-    uint256 private constant _HOLDER_VOTES_SHIFT = 96;
-    uint256 private constant _HOLDER_VOTES_BLOCK_SHIFT = 192;
-    uint256 private constant _HOLDER_PAST_COUNT_SHIFT = 224;
-    uint256 private constant _REVENUE_FLAGS_SHIFT = 248;
-    uint256 private constant _TOTALS_SUPPLY_BLOCK_SHIFT = 96;
-    uint256 private constant _TOTALS_PAID_SHIFT = 128;
-    uint256 private constant _TOTALS_FLAGS_SHIFT = 248;
     bytes32 private constant _PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     bytes32 private constant _DELEGATION_TYPEHASH =
@@ -96,10 +70,14 @@ contract ModelShares is
     /// @dev The implementation's own address: it can never be initialized.
     address private immutable _SELF;
 
+    // Packed one-word structs: contracts/packed/*Words.sol (bit layout, typed accessors).
     Totals private _totals;
-    /// @dev Per-share value and total revenue at the last checkpoint (burn or sync).
+    Schedule private _schedule;
+    /// @dev Per-share value and unlocked revenue at the last burn (the divisor's last change).
     uint256 private _baseMagnified;
-    uint256 private _baseRevenue;
+    uint256 private _baseUnlocked;
+    /// @dev Revenue paid out to holders by the router on the token's behalf.
+    uint256 private _paid;
     mapping(address account => Holder) private _holders;
     mapping(address account => Revenue) private _revenue;
     /// @dev Past vote checkpoints, two per slot: entry i sits in slot i / 2, bits 128 * (i % 2).
@@ -128,9 +106,9 @@ contract ModelShares is
         if (supply == 0) revert ModelSharesZeroSupply();
         if (supply > type(uint96).max) revert ModelSharesSupplyTooLarge(supply, type(uint96).max);
         uint32 now32 = _now32();
-        _storeTotals(Totals({supply: uint96(supply), supplyBlock: now32, paid: 0, flags: 0}));
-        _holders[initialHolder] =
-            Holder({balance: uint96(supply), votes: uint96(supply), votesBlock: now32, pastCount: 0});
+        TotalsWords.store(_totals, TotalsWords.pack(uint96(supply), now32));
+        HolderWord h = HolderWord.wrap(0).withBalance(uint96(supply)).withVotes(uint96(supply));
+        HolderWords.store(_holders[initialHolder], h.withVotesBlock(now32));
         _revenue[initialHolder].flags = _ANNOUNCED;
         emit Transfer(address(0), initialHolder, supply);
         emit DelegateChanged(initialHolder, address(0), initialHolder);
@@ -191,9 +169,8 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function sync() external {
-        Totals memory t = _loadTotals();
-        (uint256 total, uint256 mps) = _revenueNow(t);
-        _checkpointRevenue(t, total, mps);
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        _observe(TotalsWords.load(_totals), _paid + router_.claimable(modelId_, address(this)));
     }
 
     /// @inheritdoc IModelShares
@@ -222,35 +199,36 @@ contract ModelShares is
     /// @inheritdoc IModelShares
     function burn(uint256 value) external {
         if (value == 0) revert ModelSharesZeroAmount();
-        Totals memory t = _loadTotals();
-        if (value >= t.supply) revert ModelSharesBurnsLastShares(value, t.supply);
-        // The divisor changes: checkpoint the per-share value first (revenue so far is spread
-        // over the supply before the burn).
-        (uint256 total, uint256 mps) = _revenueNow(t);
-        _checkpointRevenue(t, total, mps);
-        t = _loadTotals();
+        TotalsWord t = TotalsWords.load(_totals);
+        if (value >= t.supply()) revert ModelSharesBurnsLastShares(value, t.supply());
+        // The divisor changes: checkpoint the per-share value first (revenue unlocked so far is
+        // spread over the supply before the burn, what unlocks from now on over the supply after).
+        uint256 unlocked = _unlocked(t);
+        uint256 mps = _perShare(t, unlocked);
+        _baseMagnified = mps;
+        _baseUnlocked = unlocked;
+        t = t.withFlags(t.flags() | _HAS_BASE);
 
-        Holder memory h = _loadHolder(msg.sender);
-        if (h.balance < value) revert ERC20InsufficientBalance(msg.sender, h.balance, value);
-        Revenue memory rev = _loadRevenue(msg.sender);
-        h.balance -= uint96(value);
-        rev.correction = (int256(rev.correction) + (mps * value).toInt256()).toInt248();
-        address d = _delegateOf(msg.sender, rev.flags);
+        HolderWord h = HolderWords.load(_holders[msg.sender]);
+        if (h.balance() < value) revert ERC20InsufficientBalance(msg.sender, h.balance(), value);
+        RevenueWord rev = RevenueWords.load(_revenue[msg.sender]);
+        h = h.subBalance(uint96(value));
+        rev = rev.withCorrection((int256(rev.correction()) + (mps * value).toInt256()).toInt248());
+        address d = _delegateOf(msg.sender, rev.flags());
         if (d == msg.sender) {
-            _setVotes(msg.sender, h, h.votes - value);
+            h = _setVotes(msg.sender, h, h.votes() - value);
         } else {
             _addVotes(d, value, false);
         }
-        _storeHolder(msg.sender, h);
-        _storeRevenue(msg.sender, rev);
+        HolderWords.store(_holders[msg.sender], h);
+        RevenueWords.store(_revenue[msg.sender], rev);
 
         uint32 now32 = _now32();
-        if (t.supplyBlock != now32) {
-            _pastSupply.push(t.supplyBlock, t.supply);
-            t.supplyBlock = now32;
+        if (t.supplyBlock() != now32) {
+            _pastSupply.push(t.supplyBlock(), t.supply());
+            t = t.withSupplyBlock(now32);
         }
-        t.supply -= uint96(value);
-        _storeTotals(t);
+        TotalsWords.store(_totals, t.withSupply(t.supply() - uint96(value)));
         emit Transfer(msg.sender, address(0), value);
     }
 
@@ -388,14 +366,12 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function claimable(address account) external view returns (uint256) {
-        (, uint256 mps) = _revenueNow(_totals);
-        return _accumulated(account, mps) - _claimed[account];
+        return _accumulated(account, _perShareNow()) - _claimed[account];
     }
 
     /// @inheritdoc IModelShares
     function accumulatedOf(address account) external view returns (uint256) {
-        (, uint256 mps) = _revenueNow(_totals);
-        return _accumulated(account, mps);
+        return _accumulated(account, _perShareNow());
     }
 
     /// @inheritdoc IModelShares
@@ -411,12 +387,27 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function totalRevenue() external view returns (uint256) {
-        return _totalRevenue(_totals.paid);
+        return _totalRevenue();
     }
 
     /// @inheritdoc IModelShares
-    function magnifiedRevenuePerShare() external view returns (uint256 mps) {
-        (, mps) = _revenueNow(_totals);
+    function observedRevenue() external view returns (uint256) {
+        return _totals.observed;
+    }
+
+    /// @inheritdoc IModelShares
+    function lockedRevenue() external view returns (uint256) {
+        return _lockedAt(ScheduleWords.load(_schedule));
+    }
+
+    /// @inheritdoc IModelShares
+    function unlockEnd() external view returns (uint256) {
+        return _schedule.end;
+    }
+
+    /// @inheritdoc IModelShares
+    function magnifiedRevenuePerShare() external view returns (uint256) {
+        return _perShareNow();
     }
 
     /// @inheritdoc IModelShares
@@ -443,44 +434,43 @@ contract ModelShares is
     function _transfer(address from, address to, uint256 value) private {
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        Holder memory f = _loadHolder(from);
-        if (f.balance < value) revert ERC20InsufficientBalance(from, f.balance, value);
+        HolderWord f = HolderWords.load(_holders[from]);
+        if (f.balance() < value) revert ERC20InsufficientBalance(from, f.balance(), value);
         if (from == to || value == 0) {
             emit Transfer(from, to, value);
             return;
         }
-        (, uint256 mps) = _revenueNow(_loadTotals());
-        int256 magnified = (mps * value).toInt256();
+        int256 magnified = (_perShareNow() * value).toInt256();
 
-        Holder memory t = _loadHolder(to);
-        Revenue memory rf = _loadRevenue(from);
-        Revenue memory rt = _loadRevenue(to);
-        f.balance -= uint96(value);
-        t.balance += uint96(value); // <= supply < 2^96
-        rf.correction = (int256(rf.correction) + magnified).toInt248();
-        rt.correction = (int256(rt.correction) - magnified).toInt248();
-        if (rt.flags & (_HAS_DELEGATEE | _ANNOUNCED) == 0) {
+        HolderWord t = HolderWords.load(_holders[to]);
+        RevenueWord rf = RevenueWords.load(_revenue[from]);
+        RevenueWord rt = RevenueWords.load(_revenue[to]);
+        f = f.subBalance(uint96(value));
+        t = t.addBalance(uint96(value)); // <= supply < 2^96
+        rf = rf.withCorrection((int256(rf.correction()) + magnified).toInt248());
+        rt = rt.withCorrection((int256(rt.correction()) - magnified).toInt248());
+        if (rt.flags() & (_HAS_DELEGATEE | _ANNOUNCED) == 0) {
             // First shares of an account: announce its implicit self-delegation (ERC-5805
             // indexers rebuild delegates from DelegateChanged).
-            rt.flags |= _ANNOUNCED;
+            rt = rt.withFlags(rt.flags() | _ANNOUNCED);
             emit DelegateChanged(to, address(0), to);
         }
 
-        address df = _delegateOf(from, rf.flags);
-        address dt = _delegateOf(to, rt.flags);
+        address df = _delegateOf(from, rf.flags());
+        address dt = _delegateOf(to, rt.flags());
         if (df != dt) {
             // The delegates are usually the holders themselves: their votes live in f / t.
-            if (df == from) _setVotes(from, f, f.votes - value);
-            else if (df == to) _setVotes(to, t, t.votes - value);
+            if (df == from) f = _setVotes(from, f, f.votes() - value);
+            else if (df == to) t = _setVotes(to, t, t.votes() - value);
             else _addVotes(df, value, false);
-            if (dt == to) _setVotes(to, t, t.votes + value);
-            else if (dt == from) _setVotes(from, f, f.votes + value);
+            if (dt == to) t = _setVotes(to, t, t.votes() + value);
+            else if (dt == from) f = _setVotes(from, f, f.votes() + value);
             else _addVotes(dt, value, true);
         }
-        _storeHolder(from, f);
-        _storeHolder(to, t);
-        _storeRevenue(from, rf);
-        _storeRevenue(to, rt);
+        HolderWords.store(_holders[from], f);
+        HolderWords.store(_holders[to], t);
+        RevenueWords.store(_revenue[from], rf);
+        RevenueWords.store(_revenue[to], rt);
         emit Transfer(from, to, value);
     }
 
@@ -535,27 +525,27 @@ contract ModelShares is
     /// @dev Adds (or removes) `amount` votes of an account other than the two being written by
     /// the caller.
     function _addVotes(address account, uint256 amount, bool add) private {
-        Holder memory h = _loadHolder(account);
-        _setVotes(account, h, add ? h.votes + amount : h.votes - amount);
-        _storeHolder(account, h);
+        HolderWord h = HolderWords.load(_holders[account]);
+        HolderWords.store(_holders[account], _setVotes(account, h, add ? h.votes() + amount : h.votes() - amount));
     }
 
-    /// @dev Sets `h.votes` (in memory; the caller stores `h`), first moving the previous value to
-    /// the past checkpoints if it was set in an earlier block.
-    function _setVotes(address account, Holder memory h, uint256 newVotes) private {
+    /// @dev Returns `h` with votes `newVotes` (the caller stores it), first moving the previous
+    /// value to the past checkpoints if it was set in an earlier block.
+    function _setVotes(address account, HolderWord h, uint256 newVotes) private returns (HolderWord) {
         uint32 now32 = _now32();
-        if (h.votesBlock != now32) {
-            if (h.votesBlock != 0) {
-                uint256 i = h.pastCount;
-                uint256 entry = (uint256(h.votesBlock) << _ENTRY_BLOCK_SHIFT) | h.votes;
+        uint32 votesBlock = h.votesBlock();
+        if (votesBlock != now32) {
+            if (votesBlock != 0) {
+                uint256 i = h.pastCount();
+                uint256 entry = (uint256(votesBlock) << _ENTRY_BLOCK_SHIFT) | h.votes();
                 if (i % 2 == 0) _pastVotes[account][i / 2] = entry;
                 else _pastVotes[account][i / 2] |= entry << _ENTRY_BITS;
-                h.pastCount = uint32(i + 1); // < number of blocks < 2^32
+                h = h.withPastCount(uint32(i + 1)); // < number of blocks < 2^32
             }
-            h.votesBlock = now32;
+            h = h.withVotesBlock(now32);
         }
-        emit DelegateVotesChanged(account, h.votes, newVotes);
-        h.votes = uint96(newVotes); // <= supply < 2^96
+        emit DelegateVotesChanged(account, h.votes(), newVotes);
+        return h.withVotes(uint96(newVotes)); // <= supply < 2^96
     }
 
     function _pastEntry(address account, uint256 i) private view returns (uint256 key, uint256 votes) {
@@ -579,113 +569,81 @@ contract ModelShares is
 
     // ------------------------------------------------------------------ internal: revenue
 
+    /// @dev Observes new revenue, then pays `account` what it has accumulated and not claimed.
     function _claim(address account, address to) private returns (uint256 amount) {
-        Totals memory t = _loadTotals();
-        (, uint256 mps) = _revenueNow(t);
+        uint256 paid = _paid;
+        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
+        (TotalsWord t, uint256 locked) =
+            _observe(TotalsWords.load(_totals), paid + router_.claimable(modelId_, address(this)));
         uint256 claimed = _claimed[account];
-        amount = _accumulated(account, mps) - claimed;
+        amount = _accumulated(account, _perShare(t, t.observed() - locked)) - claimed;
         if (amount == 0) return 0;
         _claimed[account] = claimed + amount;
-        // Total revenue is unchanged: paid grows by what the router's claimable loses.
-        t.paid = (t.paid + amount).toUint120();
-        _storeTotals(t);
+        // Observed revenue is unchanged: paid grows by what the router's claimable loses.
+        _paid = paid + amount;
         emit RevenueClaimed(account, to, amount);
-        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        // amount <= total - paid <= what the router holds for the token.
+        // amount <= unlocked - paid <= observed - paid <= what the router holds for the token.
         router_.claimAmount(modelId_, amount, to);
     }
 
-    /// @dev Stores the live per-share value as the new base (needed before the supply changes).
-    function _checkpointRevenue(Totals memory t, uint256 total, uint256 mps) private {
-        uint256 baseRevenue = t.flags & _HAS_BASE != 0 ? _baseRevenue : 0;
-        if (total <= baseRevenue) return;
-        _baseMagnified = mps;
-        _baseRevenue = total;
-        if (t.flags & _HAS_BASE == 0) _totals.flags = t.flags | _HAS_BASE;
-        emit RevenueObserved(total - baseRevenue, mps);
+    /// @dev Revenue routed to the token up to now is `total`; what is new since the last
+    /// observation joins what is still locked, and the sum unlocks over a fresh UNLOCK_PERIOD
+    /// from now. The unlocked revenue (observed - locked), hence the per-share value, is the
+    /// same just before and just after. Returns `t` updated and the revenue locked now.
+    function _observe(TotalsWord t, uint256 total) private returns (TotalsWord, uint256 locked) {
+        uint256 observed = t.observed();
+        if (observed != 0) locked = _lockedAt(ScheduleWords.load(_schedule));
+        if (total <= observed) return (t, locked);
+        uint256 amount = total - observed;
+        locked += amount;
+        uint64 start = uint64(block.timestamp);
+        uint64 end = start + uint64(UNLOCK_PERIOD);
+        t = t.withObserved(total.toUint120());
+        TotalsWords.store(_totals, t);
+        ScheduleWords.store(_schedule, ScheduleWords.pack(uint128(locked), start, end)); // locked <= observed
+        emit RevenueObserved(amount, locked, end);
+        return (t, locked);
     }
 
-    /// @dev Total revenue routed to the token so far and the live per-share value.
-    function _revenueNow(Totals memory t) private view returns (uint256 total, uint256 mps) {
-        total = _totalRevenue(t.paid);
-        uint256 baseRevenue;
-        if (t.flags & _HAS_BASE != 0) {
-            mps = _baseMagnified;
-            baseRevenue = _baseRevenue;
-        }
-        if (total > baseRevenue) mps += (total - baseRevenue) * MAGNITUDE / t.supply;
+    /// @dev What is left of the schedule's locked revenue now: `locked` minus its floored linear
+    /// unlock since `start` (never below what is still locked exactly, so never paid early).
+    function _lockedAt(ScheduleWord s) private view returns (uint256) {
+        uint256 end = s.end();
+        if (block.timestamp >= end) return 0;
+        uint256 start = s.start();
+        uint256 locked = s.locked();
+        return locked - locked * (block.timestamp - start) / (end - start);
     }
 
-    function _totalRevenue(uint256 paid) private view returns (uint256) {
+    /// @dev Observed revenue that has unlocked by now.
+    function _unlocked(TotalsWord t) private view returns (uint256) {
+        uint256 observed = t.observed();
+        if (observed == 0) return 0;
+        return observed - _lockedAt(ScheduleWords.load(_schedule));
+    }
+
+    /// @dev The per-share value once `unlocked` revenue has unlocked: what unlocked since the
+    /// last burn, spread over the supply since then, on top of the value at that burn.
+    function _perShare(TotalsWord t, uint256 unlocked) private view returns (uint256) {
+        if (t.flags() & _HAS_BASE == 0) return unlocked * MAGNITUDE / t.supply();
+        return _baseMagnified + (unlocked - _baseUnlocked) * MAGNITUDE / t.supply();
+    }
+
+    /// @dev The live per-share value (a storage read of the schedule, no call to the router).
+    function _perShareNow() private view returns (uint256) {
+        TotalsWord t = TotalsWords.load(_totals);
+        return _perShare(t, _unlocked(t));
+    }
+
+    /// @dev Revenue routed to the token so far: paid out plus what the router holds for it.
+    function _totalRevenue() private view returns (uint256) {
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        return paid + router_.claimable(modelId_, address(this));
+        return _paid + router_.claimable(modelId_, address(this));
     }
 
     function _accumulated(address account, uint256 mps) private view returns (uint256) {
         int256 magnified = (mps * _holders[account].balance).toInt256() + _revenue[account].correction;
         return magnified.toUint256() / MAGNITUDE;
-    }
-
-    // ------------------------------------------------------------------ internal: packed slots
-
-    /// @dev One SLOAD / SSTORE per packed struct (Solidity copies struct members one by one).
-    /// Members sit from the low-order bits up, in declaration order, as Solidity lays them out.
-    function _loadHolder(address account) private view returns (Holder memory h) {
-        Holder storage s = _holders[account];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(s.slot)
-        }
-        h.balance = uint96(word);
-        h.votes = uint96(word >> _HOLDER_VOTES_SHIFT);
-        h.votesBlock = uint32(word >> _HOLDER_VOTES_BLOCK_SHIFT);
-        h.pastCount = uint32(word >> _HOLDER_PAST_COUNT_SHIFT);
-    }
-
-    function _storeHolder(address account, Holder memory h) private {
-        Holder storage s = _holders[account];
-        uint256 word = uint256(h.balance) | (uint256(h.votes) << _HOLDER_VOTES_SHIFT)
-            | (uint256(h.votesBlock) << _HOLDER_VOTES_BLOCK_SHIFT) | (uint256(h.pastCount) << _HOLDER_PAST_COUNT_SHIFT);
-        assembly ("memory-safe") {
-            sstore(s.slot, word)
-        }
-    }
-
-    function _loadRevenue(address account) private view returns (Revenue memory r) {
-        Revenue storage s = _revenue[account];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(s.slot)
-        }
-        r.correction = int248(uint248(word));
-        r.flags = uint8(word >> _REVENUE_FLAGS_SHIFT);
-    }
-
-    function _storeRevenue(address account, Revenue memory r) private {
-        Revenue storage s = _revenue[account];
-        uint256 word = uint256(uint248(r.correction)) | (uint256(r.flags) << _REVENUE_FLAGS_SHIFT);
-        assembly ("memory-safe") {
-            sstore(s.slot, word)
-        }
-    }
-
-    function _loadTotals() private view returns (Totals memory t) {
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(_totals.slot)
-        }
-        t.supply = uint96(word);
-        t.supplyBlock = uint32(word >> _TOTALS_SUPPLY_BLOCK_SHIFT);
-        t.paid = uint120(word >> _TOTALS_PAID_SHIFT);
-        t.flags = uint8(word >> _TOTALS_FLAGS_SHIFT);
-    }
-
-    function _storeTotals(Totals memory t) private {
-        uint256 word = uint256(t.supply) | (uint256(t.supplyBlock) << _TOTALS_SUPPLY_BLOCK_SHIFT)
-            | (uint256(t.paid) << _TOTALS_PAID_SHIFT) | (uint256(t.flags) << _TOTALS_FLAGS_SHIFT);
-        assembly ("memory-safe") {
-            sstore(_totals.slot, word)
-        }
     }
 
     // ------------------------------------------------------------------ internal: clone args

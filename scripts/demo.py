@@ -281,6 +281,11 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
                                                               sender=model_owner))  # fmt: skip
     tip = ETH // 10
     step("pay (a 0.1 ETH tip to the model)", router.pay(model_id, tip, value=tip, sender=licensee))
+    # Share revenue unlocks over UNLOCK_PERIOD once observed: sync, then the local chain's clock
+    # moves one period on.
+    step("sync (the tip starts unlocking)", shares.sync(sender=holder))
+    chain.mine(timestamp=chain.blocks.head.timestamp + shares.UNLOCK_PERIOD())
+    print(f"  ... {shares.UNLOCK_PERIOD()} s later: locked {shares.lockedRevenue()}")
     holder_due = shares.claimable(holder)
     before = holder.balance
     tx = step("claim (share holder)", shares.claim(sender=holder))

@@ -590,6 +590,9 @@ class Views:
                         "balance": balance,
                         "delegate": shares.functions.delegates(account).call(),
                         "votes": shares.functions.getVotes(account).call(),
+                        # revenue still unlocking for whoever holds the shares meanwhile
+                        "lockedRevenue": str(shares.functions.lockedRevenue().call()),
+                        "unlockEnd": shares.functions.unlockEnd().call(),
                     }
                 )
         governance = None

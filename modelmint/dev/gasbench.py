@@ -373,8 +373,13 @@ class Bench:
             shares.transfer(self.contributor, 10**21, sender=self.holder)
         for i in range(n_holders - 2):
             shares.transfer(_addr(i), 10**21, sender=self.holder)
-        self.router.pay(model, UNIT, value=UNIT, sender=self.user)
-        shares.claim(sender=self.holder)
+        # Share revenue unlocks over UNLOCK_PERIOD once a claim observes it: two rounds of
+        # pay, claim, wait bring the holder to the steady state the measured claim is in (it
+        # pays the unlocked revenue and observes the new payment).
+        for _ in range(2):
+            self.router.pay(model, UNIT, value=UNIT, sender=self.user)
+            shares.claim(sender=self.holder)
+            self.chain.mine(timestamp=self.chain.blocks.head.timestamp + shares.UNLOCK_PERIOD())
         self.router.pay(model, UNIT, value=UNIT, sender=self.user)
         claim = shares.claim(sender=self.holder)
         recipient = self.contributor if n_holders > 1 else self.voter

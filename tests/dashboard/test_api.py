@@ -107,6 +107,23 @@ def test_account__after_channel_opened__channel_and_credits_listed(
     assert not channel["closable"] and not channel["closed"]
 
 
+def test_account__share_revenue_observed__locked_part_and_unlock_end_listed(
+    client, market, licensee, chain
+):
+    """Share revenue unlocks over a day once observed: a holder's account lists the token's
+    still-locked revenue and when it ends next to its shares."""
+    model_id = market.fractional_model
+    market.router.pay(model_id, 10**18, value=10**18, sender=licensee)
+    tx = market.shares.sync(sender=licensee)
+    [observed] = tx.decode_logs(market.shares.RevenueObserved)
+    client.sync()
+
+    body = client.get(f"/api/accounts/{licensee.address}").json()
+    [holding] = [h for h in body["shares"] if h["modelId"] == model_id]
+    assert int(holding["lockedRevenue"]) == market.shares.lockedRevenue() > 0
+    assert holding["unlockEnd"] == observed.unlockEnd == tx.timestamp + 86_400
+
+
 def test_status__rpc_gone__chain_unavailable_503(market, tmp_path):
     settings = DashboardSettings(
         record=market.record_path, rpc=market.rpc, db=tmp_path / "d.sqlite"

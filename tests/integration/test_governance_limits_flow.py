@@ -151,5 +151,8 @@ def test_execute__model_proposal_reroutes_split__accrued_revenue_stays_with_shar
     assert router.weightOf(model_id, attacker) == 1
     assert router.claimable(model_id, shares) == accrued
     assert router.claimable(model_id, attacker) == 0
-    # The sole share holder can still claim it (ModelShares rounds down by at most 1 wei).
+    # The sole share holder can still claim it once it unlocked (ModelShares rounds down by at
+    # most 1 wei).
+    shares.sync(sender=licensee)
+    chain.mine(timestamp=chain.blocks.head.timestamp + shares.UNLOCK_PERIOD())
     assert accrued - 1 <= shares.claimable(model_owner) <= accrued

@@ -284,7 +284,7 @@ def test_router_claimFees__treasury_receive_reenters__rejected_fees_kept(
 
 
 def test_shares_claimTo__receive_reenters_shares_and_router__rejected_paid_once(
-    project, kit, deployer, model_owner, holder, licensee, attacker, hook_attacker
+    project, chain, kit, deployer, model_owner, holder, licensee, attacker, hook_attacker
 ):
     factory = project.ModelSharesFactory.deploy(kit.router, sender=deployer)
     model_id = kit.register(model_owner)
@@ -295,6 +295,8 @@ def test_shares_claimTo__receive_reenters_shares_and_router__rejected_paid_once(
     reentries = ((shares, _data(shares.claim)), (kit.router, _data(kit.router.claim, [model_id])))
     for i, (target, call) in enumerate(reentries, start=1):
         kit.router.pay(model_id, 2_000, value=2_000, sender=licensee)
+        shares.sync(sender=licensee)  # the payment unlocks over the period
+        chain.mine(timestamp=chain.blocks.head.timestamp + shares.UNLOCK_PERIOD())
         hook_attacker.arm(target, call, False, sender=attacker)
         shares.claimTo(hook_attacker, sender=holder)
         # Both guards hold during the payout: ModelShares' (claim) and the router's (claimAmount).

@@ -6,7 +6,7 @@ The model sells a 30-day license and usage credits; its revenue split is a Model
 (weight 3, three holders) and a contributor EOA (weight 1); the router takes a 5 % fee.
 Rules buy and renew licenses, buy / open (also paid in one transaction) / settle (charged) /
 sweep / close / redeem credits, pay the router directly, claim from the router, transfer and
-claim shares, claim fees and warp time.
+claim and sync shares (share revenue unlocks over a day), claim fees and warp time.
 Ghost totals in Python are compared with the chain after every step (PROPERTIES.md XMOD-xx).
 Both machines share every rule and check (`_ProtocolRules`); they differ only in the payment
 asset, the amounts, and the invariant names, which state the sentence for their asset.
@@ -342,6 +342,10 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
         tx = self.shares.claim(sender=holder)
         self._moved(holder, tx.return_value)
 
+    @rule(who=st.integers(0, 2))
+    def anyone_syncs_shares_revenue(self, who):
+        self.shares.sync(sender=self.users[who])  # starts unlocking what waits at the router
+
     @rule(seconds=st.sampled_from([10 * 60, 6 * HOUR, DAY + HOUR, 20 * DAY]))
     def time_passes(self, seconds):
         self.chain.mine(deltatime=seconds)
@@ -350,6 +354,12 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
 
     def _holders_total(self):
         return sum(self.shares.claimedOf(h) + self.shares.claimable(h) for h in self.holders)
+
+    def _shares_not_unlocked(self):
+        """Share revenue the holders get as it unlocks: still locked, or at the router and not
+        observed by the token yet."""
+        unobserved = self.shares.totalRevenue() - self.shares.observedRevenue()
+        return self.shares.lockedRevenue() + unobserved
 
     def _check_router_balance_equals_liabilities(self):
         liabilities = self.router.liabilities(self.asset)
@@ -380,8 +390,8 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
         note(f"in={self.paid_in} fees={self.fees} contrib={contributor} shares={to_shares}")
         assert 0 <= dust <= 2 * self.router_payments + 1
         # The shares never hand out more than they received, and at most one unit per holder
-        # and payment less.
-        holders = self._holders_total()
+        # and payment less: what is not the holders' yet is still locked or not observed yet.
+        holders = self._holders_total() + self._shares_not_unlocked()
         assert to_shares - len(self.holders) * (self.router_payments + 1) <= holders <= to_shares
 
     def _check_no_holder_ever_loses_share_revenue(self):
@@ -505,8 +515,9 @@ class TokenProtocolMachine(_ProtocolRules):
             if a.address == self.treasury.address:
                 owed += self.router.feesOwed(self.asset)
             owed_total += balance + owed
-        # Settled revenue not yet swept is owed to the model's revenue recipients.
-        owed_total += self.credits.pendingRevenue(self.model_id)
+        # Settled revenue not yet swept is owed to the model's revenue recipients, share revenue
+        # not unlocked yet to the holders.
+        owed_total += self.credits.pendingRevenue(self.model_id) + self._shares_not_unlocked()
         dust = self.initial_total - owed_total
         note(f"initial={self.initial_total} held+owed={owed_total} dust={dust}")
         bound = 2 * self.router_payments + 1 + len(self.holders) * (self.router_payments + 1)

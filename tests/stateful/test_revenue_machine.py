@@ -1,25 +1,26 @@
 """Stateful test of RevenueRouter + ModelShares money conservation.
 
 One ETH model whose split changes over time among a ModelShares token and EOA contributors;
-payments, weight changes, router claims, share transfers, burns, share claims, fee changes
-and fee claims interleave. A Python model keeps the exact (Fraction) revenue each account is
-entitled to; after every step the invariants below compare it with the chain.
+payments, weight changes, router claims, share transfers, burns, share claims and syncs, time
+passing, fee changes and fee claims interleave. A Python model keeps the exact (Fraction)
+revenue each router account is entitled to; after every step the invariants below compare it
+with the chain.
 
-Share revenue bound (SHR-01): the router floors the token's running accrual, so the token sees
-its revenue in whole wei while the exact entitlement carries a fraction. A holder whose part of
-the supply rises (it receives shares, or another holder burns) while such a fraction is pending
-takes a part of it when it surfaces. Per holder, for the history of its part of the supply
-w = balance / supply, the credited revenue is at most
-
-    exact + sum over every change of max(0, w_after - w_before) + 1 wei
-
-(each rise of w adds less than w_after - w_before wei; the last wei covers the per-share
-value's floor at 2^-128 wei per share). Nothing is created: the sum over holders never exceeds
-what the token received (`holders_claimable_never_exceeds_revenue_routed_to_shares`).
+Share revenue (SHR-01): the token observes its router revenue in whole wei at claims and syncs
+and unlocks it over UNLOCK_PERIOD. `fixtures.shares_model.UnlockModel` replays that schedule
+(the chain's observed and locked revenue must equal it exactly) and spreads what unlocks over
+the balances held meanwhile: each holder's credited revenue is its exact pro-rata part of the
+unlocked revenue, at most 1 wei below (the holder's floor) and never above by more than the
+per-share value's floor (2^-128 wei per share). Nothing is created: the sum over holders never
+exceeds what the token received (`holders_claimable_never_exceeds_revenue_routed_to_shares`),
+and what the token received is paid + claimable + locked + not observed + dust
+(`share_revenue_received_equals_paid_plus_claimable_plus_locked_plus_unobserved`).
 """
 
 from fractions import Fraction
 
+import pytest
+from fixtures.shares_model import UnlockModel
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -48,10 +49,9 @@ class RevenueMachine(RuleBasedStateMachine):
         self.weights = dict(self.initial_weights)  # current router weights by address
         self.entitled = {}  # exact router revenue by address (Fraction)
         self.claimed = {}  # router revenue claimed by address
-        self.share_entitled = {h: Fraction(0) for h in self.holders_addr}
+        self.unlock = UnlockModel(self.shares.UNLOCK_PERIOD(), self.holders_addr)
+        self.unlock.time = self.chain.blocks.head.timestamp
         self.share_claimed = {h: 0 for h in self.holders_addr}
-        self.share_rises = {h: Fraction(0) for h in self.holders_addr}  # see the module bound
-        self.observations = 0
         self.last_total = {}
         self.last_share_total = {}
 
@@ -77,10 +77,7 @@ class RevenueMachine(RuleBasedStateMachine):
             self._credit(self.owner.address, Fraction(net))
             return
         for account, weight in self.weights.items():
-            part = Fraction(net * weight, total_weight)
-            self._credit(account, part)
-            if account == self.shares.address:
-                self._spread_to_holders(part)
+            self._credit(account, Fraction(net * weight, total_weight))
 
     @rule(
         data=st.data(),
@@ -118,21 +115,33 @@ class RevenueMachine(RuleBasedStateMachine):
         amount = self.shares.balanceOf(sender) * fraction // 100
         if amount == 0 or amount >= self.shares.totalSupply():
             return
-        parts = self._parts()
-        self.shares.burn(amount, sender=sender)
-        self._count_rises(parts)
-        self.observations += 1
+        balances = self._balances()
+        tx = self.shares.burn(amount, sender=sender)
+        self.unlock.accrue(tx.timestamp, balances)
 
     @rule(data=st.data())
     def claim_shares(self, data):
-        account = data.draw(st.sampled_from(self.holders), label="share claimer")
+        self.claim_shares_of(data.draw(st.sampled_from(self.holders), label="share claimer"))
+
+    def claim_shares_of(self, account):
         before = account.balance
+        routed = self.shares.totalRevenue()
         tx = self.shares.claim(sender=account)
+        self.unlock.observe(tx.timestamp, routed, self._balances())
         self.share_claimed[account.address] += account.balance - before + tx.total_fees_paid
         for log in tx.decode_logs(self.router.RevenueClaimed):  # the token pulling its revenue
             self.claimed[log.account] = self.claimed.get(log.account, 0) + log.amount
-        self.observations += 1
         self.settlements += 1
+
+    @rule()
+    def sync_shares(self):
+        routed = self.shares.totalRevenue()
+        tx = self.shares.sync(sender=self.payer)
+        self.unlock.observe(tx.timestamp, routed, self._balances())
+
+    @rule(seconds=st.sampled_from([1, 12, 3_600, 43_200, 86_400, 200_000]))
+    def time_passes(self, seconds):
+        self.chain.mine(timestamp=self.chain.blocks.head.timestamp + seconds)
 
     @rule(fee_bps=st.integers(0, 1_000))
     def set_fee(self, fee_bps):
@@ -148,28 +157,16 @@ class RevenueMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------- helpers
 
     def move_shares(self, sender, to, amount):
-        """Transfers shares and records the rise of each holder's part of the supply."""
-        parts = self._parts()
-        self.shares.transfer(to, amount, sender=sender)
-        self._count_rises(parts)
-        self.observations += 1
+        """Transfers shares; what unlocked before goes to the balances held until then."""
+        balances = self._balances()
+        tx = self.shares.transfer(to, amount, sender=sender)
+        self.unlock.accrue(tx.timestamp, balances)
 
-    def _parts(self):
-        supply = self.shares.totalSupply()
-        return {h: Fraction(self.shares.balanceOf(h), supply) for h in self.holders_addr}
-
-    def _count_rises(self, before):
-        for h, part in self._parts().items():
-            if part > before[h]:
-                self.share_rises[h] += part - before[h]
+    def _balances(self):
+        return {h: self.shares.balanceOf(h) for h in self.holders_addr}
 
     def _credit(self, account, part):
         self.entitled[account] = self.entitled.get(account, Fraction(0)) + part
-
-    def _spread_to_holders(self, part):
-        supply = self.shares.totalSupply()
-        for h in self.holders_addr:
-            self.share_entitled[h] += part * self.shares.balanceOf(h) / supply
 
     def _router_total(self, account):
         return self.claimed.get(account, 0) + self.router.claimable(self.model_id, account)
@@ -211,14 +208,37 @@ class RevenueMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_holder_ever_loses_revenue(self):
+        now = self.chain.blocks.head.timestamp
+        self.unlock.accrue(now, self._balances())
         for h in self.holders_addr:
             total = self.shares.claimedOf(h) + self.shares.claimable(h)
             assert total >= self.last_share_total.get(h, 0)
             self.last_share_total[h] = total
-            exact = self.share_entitled[h]
-            tolerance = self.payments + self.observations + 2
-            ceiling = exact + self.share_rises[h] + 1
-            assert exact - tolerance <= total <= ceiling, (h, total, exact, ceiling)
+            exact = self.unlock.entitled[h]
+            assert exact - 1 <= total <= exact + Fraction(1, 2**32), (h, total, exact)
+
+    @invariant()
+    def share_revenue_unlocks_as_the_schedule_says(self):
+        now = self.chain.blocks.head.timestamp
+        model = self.unlock
+        assert self.shares.observedRevenue() == model.observed
+        locked = self.shares.lockedRevenue()
+        assert locked == model.locked_at(now)
+        # never ahead of the exact linear unlock, behind it by < 1 wei per observation
+        exact = model.exact_locked_at(now)
+        assert exact <= locked <= exact + model.observations
+        if now >= model.end:
+            assert locked == 0  # nothing stays locked past the period
+
+    @invariant()
+    def share_revenue_received_equals_paid_plus_claimable_plus_locked_plus_unobserved(self):
+        received = self.shares.totalRevenue()
+        paid = sum(self.shares.claimedOf(h) for h in self.holders_addr)
+        claimable = sum(self.shares.claimable(h) for h in self.holders_addr)
+        unobserved = received - self.shares.observedRevenue()
+        dust = received - paid - claimable - self.shares.lockedRevenue() - unobserved
+        note(f"received={received} paid={paid} claimable={claimable} dust={dust}")
+        assert 0 <= dust <= len(self.holders_addr)
 
     @invariant()
     def no_recipient_ever_loses_revenue(self):
@@ -228,8 +248,25 @@ class RevenueMachine(RuleBasedStateMachine):
             self.last_total[account] = total
 
 
-def _machine_class(chain, router, shares, model_id, model_owner, deployer, licensee, parties):
-    contributor, consumer, gateway, holder = parties
+@pytest.fixture
+def machine_class(
+    chain,
+    router,
+    create_shares,
+    deployer,
+    model_owner,
+    licensee,
+    holder,
+    contributor,
+    consumer,
+    gateway,
+):
+    """A RevenueMachine over a fresh model split 3:1 between a three-holder ModelShares token
+    and `gateway`."""
+    model_id, shares = create_shares(supply=3 * 10**18, holder_=holder, route=False)
+    shares.transfer(contributor, 10**18, sender=holder)
+    shares.transfer(consumer, 10**18, sender=holder)
+    router.setRecipients(model_id, [shares, gateway], [3, 1], sender=model_owner)
 
     class Machine(RevenueMachine):
         pass
@@ -247,73 +284,43 @@ def _machine_class(chain, router, shares, model_id, model_owner, deployer, licen
     return Machine
 
 
-def _three_holders(router, create_shares, model_owner, holder, contributor, consumer, gateway):
-    model_id, shares = create_shares(supply=3 * 10**18, holder_=holder, route=False)
-    shares.transfer(contributor, 10**18, sender=holder)
-    shares.transfer(consumer, 10**18, sender=holder)
-    router.setRecipients(model_id, [shares, gateway], [3, 1], sender=model_owner)
-    return model_id, shares
+def test_revenue_machine(machine_class):
+    run_state_machine_as_test(machine_class)
 
 
-def test_revenue_machine(
-    chain,
-    router,
-    create_shares,
-    deployer,
-    model_owner,
-    licensee,
-    holder,
-    contributor,
-    consumer,
-    gateway,
+def test_revenue_machine__transfer_while_revenue_unlocks__buyer_gets_the_rest_of_the_unlock(
+    chain, machine_class, holder, contributor
 ):
-    model_id, shares = _three_holders(
-        router, create_shares, model_owner, holder, contributor, consumer, gateway
-    )
-    parties = (contributor, consumer, gateway, holder)
-    run_state_machine_as_test(
-        _machine_class(chain, router, shares, model_id, model_owner, deployer, licensee, parties)
-    )
-
-
-def test_revenue_machine__transfer_between_floored_payments__credit_above_exact_within_bound(
-    chain,
-    router,
-    create_shares,
-    deployer,
-    model_owner,
-    licensee,
-    holder,
-    contributor,
-    consumer,
-    gateway,
-):
-    """Pinned counterexample to the former "never above the exact share" form of SHR-01: with
-    only payments and a transfer, the receiver is credited a fraction of a wei above its exact
-    pro-rata revenue (a fraction earned before the transfer surfaces with the next payment);
-    the credit stays within the module's stated bound."""
-    model_id, shares = _three_holders(
-        router, create_shares, model_owner, holder, contributor, consumer, gateway
-    )
-    parties = (contributor, consumer, gateway, holder)
-    machine_class = _machine_class(
-        chain, router, shares, model_id, model_owner, deployer, licensee, parties
-    )
+    """A holder sells a third of the supply a quarter into the unlock of an observed payment:
+    the seller keeps what unlocked before, the buyer earns its pro-rata part of the other three
+    quarters (a later payment, floored at the router, unlocks too); the invariants hold."""
+    machine = machine_class()
+    shares = machine.shares
 
     @settings(max_examples=1, database=None)  # a Hypothesis context for the invariants' notes
     @given(st.none())
     def replay(_):
-        machine = machine_class()
         try:
             machine.pay(236849457718185819)
-            machine.move_shares(holder, contributor, 619686447489834297)
+            machine.sync_shares()
+            start = machine.unlock.start
+            period = shares.UNLOCK_PERIOD()
+            chain.mine(timestamp=start + period // 4)
+            before = shares.claimable(contributor)
+            machine.move_shares(holder, contributor, 10**18)
             machine.pay(344638647726476992)
-            credited = shares.claimable(contributor)
-            exact = machine.share_entitled[contributor.address]
-            assert credited == 188825801121471152
-            assert exact < credited <= exact + machine.share_rises[contributor.address] + 1
+            machine.claim_shares_of(contributor)  # observes the second payment
+            chain.mine(timestamp=start + 2 * period)
+            assert shares.lockedRevenue() == 0
+            credited = shares.claimedOf(contributor) + shares.claimable(contributor)
+            machine.unlock.accrue(chain.blocks.head.timestamp, machine._balances())
+            exact = machine.unlock.entitled[contributor.address]
+            assert credited > before
+            assert exact - 1 <= credited <= exact + Fraction(1, 2**32)
             for check in (
                 machine.no_holder_ever_loses_revenue,
+                machine.share_revenue_unlocks_as_the_schedule_says,
+                machine.share_revenue_received_equals_paid_plus_claimable_plus_locked_plus_unobserved,
                 machine.holders_claimable_never_exceeds_revenue_routed_to_shares,
                 machine.revenue_in_equals_fee_plus_accrued_plus_bounded_dust,
             ):

@@ -348,7 +348,8 @@ async function renderAccount() {
       delegate <span class="mono" data-testid="delegate">${a.governance.delegate}</span>
       <button id="delegate-self" data-testid="delegate-self">Delegate to myself</button></div>` : ""}
     ${a.shares.map((s, i) => `<div class="card">Model #${s.modelId} shares: ${ethers.formatEther(BigInt(s.balance))}, votes ${ethers.formatEther(BigInt(s.votes))}, delegate <span class="mono">${s.delegate}</span>
-      <button data-delegate-shares="${i}">Delegate to myself</button></div>`).join("")}`;
+      <button data-delegate-shares="${i}">Delegate to myself</button>
+      ${BigInt(s.lockedRevenue) > 0n ? `<br><span data-testid="shares-locked">${s.lockedRevenue} wei of revenue unlocking for holders until ${when(s.unlockEnd)}</span>` : ""}</div>`).join("")}`;
   for (const b of main.querySelectorAll("[data-renew]")) {
     const price = BigInt(b.dataset.price);
     b.addEventListener("click", () => send("Renew", () => contract("licenses", "LicenseManager").renew(BigInt(b.dataset.renew), price, { value: price })));

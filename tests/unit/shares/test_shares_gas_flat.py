@@ -9,18 +9,22 @@ N_SMALL, N_LARGE = 2, 200
 
 
 @pytest.fixture
-def measure(create_shares, router, licensee, holder, contributor):
+def measure(chain, create_shares, router, licensee, holder, contributor):
     def _measure(n_holders):
         model_id, shares = create_shares(supply=10**24, holder_=holder)
         shares.transfer(contributor, 10**21, sender=holder)
         for i in range(n_holders - 2):
             shares.transfer(f"0x{0x1000 + i:040x}", 10**21, sender=holder)
+        for _ in range(2):
+            router.pay(model_id, 10**18, value=10**18, sender=licensee)
+            shares.claim(sender=holder)  # observes: the payment unlocks over the period
+            chain.mine(timestamp=chain.blocks.head.timestamp + shares.UNLOCK_PERIOD())
         router.pay(model_id, 10**18, value=10**18, sender=licensee)
-        shares.claim(sender=holder)
+        # repeat claim: pays the unlocked revenue and observes the new payment
+        claim = shares.claim(sender=holder)
+        assert claim.return_value > 0
         router.pay(model_id, 10**18, value=10**18, sender=licensee)
-        claim = shares.claim(sender=holder)  # repeat claim: observes and pulls new revenue
-        router.pay(model_id, 10**18, value=10**18, sender=licensee)
-        transfer_pending = shares.transfer(contributor, 10**18, sender=holder)
+        transfer_pending = shares.transfer(contributor, 10**18, sender=holder)  # unobserved
         transfer_quiet = shares.transfer(contributor, 10**18, sender=holder)
         return claim.gas_used, transfer_pending.gas_used, transfer_quiet.gas_used
 

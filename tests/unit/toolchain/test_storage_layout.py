@@ -15,8 +15,7 @@ BRIDGE = ROOT / "tools" / "solc-bridge" / "solc-bridge.js"
 
 # (file declaring the offsets, the struct as that file names it) -> the struct's hand-packed
 # slots, each as the fields it holds. A field's bit offset is the file's `<FIELD>_OFFSET`
-# constant (`modelId` -> `MODEL_ID_OFFSET`) and its width, when declared, `<FIELD>_BITS`;
-# CONSTANT_NAMES lists the offsets a file declares under other names.
+# constant (`modelId` -> `MODEL_ID_OFFSET`) and its width, when declared, `<FIELD>_BITS`.
 PACKED = {
     ("contracts/packed/OwnershipWords.sol", "TokenOwnership"): [("owner", "data")],
     ("contracts/packed/ModelRecordWords.sol", "ModelRecord"): [
@@ -39,27 +38,12 @@ PACKED = {
         ("consumer", "deposit", "expiry"),
         ("gateway", "settled", "modelId"),
     ],
-    ("contracts/ModelShares.sol", "ModelShares.Holder"): [
+    ("contracts/packed/HolderWords.sol", "Holder"): [
         ("balance", "votes", "votesBlock", "pastCount"),
     ],
-    ("contracts/ModelShares.sol", "ModelShares.Revenue"): [("correction", "flags")],
-    ("contracts/ModelShares.sol", "ModelShares.Totals"): [
-        ("supply", "supplyBlock", "paid", "flags")
-    ],
-}
-# (file, struct) -> {field: offset constant}; a field missing here sits at bit 0 of its slot.
-CONSTANT_NAMES = {
-    ("contracts/ModelShares.sol", "ModelShares.Holder"): {
-        "votes": "_HOLDER_VOTES_SHIFT",
-        "votesBlock": "_HOLDER_VOTES_BLOCK_SHIFT",
-        "pastCount": "_HOLDER_PAST_COUNT_SHIFT",
-    },
-    ("contracts/ModelShares.sol", "ModelShares.Revenue"): {"flags": "_REVENUE_FLAGS_SHIFT"},
-    ("contracts/ModelShares.sol", "ModelShares.Totals"): {
-        "supplyBlock": "_TOTALS_SUPPLY_BLOCK_SHIFT",
-        "paid": "_TOTALS_PAID_SHIFT",
-        "flags": "_TOTALS_FLAGS_SHIFT",
-    },
+    ("contracts/packed/RevenueWords.sol", "Revenue"): [("correction", "flags")],
+    ("contracts/packed/TotalsWords.sol", "Totals"): [("supply", "supplyBlock", "observed", "flags")],
+    ("contracts/packed/ScheduleWords.sol", "Schedule"): [("locked", "start", "end")],
 }
 CONSTANT = re.compile(r"uint256 (?:private|internal) constant (\w+) = (\d+);")
 
@@ -74,17 +58,11 @@ def _snake(field: str) -> str:
 
 def _declared(key: tuple[str, str], constants: dict[str, int]) -> dict[str, tuple]:
     """field -> (slot, bit offset, width in bits or None) as `key`'s file declares them."""
-    names = CONSTANT_NAMES.get(key)
-    declared = {}
-    for slot, fields in enumerate(PACKED[key]):
-        for field in fields:
-            if names is None:
-                offset = constants.get(f"{_snake(field)}_OFFSET")
-                bits = constants.get(f"{_snake(field)}_BITS")
-            else:
-                offset, bits = (constants[names[field]] if field in names else 0), None
-            declared[field] = (slot, offset, bits)
-    return declared
+    return {
+        field: (slot, constants.get(f"{_snake(field)}_OFFSET"), constants.get(f"{_snake(field)}_BITS"))
+        for slot, fields in enumerate(PACKED[key])
+        for field in fields
+    }
 
 
 def _mismatches(members: dict[str, tuple], declared: dict[str, tuple]) -> list[str]:
