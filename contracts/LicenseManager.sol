@@ -10,8 +10,9 @@ import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
-import {OfferTermsWord, OfferSalesWord, OfferWords} from "./packed/OfferWords.sol";
-import {Holding, HoldingWord, HoldingWords} from "./packed/HoldingWords.sol";
+import {
+    Holding, HoldingWord, OfferTermsWord, OfferSalesWord, LicenseManagerWords
+} from "./packed/LicenseManagerWords.sol";
 
 /// @title LicenseManager
 /// @notice ERC-721 licenses sold from offers published by model owners; see ILicenseManager for
@@ -107,7 +108,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     {
         if (recipient == address(0)) revert LicenseManagerZeroAddress();
         Offer storage o = _offers[offerId];
-        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(o);
+        (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(o);
         if (w0.modelId() == 0) revert LicenseManagerUnknownOffer(offerId);
         (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
         licenseId = (offerId << 32) | _takeSerial(o, offerId, w1);
@@ -136,7 +137,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
         if (expiry == PERPETUAL) revert LicenseManagerPerpetual(licenseId);
         uint256 offerId = licenseId >> 32;
-        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(_offers[offerId]);
+        (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(_offers[offerId]);
         (uint256 modelId, uint256 price, address asset) = _checkSale(offerId, w0, w1, maxPrice);
 
         uint256 next = (block.timestamp > expiry ? block.timestamp : expiry) + w0.duration();
@@ -156,7 +157,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     function recordLicense(uint256 licenseId) external returns (bool recorded) {
         (address holder, uint96 expiry) = _ownerAndData(licenseId);
         if (expiry == 0) revert LicenseManagerUnknownLicense(licenseId);
-        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(_offers[licenseId >> 32]);
+        (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(_offers[licenseId >> 32]);
         if (!w1.transferable()) revert LicenseManagerNonTransferable(licenseId);
         _hold(holder, licenseId, w0, w1, uint64(expiry));
         return _recorded(holder, w0, w1) == licenseId;
@@ -287,11 +288,12 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// receiver's recorded license (never refused: see ILicenseManager).
     function _update(address to, uint256 licenseId, address auth) internal override returns (address from) {
         from = super._update(to, licenseId, auth); // checks existence and authorisation
-        (OfferTermsWord w0, OfferSalesWord w1) = OfferWords.load(_offers[licenseId >> 32]);
+        (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(_offers[licenseId >> 32]);
         if (!w1.transferable()) revert LicenseManagerNonTransferable(licenseId);
         if (_recorded(from, w0, w1) == licenseId) {
-            Holding storage h = _holdings[from][w0.modelId()][w0.versionPin()];
-            if (w1.commercial()) h.transferableCommercial = 0;
+            (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenceClass(w0, w1);
+            Holding storage h = _holdings[from][modelId][pin];
+            if (commercial) h.transferableCommercial = 0;
             else h.transferablePersonal = 0;
         }
         _hold(to, licenseId, w0, w1, _expiryOf(licenseId));
@@ -326,7 +328,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     {
         bool paused;
         uint64 saleEnds;
-        (modelId, price, paused, saleEnds) = OfferWords.saleTerms(w0, w1);
+        (modelId, price, paused, saleEnds) = LicenseManagerWords.saleTerms(w0, w1);
         if (paused) revert LicenseManagerOfferPaused(offerId);
         if (saleEnds != 0 && block.timestamp >= saleEnds) revert LicenseManagerOfferEnded(offerId, saleEnds);
         bool open;
@@ -343,25 +345,26 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     function _hold(address account, uint256 licenseId, OfferTermsWord w0, OfferSalesWord w1, uint64 expiry)
         private
     {
-        (uint64 modelId, uint32 pin, bool commercial, bool transferable) = OfferWords.licenceClass(w0, w1);
+        (uint64 modelId, uint32 pin, bool commercial, bool transferable) = LicenseManagerWords.licenceClass(w0, w1);
         Holding storage h = _holdings[account][modelId][pin];
-        HoldingWord word = HoldingWords.load(h);
-        uint256 offset = HoldingWords.offsetOf(commercial, transferable);
+        HoldingWord word = LicenseManagerWords.load(h);
+        uint256 offset = LicenseManagerWords.offsetOf(commercial, transferable);
         uint64 held = word.at(offset); // the bound expiry, or the recorded transferable licence
         if (!transferable) {
             if (expiry <= held) return;
-            HoldingWords.storeAt(h, word, offset, expiry);
+            LicenseManagerWords.storeAt(h, word, offset, expiry);
         } else {
             if (held == licenseId || (held != 0 && _expiryOf(held) >= expiry)) return;
             // < 2^64: offerId is a uint32 and the serial a uint32
-            HoldingWords.storeAt(h, word, offset, uint64(licenseId));
+            LicenseManagerWords.storeAt(h, word, offset, uint64(licenseId));
         }
     }
 
     /// @dev `account`'s recorded transferable license of the class given by the offer words.
     function _recorded(address account, OfferTermsWord w0, OfferSalesWord w1) private view returns (uint256) {
-        (uint64 modelId, uint32 pin, bool commercial,) = OfferWords.licenceClass(w0, w1);
-        return HoldingWords.load(_holdings[account][modelId][pin]).at(HoldingWords.offsetOf(commercial, true));
+        (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenceClass(w0, w1);
+        HoldingWord word = LicenseManagerWords.load(_holdings[account][modelId][pin]);
+        return word.at(LicenseManagerWords.offsetOf(commercial, true));
     }
 
     function _holdingValid(Holding storage h, bool commercialRequired) private view returns (bool) {
@@ -389,7 +392,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         unchecked {
             ++sold; // sold < cap <= type(uint32).max
         }
-        OfferWords.storeSold(o, w1, sold);
+        LicenseManagerWords.storeSold(o, w1, sold);
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {

@@ -5,15 +5,14 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
-import {ModelRecordWord, ModelRecordWords} from "./packed/ModelRecordWords.sol";
-import {GatewayGrantWord, GatewayGrantWords} from "./packed/GatewayGrantWords.sol";
+import {ModelRecordWord, GatewayGrantWord, ModelRegistryWords} from "./packed/ModelRegistryWords.sol";
 
 /// @title ModelRegistry
 /// @notice One ERC-721 token per model; versions are append-only weights hashes.
 /// @dev Version URIs and the metadata URI live in events only: storing strings would
 /// triple the cost of registration, and indexers read them from logs.
 /// The model record lives in the token's owner slot (ERC721Packed's 96 data bits; layout in
-/// ModelRecordWords): version count, status, flags, registration time and owner epoch. The
+/// ModelRegistryWords): version count, status, flags, registration time and owner epoch. The
 /// payment asset has its own slot, written only for ERC-20 models (a record flag says whether
 /// to read it), so
 /// registering an ETH model writes owner + record, balance and the version hash, and the sale
@@ -61,7 +60,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
             revert ModelRegistryTokenNotAllowed(paymentAsset_);
         }
         modelId = _nextModelId++;
-        ModelRecordWord data = ModelRecordWords.newRecord(block.timestamp);
+        ModelRecordWord data = ModelRegistryWords.newRecord(block.timestamp);
         if (paymentAsset_ != address(0)) {
             _paymentAssets[modelId] = paymentAsset_;
             data = data.withErc20Asset();
@@ -246,7 +245,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     }
 
     function _grant(address owner, ModelRecordWord data) private pure returns (GatewayGrantWord) {
-        return GatewayGrantWords.grant(owner, data.ownerEpoch());
+        return ModelRegistryWords.grant(owner, data.ownerEpoch());
     }
 
     function _setPaymentTokenAllowed(address token, bool allowed) private {

@@ -18,10 +18,18 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelShares} from "../interfaces/IModelShares.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
-import {Holder, HolderWord, HolderWords} from "./packed/HolderWords.sol";
-import {Revenue, RevenueWord, RevenueWords} from "./packed/RevenueWords.sol";
-import {Schedule, ScheduleWord, ScheduleWords} from "./packed/ScheduleWords.sol";
-import {Totals, TotalsWord, TotalsWords} from "./packed/TotalsWords.sol";
+import {
+    Holder,
+    HolderWord,
+    Revenue,
+    RevenueWord,
+    Schedule,
+    ScheduleWord,
+    Totals,
+    TotalsWord,
+    PastVotesWord,
+    ModelSharesWords
+} from "./packed/ModelSharesWords.sol";
 
 /// @title ModelShares
 /// @notice Per-model revenue-sharing ERC-20 with votes (ERC-5805) and permit (ERC-2612), deployed
@@ -55,8 +63,6 @@ contract ModelShares is
     uint8 private constant _ANNOUNCED = 2;
     uint8 private constant _HAS_BASE = 1; // Totals flags: a burn checkpointed `_base...`
     uint256 private constant _ARGS = 0x2d; // immutable arguments start after the 45-byte proxy
-    uint256 private constant _ENTRY_BITS = 128; // one past checkpoint: uint32 block, uint96 votes
-    uint256 private constant _ENTRY_BLOCK_SHIFT = 96; // within an entry: votes at 0, block at 96
     bytes32 private constant _PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
     bytes32 private constant _DELEGATION_TYPEHASH =
@@ -70,7 +76,7 @@ contract ModelShares is
     /// @dev The implementation's own address: it can never be initialized.
     address private immutable _SELF;
 
-    // Packed one-word structs: contracts/packed/*Words.sol (bit layout, typed accessors).
+    // Packed one-word structs: contracts/packed/ModelSharesWords.sol (bit layouts, accessors).
     Totals private _totals;
     Schedule private _schedule;
     /// @dev Per-share value and unlocked revenue at the last burn (the divisor's last change).
@@ -80,8 +86,8 @@ contract ModelShares is
     uint256 private _paid;
     mapping(address account => Holder) private _holders;
     mapping(address account => Revenue) private _revenue;
-    /// @dev Past vote checkpoints, two per slot: entry i sits in slot i / 2, bits 128 * (i % 2).
-    mapping(address account => mapping(uint256 slot => uint256)) private _pastVotes;
+    /// @dev Past vote checkpoints, two per slot: checkpoint i sits in slot i / 2.
+    mapping(address account => mapping(uint256 slot => PastVotesWord)) private _pastVotes;
     mapping(address account => uint256) private _claimed;
     mapping(address account => address payout) private _payouts;
     mapping(address account => address) private _delegatees;
@@ -106,9 +112,8 @@ contract ModelShares is
         if (supply == 0) revert ModelSharesZeroSupply();
         if (supply > type(uint96).max) revert ModelSharesSupplyTooLarge(supply, type(uint96).max);
         uint32 now32 = _now32();
-        TotalsWords.store(_totals, TotalsWords.pack(uint96(supply), now32));
-        HolderWord h = HolderWord.wrap(0).withBalance(uint96(supply)).withVotes(uint96(supply));
-        HolderWords.store(_holders[initialHolder], h.withVotesBlock(now32));
+        ModelSharesWords.store(_totals, ModelSharesWords.newTotals(uint96(supply), now32));
+        ModelSharesWords.store(_holders[initialHolder], ModelSharesWords.newHolder(uint96(supply), now32));
         _revenue[initialHolder].flags = _ANNOUNCED;
         emit Transfer(address(0), initialHolder, supply);
         emit DelegateChanged(initialHolder, address(0), initialHolder);
@@ -170,7 +175,7 @@ contract ModelShares is
     /// @inheritdoc IModelShares
     function sync() external {
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        _observe(TotalsWords.load(_totals), _paid + router_.claimable(modelId_, address(this)));
+        _observe(ModelSharesWords.load(_totals), _paid + router_.claimable(modelId_, address(this)));
     }
 
     /// @inheritdoc IModelShares
@@ -199,7 +204,7 @@ contract ModelShares is
     /// @inheritdoc IModelShares
     function burn(uint256 value) external {
         if (value == 0) revert ModelSharesZeroAmount();
-        TotalsWord t = TotalsWords.load(_totals);
+        TotalsWord t = ModelSharesWords.load(_totals);
         if (value >= t.supply()) revert ModelSharesBurnsLastShares(value, t.supply());
         // The divisor changes: checkpoint the per-share value first (revenue unlocked so far is
         // spread over the supply before the burn, what unlocks from now on over the supply after).
@@ -209,9 +214,9 @@ contract ModelShares is
         _baseUnlocked = unlocked;
         t = t.withFlags(t.flags() | _HAS_BASE);
 
-        HolderWord h = HolderWords.load(_holders[msg.sender]);
+        HolderWord h = ModelSharesWords.load(_holders[msg.sender]);
         if (h.balance() < value) revert ERC20InsufficientBalance(msg.sender, h.balance(), value);
-        RevenueWord rev = RevenueWords.load(_revenue[msg.sender]);
+        RevenueWord rev = ModelSharesWords.load(_revenue[msg.sender]);
         h = h.subBalance(uint96(value));
         rev = rev.withCorrection((int256(rev.correction()) + (mps * value).toInt256()).toInt248());
         address d = _delegateOf(msg.sender, rev.flags());
@@ -220,15 +225,12 @@ contract ModelShares is
         } else {
             _addVotes(d, value, false);
         }
-        HolderWords.store(_holders[msg.sender], h);
-        RevenueWords.store(_revenue[msg.sender], rev);
+        ModelSharesWords.store(_holders[msg.sender], h);
+        ModelSharesWords.store(_revenue[msg.sender], rev);
 
         uint32 now32 = _now32();
-        if (t.supplyBlock() != now32) {
-            _pastSupply.push(t.supplyBlock(), t.supply());
-            t = t.withSupplyBlock(now32);
-        }
-        TotalsWords.store(_totals, t.withSupply(t.supply() - uint96(value)));
+        if (t.supplyBlock() != now32) _pastSupply.push(t.supplyBlock(), t.supply());
+        ModelSharesWords.store(_totals, t.withSupply(t.supply() - uint96(value), now32));
         emit Transfer(msg.sender, address(0), value);
     }
 
@@ -397,7 +399,7 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function lockedRevenue() external view returns (uint256) {
-        return _lockedAt(ScheduleWords.load(_schedule));
+        return _lockedAt(ModelSharesWords.load(_schedule));
     }
 
     /// @inheritdoc IModelShares
@@ -434,7 +436,7 @@ contract ModelShares is
     function _transfer(address from, address to, uint256 value) private {
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        HolderWord f = HolderWords.load(_holders[from]);
+        HolderWord f = ModelSharesWords.load(_holders[from]);
         if (f.balance() < value) revert ERC20InsufficientBalance(from, f.balance(), value);
         if (from == to || value == 0) {
             emit Transfer(from, to, value);
@@ -442,9 +444,9 @@ contract ModelShares is
         }
         int256 magnified = (_perShareNow() * value).toInt256();
 
-        HolderWord t = HolderWords.load(_holders[to]);
-        RevenueWord rf = RevenueWords.load(_revenue[from]);
-        RevenueWord rt = RevenueWords.load(_revenue[to]);
+        HolderWord t = ModelSharesWords.load(_holders[to]);
+        RevenueWord rf = ModelSharesWords.load(_revenue[from]);
+        RevenueWord rt = ModelSharesWords.load(_revenue[to]);
         f = f.subBalance(uint96(value));
         t = t.addBalance(uint96(value)); // <= supply < 2^96
         rf = rf.withCorrection((int256(rf.correction()) + magnified).toInt248());
@@ -467,10 +469,10 @@ contract ModelShares is
             else if (dt == from) f = _setVotes(from, f, f.votes() + value);
             else _addVotes(dt, value, true);
         }
-        HolderWords.store(_holders[from], f);
-        HolderWords.store(_holders[to], t);
-        RevenueWords.store(_revenue[from], rf);
-        RevenueWords.store(_revenue[to], rt);
+        ModelSharesWords.store(_holders[from], f);
+        ModelSharesWords.store(_holders[to], t);
+        ModelSharesWords.store(_revenue[from], rf);
+        ModelSharesWords.store(_revenue[to], rt);
         emit Transfer(from, to, value);
     }
 
@@ -525,8 +527,8 @@ contract ModelShares is
     /// @dev Adds (or removes) `amount` votes of an account other than the two being written by
     /// the caller.
     function _addVotes(address account, uint256 amount, bool add) private {
-        HolderWord h = HolderWords.load(_holders[account]);
-        HolderWords.store(_holders[account], _setVotes(account, h, add ? h.votes() + amount : h.votes() - amount));
+        HolderWord h = ModelSharesWords.load(_holders[account]);
+        ModelSharesWords.store(_holders[account], _setVotes(account, h, add ? h.votes() + amount : h.votes() - amount));
     }
 
     /// @dev Returns `h` with votes `newVotes` (the caller stores it), first moving the previous
@@ -535,23 +537,21 @@ contract ModelShares is
         uint32 now32 = _now32();
         uint32 votesBlock = h.votesBlock();
         if (votesBlock != now32) {
+            uint256 i = h.pastCount();
             if (votesBlock != 0) {
-                uint256 i = h.pastCount();
-                uint256 entry = (uint256(votesBlock) << _ENTRY_BLOCK_SHIFT) | h.votes();
-                if (i % 2 == 0) _pastVotes[account][i / 2] = entry;
-                else _pastVotes[account][i / 2] |= entry << _ENTRY_BITS;
-                h = h.withPastCount(uint32(i + 1)); // < number of blocks < 2^32
+                mapping(uint256 => PastVotesWord) storage past = _pastVotes[account];
+                if (i % 2 == 0) past[i / 2] = ModelSharesWords.firstOfPair(votesBlock, h.votes());
+                else past[i / 2] = past[i / 2].withSecond(votesBlock, h.votes());
+                ++i; // < number of blocks < 2^32
             }
-            h = h.withVotesBlock(now32);
+            h = h.withVotesBlockAndPastCount(now32, uint32(i));
         }
         emit DelegateVotesChanged(account, h.votes(), newVotes);
         return h.withVotes(uint96(newVotes)); // <= supply < 2^96
     }
 
     function _pastEntry(address account, uint256 i) private view returns (uint256 key, uint256 votes) {
-        uint256 entry = _pastVotes[account][i / 2] >> ((i % 2) * _ENTRY_BITS);
-        key = uint32(entry >> _ENTRY_BLOCK_SHIFT);
-        votes = uint96(entry);
+        (key, votes) = _pastVotes[account][i / 2].entry(i);
     }
 
     function _delegateOf(address account, uint8 flags) private view returns (address) {
@@ -574,7 +574,7 @@ contract ModelShares is
         uint256 paid = _paid;
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
         (TotalsWord t, uint256 locked) =
-            _observe(TotalsWords.load(_totals), paid + router_.claimable(modelId_, address(this)));
+            _observe(ModelSharesWords.load(_totals), paid + router_.claimable(modelId_, address(this)));
         uint256 claimed = _claimed[account];
         amount = _accumulated(account, _perShare(t, t.observed() - locked)) - claimed;
         if (amount == 0) return 0;
@@ -592,15 +592,15 @@ contract ModelShares is
     /// same just before and just after. Returns `t` updated and the revenue locked now.
     function _observe(TotalsWord t, uint256 total) private returns (TotalsWord, uint256 locked) {
         uint256 observed = t.observed();
-        if (observed != 0) locked = _lockedAt(ScheduleWords.load(_schedule));
+        if (observed != 0) locked = _lockedAt(ModelSharesWords.load(_schedule));
         if (total <= observed) return (t, locked);
         uint256 amount = total - observed;
         locked += amount;
         uint64 start = uint64(block.timestamp);
         uint64 end = start + uint64(UNLOCK_PERIOD);
         t = t.withObserved(total.toUint120());
-        TotalsWords.store(_totals, t);
-        ScheduleWords.store(_schedule, ScheduleWords.pack(uint128(locked), start, end)); // locked <= observed
+        ModelSharesWords.store(_totals, t);
+        ModelSharesWords.store(_schedule, uint128(locked), start, end); // locked <= observed
         emit RevenueObserved(amount, locked, end);
         return (t, locked);
     }
@@ -608,10 +608,8 @@ contract ModelShares is
     /// @dev What is left of the schedule's locked revenue now: `locked` minus its floored linear
     /// unlock since `start` (never below what is still locked exactly, so never paid early).
     function _lockedAt(ScheduleWord s) private view returns (uint256) {
-        uint256 end = s.end();
+        (uint256 locked, uint256 start, uint256 end) = s.unpack();
         if (block.timestamp >= end) return 0;
-        uint256 start = s.start();
-        uint256 locked = s.locked();
         return locked - locked * (block.timestamp - start) / (end - start);
     }
 
@@ -619,7 +617,7 @@ contract ModelShares is
     function _unlocked(TotalsWord t) private view returns (uint256) {
         uint256 observed = t.observed();
         if (observed == 0) return 0;
-        return observed - _lockedAt(ScheduleWords.load(_schedule));
+        return observed - _lockedAt(ModelSharesWords.load(_schedule));
     }
 
     /// @dev The per-share value once `unlocked` revenue has unlocked: what unlocked since the
@@ -631,7 +629,7 @@ contract ModelShares is
 
     /// @dev The live per-share value (a storage read of the schedule, no call to the router).
     function _perShareNow() private view returns (uint256) {
-        TotalsWord t = TotalsWords.load(_totals);
+        TotalsWord t = ModelSharesWords.load(_totals);
         return _perShare(t, _unlocked(t));
     }
 

@@ -6,9 +6,9 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
-import {ModelAccount, ModelAccountWord, ModelAccountWords} from "./packed/ModelAccountWords.sol";
-import {Entry, EntryWord, EntryWords} from "./packed/EntryWords.sol";
-import {AssetBook, AssetBookWords} from "./packed/AssetBookWords.sol";
+import {
+    AssetBook, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
+} from "./packed/RevenueRouterWords.sol";
 
 /// @title RevenueRouter
 /// @notice Receives every payment for a model, takes the protocol fee for the treasury and
@@ -109,10 +109,10 @@ contract RevenueRouter is IRevenueRouter {
     function pay(uint256 modelId, uint256 amount) external payable nonReentrant returns (uint256 credited) {
         if (amount == 0) revert RevenueRouterZeroAmount(modelId);
         ModelAccount storage m = _models[modelId];
-        ModelAccountWord word = ModelAccountWords.load(m);
+        ModelAccountWord word = RevenueRouterWords.load(m);
         address asset = _cachedAsset(m, word.assetKind(), modelId);
         // First payment of a model never configured: _cachedAsset just wrote the asset kind.
-        if (word.assetKind() == ModelAccountWords.ASSET_UNKNOWN) word = ModelAccountWords.load(m);
+        if (word.assetKind() == RevenueRouterWords.ASSET_UNKNOWN) word = RevenueRouterWords.load(m);
         if (asset == address(0)) {
             if (msg.value != amount) revert RevenueRouterWrongValue(amount, msg.value);
         } else {
@@ -147,7 +147,7 @@ contract RevenueRouter is IRevenueRouter {
             _owed[modelId][owner] += net;
         } else {
             uint256 acc = (uint256(word.accPerWeight()) + net * ACC_SCALE / totalWeight).toUint184();
-            ModelAccountWords.store(m, word.withAccPerWeight(acc));
+            RevenueRouterWords.store(m, word.withAccPerWeight(acc));
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
         return amount;
@@ -167,7 +167,7 @@ contract RevenueRouter is IRevenueRouter {
         if (count > MAX_RECIPIENTS) revert RevenueRouterTooManyRecipients(count, MAX_RECIPIENTS);
 
         ModelAccount storage m = _models[modelId];
-        _cachedAsset(m, ModelAccountWords.load(m).assetKind(), modelId);
+        _cachedAsset(m, RevenueRouterWords.load(m).assetKind(), modelId);
         uint32 oldEpoch = m.epoch;
         uint32 newEpoch = oldEpoch + 1;
         // Freeze the old set: its accounts settle against this value from now on.
@@ -298,7 +298,7 @@ contract RevenueRouter is IRevenueRouter {
         (amount, kind) = _collect(modelId, msg.sender);
         if (amount == 0) return 0;
         address asset = _assetOf(modelId, kind);
-        AssetBookWords.release(_books[asset], amount);
+        RevenueRouterWords.release(_books[asset], amount);
         emit RevenueClaimed(modelId, msg.sender, to, amount);
         _send(asset, to, amount);
     }
@@ -341,9 +341,9 @@ contract RevenueRouter is IRevenueRouter {
     function _collect(uint256 modelId, address account) private returns (uint256 amount, uint8 kind) {
         uint256 acc;
         uint32 currentEpoch;
-        (acc, currentEpoch, kind) = ModelAccountWords.load(_models[modelId]).claimFields();
+        (acc, currentEpoch, kind) = RevenueRouterWords.loadClaim(_models[modelId]);
         Entry storage slot = _entries[modelId][account];
-        (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed) = EntryWords.loadMembership(slot);
+        (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed) = RevenueRouterWords.loadClaim(slot);
         bool member = weight != 0 && epoch == currentEpoch;
         if (weight != 0) {
             uint256 end = member ? acc : _epochEndAcc[modelId][epoch];
@@ -364,11 +364,11 @@ contract RevenueRouter is IRevenueRouter {
             // moved up to accPerWeight. Nothing due but the flag set: clear the flag only (the
             // snapshot keeps its fraction).
             if (amount != 0) {
-                EntryWords.storeSettled(slot, e, acc);
+                RevenueRouterWords.storeSettled(slot, e, acc);
             } else if (hasOwed) {
-                EntryWords.storeWithoutOwed(slot, e);
+                RevenueRouterWords.storeWithoutOwed(slot, e);
             }
-        } else if (!e.isEmpty()) {
+        } else if (EntryWord.unwrap(e) != 0) {
             // Not in the current set: settled for good (later owner accruals, if any, are read
             // from `_owed` since it is not a member).
             delete _entries[modelId][account];
@@ -421,20 +421,20 @@ contract RevenueRouter is IRevenueRouter {
     /// @dev The model's payment asset, read from the registry once (it is fixed for the model's
     /// life) and cached. Reverts with the registry's error for unknown models.
     function _cachedAsset(ModelAccount storage m, uint8 kind, uint256 modelId) private returns (address asset) {
-        if (kind == ModelAccountWords.ASSET_ETH) return address(0);
-        if (kind == ModelAccountWords.ASSET_ERC20) return m.asset;
+        if (kind == RevenueRouterWords.ASSET_ETH) return address(0);
+        if (kind == RevenueRouterWords.ASSET_ERC20) return m.asset;
         asset = _REGISTRY.paymentAsset(modelId);
         if (asset == address(0)) {
-            m.assetKind = ModelAccountWords.ASSET_ETH;
+            m.assetKind = RevenueRouterWords.ASSET_ETH;
         } else {
-            m.assetKind = ModelAccountWords.ASSET_ERC20;
+            m.assetKind = RevenueRouterWords.ASSET_ERC20;
             m.asset = asset;
         }
     }
 
     /// @dev The cached asset of a model that has received a payment (or has a recipient set).
     function _assetOf(uint256 modelId, uint8 kind) private view returns (address) {
-        return kind == ModelAccountWords.ASSET_ERC20 ? _models[modelId].asset : address(0);
+        return kind == RevenueRouterWords.ASSET_ERC20 ? _models[modelId].asset : address(0);
     }
 
     function _send(address asset, address to, uint256 amount) private {

@@ -14,7 +14,7 @@ import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
-import {ChannelRecord, ChannelTermsWord, ChannelSettlementWord, ChannelWords} from "./packed/ChannelWords.sol";
+import {ChannelSlots, ChannelTermsWord, ChannelSettlementWord, ChannelWords} from "./packed/ChannelWords.sol";
 
 /// @title UsageCredits
 /// @notice Prepaid, escrowed usage credits (ERC-1155, id = modelId) metered through channels
@@ -58,7 +58,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @dev Next channel id; ids start at 1 so 0 is never a channel.
     uint256 private _nextChannelId = 1;
     mapping(uint256 modelId => ModelState) private _models;
-    mapping(uint256 channelId => ChannelRecord) private _channels;
+    mapping(uint256 channelId => ChannelSlots) private _channels;
 
     /// @param registry_ The ModelRegistry.
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
@@ -226,17 +226,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
-        ChannelRecord storage c = _channels[channelId];
-        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        ChannelSlots storage c = _channels[channelId];
+        ChannelTermsWord a = c.terms;
         _checkConsumer(a.consumer(), channelId);
         uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         uint256 graceEnd = expiry + GRACE_PERIOD;
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
-        ChannelSettlementWord b = ChannelWords.loadSettlement(c);
-        uint256 modelId = b.modelId();
-        refunded = uint256(a.deposit()) - b.settled();
-        ChannelWords.storeTerms(c, a.closed());
+        (, uint256 settled, uint256 modelId) = c.settlement.unpack();
+        refunded = uint256(a.deposit()) - settled;
+        c.terms = a.closed();
         _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
@@ -308,15 +307,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function channel(uint256 channelId) external view returns (Channel memory) {
-        ChannelRecord storage c = _channels[channelId];
-        (ChannelTermsWord a, ChannelSettlementWord b) = (ChannelWords.loadTerms(c), ChannelWords.loadSettlement(c));
+        ChannelSlots storage c = _channels[channelId];
+        ChannelTermsWord a = c.terms;
+        (address gateway, uint64 settled, uint32 modelId) = c.settlement.unpack();
         return Channel({
             consumer: a.consumer(),
             expiry: a.expiry(),
-            gateway: b.gateway(),
+            gateway: gateway,
             deposit: a.deposit(),
-            modelId: b.modelId(),
-            settled: b.settled()
+            modelId: modelId,
+            settled: settled
         });
     }
 
@@ -346,7 +346,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         view
         returns (bool)
     {
-        address consumer = ChannelWords.loadTerms(_channels[channelId]).consumer();
+        address consumer = _channels[channelId].terms.consumer();
         if (consumer == address(0)) return false;
         return _isValidSignature(consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
     }
@@ -393,13 +393,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// go beyond what is already settled) and the channel's model.
     function _settleOne(SettleArgs calldata r) private returns (uint256 delta, uint256 modelId) {
         uint256 channelId = r.channelId;
-        ChannelRecord storage c = _channels[channelId];
-        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        ChannelSlots storage c = _channels[channelId];
+        ChannelTermsWord a = c.terms;
         address consumer = a.consumer();
         if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
-        ChannelSettlementWord b = ChannelWords.loadSettlement(c);
-        if (b.gateway() != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
-        modelId = b.modelId();
+        ChannelSettlementWord b = c.settlement;
+        {
+            (address gateway,, uint256 model) = b.unpack();
+            if (gateway != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
+            modelId = model;
+        }
         {
             uint256 expiry = a.expiry();
             if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
@@ -417,13 +420,13 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             uint256 deposit = a.deposit();
             if (target > deposit) target = deposit;
         }
-        uint256 settled = b.settled();
+        (, uint256 settled,) = b.unpack();
         if (target <= settled) return (0, modelId);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
         );
         if (!_isValidSignature(consumer, digest, r.signature)) revert UsageCreditsInvalidSignature(channelId);
-        ChannelWords.storeSettlement(c, b.withSettled(target));
+        c.settlement = b.withSettled(target);
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
     }
@@ -443,9 +446,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 channelId)
     {
         channelId = _nextChannelId++;
-        ChannelRecord storage c = _channels[channelId];
-        ChannelWords.storeTerms(c, ChannelWords.terms(msg.sender, credits, expiry));
-        ChannelWords.storeSettlement(c, ChannelWords.settlement(gateway, modelId));
+        ChannelSlots storage c = _channels[channelId];
+        c.terms = ChannelWords.terms(msg.sender, credits, expiry);
+        c.settlement = ChannelWords.settlement(gateway, modelId);
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
 
@@ -455,8 +458,8 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         private
         returns (uint256 modelId, uint256 added)
     {
-        ChannelRecord storage c = _channels[channelId];
-        ChannelTermsWord a = ChannelWords.loadTerms(c);
+        ChannelSlots storage c = _channels[channelId];
+        ChannelTermsWord a = c.terms;
         _checkConsumer(a.consumer(), channelId);
         uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
@@ -464,14 +467,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
         if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
         if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
-        modelId = ChannelWords.loadSettlement(c).modelId();
+        (,, modelId) = c.settlement.unpack();
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
         uint256 deposit = a.deposit();
         if (credits != 0) {
             if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             deposit += credits;
         }
-        ChannelWords.storeTerms(c, a.withDepositAndExpiry(deposit, newExpiry));
+        c.terms = a.withDepositAndExpiry(deposit, newExpiry);
         added = credits;
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }

@@ -10,9 +10,10 @@ pragma solidity 0.8.30;
 // | 0-159   | consumer | address |        | 0-159   | gateway | address |
 // | 160-223 | deposit  | uint64  |        | 160-223 | settled | uint64  |
 // | 224-255 | expiry   | uint32  |        | 224-255 | modelId | uint32  |
-// expiry is 0 once the channel is closed.
+// expiry is 0 once the channel is closed. UsageCredits stores a channel as ChannelSlots, its
+// two slots as typed words.
 
-/// @dev A channel: settling it reads both slots and writes slot B; opening one writes both.
+/// @dev Declared layout of a channel (stored as ChannelSlots).
 struct ChannelRecord {
     address consumer; // slot A
     uint64 deposit; // slot A
@@ -24,58 +25,38 @@ struct ChannelRecord {
 
 /// @dev Slot A of a channel: consumer, deposit, expiry.
 type ChannelTermsWord is uint256;
+using ChannelWords for ChannelTermsWord global;
 /// @dev Slot B of a channel: gateway, settled, model.
 type ChannelSettlementWord is uint256;
-
-using ChannelWords for ChannelTermsWord global;
 using ChannelWords for ChannelSettlementWord global;
 
-/// @title ChannelWords
-/// @notice Typed access to UsageCredits' channel records.
+/// @dev A channel as stored: settling it reads both slots and writes slot B; opening one
+/// writes both.
+struct ChannelSlots {
+    ChannelTermsWord terms;
+    ChannelSettlementWord settlement;
+}
+
+/// @notice Typed access to the slots of UsageCredits' channels. A field without an offset constant
+/// sits at bit 0.
 library ChannelWords {
-    uint256 internal constant CONSUMER_OFFSET = 0;
-    uint256 internal constant CONSUMER_BITS = 160;
     uint256 internal constant DEPOSIT_OFFSET = 160;
-    uint256 internal constant DEPOSIT_BITS = 64;
     uint256 internal constant EXPIRY_OFFSET = 224;
-    uint256 internal constant EXPIRY_BITS = 32;
-    uint256 internal constant GATEWAY_OFFSET = 0;
-    uint256 internal constant GATEWAY_BITS = 160;
     uint256 internal constant SETTLED_OFFSET = 160;
-    uint256 internal constant SETTLED_BITS = 64;
     uint256 internal constant MODEL_ID_OFFSET = 224;
-    uint256 internal constant MODEL_ID_BITS = 32;
-
-    function loadTerms(ChannelRecord storage c) internal view returns (ChannelTermsWord w) {
-        assembly ("memory-safe") { w := sload(c.slot) }
-    }
-
-    function loadSettlement(ChannelRecord storage c) internal view returns (ChannelSettlementWord w) {
-        assembly ("memory-safe") { w := sload(add(c.slot, 1)) }
-    }
-
-    function storeTerms(ChannelRecord storage c, ChannelTermsWord w) internal {
-        assembly ("memory-safe") { sstore(c.slot, w) }
-    }
-
-    function storeSettlement(ChannelRecord storage c, ChannelSettlementWord w) internal {
-        assembly ("memory-safe") { sstore(add(c.slot, 1), w) }
-    }
 
     /// @dev Slot A of a new channel. `deposit` < 2^64 and `expiry` < 2^32 (checked by the caller).
     function terms(address consumer_, uint256 deposit_, uint256 expiry_) internal pure returns (ChannelTermsWord) {
-        return ChannelTermsWord.wrap(
-            (expiry_ << EXPIRY_OFFSET) | (deposit_ << DEPOSIT_OFFSET) | (uint256(uint160(consumer_)) << CONSUMER_OFFSET)
-        );
+        return ChannelTermsWord.wrap((expiry_ << EXPIRY_OFFSET) | (deposit_ << DEPOSIT_OFFSET) | uint160(consumer_));
     }
 
     /// @dev Slot B of a new channel (nothing settled). `modelId_` < 2^32 (checked by the caller).
     function settlement(address gateway_, uint256 modelId_) internal pure returns (ChannelSettlementWord) {
-        return ChannelSettlementWord.wrap((modelId_ << MODEL_ID_OFFSET) | (uint256(uint160(gateway_)) << GATEWAY_OFFSET));
+        return ChannelSettlementWord.wrap((modelId_ << MODEL_ID_OFFSET) | uint160(gateway_));
     }
 
     function consumer(ChannelTermsWord w) internal pure returns (address) {
-        return address(uint160(ChannelTermsWord.unwrap(w) >> CONSUMER_OFFSET));
+        return address(uint160(ChannelTermsWord.unwrap(w)));
     }
 
     function deposit(ChannelTermsWord w) internal pure returns (uint64) {
@@ -84,18 +65,6 @@ library ChannelWords {
 
     function expiry(ChannelTermsWord w) internal pure returns (uint32) {
         return uint32(ChannelTermsWord.unwrap(w) >> EXPIRY_OFFSET);
-    }
-
-    function gateway(ChannelSettlementWord w) internal pure returns (address) {
-        return address(uint160(ChannelSettlementWord.unwrap(w) >> GATEWAY_OFFSET));
-    }
-
-    function settled(ChannelSettlementWord w) internal pure returns (uint64) {
-        return uint64(ChannelSettlementWord.unwrap(w) >> SETTLED_OFFSET);
-    }
-
-    function modelId(ChannelSettlementWord w) internal pure returns (uint32) {
-        return uint32(ChannelSettlementWord.unwrap(w) >> MODEL_ID_OFFSET);
     }
 
     /// @dev Slot A with a new deposit (< 2^64) and expiry (< 2^32), the consumer kept.
@@ -110,6 +79,17 @@ library ChannelWords {
     /// @dev Slot A of a closed channel (expiry 0), consumer and deposit kept.
     function closed(ChannelTermsWord w) internal pure returns (ChannelTermsWord) {
         return ChannelTermsWord.wrap(ChannelTermsWord.unwrap(w) & ~(uint256(type(uint32).max) << EXPIRY_OFFSET));
+    }
+
+    /// @dev Slot B's gateway, settled credits and model.
+    function unpack(ChannelSettlementWord w)
+        internal
+        pure
+        returns (address gateway_, uint64 settled_, uint32 modelId_)
+    {
+        uint256 bits = ChannelSettlementWord.unwrap(w);
+        gateway_ = address(uint160(bits));
+        (settled_, modelId_) = (uint64(bits >> SETTLED_OFFSET), uint32(bits >> MODEL_ID_OFFSET));
     }
 
     /// @dev Slot B with `settled_` (< 2^64), gateway and model kept.

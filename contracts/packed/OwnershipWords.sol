@@ -16,36 +16,25 @@ struct TokenOwnership {
 
 /// @dev A token's owner slot loaded as one word; zero for a token that does not exist.
 type OwnershipWord is uint256;
-
 using OwnershipWords for OwnershipWord global;
 
-/// @title OwnershipWords
-/// @notice Typed access to ERC721Packed's owner + data word.
+/// @notice Typed access to ERC721Packed's owner + data word (the owner at bit 0).
 library OwnershipWords {
-    uint256 internal constant OWNER_OFFSET = 0;
-    uint256 internal constant OWNER_BITS = 160;
     uint256 internal constant DATA_OFFSET = 160;
-    uint256 internal constant DATA_BITS = 96;
 
     function pack(address owner_, uint96 data_) internal pure returns (OwnershipWord) {
-        return OwnershipWord.wrap((uint256(data_) << DATA_OFFSET) | (uint256(uint160(owner_)) << OWNER_OFFSET));
+        return OwnershipWord.wrap((uint256(data_) << DATA_OFFSET) | uint160(owner_));
     }
 
     function owner(OwnershipWord w) internal pure returns (address) {
-        return address(uint160(OwnershipWord.unwrap(w) >> OWNER_OFFSET));
-    }
-
-    function data(OwnershipWord w) internal pure returns (uint96) {
-        return uint96(OwnershipWord.unwrap(w) >> DATA_OFFSET);
+        return address(uint160(OwnershipWord.unwrap(w)));
     }
 
     function unpack(OwnershipWord w) internal pure returns (address owner_, uint96 data_) {
-        owner_ = address(uint160(OwnershipWord.unwrap(w) >> OWNER_OFFSET));
-        data_ = uint96(OwnershipWord.unwrap(w) >> DATA_OFFSET);
+        (owner_, data_) = (address(uint160(OwnershipWord.unwrap(w))), uint96(OwnershipWord.unwrap(w) >> DATA_OFFSET));
     }
 
     function withOwner(OwnershipWord w, address owner_) internal pure returns (OwnershipWord) {
-        uint256 cleared = OwnershipWord.unwrap(w) & ~(uint256(type(uint160).max) << OWNER_OFFSET);
-        return OwnershipWord.wrap(cleared | (uint256(uint160(owner_)) << OWNER_OFFSET));
+        return OwnershipWord.wrap((OwnershipWord.unwrap(w) & ~uint256(type(uint160).max)) | uint160(owner_));
     }
 }

@@ -1,7 +1,8 @@
-"""Hand-packed storage words: every bit offset and width a packed-word library declares
-(`contracts/packed/<Struct>Words.sol`) equals where solc lays the struct's field out (the
-compiler's `storageLayout`), so a reordered or resized field cannot silently desynchronise the
-typed accessors from the struct the contracts declare their storage with."""
+"""Hand-packed storage words: every bit offset a packed-word library declares
+(`contracts/packed/<Contract>Words.sol`), and every width its accessors read or mask a field
+with, equals where and how wide solc lays the struct's field out (the compiler's
+`storageLayout`), so a reordered or resized field cannot silently desynchronise the typed
+accessors from the struct the contracts declare their storage with."""
 
 import json
 import re
@@ -14,53 +15,81 @@ ROOT = Path(__file__).resolve().parents[3]
 BRIDGE = ROOT / "tools" / "solc-bridge" / "solc-bridge.js"
 
 # (file declaring the offsets, the struct as that file names it) -> the struct's hand-packed
-# slots, each as the fields it holds. A field's bit offset is the file's `<FIELD>_OFFSET`
-# constant (`modelId` -> `MODEL_ID_OFFSET`) and its width, when declared, `<FIELD>_BITS`.
+# slots, each as the fields it holds. A field's bit offset is the file's
+# `<PREFIX><FIELD>_OFFSET` constant (`modelId` -> `MODEL_ID_OFFSET`), 0
+# when the file declares none; its width is the type every accessor reads it as or masks it
+# with (`uint32(w >> SOLD_OFFSET)`, `type(uint32).max << SOLD_OFFSET`): the struct and the cast
+# say it, no constant repeats it.
+OWNERSHIP = "contracts/packed/OwnershipWords.sol"
+REGISTRY = "contracts/packed/ModelRegistryWords.sol"
+LICENSES = "contracts/packed/LicenseManagerWords.sol"
+ROUTER = "contracts/packed/RevenueRouterWords.sol"
+CHANNELS = "contracts/packed/ChannelWords.sol"
+SHARES = "contracts/packed/ModelSharesWords.sol"
 PACKED = {
-    ("contracts/packed/OwnershipWords.sol", "TokenOwnership"): [("owner", "data")],
-    ("contracts/packed/ModelRecordWords.sol", "ModelRecord"): [
-        ("versionCount", "status", "flags", "registeredAt", "ownerEpoch"),
-    ],
-    ("contracts/packed/GatewayGrantWords.sol", "GatewayGrant"): [("owner", "epoch", "granted")],
-    ("contracts/packed/OfferWords.sol", "ILicenseManager.Offer"): [
+    (OWNERSHIP, "TokenOwnership"): [("owner", "data")],
+    (REGISTRY, "ModelRecord"): [("versionCount", "status", "flags", "registeredAt", "ownerEpoch")],
+    (REGISTRY, "GatewayGrant"): [("owner", "epoch", "granted")],
+    (LICENSES, "ILicenseManager.Offer"): [
         ("modelId", "price", "duration", "versionPin"),
         ("supplyCap", "sold", "saleEnds", "commercial", "transferable", "paused"),
     ],
-    ("contracts/packed/HoldingWords.sol", "Holding"): [
+    (LICENSES, "Holding"): [
         ("boundCommercial", "boundPersonal", "transferableCommercial", "transferablePersonal"),
     ],
-    ("contracts/packed/ModelAccountWords.sol", "ModelAccount"): [
-        ("accPerWeight", "totalWeight", "epoch", "assetKind"),
-    ],
-    ("contracts/packed/EntryWords.sol", "Entry"): [("weight", "epoch", "hasOwed", "snapshot")],
-    ("contracts/packed/AssetBookWords.sol", "AssetBook"): [("liabilities", "fees")],
-    ("contracts/packed/ChannelWords.sol", "ChannelRecord"): [
+    (ROUTER, "ModelAccount"): [("accPerWeight", "totalWeight", "epoch", "assetKind")],
+    (ROUTER, "Entry"): [("weight", "epoch", "hasOwed", "snapshot")],
+    (ROUTER, "AssetBook"): [("liabilities", "fees")],
+    (CHANNELS, "ChannelRecord"): [
         ("consumer", "deposit", "expiry"),
         ("gateway", "settled", "modelId"),
     ],
-    ("contracts/packed/HolderWords.sol", "Holder"): [
-        ("balance", "votes", "votesBlock", "pastCount"),
-    ],
-    ("contracts/packed/RevenueWords.sol", "Revenue"): [("correction", "flags")],
-    ("contracts/packed/TotalsWords.sol", "Totals"): [("supply", "supplyBlock", "observed", "flags")],
-    ("contracts/packed/ScheduleWords.sol", "Schedule"): [("locked", "start", "end")],
+    (SHARES, "Holder"): [("balance", "votes", "votesBlock", "pastCount")],
+    (SHARES, "Revenue"): [("correction", "flags")],
+    (SHARES, "Totals"): [("supply", "supplyBlock", "observed", "flags")],
+    (SHARES, "Schedule"): [("locked", "start", "end")],
+    (SHARES, "PastVotes"): [("votes", "votesBlock", "nextVotes", "nextBlock")],
 }
-CONSTANT = re.compile(r"uint256 (?:private|internal) constant (\w+) = (\d+);")
+# Structs sharing a file with another that has a field of the same name prefix their constants.
+PREFIX = {
+    (REGISTRY, "GatewayGrant"): "GRANT_",
+    (ROUTER, "Entry"): "ENTRY_",
+    (ROUTER, "AssetBook"): "BOOK_",
+    (SHARES, "Revenue"): "REVENUE_",
+    (SHARES, "Totals"): "TOTALS_",
+    (SHARES, "PastVotes"): "PAST_",
+}
+CONSTANT = re.compile(r"uint256 (?:private |internal )?constant (\w+_OFFSET) = (\d+);")
+# A field read as `uintN(... >> X_OFFSET)` (also inside `address(...)`, an enum or `!= 0`) or
+# masked as `type(uintN).max) << X_OFFSET`.
+READ = re.compile(r"\bu?int(\d+)\((?:[\w.]+\([\w.]+\)|[\w.]+) >> (\w+_OFFSET)\)")
+MASK = re.compile(r"type\(u?int(\d+)\)\.max\) << (\w+_OFFSET)\b")
 
 
-def _constants(path: str) -> dict[str, int]:
-    return {name: int(value) for name, value in CONSTANT.findall((ROOT / path).read_text())}
+def _constants(source: str) -> dict[str, int]:
+    return {name: int(value) for name, value in CONSTANT.findall(source)}
+
+
+def _widths(source: str) -> dict[str, set[int]]:
+    """constant -> every width the accessors read or mask its field with."""
+    widths: dict[str, set[int]] = {}
+    for bits, name in READ.findall(source) + MASK.findall(source):
+        widths.setdefault(name, set()).add(int(bits))
+    return widths
 
 
 def _snake(field: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", field).upper()
 
 
-def _declared(key: tuple[str, str], constants: dict[str, int]) -> dict[str, tuple]:
-    """field -> (slot, bit offset, width in bits or None) as `key`'s file declares them."""
+def _declared(key: tuple[str, str], source: str) -> dict[str, tuple]:
+    """field -> (slot, bit offset, widths used) as `key`'s file declares them."""
+    prefix, slots = PREFIX.get(key, ""), PACKED[key]
+    constants, widths = _constants(source), _widths(source)
+    names = {field: f"{prefix}{_snake(field)}_OFFSET" for fields in slots for field in fields}
     return {
-        field: (slot, constants.get(f"{_snake(field)}_OFFSET"), constants.get(f"{_snake(field)}_BITS"))
-        for slot, fields in enumerate(PACKED[key])
+        field: (slot, constants.get(names[field], 0), widths.get(names[field], set()))
+        for slot, fields in enumerate(slots)
         for field in fields
     }
 
@@ -72,7 +101,7 @@ def _mismatches(members: dict[str, tuple], declared: dict[str, tuple]) -> list[s
         for field, mine in declared.items()
         if field not in members
         or mine[:2] != members[field][:2]
-        or mine[2] not in (None, members[field][2])
+        or not mine[2] <= {members[field][2]}
     ]
     slots = {slot for slot, _, _ in declared.values()}
     # every field of a hand-packed slot is declared (a new field needs its offset too)
@@ -82,6 +111,10 @@ def _mismatches(members: dict[str, tuple], declared: dict[str, tuple]) -> list[s
         if slot in slots and field not in declared
     ]
     return wrong
+
+
+def _source(key: tuple[str, str]) -> str:
+    return (ROOT / key[0]).read_text()
 
 
 @pytest.fixture(scope="module")
@@ -137,26 +170,39 @@ def layouts() -> dict[tuple[str, str], dict[str, tuple]]:
 
 @pytest.mark.parametrize("key", sorted(PACKED), ids=lambda key: key[1])
 def test_storage_layout__declared_bit_offsets__equal_solc_layout(layouts, key):
-    assert _mismatches(layouts[key], _declared(key, _constants(key[0]))) == []
+    assert _mismatches(layouts[key], _declared(key, _source(key))) == []
 
 
-def test_storage_layout__wrong_offset_or_width_constant__is_caught(layouts):
-    key = ("contracts/packed/OfferWords.sol", "ILicenseManager.Offer")
-    constants = _constants(key[0])
-    assert _mismatches(layouts[key], _declared(key, constants)) == []
-    for name in ("SOLD_OFFSET", "PRICE_BITS"):
-        wrong = {**constants, name: constants[name] + 8}
+def test_storage_layout__wrong_offset_or_width__is_caught(layouts):
+    key = (LICENSES, "ILicenseManager.Offer")
+    source = _source(key)
+    assert _declared(key, source)["sold"][2] == {32}  # the width is read from the accessors
+    wrong_offset = source.replace("SOLD_OFFSET = 32;", "SOLD_OFFSET = 40;")
+    wrong_width = source.replace(
+        "type(uint32).max) << SOLD_OFFSET", "type(uint64).max) << SOLD_OFFSET"
+    )
+    wrong_read = source.replace("uint96(a >> PRICE_OFFSET)", "uint128(a >> PRICE_OFFSET)")
+    for wrong, field in ((wrong_offset, "sold"), (wrong_width, "sold"), (wrong_read, "price")):
+        assert wrong != source
         [mismatch] = _mismatches(layouts[key], _declared(key, wrong))
-        assert mismatch.startswith(("sold:", "price:"))
-    missing = {k: v for k, v in constants.items() if k != "PAUSED_OFFSET"}
-    assert _mismatches(layouts[key], _declared(key, missing)) == [
-        f"paused: declared (1, None, 8), solc {layouts[key]['paused']}"
-    ]
+        assert mismatch.startswith(f"{field}:")
+    missing = source.replace("uint256 internal constant PAUSED_OFFSET = 144;", "")
+    [mismatch] = _mismatches(layouts[key], _declared(key, missing))
+    assert mismatch.startswith("paused: declared (1, 0, ")
 
 
-def test_holding_words__class_offsets__follow_from_the_pair_layout():
-    # HoldingWords.offsetOf computes a class's field branch-free from two distances: personal
-    # sits the same distance above commercial in both pairs.
-    c = _constants("contracts/packed/HoldingWords.sol")
-    personal = c["BOUND_PERSONAL_OFFSET"] - c["BOUND_COMMERCIAL_OFFSET"]
+def test_holding__class_offsets__follow_from_the_pair_layout():
+    # LicenseManagerWords.offsetOf computes a class's field branch-free from two distances:
+    # personal sits BOUND_PERSONAL_OFFSET above commercial in both pairs, the transferable pair
+    # TRANSFERABLE_COMMERCIAL_OFFSET above the bound pair (boundCommercial at bit 0).
+    c = _constants(_source((LICENSES, "Holding")))
+    assert "BOUND_COMMERCIAL_OFFSET" not in c
+    personal = c["BOUND_PERSONAL_OFFSET"]
     assert c["TRANSFERABLE_PERSONAL_OFFSET"] - c["TRANSFERABLE_COMMERCIAL_OFFSET"] == personal
+
+
+def test_past_votes__second_checkpoint__sits_one_distance_above_the_first():
+    # ModelSharesWords.entry reads checkpoint i of a slot by shifting the slot down by
+    # (i % 2) * PAST_NEXT_VOTES_OFFSET and reading the first checkpoint's fields.
+    c = _constants(_source((SHARES, "PastVotes")))
+    assert c["PAST_NEXT_BLOCK_OFFSET"] - c["PAST_NEXT_VOTES_OFFSET"] == c["PAST_VOTES_BLOCK_OFFSET"]

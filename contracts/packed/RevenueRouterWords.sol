@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+// RevenueRouter's packed words, laid out as solc lays out their structs. A model's account:
+// slot 0 (ModelAccountWord) holds what every payment and claim reads, slot 1 the cached ERC-20
+// (read only for ERC-20 models). A recipient's entry (EntryWord), per model and account.
+// ModelAccount, slot 0                              Entry
+// | bits    | field        | type    |              | bits   | field    | type    |
+// |---------|--------------|---------|              |--------|----------|---------|
+// | 0-183   | accPerWeight | uint184 |              | 0-31   | weight   | uint32  |
+// | 184-215 | totalWeight  | uint32  |              | 32-63  | epoch    | uint32  |
+// | 216-247 | epoch        | uint32  |              | 64-71  | hasOwed  | bool    |
+// | 248-255 | assetKind    | uint8   |              | 72-255 | snapshot | uint184 |
+// accPerWeight: revenue per unit of weight, scaled by ACC_SCALE; totalWeight: of the current
+// recipient set (0 = none); epoch: the current recipient set; assetKind: payment asset not
+// cached yet / ETH / an ERC-20. An entry's weight is in the recipient set `epoch`, `hasOwed`
+// says `_owed` may be non-zero (claims skip reading it if not), `snapshot` is accPerWeight
+// when last settled.
+
+/// @dev A model's revenue account (two slots; slot 0 is read as a ModelAccountWord).
+struct ModelAccount {
+    uint184 accPerWeight;
+    uint32 totalWeight;
+    uint32 epoch;
+    uint8 assetKind; // RevenueRouterWords.ASSET_UNKNOWN / ASSET_ETH / ASSET_ERC20
+    address asset; // slot 1, set for ERC-20 models only
+}
+
+/// @dev A recipient's entry (one slot; read as an EntryWord on the claim path).
+struct Entry {
+    uint32 weight;
+    uint32 epoch;
+    bool hasOwed;
+    uint184 snapshot;
+}
+
+/// @dev Per asset: what the router owes (recipients and treasury, fees included) and the
+/// protocol fees not yet claimed (one slot: liabilities in bits 0-127, fees in 128-255).
+struct AssetBook {
+    uint128 liabilities;
+    uint128 fees;
+}
+
+/// @dev Slot 0 of a ModelAccount as one word.
+type ModelAccountWord is uint256;
+using RevenueRouterWords for ModelAccountWord global;
+/// @dev An Entry as one word.
+type EntryWord is uint256;
+using RevenueRouterWords for EntryWord global;
+
+/// @notice Typed access to RevenueRouter's model accounts (slot 0), recipient entries and asset
+/// books. A field without an offset constant sits at bit 0.
+library RevenueRouterWords {
+    uint256 internal constant TOTAL_WEIGHT_OFFSET = 184;
+    uint256 internal constant EPOCH_OFFSET = 216;
+    uint256 internal constant ASSET_KIND_OFFSET = 248;
+    uint256 internal constant ENTRY_EPOCH_OFFSET = 32;
+    uint256 internal constant ENTRY_HAS_OWED_OFFSET = 64;
+    uint256 internal constant ENTRY_SNAPSHOT_OFFSET = 72;
+    uint256 internal constant BOOK_FEES_OFFSET = 128;
+
+    uint8 internal constant ASSET_UNKNOWN = 0;
+    uint8 internal constant ASSET_ETH = 1;
+    uint8 internal constant ASSET_ERC20 = 2;
+
+
+    function load(ModelAccount storage m) internal view returns (ModelAccountWord w) {
+        assembly ("memory-safe") { w := sload(m.slot) }
+    }
+
+    function store(ModelAccount storage m, ModelAccountWord w) internal {
+        assembly ("memory-safe") { sstore(m.slot, w) }
+    }
+
+    /// @dev What a claim reads of a model, one read: accPerWeight, the current epoch, the asset kind.
+    function loadClaim(ModelAccount storage m) internal view returns (uint256 acc, uint32 epoch, uint8 kind) {
+        uint256 w;
+        assembly ("memory-safe") { w := sload(m.slot) }
+        (acc, epoch, kind) = (uint184(w), uint32(w >> EPOCH_OFFSET), uint8(w >> ASSET_KIND_OFFSET));
+    }
+
+    function accPerWeight(ModelAccountWord w) internal pure returns (uint184) {
+        return uint184(ModelAccountWord.unwrap(w));
+    }
+
+    function totalWeight(ModelAccountWord w) internal pure returns (uint32) {
+        return uint32(ModelAccountWord.unwrap(w) >> TOTAL_WEIGHT_OFFSET);
+    }
+
+    function assetKind(ModelAccountWord w) internal pure returns (uint8) {
+        return uint8(ModelAccountWord.unwrap(w) >> ASSET_KIND_OFFSET);
+    }
+
+    /// @dev Slot 0 with accPerWeight `acc` (below 2^184, checked by the caller).
+    function withAccPerWeight(ModelAccountWord w, uint256 acc) internal pure returns (ModelAccountWord) {
+        return ModelAccountWord.wrap((ModelAccountWord.unwrap(w) & ~uint256(type(uint184).max)) | acc);
+    }
+
+
+    /// @dev What a claim reads of an entry, one read: the word, its weight, epoch and hasOwed.
+    function loadClaim(Entry storage s)
+        internal
+        view
+        returns (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed)
+    {
+        uint256 w;
+        assembly ("memory-safe") { w := sload(s.slot) }
+        e = EntryWord.wrap(w);
+        (weight, epoch, hasOwed) = (uint32(w), uint32(w >> ENTRY_EPOCH_OFFSET), uint8(w >> ENTRY_HAS_OWED_OFFSET) != 0);
+    }
+
+    function snapshot(EntryWord w) internal pure returns (uint184) {
+        return uint184(EntryWord.unwrap(w) >> ENTRY_SNAPSHOT_OFFSET);
+    }
+
+    /// @dev Writes `s` as `w` with hasOwed cleared.
+    function storeWithoutOwed(Entry storage s, EntryWord w) internal {
+        uint256 updated = EntryWord.unwrap(w) & ~(uint256(type(uint8).max) << ENTRY_HAS_OWED_OFFSET);
+        assembly ("memory-safe") { sstore(s.slot, updated) }
+    }
+
+    /// @dev Writes `s` after a claim: `w`'s weight and epoch, hasOwed cleared, snapshot `acc` (< 2^184).
+    function storeSettled(Entry storage s, EntryWord w, uint256 acc) internal {
+        uint256 updated = uint64(EntryWord.unwrap(w)) | (acc << ENTRY_SNAPSHOT_OFFSET);
+        assembly ("memory-safe") { sstore(s.slot, updated) }
+    }
+
+    /// @dev `b.liabilities -= amount` with one read and one write of the book (checked: reverts
+    /// if `amount` exceeds the liabilities).
+    function release(AssetBook storage b, uint256 amount) internal {
+        uint256 w;
+        assembly ("memory-safe") { w := sload(b.slot) }
+        w = (w & (type(uint256).max << BOOK_FEES_OFFSET)) | (uint256(uint128(w)) - amount);
+        assembly ("memory-safe") { sstore(b.slot, w) }
+    }
+}
