@@ -446,9 +446,10 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         returns (uint256 channelId)
     {
         channelId = _nextChannelId++;
-        ChannelSlots storage c = _channels[channelId];
-        c.terms = ChannelWords.terms(msg.sender, credits, expiry);
-        c.settlement = ChannelWords.settlement(gateway, modelId);
+        _channels[channelId] = ChannelSlots({
+            terms: ChannelWords.terms(msg.sender, credits, expiry),
+            settlement: ChannelWords.settlement(gateway, modelId)
+        });
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
 
