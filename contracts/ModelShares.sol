@@ -174,8 +174,7 @@ contract ModelShares is
 
     /// @inheritdoc IModelShares
     function sync() external {
-        (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        _observe(ModelSharesWords.load(_totals), _paid + router_.claimable(modelId_, address(this)));
+        _observe(ModelSharesWords.load(_totals), _totalRevenue());
     }
 
     /// @inheritdoc IModelShares
