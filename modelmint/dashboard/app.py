@@ -7,7 +7,7 @@
 
 Settings come from arguments or ``MODELMINT_DASHBOARD_*`` environment variables. The app
 starts a background thread that syncs the indexer every ``poll_seconds``. Errors are JSON
-``{"error": <code>, "detail": ...}`` with the code's HTTP status (``views.ErrorCode``).
+``{"error": <code>, "detail": ...}`` with the code's HTTP status (``errors.ErrorCode``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ from web3 import Web3
 from web3.exceptions import ProviderConnectionError
 
 from modelmint.abi import CONTRACTS, INTERFACES, load_abi
+from modelmint.dashboard.errors import ErrorCode, ViewError
 from modelmint.dashboard.indexer import Indexer
-from modelmint.dashboard.views import ErrorCode, ViewError, Views
+from modelmint.dashboard.views import Views
 from modelmint.records import Record
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -117,7 +119,7 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     follower = Follower(indexer, settings.poll_seconds)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if follow:
             follower.start()
         yield

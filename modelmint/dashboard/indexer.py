@@ -125,7 +125,7 @@ class Indexer:
             if isinstance(number := entry.get("block_number"), int)
         ]
         self.start_block: int = min(blocks) if blocks else 0
-        self._topics: dict[str, dict[bytes, dict]] = {}
+        self._topics: dict[str, dict[bytes, dict[str, Any]]] = {}
         for kind in set(self.static.values()) | {"ModelShares", "ModelGovernor"}:
             self._topics[kind] = {
                 event_abi_to_log_topic(cast(Any, e)): e
@@ -241,7 +241,7 @@ class Indexer:
             self.generation += 1  # readers' caches stay valid across blocks without events
         return count
 
-    def _get_logs(self, addresses: list[str], start: int, end: int) -> list:
+    def _get_logs(self, addresses: list[str], start: int, end: int) -> list[Any]:
         if not addresses:
             return []
         logs = self.w3.eth.get_logs(
@@ -249,7 +249,7 @@ class Indexer:
         )
         return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
-    def _discover(self, logs: Iterable, known: dict[str, str]) -> dict[str, str]:
+    def _discover(self, logs: Iterable[Any], known: dict[str, str]) -> dict[str, str]:
         """Share tokens and model governors announced by ``ModelFractionalized`` logs."""
         events = self._topics.get("Fractionalizer", {})
         topic = next((t for t, e in events.items() if e["name"] == "ModelFractionalized"), None)

@@ -1,0 +1,81 @@
+"""Data access for the dashboard's views: the deployment's contracts and batched chain reads.
+
+The views never build a web3 contract or a JSON-RPC batch themselves; they ask ``Reads``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from eth_typing import ChecksumAddress
+from eth_utils import is_address, to_checksum_address
+from web3 import Web3
+
+from modelmint.abi import load_abi
+from modelmint.dashboard.errors import ErrorCode, ViewError
+from modelmint.dashboard.indexer import RECORD_CONTRACTS, Indexer
+from modelmint.records import Record
+
+ZERO = "0x0000000000000000000000000000000000000000"
+MODEL_STATUS = ("Active", "Retired")  # IModelRegistry.ModelStatus
+MAX_MODEL_ID = 2**64 - 1  # model ids are uint64 in the contracts' packed records
+# A page's JSON object (the app turns integers past 2^53 into strings for JavaScript).
+JsonObject = dict[str, Any]
+
+
+def address(value: str) -> ChecksumAddress:
+    """``value`` as a checksummed address, or ``bad_address``."""
+    if not isinstance(value, str) or not is_address(value):
+        raise ViewError(ErrorCode.bad_address, f"not an address: {value!r}")
+    return to_checksum_address(value)
+
+
+def model_status(value: int) -> str:
+    return MODEL_STATUS[value] if 0 <= value < len(MODEL_STATUS) else str(value)
+
+
+def as_int(value: Any) -> int:
+    return int(value) if value is not None else 0
+
+
+class Reads:
+    """The contracts of one deployment record, the index, and batched view calls."""
+
+    def __init__(self, w3: Web3, record: Record, indexer: Indexer):
+        self.w3 = w3
+        self.indexer = indexer
+        self.contracts: dict[str, Any] = {}
+        for step, kind in RECORD_CONTRACTS.items():
+            recorded = record.address(step)
+            if recorded:
+                self.contracts[step] = self.contract(recorded, kind)
+        timelock = record.address("timelock")
+        if timelock:
+            self.contracts["timelock"] = self.contract(timelock, "ProtocolTimelock")
+
+    def contract(self, at: str, kind: str) -> Any:
+        """A web3 contract for the exported ABI ``kind`` at ``at``."""
+        return self.w3.eth.contract(address=to_checksum_address(at), abi=cast(Any, load_abi(kind)))
+
+    def get(self, step: str) -> Any | None:
+        """The recorded contract of plan step ``step``, or None when not deployed."""
+        return self.contracts.get(step)
+
+    def need(self, step: str) -> Any:
+        """The recorded contract of plan step ``step``, or ``not_deployed``."""
+        if step not in self.contracts:
+            raise ViewError(ErrorCode.not_deployed, f"{step} is not in the deployment record")
+        return self.contracts[step]
+
+    def chain_time(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def batch(self, calls: list[Any], size: int = 200) -> list[Any]:
+        """Results of view ``calls`` sent as JSON-RPC batches (one round trip per ``size``)."""
+        results: list[Any] = []
+        for start in range(0, len(calls), size):
+            with self.w3.batch_requests() as batch:
+                for call in calls[start : start + size]:
+                    batch.add(call)
+                results += batch.execute()
+        return results

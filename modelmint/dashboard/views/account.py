@@ -1,0 +1,184 @@
+"""The account page: licences, credits, channels, claimable revenue, shares and votes of one
+account, each section read by its own function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from web3.exceptions import ContractLogicError
+
+from modelmint.dashboard.reads import ZERO, JsonObject, Reads, address, as_int
+from modelmint.dashboard.views.catalog import Catalog
+
+PERPETUAL = 2**64 - 1  # LicenseManager's expiry of a perpetual licence
+
+
+def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
+    """Licences, credits, channels, claimable revenue, delegation and votes of ``account``."""
+    who = address(account)
+    now = reads.chain_time()
+    claimable = _router_claimable(reads, catalog, who)
+    holdings = []
+    for token, model_id in _share_tokens(reads):
+        claim, holding = _shares_of(reads, token, model_id, who)
+        if claim is not None:
+            claimable.append(claim)
+        if holding is not None:
+            holdings.append(holding)
+    return {
+        "account": who,
+        "chainTime": now,
+        "balance": reads.w3.eth.get_balance(who),
+        "licences": _licences(reads, who, now),
+        "credits": _credits(reads, who),
+        "channels": _channels(reads, who, now),
+        "claimable": claimable,
+        "shares": holdings,
+        "governance": _governance(reads, who),
+    }
+
+
+def _licences(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
+    """Licences ``who`` received and still owns, with their terms and renewal price."""
+    licenses = reads.get("licenses")
+    if licenses is None:
+        return []
+    ids = {
+        int(ev.args["tokenId"])
+        for ev in reads.indexer.events(event="Transfer", address=licenses.address)
+        if ev.args["to"] == who
+    }
+    rows = []
+    for lid in sorted(ids):
+        try:
+            if licenses.functions.ownerOf(lid).call() != who:
+                continue
+        except ContractLogicError:  # indexed from blocks a reorg has just removed
+            continue
+        offer_id, model_id, expiry, _pin, commercial, _transferable = licenses.functions.license(
+            lid
+        ).call()
+        rows.append(
+            {
+                "id": lid,
+                "offerId": offer_id,
+                "modelId": model_id,
+                "expiry": expiry,
+                "perpetual": expiry == PERPETUAL,
+                "valid": expiry > now,
+                "commercial": commercial,
+                "renewPrice": licenses.functions.offer(offer_id).call()[1],
+            }
+        )
+    return rows
+
+
+def _credits(reads: Reads, who: ChecksumAddress) -> list[JsonObject]:
+    """Free credit balances of ``who`` for every model with credits enabled (one batch call)."""
+    credits = reads.get("credits")
+    if credits is None:
+        return []
+    enabled = reads.indexer.events(event="CreditsEnabled")
+    model_ids = [int(ev.args["modelId"]) for ev in enabled]
+    if not model_ids:
+        return []
+    balances = credits.functions.balanceOfBatch([who] * len(model_ids), model_ids).call()
+    return [
+        {"modelId": ev.model_id, "balance": balance, "creditValue": as_int(ev.args["creditValue"])}
+        for ev, balance in zip(enabled, balances, strict=True)
+        if balance
+    ]
+
+
+def _channels(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
+    """Channels ``who`` opened, with their live state and when they can be closed."""
+    credits = reads.get("credits")
+    if credits is None:
+        return []
+    grace = credits.functions.GRACE_PERIOD().call()
+    rows = []
+    for ev in reads.indexer.events(event="ChannelOpened"):
+        if ev.args["consumer"] != who:
+            continue
+        cid = int(ev.args["channelId"])
+        consumer, expiry, _gateway, deposit, _model, settled = credits.functions.channel(cid).call()
+        rows.append(
+            {
+                "id": cid,
+                "modelId": int(ev.args["modelId"]),
+                "gateway": ev.args["gateway"],
+                "deposit": deposit,
+                "settled": settled,
+                "expiry": expiry or int(ev.args["expiry"]),
+                "closed": consumer == ZERO or expiry == 0,
+                "closable": consumer != ZERO and expiry != 0 and now >= expiry + grace,
+                "closableAt": expiry + grace if expiry else None,
+            }
+        )
+    return rows
+
+
+def _router_claimable(reads: Reads, catalog: Catalog, who: ChecksumAddress) -> list[JsonObject]:
+    """Router balances of ``who``: models naming it a recipient, or owned by it (one batch)."""
+    router = reads.get("router")
+    if router is None:
+        return []
+    models = {
+        int(ev.args["modelId"])
+        for ev in reads.indexer.events(event="RecipientsSet")
+        if who in ev.args["recipients"]
+    }
+    models |= {m["id"] for m in catalog.models() if m["owner"] == who}
+    ordered = sorted(models)
+    amounts = reads.batch([router.functions.claimable(mid, who) for mid in ordered])
+    return [
+        {"kind": "router", "modelId": mid, "amount": amount}
+        for mid, amount in zip(ordered, amounts, strict=True)
+        if amount
+    ]
+
+
+def _share_tokens(reads: Reads) -> list[tuple[str, int | None]]:
+    return [(token, mid) for token, _kind, mid in reads.indexer.contracts("ModelShares")]
+
+
+def _shares_of(
+    reads: Reads, token: str, model_id: int | None, who: ChecksumAddress
+) -> tuple[JsonObject | None, JsonObject | None]:
+    """(claimable row, holding row) of ``who`` in one model's shares; None where nothing."""
+    shares: Any = reads.contract(token, "ModelShares")
+    balance = shares.functions.balanceOf(who).call()
+    amount = shares.functions.claimable(who).call()
+    claim = (
+        {"kind": "shares", "modelId": model_id, "token": token, "amount": amount}
+        if amount
+        else None
+    )
+    holding = (
+        {
+            "modelId": model_id,
+            "token": token,
+            "balance": balance,
+            "delegate": shares.functions.delegates(who).call(),
+            "votes": shares.functions.getVotes(who).call(),
+            # revenue still unlocking for whoever holds the shares meanwhile
+            "lockedRevenue": str(shares.functions.lockedRevenue().call()),
+            "unlockEnd": shares.functions.unlockEnd().call(),
+        }
+        if balance
+        else None
+    )
+    return claim, holding
+
+
+def _governance(reads: Reads, who: ChecksumAddress) -> JsonObject | None:
+    token = reads.get("gov_token")
+    if token is None:
+        return None
+    return {
+        "token": token.address,
+        "balance": str(token.functions.balanceOf(who).call()),
+        "delegate": token.functions.delegates(who).call(),
+        "votes": str(token.functions.getVotes(who).call()),
+    }
