@@ -117,6 +117,11 @@ dashboard: setup
 	$(PY) -m modelmint.dashboard --record $(DASHBOARD_RECORD) --rpc $(DASHBOARD_RPC) \
 		--confirmations $(DASHBOARD_CONFIRMATIONS)
 
+# The README's dashboard screenshots (docs/img/), from the browser test's pages.
+.PHONY: screenshots
+screenshots: compile $(CHROMIUM)
+	MODELMINT_SCREENSHOTS=$(ROOT)/docs/img $(APE) test tests/dashboard/test_browser.py -p no:cacheprovider
+
 # The dashboard with 1,000 models: index time, API latency, page load -> reports/dashboard.json.
 bench-dashboard: compile $(CHROMIUM)
 	$(APE) run bench_dashboard

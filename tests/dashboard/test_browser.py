@@ -1,11 +1,14 @@
 """The dashboard in headless Debian chromium, each write sent through the page's wallet
 (window.ethereum forwarding to anvil) and its effect asserted on chain.
 
-Screenshots of the pages go to docs/img/ (the README shows them).
+Screenshots of the pages go to reports/tmp/screenshots/, or to the directory named by
+MODELMINT_SCREENSHOTS (`make screenshots` writes docs/img/, which the README shows), so a test
+run leaves the tracked images alone.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -13,7 +16,8 @@ import pytest
 
 from modelmint.abi import load_abi
 
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+ROOT = Path(__file__).resolve().parents[2]
+IMG = Path(os.environ.get("MODELMINT_SCREENSHOTS", ROOT / "reports" / "tmp" / "screenshots"))
 TX = re.compile(r"tx (0x[0-9a-f]{64})")
 
 
