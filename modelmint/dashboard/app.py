@@ -165,7 +165,9 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     def models(
         q: str = "", sort: str = "id", desc: bool = False, offset: int = 0, limit: int = 100
     ) -> JSONResponse:
-        return ok(views.catalog(query=q, sort=sort, descending=desc, offset=offset, limit=limit))
+        return ok(
+            views.catalog.page(query=q, sort=sort, descending=desc, offset=offset, limit=limit)
+        )
 
     @app.get("/api/models/{model_id}")
     def model(model_id: int) -> JSONResponse:

@@ -6,7 +6,7 @@ that calls out over HTTP); chain access lives in ``modelmint.dashboard.reads``. 
 is the one object the web app holds, testable without HTTP:
 
     >>> views = Views(w3, record, indexer)
-    >>> views.catalog(query="resnet", sort="price", descending=False)
+    >>> views.catalog.page(query="resnet", sort="price", descending=False)
     >>> views.model(1)["offers"]
     >>> views.account("0xabc...")["licences"]
     >>> views.protocol()["proposals"]
@@ -50,38 +50,24 @@ class Views:
         self.w3 = w3
         self.indexer = indexer
         self.reads = Reads(w3, record, indexer)
-        self._catalog = Catalog(self.reads, indexer)
+        self.catalog = Catalog(self.reads, indexer)
         self._gateways = GatewayProbe(gateway_urls, gateway_info_path)
 
     def addresses(self) -> dict[str, str]:
         """Every recorded contract address by step name (the front-end's wiring)."""
         return {step: contract.address for step, contract in self.reads.contracts.items()}
 
-    def catalog(
-        self,
-        *,
-        query: str = "",
-        sort: str = "id",
-        descending: bool = False,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> JsonObject:
-        """Models matching ``query`` (id, metadata URI, owner, weights hash), sorted, paged."""
-        return self._catalog.page(
-            query=query, sort=sort, descending=descending, offset=offset, limit=limit
-        )
-
     def model(self, model_id: int) -> JsonObject:
         """One model: current state from the contracts, history and revenue from the index."""
-        return model_page(self.reads, self._catalog, model_id)
+        return model_page(self.reads, self.catalog, model_id)
 
     def account(self, account: str) -> JsonObject:
         """Licences, credits, channels, claimable revenue, delegation and votes of ``account``."""
-        return account_page(self.reads, self._catalog, account)
+        return account_page(self.reads, self.catalog, account)
 
     def protocol(self) -> JsonObject:
         """Fee, treasury, allow-listed tokens, flagged models and protocol proposals."""
-        return protocol_page(self.reads, self._catalog)
+        return protocol_page(self.reads, self.catalog)
 
     def gateway_status(self, gateway: str, timeout: float = 1.5) -> JsonObject:
         """Live/dead from the gateway's info route; ``unknown`` when no URL is configured."""
