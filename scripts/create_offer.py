@@ -16,7 +16,8 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from modelmint.constants import DAY
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
+from modelmint.dev.roles import MODEL_OWNER
 from modelmint.structs import OfferParams
 from modelmint.weights import weights_hash
 
@@ -36,7 +37,7 @@ apply_upstream_env()
 @click.option(
     "--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
 )
-@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
+@deployments_dir_option
 def cli(
     provider,
     account,
@@ -49,13 +50,13 @@ def cli(
     transferable,
     terms_uri,
     terms_file,
-    dir_opt,
+    deployments_dir,
 ):
     """Create an offer on MODEL_ID as its owner (--account)."""
     from ape import project
 
-    account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider)
+    account = acting_account(provider, account, MODEL_OWNER)
+    record = load_record(deployments_dir, provider)
     licenses = deployed(project, record, "licenses", "LicenseManager")
     params = OfferParams(
         model_id,

@@ -11,25 +11,20 @@ Re-running skips what is deployed and unchanged and resumes an interrupted run.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from modelmint.deploy.config import REPO_ROOT, ConfigError, load_config
+from modelmint.deploy.config import ConfigError, load_config
 from modelmint.deploy.engine import DeployError, Deployment, format_actions
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import record_name
+from modelmint.deploy.operator import deployments_dir_option, record_name
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 
 # The fork's upstream must be known before ape connects: $MODELMINT_SEPOLIA_RPC or local.
 apply_upstream_env()
-
-
-def _default_deployments_dir() -> Path:
-    return Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
 def _check_tokens(provider, tokens) -> None:
@@ -55,12 +50,7 @@ def _check_tokens(provider, tokens) -> None:
     default=None,
     help="Network config file (default config/networks/<network>.yaml).",
 )
-@click.option(
-    "--deployments-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where deployment records live (default deployments/).",
-)
+@deployments_dir_option
 def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir):
     """Deploy the whole protocol, wire it and hand admin powers to governance."""
     from ape import project
@@ -74,7 +64,6 @@ def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir)
         from ape import accounts
 
         account = accounts.test_accounts[0]  # local chain / fork: the funded test account
-    deployments_dir = deployments_dir or _default_deployments_dir()
     try:
         cfg = load_config(name, config_path)
         tokens = cfg.resolve_tokens(deployments_dir)

@@ -8,13 +8,12 @@ so the script is safe to re-run.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
+from modelmint.dev.roles import MODEL_OWNER
 
 apply_upstream_env()
 
@@ -24,13 +23,13 @@ apply_upstream_env()
 @click.argument("model_id", type=int)
 @click.option("--credit-value", type=int, required=True, help="Payment-asset units per credit.")
 @click.option("--gateway", "gateways", multiple=True, help="Gateway address to allow (repeatable).")
-@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
-def cli(provider, account, model_id, credit_value, gateways, dir_opt):
+@deployments_dir_option
+def cli(provider, account, model_id, credit_value, gateways, deployments_dir):
     """Enable credits on MODEL_ID as its owner (--account)."""
     from ape import project
 
-    account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider)
+    account = acting_account(provider, account, MODEL_OWNER)
+    record = load_record(deployments_dir, provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     credits = deployed(project, record, "credits", "UsageCredits")
     current = credits.modelCredits(model_id).creditValue

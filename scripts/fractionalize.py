@@ -10,13 +10,12 @@ recipients) and hands the model NFT to the timelock. Irreversible except by a sh
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
+from modelmint.dev.roles import MODEL_OWNER
 
 apply_upstream_env()
 
@@ -43,7 +42,7 @@ def _recipient(value: str) -> tuple[str, int]:
 @click.option("--quorum", type=int, default=10, show_default=True, help="Percent of supply.")
 @click.option("--timelock-delay", type=int, default=2 * 86400, show_default=True, help="Seconds.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
+@deployments_dir_option
 def cli(
     provider,
     account,
@@ -60,13 +59,13 @@ def cli(
     quorum,
     timelock_delay,
     yes,
-    dir_opt,
+    deployments_dir,
 ):
     """Fractionalize MODEL_ID as its owner (--account)."""
     from ape import project
 
-    account = acting_account(provider, account, 1)
-    record = load_record(deployments_dir(dir_opt), provider)
+    account = acting_account(provider, account, MODEL_OWNER)
+    record = load_record(deployments_dir, provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
     if registry.ownerOf(model_id) != account.address:

@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployed, deployments_dir, load_record, model_addresses
+from modelmint.deploy.operator import deployed, deployments_dir_option, load_record, model_addresses
 
 apply_upstream_env()
 
 
 @click.command(cls=ConnectedProviderCommand)
 @click.argument("model_id", type=int)
-@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
-def cli(provider, model_id, dir_opt):
+@deployments_dir_option
+def cli(provider, model_id, deployments_dir):
     """The contracts of MODEL_ID's latest fractionalization."""
     from ape import project
 
-    record = load_record(deployments_dir(dir_opt), provider)
+    record = load_record(deployments_dir, provider)
     fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
     found = model_addresses(fractionalizer, model_id)
     if found is None:

@@ -17,7 +17,8 @@ from ape.cli import ConnectedProviderCommand, account_option
 from eth_utils import is_address, to_checksum_address
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
+from modelmint.dev.roles import MODEL_OWNER
 from modelmint.weights import weights_hash
 
 apply_upstream_env()
@@ -42,18 +43,13 @@ def _asset(value: str, record: dict) -> str:
 @click.option("--version-uri", required=True, help="Where version 1 can be fetched.")
 @click.option("--metadata-uri", required=True, help="Model card / metadata location.")
 @click.option("--asset", default="ETH", show_default=True, help="ETH, an address or a name.")
-@click.option(
-    "--deployments-dir",
-    "deployments_dir_opt",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-)
-def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir_opt):
+@deployments_dir_option
+def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir):
     """Hash WEIGHTS and register it as a new model owned by --account."""
     from ape import project
 
-    account = acting_account(provider, account, 1)  # test account 1: the model owner
-    record = load_record(deployments_dir(deployments_dir_opt), provider)
+    account = acting_account(provider, account, MODEL_OWNER)
+    record = load_record(deployments_dir, provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     payment = _asset(asset, record)
     digest = weights_hash(weights)

@@ -22,7 +22,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir, load_record
+from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
+from modelmint.dev.roles import GATEWAY
 from modelmint.receipts import SignedReceipt
 
 apply_upstream_env()
@@ -63,18 +64,18 @@ def select_receipts(
 @click.command(cls=ConnectedProviderCommand)
 @account_option(prompt=False)
 @click.argument("receipts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--deployments-dir", "dir_opt", type=click.Path(file_okay=False, path_type=Path))
+@deployments_dir_option
 @click.option(
     "--sweep",
     is_flag=True,
     help="Also sweep each settled model's revenue to the router (anyone may; once is enough).",
 )
-def cli(provider, account, receipts_file, dir_opt, sweep):
+def cli(provider, account, receipts_file, deployments_dir, sweep):
     """Settle RECEIPTS_FILE as the channels' gateway (--account)."""
     from ape import project
 
-    account = acting_account(provider, account, 5)  # test account 5: the gateway
-    record = load_record(deployments_dir(dir_opt), provider)
+    account = acting_account(provider, account, GATEWAY)
+    record = load_record(deployments_dir, provider)
     credits = deployed(project, record, "credits", "UsageCredits")
     entries = json.loads(receipts_file.read_text())
     receipts = [SignedReceipt.from_json(e) for e in entries]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,19 @@ from modelmint.deploy.config import REPO_ROOT
 def deployments_dir(option: Path | None) -> Path:
     """``option``, else ``$MODELMINT_DEPLOYMENTS_DIR``, else the repository's deployments/."""
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
+
+
+def deployments_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--deployments-dir`` for a script: the command receives ``deployments_dir``, the
+    directory resolved by :func:`deployments_dir` (declared here once for every script)."""
+    return click.option(
+        "--deployments-dir",
+        "deployments_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        callback=lambda _ctx, _param, value: deployments_dir(value),
+        help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR or deployments/).",
+    )(command)
 
 
 PERSISTENT_LOCAL_RECORD = "local-node"
@@ -44,7 +58,8 @@ def load_record(directory: Path, provider: Any) -> dict:
 
 
 def acting_account(provider: Any, account: Any, test_index: int) -> Any:
-    """--account on live networks; on the local chain and forks a funded test account."""
+    """--account on live networks; on the local chain and forks the funded test account
+    ``test_index`` (a role of ``modelmint.dev.roles``)."""
     if account is not None:
         return account
     if not provider.network.is_dev:
