@@ -186,21 +186,3 @@ def _advance_past(chain, governor, timepoint: int):
         blocks = timepoint + 1 - chain.blocks.head.number
         if blocks > 0:
             chain.mine(blocks)
-
-
-def deployment_revert_data(chain, container, *args, sender) -> str:
-    """Revert data of deploying ``container(*args)``, via eth_call (no transaction).
-
-    ape does not decode custom errors raised by a constructor (and sometimes fails while trying),
-    so tests compare the raw selector instead."""
-    txn = container.constructor.serialize_transaction(*args, sender=sender)
-    try:
-        chain.provider.web3.eth.call({"from": sender.address, "data": txn.data})
-    except Exception as error:  # web3 raises ContractCustomError / ContractLogicError
-        data = getattr(error, "data", None) or (error.args[-1] if error.args else "")
-        return str(data)
-    raise AssertionError("deployment did not revert")
-
-
-def error_selector(signature: str) -> str:
-    return "0x" + keccak(text=signature)[:4].hex()

@@ -14,7 +14,7 @@ from fixtures.governance import (
 )
 
 from modelmint.constants import ZERO_ADDRESS as ZERO
-from modelmint.deploy.governance import deployment_revert_data, error_selector
+from modelmint.dev.testing import deployment_revert_data, error_selector
 
 # Per-model governance (governor + timelock clones and their initialization, router split, NFT
 # hand-off) must stay under 600k; the whole transaction, which also creates the ModelShares clone

@@ -3,7 +3,8 @@
 import pytest
 
 from modelmint.constants import ZERO_ADDRESS as ZERO
-from modelmint.deploy.governance import delegate, deployment_revert_data, error_selector
+from modelmint.deploy.governance import delegate
+from modelmint.dev.testing import deployment_revert_data, error_selector
 
 
 def test_constructor__supply_minted_to_holder__clock_is_timestamp(token, holder, chain):
