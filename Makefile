@@ -79,7 +79,7 @@ test-stateful-deep: setup
 # The persistent local chain for deploy and operator scripts (`--network ethereum:local:node`):
 # anvil on 127.0.0.1:8545, chain id 31337, state kept in .chain/ (docs/DEPLOYMENT.md).
 chain: setup
-	$(PY) -m modelmint.deploy.chain
+	$(PY) -m modelmint.deploy.local_node
 
 demo: compile
 	$(APE) run demo

@@ -1,4 +1,4 @@
-"""The persistent local chain (``make chain``: ``modelmint.deploy.chain``) with
+"""The persistent local chain (``make chain``: ``modelmint.deploy.local_node``) with
 ``ethereum:local:node``: deploy and operator scripts in separate processes act on one chain,
 which keeps its state across a restart; a missing or foreign node is a one-line error."""
 
@@ -7,7 +7,7 @@ import json
 import pytest
 from deploy_cli_helpers import LOCAL_NODE_RECORD, ape_run
 
-from modelmint.deploy.chain import LOCAL_CHAIN_ID, local_chain
+from modelmint.deploy.local_node import LOCAL_CHAIN_ID, local_chain
 from modelmint.deploy.fork import Anvil, free_port
 
 pytestmark = pytest.mark.slow
