@@ -88,6 +88,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
 # Gas benchmark: writes reports/gas.{json,md,png} and the README table.

@@ -12,7 +12,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/dev/ape_compat.py)
+import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/deploy/ape_compat.py)
 from modelmint.dev.build import ensure_fresh_build
 from modelmint.dev.roles import ROLES
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from deploy_cli_helpers import LOCAL_NODE_RECORD, ape_run
 
-from modelmint.deploy.local_node import LOCAL_CHAIN_ID, local_chain
 from modelmint.deploy.fork import Anvil, free_port
+from modelmint.deploy.local_node import LOCAL_CHAIN_ID, local_chain
 
 pytestmark = pytest.mark.slow
 

@@ -1,11 +1,11 @@
-"""Each ape workaround in modelmint/dev/ape_compat.py is still needed by the pinned ape: when a
+"""Each ape workaround in modelmint/deploy/ape_compat.py is still needed by the pinned ape: when a
 test here fails, upstream changed and the workaround (and this test) can go."""
 
 import inspect
 from importlib.metadata import version
 from pathlib import Path
 
-from modelmint.dev import ape_compat
+from modelmint.deploy import ape_compat
 
 
 def test_ape_version__installed__is_the_one_the_workarounds_target():

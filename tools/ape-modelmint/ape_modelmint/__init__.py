@@ -2,7 +2,7 @@
 
 It points py-solc-x at the project's solc bridge (``.solcx``) and puts the project's
 ``node_modules/.bin`` (anvil) on ``PATH`` unless the environment already says otherwise,
-then applies the ape workarounds (``modelmint.dev.ape_compat``). So in the activated venv
+then applies the ape workarounds (``modelmint.deploy.ape_compat``). So in the activated venv
 ``ape compile`` and ``ape test`` need nothing exported::
 
     make setup && source .venv/bin/activate && ape compile && ape test tests/unit -x
@@ -10,7 +10,7 @@ then applies the ape workarounds (``modelmint.dev.ape_compat``). So in the activ
 
 from pathlib import Path
 
-from modelmint.dev.ape_compat import apply
+from modelmint.deploy.ape_compat import apply
 from modelmint.dev.toolchain import use_project_toolchain
 
 use_project_toolchain(Path(__file__).resolve().parents[3])
