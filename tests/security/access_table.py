@@ -31,7 +31,10 @@ ROLES = {
     "RENOUNCE": "the role member itself",
     "RELAY": "anyone relaying a signature (acts only for the recovered signer)",
     "WALLET_OWNER": "the wallet's owner",
-    "WALLET_AGENT": "the wallet's owner, or its agent within the budget on the wallet's credits",
+    "WALLET_AGENT": (
+        "the wallet's owner, or its agent within its per-asset budgets on the wallet's credits "
+        "of listed models and gateways"
+    ),
 }
 OPEN_ROLES = {ROLES[r] for r in ("ANYONE", "SELF", "VOTER", "RELAY")}
 
