@@ -14,7 +14,7 @@ from modelmint.access import AccessDomain, AccessStatement, access_signable, sta
 from modelmint.client.signer import Signer, wallet_signature
 from modelmint.constants import ETH, HOUR
 from modelmint.deploy.agent_wallet import configure_agent_wallet
-from modelmint.receipts import SECP256K1_N, Receipt, receipt_digest
+from modelmint.receipts import SECP256K1_N, Receipt, receipt_digest, sign_receipt
 from modelmint.signing import sign_digest
 
 BUDGET = 50 * ETH_CREDIT_VALUE
@@ -482,3 +482,25 @@ def test_set_agent__rotated__old_key_signatures_stop_verifying(
         access_domain, statement
     )
     assert wallet.isValidSignature(digest, new) == VALID
+
+
+# ------------------------------------------------------------------ receipts
+@pytest.mark.xfail(
+    strict=True, reason="needs UsageCredits.setReceiptSigner registered by the AgentWallet"
+)
+def test_receipt__agent_key_signs_directly__settles_as_channel_signer(
+    credits, eth_model, wallet, agent, consumer, gateway, domain, chain
+):
+    """Receipts of the wallet's channels are the agent key's plain ECDSA signatures, checked
+    by UsageCredits against the signer the channel recorded (never the wallet's ERC-1271)."""
+    expiry = chain.pending_timestamp + HOUR
+    cid = _agent_buy_and_open(
+        credits, wallet, agent, eth_model, gateway, 20, expiry, value=20 * ETH_CREDIT_VALUE
+    )
+    assert credits.channel(cid).consumer == wallet.address
+    by_agent = sign_receipt(domain, Receipt(cid, 12, expiry), agent)
+    by_owner = sign_receipt(domain, Receipt(cid, 12, expiry), consumer)
+    assert not credits.verifyReceipt(cid, 12, expiry, by_owner.signature)
+    assert credits.verifyReceipt(cid, 12, expiry, by_agent.signature)
+    credits.settle([by_agent.settle_args()], sender=gateway)
+    assert credits.channel(cid).settled == 12
