@@ -110,6 +110,15 @@ class SignedStatement(SignedStruct):
     signature: bytes
 
 
+def access_signable(chain_id: int, gateway: str, model_id: int) -> tuple[bytes, bytes]:
+    """``(domainSeparator, typeHash)`` of the access statements for ``model_id`` at
+    ``gateway`` on ``chain_id``: what an AgentWallet's owner allows in one call,
+    ``wallet.setSignable(*access_signable(chain_id, gateway, model_id), True)``, so that the
+    agent key can sign access statements for the wallet."""
+    domain = AccessDomain(chain_id=chain_id, gateway=gateway, model_id=model_id)
+    return domain.standard.separator(), AccessStatement.type_hash()
+
+
 def statement_digest(domain: AccessDomain, statement: AccessStatement) -> bytes:
     """The digest an EOA signs and an ERC-1271 account's ``isValidSignature`` is asked about."""
     return eip712.digest(domain, statement)

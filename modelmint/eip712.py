@@ -112,9 +112,14 @@ class TypedStruct:
             m.name: to_checksum_address(v) if m.type == "address" else v for m, v in self._values()
         }
 
+    def encode(self) -> bytes:
+        """``typeHash || one word per member``: the preimage of ``hashStruct`` (what a smart
+        wallet that checks the type it signs, like the AgentWallet, is shown)."""
+        return self.type_hash() + b"".join(word(v) for _, v in self._values())
+
     def struct_hash(self) -> bytes:
         """``hashStruct``: keccak256(typeHash || one word per member)."""
-        return keccak(self.type_hash() + b"".join(word(v) for _, v in self._values()))
+        return keccak(self.encode())
 
     def _values(self) -> list[tuple[Member, Any]]:
         return [(m, getattr(self, m.attr)) for m in members(type(self))]

@@ -4,8 +4,9 @@
 2. the model owner registers the shipped digits classifier (sha256 of its ONNX weights),
    allows a gateway, sets the revenue split, publishes a licence offer and enables credits
 3. the gateway starts as its own process on the same chain and checks the weights hash
-4. an autonomous agent, holding a budget in an AgentWallet (ERC-1271: its key signs receipts,
-   the owner's key holds the funds), classifies digits over HTTP until its budget is spent
+4. an autonomous agent, holding a budget in an AgentWallet (the owner's key holds the funds and
+   lists the model and gateway the agent may pay; the agent key signs the channel's receipts),
+   classifies digits over HTTP until its budget is spent
 5. a licence holder calls the same gateway with signed access statements, paying nothing
 6. the gateway stops and settles every channel in one transaction
 7. revenue: the contributor claims; the model is fractionalized and a share holder claims
@@ -31,6 +32,7 @@ from eth_account import Account
 
 from modelmint.client import Client, CreditsChain, Signer
 from modelmint.client.agent import AgentSettings, run_agent
+from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.governance import Proposal, Vote, delegate
@@ -189,12 +191,13 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
         agent_key = Account.create()
         wallet_owner.transfer(agent_key.address, ETH // 10)  # gas only
         budget = AGENT_BUDGET_CREDITS * CREDIT_VALUE
-        wallet = project.AgentWallet.deploy(
-            wallet_owner, agent_key.address, credits, budget, sender=wallet_owner
-        )
+        # The owner lists what the agent may pay for: an ETH budget, this model, this gateway.
+        wallet = deploy_agent_wallet(project, wallet_owner, agent_key.address, credits,
+                                     budgets={ZERO: budget}, models=[model_id],
+                                     gateways=[gateway])  # fmt: skip
         wallet_owner.transfer(wallet, ETH // 10)
-        print(f"  AgentWallet {wallet.address}: budget {eth(budget)}, agent key "
-              f"{agent_key.address} (signs receipts, holds no funds)")  # fmt: skip
+        print(f"  AgentWallet {wallet.address}: budget {eth(budget)} for model {model_id} via "
+              f"its gateway, agent key {agent_key.address} (signs receipts, holds no funds)")  # fmt: skip
         from sklearn.datasets import load_digits
 
         digits = load_digits()
@@ -215,11 +218,13 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
         )
         check(report.stopped == "budget", f"agent stopped at its budget ({report.stopped})")
         check(report.charged == AGENT_BUDGET_CREDITS, "agent charged its whole budget")
-        check(wallet.spent() == budget, "wallet spent exactly the budget")
+        check(wallet.spentOf(ZERO) == budget, "wallet spent exactly the budget")
         print(f"  {report.calls} paid calls, {report.items} images classified "
               f"({correct / max(len(labels), 1):.0%} correct), {report.charged} credits charged, "
               f"stopped at its budget after {report.seconds:.1f} s")  # fmt: skip
-        print(f"  wallet spent {eth(wallet.spent())} of {eth(wallet.budget())} on chain")
+        print(
+            f"  wallet spent {eth(wallet.spentOf(ZERO))} of {eth(wallet.budgetOf(ZERO))} on chain"
+        )
 
         print("\n== 5. a licence holder calls the same gateway (no payment)")
         holder_client = Client(url, Signer.eoa(licensee.private_key), w3=chain.provider.web3,
@@ -321,7 +326,7 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
     print(f"  model owner         {eth(owner_due)} claimable (70% of revenue after fees)")
     print(f"  contributor         {eth(contributor_due)} claimed (30%)")
     print(f"  share holder        {eth(holder_due)} claimed (25% of shares, from the tip)")
-    print(f"  agent wallet        spent {eth(wallet.spent())} = its whole budget")
+    print(f"  agent wallet        spent {eth(wallet.spentOf(ZERO))} = its whole budget")
     print(f"  governance          protocol fee {fee_bps} -> {router.feeBps()} bps")
     total = sum(g for _, g in _gas_rows)
     print(f"  transactions        {len(_gas_rows)} user transactions, {total:,} gas in all")

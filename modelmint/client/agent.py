@@ -1,12 +1,13 @@
 """An autonomous agent that classifies a dataset through a paid gateway, from a budgeted
 smart wallet, and stops cleanly at its budget.
 
-The wallet (``AgentWallet``) holds the funds; its owner set the agent's budget on chain.
-The agent holds only the agent key: it signs receipts (ERC-1271: the wallet accepts the
-agent key's signature) and buys and locks credits through the wallet, which refuses to
-spend past the budget. Off chain the agent caps itself at the same remaining budget, so
-it stops before a purchase would revert; every spend is an ``AgentSpent`` event of the
-wallet and a line of the agent's JSON log.
+The wallet (``AgentWallet``) holds the funds; its owner set the agent's budget in the
+model's asset and listed the model and the gateway on chain. The agent holds only the agent
+key: it signs receipts (each channel the wallet opens records the agent key as its receipt
+signer) and buys and locks credits through the wallet, which refuses to spend past the
+budget. Off chain the agent caps itself at the same remaining budget, so it stops before a
+purchase would revert; every spend is an ``AgentSpent`` event of the wallet and a line of
+the agent's JSON log.
 
     python -m modelmint.client.agent --gateway http://127.0.0.1:8402 --rpc http://127.0.0.1:8545 \\
         --wallet 0xWallet --dataset rows.jsonl --batch 8 --log agent.jsonl     # key: MODELMINT_KEY
@@ -29,6 +30,7 @@ from web3 import HTTPProvider, Web3
 
 from modelmint.abi import load_abi
 from modelmint.client.budget import Budget
+from modelmint.client.chain import ETH
 from modelmint.client.client import ChannelPolicy, Client
 from modelmint.client.errors import BudgetExhausted, ClientError
 from modelmint.client.signer import Signer
@@ -46,6 +48,7 @@ class AgentSettings:
     log_path: Path | None = None
     calls_per_channel: int = 50
     max_value: int | None = None  # an extra off-chain cap below the wallet's budget
+    asset: str = ETH  # the model's payment asset: the wallet budget the agent spends
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,16 @@ class _Log:
             self.fh.close()
 
 
-def wallet_budget(w3: Web3, wallet: str) -> tuple[int, int]:
-    """``(budget, spent)`` of an AgentWallet, read on chain."""
+def wallet_budget(w3: Web3, wallet: str, asset: str = ETH) -> tuple[int, int]:
+    """``(budget, spent)`` of an AgentWallet in ``asset`` (ETH: the zero address), on chain."""
     contract = w3.eth.contract(
         address=Web3.to_checksum_address(wallet), abi=load_abi("AgentWallet")
     )
-    return int(contract.functions.budget().call()), int(contract.functions.spent().call())
+    asset = Web3.to_checksum_address(asset)
+    return (
+        int(contract.functions.budgetOf(asset).call()),
+        int(contract.functions.spentOf(asset).call()),
+    )
 
 
 def run_agent(
@@ -105,7 +112,7 @@ def run_agent(
     """Classifies ``rows`` in batches until done or the budget is spent."""
     started = time.monotonic()
     w3 = w3 or Web3(HTTPProvider(settings.rpc_url))
-    budget, spent = wallet_budget(w3, settings.wallet)
+    budget, spent = wallet_budget(w3, settings.wallet, settings.asset)
     remaining = budget - spent
     if settings.max_value is not None:
         remaining = min(remaining, settings.max_value)
@@ -149,7 +156,7 @@ def run_agent(
                 channels.append(result.channel_id)
     finally:
         client.close_http()
-        after_budget, after_spent = wallet_budget(w3, settings.wallet)
+        after_budget, after_spent = wallet_budget(w3, settings.wallet, settings.asset)
         report = AgentReport(
             calls=calls,
             items=items,
@@ -191,12 +198,16 @@ def _labels(answer: Any) -> list[int]:
 @click.option("--batch", type=int, default=8, show_default=True)
 @click.option("--state", type=click.Path(path_type=Path), default="~/.modelmint/agent")
 @click.option("--log", "log_path", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--asset", default=ETH, show_default=True, help="The model's payment asset (wallet budget)."
+)
 def main(gateway: str, rpc: str, wallet: str, key: str, dataset: Path, route: str, batch: int,
-         state: Path, log_path: Path | None) -> None:  # fmt: skip
+         state: Path, log_path: Path | None, asset: str) -> None:  # fmt: skip
     """Classify DATASET through the gateway, paying from the wallet, within its budget."""
     rows = [json.loads(line) for line in dataset.read_text().splitlines() if line.strip()]
     settings = AgentSettings(gateway, rpc, wallet, key, route=route, batch=batch,
-                             state_dir=Path(state).expanduser(), log_path=log_path)  # fmt: skip
+                             state_dir=Path(state).expanduser(), log_path=log_path,
+                             asset=asset)  # fmt: skip
     report = run_agent(settings, rows, echo=click.echo)
     click.echo(json.dumps(report.to_json()))
     raise SystemExit(0 if report.stopped in ("done", "budget") else 2)

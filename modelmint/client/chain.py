@@ -9,7 +9,8 @@
     >>> chain.redeem(signer, model_id, 150)
 
 A smart-wallet signer's transactions go through the wallet's ``execute`` (sent and paid
-for by its agent key). ``buy_and_open`` / ``buy_and_top_up`` use ``buyAndOpenChannel`` /
+for by its agent key); an AgentWallet refuses them, with its named error, unless its owner
+listed the model and gateway and the budget of the model's asset covers the call. ``buy_and_open`` / ``buy_and_top_up`` use ``buyAndOpenChannel`` /
 ``buyAndTopUpChannel`` when the deployed ABI has them, else ``buyCredits`` first. Reverts raise
 :class:`TransactionFailed` naming the contract's custom error.
 """
@@ -171,10 +172,14 @@ class CreditsChain:
 
     # ------------------------------------------------------------------ plumbing
     def _prepare_payment(self, signer: Signer, terms: CreditTerms, credits: int) -> int:
-        """The ETH value to send; for an ERC-20 model, approves the exact amount first."""
+        """The ETH value to send; for an ERC-20 model, approves the exact amount first (an
+        EOA). A smart wallet's agent cannot approve: the wallet's owner approves UsageCredits
+        once, and the wallet charges each purchase to the agent's budget for the token."""
         amount = credits * terms.credit_value
         if int(terms.asset, 16) == 0:
             return amount
+        if signer.is_contract:
+            return 0
         token = self.w3.eth.contract(
             address=to_checksum_address(terms.asset), abi=load_abi("ERC20")
         )

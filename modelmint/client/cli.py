@@ -9,8 +9,8 @@
 
 Settings come from options or the environment: ``MODELMINT_GATEWAY`` (gateway URL),
 ``MODELMINT_RPC`` (JSON-RPC URL), ``MODELMINT_KEY`` (the signing key, hex),
-``MODELMINT_WALLET`` (an AgentWallet / ERC-1271 wallet that pays; the key is its agent
-key), ``MODELMINT_STATE`` (state directory, default ``~/.modelmint``). Errors print one
+``MODELMINT_WALLET`` (an AgentWallet that pays; the key is its agent key, which signs
+receipts directly and access statements in the wallet's wrapped ERC-1271 form), ``MODELMINT_STATE`` (state directory, default ``~/.modelmint``). Errors print one
 line ``error: <code>: <message>`` (or a JSON object with ``--output json``) and exit 2.
 """
 
@@ -69,7 +69,8 @@ def _fail(ctx: click.Context, exc: ClientError) -> None:
     "--wallet",
     envvar="MODELMINT_WALLET",
     default=None,
-    help="Smart wallet that pays (ERC-1271); --key is its agent key.",
+    help="AgentWallet that pays; --key is its agent key (the owner lists the model and "
+    "gateway, sets the budget and, for --licence, allows access statements).",
 )
 @click.option(
     "--credits",

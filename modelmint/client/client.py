@@ -44,7 +44,7 @@ from typing import Any, Literal
 import httpx
 from web3 import HTTPProvider, Web3
 
-from modelmint.access import AccessDomain, AccessStatement, SignedStatement, statement_digest
+from modelmint.access import AccessDomain, AccessStatement, SignedStatement
 from modelmint.client.budget import Budget
 from modelmint.client.chain import CreditsChain
 from modelmint.client.errors import (
@@ -699,7 +699,7 @@ class Client:
             version=req.extra.version,
             commercial=self.commercial,
         )  # issued now by the wall clock, which is what the gateway judges freshness by
-        signature = self.signer.sign_digest(statement_digest(domain, statement))
+        signature = self.signer.sign_struct(domain, statement)
         answer = self._send(
             method,
             path,

@@ -1,14 +1,21 @@
 """Who pays and who signs.
 
 An EOA consumer signs receipts with the key that also holds its funds. A smart-wallet
-consumer (``modelmint``'s AgentWallet, or any ERC-1271 wallet that accepts its agent key's
-ECDSA signature of the digest) is the channel's consumer; its agent key signs receipts
-and access statements and sends the wallet's transactions through ``execute``:
+consumer (``modelmint``'s AgentWallet) is the channel's consumer; its agent key sends the
+wallet's transactions through ``execute`` and signs:
+
+- receipts directly: a channel opened by the wallet records the agent key as the key that
+  signs its receipts, and UsageCredits checks that key's ECDSA signature (no ERC-1271);
+- EIP-712 messages for the wallet (licence access statements) in the AgentWallet's wrapped
+  form, ``ecdsa || domainSeparator || encodedStruct`` (:func:`wallet_signature`): the wallet's
+  ``isValidSignature`` accepts only the (domain, type) pairs its owner allowed
+  (``setSignable(*access_signable(chain_id, gateway, model_id), True)``).
 
     >>> signer = Signer.eoa("0x<private key>")
     >>> agent = Signer.smart_wallet(wallet_address, "0x<agent key>")
     >>> agent.address            # the wallet: consumer of channels, holder of credits
     >>> agent.sender             # the agent key's address: pays gas, signs
+    >>> agent.sign_struct(access_domain, statement)   # wrapped for the wallet's ERC-1271
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
+from modelmint import eip712
 from modelmint.receipts import Receipt, ReceiptDomain, SignedReceipt, sign_receipt
 from modelmint.signing import sign_digest
 
@@ -57,7 +65,23 @@ class Signer:
         return sign_receipt(domain, receipt, self.key)
 
     def sign_digest(self, digest: bytes) -> bytes:
+        """The key's bare ECDSA signature of ``digest`` (an AgentWallet accepts it for no
+        digest: use :meth:`sign_struct` for what the wallet signs)."""
         return sign_digest(digest, self.key)
+
+    def sign_struct(self, domain: eip712.Domain, struct: eip712.TypedStruct) -> bytes:
+        """The account's signature of an EIP-712 struct: the key's ECDSA signature of the
+        digest for an EOA; for a smart wallet, wrapped so the wallet can check the type it
+        signs (:func:`wallet_signature`)."""
+        signature = sign_digest(eip712.digest(domain, struct), self.key)
+        return wallet_signature(signature, domain, struct) if self.is_contract else signature
+
+
+def wallet_signature(signature: bytes, domain: eip712.Domain, struct: eip712.TypedStruct) -> bytes:
+    """The AgentWallet's ERC-1271 form of the agent key's 65-byte ECDSA ``signature`` of
+    ``struct`` under ``domain``: ``signature || domainSeparator || typeHash || member words``.
+    The verifier keeps calling ``isValidSignature(digest, this)``."""
+    return bytes(signature) + domain.standard.separator() + struct.encode()
 
 
 def _account(key: Any) -> LocalAccount:

@@ -11,6 +11,8 @@ import pytest
 from client_helpers import CREDIT_VALUE
 
 from modelmint.client.chain import CreditsChain
+from modelmint.constants import ETH
+from modelmint.deploy.agent_wallet import deploy_agent_wallet
 
 ROW = [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0] * 8
 CLI = str(Path(sys.executable).parent / "modelmint")
@@ -76,8 +78,11 @@ def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
     assert done.stderr.startswith("error: channel_not_closable: channel 424242")
 
 
+@pytest.mark.xfail(
+    strict=True, reason="needs UsageCredits.setReceiptSigner registered by the AgentWallet"
+)
 def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
-    project, deployment, gateway_process, holder, fund, w3, tmp_path
+    project, deployment, gateway_process, holder, gateway, fund, w3, tmp_path
 ):
     from sklearn.datasets import load_digits
 
@@ -86,8 +91,9 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     agent_key = fund(eth=1)  # gas only: the agent's spending comes from the wallet
     budget = 60 * CREDIT_VALUE
-    wallet = project.AgentWallet.deploy(holder, agent_key.address, deployment.credits, budget,
-                                        sender=holder)  # fmt: skip
+    wallet = deploy_agent_wallet(project, holder, agent_key.address, deployment.credits,
+                                 budgets={ETH: budget}, models=[deployment.model_id],
+                                 gateways=[gateway])  # fmt: skip
     holder.transfer(wallet, 10**17)
     log = tmp_path / "agent.jsonl"
     env = {**os.environ, "MODELMINT_KEY": agent_key.key.hex()}
@@ -102,7 +108,7 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     # 60 credits buy 7 batches of 8; the 8th would go above the budget.
     assert report["stopped"] == "budget"
     assert (report["calls"], report["items"], report["charged"]) == (7, 56, 56)
-    assert report["wallet_spent"] == wallet.spent() == budget
+    assert report["wallet_spent"] == wallet.spentOf(ETH) == budget
     events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
     assert events[0] == "agent_started" and events[-2:] == ["budget_reached", "agent_finished"]
     assert events.count("paid") == 7

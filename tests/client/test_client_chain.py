@@ -7,6 +7,8 @@ from client_helpers import CREDIT_VALUE, key_of
 from modelmint.client import Budget, BudgetExhausted, Client, CreditsChain, Signer
 from modelmint.client.errors import ChannelNotClosable, TransactionFailed
 from modelmint.client.store import ChannelRecord
+from modelmint.constants import ETH
+from modelmint.deploy.agent_wallet import deploy_agent_wallet
 
 HOUR = 3600
 
@@ -17,11 +19,12 @@ def credits_chain(w3, deployment):
 
 
 @pytest.fixture(scope="module")
-def wallet(project, deployment, holder, agent):
-    """An AgentWallet owned by `holder` (funds) whose `agent` key may spend 100 credits."""
-    w = project.AgentWallet.deploy(
-        holder, agent, deployment.credits, 100 * CREDIT_VALUE, sender=holder
-    )
+def wallet(project, deployment, holder, agent, gateway):
+    """An AgentWallet owned by `holder` (funds) whose `agent` key may spend 100 credits of the
+    model through `gateway`."""
+    w = deploy_agent_wallet(project, holder, agent, deployment.credits,
+                            budgets={ETH: 100 * CREDIT_VALUE}, models=[deployment.model_id],
+                            gateways=[gateway])  # fmt: skip
     holder.transfer(w, 10**17)
     return w
 
@@ -64,17 +67,30 @@ def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
         signer, deployment.model_id, gateway.address, 60, credits_chain.now() + HOUR
     )
     assert credits_chain.channel(cid).consumer == wallet.address
-    assert wallet.spent() == 60 * CREDIT_VALUE
+    assert wallet.spentOf(ETH) == 60 * CREDIT_VALUE
     with pytest.raises(TransactionFailed, match="AgentWalletBudgetExceeded"):
         credits_chain.buy_credits(signer, deployment.model_id, 41)
-    assert wallet.spent() == 60 * CREDIT_VALUE
+    assert wallet.spentOf(ETH) == 60 * CREDIT_VALUE
+
+
+def test_buy_and_open__smart_wallet_unlisted_gateway__refused_with_named_error(
+    credits_chain, deployment, wallet, agent, attacker
+):
+    signer = Signer.smart_wallet(wallet.address, key_of(agent))
+    spent = wallet.spentOf(ETH)
+    with pytest.raises(TransactionFailed, match="AgentWalletGatewayNotAllowed"):
+        credits_chain.buy_and_open(
+            signer, deployment.model_id, attacker.address, 1, credits_chain.now() + HOUR
+        )
+    assert wallet.spentOf(ETH) == spent
 
 
 def test_buy_and_top_up__smart_wallet__one_transaction_adds_credits_and_extends(
     credits_chain, deployment, project, holder, agent, gateway
 ):
-    wallet = project.AgentWallet.deploy(holder, agent, deployment.credits, 30 * CREDIT_VALUE,
-                                        sender=holder)  # fmt: skip
+    wallet = deploy_agent_wallet(project, holder, agent, deployment.credits,
+                                 budgets={ETH: 30 * CREDIT_VALUE}, models=[deployment.model_id],
+                                 gateways=[gateway])  # fmt: skip
     holder.transfer(wallet, 10**16)
     signer = Signer.smart_wallet(wallet.address, key_of(agent))
     expiry = credits_chain.now() + HOUR
@@ -84,7 +100,7 @@ def test_buy_and_top_up__smart_wallet__one_transaction_adds_credits_and_extends(
     c = credits_chain.channel(cid)
     assert (c.deposit, c.expiry) == (30, expiry + HOUR)
     assert [label for label, _ in credits_chain.gas_used[sent:]] == ["buyAndTopUpChannel"]
-    assert wallet.spent() == 30 * CREDIT_VALUE
+    assert wallet.spentOf(ETH) == 30 * CREDIT_VALUE
 
 
 def test_budget__reserve_above_limit__raises_and_records_nothing():

@@ -12,6 +12,7 @@ import pytest
 from client_helpers import CREDIT_VALUE, LICENCE_PRICE, key_of
 from x402.http.clients.httpx import x402HttpxClient
 
+from modelmint.access import access_signable
 from modelmint.client import (
     Budget,
     BudgetExhausted,
@@ -23,12 +24,21 @@ from modelmint.client import (
 from modelmint.client.client import ChannelPolicy
 from modelmint.client.errors import GatewayError, PaymentMismatch, ProvenanceInvalid, ResyncRejected
 from modelmint.client.x402_scheme import modelmint_x402_client, wrap_httpx
+from modelmint.constants import ETH
+from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.provenance import Provenance, ProvenanceDomain, sign_served
 from modelmint.receipts import Receipt, sign_receipt
 from modelmint.wire import HEADER_PAYMENT_REQUIRED, HEADER_PAYMENT_RESPONSE, HEADER_PROVENANCE
 
 ROW = [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0] * 8  # one 8x8 digit, pixel values 0..16
 PREDICT = "/v1/predict"
+
+# Receipts of a wallet's channel are signed by the agent key as the channel's recorded receipt
+# signer, never through the wallet's ERC-1271; until the AgentWallet registers its agent with
+# UsageCredits (`setReceiptSigner`, a separate change), the wallet's channels cannot settle.
+NEEDS_RECEIPT_SIGNER = pytest.mark.xfail(
+    strict=True, reason="needs UsageCredits.setReceiptSigner registered by the AgentWallet"
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -198,20 +208,22 @@ def test_call__local_total_behind_gateway__corrective_402_resyncs_after_checking
     assert result.charged_total == 3 and client.channels()[0].charged == 3
 
 
-def test_call__smart_wallet_consumer__pays_and_resyncs_through_erc1271(
-    make_client, fund, project, deployment, holder
+@NEEDS_RECEIPT_SIGNER
+def test_call__smart_wallet_consumer__pays_and_resyncs_with_agent_receipts(
+    make_client, fund, project, deployment, holder, gateway
 ):
     agent_key = fund()
-    wallet = project.AgentWallet.deploy(holder, agent_key.address, deployment.credits,
-                                        10 * CREDIT_VALUE, sender=holder)  # fmt: skip
+    wallet = deploy_agent_wallet(project, holder, agent_key.address, deployment.credits,
+                                 budgets={ETH: 10 * CREDIT_VALUE}, models=[deployment.model_id],
+                                 gateways=[gateway])  # fmt: skip
     holder.transfer(wallet, 10**16)
     signer = Signer.smart_wallet(wallet.address, agent_key.key)
     client = make_client(None, signer=signer, policy=ChannelPolicy(calls_per_channel=10))
     for _ in range(2):
         client.call(PREDICT, json={"inputs": [ROW]})
     [record] = client.channels()
-    assert record.consumer == wallet.address and wallet.spent() == 10 * CREDIT_VALUE
-    client.store.put(replace(record, charged=1))  # behind: the returned receipt is ERC-1271
+    assert record.consumer == wallet.address and wallet.spentOf(ETH) == 10 * CREDIT_VALUE
+    client.store.put(replace(record, charged=1))  # behind: the returned receipt is the agent's
     result = client.call(PREDICT, json={"inputs": [ROW]})
     assert result.charged_total == 3 and result.provenance.served.account == wallet.address
 
@@ -280,6 +292,29 @@ def test_call__licence_holder__served_without_payment_with_provenance(
     assert result.charged == 0 and len(result.json()["outputs"]["label"]) == 2
     assert result.provenance.served.account == licensee.address
     assert client.channels() == []
+
+
+def test_call__licence_held_by_agent_wallet__served_once_owner_allows_access_statements(
+    make_client, fund, project, deployment, model_owner, holder, gateway, chain
+):
+    agent_key = fund()
+    wallet = deploy_agent_wallet(project, holder, agent_key.address, deployment.credits)
+    offer = (deployment.model_id, LICENCE_PRICE, 30 * 86400, 0, 0, 0, False, False,
+             "ipfs://terms", b"\x02" * 32)  # fmt: skip
+    tx = deployment.licenses.createOffer(offer, sender=model_owner)
+    offer_id = tx.decode_logs(deployment.licenses.OfferCreated)[0].offerId
+    deployment.licenses.purchase(offer_id, wallet, LICENCE_PRICE, value=LICENCE_PRICE,
+                                 sender=holder)  # fmt: skip
+    signer = Signer.smart_wallet(wallet.address, agent_key.key)
+    client = make_client(None, signer=signer, mode="licence")
+    with pytest.raises(GatewayError) as info:  # the agent key may not sign for the wallet yet
+        client.call(PREDICT, json={"inputs": [ROW]})
+    assert info.value.status in (401, 403)
+    pair = access_signable(chain.chain_id, gateway.address, deployment.model_id)
+    wallet.setSignable(*pair, True, sender=holder)
+    result = client.call(PREDICT, json={"inputs": [ROW]})
+    assert result.charged == 0 and result.provenance.served.account == wallet.address
+    assert wallet.spentOf(ETH) == 0 and client.channels() == []
 
 
 def test_call__licence_mode_without_licence__readable_gateway_error(make_client, fund):

@@ -31,7 +31,10 @@ ROLES = {
     "RENOUNCE": "the role member itself",
     "RELAY": "anyone relaying a signature (acts only for the recovered signer)",
     "WALLET_OWNER": "the wallet's owner",
-    "WALLET_AGENT": "the wallet's owner, or its agent within the budget on the wallet's credits",
+    "WALLET_AGENT": (
+        "the wallet's owner, or its agent within its per-asset budgets on the wallet's credits "
+        "of listed models and gateways"
+    ),
 }
 OPEN_ROLES = {ROLES[r] for r in ("ANYONE", "SELF", "VOTER", "RELAY")}
 
@@ -212,10 +215,13 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
     },
     "AgentWallet": rows(
         """
-        setAgent(address)                                                 | WALLET_OWNER | rotates the agent key (the ERC-1271 signer)
-        setBudget(uint256)                                                | WALLET_OWNER | the agent's spending ceiling
+        setAgent(address)                                                 | WALLET_OWNER | rotates the agent key
+        setBudget(address,uint256)                                        | WALLET_OWNER | the agent's spending ceiling in one asset
+        setModelAllowed(uint256,bool)                                     | WALLET_OWNER | lists a model the agent may pay for
+        setGatewayAllowed(address,bool)                                   | WALLET_OWNER | lists a gateway the agent may lock credits to
+        setSignable(bytes32,bytes32,bool)                                 | WALLET_OWNER | an EIP-712 (domain, type) the agent key may sign for the wallet
         withdraw(address,uint256)                                         | WALLET_OWNER | sends the wallet's ETH
-        execute(address,uint256,bytes)                                    | WALLET_AGENT | the agent: only the wallet's UsageCredits, buying and redeeming only for the wallet
+        execute(address,uint256,bytes)                                    | WALLET_AGENT | the agent: only the wallet's UsageCredits, listed models and gateways, charged per asset within budget, to the wallet only
         onERC1155Received(address,address,uint256,uint256,bytes)          | ANYONE       | receiver hook, no state
         onERC1155BatchReceived(address,address,uint256[],uint256[],bytes) | ANYONE       | receiver hook, no state
         """

@@ -2091,6 +2091,15 @@ def _fractionalizer() -> dict:
     }
 
 
+def _above_budget_call(e, d, wallet, credits, above_budget):
+    """The agent's over-budget call; a lock of held credits the budget still covers is made
+    over-budget first by the owner lowering the budget to what is spent."""
+    data, value, over = above_budget(e, d)
+    if not over:
+        wallet.setBudget(ZERO, wallet.spentOf(ZERO), sender=e.consumer)
+    return Call(wallet, "execute", (credits, value, data), e.agent)
+
+
 def _agent_wallet() -> dict:
     """The consumer's AgentWallet (tests/security/conftest.py): owner `consumer`, agent `agent`,
     funded with ETH and holding 10 credits of the model that its agent bought."""
@@ -2135,10 +2144,63 @@ def _agent_wallet() -> dict:
         to = d(any_address.filter(lambda a: a != w(e).address), label="to")
         return getattr(cr(e), method).encode_input(e.ids["model"], 1, to)
 
-    def recipient_cut_off(e, d):
-        method = d(st.sampled_from(["buyCredits", "redeem"]), label="method")
-        full = getattr(cr(e), method).encode_input(e.ids["model"], 1, w(e).address)
-        return full[: 4 + d(st.integers(0, 95), label="bytes kept")]
+    def cut_short(e, d):
+        """A call of the agent's allow-list cut before its last needed argument word."""
+        credits, wallet, mid = cr(e), w(e), e.ids["model"]
+        full, needed = d(
+            st.sampled_from(
+                [
+                    (credits.buyCredits.encode_input(mid, 1, wallet.address), 100),
+                    (credits.redeem.encode_input(mid, 1, wallet.address), 100),
+                    (credits.openChannel.encode_input(mid, e.gateway, 1, 2**32 - 1), 132),
+                    (credits.buyAndOpenChannel.encode_input(mid, e.gateway, 1, 2**32 - 1), 132),
+                    (credits.topUpChannel.encode_input(1, 1, 2**32 - 1), 100),
+                    (credits.buyAndTopUpChannel.encode_input(1, 1, 2**32 - 1), 100),
+                    (credits.closeChannel.encode_input(1), 36),
+                ]
+            ),
+            label="call",
+        )
+        return full[: d(st.integers(4, needed - 1), label="bytes kept")]
+
+    def unlisted_model(e, d):
+        credits, wallet = cr(e), w(e)
+        mid = d(st.integers(0, 2**64).filter(lambda m: m != e.ids["model"]), label="model")
+        return d(
+            st.sampled_from(
+                [
+                    credits.buyCredits.encode_input(mid, 1, wallet.address),
+                    credits.openChannel.encode_input(mid, e.gateway, 1, 2**32 - 1),
+                    credits.buyAndOpenChannel.encode_input(mid, e.gateway, 1, 2**32 - 1),
+                ]
+            ),
+            label="data",
+        )
+
+    def unlisted_gateway(e, d):
+        credits, mid = cr(e), e.ids["model"]
+        gateway = d(any_address.filter(lambda a: a != e.gateway.address), label="gateway")
+        method = d(st.sampled_from(["openChannel", "buyAndOpenChannel"]), label="method")
+        return getattr(credits, method).encode_input(mid, gateway, 1, 2**32 - 1)
+
+    def foreign_channel(e, d):
+        method = d(st.sampled_from(["topUpChannel", "buyAndTopUpChannel"]), label="method")
+        return getattr(cr(e), method).encode_input(e.ids["channel"], 1, 2**32 - 1)
+
+    def above_budget(e, d):
+        """An ETH purchase, or a lock of the wallet's held credits, worth more than is left."""
+        credits, wallet, mid = cr(e), w(e), e.ids["model"]
+        left = wallet.budgetOf(ZERO) - wallet.spentOf(ZERO)
+        value = credits.modelCredits(mid).creditValue
+        if d(st.booleans(), label="lock held credits"):
+            held = credits.balanceOf(wallet, mid)
+            return (
+                credits.openChannel.encode_input(mid, e.gateway, held, 2**32 - 1),
+                0,
+                (held * value > left),
+            )
+        n = left // value + d(st.integers(1, 10**6), label="credits above the budget")
+        return credits.buyCredits.encode_input(mid, n, wallet.address), n * value, True
 
     return {
         "setAgent(address)": [
@@ -2149,8 +2211,45 @@ def _agent_wallet() -> dict:
                 lambda e, d: Call(w(e), "setAgent", (ZERO,), e.consumer),
             ),
         ],
-        "setBudget(uint256)": [
-            not_owner("setBudget", lambda e, d: (d(st.integers(0, UINT256), label="budget"),)),
+        "setBudget(address,uint256)": [
+            not_owner(
+                "setBudget",
+                lambda e, d: (d(any_address), d(st.integers(0, UINT256), label="budget")),
+            ),
+            Case(
+                "budget above 2^128 - 1 (by the owner)",
+                "AgentWalletBudgetTooLarge",
+                lambda e, d: Call(
+                    w(e),
+                    "setBudget",
+                    (d(any_address), d(st.integers(2**128, UINT256), label="budget")),
+                    e.consumer,
+                ),
+            ),
+        ],
+        "setModelAllowed(uint256,bool)": [
+            not_owner(
+                "setModelAllowed",
+                lambda e, d: (d(st.integers(0, UINT256), label="model"), d(st.booleans())),
+            ),
+        ],
+        "setGatewayAllowed(address,bool)": [
+            not_owner("setGatewayAllowed", lambda e, d: (d(any_address), d(st.booleans()))),
+            Case(
+                "zero gateway (by the owner)",
+                "AgentWalletZeroAddress",
+                lambda e, d: Call(w(e), "setGatewayAllowed", (ZERO, d(st.booleans())), e.consumer),
+            ),
+        ],
+        "setSignable(bytes32,bytes32,bool)": [
+            not_owner(
+                "setSignable",
+                lambda e, d: (
+                    d(st.binary(min_size=32, max_size=32), label="domain separator"),
+                    d(st.binary(min_size=32, max_size=32), label="type hash"),
+                    d(st.booleans()),
+                ),
+            ),
         ],
         "withdraw(address,uint256)": [
             not_owner("withdraw", lambda e, d: (d(any_address), d(small_amount))),
@@ -2198,7 +2297,7 @@ def _agent_wallet() -> dict:
             ),
             by_agent(
                 "agent calldata shorter than a selector",
-                "AgentWalletCallNotAllowed",
+                "AgentWalletCalldataTooShort",
                 lambda e, d: d(st.binary(max_size=3), label="data"),
             ),
             by_agent(
@@ -2212,17 +2311,29 @@ def _agent_wallet() -> dict:
                 for_another_account,
             ),
             by_agent(
-                "agent buy or redeem without a whole recipient word",
-                "AgentWalletCallNotAllowed",
-                recipient_cut_off,
+                "agent call without its whole argument words",
+                "AgentWalletCalldataTooShort",
+                cut_short,
             ),
             by_agent(
-                "agent spends above the budget",
+                "agent names a model the owner did not list",
+                "AgentWalletModelNotAllowed",
+                unlisted_model,
+            ),
+            by_agent(
+                "agent locks credits to a gateway the owner did not list",
+                "AgentWalletGatewayNotAllowed",
+                unlisted_gateway,
+            ),
+            by_agent(
+                "agent tops up a channel that is not the wallet's",
+                "AgentWalletNotWalletChannel",
+                foreign_channel,
+            ),
+            Case(
+                "agent spends above the budget (purchase, or lock of held credits)",
                 "AgentWalletBudgetExceeded",
-                lambda e, d: cr(e).buyCredits.encode_input(e.ids["model"], 1, w(e).address),
-                value=lambda e, d: (
-                    w(e).budget() - w(e).spent() + d(st.integers(1, 10**18), label="excess")
-                ),
+                lambda e, d: _above_budget_call(e, d, w(e), cr(e), above_budget),
             ),
             Case(
                 "the credits call reverts (redeems more than the wallet holds)",

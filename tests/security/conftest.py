@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from fixtures.governance import governance_params
 
-from modelmint.constants import DAY, UNIT
+from modelmint.constants import DAY, ETH, UNIT
+from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.roles import OUTSIDER
 from modelmint.structs import OfferParams
@@ -75,8 +76,17 @@ def protocol(
     open_tx = credits.openChannel(model_id, gateway, 50, expiry, sender=consumer)
     channel_id = open_tx.decode_logs(credits.ChannelOpened)[0].channelId
 
-    # The consumer's AgentWallet: funded, its agent has bought 10 credits of its 50 budget.
-    wallet = project.AgentWallet.deploy(consumer, agent, credits, WALLET_BUDGET, sender=consumer)
+    # The consumer's AgentWallet: funded, the model and gateway listed, its agent has bought 10
+    # credits of its 50-credit ETH budget.
+    wallet = deploy_agent_wallet(
+        project,
+        consumer,
+        agent,
+        credits,
+        budgets={ETH: WALLET_BUDGET},
+        models=[model_id],
+        gateways=[gateway],
+    )
     consumer.transfer(wallet, 10**17)
     buy_for_wallet = credits.buyCredits.encode_input(model_id, 10, wallet.address)
     wallet.execute(credits, 10 * CREDIT_VALUE, buy_for_wallet, sender=agent)

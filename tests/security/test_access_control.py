@@ -11,7 +11,7 @@ from bad_inputs import MATRIX
 from eth_utils import keccak
 
 from modelmint.abi import ABI_DIR, load_abi
-from modelmint.constants import DAY
+from modelmint.constants import DAY, ETH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -505,7 +505,39 @@ def attacks(p, attacker, accounts):
     )
     wallet = p["AgentWallet"]
     add("AgentWallet", "setAgent(address)", "AgentWalletNotOwner", wallet.setAgent, attacker)
-    add("AgentWallet", "setBudget(uint256)", "AgentWalletNotOwner", wallet.setBudget, 2**200)
+    add(
+        "AgentWallet",
+        "setBudget(address,uint256)",
+        "AgentWalletNotOwner",
+        wallet.setBudget,
+        ETH,
+        2**100,
+    )
+    add(
+        "AgentWallet",
+        "setModelAllowed(uint256,bool)",
+        "AgentWalletNotOwner",
+        wallet.setModelAllowed,
+        mid + 1,
+        True,
+    )
+    add(
+        "AgentWallet",
+        "setGatewayAllowed(address,bool)",
+        "AgentWalletNotOwner",
+        wallet.setGatewayAllowed,
+        attacker,
+        True,
+    )
+    add(
+        "AgentWallet",
+        "setSignable(bytes32,bytes32,bool)",
+        "AgentWalletNotOwner",
+        wallet.setSignable,
+        b"\x01" * 32,
+        b"\x02" * 32,
+        True,
+    )
     add(
         "AgentWallet",
         "withdraw(address,uint256)",

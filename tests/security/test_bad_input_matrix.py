@@ -20,6 +20,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from web3.exceptions import ContractLogicError
 
+from modelmint.constants import ZERO_ADDRESS
 from modelmint.dev.testing import isolated
 
 EXAMPLES = {"dev": 3, "ci": 8, "deep": 40}.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 3)
@@ -110,9 +111,12 @@ def _views(env, contract: str):
         "Fractionalizer": lambda: [v(c, "rounds", ids["model"])],
         "AgentWallet": lambda: [
             v(c, "agent"),
-            v(c, "budget"),
-            v(c, "spent"),
+            v(c, "budgetOf", ZERO_ADDRESS),
+            v(c, "spentOf", ZERO_ADDRESS),
+            v(c, "isModelAllowed", ids["model"]),
+            v(c, "isGatewayAllowed", a["gateway"]),
             v(cred, "balanceOf", c, ids["model"]),
+            v(cred, "nextChannelId"),
         ],
     }
     if contract in ("ModelShares", "GovernanceToken"):
