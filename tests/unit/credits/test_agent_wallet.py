@@ -18,10 +18,17 @@ def agent(accounts):
 
 @pytest.fixture
 def wallet(project, credits, consumer, agent):
-    """A wallet owned by `consumer` (funded with 1 ETH) whose agent may spend 50 credits."""
+    """A wallet owned by `consumer` (funded with 1 ETH) whose agent may spend 50 credits and
+    signs its receipts (the owner registers the agent key as the wallet's receipt signer)."""
     w = project.AgentWallet.deploy(consumer, agent, credits, BUDGET, sender=consumer)
     consumer.transfer(w, 10**18)
+    _register_signer(credits, w, consumer, agent)
     return w
+
+
+def _register_signer(credits, wallet, owner, key):
+    """The owner names `key` as the signer of the wallet's receipts (channels opened next)."""
+    wallet.execute(credits, 0, credits.setReceiptSigner.encode_input(key), sender=owner)
 
 
 def _agent_buy(credits, wallet, agent, model_id, n, to=None):
@@ -107,7 +114,7 @@ def test_withdraw__owner__gets_the_funds(wallet, consumer):
     assert wallet.balance == 10**18 - 10**17
 
 
-def test_receipt__signed_by_agent_key__settles_through_erc1271(
+def test_receipt__signed_by_agent_key__settles_as_the_channels_signer(
     credits, eth_model, wallet, agent, consumer, gateway, domain, chain
 ):
     _agent_buy(credits, wallet, agent, eth_model, 20)
@@ -115,6 +122,7 @@ def test_receipt__signed_by_agent_key__settles_through_erc1271(
         credits, wallet, agent, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
     assert credits.channel(cid).consumer == wallet.address
+    assert credits.channel(cid).signer == agent.address
     deadline = chain.pending_timestamp + HOUR
     by_agent = sign_receipt(domain, Receipt(cid, 12, deadline), agent)
     by_owner = sign_receipt(domain, Receipt(cid, 12, deadline), consumer)
@@ -124,20 +132,29 @@ def test_receipt__signed_by_agent_key__settles_through_erc1271(
     assert credits.channel(cid).settled == 12
 
 
-def test_set_agent__rotated__old_key_signatures_stop_verifying(
+def test_set_agent__rotated__served_receipt_still_settles_new_key_signs_new_channels(
     credits, eth_model, wallet, agent, consumer, gateway, domain, chain, holder
 ):
     _agent_buy(credits, wallet, agent, eth_model, 20)
     cid = _agent_open(
-        credits, wallet, agent, eth_model, gateway, 20, chain.pending_timestamp + HOUR
+        credits, wallet, agent, eth_model, gateway, 10, chain.pending_timestamp + HOUR
     )
     deadline = chain.pending_timestamp + HOUR
-    old = sign_receipt(domain, Receipt(cid, 5, deadline), agent)
+    served = sign_receipt(domain, Receipt(cid, 5, deadline), agent)
     tx = wallet.setAgent(holder, sender=consumer)
     assert tx.decode_logs(wallet.AgentChanged)[0].newAgent == holder.address
-    assert not credits.verifyReceipt(cid, 5, deadline, old.signature)
+    _register_signer(credits, wallet, consumer, holder)
+    # The open channel keeps the key it recorded: what the old agent signed stays final...
+    assert credits.verifyReceipt(cid, 5, deadline, served.signature)
     new = sign_receipt(domain, Receipt(cid, 5, deadline), holder)
-    assert credits.verifyReceipt(cid, 5, deadline, new.signature)
+    assert not credits.verifyReceipt(cid, 5, deadline, new.signature)
+    credits.settle([served.settle_args()], sender=gateway)
+    assert credits.channel(cid).settled == 5
+    # ...and channels opened from now on record the new agent.
+    fresh = _agent_open(
+        credits, wallet, holder, eth_model, gateway, 10, chain.pending_timestamp + HOUR
+    )
+    assert credits.channel(fresh).signer == holder.address
 
 
 def test_close__agent_closes_expired_channel__refund_held_by_wallet_and_redeemable(
