@@ -4,8 +4,8 @@
 2. the model owner registers the shipped digits classifier (sha256 of its ONNX weights),
    allows a gateway, sets the revenue split, publishes a licence offer and enables credits
 3. the gateway starts as its own process on the same chain and checks the weights hash
-4. an autonomous agent, holding a budget in an AgentWallet (ERC-1271: its key signs receipts,
-   the owner's key holds the funds), classifies digits over HTTP until its budget is spent
+4. an autonomous agent, holding a budget in an AgentWallet (its key, registered as the
+   wallet's receipt signer, signs receipts; the owner's key holds the funds), classifies digits over HTTP until its budget is spent
 5. a licence holder calls the same gateway with signed access statements, paying nothing
 6. the gateway stops and settles every channel in one transaction
 7. revenue: the contributor claims; the model is fractionalized and a share holder claims
@@ -193,6 +193,9 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
             wallet_owner, agent_key.address, credits, budget, sender=wallet_owner
         )
         wallet_owner.transfer(wallet, ETH // 10)
+        # The wallet's channels record the agent key as the signer of their receipts.
+        register = credits.setReceiptSigner.encode_input(agent_key.address)
+        wallet.execute(credits, 0, register, sender=wallet_owner)
         print(f"  AgentWallet {wallet.address}: budget {eth(budget)}, agent key "
               f"{agent_key.address} (signs receipts, holds no funds)")  # fmt: skip
         from sklearn.datasets import load_digits

@@ -1,9 +1,10 @@
 """Who pays and who signs.
 
 An EOA consumer signs receipts with the key that also holds its funds. A smart-wallet
-consumer (``modelmint``'s AgentWallet, or any ERC-1271 wallet that accepts its agent key's
-ECDSA signature of the digest) is the channel's consumer; its agent key signs receipts
-and access statements and sends the wallet's transactions through ``execute``:
+consumer (``modelmint``'s AgentWallet, or any wallet that registered its agent key with
+``UsageCredits.setReceiptSigner``) is the channel's consumer; its agent key signs receipts
+(the receipt digest itself, ECDSA: the channel records the key at opening, no ERC-1271
+wrapping) and access statements, and sends the wallet's transactions through ``execute``:
 
     >>> signer = Signer.eoa("0x<private key>")
     >>> agent = Signer.smart_wallet(wallet_address, "0x<agent key>")
