@@ -4,7 +4,6 @@ actual cumulative charge; deadline inclusiveness; skipped receipts in a batch.
     credits.settle([signed.settle_args(charged=740)], sender=gateway)  # ceiling 1,000
 """
 
-import ape
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, rejections
 from hypothesis import given, settings
