@@ -23,6 +23,9 @@ def wallet(project, deployment, holder, agent):
         holder, agent, deployment.credits, 100 * CREDIT_VALUE, sender=holder
     )
     holder.transfer(w, 10**17)
+    # The owner names the agent key as the wallet's receipt signer.
+    register = deployment.credits.setReceiptSigner.encode_input(agent)
+    w.execute(deployment.credits, 0, register, sender=holder)
     return w
 
 
@@ -76,6 +79,8 @@ def test_buy_and_top_up__smart_wallet__one_transaction_adds_credits_and_extends(
     wallet = project.AgentWallet.deploy(holder, agent, deployment.credits, 30 * CREDIT_VALUE,
                                         sender=holder)  # fmt: skip
     holder.transfer(wallet, 10**16)
+    register = deployment.credits.setReceiptSigner.encode_input(agent)
+    wallet.execute(deployment.credits, 0, register, sender=holder)
     signer = Signer.smart_wallet(wallet.address, key_of(agent))
     expiry = credits_chain.now() + HOUR
     cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 10, expiry)
