@@ -89,6 +89,9 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     wallet = project.AgentWallet.deploy(holder, agent_key.address, deployment.credits, budget,
                                         sender=holder)  # fmt: skip
     holder.transfer(wallet, 10**17)
+    # The owner names the agent key as the wallet's receipt signer.
+    register = deployment.credits.setReceiptSigner.encode_input(agent_key.address)
+    wallet.execute(deployment.credits, 0, register, sender=holder)
     log = tmp_path / "agent.jsonl"
     env = {**os.environ, "MODELMINT_KEY": agent_key.key.hex()}
     done = subprocess.run(

@@ -21,7 +21,13 @@ from modelmint.client import (
     Signer,
 )
 from modelmint.client.client import ChannelPolicy
-from modelmint.client.errors import GatewayError, PaymentMismatch, ProvenanceInvalid, ResyncRejected
+from modelmint.client.errors import (
+    GatewayError,
+    PaymentMismatch,
+    ProvenanceInvalid,
+    ReceiptSignerNotRegistered,
+    ResyncRejected,
+)
 from modelmint.client.x402_scheme import modelmint_x402_client, wrap_httpx
 from modelmint.provenance import Provenance, ProvenanceDomain, sign_served
 from modelmint.receipts import Receipt, sign_receipt
@@ -198,7 +204,7 @@ def test_call__local_total_behind_gateway__corrective_402_resyncs_after_checking
     assert result.charged_total == 3 and client.channels()[0].charged == 3
 
 
-def test_call__smart_wallet_consumer__pays_and_resyncs_through_erc1271(
+def test_call__smart_wallet_consumer__agent_key_signs_pays_and_resyncs(
     make_client, fund, project, deployment, holder
 ):
     agent_key = fund()
@@ -207,11 +213,18 @@ def test_call__smart_wallet_consumer__pays_and_resyncs_through_erc1271(
     holder.transfer(wallet, 10**16)
     signer = Signer.smart_wallet(wallet.address, agent_key.key)
     client = make_client(None, signer=signer, policy=ChannelPolicy(calls_per_channel=10))
+    # Until the wallet names the agent key as its receipt signer, the client opens nothing.
+    with pytest.raises(ReceiptSignerNotRegistered):
+        client.call(PREDICT, json={"inputs": [ROW]})
+    assert client.channels() == [] and wallet.spent() == 0
+    register = deployment.credits.setReceiptSigner.encode_input(agent_key.address)
+    wallet.execute(deployment.credits, 0, register, sender=holder)
     for _ in range(2):
         client.call(PREDICT, json={"inputs": [ROW]})
     [record] = client.channels()
     assert record.consumer == wallet.address and wallet.spent() == 10 * CREDIT_VALUE
-    client.store.put(replace(record, charged=1))  # behind: the returned receipt is ERC-1271
+    assert deployment.credits.channel(record.channel_id).signer == agent_key.address
+    client.store.put(replace(record, charged=1))  # behind: the returned receipt is the agent's
     result = client.call(PREDICT, json={"inputs": [ROW]})
     assert result.charged_total == 3 and result.provenance.served.account == wallet.address
 
