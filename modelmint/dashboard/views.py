@@ -26,6 +26,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 
 from modelmint.abi import load_abi
+from modelmint.credits import Channel
 from modelmint.dashboard.indexer import RECORD_CONTRACTS, Indexer
 from modelmint.records import Record
 
@@ -540,8 +541,8 @@ class Views:
                 if ev.args["consumer"] != account:
                     continue
                 cid = int(ev.args["channelId"])
-                ch = credits.functions.channel(cid).call()
-                consumer, expiry, gw, deposit, mid, settled = ch
+                ch = Channel.from_call(cid, credits.functions.channel(cid).call())
+                consumer, expiry, deposit, settled = ch.consumer, ch.expiry, ch.deposit, ch.settled
                 open_expiry = int(ev.args["expiry"])
                 channels.append(
                     {
@@ -566,13 +567,13 @@ class Views:
             }
             models |= {m["id"] for m in self._models() if m["owner"] == account}
             ordered = sorted(models)
-            for mid, amount in zip(
+            for model, amount in zip(
                 ordered,
-                self._batch([router.functions.claimable(mid, account) for mid in ordered]),
+                self._batch([router.functions.claimable(m, account) for m in ordered]),
                 strict=True,
             ):
                 if amount:
-                    claimable.append({"kind": "router", "modelId": mid, "amount": amount})
+                    claimable.append({"kind": "router", "modelId": model, "amount": amount})
         holdings = []
         for address, _kind, mid in self.indexer.contracts("ModelShares"):
             shares = _contract(self.w3, address, "ModelShares")
