@@ -153,6 +153,9 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
         address previous = agent;
         agent = newAgent;
         emit AgentChanged(previous, newAgent);
+        // Channels the wallet opens from now on record this key as the signer of their receipts;
+        // channels opened before keep the key they recorded (a served receipt stays final).
+        IUsageCredits(CREDITS).setReceiptSigner(newAgent);
     }
 
     function _call(address target, uint256 value, bytes calldata data) private returns (bytes memory) {

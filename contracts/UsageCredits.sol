@@ -6,7 +6,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
@@ -59,6 +58,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     uint256 private _nextChannelId = 1;
     mapping(uint256 modelId => ModelState) private _models;
     mapping(uint256 channelId => ChannelSlots) private _channels;
+    mapping(address account => address signer) private _receiptSigners;
 
     /// @param registry_ The ModelRegistry.
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
@@ -131,6 +131,12 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     // ------------------------------------------------------------------ channels
 
     /// @inheritdoc IUsageCredits
+    function setReceiptSigner(address signer) external {
+        _receiptSigners[msg.sender] = signer;
+        emit ReceiptSignerSet(msg.sender, signer);
+    }
+
+    /// @inheritdoc IUsageCredits
     function openChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
         external
         nonReentrant
@@ -139,9 +145,10 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         _checkChannelAmount(credits);
         ModelState storage m = _enabledModel(modelId);
         _checkNewChannel(modelId, gateway, expiry);
+        address signer = _newChannelSigner();
         _burnFree(msg.sender, modelId, credits);
         m.channelled += uint128(credits);
-        channelId = _createChannel(modelId, gateway, credits, expiry);
+        channelId = _createChannel(modelId, gateway, credits, expiry, signer);
     }
 
     /// @inheritdoc IUsageCredits
@@ -156,11 +163,12 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         (uint256 value, bool tokenPriced) = (m.creditValue, m.tokenPriced);
         if (value == 0) _revertNotEnabled(modelId);
         _checkNewChannel(modelId, gateway, expiry);
+        address signer = _newChannelSigner();
         uint256 paid = credits * value;
         // Bought and locked at once (minted and channelled both grow, no balance is touched):
         // one write to slot 1, next to the asset an ERC-20 payment reads anyway.
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
-        channelId = _createChannel(modelId, gateway, credits, expiry);
+        channelId = _createChannel(modelId, gateway, credits, expiry, signer);
         emit CreditsBought(modelId, msg.sender, credits, paid);
         // Last: the ERC-20 pull is the only external call (ETH is checked, not sent).
         _collect(m, tokenPriced, paid, msg.value);
@@ -310,13 +318,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         ChannelSlots storage c = _channels[channelId];
         ChannelTermsWord a = c.terms;
         (address gateway, uint64 settled, uint32 modelId) = c.settlement.unpack();
+        address consumer = a.consumer();
+        address signer = c.signer;
         return Channel({
-            consumer: a.consumer(),
+            consumer: consumer,
             expiry: a.expiry(),
             gateway: gateway,
             deposit: a.deposit(),
             modelId: modelId,
-            settled: settled
+            settled: settled,
+            signer: signer == address(0) ? consumer : signer
         });
     }
 
@@ -324,6 +335,11 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function pendingRevenue(uint256 modelId) external view returns (uint256) {
         ModelState storage m = _models[modelId];
         return uint256(m.consumed - m.swept) * m.creditValue;
+    }
+
+    /// @inheritdoc IUsageCredits
+    function receiptSigner(address account) external view returns (address) {
+        return _receiptSigners[account];
     }
 
     /// @inheritdoc IUsageCredits
@@ -346,9 +362,10 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         view
         returns (bool)
     {
-        address consumer = _channels[channelId].terms.consumer();
+        ChannelSlots storage c = _channels[channelId];
+        address consumer = c.terms.consumer();
         if (consumer == address(0)) return false;
-        return _isValidSignature(consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
+        return _signedByChannel(c, consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
     }
 
     // ------------------------------------------------------------------ internal
@@ -390,32 +407,31 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
     /// credits newly settled (0, without a signature check, for a receipt whose charge does not
-    /// go beyond what is already settled) and the channel's model.
+    /// go beyond what is already settled) and the channel's model. A receipt that fails a check
+    /// settles nothing: it is skipped with ReceiptRejected naming the error it fails (0 credits).
     function _settleOne(SettleArgs calldata r) private returns (uint256 delta, uint256 modelId) {
         uint256 channelId = r.channelId;
         ChannelSlots storage c = _channels[channelId];
         ChannelTermsWord a = c.terms;
         address consumer = a.consumer();
-        if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
+        if (consumer == address(0)) return _rejected(channelId, UsageCreditsUnknownChannel.selector);
         ChannelSettlementWord b = c.settlement;
         {
             (address gateway,, uint256 model) = b.unpack();
-            if (gateway != msg.sender) revert UsageCreditsNotChannelGateway(channelId, msg.sender);
+            if (gateway != msg.sender) return _rejected(channelId, UsageCreditsNotChannelGateway.selector);
             modelId = model;
         }
         {
             uint256 expiry = a.expiry();
-            if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+            if (expiry == 0) return _rejected(channelId, UsageCreditsChannelClosed.selector);
             if (block.timestamp >= expiry + GRACE_PERIOD) {
-                revert UsageCreditsSettlementClosed(channelId, expiry + GRACE_PERIOD);
+                return _rejected(channelId, UsageCreditsSettlementClosed.selector);
             }
         }
         // The deadline is inclusive: a receipt settles in a block whose timestamp equals it.
-        if (block.timestamp > r.deadline) revert UsageCreditsReceiptExpired(channelId, r.deadline);
+        if (block.timestamp > r.deadline) return _rejected(channelId, UsageCreditsReceiptExpired.selector);
         uint256 target = r.chargedCredits;
-        if (target > r.cumulativeCredits) {
-            revert UsageCreditsChargeAboveCeiling(channelId, target, r.cumulativeCredits);
-        }
+        if (target > r.cumulativeCredits) return _rejected(channelId, UsageCreditsChargeAboveCeiling.selector);
         {
             uint256 deposit = a.deposit();
             if (target > deposit) target = deposit;
@@ -425,10 +441,19 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
         );
-        if (!_isValidSignature(consumer, digest, r.signature)) revert UsageCreditsInvalidSignature(channelId);
+        if (!_signedByChannel(c, consumer, digest, r.signature)) {
+            return _rejected(channelId, UsageCreditsInvalidSignature.selector);
+        }
         c.settlement = b.withSettled(target);
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
+    }
+
+    /// @dev Skips a receipt: emits ReceiptRejected with the selector of the error it fails and
+    /// settles nothing (the batch goes on).
+    function _rejected(uint256 channelId, bytes4 reason) private returns (uint256, uint256) {
+        emit ReceiptRejected(channelId, reason);
+        return (0, 0);
     }
 
     /// @dev Checks a new channel's terms: expiry in the future (and within 32 bits), model on
@@ -440,16 +465,25 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
     }
 
-    /// @dev Writes a new channel (two fresh slots) and emits ChannelOpened. Amounts checked.
-    function _createChannel(uint256 modelId, address gateway, uint256 credits, uint256 expiry)
+    /// @dev The receipt signer a new channel of the caller records: its registered signer,
+    /// else address(0) (the caller signs), which a contract cannot (no key of it signs ECDSA):
+    /// a contract without a registered signer is refused.
+    function _newChannelSigner() private view returns (address signer) {
+        signer = _receiptSigners[msg.sender];
+        if (signer == address(0) && msg.sender.code.length != 0) revert UsageCreditsNoReceiptSigner(msg.sender);
+    }
+
+    /// @dev Writes a new channel (two fresh slots, a third only for a receipt `signer` other
+    /// than the consumer) and emits ChannelOpened. Amounts and signer checked.
+    function _createChannel(uint256 modelId, address gateway, uint256 credits, uint256 expiry, address signer)
         private
         returns (uint256 channelId)
     {
         channelId = _nextChannelId++;
-        _channels[channelId] = ChannelSlots({
-            terms: ChannelWords.terms(msg.sender, credits, expiry),
-            settlement: ChannelWords.settlement(gateway, modelId)
-        });
+        ChannelSlots storage c = _channels[channelId];
+        c.terms = ChannelWords.terms(msg.sender, credits, expiry);
+        c.settlement = ChannelWords.settlement(gateway, modelId);
+        if (signer != address(0) && signer != msg.sender) c.signer = signer;
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
 
@@ -507,11 +541,18 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         }
     }
 
-    /// @dev ECDSA first (low-s enforced by OZ ECDSA; EOAs need no EXTCODESIZE), then ERC-1271.
-    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+    /// @dev Whether `signature` is an ECDSA signature (low-s, enforced by OZ ECDSA) of `digest`
+    /// by the channel's consumer or the signer it recorded at opening. The consumer is compared
+    /// first, so a consumer-signed receipt reads no third slot. No external call: nothing the
+    /// consumer does after opening changes which keys this accepts.
+    function _signedByChannel(ChannelSlots storage c, address consumer, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool)
+    {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        return SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
+        if (err != ECDSA.RecoverError.NoError) return false;
+        return recovered == consumer || recovered == c.signer;
     }
 
     function _pay(address asset, address to, uint256 amount) private {

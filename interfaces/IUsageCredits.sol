@@ -35,13 +35,23 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// in one payment (fee and split applied there). Sweeping is permissionless and can never move
 /// escrow of outstanding credits.
 ///
-/// Receipts. The consumer signs EIP-712 `Receipt(uint256 channelId,uint256 cumulativeCredits,
+/// Receipts. A receipt is an EIP-712 `Receipt(uint256 channelId,uint256 cumulativeCredits,
 /// uint256 deadline)` under the domain {name: "Modelmint UsageCredits", version: "1", chainId,
-/// verifyingContract}. ERC-1271 contract consumers are supported. The channel's gateway settles
-/// any number of receipts in one `settle` call. The signed `cumulativeCredits` is a CEILING: with
-/// each receipt the gateway submits `chargedCredits`, its own cumulative charge for the channel
-/// (dynamic pricing: the consumer authorises up to the ceiling, the gateway charges what the calls
-/// actually cost). A charge above the ceiling reverts (`UsageCreditsChargeAboveCeiling`). Per
+/// verifyingContract}, signed with ECDSA (65 bytes, low-s) by the channel's consumer or by the
+/// receipt signer the channel recorded when it was opened. A served receipt is final: the channel
+/// fixes at opening the key that signs its receipts (the account's `receiptSigner`, else the
+/// consumer itself), and settlement makes no call to the consumer, so nothing the consumer does
+/// later (registering another signer, changing its code, its agent or its ERC-1271 answer) can
+/// stop a receipt it signed from settling. A contract consumer (a smart wallet, an agent
+/// contract) registers the key that signs for it with `setReceiptSigner` before opening; opening
+/// without one is refused (`UsageCreditsNoReceiptSigner`), since no receipt of such a channel
+/// could ever settle. An EIP-7702-delegated EOA has code too: it registers itself (or a session
+/// key). An EOA may register a session key; its own key keeps signing its channels as well.
+/// The channel's gateway settles any number of receipts in one `settle` call. The signed
+/// `cumulativeCredits` is a CEILING: with each receipt the gateway submits `chargedCredits`, its
+/// own cumulative charge for the channel (dynamic pricing: the consumer authorises up to the
+/// ceiling, the gateway charges what the calls actually cost). A charge above the ceiling is
+/// rejected (`UsageCreditsChargeAboveCeiling`). Per
 /// channel the contract stores the cumulative amount settled so far; a receipt settles
 /// `min(chargedCredits, deposit) - settled` credits:
 ///  - a charge above the channel's deposit is CAPPED at the deposit (the consumer signed at least
@@ -51,7 +61,7 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 ///    newer one, or a lower charge) settles nothing: the settled amount never decreases. Such a
 ///    receipt is skipped without reverting and WITHOUT a signature check (it can move nothing),
 ///    after the gateway, window, deadline and ceiling checks, so batches stay robust;
-///  - a receipt for another channel, contract or chain fails the signature check and reverts.
+///  - a receipt for another channel, contract or chain fails the signature check and is rejected.
 /// The deadline is inclusive: a receipt settles in a block whose timestamp is <= `deadline`.
 ///
 /// Expiry and grace. Let `graceEnd = expiry + GRACE_PERIOD`:
@@ -71,10 +81,11 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// A gateway removed from the registry after a channel was opened may still settle that
 /// channel; it cannot be chosen for new channels.
 ///
-/// Gateways. A batch reverts as a whole on any bad receipt (signature, deadline, window,
-/// wrong gateway, charge above the ceiling), so simulate first and drop failing receipts.
-/// ERC-1271 signatures are revocable by the wallet: settle receipts of contract consumers
-/// promptly.
+/// Gateways. One bad receipt never reverts a batch: a receipt that fails a check (unknown
+/// channel, another gateway's channel, closed channel, settlement window over, deadline passed,
+/// charge above the ceiling, signature of neither the consumer nor the channel's signer) settles
+/// nothing and is skipped with `ReceiptRejected(channelId, reason)`, `reason` being the selector
+/// of the error declared here that names the failed check; the rest of the batch settles.
 ///
 /// Metadata. Without a URI template at deployment, `uri(modelId)` is on-chain ERC-1155 metadata
 /// JSON built from state (credit value, asset) and the registry (latest version and weights
@@ -91,18 +102,21 @@ interface IUsageCredits is IERC1155 {
     }
 
     /// @notice A metering channel as returned by `channel` (stored packed in two slots: deposit
-    /// and settled fit 64 bits, expiry and modelId 32 bits).
+    /// and settled fit 64 bits, expiry and modelId 32 bits; a third slot holds a receipt signer
+    /// other than the consumer).
     struct Channel {
-        address consumer; // who locked the credits and signs receipts; address(0) = no channel
+        address consumer; // who locked the credits (and signs receipts); address(0) = no channel
         uint40 expiry; // end of the open phase; 0 once closed
         address gateway; // the only address that may settle this channel
         uint96 deposit; // credits locked into the channel in total
         uint64 modelId; // the model (ERC-1155 id) the credits belong to
         uint96 settled; // cumulative credits settled so far (never above `deposit`)
+        address signer; // the key fixed at opening that signs receipts (the consumer if none other)
     }
 
-    /// @notice One receipt to settle: the consumer's EIP-712 signature over
-    /// Receipt(channelId, cumulativeCredits, deadline) (65-byte ECDSA low-s, or ERC-1271 bytes),
+    /// @notice One receipt to settle: the EIP-712 signature over Receipt(channelId,
+    /// cumulativeCredits, deadline) by the channel's consumer or recorded signer (65-byte ECDSA,
+    /// low-s),
     /// and the gateway's cumulative charge for the channel. `cumulativeCredits` is the ceiling the
     /// consumer signed; `chargedCredits` (at most the ceiling) is what the gateway actually
     /// charged under dynamic pricing, and is what settles.
@@ -142,6 +156,8 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsChargeAboveCeiling(uint256 channelId, uint256 charged, uint256 ceiling);
     error UsageCreditsExpiryTooLarge(uint256 expiry, uint256 maximum);
     error UsageCreditsEthTransferFailed(address to, uint256 amount);
+    /// @notice A contract `consumer` tried to open a channel without a registered receipt signer.
+    error UsageCreditsNoReceiptSigner(address consumer);
 
     event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);
     /// @dev The buyer is the `operator` of the accompanying ERC-1155 TransferSingle (mint), which
@@ -163,6 +179,12 @@ interface IUsageCredits is IERC1155 {
     event ChannelClosed(uint256 indexed channelId, address indexed consumer, uint256 refundedCredits);
     /// @notice The value of `credits` consumed credits of `modelId` was paid to the router.
     event RevenueSwept(uint256 indexed modelId, uint256 credits, uint256 value);
+    /// @notice `account`'s channels opened from now on record `signer` as their receipt signer
+    /// (address(0): the account itself).
+    event ReceiptSignerSet(address indexed account, address indexed signer);
+    /// @notice `settle` skipped a receipt of `channelId`: `reason` is the selector of the error
+    /// naming the check it failed (e.g. `UsageCreditsInvalidSignature.selector`).
+    event ReceiptRejected(uint256 indexed channelId, bytes4 reason);
 
     /// @notice Seconds after a channel's expiry during which its gateway may still settle and the
     /// consumer may not yet close.
@@ -191,7 +213,10 @@ interface IUsageCredits is IERC1155 {
 
     /// @notice Locks `credits` of the caller's free credits into a new channel with `gateway`
     /// (an allowed gateway of the model) until `expiry`. Requires the model to be open for sale:
-    /// a retired or flagged model gets no new channels (existing ones run to their end).
+    /// a retired or flagged model gets no new channels (existing ones run to their end). The
+    /// channel records the caller's `receiptSigner` (if any) as the key that signs its receipts
+    /// besides the caller, for its whole life; a caller with code and no registered signer is
+    /// refused (`UsageCreditsNoReceiptSigner`).
     /// @return channelId The new channel id (a global counter starting at 1).
     function openChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
         external
@@ -202,7 +227,8 @@ interface IUsageCredits is IERC1155 {
     /// checks as `buyCredits` + `openChannel` (the credits never enter the ERC-1155 balance).
     /// ETH models: msg.value must equal `credits * creditValue`. ERC-20 models: msg.value must be
     /// 0 and the contract pulls exactly that amount (allowance needed; fee-on-transfer reverts).
-    /// Emits CreditsBought (to = caller) and ChannelOpened.
+    /// The channel records its receipt signer as `openChannel` does. Emits CreditsBought
+    /// (to = caller) and ChannelOpened.
     ///
     ///     uint256 id = credits.buyAndOpenChannel{value: 100 * creditValue}(model, gw, 100, expiry);
     /// @return channelId The new channel id.
@@ -221,14 +247,25 @@ interface IUsageCredits is IERC1155 {
     /// both. Only the channel's consumer. Emits CreditsBought and ChannelToppedUp.
     function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external payable;
 
-    /// @notice Settles receipts. The caller must be the gateway of every channel in `receipts`.
-    /// Records consumption only (no external call): each model's `consumed` total is updated
-    /// once per run of consecutive same-model receipts, so group a batch by model. The value
-    /// reaches the router with `sweep`.
+    /// @notice Settles receipts of the caller's channels. Records consumption only (no external
+    /// call): each model's `consumed` total is updated once per run of consecutive same-model
+    /// receipts, so group a batch by model. The value reaches the router with `sweep`. Never
+    /// reverts because of one receipt: a receipt that fails a check (see "Gateways" above; the
+    /// caller must be its channel's gateway) settles nothing and emits ReceiptRejected.
     ///
     ///     credits.settle([SettleArgs(id, ceiling, deadline, sig, charged)]);
     /// @return credits The total credits settled by this call.
     function settle(SettleArgs[] calldata receipts) external returns (uint256 credits);
+
+    /// @notice Names `signer` as the key that signs receipts of the caller's channels opened from
+    /// now on (address(0) clears it: the caller signs). Any account, for itself; a contract
+    /// consumer (or an EIP-7702-delegated EOA, which may name itself) must have one to open a
+    /// channel. A channel keeps the signer it recorded at opening: a later call here changes no
+    /// open channel. The signer signs with ECDSA (a key, not an ERC-1271 contract).
+    function setReceiptSigner(address signer) external;
+
+    /// @notice The receipt signer `account` registered (address(0) if none).
+    function receiptSigner(address account) external view returns (address);
 
     /// @notice Pays the value of `modelId`'s consumed-but-unswept credits to the router in one
     /// payment (the router applies the fee and the split). Anyone may call it; it moves only
@@ -269,8 +306,9 @@ interface IUsageCredits is IERC1155 {
         view
         returns (bytes32);
 
-    /// @notice Whether `signature` is the channel consumer's valid signature of the receipt
-    /// (ECDSA low-s or ERC-1271). Does not check deadline, gateway or amounts.
+    /// @notice Whether `signature` is a valid signature of the receipt by the channel's consumer
+    /// or recorded signer (ECDSA low-s; no ERC-1271 call). Does not check deadline, gateway or
+    /// amounts.
     function verifyReceipt(uint256 channelId, uint256 cumulativeCredits, uint256 deadline, bytes calldata signature)
         external
         view

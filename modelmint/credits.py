@@ -8,6 +8,8 @@ answers, so it needs neither web3 nor ape.
     >>> channel.exists, channel.closed, channel.settled
     >>> terms = CreditTerms.from_call(credits.functions.modelCredits(model_id).call())
     >>> domain = ReceiptDomain.from_fields(credits.functions.eip712Domain().call())
+    >>> rejection_reason(log["args"]["reason"])          # a ReceiptRejected event's reason
+    'UsageCreditsInvalidSignature'
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
+from modelmint.abi import load_abi
 from modelmint.constants import ZERO_ADDRESS
 
 
 @dataclass(frozen=True)
 class Channel:
     """``UsageCredits.channel(id)``: ``consumer`` is the zero address for an unknown id and
-    ``expiry`` is 0 once closed. ``consumer_is_contract`` is filled in by a reader that
-    checks for code at the consumer (the gateway, which then asks ERC-1271)."""
+    ``expiry`` is 0 once closed. ``signer`` is the key the channel fixed at opening to sign
+    its receipts (the consumer when it named no other); a receipt is valid when its ECDSA
+    signature recovers to the consumer or to ``signer``, for the channel's whole life."""
 
     channel_id: int
     consumer: str
@@ -34,12 +38,13 @@ class Channel:
     deposit: int
     model_id: int
     settled: int
-    consumer_is_contract: bool = False
+    signer: str = ZERO_ADDRESS
 
     @classmethod
     def from_call(cls, channel_id: int, raw: Sequence[Any]) -> Channel:
-        """From the ``(consumer, expiry, gateway, deposit, modelId, settled)`` answer."""
-        consumer, expiry, gateway, deposit, model_id, settled = raw
+        """From the ``(consumer, expiry, gateway, deposit, modelId, settled, signer)``
+        answer."""
+        consumer, expiry, gateway, deposit, model_id, settled, signer = raw
         return cls(
             channel_id=channel_id,
             consumer=to_checksum_address(consumer),
@@ -48,7 +53,16 @@ class Channel:
             deposit=int(deposit),
             model_id=int(model_id),
             settled=int(settled),
+            signer=to_checksum_address(signer),
         )
+
+    def signs(self, address: str | bytes | None) -> bool:
+        """Whether a signature recovered to ``address`` is a valid receipt signer of the
+        channel (its consumer or its recorded signer)."""
+        if address is None or not self.exists:
+            return False
+        a = address.hex() if isinstance(address, bytes) else address.lower().removeprefix("0x")
+        return a.lower() in (self.consumer[2:].lower(), self.signer[2:].lower())
 
     @property
     def exists(self) -> bool:
@@ -70,3 +84,21 @@ class CreditTerms:
     @classmethod
     def from_call(cls, raw: Sequence[Any]) -> CreditTerms:
         return cls(asset=to_checksum_address(raw[0]), credit_value=int(raw[1]))
+
+
+def _error_selectors() -> dict[bytes, str]:
+    errors = [e for e in load_abi("UsageCredits") if e.get("type") == "error"]
+    return {
+        keccak(text=f"{e['name']}({','.join(i['type'] for i in e['inputs'])})")[:4]: e["name"]
+        for e in errors
+    }
+
+
+_REASONS = _error_selectors()
+
+
+def rejection_reason(selector: bytes) -> str:
+    """The name of the UsageCredits error a ``ReceiptRejected`` event's ``reason`` selects
+    (``UsageCreditsInvalidSignature``, ...); the selector in hex when the ABI has none."""
+    raw = bytes(selector)
+    return _REASONS.get(raw, "0x" + raw.hex())

@@ -1,6 +1,6 @@
 """EIP-712 metering receipts for Modelmint UsageCredits.
 
-A consumer signs ``Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)``
+A channel's receipt key signs ``Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)``
 under the domain ``{name: "Modelmint UsageCredits", version: "1", chainId,
 verifyingContract}``. The gateway collects the latest receipt per channel and settles it
 on-chain with ``UsageCredits.settle([(channelId, cumulativeCredits, deadline, signature,
@@ -17,9 +17,12 @@ The same code is used by the tests, the demo and integrators (gateways, SDKs):
     >>> usage_credits.settle([signed.settle_args(charged=740)], sender=gateway)
 
 Signatures are 65 bytes ``r || s || v`` with ``v`` in {27, 28} and a low ``s``, which is
-what the contract's ECDSA check accepts. For an ERC-1271 wallet consumer, the wallet decides
-what a valid signature is; the test wallet accepts its owner's signature of the digest, so
-``sign_receipt(domain, receipt, owner_key)`` produces the wallet's signature too.
+what the contract's ECDSA check accepts. The key is the channel's consumer or the receipt
+signer the channel recorded at opening (``UsageCredits.channel(id).signer``: the account's
+``receiptSigner``, registered with ``setReceiptSigner``). A smart-wallet consumer has no key
+of its own: its registered key (an AgentWallet's agent key) signs the receipt digest
+directly, with no ERC-1271 wrapping, and the contract never asks the wallet, so a served
+receipt stays valid whatever the wallet does afterwards.
 """
 
 from __future__ import annotations
@@ -198,7 +201,7 @@ def recover_signer(domain: ReceiptDomain, signed: SignedReceipt) -> str | None:
 
 def verify_receipt(domain: ReceiptDomain, signed: SignedReceipt, consumer: str) -> bool:
     """Off-chain check a gateway runs before serving a call: is ``signed`` an ECDSA receipt
-    by ``consumer``? (ERC-1271 consumers: call ``UsageCredits.verifyReceipt`` instead.)"""
+    by ``consumer`` (pass the channel's recorded signer to check that key instead)?"""
     signer = recover_signer(domain, signed)
     return signer is not None and signer.lower() == str(consumer).lower()
 

@@ -5,7 +5,8 @@
    allows a gateway, sets the revenue split, publishes a licence offer and enables credits
 3. the gateway starts as its own process on the same chain and checks the weights hash
 4. an autonomous agent, holding a budget in an AgentWallet (the owner's key holds the funds and
-   lists the model and gateway the agent may pay; the agent key signs the channel's receipts),
+   lists the model and gateway the agent may pay; the agent key, which the wallet registers as
+   its receipt signer, signs the channel's receipts),
    classifies digits over HTTP until its budget is spent
 5. a licence holder calls the same gateway with signed access statements, paying nothing
 6. the gateway stops and settles every channel in one transaction

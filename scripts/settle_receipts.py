@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
+from modelmint.credits import rejection_reason
 from modelmint.deploy.fork import apply_upstream_env
 from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
 from modelmint.dev.roles import GATEWAY
@@ -90,6 +91,8 @@ def cli(provider, account, receipts_file, deployments_dir, sweep):
         return
     tx = credits.settle([r.settle_args(charges.get(r)) for r in batch], sender=account)
     settled = sum(e.credits for e in tx.decode_logs(credits.CreditsSettled))
+    for e in tx.decode_logs(credits.ReceiptRejected):  # skipped by the contract, never reverting
+        click.echo(f"channel {e.channelId}: rejected ({rejection_reason(e.reason)})", err=True)
     click.echo(
         f"{len(receipts)} receipt(s) read; settled {len(batch)} channel(s), {settled} credit(s) "
         f"in one transaction (gas {tx.gas_used}, {tx.gas_used // len(batch)} per channel)"

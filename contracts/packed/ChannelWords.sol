@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-// A UsageCredits channel in two slots, laid out as solc lays out ChannelRecord. Slot A
-// (ChannelTermsWord) is what the consumer changes, slot B (ChannelSettlementWord) what
-// settlement reads and writes:
+// A UsageCredits channel in two slots, laid out as solc lays out ChannelRecord, plus a third
+// slot for a receipt signer other than the consumer. Slot A (ChannelTermsWord) is what the
+// consumer changes, slot B (ChannelSettlementWord) what settlement reads and writes:
 // slot A                                  slot B
 // | bits    | field    | type    |        | bits    | field   | type    |
 // |---------|----------|---------|        |---------|---------|---------|
 // | 0-159   | consumer | address |        | 0-159   | gateway | address |
 // | 160-223 | deposit  | uint64  |        | 160-223 | settled | uint64  |
 // | 224-255 | expiry   | uint32  |        | 224-255 | modelId | uint32  |
-// expiry is 0 once the channel is closed. UsageCredits stores a channel as ChannelSlots, its
-// two slots as typed words.
+// expiry is 0 once the channel is closed. Slot C holds `signer`, the key fixed at opening that
+// signs the channel's receipts besides the consumer; it is written only when that key is not
+// the consumer (address(0) otherwise), so a channel signed by its consumer keeps two slots.
+// UsageCredits stores a channel as ChannelSlots, its first two slots as typed words.
 
 /// @dev Declared layout of a channel (stored as ChannelSlots).
 struct ChannelRecord {
@@ -21,6 +23,7 @@ struct ChannelRecord {
     address gateway; // slot B
     uint64 settled; // slot B
     uint32 modelId; // slot B
+    address signer; // slot C: address(0) when the consumer signs
 }
 
 /// @dev Slot A of a channel: consumer, deposit, expiry.
@@ -30,11 +33,13 @@ using ChannelWords for ChannelTermsWord global;
 type ChannelSettlementWord is uint256;
 using ChannelWords for ChannelSettlementWord global;
 
-/// @dev A channel as stored: settling it reads both slots and writes slot B; opening one
-/// writes both.
+/// @dev A channel as stored: settling it reads slots A and B and writes slot B (slot C only for
+/// a receipt not signed by the consumer); opening one writes A and B, and C only for a signer
+/// other than the consumer.
 struct ChannelSlots {
     ChannelTermsWord terms;
     ChannelSettlementWord settlement;
+    address signer;
 }
 
 /// @notice Typed access to the slots of UsageCredits' channels. A field without an offset constant

@@ -93,11 +93,18 @@ class CreditsChain:
     def verify_receipt(
         self, channel_id: int, cumulative: int, deadline: int, signature: bytes
     ) -> bool:
-        """The contract's own check (ECDSA or ERC-1271 against the channel's consumer)."""
+        """The contract's own check (ECDSA by the channel's consumer or recorded signer)."""
         return bool(
             self.contract.functions.verifyReceipt(
                 channel_id, cumulative, deadline, bytes(signature)
             ).call()
+        )
+
+    def receipt_signer(self, account: str) -> str:
+        """The receipt signer ``account`` registered (the zero address if none): the key
+        its channels opened from now on record."""
+        return to_checksum_address(
+            self.contract.functions.receiptSigner(to_checksum_address(account)).call()
         )
 
     def channels_of(self, consumer: str, from_block: int = 0) -> list[int]:

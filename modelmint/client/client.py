@@ -20,9 +20,14 @@ What happens behind ``call`` (wire format: docs/CLIENT.md and modelmint.wire):
    (:class:`PaymentMismatch`, :class:`ProvenanceInvalid`): no further signing to that
    gateway until the user clears it.
 5. A corrective 402 (``cumulative_mismatch``) carries the gateway's channel state and the
-   last receipt it holds: the client resyncs only if that receipt's signature is its own
-   (ECDSA, or the contract's ``verifyReceipt`` for ERC-1271) and the state covers it, or
-   if the state equals what is settled on chain; else :class:`ResyncRejected`.
+   last receipt it holds: the client resyncs only if that receipt is signed by a key the
+   channel recorded (its consumer or receipt signer, ECDSA recovered locally) and the state
+   covers it, or if the state equals what is settled on chain; else :class:`ResyncRejected`.
+
+Receipts are signed by the key the channel recorded at opening: an EOA's own key, or for a
+smart-wallet consumer its agent key (registered by the wallet with
+``UsageCredits.setReceiptSigner``), which signs the receipt digest directly. A served
+receipt is final: the wallet cannot withdraw it later.
 
 Licence holders (``mode="licence"``) sign a fresh access statement per call instead.
 After a crash the client rebuilds missing channel records from the chain
@@ -56,6 +61,7 @@ from modelmint.client.errors import (
     NoAcceptableRequirement,
     PaymentMismatch,
     ProvenanceInvalid,
+    ReceiptSignerNotRegistered,
     ResyncRejected,
 )
 from modelmint.client.signer import Signer
@@ -513,13 +519,8 @@ class Client:
             signed = SignedReceipt(
                 Receipt(record.channel_id, last.cumulative_credits, last.deadline), last.signature
             )
-            ours = (
-                not self.signer.is_contract
-                and (recover_signer(chain.domain, signed) or "").lower()
-                == self.signer.address.lower()
-            ) or chain.verify_receipt(
-                record.channel_id, last.cumulative_credits, last.deadline, last.signature
-            )
+            # Settlement accepts exactly the keys the channel recorded: check the same.
+            ours = on_chain.signs(recover_signer(chain.domain, signed))
             if not ours or state.charged > last.cumulative_credits:
                 self._halt(record, "corrective 402 with a receipt this client did not sign")
                 raise ResyncRejected(
@@ -629,6 +630,15 @@ class Client:
             raise NoAcceptableRequirement(
                 f"gateway states credit value {req.extra.credit_value}, chain says {terms.credit_value}"
             )
+        if self.signer.is_contract:
+            registered = chain.receipt_signer(self.signer.address)
+            if registered.lower() != self.signer.sender.lower():
+                raise ReceiptSignerNotRegistered(
+                    f"wallet {self.signer.address} registers {registered} as its receipt "
+                    f"signer, not this client's key {self.signer.sender}",
+                    wallet=self.signer.address,
+                    registered=registered,
+                )
         add, buy = self._size(chain, req, 0)
         expiry = now + self.policy.ttl
         value = self.budget.reserve(buy, terms.credit_value)

@@ -82,6 +82,14 @@ class NoAcceptableRequirement(ClientError):
     code = "no_acceptable_requirement"
 
 
+class ReceiptSignerNotRegistered(ClientError):
+    """A smart-wallet consumer's registered receipt signer (``UsageCredits.receiptSigner``)
+    is not this client's key: a channel opened now would record another key, and no receipt
+    this client signs could settle. The wallet must register the key first."""
+
+    code = "receipt_signer_not_registered"
+
+
 class TransactionFailed(ClientError):
     """An on-chain transaction reverted (``error`` names the contract's custom error)."""
 

@@ -4,8 +4,9 @@ An EOA consumer signs receipts with the key that also holds its funds. A smart-w
 consumer (``modelmint``'s AgentWallet) is the channel's consumer; its agent key sends the
 wallet's transactions through ``execute`` and signs:
 
-- receipts directly: a channel opened by the wallet records the agent key as the key that
-  signs its receipts, and UsageCredits checks that key's ECDSA signature (no ERC-1271);
+- receipts directly: a channel opened by the wallet records the key the wallet registered
+  with ``UsageCredits.setReceiptSigner`` (the AgentWallet registers its agent key), and
+  UsageCredits checks that key's ECDSA signature of the receipt digest (no ERC-1271);
 - EIP-712 messages for the wallet (licence access statements) in the AgentWallet's wrapped
   form, ``ecdsa || domainSeparator || encodedStruct`` (:func:`wallet_signature`): the wallet's
   ``isValidSignature`` accepts only the (domain, type) pairs its owner allowed

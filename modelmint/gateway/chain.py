@@ -10,7 +10,7 @@ rpc_unavailable``: entitlement checks fail closed). A revert of a view call is a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from eth_typing import HexStr
@@ -103,17 +103,15 @@ class Chain:
         return len(_wrap(lambda: self.w3.eth.get_code(to_checksum_address(address)))) > 0
 
     def channel(self, channel_id: int) -> Channel:
-        """The channel, and whether its consumer is a contract (an ERC-1271 wallet)."""
+        """The channel, with the receipt signer it recorded at opening (one call: receipts
+        are then verified locally, whatever kind of account the consumer is)."""
         raw = _wrap(lambda: self.credits.functions.channel(channel_id).call())
-        channel = Channel.from_call(channel_id, raw)
-        if not channel.exists:
-            return channel
-        return replace(channel, consumer_is_contract=self.is_contract(channel.consumer))
+        return Channel.from_call(channel_id, raw)
 
     def verify_receipt(
         self, channel_id: int, cumulative: int, deadline: int, signature: bytes
     ) -> bool:
-        """The contract's own signature check (ECDSA or ERC-1271)."""
+        """The contract's own signature check (ECDSA by the channel's consumer or signer)."""
         return bool(
             _wrap(
                 lambda: self.credits.functions.verifyReceipt(
@@ -240,6 +238,14 @@ class Chain:
             if isinstance(exc.__cause__, TransactionNotFound):
                 return None
             raise
+
+    def rejected_receipts(self, receipt: dict[str, Any]) -> list[tuple[int, bytes]]:
+        """``(channelId, reason selector)`` of every ``ReceiptRejected`` event of this
+        contract in a transaction receipt (the receipts its ``settle`` skipped)."""
+        from web3.logs import DISCARD
+
+        events = self.credits.events.ReceiptRejected().process_receipt(receipt, errors=DISCARD)
+        return [(int(e["args"]["channelId"]), bytes(e["args"]["reason"])) for e in events]
 
     def transaction_known(self, tx_hash: str) -> bool:
         from web3.exceptions import TransactionNotFound

@@ -7,8 +7,10 @@ The rules (docs/GATEWAY.md, "Per-channel rules"):
   model, version hash, receipt domain) and ``amount`` must cover this request's cost;
 - the channel must exist, belong to this gateway and model, be open (not in grace,
   expired or closed), and the receipt's deadline must leave time to settle;
-- the receipt must be the consumer's signature (ECDSA low-s recovered locally; ERC-1271
-  consumers through ``UsageCredits.verifyReceipt``);
+- the receipt must be signed by the channel's consumer or by the receipt signer the
+  channel recorded at opening (ECDSA low-s recovered locally, no RPC call per receipt,
+  smart-wallet consumers included: the channel fixes the key, so a receipt valid when
+  served stays valid until it settles);
 - requests on one channel are serialised (a per-channel lock, ``channel_busy`` after
   ``lock_timeout``); under the lock ``cumulativeCredits`` must equal ``charged + amount``
   and fit the deposit, otherwise a corrective 402 carries the channel state and the last
@@ -292,25 +294,13 @@ class Ledger:
     async def _check_signature(self, info: Channel, payment: PaymentPayload) -> None:
         r = payment.payload
         sig = r.signature
-        if info.consumer_is_contract:
-            try:
-                ok = await asyncio.to_thread(
-                    self.chain.verify_receipt, r.channel_id, r.cumulative_credits, r.deadline, sig
-                )
-            except (ChainUnavailable, ChainReverted) as exc:
-                raise WireError(
-                    ErrorCode.RPC_UNAVAILABLE, f"cannot verify an ERC-1271 receipt: {exc}"
-                ) from None
-            if not ok:
-                raise PaymentRejected(ErrorCode.BAD_SIGNATURE, "the wallet rejects the signature")
-            return
         if len(sig) == 65 and int.from_bytes(sig[32:64], "big") > SECP256K1_N // 2:
             raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
         digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
-        signer = recover_address(digest, sig)
-        if signer is None or signer != bytes.fromhex(info.consumer[2:]):
+        if not info.signs(recover_address(digest, sig)):
             raise PaymentRejected(
-                ErrorCode.BAD_SIGNATURE, "the receipt is not signed by the channel's consumer"
+                ErrorCode.BAD_SIGNATURE,
+                "the receipt is not signed by the channel's consumer or receipt signer",
             )
 
     async def _charged(self, slot: _Slot, info: Channel) -> tuple[int, LastReceipt | None]:

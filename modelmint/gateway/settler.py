@@ -4,7 +4,11 @@ One pass (:meth:`Settler.run_once`):
 
 1. follow the settlement in flight: confirmed after ``confirmations`` blocks, ``reverted``
    (its channels come back in the next pass), or ``dropped`` when the node no longer
-   knows the transaction after ``drop_timeout`` (re-settled);
+   knows the transaction after ``drop_timeout`` (re-settled). ``settle`` never reverts
+   because of one receipt: it skips a bad one with ``ReceiptRejected(channelId, reason)``.
+   The rejections of a confirmed settlement are reported and dropped (``dropped``, and the
+   store's bad receipts, as ``rejected on chain: <error name>``), and that receipt is not
+   sent again: only a newer receipt of the channel is;
 2. read ``settled`` on chain for every channel with charges not yet settled (this is the
    truth: a settlement that vanished from the chain leaves the channel unsettled, and it
    is settled again; settling twice is harmless, the contract skips what is settled);
@@ -13,7 +17,8 @@ One pass (:meth:`Settler.run_once`):
    ``margin`` seconds, or ``force``; receipts already past their deadline or the grace end
    are reported and dropped (nothing can settle them any more);
 4. build at most ``batch_size`` ``SettleArgs`` (the charged total, never the ceiling),
-   simulate the batch, drop and report receipts that fail alone, and send one transaction.
+   simulate the batch (a whole-call failure), drop and report receipts that fail alone,
+   and send one transaction.
 
     >>> settler = Settler(chain, store, gateway_account, grace_period=3600)
     >>> report = settler.run_once(force=True)
@@ -30,10 +35,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelmint.credits import rejection_reason
 from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
 from modelmint.gateway.store import ChannelRecord, Settlement, Store
 
 log = logging.getLogger("modelmint.gateway.settler")
+
+# The reason recorded for a receipt the contract skipped, followed by the error's name.
+REJECTED = "rejected on chain: "
 
 
 @dataclass
@@ -121,8 +130,22 @@ class Settler:
             if depth >= self.confirmations:
                 self._final(s, "confirmed", report.confirmed)
                 self._drops = 0
+                self._rejected(s, receipt, report)
             else:
                 report.pending = True
+
+    def _rejected(self, s: Settlement, receipt: dict[str, Any], report: SettleReport) -> None:
+        """Reports and drops the receipts a confirmed settlement skipped (ReceiptRejected)."""
+        for channel_id, selector in self.chain.rejected_receipts(receipt):
+            if channel_id not in s.channels:
+                continue
+            reason = f"{REJECTED}{rejection_reason(selector)}"
+            record = self.store.channel(channel_id)
+            if record is not None and record.charged == s.channels[channel_id]:
+                self._drop(record, reason, report)
+            else:  # charged again since: the newer receipt is sent in a later pass
+                report.dropped.append((channel_id, reason))
+                log.warning("receipt dropped", extra={"channel": channel_id, "reason": reason})
 
     def _final(self, s: Settlement, status: str, into: list[str]) -> None:
         self.store.set_settlement_status(s.tx_hash, status)
@@ -159,8 +182,16 @@ class Settler:
         self, unsettled: list[ChannelRecord], now: int, force: bool, report: SettleReport
     ) -> list[ChannelRecord]:
         settleable = []
+        # A receipt the contract rejected is never sent again (a newer one of its channel is).
+        rejected = {
+            (cid, cumulative)
+            for cid, cumulative, reason in self.store.bad_receipts()
+            if reason.startswith(REJECTED)
+        }
         for c in unsettled:
             expiry = self._expiry.get(c.channel_id, 0)
+            if (c.channel_id, c.cumulative) in rejected:
+                continue
             if c.deadline <= now:
                 self._drop(c, "receipt deadline passed", report)
             elif expiry and now >= expiry + self.grace_period:
@@ -191,8 +222,8 @@ class Settler:
         return []
 
     def _drop(self, c: ChannelRecord, reason: str, report: SettleReport) -> None:
-        known = {(cid, r) for cid, _, r in self.store.bad_receipts()}
-        if (c.channel_id, reason) not in known:
+        known = set(self.store.bad_receipts())
+        if (c.channel_id, c.cumulative, reason) not in known:
             self.store.record_bad_receipt(c.channel_id, c.cumulative, reason)
             if self.metrics is not None:
                 self.metrics.bad_receipts.inc()

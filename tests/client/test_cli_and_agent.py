@@ -78,9 +78,6 @@ def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
     assert done.stderr.startswith("error: channel_not_closable: channel 424242")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs UsageCredits.setReceiptSigner registered by the AgentWallet"
-)
 def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     project, deployment, gateway_process, holder, gateway, fund, w3, tmp_path
 ):

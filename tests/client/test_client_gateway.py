@@ -22,7 +22,13 @@ from modelmint.client import (
     Signer,
 )
 from modelmint.client.client import ChannelPolicy
-from modelmint.client.errors import GatewayError, PaymentMismatch, ProvenanceInvalid, ResyncRejected
+from modelmint.client.errors import (
+    GatewayError,
+    PaymentMismatch,
+    ProvenanceInvalid,
+    ReceiptSignerNotRegistered,
+    ResyncRejected,
+)
 from modelmint.client.x402_scheme import modelmint_x402_client, wrap_httpx
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
@@ -32,13 +38,6 @@ from modelmint.wire import HEADER_PAYMENT_REQUIRED, HEADER_PAYMENT_RESPONSE, HEA
 
 ROW = [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0] * 8  # one 8x8 digit, pixel values 0..16
 PREDICT = "/v1/predict"
-
-# Receipts of a wallet's channel are signed by the agent key as the channel's recorded receipt
-# signer, never through the wallet's ERC-1271; until the AgentWallet registers its agent with
-# UsageCredits (`setReceiptSigner`, a separate change), the wallet's channels cannot settle.
-NEEDS_RECEIPT_SIGNER = pytest.mark.xfail(
-    strict=True, reason="needs UsageCredits.setReceiptSigner registered by the AgentWallet"
-)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -208,8 +207,7 @@ def test_call__local_total_behind_gateway__corrective_402_resyncs_after_checking
     assert result.charged_total == 3 and client.channels()[0].charged == 3
 
 
-@NEEDS_RECEIPT_SIGNER
-def test_call__smart_wallet_consumer__pays_and_resyncs_with_agent_receipts(
+def test_call__smart_wallet_consumer__agent_key_signs_pays_and_resyncs(
     make_client, fund, project, deployment, holder, gateway
 ):
     agent_key = fund()
@@ -219,10 +217,20 @@ def test_call__smart_wallet_consumer__pays_and_resyncs_with_agent_receipts(
     holder.transfer(wallet, 10**16)
     signer = Signer.smart_wallet(wallet.address, agent_key.key)
     client = make_client(None, signer=signer, policy=ChannelPolicy(calls_per_channel=10))
+    # The wallet registered its agent key at deployment. While the owner names another key as
+    # the wallet's receipt signer, the client opens nothing.
+    assert deployment.credits.receiptSigner(wallet) == agent_key.address
+    other = deployment.credits.setReceiptSigner.encode_input(holder.address)
+    wallet.execute(deployment.credits, 0, other, sender=holder)
+    with pytest.raises(ReceiptSignerNotRegistered):
+        client.call(PREDICT, json={"inputs": [ROW]})
+    assert client.channels() == [] and wallet.spentOf(ETH) == 0
+    wallet.setAgent(agent_key.address, sender=holder)  # registers the agent key again
     for _ in range(2):
         client.call(PREDICT, json={"inputs": [ROW]})
     [record] = client.channels()
     assert record.consumer == wallet.address and wallet.spentOf(ETH) == 10 * CREDIT_VALUE
+    assert deployment.credits.channel(record.channel_id).signer == agent_key.address
     client.store.put(replace(record, charged=1))  # behind: the returned receipt is the agent's
     result = client.call(PREDICT, json={"inputs": [ROW]})
     assert result.charged_total == 3 and result.provenance.served.account == wallet.address

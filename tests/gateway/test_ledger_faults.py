@@ -1,7 +1,8 @@
 """Faults on the gateway's domain modules in process, against the real chain (ape's
-anvil), the real store and real onnxruntime: channel phases by time, ERC-1271 consumers
-(valid, then revoked), the model raising mid-request, the node going down (fail closed,
-then recovering), and settlement transactions that are dropped or revert."""
+anvil), the real store and real onnxruntime: channel phases by time, smart-wallet consumers
+(their registered key signs; a served receipt settles even after the wallet turns against
+it), the model raising mid-request, the node going down (fail closed, then recovering), and
+settlement transactions that are dropped, or whose receipt the contract rejects."""
 
 from __future__ import annotations
 
@@ -129,23 +130,42 @@ def test_ledger__channel_in_grace_or_expired__rejected(
     assert _begin(service, payer).charged_credits == 1  # before expiry it serves
 
 
-# ----------------------------------------------------------------------------- ERC-1271
-def test_ledger__erc1271_consumer__accepted_then_revoked(
-    service, project, consumer, consumer_key, protocol, gateway
+# ----------------------------------------------------------------------------- smart wallets
+def test_ledger__wallet_consumer__registered_key_served_and_final_after_wallet_turns(
+    settings_for, project, consumer, consumer_key, protocol, gateway, attacker
 ):
+    """A service of its own: its settlement must not leave channel records behind for the
+    module's shared service (channel ids repeat after each test's snapshot)."""
     credits = protocol["credits"]
     wallet = project.ERC1271Wallet.deploy(consumer, sender=consumer)
     model_id = protocol["model_id"]
     credits.buyCredits(model_id, 10, wallet, sender=consumer, value=10 * 10**12)
+    register = credits.setReceiptSigner.encode_input(consumer)
+    wallet.execute(credits, 0, register, sender=consumer)
     expiry = int(time.time()) + 3600
     call = credits.openChannel.encode_input(model_id, gateway, 10, expiry)
     tx = wallet.execute(credits, 0, call, sender=consumer)
     channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
-    payer = _payer(service, consumer_key, channel_id)  # the owner's signature is the wallet's
-    assert _begin(service, payer).charged_credits == 1
-    payer.charged = 1
-    wallet.setRejectAll(True, sender=consumer)
-    assert _code(lambda: _begin(service, payer)) is ErrorCode.BAD_SIGNATURE
+    service = Service.start(settings_for())
+    try:
+        payer = _payer(service, consumer_key, channel_id)  # the registered key signs
+        assert _begin(service, payer).charged_credits == 1
+        payer.charged = 1
+        # The wallet turns against its receipts: no effect on what its channel accepts.
+        wallet.setRejectAll(True, sender=consumer)
+        rotate = credits.setReceiptSigner.encode_input(attacker.address)
+        wallet.execute(credits, 0, rotate, sender=consumer)
+        assert _begin(service, payer).charged_credits == 1
+        payer.charged = 2
+        # Another key is still refused, without asking the wallet.
+        stranger = _payer(service, Account.from_key(attacker.private_key), channel_id)
+        stranger.charged = 2
+        assert _code(lambda: _begin(service, stranger)) is ErrorCode.BAD_SIGNATURE
+        service.settler.run_once(force=True)
+        assert _until_confirmed(service.settler)
+    finally:
+        service.close()
+    assert credits.channel(channel_id).settled == 2
 
 
 def test_licence__erc1271_account__accepted_then_revoked(
@@ -302,7 +322,7 @@ def test_settlement__deadline_within_margin__settled_without_force(
     assert protocol["credits"].channel(payer.channel_id).settled == 1
 
 
-def test_settlement__reverted__reported_and_receipt_dropped(
+def test_settlement__receipt_rejected_on_chain__reported_dropped_not_resent(
     service, consumer, consumer_key, open_channel, chain, protocol
 ):
     payer = _payer(service, consumer_key, open_channel(consumer, 10, ttl=30 * 24 * 3600))
@@ -317,12 +337,18 @@ def test_settlement__reverted__reported_and_receipt_dropped(
         w3.provider.make_request("evm_mine", [])
     finally:
         w3.provider.make_request("evm_setAutomine", [True])
+    # The contract skips the late receipt (ReceiptRejected) instead of reverting the batch:
+    # the settlement is confirmed, the rejection reported and the receipt dropped.
     report = service.settler.run_once(force=True)
-    assert report.reverted == [sent]
-    assert (payer.channel_id, "receipt deadline passed") in report.dropped
+    assert report.confirmed == [sent] and report.reverted == []
+    rejected = "rejected on chain: UsageCreditsReceiptExpired"
+    assert (payer.channel_id, rejected) in report.dropped
     assert report.sent is None
     assert protocol["credits"].channel(payer.channel_id).settled == 0
-    assert (payer.channel_id, 1, "receipt deadline passed") in service.store.bad_receipts()
+    assert (payer.channel_id, 1, rejected) in service.store.bad_receipts()
+    # Never sent again.
+    again = service.settler.run_once(force=True)
+    assert again.sent is None and payer.channel_id not in again.channels
 
 
 def test_ledger__channel_closed__rejected(

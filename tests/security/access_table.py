@@ -152,7 +152,8 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         buyAndTopUpChannel(uint256,uint256,uint40)                       | CONSUMER | the channel's consumer, paying for the credits
         sweep(uint256)                                                   | ANYONE   | pays revenue already earned by settlement to the router
         closeChannel(uint256)                                            | CONSUMER | the channel's consumer, after expiry + grace
-        settle((uint256,uint256,uint256,bytes,uint256)[])                | GATEWAY  | the channel's gateway, with the consumer's EIP-712 receipt
+        settle((uint256,uint256,uint256,bytes,uint256)[])                | GATEWAY  | the channel's gateway, with a receipt signed by the channel's consumer or recorded signer; any other receipt is skipped (ReceiptRejected)
+        setReceiptSigner(address)                                        | SELF     | names the key that signs receipts of the caller's channels opened from now on
         setApprovalForAll(address,bool)                                  | SELF     | sets the caller's operators
         safeTransferFrom(address,address,uint256,uint256,bytes)          | TOKEN    | holder or operator
         safeBatchTransferFrom(address,address,uint256[],uint256[],bytes) | TOKEN    | holder or operator
@@ -240,7 +241,8 @@ def render() -> str:
         "Generated from `tests/security/access_table.py` by `python tools/access_table.py`;",
         "`tests/security/test_access_control.py` checks that this file is current, that the",
         "table lists exactly the state-changing functions in each ABI, and that an attacker",
-        "calling any restricted function is reverted.",
+        "calling any restricted function is reverted (`UsageCredits.settle`, which never reverts",
+        "on one receipt, refuses the attacker's receipt with `ReceiptRejected` and settles nothing).",
         "",
     ]
     for contract, fns in TABLE.items():

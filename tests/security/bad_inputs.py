@@ -86,6 +86,9 @@ class Case:
     label: str
     error: str
     build: Callable[[Any, Callable], Call]
+    # A per-item refusal inside a batch that must not revert (UsageCredits.settle): the call
+    # succeeds, emits ReceiptRejected with the selector of `error`, and changes nothing else.
+    rejected: bool = False
 
 
 @dataclass
@@ -1186,7 +1189,10 @@ def _credits() -> dict:
 
     def settle(label, error, receipt, sender=lambda e, d: e.gateway):
         return Case(
-            label, error, lambda e, d: Call(cr(e), "settle", ([receipt(e, d)],), sender(e, d))
+            label,
+            error,
+            lambda e, d: Call(cr(e), "settle", ([receipt(e, d)],), sender(e, d)),
+            rejected=True,
         )
 
     def signed(e, d, signer, deadline, cumulative=5):
@@ -1400,6 +1406,18 @@ def _credits() -> dict:
                     e.consumer,
                 ),
             ),
+            Case(
+                "a contract caller without a receipt signer",
+                "UsageCreditsNoReceiptSigner",
+                lambda e, d: Call(
+                    cr(e),
+                    "openChannel",
+                    (mid(e), e.gateway, d(small_amount), e.chain.pending_timestamp + DAY),
+                    e.as_account(
+                        e.c(d(st.sampled_from(["RevenueRouter", "LicenseManager"]), label="c"))
+                    ),
+                ),
+            ),
         ],
         "topUpChannel(uint256,uint256,uint40)": [
             Case(
@@ -1546,6 +1564,10 @@ def _credits() -> dict:
                 lambda e, d: (expired(e, d), buy_top_up("", "").build(e, d))[1],
             ),
         ],
+        "setReceiptSigner(address)": Exempt(
+            "sets only the caller's own receipt signer for its future channels; every address is "
+            "valid (zero clears it) and open channels keep the signer they recorded"
+        ),
         "sweep(uint256)": [
             Case(
                 "unknown model",

@@ -12,6 +12,7 @@ from eth_utils import keccak
 
 from modelmint.abi import ABI_DIR, load_abi
 from modelmint.constants import DAY, ETH
+from modelmint.credits import rejection_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -573,6 +574,18 @@ def test_restricted_function__called_by_attacker__reverts(
     protocol, attacker, accounts, contract, sig
 ):
     target, error, method, args, kw = attacks(protocol, attacker, accounts)[(contract, sig)]
+    if sig.startswith("settle("):
+        # A batch never reverts on one receipt: the attacker's receipt is refused (named by
+        # the error's selector) and settles nothing.
+        [(channel_id, *_)] = args[0]
+        before = target.channel(channel_id).settled
+        tx = method(*args, sender=attacker, **kw)
+        [ev] = tx.decode_logs(target.ReceiptRejected)
+        assert ev.channelId == channel_id
+        assert rejection_reason(ev.reason) == error
+        assert not tx.decode_logs(target.CreditsSettled)
+        assert target.channel(channel_id).settled == before
+        return
     if error is None:
         with ape.reverts():
             method(*args, sender=attacker, **kw)

@@ -1,7 +1,9 @@
 """Bad-input matrix: every state-changing external function of every contract in the access
 table is called with each of its bad inputs (tests/security/bad_inputs.py); every example must
 revert with the named custom error and leave the state digest (balances of the protocol's
-contracts and of the caller, key views of the touched contract) unchanged.
+contracts and of the caller, key views of the touched contract) unchanged. A per-receipt refusal
+inside `UsageCredits.settle` does not revert the batch by design: it must emit ReceiptRejected
+naming the error instead, and change nothing else.
 
 Each example runs in its own chain snapshot (`modelmint.dev.testing.isolated`): the builder may
 prepare state (pause an offer, move time), the digest is taken after that, then the call.
@@ -224,6 +226,32 @@ def _send(env, call) -> bytes:
     return bytes.fromhex(data[2:]) if data.startswith("0x") else b""
 
 
+REJECTED_TOPIC = keccak(text="ReceiptRejected(uint256,bytes4)")
+
+
+def _send_rejected(env, call) -> list[bytes]:
+    """Sends a batch call that must not revert; returns the reasons of its ReceiptRejected
+    events (the refused items)."""
+    w3 = env.chain.provider.web3
+    method = getattr(call.target, call.method)
+    tx = {
+        "from": str(getattr(call.sender, "address", call.sender)),
+        "to": str(call.target.address),
+        "data": "0x" + bytes(method.encode_input(*call.args)).hex(),
+        "value": call.value,
+        "gas": 20_000_000,
+        "maxFeePerGas": 0,
+        "maxPriorityFeePerGas": 0,
+    }
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    assert receipt.status == 1, "one refused item reverted the whole batch"
+    return [
+        bytes(log["data"])[:4]
+        for log in receipt.logs
+        if log["topics"] and bytes(log["topics"][0]) == REJECTED_TOPIC
+    ]
+
+
 def _ids():
     return [f"{c}.{s.split('(')[0]}[{MATRIX[c][s][i].label}]" for c, s, i in cases()]
 
@@ -245,6 +273,14 @@ def test_bad_input__reverts_with_named_error__state_unchanged(
             assert call.method == sig.split("(")[0]
             record(contract, sig, case, call)
             before = _digest(env, contract, call)
+            if case.rejected:
+                reasons = _send_rejected(env, call)
+                assert len(reasons) == 1 and reasons[0] in expected, (
+                    f"{contract}.{sig} [{case.label}]: expected one ReceiptRejected naming "
+                    f"{case.error}, got {[r.hex() for r in reasons]}"
+                )
+                assert _digest(env, contract, call) == before
+                return
             revert = _send(env, call)
             assert revert[:4] in expected, (
                 f"{contract}.{sig} [{case.label}]: expected {case.error}, got revert data "

@@ -333,6 +333,8 @@ def test_closeChannel__refund_hook_reenters__guard_rejected_refund_exact(
     r = hook_attacker
     cred.buyCredits(eth_model, 10, r, value=10 * CREDIT, sender=attacker)
     expiry = chain.pending_timestamp + DAY
+    # A contract consumer names the key that signs its receipts before opening.
+    r.execute(cred, 0, _data(cred.setReceiptSigner, attacker.address), sender=attacker)
     r.execute(
         cred, 0, _data(cred.openChannel, eth_model, gateway.address, 6, expiry), sender=attacker
     )

@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 )
 
 from modelmint.constants import DAY, HOUR
+from modelmint.credits import rejection_reason
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
@@ -231,7 +232,8 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
     @rule(data=st.data())
     def settle(self, data):
         """The gateway settles a batch holding any (possibly stale or replayed) receipts, each
-        with a charge anywhere up to its signed ceiling (the settled amount never decreases)."""
+        with a charge anywhere up to its signed ceiling (the settled amount never decreases),
+        and maybe a receipt forged by another actor, which is rejected without reverting."""
         now = self._now()
 
         def usable(c):
@@ -251,10 +253,33 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
             # Dynamic pricing: the gateway charges at most the signed ceiling.
             charged = data.draw(st.integers(0, args[1]), label=f"charged on #{cid}")
             args = args[:4] + (charged,)
-            batch.append(args)
-            target = min(charged, c["deposit"])
-            expected[cid] = max(expected.get(cid, c["settled"]), target)
-        tx = self.credits.settle(batch, sender=self.gateway)
+            batch.append((args, True))
+        if data.draw(st.booleans(), label="a forged receipt in the batch"):
+            cid = data.draw(st.sampled_from(live), label="forged channel")
+            c = self.channels[cid]
+            forger = next(a for a in self.actors if a.address != c["consumer"])
+            ceiling = data.draw(st.integers(1, 80), label="forged ceiling")
+            receipt = Receipt(cid, ceiling, c["expiry"] + GRACE + DAY)
+            forged = sign_receipt(self.domain, receipt, forger).settle_args()
+            batch.insert(data.draw(st.integers(0, len(batch)), label="at"), (forged, False))
+        # A forged receipt that would move credits is rejected and settles nothing; one at or
+        # below what is settled by then is skipped silently; the batch never reverts.
+        rejected = []
+        for args, genuine in batch:
+            cid = args[0]
+            c = self.channels[cid]
+            target = min(args[4], c["deposit"])
+            before = expected.get(cid, c["settled"])
+            if genuine:
+                expected[cid] = max(before, target)
+            elif target > before:
+                rejected.append((cid, "UsageCreditsInvalidSignature"))
+        tx = self.credits.settle([args for args, _ in batch], sender=self.gateway)
+        got = [
+            (ev.channelId, rejection_reason(ev.reason))
+            for ev in tx.decode_logs(self.credits.ReceiptRejected)
+        ]
+        assert got == rejected
         settled_now = sum(ev.credits for ev in tx.decode_logs(self.credits.CreditsSettled))
         total = 0
         for cid, new in expected.items():

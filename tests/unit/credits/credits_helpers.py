@@ -4,6 +4,7 @@ modules)."""
 import ape
 
 from modelmint.constants import DAY
+from modelmint.credits import rejection_reason
 
 ETH_CREDIT_VALUE = 10**12  # wei per credit
 TOKEN_CREDIT_VALUE = 10_000  # 0.01 mUSD (6 decimals) per credit
@@ -26,3 +27,11 @@ def insufficient_credits(credits, account, model_id, balance, needed):
 def router_payments(router, tx, model_id):
     """Number of RevenueRouter payments for `model_id` made by `tx`."""
     return sum(1 for ev in tx.decode_logs(router.PaymentReceived) if ev.modelId == model_id)
+
+
+def rejections(credits, tx):
+    """`(channelId, error name)` of every receipt `tx`'s settle skipped (ReceiptRejected)."""
+    return [
+        (ev.channelId, rejection_reason(ev.reason))
+        for ev in tx.decode_logs(credits.ReceiptRejected)
+    ]

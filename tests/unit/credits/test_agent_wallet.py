@@ -485,22 +485,50 @@ def test_set_agent__rotated__old_key_signatures_stop_verifying(
 
 
 # ------------------------------------------------------------------ receipts
-@pytest.mark.xfail(
-    strict=True, reason="needs UsageCredits.setReceiptSigner registered by the AgentWallet"
-)
-def test_receipt__agent_key_signs_directly__settles_as_channel_signer(
+def test_receipt__signed_by_agent_key__settles_as_the_channels_signer(
     credits, eth_model, wallet, agent, consumer, gateway, domain, chain
 ):
     """Receipts of the wallet's channels are the agent key's plain ECDSA signatures, checked
-    by UsageCredits against the signer the channel recorded (never the wallet's ERC-1271)."""
-    expiry = chain.pending_timestamp + HOUR
-    cid = _agent_buy_and_open(
-        credits, wallet, agent, eth_model, gateway, 20, expiry, value=20 * ETH_CREDIT_VALUE
+    by UsageCredits against the signer the channel recorded (never the wallet's ERC-1271):
+    the wallet registered its agent key when it was deployed."""
+    assert credits.receiptSigner(wallet) == agent.address
+    _agent_buy(credits, wallet, agent, eth_model, 20)
+    cid = _agent_open(
+        credits, wallet, agent, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
     assert credits.channel(cid).consumer == wallet.address
-    by_agent = sign_receipt(domain, Receipt(cid, 12, expiry), agent)
-    by_owner = sign_receipt(domain, Receipt(cid, 12, expiry), consumer)
-    assert not credits.verifyReceipt(cid, 12, expiry, by_owner.signature)
-    assert credits.verifyReceipt(cid, 12, expiry, by_agent.signature)
+    assert credits.channel(cid).signer == agent.address
+    deadline = chain.pending_timestamp + HOUR
+    by_agent = sign_receipt(domain, Receipt(cid, 12, deadline), agent)
+    by_owner = sign_receipt(domain, Receipt(cid, 12, deadline), consumer)
+    assert credits.verifyReceipt(cid, 12, deadline, by_agent.signature)
+    assert not credits.verifyReceipt(cid, 12, deadline, by_owner.signature)
     credits.settle([by_agent.settle_args()], sender=gateway)
     assert credits.channel(cid).settled == 12
+
+
+def test_set_agent__rotated__served_receipt_still_settles_new_key_signs_new_channels(
+    credits, eth_model, wallet, agent, consumer, gateway, domain, chain, holder
+):
+    _agent_buy(credits, wallet, agent, eth_model, 20)
+    cid = _agent_open(
+        credits, wallet, agent, eth_model, gateway, 10, chain.pending_timestamp + HOUR
+    )
+    deadline = chain.pending_timestamp + HOUR
+    served = sign_receipt(domain, Receipt(cid, 5, deadline), agent)
+    tx = wallet.setAgent(holder, sender=consumer)
+    assert tx.decode_logs(wallet.AgentChanged)[0].newAgent == holder.address
+    # The rotation registers the new key as the wallet's receipt signer...
+    assert tx.decode_logs(credits.ReceiptSignerSet)[0].signer == holder.address
+    assert credits.receiptSigner(wallet) == holder.address
+    # ...but the open channel keeps the key it recorded: what the old agent signed stays final,
+    assert credits.verifyReceipt(cid, 5, deadline, served.signature)
+    new = sign_receipt(domain, Receipt(cid, 5, deadline), holder)
+    assert not credits.verifyReceipt(cid, 5, deadline, new.signature)
+    credits.settle([served.settle_args()], sender=gateway)
+    assert credits.channel(cid).settled == 5
+    # and channels opened from now on record the new agent.
+    fresh = _agent_open(
+        credits, wallet, holder, eth_model, gateway, 10, chain.pending_timestamp + HOUR
+    )
+    assert credits.channel(fresh).signer == holder.address

@@ -4,9 +4,8 @@ actual cumulative charge; deadline inclusiveness; skipped receipts in a batch.
     credits.settle([signed.settle_args(charged=740)], sender=gateway)  # ceiling 1,000
 """
 
-import ape
 import pytest
-from credits_helpers import ETH_CREDIT_VALUE
+from credits_helpers import ETH_CREDIT_VALUE, rejections
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,14 +18,15 @@ def _receipt(domain, consumer, cid, ceiling, deadline):
     return sign_receipt(domain, Receipt(cid, ceiling, deadline), consumer)
 
 
-def test_settle__charge_above_ceiling__reverts_named_error_nothing_moves(
+def test_settle__charge_above_ceiling__rejected_named_error_nothing_moves(
     credits, router, eth_model, open_channel, consumer, gateway, domain, chain
 ):
     cid = open_channel(consumer, 100)
     signed = _receipt(domain, consumer, cid, 40, chain.pending_timestamp + HOUR)
     args = signed.settle_args()[:4] + (41,)
-    with ape.reverts(credits.UsageCreditsChargeAboveCeiling, channelId=cid, charged=41, ceiling=40):
-        credits.settle([args], sender=gateway)
+    tx = credits.settle([args], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsChargeAboveCeiling")]
+    assert tx.return_value == 0
     assert credits.channel(cid).settled == 0
     assert credits.pendingRevenue(eth_model) == 0 == router.liabilities(ETH)
     assert credits.escrowOf(eth_model) == 100 * ETH_CREDIT_VALUE == credits.balance
@@ -98,11 +98,12 @@ def test_settle__deadline_equals_block_timestamp__settles(
     assert credits.channel(cid).settled == 10
 
 
-def test_settle__one_second_past_deadline__reverts(credits, gateway, chain, due_in_ten_minutes):
+def test_settle__one_second_past_deadline__rejected(credits, gateway, chain, due_in_ten_minutes):
     cid, deadline, signed = due_in_ten_minutes
     chain.pending_timestamp = deadline + 1
-    with ape.reverts(credits.UsageCreditsReceiptExpired, channelId=cid, deadline=deadline):
-        credits.settle([signed.settle_args()], sender=gateway)
+    tx = credits.settle([signed.settle_args()], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsReceiptExpired")]
+    assert credits.channel(cid).settled == 0
 
 
 def test_settle__junk_signature_on_already_settled_channel__skipped_rest_of_batch_settles(
@@ -118,9 +119,10 @@ def test_settle__junk_signature_on_already_settled_channel__skipped_rest_of_batc
         (fresh, 25)
     ]
     assert credits.channel(done).settled == 40
-    # The same junk signature with a charge that would move credits is checked and reverts.
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=done):
-        credits.settle([(done, 41, deadline, b"\x01" * 65, 41)], sender=gateway)
+    # The same junk signature with a charge that would move credits is checked and rejected.
+    tx = credits.settle([(done, 41, deadline, b"\x01" * 65, 41)], sender=gateway)
+    assert rejections(credits, tx) == [(done, "UsageCreditsInvalidSignature")]
+    assert credits.channel(done).settled == 40
 
 
 @settings(max_examples=20, deadline=None)
@@ -129,7 +131,7 @@ def test_settle__junk_signature_on_already_settled_channel__skipped_rest_of_batc
     ceiling=st.integers(0, 2_000),
     charged=st.integers(0, 2_100),
 )
-def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or_reverts(
+def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or_rejected(
     credits, eth_model, open_channel, consumer, gateway, domain, chain, deposit, ceiling, charged
 ):
     with isolated(chain):
@@ -138,8 +140,8 @@ def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or
         signed = _receipt(domain, consumer, cid, ceiling, chain.pending_timestamp + HOUR)
         args = signed.settle_args()[:4] + (charged,)
         if charged > ceiling:
-            with ape.reverts(credits.UsageCreditsChargeAboveCeiling):
-                credits.settle([args], sender=gateway)
+            tx = credits.settle([args], sender=gateway)
+            assert rejections(credits, tx) == [(cid, "UsageCreditsChargeAboveCeiling")]
             assert credits.channel(cid).settled == 0
             return
         credits.settle([args], sender=gateway)

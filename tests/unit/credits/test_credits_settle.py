@@ -1,4 +1,5 @@
-"""Settling EIP-712 receipts: batches, replay protection, caps, deadlines, grace, ERC-1271."""
+"""Settling EIP-712 receipts: batches, replay protection, caps, deadlines, grace, rejected
+receipts (skipped, never reverting a batch), receipt signers recorded at opening."""
 
 import ape
 import pytest
@@ -7,11 +8,14 @@ from credits_helpers import (
     GRACE,
     ROUTER_FEE_BPS,
     TOKEN_CREDIT_VALUE,
+    rejections,
     router_payments,
 )
+from eth_abi import encode
 from eth_account import Account
+from eth_utils import keccak
 
-from modelmint.constants import ETH, HOUR
+from modelmint.constants import ETH, HOUR, ZERO_ADDRESS
 from modelmint.receipts import (
     SECP256K1_N,
     Receipt,
@@ -185,18 +189,19 @@ def test_settle__batch_of_two_models__no_router_call_then_one_sweep_per_model(
     assert router.liabilities(token) == 11 * TOKEN_CREDIT_VALUE
 
 
-def test_settle__receipt_for_another_channel__reverts(
+def test_settle__receipt_for_another_channel__rejected_settles_nothing(
     credits, router, eth_model, open_channel, consumer, gateway, sign, chain
 ):
     a, b = open_channel(consumer, 10), open_channel(consumer, 10)
     channel_id, cumulative, deadline, signature, _ = sign(consumer, a, 5, _deadline(chain))
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
-        credits.settle([(b, cumulative, deadline, signature, cumulative)], sender=gateway)
+    tx = credits.settle([(b, cumulative, deadline, signature, cumulative)], sender=gateway)
+    assert rejections(credits, tx) == [(b, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
     assert credits.channel(b).settled == 0
     assert router.liabilities(ETH) == 0
 
 
-def test_settle__receipt_for_another_contract__reverts(
+def test_settle__receipt_for_another_contract__rejected_settles_nothing(
     project,
     credits,
     registry,
@@ -214,12 +219,13 @@ def test_settle__receipt_for_another_contract__reverts(
     cid = open_channel(consumer, 10)
     other_domain = ReceiptDomain.from_contract(other)
     foreign = sign_receipt(other_domain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([foreign], sender=gateway)
+    tx = credits.settle([foreign], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
     assert credits.channel(cid).settled == 0
 
 
-def test_settle__receipt_for_another_chain__reverts(
+def test_settle__receipt_for_another_chain__rejected_settles_nothing(
     credits, open_channel, consumer, gateway, domain, chain
 ):
     cid = open_channel(consumer, 10)
@@ -227,26 +233,31 @@ def test_settle__receipt_for_another_chain__reverts(
         chain_id=domain.chain_id + 1, verifying_contract=domain.verifying_contract
     )
     foreign = sign_receipt(other_chain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([foreign], sender=gateway)
+    tx = credits.settle([foreign], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__signed_by_someone_else__reverts(
+def test_settle__signed_by_someone_else__rejected_settles_nothing(
     credits, open_channel, consumer, attacker, gateway, sign, chain
 ):
     cid = open_channel(consumer, 10)
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([sign(attacker, cid, 5, _deadline(chain))], sender=gateway)
+    tx = credits.settle([sign(attacker, cid, 5, _deadline(chain))], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__tampered_amount__reverts(credits, open_channel, consumer, gateway, sign, chain):
+def test_settle__tampered_amount__rejected_settles_nothing(
+    credits, open_channel, consumer, gateway, sign, chain
+):
     cid = open_channel(consumer, 10)
     channel_id, _, deadline, signature, _ = sign(consumer, cid, 2, _deadline(chain))
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([(channel_id, 9, deadline, signature, 9)], sender=gateway)
+    tx = credits.settle([(channel_id, 9, deadline, signature, 9)], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__high_s_signature__reverts(
+def test_settle__high_s_signature__rejected_settles_nothing(
     credits, open_channel, consumer, gateway, sign, domain, chain
 ):
     cid = open_channel(consumer, 10)
@@ -258,50 +269,118 @@ def test_settle__high_s_signature__reverts(
     assert Account._recover_hash(digest, vrs=(v, r, s)) == consumer.address
     # ...but the contract (OZ ECDSA) rejects high-s.
     assert not credits.verifyReceipt(channel_id, cumulative, deadline, malleable)
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([(channel_id, cumulative, deadline, malleable, cumulative)], sender=gateway)
+    tx = credits.settle([(channel_id, cumulative, deadline, malleable, cumulative)], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__malformed_signature__reverts(credits, open_channel, consumer, gateway, chain):
+def test_settle__malformed_signature__rejected_settles_nothing(
+    credits, open_channel, consumer, gateway, chain
+):
     cid = open_channel(consumer, 10)
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([(cid, 5, _deadline(chain), b"\x01" * 64, 5)], sender=gateway)
+    tx = credits.settle([(cid, 5, _deadline(chain), b"\x01" * 64, 5)], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__expired_deadline__reverts(credits, open_channel, consumer, gateway, sign, chain):
+def test_settle__expired_deadline__rejected_settles_nothing(
+    credits, open_channel, consumer, gateway, sign, chain
+):
     cid = open_channel(consumer, 10)
     deadline = chain.pending_timestamp + 60
     receipt = sign(consumer, cid, 5, deadline)
     chain.pending_timestamp = deadline + 1
-    with ape.reverts(credits.UsageCreditsReceiptExpired, channelId=cid, deadline=deadline):
-        credits.settle([receipt], sender=gateway)
+    tx = credits.settle([receipt], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsReceiptExpired")]
+    assert not tx.decode_logs(credits.CreditsSettled)
     assert credits.channel(cid).settled == 0
 
 
-def test_settle__wrong_gateway__reverts(
+def test_settle__wrong_gateway__rejected_settles_nothing(
     credits, registry, eth_model, open_channel, consumer, attacker, model_owner, sign, chain
 ):
     # Even another allowed gateway of the same model cannot settle someone else's channel.
     registry.setGateway(eth_model, attacker, True, sender=model_owner)
     cid = open_channel(consumer, 10)
-    with ape.reverts(credits.UsageCreditsNotChannelGateway, channelId=cid, caller=attacker):
-        credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=attacker)
+    tx = credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=attacker)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsNotChannelGateway")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__one_bad_receipt_in_batch__reverts_whole_batch(
-    credits, router, eth_model, open_channel, consumer, attacker, gateway, sign, chain
+def test_settle__one_bad_receipt_in_batch__good_ones_settle_bad_one_rejected(
+    credits, eth_model, open_channel, consumer, attacker, gateway, sign, chain
 ):
-    a, b = open_channel(consumer, 10), open_channel(consumer, 10)
+    a, b, c = (open_channel(consumer, 10) for _ in range(3))
     d = _deadline(chain)
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=b):
-        credits.settle([sign(consumer, a, 5, d), sign(attacker, b, 5, d)], sender=gateway)
-    assert credits.channel(a).settled == 0
-    assert router.liabilities(ETH) == 0
+    batch = [sign(consumer, a, 5, d), sign(attacker, b, 5, d), sign(consumer, c, 7, d)]
+    tx = credits.settle(batch, sender=gateway)
+    assert tx.return_value == 12
+    assert rejections(credits, tx) == [(b, "UsageCreditsInvalidSignature")]
+    settled = [(ev.channelId, ev.credits) for ev in tx.decode_logs(credits.CreditsSettled)]
+    assert settled == [(a, 5), (c, 7)]
+    assert [credits.channel(i).settled for i in (a, b, c)] == [5, 0, 7]
+    assert credits.modelCredits(eth_model).consumed == 12
+    assert credits.pendingRevenue(eth_model) == 12 * ETH_CREDIT_VALUE
 
 
-def test_settle__unknown_channel__reverts(credits, gateway, consumer, sign, chain):
-    with ape.reverts(credits.UsageCreditsUnknownChannel, channelId=12345):
-        credits.settle([sign(consumer, 12345, 1, _deadline(chain))], sender=gateway)
+def test_settle__every_rejection_reason_in_one_batch__each_named_good_one_settles(
+    credits,
+    registry,
+    eth_model,
+    open_channel,
+    consumer,
+    attacker,
+    gateway,
+    model_owner,
+    sign,
+    chain,
+):
+    """One receipt per reason, in one batch with a good one: the call succeeds, the good
+    receipt settles and each bad one is named by its error's selector, in batch order."""
+    registry.setGateway(eth_model, attacker, True, sender=model_owner)
+    long = 3 * GRACE
+    good, expired, above, forged = (open_channel(consumer, 10, ttl=long) for _ in range(4))
+    other_gw = open_channel(consumer, 10, gw=attacker, ttl=long)
+    late, closed = open_channel(consumer, 10, ttl=60), open_channel(consumer, 10, ttl=60)
+    start = chain.pending_timestamp
+    late_receipt = sign(consumer, late, 3, start + long)
+    closed_receipt = sign(consumer, closed, 3, start + long)
+    expired_receipt = sign(consumer, expired, 3, start + 30)
+    # Past the grace end of `late` and `closed` (then closed), and `expired`'s deadline.
+    chain.pending_timestamp = start + 60 + GRACE
+    credits.closeChannel(closed, sender=consumer)
+    d = chain.pending_timestamp + HOUR
+    channel_id, _, deadline, signature, _ = sign(consumer, above, 4, d)
+    batch = [
+        sign(consumer, 999_999, 1, d),
+        sign(consumer, other_gw, 3, d),
+        closed_receipt,
+        late_receipt,
+        expired_receipt,
+        (channel_id, 4, deadline, signature, 5),
+        sign(attacker, forged, 3, d),
+        sign(consumer, good, 6, d),
+    ]
+    tx = credits.settle(batch, sender=gateway)
+    assert rejections(credits, tx) == [
+        (999_999, "UsageCreditsUnknownChannel"),
+        (other_gw, "UsageCreditsNotChannelGateway"),
+        (closed, "UsageCreditsChannelClosed"),
+        (late, "UsageCreditsSettlementClosed"),
+        (expired, "UsageCreditsReceiptExpired"),
+        (above, "UsageCreditsChargeAboveCeiling"),
+        (forged, "UsageCreditsInvalidSignature"),
+    ]
+    settled = [(ev.channelId, ev.credits) for ev in tx.decode_logs(credits.CreditsSettled)]
+    assert settled == [(good, 6)]
+    assert tx.return_value == 6
+    assert [credits.channel(i).settled for i in (other_gw, late, expired, above, forged)] == [0] * 5
+
+
+def test_settle__unknown_channel__rejected_settles_nothing(credits, gateway, consumer, sign, chain):
+    tx = credits.settle([sign(consumer, 12345, 1, _deadline(chain))], sender=gateway)
+    assert rejections(credits, tx) == [(12345, "UsageCreditsUnknownChannel")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
 def test_settle__in_grace_window__still_settles(
@@ -315,16 +394,19 @@ def test_settle__in_grace_window__still_settles(
     assert credits.channel(cid).settled == 6
 
 
-def test_settle__after_grace_window__reverts(credits, open_channel, consumer, gateway, sign, chain):
+def test_settle__after_grace_window__rejected_settles_nothing(
+    credits, open_channel, consumer, gateway, sign, chain
+):
     cid = open_channel(consumer, 10)
     expiry = credits.channel(cid).expiry
     receipt = sign(consumer, cid, 6, expiry + 10 * GRACE)
     chain.pending_timestamp = expiry + GRACE
-    with ape.reverts(credits.UsageCreditsSettlementClosed, channelId=cid, graceEnd=expiry + GRACE):
-        credits.settle([receipt], sender=gateway)
+    tx = credits.settle([receipt], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsSettlementClosed")]
+    assert not tx.decode_logs(credits.CreditsSettled)
 
 
-def test_settle__closed_channel__reverts(
+def test_settle__closed_channel__rejected_settles_nothing(
     credits, eth_model, open_channel, consumer, gateway, sign, chain
 ):
     cid = open_channel(consumer, 10)
@@ -332,8 +414,9 @@ def test_settle__closed_channel__reverts(
     receipt = sign(consumer, cid, 6, expiry + 10 * GRACE)
     chain.pending_timestamp = expiry + GRACE
     credits.closeChannel(cid, sender=consumer)
-    with ape.reverts(credits.UsageCreditsChannelClosed, channelId=cid):
-        credits.settle([receipt], sender=gateway)
+    tx = credits.settle([receipt], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsChannelClosed")]
+    assert not tx.decode_logs(credits.CreditsSettled)
     assert credits.balanceOf(consumer, eth_model) == 10
 
 
@@ -412,31 +495,43 @@ def test_verifyReceipt__unknown_channel__false(credits, consumer, sign, chain):
     assert not credits.verifyReceipt(*sign(consumer, 999, 1, _deadline(chain))[:4])
 
 
-# ------------------------------------------------------------------ ERC-1271 consumers
+# ------------------------------------------------------------------ contract consumers
 
 
 @pytest.fixture
 def wallet(project, credits, eth_model, consumer):
-    """An agent wallet owned by `consumer` holding 20 credits."""
+    """A smart wallet owned by `consumer` holding 20 credits, which registered its owner's key
+    as the signer of its receipts."""
     w = project.ERC1271Wallet.deploy(consumer, sender=consumer)
     credits.buyCredits(eth_model, 20, w, sender=consumer, value=20 * ETH_CREDIT_VALUE)
+    _wallet_call(credits, w, consumer, credits.setReceiptSigner.encode_input(consumer))
     return w
+
+
+def _wallet_call(credits, wallet, owner, data):
+    return wallet.execute(credits, 0, data, sender=owner)
+
+
+def _no_signer(consumer: str) -> bytes:
+    """The revert data of UsageCreditsNoReceiptSigner(consumer)."""
+    return keccak(text="UsageCreditsNoReceiptSigner(address)")[:4] + encode(["address"], [consumer])
 
 
 def _wallet_open(credits, wallet, owner, model_id, gateway, n, expiry):
     data = credits.openChannel.encode_input(model_id, gateway, n, expiry)
-    tx = wallet.execute(credits, 0, data, sender=owner)
+    tx = _wallet_call(credits, wallet, owner, data)
     return tx.decode_logs(credits.ChannelOpened)[0].channelId
 
 
-def test_settle__erc1271_wallet_consumer__settles(
+def test_settle__contract_consumer_with_registered_signer__settles(
     credits, router, eth_model, wallet, consumer, gateway, sign, chain
 ):
     cid = _wallet_open(
         credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
-    assert credits.channel(cid).consumer == wallet.address
-    # The wallet's owner signs the digest; the wallet vouches for it via ERC-1271.
+    c = credits.channel(cid)
+    assert (c.consumer, c.signer) == (wallet.address, consumer.address)
+    # The registered key signs the digest itself; no ERC-1271 call.
     receipt = sign(consumer, cid, 12, _deadline(chain))
     assert credits.verifyReceipt(*receipt[:4])
     credits.settle([receipt], sender=gateway)
@@ -444,31 +539,139 @@ def test_settle__erc1271_wallet_consumer__settles(
     assert credits.pendingRevenue(eth_model) == 12 * ETH_CREDIT_VALUE
 
 
-def test_settle__erc1271_wallet_rejects__reverts(
+def test_settle__wallet_starts_rejecting_after_served__receipt_still_settles(
     credits, eth_model, wallet, consumer, gateway, sign, chain
 ):
+    """A served receipt is final: the wallet's ERC-1271 answer is never asked."""
     cid = _wallet_open(
         credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
     receipt = sign(consumer, cid, 12, _deadline(chain))
     wallet.setRejectAll(True, sender=consumer)
-    assert not credits.verifyReceipt(*receipt[:4])
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([receipt], sender=gateway)
-    assert credits.channel(cid).settled == 0
+    assert credits.verifyReceipt(*receipt[:4])
+    tx = credits.settle([receipt], sender=gateway)
+    assert rejections(credits, tx) == []
+    assert credits.channel(cid).settled == 12
+    # After expiry and grace the consumer gets back only what was not used.
+    chain.pending_timestamp = credits.channel(cid).expiry + GRACE
+    _wallet_call(credits, wallet, consumer, credits.closeChannel.encode_input(cid))
+    assert credits.balanceOf(wallet, eth_model) == 8
 
 
-def test_settle__erc1271_wallet_signature_by_non_owner__reverts(
+def test_settle__wallet_rotates_signer_after_served__old_key_settles_open_channel(
+    credits, eth_model, wallet, consumer, attacker, holder, gateway, sign, chain
+):
+    cid = _wallet_open(
+        credits, wallet, consumer, eth_model, gateway, 10, chain.pending_timestamp + HOUR
+    )
+    served = sign(consumer, cid, 4, _deadline(chain))
+    tx = _wallet_call(credits, wallet, consumer, credits.setReceiptSigner.encode_input(holder))
+    assert [(e.account, e.signer) for e in tx.decode_logs(credits.ReceiptSignerSet)] == [
+        (wallet.address, holder.address)
+    ]
+    assert credits.receiptSigner(wallet) == holder.address
+    # The open channel keeps the key it recorded: the new key cannot sign for it...
+    assert credits.channel(cid).signer == consumer.address
+    assert not credits.verifyReceipt(*sign(holder, cid, 6, _deadline(chain))[:4])
+    tx = credits.settle([sign(holder, cid, 6, _deadline(chain))], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    # ...and the receipt served before the rotation still settles.
+    credits.settle([served], sender=gateway)
+    assert credits.channel(cid).settled == 4
+    # Channels opened from now on record the new key.
+    new = _wallet_open(
+        credits, wallet, consumer, eth_model, gateway, 10, chain.pending_timestamp + HOUR
+    )
+    assert credits.channel(new).signer == holder.address
+    credits.settle([sign(holder, new, 3, _deadline(chain))], sender=gateway)
+    assert credits.channel(new).settled == 3
+
+
+def test_settle__wallet_top_up__channel_keeps_its_signer(
+    credits, eth_model, wallet, consumer, holder, gateway, sign, chain
+):
+    expiry = chain.pending_timestamp + HOUR
+    cid = _wallet_open(credits, wallet, consumer, eth_model, gateway, 10, expiry)
+    _wallet_call(credits, wallet, consumer, credits.setReceiptSigner.encode_input(holder))
+    _wallet_call(credits, wallet, consumer, credits.topUpChannel.encode_input(cid, 10, expiry))
+    assert credits.channel(cid).signer == consumer.address
+    credits.settle([sign(consumer, cid, 15, _deadline(chain))], sender=gateway)
+    assert credits.channel(cid).settled == 15
+
+
+def test_settle__wallet_signature_by_unregistered_key__rejected_settles_nothing(
     credits, eth_model, wallet, consumer, attacker, gateway, sign, chain
 ):
     cid = _wallet_open(
         credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
-    with ape.reverts(credits.UsageCreditsInvalidSignature, channelId=cid):
-        credits.settle([sign(attacker, cid, 12, _deadline(chain))], sender=gateway)
+    tx = credits.settle([sign(attacker, cid, 12, _deadline(chain))], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert credits.channel(cid).settled == 0
 
 
-def test_closeChannel__erc1271_wallet__gets_credits_back(
+def test_openChannel__contract_consumer_without_signer__reverts(
+    project, credits, eth_model, consumer, gateway, chain
+):
+    bare = project.ERC1271Wallet.deploy(consumer, sender=consumer)
+    credits.buyCredits(eth_model, 10, bare, sender=consumer, value=10 * ETH_CREDIT_VALUE)
+    expiry = chain.pending_timestamp + HOUR
+    before = credits.nextChannelId()
+    # The wallet's revert carries the contract's error, naming the consumer.
+    with ape.reverts(bare.ERC1271WalletCallFailed, reason=_no_signer(bare.address)):
+        _wallet_open(credits, bare, consumer, eth_model, gateway, 10, expiry)
+    assert credits.nextChannelId() == before
+    assert credits.balanceOf(bare, eth_model) == 10
+
+
+def test_receiptSigner__eoa_session_key__session_key_and_own_key_both_settle(
+    credits, eth_model, open_channel, consumer, holder, gateway, sign, chain
+):
+    credits.setReceiptSigner(holder, sender=consumer)
+    a = open_channel(consumer, 10)
+    assert credits.channel(a).signer == holder.address
+    credits.settle([sign(holder, a, 3, _deadline(chain))], sender=gateway)
+    credits.settle([sign(consumer, a, 5, _deadline(chain))], sender=gateway)
+    assert credits.channel(a).settled == 5
+    # Cleared: new channels record no other key (the view shows the consumer).
+    credits.setReceiptSigner(ZERO_ADDRESS, sender=consumer)
+    b = open_channel(consumer, 10)
+    assert credits.channel(b).signer == consumer.address
+    tx = credits.settle([sign(holder, b, 3, _deadline(chain))], sender=gateway)
+    assert rejections(credits, tx) == [(b, "UsageCreditsInvalidSignature")]
+    # The first channel still accepts the session key it recorded.
+    credits.settle([sign(holder, a, 7, _deadline(chain))], sender=gateway)
+    assert credits.channel(a).settled == 7
+
+
+def test_receiptSigner__eoa_names_itself__no_third_slot_same_as_none(
+    credits, open_channel, consumer, gateway, sign, chain
+):
+    credits.setReceiptSigner(consumer, sender=consumer)
+    cid = open_channel(consumer, 10)
+    assert credits.channel(cid).signer == consumer.address
+    credits.settle([sign(consumer, cid, 2, _deadline(chain))], sender=gateway)
+    assert credits.channel(cid).settled == 2
+
+
+def test_buyAndOpenChannel__contract_consumer__records_registered_signer(
+    project, credits, eth_model, consumer, holder, gateway, sign, chain
+):
+    w = project.ERC1271Wallet.deploy(consumer, sender=consumer)
+    consumer.transfer(w, 10 * ETH_CREDIT_VALUE)
+    expiry = chain.pending_timestamp + HOUR
+    buy_open = credits.buyAndOpenChannel.encode_input(eth_model, gateway, 10, expiry)
+    with ape.reverts(w.ERC1271WalletCallFailed, reason=_no_signer(w.address)):
+        w.execute(credits, 10 * ETH_CREDIT_VALUE, buy_open, sender=consumer)
+    _wallet_call(credits, w, consumer, credits.setReceiptSigner.encode_input(holder))
+    tx = w.execute(credits, 10 * ETH_CREDIT_VALUE, buy_open, sender=consumer)
+    cid = tx.decode_logs(credits.ChannelOpened)[0].channelId
+    assert credits.channel(cid).signer == holder.address
+    credits.settle([sign(holder, cid, 4, _deadline(chain))], sender=gateway)
+    assert credits.channel(cid).settled == 4
+
+
+def test_closeChannel__contract_consumer__gets_credits_back(
     credits, eth_model, wallet, consumer, gateway, sign, chain
 ):
     cid = _wallet_open(
@@ -476,5 +679,5 @@ def test_closeChannel__erc1271_wallet__gets_credits_back(
     )
     credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=gateway)
     chain.pending_timestamp = credits.channel(cid).expiry + GRACE
-    wallet.execute(credits, 0, credits.closeChannel.encode_input(cid), sender=consumer)
+    _wallet_call(credits, wallet, consumer, credits.closeChannel.encode_input(cid))
     assert credits.balanceOf(wallet, eth_model) == 15

@@ -13,6 +13,7 @@ from modelmint import eip712
 from modelmint.client.signer import Signer
 from modelmint.constants import UNIT
 from modelmint.deploy.governance import Proposal, Vote
+from modelmint.deploy.protocol import deploy_protocol
 from modelmint.eip712 import Address, Uint256
 from modelmint.signing import sign_digest
 
@@ -34,7 +35,9 @@ class Ballot(eip712.TypedStruct):
 def wallet_with_votes(project, chain, token, holder, consumer, accounts):
     """An AgentWallet of `consumer` holding 200k self-delegated votes; agent: accounts[9]."""
     agent = accounts[9]
-    wallet = project.AgentWallet.deploy(consumer, agent, token, sender=consumer)
+    # The wallet registers its agent with a UsageCredits at deployment.
+    credits = deploy_protocol(project, accounts[0], only=("credits",)).credits
+    wallet = project.AgentWallet.deploy(consumer, agent, credits, sender=consumer)
     token.transfer(wallet, WALLET_VOTES, sender=holder)
     # (ape's contract instance reserves the name `delegate`: encode the call by hand)
     delegate = keccak(text="delegate(address)")[:4] + abi_encode(["address"], [wallet.address])

@@ -43,6 +43,7 @@ PACKED = {
     (CHANNELS, "ChannelRecord"): [
         ("consumer", "deposit", "expiry"),
         ("gateway", "settled", "modelId"),
+        ("signer",),
     ],
     (SHARES, "Holder"): [("balance", "votes", "votesBlock", "pastCount")],
     (SHARES, "Revenue"): [("correction", "flags")],
