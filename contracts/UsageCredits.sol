@@ -465,12 +465,13 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
     }
 
-    /// @dev The receipt signer a new channel of the caller records: its registered signer,
-    /// else address(0) (the caller signs), which a contract cannot (no key of it signs ECDSA):
-    /// a contract without a registered signer is refused.
+    /// @dev The receipt signer a new channel of the caller records: address(0) for a caller
+    /// without code (an EOA signs its own receipts: one warm EXTCODESIZE, no registry read),
+    /// else its registered signer; a contract without one is refused (no key of it signs ECDSA).
     function _newChannelSigner() private view returns (address signer) {
+        if (msg.sender.code.length == 0) return address(0);
         signer = _receiptSigners[msg.sender];
-        if (signer == address(0) && msg.sender.code.length != 0) revert UsageCreditsNoReceiptSigner(msg.sender);
+        if (signer == address(0)) revert UsageCreditsNoReceiptSigner(msg.sender);
     }
 
     /// @dev Writes a new channel (two fresh slots, a third only for a receipt `signer` other

@@ -46,7 +46,8 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// contract) registers the key that signs for it with `setReceiptSigner` before opening; opening
 /// without one is refused (`UsageCreditsNoReceiptSigner`), since no receipt of such a channel
 /// could ever settle. An EIP-7702-delegated EOA has code too: it registers itself (or a session
-/// key). An EOA may register a session key; its own key keeps signing its channels as well.
+/// key). An account without code (an EOA) signs its own channels' receipts: opening by an EOA
+/// reads no registration (it costs one EXTCODESIZE of the caller).
 /// The channel's gateway settles any number of receipts in one `settle` call. The signed
 /// `cumulativeCredits` is a CEILING: with each receipt the gateway submits `chargedCredits`, its
 /// own cumulative charge for the channel (dynamic pricing: the consumer authorises up to the
@@ -258,10 +259,12 @@ interface IUsageCredits is IERC1155 {
     function settle(SettleArgs[] calldata receipts) external returns (uint256 credits);
 
     /// @notice Names `signer` as the key that signs receipts of the caller's channels opened from
-    /// now on (address(0) clears it: the caller signs). Any account, for itself; a contract
-    /// consumer (or an EIP-7702-delegated EOA, which may name itself) must have one to open a
-    /// channel. A channel keeps the signer it recorded at opening: a later call here changes no
-    /// open channel. The signer signs with ECDSA (a key, not an ERC-1271 contract).
+    /// now on (address(0) clears it). For accounts with code: a contract consumer (or an
+    /// EIP-7702-delegated EOA, which may name itself) must have one to open a channel. An
+    /// account without code when it opens a channel (an EOA) always signs its own receipts, and
+    /// a signer it registered is not used; a contract may register from its constructor. A
+    /// channel keeps the signer it recorded at opening: a later call here changes no open
+    /// channel. The signer signs with ECDSA (a key, not an ERC-1271 contract).
     function setReceiptSigner(address signer) external;
 
     /// @notice The receipt signer `account` registered (address(0) if none).

@@ -15,7 +15,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from modelmint.constants import ETH, HOUR, ZERO_ADDRESS
+from modelmint.constants import ETH, HOUR
 from modelmint.receipts import (
     SECP256K1_N,
     Receipt,
@@ -624,24 +624,19 @@ def test_openChannel__contract_consumer_without_signer__reverts(
     assert credits.balanceOf(bare, eth_model) == 10
 
 
-def test_receiptSigner__eoa_session_key__session_key_and_own_key_both_settle(
-    credits, eth_model, open_channel, consumer, holder, gateway, sign, chain
+def test_receiptSigner__eoa_registers_another_key__its_own_key_alone_signs_its_channels(
+    credits, open_channel, consumer, holder, gateway, sign, chain
 ):
+    """An account without code signs its own receipts: opening reads no registration (the
+    cheap path every EOA takes), so a key an EOA registered signs none of its channels."""
     credits.setReceiptSigner(holder, sender=consumer)
-    a = open_channel(consumer, 10)
-    assert credits.channel(a).signer == holder.address
-    credits.settle([sign(holder, a, 3, _deadline(chain))], sender=gateway)
-    credits.settle([sign(consumer, a, 5, _deadline(chain))], sender=gateway)
-    assert credits.channel(a).settled == 5
-    # Cleared: new channels record no other key (the view shows the consumer).
-    credits.setReceiptSigner(ZERO_ADDRESS, sender=consumer)
-    b = open_channel(consumer, 10)
-    assert credits.channel(b).signer == consumer.address
-    tx = credits.settle([sign(holder, b, 3, _deadline(chain))], sender=gateway)
-    assert rejections(credits, tx) == [(b, "UsageCreditsInvalidSignature")]
-    # The first channel still accepts the session key it recorded.
-    credits.settle([sign(holder, a, 7, _deadline(chain))], sender=gateway)
-    assert credits.channel(a).settled == 7
+    assert credits.receiptSigner(consumer) == holder.address
+    cid = open_channel(consumer, 10)
+    assert credits.channel(cid).signer == consumer.address
+    tx = credits.settle([sign(holder, cid, 3, _deadline(chain))], sender=gateway)
+    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=gateway)
+    assert credits.channel(cid).settled == 5
 
 
 def test_receiptSigner__eoa_names_itself__no_third_slot_same_as_none(
