@@ -8,6 +8,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from web3.exceptions import ContractLogicError
 
+from modelmint.credits import Channel
 from modelmint.dashboard.reads import ZERO, JsonObject, Reads, address, as_int
 from modelmint.dashboard.views.catalog import Catalog
 
@@ -102,7 +103,8 @@ def _channels(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
         if ev.args["consumer"] != who:
             continue
         cid = int(ev.args["channelId"])
-        consumer, expiry, _gateway, deposit, _model, settled = credits.functions.channel(cid).call()
+        ch = Channel.from_call(cid, credits.functions.channel(cid).call())
+        consumer, expiry, deposit, settled = ch.consumer, ch.expiry, ch.deposit, ch.settled
         rows.append(
             {
                 "id": cid,
