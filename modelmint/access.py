@@ -28,10 +28,11 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from modelmint import eip712
+from modelmint.codec import SignedStruct, WireStruct
 from modelmint.eip712 import Address, Bool, Uint32, Uint64, Uint256
 from modelmint.eip712 import typed_data as typed_data
+from modelmint.errors import ErrorCode, WireError
 from modelmint.signing import recover_digest, sign_digest
-from modelmint.wire import ErrorCode, SignedStruct, WireError, WireStruct
 
 DOMAIN_NAME = "Modelmint Access"
 DOMAIN_VERSION = "1"

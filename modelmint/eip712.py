@@ -1,7 +1,7 @@
 """EIP-712 typed structs and domains, declared once.
 
 A struct is a frozen dataclass whose fields carry their Solidity types; its type string,
-message, ``hashStruct`` and digest follow from that declaration (and :mod:`modelmint.wire`
+message, ``hashStruct`` and digest follow from that declaration (and :mod:`modelmint.codec`
 reads and writes its JSON by the same types). The receipts, the access statements and the
 provenance records are declared this way.
 

@@ -14,31 +14,36 @@ metering channel (see :mod:`modelmint.receipts`).
     >>> headers = {HEADER_PAYMENT_SIGNATURE: encode_payment_payload(payload)}
     >>> paid = decode_payment_response(answer.headers[HEADER_PAYMENT_RESPONSE])
 
-Encoding rules: every on-chain integer (ids, credits, values, deadlines, expiries) is a
-decimal string; ``x402Version``, ``maxTimeoutSeconds``, ``version`` and the domain's
-``chainId`` are JSON numbers; addresses are 0x-hex (checksummed on output, any case on
-input); hashes and signatures are 0x-hex. Decoding is strict: a header above
-:data:`MAX_HEADER_BYTES`, bad base64, bad JSON, a missing field or a field of the wrong
-type raises :class:`WireError` carrying one :class:`ErrorCode`; nothing else escapes.
-
-Errors that are not a 402 use one JSON body shape, :func:`error_body`:
-``{"error": {"code": "<ErrorCode>", "message": "...", ...details}}``.
+The JSON of each object follows :mod:`modelmint.codec` (decimal-string integers, 0x-hex,
+strict decoding); errors are :class:`~modelmint.errors.WireError` with one
+:class:`~modelmint.errors.ErrorCode` (:mod:`modelmint.errors`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 from dataclasses import dataclass
-from enum import StrEnum
-from functools import lru_cache
-from typing import Any, ClassVar, Self, get_type_hints
+from typing import Any
 
-from eth_utils import to_checksum_address
-
-from modelmint.eip712 import Bytes, Uint256, members
+from modelmint.codec import (
+    DECIMAL,
+    MAX_HEADER_BYTES,
+    WireStruct,
+    checksum,
+    decode_header,
+    encode_header,
+    hex0x,
+    read_address,
+    read_bool,
+    read_bytes32,
+    read_field,
+    read_int,
+    read_object,
+    read_str,
+    read_uint,
+)
+from modelmint.eip712 import Bytes, Uint256
+from modelmint.errors import ErrorCode, WireError
 from modelmint.receipts import ReceiptDomain
 
 X402_VERSION = 2
@@ -52,129 +57,6 @@ HEADER_ACCESS = "MODELMINT-ACCESS"
 # The gateway's signature over the request and the response (modelmint.provenance).
 HEADER_PROVENANCE = "MODELMINT-PROVENANCE"
 
-# Largest accepted header value (base64 text). A payload with a 65-byte signature is
-# ~1.5 KB; ERC-1271 signatures may be longer, so leave room but bound it.
-MAX_HEADER_BYTES = 8 * 1024
-# Largest ERC-1271 signature accepted on the wire (bytes).
-MAX_SIGNATURE_BYTES = 1024
-_UINT256_MAX = 2**256 - 1
-_DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,77})$")
-_HEX = re.compile(r"^0x([0-9a-fA-F]{2})*$")
-_BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-
-
-class ErrorCode(StrEnum):
-    """Every error a gateway answers with; ``.status`` is its HTTP status."""
-
-    # Payment needed or payment requirements not met (402: the body lists what to pay).
-    PAYMENT_REQUIRED = "payment_required"
-    WRONG_SCHEME = "wrong_scheme"
-    WRONG_NETWORK = "wrong_network"
-    WRONG_ASSET = "wrong_asset"
-    WRONG_GATEWAY = "wrong_gateway"
-    WRONG_MODEL = "wrong_model"
-    WRONG_VERSION = "wrong_version"
-    UNKNOWN_CHANNEL = "unknown_channel"
-    CHANNEL_EXPIRED = "channel_expired"
-    CHANNEL_IN_GRACE = "channel_in_grace"
-    CHANNEL_CLOSED = "channel_closed"
-    BAD_SIGNATURE = "bad_signature"
-    HIGH_S_SIGNATURE = "high_s_signature"
-    CUMULATIVE_MISMATCH = "cumulative_mismatch"
-    INSUFFICIENT_AMOUNT = "insufficient_amount"
-    ABOVE_DEPOSIT = "above_deposit"
-    DEADLINE_EXPIRED = "deadline_expired"
-    # Malformed requests.
-    INVALID_PAYLOAD = "invalid_payload"
-    UNSUPPORTED_VERSION = "unsupported_version"
-    HEADER_TOO_LARGE = "header_too_large"
-    PAYLOAD_TOO_LARGE = "payload_too_large"
-    INVALID_INPUT = "invalid_input"
-    CHANNEL_BUSY = "channel_busy"
-    NOT_FOUND = "not_found"
-    # Licence access.
-    STATEMENT_INVALID = "statement_invalid"
-    STATEMENT_STALE = "statement_stale"
-    STATEMENT_REPLAYED = "statement_replayed"
-    LICENCE_INVALID = "licence_invalid"
-    # Server side.
-    MODEL_FAILED = "model_failed"
-    INTERNAL_ERROR = "internal_error"
-    RPC_UNAVAILABLE = "rpc_unavailable"
-    STORE_UNAVAILABLE = "store_unavailable"
-    NOT_READY = "not_ready"
-
-    @property
-    def status(self) -> int:
-        return _STATUS[self]
-
-    @property
-    def is_payment_error(self) -> bool:
-        """Answered as an x402 402 (with requirements) rather than an error body."""
-        return _STATUS[self] == 402
-
-
-_STATUS: dict[ErrorCode, int] = {
-    **{
-        code: 402
-        for code in (
-            ErrorCode.PAYMENT_REQUIRED,
-            ErrorCode.WRONG_SCHEME,
-            ErrorCode.WRONG_NETWORK,
-            ErrorCode.WRONG_ASSET,
-            ErrorCode.WRONG_GATEWAY,
-            ErrorCode.WRONG_MODEL,
-            ErrorCode.WRONG_VERSION,
-            ErrorCode.UNKNOWN_CHANNEL,
-            ErrorCode.CHANNEL_EXPIRED,
-            ErrorCode.CHANNEL_IN_GRACE,
-            ErrorCode.CHANNEL_CLOSED,
-            ErrorCode.BAD_SIGNATURE,
-            ErrorCode.HIGH_S_SIGNATURE,
-            ErrorCode.CUMULATIVE_MISMATCH,
-            ErrorCode.INSUFFICIENT_AMOUNT,
-            ErrorCode.ABOVE_DEPOSIT,
-            ErrorCode.DEADLINE_EXPIRED,
-        )
-    },
-    ErrorCode.INVALID_PAYLOAD: 400,
-    ErrorCode.UNSUPPORTED_VERSION: 400,
-    ErrorCode.HEADER_TOO_LARGE: 431,
-    ErrorCode.PAYLOAD_TOO_LARGE: 413,
-    ErrorCode.INVALID_INPUT: 422,
-    ErrorCode.CHANNEL_BUSY: 409,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.STATEMENT_INVALID: 401,
-    ErrorCode.STATEMENT_STALE: 401,
-    ErrorCode.STATEMENT_REPLAYED: 401,
-    ErrorCode.LICENCE_INVALID: 403,
-    ErrorCode.MODEL_FAILED: 500,
-    ErrorCode.INTERNAL_ERROR: 500,
-    ErrorCode.RPC_UNAVAILABLE: 503,
-    ErrorCode.STORE_UNAVAILABLE: 503,
-    ErrorCode.NOT_READY: 503,
-}
-
-
-class WireError(Exception):
-    """A request or answer that breaks the wire format or a payment rule."""
-
-    def __init__(self, code: ErrorCode, message: str, **details: Any):
-        super().__init__(f"{code.value}: {message}")
-        self.code = code
-        self.message = message
-        self.details = details
-
-    @property
-    def status(self) -> int:
-        return self.code.status
-
-
-def error_body(code: ErrorCode, message: str, **details: Any) -> dict[str, Any]:
-    """The JSON body of every non-402 error answer."""
-    return {"error": {"code": code.value, "message": message, **details}}
-
 
 def network_id(chain_id: int) -> str:
     """CAIP-2 id of an EVM chain: ``eip155:<chainId>``."""
@@ -184,107 +66,9 @@ def network_id(chain_id: int) -> str:
 def chain_id_of(network: str) -> int:
     """The chain id of a CAIP-2 ``eip155:<id>`` network; ``WireError`` otherwise."""
     prefix, _, rest = network.partition(":")
-    if prefix != "eip155" or not _DECIMAL.match(rest) or rest == "0":
+    if prefix != "eip155" or not DECIMAL.match(rest) or rest == "0":
         raise WireError(ErrorCode.WRONG_NETWORK, f"not an eip155 network: {network!r}")
     return int(rest)
-
-
-# --------------------------------------------------------------------------- field readers
-def read_object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where} must be an object")
-    return value
-
-
-def read_field(obj: dict[str, Any], key: str, where: str) -> Any:
-    if key not in obj:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} is missing")
-    return obj[key]
-
-
-def read_uint(obj: dict[str, Any], key: str, where: str) -> int:
-    """A decimal-string uint256."""
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not _DECIMAL.match(value):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be a decimal string")
-    number = int(value)
-    if number > _UINT256_MAX:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} exceeds uint256")
-    return number
-
-
-def read_int(obj: dict[str, Any], key: str, where: str, maximum: int = 2**64) -> int:
-    value = read_field(obj, key, where)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be a small integer")
-    return value
-
-
-def read_str(obj: dict[str, Any], key: str, where: str, max_len: int = 256) -> str:
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or len(value) > max_len:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be a short string")
-    return value
-
-
-def read_bool(obj: dict[str, Any], key: str, where: str) -> bool:
-    value = read_field(obj, key, where)
-    if not isinstance(value, bool):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be a boolean")
-    return value
-
-
-@lru_cache(maxsize=4096)
-def checksum(address: str) -> str:
-    """EIP-55 form of an address (cached: the same few addresses recur on every request)."""
-    return to_checksum_address(address)
-
-
-def read_address(obj: dict[str, Any], key: str, where: str) -> str:
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not _ADDRESS.match(value):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be an address")
-    return checksum(value)
-
-
-def read_bytes32(obj: dict[str, Any], key: str, where: str) -> bytes:
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not _BYTES32.match(value):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be 32 bytes of 0x-hex")
-    return bytes.fromhex(value[2:])
-
-
-def read_hex(obj: dict[str, Any], key: str, where: str, max_bytes: int) -> bytes:
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not _HEX.match(value) or len(value) > 2 + 2 * max_bytes:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be 0x-hex bytes")
-    return bytes.fromhex(value[2:])
-
-
-def hex0x(data: bytes) -> str:
-    return "0x" + bytes(data).hex()
-
-
-def encode_header(obj: dict[str, Any]) -> str:
-    """base64 of compact JSON (the x402 v2 header encoding)."""
-    text = json.dumps(obj, separators=(",", ":"), sort_keys=True)
-    return base64.b64encode(text.encode()).decode("ascii")
-
-
-def decode_header(value: str | bytes | None, max_bytes: int = MAX_HEADER_BYTES) -> dict[str, Any]:
-    """The JSON object inside a base64 header value; ``WireError`` on anything else."""
-    if value is None or len(value) == 0:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, "empty header")
-    if len(value) > max_bytes:
-        raise WireError(
-            ErrorCode.HEADER_TOO_LARGE, f"header is {len(value)} bytes, limit {max_bytes}"
-        )
-    try:
-        raw = base64.b64decode(value, validate=True)
-        obj = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"header is not base64 JSON: {exc}") from None
-    return read_object(obj, "header")
 
 
 def _version(obj: dict[str, Any], where: str) -> int:
@@ -294,112 +78,6 @@ def _version(obj: dict[str, Any], where: str) -> int:
             ErrorCode.UNSUPPORTED_VERSION, f"x402Version {version} (this gateway speaks 2)"
         )
     return version
-
-
-# --------------------------------------------------------------------------- value types
-def _read_uint64(obj: dict[str, Any], key: str, where: str) -> int:
-    value = read_uint(obj, key, where)
-    if value >= 2**64:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must fit uint64")
-    return value
-
-
-# How a value of each Solidity type is written to and read from JSON (the encoding rules).
-_TO_JSON: dict[str, Any] = {
-    "uint256": str,
-    "uint64": str,
-    "uint32": int,
-    "bool": bool,
-    "address": checksum,
-    "bytes32": hex0x,
-    "bytes": hex0x,
-}
-_FROM_JSON: dict[str, Any] = {
-    "uint256": read_uint,
-    "uint64": _read_uint64,
-    "uint32": lambda obj, key, where: read_int(obj, key, where, 2**32 - 1),
-    "bool": read_bool,
-    "address": read_address,
-    "bytes32": read_bytes32,
-    "bytes": lambda obj, key, where: read_hex(obj, key, where, MAX_SIGNATURE_BYTES),
-}
-
-
-class WireStruct:
-    """Base of a frozen dataclass whose fields carry Solidity types (:mod:`modelmint.eip712`):
-    its JSON is one camelCase key per field, each encoded by its type as the rules above say.
-    ``WHERE`` names the object in error messages.
-
-        >>> @dataclass(frozen=True)
-        ... class ChannelState(WireStruct):
-        ...     WHERE = "channel"
-        ...     channel_id: Uint256
-        >>> ChannelState(7).to_json()                  # {"channelId": "7"}
-        >>> ChannelState.from_json({"channelId": "7"})  # WireError on anything else
-    """
-
-    WHERE: ClassVar[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {m.name: _TO_JSON[m.type](getattr(self, m.attr)) for m in members(type(self))}
-
-    @classmethod
-    def from_json(cls, obj: Any, where: str = "") -> Self:
-        where = where or cls.WHERE
-        obj = read_object(obj, where)
-        fields = {m.attr: _FROM_JSON[m.type](obj, m.name, where) for m in members(cls)}
-        return cls(**fields)
-
-
-class SignedStruct:
-    """Base of a frozen dataclass of a :class:`WireStruct` and its ``signature``, sent as one
-    header: base64 JSON of ``{"<struct field>": {...}, "signature": "0x..."}``. ``WHERE``
-    names the object in error messages; ``MAX_SIGNATURE`` bounds the signature (bytes).
-
-        >>> proof = Provenance.from_header(answer.headers[HEADER_PROVENANCE])
-        >>> proof.to_header()          # the same header value back
-    """
-
-    WHERE: ClassVar[str]
-    MAX_SIGNATURE: ClassVar[int] = MAX_SIGNATURE_BYTES
-    signature: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        key, _ = _signed_struct(type(self))
-        return {key: getattr(self, key).to_json(), "signature": hex0x(self.signature)}
-
-    def to_header(self) -> str:
-        return encode_header(self.to_json())
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Self:
-        obj = read_object(obj, cls.WHERE)
-        key, struct = _signed_struct(cls)
-        return cls(
-            **{
-                key: struct.from_json(read_field(obj, key, cls.WHERE)),
-                "signature": read_hex(obj, "signature", cls.WHERE, cls.MAX_SIGNATURE),
-            }
-        )
-
-    @classmethod
-    def from_header(cls, value: str | bytes | None) -> Self:
-        return cls.from_json(decode_header(value))
-
-
-_SIGNED: dict[type, tuple[str, type[WireStruct]]] = {}
-
-
-def _signed_struct(cls: type[SignedStruct]) -> tuple[str, type[WireStruct]]:
-    """The field of a :class:`SignedStruct` that holds the struct, and the struct's type."""
-    found = _SIGNED.get(cls)
-    if found is None:
-        found = _SIGNED[cls] = next(
-            (key, hint)
-            for key, hint in get_type_hints(cls).items()
-            if isinstance(hint, type) and issubclass(hint, WireStruct)
-        )
-    return found
 
 
 def domain_to_json(domain: ReceiptDomain) -> dict[str, Any]:

@@ -66,6 +66,7 @@ from modelmint.client.errors import (
 )
 from modelmint.client.signer import Signer
 from modelmint.client.store import CLOSED, HALTED, OPEN, ChannelRecord, ChannelStore
+from modelmint.errors import ErrorCode, WireError
 from modelmint.provenance import Provenance, ProvenanceDomain, verify_provenance
 from modelmint.receipts import Receipt, SignedReceipt, recover_signer
 from modelmint.wire import (
@@ -74,13 +75,11 @@ from modelmint.wire import (
     HEADER_PAYMENT_RESPONSE,
     HEADER_PAYMENT_SIGNATURE,
     HEADER_PROVENANCE,
-    ErrorCode,
     PaymentPayload,
     PaymentRequired,
     PaymentRequirements,
     PaymentResponse,
     ReceiptPayload,
-    WireError,
     check_payment_response,
     decode_payment_required,
     decode_payment_response,

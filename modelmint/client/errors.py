@@ -8,63 +8,81 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
+from modelmint.errors import ModelmintError
 
-class ClientError(Exception):
+
+class ClientErrorCode(StrEnum):
+    """The stable name of each client error (a string enum: scripts may match on the text)."""
+
+    CLIENT_ERROR = "client_error"
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    PAYMENT_MISMATCH = "payment_mismatch"
+    PROVENANCE_INVALID = "provenance_invalid"
+    CHANNEL_HALTED = "channel_halted"
+    RESYNC_REJECTED = "resync_rejected"
+    GATEWAY_ERROR = "gateway_error"
+    NO_ACCEPTABLE_REQUIREMENT = "no_acceptable_requirement"
+    RECEIPT_SIGNER_NOT_REGISTERED = "receipt_signer_not_registered"
+    TRANSACTION_FAILED = "transaction_failed"
+    CHANNEL_NOT_CLOSABLE = "channel_not_closable"
+
+
+class ClientError(ModelmintError):
     """Base of every client error; ``code`` is a stable name scripts can match on."""
 
-    code = "client_error"
+    code: ClientErrorCode = ClientErrorCode.CLIENT_ERROR
 
     def __init__(self, message: str, **details: Any):
-        super().__init__(message)
-        self.message = message
+        super().__init__(self.code, message)
         self.details = details
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
+        return f"{self.code.value}: {self.message}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **_plain(self.details)}
+        return {"code": self.code.value, "message": self.message, **_plain(self.details)}
 
 
 class BudgetExhausted(ClientError):
     """Paying for the next call needs more than the budget the user set."""
 
-    code = "budget_exhausted"
+    code: ClientErrorCode = ClientErrorCode.BUDGET_EXHAUSTED
 
 
 class PaymentMismatch(ClientError):
     """The gateway's PAYMENT-RESPONSE breaks a rule (charge above the ceiling, running total
     not moved by exactly the charge, wrong channel). The channel is halted: no more signing."""
 
-    code = "payment_mismatch"
+    code: ClientErrorCode = ClientErrorCode.PAYMENT_MISMATCH
 
 
 class ProvenanceInvalid(ClientError):
     """The gateway's provenance signature is missing, not the gateway's, or covers other
     bytes or other amounts. The channel is halted."""
 
-    code = "provenance_invalid"
+    code: ClientErrorCode = ClientErrorCode.PROVENANCE_INVALID
 
 
 class ChannelHalted(ClientError):
     """A channel was halted after a mismatch; the client refuses to sign on it again."""
 
-    code = "channel_halted"
+    code: ClientErrorCode = ClientErrorCode.CHANNEL_HALTED
 
 
 class ResyncRejected(ClientError):
     """A corrective 402 asked to move the channel's running total to a state the client
     cannot verify (bad signature on the returned receipt, or above what it ever signed)."""
 
-    code = "resync_rejected"
+    code: ClientErrorCode = ClientErrorCode.RESYNC_REJECTED
 
 
 class GatewayError(ClientError):
     """The gateway answered with an error (``gateway_code`` is its ErrorCode value)."""
 
-    code = "gateway_error"
+    code: ClientErrorCode = ClientErrorCode.GATEWAY_ERROR
 
     def __init__(self, status: int, gateway_code: str, message: str, **details: Any):
         super().__init__(f"HTTP {status} {gateway_code}: {message}", **details)
@@ -79,7 +97,7 @@ class NoAcceptableRequirement(ClientError):
     """The 402 offers no ``modelmint-credits`` requirement on this client's chain and
     UsageCredits contract."""
 
-    code = "no_acceptable_requirement"
+    code: ClientErrorCode = ClientErrorCode.NO_ACCEPTABLE_REQUIREMENT
 
 
 class ReceiptSignerNotRegistered(ClientError):
@@ -87,19 +105,19 @@ class ReceiptSignerNotRegistered(ClientError):
     is not this client's key: a channel opened now would record another key, and no receipt
     this client signs could settle. The wallet must register the key first."""
 
-    code = "receipt_signer_not_registered"
+    code: ClientErrorCode = ClientErrorCode.RECEIPT_SIGNER_NOT_REGISTERED
 
 
 class TransactionFailed(ClientError):
     """An on-chain transaction reverted (``error`` names the contract's custom error)."""
 
-    code = "transaction_failed"
+    code: ClientErrorCode = ClientErrorCode.TRANSACTION_FAILED
 
 
 class ChannelNotClosable(ClientError):
     """The channel is still open or in its grace period, or is not this consumer's."""
 
-    code = "channel_not_closable"
+    code: ClientErrorCode = ClientErrorCode.CHANNEL_NOT_CLOSABLE
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

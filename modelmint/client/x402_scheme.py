@@ -31,12 +31,7 @@ from x402.schemas import PaymentResponseContext, RecoveredResponseResult
 from modelmint.client.client import Client
 from modelmint.client.errors import ClientError
 from modelmint.client.store import ChannelRecord
-from modelmint.wire import (
-    HEADER_PAYMENT_RESPONSE,
-    SCHEME,
-    PaymentRequired,
-    PaymentRequirements,
-)
+from modelmint.wire import HEADER_PAYMENT_RESPONSE, SCHEME, PaymentRequired, PaymentRequirements
 
 NETWORKS = "eip155:*"
 

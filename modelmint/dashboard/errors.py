@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from modelmint.errors import ModelmintError
+
 
 class ErrorCode(enum.Enum):
     """Named errors of the dashboard API, each with its HTTP status."""
@@ -28,10 +30,10 @@ _STATUS = {
 }
 
 
-class ViewError(Exception):
+class ViewError(ModelmintError):
     """A request the views cannot answer; ``code`` names why."""
 
     def __init__(self, code: ErrorCode, detail: str):
-        super().__init__(detail)
-        self.code = code
+        super().__init__(code, detail)
+        self.code: ErrorCode = code
         self.detail = detail

@@ -25,6 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from modelmint.codec import MAX_HEADER_BYTES, hex0x
+from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.gateway.chain import ChainReverted, ChainUnavailable
 from modelmint.gateway.model import InputError, ModelError
 from modelmint.gateway.payments import PaymentRejected, describe_terms
@@ -37,17 +39,12 @@ from modelmint.wire import (
     HEADER_PAYMENT_RESPONSE,
     HEADER_PAYMENT_SIGNATURE,
     HEADER_PROVENANCE,
-    MAX_HEADER_BYTES,
     X402_VERSION,
-    ErrorCode,
     PaymentRequired,
     Resource,
-    WireError,
     decode_payment_payload,
     encode_payment_required,
     encode_payment_response,
-    error_body,
-    hex0x,
 )
 
 log = logging.getLogger("modelmint.gateway")

@@ -25,9 +25,9 @@ from modelmint.access import (
     recover_statement_signer,
     statement_digest,
 )
+from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
 from modelmint.gateway.store import Store
-from modelmint.wire import ErrorCode, WireError
 
 
 class LicenceGate:

@@ -36,6 +36,7 @@ from typing import Any
 
 from modelmint.credits import Channel
 from modelmint.eip712 import digest
+from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
 from modelmint.gateway.store import Charge, GroupCommitter, Store
 from modelmint.receipts import SECP256K1_N, Receipt, ReceiptDomain
@@ -43,13 +44,11 @@ from modelmint.signing import recover_address
 from modelmint.wire import (
     SCHEME,
     ChannelState,
-    ErrorCode,
     LastReceipt,
     PaymentPayload,
     PaymentRequirements,
     PaymentResponse,
     RequirementsExtra,
-    WireError,
     network_id,
 )
 

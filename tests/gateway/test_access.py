@@ -15,8 +15,8 @@ from modelmint.access import (
     recover_statement_signer,
     sign_statement,
 )
+from modelmint.errors import ErrorCode, WireError
 from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
-from modelmint.wire import ErrorCode, WireError
 
 LICENSEE = Account.create()
 GATEWAY = Account.create().address

@@ -19,6 +19,7 @@ from eth_account import Account
 from payer import PREDICT, Payer, digits
 
 from modelmint.access import AccessDomain, AccessStatement, sign_statement
+from modelmint.codec import MAX_HEADER_BYTES
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.provenance import Provenance, ProvenanceDomain, verify_provenance
 from modelmint.receipts import SECP256K1_N, ReceiptDomain, encode_signature, split_signature
@@ -26,7 +27,6 @@ from modelmint.wire import (
     HEADER_ACCESS,
     HEADER_PAYMENT_REQUIRED,
     HEADER_PROVENANCE,
-    MAX_HEADER_BYTES,
     PaymentRequirements,
     RequirementsExtra,
     decode_payment_required,

@@ -20,13 +20,14 @@ from payer import Payer, digits
 from web3 import Web3
 
 from modelmint.access import AccessStatement, SignedStatement, sign_statement
+from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import create_app
 from modelmint.gateway.chain import ChainUnavailable
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
 from modelmint.weights import weights_hash
-from modelmint.wire import HEADER_PAYMENT_SIGNATURE, ErrorCode, WireError, encode_payment_payload
+from modelmint.wire import HEADER_PAYMENT_SIGNATURE, encode_payment_payload
 
 GRACE = 24 * 3600
 

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 from eth_account import Account
 
+from modelmint.errors import ErrorCode, WireError
 from modelmint.provenance import (
     Provenance,
     ProvenanceDomain,
@@ -12,7 +13,6 @@ from modelmint.provenance import (
     sign_served,
     verify_provenance,
 )
-from modelmint.wire import ErrorCode, WireError
 
 GATEWAY = Account.create()
 DOMAIN = ProvenanceDomain(chain_id=31337, gateway=GATEWAY.address)

@@ -6,13 +6,13 @@ import json
 import pytest
 from eth_account import Account
 
+from modelmint.codec import MAX_HEADER_BYTES, encode_header
+from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.receipts import ReceiptDomain
 from modelmint.wire import (
     HEADER_PAYMENT_SIGNATURE,
-    MAX_HEADER_BYTES,
     SCHEME,
     ChannelState,
-    ErrorCode,
     LastReceipt,
     PaymentPayload,
     PaymentRequired,
@@ -21,17 +21,14 @@ from modelmint.wire import (
     ReceiptPayload,
     RequirementsExtra,
     Resource,
-    WireError,
     chain_id_of,
     check_payment_response,
     decode_payment_payload,
     decode_payment_required,
     decode_payment_response,
-    encode_header,
     encode_payment_payload,
     encode_payment_required,
     encode_payment_response,
-    error_body,
     network_id,
 )
 
