@@ -10,7 +10,7 @@ Ape-free: httpx, web3.py, eth-account and the modelmint core. See docs/CLIENT.md
 
 from modelmint.client.budget import Budget
 from modelmint.client.chain import CreditsChain
-from modelmint.client.client import CallResult, ChannelPolicy, Client
+from modelmint.client.client import CallResult, Client
 from modelmint.client.errors import (
     BudgetExhausted,
     ChannelHalted,
@@ -20,6 +20,7 @@ from modelmint.client.errors import (
     ProvenanceInvalid,
     ResyncRejected,
 )
+from modelmint.client.funding import ChannelBook, ChannelPolicy
 from modelmint.client.signer import Signer
 from modelmint.client.store import ChannelRecord, ChannelStore
 
@@ -27,6 +28,7 @@ __all__ = [
     "Budget",
     "BudgetExhausted",
     "CallResult",
+    "ChannelBook",
     "ChannelHalted",
     "ChannelPolicy",
     "ChannelRecord",

@@ -31,8 +31,9 @@ from web3 import HTTPProvider, Web3
 from modelmint.abi import load_abi
 from modelmint.client.budget import Budget
 from modelmint.client.chain import ETH
-from modelmint.client.client import ChannelPolicy, Client
+from modelmint.client.client import Client
 from modelmint.client.errors import BudgetExhausted, ClientError
+from modelmint.client.funding import ChannelPolicy
 from modelmint.client.signer import Signer
 
 

@@ -25,8 +25,9 @@ from typing import Any
 import click
 
 from modelmint.client.budget import Budget
-from modelmint.client.client import ChannelPolicy, Client
+from modelmint.client.client import Client
 from modelmint.client.errors import ClientError
+from modelmint.client.funding import ChannelPolicy
 from modelmint.client.signer import Signer
 
 

@@ -78,7 +78,7 @@ class VerifyingTransport(httpx.AsyncBaseTransport):
         if HEADER_PAYMENT_RESPONSE in response.headers and self.scheme.pending is not None:
             await response.aread()
             record, req = self.scheme.pending
-            fresh = self.scheme.client.store.get(record.channel_id) or record
+            fresh = self.scheme.client.channel(record.channel_id) or record
             self.scheme.client.accept(fresh, req, request.content, response)
         return response
 

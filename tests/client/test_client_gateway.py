@@ -21,7 +21,6 @@ from modelmint.client import (
     CreditsChain,
     Signer,
 )
-from modelmint.client.client import ChannelPolicy
 from modelmint.client.errors import (
     GatewayError,
     PaymentMismatch,
@@ -29,6 +28,7 @@ from modelmint.client.errors import (
     ReceiptSignerNotRegistered,
     ResyncRejected,
 )
+from modelmint.client.funding import ChannelPolicy
 from modelmint.client.x402_scheme import modelmint_x402_client, wrap_httpx
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
