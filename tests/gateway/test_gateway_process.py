@@ -370,7 +370,9 @@ def test_kill_9_under_load__delivered_receipts_stored_and_settled_once(
     settle = [sys.executable, "-m", "modelmint.gateway", "settle", "--once", "--force"]
     env = dict(second.env)
     for _ in range(2):  # the second pass finds nothing left to settle
-        done = subprocess.run(settle, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            settle, env=env, capture_output=True, text=True, timeout=2 * WAIT_CEILING
+        )
         assert done.returncode == 0, done.stderr
     credits = protocol["credits"]
     totals = {

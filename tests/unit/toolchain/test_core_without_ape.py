@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from modelmint.dev.testing import WAIT_CEILING
+
 CORE = (
     "modelmint",
     "modelmint.eip712",
@@ -25,7 +27,7 @@ def test_core_modules__imported_in_fresh_interpreter__do_not_import_ape_or_wings
         + "print(','.join(bad))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=WAIT_CEILING
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
