@@ -47,25 +47,34 @@ compile: setup
 	$(PY) -m modelmint.dev.build
 	$(PY) -m modelmint.abi.export
 
-# Property and stateful suites that also run against a forked chain.
-FORK_SUITES := tests/fork tests/stateful tests/unit/licenses/test_properties.py \
+# Property and stateful suites that also run against a forked chain (`make test-ci`,
+# `make test-fork`); the default suite's fork pass runs the fork's own tests only.
+FORK_SUITES_ALL := tests/fork tests/stateful tests/unit/licenses/test_properties.py \
 	tests/unit/revenue/test_router_properties.py tests/unit/shares/test_shares_properties.py \
 	tests/unit/governance/test_counting_properties.py
+FORK_SUITES ?= tests/fork
+
+# Tests marked `ci` (pyproject.toml) are heavy and repeat what a lighter default test already
+# checks: `make test` deselects them, `make test-ci` runs them.
+TEST_MARKERS ?= not ci
+MARK_ARGS = $(if $(strip $(TEST_MARKERS)),-m "$(TEST_MARKERS)")
 
 # The default suite: unit, property, stateful, integration and fork tests on the local chain,
-# then the property and stateful suites again on ethereum:sepolia-fork:foundry (upstream: a
-# seeded local anvil, or $$MODELMINT_SEPOLIA_RPC).
+# then a pass with the whole session on ethereum:sepolia-fork:foundry (upstream: a seeded local
+# anvil, or $$MODELMINT_SEPOLIA_RPC).
 test: setup $(CHROMIUM)
-	$(APE) test tests -p no:cacheprovider --junitxml=reports/junit.xml $(PYTEST_ARGS)
+	$(APE) test tests -p no:cacheprovider $(MARK_ARGS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) \
-		-p no:cacheprovider --junitxml=reports/junit-fork.xml $(PYTEST_ARGS)
+		-p no:cacheprovider $(MARK_ARGS) --junitxml=reports/junit-fork.xml $(PYTEST_ARGS)
 
-# The same suite with the heavier `ci` Hypothesis profile (about twice the wall time).
+# The whole suite: the heavier `ci` Hypothesis profile, the tests marked `ci`, and the property
+# and stateful suites again on the fork.
 test-ci:
-	$(MAKE) test HYPOTHESIS_PROFILE=ci
+	$(MAKE) test HYPOTHESIS_PROFILE=ci TEST_MARKERS= FORK_SUITES="$(FORK_SUITES_ALL)"
 
 test-fork: setup
-	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) $(PYTEST_ARGS)
+	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES_ALL) \
+		$(PYTEST_ARGS)
 
 test-deep: setup
 	HYPOTHESIS_PROFILE=deep $(APE) test tests $(PYTEST_ARGS)

@@ -57,10 +57,11 @@ def patch_source_listing() -> None:
     setattr(SourceManager, "_modelmint_patched", True)  # noqa: B010
 
 
-def patch_process_start_timeout(seconds: int = 60) -> None:
+def patch_process_start_timeout(seconds: int = 300) -> None:
     """ape waits 20 s for a freshly started anvil to answer RPC (``SubprocessProvider.start``),
     and ape-foundry gives no setting for it. A forking anvil on a loaded 2-core CI machine
-    missed that once (RPCTimeoutError in the fork test's provider switch); allow ``seconds``."""
+    missed that once (RPCTimeoutError in the fork test's provider switch); allow ``seconds``
+    (the wait ends as soon as anvil answers: the ceiling only bounds a hang)."""
     try:
         from ape.api.providers import SubprocessProvider
     except ImportError:  # ape not installed: nothing to patch

@@ -4,12 +4,18 @@
 exception raised in its block (ape 0.8.51 `ChainManager.isolate` has `except Exception: pass`),
 so an assertion failing inside it would pass silently. This one restores the snapshot and
 lets the exception propagate.
+
+`wait_until()` is how a test waits for something another process or thread does (the node,
+a gateway, the settler, the indexer): poll a condition until it holds, with a ceiling generous
+enough for a busy machine that names what was awaited. Never sleep, then assert.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -24,6 +30,30 @@ PERMIT_FIELDS = [
     ("deadline", "uint256"),
 ]
 DELEGATION_FIELDS = [("delegatee", "address"), ("nonce", "uint256"), ("expiry", "uint256")]
+
+# The ceiling of a wait in a test: minutes, not seconds. A wait returns as soon as its
+# condition holds, so the ceiling costs nothing on an idle machine and only bounds a hang.
+WAIT_CEILING = 300.0
+
+T = TypeVar("T")
+
+
+def wait_until(
+    condition: Callable[[], T],
+    what: str,
+    timeout: float = WAIT_CEILING,
+    interval: float = 0.1,
+) -> T:
+    """Calls ``condition`` until it returns a truthy value and returns that value; raises
+    ``TimeoutError`` naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(interval)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from client_helpers import CREDIT_VALUE
 from modelmint.client.chain import CreditsChain
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
+from modelmint.dev.testing import WAIT_CEILING
 
 ROW = [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0] * 8
 CLI = str(Path(sys.executable).parent / "modelmint")
@@ -34,7 +35,9 @@ def cli(gateway_process, deployment, tmp_path):
             "MODELMINT_STATE": str(tmp_path / "state"),
             "MODELMINT_CREDITS": deployment.credits.address,
         }
-        return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [CLI, *args], env=env, capture_output=True, text=True, timeout=WAIT_CEILING
+        )
 
     return _run
 
@@ -98,7 +101,7 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
         [sys.executable, "-m", "modelmint.client.agent", "--gateway", gateway_process.url,
          "--rpc", deployment.rpc_url, "--wallet", wallet.address, "--dataset", str(dataset),
          "--batch", "8", "--state", str(tmp_path / "state"), "--log", str(log)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env, capture_output=True, text=True, timeout=WAIT_CEILING,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr + done.stdout
     report = json.loads(done.stdout.strip().splitlines()[-1])

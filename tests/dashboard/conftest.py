@@ -21,6 +21,7 @@ from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.dev.browser import CHROMIUM, launch_chromium
+from modelmint.dev.testing import WAIT_CEILING, wait_until
 
 ETH = "0x0000000000000000000000000000000000000000"
 LICENCE_PRICE = 10**16
@@ -200,16 +201,15 @@ class Served:
     def indexer(self):
         return self.app.state.indexer
 
-    def caught_up(self, timeout: float = 20.0) -> None:
+    def caught_up(self) -> None:
         """Sync the index to the chain head now (the background loop does it too)."""
-        deadline = time.monotonic() + timeout
         w3 = self.indexer.w3
-        while time.monotonic() < deadline:
+
+        def synced() -> bool:
             self.indexer.sync()
-            if self.indexer.cursor >= w3.eth.block_number - self.indexer.confirmations:
-                return
-            time.sleep(0.1)
-        raise TimeoutError("indexer did not catch up")
+            return self.indexer.cursor >= w3.eth.block_number - self.indexer.confirmations
+
+        wait_until(synced, "the indexer to reach the chain head")
 
 
 @pytest.fixture(scope="module")
@@ -229,14 +229,12 @@ def served(market, tmp_path_factory):
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: server.started, "the dashboard server to start", interval=0.05)
     served = Served(f"http://127.0.0.1:{port}", app, server)
     served.caught_up()
     yield served
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=WAIT_CEILING)
 
 
 WALLET_SCRIPT = """
@@ -280,7 +278,11 @@ def browser(tmp_path_factory):
             pw,
             tmp_path_factory.mktemp("chromium-profile"),
             viewport={"width": 1360, "height": 900},
+            timeout=WAIT_CEILING * 1000,
         )
+        # Every wait in a page (selectors, functions, navigation): the suite's ceiling, not
+        # Playwright's 30 s, so a busy machine is slow, never red.
+        _BROWSER["context"].set_default_timeout(WAIT_CEILING * 1000)
     yield _BROWSER["context"]
     context, pw = _BROWSER.pop("context", None), _BROWSER.pop("pw", None)
     if context is not None:
@@ -298,7 +300,7 @@ def wallet_page(browser, served, market):
         page = browser.new_page()
         page.add_init_script(WALLET_SCRIPT % {"rpc": market.rpc, "account": str(account.address)})
         page.goto(f"{served.url}/{path}")
-        page.wait_for_selector(f"main[data-ready='{path}']", timeout=20_000)
+        page.wait_for_selector(f"main[data-ready='{path}']")
         pages.append(page)
         return page
 

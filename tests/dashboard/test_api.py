@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelmint.dashboard.app import DashboardSettings, create_app
+from modelmint.dev.testing import WAIT_CEILING, wait_until
 
 
 @pytest.fixture
@@ -214,18 +214,18 @@ def test_cli__one_command__serves_the_indexed_catalog(market, tmp_path):
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        total = None
-        while time.monotonic() < deadline and total != 3:
-            time.sleep(0.3)
+
+        def indexed_three() -> bool:
             try:
-                total = httpx.get(f"http://127.0.0.1:{port}/api/models").json()["total"]
+                return httpx.get(f"http://127.0.0.1:{port}/api/models").json()["total"] == 3
             except httpx.HTTPError:
                 assert process.poll() is None, process.stderr.read().decode()
-        assert total == 3
+                return False
+
+        wait_until(indexed_three, "the dashboard command to serve the 3 models", interval=0.3)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=WAIT_CEILING)
 
 
 def test_dashboard_package__imported__never_imports_ape():

@@ -32,7 +32,6 @@ def _confirmed(page, label: str) -> str:
         "([label]) => document.getElementById('notice').textContent.startsWith(label + ': confirmed')"
         " || document.getElementById('error').textContent !== ''",
         arg=[label],
-        timeout=30_000,
     )
     error = page.text_content("#error")
     assert not error, error

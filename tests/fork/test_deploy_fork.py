@@ -14,6 +14,7 @@ from modelmint.deploy.config import REPO_ROOT, load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.fork import SEED_USDC_SUPPLY, SEED_WEIGHTS_HASH, SEPOLIA_CHAIN_ID
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.dev.testing import WAIT_CEILING
 
 pytestmark = pytest.mark.fork
 FORK = "ethereum:sepolia-fork:foundry"
@@ -78,7 +79,7 @@ def test_ape_run_deploy__sepolia_fork__forks_the_env_upstream_without_prompt(ups
 
     out = subprocess.run(
         cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        timeout=300,
+        timeout=2 * WAIT_CEILING,
     )  # fmt: skip
 
     assert out.returncode == 0, out.stdout + out.stderr

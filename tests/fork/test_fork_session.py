@@ -1,5 +1,6 @@
-"""When `make test` runs the property and stateful suites on the fork (MODELMINT_FORK_SESSION=1),
-prove the session really is connected to a fork of the Sepolia upstream."""
+"""When `make test` runs a whole session on the fork (MODELMINT_FORK_SESSION=1: tests/fork, and
+in `make test-ci` the property and stateful suites too), prove the session really is connected
+to a fork of the Sepolia upstream."""
 
 import os
 

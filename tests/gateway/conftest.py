@@ -20,6 +20,7 @@ from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 
 from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.testing import WAIT_CEILING
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import ReceiptDomain
 from modelmint.weights import weights_hash
@@ -106,7 +107,7 @@ class GatewayProcess:
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: float = 60.0) -> GatewayProcess:
+    def start(self, wait: float = WAIT_CEILING) -> GatewayProcess:
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "modelmint.gateway", "serve"],
@@ -125,19 +126,19 @@ class GatewayProcess:
                 pass
             time.sleep(0.1)
         self.kill()
-        raise RuntimeError(f"gateway not ready: {self.log()}")
+        raise RuntimeError(f"gateway not ready (/readyz) after {wait:.0f} s: {self.log()}")
 
     def kill(self) -> None:
         """``kill -9``: no shutdown hooks run."""
         if self.proc and self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=WAIT_CEILING)
 
     def stop(self) -> int:
         """SIGTERM: graceful shutdown (flushes the store)."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            return self.proc.wait(timeout=20)
+            return self.proc.wait(timeout=WAIT_CEILING)
         return self.proc.returncode if self.proc else 0
 
     def log(self) -> str:

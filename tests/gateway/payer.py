@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 
+from modelmint.dev.testing import WAIT_CEILING
 from modelmint.receipts import Receipt, ReceiptDomain, SignedReceipt, recover_signer, sign_receipt
 from modelmint.wire import (
     HEADER_PAYMENT_REQUIRED,
@@ -42,7 +43,7 @@ class Payer:
     charged: int = 0
     requirements: PaymentRequirements | None = None
     history: list[PaymentResponse] = field(default_factory=list)
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=WAIT_CEILING))
 
     def discover(self, body: dict | None = None) -> PaymentRequirements:
         answer = self.client.post(self.url + PREDICT, json=body or digits())

@@ -20,6 +20,7 @@ from payer import PREDICT, Payer, digits
 
 from modelmint.access import AccessDomain, AccessStatement, sign_statement
 from modelmint.codec import MAX_HEADER_BYTES
+from modelmint.dev.testing import WAIT_CEILING, wait_until
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.provenance import Provenance, ProvenanceDomain, verify_provenance
 from modelmint.receipts import SECP256K1_N, ReceiptDomain, encode_signature, split_signature
@@ -344,12 +345,12 @@ def test_kill_9_under_load__delivered_receipts_stored_and_settled_once(
     threads = [threading.Thread(target=load, args=(p,)) for p in payers]
     for t in threads:
         t.start()
-    time.sleep(2.0)
+    # Killed under load, once it has answered enough paid calls (however long that takes).
+    wait_until(lambda: len(delivered) > 20, "more than 20 paid answers before the kill")
     first.kill()
     stop.set()
     for t in threads:
-        t.join(timeout=30)
-    assert len(delivered) > 20
+        t.join(timeout=WAIT_CEILING)
 
     db = sqlite3.connect(store)
     stored = set(
@@ -369,7 +370,9 @@ def test_kill_9_under_load__delivered_receipts_stored_and_settled_once(
     settle = [sys.executable, "-m", "modelmint.gateway", "settle", "--once", "--force"]
     env = dict(second.env)
     for _ in range(2):  # the second pass finds nothing left to settle
-        done = subprocess.run(settle, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            settle, env=env, capture_output=True, text=True, timeout=2 * WAIT_CEILING
+        )
         assert done.returncode == 0, done.stderr
     credits = protocol["credits"]
     totals = {

@@ -2,7 +2,13 @@
 anvil), the real store and real onnxruntime: channel phases by time, smart-wallet consumers
 (their registered key signs; a served receipt settles even after the wallet turns against
 it), the model raising mid-request, the node going down (fail closed, then recovering), and
-settlement transactions that are dropped, or whose receipt the contract rejects."""
+settlement transactions that are dropped, or whose receipt the contract rejects.
+
+One clock: the chain's. ape reverts the chain after every test, and anvil's clock goes back
+with it (to the snapshot's block time), so within this module the chain falls behind the wall
+clock by the time the earlier tests took (minutes on a busy machine). The settler judges
+deadlines by the chain's clock, so the ledger here reads it too and the tests take deadlines
+and expiries from it."""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from payer import Payer, digits
 from web3 import Web3
 
 from modelmint.access import AccessStatement, SignedStatement, sign_statement
+from modelmint.dev.testing import wait_until
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import create_app
 from modelmint.gateway.chain import ChainUnavailable
@@ -65,10 +72,17 @@ def settings_for(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def service(settings_for):
+def service(settings_for, chain):
     svc = Service.start(settings_for())
+    svc.ledger.clock = _chain_clock(chain)
     yield svc
     svc.close()
+
+
+def _chain_clock(chain):
+    """The ledger's clock on the chain's time (the settler's), not the wall clock. Read
+    through ape's connection: a test may cut the gateway's own."""
+    return lambda: float(chain.blocks.head.timestamp)
 
 
 def _begin(service, payer: Payer, **kwargs):
@@ -96,21 +110,17 @@ def _payer(service, consumer_key, channel_id):
     return Payer("http://unused", consumer_key, channel_id, requirements=info_req)
 
 
-def _until_confirmed(settler, timeout: float = 20.0) -> list[str]:
+def _until_confirmed(settler) -> list[str]:
     """Settler passes until the settlement in flight is confirmed (the node mines
     asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        report = settler.run_once()
-        if report.confirmed:
-            return report.confirmed
-        time.sleep(0.1)
-    return []
+    return wait_until(
+        lambda: settler.run_once().confirmed, "the settlement in flight to be confirmed"
+    )
 
 
 # ----------------------------------------------------------------------------- channel phases
 def test_ledger__channel_in_grace_or_expired__rejected(
-    service, consumer, consumer_key, open_channel, protocol
+    service, chain, consumer, consumer_key, open_channel, protocol
 ):
     channel_id = open_channel(consumer, 10)
     expiry = protocol["credits"].channel(channel_id).expiry
@@ -127,13 +137,13 @@ def test_ledger__channel_in_grace_or_expired__rejected(
             is ErrorCode.CHANNEL_EXPIRED
         )
     finally:
-        service.ledger.clock = time.time
+        service.ledger.clock = _chain_clock(chain)
     assert _begin(service, payer).charged_credits == 1  # before expiry it serves
 
 
 # ----------------------------------------------------------------------------- smart wallets
 def test_ledger__wallet_consumer__registered_key_served_and_final_after_wallet_turns(
-    settings_for, project, consumer, consumer_key, protocol, gateway, attacker
+    settings_for, project, chain, consumer, consumer_key, protocol, gateway, attacker
 ):
     """A service of its own: its settlement must not leave channel records behind for the
     module's shared service (channel ids repeat after each test's snapshot)."""
@@ -143,11 +153,12 @@ def test_ledger__wallet_consumer__registered_key_served_and_final_after_wallet_t
     credits.buyCredits(model_id, 10, wallet, sender=consumer, value=10 * 10**12)
     register = credits.setReceiptSigner.encode_input(consumer)
     wallet.execute(credits, 0, register, sender=consumer)
-    expiry = int(time.time()) + 3600
+    expiry = chain.pending_timestamp + 3600
     call = credits.openChannel.encode_input(model_id, gateway, 10, expiry)
     tx = wallet.execute(credits, 0, call, sender=consumer)
     channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
     service = Service.start(settings_for())
+    service.ledger.clock = _chain_clock(chain)
     try:
         payer = _payer(service, consumer_key, channel_id)  # the registered key signs
         assert _begin(service, payer).charged_credits == 1
@@ -222,7 +233,7 @@ def _reshape_model() -> bytes:
 
 
 def test_predict__model_raises__model_failed_and_nothing_charged(
-    settings_for, protocol, model_owner, gateway, consumer, consumer_key, open_channel, tmp_path
+    settings_for, chain, protocol, model_owner, gateway, consumer, consumer_key, tmp_path
 ):
     weights = tmp_path / "reshape.onnx"
     weights.write_bytes(_reshape_model())
@@ -235,12 +246,13 @@ def test_predict__model_raises__model_failed_and_nothing_charged(
     registry.setGateway(model_id, gateway, True, sender=model_owner)
     credits.enableCredits(model_id, 10**12, sender=model_owner)
     credits.buyCredits(model_id, 10, consumer, sender=consumer, value=10 * 10**12)
-    expiry = int(time.time()) + 3600
+    expiry = chain.pending_timestamp + 3600
     tx = credits.openChannel(model_id, gateway, 10, expiry, sender=consumer)
     channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
 
     settings = settings_for(model_id=model_id, weights=weights)
     svc = Service.start(settings)
+    svc.ledger.clock = _chain_clock(chain)
     app = create_app(settings, svc)
     payer = Payer(
         "http://gateway", consumer_key, channel_id, requirements=svc.terms.requirements(3)
@@ -314,11 +326,11 @@ def test_settlement__deadline_within_margin__settled_without_force(
 ):
     """Below the value threshold and young, but the receipt's deadline is near: settled."""
     payer = _payer(service, consumer_key, open_channel(consumer, 10))
-    deadline = int(time.time()) + service.settings.settle_margin_seconds - 60
+    deadline = service.chain.now() + service.settings.settle_margin_seconds - 60
     assert _begin(service, payer, deadline=deadline).charged_credits == 1
     assert service.settler.threshold > 1 and service.settler.max_age > 60
     report = service.settler.run_once()
-    assert payer.channel_id in report.channels
+    assert payer.channel_id in report.channels, report
     assert _until_confirmed(service.settler)
     assert protocol["credits"].channel(payer.channel_id).settled == 1
 
@@ -327,12 +339,13 @@ def test_settlement__receipt_rejected_on_chain__reported_dropped_not_resent(
     service, consumer, consumer_key, open_channel, chain, protocol
 ):
     payer = _payer(service, consumer_key, open_channel(consumer, 10, ttl=30 * 24 * 3600))
-    deadline = int(time.time()) + 700
+    deadline = service.chain.now() + 700
     assert _begin(service, payer, deadline=deadline).charged_credits == 1
     w3 = service.chain.w3
     w3.provider.make_request("evm_setAutomine", [False])
     try:
         sent = service.settler.run_once(force=True).sent
+        assert sent is not None
         # The receipt's deadline passes before the transaction is mined: it reverts.
         w3.provider.make_request("evm_setNextBlockTimestamp", [deadline + 10])
         w3.provider.make_request("evm_mine", [])

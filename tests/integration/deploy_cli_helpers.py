@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from modelmint.deploy.config import REPO_ROOT
+from modelmint.dev.testing import WAIT_CEILING
 
 APE = str(Path(sys.executable).parent / "ape")
 # ape's test accounts come from anvil's default mnemonic.
@@ -21,7 +22,7 @@ LOCAL_NODE_RECORD = "local-node.json"  # its deployment record (modelmint.deploy
 SUB_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join((str(REPO_ROOT), str(REPO_ROOT / "tests")))}
 
 
-def ape_run(script, node, *args, network="ethereum:local:node", env=None, timeout=180):
+def ape_run(script, node, *args, network="ethereum:local:node", env=None, timeout=2 * WAIT_CEILING):
     """`ape run <script> --network <network> --provider-settings {uri} <args>`."""
     cmd = [APE, "run", script, "--network", network]
     cmd += ["--provider-settings", json.dumps({"uri": node.uri}), *args]

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import modelmint
+from modelmint.dev.testing import WAIT_CEILING
 
 ROOT = Path(__file__).resolve().parents[3]
 WINGS = {"client", "dashboard", "deploy", "dev", "gateway"}
@@ -45,7 +46,7 @@ def test_core_modules__imported_in_fresh_interpreter__do_not_import_ape_or_wings
         + "print(','.join(bad))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=WAIT_CEILING
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

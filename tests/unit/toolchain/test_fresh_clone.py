@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from ape.utils.os import get_all_files_in_directory
 
+from modelmint.dev.testing import WAIT_CEILING
+
 ROOT = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
 PROBE = 424242
@@ -23,7 +25,9 @@ def _clean_env() -> dict[str, str]:
     return {"HOME": os.environ.get("HOME", "/root"), "PATH": f"{VENV_BIN}:/usr/bin:/bin"}
 
 
-def _ape(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+def _ape(
+    project: Path, *args: str, timeout: float = 2 * WAIT_CEILING
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(VENV_BIN / "ape"), *args],
         cwd=project,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from modelmint.dev.testing import WAIT_CEILING
+
 ROOT = Path(__file__).resolve().parents[3]
 BRIDGE = ROOT / "tools" / "solc-bridge" / "solc-bridge.js"
 SOLC_VERSION = "0.8.30"
@@ -24,7 +26,7 @@ def _bridge(*args, stdin=None, cwd=ROOT):
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=120,
+        timeout=WAIT_CEILING,
     )
 
 
@@ -143,7 +145,12 @@ def test_ape_compile__syntax_error__exits_non_zero_with_solc_message(tmp_path):
     env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}"
     ape = Path(sys.executable).with_name("ape")
     result = subprocess.run(
-        [str(ape), "compile"], cwd=project, env=env, capture_output=True, text=True, timeout=300
+        [str(ape), "compile"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=2 * WAIT_CEILING,
     )
     assert result.returncode != 0
     output = result.stdout + result.stderr

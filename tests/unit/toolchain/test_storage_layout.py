@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from modelmint.dev.testing import WAIT_CEILING
+
 ROOT = Path(__file__).resolve().parents[3]
 BRIDGE = ROOT / "tools" / "solc-bridge" / "solc-bridge.js"
 
@@ -147,7 +149,7 @@ def layouts() -> dict[tuple[str, str], dict[str, tuple]]:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=300,
+        timeout=2 * WAIT_CEILING,
         check=True,
     )
     out = json.loads(run.stdout)
