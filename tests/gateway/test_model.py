@@ -5,7 +5,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from modelmint.gateway.digits import DEFAULT_PATH, train_digits_onnx
+from modelmint.dev.digits import train_digits_onnx
+from modelmint.gateway.digits import DEFAULT_PATH
 from modelmint.gateway.model import InputError, OnnxModel
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.weights import weights_hash
