@@ -484,3 +484,38 @@ def test_isGateway__bought_back_after_256_transfers__old_grant_stays_lapsed(
     assert registry.isSaleOpen(model_id)
     registry.setGateway(model_id, gateway, True, sender=model_owner)
     assert registry.isGateway(model_id, gateway)
+
+
+def test_transfer__usage_credits_sweep_burns_its_gas__transfer_not_blocked(
+    project, registry, governance, model_id, model_owner, holder
+):
+    # The sweep before a transfer runs with a bounded stipend inside try/catch: a link that
+    # wastes all its gas costs the transfer at most the stipend and never blocks it.
+    burner = project.GasBurningSweeper.deploy(sender=governance)
+    tx = registry.setUsageCredits(burner, sender=governance)
+    [ev] = tx.decode_logs(registry.UsageCreditsSet)
+    assert (ev.previous, ev.current) == (ZERO_ADDRESS, burner.address)
+    assert registry.usageCredits() == burner
+    tx = registry.transferFrom(model_owner, holder, model_id, sender=model_owner, gas=1_000_000)
+    assert registry.ownerOf(model_id) == holder
+    assert tx.gas_used < 400_000
+
+
+def test_transfer__caller_starves_the_sweep__reverts_out_of_gas(
+    project, registry, governance, model_id, model_owner, holder
+):
+    # Too little gas for the stipend: the sweep fails for want of gas the caller withheld, and
+    # the transfer reverts instead of skipping it.
+    burner = project.GasBurningSweeper.deploy(sender=governance)
+    registry.setUsageCredits(burner, sender=governance)
+    with ape.reverts(registry.ModelRegistrySweepOutOfGas, modelId=model_id):
+        registry.transferFrom(model_owner, holder, model_id, sender=model_owner, gas=200_000)
+    assert registry.ownerOf(model_id) == model_owner
+
+
+def test_setUsageCredits__non_governance_or_zero__reverts(registry, governance, attacker):
+    with ape.reverts(registry.ModelRegistryNotGovernance, caller=attacker.address):
+        registry.setUsageCredits(attacker, sender=attacker)
+    with ape.reverts(registry.ModelRegistryZeroAddress):
+        registry.setUsageCredits(ZERO_ADDRESS, sender=governance)
+    assert registry.usageCredits() == ZERO_ADDRESS
