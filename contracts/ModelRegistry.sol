@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
 import {ModelRecordWord, GatewayGrantWord, ModelRegistryWords} from "./packed/ModelRegistryWords.sol";
 
@@ -21,6 +22,14 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     using Strings for uint256;
     using Strings for address;
 
+    /// @inheritdoc IModelRegistry
+    uint256 public constant MAX_TOKEN_SUPPLY = 2 ** 119;
+    /// @dev Gas given to the UsageCredits sweep before a transfer (a sweep uses well under
+    /// 100k): a failing or wasteful sweep costs a transfer at most this much and never blocks it.
+    uint256 private constant _SWEEP_GAS = 300_000;
+    /// @dev IERC20.totalSupply.selector
+    bytes4 private constant _TOTAL_SUPPLY = 0x18160ddd;
+
     /// @dev Next model id; ids start at 1 so 0 can mean "none" everywhere.
     uint256 private _nextModelId = 1;
     address private _governance;
@@ -29,6 +38,11 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     mapping(uint256 modelId => mapping(uint32 version => bytes32 weightsHash)) private _versions;
     mapping(uint256 modelId => mapping(address gateway => GatewayGrantWord grant)) private _gateways;
     mapping(address token => bool) private _allowedTokens;
+    /// @dev How many times the low 8 bits of a model's owner epoch wrapped (read only when the
+    /// record's wrapped flag is set): the full epoch is wraps * 256 + the record's low bits.
+    mapping(uint256 modelId => uint56 wraps) private _ownerEpochWraps;
+    /// @dev The UsageCredits whose settled credit revenue a transfer of the model sweeps first.
+    address private _usageCredits;
 
     modifier onlyGovernance() {
         if (msg.sender != _governance) revert ModelRegistryNotGovernance(msg.sender);
@@ -89,7 +103,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function setGateway(uint256 modelId, address gateway, bool allowed) external {
         ModelRecordWord data = _ownedData(modelId);
         if (gateway == address(0)) revert ModelRegistryZeroAddress();
-        _gateways[modelId][gateway] = allowed ? _grant(msg.sender, data) : GatewayGrantWord.wrap(0);
+        _gateways[modelId][gateway] = allowed ? _grant(modelId, msg.sender, data) : GatewayGrantWord.wrap(0);
         emit GatewaySet(modelId, gateway, allowed);
     }
 
@@ -116,6 +130,13 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function setPaymentTokenAllowed(address token, bool allowed) external onlyGovernance {
         _setPaymentTokenAllowed(token, allowed);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setUsageCredits(address credits) external onlyGovernance {
+        if (credits == address(0)) revert ModelRegistryZeroAddress();
+        emit UsageCreditsSet(_usageCredits, credits);
+        _usageCredits = credits;
     }
 
     /// @inheritdoc IModelRegistry
@@ -168,6 +189,11 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function usageCredits() external view returns (address) {
+        return _usageCredits;
+    }
+
+    /// @inheritdoc IModelRegistry
     function isPaymentTokenAllowed(address token) external view returns (bool) {
         return _allowedTokens[token];
     }
@@ -206,12 +232,12 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function isGateway(uint256 modelId, address account) external view returns (bool) {
         (address owner, uint96 data) = _ownerAndData(modelId);
-        return owner != address(0) && _gateways[modelId][account].eq(_grant(owner, ModelRecordWord.wrap(data)));
+        return owner != address(0) && _gateways[modelId][account].eq(_grant(modelId, owner, ModelRecordWord.wrap(data)));
     }
 
     /// @inheritdoc IModelRegistry
-    function ownerEpoch(uint256 modelId) external view returns (uint8) {
-        return _existingData(modelId).ownerEpoch();
+    function ownerEpoch(uint256 modelId) external view returns (uint64) {
+        return _fullEpoch(modelId, _existingData(modelId));
     }
 
     /// @inheritdoc IModelRegistry
@@ -237,19 +263,58 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     // -------------------------------------------------------------------- internal
 
     /// @dev Transfers of the model token move to the next owner epoch: every gateway grant of
-    /// an earlier owner lapses (see `isGateway`).
+    /// an earlier owner lapses (see `isGateway`). The record keeps the epoch's low 8 bits; every
+    /// 256th transfer they wrap and the wrap is counted in the model's own slot, so an epoch
+    /// never comes back (a grant made 256 transfers ago stays lapsed).
+    /// Before the token moves, the model's settled credit revenue not swept yet is swept, so it
+    /// is routed while the seller (or the seller's split) is the model's recipient.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        _sweepCredits(tokenId);
         from = super._update(to, tokenId, auth);
-        (, uint96 data) = _ownerAndData(tokenId);
-        _setData(tokenId, to, ModelRecordWord.unwrap(ModelRecordWord.wrap(data).withNextOwnerEpoch()));
+        (, uint96 bits) = _ownerAndData(tokenId);
+        ModelRecordWord data = ModelRecordWord.wrap(bits).withNextOwnerEpoch();
+        if (data.ownerEpoch() == 0) {
+            ++_ownerEpochWraps[tokenId];
+            data = data.withEpochWrapped();
+        }
+        _setData(tokenId, to, ModelRecordWord.unwrap(data));
     }
 
-    function _grant(address owner, ModelRecordWord data) private pure returns (GatewayGrantWord) {
-        return ModelRegistryWords.grant(owner, data.ownerEpoch());
+    /// @dev Sweeps the model's settled credit revenue to the router (UsageCredits.sweep is
+    /// permissionless). A sweep that reverts (a model without credits, a router or token that
+    /// refuses the payment) does not block the transfer; one starved of gas by the caller does.
+    function _sweepCredits(uint256 modelId) private {
+        address credits = _usageCredits;
+        if (credits == address(0)) return;
+        uint256 gasBefore = gasleft();
+        // slither-disable-next-line unused-return
+        try IUsageCredits(credits).sweep{gas: _SWEEP_GAS}(modelId) {}
+        catch {
+            if (gasleft() <= gasBefore / 64) revert ModelRegistrySweepOutOfGas(modelId);
+        }
+    }
+
+    function _grant(uint256 modelId, address owner, ModelRecordWord data) private view returns (GatewayGrantWord) {
+        return ModelRegistryWords.grant(owner, _fullEpoch(modelId, data));
+    }
+
+    /// @dev The model's full owner epoch; its wrap count is read only once it has wrapped.
+    function _fullEpoch(uint256 modelId, ModelRecordWord data) private view returns (uint64) {
+        uint64 low = data.ownerEpoch();
+        return data.epochWrapped() ? (uint64(_ownerEpochWraps[modelId]) << 8) | low : low;
     }
 
     function _setPaymentTokenAllowed(address token, bool allowed) private {
         if (token == address(0)) revert ModelRegistryZeroAddress();
+        if (allowed) {
+            // A token that answers totalSupply with more than the bound is refused; one that does
+            // not answer is governance's judgement (the bound is stated in IModelRegistry).
+            (bool ok, bytes memory ret) = token.staticcall(abi.encodeWithSelector(_TOTAL_SUPPLY));
+            if (ok && ret.length >= 32) {
+                uint256 supply = abi.decode(ret, (uint256));
+                if (supply > MAX_TOKEN_SUPPLY) revert ModelRegistryTokenSupplyTooLarge(token, supply, MAX_TOKEN_SUPPLY);
+            }
+        }
         _allowedTokens[token] = allowed;
         emit PaymentTokenAllowed(token, allowed);
     }

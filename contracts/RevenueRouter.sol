@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
+import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {
     AssetBook, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
 } from "./packed/RevenueRouterWords.sol";
@@ -50,6 +51,7 @@ contract RevenueRouter is IRevenueRouter {
     bytes32 private constant _REENTRANCY_GUARD_SLOT =
         0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
     uint256 private constant _PROBE_GAS = 30_000; // per static call of _checkNotForeignShares
+    uint256 private constant _SWEEP_GAS = 300_000; // the UsageCredits sweep before a split change
 
     IModelRegistry private immutable _REGISTRY;
 
@@ -158,6 +160,14 @@ contract RevenueRouter is IRevenueRouter {
     /// @inheritdoc IRevenueRouter
     function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights)
         external
+    {
+        // Unguarded: the sweep pays this router (pay is guarded), before the split changes.
+        _sweepCredits(modelId);
+        _setRecipients(modelId, recipients, weights);
+    }
+
+    function _setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights)
+        private
         nonReentrant
     {
         if (!_REGISTRY.exists(modelId)) revert RevenueRouterUnknownModel(modelId);
@@ -372,6 +382,20 @@ contract RevenueRouter is IRevenueRouter {
             // Not in the current set: settled for good (later owner accruals, if any, are read
             // from `_owed` since it is not a member).
             delete _entries[modelId][account];
+        }
+    }
+
+    /// @dev Sweeps the model's settled credit revenue (registry.usageCredits(), if set) so it
+    /// accrues to the split it was settled under. A sweep that reverts (a model without
+    /// credits) does not block the change; one starved of gas by the caller does.
+    function _sweepCredits(uint256 modelId) private {
+        address credits = _REGISTRY.usageCredits();
+        if (credits == address(0)) return;
+        uint256 gasBefore = gasleft();
+        // slither-disable-next-line unused-return
+        try IUsageCredits(credits).sweep{gas: _SWEEP_GAS}(modelId) {}
+        catch {
+            if (gasleft() <= gasBefore / 64) revert RevenueRouterSweepOutOfGas(modelId);
         }
     }
 

@@ -31,7 +31,13 @@ interface IModelRegistry is IERC721 {
     error ModelRegistryZeroAddress();
     error ModelRegistryZeroWeightsHash();
     error ModelRegistryTokenNotAllowed(address token);
+    /// @notice The token's totalSupply is above MAX_TOKEN_SUPPLY: revenue in it could overflow
+    /// ModelShares' revenue fields.
+    error ModelRegistryTokenSupplyTooLarge(address token, uint256 supply, uint256 max);
     error ModelRegistryUnknownVersion(uint256 modelId, uint32 version);
+    /// @notice The sweep of the model's credit revenue before a transfer ran out of the gas the
+    /// caller gave it: retry with more gas.
+    error ModelRegistrySweepOutOfGas(uint256 modelId);
     error ModelRegistryStatusUnchanged(uint256 modelId);
 
     event ModelRegistered(
@@ -43,6 +49,7 @@ interface IModelRegistry is IERC721 {
     event ModelFlagged(uint256 indexed modelId, bool flagged);
     event PaymentTokenAllowed(address indexed token, bool allowed);
     event GovernanceTransferred(address indexed previous, address indexed next);
+    event UsageCreditsSet(address indexed previous, address indexed current);
 
     /// @notice Registers a model with its first version (version 1) and mints its token to the caller.
     /// @param paymentAsset address(0) for ETH or an allow-listed ERC-20; fixed for the model's life.
@@ -71,8 +78,16 @@ interface IModelRegistry is IERC721 {
     function setFlagged(uint256 modelId, bool flagged) external;
 
     /// @notice Adds or removes an ERC-20 from the payment allow-list. Only governance.
-    /// Removing a token does not affect models already priced in it.
+    /// Removing a token does not affect models already priced in it. Adding a token whose
+    /// totalSupply is above MAX_TOKEN_SUPPLY (2^119) reverts ModelRegistryTokenSupplyTooLarge:
+    /// revenue in it could overflow ModelShares' revenue fields (see MAX_TOKEN_SUPPLY).
     function setPaymentTokenAllowed(address token, bool allowed) external;
+
+    /// @notice Sets the UsageCredits whose settled, unswept credit revenue of a model is swept
+    /// to the router before the model token moves (and before RevenueRouter.setRecipients
+    /// replaces the split), so that revenue goes to the recipients of the time it was settled,
+    /// not to a buyer (docs/SHARE-REVENUE-TIMING.md). Only governance; non-zero.
+    function setUsageCredits(address credits) external;
 
     /// @notice Hands protocol governance to `next`. Only governance.
     function transferGovernance(address next) external;
@@ -96,13 +111,26 @@ interface IModelRegistry is IERC721 {
     /// `paymentAsset`. Does not revert: unknown models return (false, address(0)).
     function saleInfo(uint256 modelId) external view returns (bool open, address asset);
 
+    /// @notice The UsageCredits swept before a model transfer (address(0): none set).
+    function usageCredits() external view returns (address);
+
     /// @notice Whether `account` is an allowed gateway of the model: granted by the current
     /// owner since the model token last moved. False for unknown models.
     function isGateway(uint256 modelId, address account) external view returns (bool);
 
-    /// @notice The model's owner epoch: +1 at every transfer of the model token (mod 256).
-    /// Gateway grants are bound to the owner and epoch at which they were made.
-    function ownerEpoch(uint256 modelId) external view returns (uint8);
+    /// @notice The model's owner epoch: +1 at every transfer of the model token; it never wraps
+    /// in practice (64 bits). Gateway grants are bound to the owner and epoch at which they were
+    /// made, so a grant never revives on a buy-back, however many transfers happened between.
+    function ownerEpoch(uint256 modelId) external view returns (uint64);
+
+    /// @notice The largest totalSupply of an ERC-20 that may be allow-listed, 2^119: a
+    /// ModelShares token records the revenue it has received in 120 bits and its magnified
+    /// corrections (revenue x 2^128) in 248 signed bits, so `sync` and `claim` stop once one
+    /// model's cumulative share revenue passes about 2^119 units of its asset. A token whose
+    /// supply is at most the bound reaches it only by circulating through one model's shares
+    /// many times over (2^119 / supply times); governance must not list a token whose supply
+    /// can later grow past it (the check reads totalSupply at listing only).
+    function MAX_TOKEN_SUPPLY() external view returns (uint256);
 
     /// @notice Weights hash of version `version` (1-based).
     function versionHash(uint256 modelId, uint32 version) external view returns (bytes32);

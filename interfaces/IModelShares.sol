@@ -100,6 +100,9 @@ interface IModelShares {
     /// it set one with `setPayout`). Anyone may call it: revenue owed to a holder that cannot
     /// call `claim` (an AMM pool, a lending market, a vault, a bridge) is routed out to it or
     /// to the payout address it configured, instead of staying at the router.
+    /// @dev What the receiving contract does with the tokens is its own rule: a
+    /// Uniswap-v2-style pair does not pass them to its liquidity providers, its first `skim`
+    /// caller takes them (docs/SHARE-REVENUE-TIMING.md: pool a wrapper that claims instead).
     /// @return amount What was paid (0 if nothing was due).
     function claimFor(address account) external returns (uint256 amount);
 

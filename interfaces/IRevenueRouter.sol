@@ -50,6 +50,9 @@ interface IRevenueRouter {
     /// @notice A recipient is the ModelShares token of another model of this router: revenue
     /// credited to it here could never be claimed (a shares token claims its own model only).
     error RevenueRouterForeignShares(address recipient, uint256 sharesModelId);
+    /// @notice The sweep of the model's credit revenue before a split change ran out of the gas
+    /// the caller gave it: retry with more gas.
+    error RevenueRouterSweepOutOfGas(uint256 modelId);
 
     /// @notice A payment was accounted: `fee` to the treasury, `amount - fee` to the recipients.
     event PaymentReceived(
@@ -89,6 +92,8 @@ interface IRevenueRouter {
     /// is sold (Fractionalizer replaces it). A buyer lists it from the latest RecipientsSet event
     /// (checked with weightOf) and replaces it with this function.
     /// Another model's ModelShares token of this router is rejected (RevenueRouterForeignShares).
+    /// First, the model's credit revenue settled and not swept yet is swept (the registry's
+    /// `usageCredits()`), so it accrues to the set it was settled under.
     /// @param recipients Distinct non-zero accounts, at most MAX_RECIPIENTS.
     /// @param weights Non-zero weights, same length; their sum must fit in a uint32.
     function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external;

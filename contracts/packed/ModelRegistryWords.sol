@@ -11,16 +11,20 @@ import {IModelRegistry} from "../../interfaces/IModelRegistry.sol";
 // | bits  | field        | type   |         | bits    | field   | type    |
 // |-------|--------------|--------|         |---------|---------|---------|
 // | 0-31  | versionCount | uint32 |         | 0-159   | owner   | address |
-// | 32-39 | status       | uint8  |         | 160-167 | epoch   | uint8   |
-// | 40-47 | flags        | uint8  |         | 168-175 | granted | bool    |
+// | 32-39 | status       | uint8  |         | 160-223 | epoch   | uint64  |
+// | 40-47 | flags        | uint8  |         | 224-231 | granted | bool    |
 // | 48-87 | registeredAt | uint40 |
 // | 88-95 | ownerEpoch   | uint8  |
 // versionCount is the latest version, status an IModelRegistry.ModelStatus; flags bit 0 (bit
 // 40) is set while governance flags the model, bit 1 (41) when its payment asset is an ERC-20
-// kept in its own slot; ownerEpoch grows by one at every transfer of the model token (wrapping
-// at 256). A grant holds the model owner who granted it and that owner's epoch then, `granted`
-// set: it is valid only while the same owner holds the model in the same epoch (the registry
-// compares the stored word with the grant the current owner and epoch would write).
+// kept in its own slot, bit 2 (42) once the owner epoch has wrapped. ownerEpoch holds the low 8
+// bits of the model's owner epoch, which grows by one at every transfer of the model token;
+// when they wrap (every 256th transfer) ModelRegistry counts the wrap in the model's own slot
+// and sets bit 2, so the full epoch (wraps * 256 + ownerEpoch, read from that slot only when
+// bit 2 is set) never repeats. A grant holds the model owner who granted it and that owner's
+// full epoch then, `granted` set: it is valid only while the same owner holds the model in the
+// same epoch (the registry compares the stored word with the grant the current owner and epoch
+// would write).
 
 /// @dev Declared layout of a model's record (never stored as a struct: see above).
 struct ModelRecord {
@@ -34,7 +38,7 @@ struct ModelRecord {
 /// @dev Declared layout of a gateway grant (stored as a GatewayGrantWord).
 struct GatewayGrant {
     address owner;
-    uint8 epoch;
+    uint64 epoch;
     bool granted;
 }
 
@@ -53,10 +57,11 @@ library ModelRegistryWords {
     uint256 internal constant REGISTERED_AT_OFFSET = 48;
     uint256 internal constant OWNER_EPOCH_OFFSET = 88;
     uint256 internal constant GRANT_EPOCH_OFFSET = 160;
-    uint256 internal constant GRANT_GRANTED_OFFSET = 168;
+    uint256 internal constant GRANT_GRANTED_OFFSET = 224;
 
     uint96 private constant _FLAGGED = uint96(1) << FLAGS_OFFSET;
     uint96 private constant _ERC20_ASSET = uint96(1) << (FLAGS_OFFSET + 1);
+    uint96 private constant _EPOCH_WRAPPED = uint96(1) << (FLAGS_OFFSET + 2);
 
     /// @dev A new model's record: version 1, Active, not flagged, ETH-priced, owner epoch 0.
     function newRecord(uint256 registeredAt_) internal pure returns (ModelRecordWord) {
@@ -89,8 +94,19 @@ library ModelRegistryWords {
         return uint40(ModelRecordWord.unwrap(r) >> REGISTERED_AT_OFFSET);
     }
 
+    /// @dev The low 8 bits of the owner epoch.
     function ownerEpoch(ModelRecordWord r) internal pure returns (uint8) {
         return uint8(ModelRecordWord.unwrap(r) >> OWNER_EPOCH_OFFSET);
+    }
+
+    /// @dev Whether the owner epoch has wrapped at least once (its wraps live in their own slot).
+    function epochWrapped(ModelRecordWord r) internal pure returns (bool) {
+        return ModelRecordWord.unwrap(r) & _EPOCH_WRAPPED != 0;
+    }
+
+    /// @dev The record with the wrapped-epoch flag set.
+    function withEpochWrapped(ModelRecordWord r) internal pure returns (ModelRecordWord) {
+        return ModelRecordWord.wrap(ModelRecordWord.unwrap(r) | _EPOCH_WRAPPED);
     }
 
     /// @dev The record of a model whose payment asset is an ERC-20 (kept in its own slot).
@@ -114,7 +130,8 @@ library ModelRegistryWords {
         return ModelRecordWord.wrap((ModelRecordWord.unwrap(r) & ~_FLAGGED) | (bit << FLAGS_OFFSET));
     }
 
-    /// @dev The record with the owner epoch advanced by one (wrapping at 256).
+    /// @dev The record with the low 8 bits of the owner epoch advanced by one (wrapping at 256;
+    /// the caller counts the wrap).
     function withNextOwnerEpoch(ModelRecordWord r) internal pure returns (ModelRecordWord) {
         uint96 bits = ModelRecordWord.unwrap(r);
         uint96 next;
@@ -125,9 +142,8 @@ library ModelRegistryWords {
         return ModelRecordWord.wrap(cleared | (next << OWNER_EPOCH_OFFSET));
     }
 
-
-    /// @dev The grant `owner` writes in owner epoch `epoch`.
-    function grant(address owner, uint8 epoch) internal pure returns (GatewayGrantWord) {
+    /// @dev The grant `owner` writes in (full) owner epoch `epoch`.
+    function grant(address owner, uint64 epoch) internal pure returns (GatewayGrantWord) {
         uint256 bits = (1 << GRANT_GRANTED_OFFSET) | (uint256(epoch) << GRANT_EPOCH_OFFSET) | uint160(owner);
         return GatewayGrantWord.wrap(bits);
     }

@@ -167,6 +167,14 @@ def protocol_plan(p: PlanInputs) -> list[Step]:
         grant_role(
             "timelock.grantCanceller", "timelock", timelock_roles["CANCELLER_ROLE"], Ref("governor")
         ),
+        # ---- wiring: a model transfer sweeps the model's settled credit revenue first -----
+        set_if_different(
+            "registry.setUsageCredits",
+            "registry",
+            "setUsageCredits",
+            "usageCredits",
+            Ref("credits"),
+        ),
         # ---- handover: every admin power to governance, deployer keeps none ------
         set_if_different(
             "registry.transferGovernance", "registry", "transferGovernance", "governance", p.admin

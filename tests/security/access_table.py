@@ -120,6 +120,7 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
             setStatus(uint256,uint8)                     | OWNER  | onlyModelOwner
             setFlagged(uint256,bool)                     | GOV    | onlyGovernance
             setPaymentTokenAllowed(address,bool)         | GOV    | onlyGovernance
+            setUsageCredits(address)                     | GOV    | onlyGovernance
             transferGovernance(address)                  | GOV    | onlyGovernance
             """
         ),

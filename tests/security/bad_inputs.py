@@ -149,6 +149,16 @@ def _governance(env):
     return env.as_account(env.c("ProtocolTimelock"))
 
 
+def _big_supply_token(env, draw):
+    """A fresh ERC-20 whose supply is above the registry's MAX_TOKEN_SUPPLY (2^119)."""
+    from ape import project
+
+    token = project.MockERC20.deploy("Big", "BIG", 18, sender=env.deployer)
+    excess = draw(st.integers(min_value=1, max_value=2**200), label="supply above the bound")
+    token.mint(env.deployer, 2**119 + excess, sender=env.deployer)
+    return token
+
+
 def _head_time(env) -> int:
     """Timestamp of the latest block: a time at or before it is past both for the eth_call that
     reads the revert data (latest block) and for the transaction (mined after it)."""
@@ -935,8 +945,20 @@ def _registry() -> dict:
             not_gov("setFlagged", lambda e, d: (mid(e), True)),
             unknown("setFlagged", lambda e, d: (True,), sender=gov),
         ],
-        "setPaymentTokenAllowed(address,bool)": _governance_sets_address(
-            "ModelRegistry", "setPaymentTokenAllowed", "token", allowed=st.booleans()
+        "setPaymentTokenAllowed(address,bool)": [
+            *_governance_sets_address(
+                "ModelRegistry", "setPaymentTokenAllowed", "token", allowed=st.booleans()
+            ),
+            Case(
+                "token supply above MAX_TOKEN_SUPPLY (by governance)",
+                "ModelRegistryTokenSupplyTooLarge",
+                lambda e, d: Call(
+                    reg(e), "setPaymentTokenAllowed", (_big_supply_token(e, d), True), gov(e)
+                ),
+            ),
+        ],
+        "setUsageCredits(address)": _governance_sets_address(
+            "ModelRegistry", "setUsageCredits", "credits"
         ),
         "transferGovernance(address)": _governance_sets_address(
             "ModelRegistry", "transferGovernance", "address"

@@ -119,6 +119,13 @@ def attacks(p, attacker, accounts):
     )
     add(
         "ModelRegistry",
+        "setUsageCredits(address)",
+        "ModelRegistryNotGovernance",
+        reg.setUsageCredits,
+        attacker,
+    )
+    add(
+        "ModelRegistry",
         "transferGovernance(address)",
         "ModelRegistryNotGovernance",
         reg.transferGovernance,

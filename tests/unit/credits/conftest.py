@@ -18,13 +18,16 @@ token, fee_token, registry, router, deployed_erc20, deployed_fot = deployment_fi
 
 @pytest.fixture(scope="module")
 def credits(project, deployer, registry, router):
-    return deploy_protocol(
+    credits = deploy_protocol(
         project,
         deployer,
         only=("credits",),
         deployed={"registry": registry, "router": router},
         credits_uri="ipfs://credits/{id}",
     ).credits
+    # As the plan wires it: a model transfer (and a split change) sweeps the model's credits.
+    registry.setUsageCredits(credits, sender=deployer)
+    return credits
 
 
 @pytest.fixture(scope="module")

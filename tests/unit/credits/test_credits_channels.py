@@ -2,7 +2,7 @@
 
 import ape
 import pytest
-from credits_helpers import ETH_CREDIT_VALUE, GRACE, insufficient_credits
+from credits_helpers import ETH_CREDIT_VALUE, GRACE, TOKEN_CREDIT_VALUE, insufficient_credits
 
 from modelmint.constants import DAY, HOUR
 
@@ -178,6 +178,26 @@ def test_topUpChannel__deposit_above_uint64__reverts(credits, open_channel, cons
         credits.topUpChannel(cid, too_many, credits.channel(cid).expiry, sender=consumer)
 
 
+def test_topUpChannel__to_exactly_uint64_max__succeeds_and_one_more_reverts(
+    credits, token_model, open_channel, buy, consumer
+):
+    # Token-priced so the 2^64 credits cost only minted test tokens.
+    cid = open_channel(consumer, 10, token_model)
+    expiry = credits.channel(cid).expiry
+    buy(consumer, 2**64 - 11, token_model)
+    tx = credits.topUpChannel(cid, 2**64 - 11, expiry, sender=consumer)
+    assert tx.decode_logs(credits.ChannelToppedUp)[0].deposit == 2**64 - 1
+    assert credits.channel(cid).deposit == 2**64 - 1
+    assert credits.lockedSupply(token_model) == 2**64 - 1
+    assert credits.balanceOf(consumer, token_model) == 0
+    buy(consumer, 1, token_model)
+    with ape.reverts(credits.UsageCreditsAmountTooLarge, credits=1):
+        credits.topUpChannel(cid, 1, expiry, sender=consumer)
+    assert credits.channel(cid).deposit == 2**64 - 1
+    assert credits.balanceOf(consumer, token_model) == 1
+    assert credits.escrowOf(token_model) == 2**64 * TOKEN_CREDIT_VALUE
+
+
 def test_topUpChannel__amount_near_uint256_max__reverts_with_named_error(
     credits, open_channel, consumer
 ):
@@ -229,6 +249,31 @@ def test_closeChannel__after_grace__returns_unsettled_credits(
     assert credits.escrowOf(eth_model) == unsettled * ETH_CREDIT_VALUE
     assert credits.pendingRevenue(eth_model) == settled * ETH_CREDIT_VALUE
     assert credits.balance == 10 * ETH_CREDIT_VALUE  # escrow + revenue not yet swept
+
+
+def test_closeChannel__settled_total_crosses_2_pow_32__totals_and_refund_exact(
+    credits, token_model, open_channel, consumer, gateway, sign, chain
+):
+    # The settled counter must hold more than 32 bits: settle 3 x 2^32, then 2^34 in all.
+    deposit = 2**34 + 5
+    cid = open_channel(consumer, deposit, token_model)
+    expiry = credits.channel(cid).expiry
+    credits.settle([sign(consumer, cid, 3 * 2**32, expiry)], sender=gateway)
+    assert credits.channel(cid).settled == 3 * 2**32
+    assert credits.modelCredits(token_model).consumed == 3 * 2**32
+    tx = credits.settle([sign(consumer, cid, 2**34, expiry)], sender=gateway)
+    [ev] = tx.decode_logs(credits.CreditsSettled)
+    assert (ev.credits, ev.settled) == (2**32, 2**34)
+    assert credits.channel(cid).settled == 2**34
+    assert credits.channel(cid).deposit == deposit
+    assert credits.modelCredits(token_model).consumed == 2**34
+    assert credits.pendingRevenue(token_model) == 2**34 * TOKEN_CREDIT_VALUE
+    chain.pending_timestamp = expiry + GRACE
+    close = credits.closeChannel(cid, sender=consumer)
+    assert close.decode_logs(credits.ChannelClosed)[0].refundedCredits == 5
+    assert credits.balanceOf(consumer, token_model) == 5
+    assert credits.lockedSupply(token_model) == 0
+    assert credits.escrowOf(token_model) == 5 * TOKEN_CREDIT_VALUE
 
 
 @pytest.mark.parametrize("offset", [-60, 0, GRACE - 1])

@@ -79,6 +79,99 @@ def test_sweep__nothing_pending__returns_zero_no_router_payment(
     assert router.liabilities(ETH) == 4 * ETH_CREDIT_VALUE
 
 
+def test_sweep__settle_sweep_settle_sweep__second_pays_only_the_new_part(
+    credits, router, eth_model, open_channel, consumer, gateway, holder, sign, chain
+):
+    cid = open_channel(consumer, 100)
+    credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
+    first = credits.sweep(eth_model, sender=holder)
+    assert first.return_value == 30 * ETH_CREDIT_VALUE
+    assert credits.balance == credits.escrowOf(eth_model) + credits.pendingRevenue(eth_model)
+    credits.settle([sign(consumer, cid, 70, _deadline(chain))], sender=gateway)
+    assert credits.pendingRevenue(eth_model) == 40 * ETH_CREDIT_VALUE
+    assert credits.escrowOf(eth_model) == 30 * ETH_CREDIT_VALUE
+    assert credits.balance == 70 * ETH_CREDIT_VALUE  # escrow 30 + unswept 40
+    second = credits.sweep(eth_model, sender=holder)
+    [swept] = second.decode_logs(credits.RevenueSwept)
+    assert (swept.credits, swept.value) == (40, 40 * ETH_CREDIT_VALUE)
+    assert second.return_value == 40 * ETH_CREDIT_VALUE
+    assert [ev.amount for ev in second.decode_logs(router.PaymentReceived)] == [
+        40 * ETH_CREDIT_VALUE
+    ]
+    assert router.liabilities(ETH) == 70 * ETH_CREDIT_VALUE == router.balance
+    assert credits.pendingRevenue(eth_model) == 0
+    assert credits.balance == credits.escrowOf(eth_model) == 30 * ETH_CREDIT_VALUE
+
+
+def _net(credits_):
+    value = credits_ * ETH_CREDIT_VALUE
+    return value - value * ROUTER_FEE_BPS // 10_000
+
+
+def test_transfer__model_with_settled_unswept_credits__swept_to_the_seller_first(
+    credits,
+    router,
+    registry,
+    eth_model,
+    open_channel,
+    consumer,
+    gateway,
+    holder,
+    model_owner,
+    sign,
+    chain,
+):
+    # Settled before the sale, not swept: it is the seller's (no split: the owner earns), not
+    # the buyer's, whenever anyone sweeps.
+    cid = open_channel(consumer, 100)
+    credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
+    tx = registry.transferFrom(model_owner, holder, eth_model, sender=model_owner)
+    [swept] = tx.decode_logs(credits.RevenueSwept)
+    assert (swept.modelId, swept.credits) == (eth_model, 30)
+    assert credits.pendingRevenue(eth_model) == 0
+    assert router.claimable(eth_model, model_owner) == _net(30)
+    # Usage settled after the sale is the buyer's.
+    credits.settle([sign(consumer, cid, 50, _deadline(chain))], sender=gateway)
+    assert credits.sweep(eth_model, sender=model_owner).return_value == 20 * ETH_CREDIT_VALUE
+    assert router.claimable(eth_model, holder) == _net(20)
+    assert router.claimable(eth_model, model_owner) == _net(30)
+
+
+def test_setRecipients__settled_unswept_credits__swept_to_the_old_split_first(
+    credits,
+    router,
+    eth_model,
+    open_channel,
+    consumer,
+    gateway,
+    holder,
+    model_owner,
+    contributor,
+    sign,
+    chain,
+):
+    router.setRecipients(eth_model, [contributor], [1], sender=model_owner)
+    cid = open_channel(consumer, 100)
+    credits.settle([sign(consumer, cid, 40, _deadline(chain))], sender=gateway)
+    tx = router.setRecipients(eth_model, [holder], [1], sender=model_owner)
+    assert [ev.credits for ev in tx.decode_logs(credits.RevenueSwept)] == [40]
+    assert router.claimable(eth_model, contributor) == _net(40)
+    assert router.claimable(eth_model, holder) == 0
+    credits.settle([sign(consumer, cid, 50, _deadline(chain))], sender=gateway)
+    credits.sweep(eth_model, sender=holder)
+    assert router.claimable(eth_model, holder) == _net(10)
+    assert router.claimable(eth_model, contributor) == _net(40)
+
+
+def test_transfer__model_without_credits__transfer_not_blocked(
+    credits, registry, register_model, model_owner, holder
+):
+    model_id = register_model()  # credits never enabled: the sweep reverts and is skipped
+    tx = registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
+    assert registry.ownerOf(model_id) == holder
+    assert tx.decode_logs(credits.RevenueSwept) == []
+
+
 def test_sweep__model_without_credits__reverts(credits, register_model, holder):
     model_id = register_model()
     with ape.reverts(credits.UsageCreditsNotEnabled, modelId=model_id):

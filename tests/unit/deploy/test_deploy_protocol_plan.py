@@ -67,6 +67,8 @@ def test_protocol_plan__admin_timelock__deployer_keeps_no_power_and_rerun_sends_
     router = project.RevenueRouter.at(d.record.address("router"))
 
     assert registry.governance() == timelock.address
+    # wired before the hand-over: a model transfer sweeps the model's settled credits first
+    assert registry.usageCredits() == d.record.address("credits")
     assert timelock.hasRole(role("PROPOSER_ROLE"), governor)
     assert timelock.hasRole(role("CANCELLER_ROLE"), governor)
     for name in ("DEFAULT_ADMIN_ROLE", "PROPOSER_ROLE", "CANCELLER_ROLE"):

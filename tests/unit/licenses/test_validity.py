@@ -67,6 +67,38 @@ def test_transfer__second_transferable_same_class__both_held_longer_recorded(
     assert not manager.hasValidLicense(licensee, eth_model, False, 0)
 
 
+def test_transfer__two_perpetual_same_class__first_stays_recorded_and_holder_valid(
+    manager, create_offer, eth_model, buy, licensee, holder
+):
+    offer_id = create_offer(eth_model, transferable=True, duration=0)  # perpetual
+    first = buy(offer_id, licensee).return_value
+    second = buy(offer_id, licensee).return_value
+    assert manager.license(first).expiry == manager.license(second).expiry == PERPETUAL
+    # equal expiry: the second does not take the slot
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == first
+    manager.transferFrom(licensee, holder, second, sender=licensee)
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == first
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    assert manager.recordedLicense(holder, eth_model, 0, True) == second
+    assert manager.hasValidLicense(holder, eth_model, True, 0)
+
+
+def test_transfer__unrecorded_shorter_license_leaves__recorded_stays_and_holder_valid(
+    chain, manager, create_offer, eth_model, buy, licensee, holder
+):
+    long_offer = create_offer(eth_model, transferable=True, duration=30 * DAY)
+    short_offer = create_offer(eth_model, transferable=True, duration=5 * DAY)
+    longer = buy(long_offer, licensee).return_value
+    shorter = buy(short_offer, licensee).return_value
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == longer
+    manager.transferFrom(licensee, holder, shorter, sender=licensee)
+    assert manager.recordedLicense(licensee, eth_model, 0, True) == longer
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    jump(chain, 10 * DAY)  # past the 5-day one: the 30-day one still answers
+    assert manager.hasValidLicense(licensee, eth_model, True, 0)
+    assert not manager.hasValidLicense(holder, eth_model, True, 0)
+
+
 def test_purchase__unsolicited_free_license_held__purchase_succeeds_and_is_valid(
     chain, manager, router, model_owner, create_offer, eth_model, buy, licensee, attacker
 ):

@@ -356,6 +356,35 @@ def test_setPaymentTokenAllowed__non_governance__reverts(registry, attacker, oth
     assert not registry.isPaymentTokenAllowed(other_token)
 
 
+def test_setPaymentTokenAllowed__supply_above_2_pow_119__reverts(
+    registry, governance, other_token, deployer
+):
+    # ModelShares keeps revenue in 120 bits and corrections (revenue x 2^128) in int248: a token
+    # whose supply passes 2^119 could stop sync/claim, so it is refused at listing.
+    bound = registry.MAX_TOKEN_SUPPLY()
+    assert bound == 2**119
+    other_token.mint(deployer, bound + 1, sender=deployer)
+    with ape.reverts(
+        registry.ModelRegistryTokenSupplyTooLarge,
+        token=other_token.address,
+        supply=bound + 1,
+        max=bound,
+    ):
+        registry.setPaymentTokenAllowed(other_token, True, sender=governance)
+    assert not registry.isPaymentTokenAllowed(other_token)
+    # delisting is never refused
+    registry.setPaymentTokenAllowed(other_token, False, sender=governance)
+    assert not registry.isPaymentTokenAllowed(other_token)
+
+
+def test_setPaymentTokenAllowed__supply_exactly_2_pow_119__allowed(
+    registry, governance, other_token, deployer
+):
+    other_token.mint(deployer, registry.MAX_TOKEN_SUPPLY(), sender=deployer)
+    registry.setPaymentTokenAllowed(other_token, True, sender=governance)
+    assert registry.isPaymentTokenAllowed(other_token)
+
+
 def test_setPaymentTokenAllowed__zero_address__reverts(registry, governance):
     with ape.reverts(registry.ModelRegistryZeroAddress):
         registry.setPaymentTokenAllowed(ZERO_ADDRESS, True, sender=governance)
@@ -417,7 +446,7 @@ def test_isGateway__model_sold__seller_grant_lapses_and_buyer_grants_anew(
     registry.setGateway(model_id, gateway, True, sender=model_owner)
     epoch = registry.ownerEpoch(model_id)
     registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
-    assert registry.ownerEpoch(model_id) == (epoch + 1) % 256
+    assert registry.ownerEpoch(model_id) == epoch + 1
     assert not registry.isGateway(model_id, gateway)
     registry.setGateway(model_id, gateway, True, sender=holder)
     assert registry.isGateway(model_id, gateway)
@@ -433,3 +462,60 @@ def test_isGateway__sold_and_bought_back__old_grant_stays_lapsed(
     assert not registry.isGateway(model_id, gateway)
     # the record (versions, status, asset) is unchanged by the epoch bits
     assert registry.model(model_id).versionCount == 1
+
+
+def test_isGateway__bought_back_after_256_transfers__old_grant_stays_lapsed(
+    project, registry, model_id, model_owner, gateway
+):
+    # The owner epoch's low 8 bits wrap after 256 transfers: the seller's grant must not
+    # revive when the model comes back to it exactly 256 transfers later (and again at 512).
+    looper = project.ModelTransferLooper.deploy(sender=model_owner)
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    epoch = registry.ownerEpoch(model_id)
+    for laps in (1, 2):
+        registry.transferFrom(model_owner, looper, model_id, sender=model_owner)
+        # 1 transfer to the looper + 254 to itself + 1 back = 256 transfers
+        looper.loopThenGive(registry, model_id, 254, model_owner, sender=model_owner)
+        assert registry.ownerOf(model_id) == model_owner
+        assert registry.ownerEpoch(model_id) == epoch + 256 * laps
+        assert not registry.isGateway(model_id, gateway)
+    # the record (versions, status, asset) is unchanged by the epoch bits; a new grant works
+    assert registry.model(model_id).versionCount == 1
+    assert registry.isSaleOpen(model_id)
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    assert registry.isGateway(model_id, gateway)
+
+
+def test_transfer__usage_credits_sweep_burns_its_gas__transfer_not_blocked(
+    project, registry, governance, model_id, model_owner, holder
+):
+    # The sweep before a transfer runs with a bounded stipend inside try/catch: a link that
+    # wastes all its gas costs the transfer at most the stipend and never blocks it.
+    burner = project.GasBurningSweeper.deploy(sender=governance)
+    tx = registry.setUsageCredits(burner, sender=governance)
+    [ev] = tx.decode_logs(registry.UsageCreditsSet)
+    assert (ev.previous, ev.current) == (ZERO_ADDRESS, burner.address)
+    assert registry.usageCredits() == burner
+    tx = registry.transferFrom(model_owner, holder, model_id, sender=model_owner, gas=1_000_000)
+    assert registry.ownerOf(model_id) == holder
+    assert tx.gas_used < 400_000
+
+
+def test_transfer__caller_starves_the_sweep__reverts_out_of_gas(
+    project, registry, governance, model_id, model_owner, holder
+):
+    # Too little gas for the stipend: the sweep fails for want of gas the caller withheld, and
+    # the transfer reverts instead of skipping it.
+    burner = project.GasBurningSweeper.deploy(sender=governance)
+    registry.setUsageCredits(burner, sender=governance)
+    with ape.reverts(registry.ModelRegistrySweepOutOfGas, modelId=model_id):
+        registry.transferFrom(model_owner, holder, model_id, sender=model_owner, gas=200_000)
+    assert registry.ownerOf(model_id) == model_owner
+
+
+def test_setUsageCredits__non_governance_or_zero__reverts(registry, governance, attacker):
+    with ape.reverts(registry.ModelRegistryNotGovernance, caller=attacker.address):
+        registry.setUsageCredits(attacker, sender=attacker)
+    with ape.reverts(registry.ModelRegistryZeroAddress):
+        registry.setUsageCredits(ZERO_ADDRESS, sender=governance)
+    assert registry.usageCredits() == ZERO_ADDRESS

@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 import ape
 import pytest
 from fixtures.revenue import ZERO
@@ -336,6 +338,29 @@ def test_claimFor__pool_contract_holder__revenue_routed_out_to_the_pool(
     assert shares.claimable(holder) == 950
 
 
+def test_claimFor__v2_style_pair__first_skim_caller_takes_the_revenue(
+    project, deployer, create_shares, router, unlock, token, fund, licensee, holder, attacker
+):
+    """claimFor is not a distribution to a pool's LPs: revenue paid to a Uniswap-v2-style pair
+    is an excess over its reserves, and the first `skim` caller takes it
+    (docs/SHARE-REVENUE-TIMING.md)."""
+    model_id, shares = create_shares(supply=1_000, holder_=holder, asset=token)
+    pair = project.SkimPairMock.deploy(shares, token, sender=deployer)
+    fund(holder, 5_000)
+    shares.transfer(pair, 900, sender=holder)  # the LP deposits 900 shares + 5,000 tokens
+    token.transfer(pair, 5_000, sender=holder)
+    pair.mint(sender=holder)
+    fund(licensee, 10_000)
+    router.pay(model_id, 10_000, sender=licensee)  # net 9_500, 8_550 of it the pair's
+    unlock(shares)
+    shares.claimFor(pair, sender=attacker)
+    assert token.balanceOf(pair) == 5_000 + 8_550
+    assert (pair.reserve0(), pair.reserve1()) == (900, 5_000)  # the LPs' reserves: unchanged
+    pair.skim(attacker, sender=attacker)
+    assert token.balanceOf(attacker) == 8_550
+    assert token.balanceOf(pair) == 5_000 == pair.reserve1()
+
+
 def test_setPayout__holder__claimFor_pays_the_payout_address(
     create_shares, router, unlock, licensee, holder, contributor, attacker
 ):
@@ -454,6 +479,72 @@ def test_observe__locked_part_left__respread_with_new_revenue_over_a_fresh_perio
     assert shares.claimable(holder) == net // 2 + (net // 2 + net) // 2
     chain.mine(timestamp=start + period // 2 + period)
     assert shares.claimable(holder) == 2 * net
+
+
+def test_sync__twice_with_nothing_new__schedule_unchanged(
+    chain, create_shares, router, licensee, holder
+):
+    model_id, shares = create_shares(supply=1_000, holder_=holder)
+    period = shares.UNLOCK_PERIOD()
+    pay(router, model_id, licensee, 10**18)
+    net = 95 * 10**16
+    start = chain.blocks.head.timestamp + 1
+    chain.pending_timestamp = start
+    shares.sync(sender=licensee)
+    assert (shares.unlockEnd(), shares.lockedRevenue()) == (start + period, net)
+    for elapsed in (0, period // 3):  # same block, then a third of the period later
+        chain.pending_timestamp = max(start + elapsed, chain.blocks.head.timestamp + 1)
+        tx = shares.sync(sender=licensee)
+        now = chain.blocks[tx.block_number].timestamp
+        assert tx.decode_logs(shares.RevenueObserved) == []
+        assert shares.unlockEnd() == start + period
+        assert shares.lockedRevenue() == net - net * (now - start) // period
+        assert shares.observedRevenue() == net
+    chain.mine(timestamp=start + period)
+    assert (shares.lockedRevenue(), shares.claimable(holder)) == (0, net)
+
+
+def test_burn__while_revenue_locked__transfers_and_claims_work_and_split_exact(
+    chain, create_shares, router, licensee, holder, contributor, consumer
+):
+    """A burn half-way through the unlock: the unlocked half was earned 50/50; the locked half
+    goes on unlocking to the 75 remaining shares (holder 25, contributor 50)."""
+    model_id, shares = create_shares(supply=100, holder_=holder)
+    shares.transfer(contributor, 50, sender=holder)
+    period = shares.UNLOCK_PERIOD()
+    pay(router, model_id, licensee)
+    start = chain.blocks.head.timestamp + 1
+    chain.pending_timestamp = start
+    shares.sync(sender=licensee)
+    chain.pending_timestamp = start + period // 2
+    shares.burn(25, sender=holder)
+    assert shares.lockedRevenue() == NET // 2
+    assert shares.totalSupply() == 75
+    chain.mine(timestamp=start + period)
+    assert shares.lockedRevenue() == 0
+    # exact shares: 950/2 x 1/2 + 475 x 25/75 and 950/2 x 1/2 + 475 x 50/75 (at most 1 wei below)
+    exact_holder = Fraction(NET, 4) + Fraction(NET // 2 * 25, 75)
+    exact_contributor = Fraction(NET, 4) + Fraction(NET // 2 * 50, 75)
+    assert exact_holder - 1 <= shares.claimable(holder) <= exact_holder
+    assert exact_contributor - 1 <= shares.claimable(contributor) <= exact_contributor
+    owed_holder, owed_contributor = shares.claimable(holder), shares.claimable(contributor)
+    # transfers keep the earned revenue with the sender; claims pay exactly what is claimable
+    shares.transfer(consumer, 25, sender=holder)
+    assert shares.claimable(holder) == owed_holder
+    assert shares.claimable(consumer) == 0
+    assert shares.claim(sender=holder).return_value == owed_holder
+    assert shares.claim(sender=contributor).return_value == owed_contributor
+    assert router.claimable(model_id, shares) == NET - owed_holder - owed_contributor <= 2
+    # the next payment splits 50/25 between contributor and consumer, nothing to the holder
+    pay(router, model_id, licensee, 750)  # net 712.5 -> 712
+    shares.sync(sender=licensee)
+    chain.mine(timestamp=chain.blocks.head.timestamp + period)
+    assert shares.claimable(holder) == 0
+    assert 474 <= shares.claimable(contributor) <= 475
+    assert 236 <= shares.claimable(consumer) <= 237
+    assert (
+        shares.claimedOf(holder) + shares.claimedOf(contributor) == owed_holder + owed_contributor
+    )
 
 
 def test_observe__same_block__per_share_value_and_claimable_unchanged(
