@@ -201,12 +201,10 @@ def error_selectors(project):
     return out
 
 
-def _send(env, call) -> bytes:
-    """Sends the call as a real transaction (mined, reverted) and returns its revert data,
-    read first with an eth_call of the same transaction at the same state."""
-    w3 = env.chain.provider.web3
+def _transaction(call) -> dict:
+    """The raw transaction of a matrix call (gas free, a generous gas limit)."""
     method = getattr(call.target, call.method)
-    tx = {
+    return {
         "from": str(getattr(call.sender, "address", call.sender)),
         "to": str(call.target.address),
         "data": "0x" + bytes(method.encode_input(*call.args)).hex(),
@@ -215,6 +213,13 @@ def _send(env, call) -> bytes:
         "maxFeePerGas": 0,
         "maxPriorityFeePerGas": 0,
     }
+
+
+def _send(env, call) -> bytes:
+    """Sends the call as a real transaction (mined, reverted) and returns its revert data,
+    read first with an eth_call of the same transaction at the same state."""
+    w3 = env.chain.provider.web3
+    tx = _transaction(call)
     try:
         w3.eth.call(tx)
     except ContractLogicError as err:
@@ -233,17 +238,7 @@ def _send_rejected(env, call) -> list[bytes]:
     """Sends a batch call that must not revert; returns the reasons of its ReceiptRejected
     events (the refused items)."""
     w3 = env.chain.provider.web3
-    method = getattr(call.target, call.method)
-    tx = {
-        "from": str(getattr(call.sender, "address", call.sender)),
-        "to": str(call.target.address),
-        "data": "0x" + bytes(method.encode_input(*call.args)).hex(),
-        "value": call.value,
-        "gas": 20_000_000,
-        "maxFeePerGas": 0,
-        "maxPriorityFeePerGas": 0,
-    }
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(_transaction(call)))
     assert receipt.status == 1, "one refused item reverted the whole batch"
     return [
         bytes(log["data"])[:4]
