@@ -82,14 +82,21 @@ def market(
         plan, project=project, provider=chain.provider, account=deployer, record_path=record_path
     )
     d.run()
-    at = d.record.address
-    registry = project.ModelRegistry.at(at("registry"))
-    licenses = project.LicenseManager.at(at("licenses"))
-    credits = project.UsageCredits.at(at("credits"))
-    router = project.RevenueRouter.at(at("router"))
-    governor = project.ProtocolGovernor.at(at("governor"))
-    gov_token = project.GovernanceToken.at(at("gov_token"))
-    fractionalizer = project.Fractionalizer.at(at("fractionalizer"))
+
+    def at(container, step):
+        # `container.at` merges with a contract type ape cached for the address, which an
+        # earlier module's reverted deployment may have left there: replace it.
+        return chain.contracts.instance_at(
+            d.record.address(step), contract_type=container.contract_type, replace=True
+        )
+
+    registry = at(project.ModelRegistry, "registry")
+    licenses = at(project.LicenseManager, "licenses")
+    credits = at(project.UsageCredits, "credits")
+    router = at(project.RevenueRouter, "router")
+    governor = at(project.ProtocolGovernor, "governor")
+    gov_token = at(project.GovernanceToken, "gov_token")
+    fractionalizer = at(project.Fractionalizer, "fractionalizer")
 
     def register(owner, meta, weights):
         tx = registry.registerModel(ETH, weights, f"{meta}/v1", meta, sender=owner)
