@@ -291,7 +291,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(_offers[licenseId >> 32]);
         if (!w1.transferable()) revert LicenseManagerNonTransferable(licenseId);
         if (_recorded(from, w0, w1) == licenseId) {
-            (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenceClass(w0, w1);
+            (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenseClass(w0, w1);
             Holding storage h = _holdings[from][modelId][pin];
             if (commercial) h.transferableCommercial = 0;
             else h.transferablePersonal = 0;
@@ -345,11 +345,11 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     function _hold(address account, uint256 licenseId, OfferTermsWord w0, OfferSalesWord w1, uint64 expiry)
         private
     {
-        (uint64 modelId, uint32 pin, bool commercial, bool transferable) = LicenseManagerWords.licenceClass(w0, w1);
+        (uint64 modelId, uint32 pin, bool commercial, bool transferable) = LicenseManagerWords.licenseClass(w0, w1);
         Holding storage h = _holdings[account][modelId][pin];
         HoldingWord word = LicenseManagerWords.load(h);
         uint256 offset = LicenseManagerWords.offsetOf(commercial, transferable);
-        uint64 held = word.at(offset); // the bound expiry, or the recorded transferable licence
+        uint64 held = word.at(offset); // the bound expiry, or the recorded transferable license
         if (!transferable) {
             if (expiry <= held) return;
             LicenseManagerWords.storeAt(h, word, offset, expiry);
@@ -362,7 +362,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
 
     /// @dev `account`'s recorded transferable license of the class given by the offer words.
     function _recorded(address account, OfferTermsWord w0, OfferSalesWord w1) private view returns (uint256) {
-        (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenceClass(w0, w1);
+        (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenseClass(w0, w1);
         HoldingWord word = LicenseManagerWords.load(_holdings[account][modelId][pin]);
         return word.at(LicenseManagerWords.offsetOf(commercial, true));
     }

@@ -33,7 +33,7 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 /// wallet records the agent key as the key that signs its receipts (the wallet registers its
 /// agent as its receipt signer with UsageCredits), and UsageCredits checks the agent key's ECDSA
 /// signature directly. `isValidSignature` (ERC-1271) accepts only EIP-712 messages of the
-/// (domain separator, type hash) pairs the owner allowed with `setSignable` (e.g. the licence
+/// (domain separator, type hash) pairs the owner allowed with `setSignable` (e.g. the license
 /// access statements of one gateway and model), signed by the agent key, in the wrapped form
 ///     signature = ecdsa (65 bytes: r, s, v; low s) || domainSeparator (32 bytes)
 ///                 || encodedStruct (typeHash and one 32-byte word per member)
@@ -111,7 +111,7 @@ interface IAgentWallet is IERC1271 {
     function setGatewayAllowed(address gateway, bool allowed) external;
 
     /// @notice Allows (`allowed`) or forbids the agent key to sign, for the wallet, EIP-712
-    /// messages of `typeHash` under `domainSeparator`. Only the owner. For licence access
+    /// messages of `typeHash` under `domainSeparator`. Only the owner. For license access
     /// statements: `modelmint.access.access_signable(chain_id, gateway, model_id)`.
     function setSignable(bytes32 domainSeparator, bytes32 typeHash, bool allowed) external;
 

@@ -1,5 +1,5 @@
-"""Licence access statements: how a licence holder proves, per call, that it controls the
-account holding the licence.
+"""License access statements: how a license holder proves, per call, that it controls the
+account holding the license.
 
 The caller signs an EIP-712 ``AccessStatement(address account, uint256 modelId, uint32
 version, bool commercial, uint256 nonce, uint64 issuedAt, uint64 expiresAt)`` under the
@@ -61,7 +61,7 @@ class AccessDomain(eip712.Domain):
 
 @dataclass(frozen=True)
 class AccessStatement(eip712.TypedStruct, WireStruct):
-    """ "I, ``account``, call ``model_id`` at ``version`` under a (``commercial``) licence,
+    """ "I, ``account``, call ``model_id`` at ``version`` under a (``commercial``) license,
     between ``issued_at`` and ``expires_at``" (unix seconds)."""
 
     WHERE = "statement"

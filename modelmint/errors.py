@@ -54,17 +54,22 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     CHANNEL_BUSY = "channel_busy"
     NOT_FOUND = "not_found"
-    # Licence access.
+    # License access.
     STATEMENT_INVALID = "statement_invalid"
     STATEMENT_STALE = "statement_stale"
     STATEMENT_REPLAYED = "statement_replayed"
-    LICENCE_INVALID = "licence_invalid"
+    LICENSE_INVALID = "license_invalid"
     # Server side.
     MODEL_FAILED = "model_failed"
     INTERNAL_ERROR = "internal_error"
     RPC_UNAVAILABLE = "rpc_unavailable"
     STORE_UNAVAILABLE = "store_unavailable"
     NOT_READY = "not_ready"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ErrorCode | None:
+        """Wire codes renamed in this release, still understood from older gateways."""
+        return _RENAMED.get(str(value))
 
     @property
     def status(self) -> int:
@@ -109,13 +114,17 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.STATEMENT_INVALID: 401,
     ErrorCode.STATEMENT_STALE: 401,
     ErrorCode.STATEMENT_REPLAYED: 401,
-    ErrorCode.LICENCE_INVALID: 403,
+    ErrorCode.LICENSE_INVALID: 403,
     ErrorCode.MODEL_FAILED: 500,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.RPC_UNAVAILABLE: 503,
     ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.NOT_READY: 503,
 }
+
+
+# Old wire code -> its current name; accepted when parsing for one release.
+_RENAMED: dict[str, ErrorCode] = {"licence_invalid": ErrorCode.LICENSE_INVALID}
 
 
 class WireError(ModelmintError):

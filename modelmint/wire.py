@@ -52,7 +52,7 @@ SCHEME = "modelmint-credits"
 HEADER_PAYMENT_REQUIRED = "PAYMENT-REQUIRED"
 HEADER_PAYMENT_SIGNATURE = "PAYMENT-SIGNATURE"
 HEADER_PAYMENT_RESPONSE = "PAYMENT-RESPONSE"
-# Licence access: base64 JSON of a signed access statement (modelmint.access).
+# License access: base64 JSON of a signed access statement (modelmint.access).
 HEADER_ACCESS = "MODELMINT-ACCESS"
 # The gateway's signature over the request and the response (modelmint.provenance).
 HEADER_PROVENANCE = "MODELMINT-PROVENANCE"

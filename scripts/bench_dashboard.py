@@ -1,7 +1,7 @@
 """`ape run bench_dashboard`: the dashboard with 1,000 models, measured (`make bench-dashboard`).
 
 1. deploys the protocol with the plan on ape's embedded anvil;
-2. registers N models (default 1,000) with a second version, a licence offer each, credits
+2. registers N models (default 1,000) with a second version, a license offer each, credits
    on every other one and a gateway on every fifth, mined in large blocks;
 3. measures: a fresh index of the whole history, the catalog API (cold, warm, search,
    sort), a model page API, and the catalog page load in headless Debian chromium;

@@ -2,13 +2,13 @@
 
 1. deploy the protocol with the same plan as `ape run deploy` (admin handed to the timelock)
 2. the model owner registers the shipped digits classifier (sha256 of its ONNX weights),
-   allows a gateway, sets the revenue split, publishes a licence offer and enables credits
+   allows a gateway, sets the revenue split, publishes a license offer and enables credits
 3. the gateway starts as its own process on the same chain and checks the weights hash
 4. an autonomous agent, holding a budget in an AgentWallet (the owner's key holds the funds and
    lists the model and gateway the agent may pay; the agent key, which the wallet registers as
    its receipt signer, signs the channel's receipts),
    classifies digits over HTTP until its budget is spent
-5. a licence holder calls the same gateway with signed access statements, paying nothing
+5. a license holder calls the same gateway with signed access statements, paying nothing
 6. the gateway stops and settles every channel in one transaction
 7. revenue: the contributor claims; the model is fractionalized and a share holder claims
 8. a governance proposal changes the protocol fee through the timelock
@@ -47,7 +47,7 @@ CREDIT_VALUE = 10**12  # wei per credit; the gateway charges 1 credit per classi
 AGENT_BUDGET_CREDITS = 300  # the agent's wallet lets it spend this much on credits
 DATASET_ROWS = 360  # more than the budget pays for: the agent stops at its budget
 AGENT_BATCH = 2  # images per request
-LICENCE_CALLS = 3
+LICENSE_CALLS = 3
 
 _gas_rows: list[tuple[str, int]] = []
 
@@ -170,7 +170,7 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
     tx = step("createOffer (30 days, commercial)", licenses.createOffer(offer, sender=model_owner))
     offer_id = tx.decode_logs(licenses.OfferCreated)[0].offerId
     step("enableCredits", credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner))
-    step("purchase (licence holder)", licenses.purchase(offer_id, licensee, price, value=price,
+    step("purchase (license holder)", licenses.purchase(offer_id, licensee, price, value=price,
                                                         sender=licensee))  # fmt: skip
 
     print("\n== 3. the gateway starts on the same chain (its own process)")
@@ -227,15 +227,15 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
             f"  wallet spent {eth(wallet.spentOf(ZERO))} of {eth(wallet.budgetOf(ZERO))} on chain"
         )
 
-        print("\n== 5. a licence holder calls the same gateway (no payment)")
+        print("\n== 5. a license holder calls the same gateway (no payment)")
         holder_client = Client(url, Signer.eoa(licensee.private_key), w3=chain.provider.web3,
-                               state_dir=tmp / "licensee", mode="licence", commercial=True)  # fmt: skip
-        for i in range(LICENCE_CALLS):
+                               state_dir=tmp / "licensee", mode="license", commercial=True)  # fmt: skip
+        for i in range(LICENSE_CALLS):
             result = holder_client.call("/v1/predict", json={"inputs": [rows[i]]})
             check(result.charged == 0, "licensed call is free")
             check(result.provenance.served.account == licensee.address, "provenance names holder")
         holder_client.close_http()
-        print(f"  {LICENCE_CALLS} licensed calls, each with the gateway's provenance signature")
+        print(f"  {LICENSE_CALLS} licensed calls, each with the gateway's provenance signature")
     finally:
         stop(proc)
 
@@ -318,11 +318,11 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
     ][1]
     print("\n== summary")
     print(f"  paid calls          {report.calls} ({report.items} images) by the agent, "
-          f"{LICENCE_CALLS} licensed calls")  # fmt: skip
+          f"{LICENSE_CALLS} licensed calls")  # fmt: skip
     print(f"  credits charged     {report.charged} = {eth(report.charged * CREDIT_VALUE)}")
     print(f"  settlement          1 transaction, {settle_gas:,} gas, "
           f"{settle_gas / report.calls:,.0f} gas per paid call")  # fmt: skip
-    print(f"  licence sale        {eth(price)}")
+    print(f"  license sale        {eth(price)}")
     print(f"  protocol fee        {fee_bps / 100:.2f}% -> treasury {eth(router.feesOwed(ZERO))}")
     print(f"  model owner         {eth(owner_due)} claimable (70% of revenue after fees)")
     print(f"  contributor         {eth(contributor_due)} claimed (30%)")

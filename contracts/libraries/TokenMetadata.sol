@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 
 /// @title TokenMetadata
-/// @notice The on-chain metadata the project's tokens return (the model NFT's and licences'
+/// @notice The on-chain metadata the project's tokens return (the model NFT's and licenses'
 /// `tokenURI`, the usage credits' `uri`): JSON as a `data:application/json;base64,` URI, the
 /// form wallets and marketplaces read.
 library TokenMetadata {

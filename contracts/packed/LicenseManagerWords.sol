@@ -18,9 +18,9 @@ import {ILicenseManager} from "../../interfaces/ILicenseManager.sol";
 // Holding                                  | 144-151 | paused       | bool   |
 // | bits    | field                  | type   |
 // |---------|------------------------|--------|
-// | 0-63    | boundCommercial        | uint64 |  max expiry of non-transferable licences
+// | 0-63    | boundCommercial        | uint64 |  max expiry of non-transferable licenses
 // | 64-127  | boundPersonal          | uint64 |    "
-// | 128-191 | transferableCommercial | uint64 |  id of the recorded transferable licence
+// | 128-191 | transferableCommercial | uint64 |  id of the recorded transferable license
 // | 192-255 | transferablePersonal   | uint64 |    " (0 = none)
 
 /// @dev Per (account, model, version pin): for each commercial flag, the max expiry of the
@@ -33,7 +33,7 @@ struct Holding {
     uint64 transferablePersonal;
 }
 
-/// @dev Slot 0 of an offer: the model, price and licence terms.
+/// @dev Slot 0 of an offer: the model, price and license terms.
 type OfferTermsWord is uint256;
 using LicenseManagerWords for OfferTermsWord global;
 /// @dev Slot 1 of an offer: supply, sale window and flags.
@@ -84,9 +84,9 @@ library LicenseManagerWords {
         (paused_, saleEnds_) = (uint8(b >> PAUSED_OFFSET) != 0, uint64(b >> SALE_ENDS_OFFSET));
     }
 
-    /// @dev The licence class of the offer's licences: model, version pin, commercial and
+    /// @dev The license class of the offer's licenses: model, version pin, commercial and
     /// transferable flags.
-    function licenceClass(OfferTermsWord w0, OfferSalesWord w1)
+    function licenseClass(OfferTermsWord w0, OfferSalesWord w1)
         internal
         pure
         returns (uint64 modelId_, uint32 versionPin_, bool commercial_, bool transferable_)
@@ -98,7 +98,7 @@ library LicenseManagerWords {
         transferable_ = uint8(flags >> TRANSFERABLE_OFFSET) != 0;
     }
 
-    /// @dev The supply cap (0 = unlimited) and the licences sold so far.
+    /// @dev The supply cap (0 = unlimited) and the licenses sold so far.
     function supply(OfferSalesWord w) internal pure returns (uint32 supplyCap_, uint32 sold_) {
         (supplyCap_, sold_) = (uint32(OfferSalesWord.unwrap(w)), uint32(OfferSalesWord.unwrap(w) >> SOLD_OFFSET));
     }
@@ -119,7 +119,7 @@ library LicenseManagerWords {
     }
 
     /// @dev The offset of a class's field: the bound expiry (non-transferable) or the recorded
-    /// licence (transferable), commercial or personal. Branch-free: the personal field of each
+    /// license (transferable), commercial or personal. Branch-free: the personal field of each
     /// pair sits BOUND_PERSONAL_OFFSET above the commercial one, the transferable pair
     /// TRANSFERABLE_COMMERCIAL_OFFSET above the bound pair (the layout above).
     function offsetOf(bool commercial, bool transferable_) internal pure returns (uint256 offset) {
@@ -134,7 +134,7 @@ library LicenseManagerWords {
         }
     }
 
-    /// @dev The field at `offset` (from offsetOf): a bound expiry or a recorded licence id.
+    /// @dev The field at `offset` (from offsetOf): a bound expiry or a recorded license id.
     function at(HoldingWord w, uint256 offset) internal pure returns (uint64) {
         return uint64(HoldingWord.unwrap(w) >> offset);
     }

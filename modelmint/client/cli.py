@@ -2,7 +2,7 @@
 
     modelmint call /v1/predict --json '{"inputs": [[0, 1, 2]]}'
     modelmint call /v1/predict --input rows.jsonl --budget 1000000000000000 --output json
-    modelmint call /v1/predict --licence --json '{"inputs": [[0, 1, 2]]}'
+    modelmint call /v1/predict --license --json '{"inputs": [[0, 1, 2]]}'
     modelmint channels [--output json] [--recover] [--unhalt ID]
     modelmint close ID [--redeem]          # or: modelmint close --expired --redeem
     modelmint redeem --model 1
@@ -71,7 +71,7 @@ def _fail(ctx: click.Context, exc: ClientError) -> None:
     envvar="MODELMINT_WALLET",
     default=None,
     help="AgentWallet that pays; --key is its agent key (the owner lists the model and "
-    "gateway, sets the budget and, for --licence, allows access statements).",
+    "gateway, sets the budget and, for --license, allows access statements).",
 )
 @click.option(
     "--credits",
@@ -131,8 +131,14 @@ def _bodies(json_body: str | None, input_file: Path | None) -> list[Any]:
     show_default=True,
     help="Size new channels for this many calls.",
 )
-@click.option("--licence", is_flag=True, help="Call as a licence holder (no payment).")
-@click.option("--commercial", is_flag=True, help="Claim a commercial licence.")
+@click.option(
+    "--license",
+    "--licence",
+    "license_mode",
+    is_flag=True,
+    help="Call as a license holder (no payment).",
+)
+@click.option("--commercial", is_flag=True, help="Claim a commercial license.")
 @click.pass_context
 def call(
     ctx: click.Context,
@@ -141,7 +147,7 @@ def call(
     input_file: Path | None,
     budget: int | None,
     calls_per_channel: int,
-    licence: bool,
+    license_mode: bool,
     commercial: bool,
 ) -> None:
     """Call PATH on the gateway (one body, or every line of --input), paying as needed."""
@@ -151,7 +157,7 @@ def call(
         ctx,
         budget=Budget(max_value=budget),
         policy=ChannelPolicy(calls_per_channel=calls_per_channel),
-        mode="licence" if licence else "credits",
+        mode="license" if license_mode else "credits",
         commercial=commercial,
     )
     results: list[dict[str, Any]] = []

@@ -29,7 +29,7 @@ smart-wallet consumer its agent key (registered by the wallet with
 ``UsageCredits.setReceiptSigner``), which signs the receipt digest directly. A served
 receipt is final: the wallet cannot withdraw it later.
 
-Licence holders (``mode="licence"``) sign a fresh access statement per call instead.
+License holders (``mode="license"``) sign a fresh access statement per call instead.
 After a crash the client rebuilds missing channel records from the chain
 (``ChannelOpened`` logs, ``settled`` as the baseline) and the gateway's corrective 402
 brings it to the exact running total. ``close_expired`` closes channels past their grace
@@ -133,7 +133,7 @@ class Client:
         budget: Budget | int | None = None,
         state_dir: Path | str = DEFAULT_STATE_DIR,
         policy: ChannelPolicy | None = None,
-        mode: Literal["credits", "licence"] = "credits",
+        mode: Literal["credits", "license"] = "credits",
         commercial: bool = False,
         credits_address: str | None = None,
         timeout: float = 30.0,
@@ -184,7 +184,7 @@ class Client:
             if answer.status_code != 402:
                 return self._unpaid(answer)
             route = self._learn(path, answer)
-        if self.mode == "licence":
+        if self.mode == "license":
             return self._call_licensed(method, path, content, base, route)
         return self._call_paid(method, path, content, base, route, _items(json))
 

@@ -7,7 +7,7 @@ wallet's transactions through ``execute`` and signs:
 - receipts directly: a channel opened by the wallet records the key the wallet registered
   with ``UsageCredits.setReceiptSigner`` (the AgentWallet registers its agent key), and
   UsageCredits checks that key's ECDSA signature of the receipt digest (no ERC-1271);
-- EIP-712 messages for the wallet (licence access statements) in the AgentWallet's wrapped
+- EIP-712 messages for the wallet (license access statements) in the AgentWallet's wrapped
   form, ``ecdsa || domainSeparator || encodedStruct`` (:func:`wallet_signature`): the wallet's
   ``isValidSignature`` accepts only the (domain, type) pairs its owner allowed
   (``setSignable(*access_signable(chain_id, gateway, model_id), True)``).
@@ -50,7 +50,7 @@ class Signer:
 
     @property
     def address(self) -> str:
-        """The paying account: the channel consumer, credit holder and licence holder."""
+        """The paying account: the channel consumer, credit holder and license holder."""
         return self.wallet or self.key.address
 
     @property

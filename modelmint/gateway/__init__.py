@@ -1,5 +1,5 @@
 """The Modelmint gateway: serves an ONNX model to callers who pay per call with
-UsageCredits receipts (x402 v2, scheme ``modelmint-credits``) or hold a licence, signs
+UsageCredits receipts (x402 v2, scheme ``modelmint-credits``) or hold a license, signs
 every answer, and settles the receipts on chain in batches. Ape-free (web3.py).
 
     $ MODELMINT_GATEWAY_PRIVATE_KEY=0x... python -m modelmint.gateway serve \\

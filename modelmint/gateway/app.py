@@ -1,4 +1,4 @@
-"""The gateway's HTTP app: thin routes over :mod:`payments`, :mod:`licence`, :mod:`model`.
+"""The gateway's HTTP app: thin routes over :mod:`payments`, :mod:`license`, :mod:`model`.
 
 Routes:
 - ``POST /v1/predict``: ``{"inputs": [item, ...]}``; paid (``PAYMENT-SIGNATURE``),
@@ -115,10 +115,10 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             "input": s.model.spec.describe(),
             "routes": {"predict": PREDICT_PATH},
             "payments": describe_terms(t) if s.settings.payments_enabled else None,
-            "licence": {
-                "enabled": s.settings.licence_enabled,
+            "license": {
+                "enabled": s.settings.license_enabled,
                 "commercialRequired": s.settings.commercial_required,
-                "licenseManager": s.chain.licences.address if s.chain.licences else None,
+                "licenseManager": s.chain.licenses.address if s.chain.licenses else None,
             },
             "headers": {
                 "paymentRequired": HEADER_PAYMENT_REQUIRED,
@@ -153,7 +153,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             cost = s.terms.cost(len(batch))
             payment_header = request.headers.get(HEADER_PAYMENT_SIGNATURE)
             access_header = (
-                request.headers.get(HEADER_ACCESS) if s.settings.licence_enabled else None
+                request.headers.get(HEADER_ACCESS) if s.settings.license_enabled else None
             )
             if payment_header is not None and s.settings.payments_enabled:
                 mode = "paid"
@@ -236,7 +236,7 @@ async def _paid(
 
 
 async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Response:
-    account = await s.licences.check(header)
+    account = await s.licenses.check(header)
     content = _render(_run(s, batch))
     proof = _prove(s, body, content, account)
     return Response(

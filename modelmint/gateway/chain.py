@@ -68,10 +68,10 @@ class Chain:
             address=to_checksum_address(addresses["ModelRegistry"]),
             abi=load_abi("ModelRegistry"),
         )
-        licences = addresses.get("LicenseManager")
-        self.licences = (
-            w3.eth.contract(address=to_checksum_address(licences), abi=load_abi("LicenseManager"))
-            if licences
+        licenses = addresses.get("LicenseManager")
+        self.licenses = (
+            w3.eth.contract(address=to_checksum_address(licenses), abi=load_abi("LicenseManager"))
+            if licenses
             else None
         )
         settle_abi = next(e for e in load_abi("UsageCredits") if e.get("name") == "settle")
@@ -132,13 +132,13 @@ class Chain:
     def has_valid_license(
         self, account: str, model_id: int, commercial: bool, version: int
     ) -> bool:
-        if self.licences is None:
+        if self.licenses is None:
             raise ChainUnavailable("the deployment record has no LicenseManager")
-        licences = self.licences
+        licenses = self.licenses
         try:
             return bool(
                 _wrap(
-                    lambda: licences.functions.hasValidLicense(
+                    lambda: licenses.functions.hasValidLicense(
                         to_checksum_address(account), model_id, commercial, version
                     ).call()
                 )

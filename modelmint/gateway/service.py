@@ -21,7 +21,7 @@ from eth_account import Account
 
 from modelmint.access import AccessDomain
 from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
-from modelmint.gateway.licence import LicenceGate
+from modelmint.gateway.license import LicenseGate
 from modelmint.gateway.metrics import Metrics
 from modelmint.gateway.model import OnnxModel
 from modelmint.gateway.payments import Ledger, PaymentTerms
@@ -65,7 +65,7 @@ class Service:
     store: SqliteStore
     committer: GroupCommitter
     ledger: Ledger
-    licences: LicenceGate
+    licenses: LicenseGate
     access_domain: AccessDomain
     provenance_domain: ProvenanceDomain
     settler: Settler
@@ -124,13 +124,13 @@ class Service:
         metrics = Metrics()
         ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)
         access_domain = AccessDomain(chain_id, account.address, settings.model_id)
-        licences = LicenceGate(
+        licenses = LicenseGate(
             chain,
             store,
             access_domain,
             facts.version,
             settings.commercial_required,
-            settings.licence_cache_seconds,
+            settings.license_cache_seconds,
         )
         settler = Settler(
             chain,
@@ -164,7 +164,7 @@ class Service:
             store=store,
             committer=committer,
             ledger=ledger,
-            licences=licences,
+            licenses=licenses,
             access_domain=access_domain,
             provenance_domain=ProvenanceDomain(chain_id, account.address),
             settler=settler,

@@ -13,14 +13,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 
+_PREFIX = "MODELMINT_GATEWAY_"
+
+
+def _renamed(field: str) -> AliasChoices:
+    """A setting spelled ``licence`` before this release: the old environment name is
+    still read, for one release."""
+    old = field.replace("license", "licence")
+    return AliasChoices(field, f"{_PREFIX}{field}".upper(), f"{_PREFIX}{old}".upper())
+
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MODELMINT_GATEWAY_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=_PREFIX, extra="forbid")
 
     # Chain and model.
     rpc_url: str = "http://127.0.0.1:8545"
@@ -43,9 +52,11 @@ class GatewaySettings(BaseSettings):
     input_min: float | None = None
     input_max: float | None = None
     payments_enabled: bool = True
-    licence_enabled: bool = True
+    license_enabled: bool = Field(default=True, validation_alias=_renamed("license_enabled"))
     commercial_required: bool = False
-    licence_cache_seconds: float = Field(default=10.0, ge=0)
+    license_cache_seconds: float = Field(
+        default=10.0, ge=0, validation_alias=_renamed("license_cache_seconds")
+    )
     lock_timeout: float = Field(default=2.0, gt=0)
     min_deadline_margin: int = Field(default=600, ge=0)
     max_timeout_seconds: int = Field(default=60, ge=1)

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 CREDIT_VALUE = 10**12  # wei per credit (the gateway suites' deployment)
-LICENCE_PRICE = 10**16
+LICENSE_PRICE = 10**16
 
 
 class Deployment(NamedTuple):

@@ -35,7 +35,7 @@ def deployment(protocol, record_path, rpc_url):
     return Deployment(
         protocol["registry"],
         protocol["router"],
-        protocol["licences"],
+        protocol["licenses"],
         protocol["credits"],
         protocol["model_id"],
         record_path,

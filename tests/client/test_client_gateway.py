@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from client_helpers import CREDIT_VALUE, LICENCE_PRICE, key_of
+from client_helpers import CREDIT_VALUE, LICENSE_PRICE, key_of
 from x402.http.clients.httpx import x402HttpxClient
 
 from modelmint.access import access_signable
@@ -285,36 +285,36 @@ def test_call__corrective_402_with_forged_receipt__rejected_and_halted(
     assert client.store.get(record.channel_id).charged == 0
 
 
-# ------------------------------------------------------------------ licence holders
-def test_call__licence_holder__served_without_payment_with_provenance(
+# ------------------------------------------------------------------ license holders
+def test_call__license_holder__served_without_payment_with_provenance(
     make_client, deployment, model_owner, licensee
 ):
-    offer = (deployment.model_id, LICENCE_PRICE, 30 * 86400, 0, 0, 0, False, False,
+    offer = (deployment.model_id, LICENSE_PRICE, 30 * 86400, 0, 0, 0, False, False,
              "ipfs://terms", b"\x01" * 32)  # fmt: skip
     tx = deployment.licenses.createOffer(offer, sender=model_owner)
     offer_id = tx.decode_logs(deployment.licenses.OfferCreated)[0].offerId
-    deployment.licenses.purchase(offer_id, licensee, LICENCE_PRICE, value=LICENCE_PRICE,
+    deployment.licenses.purchase(offer_id, licensee, LICENSE_PRICE, value=LICENSE_PRICE,
                                sender=licensee)  # fmt: skip
-    client = make_client(None, signer=Signer.eoa(key_of(licensee)), mode="licence")
+    client = make_client(None, signer=Signer.eoa(key_of(licensee)), mode="license")
     result = client.call(PREDICT, json={"inputs": [ROW, ROW]})
     assert result.charged == 0 and len(result.json()["outputs"]["label"]) == 2
     assert result.provenance.served.account == licensee.address
     assert client.channels() == []
 
 
-def test_call__licence_held_by_agent_wallet__served_once_owner_allows_access_statements(
+def test_call__license_held_by_agent_wallet__served_once_owner_allows_access_statements(
     make_client, fund, project, deployment, model_owner, holder, gateway, chain
 ):
     agent_key = fund()
     wallet = deploy_agent_wallet(project, holder, agent_key.address, deployment.credits)
-    offer = (deployment.model_id, LICENCE_PRICE, 30 * 86400, 0, 0, 0, False, False,
+    offer = (deployment.model_id, LICENSE_PRICE, 30 * 86400, 0, 0, 0, False, False,
              "ipfs://terms", b"\x02" * 32)  # fmt: skip
     tx = deployment.licenses.createOffer(offer, sender=model_owner)
     offer_id = tx.decode_logs(deployment.licenses.OfferCreated)[0].offerId
-    deployment.licenses.purchase(offer_id, wallet, LICENCE_PRICE, value=LICENCE_PRICE,
+    deployment.licenses.purchase(offer_id, wallet, LICENSE_PRICE, value=LICENSE_PRICE,
                                  sender=holder)  # fmt: skip
     signer = Signer.smart_wallet(wallet.address, agent_key.key)
-    client = make_client(None, signer=signer, mode="licence")
+    client = make_client(None, signer=signer, mode="license")
     with pytest.raises(GatewayError) as info:  # the agent key may not sign for the wallet yet
         client.call(PREDICT, json={"inputs": [ROW]})
     assert info.value.status in (401, 403)
@@ -325,11 +325,11 @@ def test_call__licence_held_by_agent_wallet__served_once_owner_allows_access_sta
     assert wallet.spentOf(ETH) == 0 and client.channels() == []
 
 
-def test_call__licence_mode_without_licence__readable_gateway_error(make_client, fund):
-    client = make_client(fund(), mode="licence")
+def test_call__license_mode_without_license__readable_gateway_error(make_client, fund):
+    client = make_client(fund(), mode="license")
     with pytest.raises(GatewayError) as info:
         client.call(PREDICT, json={"inputs": [ROW]})
-    assert info.value.status == 403 and info.value.gateway_code == "licence_invalid"
+    assert info.value.status == 403 and info.value.gateway_code == "license_invalid"
 
 
 # ------------------------------------------------------------------ the x402 SDK

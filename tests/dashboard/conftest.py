@@ -24,7 +24,7 @@ from modelmint.dev.browser import CHROMIUM, launch_chromium
 from modelmint.dev.testing import WAIT_CEILING, wait_until
 
 ETH = "0x0000000000000000000000000000000000000000"
-LICENCE_PRICE = 10**16
+LICENSE_PRICE = 10**16
 CREDIT_VALUE = 10**12
 SHARE_SUPPLY = 1_000 * 10**18
 THIRTY_DAYS = 30 * 86_400
@@ -48,10 +48,10 @@ class Market:
     fractional_model: int  # fractionalized model with a share token and its governor
     retired_model: int
     offer_id: int
-    licence_id: int  # held by the contributor
+    license_id: int  # held by the contributor
     proposal_id: int  # protocol proposal: set the fee to 300 bps
     model_proposal_id: int
-    licence_price: int = LICENCE_PRICE
+    license_price: int = LICENSE_PRICE
     credit_value: int = CREDIT_VALUE
 
 
@@ -107,14 +107,14 @@ def market(
         priced, b"\x12" * 32, "ipfs://sentiment-classifier/v2", sender=model_owner
     )
     tx = licenses.createOffer(
-        (priced, LICENCE_PRICE, THIRTY_DAYS, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
+        (priced, LICENSE_PRICE, THIRTY_DAYS, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
         sender=model_owner,
     )
     offer_id = tx.decode_logs(licenses.OfferCreated)[0].offerId
     licenses.createOffer(
         (
             priced,
-            3 * LICENCE_PRICE,
+            3 * LICENSE_PRICE,
             0,
             10,
             0,
@@ -129,9 +129,9 @@ def market(
     credits.enableCredits(priced, CREDIT_VALUE, sender=model_owner)
     registry.setGateway(priced, gateway, True, sender=model_owner)
     tx = licenses.purchase(
-        offer_id, contributor, LICENCE_PRICE, sender=contributor, value=LICENCE_PRICE
+        offer_id, contributor, LICENSE_PRICE, sender=contributor, value=LICENSE_PRICE
     )
-    licence_id = tx.decode_logs(licenses.LicensePurchased)[0].licenseId
+    license_id = tx.decode_logs(licenses.LicensePurchased)[0].licenseId
 
     fractional = register(model_owner, "ipfs://image-captioner", b"\x21" * 32)
     registry.approve(fractionalizer, fractional, sender=model_owner)
@@ -190,7 +190,7 @@ def market(
         fractional_model=fractional,
         retired_model=retired,
         offer_id=offer_id,
-        licence_id=licence_id,
+        license_id=license_id,
         proposal_id=proposal_id,
         model_proposal_id=model_proposal_id,
     )

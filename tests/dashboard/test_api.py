@@ -35,7 +35,7 @@ def test_catalog__search_and_sort__filters_and_orders_models(client, market):
     priced = body["models"][0]
     assert priced["metadataURI"] == "ipfs://sentiment-classifier"
     assert (priced["version"], priced["weightsHash"]) == (2, "0x" + "12" * 32)
-    assert int(priced["minPrice"]) == market.licence_price  # > 2^53: a decimal string
+    assert int(priced["minPrice"]) == market.license_price  # > 2^53: a decimal string
     assert priced["creditValue"] == market.credit_value
     assert len(priced["gateways"]) == 1
     assert body["models"][1]["fractionalized"] and body["models"][2]["status"] == "Retired"
@@ -64,13 +64,13 @@ def test_model__priced_model__state_history_offers_and_revenue(client, market):
     assert [v["version"] for v in body["versions"]] == [1, 2]
     assert body["latestVersion"] == 2
     assert [int(o["price"]) for o in body["offers"]] == [
-        market.licence_price,
-        3 * market.licence_price,
+        market.license_price,
+        3 * market.license_price,
     ]
     assert body["offers"][0]["sold"] == 1
     assert body["credits"]["enabled"] and body["credits"]["creditValue"] == market.credit_value
-    fee = market.licence_price * market.router.feeBps() // 10_000
-    assert int(body["revenue"]["total"]) == market.licence_price - fee
+    fee = market.license_price * market.router.feeBps() // 10_000
+    assert int(body["revenue"]["total"]) == market.license_price - fee
     assert body["revenue"]["points"][-1]["cumulative"] == body["revenue"]["total"]
     assert body["split"] == [
         {"recipient": body["owner"], "weight": 1, "share": 1.0, "default": True}

@@ -73,14 +73,14 @@ def test_catalog__browse_search_sort__shows_models_with_metadata_and_gateways(
     )
 
 
-def test_model_page__buy_licence__licence_minted_to_the_wallet_account(
+def test_model_page__buy_license__license_minted_to_the_wallet_account(
     wallet_page, market, licensee
 ):
     before = market.licenses.balanceOf(licensee)
     page = wallet_page(licensee, f"#/model/{market.priced_model}")
     assert "Model #1" in page.text_content("[data-testid=model-title]")
-    page.click(f"tr[data-offer='{market.offer_id}'] [data-testid=buy-licence]")
-    tx_hash = _confirmed(page, "Buy licence")
+    page.click(f"tr[data-offer='{market.offer_id}'] [data-testid=buy-license]")
+    tx_hash = _confirmed(page, "Buy license")
 
     assert market.licenses.balanceOf(licensee) == before + 1
     assert market.licenses.hasValidLicense(licensee, market.priced_model, True, 0)
@@ -95,13 +95,13 @@ def test_model_page__max_price_below_price__shows_the_named_error_and_buys_nothi
     before = market.licenses.balanceOf(licensee)
     page = wallet_page(licensee, f"#/model/{market.priced_model}")
     row = f"tr[data-offer='{market.offer_id}']"
-    page.fill(f"{row} [data-testid=max-price]", str(market.licence_price - 1))
-    page.click(f"{row} [data-testid=buy-licence]")
+    page.fill(f"{row} [data-testid=max-price]", str(market.license_price - 1))
+    page.click(f"{row} [data-testid=buy-license]")
 
     error = _error(page)
     assert (
         f"LicenseManagerPriceAboveMax(offerId: {market.offer_id}, "
-        f"price: {market.licence_price}, maxPrice: {market.licence_price - 1}): "
+        f"price: {market.license_price}, maxPrice: {market.license_price - 1}): "
         "license manager: price above max"
     ) in error
     assert "0x" not in error  # named, never a raw hex blob
@@ -142,7 +142,7 @@ def test_account_page__claim__revenue_paid_to_the_model_owner(wallet_page, marke
     router = market.router
     w3 = router.provider.web3
     claimable = router.claimable(market.priced_model, model_owner)
-    assert claimable > 0  # the seeded licence sale
+    assert claimable > 0  # the seeded license sale
     balance = w3.eth.get_balance(model_owner.address)
     page = wallet_page(model_owner, "#/account")
     assert str(claimable) in page.inner_text("[data-testid=claimable]")
@@ -234,19 +234,19 @@ def test_account_page__renew__expiry_extended_by_the_offer_duration_for_its_pric
 ):
     licenses = market.licenses
     w3 = licenses.provider.web3
-    licence_id = market.licence_id
-    assert licenses.ownerOf(licence_id) == contributor.address
-    before = licenses.license(licence_id).expiry
+    license_id = market.license_id
+    assert licenses.ownerOf(license_id) == contributor.address
+    before = licenses.license(license_id).expiry
     balance = w3.eth.get_balance(contributor.address)
     page = wallet_page(contributor, "#/account")
-    page.click(f"tr[data-licence='{licence_id}'] [data-renew]")
+    page.click(f"tr[data-license='{license_id}'] [data-renew]")
     tx_hash = _confirmed(page, "Renew")
 
     duration = licenses.offer(market.offer_id).duration
-    assert licenses.license(licence_id).expiry == before + duration
+    assert licenses.license(license_id).expiry == before + duration
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
-    assert w3.eth.get_balance(contributor.address) == balance - market.licence_price - gas
+    assert w3.eth.get_balance(contributor.address) == balance - market.license_price - gas
 
 
 @pytest.mark.skipif(

@@ -69,7 +69,7 @@ def test_indexer__restart__resumes_from_its_cursor_and_equals_a_fresh_index(
     first.close()
 
     market.licenses.purchase(
-        market.offer_id, licensee, market.licence_price, sender=licensee, value=market.licence_price
+        market.offer_id, licensee, market.license_price, sender=licensee, value=market.license_price
     )
     market.credits.buyCredits(
         market.priced_model, 7, licensee, sender=licensee, value=7 * market.credit_value
@@ -113,7 +113,7 @@ def test_indexer__reorg_by_revert__rolls_back_orphaned_events_and_indexes_the_ne
     indexer.sync()
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
     orphan = market.licenses.purchase(
-        market.offer_id, licensee, market.licence_price, sender=licensee, value=market.licence_price
+        market.offer_id, licensee, market.license_price, sender=licensee, value=market.license_price
     )
     chain.mine(2)
     indexer.sync()

@@ -40,7 +40,7 @@ def protocol(project, deployer, model_owner, gateway, treasury):
         treasury=treasury,
         protocol_fee_bps=ROUTER_FEE_BPS,
     )
-    registry, router, credits, licences = p.registry, p.router, p.credits, p.licenses
+    registry, router, credits, licenses = p.registry, p.router, p.credits, p.licenses
     tx = registry.registerModel(
         ZERO_ADDRESS, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://meta", sender=model_owner
     )
@@ -51,7 +51,7 @@ def protocol(project, deployer, model_owner, gateway, treasury):
         "registry": registry,
         "router": router,
         "credits": credits,
-        "licences": licences,
+        "licenses": licenses,
         "model_id": int(model_id),
         "deployment": p,
     }

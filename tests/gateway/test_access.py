@@ -1,4 +1,4 @@
-"""Licence access statements: signature binding (chain, gateway, model) and freshness."""
+"""License access statements: signature binding (chain, gateway, model) and freshness."""
 
 import dataclasses
 

@@ -270,14 +270,14 @@ def test_predict__concurrent_same_payment__charged_once(payer):
     assert payer.pay().status_code == 200 and payer.charged == 2
 
 
-# ----------------------------------------------------------------------------- licence
+# ----------------------------------------------------------------------------- license
 @pytest.fixture(scope="module")
 def licensed(protocol, model_owner, licensee):
-    licences = protocol["licences"]
+    licenses = protocol["licenses"]
     params = (protocol["model_id"], 0, 0, 0, 0, 0, False, False, "ipfs://terms", b"\x01" * 32)
-    tx = licences.createOffer(params, sender=model_owner)
-    offer_id = tx.decode_logs(licences.OfferCreated)[0].offerId
-    licences.purchase(offer_id, licensee, 0, sender=licensee)
+    tx = licenses.createOffer(params, sender=model_owner)
+    offer_id = tx.decode_logs(licenses.OfferCreated)[0].offerId
+    licenses.purchase(offer_id, licensee, 0, sender=licensee)
     return Account.from_key(licensee.private_key)
 
 
@@ -287,7 +287,7 @@ def _statement(account, served_info, **fields):
     return sign_statement(domain, statement, account.key).to_header()
 
 
-def test_licence__fresh_statement__served_and_signed(served, licensed, gateway):
+def test_license__fresh_statement__served_and_signed(served, licensed, gateway):
     info = httpx.get(served.url + "/.well-known/modelmint").json()
     header = _statement(licensed, info)
     answer = httpx.post(served.url + PREDICT, json=digits(), headers={HEADER_ACCESS: header})
@@ -304,14 +304,14 @@ def test_licence__fresh_statement__served_and_signed(served, licensed, gateway):
     assert (replay.status_code, _code(replay)) == (401, "statement_replayed")
 
 
-def test_licence__stale_or_unlicensed__named_errors(served, licensed):
+def test_license__stale_or_unlicensed__named_errors(served, licensed):
     info = httpx.get(served.url + "/.well-known/modelmint").json()
     stale = _statement(licensed, info, now=int(time.time()) - 120, lifetime=60)
     answer = httpx.post(served.url + PREDICT, json=digits(), headers={HEADER_ACCESS: stale})
     assert (answer.status_code, _code(answer)) == (401, "statement_stale")
     stranger = _statement(Account.create(), info)
     answer = httpx.post(served.url + PREDICT, json=digits(), headers={HEADER_ACCESS: stranger})
-    assert (answer.status_code, _code(answer)) == (403, "licence_invalid")
+    assert (answer.status_code, _code(answer)) == (403, "license_invalid")
 
 
 # ----------------------------------------------------------------------------- crash + settle

@@ -180,22 +180,22 @@ def test_ledger__wallet_consumer__registered_key_served_and_final_after_wallet_t
     assert credits.channel(channel_id).settled == 2
 
 
-def test_licence__erc1271_account__accepted_then_revoked(
+def test_license__erc1271_account__accepted_then_revoked(
     service, project, protocol, model_owner, consumer
 ):
-    """A contract account holding a licence: its owner's signature is the wallet's
+    """A contract account holding a license: its owner's signature is the wallet's
     (ERC-1271); once the wallet refuses, the statement is refused."""
-    licences = protocol["licences"]
+    licenses = protocol["licenses"]
     wallet = project.ERC1271Wallet.deploy(consumer, sender=consumer)
     params = (protocol["model_id"], 0, 0, 0, 0, 0, False, False, "ipfs://t", b"\x02" * 32)
     offer_id = (
-        licences.createOffer(params, sender=model_owner)
-        .decode_logs(licences.OfferCreated)[0]
+        licenses.createOffer(params, sender=model_owner)
+        .decode_logs(licenses.OfferCreated)[0]
         .offerId
     )
-    licences.purchase(offer_id, wallet, 0, sender=consumer)
+    licenses.purchase(offer_id, wallet, 0, sender=consumer)
     owner_key = Account.from_key(consumer.private_key)
-    gate = service.licences
+    gate = service.licenses
 
     def header():
         statement = AccessStatement.new(wallet.address, protocol["model_id"], gate.version)
@@ -206,7 +206,7 @@ def test_licence__erc1271_account__accepted_then_revoked(
     with pytest.raises(WireError) as info:
         asyncio.run(gate.check(header()))
     assert info.value.code is ErrorCode.STATEMENT_INVALID
-    # An EOA's high-s signature is refused before any licence lookup.
+    # An EOA's high-s signature is refused before any license lookup.
     eoa = Account.create()
     statement = AccessStatement.new(eoa.address, protocol["model_id"], gate.version)
     signed = sign_statement(gate.domain, statement, eoa.key)

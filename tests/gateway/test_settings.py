@@ -36,3 +36,11 @@ def test_load_account__no_key__refuses(monkeypatch):
 def test_settings__unknown_option__rejected():
     with pytest.raises(ValueError):
         GatewaySettings(model_id=1, gateway_secret="x")
+
+
+@pytest.mark.parametrize(
+    "name", ["MODELMINT_GATEWAY_LICENSE_ENABLED", "MODELMINT_GATEWAY_LICENCE_ENABLED"]
+)
+def test_settings__license_switch_under_either_spelling__read(name, monkeypatch):
+    monkeypatch.setenv(name, "false")
+    assert GatewaySettings(model_id=1).license_enabled is False

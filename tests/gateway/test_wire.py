@@ -202,3 +202,8 @@ def test_wire_struct__uint64_above_range__rejected_with_field_name():
         Served.from_json(obj)
     assert info.value.code == ErrorCode.INVALID_PAYLOAD
     assert "served.servedAt must fit uint64" in info.value.message
+
+
+def test_error_code__old_licence_spelling__parsed_as_license_invalid():
+    assert ErrorCode("licence_invalid") is ErrorCode.LICENSE_INVALID
+    assert ErrorCode.LICENSE_INVALID.value == "license_invalid"

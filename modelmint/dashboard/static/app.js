@@ -135,7 +135,7 @@ const catalogState = { q: "", sort: "id", desc: false, offset: 0 };
 async function renderCatalog() {
   const { q, sort, desc, offset } = catalogState;
   const data = await api(`/api/models?q=${encodeURIComponent(q)}&sort=${sort}&desc=${desc}&offset=${offset}&limit=100`);
-  const head = [["id", "#"], ["name", "Metadata"], ["owner", "Owner"], ["version", "Version / weights"], [null, "Status"], ["price", "Licence offers"], ["creditValue", "Credit price"], [null, "Gateways"]];
+  const head = [["id", "#"], ["name", "Metadata"], ["owner", "Owner"], ["version", "Version / weights"], [null, "Status"], ["price", "License offers"], ["creditValue", "Credit price"], [null, "Gateways"]];
   main.innerHTML = `
     <h2>Catalog</h2>
     <div class="row"><input id="search" data-testid="search" placeholder="search id, metadata, owner, weights hash" value="${esc(q)}" size="48">
@@ -243,13 +243,13 @@ async function renderModel(id) {
     <h3>Versions</h3>
     <table><thead><tr><th>Version</th><th>Weights hash</th><th>URI</th><th>Published</th></tr></thead><tbody>
       ${m.versions.map((v) => `<tr><td>v${v.version}</td><td class="mono">${v.weightsHash}</td><td>${esc(v.uri)}</td><td>${when(v.timestamp)} (block ${v.block})</td></tr>`).join("")}</tbody></table>
-    <h3>Licence offers</h3>
+    <h3>License offers</h3>
     <table data-testid="offers"><thead><tr><th>Offer</th><th>Price</th><th>Duration</th><th>Terms</th><th>Sold</th><th>Buy (max price, wei)</th></tr></thead><tbody>
       ${m.offers.map((o) => `<tr data-offer="${o.id}"><td>#${o.id} ${o.commercial ? "commercial" : "non-commercial"}${o.paused ? ' <span class="badge">paused</span>' : ""}</td>
         <td>${units(o.price, m.paymentAsset)}</td><td>${o.duration ? `${o.duration} s` : "perpetual"}</td><td>${esc(o.termsURI)}</td>
         <td>${o.sold}${o.supplyCap ? ` / ${o.supplyCap}` : ""}</td>
         <td><input type="number" min="0" data-maxprice="${o.id}" data-testid="max-price" value="${o.price}">
-          <button data-buy="${o.id}" data-price="${o.price}" data-testid="buy-licence">Buy licence</button></td></tr>`).join("")}</tbody></table>
+          <button data-buy="${o.id}" data-price="${o.price}" data-testid="buy-license">Buy license</button></td></tr>`).join("")}</tbody></table>
     <h3>Credits</h3>
     ${m.credits && m.credits.enabled ? `<div class="card">One credit = ${units(m.credits.creditValue, m.paymentAsset)} · minted ${m.credits.minted} · consumed ${m.credits.consumed}<br>
       Credits <input type="number" min="1" id="credit-count" data-testid="credit-count" value="10">
@@ -271,7 +271,7 @@ async function renderModel(id) {
     b.addEventListener("click", () => {
       const offerId = BigInt(b.dataset.buy), price = BigInt(b.dataset.price);
       const maxPrice = BigInt(main.querySelector(`[data-maxprice="${b.dataset.buy}"]`).value || "0");
-      send("Buy licence", async () => {
+      send("Buy license", async () => {
         const licenses = contract("licenses", "LicenseManager");
         if (!eth) await (await at(m.paymentAsset, "ERC20").approve(licenses.target, maxPrice)).wait();
         return licenses.purchase(offerId, state.account, maxPrice, { value: eth ? price : 0n });
@@ -318,7 +318,7 @@ async function renderModel(id) {
 
 async function renderAccount() {
   if (!state.account) {
-    main.innerHTML = '<h2>Account</h2><p>Connect a wallet to see your licences, credits, channels, revenue and votes.</p><button id="connect-here">Connect wallet</button>';
+    main.innerHTML = '<h2>Account</h2><p>Connect a wallet to see your licenses, credits, channels, revenue and votes.</p><button id="connect-here">Connect wallet</button>';
     document.getElementById("connect-here").addEventListener("click", async () => { await connect().catch((e) => fail(describeError(e))); route(); });
     return;
   }
@@ -326,9 +326,9 @@ async function renderAccount() {
   main.innerHTML = `
     <h2>Account <span class="mono">${a.account}</span></h2>
     <p>Balance ${ethers.formatEther(BigInt(a.balance))} ETH · chain time ${when(a.chainTime)}</p>
-    <h3>Licences</h3>
-    <table data-testid="licences"><thead><tr><th>Licence</th><th>Model</th><th>Expiry</th><th>Renew</th></tr></thead><tbody>
-      ${a.licences.map((l) => `<tr data-licence="${l.id}"><td>#${l.id} (offer ${l.offerId})${l.commercial ? " commercial" : ""}</td><td><a href="#/model/${l.modelId}">#${l.modelId}</a></td>
+    <h3>Licenses</h3>
+    <table data-testid="licenses"><thead><tr><th>License</th><th>Model</th><th>Expiry</th><th>Renew</th></tr></thead><tbody>
+      ${a.licenses.map((l) => `<tr data-license="${l.id}"><td>#${l.id} (offer ${l.offerId})${l.commercial ? " commercial" : ""}</td><td><a href="#/model/${l.modelId}">#${l.modelId}</a></td>
         <td>${l.perpetual ? "perpetual" : when(l.expiry)} ${l.valid ? '<span class="badge Active">valid</span>' : '<span class="badge dead">expired</span>'}</td>
         <td>${l.perpetual ? "" : `<button data-renew="${l.id}" data-price="${l.renewPrice}">Renew for ${l.renewPrice} wei</button>`}</td></tr>`).join("")}</tbody></table>
     <h3>Credits</h3>

@@ -8,7 +8,7 @@ is the one object the web app holds, testable without HTTP:
     >>> views = Views(w3, record, indexer)
     >>> views.catalog.page(query="resnet", sort="price", descending=False)
     >>> views.model(1)["offers"]
-    >>> views.account("0xabc...")["licences"]
+    >>> views.account("0xabc...")["licenses"]
     >>> views.protocol()["proposals"]
 
 The catalog is built from the index alone (cached until the index changes) so it stays
@@ -62,7 +62,7 @@ class Views:
         return model_page(self.reads, self.catalog, model_id)
 
     def account(self, account: str) -> JsonObject:
-        """Licences, credits, channels, claimable revenue, delegation and votes of ``account``."""
+        """Licenses, credits, channels, claimable revenue, delegation and votes of ``account``."""
         return account_page(self.reads, self.catalog, account)
 
     def protocol(self) -> JsonObject:

@@ -1,4 +1,4 @@
-"""The account page: licences, credits, channels, claimable revenue, shares and votes of one
+"""The account page: licenses, credits, channels, claimable revenue, shares and votes of one
 account, each section read by its own function."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from modelmint.credits import Channel
 from modelmint.dashboard.reads import ZERO, JsonObject, Reads, address, as_int
 from modelmint.dashboard.views.catalog import Catalog
 
-PERPETUAL = 2**64 - 1  # LicenseManager's expiry of a perpetual licence
+PERPETUAL = 2**64 - 1  # LicenseManager's expiry of a perpetual license
 
 
 def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
-    """Licences, credits, channels, claimable revenue, delegation and votes of ``account``."""
+    """Licenses, credits, channels, claimable revenue, delegation and votes of ``account``."""
     who = address(account)
     now = reads.chain_time()
     claimable = _router_claimable(reads, catalog, who)
@@ -31,7 +31,7 @@ def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
         "account": who,
         "chainTime": now,
         "balance": reads.w3.eth.get_balance(who),
-        "licences": _licences(reads, who, now),
+        "licenses": _licenses(reads, who, now),
         "credits": _credits(reads, who),
         "channels": _channels(reads, who, now),
         "claimable": claimable,
@@ -40,8 +40,8 @@ def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
     }
 
 
-def _licences(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
-    """Licences ``who`` received and still owns, with their terms and renewal price."""
+def _licenses(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
+    """Licenses ``who`` received and still owns, with their terms and renewal price."""
     licenses = reads.get("licenses")
     if licenses is None:
         return []

@@ -1,6 +1,6 @@
 """The catalog page: every registered model folded from the index alone.
 
-One pass over the registry's, licences' and credits' events, cached until the index
+One pass over the registry's, licenses' and credits' events, cached until the index
 changes, so the catalog stays fast with thousands of models.
 """
 

@@ -113,7 +113,7 @@ def _split(reads: Reads, model_id: int) -> list[JsonObject]:
 
 
 def _revenue(reads: Reads, model_id: int) -> JsonObject:
-    """Revenue over time from the router's payments (licence sales, settlements): per payment
+    """Revenue over time from the router's payments (license sales, settlements): per payment
     the gross amount, the protocol fee and the net to the split, cumulated."""
     points, net_total, fee_total = [], 0, 0
     for ev in reads.indexer.events(event="PaymentReceived", model_id=model_id):

@@ -1,5 +1,5 @@
 """An AgentWallet's agent key cannot cast the wallet's votes: the wallet's ERC-1271 accepts only
-the EIP-712 types its owner allowed (licence access statements), never a governor's Ballot."""
+the EIP-712 types its owner allowed (license access statements), never a governor's Ballot."""
 
 from dataclasses import dataclass
 from typing import Annotated

@@ -59,7 +59,7 @@ def fot_model(registry, model_owner, fot):
 
 @pytest.fixture(scope="module")
 def offer_params():
-    """Builder for ``OfferParams`` with this suite's defaults (a 30-day commercial licence)."""
+    """Builder for ``OfferParams`` with this suite's defaults (a 30-day commercial license)."""
 
     def _params(model_id, **fields):
         defaults = dict(

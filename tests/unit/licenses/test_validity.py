@@ -102,7 +102,7 @@ def test_transfer__unrecorded_shorter_license_leaves__recorded_stays_and_holder_
 def test_purchase__unsolicited_free_license_held__purchase_succeeds_and_is_valid(
     chain, manager, router, model_owner, create_offer, eth_model, buy, licensee, attacker
 ):
-    """Licence slot griefing: a free one-second licence minted to the victim used to occupy its
+    """License slot griefing: a free one-second license minted to the victim used to occupy its
     class and make every later purchase of that class revert."""
     free = create_offer(eth_model, transferable=True, price=0, duration=1)
     paid = create_offer(eth_model, transferable=True, duration=30 * DAY)
@@ -138,7 +138,7 @@ def test_transfer__expired_license_pushed_to_victim__later_transfer_and_purchase
 def test_purchase__contract_victim_with_unsolicited_license__purchases_keep_working(
     manager, registry, create_offer, eth_model, buy, licensee, attacker
 ):
-    """A contract that can never move licences (here: the registry) is not blocked for good."""
+    """A contract that can never move licenses (here: the registry) is not blocked for good."""
     free = create_offer(eth_model, transferable=True, price=0, duration=DAY)
     paid = create_offer(eth_model, transferable=True, duration=30 * DAY)
     buy(free, attacker, recipient=registry)

@@ -1,14 +1,14 @@
-"""Access by licence: a signed, fresh, single-use access statement
+"""Access by license: a signed, fresh, single-use access statement
 (:mod:`modelmint.access`) and ``LicenseManager.hasValidLicense`` for the served version.
 
 Order of checks: decode, model and version, freshness, signature (ECDSA locally; an
 account with contract code through ERC-1271 ``isValidSignature``), then the nonce is
-spent (a replay is ``statement_replayed``), then the licence. A positive licence answer
-is cached for ``cache_seconds`` at most (the licence's own expiry is not readable through
+spent (a replay is ``statement_replayed``), then the license. A positive license answer
+is cached for ``cache_seconds`` at most (the license's own expiry is not readable through
 ``hasValidLicense``, so the bound is kept short); a negative one is never cached. A node
 that cannot be reached fails closed (``rpc_unavailable``).
 
-    >>> gate = LicenceGate(chain, store, domain, version=1, commercial_required=False)
+    >>> gate = LicenseGate(chain, store, domain, version=1, commercial_required=False)
     >>> account = await gate.check(request.headers[HEADER_ACCESS])
 """
 
@@ -30,7 +30,7 @@ from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
 from modelmint.gateway.store import Store
 
 
-class LicenceGate:
+class LicenseGate:
     def __init__(
         self,
         chain: Chain,
@@ -65,7 +65,7 @@ class LicenceGate:
         check_fresh(statement, now)
         await self._check_signature(signed)
         if self.commercial_required and not statement.commercial:
-            raise WireError(ErrorCode.LICENCE_INVALID, "this gateway requires a commercial licence")
+            raise WireError(ErrorCode.LICENSE_INVALID, "this gateway requires a commercial license")
         fresh = await asyncio.to_thread(
             self.store.use_nonce, statement.account, statement.nonce, statement.expires_at
         )
@@ -83,12 +83,12 @@ class LicenceGate:
                 self.version,
             )
         except ChainUnavailable as exc:
-            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot check the licence: {exc}") from None
+            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot check the license: {exc}") from None
         if not valid:
             self._cache.pop(key, None)
             raise WireError(
-                ErrorCode.LICENCE_INVALID,
-                f"{statement.account} holds no valid licence for version {self.version}",
+                ErrorCode.LICENSE_INVALID,
+                f"{statement.account} holds no valid license for version {self.version}",
             )
         self._cache[key] = self.clock() + self.cache_seconds
         return statement.account
