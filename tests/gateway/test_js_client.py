@@ -52,7 +52,9 @@ def test_pay_mjs__open_pay_above_deposit_top_up__served_and_charged_on_chain(
     served = launch()
     credits = protocol["credits"]
 
-    steps = _run_pay_mjs(node, served.url, rpc_url, "0x" + bytes(Account.from_key(consumer.private_key).key).hex())
+    steps = _run_pay_mjs(
+        node, served.url, rpc_url, "0x" + bytes(Account.from_key(consumer.private_key).key).hex()
+    )
     by_step = {}
     for step in steps:
         by_step.setdefault(step["step"], []).append(step)
