@@ -233,8 +233,10 @@ def test_gateway_doc__quoted_contract_lines__appear_in_the_contract():
     assert not missing, missing
 
 
-def test_pay_mjs__abi_fragments__are_in_the_exported_abi_with_those_types():
-    fragments = re.findall(r'"((?:function|event|error) [^"]+)"', PAY_MJS.read_text())
+@pytest.mark.parametrize("source", ["docs/examples/pay.mjs", "docs/GATEWAY.md"])
+def test_js_abi_fragments__are_in_the_exported_abi_with_those_types(source):
+    text = PAY_MJS.read_text() if source.endswith(".mjs") else "".join(_blocks("js"))
+    fragments = re.findall(r'"((?:function|event|error) [^"]+)"', text)
     assert fragments
     abi = load_abi("UsageCredits") + load_abi("ERC20")
     wrong = [
