@@ -106,10 +106,14 @@ class GatewayError(ClientError):
         self.status = status
         self.gateway_code = gateway_code(wire_code)
         self.wire_code = str(wire_code)
-        shown = (
-            self.wire_code if self.gateway_code is not None else f"unknown code {self.wire_code!r}"
-        )
-        super().__init__(f"HTTP {status} {shown}: {message}", **details)
+        super().__init__(f"{self._answer()}: {message}", **details)
+
+    def _answer(self) -> str:
+        if self.gateway_code is not None:
+            return f"HTTP {self.status} {self.wire_code}"
+        if self.wire_code:
+            return f"HTTP {self.status} unknown code {self.wire_code!r}"
+        return f"HTTP {self.status} without an error code" if self.status else "no answer"
 
     def to_json(self) -> dict[str, Any]:
         unknown = {} if self.gateway_code is not None else {"gatewayCodeUnknown": True}

@@ -56,6 +56,7 @@ def test_gateway_error__unknown_code__kept_and_marked():
 
 def test_gateway_unreachable__no_answer__status_zero_own_code():
     error = GatewayUnreachable("http://127.0.0.1:9/v1/predict: refused")
+    assert str(error) == "gateway_unreachable: no answer: http://127.0.0.1:9/v1/predict: refused"
     assert isinstance(error, GatewayError)
     assert (error.code, error.status, error.gateway_code) == (
         ClientErrorCode.GATEWAY_UNREACHABLE,
