@@ -17,7 +17,7 @@ from typing import Any
 class ModelmintError(Exception):
     """The root of Modelmint's errors: ``code`` names what went wrong (a member of the raising
     layer's code enum: :class:`ErrorCode` on the wire, ``ClientErrorCode`` in the client,
-    the dashboard's ``ErrorCode``), ``message`` says it."""
+    the dashboard's ``DashboardErrorCode``), ``message`` says it."""
 
     def __init__(self, code: Enum, message: str):
         super().__init__(f"{code.value}: {message}")
@@ -140,6 +140,7 @@ class WireError(ModelmintError):
         return self.code.status
 
 
-def error_body(code: ErrorCode, message: str, **details: Any) -> dict[str, Any]:
-    """The JSON body of every non-402 error answer."""
+def error_body(code: StrEnum, message: str, **details: Any) -> dict[str, Any]:
+    """The JSON body of every non-402 error answer: ``code`` is an :class:`ErrorCode` for a
+    gateway, a member of the dashboard's code enum for the dashboard."""
     return {"error": {"code": code.value, "message": message, **details}}

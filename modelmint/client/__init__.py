@@ -9,20 +9,21 @@ Ape-free: httpx, web3.py, eth-account and the modelmint core. See docs/CLIENT.md
 """
 
 from modelmint.client.budget import Budget
-from modelmint.client.chain import CreditsChain
 from modelmint.client.client import CallResult, Client
 from modelmint.client.errors import (
     BudgetExhausted,
     ChannelHalted,
     ClientError,
     GatewayError,
+    GatewayUnreachable,
     PaymentMismatch,
     ProvenanceInvalid,
     ResyncRejected,
 )
 from modelmint.client.funding import ChannelBook, ChannelPolicy
+from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
-from modelmint.client.store import ChannelRecord, ChannelStore
+from modelmint.client.store import ChannelStatus, ChannelStore, LocalChannel
 
 __all__ = [
     "Budget",
@@ -31,12 +32,14 @@ __all__ = [
     "ChannelBook",
     "ChannelHalted",
     "ChannelPolicy",
-    "ChannelRecord",
+    "ChannelStatus",
     "ChannelStore",
     "Client",
     "ClientError",
     "CreditsChain",
     "GatewayError",
+    "GatewayUnreachable",
+    "LocalChannel",
     "PaymentMismatch",
     "ProvenanceInvalid",
     "ResyncRejected",

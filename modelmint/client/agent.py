@@ -30,11 +30,11 @@ from web3 import HTTPProvider, Web3
 
 from modelmint.abi import load_abi
 from modelmint.client.budget import Budget
-from modelmint.client.chain import ETH
-from modelmint.client.client import Client
+from modelmint.client.client import CallResult, Client
 from modelmint.client.errors import BudgetExhausted, ClientError
 from modelmint.client.funding import ChannelPolicy
 from modelmint.client.signer import Signer
+from modelmint.constants import ETH
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,26 @@ class AgentReport:
         out = asdict(self)
         out.pop("labels")
         return out
+
+
+@dataclass
+class _Tally:
+    """What the agent's calls got so far (the first fields of its report)."""
+
+    calls: int = 0
+    items: int = 0
+    charged: int = 0
+    stopped: str = "done"
+    labels: list[int] = field(default_factory=list)
+    channels: list[int] = field(default_factory=list)
+
+    def add(self, batch: list[Any], result: CallResult) -> None:
+        self.calls += 1
+        self.items += len(batch)
+        self.charged += result.charged
+        self.labels.extend(_labels(result.json()))
+        if result.channel_id and result.channel_id not in self.channels:
+            self.channels.append(result.channel_id)
 
 
 class _Log:
@@ -132,44 +152,26 @@ def run_agent(
     # Channels past their grace period give their unused credits back first; the client
     # spends credits the wallet holds before buying any.
     client.close_expired()  # each closure is logged as "channel_closed"
-    calls = items = charged = 0
-    labels: list[int] = []
-    channels: list[int] = []
-    stopped = "done"
+    tally = _Tally()
     try:
         for start in range(0, len(rows), settings.batch):
             batch = list(rows[start : start + settings.batch])
             try:
-                result = client.call(settings.route, json={"inputs": batch})
+                tally.add(batch, client.call(settings.route, json={"inputs": batch}))
             except BudgetExhausted as exc:
-                stopped = "budget"
-                log("budget_reached", {"items_done": items, "message": exc.message})
+                tally.stopped = "budget"
+                log("budget_reached", {"items_done": tally.items, "message": exc.message})
                 break
             except ClientError as exc:
-                stopped = exc.code
+                tally.stopped = exc.code.value
                 log("stopped", exc.to_json())
                 break
-            calls += 1
-            items += len(batch)
-            charged += result.charged
-            labels.extend(_labels(result.json()))
-            if result.channel_id and result.channel_id not in channels:
-                channels.append(result.channel_id)
     finally:
         client.close_http()
         after_budget, after_spent = wallet_budget(w3, settings.wallet, settings.asset)
-        report = AgentReport(
-            calls=calls,
-            items=items,
-            charged=charged,
-            paid=client.budget.spent,
-            stopped=stopped,
-            labels=labels,
-            channels=channels,
-            wallet_spent=after_spent,
-            wallet_budget=after_budget,
-            seconds=round(time.monotonic() - started, 2),
-        )
+        seconds = round(time.monotonic() - started, 2)
+        report = AgentReport(**asdict(tally), paid=client.budget.spent, seconds=seconds,
+                             wallet_spent=after_spent, wallet_budget=after_budget)  # fmt: skip
         log("agent_finished", report.to_json())
         log.close()
     return report

@@ -305,7 +305,8 @@ class _progress:
         if not self.show:
             return iter(self.items)
         self.bar = click.progressbar(self.items, label="calls", file=sys.stderr, show_pos=True)
-        return self.bar.__enter__()
+        bar: Iterator[Any] = self.bar.__enter__()
+        return bar
 
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:

@@ -57,17 +57,18 @@ from web3 import HTTPProvider, Web3
 from modelmint.access import AccessDomain, AccessStatement, SignedStatement
 from modelmint.client import verify
 from modelmint.client.budget import Budget
-from modelmint.client.chain import CreditsChain
 from modelmint.client.errors import (
     ClientError,
-    GatewayError,
+    GatewayUnreachable,
     PaymentMismatch,
     ProvenanceInvalid,
     ResyncRejected,
+    gateway_code,
 )
 from modelmint.client.funding import ChannelBook, ChannelPolicy
+from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
-from modelmint.client.store import ChannelRecord, ChannelStore
+from modelmint.client.store import ChannelStore, LocalChannel
 from modelmint.errors import ErrorCode, WireError
 from modelmint.provenance import Provenance
 from modelmint.receipts import Receipt
@@ -85,12 +86,13 @@ from modelmint.wire import (
 DEFAULT_STATE_DIR = Path("~/.modelmint").expanduser()
 # 402 codes after which the channel is not usable any more: pick or open another one.
 _CHANNEL_GONE = {
-    ErrorCode.UNKNOWN_CHANNEL.value,
-    ErrorCode.CHANNEL_EXPIRED.value,
-    ErrorCode.CHANNEL_IN_GRACE.value,
-    ErrorCode.CHANNEL_CLOSED.value,
-    ErrorCode.ABOVE_DEPOSIT.value,
+    ErrorCode.UNKNOWN_CHANNEL,
+    ErrorCode.CHANNEL_EXPIRED,
+    ErrorCode.CHANNEL_IN_GRACE,
+    ErrorCode.CHANNEL_CLOSED,
+    ErrorCode.ABOVE_DEPOSIT,
 }
+_RELEARN = {ErrorCode.PAYMENT_REQUIRED, ErrorCode.INSUFFICIENT_AMOUNT}  # requirements changed
 
 
 @dataclass(frozen=True)
@@ -188,18 +190,18 @@ class Client:
             return self._call_licensed(method, path, content, base, route)
         return self._call_paid(method, path, content, base, route, _items(json))
 
-    def channels(self) -> list[ChannelRecord]:
+    def channels(self) -> list[LocalChannel]:
         """Every channel this consumer's state directory knows, newest first."""
         return self.book.all()
 
-    def channel(self, channel_id: int) -> ChannelRecord | None:
+    def channel(self, channel_id: int) -> LocalChannel | None:
         """This consumer's record of channel ``channel_id``, as last stored."""
         return self.book.get(channel_id)
 
     def chain_for(self, credits_address: str) -> CreditsChain:
         return self.book.chain_for(credits_address)
 
-    def recover(self, credits_address: str, from_block: int = 0) -> list[ChannelRecord]:
+    def recover(self, credits_address: str, from_block: int = 0) -> list[LocalChannel]:
         """Rebuilds missing channel records from the chain (see :meth:`ChannelBook.recover`)."""
         return self.book.recover(credits_address, from_block)
 
@@ -223,7 +225,7 @@ class Client:
         self.http.close()
 
     # ------------------------------------------------------------------ payment API
-    def prepare_payment(self, req: PaymentRequirements) -> tuple[ChannelRecord, PaymentPayload]:
+    def prepare_payment(self, req: PaymentRequirements) -> tuple[LocalChannel, PaymentPayload]:
         """Picks (or funds) a channel for ``req``, signs ``charged + amount`` and records
         the ceiling on disk; returns the record and the PAYMENT-SIGNATURE payload."""
         record = self.book.for_payment(req)
@@ -242,7 +244,7 @@ class Client:
         return record, payload
 
     def accept(
-        self, record: ChannelRecord, req: PaymentRequirements, content: bytes, answer: Any
+        self, record: LocalChannel, req: PaymentRequirements, content: bytes, answer: Any
     ) -> CallResult:
         """Checks a paid answer (PAYMENT-RESPONSE rules and provenance) and records it; a
         broken rule halts the channel and raises :class:`PaymentMismatch` or
@@ -281,26 +283,18 @@ class Client:
             payment=paid,
         )
 
-    def resync(self, record: ChannelRecord, required: PaymentRequired) -> None:
+    def resync(self, record: LocalChannel, required: PaymentRequired) -> None:
         """Applies a corrective 402 after verifying it (see the module docstring); a claim
         the client cannot verify halts the channel and raises :class:`ResyncRejected`."""
         chain = self.chain_for(record.credits_contract)
         on_chain = chain.channel(record.channel_id)
         try:
             moved = verify.corrective_claim(record, required, on_chain, chain.domain)
-        except verify.ClaimRefused as exc:
+        except ResyncRejected as exc:
             if exc.halt:
                 self.book.halt(record, exc.halt)
-            raise ResyncRejected(exc.message, channel=record.channel_id) from None
-        self.store.put(
-            replace(
-                record,
-                charged=moved.charged,
-                signed=moved.signed,
-                deposit=on_chain.deposit,
-                expiry=on_chain.expiry,
-            )
-        )
+            raise
+        self.store.put(moved)
         self._emit("resynced", channel=record.channel_id, charged=moved.charged, was=record.charged)
 
     # ------------------------------------------------------------------ requirements
@@ -340,28 +334,26 @@ class Client:
             if answer.status_code != 402:
                 raise verify.gateway_error(answer)
             required = verify.required(answer)
-            code = required.error
-            self._emit("payment_refused", channel=record.channel_id, code=code)
-            if code == ErrorCode.CUMULATIVE_MISMATCH.value:
+            code = gateway_code(required.error)
+            self._emit("payment_refused", channel=record.channel_id, code=required.error)
+            last_error = verify.refusal(required, channel=record.channel_id)
+            if code is ErrorCode.CUMULATIVE_MISMATCH:
                 self.resync(record, required)
-            elif code in _CHANNEL_GONE:
+            elif code is not None and code in _CHANNEL_GONE:
                 self.book.refresh(record, code)
-            elif code in (ErrorCode.PAYMENT_REQUIRED.value, ErrorCode.INSUFFICIENT_AMOUNT.value):
-                if _attempt:
-                    raise GatewayError(402, code, required.message or code)
+            elif code in _RELEARN and not _attempt:
                 route.requirements = verify.requirements_for(
                     required, self.chain_id, self.credits_address
                 )
                 route.required = required
             else:
-                raise GatewayError(402, code, required.message or code, channel=record.channel_id)
-            last_error = GatewayError(402, code, required.message or code)
+                raise last_error
         assert last_error is not None
         raise last_error
 
     def _provenance(
         self,
-        record: ChannelRecord | None,
+        record: LocalChannel | None,
         req: PaymentRequirements,
         content: bytes,
         answer: httpx.Response,
@@ -430,7 +422,7 @@ class Client:
         try:
             return self.http.request(method, path, content=content, headers=headers)
         except httpx.HTTPError as exc:
-            raise GatewayError(0, "unreachable", f"{self.gateway_url}{path}: {exc}") from None
+            raise GatewayUnreachable(f"{self.gateway_url}{path}: {exc}") from None
 
     def _unpaid(self, answer: httpx.Response) -> CallResult:
         if not 200 <= answer.status_code < 300:

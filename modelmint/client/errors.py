@@ -11,7 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from modelmint.errors import ModelmintError
+from modelmint.errors import ErrorCode, ModelmintError
+from modelmint.reverts import Revert
 
 
 class ClientErrorCode(StrEnum):
@@ -24,6 +25,7 @@ class ClientErrorCode(StrEnum):
     CHANNEL_HALTED = "channel_halted"
     RESYNC_REJECTED = "resync_rejected"
     GATEWAY_ERROR = "gateway_error"
+    GATEWAY_UNREACHABLE = "gateway_unreachable"
     NO_ACCEPTABLE_REQUIREMENT = "no_acceptable_requirement"
     RECEIPT_SIGNER_NOT_REGISTERED = "receipt_signer_not_registered"
     TRANSACTION_FAILED = "transaction_failed"
@@ -74,23 +76,62 @@ class ChannelHalted(ClientError):
 
 class ResyncRejected(ClientError):
     """A corrective 402 asked to move the channel's running total to a state the client
-    cannot verify (bad signature on the returned receipt, or above what it ever signed)."""
+    cannot verify (bad signature on the returned receipt, or above what it ever signed).
+    ``halt`` says why the channel stops (empty: the claim is refused, the channel stays)."""
 
     code: ClientErrorCode = ClientErrorCode.RESYNC_REJECTED
 
+    def __init__(self, message: str, *, halt: str = "", **details: Any):
+        super().__init__(message, **details)
+        self.halt = halt
+
+
+def gateway_code(text: str) -> ErrorCode | None:
+    """The :class:`ErrorCode` a gateway named (old spellings included), ``None`` for a code
+    outside the vocabulary (a newer gateway's, or none at all)."""
+    try:
+        return ErrorCode(text)
+    except ValueError:
+        return None
+
 
 class GatewayError(ClientError):
-    """The gateway answered with an error (``gateway_code`` is its ErrorCode value)."""
+    """The gateway answered with an error: ``gateway_code`` is the :class:`ErrorCode` it
+    named, ``None`` when the code is not in this client's vocabulary; ``wire_code`` keeps the
+    text it sent either way."""
 
     code: ClientErrorCode = ClientErrorCode.GATEWAY_ERROR
 
-    def __init__(self, status: int, gateway_code: str, message: str, **details: Any):
-        super().__init__(f"HTTP {status} {gateway_code}: {message}", **details)
+    def __init__(self, status: int, wire_code: ErrorCode | str, message: str, **details: Any):
         self.status = status
-        self.gateway_code = gateway_code
+        self.gateway_code = gateway_code(wire_code)
+        self.wire_code = str(wire_code)
+        super().__init__(f"{self._answer()}: {message}", **details)
+
+    def _answer(self) -> str:
+        if self.gateway_code is not None:
+            return f"HTTP {self.status} {self.wire_code}"
+        if self.wire_code:
+            return f"HTTP {self.status} unknown code {self.wire_code!r}"
+        return f"HTTP {self.status} without an error code" if self.status else "no answer"
 
     def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "status": self.status, "gatewayCode": self.gateway_code}
+        unknown = {} if self.gateway_code is not None else {"gatewayCodeUnknown": True}
+        return {
+            **super().to_json(),
+            "status": self.status,
+            "gatewayCode": self.wire_code,
+            **unknown,
+        }
+
+
+class GatewayUnreachable(GatewayError):
+    """No HTTP answer from the gateway (connection refused, timeout): ``status`` 0, no code."""
+
+    code: ClientErrorCode = ClientErrorCode.GATEWAY_UNREACHABLE
+
+    def __init__(self, message: str, **details: Any):
+        super().__init__(0, "", message, **details)
 
 
 class NoAcceptableRequirement(ClientError):
@@ -109,9 +150,20 @@ class ReceiptSignerNotRegistered(ClientError):
 
 
 class TransactionFailed(ClientError):
-    """An on-chain transaction reverted (``error`` names the contract's custom error)."""
+    """An on-chain transaction reverted or would revert: ``revert`` is the contract's decoded
+    custom error (name and arguments; ``None`` when the node gave no revert data)."""
 
     code: ClientErrorCode = ClientErrorCode.TRANSACTION_FAILED
+
+    def __init__(self, message: str, *, revert: Revert | None = None, **details: Any):
+        super().__init__(message, **details)
+        self.revert = revert
+
+    def to_json(self) -> dict[str, Any]:
+        if self.revert is None:
+            return super().to_json()
+        shown = {"name": self.revert.name, "args": list(self.revert.args), "text": str(self.revert)}
+        return {**super().to_json(), "revert": _plain(shown)}
 
 
 class ChannelNotClosable(ClientError):
@@ -121,11 +173,16 @@ class ChannelNotClosable(ClientError):
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, bytes):
-            value = "0x" + value.hex()
-        elif not isinstance(value, str | int | float | bool | type(None) | list | dict):
-            value = str(value)
-        out[key] = value
-    return out
+    return {key: _plain_value(value) for key, value in details.items()}
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, list | tuple):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return _plain(value)
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    return str(value)

@@ -6,12 +6,11 @@ what the gateway answered; nothing here speaks HTTP."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from web3 import Web3
 
 from modelmint.client.budget import Budget
-from modelmint.client.chain import CreditsChain
 from modelmint.client.errors import (
     BudgetExhausted,
     ChannelHalted,
@@ -19,8 +18,9 @@ from modelmint.client.errors import (
     NoAcceptableRequirement,
     ReceiptSignerNotRegistered,
 )
+from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
-from modelmint.client.store import CLOSED, HALTED, OPEN, ChannelRecord, ChannelStore
+from modelmint.client.store import ChannelStatus, ChannelStore, LocalChannel
 from modelmint.errors import ErrorCode
 from modelmint.wire import PaymentRequirements
 
@@ -42,28 +42,21 @@ class ChannelPolicy:
 Emit = Callable[..., None]
 
 
+@dataclass
 class ChannelBook:
-    """One consumer's channels across UsageCredits deployments, kept in ``store``."""
+    """One consumer's channels across UsageCredits deployments, kept in ``store``, funded
+    by ``signer`` within ``budget``; ``emit`` reports what it did (``emit("channel_opened",
+    channel=7, ...)``)."""
 
-    def __init__(
-        self,
-        w3: Web3,
-        signer: Signer,
-        store: ChannelStore,
-        budget: Budget,
-        policy: ChannelPolicy,
-        emit: Emit,
-        recover_from_block: int = 0,
-    ) -> None:
-        self.w3 = w3
-        self.signer = signer
-        self.store = store
-        self.budget = budget
-        self.policy = policy
-        self.emit = emit
-        self.recover_from_block = recover_from_block
-        self._chains: dict[str, CreditsChain] = {}
-        self._scanned: set[str] = set()
+    w3: Web3
+    signer: Signer
+    store: ChannelStore
+    budget: Budget
+    policy: ChannelPolicy
+    emit: Emit
+    recover_from_block: int = 0  # where the recovery scan of ChannelOpened logs starts
+    _chains: dict[str, CreditsChain] = field(default_factory=dict, init=False, repr=False)
+    _scanned: set[str] = field(default_factory=set, init=False, repr=False)  # recovered
 
     def chain_for(self, credits_address: str) -> CreditsChain:
         key = credits_address.lower()
@@ -71,15 +64,15 @@ class ChannelBook:
             self._chains[key] = CreditsChain(self.w3, credits_address)
         return self._chains[key]
 
-    def all(self) -> list[ChannelRecord]:
+    def all(self) -> list[LocalChannel]:
         """Every channel the state directory knows, newest first."""
         return sorted(self.store.all(), key=lambda r: -r.channel_id)
 
-    def get(self, channel_id: int) -> ChannelRecord | None:
+    def get(self, channel_id: int) -> LocalChannel | None:
         return self.store.get(channel_id)
 
     # ------------------------------------------------------------------ recovery
-    def recover(self, credits_address: str, from_block: int = 0) -> list[ChannelRecord]:
+    def recover(self, credits_address: str, from_block: int = 0) -> list[LocalChannel]:
         """Rebuilds the records of this consumer's channels that the state directory lacks,
         from the chain: ``settled`` is the baseline; the gateway's corrective 402 then
         brings each to its exact running total. Returns the records added."""
@@ -89,7 +82,7 @@ class ChannelBook:
             if self.store.get(channel_id) is not None:
                 continue
             c = chain.channel(channel_id)
-            record = ChannelRecord(
+            record = LocalChannel(
                 channel_id=channel_id,
                 credits_contract=chain.address,
                 model_id=c.model_id,
@@ -99,7 +92,7 @@ class ChannelBook:
                 expiry=c.expiry,
                 charged=c.settled,
                 signed=c.settled,
-                status=CLOSED if c.closed else OPEN,
+                status=ChannelStatus.CLOSED if c.closed else ChannelStatus.OPEN,
                 closed=c.closed,
             )
             self.store.put(record)
@@ -109,7 +102,7 @@ class ChannelBook:
         return added
 
     # ------------------------------------------------------------------ paying
-    def for_payment(self, req: PaymentRequirements) -> ChannelRecord:
+    def for_payment(self, req: PaymentRequirements) -> LocalChannel:
         """A channel to the gateway of ``req`` with room for ``req.amount``: an open one,
         topped up or extended if needed, or a new one (never above the budget)."""
         chain = self.chain_for(req.asset)
@@ -117,7 +110,7 @@ class ChannelBook:
         halted = [
             r
             for r in self.store.all()
-            if r.status == HALTED
+            if r.status is ChannelStatus.HALTED
             and r.gateway.lower() == gateway.lower()
             and r.model_id == model_id
         ]
@@ -144,31 +137,31 @@ class ChannelBook:
             return self._top_up(chain, record, req, now)
         return self._open(chain, req, now)
 
-    def halt(self, record: ChannelRecord, reason: str) -> None:
+    def halt(self, record: LocalChannel, reason: str) -> None:
         """No receipt is signed on ``record``'s channel (nor to its gateway for its model)
         until the user clears it with :meth:`unhalt`."""
         self.store.put(record.halted(reason))
         self.emit("halted", channel=record.channel_id, reason=reason)
 
-    def refresh(self, record: ChannelRecord, code: str) -> None:
+    def refresh(self, record: LocalChannel, code: ErrorCode) -> None:
         """The gateway will not take this channel (expired, closed, unknown, full): reload it
         from the chain and stop choosing it unless the chain shows room the gateway missed."""
         chain = self.chain_for(record.credits_contract)
         c = chain.channel(record.channel_id)
         if c.closed:
-            record = replace(record, status=CLOSED, closed=True, charged=c.settled)
-        elif code == ErrorCode.ABOVE_DEPOSIT.value and c.deposit > record.deposit:
+            record = replace(record, status=ChannelStatus.CLOSED, closed=True, charged=c.settled)
+        elif code is ErrorCode.ABOVE_DEPOSIT and c.deposit > record.deposit:
             record = replace(record, deposit=c.deposit, expiry=c.expiry)
         else:
             # Unusable from now on; still closable (from the chain's expiry) to get the rest back.
-            record = replace(record, expiry=min(c.expiry, chain.now()), reason=code)
+            record = replace(record, expiry=min(c.expiry, chain.now()), reason=code.value)
         self.store.put(record)
 
     def unhalt(self, channel_id: int) -> None:
         """Lets the client sign on a halted channel again (after the user looked into it)."""
         record = self.store.get(channel_id)
-        if record is not None and record.status == HALTED:
-            self.store.put(replace(record, status=OPEN, reason=""))
+        if record is not None and record.status is ChannelStatus.HALTED:
+            self.store.put(replace(record, status=ChannelStatus.OPEN, reason=""))
 
     # ------------------------------------------------------------------ closing
     def close_expired(self, redeem: bool = False) -> list[dict[str, int]]:
@@ -176,7 +169,7 @@ class ChannelBook:
         with ``redeem``, redeems the refunded credits. Returns one summary per channel."""
         out = []
         for record in self.store.all():
-            if record.status == CLOSED or record.closed:
+            if record.status is ChannelStatus.CLOSED or record.closed:
                 continue
             chain = self.chain_for(record.credits_contract)
             if chain.now() < record.expiry + chain.grace_period:
@@ -205,7 +198,8 @@ class ChannelBook:
             )
         refunded = 0 if on_chain.closed else chain.close_channel(self.signer, channel_id)
         # A halted channel stays halted: closing it must not clear the stop on its gateway.
-        status = HALTED if record.status == HALTED else CLOSED
+        halted = record.status is ChannelStatus.HALTED
+        status = ChannelStatus.HALTED if halted else ChannelStatus.CLOSED
         self.store.put(replace(record, status=status, closed=True, charged=on_chain.settled))
         summary = {"channel": channel_id, "refunded": refunded, "settled": on_chain.settled}
         if redeem and refunded:
@@ -239,7 +233,7 @@ class ChannelBook:
             )
         return add, buy
 
-    def _open(self, chain: CreditsChain, req: PaymentRequirements, now: int) -> ChannelRecord:
+    def _open(self, chain: CreditsChain, req: PaymentRequirements, now: int) -> LocalChannel:
         terms = chain.terms(req.extra.model_id)
         if terms.credit_value != req.extra.credit_value:
             raise NoAcceptableRequirement(
@@ -271,7 +265,7 @@ class ChannelBook:
         except BaseException:
             self.budget.release(value)
             raise
-        record = ChannelRecord(
+        record = LocalChannel(
             channel_id=channel_id,
             credits_contract=chain.address,
             model_id=req.extra.model_id,
@@ -286,8 +280,8 @@ class ChannelBook:
         return record
 
     def _top_up(
-        self, chain: CreditsChain, record: ChannelRecord, req: PaymentRequirements, now: int
-    ) -> ChannelRecord:
+        self, chain: CreditsChain, record: LocalChannel, req: PaymentRequirements, now: int
+    ) -> LocalChannel:
         add = buy = 0
         if record.remaining < req.amount:
             add, buy = self._size(chain, req, record.remaining)

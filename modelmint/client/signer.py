@@ -88,4 +88,5 @@ def wallet_signature(signature: bytes, domain: eip712.Domain, struct: eip712.Typ
 def _account(key: Any) -> LocalAccount:
     if isinstance(key, LocalAccount):
         return key
-    return Account.from_key(key)
+    account: LocalAccount = Account.from_key(key)
+    return account

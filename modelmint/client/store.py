@@ -2,8 +2,8 @@
 
     >>> store = ChannelStore(Path("~/.modelmint").expanduser(), chain_id=31337,
     ...                      consumer="0x...")
-    >>> record = store.usable(credits, model_id, gateway)   # an open channel, or None
-    >>> store.put(replace(record, signed=record.charged + 10))
+    >>> channel = store.usable(credits, model_id, gateway)[0]   # open channels, newest first
+    >>> store.put(replace(channel, signed=channel.charged + 10))
 
 Every signature is recorded (``signed``: the highest ceiling ever signed) before the
 request leaves, and every verified PAYMENT-RESPONSE moves ``charged``. After a crash the
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,22 @@ from eth_utils import to_checksum_address
 
 from modelmint.records import write_json
 
-OPEN = "open"
-HALTED = "halted"
-CLOSED = "closed"
+
+class ChannelStatus(StrEnum):
+    """Whether the client signs on a channel: ``OPEN`` (it may), ``HALTED`` (a gateway broke
+    a rule: not until the user clears it), ``CLOSED`` (closed on chain)."""
+
+    OPEN = "open"
+    HALTED = "halted"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
-class ChannelRecord:
-    """What the client knows of one channel. ``charged`` is the gateway's running total as
-    last verified; ``signed`` the highest cumulative ceiling the client signed; ``spent``
-    the payment-asset value this client paid to fund the channel."""
+class LocalChannel:
+    """The client's own record of one channel, as kept in its state directory. ``charged``
+    is the gateway's running total as last verified; ``signed`` the highest cumulative
+    ceiling the client signed; ``spent`` the payment-asset value this client paid to fund
+    the channel."""
 
     channel_id: int
     credits_contract: str
@@ -43,7 +50,7 @@ class ChannelRecord:
     expiry: int
     charged: int = 0
     signed: int = 0
-    status: str = OPEN
+    status: ChannelStatus = ChannelStatus.OPEN
     reason: str = ""
     calls: int = 0
     spent: int = 0
@@ -54,43 +61,43 @@ class ChannelRecord:
         return self.deposit - self.charged
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "status": self.status.value}
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> ChannelRecord:
-        return cls(**obj)
+    def from_json(cls, obj: dict[str, Any]) -> LocalChannel:
+        return cls(**{**obj, "status": ChannelStatus(obj.get("status", ChannelStatus.OPEN))})
 
-    def halted(self, reason: str) -> ChannelRecord:
-        return replace(self, status=HALTED, reason=reason)
+    def halted(self, reason: str) -> LocalChannel:
+        return replace(self, status=ChannelStatus.HALTED, reason=reason)
 
 
 class ChannelStore:
-    """Channel records of one consumer on one chain, in ``<root>/channels-<chain>-<consumer>.json``."""
+    """The local channels of one consumer on one chain, in ``<root>/channels-<chain>-<consumer>.json``."""
 
     def __init__(self, root: Path | str, chain_id: int, consumer: str):
         self.root = Path(root)
         self.path = self.root / f"channels-{chain_id}-{to_checksum_address(consumer)}.json"
         self._lock = threading.Lock()
 
-    def all(self) -> list[ChannelRecord]:
-        return [ChannelRecord.from_json(v) for v in self._read().values()]
+    def all(self) -> list[LocalChannel]:
+        return [LocalChannel.from_json(v) for v in self._read().values()]
 
-    def get(self, channel_id: int) -> ChannelRecord | None:
+    def get(self, channel_id: int) -> LocalChannel | None:
         entry = self._read().get(str(channel_id))
-        return ChannelRecord.from_json(entry) if entry else None
+        return LocalChannel.from_json(entry) if entry else None
 
-    def put(self, record: ChannelRecord) -> None:
+    def put(self, record: LocalChannel) -> None:
         with self._lock:
             data = self._read()
             data[str(record.channel_id)] = record.to_json()
             self._write(data)
 
-    def usable(self, credits_contract: str, model_id: int, gateway: str) -> list[ChannelRecord]:
+    def usable(self, credits_contract: str, model_id: int, gateway: str) -> list[LocalChannel]:
         """Open channels to ``gateway`` for ``model_id``, newest first."""
         out = [
             r
             for r in self.all()
-            if r.status == OPEN
+            if r.status is ChannelStatus.OPEN
             and not r.closed
             and r.model_id == model_id
             and r.gateway.lower() == gateway.lower()
@@ -101,7 +108,8 @@ class ChannelStore:
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():
             return {}
-        return json.loads(self.path.read_text())
+        data: dict[str, Any] = json.loads(self.path.read_text())
+        return data
 
     def _write(self, data: dict[str, Any]) -> None:
         write_json(self.path, data, indent=1)

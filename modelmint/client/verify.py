@@ -3,17 +3,17 @@ this UsageCredits, its receipt domain), the paid answer's PAYMENT-RESPONSE, the 
 signature over the exact bytes and amounts, and a corrective 402's claim.
 
 Plain functions of their inputs (no HTTP, no store): each returns what it verified or raises
-:class:`~modelmint.errors.WireError` / :class:`Claim` refusals that the client turns into a
-halted channel and a named client error.
+:class:`~modelmint.errors.WireError` (which the client turns into a halted channel and a named
+client error) or a client error (:class:`ResyncRejected` says whether the channel halts).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
-from modelmint.client.errors import GatewayError, NoAcceptableRequirement
-from modelmint.client.store import ChannelRecord
+from modelmint.client.errors import GatewayError, NoAcceptableRequirement, ResyncRejected
+from modelmint.client.store import LocalChannel
 from modelmint.credits import Channel
 from modelmint.errors import ErrorCode, WireError
 from modelmint.provenance import Provenance, ProvenanceDomain, verify_provenance
@@ -37,9 +37,7 @@ def required(answer: Any) -> PaymentRequired:
     try:
         return decode_payment_required(answer.headers.get(HEADER_PAYMENT_REQUIRED))
     except WireError as exc:
-        raise GatewayError(
-            402, exc.code.value, f"unreadable PAYMENT-REQUIRED: {exc.message}"
-        ) from None
+        raise GatewayError(402, exc.code, f"unreadable PAYMENT-REQUIRED: {exc.message}") from None
 
 
 def requirements_for(
@@ -66,20 +64,25 @@ def requirements_for(
     )
 
 
+def refusal(offered: PaymentRequired, **details: Any) -> GatewayError:
+    """The named error of a 402 the client does not get past."""
+    return GatewayError(402, offered.error, offered.message or offered.error, **details)
+
+
 def gateway_error(answer: Any) -> GatewayError:
-    """The named error of a refused answer: a 402's code, or the error body's code."""
+    """The named error of a refused answer: a 402's code, or the error body's code (an answer
+    without an error body keeps its status, with no code)."""
     if answer.status_code == 402:
-        offered = required(answer)
-        return GatewayError(402, offered.error, offered.message or offered.error)
+        return refusal(required(answer))
     try:
         body = answer.json()["error"]
-        return GatewayError(answer.status_code, str(body.get("code")), str(body.get("message", "")))
+        return GatewayError(answer.status_code, str(body["code"]), str(body.get("message", "")))
     except Exception:
-        return GatewayError(answer.status_code, "http_error", answer.text[:200])
+        return GatewayError(answer.status_code, "", answer.text[:200])
 
 
 def paid_answer(
-    record: ChannelRecord, req: PaymentRequirements, headers: Any, payer: str
+    record: LocalChannel, req: PaymentRequirements, headers: Any, payer: str
 ) -> PaymentResponse:
     """The PAYMENT-RESPONSE of a paid answer on ``record``'s channel, checked: same channel,
     this payer, charge within the ceiling, running total moved by exactly the charge."""
@@ -133,35 +136,20 @@ def provenance(
     return proof
 
 
-@dataclass(frozen=True)
-class Resync:
-    """Where a verified corrective 402 moves the channel's record."""
-
-    charged: int
-    signed: int
-
-
-class ClaimRefused(Exception):
-    """A corrective 402 the client cannot accept; ``halt`` says whether the channel stops."""
-
-    def __init__(self, message: str, *, halt: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.halt = halt
-
-
 def corrective_claim(
-    record: ChannelRecord, required: PaymentRequired, on_chain: Channel, domain: ReceiptDomain
-) -> Resync:
-    """The running total a corrective 402 claims for ``record``'s channel, accepted only when
-    the last receipt it returns was signed by a key the channel recorded (settlement accepts
-    exactly those) and covers the claim, or when the claim equals what is settled on chain."""
+    record: LocalChannel, required: PaymentRequired, on_chain: Channel, domain: ReceiptDomain
+) -> LocalChannel:
+    """``record`` moved to the running total a corrective 402 claims (deposit and expiry as on
+    chain), accepted only when the last receipt it returns was signed by a key the channel
+    recorded (settlement accepts exactly those) and covers the claim, or when the claim equals
+    what is settled on chain."""
     extra = required.accepts[0].extra if required.accepts else None
     state = extra.channel if extra else None
     if extra is None or state is None or state.channel_id != record.channel_id:
-        raise ClaimRefused(
+        raise ResyncRejected(
             f"corrective 402 carries no state for channel {record.channel_id}",
             halt="corrective 402 without this channel's state",
+            channel=record.channel_id,
         )
     last = extra.last_receipt
     if last is not None:
@@ -171,22 +159,26 @@ def corrective_claim(
         if not on_chain.signs(recover_signer(domain, signed)) or (
             state.charged > last.cumulative_credits
         ):
-            raise ClaimRefused(
+            raise ResyncRejected(
                 f"gateway claims {state.charged} on channel {record.channel_id} backed by a "
                 "receipt that is not this consumer's (or below the claim); channel halted",
                 halt="corrective 402 with a receipt this client did not sign",
+                channel=record.channel_id,
             )
         signed_max = max(record.signed, last.cumulative_credits)
     elif state.charged == on_chain.settled:
         signed_max = record.signed
     else:
-        raise ClaimRefused(
+        raise ResyncRejected(
             f"gateway claims {state.charged} on channel {record.channel_id} with no receipt "
             f"(settled on chain: {on_chain.settled}); channel halted",
             halt="corrective 402 claims unsettled credits without a receipt",
+            channel=record.channel_id,
         )
     if state.charged < on_chain.settled:
-        raise ClaimRefused(
-            f"gateway's total {state.charged} is below the settled {on_chain.settled}"
+        raise ResyncRejected(
+            f"gateway's total {state.charged} is below the settled {on_chain.settled}",
+            channel=record.channel_id,
         )
-    return Resync(charged=state.charged, signed=signed_max)
+    synced = replace(record, deposit=on_chain.deposit, expiry=on_chain.expiry)
+    return replace(synced, charged=state.charged, signed=signed_max)

@@ -16,12 +16,15 @@ a corrective 402 after verifying it and asks x402's transport to retry once. x40
 (charge rules and provenance) run in :class:`VerifyingTransport`, which wraps x402's
 transport and raises on any mismatch after halting the channel.
 
-One request at a time per scheme instance (the SDK's transport is sequential per call).
+The adapter drives only the client's public payment API (``prepare_payment``, ``accept``,
+``resync``, ``channel``). One request at a time per scheme instance (the SDK's transport is
+sequential per call).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import httpx
 from x402 import x402Client
@@ -29,11 +32,14 @@ from x402.http.clients.httpx import x402AsyncTransport
 from x402.schemas import PaymentResponseContext, RecoveredResponseResult
 
 from modelmint.client.client import Client
-from modelmint.client.errors import ClientError
-from modelmint.client.store import ChannelRecord
+from modelmint.client.errors import ClientError, gateway_code
+from modelmint.client.store import LocalChannel
+from modelmint.errors import ErrorCode
 from modelmint.wire import HEADER_PAYMENT_RESPONSE, SCHEME, PaymentRequired, PaymentRequirements
 
 NETWORKS = "eip155:*"
+# The scheme registered on each x402 client by `modelmint_x402_client`, for `wrap_httpx`.
+_SCHEMES: WeakKeyDictionary[x402Client, ModelmintCreditsScheme] = WeakKeyDictionary()
 
 
 class ModelmintCreditsScheme:
@@ -43,7 +49,7 @@ class ModelmintCreditsScheme:
 
     def __init__(self, client: Client):
         self.client = client
-        self.pending: tuple[ChannelRecord, PaymentRequirements] | None = None
+        self.pending: tuple[LocalChannel, PaymentRequirements] | None = None
 
     def create_payment_payload(self, requirements: Any) -> dict[str, Any]:
         req = PaymentRequirements.from_json(_plain(requirements))
@@ -57,7 +63,7 @@ class ModelmintCreditsScheme:
             return None
         required = PaymentRequired.from_json(_plain(ctx.payment_required))
         record, _ = self.pending
-        if required.error == "cumulative_mismatch":
+        if gateway_code(required.error) is ErrorCode.CUMULATIVE_MISMATCH:
             self.client.resync(record, required)
             return RecoveredResponseResult()
         return None
@@ -94,21 +100,24 @@ def modelmint_x402_client(client: Client, x402: x402Client | None = None) -> x40
     x402.register(NETWORKS, scheme)
     x402.on_payment_response(scheme.on_payment_response)
     x402.set_spend_controls({"allowed_assets": True, "max_amount_per_payment": False})
-    x402._modelmint_scheme = scheme  # type: ignore[attr-defined]
+    _SCHEMES[x402] = scheme
     return x402
 
 
 def wrap_httpx(x402: x402Client, **httpx_kwargs: Any) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` that pays through ``x402`` (made by
     :func:`modelmint_x402_client`) and verifies every paid answer."""
-    scheme: ModelmintCreditsScheme = x402._modelmint_scheme  # type: ignore[attr-defined]
+    scheme = _SCHEMES.get(x402)
+    if scheme is None:
+        raise ValueError("wrap_httpx needs an x402 client made by modelmint_x402_client")
     transport = VerifyingTransport(x402AsyncTransport(x402), scheme)
     return httpx.AsyncClient(transport=transport, **httpx_kwargs)
 
 
 def _plain(model: Any) -> dict[str, Any]:
     if hasattr(model, "model_dump"):
-        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        dumped: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dumped
     return dict(model)
 
 

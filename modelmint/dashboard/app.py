@@ -6,8 +6,10 @@
     >>> # uvicorn.run(app, host="127.0.0.1", port=8700)
 
 Settings come from arguments or ``MODELMINT_DASHBOARD_*`` environment variables. The app
-starts a background thread that syncs the indexer every ``poll_seconds``. Errors are JSON
-``{"error": <code>, "detail": ...}`` with the code's HTTP status (``errors.ErrorCode``).
+starts a background thread that syncs the indexer every ``poll_seconds``. Every error, FastAPI's
+own (unknown route, unparsable parameter) included, is answered with the one JSON error body of
+both web apps, ``{"error": {"code": <DashboardErrorCode>, "message": ...}}``
+(:func:`modelmint.errors.error_body`), and the code's HTTP status.
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ from typing import Any
 
 import requests
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.exceptions import HTTPException
 from web3 import Web3
 from web3.exceptions import ProviderConnectionError
 
 from modelmint.abi import CONTRACTS, INTERFACES, load_abi
-from modelmint.dashboard.errors import ErrorCode, ViewError
+from modelmint.dashboard.errors import HTTP_STATUS, DashboardError, DashboardErrorCode
 from modelmint.dashboard.indexer import Indexer
 from modelmint.dashboard.views import Views
+from modelmint.errors import error_body
 from modelmint.records import Record
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -69,6 +74,17 @@ def _safe(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JS_SAFE:
         return str(value)
     return value
+
+
+def _error(code: DashboardErrorCode, message: str, status: int | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status or HTTP_STATUS[code])
+
+
+def _http_code(status: int) -> DashboardErrorCode:
+    """The named code of an HTTP error FastAPI or Starlette raised itself."""
+    if status == 405:
+        return DashboardErrorCode.METHOD_NOT_ALLOWED
+    return DashboardErrorCode.NOT_FOUND if status == 404 else DashboardErrorCode.BAD_QUERY
 
 
 class Follower:
@@ -130,21 +146,27 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     app.state.indexer = indexer
     app.state.settings = settings
 
-    @app.exception_handler(ViewError)
-    async def view_error(request: Request, exc: ViewError) -> JSONResponse:
-        return JSONResponse(
-            {"error": exc.code.name, "detail": exc.detail}, status_code=exc.code.status
+    @app.exception_handler(DashboardError)
+    async def dashboard_error(request: Request, exc: DashboardError) -> JSONResponse:
+        return _error(exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()
         )
+        return _error(DashboardErrorCode.INVALID_INPUT, where or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return _error(_http_code(exc.status_code), str(exc.detail), exc.status_code)
 
     @app.exception_handler(requests.exceptions.ConnectionError)
     @app.exception_handler(ProviderConnectionError)
     async def chain_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("RPC unavailable: %s", exc)
-        code = ErrorCode.chain_unavailable
-        return JSONResponse(
-            {"error": code.name, "detail": f"no answer from {settings.rpc}"},
-            status_code=code.status,
-        )
+        return _error(DashboardErrorCode.CHAIN_UNAVAILABLE, f"no answer from {settings.rpc}")
 
     def ok(value: Any) -> JSONResponse:
         return JSONResponse(_safe(value))
@@ -188,7 +210,9 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     @app.get("/vendor/ethers.js")
     def ethers_bundle() -> FileResponse:
         if not settings.ethers_bundle.is_file():
-            raise ViewError(ErrorCode.not_deployed, "ethers bundle missing: run `npm ci`")
+            raise DashboardError(
+                DashboardErrorCode.NOT_DEPLOYED, "ethers bundle missing: run `npm ci`"
+            )
         return FileResponse(settings.ethers_bundle, media_type="text/javascript")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,39 +1,45 @@
-"""The dashboard API's named errors, each with its HTTP status."""
+"""The dashboard's named errors. The API answers each with its HTTP status and the one JSON
+error body of both web apps, :func:`modelmint.errors.error_body`:
+``{"error": {"code": "<DashboardErrorCode>", "message": "..."}}``."""
 
 from __future__ import annotations
 
-import enum
+from enum import StrEnum
 
 from modelmint.errors import ModelmintError
 
 
-class ErrorCode(enum.Enum):
-    """Named errors of the dashboard API, each with its HTTP status."""
+class DashboardErrorCode(StrEnum):
+    """Named errors of the dashboard (the values are the wire codes)."""
 
-    unknown_model = "unknown_model"
-    bad_address = "bad_address"
-    bad_query = "bad_query"
-    not_deployed = "not_deployed"
-    chain_unavailable = "chain_unavailable"
+    UNKNOWN_MODEL = "unknown_model"
+    BAD_ADDRESS = "bad_address"
+    BAD_QUERY = "bad_query"
+    INVALID_INPUT = "invalid_input"  # a path or query parameter of the wrong type
+    NOT_FOUND = "not_found"  # no such route or file
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_DEPLOYED = "not_deployed"
+    CHAIN_UNAVAILABLE = "chain_unavailable"
+    CHAIN_REORGANIZED = "chain_reorganized"  # while indexing: the index retries, never answered
 
-    @property
-    def status(self) -> int:
-        return _STATUS[self]
 
-
-_STATUS = {
-    ErrorCode.unknown_model: 404,
-    ErrorCode.bad_address: 400,
-    ErrorCode.bad_query: 400,
-    ErrorCode.not_deployed: 503,
-    ErrorCode.chain_unavailable: 503,
+HTTP_STATUS: dict[DashboardErrorCode, int] = {
+    DashboardErrorCode.UNKNOWN_MODEL: 404,
+    DashboardErrorCode.BAD_ADDRESS: 400,
+    DashboardErrorCode.BAD_QUERY: 400,
+    DashboardErrorCode.INVALID_INPUT: 422,
+    DashboardErrorCode.NOT_FOUND: 404,
+    DashboardErrorCode.METHOD_NOT_ALLOWED: 405,
+    DashboardErrorCode.NOT_DEPLOYED: 503,
+    DashboardErrorCode.CHAIN_UNAVAILABLE: 503,
+    DashboardErrorCode.CHAIN_REORGANIZED: 503,
 }
 
 
-class ViewError(ModelmintError):
-    """A request the views cannot answer; ``code`` names why."""
+class DashboardError(ModelmintError):
+    """What the dashboard cannot do; ``code`` names why, ``status`` is its HTTP status."""
 
-    def __init__(self, code: ErrorCode, detail: str):
-        super().__init__(code, detail)
-        self.code: ErrorCode = code
-        self.detail = detail
+    def __init__(self, code: DashboardErrorCode, message: str):
+        super().__init__(code, message)
+        self.code: DashboardErrorCode = code
+        self.status = HTTP_STATUS[code]

@@ -16,7 +16,7 @@ above the last block both agree on is rolled back and indexed again.
     >>> indexer.events(event="ModelRegistered")
 
 Current state (balances, offer prices, proposal states) is read from the contracts by
-``modelmint.dashboard.chain``; the indexer holds history only.
+``modelmint.dashboard.reads``; the indexer holds history only.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from web3 import Web3
 from web3._utils.events import get_event_data
 
 from modelmint.abi import load_abi
+from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
 from modelmint.records import Record
 
 # Deployment record step name -> exported ABI name, for the contracts whose events matter.
@@ -47,6 +48,15 @@ RECORD_CONTRACTS: dict[str, str] = {
     "governor": "ProtocolGovernor",
     "gov_token": "GovernanceToken",
 }
+
+
+def recorded_contracts(record: Record) -> dict[str, tuple[str, str]]:
+    """Plan step -> (checksummed address, exported ABI name) of the :data:`RECORD_CONTRACTS`
+    the deployment record holds."""
+    found = {step: (record.address(step), kind) for step, kind in RECORD_CONTRACTS.items()}
+    return {step: (to_checksum_address(at), kind) for step, (at, kind) in found.items() if at}
+
+
 # Events that are pure noise for the dashboard (high volume, no page reads them).
 SKIPPED_EVENTS = frozenset({"Approval", "ApprovalForAll", "EIP712DomainChanged", "URI"})
 
@@ -114,11 +124,7 @@ class Indexer:
         self.w3 = w3
         self.confirmations = confirmations
         self.batch_blocks = batch_blocks
-        self.static: dict[str, str] = {}
-        for step, kind in RECORD_CONTRACTS.items():
-            address = record.address(step)
-            if address:
-                self.static[to_checksum_address(address)] = kind
+        self.static: dict[str, str] = dict(recorded_contracts(record).values())
         blocks = [
             number
             for entry in record.contracts.values()
@@ -368,9 +374,12 @@ class Indexer:
         self.db.close()
 
 
-class ReorgDuringSync(RuntimeError):
+class ReorgDuringSync(DashboardError):
     """A log's block hash disagrees with the header read in the same sync: retry later."""
 
     def __init__(self, block_number: int):
-        super().__init__(f"block {block_number} changed while it was being indexed")
+        super().__init__(
+            DashboardErrorCode.CHAIN_REORGANIZED,
+            f"block {block_number} changed while it was being indexed",
+        )
         self.block_number = block_number

@@ -12,8 +12,8 @@ from eth_utils import is_address, to_checksum_address
 from web3 import Web3
 
 from modelmint.abi import load_abi
-from modelmint.dashboard.errors import ErrorCode, ViewError
-from modelmint.dashboard.indexer import RECORD_CONTRACTS, Indexer
+from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
+from modelmint.dashboard.indexer import Indexer, recorded_contracts
 from modelmint.records import Record
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -26,7 +26,7 @@ JsonObject = dict[str, Any]
 def address(value: str) -> ChecksumAddress:
     """``value`` as a checksummed address, or ``bad_address``."""
     if not isinstance(value, str) or not is_address(value):
-        raise ViewError(ErrorCode.bad_address, f"not an address: {value!r}")
+        raise DashboardError(DashboardErrorCode.BAD_ADDRESS, f"not an address: {value!r}")
     return to_checksum_address(value)
 
 
@@ -44,11 +44,9 @@ class Reads:
     def __init__(self, w3: Web3, record: Record, indexer: Indexer):
         self.w3 = w3
         self.indexer = indexer
-        self.contracts: dict[str, Any] = {}
-        for step, kind in RECORD_CONTRACTS.items():
-            recorded = record.address(step)
-            if recorded:
-                self.contracts[step] = self.contract(recorded, kind)
+        self.contracts: dict[str, Any] = {
+            step: self.contract(at, kind) for step, (at, kind) in recorded_contracts(record).items()
+        }
         timelock = record.address("timelock")
         if timelock:
             self.contracts["timelock"] = self.contract(timelock, "ProtocolTimelock")
@@ -64,7 +62,9 @@ class Reads:
     def need(self, step: str) -> Any:
         """The recorded contract of plan step ``step``, or ``not_deployed``."""
         if step not in self.contracts:
-            raise ViewError(ErrorCode.not_deployed, f"{step} is not in the deployment record")
+            raise DashboardError(
+                DashboardErrorCode.NOT_DEPLOYED, f"{step} is not in the deployment record"
+            )
         return self.contracts[step]
 
     def chain_time(self) -> int:

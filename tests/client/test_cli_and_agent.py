@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from client_helpers import CREDIT_VALUE
 
-from modelmint.client.chain import CreditsChain
+from modelmint.client.errors import ClientErrorCode
+from modelmint.client.onchain import CreditsChain
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.dev.testing import WAIT_CEILING
@@ -63,7 +64,7 @@ def test_cli_call__batch_beyond_budget__stops_with_named_error_and_exit_2(cli, f
                "--budget", str(3 * CREDIT_VALUE))  # fmt: skip
     assert done.returncode == 2
     out = json.loads(done.stdout)
-    assert out["calls"] == 3 and out["error"]["code"] == "budget_exhausted"
+    assert out["calls"] == 3 and out["error"]["code"] == ClientErrorCode.BUDGET_EXHAUSTED
 
 
 def test_cli_call__text_batch__progress_and_summary(cli, fund, tmp_path):

@@ -6,7 +6,7 @@ from client_helpers import CREDIT_VALUE, key_of
 
 from modelmint.client import Budget, BudgetExhausted, Client, CreditsChain, Signer
 from modelmint.client.errors import ChannelNotClosable, TransactionFailed
-from modelmint.client.store import ChannelRecord
+from modelmint.client.store import ChannelStatus, LocalChannel
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 
@@ -53,10 +53,15 @@ def test_open_channel__not_a_gateway__names_the_contract_error(
 ):
     signer = Signer.eoa(key_of(consumer))
     credits_chain.buy_credits(signer, deployment.model_id, 5)
-    with pytest.raises(TransactionFailed, match="UsageCreditsNotGateway"):
+    with pytest.raises(TransactionFailed) as info:
         credits_chain.open_channel(
             signer, deployment.model_id, attacker.address, 5, credits_chain.now() + HOUR
         )
+    revert = info.value.revert
+    assert revert is not None and revert.name == "UsageCreditsNotGateway"
+    model_id, named_gateway = revert.args
+    assert model_id == deployment.model_id and named_gateway.lower() == attacker.address.lower()
+    assert str(revert) in str(info.value)  # the CLI prints Name(args)
 
 
 def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
@@ -68,8 +73,9 @@ def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
     )
     assert credits_chain.channel(cid).consumer == wallet.address
     assert wallet.spentOf(ETH) == 60 * CREDIT_VALUE
-    with pytest.raises(TransactionFailed, match="AgentWalletBudgetExceeded"):
+    with pytest.raises(TransactionFailed) as info:
         credits_chain.buy_credits(signer, deployment.model_id, 41)
+    assert info.value.revert is not None and info.value.revert.is_("AgentWalletBudgetExceeded")
     assert wallet.spentOf(ETH) == 60 * CREDIT_VALUE
 
 
@@ -78,10 +84,11 @@ def test_buy_and_open__smart_wallet_unlisted_gateway__refused_with_named_error(
 ):
     signer = Signer.smart_wallet(wallet.address, key_of(agent))
     spent = wallet.spentOf(ETH)
-    with pytest.raises(TransactionFailed, match="AgentWalletGatewayNotAllowed"):
+    with pytest.raises(TransactionFailed) as info:
         credits_chain.buy_and_open(
             signer, deployment.model_id, attacker.address, 1, credits_chain.now() + HOUR
         )
+    assert info.value.revert is not None and info.value.revert.is_("AgentWalletGatewayNotAllowed")
     assert wallet.spentOf(ETH) == spent
 
 
@@ -120,7 +127,7 @@ def test_close__before_grace_end__refused_then_closes_and_redeems(
     expiry = credits_chain.now() + HOUR
     cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 25, expiry)
     client.store.put(
-        ChannelRecord(
+        LocalChannel(
             cid,
             credits_chain.address,
             deployment.model_id,
@@ -139,5 +146,5 @@ def test_close__before_grace_end__refused_then_closes_and_redeems(
     [summary] = client.close_expired(redeem=True)
     assert summary["refunded"] == 25 and summary["redeemedValue"] == 25 * CREDIT_VALUE
     assert credits_chain.channel(cid).closed
-    assert client.store.get(cid).status == "closed"
+    assert client.store.get(cid).status is ChannelStatus.CLOSED
     assert deployment.credits.escrowOf(deployment.model_id) == escrow - 25 * CREDIT_VALUE

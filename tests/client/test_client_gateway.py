@@ -29,9 +29,11 @@ from modelmint.client.errors import (
     ResyncRejected,
 )
 from modelmint.client.funding import ChannelPolicy
+from modelmint.client.store import ChannelStatus
 from modelmint.client.x402_scheme import modelmint_x402_client, wrap_httpx
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
+from modelmint.errors import ErrorCode
 from modelmint.provenance import Provenance, ProvenanceDomain, sign_served
 from modelmint.receipts import Receipt, sign_receipt
 from modelmint.wire import HEADER_PAYMENT_REQUIRED, HEADER_PAYMENT_RESPONSE, HEADER_PROVENANCE
@@ -162,7 +164,7 @@ def test_call__payment_response_breaks_rules__halts_and_signs_nothing_more(
     with pytest.raises(PaymentMismatch):
         client.call(PREDICT, json={"inputs": [ROW]})
     [record] = client.channels()
-    assert record.status == "halted" and record.charged == 1 and record.signed == 2
+    assert record.status is ChannelStatus.HALTED and record.charged == 1 and record.signed == 2
     with pytest.raises(ChannelHalted):
         client.call(PREDICT, json={"inputs": [ROW]})
     assert client.store.get(record.channel_id).signed == 2  # nothing signed after the halt
@@ -184,7 +186,7 @@ def test_call__provenance_signed_by_another_key__halts(
     client = _lying_client(make_client, gateway_process, consumer, resign, after_calls=0)
     with pytest.raises(ProvenanceInvalid):
         client.call(PREDICT, json={"inputs": [ROW]})
-    assert client.channels()[0].status == "halted"
+    assert client.channels()[0].status is ChannelStatus.HALTED
     with pytest.raises(ChannelHalted):
         client.call(PREDICT, json={"inputs": [ROW]})
 
@@ -281,20 +283,28 @@ def test_call__corrective_402_with_forged_receipt__rejected_and_halted(
     client.store.put(replace(record, charged=0))  # behind: the gateway answers a corrective 402
     with pytest.raises(ResyncRejected):
         client.call(PREDICT, json={"inputs": [ROW]})
-    assert client.store.get(record.channel_id).status == "halted"
+    assert client.store.get(record.channel_id).status is ChannelStatus.HALTED
     assert client.store.get(record.channel_id).charged == 0
 
 
 # ------------------------------------------------------------------ license holders
+def _license(deployment, model_owner, holder, payer, terms_hash):
+    """A 30-day license of the model, offered by ``model_owner`` and bought by ``payer``."""
+    licenses = deployment.licenses
+    terms = (deployment.model_id, LICENSE_PRICE, 30 * 86400, 0, 0, 0, False, False,
+             "ipfs://terms", terms_hash)  # fmt: skip
+    offer_id = (
+        licenses.createOffer(terms, sender=model_owner)
+        .decode_logs(licenses.OfferCreated)[0]
+        .offerId
+    )
+    licenses.purchase(offer_id, holder, LICENSE_PRICE, value=LICENSE_PRICE, sender=payer)
+
+
 def test_call__license_holder__served_without_payment_with_provenance(
     make_client, deployment, model_owner, licensee
 ):
-    offer = (deployment.model_id, LICENSE_PRICE, 30 * 86400, 0, 0, 0, False, False,
-             "ipfs://terms", b"\x01" * 32)  # fmt: skip
-    tx = deployment.licenses.createOffer(offer, sender=model_owner)
-    offer_id = tx.decode_logs(deployment.licenses.OfferCreated)[0].offerId
-    deployment.licenses.purchase(offer_id, licensee, LICENSE_PRICE, value=LICENSE_PRICE,
-                               sender=licensee)  # fmt: skip
+    _license(deployment, model_owner, licensee, licensee, b"\x01" * 32)
     client = make_client(None, signer=Signer.eoa(key_of(licensee)), mode="license")
     result = client.call(PREDICT, json={"inputs": [ROW, ROW]})
     assert result.charged == 0 and len(result.json()["outputs"]["label"]) == 2
@@ -307,12 +317,7 @@ def test_call__license_held_by_agent_wallet__served_once_owner_allows_access_sta
 ):
     agent_key = fund()
     wallet = deploy_agent_wallet(project, holder, agent_key.address, deployment.credits)
-    offer = (deployment.model_id, LICENSE_PRICE, 30 * 86400, 0, 0, 0, False, False,
-             "ipfs://terms", b"\x02" * 32)  # fmt: skip
-    tx = deployment.licenses.createOffer(offer, sender=model_owner)
-    offer_id = tx.decode_logs(deployment.licenses.OfferCreated)[0].offerId
-    deployment.licenses.purchase(offer_id, wallet, LICENSE_PRICE, value=LICENSE_PRICE,
-                                 sender=holder)  # fmt: skip
+    _license(deployment, model_owner, wallet, holder, b"\x02" * 32)
     signer = Signer.smart_wallet(wallet.address, agent_key.key)
     client = make_client(None, signer=signer, mode="license")
     with pytest.raises(GatewayError) as info:  # the agent key may not sign for the wallet yet
@@ -329,7 +334,7 @@ def test_call__license_mode_without_license__readable_gateway_error(make_client,
     client = make_client(fund(), mode="license")
     with pytest.raises(GatewayError) as info:
         client.call(PREDICT, json={"inputs": [ROW]})
-    assert info.value.status == 403 and info.value.gateway_code == "license_invalid"
+    assert info.value.status == 403 and info.value.gateway_code is ErrorCode.LICENSE_INVALID
 
 
 # ------------------------------------------------------------------ the x402 SDK
@@ -394,6 +399,6 @@ def test_close__halted_channel__refunds_but_gateway_stays_stopped(
     assert summary["refunded"] == record.deposit - summary["settled"]
     assert client.close_expired() == []  # closed once
     closed = client.store.get(record.channel_id)
-    assert closed.closed and closed.status == "halted"
+    assert closed.closed and closed.status is ChannelStatus.HALTED
     with pytest.raises(ChannelHalted):
         client.call(PREDICT, json={"inputs": [ROW]})

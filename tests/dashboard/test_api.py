@@ -13,7 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelmint.dashboard.app import DashboardSettings, create_app
+from modelmint.dashboard.errors import DashboardErrorCode
 from modelmint.dev.testing import WAIT_CEILING, wait_until
+from modelmint.errors import error_body
 
 
 @pytest.fixture
@@ -49,14 +51,34 @@ def test_catalog__search_and_sort__filters_and_orders_models(client, market):
 def test_catalog__unknown_sort_key__bad_query_400(client):
     response = client.get("/api/models", params={"sort": "weights; drop table"})
     assert response.status_code == 400
-    assert response.json()["error"] == "bad_query"
+    assert response.json()["error"]["code"] == DashboardErrorCode.BAD_QUERY
 
 
 @pytest.mark.parametrize("model_id", [999, -1, 2**64, 2**256])
 def test_model__unknown_or_out_of_range_id__unknown_model_404(client, model_id):
     response = client.get(f"/api/models/{model_id}")
     assert response.status_code == 404
-    assert response.json() == {"error": "unknown_model", "detail": f"no model {model_id}"}
+    assert response.json() == error_body(DashboardErrorCode.UNKNOWN_MODEL, f"no model {model_id}")
+
+
+def test_model__id_not_an_integer__invalid_input_422_in_the_error_body(client):
+    response = client.get("/api/models/first")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == DashboardErrorCode.INVALID_INPUT and "model_id" in error["message"]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code"), [
+    ("GET", "/api/nothing-here", 404, DashboardErrorCode.NOT_FOUND),
+    ("GET", "/static/missing.js", 404, DashboardErrorCode.NOT_FOUND),
+    ("POST", "/api/status", 405, DashboardErrorCode.METHOD_NOT_ALLOWED),
+])  # fmt: skip
+def test_any_route__http_error__answered_with_the_one_error_body(
+    client, method, path, status, code
+):
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert set(response.json()) == {"error"} and response.json()["error"]["code"] == code
 
 
 def test_model__priced_model__state_history_offers_and_revenue(client, market):
@@ -136,13 +158,13 @@ def test_status__rpc_gone__chain_unavailable_503(market, tmp_path):
         with TestClient(app) as client:
             response = client.get("/api/status")
     assert response.status_code == 503
-    assert response.json()["error"] == "chain_unavailable"
+    assert response.json()["error"]["code"] == DashboardErrorCode.CHAIN_UNAVAILABLE
 
 
 def test_account__bad_address__bad_address_400(client):
     response = client.get("/api/accounts/0x1234")
     assert response.status_code == 400
-    assert response.json()["error"] == "bad_address"
+    assert response.json()["error"]["code"] == DashboardErrorCode.BAD_ADDRESS
 
 
 def test_protocol__seeded__fee_treasury_and_active_proposal(client, market, deployer):

@@ -16,7 +16,7 @@ const when = (t) => (t ? new Date(Number(t) * 1000).toISOString().replace(".000Z
 const api = async (path) => {
   const r = await fetch(path);
   const body = await r.json();
-  if (!r.ok) throw new Error(`${body.error}: ${body.detail}`);
+  if (!r.ok) throw new Error(`${body.error.code}: ${body.error.message}`);
   return body;
 };
 

@@ -22,7 +22,7 @@ import time
 
 from web3 import Web3
 
-from modelmint.dashboard.errors import ErrorCode, ViewError
+from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
 from modelmint.dashboard.indexer import Indexer
 from modelmint.dashboard.reads import JsonObject, Reads
 from modelmint.dashboard.views.account import account_page
@@ -32,7 +32,7 @@ from modelmint.dashboard.views.model import model_page
 from modelmint.dashboard.views.protocol import protocol_page
 from modelmint.records import Record
 
-__all__ = ["SORT_KEYS", "ErrorCode", "ViewError", "Views"]
+__all__ = ["SORT_KEYS", "DashboardError", "DashboardErrorCode", "Views"]
 
 
 class Views:

@@ -16,10 +16,12 @@ PERPETUAL = 2**64 - 1  # LicenseManager's expiry of a perpetual license
 
 
 def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
-    """Licenses, credits, channels, claimable revenue, delegation and votes of ``account``."""
+    """Licenses, credits, channels, claimable revenue, delegation and votes of ``account``;
+    a section whose contract the deployment lacks is empty."""
     who = address(account)
     now = reads.chain_time()
-    claimable = _router_claimable(reads, catalog, who)
+    licenses, credits, router = (reads.get(step) for step in ("licenses", "credits", "router"))
+    claimable = [] if router is None else _router_claimable(reads, router, catalog, who)
     holdings = []
     for token, model_id in _share_tokens(reads):
         claim, holding = _shares_of(reads, token, model_id, who)
@@ -31,20 +33,17 @@ def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
         "account": who,
         "chainTime": now,
         "balance": reads.w3.eth.get_balance(who),
-        "licenses": _licenses(reads, who, now),
-        "credits": _credits(reads, who),
-        "channels": _channels(reads, who, now),
+        "licenses": [] if licenses is None else _licenses(reads, licenses, who, now),
+        "credits": [] if credits is None else _credits(reads, credits, who),
+        "channels": [] if credits is None else _channels(reads, credits, who, now),
         "claimable": claimable,
         "shares": holdings,
         "governance": _governance(reads, who),
     }
 
 
-def _licenses(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
+def _licenses(reads: Reads, licenses: Any, who: ChecksumAddress, now: int) -> list[JsonObject]:
     """Licenses ``who`` received and still owns, with their terms and renewal price."""
-    licenses = reads.get("licenses")
-    if licenses is None:
-        return []
     ids = {
         int(ev.args["tokenId"])
         for ev in reads.indexer.events(event="Transfer", address=licenses.address)
@@ -75,11 +74,8 @@ def _licenses(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
     return rows
 
 
-def _credits(reads: Reads, who: ChecksumAddress) -> list[JsonObject]:
+def _credits(reads: Reads, credits: Any, who: ChecksumAddress) -> list[JsonObject]:
     """Free credit balances of ``who`` for every model with credits enabled (one batch call)."""
-    credits = reads.get("credits")
-    if credits is None:
-        return []
     enabled = reads.indexer.events(event="CreditsEnabled")
     model_ids = [int(ev.args["modelId"]) for ev in enabled]
     if not model_ids:
@@ -92,11 +88,8 @@ def _credits(reads: Reads, who: ChecksumAddress) -> list[JsonObject]:
     ]
 
 
-def _channels(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
+def _channels(reads: Reads, credits: Any, who: ChecksumAddress, now: int) -> list[JsonObject]:
     """Channels ``who`` opened, with their live state and when they can be closed."""
-    credits = reads.get("credits")
-    if credits is None:
-        return []
     grace = credits.functions.GRACE_PERIOD().call()
     rows = []
     for ev in reads.indexer.events(event="ChannelOpened"):
@@ -121,11 +114,10 @@ def _channels(reads: Reads, who: ChecksumAddress, now: int) -> list[JsonObject]:
     return rows
 
 
-def _router_claimable(reads: Reads, catalog: Catalog, who: ChecksumAddress) -> list[JsonObject]:
+def _router_claimable(
+    reads: Reads, router: Any, catalog: Catalog, who: ChecksumAddress
+) -> list[JsonObject]:
     """Router balances of ``who``: models naming it a recipient, or owned by it (one batch)."""
-    router = reads.get("router")
-    if router is None:
-        return []
     models = {
         int(ev.args["modelId"])
         for ev in reads.indexer.events(event="RecipientsSet")

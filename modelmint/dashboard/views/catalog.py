@@ -6,7 +6,7 @@ changes, so the catalog stays fast with thousands of models.
 
 from __future__ import annotations
 
-from modelmint.dashboard.errors import ErrorCode, ViewError
+from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
 from modelmint.dashboard.indexer import Event, Indexer
 from modelmint.dashboard.reads import JsonObject, Reads, as_int, model_status
 
@@ -140,9 +140,11 @@ class Catalog:
     ) -> JsonObject:
         """Models matching ``query`` (id, metadata URI, owner, weights hash), sorted, paged."""
         if sort not in SORT_KEYS:
-            raise ViewError(ErrorCode.bad_query, f"sort must be one of {', '.join(SORT_KEYS)}")
+            raise DashboardError(
+                DashboardErrorCode.BAD_QUERY, f"sort must be one of {', '.join(SORT_KEYS)}"
+            )
         if not (offset >= 0 and 1 <= limit <= 1000):
-            raise ViewError(ErrorCode.bad_query, "offset >= 0 and 1 <= limit <= 1000")
+            raise DashboardError(DashboardErrorCode.BAD_QUERY, "offset >= 0 and 1 <= limit <= 1000")
         rows = self.models()
         needle = query.strip().lower()
         if needle:

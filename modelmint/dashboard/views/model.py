@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelmint.dashboard.errors import ErrorCode, ViewError
+from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
 from modelmint.dashboard.reads import MAX_MODEL_ID, ZERO, JsonObject, Reads, as_int, model_status
 from modelmint.dashboard.views.catalog import Catalog
 from modelmint.dashboard.views.governance import proposals
@@ -12,7 +12,7 @@ def model_page(reads: Reads, catalog: Catalog, model_id: int) -> JsonObject:
     """One model: current state from the contracts, history and revenue from the index."""
     registry = reads.need("registry")
     if not 0 <= model_id <= MAX_MODEL_ID or not registry.functions.exists(model_id).call():
-        raise ViewError(ErrorCode.unknown_model, f"no model {model_id}")
+        raise DashboardError(DashboardErrorCode.UNKNOWN_MODEL, f"no model {model_id}")
     indexed = next((m for m in catalog.models() if m["id"] == model_id), None)
     asset, version_count, status, flagged, registered_at = registry.functions.model(model_id).call()
     latest, weights = registry.functions.latestVersion(model_id).call()

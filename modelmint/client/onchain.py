@@ -12,7 +12,8 @@ A smart-wallet signer's transactions go through the wallet's ``execute`` (sent a
 for by its agent key); an AgentWallet refuses them, with its named error, unless its owner
 listed the model and gateway and the budget of the model's asset covers the call. ``buy_and_open`` / ``buy_and_top_up`` use ``buyAndOpenChannel`` /
 ``buyAndTopUpChannel`` when the deployed ABI has them, else ``buyCredits`` first. Reverts raise
-:class:`TransactionFailed` naming the contract's custom error.
+:class:`TransactionFailed` carrying the contract's custom error, decoded by
+:mod:`modelmint.reverts` (an AgentWallet's ``AgentWalletCallFailed`` unwrapped).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD as _DISCARD
@@ -32,9 +32,7 @@ from modelmint.client.errors import TransactionFailed
 from modelmint.client.signer import Signer
 from modelmint.credits import Channel, CreditTerms
 from modelmint.receipts import ReceiptDomain
-
-ETH = "0x0000000000000000000000000000000000000000"
-_ERROR_ABIS = ("UsageCredits", "AgentWallet", "ERC20")
+from modelmint.reverts import revert_of
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,6 @@ class CreditsChain:
         self.address = to_checksum_address(credits_address)
         self.contract = w3.eth.contract(address=self.address, abi=load_abi("UsageCredits"))
         self.confirm_timeout = confirm_timeout
-        self._errors = _error_selectors()
         self.gas_used: list[tuple[str, int]] = []  # (operation, gas) of every transaction sent
 
     # ------------------------------------------------------------------ reads
@@ -214,7 +211,10 @@ class CreditsChain:
         try:
             gas = call.estimate_gas(params)
         except (ContractCustomError, ContractLogicError) as exc:
-            raise self._revert(label, exc) from None
+            revert = revert_of(exc)
+            raise TransactionFailed(
+                f"{label} would revert: {revert if revert is not None else exc}", revert=revert
+            ) from None
         tx = call.build_transaction(
             {
                 **params,
@@ -235,37 +235,3 @@ class CreditsChain:
         return TxResult(
             "0x" + bytes(tx_hash).hex(), int(receipt["gasUsed"]), tuple(receipt["logs"])
         )
-
-    def _revert(self, label: str, exc: Exception) -> TransactionFailed:
-        data = getattr(exc, "data", None)
-        name = self.decode_error(data if isinstance(data, str) else None)
-        return TransactionFailed(f"{label} would revert: {name or exc}", error=name or str(exc))
-
-    def decode_error(self, data: str | None) -> str | None:
-        """``Name(args)`` of a custom error's revert data (unwrapping AgentWalletCallFailed)."""
-        if not data or not data.startswith("0x") or len(data) < 10:
-            return None
-        raw = bytes.fromhex(data[2:])
-        entry = self._errors.get(raw[:4])
-        if entry is None:
-            return None
-        types = [i["type"] for i in entry.get("inputs", [])]
-        try:
-            args = abi_decode(types, raw[4:])
-        except Exception:
-            return entry["name"]
-        if entry["name"] == "AgentWalletCallFailed" and args:
-            inner = self.decode_error("0x" + bytes(args[0]).hex())
-            if inner:
-                return f"AgentWalletCallFailed({inner})"
-        shown = ", ".join("0x" + a.hex() if isinstance(a, bytes) else str(a) for a in args)
-        return f"{entry['name']}({shown})"
-
-
-def _error_selectors() -> dict[bytes, dict[str, Any]]:
-    out: dict[bytes, dict[str, Any]] = {}
-    for name in _ERROR_ABIS:
-        for entry in load_abi(name):
-            if entry.get("type") == "error":
-                out[function_abi_to_4byte_selector(entry)] = entry  # type: ignore[arg-type]
-    return out
