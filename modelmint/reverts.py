@@ -20,7 +20,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import function_abi_to_4byte_selector
 
-from modelmint.abi import CONTRACTS, USER_CONTRACTS, load_abi
+from modelmint.abi import CONTRACTS, INTERFACES, USER_CONTRACTS, load_abi
 
 # ``Error(string)`` and ``Panic(uint256)``: Solidity's built-in revert encodings.
 _BUILTIN: dict[bytes, tuple[str, tuple[str, ...]]] = {
@@ -63,9 +63,10 @@ def _show(value: Any) -> str:
 
 @cache
 def _errors() -> dict[bytes, tuple[str, tuple[str, ...]]]:
-    """Selector -> (name, argument types) over every exported contract's custom errors."""
+    """Selector -> (name, argument types) over every exported ABI's custom errors (the
+    deployed contracts, the AgentWallet, and the standard ERC-20 interface)."""
     out = dict(_BUILTIN)
-    for contract in CONTRACTS + USER_CONTRACTS:
+    for contract in CONTRACTS + USER_CONTRACTS + INTERFACES:
         for entry in load_abi(contract):
             if entry.get("type") == "error":
                 types = tuple(_abi_type(i) for i in entry.get("inputs", []))
