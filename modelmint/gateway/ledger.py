@@ -37,10 +37,12 @@ from typing import Any
 from modelmint.credits import Channel
 from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
-from modelmint.gateway.store import Charge, GroupCommitter, Store
-from modelmint.receipts import SECP256K1_N, Receipt, ReceiptDomain
-from modelmint.signing import recover_address
+from modelmint.gateway.committer import GroupCommitter
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
+from modelmint.gateway.onchain import Chain
+from modelmint.gateway.store import Charge, Store
+from modelmint.receipts import Receipt, ReceiptDomain
+from modelmint.signing import SignatureFault, recover_address, signature_fault
 from modelmint.wire import (
     SCHEME,
     ChannelState,
@@ -266,7 +268,7 @@ class Ledger:
         try:
             return await asyncio.to_thread(self.chain.channel, channel_id)
         except (ChainUnavailable, ChainReverted) as exc:
-            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot read channel: {exc}") from None
+            raise chain_failure("cannot read channel", exc) from None
 
     async def _check_channel(self, slot: _Slot, info: Channel) -> Channel:
         t = self.terms
@@ -293,7 +295,7 @@ class Ledger:
     async def _check_signature(self, info: Channel, payment: PaymentPayload) -> None:
         r = payment.payload
         sig = r.signature
-        if len(sig) == 65 and int.from_bytes(sig[32:64], "big") > SECP256K1_N // 2:
+        if signature_fault(sig) is SignatureFault.HIGH_S:
             raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
         digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
         if not info.signs(recover_address(digest, sig)):

@@ -26,7 +26,8 @@ from modelmint.access import (
     statement_digest,
 )
 from modelmint.errors import ErrorCode, WireError
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
+from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import Store
 
 
@@ -83,7 +84,7 @@ class LicenseGate:
                 self.version,
             )
         except ChainUnavailable as exc:
-            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot check the license: {exc}") from None
+            raise chain_failure("cannot check the license", exc) from None
         if not valid:
             self._cache.pop(key, None)
             raise WireError(
@@ -110,7 +111,5 @@ class LicenseGate:
                 ):
                     return
         except (ChainUnavailable, ChainReverted) as exc:
-            raise WireError(
-                ErrorCode.RPC_UNAVAILABLE, f"cannot check the signature: {exc}"
-            ) from None
+            raise chain_failure("cannot check the signature", exc) from None
         raise WireError(ErrorCode.STATEMENT_INVALID, "the statement is not signed by its account")
