@@ -24,9 +24,13 @@ from modelmint.reverts import Revert
 class GatewayErrorCode(StrEnum):
     """What went wrong inside the gateway, where no wire code applies."""
 
+    # A contract call reverted (the decoded error is on the exception).
     CHAIN_REVERTED = "chain_reverted"
+    # The gateway must not serve: weights, key, deployment record or chain state.
     STARTUP_REFUSED = "startup_refused"
+    # A charge that does not extend the channel's stored total.
     CHARGE_CONFLICT = "charge_conflict"
+    # The ONNX model's input is of a type or shape the gateway cannot validate.
     MODEL_UNSUPPORTED = "model_unsupported"
 
 

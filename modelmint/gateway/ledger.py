@@ -41,36 +41,29 @@ from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import Charge, Store
-from modelmint.receipts import Receipt, ReceiptDomain
+from modelmint.receipts import Receipt
 from modelmint.signing import SignatureFault, recover_address, signature_fault
 from modelmint.wire import (
     SCHEME,
     ChannelState,
     LastReceipt,
+    ModelOffer,
     PaymentPayload,
     PaymentRequirements,
     PaymentResponse,
-    RequirementsExtra,
     network_id,
 )
 
 
-@dataclass(frozen=True)
-class PaymentTerms:
-    """What this gateway asks for: fixed at start from the chain and the settings."""
+@dataclass(frozen=True, kw_only=True)
+class PaymentTerms(ModelOffer):
+    """What this gateway asks for: its model's offer (:class:`ModelOffer`) and where to pay,
+    fixed at start from the chain and the settings."""
 
     chain_id: int
     credits_address: str
     gateway: str
-    model_id: int
-    version: int
-    version_hash: bytes
-    credit_value: int
-    payment_asset: str
-    receipt_domain: ReceiptDomain
     grace_period: int
-    credits_per_item: int
-    max_batch: int
     max_timeout_seconds: int = 60
     # A receipt must stay settleable this long after it is accepted (seconds).
     min_deadline_margin: int = 600
@@ -89,24 +82,16 @@ class PaymentTerms:
         channel: ChannelState | None = None,
         last_receipt: LastReceipt | None = None,
     ) -> PaymentRequirements:
+        """The requirements of one 402 (``amount``: this request's cost), with the channel's
+        state and last receipt in a corrective one."""
+        extra = self.extra(channel, last_receipt)
         return PaymentRequirements(
-            network=self.network,
-            amount=amount,
-            asset=self.credits_address,
-            pay_to=self.gateway,
-            max_timeout_seconds=self.max_timeout_seconds,
-            extra=RequirementsExtra(
-                model_id=self.model_id,
-                version=self.version,
-                version_hash=self.version_hash,
-                credit_value=self.credit_value,
-                payment_asset=self.payment_asset,
-                receipt_domain=self.receipt_domain,
-                credits_per_item=self.credits_per_item,
-                max_batch=self.max_batch,
-                channel=channel,
-                last_receipt=last_receipt,
-            ),
+            self.network,
+            amount,
+            self.credits_address,
+            self.gateway,
+            self.max_timeout_seconds,
+            extra,
         )
 
 
@@ -114,16 +99,17 @@ class PaymentRejected(WireError):
     """A payment that breaks a rule; ``channel``/``last_receipt`` are set for the
     corrective 402 (cumulative mismatch, above deposit)."""
 
-    def __init__(
-        self,
-        code: ErrorCode,
-        message: str,
-        channel: ChannelState | None = None,
-        last_receipt: LastReceipt | None = None,
-    ):
-        super().__init__(code, message)
-        self.channel = channel
-        self.last_receipt = last_receipt
+    channel: ChannelState | None = None
+    last_receipt: LastReceipt | None = None
+
+    @classmethod
+    def corrective(
+        cls, code: ErrorCode, message: str, state: ChannelState, last: LastReceipt | None
+    ) -> PaymentRejected:
+        """A rejection whose 402 tells the client the channel's state and last receipt."""
+        rejected = cls(code, message)
+        rejected.channel, rejected.last_receipt = state, last
+        return rejected
 
 
 @dataclass
@@ -136,25 +122,17 @@ class _Slot:
     last: LastReceipt | None = None
 
 
+@dataclass(eq=False)
 class Ledger:
     """Per-channel verification, serialisation and charging (one per gateway process)."""
 
-    def __init__(
-        self,
-        terms: PaymentTerms,
-        chain: Chain,
-        store: Store,
-        committer: GroupCommitter,
-        clock: Callable[[], float] = time.time,
-        lock_timeout: float = 2.0,
-    ):
-        self.terms = terms
-        self.chain = chain
-        self.store = store
-        self.committer = committer
-        self.clock = clock
-        self.lock_timeout = lock_timeout
-        self._slots: dict[int, _Slot] = {}
+    terms: PaymentTerms
+    chain: Chain
+    store: Store
+    committer: GroupCommitter
+    clock: Callable[[], float] = time.time
+    lock_timeout: float = 2.0
+    _slots: dict[int, _Slot] = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------------ public API
     async def begin(self, payment: PaymentPayload, cost: int) -> Payment:
@@ -187,7 +165,7 @@ class Ledger:
             charged, last = await self._charged(slot, info)
             amount = payment.accepted.amount
             if receipt.cumulative_credits != charged + amount:
-                raise PaymentRejected(
+                raise PaymentRejected.corrective(
                     ErrorCode.CUMULATIVE_MISMATCH,
                     f"cumulativeCredits must be charged + amount = {charged} + {amount}",
                     self._state(info, charged),
@@ -196,7 +174,7 @@ class Ledger:
             if receipt.cumulative_credits > info.deposit:
                 info = await self._refresh(slot, receipt.channel_id)  # a top-up since?
                 if receipt.cumulative_credits > info.deposit:
-                    raise PaymentRejected(
+                    raise PaymentRejected.corrective(
                         ErrorCode.ABOVE_DEPOSIT,
                         f"cumulativeCredits {receipt.cumulative_credits} above the deposit "
                         f"{info.deposit}",
@@ -325,24 +303,18 @@ class Ledger:
         )
 
 
+@dataclass(eq=False)
 class Payment:
-    """A verified payment holding its channel's lock until :meth:`release`."""
+    """A verified payment holding its channel's lock until :meth:`release`;
+    ``charged_before`` is the channel's total before this payment."""
 
-    def __init__(
-        self,
-        ledger: Ledger,
-        slot: _Slot,
-        info: Channel,
-        payment: PaymentPayload,
-        charged: int,
-    ):
-        self._ledger = ledger
-        self._slot = slot
-        self.info = info
-        self.payment = payment
-        self.charged_before = charged
-        self._released = False
-        self._committing = False
+    _ledger: Ledger
+    _slot: _Slot
+    info: Channel
+    payment: PaymentPayload
+    charged_before: int
+    _released: bool = field(default=False, init=False)
+    _committing: bool = field(default=False, init=False)
 
     @property
     def payer(self) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from modelmint.access import (
     AccessDomain,
@@ -31,26 +32,20 @@ from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import Store
 
 
+@dataclass(eq=False)
 class LicenseGate:
-    def __init__(
-        self,
-        chain: Chain,
-        store: Store,
-        domain: AccessDomain,
-        version: int,
-        commercial_required: bool = False,
-        cache_seconds: float = 10.0,
-        clock: Callable[[], float] = time.time,
-    ):
-        self.chain = chain
-        self.store = store
-        self.domain = domain
-        self.version = version
-        self.commercial_required = commercial_required
-        self.cache_seconds = cache_seconds
-        self.clock = clock
-        self._cache: dict[tuple[str, bool], float] = {}  # -> valid until
-        self._is_contract: dict[str, bool] = {}
+    """Checks access statements for the served ``version`` of the ``domain``'s model."""
+
+    chain: Chain
+    store: Store
+    domain: AccessDomain
+    version: int
+    commercial_required: bool = False
+    cache_seconds: float = 10.0
+    clock: Callable[[], float] = time.time
+    # (account, commercial) -> a positive license answer valid until (clock seconds).
+    _cache: dict[tuple[str, bool], float] = field(default_factory=dict, init=False)
+    _is_contract: dict[str, bool] = field(default_factory=dict, init=False)
 
     async def check(self, header: str | None) -> str:
         """The licensee's checksummed address, or ``WireError``."""

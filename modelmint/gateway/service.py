@@ -28,7 +28,7 @@ from modelmint.gateway.metrics import Metrics
 from modelmint.gateway.model import OnnxModel
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.settings import GatewaySettings
-from modelmint.gateway.settler import Settler
+from modelmint.gateway.settler import SettlePolicy, Settler
 from modelmint.gateway.store import Durability, SqliteStore
 from modelmint.provenance import ProvenanceDomain
 from modelmint.records import Record
@@ -128,18 +128,7 @@ class Service:
             settings.license_cache_seconds,
         )
         settler = Settler(
-            chain,
-            store,
-            account,
-            facts.grace_period,
-            threshold=settings.settle_threshold_credits,
-            margin=settings.settle_margin_seconds,
-            max_age=settings.settle_max_age,
-            batch_size=settings.settle_batch_size,
-            confirmations=settings.confirmations,
-            drop_timeout=settings.settle_drop_timeout,
-            ledger=ledger,
-            metrics=metrics,
+            chain, store, account, facts.grace_period, SettlePolicy.of(settings), ledger, metrics
         )
         log.info(
             "gateway ready",

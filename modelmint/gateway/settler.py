@@ -38,7 +38,10 @@ from typing import Any
 
 from modelmint.credits import rejection_reason
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, log_fields
+from modelmint.gateway.ledger import Ledger
+from modelmint.gateway.metrics import Metrics
 from modelmint.gateway.onchain import Chain
+from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.store import Settlement, SettlementStatus, Store, StoredChannel
 
 log = logging.getLogger("modelmint.gateway.settler")
@@ -69,39 +72,46 @@ class SettleReport:
     pending: bool = False
 
 
+@dataclass(frozen=True)
+class SettlePolicy:
+    """When the settler settles and how it follows a settlement (the ``SETTLE_*`` settings)."""
+
+    threshold: int = 10_000  # unsettled credits that make the channels due
+    margin: int = 900  # seconds before a deadline or grace end: urgent
+    max_age: float = 3600.0  # an unsettled charge this old (seconds) makes the channels due
+    batch_size: int = 100  # receipts per settle transaction
+    confirmations: int = 1  # blocks until a settlement is confirmed
+    drop_timeout: float = 120.0  # seconds until an unmined settlement counts as dropped
+    recheck_window: float = 900.0  # seconds a confirmed settlement's channels are read again
+
+    @classmethod
+    def of(cls, s: GatewaySettings) -> SettlePolicy:
+        """The policy the gateway's settings set."""
+        return cls(
+            s.settle_threshold_credits,
+            s.settle_margin_seconds,
+            s.settle_max_age,
+            s.settle_batch_size,
+            s.confirmations,
+            s.settle_drop_timeout,
+        )
+
+
+@dataclass(eq=False)
 class Settler:
-    def __init__(
-        self,
-        chain: Chain,
-        store: Store,
-        account: Any,
-        grace_period: int,
-        *,
-        threshold: int = 10_000,
-        margin: int = 900,
-        max_age: float = 3600.0,
-        batch_size: int = 100,
-        confirmations: int = 1,
-        drop_timeout: float = 120.0,
-        recheck_window: float = 900.0,
-        ledger: Any = None,
-        metrics: Any = None,
-    ):
-        self.chain = chain
-        self.store = store
-        self.account = account
-        self.grace_period = grace_period
-        self.threshold = threshold
-        self.margin = margin
-        self.max_age = max_age
-        self.batch_size = batch_size
-        self.confirmations = confirmations
-        self.drop_timeout = drop_timeout
-        self.recheck_window = recheck_window
-        self.ledger = ledger
-        self.metrics = metrics
-        self._expiry: dict[int, int] = {}
-        self._drops = 0  # consecutive dropped settlements: the next one tips more
+    """Settles the store's receipts through ``chain`` with the gateway's ``account``; tells
+    the ``ledger`` what settled and keeps the ``metrics``."""
+
+    chain: Chain
+    store: Store
+    account: Any
+    grace_period: int
+    policy: SettlePolicy = field(default_factory=SettlePolicy)
+    ledger: Ledger | None = None
+    metrics: Metrics | None = None
+    _expiry: dict[int, int] = field(default_factory=dict, init=False)
+    # Consecutive dropped settlements: the next one tips more.
+    _drops: int = field(default=0, init=False)
 
     # ------------------------------------------------------------------ one pass
     def run_once(self, force: bool = False) -> SettleReport:
@@ -118,7 +128,7 @@ class Settler:
             return report
         due = self._due(unsettled, now, force, report)
         if due:
-            self._send(due[: self.batch_size], report)
+            self._send(due[: self.policy.batch_size], report)
         return report
 
     def _follow_pending(self, report: SettleReport) -> None:
@@ -126,7 +136,7 @@ class Settler:
             receipt = self.chain.receipt(s.tx_hash)
             if receipt is None:
                 if (
-                    time.time() - s.created_at > self.drop_timeout
+                    time.time() - s.created_at > self.policy.drop_timeout
                     or not self.chain.transaction_known(s.tx_hash)
                 ):
                     self._final(s, SettlementStatus.DROPPED, report.dropped_tx)
@@ -138,7 +148,7 @@ class Settler:
                 self._final(s, SettlementStatus.REVERTED, report.reverted)
                 continue
             depth = self.chain.block_number() - int(receipt["blockNumber"]) + 1
-            if depth >= self.confirmations:
+            if depth >= self.policy.confirmations:
                 self._final(s, SettlementStatus.CONFIRMED, report.confirmed)
                 self._drops = 0
                 self._rejected(s, receipt, report)
@@ -170,7 +180,7 @@ class Settler:
         records = {r.channel_id: r for r in self.store.unsettled()}
         # Channels of recent confirmed settlements are read again: a settlement that
         # vanished from the chain (reorg) leaves them unsettled, and they are settled again.
-        horizon = time.time() - self.recheck_window
+        horizon = time.time() - self.policy.recheck_window
         for s in self.store.settlements(SettlementStatus.CONFIRMED):
             if s.created_at >= horizon:
                 for channel_id in s.channels:
@@ -216,12 +226,12 @@ class Settler:
         urgent = [
             c
             for c in settleable
-            if c.deadline - now <= self.margin
-            or self._expiry.get(c.channel_id, 0) + self.grace_period - now <= self.margin
+            if c.deadline - now <= self.policy.margin
+            or self._expiry.get(c.channel_id, 0) + self.grace_period - now <= self.policy.margin
         ]
         total = sum(c.charged - c.settled for c in settleable)
         oldest = max(time.time() - c.updated_at for c in settleable)
-        if force or urgent or total >= self.threshold or oldest >= self.max_age:
+        if force or urgent or total >= self.policy.threshold or oldest >= self.policy.max_age:
             # Most urgent first (nearest deadline or grace end), then largest value.
             return sorted(
                 settleable,

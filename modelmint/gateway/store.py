@@ -75,12 +75,11 @@ class StoredChannel:
 
 
 class SettlementStatus(StrEnum):
-    """Where a settlement transaction stands (stored as its value)."""
+    """Where a settlement transaction stands (stored as its value): ``pending`` until
+    mined and ``confirmations`` deep, then ``confirmed``; ``reverted`` when it failed;
+    ``dropped`` when the node forgot it (its channels are settled again)."""
 
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REVERTED = "reverted"
-    DROPPED = "dropped"
+    PENDING, CONFIRMED, REVERTED, DROPPED = "pending", "confirmed", "reverted", "dropped"
 
 
 class Durability(StrEnum):

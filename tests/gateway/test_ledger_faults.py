@@ -370,7 +370,7 @@ def test_settlement__deadline_within_margin__settled_without_force(
     payer = _payer(service, consumer_key, open_channel(consumer, 10))
     deadline = service.chain.now() + service.settings.settle_margin_seconds - 60
     assert _begin(service, payer, deadline=deadline).charged_credits == 1
-    assert service.settler.threshold > 1 and service.settler.max_age > 60
+    assert service.settler.policy.threshold > 1 and service.settler.policy.max_age > 60
     report = service.settler.run_once()
     assert payer.channel_id in report.channels, report
     assert _until_confirmed(service.settler)
