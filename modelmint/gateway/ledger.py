@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelmint.credits import Channel
+from modelmint.credits import Channel, ChannelPhase
 from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.committer import GroupCommitter
@@ -110,6 +110,18 @@ class PaymentRejected(WireError):
         rejected = cls(code, message)
         rejected.channel, rejected.last_receipt = state, last
         return rejected
+
+
+# The answer to a payment on a channel that is not open, by phase.
+_NOT_OPEN: dict[ChannelPhase, tuple[ErrorCode, str]] = {
+    ChannelPhase.UNKNOWN: (ErrorCode.UNKNOWN_CHANNEL, "no such channel"),
+    ChannelPhase.CLOSED: (ErrorCode.CHANNEL_CLOSED, "the channel is closed"),
+    ChannelPhase.EXPIRED: (ErrorCode.CHANNEL_EXPIRED, "the channel has expired"),
+    ChannelPhase.IN_GRACE: (
+        ErrorCode.CHANNEL_IN_GRACE,
+        "the channel is in its grace period: no new charges",
+    ),
+}
 
 
 @dataclass
@@ -258,16 +270,11 @@ class Ledger:
         if info.model_id != t.model_id:
             raise PaymentRejected(ErrorCode.WRONG_MODEL, "the channel is for another model")
         now = self.clock()
-        if not info.closed and now >= info.expiry:
+        if info.phase(now, t.grace_period) in (ChannelPhase.IN_GRACE, ChannelPhase.EXPIRED):
             info = await self._refresh(slot, info.channel_id)  # extended since?
-        if info.closed:
-            raise PaymentRejected(ErrorCode.CHANNEL_CLOSED, "the channel is closed")
-        if now >= info.expiry + t.grace_period:
-            raise PaymentRejected(ErrorCode.CHANNEL_EXPIRED, "the channel has expired")
-        if now >= info.expiry:
-            raise PaymentRejected(
-                ErrorCode.CHANNEL_IN_GRACE, "the channel is in its grace period: no new charges"
-            )
+        phase = info.phase(now, t.grace_period)
+        if phase is not ChannelPhase.OPEN:
+            raise PaymentRejected(*_NOT_OPEN[phase])
         return info
 
     async def _check_signature(self, info: Channel, payment: PaymentPayload) -> None:
