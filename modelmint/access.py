@@ -43,20 +43,18 @@ CLOCK_SKEW_SECONDS = 30
 
 
 @dataclass(frozen=True)
-class AccessDomain(eip712.Domain):
-    """The access domain of one gateway serving one model on one chain."""
+class AccessDomain(eip712.GatewayDomain):
+    """The access domain of one gateway serving one model on one chain (the gateway is the
+    verifying contract; the salt binds the model id)."""
 
-    chain_id: int
-    gateway: str
+    NAME = DOMAIN_NAME
+    VERSION = DOMAIN_VERSION
+
     model_id: int
-    name: str = DOMAIN_NAME
-    version: str = DOMAIN_VERSION
 
     @property
-    def standard(self) -> eip712.Eip712Domain:
-        """The gateway is the verifying contract; the salt binds the model id."""
-        salt = self.model_id.to_bytes(32, "big")
-        return eip712.Eip712Domain(self.chain_id, self.gateway, self.name, self.version, salt)
+    def salt(self) -> bytes:
+        return self.model_id.to_bytes(32, "big")
 
 
 @dataclass(frozen=True)

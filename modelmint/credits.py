@@ -6,6 +6,7 @@ answers, so it needs neither web3 nor ape.
     >>> credits = w3.eth.contract(address=address, abi=load_abi("UsageCredits"))
     >>> channel = Channel.from_call(7, credits.functions.channel(7).call())
     >>> channel.exists, channel.closed, channel.settled
+    >>> channel.phase(now, grace_period)                 # ChannelPhase.OPEN, IN_GRACE, ...
     >>> terms = CreditTerms.from_call(credits.functions.modelCredits(model_id).call())
     >>> domain = ReceiptDomain.from_fields(credits.functions.eip712Domain().call())
     >>> rejection_reason(log["args"]["reason"])          # a ReceiptRejected event's reason
@@ -16,12 +17,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
 from modelmint.abi import load_abi
 from modelmint.constants import ZERO_ADDRESS
+
+
+class ChannelPhase(StrEnum):
+    """Where a channel stands at a given time: new charges only while ``open``; its
+    receipts settle while ``open`` or ``in_grace`` (past ``expiry``, within the grace
+    period); nothing settles once ``expired`` or ``closed``; ``unknown``: never opened."""
+
+    UNKNOWN = "unknown"
+    OPEN = "open"
+    IN_GRACE = "in_grace"
+    EXPIRED = "expired"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,17 @@ class Channel:
     @property
     def closed(self) -> bool:
         return self.exists and self.expiry == 0
+
+    def phase(self, now: float, grace_period: int) -> ChannelPhase:
+        """The channel's phase at ``now`` (unix seconds) under the contract's
+        ``GRACE_PERIOD``."""
+        if not self.exists:
+            return ChannelPhase.UNKNOWN
+        if self.closed:
+            return ChannelPhase.CLOSED
+        if now >= self.expiry + grace_period:
+            return ChannelPhase.EXPIRED
+        return ChannelPhase.IN_GRACE if now >= self.expiry else ChannelPhase.OPEN
 
 
 @dataclass(frozen=True)

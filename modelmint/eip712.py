@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Annotated, Any, NamedTuple, get_type_hints
+from typing import Annotated, Any, ClassVar, NamedTuple, get_type_hints
 
 from eth_utils import keccak, to_checksum_address
 
@@ -178,6 +178,27 @@ class Eip712Domain(Domain):
     @property
     def standard(self) -> Eip712Domain:
         return self
+
+
+@dataclass(frozen=True)
+class GatewayDomain(Domain):
+    """The domain of messages one gateway signs or verifies itself (access statements,
+    provenance): the gateway's address is the verifying contract; a subclass names the
+    domain (``NAME``, ``VERSION``) and may bind a ``salt``."""
+
+    NAME: ClassVar[str]
+    VERSION: ClassVar[str] = "1"
+
+    chain_id: int
+    gateway: str
+
+    @property
+    def salt(self) -> bytes | None:
+        return None
+
+    @property
+    def standard(self) -> Eip712Domain:
+        return Eip712Domain(self.chain_id, self.gateway, self.NAME, self.VERSION, self.salt)
 
 
 @lru_cache(maxsize=64)

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     CHANNEL_BUSY = "channel_busy"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     # License access.
     STATEMENT_INVALID = "statement_invalid"
     STATEMENT_STALE = "statement_stale"
@@ -111,6 +112,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.CHANNEL_BUSY: 409,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.STATEMENT_INVALID: 401,
     ErrorCode.STATEMENT_STALE: 401,
     ErrorCode.STATEMENT_REPLAYED: 401,

@@ -41,18 +41,12 @@ def body_hash(body: bytes) -> bytes:
 
 
 @dataclass(frozen=True)
-class ProvenanceDomain(eip712.Domain):
+class ProvenanceDomain(eip712.GatewayDomain):
     """The provenance domain of one gateway on one chain (the gateway is the verifying
     contract of the standard four-field domain)."""
 
-    chain_id: int
-    gateway: str
-    name: str = DOMAIN_NAME
-    version: str = DOMAIN_VERSION
-
-    @property
-    def standard(self) -> eip712.Eip712Domain:
-        return eip712.Eip712Domain(self.chain_id, self.gateway, self.name, self.version)
+    NAME = DOMAIN_NAME
+    VERSION = DOMAIN_VERSION
 
 
 @dataclass(frozen=True)

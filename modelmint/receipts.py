@@ -36,11 +36,14 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from modelmint.eip712 import EIP712_DOMAIN_TYPE as EIP712_DOMAIN_TYPE
 from modelmint.eip712 import Eip712Domain, TypedStruct, Uint256, digest
 from modelmint.eip712 import typed_data as typed_data
+from modelmint.signing import SECP256K1_N as SECP256K1_N
+from modelmint.signing import encode_signature as encode_signature
+from modelmint.signing import is_low_s as is_low_s
+from modelmint.signing import recover_digest
+from modelmint.signing import split_signature as split_signature
 
 DOMAIN_NAME = "Modelmint UsageCredits"
 DOMAIN_VERSION = "1"
-# secp256k1 group order; a signature with s > N // 2 is "high-s" and rejected on-chain.
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @dataclass(frozen=True)
@@ -161,42 +164,11 @@ def sign_receipt(domain: ReceiptDomain, receipt: Receipt, signer: Any) -> Signed
     return SignedReceipt(receipt, encode_signature(v, r, s))
 
 
-def encode_signature(v: int, r: int, s: int) -> bytes:
-    """65-byte ``r || s || v`` with ``v`` normalised to 27/28."""
-    if v < 27:
-        v += 27
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
-
-
-def split_signature(signature: bytes) -> tuple[int, int, int]:
-    """``(v, r, s)`` of a 65-byte signature."""
-    if len(signature) != 65:
-        raise ValueError("expected a 65-byte signature")
-    return (
-        signature[64],
-        int.from_bytes(signature[:32], "big"),
-        int.from_bytes(signature[32:64], "big"),
-    )
-
-
-def is_low_s(signature: bytes) -> bool:
-    return split_signature(signature)[2] <= SECP256K1_N // 2
-
-
 def recover_signer(domain: ReceiptDomain, signed: SignedReceipt) -> str | None:
     """The address whose key produced ``signed``, or ``None`` if the signature is malformed
-    or high-s (the contract rejects those). Checksummed."""
-    try:
-        v, r, s = split_signature(signed.signature)
-    except ValueError:
-        return None
-    if s > SECP256K1_N // 2 or v not in (27, 28):
-        return None
-    try:
-        signer: str = Account._recover_hash(receipt_digest(domain, signed.receipt), vrs=(v, r, s))
-        return signer
-    except Exception:
-        return None
+    or high-s (the contract rejects those; :func:`modelmint.signing.signature_fault`).
+    Checksummed."""
+    return recover_digest(receipt_digest(domain, signed.receipt), signed.signature)
 
 
 def verify_receipt(domain: ReceiptDomain, signed: SignedReceipt, consumer: str) -> bool:

@@ -17,10 +17,20 @@ import json
 import os
 import tempfile
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 RECORD_VERSION = 1
+
+
+class EntryStatus(StrEnum):
+    """The state of a record entry (stored as its value): a contract is ``pending`` until
+    its deployment is mined, then ``deployed``; a wiring call is ``done`` once mined."""
+
+    PENDING = "pending"
+    DEPLOYED = "deployed"
+    DONE = "done"
 
 
 class Record:
@@ -52,7 +62,7 @@ class Record:
 
     def address(self, name: str) -> str | None:
         entry = self.contracts.get(name)
-        if entry and entry.get("status") == "deployed":
+        if entry and entry.get("status") == EntryStatus.DEPLOYED:
             return str(entry["address"])
         return None
 
@@ -63,7 +73,7 @@ class Record:
         found = [
             entry["address"]
             for entry in self.contracts.values()
-            if entry.get("status") == "deployed" and entry.get("contract") == contract
+            if entry.get("status") == EntryStatus.DEPLOYED and entry.get("contract") == contract
         ]
         if len(found) > 1:
             raise ValueError(f"{self.path} holds {len(found)} deployed {contract} contracts")

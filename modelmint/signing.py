@@ -1,13 +1,15 @@
-"""EIP-712 signing and recovery for the gateway's typed messages (access statements and
-provenance), with the same signature rules as the receipts: 65 bytes ``r || s || v``,
-``v`` in {27, 28}, low ``s``.
+"""ECDSA signing and the one signer-recovery path of Modelmint: receipts, access statements
+and provenance all recover here, with the rules the contracts' ECDSA check applies: 65 bytes
+``r || s || v``, ``v`` in {27, 28}, ``0 < r < N``, ``0 < s <= N / 2`` (low ``s``).
 
     >>> signature = sign_typed(document, private_key_or_local_account)
     >>> recover_typed(document, signature) == my_address
+    >>> signature_fault(signature)            # None, or what makes it unacceptable
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -15,13 +17,59 @@ from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_keys import keys
 from eth_utils import keccak, to_checksum_address
 
-from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
+# secp256k1 group order; a signature with s > N // 2 is "high-s" and rejected on-chain.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 _coincurve: Any
 try:  # the fast path; eth-keys' pure-Python backend otherwise
     import coincurve as _coincurve
 except ImportError:  # pragma: no cover
     _coincurve = None
+
+
+class SignatureFault(StrEnum):
+    """What makes a signature unacceptable before any recovery is tried."""
+
+    LENGTH = "length"  # not 65 bytes
+    V = "v"  # v not 27 or 28
+    R = "r"  # r is 0 or not below N
+    S = "s"  # s is 0
+    HIGH_S = "high_s"  # s in the upper half (malleable; the contracts refuse it)
+
+
+def encode_signature(v: int, r: int, s: int) -> bytes:
+    """65-byte ``r || s || v`` with ``v`` normalised to 27/28."""
+    if v < 27:
+        v += 27
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+
+def split_signature(signature: bytes) -> tuple[int, int, int]:
+    """``(v, r, s)`` of a 65-byte signature."""
+    if len(signature) != 65:
+        raise ValueError("expected a 65-byte signature")
+    return (
+        signature[64],
+        int.from_bytes(signature[:32], "big"),
+        int.from_bytes(signature[32:64], "big"),
+    )
+
+
+def signature_fault(signature: bytes) -> SignatureFault | None:
+    """``None`` for a well-formed low-s 65-byte signature with ``v`` in {27, 28}, otherwise
+    the first rule it breaks (length, v, r, s, high s)."""
+    if len(signature) != 65:
+        return SignatureFault.LENGTH
+    v, r, s = split_signature(signature)
+    if v not in (27, 28):
+        return SignatureFault.V
+    if not 0 < r < SECP256K1_N:
+        return SignatureFault.R
+    if s == 0:
+        return SignatureFault.S
+    if s > SECP256K1_N // 2:
+        return SignatureFault.HIGH_S
+    return None
 
 
 def typed_digest(document: dict[str, Any]) -> bytes:
@@ -52,25 +100,18 @@ def sign_typed(document: dict[str, Any], signer: Any) -> bytes:
     return sign_digest(typed_digest(document), signer)
 
 
-def is_high_s(signature: bytes) -> bool:
-    """True for a well-formed 65-byte signature whose ``s`` is in the upper half."""
-    try:
-        return split_signature(signature)[2] > SECP256K1_N // 2
-    except ValueError:
-        return False
+def is_low_s(signature: bytes) -> bool:
+    """``s`` of a 65-byte signature is in the lower half (ValueError for another length)."""
+    return split_signature(signature)[2] <= SECP256K1_N // 2
 
 
 def recover_address(digest: bytes, signature: bytes) -> bytes | None:
     """The 20-byte signer of ``digest``, or ``None`` when the signature is not a
-    well-formed low-s 65-byte ECDSA signature (libsecp256k1 through coincurve when
-    installed)."""
-    if len(signature) != 65:
+    well-formed low-s 65-byte ECDSA signature (:func:`signature_fault`; libsecp256k1
+    through coincurve when installed)."""
+    if signature_fault(signature) is not None:
         return None
-    v = signature[64]
-    r = int.from_bytes(signature[:32], "big")
-    s = int.from_bytes(signature[32:64], "big")
-    if s > SECP256K1_N // 2 or v not in (27, 28) or not 0 < r < SECP256K1_N or s == 0:
-        return None
+    v, r, s = split_signature(signature)
     try:
         if _coincurve is not None:
             public = _coincurve.PublicKey.from_signature_and_message(

@@ -22,7 +22,7 @@ strict decoding); errors are :class:`~modelmint.errors.WireError` with one
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from modelmint.codec import (
@@ -121,8 +121,9 @@ class LastReceipt(WireStruct):
 
 
 @dataclass(frozen=True)
-class RequirementsExtra:
-    """``extra`` of our scheme's PaymentRequirements."""
+class ModelOffer:
+    """What a gateway offers for its model, fixed at start: the part of ``extra`` that is
+    the same in every 402 (the gateway's terms extend it)."""
 
     model_id: int
     version: int
@@ -132,6 +133,19 @@ class RequirementsExtra:
     receipt_domain: ReceiptDomain
     credits_per_item: int = 0
     max_batch: int = 0
+
+    def extra(
+        self, channel: ChannelState | None = None, last_receipt: LastReceipt | None = None
+    ) -> RequirementsExtra:
+        """The ``extra`` of one 402: the offer, with a channel's state for a corrective one."""
+        offer = {f.name: getattr(self, f.name) for f in fields(ModelOffer)}
+        return RequirementsExtra(**offer, channel=channel, last_receipt=last_receipt)
+
+
+@dataclass(frozen=True)
+class RequirementsExtra(ModelOffer):
+    """``extra`` of our scheme's PaymentRequirements."""
+
     channel: ChannelState | None = None
     last_receipt: LastReceipt | None = None
 

@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging(args.log_level)
-    from modelmint.gateway.service import StartupError
+    from modelmint.gateway.errors import StartupError, log_fields
     from modelmint.gateway.settings import GatewaySettings
 
     overrides = {k: v for k, v in vars(args).items() if k in _OPTIONS or k in ("host", "port")}
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = GatewaySettings(**overrides)
         return _settle(settings, args.once, args.force, args.interval or settings.settle_interval)
     except StartupError as exc:
-        log.error("refusing to start: %s", exc)
+        log.error("refusing to start: %s", exc.message, extra=log_fields(exc))
         return 2
 
 
@@ -113,7 +113,7 @@ def _serve(settings: Any) -> int:
 
 
 def _settle(settings: Any, once: bool, force: bool, interval: float) -> int:
-    from modelmint.gateway.chain import ChainReverted, ChainUnavailable
+    from modelmint.gateway.errors import ChainReverted, ChainUnavailable, log_fields
     from modelmint.gateway.service import Service
 
     service = Service.start(settings)
@@ -138,7 +138,7 @@ def _settle(settings: Any, once: bool, force: bool, interval: float) -> int:
                     return 0
                 time.sleep(1.0 if report.pending else interval)
             except (ChainUnavailable, ChainReverted) as exc:
-                log.warning("settlement pass failed: %s", exc)
+                log.warning("settlement pass failed: %s", exc, extra=log_fields(exc))
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""The gateway's HTTP app: thin routes over :mod:`payments`, :mod:`license`, :mod:`model`.
+"""The gateway's HTTP app: thin routes over :mod:`ledger`, :mod:`license`, :mod:`model`.
 
 Routes:
 - ``POST /v1/predict``: ``{"inputs": [item, ...]}``; paid (``PAYMENT-SIGNATURE``),
@@ -6,6 +6,10 @@ Routes:
 - ``GET /.well-known/modelmint``: model, version hash, prices, gateway address, domains;
 - ``GET /healthz`` (alive), ``GET /readyz`` (serving and the node reachable),
   ``GET /metrics`` (Prometheus).
+
+Every error that is not a 402 is answered with :func:`modelmint.errors.error_body`,
+FastAPI's own (unknown route, wrong method, invalid request) included; a 402 keeps x402's
+``PaymentRequired`` shape.
 
     >>> app = create_app(GatewaySettings(deployment="deployments/local.json", model_id=1))
     >>> uvicorn.run(app, host="127.0.0.1", port=8402)
@@ -19,17 +23,26 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException
 
 from modelmint.codec import MAX_HEADER_BYTES, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
-from modelmint.gateway.chain import ChainReverted, ChainUnavailable
-from modelmint.gateway.model import InputError, ModelError
-from modelmint.gateway.payments import PaymentRejected, describe_terms
+from modelmint.gateway.errors import (
+    ChainReverted,
+    ChainUnavailable,
+    InputError,
+    ModelError,
+    chain_failure,
+    log_fields,
+)
+from modelmint.gateway.ledger import PaymentRejected, describe_terms
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.provenance import Provenance, body_hash, make_served, sign_served
@@ -49,6 +62,26 @@ from modelmint.wire import (
 
 log = logging.getLogger("modelmint.gateway")
 PREDICT_PATH = "/v1/predict"
+
+
+class AccessMode(StrEnum):
+    """How a predict request was served (the ``mode`` label of the metrics)."""
+
+    FREE = "free"
+    PAID = "paid"
+    LICENSED = "licensed"
+
+
+# The outcome label of a request answered without error (errors are labelled by code).
+OK = "ok"
+# FastAPI's own errors (routing, request validation) by HTTP status.
+_HTTP_CODES: dict[int, ErrorCode] = {
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    422: ErrorCode.INVALID_INPUT,
+    431: ErrorCode.HEADER_TOO_LARGE,
+}
 
 
 def create_app(settings: GatewaySettings, service: Service | None = None) -> FastAPI:
@@ -76,9 +109,11 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             log.info("gateway stopped; store flushed")
 
     app = FastAPI(title="Modelmint gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    _answer_framework_errors(app)
 
     def svc() -> Service:
-        return state["service"]
+        service: Service = state["service"]
+        return service
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -93,7 +128,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             try:
                 await asyncio.to_thread(s.chain.block_number)
             except (ChainUnavailable, ChainReverted) as exc:
-                return _error(WireError(ErrorCode.RPC_UNAVAILABLE, str(exc)))
+                return _error(chain_failure("node unreachable", exc))
             state["ready_at"] = time.monotonic()
         return JSONResponse({"status": "ready"})
 
@@ -138,7 +173,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
     async def predict(request: Request) -> Response:
         s = svc()
         started = time.perf_counter()
-        mode = "free"
+        mode = AccessMode.FREE
         cost = 0
         try:
             body = await _read_body(request, s.settings.max_body_bytes)
@@ -149,23 +184,23 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             try:
                 batch = s.model.prepare(parsed)
             except InputError as exc:
-                raise WireError(ErrorCode.INVALID_INPUT, str(exc)) from None
+                raise WireError(ErrorCode.INVALID_INPUT, exc.message) from None
             cost = s.terms.cost(len(batch))
             payment_header = request.headers.get(HEADER_PAYMENT_SIGNATURE)
             access_header = (
                 request.headers.get(HEADER_ACCESS) if s.settings.license_enabled else None
             )
             if payment_header is not None and s.settings.payments_enabled:
-                mode = "paid"
+                mode = AccessMode.PAID
                 response = await _paid(s, request, body, batch, cost, payment_header)
             elif access_header is not None:
-                mode = "licensed"
+                mode = AccessMode.LICENSED
                 response = await _licensed(s, body, batch, access_header)
             elif not s.settings.payments_enabled:
                 response = Response(_render(_run(s, batch)), media_type="application/json")
             else:
                 raise WireError(ErrorCode.PAYMENT_REQUIRED, "pay with modelmint-credits")
-            code = "ok"
+            code = OK
         except WireError as err:
             response = _error(err, s, cost, str(request.url))
             code = err.code.value
@@ -174,6 +209,33 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         return response
 
     return app
+
+
+def _answer_framework_errors(app: FastAPI) -> None:
+    """FastAPI's own errors (unknown route, wrong method, invalid request) and anything
+    unexpected answered with the one error body."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        fallback = ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else ErrorCode.INVALID_PAYLOAD
+        code = _HTTP_CODES.get(exc.status_code, fallback)
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        err = WireError(ErrorCode.INVALID_INPUT, "invalid request", errors=_jsonable(exc.errors()))
+        return _error(err)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return _error(WireError(ErrorCode.INTERNAL_ERROR, "internal error"))
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -193,7 +255,7 @@ def _run(s: Service, batch: Any) -> dict[str, Any]:
     try:
         return s.model.run(batch)
     except ModelError as exc:
-        log.warning("model failed: %s", exc)
+        log.warning("model failed: %s", exc.message, extra=log_fields(exc))
         raise WireError(ErrorCode.MODEL_FAILED, "the model failed; nothing was charged") from None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from modelmint.access import (
     AccessDomain,
@@ -26,30 +27,25 @@ from modelmint.access import (
     statement_digest,
 )
 from modelmint.errors import ErrorCode, WireError
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
+from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import Store
 
 
+@dataclass(eq=False)
 class LicenseGate:
-    def __init__(
-        self,
-        chain: Chain,
-        store: Store,
-        domain: AccessDomain,
-        version: int,
-        commercial_required: bool = False,
-        cache_seconds: float = 10.0,
-        clock: Callable[[], float] = time.time,
-    ):
-        self.chain = chain
-        self.store = store
-        self.domain = domain
-        self.version = version
-        self.commercial_required = commercial_required
-        self.cache_seconds = cache_seconds
-        self.clock = clock
-        self._cache: dict[tuple[str, bool], float] = {}  # -> valid until
-        self._is_contract: dict[str, bool] = {}
+    """Checks access statements for the served ``version`` of the ``domain``'s model."""
+
+    chain: Chain
+    store: Store
+    domain: AccessDomain
+    version: int
+    commercial_required: bool = False
+    cache_seconds: float = 10.0
+    clock: Callable[[], float] = time.time
+    # (account, commercial) -> a positive license answer valid until (clock seconds).
+    _cache: dict[tuple[str, bool], float] = field(default_factory=dict, init=False)
+    _is_contract: dict[str, bool] = field(default_factory=dict, init=False)
 
     async def check(self, header: str | None) -> str:
         """The licensee's checksummed address, or ``WireError``."""
@@ -83,7 +79,7 @@ class LicenseGate:
                 self.version,
             )
         except ChainUnavailable as exc:
-            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot check the license: {exc}") from None
+            raise chain_failure("cannot check the license", exc) from None
         if not valid:
             self._cache.pop(key, None)
             raise WireError(
@@ -110,7 +106,5 @@ class LicenseGate:
                 ):
                     return
         except (ChainUnavailable, ChainReverted) as exc:
-            raise WireError(
-                ErrorCode.RPC_UNAVAILABLE, f"cannot check the signature: {exc}"
-            ) from None
+            raise chain_failure("cannot check the signature", exc) from None
         raise WireError(ErrorCode.STATEMENT_INVALID, "the statement is not signed by its account")

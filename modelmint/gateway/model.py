@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+from modelmint.gateway.errors import GatewayErrorCode, InputError, ModelError, StartupError
 
 _ONNX_TYPES: dict[str, Any] = {
     "tensor(float)": np.float32,
@@ -29,14 +32,6 @@ _ONNX_TYPES: dict[str, Any] = {
     "tensor(int8)": np.int8,
     "tensor(uint8)": np.uint8,
 }
-
-
-class InputError(ValueError):
-    """The request's input does not fit the model (shape, type, range or batch size)."""
-
-
-class ModelError(RuntimeError):
-    """The model raised while running a valid input."""
 
 
 @dataclass(frozen=True)
@@ -85,17 +80,22 @@ class OnnxModel:
         )
         first = session.get_inputs()[0]
         if first.type not in _ONNX_TYPES:
-            raise ValueError(f"unsupported input type {first.type}")
+            raise StartupError(
+                f"unsupported input type {first.type}", GatewayErrorCode.MODEL_UNSUPPORTED
+            )
         dims = list(first.shape)[1:]
         if not all(isinstance(d, int) and d > 0 for d in dims):
-            raise ValueError(f"the model's per-item input shape must be fixed, got {dims}")
+            raise StartupError(
+                f"the model's per-item input shape must be fixed, got {dims}",
+                GatewayErrorCode.MODEL_UNSUPPORTED,
+            )
         meta = session.get_modelmeta().custom_metadata_map
         lo = min_value if min_value is not None else _float_or_none(meta.get("modelmint.input_min"))
         hi = max_value if max_value is not None else _float_or_none(meta.get("modelmint.input_max"))
         spec = InputSpec(first.name, _ONNX_TYPES[first.type], tuple(dims), lo, hi)
         return cls(session, spec, max_batch)
 
-    def prepare(self, body: Any) -> np.ndarray:
+    def prepare(self, body: Any) -> npt.NDArray[Any]:
         """Validates a JSON body ``{"inputs": [item, ...]}`` (each item nested lists of
         the model's item shape) and returns the batch array."""
         if not isinstance(body, dict) or set(body) != {"inputs"}:
@@ -123,7 +123,7 @@ class OnnxModel:
             raise InputError(f"values above {self.spec.max_value}")
         return batch.astype(self.spec.dtype)
 
-    def run(self, batch: np.ndarray) -> dict[str, Any]:
+    def run(self, batch: npt.NDArray[Any]) -> dict[str, Any]:
         """Runs the model; the outputs as JSON-ready lists, by output name."""
         try:
             outputs = self._session.run(None, {self.spec.name: batch})

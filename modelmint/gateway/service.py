@@ -20,23 +20,21 @@ from typing import Any
 from eth_account import Account
 
 from modelmint.access import AccessDomain
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
+from modelmint.gateway.committer import GroupCommitter
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
+from modelmint.gateway.ledger import Ledger, PaymentTerms
 from modelmint.gateway.license import LicenseGate
 from modelmint.gateway.metrics import Metrics
 from modelmint.gateway.model import OnnxModel
-from modelmint.gateway.payments import Ledger, PaymentTerms
+from modelmint.gateway.onchain import Chain
 from modelmint.gateway.settings import GatewaySettings
-from modelmint.gateway.settler import Settler
-from modelmint.gateway.store import GroupCommitter, SqliteStore
+from modelmint.gateway.settler import SettlePolicy, Settler
+from modelmint.gateway.store import Durability, SqliteStore
 from modelmint.provenance import ProvenanceDomain
 from modelmint.records import Record
 from modelmint.weights import weights_hash
 
 log = logging.getLogger("modelmint.gateway")
-
-
-class StartupError(RuntimeError):
-    """The gateway must not serve (the message says why)."""
 
 
 def load_account(settings: GatewaySettings) -> Any:
@@ -75,16 +73,13 @@ class Service:
     def start(cls, settings: GatewaySettings) -> Service:
         account = load_account(settings)
         record = Record.load(settings.deployment)
-        try:
-            chain = Chain.connect(settings.rpc_url, record, timeout=settings.rpc_timeout)
-        except ValueError as exc:
-            raise StartupError(str(exc)) from None
+        chain = Chain.connect(settings.rpc_url, record, timeout=settings.rpc_timeout)
         try:
             facts = chain.model_facts(settings.model_id, settings.version)
             allowed = chain.is_gateway(settings.model_id, account.address)
             chain_id = chain.chain_id()
         except (ChainUnavailable, ChainReverted) as exc:
-            raise StartupError(f"cannot read the model from chain: {exc}") from None
+            raise StartupError(f"cannot read the model from chain: {exc.message}") from None
         served = weights_hash(settings.weights)
         if served != facts.version_hash:
             raise StartupError(
@@ -120,7 +115,7 @@ class Service:
         store = SqliteStore(
             settings.store_path, settings.store_synchronous, settings.store_sync_interval
         )
-        committer = GroupCommitter(store, inline=settings.store_synchronous == "NORMAL")
+        committer = GroupCommitter(store, inline=settings.store_synchronous is Durability.NORMAL)
         metrics = Metrics()
         ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)
         access_domain = AccessDomain(chain_id, account.address, settings.model_id)
@@ -133,18 +128,7 @@ class Service:
             settings.license_cache_seconds,
         )
         settler = Settler(
-            chain,
-            store,
-            account,
-            facts.grace_period,
-            threshold=settings.settle_threshold_credits,
-            margin=settings.settle_margin_seconds,
-            max_age=settings.settle_max_age,
-            batch_size=settings.settle_batch_size,
-            confirmations=settings.confirmations,
-            drop_timeout=settings.settle_drop_timeout,
-            ledger=ledger,
-            metrics=metrics,
+            chain, store, account, facts.grace_period, SettlePolicy.of(settings), ledger, metrics
         )
         log.info(
             "gateway ready",

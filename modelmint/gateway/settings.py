@@ -11,12 +11,12 @@ from the environment only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.gateway.store import Durability
 
 _PREFIX = "MODELMINT_GATEWAY_"
 
@@ -66,7 +66,7 @@ class GatewaySettings(BaseSettings):
     store_path: Path = Path("gateway.sqlite3")
     # NORMAL: durable across a crash of the process, fsync every store_sync_interval;
     # FULL: fsync at every commit (see modelmint.gateway.store).
-    store_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
+    store_synchronous: Durability = Durability.NORMAL
     store_sync_interval: float = Field(default=1.0, gt=0)
 
     # Settlement.

@@ -32,17 +32,31 @@ import contextlib
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from modelmint.credits import rejection_reason
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
-from modelmint.gateway.store import ChannelRecord, Settlement, Store
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, log_fields
+from modelmint.gateway.ledger import Ledger
+from modelmint.gateway.metrics import Metrics
+from modelmint.gateway.onchain import Chain
+from modelmint.gateway.settings import GatewaySettings
+from modelmint.gateway.store import Settlement, SettlementStatus, Store, StoredChannel
 
 log = logging.getLogger("modelmint.gateway.settler")
 
-# The reason recorded for a receipt the contract skipped, followed by the error's name.
-REJECTED = "rejected on chain: "
+
+class DropReason(StrEnum):
+    """Why a receipt was dropped from settlement (stored in the store's bad receipts as its
+    value; the two prefixes are followed by the error's name, and its arguments for a
+    simulation)."""
+
+    DEADLINE_PASSED = "receipt deadline passed"
+    GRACE_OVER = "channel grace period over"
+    CHANNEL_CLOSED = "channel closed"
+    REJECTED = "rejected on chain: "
+    SIMULATION_REVERTED = "simulation reverted: "
 
 
 @dataclass
@@ -58,39 +72,46 @@ class SettleReport:
     pending: bool = False
 
 
+@dataclass(frozen=True)
+class SettlePolicy:
+    """When the settler settles and how it follows a settlement (the ``SETTLE_*`` settings)."""
+
+    threshold: int = 10_000  # unsettled credits that make the channels due
+    margin: int = 900  # seconds before a deadline or grace end: urgent
+    max_age: float = 3600.0  # an unsettled charge this old (seconds) makes the channels due
+    batch_size: int = 100  # receipts per settle transaction
+    confirmations: int = 1  # blocks until a settlement is confirmed
+    drop_timeout: float = 120.0  # seconds until an unmined settlement counts as dropped
+    recheck_window: float = 900.0  # seconds a confirmed settlement's channels are read again
+
+    @classmethod
+    def of(cls, s: GatewaySettings) -> SettlePolicy:
+        """The policy the gateway's settings set."""
+        return cls(
+            s.settle_threshold_credits,
+            s.settle_margin_seconds,
+            s.settle_max_age,
+            s.settle_batch_size,
+            s.confirmations,
+            s.settle_drop_timeout,
+        )
+
+
+@dataclass(eq=False)
 class Settler:
-    def __init__(
-        self,
-        chain: Chain,
-        store: Store,
-        account: Any,
-        grace_period: int,
-        *,
-        threshold: int = 10_000,
-        margin: int = 900,
-        max_age: float = 3600.0,
-        batch_size: int = 100,
-        confirmations: int = 1,
-        drop_timeout: float = 120.0,
-        recheck_window: float = 900.0,
-        ledger: Any = None,
-        metrics: Any = None,
-    ):
-        self.chain = chain
-        self.store = store
-        self.account = account
-        self.grace_period = grace_period
-        self.threshold = threshold
-        self.margin = margin
-        self.max_age = max_age
-        self.batch_size = batch_size
-        self.confirmations = confirmations
-        self.drop_timeout = drop_timeout
-        self.recheck_window = recheck_window
-        self.ledger = ledger
-        self.metrics = metrics
-        self._expiry: dict[int, int] = {}
-        self._drops = 0  # consecutive dropped settlements: the next one tips more
+    """Settles the store's receipts through ``chain`` with the gateway's ``account``; tells
+    the ``ledger`` what settled and keeps the ``metrics``."""
+
+    chain: Chain
+    store: Store
+    account: Any
+    grace_period: int
+    policy: SettlePolicy = field(default_factory=SettlePolicy)
+    ledger: Ledger | None = None
+    metrics: Metrics | None = None
+    _expiry: dict[int, int] = field(default_factory=dict, init=False)
+    # Consecutive dropped settlements: the next one tips more.
+    _drops: int = field(default=0, init=False)
 
     # ------------------------------------------------------------------ one pass
     def run_once(self, force: bool = False) -> SettleReport:
@@ -107,28 +128,28 @@ class Settler:
             return report
         due = self._due(unsettled, now, force, report)
         if due:
-            self._send(due[: self.batch_size], report)
+            self._send(due[: self.policy.batch_size], report)
         return report
 
     def _follow_pending(self, report: SettleReport) -> None:
-        for s in self.store.settlements("pending"):
+        for s in self.store.settlements(SettlementStatus.PENDING):
             receipt = self.chain.receipt(s.tx_hash)
             if receipt is None:
                 if (
-                    time.time() - s.created_at > self.drop_timeout
+                    time.time() - s.created_at > self.policy.drop_timeout
                     or not self.chain.transaction_known(s.tx_hash)
                 ):
-                    self._final(s, "dropped", report.dropped_tx)
+                    self._final(s, SettlementStatus.DROPPED, report.dropped_tx)
                     self._drops += 1
                 else:
                     report.pending = True
                 continue
             if int(receipt["status"]) != 1:
-                self._final(s, "reverted", report.reverted)
+                self._final(s, SettlementStatus.REVERTED, report.reverted)
                 continue
             depth = self.chain.block_number() - int(receipt["blockNumber"]) + 1
-            if depth >= self.confirmations:
-                self._final(s, "confirmed", report.confirmed)
+            if depth >= self.policy.confirmations:
+                self._final(s, SettlementStatus.CONFIRMED, report.confirmed)
                 self._drops = 0
                 self._rejected(s, receipt, report)
             else:
@@ -139,7 +160,7 @@ class Settler:
         for channel_id, selector in self.chain.rejected_receipts(receipt):
             if channel_id not in s.channels:
                 continue
-            reason = f"{REJECTED}{rejection_reason(selector)}"
+            reason = f"{DropReason.REJECTED}{rejection_reason(selector)}"
             record = self.store.channel(channel_id)
             if record is not None and record.charged == s.channels[channel_id]:
                 self._drop(record, reason, report)
@@ -147,20 +168,20 @@ class Settler:
                 report.dropped.append((channel_id, reason))
                 log.warning("receipt dropped", extra={"channel": channel_id, "reason": reason})
 
-    def _final(self, s: Settlement, status: str, into: list[str]) -> None:
+    def _final(self, s: Settlement, status: SettlementStatus, into: list[str]) -> None:
         self.store.set_settlement_status(s.tx_hash, status)
         into.append(s.tx_hash)
         log.info("settlement %s", status, extra={"tx": s.tx_hash, "channels": len(s.channels)})
         if self.metrics is not None:
             self.metrics.settlements.labels(status=status).inc()
 
-    def _refresh_settled(self) -> list[ChannelRecord]:
-        still: list[ChannelRecord] = []
+    def _refresh_settled(self) -> list[StoredChannel]:
+        still: list[StoredChannel] = []
         records = {r.channel_id: r for r in self.store.unsettled()}
         # Channels of recent confirmed settlements are read again: a settlement that
         # vanished from the chain (reorg) leaves them unsettled, and they are settled again.
-        horizon = time.time() - self.recheck_window
-        for s in self.store.settlements("confirmed"):
+        horizon = time.time() - self.policy.recheck_window
+        for s in self.store.settlements(SettlementStatus.CONFIRMED):
             if s.created_at >= horizon:
                 for channel_id in s.channels:
                     if channel_id not in records:
@@ -175,29 +196,29 @@ class Settler:
             if self.ledger is not None:
                 self.ledger.note_settled(record.channel_id, info.settled)
             if info.settled < record.charged:
-                still.append(_with_settled(record, info.settled))
+                still.append(replace(record, settled=info.settled))
         return still
 
     def _due(
-        self, unsettled: list[ChannelRecord], now: int, force: bool, report: SettleReport
-    ) -> list[ChannelRecord]:
+        self, unsettled: list[StoredChannel], now: int, force: bool, report: SettleReport
+    ) -> list[StoredChannel]:
         settleable = []
         # A receipt the contract rejected is never sent again (a newer one of its channel is).
         rejected = {
             (cid, cumulative)
             for cid, cumulative, reason in self.store.bad_receipts()
-            if reason.startswith(REJECTED)
+            if reason.startswith(DropReason.REJECTED)
         }
         for c in unsettled:
             expiry = self._expiry.get(c.channel_id, 0)
             if (c.channel_id, c.cumulative) in rejected:
                 continue
             if c.deadline <= now:
-                self._drop(c, "receipt deadline passed", report)
+                self._drop(c, DropReason.DEADLINE_PASSED, report)
             elif expiry and now >= expiry + self.grace_period:
-                self._drop(c, "channel grace period over", report)
+                self._drop(c, DropReason.GRACE_OVER, report)
             elif expiry == 0:
-                self._drop(c, "channel closed", report)
+                self._drop(c, DropReason.CHANNEL_CLOSED, report)
             else:
                 settleable.append(c)
         if not settleable:
@@ -205,12 +226,12 @@ class Settler:
         urgent = [
             c
             for c in settleable
-            if c.deadline - now <= self.margin
-            or self._expiry.get(c.channel_id, 0) + self.grace_period - now <= self.margin
+            if c.deadline - now <= self.policy.margin
+            or self._expiry.get(c.channel_id, 0) + self.grace_period - now <= self.policy.margin
         ]
         total = sum(c.charged - c.settled for c in settleable)
         oldest = max(time.time() - c.updated_at for c in settleable)
-        if force or urgent or total >= self.threshold or oldest >= self.max_age:
+        if force or urgent or total >= self.policy.threshold or oldest >= self.policy.max_age:
             # Most urgent first (nearest deadline or grace end), then largest value.
             return sorted(
                 settleable,
@@ -221,7 +242,7 @@ class Settler:
             )
         return []
 
-    def _drop(self, c: ChannelRecord, reason: str, report: SettleReport) -> None:
+    def _drop(self, c: StoredChannel, reason: str, report: SettleReport) -> None:
         known = set(self.store.bad_receipts())
         if (c.channel_id, c.cumulative, reason) not in known:
             self.store.record_bad_receipt(c.channel_id, c.cumulative, reason)
@@ -230,7 +251,7 @@ class Settler:
             log.warning("receipt dropped", extra={"channel": c.channel_id, "reason": reason})
         report.dropped.append((c.channel_id, reason))
 
-    def _args(self, c: ChannelRecord) -> tuple | None:
+    def _args(self, c: StoredChannel) -> tuple[Any, ...] | None:
         if self.chain.settle_fields < 5 and c.cumulative != c.charged:
             # The deployed contract settles the signed ceiling: only a receipt whose ceiling
             # equals the charged total can be settled without overcharging.
@@ -239,7 +260,7 @@ class Settler:
             c.channel_id, c.cumulative, c.deadline, c.signature, c.charged
         )
 
-    def _send(self, batch: list[ChannelRecord], report: SettleReport) -> None:
+    def _send(self, batch: list[StoredChannel], report: SettleReport) -> None:
         rows = [(c, self._args(c)) for c in batch]
         good = [(c, a) for c, a in rows if a is not None]
         sender = self.account.address
@@ -252,7 +273,7 @@ class Settler:
                     self.chain.simulate_settle(sender, [a])
                     kept.append((c, a))
                 except ChainReverted as exc:
-                    self._drop(c, f"simulation reverted: {exc}", report)
+                    self._drop(c, f"{DropReason.SIMULATION_REVERTED}{exc.revert}", report)
             good = kept
         if not good:
             return
@@ -260,7 +281,9 @@ class Settler:
             self.account, [a for _, a in good], bump=self._drops
         )
         channels = {c.channel_id: c.charged for c, _ in good}
-        self.store.add_settlement(Settlement(tx_hash, channels, "pending", time.time(), nonce))
+        self.store.add_settlement(
+            Settlement(tx_hash, channels, SettlementStatus.PENDING, time.time(), nonce)
+        )
         report.sent, report.channels, report.pending = tx_hash, channels, True
         log.info("settlement sent", extra={"tx": tx_hash, "channels": len(channels)})
 
@@ -277,7 +300,7 @@ class Settler:
                 if report.pending:
                     delay = min(interval, 1.0)
             except (ChainUnavailable, ChainReverted) as exc:
-                log.warning("settlement pass failed: %s", exc)
+                log.warning("settlement pass failed: %s", exc, extra=log_fields(exc))
                 delay = backoff * (1 + random.random() / 2)
                 backoff = min(backoff * 2, 60.0)
             except Exception:
@@ -286,9 +309,3 @@ class Settler:
                 backoff = min(backoff * 2, 60.0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-
-
-def _with_settled(record: ChannelRecord, settled: int) -> ChannelRecord:
-    from dataclasses import replace
-
-    return replace(record, settled=settled)

@@ -18,7 +18,7 @@ Durability policy of ``SqliteStore`` (``journal_mode=WAL``), chosen by ``synchro
 
 The gateway sends no paid answer before the charge is stored. Writes from concurrent
 requests are group-committed (one transaction for all charges waiting at that moment, see
-:class:`GroupCommitter`).
+:class:`modelmint.gateway.committer.GroupCommitter`).
 
     >>> store = SqliteStore("gateway.sqlite3")
     >>> store.record_charges([Charge(channel_id=7, consumer=..., credits=2, charged_total=12,
@@ -29,7 +29,6 @@ requests are group-committed (one transaction for all charges waiting at that mo
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import sqlite3
@@ -37,8 +36,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from modelmint.gateway.errors import GatewayErrorCode, StoreError
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Charge:
 
 
 @dataclass(frozen=True)
-class ChannelRecord:
+class StoredChannel:
     """What the gateway holds for a channel. ``settled`` is the on-chain settled amount
     as last seen by the settler; ``charged - settled`` is still to be settled."""
 
@@ -72,25 +74,40 @@ class ChannelRecord:
     updated_at: float
 
 
+class SettlementStatus(StrEnum):
+    """Where a settlement transaction stands (stored as its value): ``pending`` until
+    mined and ``confirmations`` deep, then ``confirmed``; ``reverted`` when it failed;
+    ``dropped`` when the node forgot it (its channels are settled again)."""
+
+    PENDING, CONFIRMED, REVERTED, DROPPED = "pending", "confirmed", "reverted", "dropped"
+
+
+class Durability(StrEnum):
+    """SQLite's ``synchronous`` mode of the store (see the module's durability policy)."""
+
+    NORMAL = "NORMAL"
+    FULL = "FULL"
+
+
 @dataclass(frozen=True)
 class Settlement:
     tx_hash: str
     channels: dict[int, int]  # channel id -> charged total settled by this transaction
-    status: str  # "pending" | "confirmed" | "reverted" | "dropped"
+    status: SettlementStatus
     created_at: float
     nonce: int = -1
 
 
 class Store(Protocol):
-    def channel(self, channel_id: int) -> ChannelRecord | None: ...
+    def channel(self, channel_id: int) -> StoredChannel | None: ...
     def record_charges(self, charges: Sequence[Charge]) -> None: ...
-    def unsettled(self) -> list[ChannelRecord]: ...
-    def all_channels(self) -> list[ChannelRecord]: ...
+    def unsettled(self) -> list[StoredChannel]: ...
+    def all_channels(self) -> list[StoredChannel]: ...
     def set_settled(self, channel_id: int, settled: int) -> None: ...
     def use_nonce(self, account: str, nonce: int, expires_at: int) -> bool: ...
     def add_settlement(self, settlement: Settlement) -> None: ...
-    def set_settlement_status(self, tx_hash: str, status: str) -> None: ...
-    def settlements(self, status: str | None = None) -> list[Settlement]: ...
+    def set_settlement_status(self, tx_hash: str, status: SettlementStatus) -> None: ...
+    def settlements(self, status: SettlementStatus | None = None) -> list[Settlement]: ...
     def record_bad_receipt(self, channel_id: int, cumulative: int, reason: str) -> None: ...
     def bad_receipts(self) -> list[tuple[int, int, str]]: ...
     def charges(self, channel_id: int | None = None) -> list[Charge]: ...
@@ -146,9 +163,13 @@ CREATE TABLE IF NOT EXISTS bad_receipts (
 class SqliteStore:
     """The embedded store (one file, WAL, fsync per commit). Thread-safe."""
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL", sync_interval: float = 1.0):
-        if synchronous not in ("NORMAL", "FULL"):
-            raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+    def __init__(
+        self,
+        path: str | Path,
+        synchronous: Durability | str = Durability.NORMAL,
+        sync_interval: float = 1.0,
+    ):
+        synchronous = Durability(synchronous)  # ValueError for anything else
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -159,7 +180,7 @@ class SqliteStore:
         self._db.executescript(_SCHEMA)
         self._stop_sync = threading.Event()
         self._syncer: threading.Thread | None = None
-        if synchronous == "NORMAL":
+        if synchronous is Durability.NORMAL:
             # Checkpoints (and their fsyncs) happen on the sync thread, never inside a
             # request's commit.
             self._db.execute("PRAGMA wal_autocheckpoint=0")
@@ -181,7 +202,7 @@ class SqliteStore:
             db.close()
 
     # ------------------------------------------------------------------ channels / charges
-    def channel(self, channel_id: int) -> ChannelRecord | None:
+    def channel(self, channel_id: int) -> StoredChannel | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT channel_id, consumer, charged, cumulative, deadline, signature, settled,"
@@ -233,9 +254,10 @@ class SqliteStore:
                                 ),
                             )
                         except sqlite3.IntegrityError:
-                            raise ValueError(
+                            raise StoreError(
+                                GatewayErrorCode.CHARGE_CONFLICT,
                                 f"channel {c.channel_id}: charge {c.credits} does not extend the "
-                                f"stored total to {c.charged_total}"
+                                f"stored total to {c.charged_total}",
                             ) from None
                     self._db.execute(
                         "INSERT INTO charges (channel_id, consumer, credits, charged_total,"
@@ -258,10 +280,10 @@ class SqliteStore:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def unsettled(self) -> list[ChannelRecord]:
+    def unsettled(self) -> list[StoredChannel]:
         return [c for c in self.all_channels() if c.charged > c.settled]
 
-    def all_channels(self) -> list[ChannelRecord]:
+    def all_channels(self) -> list[StoredChannel]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT channel_id, consumer, charged, cumulative, deadline, signature, settled,"
@@ -281,7 +303,7 @@ class SqliteStore:
             "SELECT channel_id, consumer, credits, charged_total, cumulative, deadline,"
             " signature, request_hash, created_at FROM charges"
         )
-        args: tuple = ()
+        args: tuple[str, ...] = ()
         if channel_id is not None:
             query += " WHERE channel_id = ?"
             args = (str(channel_id),)
@@ -320,16 +342,16 @@ class SqliteStore:
                 ),
             )
 
-    def set_settlement_status(self, tx_hash: str, status: str) -> None:
+    def set_settlement_status(self, tx_hash: str, status: SettlementStatus) -> None:
         with self._lock:
             self._db.execute(
                 "UPDATE settlements SET status = ?, updated_at = ? WHERE tx_hash = ?",
                 (status, time.time(), tx_hash),
             )
 
-    def settlements(self, status: str | None = None) -> list[Settlement]:
+    def settlements(self, status: SettlementStatus | None = None) -> list[Settlement]:
         query = "SELECT tx_hash, channels, status, created_at, nonce FROM settlements"
-        args: tuple = ()
+        args: tuple[str, ...] = ()
         if status is not None:
             query += " WHERE status = ?"
             args = (status,)
@@ -337,7 +359,11 @@ class SqliteStore:
             rows = self._db.execute(query + " ORDER BY created_at", args).fetchall()
         return [
             Settlement(
-                r[0], {int(k): int(v) for k, v in json.loads(r[1]).items()}, r[2], r[3], r[4]
+                r[0],
+                {int(k): int(v) for k, v in json.loads(r[1]).items()},
+                SettlementStatus(r[2]),
+                r[3],
+                r[4],
             )
             for r in rows
         ]
@@ -367,8 +393,8 @@ class SqliteStore:
             self._db.close()
 
 
-def _channel(row: tuple) -> ChannelRecord:
-    return ChannelRecord(
+def _channel(row: tuple[Any, ...]) -> StoredChannel:
+    return StoredChannel(
         channel_id=int(row[0]),
         consumer=row[1],
         charged=int(row[2]),
@@ -378,81 +404,3 @@ def _channel(row: tuple) -> ChannelRecord:
         settled=int(row[6]),
         updated_at=float(row[7]),
     )
-
-
-class GroupCommitter:
-    """Commits charges from many concurrent requests in few transactions: each
-    ``await commit(charge)`` returns once its charge is stored (or raises the store's
-    error, in which case nothing of that group was written).
-
-    ``inline=True`` (for a store whose commit does not wait for the disk, SQLite
-    ``synchronous=NORMAL``: ~0.03 ms) commits on the caller's thread: no thread hop, no
-    wait for the interpreter lock. Otherwise (``FULL``: an fsync per commit) a writer
-    thread commits whatever is waiting in one transaction."""
-
-    def __init__(self, store: Store, inline: bool = False):
-        self._store = store
-        self._inline = inline
-        self._pending: list[tuple[Charge, asyncio.Future[None]]] = []
-        self._wake = threading.Condition()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        if not inline:
-            self._thread.start()
-
-    @property
-    def inline(self) -> bool:
-        return self._inline
-
-    def commit_now(self, charge: Charge) -> None:
-        """The inline commit (``inline=True`` only)."""
-        if self._stopped:
-            raise RuntimeError("store writer stopped")
-        self._store.record_charges([charge])
-
-    async def commit(self, charge: Charge) -> None:
-        if self._inline:
-            self.commit_now(charge)
-            return
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        with self._wake:
-            if self._stopped:
-                raise RuntimeError("store writer stopped")
-            self._pending.append((charge, future))
-            self._wake.notify()
-        await future
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._pending and not self._stopped:
-                    self._wake.wait()
-                if not self._pending and self._stopped:
-                    return
-                group, self._pending = self._pending, []
-            error: BaseException | None = None
-            try:
-                self._store.record_charges([charge for charge, _ in group])
-            except BaseException as exc:  # surfaced to every waiter of the group
-                error = exc
-            for _, future in group:
-                loop = future.get_loop()
-                loop.call_soon_threadsafe(_resolve, future, error)
-
-    def close(self) -> None:
-        """Flushes what is pending and stops the writer thread."""
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-
-def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)

@@ -29,7 +29,7 @@ from modelmint.access import AccessStatement, SignedStatement, sign_statement
 from modelmint.dev.testing import wait_until
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import create_app
-from modelmint.gateway.chain import ChainUnavailable
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
@@ -276,6 +276,48 @@ def test_predict__model_raises__model_failed_and_nothing_charged(
     assert rows == [("3",)]
 
 
+# ----------------------------------------------------------------------------- errors
+def test_chain__view_reverts__chain_reverted_carries_decoded_error(service, protocol):
+    model_id = protocol["model_id"]
+    with pytest.raises(ChainReverted) as reverted:
+        service.chain.model_facts(model_id, version=99)
+    assert reverted.value.revert.name == "ModelRegistryUnknownVersion"
+    assert reverted.value.revert.args == (model_id, 99)
+    assert reverted.value.details() == {
+        "revert": {"name": "ModelRegistryUnknownVersion", "args": [str(model_id), "99"]}
+    }
+
+
+def test_start__unknown_version__refused_with_revert_name_and_arguments(settings_for, protocol):
+    with pytest.raises(StartupError) as refused:
+        Service.start(settings_for(version=99))
+    assert f"ModelRegistryUnknownVersion({protocol['model_id']}, 99)" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/v2/nothing", 404, ErrorCode.NOT_FOUND),
+        ("GET", "/v1/predict", 405, ErrorCode.METHOD_NOT_ALLOWED),
+        ("DELETE", "/healthz", 405, ErrorCode.METHOD_NOT_ALLOWED),
+    ],
+)
+def test_app__unknown_route_or_method__one_error_body(service, method, path, status, code):
+    app = create_app(service.settings, service)
+
+    async def run():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            return await client.request(method, path)
+
+    answer = asyncio.run(run())
+    assert answer.status_code == status
+    assert answer.json() == {
+        "error": {"code": code.value, "message": answer.json()["error"]["message"]}
+    }
+    assert ErrorCode(answer.json()["error"]["code"]) is code
+
+
 # ----------------------------------------------------------------------------- node down
 def test_node_down__entitlements_fail_closed__settlement_retries(
     service, consumer, consumer_key, open_channel, rpc_url, protocol
@@ -328,7 +370,7 @@ def test_settlement__deadline_within_margin__settled_without_force(
     payer = _payer(service, consumer_key, open_channel(consumer, 10))
     deadline = service.chain.now() + service.settings.settle_margin_seconds - 60
     assert _begin(service, payer, deadline=deadline).charged_credits == 1
-    assert service.settler.threshold > 1 and service.settler.max_age > 60
+    assert service.settler.policy.threshold > 1 and service.settler.policy.max_age > 60
     report = service.settler.run_once()
     assert payer.channel_id in report.channels, report
     assert _until_confirmed(service.settler)

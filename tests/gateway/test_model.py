@@ -7,7 +7,8 @@ import pytest
 
 from modelmint.dev.digits import train_digits_onnx
 from modelmint.gateway.digits import DEFAULT_PATH
-from modelmint.gateway.model import InputError, OnnxModel
+from modelmint.gateway.errors import InputError
+from modelmint.gateway.model import OnnxModel
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.weights import weights_hash
 

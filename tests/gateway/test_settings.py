@@ -5,7 +5,8 @@ import json
 import pytest
 from eth_account import Account
 
-from modelmint.gateway.service import StartupError, load_account
+from modelmint.gateway.errors import StartupError
+from modelmint.gateway.service import load_account
 from modelmint.gateway.settings import GatewaySettings
 
 

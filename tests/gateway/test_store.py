@@ -5,7 +5,9 @@ import asyncio
 
 import pytest
 
-from modelmint.gateway.store import Charge, GroupCommitter, Settlement, SqliteStore
+from modelmint.gateway.committer import GroupCommitter
+from modelmint.gateway.errors import GatewayErrorCode, StoreError
+from modelmint.gateway.store import Charge, Settlement, SettlementStatus, SqliteStore
 
 
 def charge(channel_id: int, credits: int, total: int, cumulative: int | None = None) -> Charge:
@@ -36,8 +38,9 @@ def test_record_charges__reopened__totals_and_receipt_kept(tmp_path):
 def test_record_charges__gap_in_total__rejected_atomically(tmp_path):
     store = SqliteStore(tmp_path / "s.sqlite3")
     store.record_charges([charge(1, 2, 2)])
-    with pytest.raises(ValueError):
+    with pytest.raises(StoreError) as refused:
         store.record_charges([charge(2, 1, 1), charge(1, 1, 4)])  # 2 + 1 != 4
+    assert refused.value.code is GatewayErrorCode.CHARGE_CONFLICT
     assert store.channel(2) is None  # nothing of the failed group was written
     assert store.channel(1).charged == 2
 
@@ -64,7 +67,7 @@ def test_use_nonce__second_use__replay(tmp_path):
 
 def test_settlements__status_moves__listed_by_status(tmp_path):
     store = SqliteStore(tmp_path / "s.sqlite3")
-    store.add_settlement(Settlement("0x01", {3: 10, 4: 2}, "pending", 1.0, 0))
-    store.set_settlement_status("0x01", "confirmed")
-    assert store.settlements("pending") == []
-    assert store.settlements("confirmed")[0].channels == {3: 10, 4: 2}
+    store.add_settlement(Settlement("0x01", {3: 10, 4: 2}, SettlementStatus.PENDING, 1.0, 0))
+    store.set_settlement_status("0x01", SettlementStatus.CONFIRMED)
+    assert store.settlements(SettlementStatus.PENDING) == []
+    assert store.settlements(SettlementStatus.CONFIRMED)[0].channels == {3: 10, 4: 2}

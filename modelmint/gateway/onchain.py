@@ -1,8 +1,8 @@
 """The gateway's reads and writes on chain, with web3.py and the exported ABIs.
 
 Every failure to reach the node raises :class:`ChainUnavailable` (answered ``503
-rpc_unavailable``: entitlement checks fail closed). A revert of a view call is a
-:class:`ChainReverted`.
+rpc_unavailable``: entitlement checks fail closed). A revert is a :class:`ChainReverted`
+carrying the decoded error (:func:`modelmint.reverts.revert_of`: name and arguments).
 
     >>> chain = Chain.connect("http://127.0.0.1:8545", record)     # record: modelmint.records
     >>> chain.channel(7)            # a Channel, read once per channel and cached by the ledger
@@ -20,16 +20,10 @@ from web3.exceptions import ContractLogicError
 
 from modelmint.abi import load_abi
 from modelmint.credits import Channel, CreditTerms
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
 from modelmint.receipts import ReceiptDomain
 from modelmint.records import Record
-
-
-class ChainUnavailable(RuntimeError):
-    """The node could not be reached or answered garbage."""
-
-
-class ChainReverted(RuntimeError):
-    """A call reverted (``reason`` carries the decoded error when known)."""
+from modelmint.reverts import Revert, revert_of
 
 
 @dataclass(frozen=True)
@@ -49,7 +43,7 @@ def _wrap(call: Any) -> Any:
     try:
         return call()
     except ContractLogicError as exc:
-        raise ChainReverted(str(exc)) from exc
+        raise ChainReverted(revert_of(exc) or Revert(None, (), b"")) from exc
     except (ChainReverted, ChainUnavailable):
         raise
     except Exception as exc:  # connection refused, timeout, bad JSON: fail closed
@@ -88,7 +82,7 @@ class Chain:
                 addresses[name] = address
         missing = {"UsageCredits", "ModelRegistry"} - set(addresses)
         if missing:
-            raise ValueError(f"deployment record {record.path} lacks {sorted(missing)}")
+            raise StartupError(f"deployment record {record.path} lacks {sorted(missing)}")
         return cls(w3, addresses)
 
     # ------------------------------------------------------------------ reads
@@ -184,20 +178,20 @@ class Chain:
     # ------------------------------------------------------------------ settlement
     def settle_args(
         self, channel_id: int, cumulative: int, deadline: int, signature: bytes, charged: int
-    ) -> tuple:
+    ) -> tuple[Any, ...]:
         """One ``SettleArgs`` tuple for the deployed ABI: with the charged total as fifth
         field, or (older ABI) the receipt alone."""
         if self.settle_fields >= 5:
             return (channel_id, cumulative, deadline, signature, charged)
         return (channel_id, cumulative, deadline, signature)
 
-    def simulate_settle(self, sender: str, args: list[tuple]) -> int:
+    def simulate_settle(self, sender: str, args: list[tuple[Any, ...]]) -> int:
         """``eth_call`` of ``settle(args)`` from ``sender``; the credits it would settle.
         Raises ``ChainReverted`` when the batch would revert."""
         return int(_wrap(lambda: self.credits.functions.settle(args).call({"from": sender})))
 
     def send_settle(
-        self, account: Any, args: list[tuple], nonce: int | None = None, bump: int = 0
+        self, account: Any, args: list[tuple[Any, ...]], nonce: int | None = None, bump: int = 0
     ) -> tuple[str, int]:
         """Signs and broadcasts ``settle(args)``; returns ``(tx hash, nonce)``. ``bump``
         raises the tip by 12.5 % (and at least 1 wei) per step, for a transaction sent
@@ -226,7 +220,8 @@ class Chain:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             return "0x" + bytes(tx_hash).hex(), tx_nonce
 
-        return _wrap(build)
+        sent: tuple[str, int] = _wrap(build)
+        return sent
 
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
         """The transaction receipt, or ``None`` while pending or unknown."""

@@ -34,41 +34,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelmint.credits import Channel
+from modelmint.credits import Channel, ChannelPhase
 from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
-from modelmint.gateway.chain import Chain, ChainReverted, ChainUnavailable
-from modelmint.gateway.store import Charge, GroupCommitter, Store
-from modelmint.receipts import SECP256K1_N, Receipt, ReceiptDomain
-from modelmint.signing import recover_address
+from modelmint.gateway.committer import GroupCommitter
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
+from modelmint.gateway.onchain import Chain
+from modelmint.gateway.store import Charge, Store
+from modelmint.receipts import Receipt
+from modelmint.signing import SignatureFault, recover_address, signature_fault
 from modelmint.wire import (
     SCHEME,
     ChannelState,
     LastReceipt,
+    ModelOffer,
     PaymentPayload,
     PaymentRequirements,
     PaymentResponse,
-    RequirementsExtra,
     network_id,
 )
 
 
-@dataclass(frozen=True)
-class PaymentTerms:
-    """What this gateway asks for: fixed at start from the chain and the settings."""
+@dataclass(frozen=True, kw_only=True)
+class PaymentTerms(ModelOffer):
+    """What this gateway asks for: its model's offer (:class:`ModelOffer`) and where to pay,
+    fixed at start from the chain and the settings."""
 
     chain_id: int
     credits_address: str
     gateway: str
-    model_id: int
-    version: int
-    version_hash: bytes
-    credit_value: int
-    payment_asset: str
-    receipt_domain: ReceiptDomain
     grace_period: int
-    credits_per_item: int
-    max_batch: int
     max_timeout_seconds: int = 60
     # A receipt must stay settleable this long after it is accepted (seconds).
     min_deadline_margin: int = 600
@@ -87,24 +82,16 @@ class PaymentTerms:
         channel: ChannelState | None = None,
         last_receipt: LastReceipt | None = None,
     ) -> PaymentRequirements:
+        """The requirements of one 402 (``amount``: this request's cost), with the channel's
+        state and last receipt in a corrective one."""
+        extra = self.extra(channel, last_receipt)
         return PaymentRequirements(
-            network=self.network,
-            amount=amount,
-            asset=self.credits_address,
-            pay_to=self.gateway,
-            max_timeout_seconds=self.max_timeout_seconds,
-            extra=RequirementsExtra(
-                model_id=self.model_id,
-                version=self.version,
-                version_hash=self.version_hash,
-                credit_value=self.credit_value,
-                payment_asset=self.payment_asset,
-                receipt_domain=self.receipt_domain,
-                credits_per_item=self.credits_per_item,
-                max_batch=self.max_batch,
-                channel=channel,
-                last_receipt=last_receipt,
-            ),
+            self.network,
+            amount,
+            self.credits_address,
+            self.gateway,
+            self.max_timeout_seconds,
+            extra,
         )
 
 
@@ -112,16 +99,29 @@ class PaymentRejected(WireError):
     """A payment that breaks a rule; ``channel``/``last_receipt`` are set for the
     corrective 402 (cumulative mismatch, above deposit)."""
 
-    def __init__(
-        self,
-        code: ErrorCode,
-        message: str,
-        channel: ChannelState | None = None,
-        last_receipt: LastReceipt | None = None,
-    ):
-        super().__init__(code, message)
-        self.channel = channel
-        self.last_receipt = last_receipt
+    channel: ChannelState | None = None
+    last_receipt: LastReceipt | None = None
+
+    @classmethod
+    def corrective(
+        cls, code: ErrorCode, message: str, state: ChannelState, last: LastReceipt | None
+    ) -> PaymentRejected:
+        """A rejection whose 402 tells the client the channel's state and last receipt."""
+        rejected = cls(code, message)
+        rejected.channel, rejected.last_receipt = state, last
+        return rejected
+
+
+# The answer to a payment on a channel that is not open, by phase.
+_NOT_OPEN: dict[ChannelPhase, tuple[ErrorCode, str]] = {
+    ChannelPhase.UNKNOWN: (ErrorCode.UNKNOWN_CHANNEL, "no such channel"),
+    ChannelPhase.CLOSED: (ErrorCode.CHANNEL_CLOSED, "the channel is closed"),
+    ChannelPhase.EXPIRED: (ErrorCode.CHANNEL_EXPIRED, "the channel has expired"),
+    ChannelPhase.IN_GRACE: (
+        ErrorCode.CHANNEL_IN_GRACE,
+        "the channel is in its grace period: no new charges",
+    ),
+}
 
 
 @dataclass
@@ -134,25 +134,17 @@ class _Slot:
     last: LastReceipt | None = None
 
 
+@dataclass(eq=False)
 class Ledger:
     """Per-channel verification, serialisation and charging (one per gateway process)."""
 
-    def __init__(
-        self,
-        terms: PaymentTerms,
-        chain: Chain,
-        store: Store,
-        committer: GroupCommitter,
-        clock: Callable[[], float] = time.time,
-        lock_timeout: float = 2.0,
-    ):
-        self.terms = terms
-        self.chain = chain
-        self.store = store
-        self.committer = committer
-        self.clock = clock
-        self.lock_timeout = lock_timeout
-        self._slots: dict[int, _Slot] = {}
+    terms: PaymentTerms
+    chain: Chain
+    store: Store
+    committer: GroupCommitter
+    clock: Callable[[], float] = time.time
+    lock_timeout: float = 2.0
+    _slots: dict[int, _Slot] = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------------ public API
     async def begin(self, payment: PaymentPayload, cost: int) -> Payment:
@@ -185,7 +177,7 @@ class Ledger:
             charged, last = await self._charged(slot, info)
             amount = payment.accepted.amount
             if receipt.cumulative_credits != charged + amount:
-                raise PaymentRejected(
+                raise PaymentRejected.corrective(
                     ErrorCode.CUMULATIVE_MISMATCH,
                     f"cumulativeCredits must be charged + amount = {charged} + {amount}",
                     self._state(info, charged),
@@ -194,7 +186,7 @@ class Ledger:
             if receipt.cumulative_credits > info.deposit:
                 info = await self._refresh(slot, receipt.channel_id)  # a top-up since?
                 if receipt.cumulative_credits > info.deposit:
-                    raise PaymentRejected(
+                    raise PaymentRejected.corrective(
                         ErrorCode.ABOVE_DEPOSIT,
                         f"cumulativeCredits {receipt.cumulative_credits} above the deposit "
                         f"{info.deposit}",
@@ -266,7 +258,7 @@ class Ledger:
         try:
             return await asyncio.to_thread(self.chain.channel, channel_id)
         except (ChainUnavailable, ChainReverted) as exc:
-            raise WireError(ErrorCode.RPC_UNAVAILABLE, f"cannot read channel: {exc}") from None
+            raise chain_failure("cannot read channel", exc) from None
 
     async def _check_channel(self, slot: _Slot, info: Channel) -> Channel:
         t = self.terms
@@ -278,22 +270,17 @@ class Ledger:
         if info.model_id != t.model_id:
             raise PaymentRejected(ErrorCode.WRONG_MODEL, "the channel is for another model")
         now = self.clock()
-        if not info.closed and now >= info.expiry:
+        if info.phase(now, t.grace_period) in (ChannelPhase.IN_GRACE, ChannelPhase.EXPIRED):
             info = await self._refresh(slot, info.channel_id)  # extended since?
-        if info.closed:
-            raise PaymentRejected(ErrorCode.CHANNEL_CLOSED, "the channel is closed")
-        if now >= info.expiry + t.grace_period:
-            raise PaymentRejected(ErrorCode.CHANNEL_EXPIRED, "the channel has expired")
-        if now >= info.expiry:
-            raise PaymentRejected(
-                ErrorCode.CHANNEL_IN_GRACE, "the channel is in its grace period: no new charges"
-            )
+        phase = info.phase(now, t.grace_period)
+        if phase is not ChannelPhase.OPEN:
+            raise PaymentRejected(*_NOT_OPEN[phase])
         return info
 
     async def _check_signature(self, info: Channel, payment: PaymentPayload) -> None:
         r = payment.payload
         sig = r.signature
-        if len(sig) == 65 and int.from_bytes(sig[32:64], "big") > SECP256K1_N // 2:
+        if signature_fault(sig) is SignatureFault.HIGH_S:
             raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
         digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
         if not info.signs(recover_address(digest, sig)):
@@ -323,24 +310,18 @@ class Ledger:
         )
 
 
+@dataclass(eq=False)
 class Payment:
-    """A verified payment holding its channel's lock until :meth:`release`."""
+    """A verified payment holding its channel's lock until :meth:`release`;
+    ``charged_before`` is the channel's total before this payment."""
 
-    def __init__(
-        self,
-        ledger: Ledger,
-        slot: _Slot,
-        info: Channel,
-        payment: PaymentPayload,
-        charged: int,
-    ):
-        self._ledger = ledger
-        self._slot = slot
-        self.info = info
-        self.payment = payment
-        self.charged_before = charged
-        self._released = False
-        self._committing = False
+    _ledger: Ledger
+    _slot: _Slot
+    info: Channel
+    payment: PaymentPayload
+    charged_before: int
+    _released: bool = field(default=False, init=False)
+    _committing: bool = field(default=False, init=False)
 
     @property
     def payer(self) -> str:
