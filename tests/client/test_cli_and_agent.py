@@ -92,7 +92,10 @@ def test_cli_call__budget__printed_before_spending_and_caps_the_channel(cli, fun
                json.dumps({"inputs": [ROW]}), "--budget", "0.00001ETH")  # fmt: skip
     assert done.returncode == 0, done.stderr
     first = done.stderr.splitlines()[0]
-    assert first.startswith(f"budget: at most {10 * CREDIT_VALUE} base units") and "0.00001 ETH" in first
+    assert (
+        first.startswith(f"budget: at most {10 * CREDIT_VALUE} base units")
+        and "0.00001 ETH" in first
+    )
     channel = CreditsChain(w3, deployment.credits.address).channel(
         json.loads(done.stdout)["results"][0]["channel"]
     )

@@ -139,19 +139,19 @@ def _proposal(
     raise NotFound(f"no proposal {proposal_id} on governor {governor.address}")
 
 
-def _model_option(fn: Any) -> Any:
-    return click.option("--model", "model_id", type=int, default=None, help="A model's governor.")(
-        fn
-    )
+def _on_proposal(fn: Any) -> Any:
+    """The shared head of the proposal commands: ``--model``, PROPOSAL_ID, the context and
+    the failure convention."""
+    fn = click.pass_context(operation(fn))
+    fn = click.argument("proposal_id", type=int)(fn)
+    return click.option("--model", "model_id", type=int, default=None,
+                        help="A model's governor.")(fn)  # fmt: skip
 
 
 @gov.command()
-@_model_option
-@click.argument("proposal_id", type=int)
 @click.argument("support", type=click.Choice(list(SUPPORT)))
 @click.option("--reason", default="")
-@click.pass_context
-@operation
+@_on_proposal
 def vote(
     ctx: click.Context, model_id: int | None, proposal_id: int, support: str, reason: str
 ) -> None:
@@ -186,31 +186,20 @@ def _lifecycle(ctx: click.Context, model_id: int | None, proposal_id: int, step:
     ops.done(text, proposal=str(proposal_id), step=step, tx=tx.tx_hash, **extra)
 
 
-@gov.command()
-@_model_option
-@click.argument("proposal_id", type=int)
-@click.pass_context
-@operation
-def queue(ctx: click.Context, model_id: int | None, proposal_id: int) -> None:
-    """Queue a succeeded proposal in the timelock."""
-    _lifecycle(ctx, model_id, proposal_id, "queue")
+def _step(step: str, help: str) -> click.Command:
+    @_on_proposal
+    def run(ctx: click.Context, model_id: int | None, proposal_id: int) -> None:
+        _lifecycle(ctx, model_id, proposal_id, step)
+
+    return gov.command(step, help=help)(run)
+
+
+_step("queue", "Queue a succeeded proposal in the timelock.")
+_step("execute", "Execute a queued proposal once the timelock delay passed.")
 
 
 @gov.command()
-@_model_option
-@click.argument("proposal_id", type=int)
-@click.pass_context
-@operation
-def execute(ctx: click.Context, model_id: int | None, proposal_id: int) -> None:
-    """Execute a queued proposal once the timelock delay passed."""
-    _lifecycle(ctx, model_id, proposal_id, "execute")
-
-
-@gov.command()
-@_model_option
-@click.argument("proposal_id", type=int)
-@click.pass_context
-@operation
+@_on_proposal
 def show(ctx: click.Context, model_id: int | None, proposal_id: int) -> None:
     """A proposal's state, votes and voting window."""
     ops = ops_of(ctx)

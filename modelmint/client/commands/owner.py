@@ -171,11 +171,16 @@ def sweep(ctx: click.Context, model_id: int) -> None:
     )  # fmt: skip
 
 
+def _on_models(fn: Any) -> Any:
+    """The shared head of the revenue commands: one or more ``--model``, the context and the
+    failure convention."""
+    fn = click.pass_context(operation(fn))
+    return click.option("--model", "model_ids", type=int, multiple=True, required=True)(fn)
+
+
 @revenue.command(name="show")
-@click.option("--model", "model_ids", type=int, multiple=True, required=True)
 @click.option("--account", "who", default=None, help="Whose balance (default: the account).")
-@click.pass_context
-@operation
+@_on_models
 def revenue_show(ctx: click.Context, model_ids: tuple[int, ...], who: str | None) -> None:
     """What an account can claim from each model."""
     ops = ops_of(ctx)
@@ -192,10 +197,8 @@ def revenue_show(ctx: click.Context, model_ids: tuple[int, ...], who: str | None
 
 
 @revenue.command()
-@click.option("--model", "model_ids", type=int, multiple=True, required=True)
 @click.option("--to", "to", default=None, help="Pay to (default: the account).")
-@click.pass_context
-@operation
+@_on_models
 def claim(ctx: click.Context, model_ids: tuple[int, ...], to: str | None) -> None:
     """Claim the account's revenue from one or more models."""
     ops = ops_of(ctx)
