@@ -139,19 +139,26 @@ def _proposal(
     raise NotFound(f"no proposal {proposal_id} on governor {governor.address}")
 
 
-def _on_proposal(fn: Any) -> Any:
-    """The shared head of the proposal commands: ``--model``, PROPOSAL_ID, the context and
-    the failure convention."""
-    fn = click.pass_context(operation(fn))
-    fn = click.argument("proposal_id", type=int)(fn)
-    return click.option("--model", "model_id", type=int, default=None,
-                        help="A model's governor.")(fn)  # fmt: skip
+def _on_proposal(*extra: Any) -> Any:
+    """The shared head of the proposal commands: ``--model``, PROPOSAL_ID, then ``extra``
+    parameter decorators, the context and the failure convention."""
+
+    def head(fn: Any) -> Any:
+        fn = click.pass_context(operation(fn))
+        for decorate in reversed(extra):
+            fn = decorate(fn)
+        fn = click.argument("proposal_id", type=int)(fn)
+        return click.option("--model", "model_id", type=int, default=None,
+                            help="A model's governor.")(fn)  # fmt: skip
+
+    return head
 
 
 @gov.command()
-@click.argument("support", type=click.Choice(list(SUPPORT)))
-@click.option("--reason", default="")
-@_on_proposal
+@_on_proposal(
+    click.argument("support", type=click.Choice(list(SUPPORT))),
+    click.option("--reason", default=""),
+)
 def vote(
     ctx: click.Context, model_id: int | None, proposal_id: int, support: str, reason: str
 ) -> None:
@@ -187,7 +194,7 @@ def _lifecycle(ctx: click.Context, model_id: int | None, proposal_id: int, step:
 
 
 def _step(step: str, help: str) -> click.Command:
-    @_on_proposal
+    @_on_proposal()
     def run(ctx: click.Context, model_id: int | None, proposal_id: int) -> None:
         _lifecycle(ctx, model_id, proposal_id, step)
 
@@ -199,7 +206,7 @@ _step("execute", "Execute a queued proposal once the timelock delay passed.")
 
 
 @gov.command()
-@_on_proposal
+@_on_proposal()
 def show(ctx: click.Context, model_id: int | None, proposal_id: int) -> None:
     """A proposal's state, votes and voting window."""
     ops = ops_of(ctx)
