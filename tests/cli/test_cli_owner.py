@@ -100,15 +100,30 @@ def test_revenue__settled_credits_swept_then_claimed_by_owner(mm, listed, protoc
     assert model_owner.balance == before + owed - gas
 
 
+def test_model_set_recipients__split_on_chain(mm, listed, protocol, model_owner, contributor):
+    model_id, _ = listed
+    done = mm(model_owner, "model", "set-recipients", "--model", model_id,
+              "--recipient", f"{model_owner.address}:3", "--recipient", f"{contributor.address}:1")  # fmt: skip
+    assert done.code == 0, done.err
+    router = protocol.router
+    assert (router.weightOf(model_id, model_owner), router.weightOf(model_id, contributor)) == (
+        3,
+        1,
+    )
+
+
 def test_gov_model__propose_vote_queue_execute__publishes_version(
     mm, listed, protocol, project, model_owner, chain, weights
 ):
     model_id, _ = listed
-    registry, fractionalizer = protocol.registry, protocol.fractionalizer
-    registry.approve(fractionalizer, model_id, sender=model_owner)
-    fractionalizer.fractionalize(model_id, ("Wine Shares", "WINE", model_owner, 10**24),
-                                 (1, 5, 0, 4, 60), ([], [], 10_000),
-                                 sender=model_owner)  # fmt: skip
+    registry = protocol.registry
+    done = mm(model_owner, "--output", "json", "model", "fractionalize", "--model", model_id,
+              "--name", "Wine Shares", "--symbol", "WINE", "--voting-delay", 1,
+              "--voting-period", 5, "--timelock-delay", 60)  # fmt: skip
+    assert done.code == 0, done.err
+    assert registry.ownerOf(model_id) == done.json["timelock"]
+    shares = project.ModelShares.at(done.json["shares"])
+    assert shares.balanceOf(model_owner) == 10**24
     assert mm(model_owner, "shares", "delegate", "--model", model_id).code == 0
     chain.mine(1)
     proposed = mm(model_owner, "--output", "json", "gov", "propose", "--model", model_id,

@@ -160,6 +160,29 @@ def _flag(ops: Ops, p: dict[str, Any]) -> Built:
     return Built("setFlagged", call)
 
 
+def _set_recipients(ops: Ops, p: dict[str, Any]) -> Built:
+    pairs = [entry.rsplit(":", 1) for entry in p["recipient"]]
+    if any(len(pair) != 2 for pair in pairs):
+        raise click.UsageError("give each --recipient as ADDRESS:WEIGHT")
+    recipients = [to_checksum_address(a) for a, _ in pairs]
+    weights = [int(w) for _, w in pairs]
+    router = ops.contract("RevenueRouter")
+    return Built("setRecipients", router.functions.setRecipients(_model_id(p), recipients, weights))
+
+
+def _allow_token(ops: Ops, p: dict[str, Any]) -> Built:
+    registry = ops.contract("ModelRegistry")
+    call = registry.functions.setPaymentTokenAllowed(
+        to_checksum_address(p["token"]), not p["revoke"]
+    )
+    return Built("setPaymentTokenAllowed", call)
+
+
+def _set_treasury(ops: Ops, p: dict[str, Any]) -> Built:
+    router = ops.contract("RevenueRouter")
+    return Built("setTreasury", router.functions.setTreasury(to_checksum_address(p["treasury"])))
+
+
 def _opt(*names: str, **kw: Any) -> click.Option:
     return click.Option(list(names), **kw)
 
@@ -191,6 +214,13 @@ ACTIONS: list[Action] = [
     Action("set-offer-price", "Change an offer's price.",
            [click.Argument(["offer"], type=int), _opt("--price", required=True)],
            _set_offer_price),
+    Action("set-recipients", "Set the revenue split: --recipient ADDRESS:WEIGHT, repeated.",
+           [_model(), _opt("--recipient", multiple=True, required=True)], _set_recipients),
+    Action("allow-token", "Allow (or --revoke) an ERC-20 as a payment asset.",
+           [click.Argument(["token"]), _opt("--revoke", is_flag=True)], _allow_token,
+           protocol=True),
+    Action("set-treasury", "Set the protocol treasury.", [click.Argument(["treasury"])],
+           _set_treasury, protocol=True),
     Action("set-fee", "Set the protocol fee (basis points).",
            [_opt("--bps", type=int, required=True)], _set_fee, protocol=True),
     Action("flag", "Flag (or --unflag) a model: stops new sales, keeps refunds open.",

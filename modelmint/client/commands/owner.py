@@ -11,9 +11,18 @@ from eth_utils import to_checksum_address
 from modelmint.client.commands import Ops, operation, ops_of
 from modelmint.client.commands.actions import ACTIONS, Action
 from modelmint.client.errors import NotFound
-from modelmint.client.units import ZERO, format_amount, format_date, parse_amount
+from modelmint.client.units import (
+    ZERO,
+    Asset,
+    format_amount,
+    format_date,
+    parse_amount,
+    parse_duration,
+)
 from modelmint.credits import CreditTerms
 from modelmint.weights import weights_hash
+
+SHARES = Asset(ZERO, "shares", 18)
 
 
 @click.group()
@@ -67,6 +76,44 @@ def show(ctx: click.Context, model_id: int) -> None:
         + (f", one credit = {format_amount(credit_value, asset)}" if credit_value else ""),
         model=model_id, owner=owner, version=version, weightsHash=bytes(digest),
         asset=asset.address, symbol=asset.symbol,
+    )  # fmt: skip
+
+
+@model.command()
+@click.option("--model", "model_id", type=int, required=True)
+@click.option("--name", required=True, help="Share token name.")
+@click.option("--symbol", required=True, help="Share token symbol.")
+@click.option("--supply", default="1000000", show_default=True, help="Shares (18 decimals).")
+@click.option("--holder", default=None, help="Who gets the shares (default: the account).")
+@click.option("--voting-delay", type=int, default=7200, show_default=True, help="Blocks.")
+@click.option("--voting-period", type=int, default=50400, show_default=True, help="Blocks.")
+@click.option("--threshold", default="0", show_default=True, help="Shares needed to propose.")
+@click.option("--quorum", type=int, default=4, show_default=True, help="Percent of supply.")
+@click.option("--timelock-delay", default="2d", show_default=True, help="e.g. 2d, 3600.")
+@click.option("--shares-weight", type=int, default=10_000, show_default=True,
+              help="Weight of the shares in the revenue split (other recipients: set-recipients).")  # fmt: skip
+@click.pass_context
+@operation
+def fractionalize(ctx: click.Context, model_id: int, **p: Any) -> None:
+    """Hand the model to its shareholders: a share token, a governor and a timelock that
+    then owns the model NFT (two transactions: approve, fractionalize)."""
+    ops = ops_of(ctx)
+    registry, fractionalizer = ops.contract("ModelRegistry"), ops.contract("Fractionalizer")
+    holder = to_checksum_address(p["holder"] or ops.account.address)
+    supply, threshold = parse_amount(p["supply"], SHARES), parse_amount(p["threshold"], SHARES)
+    governance = (p["voting_delay"], p["voting_period"], threshold, p["quorum"],
+                  parse_duration(p["timelock_delay"]))  # fmt: skip
+    ops.send("approve", registry.functions.approve(fractionalizer.address, model_id))
+    call = fractionalizer.functions.fractionalize(
+        model_id, (p["name"], p["symbol"], holder, supply), governance, ([], [], p["shares_weight"])
+    )
+    tx = ops.send("fractionalize", call)
+    e = ops.event(fractionalizer, "ModelFractionalized", tx)
+    ops.done(
+        f"model {model_id} fractionalized: shares {e['shares']} ({format_amount(supply, SHARES)} "
+        f"to {holder}), governor {e['governor']}, timelock {e['timelock']} (owns the model now)",
+        model=model_id, shares=e["shares"], governor=e["governor"], timelock=e["timelock"],
+        tx=tx.tx_hash,
     )  # fmt: skip
 
 
