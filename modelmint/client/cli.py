@@ -38,7 +38,7 @@ from modelmint.client.errors import ClientError
 from modelmint.client.funding import ChannelPolicy
 from modelmint.client.settings import Settings
 from modelmint.client.signer import Signer
-from modelmint.client.units import format_amount, parse_amount
+from modelmint.client.units import format_amount, format_date, parse_amount
 from modelmint.errors import ModelmintError
 
 
@@ -65,11 +65,32 @@ def _fail(ctx: click.Context, exc: ClientError | ModelmintError) -> None:
     fail(ctx.obj["output"], exc)
 
 
+class _Tree(click.Group):
+    """The command tree, whose usage errors are one line too: ``error: usage: <what>
+    (see `<command> --help`)``, exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "modelmint"
+            click.echo(f"error: usage: {exc.format_message()} (see `{where} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def _setting(name: str, help: str, **kw: Any) -> Any:
     return click.option(f"--{name}", name.replace("-", "_"), default=None, help=help, **kw)
 
 
-@click.group()
+@click.group(cls=_Tree)
 @_setting("profile", "Profile of the profile file (env MODELMINT_PROFILE; default: default).")
 @_setting("rpc", "JSON-RPC URL of the chain (env MODELMINT_RPC).")
 @_setting("record", "Deployment record JSON (env MODELMINT_RECORD).")
@@ -285,12 +306,12 @@ def channels(ctx: click.Context, recover: str | None, unhalt: int | None) -> Non
         return
     click.echo(
         f"{'id':>5} {'model':>5} {'status':<7} {'charged':>9} {'deposit':>9} {'calls':>6} "
-        f"{'expiry':>11} gateway"
+        f"{'expiry (UTC)':<19} gateway"
     )
     for r in records:
         click.echo(
             f"{r.channel_id:>5} {r.model_id:>5} {r.status:<7} {r.charged:>9} "
-            f"{r.deposit:>9} {r.calls:>6} {r.expiry:>11} {r.gateway}"
+            f"{r.deposit:>9} {r.calls:>6} {format_date(r.expiry)[:19]:<19} {r.gateway}"
             + (f"  ({r.reason})" if r.reason else "")
         )
 

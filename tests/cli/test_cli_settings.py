@@ -127,3 +127,11 @@ def test_units__amounts_durations_round_trip():
     with pytest.raises(ValueError, match="finer than one base unit"):
         parse_amount("0.0000001", usd)
     assert parse_duration("30d") == 30 * 86400 and format_duration(90_000) == "1 d 1 h"
+
+
+def test_usage_error__one_line_naming_the_help_to_read(mm, model_owner):
+    done = mm(model_owner, "model", "publish-version", "--model", 1)
+    assert done.code == 2
+    assert done.err.strip().splitlines() == [
+        "error: usage: Missing option '--uri'. (see `main model publish-version --help`)"
+    ]
