@@ -8,6 +8,7 @@
     modelmint license buy|renew ...     modelmint revenue sweep|show|claim ...
     modelmint shares claim|delegate ... modelmint gateway fund ...
     modelmint gov propose|vote|queue|execute|show [--model N] ...
+    modelmint protocol set-fee|set-treasury|allow-token|flag ...    (an admin account)
 
 Settings (network, deployment record, account, gateway...) are given once: flags, then the
 environment (``MODELMINT_RPC``, ``MODELMINT_RECORD``, ``MODELMINT_ACCOUNT``,
@@ -33,7 +34,14 @@ from modelmint.client.budget import Budget
 from modelmint.client.client import Client
 from modelmint.client.commands import Ops, fail
 from modelmint.client.commands.gov import gov
-from modelmint.client.commands.owner import gateway, license_, model, revenue, shares
+from modelmint.client.commands.owner import (
+    gateway,
+    license_,
+    model,
+    protocol,
+    revenue,
+    shares,
+)
 from modelmint.client.errors import ClientError
 from modelmint.client.funding import ChannelPolicy
 from modelmint.client.settings import Settings
@@ -126,7 +134,7 @@ def main(
     ctx.obj.update(settings=settings, ops=Ops(settings, output))
 
 
-for _group in (model, license_, revenue, shares, gateway, gov):
+for _group in (model, license_, revenue, shares, gateway, gov, protocol):
     main.add_command(_group)
 
 

@@ -135,9 +135,14 @@ def direct(action: Action) -> click.Command:
     return click.Command(action.name, callback=run, params=list(action.params), help=action.help)
 
 
+@click.group()
+def protocol() -> None:
+    """The protocol's bounded admin powers, sent directly by an admin account (once the
+    timelock holds them, propose them instead: `modelmint gov propose ACTION`)."""
+
+
 for _action in ACTIONS:
-    if not _action.protocol:
-        model.add_command(direct(_action))
+    (protocol if _action.protocol else model).add_command(direct(_action))
 
 
 @click.group(name="license")
