@@ -46,7 +46,7 @@ from modelmint.client.errors import ClientError
 from modelmint.client.funding import ChannelPolicy
 from modelmint.client.settings import Settings
 from modelmint.client.signer import Signer
-from modelmint.client.units import format_amount, format_date, parse_amount
+from modelmint.client.units import asset_of, format_amount, format_date, parse_amount
 from modelmint.errors import ModelmintError
 
 
@@ -351,7 +351,10 @@ def close(ctx: click.Context, channel_id: int | None, expired: bool, redeem: boo
     for d in done:
         line = f"channel {d['channel']}: closed, {d['refunded']} credits refunded"
         if "redeemedValue" in d:
-            line += f", redeemed for {d['redeemedValue']}"
+            record = client.channel(d["channel"])
+            assert record is not None  # closed from this state directory
+            shown = _value(client, record.credits_contract, record.model_id, d["redeemedValue"])
+            line += f", redeemed for {shown}"
         click.echo(line)
 
 
@@ -366,13 +369,20 @@ def redeem(ctx: click.Context, model_id: int, amount: int | None) -> None:
         credits = ctx.obj["settings"].values["credits"]
         credits = credits or ctx.obj["ops"].contract("UsageCredits").address
         value = client.redeem(credits, model_id, amount)
-    except ClientError as exc:
+        shown = _value(client, credits, model_id, value)
+    except (ClientError, ModelmintError) as exc:
         _fail(ctx, exc)
         return
     if ctx.obj["output"] == "json":
         click.echo(json.dumps({"model": model_id, "value": value}))
     else:
-        click.echo(f"redeemed for {value}")
+        click.echo(f"redeemed for {shown}")
+
+
+def _value(client: Client, credits: str, model_id: int, value: int) -> str:
+    """``value`` in the model's payment asset, with its symbol and decimals."""
+    asset = client.chain_for(credits).terms(model_id).asset
+    return format_amount(value, asset_of(client.w3, asset))
 
 
 class _progress:

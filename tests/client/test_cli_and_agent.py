@@ -139,6 +139,17 @@ def test_cli_call__adopt__uses_channel_opened_elsewhere_buys_nothing(
     assert w3.eth.get_transaction_count(consumer.address) == sent
 
 
+def test_cli_redeem__free_credits__value_in_eth(cli, fund, deployment, w3):
+    consumer = fund()
+    CreditsChain(w3, deployment.credits.address).buy_credits(
+        Signer.eoa(consumer.key), deployment.model_id, 10
+    )
+    done = cli(consumer, "redeem", "--model", str(deployment.model_id))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "redeemed for 0.00001 ETH"
+    assert deployment.credits.balanceOf(consumer.address, deployment.model_id) == 0
+
+
 def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
     done = cli(fund(), "close", "424242")
     assert done.returncode == 2
