@@ -1,22 +1,28 @@
-"""``modelmint``: call a paid model, list and close channels, redeem credits.
+"""``modelmint``: one command tree for everything a person does with Modelmint (docs/CLI.md).
 
-    modelmint call /v1/predict --json '{"inputs": [[0, 1, 2]]}'
-    modelmint call /v1/predict --input rows.jsonl --budget 1000000000000000 --output json
+    modelmint call /v1/predict --json '{"inputs": [[0, 1, 2]]}' --budget 0.001ETH
     modelmint call /v1/predict --license --json '{"inputs": [[0, 1, 2]]}'
-    modelmint channels [--output json] [--recover] [--unhalt ID]
-    modelmint close ID [--redeem]          # or: modelmint close --expired --redeem
+    modelmint channels [--recover] [--unhalt ID]     modelmint close ID [--redeem]
     modelmint redeem --model 1
+    modelmint model register|show|publish-version|set-gateway|enable-credits|create-offer ...
+    modelmint license buy|renew ...     modelmint revenue sweep|show|claim ...
+    modelmint shares claim|delegate ... modelmint gateway fund ...
+    modelmint gov propose|vote|queue|execute|show [--model N] ...
+    modelmint protocol set-fee|set-treasury|allow-token|flag ...    (an admin account)
 
-Settings come from options or the environment: ``MODELMINT_GATEWAY`` (gateway URL),
-``MODELMINT_RPC`` (JSON-RPC URL), ``MODELMINT_KEY`` (the signing key, hex),
-``MODELMINT_WALLET`` (an AgentWallet that pays; the key is its agent key, which signs
-receipts directly and access statements in the wallet's wrapped ERC-1271 form), ``MODELMINT_STATE`` (state directory, default ``~/.modelmint``). Errors print one
-line ``error: <code>: <message>`` (or a JSON object with ``--output json``) and exit 2.
+Settings (network, deployment record, account, gateway...) are given once: flags, then the
+environment (``MODELMINT_RPC``, ``MODELMINT_RECORD``, ``MODELMINT_ACCOUNT``,
+``MODELMINT_GATEWAY``, ``MODELMINT_BUDGET``...), then a profile file
+(:mod:`modelmint.client.settings`). The key: ``MODELMINT_PRIVATE_KEY`` (or ``MODELMINT_KEY``),
+or a keystore account (an ape alias or a file), never a profile. ``MODELMINT_WALLET``: an
+AgentWallet that pays (the key is its agent key). Errors print one line
+``error: <code>: <message>`` (or a JSON object with ``--output json``) and exit 2.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,78 +32,142 @@ import click
 
 from modelmint.client.budget import Budget
 from modelmint.client.client import Client
+from modelmint.client.commands import Ops, fail
+from modelmint.client.commands.gov import gov
+from modelmint.client.commands.owner import (
+    gateway,
+    license_,
+    model,
+    protocol,
+    revenue,
+    shares,
+)
 from modelmint.client.errors import ClientError
 from modelmint.client.funding import ChannelPolicy
+from modelmint.client.settings import Settings
 from modelmint.client.signer import Signer
+from modelmint.client.units import asset_of, format_amount, format_date, parse_amount
+from modelmint.errors import ModelmintError
 
 
 def _client(ctx: click.Context, **overrides: Any) -> Client:
-    o = ctx.obj
-    if not o["key"]:
-        raise click.UsageError("no signing key: pass --key or set MODELMINT_KEY")
-    if not o["rpc"]:
-        raise click.UsageError("no RPC URL: pass --rpc or set MODELMINT_RPC")
-    signer = Signer.smart_wallet(o["wallet"], o["key"]) if o["wallet"] else Signer.eoa(o["key"])
+    settings: Settings = ctx.obj["settings"]
+    try:
+        key = settings.load_account(lambda text: click.prompt(text, hide_input=True))
+        rpc, wallet = settings.get("rpc"), settings.values["wallet"]
+    except ModelmintError as exc:
+        _fail(ctx, exc)
+        raise
+    signer = Signer.smart_wallet(wallet, key) if wallet else Signer.eoa(key)
     return Client(
-        o["gateway"],
+        settings.get("gateway"),
         signer,
-        rpc_url=o["rpc"],
-        state_dir=o["state"],
-        credits_address=o["credits"],
+        rpc_url=rpc,
+        state_dir=Path(settings.get("state")),
+        credits_address=settings.values["credits"],
         **overrides,
     )
 
 
-def _fail(ctx: click.Context, exc: ClientError) -> None:
-    if ctx.obj["output"] == "json":
-        click.echo(json.dumps({"error": exc.to_json()}))
-    else:
-        click.echo(f"error: {exc}", err=True)
-    ctx.exit(2)
+def _fail(ctx: click.Context, exc: ClientError | ModelmintError) -> None:
+    fail(ctx.obj["output"], exc)
 
 
-@click.group()
-@click.option(
-    "--gateway",
-    envvar="MODELMINT_GATEWAY",
-    default="http://127.0.0.1:8402",
-    show_default=True,
-    help="Gateway base URL.",
-)
-@click.option("--rpc", envvar="MODELMINT_RPC", help="JSON-RPC URL of the chain.")
-@click.option("--key", envvar="MODELMINT_KEY", help="Signing key (hex). Prefer the env var.")
-@click.option(
-    "--wallet",
-    envvar="MODELMINT_WALLET",
-    default=None,
-    help="AgentWallet that pays; --key is its agent key (the owner lists the model and "
-    "gateway, sets the budget and, for --license, allows access statements).",
-)
-@click.option(
-    "--credits",
-    envvar="MODELMINT_CREDITS",
-    default=None,
-    help="Pin the UsageCredits address the gateway must name.",
-)
-@click.option(
-    "--state",
-    envvar="MODELMINT_STATE",
-    default="~/.modelmint",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Channel state directory.",
-)
+class _Tree(click.Group):
+    """The command tree, whose usage errors are one line too: ``error: usage: <what>
+    (see `<command> --help`)``, exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "modelmint"
+            click.echo(f"error: usage: {exc.format_message()} (see `{where} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _setting(name: str, help: str, **kw: Any) -> Any:
+    return click.option(f"--{name}", name.replace("-", "_"), default=None, help=help, **kw)
+
+
+@click.group(cls=_Tree)
+@_setting("profile", "Profile of the profile file (env MODELMINT_PROFILE; default: default).")
+@_setting("rpc", "JSON-RPC URL of the chain (env MODELMINT_RPC).")
+@_setting("record", "Deployment record JSON (env MODELMINT_RECORD).")
+@_setting("account", "ape keystore alias or keystore file (env MODELMINT_ACCOUNT).")
+@click.option("--key", default=None, hidden=True, help="Signing key (hex); prefer the env var.")
+@_setting("gateway", "Gateway base URL (env MODELMINT_GATEWAY).")
+@_setting("wallet", "AgentWallet that pays; the key is its agent key (env MODELMINT_WALLET).")
+@_setting("credits", "Pin the UsageCredits address the gateway must name.")
+@_setting("state", "Channel state directory (env MODELMINT_STATE; default ~/.modelmint).")
+@_setting("confirmations", "Blocks to wait after a transaction is mined (default 1).", type=int)
 @click.option(
     "--output",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    envvar="MODELMINT_OUTPUT",
     help="Human text or one JSON document for scripts.",
 )
 @click.pass_context
-def main(ctx: click.Context, **options: Any) -> None:
-    """Pay Modelmint gateways for model calls."""
-    ctx.obj = options
+def main(
+    ctx: click.Context, output: str, profile: str | None, key: str | None, **flags: Any
+) -> None:
+    """Operate Modelmint: call paid models, and every owner, buyer, shareholder and governor
+    action on chain."""
+    ctx.obj = {"output": output}
+    try:
+        env = dict(os.environ)
+        if key:
+            env["MODELMINT_PRIVATE_KEY"] = key
+        settings = Settings.resolve(flags, profile=profile, env=env)
+    except ModelmintError as exc:
+        fail(output, exc)
+    ctx.obj.update(settings=settings, ops=Ops(settings, output))
+
+
+for _group in (model, license_, revenue, shares, gateway, gov, protocol):
+    main.add_command(_group)
+
+
+def _budget(ctx: click.Context, given: str | None) -> int:
+    """The spending limit (base units), printed to stderr before anything is spent."""
+    settings: Settings = ctx.obj["settings"]
+    try:
+        text = given or settings.get("budget")
+        value = int(text) if text.strip().isdigit() else parse_amount(text)
+    except ModelmintError as exc:
+        _fail(ctx, exc)
+        raise
+    except ValueError as exc:
+        _fail(ctx, ClientError(f"--budget: {exc}"))
+        raise
+    click.echo(
+        f"budget: at most {value} base units of the model's payment asset "
+        f"({format_amount(value)} for an ETH model)",
+        err=True,
+    )
+    return value
+
+
+def _notice(event: str, fields: dict[str, Any]) -> None:
+    """Says on stderr what the client did with money or channels."""
+    if event == "channel_not_adopted":
+        click.echo(
+            f"note: channel {fields['channel']} (opened elsewhere with this key, "
+            f"{fields['deposit']} credits) not used; pass --adopt to use it",
+            err=True,
+        )
+    elif event in ("channel_opened", "channel_topped_up"):
+        click.echo(f"{event.replace('_', ' ')}: {fields}", err=True)
 
 
 def _bodies(json_body: str | None, input_file: Path | None) -> list[Any]:
@@ -120,9 +190,15 @@ def _bodies(json_body: str | None, input_file: Path | None) -> list[Any]:
 )
 @click.option(
     "--budget",
-    type=int,
     default=None,
-    help="Most to pay for credits in this run (payment-asset units, e.g. wei).",
+    help="Most to pay for credits in this run: base units of the model's payment asset "
+    "(wei) or an amount with its unit (0.001ETH). Required to pay (or MODELMINT_BUDGET, or "
+    "`budget` in the profile).",
+)
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Also use channels this key opened elsewhere (found on chain, not in --state).",
 )
 @click.option(
     "--calls-per-channel",
@@ -145,20 +221,25 @@ def call(
     path: str,
     json_body: str | None,
     input_file: Path | None,
-    budget: int | None,
+    budget: str | None,
+    adopt: bool,
     calls_per_channel: int,
     license_mode: bool,
     commercial: bool,
 ) -> None:
-    """Call PATH on the gateway (one body, or every line of --input), paying as needed."""
+    """Call PATH on the gateway (one body, or every line of --input), paying as needed but
+    never more than --budget; channels opened elsewhere are used only with --adopt."""
     bodies = _bodies(json_body, input_file)
     text = ctx.obj["output"] == "text"
+    limit = None if license_mode else _budget(ctx, budget)
     client = _client(
         ctx,
-        budget=Budget(max_value=budget),
+        budget=Budget(max_value=limit),
         policy=ChannelPolicy(calls_per_channel=calls_per_channel),
         mode="license" if license_mode else "credits",
         commercial=commercial,
+        adopt=adopt,
+        on_event=_notice,
     )
     results: list[dict[str, Any]] = []
     error: ClientError | None = None
@@ -233,12 +314,12 @@ def channels(ctx: click.Context, recover: str | None, unhalt: int | None) -> Non
         return
     click.echo(
         f"{'id':>5} {'model':>5} {'status':<7} {'charged':>9} {'deposit':>9} {'calls':>6} "
-        f"{'expiry':>11} gateway"
+        f"{'expiry (UTC)':<19} gateway"
     )
     for r in records:
         click.echo(
             f"{r.channel_id:>5} {r.model_id:>5} {r.status:<7} {r.charged:>9} "
-            f"{r.deposit:>9} {r.calls:>6} {r.expiry:>11} {r.gateway}"
+            f"{r.deposit:>9} {r.calls:>6} {format_date(r.expiry)[:19]:<19} {r.gateway}"
             + (f"  ({r.reason})" if r.reason else "")
         )
 
@@ -270,7 +351,10 @@ def close(ctx: click.Context, channel_id: int | None, expired: bool, redeem: boo
     for d in done:
         line = f"channel {d['channel']}: closed, {d['refunded']} credits refunded"
         if "redeemedValue" in d:
-            line += f", redeemed for {d['redeemedValue']}"
+            record = client.channel(d["channel"])
+            assert record is not None  # closed from this state directory
+            shown = _value(client, record.credits_contract, record.model_id, d["redeemedValue"])
+            line += f", redeemed for {shown}"
         click.echo(line)
 
 
@@ -280,18 +364,25 @@ def close(ctx: click.Context, channel_id: int | None, expired: bool, redeem: boo
 @click.pass_context
 def redeem(ctx: click.Context, model_id: int, amount: int | None) -> None:
     """Redeem free credits of a model for their value."""
-    if not ctx.obj["credits"]:
-        raise click.UsageError("pass --credits (the UsageCredits address)")
     client = _client(ctx)
     try:
-        value = client.redeem(ctx.obj["credits"], model_id, amount)
-    except ClientError as exc:
+        credits = ctx.obj["settings"].values["credits"]
+        credits = credits or ctx.obj["ops"].contract("UsageCredits").address
+        value = client.redeem(credits, model_id, amount)
+        shown = _value(client, credits, model_id, value)
+    except (ClientError, ModelmintError) as exc:
         _fail(ctx, exc)
         return
     if ctx.obj["output"] == "json":
         click.echo(json.dumps({"model": model_id, "value": value}))
     else:
-        click.echo(f"redeemed for {value}")
+        click.echo(f"redeemed for {shown}")
+
+
+def _value(client: Client, credits: str, model_id: int, value: int) -> str:
+    """``value`` in the model's payment asset, with its symbol and decimals."""
+    asset = client.chain_for(credits).terms(model_id).asset
+    return format_amount(value, asset_of(client.w3, asset))
 
 
 class _progress:

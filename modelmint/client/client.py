@@ -123,7 +123,9 @@ class Client:
     """Pays a Modelmint gateway for calls; see the module docstring. ``budget`` is a
     :class:`Budget` or a value limit (``None``: unlimited); give ``rpc_url`` or ``w3``.
     ``recover_from_block``: where the automatic recovery scan of ``ChannelOpened`` logs
-    starts (the UsageCredits deployment block on a long chain)."""
+    starts (the UsageCredits deployment block on a long chain). ``adopt``: use channels of
+    this consumer that the state directory did not open (found on chain); with ``False``
+    they are only reported (event ``channel_not_adopted``) and a new channel is opened."""
 
     def __init__(
         self,
@@ -142,6 +144,7 @@ class Client:
         http: httpx.Client | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
         recover_from_block: int = 0,
+        adopt: bool = True,
     ) -> None:
         if w3 is None:
             if rpc_url is None:
@@ -162,7 +165,7 @@ class Client:
         self.chain_id = int(w3.eth.chain_id)
         self.store = ChannelStore(Path(state_dir).expanduser(), self.chain_id, signer.address)
         self.book = ChannelBook(
-            w3, signer, self.store, self.budget, self.policy, self._emit, recover_from_block
+            w3, signer, self.store, self.budget, self.policy, self._emit, recover_from_block, adopt
         )
         self._routes: dict[str, _Route] = {}
 

@@ -30,6 +30,10 @@ class ClientErrorCode(StrEnum):
     RECEIPT_SIGNER_NOT_REGISTERED = "receipt_signer_not_registered"
     TRANSACTION_FAILED = "transaction_failed"
     CHANNEL_NOT_CLOSABLE = "channel_not_closable"
+    SETTING_MISSING = "setting_missing"
+    PROFILE_INVALID = "profile_invalid"
+    ACCOUNT_UNAVAILABLE = "account_unavailable"
+    NOT_FOUND = "not_found"
 
 
 class ClientError(ModelmintError):
@@ -170,6 +174,34 @@ class ChannelNotClosable(ClientError):
     """The channel is still open or in its grace period, or is not this consumer's."""
 
     code: ClientErrorCode = ClientErrorCode.CHANNEL_NOT_CLOSABLE
+
+
+class SettingMissing(ClientError):
+    """A command needs a setting nobody gave: the message names the flag, the environment
+    variable and the profile key that would give it."""
+
+    code: ClientErrorCode = ClientErrorCode.SETTING_MISSING
+
+
+class ProfileInvalid(ClientError):
+    """The profile file cannot be used: unreadable, an unknown profile, or it holds a secret
+    (a private key, mnemonic or passphrase: those never live in a config file)."""
+
+    code: ClientErrorCode = ClientErrorCode.PROFILE_INVALID
+
+
+class AccountUnavailable(ClientError):
+    """The account cannot be loaded: no keystore of that alias or path, a wrong passphrase,
+    or no passphrase and no terminal to ask for one."""
+
+    code: ClientErrorCode = ClientErrorCode.ACCOUNT_UNAVAILABLE
+
+
+class NotFound(ClientError):
+    """What a command names is not on chain or in the deployment record (a contract, a
+    fractionalized model's governor, a proposal)."""
+
+    code: ClientErrorCode = ClientErrorCode.NOT_FOUND
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,9 @@ class ChannelBook:
     policy: ChannelPolicy
     emit: Emit
     recover_from_block: int = 0  # where the recovery scan of ChannelOpened logs starts
+    # Use channels this state directory did not open (found in ChannelOpened logs): the
+    # library's crash recovery does; the CLI only with ``--adopt``.
+    adopt: bool = True
     _chains: dict[str, CreditsChain] = field(default_factory=dict, init=False, repr=False)
     _scanned: set[str] = field(default_factory=set, init=False, repr=False)  # recovered
 
@@ -124,7 +127,10 @@ class ChannelBook:
             chain.address, model_id, gateway
         ):
             try:
-                self.recover(chain.address, self.recover_from_block)
+                if self.adopt:
+                    self.recover(chain.address, self.recover_from_block)
+                else:
+                    self._report_foreign(chain, model_id, gateway)
             except Exception as exc:  # a node refusing a wide log range must not block calls
                 self._scanned.add(chain.address.lower())
                 self.emit("recover_failed", error=str(exc)[:200])
@@ -136,6 +142,17 @@ class ChannelBook:
                 return record
             return self._top_up(chain, record, req, now)
         return self._open(chain, req, now)
+
+    def _report_foreign(self, chain: CreditsChain, model_id: int, gateway: str) -> None:
+        """Without ``adopt``: names (``channel_not_adopted``) the open channels of this
+        consumer to ``gateway`` that the state directory did not open, and uses none."""
+        self._scanned.add(chain.address.lower())
+        for channel_id in chain.channels_of(self.signer.address, self.recover_from_block):
+            if self.store.get(channel_id) is not None:
+                continue
+            c = chain.channel(channel_id)
+            if not c.closed and c.model_id == model_id and c.gateway.lower() == gateway.lower():
+                self.emit("channel_not_adopted", channel=channel_id, deposit=c.deposit)
 
     def halt(self, record: LocalChannel, reason: str) -> None:
         """No receipt is signed on ``record``'s channel (nor to its gateway for its model)

@@ -18,28 +18,19 @@ listed the model and gateway and the budget of the model's asset covers the call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from eth_utils import to_checksum_address
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD as _DISCARD
 
 from modelmint.abi import load_abi
 from modelmint.client.errors import TransactionFailed
 from modelmint.client.signer import Signer
+from modelmint.client.tx import TxResult, send
 from modelmint.credits import Channel, CreditTerms
 from modelmint.receipts import ReceiptDomain
-from modelmint.reverts import revert_of
-
-
-@dataclass(frozen=True)
-class TxResult:
-    tx_hash: str
-    gas_used: int
-    logs: tuple[Any, ...]
 
 
 class CreditsChain:
@@ -199,39 +190,13 @@ class CreditsChain:
         return int(events[0]["args"]["channelId"])
 
     def _send(self, signer: Signer, label: str, call: Any, value: int = 0) -> TxResult:
-        target = call.address
         if signer.wallet is not None:
             wallet = self.w3.eth.contract(
                 address=to_checksum_address(signer.wallet), abi=load_abi("AgentWallet")
             )
             data = call._encode_transaction_data()
-            call = wallet.functions.execute(target, value, data)
+            call = wallet.functions.execute(call.address, value, data)
             value = 0
-        params = {"from": signer.sender, "value": value}
-        try:
-            gas = call.estimate_gas(params)
-        except (ContractCustomError, ContractLogicError) as exc:
-            revert = revert_of(exc)
-            raise TransactionFailed(
-                f"{label} would revert: {revert if revert is not None else exc}", revert=revert
-            ) from None
-        tx = call.build_transaction(
-            {
-                **params,
-                "gas": gas + gas // 5,
-                "nonce": self.w3.eth.get_transaction_count(
-                    to_checksum_address(signer.sender), "pending"
-                ),
-            }
-        )
-        raw = signer.key.sign_transaction(tx).raw_transaction
-        tx_hash = self.w3.eth.send_raw_transaction(raw)
-        receipt = self.w3.eth.wait_for_transaction_receipt(
-            tx_hash, timeout=self.confirm_timeout, poll_latency=0.05
-        )
-        if receipt["status"] != 1:
-            raise TransactionFailed(f"{label} reverted", tx=tx_hash.hex())
-        self.gas_used.append((label, int(receipt["gasUsed"])))
-        return TxResult(
-            "0x" + bytes(tx_hash).hex(), int(receipt["gasUsed"]), tuple(receipt["logs"])
-        )
+        tx = send(self.w3, signer.key, call, label=label, value=value, timeout=self.confirm_timeout)
+        self.gas_used.append((label, tx.gas_used))
+        return tx

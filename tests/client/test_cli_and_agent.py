@@ -12,6 +12,7 @@ from client_helpers import CREDIT_VALUE
 
 from modelmint.client.errors import ClientErrorCode
 from modelmint.client.onchain import CreditsChain
+from modelmint.client.signer import Signer
 from modelmint.constants import ETH
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.dev.testing import WAIT_CEILING
@@ -70,10 +71,83 @@ def test_cli_call__batch_beyond_budget__stops_with_named_error_and_exit_2(cli, f
 def test_cli_call__text_batch__progress_and_summary(cli, fund, tmp_path):
     rows = tmp_path / "rows.jsonl"
     rows.write_text("\n".join(json.dumps({"inputs": [ROW]}) for _ in range(4)) + "\n")
-    done = cli(fund(), "call", "/v1/predict", "--input", str(rows))
+    done = cli(fund(), "call", "/v1/predict", "--input", str(rows), "--budget", "0.00001ETH")
     assert done.returncode == 0, done.stderr
     assert "calls" in done.stderr  # the progress bar's label
     assert "4 call(s), 4 credits charged" in done.stdout
+
+
+def test_cli_call__no_budget__refused_before_anything_is_spent(cli, fund, deployment, w3):
+    consumer = fund()
+    done = cli(consumer, "call", "/v1/predict", "--json", json.dumps({"inputs": [ROW]}))
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: setting_missing: no budget: pass --budget, set MODELMINT_BUDGET")
+    assert w3.eth.get_transaction_count(consumer.address) == 0
+
+
+def test_cli_call__budget__printed_before_spending_and_caps_the_channel(cli, fund, deployment, w3):
+    consumer = fund()
+    done = cli(consumer, "--output", "json", "call", "/v1/predict", "--json",
+               json.dumps({"inputs": [ROW]}), "--budget", "0.00001ETH")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert (
+        first.startswith(f"budget: at most {10 * CREDIT_VALUE} base units")
+        and "0.00001 ETH" in first
+    )
+    channel = CreditsChain(w3, deployment.credits.address).channel(
+        json.loads(done.stdout)["results"][0]["channel"]
+    )
+    assert channel.deposit == 10  # the budget, not 200 calls
+
+
+def _foreign_channel(w3, deployment, gateway, consumer):
+    """A channel `consumer`'s key opened with another tool (not in the CLI's state)."""
+    chain = CreditsChain(w3, deployment.credits.address)
+    expiry = chain.now() + 7200
+    return chain.buy_and_open(
+        Signer.eoa(consumer.key), deployment.model_id, gateway.address, 20, expiry
+    )
+
+
+def test_cli_call__channel_opened_elsewhere__not_adopted_without_flag(
+    cli, fund, deployment, gateway, w3
+):
+    consumer = fund()
+    foreign = _foreign_channel(w3, deployment, gateway, consumer)
+    done = cli(consumer, "--output", "json", "call", "/v1/predict", "--json",
+               json.dumps({"inputs": [ROW]}), "--budget", str(5 * CREDIT_VALUE))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    used = json.loads(done.stdout)["results"][0]["channel"]
+    assert used != foreign
+    assert f"channel {foreign} (opened elsewhere with this key, 20 credits) not used" in done.stderr
+    assert "--adopt" in done.stderr
+
+
+def test_cli_call__adopt__uses_channel_opened_elsewhere_buys_nothing(
+    cli, fund, deployment, gateway, w3
+):
+    consumer = fund()
+    foreign = _foreign_channel(w3, deployment, gateway, consumer)
+    sent = w3.eth.get_transaction_count(consumer.address)
+    done = cli(consumer, "--output", "json", "call", "/v1/predict", "--json",
+               json.dumps({"inputs": [ROW]}), "--budget", str(5 * CREDIT_VALUE),
+               "--adopt")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"][0]["channel"] == foreign
+    assert w3.eth.get_transaction_count(consumer.address) == sent
+
+
+def test_cli_redeem__free_credits__value_in_eth(cli, fund, deployment, w3):
+    consumer = fund()
+    CreditsChain(w3, deployment.credits.address).buy_credits(
+        Signer.eoa(consumer.key), deployment.model_id, 10
+    )
+    done = cli(consumer, "redeem", "--model", str(deployment.model_id))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "redeemed for 0.00001 ETH"
+    assert deployment.credits.balanceOf(consumer.address, deployment.model_id) == 0
 
 
 def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
