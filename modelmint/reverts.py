@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import function_abi_to_4byte_selector
+from eth_utils import function_abi_to_4byte_selector, is_address, to_checksum_address
 
 from modelmint.abi import CONTRACTS, INTERFACES, USER_CONTRACTS, load_abi
 
@@ -54,6 +54,8 @@ class Revert:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, str) and is_address(value):
+        return to_checksum_address(value)
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if isinstance(value, (list, tuple)):

@@ -2,13 +2,13 @@
 
 import pytest
 from eth_abi import encode
-from eth_utils import function_abi_to_4byte_selector
+from eth_utils import function_abi_to_4byte_selector, to_checksum_address
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from modelmint.abi import load_abi
 from modelmint.reverts import Revert, decode_revert, revert_of
 
-GATEWAY = "0x" + "11" * 20
+GATEWAY = "0x" + "ab" * 20
 
 
 def _error(contract: str, name: str) -> dict:
@@ -30,6 +30,7 @@ def test_decode_revert__custom_error__name_and_arguments():
     assert revert.name == "UsageCreditsNotGateway"
     assert tuple(a.lower() if isinstance(a, str) else a for a in revert.args) == args
     assert str(revert).startswith("UsageCreditsNotGateway(")
+    assert to_checksum_address(GATEWAY) in str(revert)  # addresses shown checksummed
 
 
 def test_decode_revert__agent_wallet_wrapper__inner_error_unwrapped():
