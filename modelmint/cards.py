@@ -44,10 +44,12 @@ _JSON_DATA = ("data:application/json;base64,", "data:application/json,")
 
 
 class CardErrorCode(StrEnum):
-    CARD_INVALID = "card_invalid"
-    CARD_MISMATCH = "card_mismatch"
-    CARD_UNBOUND = "card_unbound"
-    CARD_TOO_LARGE = "card_too_large"
+    """Why a card is not shown as the model's (readers fall back to the recorded URI)."""
+
+    CARD_INVALID = "card_invalid"  # does not parse; ``CardError.field`` names the field
+    CARD_MISMATCH = "card_mismatch"  # the bytes are not the ones the URI binds
+    CARD_UNBOUND = "card_unbound"  # the URI binds no content (https://, ipfs://<name>)
+    CARD_TOO_LARGE = "card_too_large"  # over MAX_CARD_BYTES
 
 
 class CardError(ModelmintError):

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from modelmint.weights import per_file
+
 CHUNK_SIZE = 262_144  # kubo's default fixed-size chunker
 MAX_LINKS = 174  # kubo's balanced layout: links per dag-pb node
 
@@ -147,20 +149,7 @@ def _field_bytes(number: int, value: bytes) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m modelmint.cid FILE...``: prints ``<cid>  <path>`` per file."""
-    import sys
-
-    paths = sys.argv[1:] if argv is None else argv
-    if not paths:
-        print("usage: python -m modelmint.cid FILE [FILE ...]", file=sys.stderr)
-        return 2
-    status = 0
-    for path in paths:
-        try:
-            print(f"{cid_of_file(path)}  {path}")
-        except OSError as exc:
-            print(f"error: {path}: {exc.strerror or exc}", file=sys.stderr)
-            status = 1
-    return status
+    return per_file(argv, cid_of_file, "python -m modelmint.cid FILE [FILE ...]")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: large enough for throughput, small enough to never matter
 
@@ -47,14 +47,20 @@ def weights_hash_hex(path: str | os.PathLike[str], chunk_size: int = CHUNK_SIZE)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point: prints ``0x<hash>  <path>`` per file; exit code 1 if a file is missing."""
+    return per_file(argv, weights_hash_hex, "python -m modelmint.weights FILE [FILE ...]")
+
+
+def per_file(argv: Sequence[str] | None, describe: Callable[[str], str], usage: str) -> int:
+    """A file command: prints ``describe(path)  path`` per file of ``argv`` (default: the
+    command line); exit code 1 if a file cannot be read, 2 without files."""
     paths = list(sys.argv[1:] if argv is None else argv)
     if not paths:
-        print("usage: python -m modelmint.weights FILE [FILE ...]", file=sys.stderr)
+        print(f"usage: {usage}", file=sys.stderr)
         return 2
     status = 0
     for path in paths:
         try:
-            print(f"{weights_hash_hex(path)}  {path}")
+            print(f"{describe(path)}  {path}")
         except OSError as exc:
             print(f"error: {path}: {exc.strerror or exc}", file=sys.stderr)
             status = 1
