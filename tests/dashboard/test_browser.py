@@ -197,6 +197,8 @@ def test_protocol_page__vote_queue_execute__fee_changed_through_the_timelock(
     assert page.locator(f"{row} [data-testid=queue]").count() == 0  # Active: only votes
     page.click(f"{row} [data-testid=vote-for]")
     _confirmed(page, "Vote")
+    page.wait_for_selector(f"{row} [data-testid=voted]")  # no second vote offered
+    assert page.locator(f"{row} [data-testid=vote-for]").count() == 0
 
     assert governor.hasVoted(pid, deployer)
     assert governor.proposalVotes(pid)[1] == market.gov_token.getVotes(deployer)
@@ -246,6 +248,7 @@ def test_model_page__shareholder_votes__vote_counted_by_the_model_governor(
     _shot(page, "model-governance")
     page.click(f"{row} [data-testid=vote-for]")
     _confirmed(page, "Vote")
+    page.wait_for_selector(f"{row} [data-testid=voted]")
 
     assert governor.hasVoted(pid, model_owner)
     snapshot = governor.proposalSnapshot(pid)

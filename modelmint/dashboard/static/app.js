@@ -301,7 +301,7 @@ async function renderModel(id) {
       return credits.buyAndOpenChannel(BigInt(m.id), gw, n, expiry, { value: eth ? cost : 0n });
     });
   });
-  if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor", at, send);
+  if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor", at, send, state.account);
   for (const div of main.querySelectorAll(".gw")) {
     api(`/api/gateways/${div.dataset.gateway}`).then((s) => { const b = div.querySelector(".badge"); b.textContent = s.status; b.className = `badge ${s.status}`; });
   }
@@ -374,7 +374,7 @@ async function renderProtocol() {
       <div class="card">Allow-listed tokens: ${p.allowedTokens.length ? p.allowedTokens.map((t) => `<span class="mono">${t}</span>`).join(", ") : "none (ETH only)"}<br>
       Flagged models: ${p.flaggedModels.length ? p.flaggedModels.map((id) => `<a href="#/model/${id}">#${id}</a>`).join(", ") : "none"}</div></div>
     <h3>Protocol proposals</h3><div id="protocol-proposals">${proposalsTable(p.proposals, "protocol", p.tokenSymbol)}</div>`;
-  wireProposals(document.getElementById("protocol-proposals"), p.proposals, "ProtocolGovernor", at, send);
+  wireProposals(document.getElementById("protocol-proposals"), p.proposals, "ProtocolGovernor", at, send, state.account);
 }
 
 // -------------------------------------------------------------------------- router

@@ -36,8 +36,9 @@ export function proposalsTable(proposals, prefix, symbol) {
       <td data-testid="proposal-actions">${actions(p, i)}</td></tr>`).join("")}</tbody></table>`;
 }
 
-// `at(address, abiName)` builds a contract on the wallet; `send(label, build)` runs a write.
-export function wireProposals(root, proposals, abiName, at, send) {
+// `at(address, abiName)` builds a contract on the wallet; `send(label, build)` runs a write;
+// an `account` that already voted on a proposal sees "you voted" instead of the vote buttons.
+export function wireProposals(root, proposals, abiName, at, send, account) {
   const gov = (p) => at(p.governor, abiName);
   const args = (p) => [p.targets, p.values.map((v) => BigInt(v)), p.calldatas, p.descriptionHash];
   for (const b of root.querySelectorAll("[data-vote]")) {
@@ -51,5 +52,12 @@ export function wireProposals(root, proposals, abiName, at, send) {
   for (const b of root.querySelectorAll("[data-execute]")) {
     const p = proposals[b.dataset.execute];
     b.addEventListener("click", () => send("Execute", () => gov(p).execute(...args(p))));
+  }
+  if (!account) return;
+  for (const p of proposals.filter((q) => q.actions.includes("vote"))) {
+    gov(p).hasVoted(BigInt(p.id), account).then((voted) => {
+      const cell = root.querySelector(`tr[data-proposal="${p.id}"] [data-testid=proposal-actions]`);
+      if (voted && cell) cell.innerHTML = '<span class="muted" data-testid="voted">you voted</span>';
+    }).catch(() => { /* the wallet's node is away: keep the buttons */ });
   }
 }
