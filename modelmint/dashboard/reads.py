@@ -11,7 +11,7 @@ from typing import Any, cast
 from eth_typing import ChecksumAddress
 from eth_utils import is_address, to_checksum_address
 from web3 import Web3
-from web3.exceptions import ContractLogicError
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError
 
 from modelmint.abi import load_abi
 from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
@@ -111,7 +111,7 @@ class Reads:
             try:
                 symbol = str(erc20.functions.symbol().call())
                 decimals = int(erc20.functions.decimals().call())
-            except (ContractLogicError, ValueError):  # not a full ERC-20: show base units
+            except (ContractLogicError, BadFunctionCallOutput):  # not an ERC-20: base units
                 symbol, decimals = key[:8], 0
             self._assets[key] = {"address": key, "symbol": symbol, "decimals": decimals}
         return self._assets[key]

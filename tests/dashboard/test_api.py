@@ -93,6 +93,18 @@ def test_catalog__no_gateway_url__price_per_call_is_the_credit_value(client, mar
     assert priced["asset"] == {"address": ETH, "symbol": "ETH", "decimals": 18}
 
 
+def test_asset__erc20_and_not_a_token__symbol_and_decimals_read_once(
+    client, project, deployer, market
+):
+    token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
+    reads = client.app.state.views.reads
+    assert reads.asset(token.address) == {"address": token.address, "symbol": "mUSD", "decimals": 6}
+    assert reads.asset(token.address) is reads.asset(token.address.lower())  # cached
+    not_a_token = reads.asset(deployer.address)  # no code: shown in base units
+    assert not_a_token["decimals"] == 0 and not_a_token["symbol"] == deployer.address[:8]
+    assert reads.asset(ETH)["symbol"] == "ETH"
+
+
 def test_catalog__unknown_sort_key__bad_query_400(client):
     response = client.get("/api/models", params={"sort": "weights; drop table"})
     assert response.status_code == 400

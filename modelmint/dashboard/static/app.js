@@ -348,7 +348,12 @@ async function renderAccount() {
       ${BigInt(s.lockedRevenue) > 0n ? `<br><span data-testid="shares-locked">${money(s.lockedRevenue, assetOf(s.modelId))} of revenue unlocking for holders until ${when(s.unlockEnd)}</span>` : ""}</div>`).join("")}`;
   for (const b of main.querySelectorAll("[data-renew]")) {
     const price = BigInt(b.dataset.price);
-    b.addEventListener("click", () => send("Renew", () => contract("licenses", "LicenseManager").renew(BigInt(b.dataset.renew), price, { value: price })));
+    const token = assetOf(a.licenses.find((l) => String(l.id) === b.dataset.renew).modelId).address;
+    b.addEventListener("click", () => send("Renew", async () => {
+      const licenses = contract("licenses", "LicenseManager");
+      if (!isEth(token)) await (await at(token, "ERC20").approve(licenses.target, price)).wait();
+      return licenses.renew(BigInt(b.dataset.renew), price, { value: isEth(token) ? price : 0n });
+    }));
   }
   for (const b of main.querySelectorAll("[data-close]")) {
     b.addEventListener("click", () => send("Close channel", () => contract("credits", "UsageCredits").closeChannel(BigInt(b.dataset.close))));
