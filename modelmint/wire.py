@@ -56,6 +56,9 @@ HEADER_PAYMENT_RESPONSE = "PAYMENT-RESPONSE"
 HEADER_ACCESS = "MODELMINT-ACCESS"
 # The gateway's signature over the request and the response (modelmint.provenance).
 HEADER_PROVENANCE = "MODELMINT-PROVENANCE"
+# The route where a gateway publishes its terms (model, version, prices, domains, routes);
+# served by the gateway, probed by the dashboard and read by clients.
+WELL_KNOWN_PATH = "/.well-known/modelmint"
 
 
 def network_id(chain_id: int) -> str:

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         default=[],
         metavar="ADDRESS=URL",
-        help="a gateway's base URL, for the live/dead check of its info route",
+        help="a gateway's base URL: live/dead, price per call and card from its well-known route",
     )
     args = parser.parse_args(argv)
     gateways = dict(defaults.gateway_urls)

@@ -59,7 +59,6 @@ class DashboardSettings(BaseSettings):
     confirmations: int = 2
     poll_seconds: float = 1.0
     gateway_urls: dict[str, str] = {}
-    gateway_info_path: str = "/info"
     ethers_bundle: Path = ETHERS_BUNDLE
 
 
@@ -130,7 +129,6 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
         record,
         indexer,
         gateway_urls=settings.gateway_urls,
-        gateway_info_path=settings.gateway_info_path,
     )
     follower = Follower(indexer, settings.poll_seconds)
 

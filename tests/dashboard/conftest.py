@@ -1,33 +1,56 @@
 """Dashboard fixtures: the protocol deployed by its plan, a small marketplace seeded on it,
-the web app served on a loopback port, and a headless Debian chromium with a test wallet.
+the real gateway process serving its priced model, the web app served on a loopback port, and
+a headless Debian chromium with a test wallet.
 
 The deployment is the real one (``modelmint.deploy.plan`` through the deploy engine, record
-written to a temporary ``local.json``); the app reads it with web3.py like in production.
+written to a temporary ``local.json``); the app reads it with web3.py like in production. The
+priced model is the shipped digits model, named by a ``data:`` card (docs/CARDS.md).
 """
 
 from __future__ import annotations
 
+import base64
+import os
 import socket
+import subprocess
+import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 import yaml
 
+from modelmint.cards import Card, card_json
 from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.dev.browser import CHROMIUM, launch_chromium
 from modelmint.dev.testing import WAIT_CEILING, wait_until
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.weights import weights_hash
 
 ETH = "0x0000000000000000000000000000000000000000"
 LICENSE_PRICE = 10**16
 CREDIT_VALUE = 10**12
 SHARE_SUPPLY = 1_000 * 10**18
 THIRTY_DAYS = 30 * 86_400
+CREDITS_PER_ITEM = 3  # the gateway's price of one item, in credits
+DIGITS_CARD = Card(
+    name="Handwritten digits",
+    description="Classifies an 8x8 grey-scale image of a handwritten digit (0-9).",
+    task="image-classification",
+    input_schema={"type": "object", "properties": {"inputs": {"type": "array"}}},
+    input_example={"inputs": [[0] * 64]},
+    output_schema={"type": "object", "properties": {"outputs": {"type": "array"}}},
+    license_summary="Any license allows calls; a commercial one allows commercial use.",
+    labels=tuple("0123456789"),
+)
+DIGITS_CARD_URI = (
+    "data:application/json;base64," + base64.b64encode(card_json(DIGITS_CARD)).decode()
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +67,7 @@ class Market:
     gov_token: object
     shares: object
     model_governor: object
-    priced_model: int  # ETH model with offers, credits and a gateway
+    priced_model: int  # the digits model (data: card) with offers, credits and a gateway
     fractional_model: int  # fractionalized model with a share token and its governor
     retired_model: int
     offer_id: int
@@ -53,6 +76,9 @@ class Market:
     model_proposal_id: int
     license_price: int = LICENSE_PRICE
     credit_value: int = CREDIT_VALUE
+    card: Card = DIGITS_CARD  # the priced model's card
+    card_uri: str = DIGITS_CARD_URI  # its metadata URI
+    credits_per_item: int = CREDITS_PER_ITEM  # at the live gateway
 
 
 def _free_port() -> int:
@@ -98,13 +124,14 @@ def market(
     gov_token = at(project.GovernanceToken, "gov_token")
     fractionalizer = at(project.Fractionalizer, "fractionalizer")
 
-    def register(owner, meta, weights):
-        tx = registry.registerModel(ETH, weights, f"{meta}/v1", meta, sender=owner)
+    def register(owner, meta, weights, version_uri=None):
+        uri = version_uri or f"{meta}/v1"
+        tx = registry.registerModel(ETH, weights, uri, meta, sender=owner)
         return tx.decode_logs(registry.ModelRegistered)[0].modelId
 
-    priced = register(model_owner, "ipfs://sentiment-classifier", b"\x11" * 32)
+    priced = register(model_owner, DIGITS_CARD_URI, b"\x11" * 32, "ipfs://digits/v1")
     registry.publishVersion(
-        priced, b"\x12" * 32, "ipfs://sentiment-classifier/v2", sender=model_owner
+        priced, weights_hash(DIGITS_ONNX), "ipfs://digits/v2", sender=model_owner
     )
     tx = licenses.createOffer(
         (priced, LICENSE_PRICE, THIRTY_DAYS, 0, 0, 0, True, False, "ipfs://terms", b"\x01" * 32),
@@ -174,7 +201,7 @@ def market(
     )
     model_proposal_id = tx.decode_logs(model_governor.ProposalCreated)[0].proposalId
     chain.pending_timestamp += 5
-    chain.mine(1)
+    chain.mine(2)  # past the model proposal's snapshot block: both proposals are Active
     return Market(
         record_path=record_path,
         rpc=chain.provider.http_uri,
@@ -194,6 +221,46 @@ def market(
         proposal_id=proposal_id,
         model_proposal_id=model_proposal_id,
     )
+
+
+@pytest.fixture(scope="session")
+def live_gateway(market, gateway, tmp_path_factory):
+    """The real gateway (``python -m modelmint.gateway serve``) for the priced model; its URL."""
+    workdir = tmp_path_factory.mktemp("gateway")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELMINT_GATEWAY_")}
+    env.update(
+        MODELMINT_GATEWAY_RPC_URL=market.rpc,
+        MODELMINT_GATEWAY_DEPLOYMENT=str(market.record_path),
+        MODELMINT_GATEWAY_MODEL_ID=str(market.priced_model),
+        MODELMINT_GATEWAY_PRIVATE_KEY=gateway.private_key,
+        MODELMINT_GATEWAY_STORE_PATH=str(workdir / "store.sqlite3"),
+        MODELMINT_GATEWAY_PORT=str(_free_port()),
+        MODELMINT_GATEWAY_SETTLE_IN_PROCESS="false",
+        MODELMINT_GATEWAY_CREDITS_PER_ITEM=str(CREDITS_PER_ITEM),
+    )
+    url = f"http://127.0.0.1:{env['MODELMINT_GATEWAY_PORT']}"
+    with open(workdir / "gateway.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "modelmint.gateway", "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError((workdir / "gateway.log").read_text()[-4000:])
+        try:
+            return httpx.get(url + "/readyz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(ready, "the gateway process to be ready (/readyz)", interval=0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=WAIT_CEILING)
 
 
 @dataclass
@@ -220,8 +287,9 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(market, tmp_path_factory):
-    """The dashboard (confirmations 0, so a write shows at once) on a free port."""
+def served(market, live_gateway, gateway, tmp_path_factory):
+    """The dashboard (confirmations 0, so a write shows at once) on a free port, knowing the
+    live gateway's URL."""
     from modelmint.dashboard.app import DashboardSettings, create_app
 
     settings = DashboardSettings(
@@ -230,6 +298,7 @@ def served(market, tmp_path_factory):
         db=tmp_path_factory.mktemp("dashboard-db") / "index.sqlite",
         confirmations=0,
         poll_seconds=0.3,
+        gateway_urls={gateway.address: live_gateway},
     )
     app = create_app(settings)
     port = _free_port()

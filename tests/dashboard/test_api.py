@@ -12,15 +12,18 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from modelmint.constants import ETH
 from modelmint.dashboard.app import DashboardSettings, create_app
 from modelmint.dashboard.errors import DashboardErrorCode
 from modelmint.dev.testing import WAIT_CEILING, wait_until
 from modelmint.errors import error_body
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.weights import weights_hash
 
 
 @pytest.fixture
 def client(market, tmp_path):
-    """The app on its own fresh index (synced by hand: no background loop)."""
+    """The app on its own fresh index (synced by hand: no background loop), no gateway URL."""
     settings = DashboardSettings(
         record=market.record_path, rpc=market.rpc, db=tmp_path / "api.sqlite", confirmations=0
     )
@@ -35,8 +38,8 @@ def test_catalog__search_and_sort__filters_and_orders_models(client, market):
     body = client.get("/api/models").json()
     assert [m["id"] for m in body["models"]] == [1, 2, 3]
     priced = body["models"][0]
-    assert priced["metadataURI"] == "ipfs://sentiment-classifier"
-    assert (priced["version"], priced["weightsHash"]) == (2, "0x" + "12" * 32)
+    assert priced["metadataURI"] == market.card_uri
+    assert (priced["version"], priced["weightsHash"]) == (2, "0x" + weights_hash(DIGITS_ONNX).hex())
     assert int(priced["minPrice"]) == market.license_price  # > 2^53: a decimal string
     assert priced["creditValue"] == market.credit_value
     assert len(priced["gateways"]) == 1
@@ -44,8 +47,62 @@ def test_catalog__search_and_sort__filters_and_orders_models(client, market):
 
     found = client.get("/api/models", params={"q": "SPEECH"}).json()
     assert [m["id"] for m in found["models"]] == [3]
+    assert [m["name"] for m in body["models"][1:]] == [
+        "ipfs://image-captioner",
+        "ipfs://speech-to-text",
+    ]
     by_price = client.get("/api/models", params={"sort": "price", "desc": True}).json()
     assert by_price["models"][0]["id"] == 1  # the only model with offers comes first
+
+
+def test_catalog__data_card__name_task_and_description_shown(client, market):
+    body = client.get("/api/models").json()
+    priced, captioner = body["models"][0], body["models"][1]
+    assert (priced["name"], priced["task"]) == (market.card.name, market.card.task)
+    assert priced["card"]["description"] == market.card.description
+    assert (priced["cardSource"], priced["cardError"]) == ("data", None)
+    # an ipfs:// name binds no content: no card, the URI is the name
+    assert (captioner["card"], captioner["cardError"]) == (None, "card_unbound")
+    page = client.get(f"/api/models/{market.priced_model}").json()
+    assert page["card"]["labels"] == list(market.card.labels)
+    assert page["card"]["input"]["example"] == market.card.input_example
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("handwritten", [1]), ("IMAGE-CLASSIFICATION", [1]), ("grey-scale", [1]), ("zzz", [])],
+)
+def test_catalog__search_card_text__filters_by_name_task_description(client, query, found):
+    body = client.get("/api/models", params={"q": query}).json()
+    assert [m["id"] for m in body["models"]] == found
+
+
+def test_catalog__sort_by_name__card_name_or_uri(client, market):
+    body = client.get("/api/models", params={"sort": "name"}).json()
+    assert [m["name"] for m in body["models"]] == [
+        market.card.name,
+        "ipfs://image-captioner",
+        "ipfs://speech-to-text",
+    ]
+
+
+def test_catalog__no_gateway_url__price_per_call_is_the_credit_value(client, market):
+    priced = client.get("/api/models").json()["models"][0]
+    assert priced["creditsPerItem"] is None
+    assert priced["pricePerCall"] == market.credit_value
+    assert priced["asset"] == {"address": ETH, "symbol": "ETH", "decimals": 18}
+
+
+def test_asset__erc20_and_not_a_token__symbol_and_decimals_read_once(
+    client, project, deployer, market
+):
+    token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
+    reads = client.app.state.views.reads
+    assert reads.asset(token.address) == {"address": token.address, "symbol": "mUSD", "decimals": 6}
+    assert reads.asset(token.address) is reads.asset(token.address.lower())  # cached
+    not_a_token = reads.asset(deployer.address)  # no code: shown in base units
+    assert not_a_token["decimals"] == 0 and not_a_token["symbol"] == deployer.address[:8]
+    assert reads.asset(ETH)["symbol"] == "ETH"
 
 
 def test_catalog__unknown_sort_key__bad_query_400(client):
@@ -178,33 +235,92 @@ def test_protocol__seeded__fee_treasury_and_active_proposal(client, market, depl
     assert proposal["id"] == str(market.proposal_id)
 
 
-def test_gateway_status__info_route_up_or_down__live_or_dead(market, gateway, tmp_path):
-    class Info(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            self.send_response(200 if self.path == "/info" else 404)
-            self.end_headers()
+def _with_gateway(market, gateway, url, db):
+    settings = DashboardSettings(
+        record=market.record_path,
+        rpc=market.rpc,
+        db=db,
+        confirmations=0,
+        gateway_urls={gateway.address: url},
+    )
+    return create_app(settings, follow=False)
 
-        def log_message(self, *args):
-            pass
 
-    server = HTTPServer(("127.0.0.1", 0), Info)
+def test_gateway_status__real_gateway_process__live_with_its_terms(
+    market, gateway, live_gateway, tmp_path
+):
+    with TestClient(_with_gateway(market, gateway, live_gateway, tmp_path / "gw.sqlite")) as c:
+        status = c.get(f"/api/gateways/{gateway.address}").json()
+    assert status["status"] == "live"
+    assert (status["modelId"], status["version"]) == (str(market.priced_model), 2)
+    assert status["creditsPerItem"] == market.credits_per_item
+
+
+def test_catalog__live_gateway__price_per_call_is_credit_value_times_credits_per_item(
+    market, gateway, live_gateway, tmp_path
+):
+    app = _with_gateway(market, gateway, live_gateway, tmp_path / "gw.sqlite")
+    with TestClient(app) as c:
+        app.state.indexer.sync()
+        priced = c.get("/api/models").json()["models"][0]
+        page = c.get(f"/api/models/{market.priced_model}").json()
+    assert priced["creditsPerItem"] == market.credits_per_item
+    assert priced["pricePerCall"] == market.credits_per_item * market.credit_value
+    assert page["credits"]["pricePerCall"] == market.credits_per_item * market.credit_value
+
+
+class _Answer(BaseHTTPRequestHandler):
+    """Answers every GET with 200 and a JSON body naming another gateway (or not JSON)."""
+
+    body = b"{}"
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("body", [b"ok", b'{"gateway": "0x' + b"1" * 40 + b'"}'])
+def test_gateway_status__not_a_gateway_answer_or_down__dead(market, gateway, tmp_path, body):
+    handler = type("Answer", (_Answer,), {"body": body})
+    server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        live_url = f"http://127.0.0.1:{server.server_address[1]}"
-        settings = DashboardSettings(
-            record=market.record_path,
-            rpc=market.rpc,
-            db=tmp_path / "gw.sqlite",
-            gateway_urls={gateway.address: live_url},
-        )
-        with TestClient(create_app(settings, follow=False)) as client:
-            assert client.get(f"/api/gateways/{gateway.address}").json()["status"] == "live"
-        server.shutdown()
-        with TestClient(create_app(settings, follow=False)) as client:
-            assert client.get(f"/api/gateways/{gateway.address}").json()["status"] == "dead"
+        with TestClient(_with_gateway(market, gateway, url, tmp_path / "gw.sqlite")) as c:
+            assert c.get(f"/api/gateways/{gateway.address}").json()["status"] == "dead"
     finally:
+        server.shutdown()
         server.server_close()
+    with TestClient(_with_gateway(market, gateway, url, tmp_path / "gw2.sqlite")) as c:
+        assert c.get(f"/api/gateways/{gateway.address}").json()["status"] == "dead"
+
+
+def test_proposals__block_clock_model_governor__windows_in_blocks_dated_by_block_time(
+    client, market, chain
+):
+    body = client.get(f"/api/models/{market.fractional_model}").json()
+    [p] = body["shares"]["proposals"]
+    assert p["clock"] == "blocknumber"
+    assert p["voteStart"] == market.model_governor.proposalSnapshot(market.model_proposal_id)
+    head = chain.provider.web3.eth.get_block("latest")
+    assert p["voteStart"] <= head["number"] < p["voteEnd"]  # voting: the end is a block to come
+    start = chain.provider.web3.eth.get_block(p["voteStart"])["timestamp"]
+    assert p["voteStartAt"] == start  # a past block: its own timestamp
+    assert p["voteEndAt"] >= head["timestamp"] and p["estimated"]
+    assert (p["state"], p["actions"]) == ("Active", ["vote"])
+
+
+def test_proposals__timestamp_clock_protocol_governor__windows_are_dates(client, market):
+    [p] = client.get("/api/protocol").json()["proposals"]
+    assert p["clock"] == "timestamp" and not p["estimated"]
+    assert (p["voteStartAt"], p["voteEndAt"]) == (p["voteStart"], p["voteEnd"])
+    assert p["voteEnd"] == market.governor.proposalDeadline(market.proposal_id)
+    assert p["actions"] == ["vote"]
 
 
 def test_front_end__served__index_abis_and_ethers_bundle(client):

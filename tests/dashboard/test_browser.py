@@ -43,23 +43,38 @@ def _error(page) -> str:
     return page.text_content("#error")
 
 
-def test_catalog__browse_search_sort__shows_models_with_metadata_and_gateways(
+def test_catalog__browse_search_sort__shows_named_models_prices_and_live_gateways(
     wallet_page, market, served, licensee
 ):
     page = wallet_page(licensee)
     rows = page.locator("[data-testid=model-row]")
     assert rows.count() == 3
     first = rows.nth(0).inner_text()
-    assert "ipfs://sentiment-classifier" in first and "v2" in first
+    assert market.card.name in first and market.card.task in first and "v2" in first
+    assert market.card_uri not in first  # the card, not its URI
+    assert "ipfs://image-captioner" in rows.nth(1).inner_text()  # binds no card: the URI
     assert market.registry.ownerOf(market.priced_model)[:8] in first
-    assert "2 " in rows.nth(0).locator("td").nth(5).inner_text()  # two offers
+    offers = rows.nth(0).locator("td").nth(5)
+    assert "2 from 0.01 ETH" in offers.inner_text()  # two offers, the cheaper in ETH
+    assert offers.locator("[data-wei]").get_attribute("data-wei") == str(market.license_price)
+    price = rows.nth(0).locator("[data-testid=price-per-call] [data-wei]").first
+    assert price.get_attribute("data-wei") == str(market.credits_per_item * market.credit_value)
+    assert price.inner_text() == "0.000003 ETH"
     assert "Retired" in rows.nth(2).inner_text()
-    assert "unknown" in rows.nth(0).locator("td").nth(7).inner_text()  # gateway without a URL
+    page.wait_for_function(  # the real gateway process answers its well-known route
+        "() => document.querySelector('[data-testid=model-row] .gw .badge').textContent === 'live'"
+    )
     _shot(page, "catalog")
 
-    page.fill("[data-testid=search]", "caption")
+    page.fill("[data-testid=search]", "handwritten")
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=model-row]').length === 1"
+    )
+    assert market.card.name in rows.nth(0).inner_text()
+    page.fill("[data-testid=search]", "caption")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=model-row]')]"
+        ".map((r) => r.dataset.model).join() === '2'"
     )
     assert "ipfs://image-captioner" in rows.nth(0).inner_text()
 
@@ -78,7 +93,14 @@ def test_model_page__buy_license__license_minted_to_the_wallet_account(
 ):
     before = market.licenses.balanceOf(licensee)
     page = wallet_page(licensee, f"#/model/{market.priced_model}")
-    assert "Model #1" in page.text_content("[data-testid=model-title]")
+    assert f"Model #1: {market.card.name}" in page.text_content("[data-testid=model-title]")
+    assert page.text_content("[data-testid=model-description]") == market.card.description
+    row = page.locator(f"tr[data-offer='{market.offer_id}']")
+    assert row.locator("[data-testid=offer-price]").inner_text() == "0.01 ETH"
+    assert row.locator("[data-testid=offer-price] [data-wei]").get_attribute("data-wei") == str(
+        market.license_price
+    )
+    assert row.locator("[data-testid=offer-duration]").inner_text() == "30 days"
     page.click(f"tr[data-offer='{market.offer_id}'] [data-testid=buy-license]")
     tx_hash = _confirmed(page, "Buy license")
 
@@ -95,7 +117,7 @@ def test_model_page__max_price_below_price__shows_the_named_error_and_buys_nothi
     before = market.licenses.balanceOf(licensee)
     page = wallet_page(licensee, f"#/model/{market.priced_model}")
     row = f"tr[data-offer='{market.offer_id}']"
-    page.fill(f"{row} [data-testid=max-price]", str(market.license_price - 1))
+    page.fill(f"{row} [data-testid=max-price]", "0.009999999999999999")  # 1 wei below, in ETH
     page.click(f"{row} [data-testid=buy-license]")
 
     error = _error(page)
@@ -145,11 +167,12 @@ def test_account_page__claim__revenue_paid_to_the_model_owner(wallet_page, marke
     assert claimable > 0  # the seeded license sale
     balance = w3.eth.get_balance(model_owner.address)
     page = wallet_page(model_owner, "#/account")
-    assert str(claimable) in page.inner_text("[data-testid=claimable]")
+    split = page.locator("[data-testid=claimable] tr", has_text="revenue split")
+    amount = split.locator("[data-testid=claimable-amount] [data-wei]")
+    assert amount.get_attribute("data-wei") == str(claimable)
+    assert amount.inner_text().endswith(" ETH") and "." in amount.inner_text()
     _shot(page, "account")
-    page.locator("[data-testid=claimable] tr", has_text="revenue split").locator(
-        "[data-testid=claim]"
-    ).click()
+    split.locator("[data-testid=claim]").click()
     tx_hash = _confirmed(page, "Claim")
 
     receipt = w3.eth.get_transaction_receipt(tx_hash)
@@ -167,8 +190,15 @@ def test_protocol_page__vote_queue_execute__fee_changed_through_the_timelock(
     assert "2.5 %" in page.text_content("[data-testid=fee]")
     row = f"tr[data-proposal='{pid}']"
     assert page.text_content(f"{row} [data-testid=proposal-state]") == "Active"
+    window = page.locator(f"{row} [data-testid=proposal-window]")
+    assert window.get_attribute("data-clock") == "timestamp" and "1970" not in window.inner_text()
+    start = window.locator("[data-time]").first.get_attribute("data-time")
+    assert int(start) == governor.proposalSnapshot(pid)  # a timestamp clock: dates
+    assert page.locator(f"{row} [data-testid=queue]").count() == 0  # Active: only votes
     page.click(f"{row} [data-testid=vote-for]")
     _confirmed(page, "Vote")
+    page.wait_for_selector(f"{row} [data-testid=voted]")  # no second vote offered
+    assert page.locator(f"{row} [data-testid=vote-for]").count() == 0
 
     assert governor.hasVoted(pid, deployer)
     assert governor.proposalVotes(pid)[1] == market.gov_token.getVotes(deployer)
@@ -179,16 +209,24 @@ def test_protocol_page__vote_queue_execute__fee_changed_through_the_timelock(
     page.reload()
     page.wait_for_selector(f"main[data-ready='#/protocol'] {row}")
     assert page.text_content(f"{row} [data-testid=proposal-state]") == "Succeeded"
+    assert page.locator(f"{row} [data-testid=vote-for]").count() == 0  # voting is over
     page.click(f"{row} [data-testid=queue]")
     _confirmed(page, "Queue")
     assert governor.state(pid) == 5  # Queued
+    # the timelock's delay has not passed: no Execute button yet, its date instead
+    actions = page.locator(f"{row} [data-testid=proposal-actions]")
+    assert actions.locator("button").count() == 0 and "executable after" in actions.inner_text()
 
     chain.pending_timestamp += 61
     chain.mine(1)
+    page.reload()
+    page.wait_for_selector(f"main[data-ready='#/protocol'] {row} [data-testid=execute]")
     page.click(f"{row} [data-testid=execute]")
     _confirmed(page, "Execute")
     assert governor.state(pid) == 7  # Executed
     assert market.router.feeBps() == 300
+    assert page.text_content(f"{row} [data-testid=proposal-state]") == "Executed"
+    assert page.locator(f"{row} [data-testid=proposal-actions] button").count() == 0
 
 
 def test_model_page__shareholder_votes__vote_counted_by_the_model_governor(
@@ -199,9 +237,18 @@ def test_model_page__shareholder_votes__vote_counted_by_the_model_governor(
     page = wallet_page(model_owner, f"#/model/{market.fractional_model}")
     assert "CAPS" in page.inner_text("main")
     holders = page.inner_text("[data-testid=shareholders]")
-    assert "75.00 %" in holders and "25.00 %" in holders
-    page.click(f"tr[data-proposal='{pid}'] [data-testid=vote-for]")
+    assert "75.00 %" in holders and "25.00 %" in holders and "750 CAPS" in holders
+    row = f"tr[data-proposal='{pid}']"
+    window = page.locator(f"{row} [data-testid=proposal-window]")
+    # a block-number clock: the window in blocks, dated from the chain's block times
+    assert window.get_attribute("data-clock") == "blocknumber"
+    text = window.inner_text()
+    snapshot, deadline = governor.proposalSnapshot(pid), governor.proposalDeadline(pid)
+    assert f"blocks {snapshot} → {deadline}" in text and "1970" not in text and "≈" in text
+    _shot(page, "model-governance")
+    page.click(f"{row} [data-testid=vote-for]")
     _confirmed(page, "Vote")
+    page.wait_for_selector(f"{row} [data-testid=voted]")
 
     assert governor.hasVoted(pid, model_owner)
     snapshot = governor.proposalSnapshot(pid)

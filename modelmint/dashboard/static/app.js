@@ -1,18 +1,18 @@
 // Modelmint dashboard front-end: reads the app's JSON APIs, writes through the user's
 // browser wallet (EIP-1193, window.ethereum) with ethers. A revert is shown as the
 // contract's custom error name and arguments, decoded with every exported ABI merged.
+// Amounts, dates and durations are shown in human units (format.js), the raw value kept in
+// a data attribute and the tooltip.
 import { ethers } from "/vendor/ethers.js";
+import { dateText, duration, esc, money, short, tokens, when } from "/static/format.js";
+import { proposalsTable, wireProposals } from "/static/governance.js";
 
 const main = document.getElementById("main");
 const state = { config: null, abis: null, errors: null, provider: null, signer: null, account: null };
 
 // ------------------------------------------------------------------------- helpers
 
-const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const short = (a) => (a && a.length > 14 ? `${a.slice(0, 8)}…${a.slice(-6)}` : a ?? "");
 const isEth = (asset) => !asset || /^0x0{40}$/i.test(asset);
-const units = (v, asset) => (isEth(asset) ? `${ethers.formatEther(BigInt(v ?? 0))} ETH` : `${BigInt(v ?? 0)} units`);
-const when = (t) => (t ? new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z") : "-");
 const api = async (path) => {
   const r = await fetch(path);
   const body = await r.json();
@@ -130,26 +130,34 @@ async function send(label, build) {
 
 // ------------------------------------------------------------------------- catalog
 
+// A card that fails its check is never shown: the URI, and a note naming the failure.
+const unverified = (m) => (m.cardError && m.cardError !== "card_unbound" ? ` <span class="badge dead" data-testid="card-unverified">card unverified: ${esc(m.cardError)}</span>` : "");
+function modelName(m) {
+  if (!m.card) return `<a href="#/model/${m.id}" data-testid="model-name">${esc(m.metadataURI)}</a>${unverified(m)}`;
+  return `<a href="#/model/${m.id}" data-testid="model-name"><b>${esc(m.card.name)}</b></a> <span class="badge" data-testid="model-task">${esc(m.card.task)}</span>
+    <br><span class="muted">${esc(m.card.description.length > 120 ? `${m.card.description.slice(0, 117)}…` : m.card.description)}</span>`;
+}
+
 const catalogState = { q: "", sort: "id", desc: false, offset: 0 };
 
 async function renderCatalog() {
   const { q, sort, desc, offset } = catalogState;
   const data = await api(`/api/models?q=${encodeURIComponent(q)}&sort=${sort}&desc=${desc}&offset=${offset}&limit=100`);
-  const head = [["id", "#"], ["name", "Metadata"], ["owner", "Owner"], ["version", "Version / weights"], [null, "Status"], ["price", "License offers"], ["creditValue", "Credit price"], [null, "Gateways"]];
+  const head = [["id", "#"], ["name", "Model"], ["owner", "Owner"], ["version", "Version / weights"], [null, "Status"], ["price", "License offers"], ["creditValue", "Price per call"], [null, "Gateways"]];
   main.innerHTML = `
     <h2>Catalog</h2>
-    <div class="row"><input id="search" data-testid="search" placeholder="search id, metadata, owner, weights hash" value="${esc(q)}" size="48">
+    <div class="row"><input id="search" data-testid="search" placeholder="search name, task, description, labels, id, owner, weights hash" value="${esc(q)}" size="48">
     <span class="muted" data-testid="catalog-total">${data.total} models</span>
     <span class="muted">indexed to block ${data.indexedTo}</span></div>
     <table data-testid="catalog"><thead><tr>${head.map(([k, t]) => `<th ${k ? `data-sort="${k}"` : ""}>${t}${k === sort ? (desc ? " ▼" : " ▲") : ""}</th>`).join("")}</tr></thead>
     <tbody>${data.models.map((m) => `<tr data-testid="model-row" data-model="${m.id}">
       <td><a href="#/model/${m.id}">${m.id}</a></td>
-      <td><a href="#/model/${m.id}">${esc(m.metadataURI)}</a></td>
+      <td>${modelName(m)}</td>
       <td class="mono">${short(m.owner)}</td>
       <td>v${m.version} <span class="mono muted">${short(m.weightsHash)}</span></td>
       <td><span class="badge ${esc(m.status)}">${esc(m.status)}</span>${m.flagged ? ' <span class="badge flagged">flagged</span>' : ""}${m.fractionalized ? ' <span class="badge">shares</span>' : ""}</td>
-      <td>${m.offers.length} ${m.minPrice !== null ? `from ${units(m.minPrice, m.paymentAsset)}` : ""}</td>
-      <td>${m.creditValue !== null ? units(m.creditValue, m.paymentAsset) : "-"}</td>
+      <td>${m.offers.length} ${m.minPrice !== null ? `from ${money(m.minPrice, m.asset)}` : ""}</td>
+      <td data-testid="price-per-call">${m.pricePerCall !== null ? `${money(m.pricePerCall, m.asset)}<br><span class="muted">${m.creditsPerItem ?? 1} credit${(m.creditsPerItem ?? 1) === 1 ? "" : "s"} × ${money(m.creditValue, m.asset)}</span>` : "-"}</td>
       <td>${m.gateways.map((g) => `<span class="mono gw" data-gateway="${g}">${short(g)} <span class="badge">…</span></span>`).join("<br>")}</td>
     </tr>`).join("")}</tbody></table>
     <div class="row">${offset > 0 ? '<button id="prev">Previous</button>' : ""}${offset + 100 < data.total ? '<button id="next" data-testid="next">Next</button>' : ""}</div>`;
@@ -179,7 +187,7 @@ async function renderCatalog() {
 
 // ----------------------------------------------------------------------- model page
 
-function chart(points) {
+function chart(points, asset) {
   if (!points.length) return '<p class="muted">No revenue yet.</p>';
   const w = 640, h = 180, pad = 30;
   const xs = points.map((p) => p.timestamp), ys = points.map((p) => Number(BigInt(p.cumulative)));
@@ -189,73 +197,57 @@ function chart(points) {
   const path = points.map((p, i) => `${px(p.timestamp)},${py(ys[i])}`).join(" ");
   return `<svg class="chart" data-testid="revenue-chart" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">
     <polyline fill="none" stroke="#3b5bdb" stroke-width="2" points="${px(x0)},${py(0)} ${path}"/>
-    ${points.map((p, i) => `<circle cx="${px(p.timestamp)}" cy="${py(ys[i])}" r="3" fill="#3b5bdb"><title>${when(p.timestamp)}: +${p.amount}</title></circle>`).join("")}
-    <text x="${pad}" y="14" font-size="11">cumulative revenue (max ${points.at(-1).cumulative})</text>
-    <text x="${pad}" y="${h - 8}" font-size="11">${when(x0)}</text><text x="${w - pad - 150}" y="${h - 8}" font-size="11">${when(x1)}</text></svg>`;
+    ${points.map((p, i) => `<circle cx="${px(p.timestamp)}" cy="${py(ys[i])}" r="3" fill="#3b5bdb"><title>${dateText(p.timestamp)}: +${ethers.formatUnits(BigInt(p.amount), asset.decimals)} ${esc(asset.symbol)}</title></circle>`).join("")}
+    <text x="${pad}" y="14" font-size="11">cumulative revenue (max ${ethers.formatUnits(BigInt(points.at(-1).cumulative), asset.decimals)} ${esc(asset.symbol)})</text>
+    <text x="${pad}" y="${h - 8}" font-size="11">${dateText(x0)}</text><text x="${w - pad - 150}" y="${h - 8}" font-size="11">${dateText(x1)}</text></svg>`;
 }
 
-function proposalsTable(proposals, prefix) {
-  if (!proposals.length) return '<p class="muted">No proposals.</p>';
-  return `<table data-testid="${prefix}-proposals"><thead><tr><th>Proposal</th><th>State</th><th>For / Against / Abstain</th><th>Voting</th><th>Actions</th></tr></thead><tbody>
-    ${proposals.map((p, i) => `<tr data-testid="proposal-row" data-proposal="${p.id}">
-      <td>${esc(p.description)}<br><span class="mono muted">${short(p.id)}</span></td>
-      <td><span class="badge ${p.state}" data-testid="proposal-state">${p.state}</span></td>
-      <td class="mono">${ethers.formatEther(BigInt(p.votes.for))} / ${ethers.formatEther(BigInt(p.votes.against))} / ${ethers.formatEther(BigInt(p.votes.abstain))}</td>
-      <td>${when(p.voteStart)} → ${when(p.voteEnd)}</td>
-      <td><button data-vote="1" data-i="${i}" data-testid="vote-for">For</button>
-          <button data-vote="0" data-i="${i}">Against</button>
-          <button data-vote="2" data-i="${i}">Abstain</button>
-          <button data-queue="${i}" data-testid="queue">Queue</button>
-          <button data-execute="${i}" data-testid="execute">Execute</button></td></tr>`).join("")}</tbody></table>`;
-}
-
-function wireProposals(root, proposals, abiName) {
-  const gov = (p) => at(p.governor, abiName);
-  const args = (p) => [p.targets, p.values.map((v) => BigInt(v)), p.calldatas, p.descriptionHash];
-  for (const b of root.querySelectorAll("[data-vote]")) {
-    const p = proposals[b.dataset.i];
-    b.addEventListener("click", () => send("Vote", () => gov(p).castVote(BigInt(p.id), Number(b.dataset.vote))));
-  }
-  for (const b of root.querySelectorAll("[data-queue]")) {
-    const p = proposals[b.dataset.queue];
-    b.addEventListener("click", () => send("Queue", () => gov(p).queue(...args(p))));
-  }
-  for (const b of root.querySelectorAll("[data-execute]")) {
-    const p = proposals[b.dataset.execute];
-    b.addEventListener("click", () => send("Execute", () => gov(p).execute(...args(p))));
-  }
+const clip = (uri) => (uri && uri.length > 64 ? `${uri.slice(0, 61)}…` : uri);
+function cardSection(m) {
+  if (!m.card) return `<div class="card" data-testid="model-card">Metadata <span class="mono">${esc(clip(m.metadataURI))}</span>${unverified(m)}</div>`;
+  const c = m.card;
+  return `<div class="card model-card" data-testid="model-card"><b>${esc(c.name)}</b> <span class="badge">${esc(c.task)}</span>
+    <span class="muted">card ${m.cardSource === "data" ? "carried by its data: URI" : "verified against its CID"}</span>
+    <p data-testid="model-description">${esc(c.description)}</p>
+    ${c.labels.length ? `<p>Labels: ${c.labels.map(esc).join(", ")}</p>` : ""}
+    <p>License terms: ${esc(c.license)}</p>
+    ${c.links.length ? `<p>${c.links.map((l) => `<a href="${esc(l.url)}" rel="noopener noreferrer">${esc(l.title)}</a>`).join(" · ")}</p>` : ""}
+    <details><summary>Example input</summary><pre class="mono">${esc(JSON.stringify(c.input.example))}</pre></details>
+    <span class="muted mono">${esc(clip(m.metadataURI))}</span></div>`;
 }
 
 async function renderModel(id) {
   const m = await api(`/api/models/${id}`);
+  const asset = m.asset;
   const eth = isEth(m.paymentAsset);
   // Deployments whose UsageCredits funds a channel in one transaction offer that path too.
   const oneTx = state.abis.UsageCredits.some((f) => f.type === "function" && f.name === "buyAndOpenChannel");
   main.innerHTML = `
-    <h2 data-testid="model-title">Model #${m.id}: ${esc(m.metadataURI)}</h2>
+    <h2 data-testid="model-title">Model #${m.id}: ${esc(m.card ? m.card.name : clip(m.metadataURI))}</h2>
+    ${cardSection(m)}
     <div class="row">
       <div class="card">Owner <span class="mono" data-testid="model-owner">${m.owner}</span><br>
         Status <span class="badge ${m.status}">${m.status}</span> ${m.flagged ? '<span class="badge flagged">flagged</span>' : ""} · sales ${m.saleOpen ? "open" : "closed"}<br>
-        Payment asset ${eth ? "ETH" : `<span class="mono">${m.paymentAsset}</span>`}<br>
+        Payment asset ${eth ? "ETH" : `${esc(asset.symbol)} <span class="mono">${m.paymentAsset}</span>`}<br>
         Latest version v${m.latestVersion} <span class="mono">${m.weightsHash}</span></div>
-      <div class="card">Net revenue ${units(m.revenue.total, m.paymentAsset)} (protocol fees ${units(m.revenue.fees, m.paymentAsset)}) · settled credits ${m.revenue.settledCredits}<br>${chart(m.revenue.points)}</div>
+      <div class="card">Net revenue <span data-testid="revenue-total">${money(m.revenue.total, asset)}</span> (protocol fees ${money(m.revenue.fees, asset)}) · settled credits ${m.revenue.settledCredits}<br>${chart(m.revenue.points, asset)}</div>
     </div>
     <h3>Versions</h3>
     <table><thead><tr><th>Version</th><th>Weights hash</th><th>URI</th><th>Published</th></tr></thead><tbody>
       ${m.versions.map((v) => `<tr><td>v${v.version}</td><td class="mono">${v.weightsHash}</td><td>${esc(v.uri)}</td><td>${when(v.timestamp)} (block ${v.block})</td></tr>`).join("")}</tbody></table>
     <h3>License offers</h3>
-    <table data-testid="offers"><thead><tr><th>Offer</th><th>Price</th><th>Duration</th><th>Terms</th><th>Sold</th><th>Buy (max price, wei)</th></tr></thead><tbody>
+    <table data-testid="offers"><thead><tr><th>Offer</th><th>Price</th><th>Duration</th><th>Terms</th><th>Sold</th><th>Buy (max price, ${esc(asset.symbol)})</th></tr></thead><tbody>
       ${m.offers.map((o) => `<tr data-offer="${o.id}"><td>#${o.id} ${o.commercial ? "commercial" : "non-commercial"}${o.paused ? ' <span class="badge">paused</span>' : ""}</td>
-        <td>${units(o.price, m.paymentAsset)}</td><td>${o.duration ? `${o.duration} s` : "perpetual"}</td><td>${esc(o.termsURI)}</td>
+        <td data-testid="offer-price">${money(o.price, asset)}</td><td data-testid="offer-duration">${o.duration ? duration(o.duration) : "perpetual"}</td><td>${esc(o.termsURI)}</td>
         <td>${o.sold}${o.supplyCap ? ` / ${o.supplyCap}` : ""}</td>
-        <td><input type="number" min="0" data-maxprice="${o.id}" data-testid="max-price" value="${o.price}">
+        <td><input type="text" inputmode="decimal" data-maxprice="${o.id}" data-testid="max-price" value="${ethers.formatUnits(BigInt(o.price), asset.decimals)}">
           <button data-buy="${o.id}" data-price="${o.price}" data-testid="buy-license">Buy license</button></td></tr>`).join("")}</tbody></table>
     <h3>Credits</h3>
-    ${m.credits && m.credits.enabled ? `<div class="card">One credit = ${units(m.credits.creditValue, m.paymentAsset)} · minted ${m.credits.minted} · consumed ${m.credits.consumed}<br>
+    ${m.credits && m.credits.enabled ? `<div class="card">One credit = <span data-testid="credit-value">${money(m.credits.creditValue, asset)}</span> · one call of one item = <span data-testid="model-price-per-call">${money(m.credits.pricePerCall, asset)}</span> (${m.credits.creditsPerItem ?? 1} credit${m.credits.creditsPerItem === 1 || m.credits.creditsPerItem === null ? "" : "s"}) · minted ${m.credits.minted} · consumed ${m.credits.consumed}<br>
       Credits <input type="number" min="1" id="credit-count" data-testid="credit-count" value="10">
       <button id="buy-credits" data-testid="buy-credits">Buy credits</button>
       Gateway <select id="channel-gateway" data-testid="channel-gateway">${m.gateways.map((g) => `<option value="${g}">${g}</option>`).join("")}</select>
-      expires in <input type="number" id="channel-expiry" value="3600"> s
+      expires in <input type="number" min="1" id="channel-expiry" value="1"> h
       <button id="open-channel" data-testid="open-channel">Open channel</button>
       ${oneTx ? '<button id="buy-open-channel" data-testid="buy-open-channel">Buy and open (one transaction)</button>' : ""}</div>` : '<p class="muted">Credits are not enabled for this model.</p>'}
     <h3>Gateways</h3>
@@ -265,13 +257,14 @@ async function renderModel(id) {
       ${m.split.map((s) => `<tr><td class="mono">${s.recipient}${s.default ? " (owner, default)" : ""}</td><td>${s.weight}</td><td>${(s.share * 100).toFixed(2)} %</td></tr>`).join("")}</tbody></table>
     ${m.shares ? `<h3>Shareholders (${esc(m.shares.symbol)}, <span class="mono">${m.shares.token}</span>)</h3>
       <table data-testid="shareholders"><thead><tr><th>Holder</th><th>Balance</th><th>Share</th></tr></thead><tbody>
-      ${m.shares.holders.map((h) => `<tr><td class="mono">${h.holder}</td><td>${ethers.formatEther(BigInt(h.balance))}</td><td>${(h.share * 100).toFixed(2)} %</td></tr>`).join("")}</tbody></table>
-      <h3>Model governance</h3><div id="model-proposals">${proposalsTable(m.shares.proposals, "model")}</div>` : ""}`;
+      ${m.shares.holders.map((h) => `<tr><td class="mono">${h.holder}</td><td>${tokens(h.balance, m.shares.symbol)}</td><td>${(h.share * 100).toFixed(2)} %</td></tr>`).join("")}</tbody></table>
+      <h3>Model governance</h3><div id="model-proposals">${proposalsTable(m.shares.proposals, "model", m.shares.symbol)}</div>` : ""}`;
   for (const b of main.querySelectorAll("[data-buy]")) {
     b.addEventListener("click", () => {
       const offerId = BigInt(b.dataset.buy), price = BigInt(b.dataset.price);
-      const maxPrice = BigInt(main.querySelector(`[data-maxprice="${b.dataset.buy}"]`).value || "0");
+      const typed = main.querySelector(`[data-maxprice="${b.dataset.buy}"]`).value.trim() || "0";
       send("Buy license", async () => {
+        const maxPrice = ethers.parseUnits(typed, asset.decimals);
         const licenses = contract("licenses", "LicenseManager");
         if (!eth) await (await at(m.paymentAsset, "ERC20").approve(licenses.target, maxPrice)).wait();
         return licenses.purchase(offerId, state.account, maxPrice, { value: eth ? price : 0n });
@@ -292,7 +285,7 @@ async function renderModel(id) {
     const gw = document.getElementById("channel-gateway").value;
     send("Open channel", async () => {
       const now = (await state.provider.getBlock("latest")).timestamp;
-      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value);
+      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value) * 3600n;
       return contract("credits", "UsageCredits").openChannel(BigInt(m.id), gw, n, expiry);
     });
   });
@@ -304,11 +297,11 @@ async function renderModel(id) {
       const credits = contract("credits", "UsageCredits");
       if (!eth) await (await at(m.paymentAsset, "ERC20").approve(credits.target, cost)).wait();
       const now = (await state.provider.getBlock("latest")).timestamp;
-      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value);
+      const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value) * 3600n;
       return credits.buyAndOpenChannel(BigInt(m.id), gw, n, expiry, { value: eth ? cost : 0n });
     });
   });
-  if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor");
+  if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor", at, send, state.account);
   for (const div of main.querySelectorAll(".gw")) {
     api(`/api/gateways/${div.dataset.gateway}`).then((s) => { const b = div.querySelector(".badge"); b.textContent = s.status; b.className = `badge ${s.status}`; });
   }
@@ -323,36 +316,44 @@ async function renderAccount() {
     return;
   }
   const a = await api(`/api/accounts/${state.account}`);
+  const assetOf = (modelId) => a.assets[String(modelId)] || a.eth;
+  // A number of credits of a model and what they are worth.
+  const credits = (n, modelId, value) => `${n} credit${Number(n) === 1 ? "" : "s"}${value ? ` <span class="muted">(${money(BigInt(n) * BigInt(value), assetOf(modelId))})</span>` : ""}`;
   main.innerHTML = `
     <h2>Account <span class="mono">${a.account}</span></h2>
-    <p>Balance ${ethers.formatEther(BigInt(a.balance))} ETH · chain time ${when(a.chainTime)}</p>
+    <p>Balance ${money(a.balance)} · chain time ${when(a.chainTime)}</p>
     <h3>Licenses</h3>
     <table data-testid="licenses"><thead><tr><th>License</th><th>Model</th><th>Expiry</th><th>Renew</th></tr></thead><tbody>
       ${a.licenses.map((l) => `<tr data-license="${l.id}"><td>#${l.id} (offer ${l.offerId})${l.commercial ? " commercial" : ""}</td><td><a href="#/model/${l.modelId}">#${l.modelId}</a></td>
         <td>${l.perpetual ? "perpetual" : when(l.expiry)} ${l.valid ? '<span class="badge Active">valid</span>' : '<span class="badge dead">expired</span>'}</td>
-        <td>${l.perpetual ? "" : `<button data-renew="${l.id}" data-price="${l.renewPrice}">Renew for ${l.renewPrice} wei</button>`}</td></tr>`).join("")}</tbody></table>
+        <td>${l.perpetual ? "" : `<button data-renew="${l.id}" data-price="${l.renewPrice}">Renew for ${money(l.renewPrice, assetOf(l.modelId))}</button>`}</td></tr>`).join("")}</tbody></table>
     <h3>Credits</h3>
     <table data-testid="credits"><thead><tr><th>Model</th><th>Balance</th></tr></thead><tbody>
-      ${a.credits.map((c) => `<tr><td><a href="#/model/${c.modelId}">#${c.modelId}</a></td><td>${c.balance}</td></tr>`).join("")}</tbody></table>
+      ${a.credits.map((c) => `<tr><td><a href="#/model/${c.modelId}">#${c.modelId}</a></td><td>${credits(c.balance, c.modelId, c.creditValue)}</td></tr>`).join("")}</tbody></table>
     <h3>Channels</h3>
     <table data-testid="channels"><thead><tr><th>Channel</th><th>Model</th><th>Gateway</th><th>Deposit</th><th>Settled</th><th>Expiry</th><th></th></tr></thead><tbody>
-      ${a.channels.map((c) => `<tr data-channel="${c.id}"><td>#${c.id}</td><td>#${c.modelId}</td><td class="mono">${short(c.gateway)}</td><td>${c.deposit}</td><td>${c.settled}</td>
+      ${a.channels.map((c) => `<tr data-channel="${c.id}"><td>#${c.id}</td><td>#${c.modelId}</td><td class="mono">${short(c.gateway)}</td><td>${credits(c.deposit, c.modelId, c.creditValue)}</td><td>${credits(c.settled, c.modelId, c.creditValue)}</td>
         <td>${c.closed ? "closed" : when(c.expiry)}</td>
-        <td>${c.closable ? `<button data-close="${c.id}">Close and refund ${c.deposit - c.settled}</button>` : c.closed ? "" : `closable after ${when(c.closableAt)}`}</td></tr>`).join("")}</tbody></table>
+        <td>${c.closable ? `<button data-close="${c.id}">Close and refund ${c.deposit - c.settled} credits</button>` : c.closed ? "" : `closable after ${when(c.closableAt)}`}</td></tr>`).join("")}</tbody></table>
     <h3>Claimable revenue</h3>
     <table data-testid="claimable"><thead><tr><th>Source</th><th>Model</th><th>Amount</th><th></th></tr></thead><tbody>
       ${a.claimable.map((c, i) => `<tr><td>${c.kind === "router" ? "revenue split" : `shares <span class="mono">${short(c.token)}</span>`}</td><td>#${c.modelId}</td>
-        <td data-testid="claimable-amount">${c.amount}</td><td><button data-claim="${i}" data-testid="claim">Claim</button></td></tr>`).join("")}</tbody></table>
+        <td data-testid="claimable-amount">${money(c.amount, assetOf(c.modelId))}</td><td><button data-claim="${i}" data-testid="claim">Claim</button></td></tr>`).join("")}</tbody></table>
     <h3>Delegation and votes</h3>
-    ${a.governance ? `<div class="card">Protocol token: balance ${ethers.formatEther(BigInt(a.governance.balance))}, votes ${ethers.formatEther(BigInt(a.governance.votes))},
+    ${a.governance ? `<div class="card">Protocol token: balance ${tokens(a.governance.balance, a.governance.symbol)}, votes ${tokens(a.governance.votes)},
       delegate <span class="mono" data-testid="delegate">${a.governance.delegate}</span>
       <button id="delegate-self" data-testid="delegate-self">Delegate to myself</button></div>` : ""}
-    ${a.shares.map((s, i) => `<div class="card">Model #${s.modelId} shares: ${ethers.formatEther(BigInt(s.balance))}, votes ${ethers.formatEther(BigInt(s.votes))}, delegate <span class="mono">${s.delegate}</span>
+    ${a.shares.map((s, i) => `<div class="card">Model #${s.modelId} shares: ${tokens(s.balance, s.symbol)}, votes ${tokens(s.votes)}, delegate <span class="mono">${s.delegate}</span>
       <button data-delegate-shares="${i}">Delegate to myself</button>
-      ${BigInt(s.lockedRevenue) > 0n ? `<br><span data-testid="shares-locked">${s.lockedRevenue} wei of revenue unlocking for holders until ${when(s.unlockEnd)}</span>` : ""}</div>`).join("")}`;
+      ${BigInt(s.lockedRevenue) > 0n ? `<br><span data-testid="shares-locked">${money(s.lockedRevenue, assetOf(s.modelId))} of revenue unlocking for holders until ${when(s.unlockEnd)}</span>` : ""}</div>`).join("")}`;
   for (const b of main.querySelectorAll("[data-renew]")) {
     const price = BigInt(b.dataset.price);
-    b.addEventListener("click", () => send("Renew", () => contract("licenses", "LicenseManager").renew(BigInt(b.dataset.renew), price, { value: price })));
+    const token = assetOf(a.licenses.find((l) => String(l.id) === b.dataset.renew).modelId).address;
+    b.addEventListener("click", () => send("Renew", async () => {
+      const licenses = contract("licenses", "LicenseManager");
+      if (!isEth(token)) await (await at(token, "ERC20").approve(licenses.target, price)).wait();
+      return licenses.renew(BigInt(b.dataset.renew), price, { value: isEth(token) ? price : 0n });
+    }));
   }
   for (const b of main.querySelectorAll("[data-close]")) {
     b.addEventListener("click", () => send("Close channel", () => contract("credits", "UsageCredits").closeChannel(BigInt(b.dataset.close))));
@@ -377,8 +378,8 @@ async function renderProtocol() {
       Treasury <span class="mono">${p.treasury}</span><br>Governance <span class="mono">${p.governance}</span><br>Chain time ${when(p.chainTime)}</div>
       <div class="card">Allow-listed tokens: ${p.allowedTokens.length ? p.allowedTokens.map((t) => `<span class="mono">${t}</span>`).join(", ") : "none (ETH only)"}<br>
       Flagged models: ${p.flaggedModels.length ? p.flaggedModels.map((id) => `<a href="#/model/${id}">#${id}</a>`).join(", ") : "none"}</div></div>
-    <h3>Protocol proposals</h3><div id="protocol-proposals">${proposalsTable(p.proposals, "protocol")}</div>`;
-  wireProposals(document.getElementById("protocol-proposals"), p.proposals, "ProtocolGovernor");
+    <h3>Protocol proposals</h3><div id="protocol-proposals">${proposalsTable(p.proposals, "protocol", p.tokenSymbol)}</div>`;
+  wireProposals(document.getElementById("protocol-proposals"), p.proposals, "ProtocolGovernor", at, send, state.account);
 }
 
 // -------------------------------------------------------------------------- router

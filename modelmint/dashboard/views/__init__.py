@@ -1,8 +1,8 @@
 """What the dashboard's pages show: indexed history joined with state read from the contracts.
 
 One module per page (``catalog``, ``model``, ``account``, ``protocol``), the governor
-proposals they share (``governance``) and the gateway probe (``gateways``, the only view
-that calls out over HTTP); chain access lives in ``modelmint.dashboard.reads``. ``Views``
+proposals they share (``governance``), model cards (``cards``) and the gateway probe
+(``gateways``, the only view that calls out over HTTP); chain access lives in ``modelmint.dashboard.reads``. ``Views``
 is the one object the web app holds, testable without HTTP:
 
     >>> views = Views(w3, record, indexer)
@@ -45,13 +45,12 @@ class Views:
         indexer: Indexer,
         *,
         gateway_urls: dict[str, str] | None = None,
-        gateway_info_path: str = "/info",
     ):
         self.w3 = w3
         self.indexer = indexer
         self.reads = Reads(w3, record, indexer)
-        self.catalog = Catalog(self.reads, indexer)
-        self._gateways = GatewayProbe(gateway_urls, gateway_info_path)
+        self._gateways = GatewayProbe(gateway_urls)
+        self.catalog = Catalog(self.reads, indexer, self._gateways)
 
     def addresses(self) -> dict[str, str]:
         """Every recorded contract address by step name (the front-end's wiring)."""
@@ -70,7 +69,7 @@ class Views:
         return protocol_page(self.reads, self.catalog)
 
     def gateway_status(self, gateway: str, timeout: float = 1.5) -> JsonObject:
-        """Live/dead from the gateway's info route; ``unknown`` when no URL is configured."""
+        """Live/dead from the gateway's well-known route; ``unknown`` without a configured URL."""
         return self._gateways.status(gateway, timeout)
 
     def status(self) -> JsonObject:

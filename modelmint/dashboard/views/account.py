@@ -9,7 +9,7 @@ from eth_typing import ChecksumAddress
 from web3.exceptions import ContractLogicError
 
 from modelmint.credits import Channel
-from modelmint.dashboard.reads import ZERO, JsonObject, Reads, address, as_int
+from modelmint.dashboard.reads import ETH_ASSET, ZERO, JsonObject, Reads, address, as_int
 from modelmint.dashboard.views.catalog import Catalog
 
 PERPETUAL = 2**64 - 1  # LicenseManager's expiry of a perpetual license
@@ -29,9 +29,13 @@ def account_page(reads: Reads, catalog: Catalog, account: str) -> JsonObject:
             claimable.append(claim)
         if holding is not None:
             holdings.append(holding)
+    assets = {m["id"]: reads.asset(m["paymentAsset"]) for m in catalog.models()}
     return {
         "account": who,
         "chainTime": now,
+        # each row's modelId -> its payment asset's symbol and decimals, for human units
+        "assets": {str(mid): asset for mid, asset in assets.items()},
+        "eth": ETH_ASSET,
         "balance": reads.w3.eth.get_balance(who),
         "licenses": [] if licenses is None else _licenses(reads, licenses, who, now),
         "credits": [] if credits is None else _credits(reads, credits, who),
@@ -91,6 +95,10 @@ def _credits(reads: Reads, credits: Any, who: ChecksumAddress) -> list[JsonObjec
 def _channels(reads: Reads, credits: Any, who: ChecksumAddress, now: int) -> list[JsonObject]:
     """Channels ``who`` opened, with their live state and when they can be closed."""
     grace = credits.functions.GRACE_PERIOD().call()
+    values = {
+        int(ev.args["modelId"]): as_int(ev.args["creditValue"])
+        for ev in reads.indexer.events(event="CreditsEnabled")
+    }
     rows = []
     for ev in reads.indexer.events(event="ChannelOpened"):
         if ev.args["consumer"] != who:
@@ -105,6 +113,7 @@ def _channels(reads: Reads, credits: Any, who: ChecksumAddress, now: int) -> lis
                 "gateway": ev.args["gateway"],
                 "deposit": deposit,
                 "settled": settled,
+                "creditValue": values.get(int(ev.args["modelId"])),
                 "expiry": expiry or int(ev.args["expiry"]),
                 "closed": consumer == ZERO or expiry == 0,
                 "closable": consumer != ZERO and expiry != 0 and now >= expiry + grace,
@@ -154,6 +163,7 @@ def _shares_of(
             "modelId": model_id,
             "token": token,
             "balance": balance,
+            "symbol": shares.functions.symbol().call(),
             "delegate": shares.functions.delegates(who).call(),
             "votes": shares.functions.getVotes(who).call(),
             # revenue still unlocking for whoever holds the shares meanwhile
@@ -172,6 +182,7 @@ def _governance(reads: Reads, who: ChecksumAddress) -> JsonObject | None:
         return None
     return {
         "token": token.address,
+        "symbol": token.functions.symbol().call(),
         "balance": str(token.functions.balanceOf(who).call()),
         "delegate": token.functions.delegates(who).call(),
         "votes": str(token.functions.getVotes(who).call()),

@@ -1,7 +1,10 @@
 """The catalog page: every registered model folded from the index alone.
 
 One pass over the registry's, licenses' and credits' events, cached until the index
-changes, so the catalog stays fast with thousands of models.
+changes, so the catalog stays fast with thousands of models. Each page row adds what is not
+in the index: the model's card (``views.cards``, verified and cached), its payment asset's
+symbol and decimals, and the price of one call of one item (credit value x the credits per
+item its live gateway publishes, else the credit value).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
 from modelmint.dashboard.indexer import Event, Indexer
 from modelmint.dashboard.reads import JsonObject, Reads, as_int, model_status
+from modelmint.dashboard.views.cards import Cards, search_text
+from modelmint.dashboard.views.gateways import GatewayProbe
 
 SORT_KEYS = ("id", "name", "owner", "price", "creditValue", "version", "registeredAt")
 # Events the catalog folds, in the order the index returns them (chain order).
@@ -86,9 +91,11 @@ def _apply(m: JsonObject, ev: Event) -> JsonObject | None:
 class Catalog:
     """Models from the index, searched, sorted and paged."""
 
-    def __init__(self, reads: Reads, indexer: Indexer):
+    def __init__(self, reads: Reads, indexer: Indexer, probe: GatewayProbe | None = None):
         self.reads = reads
         self.indexer = indexer
+        self.probe = probe or GatewayProbe()
+        self.cards = Cards(self.probe)
         self._cache: tuple[int, list[JsonObject]] | None = None
 
     def models(self) -> list[JsonObject]:
@@ -138,14 +145,15 @@ class Catalog:
         offset: int = 0,
         limit: int = 100,
     ) -> JsonObject:
-        """Models matching ``query`` (id, metadata URI, owner, weights hash), sorted, paged."""
+        """Models matching ``query`` (id, metadata URI, owner, weights hash, card name,
+        description, task or labels), sorted, paged."""
         if sort not in SORT_KEYS:
             raise DashboardError(
                 DashboardErrorCode.BAD_QUERY, f"sort must be one of {', '.join(SORT_KEYS)}"
             )
         if not (offset >= 0 and 1 <= limit <= 1000):
             raise DashboardError(DashboardErrorCode.BAD_QUERY, "offset >= 0 and 1 <= limit <= 1000")
-        rows = self.models()
+        rows = [self._row(m) for m in self.models()]
         needle = query.strip().lower()
         if needle:
             rows = [
@@ -155,8 +163,9 @@ class Catalog:
                 or needle in m["metadataURI"].lower()
                 or needle in m["owner"].lower()
                 or needle in (m["weightsHash"] or "")
+                or needle in search_text(m["card"])
             ]
-        field = {"name": "metadataURI", "price": "minPrice"}.get(sort, sort)
+        field = {"name": "name", "price": "minPrice"}.get(sort, sort)
         missing = float("inf") if not descending else float("-inf")
         rows = sorted(
             rows,
@@ -168,4 +177,21 @@ class Catalog:
             "offset": offset,
             "models": rows[offset : offset + limit],
             "indexedTo": self.indexer.cursor,
+        }
+
+    def _row(self, m: JsonObject) -> JsonObject:
+        """An indexed model with its card, asset and price per call."""
+        card = self.cards.resolve(m["metadataURI"], m["gateways"])
+        per_item = self.probe.credits_per_item(m["gateways"]) if m["creditValue"] else None
+        value = m["creditValue"]
+        return {
+            **m,
+            **card,
+            "name": (card["card"] or {}).get("name") or m["metadataURI"],
+            "task": (card["card"] or {}).get("task"),
+            "asset": self.reads.asset(m["paymentAsset"]),
+            "creditsPerItem": per_item,
+            "pricePerCall": None
+            if value is None
+            else value * (1 if per_item is None else per_item),
         }

@@ -16,12 +16,19 @@ def model_page(reads: Reads, catalog: Catalog, model_id: int) -> JsonObject:
     indexed = next((m for m in catalog.models() if m["id"] == model_id), None)
     asset, version_count, status, flagged, registered_at = registry.functions.model(model_id).call()
     latest, weights = registry.functions.latestVersion(model_id).call()
-    gateways = indexed["gateways"] if indexed else []
+    gateways = [
+        g
+        for g in (indexed["gateways"] if indexed else [])
+        if registry.functions.isGateway(model_id, g).call()
+    ]
+    uri = indexed["metadataURI"] if indexed else None
     return {
         "id": model_id,
         "owner": registry.functions.ownerOf(model_id).call(),
         "paymentAsset": asset,
-        "metadataURI": indexed["metadataURI"] if indexed else None,
+        "asset": reads.asset(asset),
+        "metadataURI": uri,
+        **catalog.cards.resolve(uri, gateways),
         "versionCount": version_count,
         "status": model_status(status),
         "flagged": flagged,
@@ -31,8 +38,8 @@ def model_page(reads: Reads, catalog: Catalog, model_id: int) -> JsonObject:
         "weightsHash": "0x" + bytes(weights).hex(),
         "versions": _versions(reads, model_id),
         "offers": _offers(reads, model_id),
-        "credits": _credits(reads, model_id),
-        "gateways": [g for g in gateways if registry.functions.isGateway(model_id, g).call()],
+        "credits": _credits(reads, catalog, model_id, gateways),
+        "gateways": gateways,
         "split": _split(reads, model_id),
         "revenue": _revenue(reads, model_id),
         "shares": _shares(reads, model_id),
@@ -77,14 +84,20 @@ def _offers(reads: Reads, model_id: int) -> list[JsonObject]:
     return rows
 
 
-def _credits(reads: Reads, model_id: int) -> JsonObject | None:
+def _credits(
+    reads: Reads, catalog: Catalog, model_id: int, gateways: list[str]
+) -> JsonObject | None:
+    """The model's credits, and what one call of one item costs at its live gateways."""
     credits = reads.get("credits")
     if credits is None:
         return None
     mc = credits.functions.modelCredits(model_id).call()
+    per_item = catalog.probe.credits_per_item(gateways)
     return {
         "asset": mc[0],
         "creditValue": mc[1],
+        "creditsPerItem": per_item,
+        "pricePerCall": mc[1] * (per_item if per_item is not None else 1),
         "minted": mc[2],
         "redeemed": mc[3],
         "channelled": mc[4],
@@ -160,5 +173,5 @@ def _shares(reads: Reads, model_id: int) -> JsonObject | None:
         "governor": a["governor"],
         "timelock": a["timelock"],
         "holders": rows,
-        "proposals": proposals(reads.indexer, governor),
+        "proposals": proposals(reads, governor),
     }

@@ -16,6 +16,7 @@ def protocol_page(reads: Reads, catalog: Catalog) -> JsonObject:
     allowed = sorted(t for t in tokens if registry.functions.isPaymentTokenAllowed(t).call())
     flagged = [m["id"] for m in catalog.models() if m["flagged"]]
     governor = reads.get("governor")
+    token = reads.get("gov_token")
     return {
         "feeBps": router.functions.feeBps().call(),
         "maxFeeBps": router.functions.MAX_FEE_BPS().call(),
@@ -24,6 +25,7 @@ def protocol_page(reads: Reads, catalog: Catalog) -> JsonObject:
         "allowedTokens": allowed,
         "flaggedModels": flagged,
         "governor": governor.address if governor else None,
-        "proposals": proposals(indexer, governor) if governor else [],
+        "tokenSymbol": token.functions.symbol().call() if token else "",
+        "proposals": proposals(reads, governor) if governor else [],
         "chainTime": reads.chain_time(),
     }
