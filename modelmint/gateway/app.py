@@ -52,6 +52,7 @@ from modelmint.wire import (
     HEADER_PAYMENT_RESPONSE,
     HEADER_PAYMENT_SIGNATURE,
     HEADER_PROVENANCE,
+    WELL_KNOWN_PATH,
     X402_VERSION,
     PaymentRequired,
     Resource,
@@ -136,7 +137,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
     async def metrics() -> Response:
         return Response(generate_latest(svc().metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/.well-known/modelmint")
+    @app.get(WELL_KNOWN_PATH)
     async def info() -> dict[str, Any]:
         s = svc()
         t = s.terms
