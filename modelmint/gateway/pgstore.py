@@ -312,15 +312,13 @@ class PostgresStore:
             )
 
     def charges(self, channel_id: int | None = None) -> list[Charge]:
-        query = (
-            "SELECT channel_id, consumer, credits, charged_total, cumulative, deadline,"
-            " signature, request_hash, created_at FROM gateway.charges"
-        )
-        args: tuple[int, ...] = ()
-        if channel_id is not None:
-            query, args = query + " WHERE channel_id = %s", (channel_id,)
-        with self._tx() as conn:
-            rows = conn.execute(query + " ORDER BY id", args).fetchall()
+        with self._tx() as conn:  # every channel's when channel_id is None
+            rows = conn.execute(
+                "SELECT channel_id, consumer, credits, charged_total, cumulative, deadline,"
+                " signature, request_hash, created_at FROM gateway.charges"
+                " WHERE %s::numeric IS NULL OR channel_id = %s ORDER BY id",
+                (channel_id, channel_id),
+            ).fetchall()
         return [
             Charge(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), bytes(r[6]),
                    bytes(r[7]), float(r[8]))
