@@ -265,13 +265,16 @@ class PostgresStore:
         except (psycopg.Error, PoolTimeout) as exc:
             raise _unavailable(exc) from None
         try:
-            conn.execute("BEGIN")
-            conn.execute(f"SET LOCAL lock_timeout = '{max(1, int(lock_timeout * 1000))}ms'")
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(f"channel:{channel_id}"),))
-            row = conn.execute(
-                f"SELECT {_CHANNEL_COLUMNS} FROM gateway.channels WHERE channel_id = %s",
-                (channel_id,),
-            ).fetchone()
+            # One round trip (integers only, formatted here: the simple query protocol).
+            cursor = conn.execute(
+                f"BEGIN; SET LOCAL lock_timeout = '{max(1, int(lock_timeout * 1000))}ms';"
+                f" SELECT pg_advisory_xact_lock({lock_key(f'channel:{int(channel_id)}')});"
+                f" SELECT {_CHANNEL_COLUMNS} FROM gateway.channels"
+                f" WHERE channel_id = {int(channel_id)}"
+            )
+            while cursor.nextset():  # the last statement's rows
+                pass
+            row = cursor.fetchone()
         except pgerrors.LockNotAvailable:
             ChannelHold(self._pool, conn, None).release()
             raise StoreError(
