@@ -151,3 +151,4 @@ clean:
 .PHONY: bench-gateway
 bench-gateway: compile
 	$(APE) run bench_gateway
+	$(APE) run bench_replicas

@@ -3,6 +3,7 @@
     MODELMINT_GATEWAY_PRIVATE_KEY=0x... python -m modelmint.gateway serve \\
         --deployment deployments/local.json --model-id 1 --weights model.onnx --port 8402
     python -m modelmint.gateway settle --deployment ... --model-id 1 --once --force
+    python -m modelmint.gateway serve --store postgresql://gw@db/modelmint --workers 4 ...
 
 Every option is also an environment variable ``MODELMINT_GATEWAY_<OPTION>``; the key is
 read from the environment only (``KEYSTORE`` + ``KEYSTORE_PASSWORD``, or
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from typing import Any
@@ -50,6 +52,7 @@ _OPTIONS = {
     "model_id": int,
     "version": int,
     "weights": str,
+    "store": str,
     "store_path": str,
     "credits_per_item": int,
     "max_batch": int,
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "serve":
             cmd.add_argument("--host", dest="host")
             cmd.add_argument("--port", dest="port", type=int)
+            cmd.add_argument("--workers", dest="workers", type=int)
         else:
             cmd.add_argument("--once", action="store_true", help="one pass, then exit")
             cmd.add_argument("--force", action="store_true", help="settle every unsettled channel")
@@ -80,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from modelmint.gateway.errors import StartupError, log_fields
     from modelmint.gateway.settings import GatewaySettings
 
-    overrides = {k: v for k, v in vars(args).items() if k in _OPTIONS or k in ("host", "port")}
+    serving = ("host", "port", "workers")
+    overrides = {k: v for k, v in vars(args).items() if k in _OPTIONS or k in serving}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     log = logging.getLogger("modelmint.gateway")
     try:
@@ -100,14 +105,24 @@ def _serve(settings: Any) -> int:
     from modelmint.gateway.service import Service
 
     service = Service.start(settings)  # refuse before binding the port
-    app = create_app(settings, service)
+    target: Any = create_app(settings, service)
+    workers: dict[str, Any] = {}
+    if settings.workers > 1:
+        # Each worker process builds its own service from the environment.
+        service.close()
+        for name, value in settings.model_dump(exclude_unset=True).items():
+            if value is not None and not hasattr(value, "get_secret_value"):
+                os.environ[f"MODELMINT_GATEWAY_{name.upper()}"] = str(value)
+        target = "modelmint.gateway.workers:app"
+        workers = {"factory": True, "workers": settings.workers}
     uvicorn.run(
-        app,
+        target,
         host=settings.host,
         port=settings.port,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=10,
+        **workers,
     )
     return 0
 
@@ -132,6 +147,7 @@ def _settle(settings: Any, once: bool, force: bool, interval: float) -> int:
                         "dropped": report.dropped,
                         "unsettled": report.unsettled_credits,
                         "pending": report.pending,
+                        "leader": report.leader,
                     },
                 )
                 if once and not report.pending:

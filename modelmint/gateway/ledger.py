@@ -38,9 +38,9 @@ from modelmint.credits import Channel, ChannelPhase
 from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.committer import GroupCommitter
-from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
 from modelmint.gateway.onchain import Chain
-from modelmint.gateway.store import Charge, Store
+from modelmint.gateway.store import ChannelHold, Charge, Store, StoredChannel
 from modelmint.receipts import Receipt
 from modelmint.signing import SignatureFault, recover_address, signature_fault
 from modelmint.wire import (
@@ -173,8 +173,11 @@ class Ledger:
             raise WireError(
                 ErrorCode.CHANNEL_BUSY, f"channel {receipt.channel_id} is serving another request"
             ) from None
+        hold: ChannelHold | None = None
         try:
-            charged, last = await self._charged(slot, info)
+            if self.store.shared:  # several processes: the database serialises the channel
+                hold = await self._hold(receipt.channel_id)
+            charged, last = await self._charged(slot, info, hold.record if hold else None)
             amount = payment.accepted.amount
             if receipt.cumulative_credits != charged + amount:
                 raise PaymentRejected.corrective(
@@ -194,9 +197,11 @@ class Ledger:
                         last,
                     )
         except BaseException:
+            if hold is not None:
+                hold.release()
             slot.lock.release()
             raise
-        return Payment(self, slot, info, payment, charged)
+        return Payment(self, slot, info, payment, charged, hold)
 
     def note_settled(self, channel_id: int, settled: int) -> None:
         """The settler saw ``settled`` on chain for the channel."""
@@ -289,9 +294,31 @@ class Ledger:
                 "the receipt is not signed by the channel's consumer or receipt signer",
             )
 
-    async def _charged(self, slot: _Slot, info: Channel) -> tuple[int, LastReceipt | None]:
-        if slot.charged is None:
-            record = await asyncio.to_thread(self.store.channel, info.channel_id)
+    async def _hold(self, channel_id: int) -> ChannelHold:
+        """The channel locked in the shared store (released if the request is cancelled
+        meanwhile); ``channel_busy`` or ``store_unavailable`` otherwise."""
+        task = asyncio.ensure_future(
+            asyncio.to_thread(self.store.hold, channel_id, self.lock_timeout)
+        )
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(_release_hold)
+            raise
+        except StoreError as exc:
+            raise WireError(ErrorCode(exc.code.value), exc.message) from None
+
+    async def _charged(
+        self, slot: _Slot, info: Channel, held: StoredChannel | None = None
+    ) -> tuple[int, LastReceipt | None]:
+        """The channel's charged total and last receipt: cached, or read from the store
+        (always when the channel is held in a shared store: ``held`` is what it holds)."""
+        if slot.charged is None or self.store.shared:
+            record = (
+                held
+                if self.store.shared
+                else await asyncio.to_thread(self.store.channel, info.channel_id)
+            )
             if record is None:
                 # Cold start: both sides take the on-chain settled amount as the baseline.
                 slot.charged, slot.last = info.settled, None
@@ -320,6 +347,7 @@ class Payment:
     info: Channel
     payment: PaymentPayload
     charged_before: int
+    _hold: ChannelHold | None = None  # the channel's lock in a shared store
     _released: bool = field(default=False, init=False)
     _committing: bool = field(default=False, init=False)
 
@@ -347,7 +375,7 @@ class Payment:
         )
         slot = self._slot
         last = LastReceipt(receipt.cumulative_credits, receipt.deadline, receipt.signature)
-        committer = self._ledger.committer
+        committer = self._hold or self._ledger.committer
         if committer.inline:  # stored before this returns; nothing to wait for
             try:
                 committer.commit_now(charge)
@@ -388,7 +416,15 @@ class Payment:
         """Releases the channel (deferred while a charge is being stored)."""
         if not self._released and not self._committing:
             self._released = True
+            if self._hold is not None:
+                self._hold.release()
             self._slot.lock.release()
+
+
+def _release_hold(task: asyncio.Future[ChannelHold]) -> None:
+    """Gives back a hold taken for a request that was cancelled meanwhile."""
+    if not task.cancelled() and task.exception() is None:
+        task.result().release()
 
 
 def _replace_settled(info: Channel, settled: int) -> Channel:

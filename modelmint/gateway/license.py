@@ -27,7 +27,7 @@ from modelmint.access import (
     statement_digest,
 )
 from modelmint.errors import ErrorCode, WireError
-from modelmint.gateway.errors import ChainReverted, ChainUnavailable, chain_failure
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import Store
 
@@ -62,9 +62,12 @@ class LicenseGate:
         await self._check_signature(signed)
         if self.commercial_required and not statement.commercial:
             raise WireError(ErrorCode.LICENSE_INVALID, "this gateway requires a commercial license")
-        fresh = await asyncio.to_thread(
-            self.store.use_nonce, statement.account, statement.nonce, statement.expires_at
-        )
+        try:
+            fresh = await asyncio.to_thread(
+                self.store.use_nonce, statement.account, statement.nonce, statement.expires_at
+            )
+        except StoreError as exc:  # fail closed: a nonce not recorded may be replayed
+            raise WireError(ErrorCode.STORE_UNAVAILABLE, exc.message) from None
         if not fresh:
             raise WireError(ErrorCode.STATEMENT_REPLAYED, "this statement was used already")
         key = (statement.account.lower(), statement.commercial)

@@ -29,7 +29,7 @@ from modelmint.gateway.model import OnnxModel
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.settler import SettlePolicy, Settler
-from modelmint.gateway.store import Durability, SqliteStore
+from modelmint.gateway.store import Durability, SqliteStore, Store
 from modelmint.provenance import ProvenanceDomain
 from modelmint.records import Record
 from modelmint.weights import weights_hash
@@ -53,6 +53,30 @@ def load_account(settings: GatewaySettings) -> Any:
     )
 
 
+def open_store(settings: GatewaySettings) -> Store:
+    """The store the settings name: ``postgresql://`` (or ``postgres://``) URLs open
+    :class:`~modelmint.gateway.pgstore.PostgresStore`; ``sqlite:///<path>`` or no URL (then
+    ``store_path``) the SQLite file. ``--workers`` above 1 needs PostgreSQL."""
+    url = settings.store or ""
+    if url.startswith(("postgresql://", "postgres://")):
+        from modelmint.gateway.errors import StoreError
+        from modelmint.gateway.pgstore import PostgresStore
+
+        try:
+            return PostgresStore(url, settings.store_pool_size, settings.store_timeout)
+        except StoreError as exc:
+            raise StartupError(f"cannot open the store: {exc.message}") from None
+    if url and not url.startswith("sqlite:///"):
+        raise StartupError(f"store URL {url.split(':')[0]}:// is not sqlite:/// or postgresql://")
+    if settings.workers > 1:
+        raise StartupError(
+            f"workers={settings.workers} needs a PostgreSQL store (--store postgresql://...): "
+            "the SQLite store serialises channels inside one process only"
+        )
+    path = url.removeprefix("sqlite:///") or settings.store_path
+    return SqliteStore(path, settings.store_synchronous, settings.store_sync_interval)
+
+
 @dataclass
 class Service:
     settings: GatewaySettings
@@ -60,7 +84,7 @@ class Service:
     chain: Chain
     model: OnnxModel
     terms: PaymentTerms
-    store: SqliteStore
+    store: Store
     committer: GroupCommitter
     ledger: Ledger
     licenses: LicenseGate
@@ -112,10 +136,9 @@ class Service:
             max_timeout_seconds=settings.max_timeout_seconds,
             min_deadline_margin=settings.min_deadline_margin,
         )
-        store = SqliteStore(
-            settings.store_path, settings.store_synchronous, settings.store_sync_interval
-        )
-        committer = GroupCommitter(store, inline=settings.store_synchronous is Durability.NORMAL)
+        store = open_store(settings)
+        inline = store.shared or settings.store_synchronous is Durability.NORMAL
+        committer = GroupCommitter(store, inline=inline)
         metrics = Metrics()
         ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)
         access_domain = AccessDomain(chain_id, account.address, settings.model_id)

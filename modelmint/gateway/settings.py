@@ -62,8 +62,14 @@ class GatewaySettings(BaseSettings):
     max_timeout_seconds: int = Field(default=60, ge=1)
     rpc_timeout: float = Field(default=5.0, gt=0)
 
-    # Store.
+    # Store: a URL, ``sqlite:///<path>`` or ``postgresql://...`` (several processes);
+    # without one, the SQLite file store_path.
+    store: str | None = None
     store_path: Path = Path("gateway.sqlite3")
+    store_pool_size: int = Field(default=20, ge=2)  # PostgreSQL connections per process
+    store_timeout: float = Field(default=5.0, gt=0)  # seconds to reach the database
+    # Serving processes (uvicorn workers); above 1 needs a PostgreSQL store.
+    workers: int = Field(default=1, ge=1, le=64)
     # NORMAL: durable across a crash of the process, fsync every store_sync_interval;
     # FULL: fsync at every commit (see modelmint.gateway.store).
     store_synchronous: Durability = Durability.NORMAL

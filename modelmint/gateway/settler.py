@@ -1,5 +1,12 @@
 """Settlement: the latest receipt of each channel, in batches, before it is too late.
 
+One settler runs at a time: a pass first takes or keeps the store's leader lock
+(:meth:`Store.lead`: a PostgreSQL session advisory lock, or a lock file next to the SQLite
+store) and does nothing (``leader=False``) where another process holds it. A leader that
+dies releases it and the next pass elsewhere takes over; what it left is safe: the chain's
+``settled`` is read before anything is sent, a settlement it sent but did not record only
+makes the contract skip what is settled, and a pending one it recorded is followed.
+
 One pass (:meth:`Settler.run_once`):
 
 1. follow the settlement in flight: confirmed after ``confirmations`` blocks, ``reverted``
@@ -70,6 +77,7 @@ class SettleReport:
     unsettled_credits: int = 0
     lag_seconds: float = 0.0
     pending: bool = False
+    leader: bool = True  # False: another process settles
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,9 @@ class Settler:
     # ------------------------------------------------------------------ one pass
     def run_once(self, force: bool = False) -> SettleReport:
         report = SettleReport()
+        if not self.store.lead():
+            report.leader = False
+            return report
         self._follow_pending(report)
         unsettled = self._refresh_settled()
         now = self.chain.now()

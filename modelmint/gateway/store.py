@@ -1,9 +1,12 @@
 """The gateway's durable state: per channel the running charged total and the latest
 signed receipt, the charge log, used access-statement nonces and settlements.
 
-``Store`` is the interface; :class:`SqliteStore` (embedded, WAL) is the default. A server
-database can replace it for several gateway replicas: implement the same methods with the
-same transaction semantics (``record_charges`` is atomic and durable when it returns).
+``Store`` is the interface; :class:`SqliteStore` (embedded, WAL, one process) is the
+default; :class:`modelmint.gateway.pgstore.PostgresStore` serves several gateway processes
+(``shared``: the ledger then locks a channel in the database with :meth:`Store.hold`, and
+the settler runs only where :meth:`Store.lead` is true). ``record_charges`` is atomic and
+durable when it returns. Each store creates and migrates its own schema and keeps its
+version (``schema_version``, :data:`SCHEMA_VERSION`).
 
 Durability policy of ``SqliteStore`` (``journal_mode=WAL``), chosen by ``synchronous``:
 
@@ -30,7 +33,9 @@ requests are group-committed (one transaction for all charges waiting at that mo
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -40,6 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from modelmint.errors import ErrorCode
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 
 
@@ -98,7 +104,27 @@ class Settlement:
     nonce: int = -1
 
 
+SCHEMA_VERSION = 1
+
+
+class ChannelHold(Protocol):
+    """A channel locked across processes in an open transaction (:meth:`Store.hold`):
+    ``record`` as stored under the lock; ``commit`` stores one charge and ends the hold."""
+
+    inline: bool
+    record: StoredChannel | None
+
+    def commit_now(self, charge: Charge) -> None: ...
+    async def commit(self, charge: Charge) -> None: ...
+    def release(self) -> None: ...
+
+
 class Store(Protocol):
+    # True when several processes may share the store (then the ledger uses ``hold``).
+    shared: bool
+
+    def hold(self, channel_id: int, lock_timeout: float) -> ChannelHold: ...
+    def lead(self) -> bool: ...
     def channel(self, channel_id: int) -> StoredChannel | None: ...
     def record_charges(self, charges: Sequence[Charge]) -> None: ...
     def unsettled(self) -> list[StoredChannel]: ...
@@ -151,6 +177,7 @@ CREATE TABLE IF NOT EXISTS settlements (
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS bad_receipts (
     channel_id TEXT NOT NULL,
     cumulative TEXT NOT NULL,
@@ -161,7 +188,10 @@ CREATE TABLE IF NOT EXISTS bad_receipts (
 
 
 class SqliteStore:
-    """The embedded store (one file, WAL, fsync per commit). Thread-safe."""
+    """The embedded store (one file, WAL). Thread-safe; one serving process (the ledger's
+    per-channel lock is process-local), so ``--workers`` above 1 needs PostgreSQL."""
+
+    shared = False
 
     def __init__(
         self,
@@ -178,6 +208,9 @@ class SqliteStore:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        if self._db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
+            self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        self._leader_fd: int | None = None
         self._stop_sync = threading.Event()
         self._syncer: threading.Thread | None = None
         if synchronous is Durability.NORMAL:
@@ -202,6 +235,22 @@ class SqliteStore:
             db.close()
 
     # ------------------------------------------------------------------ channels / charges
+    def hold(self, channel_id: int, lock_timeout: float) -> ChannelHold:
+        raise StoreError(ErrorCode.STORE_UNAVAILABLE, "the SQLite store is not shared")
+
+    def lead(self) -> bool:
+        """True while this process holds the settler's lock file (``<path>.settler``)."""
+        with self._lock:
+            if self._leader_fd is None:
+                fd = os.open(f"{self.path}.settler", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    return False
+                self._leader_fd = fd
+            return True
+
     def channel(self, channel_id: int) -> StoredChannel | None:
         with self._lock:
             row = self._db.execute(
@@ -305,8 +354,7 @@ class SqliteStore:
         )
         args: tuple[str, ...] = ()
         if channel_id is not None:
-            query += " WHERE channel_id = ?"
-            args = (str(channel_id),)
+            query, args = query + " WHERE channel_id = ?", (str(channel_id),)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
         return [
@@ -353,8 +401,7 @@ class SqliteStore:
         query = "SELECT tx_hash, channels, status, created_at, nonce FROM settlements"
         args: tuple[str, ...] = ()
         if status is not None:
-            query += " WHERE status = ?"
-            args = (status,)
+            query, args = query + " WHERE status = ?", (status,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY created_at", args).fetchall()
         return [
@@ -391,16 +438,13 @@ class SqliteStore:
         with self._lock:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
+            if self._leader_fd is not None:
+                os.close(self._leader_fd)  # releases the settler's lock
+                self._leader_fd = None
 
 
 def _channel(row: tuple[Any, ...]) -> StoredChannel:
     return StoredChannel(
-        channel_id=int(row[0]),
-        consumer=row[1],
-        charged=int(row[2]),
-        cumulative=int(row[3]),
-        deadline=int(row[4]),
-        signature=bytes(row[5]),
-        settled=int(row[6]),
-        updated_at=float(row[7]),
-    )
+        int(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]), bytes(row[5]),
+        int(row[6]), float(row[7]),
+    )  # fmt: skip

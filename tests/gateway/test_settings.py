@@ -45,3 +45,35 @@ def test_settings__unknown_option__rejected():
 def test_settings__license_switch_under_either_spelling__read(name, monkeypatch):
     monkeypatch.setenv(name, "false")
     assert GatewaySettings(model_id=1).license_enabled is False
+
+
+def test_open_store__url_or_path__the_named_store(tmp_path, pg_url):
+    from modelmint.gateway.pgstore import PostgresStore
+    from modelmint.gateway.service import open_store
+    from modelmint.gateway.store import SqliteStore
+
+    by_path = open_store(GatewaySettings(model_id=1, store_path=tmp_path / "a.sqlite3"))
+    by_url = open_store(GatewaySettings(model_id=1, store=f"sqlite:///{tmp_path / 'b.sqlite3'}"))
+    server = open_store(GatewaySettings(model_id=1, store=pg_url, workers=4))
+    try:
+        assert isinstance(by_path, SqliteStore) and by_path.path == tmp_path / "a.sqlite3"
+        assert isinstance(by_url, SqliteStore) and by_url.path == tmp_path / "b.sqlite3"
+        assert isinstance(server, PostgresStore) and server.shared
+    finally:
+        for store in (by_path, by_url, server):
+            store.close()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"store": "mysql://db/x"}, "is not sqlite:/// or postgresql://"),
+        ({"workers": 2}, "needs a PostgreSQL store"),
+        ({"store": "postgresql://nobody@127.0.0.1:1/none", "store_timeout": 1}, "cannot open"),
+    ],
+)
+def test_open_store__unusable__refuses_to_start(tmp_path, settings, message):
+    from modelmint.gateway.service import open_store
+
+    with pytest.raises(StartupError, match=message):
+        open_store(GatewaySettings(model_id=1, store_path=tmp_path / "s.sqlite3", **settings))

@@ -71,3 +71,23 @@ def test_settlements__status_moves__listed_by_status(tmp_path):
     store.set_settlement_status("0x01", SettlementStatus.CONFIRMED)
     assert store.settlements(SettlementStatus.PENDING) == []
     assert store.settlements(SettlementStatus.CONFIRMED)[0].channels == {3: 10, 4: 2}
+
+
+def test_lead__two_stores_on_one_file__one_settler_then_the_other(tmp_path):
+    first, second = SqliteStore(tmp_path / "s.sqlite3"), SqliteStore(tmp_path / "s.sqlite3")
+    assert first.lead() and first.lead()
+    assert not second.lead()
+    first.close()  # a dead process releases its lock the same way
+    assert second.lead()
+    second.close()
+
+
+def test_init__fresh_file__schema_version_recorded_once(tmp_path):
+    import sqlite3
+
+    from modelmint.gateway.store import SCHEMA_VERSION
+
+    SqliteStore(tmp_path / "s.sqlite3").close()
+    SqliteStore(tmp_path / "s.sqlite3").close()
+    rows = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT version FROM schema_version")
+    assert rows.fetchall() == [(SCHEMA_VERSION,)]
