@@ -33,7 +33,7 @@ def test_reverting_call__one_line_with_error_name_and_args__nothing_sent(
     [line] = done.err.strip().splitlines()
     assert line == (
         "error: transaction_failed: setGateway would revert: "
-        f"ModelRegistryNotModelOwner({model_id}, {attacker.address.lower()}); nothing sent"
+        f"ModelRegistryNotModelOwner({model_id}, {attacker.address}); nothing sent"
     )
     assert chain.provider.web3.eth.get_transaction_count(attacker.address) == nonce
     assert not protocol.registry.isGateway(model_id, attacker)
