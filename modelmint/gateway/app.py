@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -42,9 +43,11 @@ from modelmint.gateway.errors import (
     chain_failure,
     log_fields,
 )
-from modelmint.gateway.ledger import PaymentRejected, describe_terms
+from modelmint.gateway.ledger import PaymentRejected
+from modelmint.gateway.monitor import Monitor
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
+from modelmint.gateway.terms import describe_terms
 from modelmint.provenance import Provenance, body_hash, make_served, sign_served
 from modelmint.wire import (
     HEADER_ACCESS,
@@ -54,6 +57,7 @@ from modelmint.wire import (
     HEADER_PROVENANCE,
     X402_VERSION,
     PaymentRequired,
+    PaymentRequirements,
     Resource,
     decode_payment_payload,
     encode_payment_required,
@@ -87,13 +91,18 @@ _HTTP_CODES: dict[int, ErrorCode] = {
 def create_app(settings: GatewaySettings, service: Service | None = None) -> FastAPI:
     """The app; the service (chain checks, model, store) starts in the lifespan unless
     given, and the in-process settler runs when ``settings.settle_in_process``."""
-    state: dict[str, Any] = {"service": service, "ready_at": 0.0}
+    state: dict[str, Any] = {"service": service, "ready_at": 0.0, "monitor": None}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = state["service"] or await asyncio.to_thread(Service.start, settings)
         state["service"] = svc
+        monitor = state["monitor"] = Monitor(svc)
         stop = asyncio.Event()
+        with contextlib.suppress(ChainUnavailable, ChainReverted):
+            await asyncio.to_thread(monitor.poll)  # the first refresh before serving
+            monitor.apply()
+        monitor_task = asyncio.create_task(monitor.run_forever(stop, settings.refresh_interval))
         settler_task = None
         if settings.settle_in_process:
             settler_task = asyncio.create_task(
@@ -103,6 +112,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             yield
         finally:
             stop.set()
+            await monitor_task
             if settler_task is not None:
                 await settler_task
             svc.close()
@@ -130,7 +140,17 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             except (ChainUnavailable, ChainReverted) as exc:
                 return _error(chain_failure("node unreachable", exc))
             state["ready_at"] = time.monotonic()
-        return JSONResponse({"status": "ready"})
+        monitor: Monitor | None = state["monitor"]
+        if monitor is None:
+            return _error(WireError(ErrorCode.NOT_READY, "starting"))
+        failing = monitor.not_ready()
+        if failing is not None:
+            return _error(WireError(ErrorCode.NOT_READY, failing[1], reason=failing[0].value))
+        body: dict[str, Any] = {"status": "ready", "version": s.terms.version}
+        if monitor.pending_version is not None:
+            version, digest = monitor.pending_version
+            body["upgradePending"] = {"version": version, "versionHash": hex0x(digest)}
+        return JSONResponse(body)
 
     @app.get("/metrics")
     async def metrics() -> Response:
@@ -177,10 +197,13 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         cost = 0
         try:
             body = await _read_body(request, s.settings.max_body_bytes)
+            _check_depth(body)
             try:
                 parsed = json.loads(body)
             except (ValueError, UnicodeDecodeError):
                 raise WireError(ErrorCode.INVALID_INPUT, "the body is not JSON") from None
+            except RecursionError:  # 100,000 nested "[": refused, not a 500
+                raise WireError(ErrorCode.INVALID_INPUT, "the body is nested too deeply") from None
             try:
                 batch = s.model.prepare(parsed)
             except InputError as exc:
@@ -202,7 +225,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
                 raise WireError(ErrorCode.PAYMENT_REQUIRED, "pay with modelmint-credits")
             code = OK
         except WireError as err:
-            response = _error(err, s, cost, str(request.url))
+            response = _error(err, s, cost, str(request.url), state["monitor"])
             code = err.code.value
         s.metrics.requests.labels(mode=mode, code=code).inc()
         s.metrics.latency.labels(mode=mode).observe(time.perf_counter() - started)
@@ -249,6 +272,26 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise WireError(ErrorCode.PAYLOAD_TOO_LARGE, f"body above {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# Deepest JSON nesting a body may have (the parser recurses once per level: 100,000 nested
+# "[" would exhaust the stack).
+MAX_JSON_DEPTH = 32
+
+
+def _check_depth(body: bytes) -> None:
+    """Refuses a body nested deeper than ``MAX_JSON_DEPTH`` before it is parsed (brackets
+    inside strings count too: an input holds numbers only)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    raw = np.frombuffer(body, dtype=np.uint8)
+    step = np.isin(raw, _OPENERS).astype(np.int32) - np.isin(raw, _CLOSERS).astype(np.int32)
+    if int(np.cumsum(step).max()) > MAX_JSON_DEPTH:
+        raise WireError(ErrorCode.INVALID_INPUT, f"the body is nested deeper than {MAX_JSON_DEPTH}")
+
+
+_OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSERS = np.frombuffer(b"]}", dtype=np.uint8)
 
 
 def _run(s: Service, batch: Any) -> dict[str, Any]:
@@ -321,14 +364,35 @@ def _prove(s: Service, body: bytes, content: bytes, account: str, **charges: int
     return sign_served(s.provenance_domain, served, s.account.key)
 
 
-def _error(err: WireError, s: Service | None = None, cost: int = 0, url: str = "") -> Response:
+# The 402s that would invite a new channel: while the gateway is not allowed they list none.
+_OFFERS_CHANNEL = (ErrorCode.PAYMENT_REQUIRED, ErrorCode.UNKNOWN_CHANNEL)
+
+
+def _error(
+    err: WireError,
+    s: Service | None = None,
+    cost: int = 0,
+    url: str = "",
+    monitor: Monitor | None = None,
+) -> Response:
     if err.code.is_payment_error and s is not None:
         channel = err.channel if isinstance(err, PaymentRejected) else None
         last = err.last_receipt if isinstance(err, PaymentRejected) else None
+        accepts: tuple[PaymentRequirements, ...] = (
+            s.terms.requirements(max(cost, 1), channel, last),
+        )
+        message = err.message
+        if monitor is not None and not monitor.allowed and err.code in _OFFERS_CHANNEL:
+            accepts = ()
+            message = (
+                f"{message}; this gateway is not an allowed gateway of model "
+                f"{s.terms.model_id} (its grant lapsed): no channel can be opened to it; "
+                "an open channel pays with PAYMENT-SIGNATURE"
+            )
         required = PaymentRequired(
             error=err.code.value,
-            message=err.message,
-            accepts=(s.terms.requirements(max(cost, 1), channel, last),),
+            message=message,
+            accepts=accepts,
             resource=Resource(url=url, description=f"model {s.terms.model_id} inference"),
         )
         return Response(

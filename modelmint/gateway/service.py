@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account import Account
@@ -22,14 +22,17 @@ from eth_account import Account
 from modelmint.access import AccessDomain
 from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
-from modelmint.gateway.ledger import Ledger, PaymentTerms
+from modelmint.gateway.ledger import Ledger
 from modelmint.gateway.license import LicenseGate
 from modelmint.gateway.metrics import Metrics
 from modelmint.gateway.model import OnnxModel
+from modelmint.gateway.monitor import find_weights
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.settler import SettlePolicy, Settler
 from modelmint.gateway.store import Durability, SqliteStore
+from modelmint.gateway.storelock import StoreLocks
+from modelmint.gateway.terms import LedgerLimits, PaymentTerms
 from modelmint.provenance import ProvenanceDomain
 from modelmint.records import Record
 from modelmint.weights import weights_hash
@@ -68,6 +71,7 @@ class Service:
     provenance_domain: ProvenanceDomain
     settler: Settler
     metrics: Metrics
+    locks: StoreLocks = field(default_factory=StoreLocks)
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Service:
@@ -80,7 +84,9 @@ class Service:
             chain_id = chain.chain_id()
         except (ChainUnavailable, ChainReverted) as exc:
             raise StartupError(f"cannot read the model from chain: {exc.message}") from None
-        served = weights_hash(settings.weights)
+        # A file of WEIGHTS_DIR whose sha256 is the served version's hash, else WEIGHTS.
+        weights = find_weights(settings.weights_dir, facts.version_hash) or settings.weights
+        served = weights_hash(weights)
         if served != facts.version_hash:
             raise StartupError(
                 f"weights sha256 0x{served.hex()} differs from the registry's hash "
@@ -93,9 +99,7 @@ class Service:
             )
         if settings.payments_enabled and facts.credit_value == 0:
             raise StartupError(f"credits are not enabled for model {settings.model_id}")
-        model = OnnxModel.load(
-            settings.weights, settings.max_batch, settings.input_min, settings.input_max
-        )
+        model = OnnxModel.load(weights, settings.max_batch, settings.input_min, settings.input_max)
         terms = PaymentTerms(
             chain_id=chain_id,
             credits_address=chain.credits.address,
@@ -112,12 +116,21 @@ class Service:
             max_timeout_seconds=settings.max_timeout_seconds,
             min_deadline_margin=settings.min_deadline_margin,
         )
+        roles = ("serve", "settle") if settings.settle_in_process else ("serve",)
+        locks = StoreLocks.acquire(settings.store_path, roles)
         store = SqliteStore(
             settings.store_path, settings.store_synchronous, settings.store_sync_interval
         )
         committer = GroupCommitter(store, inline=settings.store_synchronous is Durability.NORMAL)
         metrics = Metrics()
-        ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)
+        ledger = Ledger(
+            terms,
+            chain,
+            store,
+            committer,
+            lock_timeout=settings.lock_timeout,
+            limits=LedgerLimits.of(settings),
+        )
         access_domain = AccessDomain(chain_id, account.address, settings.model_id)
         licenses = LicenseGate(
             chain,
@@ -126,6 +139,7 @@ class Service:
             facts.version,
             settings.commercial_required,
             settings.license_cache_seconds,
+            max_accounts=settings.max_accounts,
         )
         settler = Settler(
             chain, store, account, facts.grace_period, SettlePolicy.of(settings), ledger, metrics
@@ -153,9 +167,42 @@ class Service:
             provenance_domain=ProvenanceDomain(chain_id, account.address),
             settler=settler,
             metrics=metrics,
+            locks=locks,
         )
 
     def close(self) -> None:
         """Flushes pending charges and closes the store."""
         self.committer.close()
         self.store.close()
+        self.locks.release()
+
+
+@dataclass
+class SettleService:
+    """What ``gateway settle`` holds: the key, the chain and the store; no weights and no
+    version (a settler settles whatever the store charged, whichever version served it)."""
+
+    settler: Settler
+    store: SqliteStore
+    locks: StoreLocks
+
+    @classmethod
+    def start(cls, settings: GatewaySettings) -> SettleService:
+        account = load_account(settings)
+        chain = Chain.connect(
+            settings.rpc_url, Record.load(settings.deployment), settings.rpc_timeout
+        )
+        try:
+            grace = chain.grace_period()
+        except (ChainUnavailable, ChainReverted) as exc:
+            raise StartupError(f"cannot read UsageCredits: {exc.message}") from None
+        locks = StoreLocks.acquire(settings.store_path, ("settle",))
+        store = SqliteStore(
+            settings.store_path, settings.store_synchronous, settings.store_sync_interval
+        )
+        settler = Settler(chain, store, account, grace, SettlePolicy.of(settings))
+        return cls(settler, store, locks)
+
+    def close(self) -> None:
+        self.store.close()
+        self.locks.release()

@@ -415,4 +415,6 @@ def test_ledger__channel_closed__rejected(
     chain.pending_timestamp += 60 + GRACE + 1
     protocol["credits"].closeChannel(channel_id, sender=consumer)
     payer = _payer(service, consumer_key, channel_id)
-    assert _code(lambda: _begin(service, payer)) is ErrorCode.CHANNEL_CLOSED
+    # A deadline valid by the chain's clock: the deadline is judged before the channel read.
+    deadline = int(chain.pending_timestamp) + 3600
+    assert _code(lambda: _begin(service, payer, deadline=deadline)) is ErrorCode.CHANNEL_CLOSED
