@@ -10,7 +10,7 @@ The rules (docs/GATEWAY.md, "Per-channel rules"):
   low-s and recover to an address;
 - the channel must exist (an id at or above the cached ``nextChannelId`` is unknown
   without a channel read; that value is read again when a miss token is left, and at
-  least every ``unknown_ttl`` s), belong
+  least every ``unknown_channel_ttl`` s), belong
   to this gateway and model, and the receipt must be signed by the channel's consumer or by
   the receipt signer the channel recorded at opening (smart-wallet consumers included: the
   channel fixes the key, so a receipt valid when served stays valid until it settles);
@@ -247,9 +247,9 @@ class Ledger:
         if channel_id < 1:
             raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
         if channel_id >= self._next_id:
-            # Read again when the cached value is older than unknown_ttl or a token is left:
-            # at most one read per unknown_ttl under a flood of unknown ids.
-            stale = time.monotonic() - self._next_id_at >= self.limits.unknown_ttl
+            # Read again when the cached value is older than unknown_channel_ttl or a token is left:
+            # at most one read per unknown_channel_ttl under a flood of unknown ids.
+            stale = time.monotonic() - self._next_id_at >= self.limits.unknown_channel_ttl
             if stale or self._misses.take():
                 self._next_id_at = time.monotonic()
                 try:

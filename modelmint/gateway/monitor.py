@@ -37,8 +37,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prometheus_client import Gauge
-
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, log_fields
 from modelmint.weights import weights_hash
 
@@ -125,25 +123,9 @@ class Monitor:
         self.foreign: dict[int, tuple[int, int]] = {}  # channel -> (settled on chain, charged)
         self.pending_version: tuple[int, bytes] | None = None
         self._upgrade: _Upgrade | None = None
-        r = service.metrics.registry
-        self._skew = Gauge(
-            "modelmint_gateway_clock_skew_seconds",
-            "Chain time minus the gateway's clock",
-            registry=r,
-        )
-        self._allowed = Gauge(
-            "modelmint_gateway_allowed", "1 while the registry allows this gateway", registry=r
-        )
-        self._foreign = Gauge(
-            "modelmint_gateway_foreign_settled_channels",
-            "Channels whose on-chain settled exceeds what this store charged",
-            registry=r,
-        )
-        self._served = Gauge(
-            "modelmint_gateway_served_version", "The model version served", registry=r
-        )
-        self._allowed.set(1)
-        self._served.set(service.terms.version)
+        self.metrics = service.metrics
+        self.metrics.allowed.set(1)
+        self.metrics.served_version.set(service.terms.version)
 
     # ------------------------------------------------------------------ one refresh
     def poll(self) -> None:
@@ -151,7 +133,7 @@ class Monitor:
         by :meth:`apply` on the serving thread."""
         s = self.service
         self.clock.observe(*s.chain.latest_block())
-        self._skew.set(self.clock.skew())
+        self.metrics.clock_skew.set(self.clock.skew())
         self._check_grant(s.chain.is_gateway(s.terms.model_id, s.account.address))
         self._check_foreign()
         if s.settings.version == 0:
@@ -172,7 +154,7 @@ class Monitor:
                     extra={"model": model, "gateway": gw, "reason": NotReady.GATEWAY_NOT_ALLOWED},
                 )
         self.allowed = allowed
-        self._allowed.set(1 if allowed else 0)
+        self.metrics.allowed.set(1 if allowed else 0)
 
     def _check_foreign(self) -> None:
         for c in self.service.store.all_channels():
@@ -186,7 +168,7 @@ class Monitor:
                     c.charged,
                     extra={"channel": c.channel_id, "reason": NotReady.FOREIGN_SETTLEMENT},
                 )
-        self._foreign.set(len(self.foreign))
+        self.metrics.foreign_settled.set(len(self.foreign))
 
     def _check_version(self) -> None:
         from modelmint.gateway.model import OnnxModel
@@ -225,7 +207,7 @@ class Monitor:
         s.model, s.terms, s.ledger.terms = up.model, terms, terms
         s.licenses.version = up.version
         self.pending_version = None
-        self._served.set(up.version)
+        self.metrics.served_version.set(up.version)
         log.info("serving version %s (was %s)", up.version, old, extra={"version": up.version})
 
     def not_ready(self) -> tuple[NotReady, str] | None:

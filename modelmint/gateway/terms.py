@@ -10,7 +10,7 @@ cause).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from modelmint.wire import (
@@ -67,22 +67,18 @@ class PaymentTerms(ModelOffer):
 class LedgerLimits:
     """Bounds on what strangers can make the ledger remember or read: ``max_channels``
     cached channels, ``rpc_miss_rate``/``rpc_miss_burst`` channel reads per second past the
-    cache, ``unknown_ttl`` seconds an unknown id is answered from the cached
+    cache, ``unknown_channel_ttl`` seconds an unknown id is answered from the cached
     ``nextChannelId``."""
 
     max_channels: int = 10_000
     rpc_miss_rate: float = 50.0
     rpc_miss_burst: int = 200
-    unknown_ttl: float = 1.0
+    unknown_channel_ttl: float = 1.0
 
     @classmethod
     def of(cls, settings: Any) -> LedgerLimits:
-        return cls(
-            settings.max_channels,
-            settings.rpc_miss_rate,
-            settings.rpc_miss_burst,
-            settings.unknown_channel_ttl,
-        )
+        """The limits of the gateway settings of the same names."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
 
 
 def describe_terms(terms: PaymentTerms) -> dict[str, Any]:

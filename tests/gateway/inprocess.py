@@ -61,3 +61,16 @@ def payer_for(service: Service, key, channel_id: int) -> Payer:
 def until_confirmed(settler) -> list[str]:
     """Settler passes until the settlement in flight is confirmed."""
     return wait_until(lambda: settler.run_once().confirmed, "the settlement to be confirmed")
+
+
+def own_gateway(index: int):
+    """A module's own `gateway` fixture: test account `index`. A module whose gateway
+    settles uses an account of its own: settlements of an earlier module were reverted away
+    by its snapshot, and anvil keeps that account's transactions pending with reused
+    nonces."""
+
+    @pytest.fixture(scope="module", name="gateway")
+    def _gateway(accounts):
+        return accounts[index]
+
+    return _gateway

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 from eth_account import Account
-from inprocess import Services, charge, code_of, payer_for
+from inprocess import charge, code_of, own_gateway, payer_for
 
 from modelmint.dev.testing import wait_until
 from modelmint.errors import ErrorCode, WireError
@@ -20,34 +20,9 @@ from modelmint.gateway.app import PREDICT_PATH, create_app
 from modelmint.gateway.bounds import Lru, TokenBucket
 from modelmint.gateway.monitor import ChainClock, Monitor
 
+gateway = own_gateway(8)
+
 GRACE = 24 * 3600
-
-
-@pytest.fixture(scope="module")
-def gateway(accounts):
-    """A gateway account of this module's own (settlements of other modules' gateway
-    account were reverted away with their module)."""
-    return accounts[8]
-
-
-@pytest.fixture(scope="module")
-def consumer_key(consumer):
-    return Account.from_key(consumer.private_key)
-
-
-@pytest.fixture(scope="module")
-def start(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
-    """Builder: `start(**settings)` an in-process service; all closed at the end."""
-    services = Services(
-        tmp_path_factory.mktemp("attacks"),
-        rpc_url=rpc_url,
-        deployment=record_path,
-        model_id=protocol["model_id"],
-        private_key="0x" + bytes(gateway_key.key).hex(),
-        settle_in_process=False,
-    )
-    yield services
-    services.close_all()
 
 
 class CountingProvider:
@@ -83,8 +58,8 @@ def _post(service, content: bytes) -> httpx.Response:
     [b"[" * 100_000, b'{"inputs": [[' + b",".join([b"1"] * 63 + [b"1" + b"0" * 400]) + b"]]}"],
     ids=["100k-nested-brackets", "integer-10^400"],
 )
-def test_predict__parser_or_float_overflow__422_invalid_input_json(start, content):
-    service = start(payments_enabled=False)
+def test_predict__parser_or_float_overflow__422_invalid_input_json(services, content):
+    service = services(payments_enabled=False)
     answer = _post(service, content)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == ErrorCode.INVALID_INPUT.value
@@ -92,10 +67,10 @@ def test_predict__parser_or_float_overflow__422_invalid_input_json(start, conten
 
 # ----------------------------------------------------------------------------- flood
 def test_ledger__3000_unknown_channel_ids__bounded_rpc_calls_and_caches(
-    start, consumer, consumer_key, open_channel
+    services, consumer, consumer_key, open_channel
 ):
     rate, burst, ttl, max_channels = 5.0, 10, 1.0, 16
-    service = start(
+    service = services(
         rpc_miss_rate=rate,
         rpc_miss_burst=burst,
         unknown_channel_ttl=ttl,
@@ -170,9 +145,9 @@ def time_travel(chain):
 
 
 def test_ledger__gateway_clock_behind_chain__closed_channel_refused(
-    start, consumer, consumer_key, open_channel, protocol, chain, time_travel
+    services, consumer, consumer_key, open_channel, protocol, chain, time_travel
 ):
-    service = start()
+    service = services()
     monitor = Monitor(service, ChainClock(local=time.time))
     channel_id = open_channel(consumer, 10, gw=service.account.address)
     payer = payer_for(service, consumer_key, channel_id)

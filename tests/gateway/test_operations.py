@@ -11,39 +11,14 @@ import logging
 
 import httpx
 import pytest
-from eth_account import Account
-from inprocess import Services, charge, payer_for, until_confirmed
+from inprocess import charge, own_gateway, payer_for, until_confirmed
 from payer import digits
 
 from modelmint.dev.testing import wait_until
 from modelmint.gateway.app import create_app
 from modelmint.wire import HEADER_PAYMENT_REQUIRED, decode_payment_required
 
-
-@pytest.fixture(scope="module")
-def gateway(accounts):
-    """A gateway account of this module's own: it settles, and earlier modules' settlements
-    from other accounts were reverted away with their module."""
-    return accounts[9]
-
-
-@pytest.fixture(scope="module")
-def consumer_key(consumer):
-    return Account.from_key(consumer.private_key)
-
-
-@pytest.fixture(scope="module")
-def start(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
-    services = Services(
-        tmp_path_factory.mktemp("operations"),
-        rpc_url=rpc_url,
-        deployment=record_path,
-        model_id=protocol["model_id"],
-        private_key="0x" + bytes(gateway_key.key).hex(),
-        settle_in_process=False,
-    )
-    yield services
-    services.close_all()
+gateway = own_gateway(9)
 
 
 def _readyz(url: str) -> httpx.Response:
@@ -88,9 +63,9 @@ def test_start__second_process_on_same_store__refused(launch, tmp_path):
 
 
 def test_two_ledgers_one_key__settled_beyond_charges__readyz_log_metric_report(
-    start, consumer, consumer_key, open_channel, protocol, caplog
+    services, consumer, consumer_key, open_channel, protocol, caplog
 ):
-    first, second = start(), start()  # one key, two stores: two ledgers
+    first, second = services(), services()  # one key, two stores: two ledgers
     channel_id = open_channel(consumer, 10)
     first_payer = payer_for(first, consumer_key, channel_id)
     assert charge(first, first_payer.payload(amount=3), cost=3).charged_credits == 3
@@ -113,7 +88,7 @@ def test_two_ledgers_one_key__settled_beyond_charges__readyz_log_metric_report(
 
     with caplog.at_level(logging.ERROR, logger="modelmint.gateway.monitor"):
         readyz, metrics = asyncio.run(run())
-    start.started.remove(second)  # the app's lifespan closed it
+    services.started.remove(second)  # the app's lifespan closed it
     assert readyz.status_code == 503
     assert readyz.json()["error"]["reason"] == "foreign_settlement"
     assert "modelmint_gateway_foreign_settled_channels 1.0" in metrics.text

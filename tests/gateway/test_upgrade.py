@@ -12,8 +12,7 @@ import sys
 
 import httpx
 import onnx
-import pytest
-from eth_account import Account
+from inprocess import own_gateway
 from payer import Payer
 
 from modelmint.dev.testing import WAIT_CEILING, wait_until
@@ -21,16 +20,7 @@ from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.weights import weights_hash
 from modelmint.wire import HEADER_PAYMENT_REQUIRED, decode_payment_required
 
-
-@pytest.fixture(scope="module")
-def gateway(accounts):
-    """A gateway account of this module's own (it settles)."""
-    return accounts[9]
-
-
-@pytest.fixture(scope="module")
-def consumer_key(consumer):
-    return Account.from_key(consumer.private_key)
+gateway = own_gateway(9)
 
 
 def _second_version(path):
