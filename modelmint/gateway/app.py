@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import time
@@ -197,6 +198,9 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         cost = 0
         try:
             body = await _read_body(request, s.settings.max_body_bytes)
+            # The model and terms of this request, fixed: a version switch (Monitor.apply)
+            # between its awaits does not mix versions within one answer.
+            s = copy.copy(s)
             _check_depth(body)
             try:
                 parsed = json.loads(body)
