@@ -129,9 +129,9 @@ def _serve(settings: Any) -> int:
 
 def _settle(settings: Any, once: bool, force: bool, interval: float) -> int:
     from modelmint.gateway.errors import ChainReverted, ChainUnavailable, log_fields
-    from modelmint.gateway.service import Service
+    from modelmint.gateway.service import SettleService
 
-    service = Service.start(settings)
+    service = SettleService.start(settings)  # the record, the key and the store only
     log = logging.getLogger("modelmint.gateway.settler")
     backoff = 1.0
     try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import time
@@ -26,6 +27,7 @@ from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -39,12 +41,14 @@ from modelmint.gateway.errors import (
     ChainUnavailable,
     InputError,
     ModelError,
+    PaymentRejected,
     chain_failure,
     log_fields,
 )
-from modelmint.gateway.ledger import PaymentRejected, describe_terms
+from modelmint.gateway.monitor import Monitor
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
+from modelmint.gateway.terms import describe_terms
 from modelmint.provenance import Provenance, body_hash, make_served, sign_served
 from modelmint.wire import (
     HEADER_ACCESS,
@@ -55,6 +59,7 @@ from modelmint.wire import (
     WELL_KNOWN_PATH,
     X402_VERSION,
     PaymentRequired,
+    PaymentRequirements,
     Resource,
     decode_payment_payload,
     encode_payment_required,
@@ -88,13 +93,18 @@ _HTTP_CODES: dict[int, ErrorCode] = {
 def create_app(settings: GatewaySettings, service: Service | None = None) -> FastAPI:
     """The app; the service (chain checks, model, store) starts in the lifespan unless
     given, and the in-process settler runs when ``settings.settle_in_process``."""
-    state: dict[str, Any] = {"service": service, "ready_at": 0.0}
+    state: dict[str, Any] = {"service": service, "ready_at": 0.0, "monitor": None}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = state["service"] or await asyncio.to_thread(Service.start, settings)
         state["service"] = svc
+        monitor = state["monitor"] = Monitor(svc)
         stop = asyncio.Event()
+        with contextlib.suppress(ChainUnavailable, ChainReverted):
+            await asyncio.to_thread(monitor.poll)  # the first refresh before serving
+            monitor.apply()
+        monitor_task = asyncio.create_task(monitor.run_forever(stop, settings.refresh_interval))
         settler_task = None
         if settings.settle_in_process:
             settler_task = asyncio.create_task(
@@ -104,6 +114,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             yield
         finally:
             stop.set()
+            await monitor_task
             if settler_task is not None:
                 await settler_task
             svc.close()
@@ -131,7 +142,17 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             except (ChainUnavailable, ChainReverted) as exc:
                 return _error(chain_failure("node unreachable", exc))
             state["ready_at"] = time.monotonic()
-        return JSONResponse({"status": "ready"})
+        monitor: Monitor | None = state["monitor"]
+        if monitor is None:
+            return _error(WireError(ErrorCode.NOT_READY, "starting"))
+        failing = monitor.not_ready()
+        if failing is not None:
+            return _error(WireError(ErrorCode.NOT_READY, failing[1], reason=failing[0].value))
+        body: dict[str, Any] = {"status": "ready", "version": s.terms.version}
+        if monitor.pending_version is not None:
+            version, digest = monitor.pending_version
+            body["upgradePending"] = {"version": version, "versionHash": hex0x(digest)}
+        return JSONResponse(body)
 
     @app.get("/metrics")
     async def metrics() -> Response:
@@ -178,10 +199,16 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         cost = 0
         try:
             body = await _read_body(request, s.settings.max_body_bytes)
+            # The model and terms of this request, fixed: a version switch (Monitor.apply)
+            # between its awaits does not mix versions within one answer.
+            s = copy.copy(s)
+            _check_depth(body)
             try:
                 parsed = json.loads(body)
             except (ValueError, UnicodeDecodeError):
                 raise WireError(ErrorCode.INVALID_INPUT, "the body is not JSON") from None
+            except RecursionError:  # 100,000 nested "[": refused, not a 500
+                raise WireError(ErrorCode.INVALID_INPUT, "the body is nested too deeply") from None
             try:
                 batch = s.model.prepare(parsed)
             except InputError as exc:
@@ -203,7 +230,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
                 raise WireError(ErrorCode.PAYMENT_REQUIRED, "pay with modelmint-credits")
             code = OK
         except WireError as err:
-            response = _error(err, s, cost, str(request.url))
+            response = _error(err, s, cost, str(request.url), state["monitor"])
             code = err.code.value
         s.metrics.requests.labels(mode=mode, code=code).inc()
         s.metrics.latency.labels(mode=mode).observe(time.perf_counter() - started)
@@ -250,6 +277,28 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise WireError(ErrorCode.PAYLOAD_TOO_LARGE, f"body above {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# Deepest JSON nesting a body may have: the parser recurses once per level, and 100,000
+# nested "[" would exhaust the stack. A body with fewer brackets cannot be deeper.
+MAX_JSON_DEPTH = 256
+
+
+def _check_depth(body: bytes) -> None:
+    """Refuses a body nested deeper than ``MAX_JSON_DEPTH`` before it is parsed (brackets
+    inside strings count too: an input holds numbers only)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    brackets = np.frombuffer(body.translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if int(np.cumsum(_STEP[brackets], dtype=np.int32).max()) > MAX_JSON_DEPTH:
+        raise WireError(ErrorCode.INVALID_INPUT, f"the body is nested deeper than {MAX_JSON_DEPTH}")
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# Per byte value: +1 opens a level ("[" or "{"), -1 closes one.
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
 
 
 def _run(s: Service, batch: Any) -> dict[str, Any]:
@@ -322,14 +371,35 @@ def _prove(s: Service, body: bytes, content: bytes, account: str, **charges: int
     return sign_served(s.provenance_domain, served, s.account.key)
 
 
-def _error(err: WireError, s: Service | None = None, cost: int = 0, url: str = "") -> Response:
+# The 402s that would invite a new channel: while the gateway is not allowed they list none.
+_OFFERS_CHANNEL = (ErrorCode.PAYMENT_REQUIRED, ErrorCode.UNKNOWN_CHANNEL)
+
+
+def _error(
+    err: WireError,
+    s: Service | None = None,
+    cost: int = 0,
+    url: str = "",
+    monitor: Monitor | None = None,
+) -> Response:
     if err.code.is_payment_error and s is not None:
         channel = err.channel if isinstance(err, PaymentRejected) else None
         last = err.last_receipt if isinstance(err, PaymentRejected) else None
+        accepts: tuple[PaymentRequirements, ...] = (
+            s.terms.requirements(max(cost, 1), channel, last),
+        )
+        message = err.message
+        if monitor is not None and not monitor.allowed and err.code in _OFFERS_CHANNEL:
+            accepts = ()
+            message = (
+                f"{message}; this gateway is not an allowed gateway of model "
+                f"{s.terms.model_id} (its grant lapsed): no channel can be opened to it; "
+                "an open channel pays with PAYMENT-SIGNATURE"
+            )
         required = PaymentRequired(
             error=err.code.value,
-            message=err.message,
-            accepts=(s.terms.requirements(max(cost, 1), channel, last),),
+            message=message,
+            accepts=accepts,
             resource=Resource(url=url, description=f"model {s.terms.model_id} inference"),
         )
         return Response(

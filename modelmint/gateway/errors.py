@@ -17,8 +17,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from modelmint.credits import ChannelPhase
 from modelmint.errors import ErrorCode, ModelmintError, WireError
 from modelmint.reverts import Revert
+from modelmint.wire import ChannelState, LastReceipt
 
 
 class GatewayErrorCode(StrEnum):
@@ -111,3 +113,32 @@ def log_fields(exc: ModelmintError) -> dict[str, Any]:
     """A log line's fields for an error: its code, and a revert's name and arguments."""
     details = exc.details() if isinstance(exc, ChainReverted) else {}
     return {"error": exc.code.value, **details}
+
+
+class PaymentRejected(WireError):
+    """A payment that breaks a rule; ``channel``/``last_receipt`` are set for the
+    corrective 402 (cumulative mismatch, above deposit)."""
+
+    channel: ChannelState | None = None
+    last_receipt: LastReceipt | None = None
+
+    @classmethod
+    def corrective(
+        cls, code: ErrorCode, message: str, state: ChannelState, last: LastReceipt | None
+    ) -> PaymentRejected:
+        """A rejection whose 402 tells the client the channel's state and last receipt."""
+        rejected = cls(code, message)
+        rejected.channel, rejected.last_receipt = state, last
+        return rejected
+
+
+# The answer to a payment on a channel that is not open, by phase.
+NOT_OPEN: dict[ChannelPhase, tuple[ErrorCode, str]] = {
+    ChannelPhase.UNKNOWN: (ErrorCode.UNKNOWN_CHANNEL, "no such channel"),
+    ChannelPhase.CLOSED: (ErrorCode.CHANNEL_CLOSED, "the channel is closed"),
+    ChannelPhase.EXPIRED: (ErrorCode.CHANNEL_EXPIRED, "the channel has expired"),
+    ChannelPhase.IN_GRACE: (
+        ErrorCode.CHANNEL_IN_GRACE,
+        "the channel is in its grace period: no new charges",
+    ),
+}

@@ -3,14 +3,21 @@ running charged total.
 
 The rules (docs/GATEWAY.md, "Per-channel rules"):
 
-- the accepted requirements must be ours (scheme, network, UsageCredits address, gateway,
-  model, version hash, receipt domain) and ``amount`` must cover this request's cost;
-- the channel must exist, belong to this gateway and model, be open (not in grace,
-  expired or closed), and the receipt's deadline must leave time to settle;
-- the receipt must be signed by the channel's consumer or by the receipt signer the
-  channel recorded at opening (ECDSA low-s recovered locally, no RPC call per receipt,
-  smart-wallet consumers included: the channel fixes the key, so a receipt valid when
-  served stays valid until it settles);
+- first what needs no node: the accepted requirements must be ours (scheme, network,
+  UsageCredits address, gateway, model, version hash, receipt domain), ``amount`` must
+  cover this request's cost, the receipt's deadline must leave time to settle (by the
+  chain's clock, :class:`modelmint.gateway.monitor.ChainClock`), its signature must be
+  low-s and recover to an address;
+- the channel must exist (an id at or above the cached ``nextChannelId`` is unknown
+  without a channel read; that value is read again when a miss token is left, and at
+  least every ``unknown_channel_ttl`` s), belong
+  to this gateway and model, and the receipt must be signed by the channel's consumer or by
+  the receipt signer the channel recorded at opening (smart-wallet consumers included: the
+  channel fixes the key, so a receipt valid when served stays valid until it settles);
+  then the channel must be open (not in grace, expired or closed) by the chain's clock;
+- channel reads that miss the cache are rate-limited (a token bucket, ``503
+  rpc_unavailable`` with ``reason: rpc_miss_rate_limited`` above it) and the per-channel
+  cache is an LRU of at most ``max_channels`` (a channel in use is never evicted);
 - requests on one channel are serialised (a per-channel lock, ``channel_busy`` after
   ``lock_timeout``); under the lock ``cumulativeCredits`` must equal ``charged + amount``
   and fit the deposit, otherwise a corrective 402 carries the channel state and the last
@@ -32,106 +39,46 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from modelmint.credits import Channel, ChannelPhase
 from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
+from modelmint.gateway.bounds import Lru, TokenBucket
 from modelmint.gateway.committer import GroupCommitter
-from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
+from modelmint.gateway.errors import (
+    NOT_OPEN,
+    ChainReverted,
+    ChainUnavailable,
+    PaymentRejected,
+    StoreError,
+    chain_failure,
+)
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import ChannelHold, Charge, Store, StoredChannel
+from modelmint.gateway.terms import LedgerLimits, PaymentTerms
+from modelmint.gateway.terms import describe_terms as describe_terms
 from modelmint.receipts import Receipt
 from modelmint.signing import SignatureFault, recover_address, signature_fault
 from modelmint.wire import (
     SCHEME,
     ChannelState,
     LastReceipt,
-    ModelOffer,
     PaymentPayload,
     PaymentRequirements,
     PaymentResponse,
-    network_id,
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class PaymentTerms(ModelOffer):
-    """What this gateway asks for: its model's offer (:class:`ModelOffer`) and where to pay,
-    fixed at start from the chain and the settings."""
-
-    chain_id: int
-    credits_address: str
-    gateway: str
-    grace_period: int
-    max_timeout_seconds: int = 60
-    # A receipt must stay settleable this long after it is accepted (seconds).
-    min_deadline_margin: int = 600
-
-    @property
-    def network(self) -> str:
-        return network_id(self.chain_id)
-
-    def cost(self, items: int) -> int:
-        """Credits charged for a batch of ``items``."""
-        return self.credits_per_item * items
-
-    def requirements(
-        self,
-        amount: int,
-        channel: ChannelState | None = None,
-        last_receipt: LastReceipt | None = None,
-    ) -> PaymentRequirements:
-        """The requirements of one 402 (``amount``: this request's cost), with the channel's
-        state and last receipt in a corrective one."""
-        extra = self.extra(channel, last_receipt)
-        return PaymentRequirements(
-            self.network,
-            amount,
-            self.credits_address,
-            self.gateway,
-            self.max_timeout_seconds,
-            extra,
-        )
-
-
-class PaymentRejected(WireError):
-    """A payment that breaks a rule; ``channel``/``last_receipt`` are set for the
-    corrective 402 (cumulative mismatch, above deposit)."""
-
-    channel: ChannelState | None = None
-    last_receipt: LastReceipt | None = None
-
-    @classmethod
-    def corrective(
-        cls, code: ErrorCode, message: str, state: ChannelState, last: LastReceipt | None
-    ) -> PaymentRejected:
-        """A rejection whose 402 tells the client the channel's state and last receipt."""
-        rejected = cls(code, message)
-        rejected.channel, rejected.last_receipt = state, last
-        return rejected
-
-
-# The answer to a payment on a channel that is not open, by phase.
-_NOT_OPEN: dict[ChannelPhase, tuple[ErrorCode, str]] = {
-    ChannelPhase.UNKNOWN: (ErrorCode.UNKNOWN_CHANNEL, "no such channel"),
-    ChannelPhase.CLOSED: (ErrorCode.CHANNEL_CLOSED, "the channel is closed"),
-    ChannelPhase.EXPIRED: (ErrorCode.CHANNEL_EXPIRED, "the channel has expired"),
-    ChannelPhase.IN_GRACE: (
-        ErrorCode.CHANNEL_IN_GRACE,
-        "the channel is in its grace period: no new charges",
-    ),
-}
 
 
 @dataclass
 class _Slot:
-    """In-memory state of one channel; ``charged``/``last`` mirror the store once loaded."""
+    """In-memory state of one channel; ``charged``/``last`` mirror the store once loaded;
+    ``users``: requests holding or waiting for it (never evicted while above 0)."""
 
+    info: Channel
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    info: Channel | None = None
     charged: int | None = None
     last: LastReceipt | None = None
+    users: int = 0
 
 
 @dataclass(eq=False)
@@ -144,7 +91,16 @@ class Ledger:
     committer: GroupCommitter
     clock: Callable[[], float] = time.time
     lock_timeout: float = 2.0
-    _slots: dict[int, _Slot] = field(default_factory=dict, init=False)
+    limits: LedgerLimits = field(default_factory=LedgerLimits)
+    _slots: Lru[int, _Slot] = field(init=False)
+    _misses: TokenBucket = field(init=False)
+    # The cached nextChannelId and when it was read (monotonic seconds).
+    _next_id: int = field(default=1, init=False)
+    _next_id_at: float = field(default=float("-inf"), init=False)
+
+    def __post_init__(self) -> None:
+        self._slots = Lru(self.limits.max_channels, evictable=lambda s: s.users == 0)
+        self._misses = TokenBucket(self.limits.rpc_miss_rate, self.limits.rpc_miss_burst)
 
     # ------------------------------------------------------------------ public API
     async def begin(self, payment: PaymentPayload, cost: int) -> Payment:
@@ -153,17 +109,30 @@ class Ledger:
         ``rpc_unavailable``/``channel_busy``)."""
         self._check_accepted(payment.accepted, cost)
         receipt = payment.payload
-        slot = self._slots.setdefault(receipt.channel_id, _Slot())
-        info = await self._info(slot, receipt.channel_id)
-        info = await self._check_channel(slot, info)
-        now = self.clock()
-        if receipt.deadline < now + self.terms.min_deadline_margin:
+        if receipt.deadline < self.clock() + self.terms.min_deadline_margin:
             raise PaymentRejected(
                 ErrorCode.DEADLINE_EXPIRED,
                 f"deadline {receipt.deadline} leaves less than "
                 f"{self.terms.min_deadline_margin} s to settle",
             )
-        await self._check_signature(info, payment)
+        signer = self._recover_signer(payment)
+        slot = await self._slot(receipt.channel_id)
+        slot.users += 1
+        try:
+            return await self._begin(slot, payment, signer)
+        except BaseException:
+            slot.users -= 1
+            raise
+
+    async def _begin(self, slot: _Slot, payment: PaymentPayload, signer: bytes | None) -> Payment:
+        receipt = payment.payload
+        self._check_owner(slot.info)
+        if not slot.info.signs(signer):
+            raise PaymentRejected(
+                ErrorCode.BAD_SIGNATURE,
+                "the receipt is not signed by the channel's consumer or receipt signer",
+            )
+        info = await self._check_open(slot)
         try:
             if slot.lock.locked():  # contended: wait at most lock_timeout
                 await asyncio.wait_for(slot.lock.acquire(), timeout=self.lock_timeout)
@@ -187,7 +156,7 @@ class Ledger:
                     last,
                 )
             if receipt.cumulative_credits > info.deposit:
-                info = await self._refresh(slot, receipt.channel_id)  # a top-up since?
+                info = await self._refresh(slot)  # a top-up since?
                 if receipt.cumulative_credits > info.deposit:
                     raise PaymentRejected.corrective(
                         ErrorCode.ABOVE_DEPOSIT,
@@ -206,14 +175,19 @@ class Ledger:
     def note_settled(self, channel_id: int, settled: int) -> None:
         """The settler saw ``settled`` on chain for the channel."""
         slot = self._slots.get(channel_id)
-        if slot is not None and slot.info is not None and settled > slot.info.settled:
+        if slot is not None and settled > slot.info.settled:
             slot.info = _replace_settled(slot.info, settled)
 
     def channel_state(self, channel_id: int) -> ChannelState | None:
         slot = self._slots.get(channel_id)
-        if slot is None or slot.info is None or slot.charged is None:
+        if slot is None or slot.charged is None:
             return None
         return self._state(slot.info, slot.charged)
+
+    @property
+    def cached_channels(self) -> int:
+        """Channels held in memory (at most ``limits.max_channels`` while none is in use)."""
+        return len(self._slots)
 
     def receipt_digest(self, channel_id: int, cumulative: int, deadline: int) -> bytes:
         return digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
@@ -247,14 +221,47 @@ class Ledger:
                 ErrorCode.INSUFFICIENT_AMOUNT, f"amount {req.amount} below the cost {cost}"
             )
 
-    async def _info(self, slot: _Slot, channel_id: int) -> Channel:
-        if slot.info is None:
-            slot.info = await self._read_channel(channel_id)
-        return slot.info
+    async def _slot(self, channel_id: int) -> _Slot:
+        """The channel's cached slot, or one read from the node: an id that cannot exist is
+        refused without a read, and reads past the cache are rate-limited."""
+        slot = self._slots.get(channel_id)
+        if slot is not None:
+            return slot
+        if channel_id < 1:
+            raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
+        if channel_id >= self._next_id:
+            # Read again when the cached value is older than unknown_channel_ttl or a token is left:
+            # at most one read per unknown_channel_ttl under a flood of unknown ids.
+            stale = time.monotonic() - self._next_id_at >= self.limits.unknown_channel_ttl
+            if stale or self._misses.take():
+                self._next_id_at = time.monotonic()
+                try:
+                    self._next_id = await asyncio.to_thread(self.chain.next_channel_id)
+                except (ChainUnavailable, ChainReverted) as exc:
+                    raise chain_failure("cannot read nextChannelId", exc) from None
+            if channel_id >= self._next_id:
+                raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
+        self._spend_miss()
+        info = await self._read_channel(channel_id)
+        if not info.exists:
+            raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
+        slot = self._slots.get(channel_id)  # another request may have read it meanwhile
+        if slot is None:
+            slot = _Slot(info)
+            self._slots.put(channel_id, slot)
+        return slot
 
-    async def _refresh(self, slot: _Slot, channel_id: int) -> Channel:
-        fresh = await self._read_channel(channel_id)
-        if slot.info is not None and slot.info.settled > fresh.settled:
+    def _spend_miss(self) -> None:
+        if not self._misses.take():
+            raise WireError(
+                ErrorCode.RPC_UNAVAILABLE,
+                "too many requests for channels the gateway does not know: retry shortly",
+                reason="rpc_miss_rate_limited",
+            )
+
+    async def _refresh(self, slot: _Slot) -> Channel:
+        fresh = await self._read_channel(slot.info.channel_id)
+        if slot.info.settled > fresh.settled:
             fresh = _replace_settled(fresh, slot.info.settled)
         slot.info = fresh
         return fresh
@@ -265,34 +272,32 @@ class Ledger:
         except (ChainUnavailable, ChainReverted) as exc:
             raise chain_failure("cannot read channel", exc) from None
 
-    async def _check_channel(self, slot: _Slot, info: Channel) -> Channel:
+    def _check_owner(self, info: Channel) -> None:
         t = self.terms
-        if not info.exists:
-            slot.info = None  # may be opened later: do not cache "unknown"
-            raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {info.channel_id}")
         if info.gateway.lower() != t.gateway.lower():
             raise PaymentRejected(ErrorCode.WRONG_GATEWAY, "the channel is for another gateway")
         if info.model_id != t.model_id:
             raise PaymentRejected(ErrorCode.WRONG_MODEL, "the channel is for another model")
-        now = self.clock()
-        if info.phase(now, t.grace_period) in (ChannelPhase.IN_GRACE, ChannelPhase.EXPIRED):
-            info = await self._refresh(slot, info.channel_id)  # extended since?
-        phase = info.phase(now, t.grace_period)
+
+    async def _check_open(self, slot: _Slot) -> Channel:
+        grace, info = self.terms.grace_period, slot.info
+        if info.phase(self.clock(), grace) in (ChannelPhase.IN_GRACE, ChannelPhase.EXPIRED):
+            info = await self._refresh(slot)  # extended since?
+        phase = info.phase(self.clock(), grace)
         if phase is not ChannelPhase.OPEN:
-            raise PaymentRejected(*_NOT_OPEN[phase])
+            raise PaymentRejected(*NOT_OPEN[phase])
         return info
 
-    async def _check_signature(self, info: Channel, payment: PaymentPayload) -> None:
+    def _recover_signer(self, payment: PaymentPayload) -> bytes | None:
+        """The receipt's signer, recovered before any node read (``None``: none)."""
         r = payment.payload
-        sig = r.signature
-        if signature_fault(sig) is SignatureFault.HIGH_S:
+        if signature_fault(r.signature) is SignatureFault.HIGH_S:
             raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
         digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
-        if not info.signs(recover_address(digest, sig)):
-            raise PaymentRejected(
-                ErrorCode.BAD_SIGNATURE,
-                "the receipt is not signed by the channel's consumer or receipt signer",
-            )
+        signer = recover_address(digest, r.signature)
+        if signer is None:
+            raise PaymentRejected(ErrorCode.BAD_SIGNATURE, "the signature recovers to no address")
+        return signer
 
     async def _hold(self, channel_id: int) -> ChannelHold:
         """The channel locked in the shared store (released if the request is cancelled
@@ -409,13 +414,14 @@ class Payment:
             network=self._ledger.terms.network,
             payer=self.info.consumer,
             charged_credits=credits,
-            channel=self._ledger._state(self._slot.info or self.info, total),
+            channel=self._ledger._state(self._slot.info, total),
         )
 
     def release(self) -> None:
         """Releases the channel (deferred while a charge is being stored)."""
         if not self._released and not self._committing:
             self._released = True
+            self._slot.users -= 1
             if self._hold is not None:
                 self._hold.release()
             self._slot.lock.release()
@@ -431,18 +437,3 @@ def _replace_settled(info: Channel, settled: int) -> Channel:
     from dataclasses import replace
 
     return replace(info, settled=settled)
-
-
-def describe_terms(terms: PaymentTerms) -> dict[str, Any]:
-    """The payment part of the gateway's public info."""
-    return {
-        "scheme": SCHEME,
-        "network": terms.network,
-        "usageCredits": terms.credits_address,
-        "creditsPerItem": str(terms.credits_per_item),
-        "maxBatch": terms.max_batch,
-        "creditValue": str(terms.credit_value),
-        "paymentAsset": terms.payment_asset,
-        "gracePeriod": terms.grace_period,
-        "minDeadlineMargin": terms.min_deadline_margin,
-    }

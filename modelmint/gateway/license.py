@@ -5,7 +5,8 @@ Order of checks: decode, model and version, freshness, signature (ECDSA locally;
 account with contract code through ERC-1271 ``isValidSignature``), then the nonce is
 spent (a replay is ``statement_replayed``), then the license. A positive license answer
 is cached for ``cache_seconds`` at most (the license's own expiry is not readable through
-``hasValidLicense``, so the bound is kept short); a negative one is never cached. A node
+``hasValidLicense``, so the bound is kept short); a negative one is never cached. Both
+per-account caches are LRUs of at most ``max_accounts`` entries. A node
 that cannot be reached fails closed (``rpc_unavailable``).
 
     >>> gate = LicenseGate(chain, store, domain, version=1, commercial_required=False)
@@ -27,6 +28,7 @@ from modelmint.access import (
     statement_digest,
 )
 from modelmint.errors import ErrorCode, WireError
+from modelmint.gateway.bounds import Lru
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import Store
@@ -43,9 +45,14 @@ class LicenseGate:
     commercial_required: bool = False
     cache_seconds: float = 10.0
     clock: Callable[[], float] = time.time
+    max_accounts: int = 10_000
     # (account, commercial) -> a positive license answer valid until (clock seconds).
-    _cache: dict[tuple[str, bool], float] = field(default_factory=dict, init=False)
-    _is_contract: dict[str, bool] = field(default_factory=dict, init=False)
+    _cache: Lru[tuple[str, bool], float] = field(init=False)
+    _is_contract: Lru[str, bool] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._cache = Lru(self.max_accounts)
+        self._is_contract = Lru(self.max_accounts)
 
     async def check(self, header: str | None) -> str:
         """The licensee's checksummed address, or ``WireError``."""
@@ -71,7 +78,7 @@ class LicenseGate:
         if not fresh:
             raise WireError(ErrorCode.STATEMENT_REPLAYED, "this statement was used already")
         key = (statement.account.lower(), statement.commercial)
-        if self._cache.get(key, 0.0) > self.clock():
+        if (self._cache.get(key) or 0.0) > self.clock():
             return statement.account
         try:
             valid = await asyncio.to_thread(
@@ -84,12 +91,12 @@ class LicenseGate:
         except ChainUnavailable as exc:
             raise chain_failure("cannot check the license", exc) from None
         if not valid:
-            self._cache.pop(key, None)
+            self._cache.pop(key)
             raise WireError(
                 ErrorCode.LICENSE_INVALID,
                 f"{statement.account} holds no valid license for version {self.version}",
             )
-        self._cache[key] = self.clock() + self.cache_seconds
+        self._cache.put(key, self.clock() + self.cache_seconds)
         return statement.account
 
     async def _check_signature(self, signed: SignedStatement) -> None:
@@ -101,7 +108,7 @@ class LicenseGate:
             is_contract = self._is_contract.get(account)
             if is_contract is None:
                 is_contract = await asyncio.to_thread(self.chain.is_contract, account)
-                self._is_contract[account] = is_contract
+                self._is_contract.put(account, is_contract)
             if is_contract:
                 digest = statement_digest(self.domain, signed.statement)
                 if await asyncio.to_thread(

@@ -44,3 +44,14 @@ class Metrics:
         self.bad_receipts = Counter(
             "modelmint_gateway_bad_receipts", "Receipts dropped from settlement", registry=r
         )
+        # What the monitor re-reads (modelmint.gateway.monitor).
+        gauge = self._gauge
+        self.clock_skew = gauge("clock_skew_seconds", "Chain time minus the gateway's clock")
+        self.allowed = gauge("allowed", "1 while the registry allows this gateway")
+        self.foreign_settled = gauge(
+            "foreign_settled_channels", "Channels settled on chain beyond this store's charges"
+        )
+        self.served_version = gauge("served_version", "The model version served")
+
+    def _gauge(self, name: str, doc: str) -> Gauge:
+        return Gauge(f"modelmint_gateway_{name}", doc, registry=self.registry)

@@ -110,6 +110,8 @@ class OnnxModel:
             batch = np.asarray(items, dtype=np.float64)
         except (ValueError, TypeError):
             raise InputError("inputs must be a rectangular array of numbers") from None
+        except OverflowError:  # an integer beyond float64 (10**400)
+            raise InputError("inputs must be finite numbers") from None
         if batch.shape[1:] != self.spec.item_shape:
             raise InputError(
                 f"each item must have shape {list(self.spec.item_shape)}, "

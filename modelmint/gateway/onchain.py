@@ -93,6 +93,25 @@ class Chain:
         """The latest block's timestamp."""
         return int(_wrap(lambda: self.w3.eth.get_block("latest"))["timestamp"])
 
+    def latest_block(self) -> tuple[int, int]:
+        """``(number, timestamp)`` of the latest block."""
+        block = _wrap(lambda: self.w3.eth.get_block("latest"))
+        return int(block["number"]), int(block["timestamp"])
+
+    def next_channel_id(self) -> int:
+        """The id the next channel opened will get: every id below it exists (ids are
+        sequential from 1), none at or above it does."""
+        return int(_wrap(lambda: self.credits.functions.nextChannelId().call()))
+
+    def grace_period(self) -> int:
+        """``UsageCredits.GRACE_PERIOD()`` (seconds)."""
+        return int(_wrap(lambda: self.credits.functions.GRACE_PERIOD().call()))
+
+    def latest_version(self, model_id: int) -> tuple[int, bytes]:
+        """``(version, weights hash)`` of the model's latest published version."""
+        version, digest = _wrap(lambda: self.registry.functions.latestVersion(model_id).call())
+        return int(version), bytes(digest)
+
     def is_contract(self, address: str) -> bool:
         return len(_wrap(lambda: self.w3.eth.get_code(to_checksum_address(address)))) > 0
 
@@ -163,7 +182,7 @@ class Chain:
         terms = CreditTerms.from_call(
             _wrap(lambda: self.credits.functions.modelCredits(model_id).call())
         )
-        grace = _wrap(lambda: self.credits.functions.GRACE_PERIOD().call())
+        grace = self.grace_period()
         fields = _wrap(lambda: self.credits.functions.eip712Domain().call())
         return ModelFacts(
             model_id=model_id,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -22,14 +23,17 @@ from eth_account import Account
 from modelmint.access import AccessDomain
 from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
-from modelmint.gateway.ledger import Ledger, PaymentTerms
+from modelmint.gateway.ledger import Ledger
 from modelmint.gateway.license import LicenseGate
 from modelmint.gateway.metrics import Metrics
 from modelmint.gateway.model import OnnxModel
+from modelmint.gateway.monitor import find_weights
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.settler import SettlePolicy, Settler
 from modelmint.gateway.store import Durability, SqliteStore, Store
+from modelmint.gateway.storelock import StoreLocks
+from modelmint.gateway.terms import LedgerLimits, PaymentTerms
 from modelmint.provenance import ProvenanceDomain
 from modelmint.records import Record
 from modelmint.weights import weights_hash
@@ -73,8 +77,24 @@ def open_store(settings: GatewaySettings) -> Store:
             f"workers={settings.workers} needs a PostgreSQL store (--store postgresql://...): "
             "the SQLite store serialises channels inside one process only"
         )
-    path = url.removeprefix("sqlite:///") or settings.store_path
+    path = sqlite_path(settings)
+    assert path is not None
     return SqliteStore(path, settings.store_synchronous, settings.store_sync_interval)
+
+
+def sqlite_path(settings: GatewaySettings) -> Path | None:
+    """The SQLite file the settings name (``None`` for a PostgreSQL store)."""
+    url = settings.store or ""
+    if url.startswith(("postgresql://", "postgres://")):
+        return None
+    return Path(url.removeprefix("sqlite:///")) if url else settings.store_path
+
+
+def _store_locks(settings: GatewaySettings, roles: tuple[str, ...]) -> StoreLocks:
+    """One process per role on a SQLite file (lock files beside it); a PostgreSQL store is
+    shared by design (its settler elects a leader instead)."""
+    path = sqlite_path(settings)
+    return StoreLocks.acquire(path, roles) if path is not None else StoreLocks()
 
 
 @dataclass
@@ -92,6 +112,7 @@ class Service:
     provenance_domain: ProvenanceDomain
     settler: Settler
     metrics: Metrics
+    locks: StoreLocks = field(default_factory=StoreLocks)
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Service:
@@ -104,7 +125,9 @@ class Service:
             chain_id = chain.chain_id()
         except (ChainUnavailable, ChainReverted) as exc:
             raise StartupError(f"cannot read the model from chain: {exc.message}") from None
-        served = weights_hash(settings.weights)
+        # A file of WEIGHTS_DIR whose sha256 is the served version's hash, else WEIGHTS.
+        weights = find_weights(settings.weights_dir, facts.version_hash) or settings.weights
+        served = weights_hash(weights)
         if served != facts.version_hash:
             raise StartupError(
                 f"weights sha256 0x{served.hex()} differs from the registry's hash "
@@ -117,9 +140,7 @@ class Service:
             )
         if settings.payments_enabled and facts.credit_value == 0:
             raise StartupError(f"credits are not enabled for model {settings.model_id}")
-        model = OnnxModel.load(
-            settings.weights, settings.max_batch, settings.input_min, settings.input_max
-        )
+        model = OnnxModel.load(weights, settings.max_batch, settings.input_min, settings.input_max)
         terms = PaymentTerms(
             chain_id=chain_id,
             credits_address=chain.credits.address,
@@ -136,11 +157,20 @@ class Service:
             max_timeout_seconds=settings.max_timeout_seconds,
             min_deadline_margin=settings.min_deadline_margin,
         )
+        roles = ("serve", "settle") if settings.settle_in_process else ("serve",)
+        locks = _store_locks(settings, roles)
         store = open_store(settings)
         inline = store.shared or settings.store_synchronous is Durability.NORMAL
         committer = GroupCommitter(store, inline=inline)
         metrics = Metrics()
-        ledger = Ledger(terms, chain, store, committer, lock_timeout=settings.lock_timeout)
+        ledger = Ledger(
+            terms,
+            chain,
+            store,
+            committer,
+            lock_timeout=settings.lock_timeout,
+            limits=LedgerLimits.of(settings),
+        )
         access_domain = AccessDomain(chain_id, account.address, settings.model_id)
         licenses = LicenseGate(
             chain,
@@ -149,6 +179,7 @@ class Service:
             facts.version,
             settings.commercial_required,
             settings.license_cache_seconds,
+            max_accounts=settings.max_accounts,
         )
         settler = Settler(
             chain, store, account, facts.grace_period, SettlePolicy.of(settings), ledger, metrics
@@ -176,9 +207,40 @@ class Service:
             provenance_domain=ProvenanceDomain(chain_id, account.address),
             settler=settler,
             metrics=metrics,
+            locks=locks,
         )
 
     def close(self) -> None:
         """Flushes pending charges and closes the store."""
         self.committer.close()
         self.store.close()
+        self.locks.release()
+
+
+@dataclass
+class SettleService:
+    """What ``gateway settle`` holds: the key, the chain and the store; no weights and no
+    version (a settler settles whatever the store charged, whichever version served it)."""
+
+    settler: Settler
+    store: Store
+    locks: StoreLocks
+
+    @classmethod
+    def start(cls, settings: GatewaySettings) -> SettleService:
+        account = load_account(settings)
+        chain = Chain.connect(
+            settings.rpc_url, Record.load(settings.deployment), settings.rpc_timeout
+        )
+        try:
+            grace = chain.grace_period()
+        except (ChainUnavailable, ChainReverted) as exc:
+            raise StartupError(f"cannot read UsageCredits: {exc.message}") from None
+        locks = _store_locks(settings, ("settle",))
+        store = open_store(settings)
+        settler = Settler(chain, store, account, grace, SettlePolicy.of(settings))
+        return cls(settler, store, locks)
+
+    def close(self) -> None:
+        self.store.close()
+        self.locks.release()

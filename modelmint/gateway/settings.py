@@ -62,6 +62,15 @@ class GatewaySettings(BaseSettings):
     max_timeout_seconds: int = Field(default=60, ge=1)
     rpc_timeout: float = Field(default=5.0, gt=0)
 
+    # Bounds on what strangers can cost, and the chain re-read (modelmint.gateway.monitor).
+    max_channels: int = Field(default=10_000, ge=1)
+    rpc_miss_rate: float = Field(default=50.0, gt=0)
+    rpc_miss_burst: int = Field(default=200, ge=1)
+    unknown_channel_ttl: float = Field(default=1.0, ge=0)
+    max_accounts: int = Field(default=10_000, ge=1)
+    refresh_interval: float = Field(default=5.0, gt=0)
+    weights_dir: Path | None = None
+
     # Store: a URL, ``sqlite:///<path>`` or ``postgresql://...`` (several processes);
     # without one, the SQLite file store_path.
     store: str | None = None

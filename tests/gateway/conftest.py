@@ -211,3 +211,26 @@ def pg_url(postgres):
     with psycopg.connect(postgres.url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return postgres.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module")
+def consumer_key(consumer):
+    return Account.from_key(consumer.private_key)
+
+
+@pytest.fixture(scope="module")
+def services(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
+    """Builder: `services(**settings)` starts an in-process service on the module's
+    deployment and gateway key (no in-process settler); all are closed at the end."""
+    from inprocess import Services
+
+    built = Services(
+        tmp_path_factory.mktemp("services"),
+        rpc_url=rpc_url,
+        deployment=record_path,
+        model_id=protocol["model_id"],
+        private_key="0x" + bytes(gateway_key.key).hex(),
+        settle_in_process=False,
+    )
+    yield built
+    built.close_all()

@@ -21,6 +21,7 @@ import onnx
 import pytest
 from ape.utils import ZERO_ADDRESS
 from eth_account import Account
+from inprocess import charge, own_gateway
 from onnx import TensorProto, helper
 from payer import Payer, digits
 from web3 import Web3
@@ -36,20 +37,9 @@ from modelmint.receipts import SECP256K1_N, encode_signature, split_signature
 from modelmint.weights import weights_hash
 from modelmint.wire import HEADER_PAYMENT_SIGNATURE, encode_payment_payload
 
+gateway = own_gateway(8)
+
 GRACE = 24 * 3600
-
-
-@pytest.fixture(scope="module")
-def gateway(accounts):
-    """A gateway account of its own: the process tests' settlements from the shared
-    `gateway` were reverted away by the module snapshot, and anvil keeps that account's
-    transactions pending with reused nonces."""
-    return accounts[8]
-
-
-@pytest.fixture(scope="module")
-def consumer_key(consumer):
-    return Account.from_key(consumer.private_key)
 
 
 @pytest.fixture(scope="module")
@@ -87,16 +77,7 @@ def _chain_clock(chain):
 
 def _begin(service, payer: Payer, **kwargs):
     """Verify and charge one item through the ledger (what the predict route does)."""
-
-    async def run():
-        payload = payer.payload(amount=1, **kwargs)
-        payment = await service.ledger.begin(payload, cost=1)
-        try:
-            return await payment.charge(1)
-        finally:
-            payment.release()
-
-    return asyncio.run(run())
+    return charge(service, payer.payload(amount=1, **kwargs))
 
 
 def _code(call) -> ErrorCode:
@@ -415,4 +396,6 @@ def test_ledger__channel_closed__rejected(
     chain.pending_timestamp += 60 + GRACE + 1
     protocol["credits"].closeChannel(channel_id, sender=consumer)
     payer = _payer(service, consumer_key, channel_id)
-    assert _code(lambda: _begin(service, payer)) is ErrorCode.CHANNEL_CLOSED
+    # A deadline valid by the chain's clock: the deadline is judged before the channel read.
+    deadline = int(chain.pending_timestamp) + 3600
+    assert _code(lambda: _begin(service, payer, deadline=deadline)) is ErrorCode.CHANNEL_CLOSED
