@@ -199,15 +199,3 @@ def _function_isolation():
     live for the module, and a revert would hand out channel ids they already know."""
     yield
 
-
-@pytest.fixture
-def pg_url(postgres):
-    """A fresh database on the session's PostgreSQL server (each test its own)."""
-    import uuid
-
-    import psycopg
-
-    name = f"gw_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return postgres.url.rsplit("/", 1)[0] + "/" + name
