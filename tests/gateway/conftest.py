@@ -198,4 +198,3 @@ def _function_isolation():
     """No chain snapshot/revert around each test here: the gateway processes and stores
     live for the module, and a revert would hand out channel ids they already know."""
     yield
-
