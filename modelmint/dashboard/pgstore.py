@@ -13,16 +13,15 @@ lending it: while the server is down every call raises ``DashboardError(store_un
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
 from modelmint.dashboard.store import IndexStore
+from modelmint.pgdb import lock_key, open_pool, transaction
 
 SCHEMA = "indexer"
 _DDL = f"""
@@ -43,14 +42,8 @@ CREATE INDEX IF NOT EXISTS events_by_address ON {SCHEMA}.events (address, event)
 """
 
 
-def lock_key(name: str) -> int:
-    """A signed 64-bit advisory-lock key for ``name`` (the indexer's lock namespace)."""
-    digest = hashlib.blake2b(f"modelmint-indexer:{name}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-_MIGRATION_KEY = lock_key("migration")
-_WRITE_KEY = lock_key("write")
+_MIGRATION_KEY = lock_key("modelmint-indexer", "migration")
+_WRITE_KEY = lock_key("modelmint-indexer", "write")
 
 
 def _unavailable(exc: BaseException) -> DashboardError:
@@ -66,20 +59,9 @@ class PostgresIndexStore(IndexStore):
 
     def __init__(self, url: str, pool_size: int = 4, timeout: float = 5.0):
         self.url = url
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            open=False,
-            timeout=timeout,
-            check=ConnectionPool.check_connection,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
-            name="modelmint-indexer",
-        )
         try:
-            self._pool.open(wait=True, timeout=timeout)
+            self._pool = open_pool(url, pool_size, timeout, "modelmint-indexer")
         except (psycopg.Error, PoolTimeout) as exc:
-            self._pool.close()
             raise _unavailable(exc) from None
         with self._tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_KEY,))
@@ -88,13 +70,8 @@ class PostgresIndexStore(IndexStore):
     def _sql(self, text: str) -> str:
         return super()._sql(text).replace("?", "%s")
 
-    @contextmanager
-    def _tx(self) -> Iterator[psycopg.Connection[Any]]:
-        try:
-            with self._pool.connection() as conn, conn.transaction():
-                yield conn
-        except (psycopg.Error, PoolTimeout) as exc:
-            raise _unavailable(exc) from None
+    def _tx(self) -> AbstractContextManager[psycopg.Connection[Any]]:
+        return transaction(self._pool, _unavailable)
 
     def _lock_writes(self, conn: Any) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_KEY,))

@@ -24,12 +24,13 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
+from modelmint.pgdb import SchemaTooNew, migrate_version
 
 SCHEMA_VERSION = 1  # the index layout; version 1 is the first
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -85,8 +86,7 @@ class IndexStore(ABC):
 
     # ------------------------------------------------------------------ per store
     @abstractmethod
-    @contextmanager
-    def _tx(self) -> Iterator[Any]:
+    def _tx(self) -> AbstractContextManager[Any]:
         """A connection in a transaction: committed on exit, rolled back on an error."""
 
     def _sql(self, text: str) -> str:
@@ -107,17 +107,13 @@ class IndexStore(ABC):
         """Creates the tables and records :data:`SCHEMA_VERSION` (refuses a newer index)."""
         for statement in filter(str.strip, ddl.split(";")):
             conn.execute(statement)
-        row = self._q(conn, "SELECT max(version) FROM {t}schema_version").fetchone()
-        version = int(row[0]) if row and row[0] is not None else 0
-        if version > SCHEMA_VERSION:
-            raise DashboardError(
-                DashboardErrorCode.STORE_UNAVAILABLE,
-                f"the index's schema is version {version}, newer than this dashboard's "
-                f"{SCHEMA_VERSION}: upgrade the dashboard",
+        placeholder = self._sql("?")
+        try:  # version 1 is the first: nothing to migrate yet
+            migrate_version(
+                conn, self._sql("{t}schema_version"), SCHEMA_VERSION, "dashboard", placeholder
             )
-        if version < SCHEMA_VERSION:  # version 1 is the first: nothing to migrate yet
-            self._q(conn, "DELETE FROM {t}schema_version")
-            self._q(conn, "INSERT INTO {t}schema_version VALUES (?)", (SCHEMA_VERSION,))
+        except SchemaTooNew as exc:
+            raise DashboardError(DashboardErrorCode.STORE_UNAVAILABLE, str(exc)) from None
 
     def schema_version(self) -> int:
         with self._tx() as conn:
