@@ -94,6 +94,7 @@ def test_api__index_database_killed__store_unavailable_503_then_recovers(market,
     assert failed.value.code == DashboardErrorCode.STORE_UNAVAILABLE
     assert back.json()["indexedTo"] == before.json()["indexedTo"]  # nothing lost
     assert app.state.indexer.sync().rolled_back_from is None
+    app.state.indexer.close()
 
 
 def test_open_index_store__newer_schema__refused(tmp_path):
