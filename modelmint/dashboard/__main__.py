@@ -1,7 +1,8 @@
 """``python -m modelmint.dashboard``: serve the dashboard for one deployment.
 
     $ python -m modelmint.dashboard --record deployments/local-node.json \
-          --rpc http://127.0.0.1:8545 --port 8700 --confirmations 2
+          --rpc http://127.0.0.1:8545 --port 8700 --confirmations 2 \
+          --db postgresql://modelmint@db/modelmint     # default: an SQLite file
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m modelmint.dashboard", description=__doc__)
     parser.add_argument("--record", type=Path, default=defaults.record)
     parser.add_argument("--rpc", default=defaults.rpc)
-    parser.add_argument("--db", type=Path, default=defaults.db, help="SQLite index file")
+    parser.add_argument(
+        "--db",
+        default=defaults.db,
+        help="the index: an SQLite file (a path or sqlite:///path) or a postgresql:// URL",
+    )
     parser.add_argument("--confirmations", type=int, default=defaults.confirmations)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8700)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -55,7 +56,7 @@ class DashboardSettings(BaseSettings):
 
     record: Path = Path("deployments/local-node.json")  # the persistent local chain
     rpc: str = "http://127.0.0.1:8545"
-    db: Path = Path("reports/tmp/dashboard.sqlite")
+    db: str | Path = "reports/tmp/dashboard.sqlite"  # a path, sqlite:///path or postgresql://
     confirmations: int = 2
     poll_seconds: float = 1.0
     gateway_urls: dict[str, str] = {}
@@ -122,7 +123,6 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     """The app for one deployment; ``follow=False`` leaves syncing to the caller."""
     w3 = Web3(Web3.HTTPProvider(settings.rpc, request_kwargs={"timeout": 30}))
     record = Record.load(settings.record)
-    settings.db.parent.mkdir(parents=True, exist_ok=True)
     indexer = Indexer(w3, record, settings.db, confirmations=settings.confirmations)
     views = Views(
         w3,
@@ -223,5 +223,7 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
 
 
 def dump_settings(settings: DashboardSettings) -> str:
-    """The settings as one log line."""
-    return json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+    """The settings as one log line (a database password is masked)."""
+    dumped = settings.model_dump(mode="json")
+    dumped["db"] = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(dumped["db"]))
+    return json.dumps(dumped, sort_keys=True)

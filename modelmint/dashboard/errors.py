@@ -21,6 +21,7 @@ class DashboardErrorCode(StrEnum):
     NOT_DEPLOYED = "not_deployed"
     CHAIN_UNAVAILABLE = "chain_unavailable"
     CHAIN_REORGANIZED = "chain_reorganized"  # while indexing: the index retries, never answered
+    STORE_UNAVAILABLE = "store_unavailable"  # the index's database (the gateway's wire code)
 
 
 HTTP_STATUS: dict[DashboardErrorCode, int] = {
@@ -33,6 +34,7 @@ HTTP_STATUS: dict[DashboardErrorCode, int] = {
     DashboardErrorCode.NOT_DEPLOYED: 503,
     DashboardErrorCode.CHAIN_UNAVAILABLE: 503,
     DashboardErrorCode.CHAIN_REORGANIZED: 503,
+    DashboardErrorCode.STORE_UNAVAILABLE: 503,
 }
 
 

@@ -1,17 +1,18 @@
-"""The dashboard's indexer: contract events of one deployment, followed into SQLite.
+"""The dashboard's indexer: contract events of one deployment, followed into its store
+(SQLite or PostgreSQL, :mod:`modelmint.dashboard.store`).
 
 The indexer reads ``eth_getLogs`` for every contract of a deployment record (and for the
 share tokens and model governors that the Fractionalizer creates later), decodes each log
 with the exported ABIs and stores it with its block number and hash. It indexes only
-blocks at least ``confirmations`` deep, resumes from its stored cursor after a restart and
-detects a reorganisation by comparing stored block hashes with the chain's: everything
+blocks at least ``confirmations`` deep, stores each block range in one transaction, resumes
+from its stored cursor after a restart and detects a reorganisation by comparing stored block hashes with the chain's: everything
 above the last block both agree on is rolled back and indexed again.
 
     >>> from web3 import Web3
     >>> from modelmint.records import Record
     >>> from modelmint.dashboard.indexer import Indexer
     >>> indexer = Indexer(Web3(Web3.HTTPProvider(rpc)), Record.load("deployments/local-node.json"),
-    ...                   "dashboard.sqlite", confirmations=2)
+    ...                   "dashboard.sqlite", confirmations=2)   # or "postgresql://..."
     >>> indexer.sync()            # SyncResult(indexed_to=..., rolled_back_from=None, events=...)
     >>> indexer.events(event="ModelRegistered")
 
@@ -21,8 +22,6 @@ Current state (balances, offer prices, proposal states) is read from the contrac
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from web3._utils.events import get_event_data
 
 from modelmint.abi import load_abi
 from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
+from modelmint.dashboard.store import Batch, Block, Contract, Event, IndexStore, open_index_store
 from modelmint.records import Record
 
 # Deployment record step name -> exported ABI name, for the contracts whose events matter.
@@ -60,20 +60,6 @@ def recorded_contracts(record: Record) -> dict[str, tuple[str, str]]:
 # Events that are pure noise for the dashboard (high volume, no page reads them).
 SKIPPED_EVENTS = frozenset({"Approval", "ApprovalForAll", "EIP712DomainChanged", "URI"})
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS blocks (
-    number INTEGER PRIMARY KEY, hash TEXT NOT NULL, timestamp INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS contracts (
-    address TEXT PRIMARY KEY, kind TEXT NOT NULL, model_id INTEGER, from_block INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
-    address TEXT NOT NULL, contract TEXT NOT NULL, event TEXT NOT NULL, model_id INTEGER,
-    args TEXT NOT NULL, PRIMARY KEY (block_number, log_index));
-CREATE INDEX IF NOT EXISTS events_by_name ON events (event, model_id);
-CREATE INDEX IF NOT EXISTS events_by_address ON events (address, event);
-"""
-
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -82,21 +68,6 @@ class SyncResult:
     indexed_to: int
     rolled_back_from: int | None
     events: int
-
-
-@dataclass(frozen=True)
-class Event:
-    """One decoded, stored event."""
-
-    block_number: int
-    log_index: int
-    tx_hash: str
-    address: str
-    contract: str
-    event: str
-    model_id: int | None
-    args: dict[str, Any]
-    timestamp: int
 
 
 def _jsonable(value: Any) -> Any:
@@ -110,13 +81,16 @@ def _jsonable(value: Any) -> Any:
 
 
 class Indexer:
-    """Follows one deployment's events into an SQLite file; thread-safe, resumable."""
+    """Follows one deployment's events into an :class:`IndexStore`; thread-safe, resumable.
+
+    ``db`` is the store, or what :func:`open_index_store` opens: an SQLite path or
+    ``sqlite:///path``, or a ``postgresql://`` URL."""
 
     def __init__(
         self,
         w3: Web3,
         record: Record,
-        db_path: str | Path,
+        db: str | Path | IndexStore,
         *,
         confirmations: int = 2,
         batch_blocks: int = 2_000,
@@ -140,41 +114,24 @@ class Indexer:
             }
         self._lock = threading.RLock()
         self.generation = 0  # bumped when stored events change; readers cache on it
-        self.db = sqlite3.connect(str(db_path), check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
+        self.store = db if isinstance(db, IndexStore) else open_index_store(db)
         self._check_chain()
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def _meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            return row[0] if row else None
-
-    def _set_meta(self, key: str, value: object) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
-
     def _check_chain(self) -> None:
         """An index built for another chain or deployment is discarded, never mixed."""
-        identity = f"{self.w3.eth.chain_id}:{','.join(sorted(self.static))}"
-        if self._meta("identity") not in (None, identity):
-            for table in ("meta", "blocks", "contracts", "events"):
-                self.db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
-        self._set_meta("identity", identity)
-        self.db.commit()
+        self.store.claim(f"{self.w3.eth.chain_id}:{','.join(sorted(self.static))}")
 
     @property
     def cursor(self) -> int:
         """The last block whose events are all stored (``start_block - 1`` when empty)."""
-        with self._lock:
-            value = self._meta("cursor")
-        return int(value) if value is not None else self.start_block - 1
+        value = self.store.cursor()
+        return value if value is not None else self.start_block - 1
 
     def _addresses(self) -> dict[str, str]:
         found = dict(self.static)
-        for row in self.db.execute("SELECT address, kind FROM contracts"):
-            found[row["address"]] = row["kind"]
+        found.update({c.address: c.kind for c in self.store.contracts()})
         return found
 
     # ------------------------------------------------------------------------ sync
@@ -186,35 +143,44 @@ class Indexer:
             target = self.w3.eth.block_number - self.confirmations
             stored = 0
             batches = 0
-            while self.cursor < target and (max_batches is None or batches < max_batches):
-                end = min(self.cursor + self.batch_blocks, target)
+            cursor = self.cursor
+            while cursor < target and (max_batches is None or batches < max_batches):
+                end = min(cursor + self.batch_blocks, target)
                 try:
-                    stored += self._index_range(self.cursor + 1, end)
+                    batch = self._read_range(cursor + 1, end)
                 except ReorgDuringSync:
-                    self.db.rollback()  # the next sync sees the new chain and rolls back
-                    break
+                    break  # nothing stored: the next sync sees the new chain and rolls back
+                self.store.store(batch)
+                if batch.events:
+                    self.generation += 1  # caches stay valid across blocks without events
+                stored += len(batch.events)
+                cursor = end
                 batches += 1
             return SyncResult(self.cursor, rolled, stored)
 
-    def _index_range(self, start: int, end: int) -> int:
+    def _read_range(self, start: int, end: int) -> Batch:
+        """The range's events, new contracts and headers, read from the chain."""
         addresses = self._addresses()
         logs = self._get_logs(list(addresses), start, end)
-        new = self._discover(logs, addresses)
+        found: list[Contract] = []
+        new = self._discover(logs, addresses, found)
         while new:  # contracts created in this range: their logs from this range too
             extra = self._get_logs(list(new), start, end)
             logs += extra
             addresses.update(new)
-            new = self._discover(extra, addresses)
+            new = self._discover(extra, addresses, found)
         headers: dict[int, tuple[str, int]] = {}
         for number in sorted({log["blockNumber"] for log in logs} | {end}):
             block = self.w3.eth.get_block(number)
             headers[number] = (block["hash"].to_0x_hex(), block["timestamp"])
-        count = 0
+        models = {c.address: c.model_id for c in self.store.contracts() + found}
+        events: list[Event] = []
         for log in logs:
-            block_hash = log["blockHash"].to_0x_hex()
-            if headers[log["blockNumber"]][0] != block_hash:
-                raise ReorgDuringSync(log["blockNumber"])
-            kind = addresses[to_checksum_address(log["address"])]
+            number = log["blockNumber"]
+            if headers[number][0] != log["blockHash"].to_0x_hex():
+                raise ReorgDuringSync(number)
+            address = to_checksum_address(log["address"])
+            kind = addresses[address]
             abi = self._topics[kind].get(bytes(log["topics"][0])) if log["topics"] else None
             if abi is None or abi["name"] in SKIPPED_EVENTS:
                 continue
@@ -222,30 +188,22 @@ class Indexer:
             args = {k: _jsonable(v) for k, v in decoded["args"].items()}
             model_id = args.get("modelId")
             if model_id is None:
-                model_id = self._model_of(log["address"])
-            self.db.execute(
-                "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    log["blockNumber"],
+                model_id = models.get(address)
+            events.append(
+                Event(
+                    number,
                     log["logIndex"],
                     log["transactionHash"].to_0x_hex(),
-                    to_checksum_address(log["address"]),
+                    address,
                     kind,
                     abi["name"],
                     int(model_id) if model_id is not None else None,
-                    json.dumps(args),
-                ),
+                    args,
+                    headers[number][1],
+                )
             )
-            count += 1
-        self.db.executemany(
-            "INSERT OR REPLACE INTO blocks VALUES (?, ?, ?)",
-            [(n, h, t) for n, (h, t) in headers.items()],
-        )
-        self._set_meta("cursor", end)
-        self.db.commit()
-        if count:
-            self.generation += 1  # readers' caches stay valid across blocks without events
-        return count
+        blocks = [Block(n, h, t) for n, (h, t) in headers.items()]
+        return Batch(end, events, found, blocks)
 
     def _get_logs(self, addresses: list[str], start: int, end: int) -> list[Any]:
         if not addresses:
@@ -255,8 +213,11 @@ class Indexer:
         )
         return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
-    def _discover(self, logs: Iterable[Any], known: dict[str, str]) -> dict[str, str]:
-        """Share tokens and model governors announced by ``ModelFractionalized`` logs."""
+    def _discover(
+        self, logs: Iterable[Any], known: dict[str, str], found: list[Contract]
+    ) -> dict[str, str]:
+        """Share tokens and model governors announced by ``ModelFractionalized`` logs
+        (appended to ``found``)."""
         events = self._topics.get("Fractionalizer", {})
         topic = next((t for t, e in events.items() if e["name"] == "ModelFractionalized"), None)
         new: dict[str, str] = {}
@@ -272,51 +233,32 @@ class Indexer:
                 address = to_checksum_address(address)
                 if address not in known and address not in new:
                     new[address] = kind
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO contracts VALUES (?, ?, ?, ?)",
-                        (address, kind, int(args["modelId"]), log["blockNumber"]),
-                    )
+                    found.append(Contract(address, kind, int(args["modelId"]), log["blockNumber"]))
         return new
-
-    def _model_of(self, address: str) -> int | None:
-        with self._lock:
-            row = self.db.execute(
-                "SELECT model_id FROM contracts WHERE address = ?", (to_checksum_address(address),)
-            ).fetchone()
-        return row[0] if row else None
 
     # ---------------------------------------------------------------------- reorgs
 
     def _rollback_if_reorged(self) -> int | None:
         """Roll back to the highest stored block the chain still has; None if no reorg."""
-        rows = self.db.execute(
-            "SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number DESC",
-            (self.cursor,),
-        ).fetchall()
+        previous = self.cursor
+        rows = self.store.blocks(previous)
         if not rows:
             return None
         head = self.w3.eth.block_number
         fork_point = self.start_block - 1
-        for row in rows:
-            if row["number"] <= head:
-                block = self.w3.eth.get_block(row["number"])
-                if block["hash"].to_0x_hex() == row["hash"]:
-                    fork_point = row["number"]
-                    break
-        if fork_point == rows[0]["number"]:
+        for number, block_hash in rows:
+            if number <= head and self.w3.eth.get_block(number)["hash"].to_0x_hex() == block_hash:
+                fork_point = number
+                break
+        if fork_point == rows[0][0]:
             return None
-        previous = self.cursor
         self.rollback(fork_point)
         return previous
 
     def rollback(self, to_block: int) -> None:
         """Forget everything above ``to_block`` (it is indexed again on the next sync)."""
         with self._lock:
-            self.db.execute("DELETE FROM events WHERE block_number > ?", (to_block,))
-            self.db.execute("DELETE FROM blocks WHERE number > ?", (to_block,))
-            self.db.execute("DELETE FROM contracts WHERE from_block > ?", (to_block,))
-            self._set_meta("cursor", to_block)
-            self.db.commit()
+            self.store.rollback(to_block)
             self.generation += 1
 
     # ---------------------------------------------------------------------- queries
@@ -329,49 +271,20 @@ class Indexer:
         address: str | None = None,
     ) -> list[Event]:
         """Stored events in chain order, filtered by name(s), model and emitting address."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if event is not None:
-            names = [event] if isinstance(event, str) else list(event)
-            clauses.append(f"e.event IN ({','.join('?' * len(names))})")
-            params += names
-        if model_id is not None:
-            clauses.append("e.model_id = ?")
-            params.append(model_id)
-        if address is not None:
-            clauses.append("e.address = ?")
-            params.append(to_checksum_address(address))
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = (
-            "SELECT e.*, COALESCE(b.timestamp, 0) AS timestamp FROM events e "
-            f"LEFT JOIN blocks b ON b.number = e.block_number {where} "
-            "ORDER BY e.block_number, e.log_index"
-        )
-        with self._lock:
-            rows = self.db.execute(sql, params).fetchall()
-        return [
-            Event(
-                r["block_number"],
-                r["log_index"],
-                r["tx_hash"],
-                r["address"],
-                r["contract"],
-                r["event"],
-                r["model_id"],
-                json.loads(r["args"]),
-                r["timestamp"],
-            )
-            for r in rows
-        ]
+        names = [event] if isinstance(event, str) else event
+        checksummed = to_checksum_address(address) if address is not None else None
+        return self.store.events(names, model_id, checksummed)
 
     def contracts(self, kind: str | None = None) -> list[tuple[str, str, int | None]]:
         """Contracts found while indexing (share tokens, model governors): (address, kind, model)."""
-        with self._lock:
-            rows = self.db.execute("SELECT address, kind, model_id FROM contracts").fetchall()
-        return [(r[0], r[1], r[2]) for r in rows if kind is None or r[1] == kind]
+        return [
+            (c.address, c.kind, c.model_id)
+            for c in self.store.contracts()
+            if kind is None or c.kind == kind
+        ]
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
 
 class ReorgDuringSync(DashboardError):

@@ -29,17 +29,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from modelmint import pgdb
 from modelmint.errors import ErrorCode
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 from modelmint.gateway.store import (
@@ -104,8 +104,7 @@ _CHANNEL_COLUMNS = (
 
 def lock_key(name: str) -> int:
     """A signed 64-bit advisory-lock key for ``name`` (the gateway's lock namespace)."""
-    digest = hashlib.blake2b(f"modelmint-gateway:{name}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return pgdb.lock_key("modelmint-gateway", name)
 
 
 _MIGRATION_KEY = lock_key("migration")
@@ -212,49 +211,26 @@ class PostgresStore:
     def __init__(self, url: str, pool_size: int = 20, timeout: float = 5.0):
         self.url = url
         self._timeout = timeout
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            open=False,
-            timeout=timeout,
-            check=ConnectionPool.check_connection,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
-            name="modelmint-gateway",
-        )
         self._leader: psycopg.Connection[Any] | None = None
         self._leader_lock = threading.Lock()
         try:
-            self._pool.open(wait=True, timeout=timeout)
+            self._pool = pgdb.open_pool(url, pool_size, timeout, "modelmint-gateway")
         except (psycopg.Error, PoolTimeout) as exc:
-            self._pool.close()
             raise _unavailable(exc) from None
         self.migrate()
 
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[psycopg.Connection[Any]]:
-        try:
-            with self._pool.connection() as conn, conn.transaction():
-                yield conn
-        except (psycopg.Error, PoolTimeout) as exc:
-            raise _unavailable(exc) from None
+    def _tx(self) -> contextlib.AbstractContextManager[psycopg.Connection[Any]]:
+        return pgdb.transaction(self._pool, _unavailable)
 
     def migrate(self) -> int:
         """Creates or migrates the schema to :data:`SCHEMA_VERSION` (one process at a time)."""
         with self._tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_KEY,))
             conn.execute(_SCHEMA)
-            row = conn.execute("SELECT max(version) FROM gateway.schema_version").fetchone()
-            version = row[0] if row and row[0] is not None else 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    ErrorCode.STORE_UNAVAILABLE,
-                    f"the database's gateway schema is version {version}, newer than this "
-                    f"gateway's {SCHEMA_VERSION}: upgrade the gateway",
-                )
-            if version < SCHEMA_VERSION:  # version 1 is the first: nothing to migrate yet
-                conn.execute("DELETE FROM gateway.schema_version")
-                conn.execute("INSERT INTO gateway.schema_version VALUES (%s)", (SCHEMA_VERSION,))
+            try:  # version 1 is the first: nothing to migrate yet
+                pgdb.migrate_version(conn, "gateway.schema_version", SCHEMA_VERSION, "gateway")
+            except pgdb.SchemaTooNew as exc:
+                raise StoreError(ErrorCode.STORE_UNAVAILABLE, str(exc)) from None
         return SCHEMA_VERSION
 
     # ------------------------------------------------------------------ channels / charges

@@ -1,12 +1,31 @@
-"""The indexer against a real anvil: it equals the chain, resumes, waits, and survives reorgs."""
+"""The indexer against a real anvil: it equals the chain, resumes, waits, and survives reorgs,
+on both stores (an SQLite file and a PostgreSQL database on the session's server)."""
 
 from __future__ import annotations
 
+import pytest
 from eth_utils import to_checksum_address
+from fixtures.postgres import new_database
 from web3 import Web3
 
 from modelmint.dashboard.indexer import SKIPPED_EVENTS, Indexer
 from modelmint.records import Record
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_db(request, tmp_path):
+    """Builder: ``index_db(name)`` names a fresh index (the same name, the same index)."""
+    made: dict[str, str] = {}
+
+    def _db(name: str) -> str:
+        if name not in made:
+            if request.param == "sqlite":
+                made[name] = str(tmp_path / f"{name}.sqlite")
+            else:
+                made[name] = new_database(request.getfixturevalue("postgres"))
+        return made[name]
+
+    return _db
 
 
 def _w3(market) -> Web3:
@@ -43,9 +62,9 @@ def _index_view(indexer: Indexer) -> list[tuple]:
 
 
 def test_indexer__seeded_market__equals_chain_and_follows_fractionalized_contracts(
-    market, tmp_path
+    market, index_db
 ):
-    indexer = _indexer(market, tmp_path / "i.sqlite")
+    indexer = _indexer(market, index_db("i"))
     result = indexer.sync()
 
     assert result.rolled_back_from is None
@@ -60,9 +79,9 @@ def test_indexer__seeded_market__equals_chain_and_follows_fractionalized_contrac
 
 
 def test_indexer__restart__resumes_from_its_cursor_and_equals_a_fresh_index(
-    market, licensee, chain, tmp_path
+    market, licensee, chain, index_db
 ):
-    path = tmp_path / "resume.sqlite"
+    path = index_db("resume")
     first = _indexer(market, path)
     first.sync()
     stopped_at = first.cursor
@@ -80,15 +99,15 @@ def test_indexer__restart__resumes_from_its_cursor_and_equals_a_fresh_index(
 
     # purchase: LicensePurchased, Transfer, PaymentReceived; credits: CreditsBought, TransferSingle
     assert result.events == 3 + 2
-    fresh = _indexer(market, tmp_path / "fresh.sqlite")
+    fresh = _indexer(market, index_db("fresh"))
     fresh.sync()
     assert _index_view(restarted) == _index_view(fresh) == _chain_view(restarted)
 
 
 def test_indexer__confirmations__holds_back_blocks_until_deep_enough(
-    market, licensee, chain, tmp_path
+    market, licensee, chain, index_db
 ):
-    indexer = _indexer(market, tmp_path / "conf.sqlite", confirmations=2)
+    indexer = _indexer(market, index_db("conf"), confirmations=2)
     indexer.sync()
     tx = market.credits.buyCredits(
         market.priced_model, 3, licensee, sender=licensee, value=3 * market.credit_value
@@ -106,10 +125,10 @@ def test_indexer__confirmations__holds_back_blocks_until_deep_enough(
 
 
 def test_indexer__reorg_by_revert__rolls_back_orphaned_events_and_indexes_the_new_chain(
-    market, licensee, contributor, chain, tmp_path
+    market, licensee, contributor, chain, index_db
 ):
     w3 = _w3(market)
-    indexer = _indexer(market, tmp_path / "reorg.sqlite")
+    indexer = _indexer(market, index_db("reorg"))
     indexer.sync()
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
     orphan = market.licenses.purchase(
@@ -135,11 +154,11 @@ def test_indexer__reorg_by_revert__rolls_back_orphaned_events_and_indexes_the_ne
 
 
 def test_indexer__anvil_reorg__replaced_blocks_are_detected_by_hash(
-    market, chain, deployer, contributor, tmp_path
+    market, chain, deployer, contributor, index_db
 ):
     w3 = _w3(market)
     chain.mine(4)
-    indexer = _indexer(market, tmp_path / "anvil-reorg.sqlite")
+    indexer = _indexer(market, index_db("anvil-reorg"))
     indexer.sync()
     before = indexer.cursor
 
@@ -151,20 +170,24 @@ def test_indexer__anvil_reorg__replaced_blocks_are_detected_by_hash(
 
     assert result.rolled_back_from == before
     assert indexer.cursor == w3.eth.block_number
-    stored = indexer.db.execute("SELECT hash FROM blocks WHERE number = ?", (before,)).fetchone()
-    assert stored[0] == w3.eth.get_block(before)["hash"].to_0x_hex()
+    stored = dict(indexer.store.blocks(before))[before]
+    assert stored == w3.eth.get_block(before)["hash"].to_0x_hex()
     assert _index_view(indexer) == _chain_view(indexer)
 
 
-def test_indexer__another_chain_or_deployment__discards_the_old_index(market, tmp_path):
-    path = tmp_path / "identity.sqlite"
+def test_indexer__another_chain_or_deployment__discards_the_old_index(market, index_db):
+    path = index_db("identity")
     indexer = _indexer(market, path)
     indexer.sync()
-    indexer.db.execute("UPDATE meta SET value = 'other' WHERE key = 'identity'")
-    indexer.db.commit()
+    identity = f"{indexer.w3.eth.chain_id}:{','.join(sorted(indexer.static))}"
+    assert indexer.events() and not indexer.store.claim(identity)  # its own index: kept
+    stopped_at = indexer.cursor
     indexer.close()
 
     reopened = _indexer(market, path)
+    assert reopened.events() and reopened.cursor == stopped_at  # resumed, not discarded
+    discarded = reopened.store.claim("1:another-deployment")
 
+    assert discarded
     assert reopened.events() == []
     assert reopened.cursor == reopened.start_block - 1

@@ -200,19 +200,6 @@ def _function_isolation():
     yield
 
 
-@pytest.fixture
-def pg_url(postgres):
-    """A fresh database on the session's PostgreSQL server (each test its own)."""
-    import uuid
-
-    import psycopg
-
-    name = f"gw_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return postgres.url.rsplit("/", 1)[0] + "/" + name
-
-
 @pytest.fixture(scope="module")
 def consumer_key(consumer):
     return Account.from_key(consumer.private_key)

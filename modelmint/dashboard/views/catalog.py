@@ -10,8 +10,9 @@ item its live gateway publishes, else the credit value).
 from __future__ import annotations
 
 from modelmint.dashboard.errors import DashboardError, DashboardErrorCode
-from modelmint.dashboard.indexer import Event, Indexer
+from modelmint.dashboard.indexer import Indexer
 from modelmint.dashboard.reads import JsonObject, Reads, as_int, model_status
+from modelmint.dashboard.store import Event
 from modelmint.dashboard.views.cards import Cards, search_text
 from modelmint.dashboard.views.gateways import GatewayProbe
 
