@@ -34,6 +34,8 @@ from starlette.exceptions import HTTPException
 
 from modelmint.codec import MAX_HEADER_BYTES, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
+from modelmint.gateway.cards import extra_routes, register_card
+from modelmint.gateway.downloads import register_downloads
 from modelmint.gateway.errors import (
     ChainReverted,
     ChainUnavailable,
@@ -111,6 +113,8 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
 
     app = FastAPI(title="Modelmint gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     _answer_framework_errors(app)
+    register_card(app, lambda: state["service"])
+    register_downloads(app, lambda: state["service"])
 
     def svc() -> Service:
         service: Service = state["service"]
@@ -149,7 +153,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             "versionHash": hex0x(t.version_hash),
             "chainId": t.chain_id,
             "input": s.model.spec.describe(),
-            "routes": {"predict": PREDICT_PATH},
+            "routes": {"predict": PREDICT_PATH, **extra_routes(s)},
             "payments": describe_terms(t) if s.settings.payments_enabled else None,
             "license": {
                 "enabled": s.settings.license_enabled,

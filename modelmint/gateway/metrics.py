@@ -44,3 +44,12 @@ class Metrics:
         self.bad_receipts = Counter(
             "modelmint_gateway_bad_receipts", "Receipts dropped from settlement", registry=r
         )
+        self.downloads = Counter(
+            "modelmint_gateway_weights_downloads",
+            "Weights download requests by outcome",
+            ["code"],
+            registry=r,
+        )
+        self.download_bytes = Counter(
+            "modelmint_gateway_weights_bytes", "Weights bytes streamed", registry=r
+        )

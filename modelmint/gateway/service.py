@@ -20,6 +20,7 @@ from typing import Any
 from eth_account import Account
 
 from modelmint.access import AccessDomain
+from modelmint.gateway.cards import load_card
 from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
 from modelmint.gateway.ledger import Ledger, PaymentTerms
@@ -68,6 +69,7 @@ class Service:
     provenance_domain: ProvenanceDomain
     settler: Settler
     metrics: Metrics
+    card: bytes | None = None
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Service:
@@ -93,6 +95,7 @@ class Service:
             )
         if settings.payments_enabled and facts.credit_value == 0:
             raise StartupError(f"credits are not enabled for model {settings.model_id}")
+        card = load_card(settings, chain, facts.version, served)
         model = OnnxModel.load(
             settings.weights, settings.max_batch, settings.input_min, settings.input_max
         )
@@ -153,6 +156,7 @@ class Service:
             provenance_domain=ProvenanceDomain(chain_id, account.address),
             settler=settler,
             metrics=metrics,
+            card=card,
         )
 
     def close(self) -> None:
