@@ -230,3 +230,28 @@ def test_start__card_names_other_weights__refuses(launch, registered, tmp_path):
 def test_card__none_configured__not_found(served):
     assert "card" not in _info(served.url)["routes"]
     assert _code(httpx.get(served.url + "/v1/card")) == (404, "not_found")
+
+
+def test_cli_weights_download__holder__verified_file_written(
+    served, holder, registered, rpc_url, record_path, tmp_path
+):
+    from click.testing import CliRunner
+
+    from modelmint.client.cli import main
+
+    out = tmp_path / "cli.onnx"
+    env = {
+        "MODELMINT_RPC": rpc_url,
+        "MODELMINT_RECORD": str(record_path),
+        "MODELMINT_GATEWAY": served.url,
+        "MODELMINT_PROFILES": "",
+        "MODELMINT_ACCOUNT": "",
+        "MODELMINT_PRIVATE_KEY": "0x" + bytes(holder.key).hex(),
+        "HOME": str(tmp_path),
+    }
+    result = CliRunner(mix_stderr=False).invoke(
+        main, ["--output", "json", "weights", "download", "--out", str(out)], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["sha256"] == "0x" + registered.hex()
+    assert hashlib.sha256(out.read_bytes()).digest() == registered
