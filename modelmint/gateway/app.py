@@ -3,6 +3,8 @@
 Routes:
 - ``POST /v1/predict``: ``{"inputs": [item, ...]}``; paid (``PAYMENT-SIGNATURE``),
   licensed (``MODELMINT-ACCESS``) or answered ``402`` with the payment requirements;
+- ``GET /v1/weights`` (license-gated download, :mod:`downloads`) and ``GET /v1/card``
+  (the served card, :mod:`cards`), listed in the well-known ``routes`` when served;
 - ``GET /.well-known/modelmint``: model, version hash, prices, gateway address, domains;
 - ``GET /healthz`` (alive), ``GET /readyz`` (serving and the node reachable),
   ``GET /metrics`` (Prometheus).
