@@ -44,12 +44,11 @@ class Metrics:
         self.bad_receipts = Counter(
             "modelmint_gateway_bad_receipts", "Receipts dropped from settlement", registry=r
         )
-        self.downloads = Counter(
-            "modelmint_gateway_weights_downloads",
-            "Weights download requests by outcome",
-            ["code"],
-            registry=r,
+        # Weights downloads (modelmint.gateway.downloads): requests by outcome, bytes sent.
+        weights: tuple[tuple[str, str, list[str]], ...] = (
+            ("modelmint_gateway_weights_downloads", "Weights downloads by outcome", ["code"]),
+            ("modelmint_gateway_weights_bytes", "Weights bytes streamed", []),
         )
-        self.download_bytes = Counter(
-            "modelmint_gateway_weights_bytes", "Weights bytes streamed", registry=r
+        self.downloads, self.download_bytes = (
+            Counter(name, text, labels, registry=r) for name, text, labels in weights
         )

@@ -15,11 +15,12 @@ SCHEMA = '{"type": "object"}'
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
+    """A folder and two weights files (versions 1 and 2) for the cards of one model."""
     folder = tmp_path_factory.mktemp("card")
-    v1, v2 = folder / "v1.onnx", folder / "v2.onnx"
-    v1.write_bytes(b"card model weights, version 1")
-    v2.write_bytes(b"card model weights, version 2")
-    return folder, v1, v2
+    paths = [folder / f"v{n}.onnx" for n in (1, 2)]
+    for n, path in enumerate(paths, start=1):
+        path.write_bytes(f"card model weights, version {n}".encode())
+    return (folder, *paths)
 
 
 def _create(mm, out, *extra):

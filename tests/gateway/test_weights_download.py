@@ -13,7 +13,6 @@ import time
 import httpx
 import pytest
 from ape.utils import ZERO_ADDRESS
-from conftest import CREDIT_VALUE
 from eth_account import Account
 
 from modelmint.access import AccessDomain, AccessStatement, sign_statement
@@ -25,6 +24,7 @@ from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.wire import HEADER_ACCESS, WELL_KNOWN_PATH
 
 WEIGHTS = "/v1/weights"
+CREDIT_VALUE = 10**12  # wei per credit of the carded model
 
 
 def _offer(protocol, owner, buyer, commercial: bool) -> None:
