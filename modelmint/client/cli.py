@@ -33,6 +33,7 @@ import click
 from modelmint.client.budget import Budget
 from modelmint.client.client import Client
 from modelmint.client.commands import Ops, fail
+from modelmint.client.commands.card import card, weights
 from modelmint.client.commands.gov import gov
 from modelmint.client.commands.owner import (
     gateway,
@@ -134,7 +135,7 @@ def main(
     ctx.obj.update(settings=settings, ops=Ops(settings, output))
 
 
-for _group in (model, license_, revenue, shares, gateway, gov, protocol):
+for _group in (model, license_, revenue, shares, gateway, gov, protocol, card, weights):
     main.add_command(_group)
 
 

@@ -34,6 +34,7 @@ class ClientErrorCode(StrEnum):
     PROFILE_INVALID = "profile_invalid"
     ACCOUNT_UNAVAILABLE = "account_unavailable"
     NOT_FOUND = "not_found"
+    WEIGHTS_MISMATCH = "weights_mismatch"
 
 
 class ClientError(ModelmintError):
@@ -202,6 +203,13 @@ class NotFound(ClientError):
     fractionalized model's governor, a proposal)."""
 
     code: ClientErrorCode = ClientErrorCode.NOT_FOUND
+
+
+class WeightsMismatch(ClientError):
+    """Downloaded weights whose sha256 is not the registry's ``versionHash``: nothing was
+    written in place."""
+
+    code: ClientErrorCode = ClientErrorCode.WEIGHTS_MISMATCH
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 Routes:
 - ``POST /v1/predict``: ``{"inputs": [item, ...]}``; paid (``PAYMENT-SIGNATURE``),
   licensed (``MODELMINT-ACCESS``) or answered ``402`` with the payment requirements;
+- ``GET /v1/weights`` (license-gated download, :mod:`downloads`) and ``GET /v1/card``
+  (the served card, :mod:`cards`), listed in the well-known ``routes`` when served;
 - ``GET /.well-known/modelmint``: model, version hash, prices, gateway address, domains;
 - ``GET /healthz`` (alive), ``GET /readyz`` (serving and the node reachable),
   ``GET /metrics`` (Prometheus).
@@ -36,6 +38,8 @@ from starlette.exceptions import HTTPException
 
 from modelmint.codec import MAX_HEADER_BYTES, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
+from modelmint.gateway.cards import extra_routes, register_card
+from modelmint.gateway.downloads import register_downloads
 from modelmint.gateway.errors import (
     ChainReverted,
     ChainUnavailable,
@@ -122,6 +126,8 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
 
     app = FastAPI(title="Modelmint gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     _answer_framework_errors(app)
+    register_card(app, lambda: state["service"])
+    register_downloads(app, lambda: state["service"])
 
     def svc() -> Service:
         service: Service = state["service"]
@@ -170,7 +176,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             "versionHash": hex0x(t.version_hash),
             "chainId": t.chain_id,
             "input": s.model.spec.describe(),
-            "routes": {"predict": PREDICT_PATH},
+            "routes": {"predict": PREDICT_PATH, **extra_routes(s)},
             "payments": describe_terms(t) if s.settings.payments_enabled else None,
             "license": {
                 "enabled": s.settings.license_enabled,

@@ -34,6 +34,10 @@ class GatewayErrorCode(StrEnum):
     CHARGE_CONFLICT = "charge_conflict"
     # The ONNX model's input is of a type or shape the gateway cannot validate.
     MODEL_UNSUPPORTED = "model_unsupported"
+    # The card file is not a card, or its CID is not the one the chain records.
+    CARD_MISMATCH = "card_mismatch"
+    # The card's weights.sha256 / weights.cid are not those of the served file.
+    WEIGHTS_MISMATCH = "weights_mismatch"
 
 
 class ChainUnavailable(ModelmintError):

@@ -44,6 +44,14 @@ class Metrics:
         self.bad_receipts = Counter(
             "modelmint_gateway_bad_receipts", "Receipts dropped from settlement", registry=r
         )
+        # Weights downloads (modelmint.gateway.downloads): requests by outcome, bytes sent.
+        weights: tuple[tuple[str, str, list[str]], ...] = (
+            ("modelmint_gateway_weights_downloads", "Weights downloads by outcome", ["code"]),
+            ("modelmint_gateway_weights_bytes", "Weights bytes streamed", []),
+        )
+        self.downloads, self.download_bytes = (
+            Counter(name, text, labels, registry=r) for name, text, labels in weights
+        )
         # What the monitor re-reads (modelmint.gateway.monitor).
         gauge = self._gauge
         self.clock_skew = gauge("clock_skew_seconds", "Chain time minus the gateway's clock")

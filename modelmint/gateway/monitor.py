@@ -109,6 +109,7 @@ class _Upgrade:
     version: int
     version_hash: bytes
     model: OnnxModel
+    path: Path
 
 
 class Monitor:
@@ -193,7 +194,7 @@ class Monitor:
             return
         st = s.settings
         model = OnnxModel.load(path, st.max_batch, st.input_min, st.input_max)
-        self._upgrade = _Upgrade(version, digest, model)
+        self._upgrade = _Upgrade(version, digest, model, path)
 
     def apply(self) -> None:
         """Switches to a prepared upgrade: requirements, licenses and provenance name the new
@@ -206,6 +207,11 @@ class Monitor:
         terms = replace(s.terms, version=up.version, version_hash=up.version_hash)
         s.model, s.terms, s.ledger.terms = up.model, terms, terms
         s.licenses.version = up.version
+        s.weights_path = up.path  # what a license holder downloads from now on
+        if s.card is not None:
+            # The configured card describes the version the gateway started with.
+            log.warning("no card served for version %s: CARD describes version %s", up.version, old)
+            s.card = None
         self.pending_version = None
         self.metrics.served_version.set(up.version)
         log.info("serving version %s (was %s)", up.version, old, extra={"version": up.version})

@@ -21,6 +21,7 @@ from typing import Any
 from eth_account import Account
 
 from modelmint.access import AccessDomain
+from modelmint.gateway.cards import load_card
 from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
 from modelmint.gateway.ledger import Ledger
@@ -113,6 +114,8 @@ class Service:
     settler: Settler
     metrics: Metrics
     locks: StoreLocks = field(default_factory=StoreLocks)
+    card: bytes | None = None
+    weights_path: Path | None = None
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Service:
@@ -140,6 +143,7 @@ class Service:
             )
         if settings.payments_enabled and facts.credit_value == 0:
             raise StartupError(f"credits are not enabled for model {settings.model_id}")
+        card = load_card(settings, chain, facts.version, served, weights)
         model = OnnxModel.load(weights, settings.max_batch, settings.input_min, settings.input_max)
         terms = PaymentTerms(
             chain_id=chain_id,
@@ -208,6 +212,8 @@ class Service:
             settler=settler,
             metrics=metrics,
             locks=locks,
+            card=card,
+            weights_path=weights,
         )
 
     def close(self) -> None:

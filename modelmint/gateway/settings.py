@@ -37,6 +37,7 @@ class GatewaySettings(BaseSettings):
     model_id: int = Field(ge=1)
     version: int = Field(default=0, ge=0, description="0 = the model's latest version")
     weights: Path = DIGITS_ONNX
+    card: Path | None = Field(default=None, description="the served version's card file")
 
     # The gateway key (environment only).
     keystore: Path | None = None
@@ -57,6 +58,8 @@ class GatewaySettings(BaseSettings):
     license_cache_seconds: float = Field(
         default=10.0, ge=0, validation_alias=_renamed("license_cache_seconds")
     )
+    weights_download: bool = True
+    weights_commercial_required: bool = True
     lock_timeout: float = Field(default=2.0, gt=0)
     min_deadline_margin: int = Field(default=600, ge=0)
     max_timeout_seconds: int = Field(default=60, ge=1)

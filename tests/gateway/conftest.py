@@ -169,17 +169,18 @@ def gateway_key(gateway):
 
 @pytest.fixture(scope="module")
 def launch(rpc_url, record_path, protocol, gateway_key, tmp_path_factory):
-    """Builder: `launch(store_path=None, key=None, **settings)` starts a gateway process;
-    all are killed at the end of the module."""
+    """Builder: `launch(store_path=None, key=None, model_id=None, **settings)` starts a
+    gateway process (of the protocol's model unless `model_id`); all are killed at the end
+    of the module."""
     started: list[GatewayProcess] = []
     workdir = tmp_path_factory.mktemp("gateway")
 
-    def _launch(store_path=None, key=None, start=True, **settings):
+    def _launch(store_path=None, key=None, start=True, model_id=None, **settings):
         store = store_path or workdir / f"store-{len(started)}.sqlite3"
         env = gateway_env(
             rpc_url,
             record_path,
-            protocol["model_id"],
+            model_id or protocol["model_id"],
             key or "0x" + bytes(gateway_key.key).hex(),
             store,
             **settings,

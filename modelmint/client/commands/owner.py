@@ -3,11 +3,13 @@ buyer, a shareholder and a gateway operator do on chain (docs/CLI.md)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 from eth_utils import to_checksum_address
 
+from modelmint.cards import card_uri, parse_card
 from modelmint.client.commands import Ops, operation, ops_of
 from modelmint.client.commands.actions import ACTIONS, Action
 from modelmint.client.errors import NotFound
@@ -33,15 +35,28 @@ def model() -> None:
 @model.command()
 @click.option("--weights", type=click.Path(exists=True, dir_okay=False), required=True)
 @click.option("--version-uri", required=True, help="Where the weights are (e.g. ipfs://...).")
-@click.option("--metadata-uri", required=True, help="The model's metadata (name, card).")
+@click.option("--metadata-uri", help="The model's metadata (name, card).")
+@click.option("--card", type=click.Path(exists=True, dir_okay=False), help="Or the model's card.")
 @click.option("--asset", default=ZERO, help="ERC-20 payment asset (default: ETH).")
 @click.pass_context
 @operation
 def register(
-    ctx: click.Context, weights: str, version_uri: str, metadata_uri: str, asset: str
+    ctx: click.Context,
+    weights: str,
+    version_uri: str,
+    metadata_uri: str | None,
+    card: str | None,
+    asset: str,
 ) -> None:
-    """Register a model (mints its NFT to the account)."""
+    """Register a model (mints its NFT to the account); with --card, the metadata URI is
+    the card's ``ipfs://`` URI (docs/CARDS.md)."""
     ops = ops_of(ctx)
+    if card is not None:
+        content = Path(card).read_bytes()
+        parse_card(content)
+        metadata_uri = card_uri(content)
+    if metadata_uri is None:
+        raise click.UsageError("give --metadata-uri URI or --card FILE")
     registry = ops.contract("ModelRegistry")
     digest = weights_hash(weights)
     call = registry.functions.registerModel(
@@ -51,7 +66,7 @@ def register(
     model_id = ops.event(registry, "ModelRegistered", tx)["modelId"]
     ops.done(
         f"model {model_id} registered (weights 0x{digest.hex()})",
-        model=model_id, weightsHash=digest, tx=tx.tx_hash,
+        model=model_id, weightsHash=digest, metadataURI=metadata_uri, tx=tx.tx_hash,
     )  # fmt: skip
 
 
