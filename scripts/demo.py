@@ -36,8 +36,17 @@ from modelmint.client.agent import AgentSettings, run_agent
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
-from modelmint.deploy.governance import Proposal, Vote, delegate
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.dev.governance import Proposal, Vote, delegate
+from modelmint.dev.roles import (
+    CONSUMER,
+    CONTRIBUTOR,
+    DEPLOYER,
+    GATEWAY,
+    HOLDER,
+    LICENSEE,
+    MODEL_OWNER,
+)
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.weights import weights_hash
 
@@ -118,8 +127,9 @@ def main():
     logger.set_level(LogLevel.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.monotonic()
-    (deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder, treasury) = (
-        accounts.test_accounts[i] for i in range(8)
+    (deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder) = (
+        accounts.test_accounts[role]
+        for role in (DEPLOYER, MODEL_OWNER, CONTRIBUTOR, LICENSEE, CONSUMER, GATEWAY, HOLDER)
     )
     with tempfile.TemporaryDirectory() as tmp:
         run(Path(tmp), deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder)

@@ -14,14 +14,14 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployed, deployments_dir_option, load_record, model_addresses
+from modelmint.deploy.operator import deployed, load_record, model_addresses, operator_options
 
 apply_upstream_env()
 
 
 @click.command(cls=ConnectedProviderCommand)
 @click.argument("model_id", type=int)
-@deployments_dir_option
+@operator_options()
 def cli(provider, model_id, deployments_dir):
     """The contracts of MODEL_ID's latest fractionalization."""
     from ape import project

@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 from eth_utils import is_address, to_checksum_address
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import MODEL_OWNER
+from modelmint.deploy.operator import deployed, load_record, operator_options
+from modelmint.deploy.roles import Role
 from modelmint.weights import weights_hash
 
 apply_upstream_env()
@@ -38,17 +38,15 @@ def _asset(value: str, record: dict) -> str:
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.MODEL_OWNER)
 @click.argument("weights", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version-uri", required=True, help="Where version 1 can be fetched.")
 @click.option("--metadata-uri", required=True, help="Model card / metadata location.")
 @click.option("--asset", default="ETH", show_default=True, help="ETH, an address or a name.")
-@deployments_dir_option
 def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir):
     """Hash WEIGHTS and register it as a new model owned by --account."""
     from ape import project
 
-    account = acting_account(provider, account, MODEL_OWNER)
     record = load_record(deployments_dir, provider)
     registry = deployed(project, record, "registry", "ModelRegistry")
     payment = _asset(asset, record)

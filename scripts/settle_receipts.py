@@ -19,12 +19,12 @@ import json
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 
 from modelmint.credits import rejection_reason
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import GATEWAY
+from modelmint.deploy.operator import deployed, load_record, operator_options
+from modelmint.deploy.roles import Role
 from modelmint.receipts import SignedReceipt
 
 apply_upstream_env()
@@ -63,9 +63,8 @@ def select_receipts(
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.GATEWAY)
 @click.argument("receipts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@deployments_dir_option
 @click.option(
     "--sweep",
     is_flag=True,
@@ -75,7 +74,6 @@ def cli(provider, account, receipts_file, deployments_dir, sweep):
     """Settle RECEIPTS_FILE as the channels' gateway (--account)."""
     from ape import project
 
-    account = acting_account(provider, account, GATEWAY)
     record = load_record(deployments_dir, provider)
     credits = deployed(project, record, "credits", "UsageCredits")
     entries = json.loads(receipts_file.read_text())

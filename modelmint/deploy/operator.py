@@ -1,9 +1,12 @@
-"""What the operator scripts (scripts/register_model.py, create_offer.py, enable_credits.py,
-fractionalize.py, settle_receipts.py) share: the deployment record, the acting account and
-the deployed contracts by name."""
+"""What the operator scripts (scripts/deploy.py, register_model.py, create_offer.py,
+enable_credits.py, fractionalize.py, settle_receipts.py, model_addresses.py) share: their
+options, declared once (:func:`operator_options`: ``--account`` for a role and
+``--deployments-dir``), the deployment record, the acting account and the deployed contracts
+by name."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -15,6 +18,7 @@ import click
 
 from modelmint.abi import load_abi
 from modelmint.deploy.config import REPO_ROOT
+from modelmint.deploy.roles import Role
 
 
 def deployments_dir(option: Path | None) -> Path:
@@ -22,9 +26,38 @@ def deployments_dir(option: Path | None) -> Path:
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
-def deployments_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--deployments-dir`` for a script: the command receives ``deployments_dir``, the
-    directory resolved by :func:`deployments_dir` (declared here once for every script)."""
+def operator_options(
+    role: Role | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of an operator script, declared once for all of them::
+
+        @click.command(cls=ConnectedProviderCommand)
+        @operator_options(Role.MODEL_OWNER)
+        def cli(provider, account, deployments_dir): ...
+
+    ``--deployments-dir``: the command receives ``deployments_dir`` (:func:`deployments_dir`).
+    With a ``role``, ape's ``--account`` too: the command receives ``account`` resolved by
+    :func:`acting_account` (required on a live network; on the local chain and forks the
+    role's funded test account). The command must take ``provider``."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        if role is None:
+            return _deployments_dir_option(command)
+
+        @functools.wraps(command)
+        def acting(*args: Any, **kwargs: Any) -> Any:
+            kwargs["account"] = acting_account(kwargs["provider"], kwargs.get("account"), role)
+            return command(*args, **kwargs)
+
+        from ape.cli import account_option
+
+        with_account = account_option(prompt=False)(acting)
+        return _deployments_dir_option(with_account)
+
+    return decorate
+
+
+def _deployments_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--deployments-dir",
         "deployments_dir",
@@ -57,16 +90,16 @@ def load_record(directory: Path, provider: Any) -> dict:
     return json.loads(path.read_text())
 
 
-def acting_account(provider: Any, account: Any, test_index: int) -> Any:
-    """--account on live networks; on the local chain and forks the funded test account
-    ``test_index`` (a role of ``modelmint.dev.roles``)."""
+def acting_account(provider: Any, account: Any, role: Role) -> Any:
+    """--account on live networks; on the local chain and forks the funded test account of
+    ``role``."""
     if account is not None:
         return account
     if not provider.network.is_dev:
         raise click.UsageError("--account is required on a live network")
     from ape import accounts
 
-    return accounts.test_accounts[test_index]
+    return accounts.test_accounts[int(role)]
 
 
 def deployed(project: Any, record: dict, name: str, contract_type: str) -> Any:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from modelmint.deploy.config import load_config
-from modelmint.deploy.engine import DEPLOYER, Call, Deploy, Ref, Step, _refs, _substitute
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.deploy.steps import DEPLOYER, Call, Deploy, Ref, Step, refs, substitute
 from modelmint.records import Record
 
 
@@ -70,14 +70,14 @@ class Protocol:
 def plan_inputs(deployer: str, **overrides: Any) -> PlanInputs:
     """The local network's plan parameters (config/networks/local.yaml) for ``deployer``, with
     ``overrides`` (PlanInputs fields; account objects and contracts become addresses;
-    ``admin="timelock"`` means the plan's timelock)."""
+    ``admin="timelock"`` means the plan's timelock; ``governance`` is a GovernanceParams)."""
     tokens = [_address(t) for t in overrides.pop("tokens", ())]
     base = PlanInputs.from_config(load_config("local"), deployer, tokens)
     fields: dict[str, Any] = {}
     for key, value in overrides.items():
         if key == "admin" and value == "timelock":
             fields[key] = Ref("timelock")
-        elif key in ("admin", "treasury", "gov_holder"):
+        elif key in ("admin", "treasury"):
             fields[key] = _address(value)
         else:
             fields[key] = value
@@ -102,13 +102,13 @@ def select(plan: list[Step], only: Iterable[str], have: Iterable[str] = ()) -> l
         if name in needed or name in have:
             continue
         needed.add(name)
-        todo += [r.name for r in _refs(deploys[name].args) if r.name != DEPLOYER.name]
+        todo += [r.name for r in refs(deploys[name].args) if r.name != DEPLOYER.name]
     available = needed | have | {DEPLOYER.name}
 
     def keep(step: Step) -> bool:
         if isinstance(step, Deploy):
             return step.name in needed
-        return step.target in needed and all(r.name in available for r in _refs(step.args))
+        return step.target in needed and all(r.name in available for r in refs(step.args))
 
     return [s for s in plan if keep(s)]
 
@@ -132,7 +132,7 @@ class _Context:
         return self._contracts[name]
 
     def resolve(self, value: Any) -> Any:
-        return _substitute(value, {r.name: self.address(r.name) for r in _refs(value)})
+        return substitute(value, {r.name: self.address(r.name) for r in refs(value)})
 
 
 def run_steps(

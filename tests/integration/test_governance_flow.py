@@ -14,7 +14,7 @@ import ape
 import pytest
 from fixtures.governance import WEIGHTS_V1, enact, split_params
 
-from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.dev.governance import Proposal, ProposalState, Vote, delegate
 
 
 @pytest.fixture(scope="module", autouse=True)

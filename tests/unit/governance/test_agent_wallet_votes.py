@@ -12,8 +12,8 @@ from eth_utils import keccak
 from modelmint import eip712
 from modelmint.client.signer import Signer
 from modelmint.constants import UNIT
-from modelmint.deploy.governance import Proposal, Vote
 from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.governance import Proposal, Vote
 from modelmint.eip712 import Address, Uint256
 from modelmint.signing import sign_digest
 

@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from modelmint.constants import UNIT
-from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.dev.governance import Proposal, ProposalState, Vote, delegate
 
 
 @pytest.fixture
