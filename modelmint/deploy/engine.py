@@ -41,9 +41,9 @@ from modelmint.deploy.steps import (
     DEPLOYER,
     Call,
     Deploy,
+    PlanContext,
     Step,
     create_address,
-    refs,
     substitute,
     to_jsonable,
     validate_plan,
@@ -55,33 +55,6 @@ STOP_AFTER_ENV = "MODELMINT_DEPLOY_STOP_AFTER"
 
 def _hex(value: Any) -> str:
     return value if isinstance(value, str) else to_hex(value)
-
-
-class Context:
-    """What ``Call.done`` callables see: contracts by step name, the deployer, Ref lookup."""
-
-    def __init__(self, deployment: Deployment):
-        self._d = deployment
-
-    @property
-    def deployer(self) -> str:
-        return self._d.deployer
-
-    def address(self, name: str) -> str:
-        if name == DEPLOYER.name:
-            return self._d.deployer
-        addr = self._d.record.address(name)
-        if addr is None:
-            raise DeployError(f"{name!r} is not deployed yet", DeployErrorCode.NOT_DEPLOYED)
-        return addr
-
-    def contract(self, name: str):
-        step = self._d.deploy_steps[name]
-        return self._d.container(step.contract).at(self.address(name))
-
-    def resolve(self, value: Any) -> Any:
-        """Replace Ref markers in ``value`` by recorded addresses."""
-        return substitute(value, {n: self.address(n) for n in {r.name for r in refs(value)}})
 
 
 class Deployment:
@@ -130,7 +103,7 @@ class Deployment:
         )
         self.sent = 0
         self.record = Record.load(record_path)
-        self.ctx = Context(self)
+        self.ctx = PlanContext(self.deployer, self.recorded_address, self.contract_at)
         self._containers: dict[str, Any] = {}
         self._check_record_chain()
 
@@ -152,6 +125,17 @@ class Deployment:
         )
 
     # ------------------------------------------------------------------ helpers
+
+    def recorded_address(self, name: str) -> str:
+        """The recorded address of step ``name``; a DeployError when it is not deployed."""
+        addr = self.record.address(name)
+        if addr is None:
+            raise DeployError(f"{name!r} is not deployed yet", DeployErrorCode.NOT_DEPLOYED)
+        return addr
+
+    def contract_at(self, name: str, address: str) -> Any:
+        """Step ``name``'s contract type at ``address``."""
+        return self.container(self.deploy_steps[name].contract).at(address)
 
     def container(self, contract: str):
         if contract not in self._containers:

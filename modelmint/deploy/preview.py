@@ -8,18 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelmint.deploy import steps
 from modelmint.deploy.errors import describe
 from modelmint.deploy.states import ActionKind, EntryStatus, Verdict
-from modelmint.deploy.steps import (
-    DEPLOYER,
-    Call,
-    Deploy,
-    Step,
-    create_address,
-    refs,
-    substitute,
-    to_jsonable,
-)
+from modelmint.deploy.steps import Call, Deploy, Step
 
 if TYPE_CHECKING:
     from modelmint.deploy.engine import Deployment
@@ -36,35 +28,11 @@ class Action:
     address: str | None = None
 
 
-class _PreviewContext:
-    """What ``Call.done`` sees during a preview: addresses recorded or predicted."""
-
-    def __init__(self, deployment: Deployment, addresses: dict[str, str]):
-        self._d = deployment
-        self._addresses = addresses
-
-    @property
-    def deployer(self) -> str:
-        return self._d.deployer
-
-    def address(self, name: str) -> str:
-        if name == DEPLOYER.name:
-            return self._d.deployer
-        return self._addresses[name]
-
-    def contract(self, name: str) -> Any:
-        step = self._d.deploy_steps[name]
-        return self._d.container(step.contract).at(self.address(name))
-
-    def resolve(self, value: Any) -> Any:
-        return substitute(value, {r.name: self.address(r.name) for r in refs(value)})
-
-
 def preview(d: Deployment, estimate_gas: bool = False) -> list[Action]:
     """What ``d.run()`` would do, without sending. Contracts still to deploy get their
     predicted CREATE addresses so later steps can be estimated against them."""
     actions: list[Action] = []
-    addresses: dict[str, str] = {DEPLOYER.name: d.deployer}
+    addresses: dict[str, str] = {steps.DEPLOYER.name: d.deployer}
     nonce = d.provider.get_nonce(d.deployer)
     fresh: set[str] = set()
     for step in d.plan:
@@ -89,7 +57,7 @@ def _preview_deploy(
     entry = d.record.contracts.get(step.name)
     verdict, reason = Verdict.NEW, ""
     if entry and entry.get("status") == EntryStatus.DEPLOYED:
-        verdict, reason = d.verify(step, entry, to_jsonable(args))
+        verdict, reason = d.verify(step, entry, steps.to_jsonable(args))
     elif entry and entry.get("status") == EntryStatus.PENDING:
         reason = "pending in the record; resolved when run"
     if entry and verdict is Verdict.OK:
@@ -98,7 +66,7 @@ def _preview_deploy(
     if entry and verdict is Verdict.MISMATCH and not d.redeploy:
         addresses[step.name] = entry["address"]
         return Action(step, ActionKind.MISMATCH, reason, address=entry["address"])
-    address = create_address(d.deployer, nonce)
+    address = steps.create_address(d.deployer, nonce)
     addresses[step.name] = address
     gas = None
     if estimate_gas:
@@ -110,9 +78,9 @@ def _preview_deploy(
 def _preview_call(
     d: Deployment, step: Call, addresses: dict[str, str], fresh: set[str], estimate_gas: bool
 ) -> Action:
-    if step.target in fresh or any(r.name in fresh for r in refs(step.args)):
+    if step.target in fresh or any(r.name in fresh for r in steps.refs(step.args)):
         return Action(step, ActionKind.CALL, "unless already in effect once deployed")
-    if step.done(_PreviewContext(d, addresses)):
+    if step.done(steps.PlanContext(d.deployer, addresses.__getitem__, d.contract_at)):
         return Action(step, ActionKind.DONE, "already in effect on chain")
     gas = None
     if estimate_gas:

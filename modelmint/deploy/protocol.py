@@ -26,7 +26,7 @@ from typing import Any
 
 from modelmint.deploy.config import load_config
 from modelmint.deploy.plan import PlanInputs, protocol_plan
-from modelmint.deploy.steps import DEPLOYER, Call, Deploy, Ref, Step, refs, substitute
+from modelmint.deploy.steps import DEPLOYER, Call, Deploy, PlanContext, Ref, Step, refs
 from modelmint.records import Record
 
 
@@ -113,35 +113,17 @@ def select(plan: list[Step], only: Iterable[str], have: Iterable[str] = ()) -> l
     return [s for s in plan if keep(s)]
 
 
-class _Context:
-    """What a plan ``Call.done`` sees, over in-process contracts."""
-
-    def __init__(self, deployer: Any, contracts: dict[str, Any]):
-        self._deployer, self._contracts = deployer, contracts
-
-    @property
-    def deployer(self) -> str:
-        return str(self._deployer.address)
-
-    def address(self, name: str) -> str:
-        if name == DEPLOYER.name:
-            return self.deployer
-        return str(self._contracts[name].address)
-
-    def contract(self, name: str) -> Any:
-        return self._contracts[name]
-
-    def resolve(self, value: Any) -> Any:
-        return substitute(value, {r.name: self.address(r.name) for r in refs(value)})
-
-
 def run_steps(
     steps: Iterable[Step], project: Any, deployer: Any, deployed: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """Runs plan ``steps`` as ``deployer`` (contracts in ``deployed`` are reused, not
     deployed); returns every contract by step name."""
     contracts = dict(deployed or {})
-    ctx = _Context(deployer, contracts)
+    ctx = PlanContext(
+        str(deployer.address),
+        lambda name: str(contracts[name].address),
+        lambda name, _address: contracts[name],
+    )
     for step in steps:
         if isinstance(step, Deploy):
             if step.name not in contracts:

@@ -17,25 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import rlp
 from eth_utils import keccak, to_bytes, to_checksum_address, to_hex
 
 from modelmint.deploy.errors import DeployError, DeployErrorCode
-
-
-class PlanContext(Protocol):
-    """What a ``Call.done`` sees: the deployer's address, deployed contracts by step name, and
-    ``resolve`` (Ref markers to addresses). :class:`Context` is the engine's;
-    ``modelmint.deploy.protocol`` has an in-process one."""
-
-    @property
-    def deployer(self) -> str: ...
-
-    def contract(self, name: str) -> Any: ...
-
-    def resolve(self, value: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -129,3 +116,37 @@ def to_jsonable(value: Any) -> Any:
 def create_address(sender: str, nonce: int) -> str:
     """The address a CREATE from ``sender`` at ``nonce`` gets."""
     return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=sender), nonce]))[12:])
+
+
+class PlanContext:
+    """What a ``Call.done`` sees: the deployer's address, addresses by step name from
+    ``address_of``, contracts from ``contract_at(name, address)`` and ``resolve`` (Ref markers
+    to addresses). The engine
+    reads addresses from the record, a preview from its predictions, an in-process run from
+    the contracts it deployed."""
+
+    def __init__(
+        self,
+        deployer: str,
+        address_of: Callable[[str], str],
+        contract_at: Callable[[str, str], Any],
+    ):
+        self._deployer = deployer
+        self._address_of = address_of
+        self._contract_at = contract_at
+
+    @property
+    def deployer(self) -> str:
+        return self._deployer
+
+    def address(self, name: str) -> str:
+        if name == DEPLOYER.name:
+            return self._deployer
+        return self._address_of(name)
+
+    def contract(self, name: str) -> Any:
+        return self._contract_at(name, self.address(name))
+
+    def resolve(self, value: Any) -> Any:
+        """Replace Ref markers in ``value`` by addresses."""
+        return substitute(value, {n: self.address(n) for n in {r.name for r in refs(value)}})
