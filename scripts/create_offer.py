@@ -16,7 +16,7 @@ from ape.cli import ConnectedProviderCommand
 
 from modelmint.constants import DAY
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployed, load_record, operator_options
+from modelmint.deploy.operator import operator_options
 from modelmint.deploy.roles import Role
 from modelmint.structs import OfferParams
 from modelmint.weights import weights_hash
@@ -49,13 +49,10 @@ def cli(
     transferable,
     terms_uri,
     terms_file,
-    deployments_dir,
+    deployment,
 ):
     """Create an offer on MODEL_ID as its owner (--account)."""
-    from ape import project
-
-    record = load_record(deployments_dir, provider)
-    licenses = deployed(project, record, "licenses", "LicenseManager")
+    licenses = deployment.contract("licenses")
     params = OfferParams(
         model_id,
         price,

@@ -40,7 +40,7 @@ def _check_tokens(provider, tokens) -> None:
 # ape's NetworkOption itself. An explicit @network_option() would silently drop
 # --provider-settings in ape 0.8.51 (the option is built before that value is parsed).
 @click.command(cls=ConnectedProviderCommand)
-@operator_options(Role.DEPLOYER)
+@operator_options(Role.DEPLOYER, record=False)
 @click.option("--dry-run", is_flag=True, help="Print the plan and gas estimates; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
 @click.option(

@@ -14,7 +14,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployed, load_record, operator_options
+from modelmint.deploy.operator import operator_options
 from modelmint.deploy.roles import Role
 
 apply_upstream_env()
@@ -58,14 +58,11 @@ def cli(
     quorum,
     timelock_delay,
     yes,
-    deployments_dir,
+    deployment,
 ):
     """Fractionalize MODEL_ID as its owner (--account)."""
-    from ape import project
-
-    record = load_record(deployments_dir, provider)
-    registry = deployed(project, record, "registry", "ModelRegistry")
-    fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
+    registry = deployment.contract("registry")
+    fractionalizer = deployment.contract("fractionalizer")
     if registry.ownerOf(model_id) != account.address:
         raise click.ClickException(f"{account.address} does not own model {model_id}")
     split = [_recipient(r) for r in recipients]

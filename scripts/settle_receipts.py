@@ -23,7 +23,7 @@ from ape.cli import ConnectedProviderCommand
 
 from modelmint.credits import rejection_reason
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployed, load_record, operator_options
+from modelmint.deploy.operator import operator_options
 from modelmint.deploy.roles import Role
 from modelmint.receipts import SignedReceipt
 
@@ -70,12 +70,9 @@ def select_receipts(
     is_flag=True,
     help="Also sweep each settled model's revenue to the router (anyone may; once is enough).",
 )
-def cli(provider, account, receipts_file, deployments_dir, sweep):
+def cli(provider, account, receipts_file, deployment, sweep):
     """Settle RECEIPTS_FILE as the channels' gateway (--account)."""
-    from ape import project
-
-    record = load_record(deployments_dir, provider)
-    credits = deployed(project, record, "credits", "UsageCredits")
+    credits = deployment.contract("credits")
     entries = json.loads(receipts_file.read_text())
     receipts = [SignedReceipt.from_json(e) for e in entries]
     charges = {

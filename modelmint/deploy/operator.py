@@ -1,8 +1,7 @@
 """What the operator scripts (scripts/deploy.py, register_model.py, create_offer.py,
 enable_credits.py, fractionalize.py, settle_receipts.py, model_addresses.py) share: their
 options, declared once (:func:`operator_options`: ``--account`` for a role and
-``--deployments-dir``), the deployment record, the acting account and the deployed contracts
-by name."""
+``--deployments-dir``), the acting account, the deployment record and its contracts by name."""
 
 from __future__ import annotations
 
@@ -18,7 +17,9 @@ import click
 
 from modelmint.abi import load_abi
 from modelmint.deploy.config import REPO_ROOT
+from modelmint.deploy.errors import describe, revert_in
 from modelmint.deploy.roles import Role
+from modelmint.deploy.states import EntryStatus
 
 
 def deployments_dir(option: Path | None) -> Path:
@@ -27,45 +28,55 @@ def deployments_dir(option: Path | None) -> Path:
 
 
 def operator_options(
-    role: Role | None = None,
+    role: Role | None = None, *, record: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The options of an operator script, declared once for all of them::
 
         @click.command(cls=ConnectedProviderCommand)
         @operator_options(Role.MODEL_OWNER)
-        def cli(provider, account, deployments_dir): ...
+        def cli(provider, account, deployment): ...
 
-    ``--deployments-dir``: the command receives ``deployments_dir`` (:func:`deployments_dir`).
-    With a ``role``, ape's ``--account`` too: the command receives ``account`` resolved by
-    :func:`acting_account` (required on a live network; on the local chain and forks the
-    role's funded test account). The command must take ``provider``."""
+    ``--deployments-dir`` (:func:`deployments_dir`): the command receives ``deployment``, the
+    connected chain's :class:`RecordedDeployment`; with ``record=False`` it receives the
+    directory itself as ``deployments_dir`` (the deploy script writes the record). With a
+    ``role``, ape's ``--account`` too: the command receives ``account`` resolved by
+    :func:`acting_account`. A transaction that reverts ends the command with the contract's
+    error decoded (``Name(args)``). The command must take ``provider``."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        if role is None:
-            return _deployments_dir_option(command)
-
         @functools.wraps(command)
-        def acting(*args: Any, **kwargs: Any) -> Any:
-            kwargs["account"] = acting_account(kwargs["provider"], kwargs.get("account"), role)
-            return command(*args, **kwargs)
+        def operate(*args: Any, **kwargs: Any) -> Any:
+            provider = kwargs["provider"]
+            if role is not None:
+                kwargs["account"] = acting_account(provider, kwargs.get("account"), role)
+            if record:
+                directory = kwargs.pop("deployments_dir")
+                kwargs["deployment"] = RecordedDeployment.load(directory, provider)
+            try:
+                return command(*args, **kwargs)
+            except click.ClickException:
+                raise
+            except Exception as err:
+                if revert_in(err) is None:
+                    raise
+                raise click.ClickException(f"transaction reverted: {describe(err)}") from err
 
-        from ape.cli import account_option
+        wrapped = operate
+        if role is not None:
+            from ape.cli import account_option
 
-        with_account = account_option(prompt=False)(acting)
-        return _deployments_dir_option(with_account)
+            wrapped = account_option(prompt=False)(wrapped)
+        return click.option(
+            "--deployments-dir",
+            "deployments_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            callback=lambda _ctx, _param, value: deployments_dir(value),
+            help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR or "
+            "deployments/).",
+        )(wrapped)
 
     return decorate
-
-
-def _deployments_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--deployments-dir",
-        "deployments_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        callback=lambda _ctx, _param, value: deployments_dir(value),
-        help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR or deployments/).",
-    )(command)
 
 
 PERSISTENT_LOCAL_RECORD = "local-node"
@@ -81,13 +92,33 @@ def record_name(provider: Any) -> str:
     return network
 
 
-def load_record(directory: Path, provider: Any) -> dict:
-    """``directory/<record_name(provider)>.json`` (``provider`` may be a record name)."""
-    name = provider if isinstance(provider, str) else record_name(provider)
-    path = directory / f"{name}.json"
-    if not path.exists():
-        raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
-    return json.loads(path.read_text())
+@dataclass(frozen=True)
+class RecordedDeployment:
+    """The deployment record of a chain (``<directory>/<record_name>.json``) and its deployed
+    contracts by plan step name."""
+
+    path: Path
+    data: dict
+
+    @classmethod
+    def load(cls, directory: Path, provider: Any) -> RecordedDeployment:
+        """The record for ``provider`` (or a record name) in ``directory``; a clear error
+        when there is none."""
+        name = provider if isinstance(provider, str) else record_name(provider)
+        path = directory / f"{name}.json"
+        if not path.exists():
+            raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
+        return cls(path, json.loads(path.read_text()))
+
+    def contract(self, name: str) -> Any:
+        """The contract the record lists as step ``name`` (typed by its recorded contract
+        name), or a clear error if it is not deployed."""
+        entry = self.data.get("contracts", {}).get(name)
+        if not entry or entry.get("status") != EntryStatus.DEPLOYED:
+            raise click.ClickException(f"the record has no deployed {name}")
+        from ape import project
+
+        return getattr(project, entry["contract"]).at(entry["address"])
 
 
 def acting_account(provider: Any, account: Any, role: Role) -> Any:
@@ -100,14 +131,6 @@ def acting_account(provider: Any, account: Any, role: Role) -> Any:
     from ape import accounts
 
     return accounts.test_accounts[int(role)]
-
-
-def deployed(project: Any, record: dict, name: str, contract_type: str) -> Any:
-    """The contract the record lists as ``name``, or a clear error if it is not deployed."""
-    entry = record.get("contracts", {}).get(name)
-    if not entry or entry.get("status") != "deployed":
-        raise click.ClickException(f"the record has no deployed {name}")
-    return getattr(project, contract_type).at(entry["address"])
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from eth_utils import keccak
 
-from modelmint.constants import DAY, ETH, HOUR, UNIT
+from modelmint.constants import DAY, HOUR, UNIT
+from modelmint.deploy.models import register_model
 from modelmint.dev.gasbench_world import ETH_CREDIT_VALUE, PRICE, BenchWorld, _addr
 from modelmint.structs import OfferParams
 
@@ -17,14 +18,12 @@ class Bench(BenchWorld):
     def registry_and_licenses(self):
         # An owner's first model: a fresh account, so its ERC-721 balance slot is new.
         newcomer = self.fresh()
-        self.gas["register_model"] = self.registry.registerModel(
-            ETH, b"\x22" * 32, "ipfs://v1", "ipfs://meta", sender=newcomer
-        ).gas_used
-        reg = self.registry.registerModel(
-            ETH, b"\x22" * 32, "ipfs://v1", "ipfs://meta", sender=self.owner
+        first = register_model(self.registry, newcomer, b"\x22" * 32, "ipfs://v1", "ipfs://meta")
+        self.gas["register_model"] = first.receipt.gas_used
+        model, reg = register_model(
+            self.registry, self.owner, b"\x22" * 32, "ipfs://v1", "ipfs://meta"
         )
         self.gas["register_model_repeat"] = reg.gas_used
-        model = reg.decode_logs(self.registry.ModelRegistered)[0].modelId
         self.gas["publish_version"] = self.registry.publishVersion(
             model, b"\x33" * 32, "ipfs://v2", sender=self.owner
         ).gas_used

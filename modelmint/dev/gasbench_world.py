@@ -10,6 +10,7 @@ from eth_utils import keccak
 
 from modelmint.constants import DAY, ETH, HOUR, UNIT
 from modelmint.deploy.governance import GovernanceParams
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.governance import delegate, deploy_protocol_governance
 from modelmint.dev.roles import (
@@ -103,10 +104,10 @@ class BenchWorld:
 
     # ------------------------------------------------------------------ helpers
     def register(self, owner=None, asset=ETH):
-        tx = self.registry.registerModel(
-            asset, b"\x11" * 32, "ipfs://v1", "ipfs://meta", sender=owner or self.owner
-        )
-        return tx.decode_logs(self.registry.ModelRegistered)[0].modelId
+        owner = owner or self.owner
+        return register_model(
+            self.registry, owner, b"\x11" * 32, "ipfs://v1", "ipfs://meta", asset=asset
+        ).model_id
 
     def fresh(self):
         account = self.accounts.generate_test_account()

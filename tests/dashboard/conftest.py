@@ -19,6 +19,7 @@ import yaml
 
 from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
 from modelmint.deploy.engine import Deployment
+from modelmint.deploy.models import register_model
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.dev.browser import CHROMIUM, launch_chromium
 from modelmint.dev.testing import WAIT_CEILING, wait_until
@@ -99,8 +100,7 @@ def market(
     fractionalizer = at(project.Fractionalizer, "fractionalizer")
 
     def register(owner, meta, weights):
-        tx = registry.registerModel(ETH, weights, f"{meta}/v1", meta, sender=owner)
-        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+        return register_model(registry, owner, weights, f"{meta}/v1", meta).model_id
 
     priced = register(model_owner, "ipfs://sentiment-classifier", b"\x11" * 32)
     registry.publishVersion(
