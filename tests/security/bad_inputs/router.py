@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from bad_inputs.helpers import (
-    governance_sender,
-    governance_sets_address,
-    target_model,
-    wrong_caller,
-)
+from bad_inputs import helpers
 from bad_inputs.model import UINT256, Call, Case, Exempt, small_amount, unknown_id, wrong_value
 from modelmint.constants import ZERO_ADDRESS as ZERO
 
@@ -18,7 +13,7 @@ def rt(e):
     return e.c("RevenueRouter")
 
 
-mid, gov = target_model, governance_sender
+mid, gov = helpers.target_model, helpers.governance_sender
 
 
 def recipients(label, error, make):
@@ -76,7 +71,7 @@ def router_cases() -> dict:
                     rt(e),
                     "setRecipients",
                     (mid(e), [e.attacker], [1]),
-                    wrong_caller(d, e, e.model_owner),
+                    helpers.wrong_caller(d, e, e.model_owner),
                 ),
             ),
             recipients(
@@ -162,7 +157,7 @@ def router_cases() -> dict:
                 "wrong caller (not governance)",
                 "RevenueRouterNotGovernance",
                 lambda e, d: Call(
-                    rt(e), "setFeeBps", (d(st.integers(0, 1_000)),), wrong_caller(d, e)
+                    rt(e), "setFeeBps", (d(st.integers(0, 1_000)),), helpers.wrong_caller(d, e)
                 ),
             ),
             Case(
@@ -173,5 +168,7 @@ def router_cases() -> dict:
                 ),
             ),
         ],
-        "setTreasury(address)": governance_sets_address("RevenueRouter", "setTreasury", "treasury"),
+        "setTreasury(address)": helpers.governance_sets_address(
+            "RevenueRouter", "setTreasury", "treasury"
+        ),
     }
