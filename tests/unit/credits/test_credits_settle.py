@@ -111,56 +111,49 @@ def _net(credits_):
     return value - value * ROUTER_FEE_BPS // 10_000
 
 
+@pytest.fixture
+def settle_usage(credits, open_channel, consumer, gateway, sign, chain):
+    """Builder: settles the consumer's use of one 100-credit channel (opened on the first call)
+    up to `cumulative` credits, leaving the revenue unswept."""
+    channel = []
+
+    def _settle(cumulative):
+        if not channel:
+            channel.append(open_channel(consumer, 100))
+        receipt = sign(consumer, channel[0], cumulative, _deadline(chain))
+        credits.settle([receipt], sender=gateway)
+
+    return _settle
+
+
 def test_transfer__model_with_settled_unswept_credits__swept_to_the_seller_first(
-    credits,
-    router,
-    registry,
-    eth_model,
-    open_channel,
-    consumer,
-    gateway,
-    holder,
-    model_owner,
-    sign,
-    chain,
+    credits, router, registry, eth_model, settle_usage, holder, model_owner
 ):
     # Settled before the sale, not swept: it is the seller's (no split: the owner earns), not
     # the buyer's, whenever anyone sweeps.
-    cid = open_channel(consumer, 100)
-    credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
+    settle_usage(30)
     tx = registry.transferFrom(model_owner, holder, eth_model, sender=model_owner)
     [swept] = tx.decode_logs(credits.RevenueSwept)
     assert (swept.modelId, swept.credits) == (eth_model, 30)
     assert credits.pendingRevenue(eth_model) == 0
     assert router.claimable(eth_model, model_owner) == _net(30)
     # Usage settled after the sale is the buyer's.
-    credits.settle([sign(consumer, cid, 50, _deadline(chain))], sender=gateway)
+    settle_usage(50)
     assert credits.sweep(eth_model, sender=model_owner).return_value == 20 * ETH_CREDIT_VALUE
     assert router.claimable(eth_model, holder) == _net(20)
     assert router.claimable(eth_model, model_owner) == _net(30)
 
 
 def test_setRecipients__settled_unswept_credits__swept_to_the_old_split_first(
-    credits,
-    router,
-    eth_model,
-    open_channel,
-    consumer,
-    gateway,
-    holder,
-    model_owner,
-    contributor,
-    sign,
-    chain,
+    credits, router, eth_model, settle_usage, holder, model_owner, contributor
 ):
     router.setRecipients(eth_model, [contributor], [1], sender=model_owner)
-    cid = open_channel(consumer, 100)
-    credits.settle([sign(consumer, cid, 40, _deadline(chain))], sender=gateway)
+    settle_usage(40)
     tx = router.setRecipients(eth_model, [holder], [1], sender=model_owner)
     assert [ev.credits for ev in tx.decode_logs(credits.RevenueSwept)] == [40]
     assert router.claimable(eth_model, contributor) == _net(40)
     assert router.claimable(eth_model, holder) == 0
-    credits.settle([sign(consumer, cid, 50, _deadline(chain))], sender=gateway)
+    settle_usage(50)
     credits.sweep(eth_model, sender=holder)
     assert router.claimable(eth_model, holder) == _net(10)
     assert router.claimable(eth_model, contributor) == _net(40)
