@@ -84,11 +84,12 @@ def market(
     )
     d.run()
 
-    def at(container, step):
+    def at(container, step=None, address=None):
         # `container.at` merges with a contract type ape cached for the address, which an
-        # earlier module's reverted deployment may have left there: replace it.
+        # earlier module's reverted deployment may have left there: replace it. The plan's
+        # contracts by step, the fractionalized model's clones by address.
         return chain.contracts.instance_at(
-            d.record.address(step), contract_type=container.contract_type, replace=True
+            address or d.record.address(step), contract_type=container.contract_type, replace=True
         )
 
     registry = at(project.ModelRegistry, "registry")
@@ -143,8 +144,8 @@ def market(
         sender=model_owner,
     )
     event = tx.decode_logs(fractionalizer.ModelFractionalized)[0]
-    shares = project.ModelShares.at(event.shares)
-    model_governor = project.ModelGovernor.at(event.governor)
+    shares = at(project.ModelShares, address=event.shares)
+    model_governor = at(project.ModelGovernor, address=event.governor)
     shares.transfer(licensee, SHARE_SUPPLY // 4, sender=model_owner)
     shares.invoke_transaction("delegate", model_owner, sender=model_owner)
 
