@@ -33,6 +33,7 @@ from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.dev.browser import CHROMIUM, launch_chromium
+from modelmint.dev.roles import CONSUMER, CONTRIBUTOR, DEPLOYER, GATEWAY, LICENSEE, MODEL_OWNER
 from modelmint.records import Record
 
 ETH = "0x0000000000000000000000000000000000000000"
@@ -78,9 +79,10 @@ def _timed(fn, repeat: int) -> dict:
 
 def main():
     n = int(os.environ.get("MODELMINT_BENCH_MODELS", "1000"))
-    deployer = accounts.test_accounts[0]
-    owners = [accounts.test_accounts[i] for i in (1, 2, 3, 4)]
-    gateway = accounts.test_accounts[5]
+    deployer = accounts.test_accounts[DEPLOYER]
+    # Four model owners: the model owner and three other funded actors.
+    owners = [accounts.test_accounts[i] for i in (MODEL_OWNER, CONTRIBUTOR, LICENSEE, CONSUMER)]
+    gateway = accounts.test_accounts[GATEWAY]
     work = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     record_path = work / "local.json"
     cfg = load_config("local")

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import httpx
 from ape import accounts, chain, project
-from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, TREASURY
 from modelmint.eip712 import digest
@@ -67,11 +67,9 @@ def _deploy():
         protocol_fee_bps=500,
     )
     registry, credits = p.registry, p.credits
-    tx = registry.registerModel(
-        ZERO_ADDRESS, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://m", sender=owner
+    model_id, _ = register_model(
+        registry, owner, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://m", gateways=[gateway]
     )
-    model_id = int(tx.decode_logs(registry.ModelRegistered)[0].modelId)
-    registry.setGateway(model_id, gateway, True, sender=owner)
     credits.enableCredits(model_id, CREDIT_VALUE, sender=owner)
     return consumer, gateway, p, model_id
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 
 from modelmint.constants import DAY
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import MODEL_OWNER
+from modelmint.deploy.operator import operator_options
+from modelmint.deploy.roles import Role
 from modelmint.structs import OfferParams
 from modelmint.weights import weights_hash
 
@@ -25,7 +25,7 @@ apply_upstream_env()
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.MODEL_OWNER)
 @click.argument("model_id", type=int)
 @click.option("--price", type=int, required=True, help="Smallest units of the payment asset.")
 @click.option("--days", type=int, default=0, show_default=True, help="0 = perpetual.")
@@ -37,7 +37,6 @@ apply_upstream_env()
 @click.option(
     "--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
 )
-@deployments_dir_option
 def cli(
     provider,
     account,
@@ -50,14 +49,10 @@ def cli(
     transferable,
     terms_uri,
     terms_file,
-    deployments_dir,
+    deployment,
 ):
     """Create an offer on MODEL_ID as its owner (--account)."""
-    from ape import project
-
-    account = acting_account(provider, account, MODEL_OWNER)
-    record = load_record(deployments_dir, provider)
-    licenses = deployed(project, record, "licenses", "LicenseManager")
+    licenses = deployment.contract("licenses")
     params = OfferParams(
         model_id,
         price,

@@ -36,8 +36,10 @@ from modelmint.client.agent import AgentSettings, run_agent
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.deploy.config import load_config
 from modelmint.deploy.engine import Deployment
-from modelmint.deploy.governance import Proposal, Vote, delegate
+from modelmint.deploy.models import register_model
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.deploy.roles import Role
+from modelmint.dev.governance import Proposal, Vote, delegate
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.weights import weights_hash
 
@@ -118,8 +120,17 @@ def main():
     logger.set_level(LogLevel.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.monotonic()
-    (deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder, treasury) = (
-        accounts.test_accounts[i] for i in range(8)
+    (deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder) = (
+        accounts.test_accounts[role]
+        for role in (
+            Role.DEPLOYER,
+            Role.MODEL_OWNER,
+            Role.CONTRIBUTOR,
+            Role.LICENSEE,
+            Role.CONSUMER,  # the agent wallet's owner
+            Role.GATEWAY,
+            Role.HOLDER,
+        )
     )
     with tempfile.TemporaryDirectory() as tmp:
         run(Path(tmp), deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder)
@@ -152,13 +163,10 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
 
     print("\n== 2. the model owner registers the shipped digits classifier")
     digest = weights_hash(DIGITS_ONNX)
-    tx = step(
-        "registerModel (ETH-priced)",
-        registry.registerModel(
-            ZERO, digest, "ipfs://digits.onnx", "ipfs://card", sender=model_owner
-        ),
+    model_id, tx = register_model(
+        registry, model_owner, digest, "ipfs://digits.onnx", "ipfs://card", asset=ZERO
     )
-    model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
+    step("registerModel (ETH-priced)", tx)
     print(f"  model {model_id}: {DIGITS_ONNX.name}, sha256 {digest.hex()[:16]}...")
     step("setGateway", registry.setGateway(model_id, gateway, True, sender=model_owner))
     step(

@@ -1,6 +1,6 @@
 """Deploy (or finish deploying) the Modelmint protocol: ``ape run deploy``.
 
-    ape run deploy                                   # local chain, test account 0
+    ape run deploy                                   # local chain, the deployer test account
     ape run deploy --network ethereum:sepolia-fork:foundry --account TEST::0
     ape run deploy --network ethereum:sepolia:node --account <alias> [--dry-run] [--yes]
 
@@ -15,13 +15,16 @@ import sys
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 
-from modelmint.deploy.config import ConfigError, load_config
-from modelmint.deploy.engine import DeployError, Deployment, format_actions
+from modelmint.deploy.config import load_config
+from modelmint.deploy.engine import Deployment
+from modelmint.deploy.errors import ConfigError, DeployError
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployments_dir_option, record_name
+from modelmint.deploy.operator import operator_options, record_name
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.deploy.preview import format_actions
+from modelmint.deploy.roles import Role
 
 # The fork's upstream must be known before ape connects: $MODELMINT_SEPOLIA_RPC or local.
 apply_upstream_env()
@@ -37,7 +40,7 @@ def _check_tokens(provider, tokens) -> None:
 # ape's NetworkOption itself. An explicit @network_option() would silently drop
 # --provider-settings in ape 0.8.51 (the option is built before that value is parsed).
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.DEPLOYER, record=False)
 @click.option("--dry-run", is_flag=True, help="Print the plan and gas estimates; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation on a live network.")
 @click.option(
@@ -50,7 +53,6 @@ def _check_tokens(provider, tokens) -> None:
     default=None,
     help="Network config file (default config/networks/<network>.yaml).",
 )
-@deployments_dir_option
 def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir):
     """Deploy the whole protocol, wire it and hand admin powers to governance."""
     from ape import project
@@ -58,12 +60,6 @@ def cli(provider, account, dry_run, yes, redeploy, config_path, deployments_dir)
     network = provider.network
     name = network.name
     live = not network.is_dev  # neither the local chain nor a fork
-    if account is None:
-        if live:
-            raise click.UsageError("--account is required on a live network")
-        from ape import accounts
-
-        account = accounts.test_accounts[0]  # local chain / fork: the funded test account
     try:
         cfg = load_config(name, config_path)
         tokens = cfg.resolve_tokens(deployments_dir)

@@ -9,29 +9,24 @@ so the script is safe to re-run.
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import MODEL_OWNER
+from modelmint.deploy.operator import operator_options
+from modelmint.deploy.roles import Role
 
 apply_upstream_env()
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.MODEL_OWNER)
 @click.argument("model_id", type=int)
 @click.option("--credit-value", type=int, required=True, help="Payment-asset units per credit.")
 @click.option("--gateway", "gateways", multiple=True, help="Gateway address to allow (repeatable).")
-@deployments_dir_option
-def cli(provider, account, model_id, credit_value, gateways, deployments_dir):
+def cli(provider, account, model_id, credit_value, gateways, deployment):
     """Enable credits on MODEL_ID as its owner (--account)."""
-    from ape import project
-
-    account = acting_account(provider, account, MODEL_OWNER)
-    record = load_record(deployments_dir, provider)
-    registry = deployed(project, record, "registry", "ModelRegistry")
-    credits = deployed(project, record, "credits", "UsageCredits")
+    registry = deployment.contract("registry")
+    credits = deployment.contract("credits")
     current = credits.modelCredits(model_id).creditValue
     if current == 0:
         tx = credits.enableCredits(model_id, credit_value, sender=account)

@@ -11,11 +11,11 @@ recipients) and hands the model NFT to the timelock. Irreversible except by a sh
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import MODEL_OWNER
+from modelmint.deploy.operator import operator_options
+from modelmint.deploy.roles import Role
 
 apply_upstream_env()
 
@@ -28,7 +28,7 @@ def _recipient(value: str) -> tuple[str, int]:
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.MODEL_OWNER)
 @click.argument("model_id", type=int)
 @click.option("--name", required=True)
 @click.option("--symbol", required=True)
@@ -42,7 +42,6 @@ def _recipient(value: str) -> tuple[str, int]:
 @click.option("--quorum", type=int, default=10, show_default=True, help="Percent of supply.")
 @click.option("--timelock-delay", type=int, default=2 * 86400, show_default=True, help="Seconds.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@deployments_dir_option
 def cli(
     provider,
     account,
@@ -59,15 +58,11 @@ def cli(
     quorum,
     timelock_delay,
     yes,
-    deployments_dir,
+    deployment,
 ):
     """Fractionalize MODEL_ID as its owner (--account)."""
-    from ape import project
-
-    account = acting_account(provider, account, MODEL_OWNER)
-    record = load_record(deployments_dir, provider)
-    registry = deployed(project, record, "registry", "ModelRegistry")
-    fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
+    registry = deployment.contract("registry")
+    fractionalizer = deployment.contract("fractionalizer")
     if registry.ownerOf(model_id) != account.address:
         raise click.ClickException(f"{account.address} does not own model {model_id}")
     split = [_recipient(r) for r in recipients]

@@ -14,20 +14,17 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import deployed, deployments_dir_option, load_record, model_addresses
+from modelmint.deploy.operator import model_addresses, operator_options
 
 apply_upstream_env()
 
 
 @click.command(cls=ConnectedProviderCommand)
 @click.argument("model_id", type=int)
-@deployments_dir_option
-def cli(provider, model_id, deployments_dir):
+@operator_options()
+def cli(provider, model_id, deployment):
     """The contracts of MODEL_ID's latest fractionalization."""
-    from ape import project
-
-    record = load_record(deployments_dir, provider)
-    fractionalizer = deployed(project, record, "fractionalizer", "Fractionalizer")
+    fractionalizer = deployment.contract("fractionalizer")
     found = model_addresses(fractionalizer, model_id)
     if found is None:
         raise click.ClickException(f"model {model_id} was never fractionalized")

@@ -13,12 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 from eth_utils import is_address, to_checksum_address
 
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import MODEL_OWNER
+from modelmint.deploy.models import register_model
+from modelmint.deploy.operator import operator_options
+from modelmint.deploy.roles import Role
 from modelmint.weights import weights_hash
 
 apply_upstream_env()
@@ -38,25 +39,21 @@ def _asset(value: str, record: dict) -> str:
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.MODEL_OWNER)
 @click.argument("weights", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version-uri", required=True, help="Where version 1 can be fetched.")
 @click.option("--metadata-uri", required=True, help="Model card / metadata location.")
 @click.option("--asset", default="ETH", show_default=True, help="ETH, an address or a name.")
-@deployments_dir_option
-def cli(provider, account, weights, version_uri, metadata_uri, asset, deployments_dir):
+def cli(provider, account, weights, version_uri, metadata_uri, asset, deployment):
     """Hash WEIGHTS and register it as a new model owned by --account."""
-    from ape import project
-
-    account = acting_account(provider, account, MODEL_OWNER)
-    record = load_record(deployments_dir, provider)
-    registry = deployed(project, record, "registry", "ModelRegistry")
-    payment = _asset(asset, record)
+    registry = deployment.contract("registry")
+    payment = _asset(asset, deployment.data)
     digest = weights_hash(weights)
     click.echo(f"weights {weights} ({weights.stat().st_size:,} bytes): sha256 0x{digest.hex()}")
-    tx = registry.registerModel(payment, digest, version_uri, metadata_uri, sender=account)
-    (event,) = tx.decode_logs(registry.ModelRegistered)
+    model_id, tx = register_model(
+        registry, account, digest, version_uri, metadata_uri, asset=payment
+    )
     click.echo(
-        f"registered model {event.modelId} owned by {account.address} "
+        f"registered model {model_id} owned by {account.address} "
         f"(payment asset {payment}, tx {tx.txn_hash}, gas {tx.gas_used})"
     )

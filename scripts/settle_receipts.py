@@ -19,12 +19,12 @@ import json
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ConnectedProviderCommand
 
 from modelmint.credits import rejection_reason
 from modelmint.deploy.fork import apply_upstream_env
-from modelmint.deploy.operator import acting_account, deployed, deployments_dir_option, load_record
-from modelmint.dev.roles import GATEWAY
+from modelmint.deploy.operator import operator_options
+from modelmint.deploy.roles import Role
 from modelmint.receipts import SignedReceipt
 
 apply_upstream_env()
@@ -63,21 +63,16 @@ def select_receipts(
 
 
 @click.command(cls=ConnectedProviderCommand)
-@account_option(prompt=False)
+@operator_options(Role.GATEWAY)
 @click.argument("receipts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@deployments_dir_option
 @click.option(
     "--sweep",
     is_flag=True,
     help="Also sweep each settled model's revenue to the router (anyone may; once is enough).",
 )
-def cli(provider, account, receipts_file, deployments_dir, sweep):
+def cli(provider, account, receipts_file, deployment, sweep):
     """Settle RECEIPTS_FILE as the channels' gateway (--account)."""
-    from ape import project
-
-    account = acting_account(provider, account, GATEWAY)
-    record = load_record(deployments_dir, provider)
-    credits = deployed(project, record, "credits", "UsageCredits")
+    credits = deployment.contract("credits")
     entries = json.loads(receipts_file.read_text())
     receipts = [SignedReceipt.from_json(e) for e in entries]
     charges = {

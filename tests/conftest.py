@@ -18,7 +18,7 @@ from modelmint.dev.roles import ROLES
 
 # Shared fixtures (tests/fixtures): protocol governance is the default deployment; suites that
 # deploy differently override names in their own conftest.py.
-pytest_plugins = ("fixtures.governance", "fixtures.postgres")
+pytest_plugins = ("fixtures.governance", "fixtures.models", "fixtures.postgres")
 
 _COMMON = dict(
     deadline=None,

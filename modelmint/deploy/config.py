@@ -1,7 +1,9 @@
 """Per-network deployment parameters: ``config/networks/<network>.yaml``, validated on load.
 
-Nothing network-specific lives in the deploy script: fees, governance numbers, the treasury,
-the allow-listed payment tokens and who ends up holding admin powers all come from here.
+Nothing network-specific lives in the deploy script: fees, governance numbers (the
+``governance:`` keys are the fields of :class:`modelmint.deploy.governance.GovernanceParams`),
+the treasury, the allow-listed payment tokens and who ends up holding admin powers (``admin``)
+all come from here.
 
 Addresses may be written as a hex address, as ``deployer`` (the account running the deploy;
 meant for the local chain and forks) or, for tokens, as a name resolved from the deployment
@@ -13,12 +15,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
 
 import yaml
 from eth_utils import is_address, to_checksum_address
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,54 +28,17 @@ from pydantic import (
     model_validator,
 )
 
+from modelmint.deploy.errors import ConfigError
+from modelmint.deploy.governance import (
+    DEPLOYER,
+    AddressOrDeployer,
+    GovernanceParams,
+    address_or_deployer,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config" / "networks"
-DEPLOYER = "deployer"
 BPS = 10_000
-
-
-class ConfigError(ValueError):
-    """A network config file is missing or invalid; the message names the file and field."""
-
-
-def _address_or_deployer(value: Any, info: ValidationInfo) -> str:
-    field = info.field_name
-    if not isinstance(value, str):
-        raise ValueError(f"{field} must be an address or '{DEPLOYER}', got {value!r}")
-    if value == DEPLOYER:
-        return value
-    if not is_address(value):
-        raise ValueError(f"{field} is not a valid address: {value!r}")
-    return to_checksum_address(value)
-
-
-# A checksummed address, or ``deployer``.
-AddressOrDeployer = Annotated[str, AfterValidator(_address_or_deployer)]
-
-
-class GovernanceParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    token_name: str = Field(min_length=1)
-    token_symbol: str = Field(min_length=1, max_length=11)
-    initial_supply: int = Field(gt=0, description="whole tokens (18 decimals applied on deploy)")
-    holder: AddressOrDeployer
-    quorum_percent: int = Field(ge=1, le=100)
-    voting_delay_seconds: int = Field(ge=0)
-    voting_period_seconds: int = Field(ge=1)
-    proposal_threshold: int = Field(ge=0, description="whole tokens")
-    timelock_min_delay_seconds: int = Field(ge=0)
-    admin: str = Field(
-        description="who holds the protocol admin powers at the end of the deploy: 'timelock' "
-        "once the plan deploys one, else an address or 'deployer'"
-    )
-
-    @field_validator("admin")
-    @classmethod
-    def _admin(cls, v, info: ValidationInfo):
-        if v == "timelock":
-            return v
-        return _address_or_deployer(v, info)
 
 
 class NetworkConfig(BaseModel):
@@ -84,9 +47,20 @@ class NetworkConfig(BaseModel):
     protocol_fee_bps: int = Field(ge=0, le=BPS)
     treasury: AddressOrDeployer
     governance: GovernanceParams
+    admin: str = Field(
+        description="who holds the protocol admin powers at the end of the deploy: 'timelock' "
+        "(the plan's) or an address or 'deployer'"
+    )
     allowed_tokens: tuple[str, ...] = ()
     known_tokens: dict[str, str] = Field(default_factory=dict)
     upstream_record: str | None = None
+
+    @field_validator("admin")
+    @classmethod
+    def _admin(cls, v, info: ValidationInfo):
+        if v == "timelock":
+            return v
+        return address_or_deployer(v, info)
 
     @field_validator("known_tokens")
     @classmethod

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from modelmint.deploy.config import REPO_ROOT
+from modelmint.deploy.roles import Role
 
 SEPOLIA_CHAIN_ID = 11155111
 RPC_ENV = "MODELMINT_SEPOLIA_RPC"
@@ -143,7 +144,7 @@ class Anvil:
 def seed_plan(holder: str):
     """Pre-existing state of the upstream: a 6-decimals USDC with a funded holder and an
     earlier Modelmint registry (USDC allow-listed) with one registered model."""
-    from modelmint.deploy.engine import DEPLOYER, Call, Deploy, Ref
+    from modelmint.deploy.steps import DEPLOYER, Call, Deploy, Ref
 
     return [
         Deploy("USDC", "MockERC20", ("USD Coin", "USDC", USDC_DECIMALS)),
@@ -165,20 +166,28 @@ def seed_plan(holder: str):
     ]
 
 
-def seed_upstream(uri: str, record_path: Path, *, account_index: int = 0, log=None):
+def seed_upstream(
+    uri: str,
+    record_path: Path,
+    *,
+    deployer: Role = Role.DEPLOYER,
+    usdc_holder: Role = Role.MODEL_OWNER,
+    log=None,
+):
     """Connect to the upstream at ``uri`` as ``ethereum:sepolia:node`` and bring it to the
-    seed state, writing ``record_path``. Idempotent (it is a deployment plan)."""
+    seed state as the ``deployer`` test account, the seeded USDC going to ``usdc_holder``'s,
+    writing ``record_path``. Idempotent (it is a deployment plan)."""
     from ape import accounts, networks, project
 
     from modelmint.deploy.engine import Deployment
 
-    account = accounts.test_accounts[account_index]
+    account = accounts.test_accounts[deployer]
     with networks.parse_network_choice(
         "ethereum:sepolia:node", provider_settings={"uri": uri}
     ) as provider:
         if provider.chain_id != SEPOLIA_CHAIN_ID:
             raise RuntimeError(f"upstream at {uri} has chain id {provider.chain_id}")
-        holder = str(accounts.test_accounts[account_index + 1].address)
+        holder = str(accounts.test_accounts[usdc_holder].address)
         return Deployment(
             seed_plan(holder),
             project=project,

@@ -1,188 +1,65 @@
-"""Protocol and per-model governance helpers shared by tests, scripts and integrators.
+"""The protocol governance's parameters, declared once: names, units, defaults and bounds.
 
-``deploy_protocol_governance`` deploys GovernanceToken -> ProtocolTimelock -> ProtocolGovernor
-from the deploy plan so that no externally owned account keeps a role (the deployer's bootstrap admin role is
-renounced before the function returns). ``Proposal`` drives one proposal through
-propose -> vote -> queue -> execute with each step a separate, visible call.
+:class:`GovernanceParams` is the ``governance:`` section of ``config/networks/<network>.yaml``
+(its field names are the YAML keys), what :class:`modelmint.deploy.plan.PlanInputs` carries
+to the plan and what ``modelmint.dev.governance.deploy_protocol_governance`` takes. All
+governance clocks are timestamps (ERC-6372 ``mode=timestamp``): durations are seconds;
+token amounts are whole tokens (18 decimals applied on deploy).
 
-All governance clocks are timestamps (ERC-6372 ``mode=timestamp``): durations are seconds.
+    GovernanceParams(voting_period_seconds=600, timelock_min_delay_seconds=60)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Any
+from typing import Annotated, Any
 
-from eth_utils import keccak
+from eth_utils import is_address, to_checksum_address
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo
+from pydantic.dataclasses import dataclass
 
-from modelmint.constants import DAY, ZERO_ADDRESS  # noqa: F401  (DAY re-exported for callers)
+from modelmint.constants import DAY, WAD
 
-# Defaults for a real deployment; tests pass their own values.
-DEFAULT_SETTINGS = {
-    "voting_delay": 1 * DAY,
-    "voting_period": 7 * DAY,
-    "proposal_threshold": 10_000 * 10**18,
-    "quorum_numerator": 4,
-    "timelock_delay": 2 * DAY,
-}
+#: In a config file, the account running the deploy (meant for the local chain and forks).
+DEPLOYER = "deployer"
 
 
-class ProposalState(IntEnum):
-    """OpenZeppelin IGovernor.ProposalState."""
-
-    Pending = 0
-    Active = 1
-    Canceled = 2
-    Defeated = 3
-    Succeeded = 4
-    Queued = 5
-    Expired = 6
-    Executed = 7
-
-
-class Vote(IntEnum):
-    """GovernorCountingSimple support values."""
-
-    Against = 0
-    For = 1
-    Abstain = 2
+def address_or_deployer(value: Any, info: ValidationInfo) -> str:
+    """A checksummed address, or ``deployer``; a clear error naming the field otherwise."""
+    field = info.field_name
+    if not isinstance(value, str):
+        raise ValueError(f"{field} must be an address or '{DEPLOYER}', got {value!r}")
+    if value == DEPLOYER:
+        return value
+    if not is_address(value):
+        raise ValueError(f"{field} is not a valid address: {value!r}")
+    return to_checksum_address(value)
 
 
-@dataclass
-class ProtocolGovernance:
-    token: Any
-    timelock: Any
-    governor: Any
+# A checksummed address, or ``deployer``.
+AddressOrDeployer = Annotated[str, AfterValidator(address_or_deployer)]
 
 
-def timelock_roles(timelock) -> dict[str, bytes]:
-    return {
-        "DEFAULT_ADMIN_ROLE": timelock.DEFAULT_ADMIN_ROLE(),
-        "PROPOSER_ROLE": timelock.PROPOSER_ROLE(),
-        "EXECUTOR_ROLE": timelock.EXECUTOR_ROLE(),
-        "CANCELLER_ROLE": timelock.CANCELLER_ROLE(),
-    }
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class GovernanceParams:
+    """GovernanceToken, ProtocolTimelock and ProtocolGovernor parameters. The defaults are a
+    real deployment's; the local configs shorten the clocks."""
 
-
-def deploy_protocol_governance(
-    project,
-    deployer,
-    holder,
-    supply: int,
-    *,
-    voting_delay: int,
-    voting_period: int,
-    proposal_threshold: int,
-    quorum_numerator: int,
-    timelock_delay: int,
-    token_name: str = "Modelmint Governance",
-    token_symbol: str = "MMGOV",
-) -> ProtocolGovernance:
-    """Deploys token, timelock and governor through the deploy plan; leaves the governor as
-    the timelock's only proposer/canceller, execution open to anyone, and the deployer with no
-    role."""
-    from modelmint.deploy.protocol import deploy_protocol
-
-    p = deploy_protocol(
-        project,
-        deployer,
-        only=("governor",),
-        gov_holder=holder,
-        gov_supply_wei=supply,
-        voting_delay_seconds=voting_delay,
-        voting_period_seconds=voting_period,
-        proposal_threshold_wei=proposal_threshold,
-        quorum_percent=quorum_numerator,
-        timelock_min_delay_seconds=timelock_delay,
-        gov_token_name=token_name,
-        gov_token_symbol=token_symbol,
+    token_name: str = Field("Modelmint Governance", min_length=1)
+    token_symbol: str = Field("MINT", min_length=1, max_length=11)
+    initial_supply: int = Field(1_000_000, gt=0, description="whole tokens, minted to holder")
+    holder: AddressOrDeployer = Field(DEPLOYER, description="receives the initial supply")
+    quorum_percent: int = Field(4, ge=1, le=100, description="% of the supply that must vote")
+    voting_delay_seconds: int = Field(1 * DAY, ge=0)
+    voting_period_seconds: int = Field(7 * DAY, ge=1)
+    proposal_threshold: int = Field(
+        10_000, ge=0, description="whole tokens of votes needed to propose"
     )
-    for role in timelock_roles(p.timelock).values():
-        if p.timelock.hasRole(role, deployer):
-            raise RuntimeError("deployer kept a timelock role")
-    return ProtocolGovernance(token=p.gov_token, timelock=p.timelock, governor=p.governor)
-
-
-def delegate(votes_token, to, sender):
-    """ERC-5805 ``delegate(to)``. ape's ContractInstance has its own ``delegate`` attribute
-    (EIP-7702 / proxy delegate lookup) that shadows the contract method, so call it by name."""
-    return votes_token.invoke_transaction("delegate", to, sender=sender)
-
-
-def description_hash(description: str) -> bytes:
-    return keccak(text=description)
-
-
-@dataclass
-class Proposal:
-    """One governance proposal: a batch of calls plus a description.
-
-    ``calls`` are ``(contract_method, *args)`` tuples, e.g. ``(registry.setFlagged, 1, True)``;
-    ``value`` is always 0 (no Modelmint admin function takes ETH).
-    """
-
-    governor: Any
-    calls: list[tuple]
-    description: str
-    targets: list[str] = field(init=False)
-    values: list[int] = field(init=False)
-    calldatas: list[bytes] = field(init=False)
-
-    def __post_init__(self):
-        self.targets = [call[0].contract.address for call in self.calls]
-        self.values = [0] * len(self.calls)
-        self.calldatas = [bytes(call[0].encode_input(*call[1:])) for call in self.calls]
+    timelock_min_delay_seconds: int = Field(2 * DAY, ge=0)
 
     @property
-    def operation(self) -> tuple:
-        """``(targets, values, calldatas, descriptionHash)``: what the governor's
-        ``hashProposal``, ``queue`` and ``execute`` take."""
-        return (self.targets, self.values, self.calldatas, description_hash(self.description))
+    def initial_supply_wei(self) -> int:
+        return self.initial_supply * WAD
 
     @property
-    def id(self) -> int:
-        return self.governor.hashProposal(*self.operation)
-
-    def state(self) -> ProposalState:
-        return ProposalState(self.governor.state(self.id))
-
-    def propose(self, sender):
-        return self.governor.propose(
-            self.targets, self.values, self.calldatas, self.description, sender=sender
-        )
-
-    def vote(self, voter, support: Vote):
-        return self.governor.castVote(self.id, int(support), sender=voter)
-
-    def queue(self, sender):
-        return self.governor.queue(*self.operation, sender=sender)
-
-    def execute(self, sender):
-        return self.governor.execute(*self.operation, sender=sender)
-
-    # --- time travel ------------------------------------------------------------------------
-    # The governor's clock is its token's (ERC-6372): GovernanceToken counts seconds,
-    # ModelShares counts blocks. The timelock's delay is always in seconds.
-
-    def wait_until_voting_starts(self, chain):
-        """Advances the chain past the snapshot, so votes can be cast (state Active)."""
-        _advance_past(chain, self.governor, self.governor.proposalSnapshot(self.id))
-
-    def wait_until_voting_ends(self, chain):
-        """Advances the chain past the deadline (state Succeeded or Defeated)."""
-        _advance_past(chain, self.governor, self.governor.proposalDeadline(self.id))
-
-    def wait_until_executable(self, chain):
-        """Advances the chain to the timelock ETA (a timestamp)."""
-        eta = self.governor.proposalEta(self.id)
-        chain.mine(timestamp=max(eta, chain.blocks.head.timestamp + 1))
-
-
-def _advance_past(chain, governor, timepoint: int):
-    if governor.CLOCK_MODE() == "mode=timestamp":
-        chain.mine(timestamp=max(timepoint + 1, chain.blocks.head.timestamp + 1))
-    else:
-        blocks = timepoint + 1 - chain.blocks.head.number
-        if blocks > 0:
-            chain.mine(blocks)
+    def proposal_threshold_wei(self) -> int:
+        return self.proposal_threshold * WAD

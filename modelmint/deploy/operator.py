@@ -1,9 +1,11 @@
-"""What the operator scripts (scripts/register_model.py, create_offer.py, enable_credits.py,
-fractionalize.py, settle_receipts.py) share: the deployment record, the acting account and
-the deployed contracts by name."""
+"""What the operator scripts (scripts/deploy.py, register_model.py, create_offer.py,
+enable_credits.py, fractionalize.py, settle_receipts.py, model_addresses.py) share: their
+options, declared once (:func:`operator_options`: ``--account`` for a role and
+``--deployments-dir``), the acting account, the deployment record and its contracts by name."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -15,6 +17,9 @@ import click
 
 from modelmint.abi import load_abi
 from modelmint.deploy.config import REPO_ROOT
+from modelmint.deploy.errors import describe, revert_in
+from modelmint.deploy.roles import Role
+from modelmint.deploy.states import EntryStatus
 
 
 def deployments_dir(option: Path | None) -> Path:
@@ -22,17 +27,56 @@ def deployments_dir(option: Path | None) -> Path:
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
-def deployments_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--deployments-dir`` for a script: the command receives ``deployments_dir``, the
-    directory resolved by :func:`deployments_dir` (declared here once for every script)."""
-    return click.option(
-        "--deployments-dir",
-        "deployments_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        callback=lambda _ctx, _param, value: deployments_dir(value),
-        help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR or deployments/).",
-    )(command)
+def operator_options(
+    role: Role | None = None, *, record: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of an operator script, declared once for all of them::
+
+        @click.command(cls=ConnectedProviderCommand)
+        @operator_options(Role.MODEL_OWNER)
+        def cli(provider, account, deployment): ...
+
+    ``--deployments-dir`` (:func:`deployments_dir`): the command receives ``deployment``, the
+    connected chain's :class:`RecordedDeployment`; with ``record=False`` it receives the
+    directory itself as ``deployments_dir`` (the deploy script writes the record). With a
+    ``role``, ape's ``--account`` too: the command receives ``account`` resolved by
+    :func:`acting_account`. A transaction that reverts ends the command with the contract's
+    error decoded (``Name(args)``). The command must take ``provider``."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def operate(*args: Any, **kwargs: Any) -> Any:
+            provider = kwargs["provider"]
+            if role is not None:
+                kwargs["account"] = acting_account(provider, kwargs.get("account"), role)
+            if record:
+                directory = kwargs.pop("deployments_dir")
+                kwargs["deployment"] = RecordedDeployment.load(directory, provider)
+            try:
+                return command(*args, **kwargs)
+            except click.ClickException:
+                raise
+            except Exception as err:
+                if revert_in(err) is None:
+                    raise
+                raise click.ClickException(f"transaction reverted: {describe(err)}") from err
+
+        wrapped = operate
+        if role is not None:
+            from ape.cli import account_option
+
+            wrapped = account_option(prompt=False)(wrapped)
+        return click.option(
+            "--deployments-dir",
+            "deployments_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            callback=lambda _ctx, _param, value: deployments_dir(value),
+            help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR or "
+            "deployments/).",
+        )(wrapped)
+
+    return decorate
 
 
 PERSISTENT_LOCAL_RECORD = "local-node"
@@ -48,33 +92,45 @@ def record_name(provider: Any) -> str:
     return network
 
 
-def load_record(directory: Path, provider: Any) -> dict:
-    """``directory/<record_name(provider)>.json`` (``provider`` may be a record name)."""
-    name = provider if isinstance(provider, str) else record_name(provider)
-    path = directory / f"{name}.json"
-    if not path.exists():
-        raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
-    return json.loads(path.read_text())
+@dataclass(frozen=True)
+class RecordedDeployment:
+    """The deployment record of a chain (``<directory>/<record_name>.json``) and its deployed
+    contracts by plan step name."""
+
+    path: Path
+    data: dict
+
+    @classmethod
+    def load(cls, directory: Path, provider: Any) -> RecordedDeployment:
+        """The record for ``provider`` (or a record name) in ``directory``; a clear error
+        when there is none."""
+        name = provider if isinstance(provider, str) else record_name(provider)
+        path = directory / f"{name}.json"
+        if not path.exists():
+            raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
+        return cls(path, json.loads(path.read_text()))
+
+    def contract(self, name: str) -> Any:
+        """The contract the record lists as step ``name`` (typed by its recorded contract
+        name), or a clear error if it is not deployed."""
+        entry = self.data.get("contracts", {}).get(name)
+        if not entry or entry.get("status") != EntryStatus.DEPLOYED:
+            raise click.ClickException(f"the record has no deployed {name}")
+        from ape import project
+
+        return getattr(project, entry["contract"]).at(entry["address"])
 
 
-def acting_account(provider: Any, account: Any, test_index: int) -> Any:
-    """--account on live networks; on the local chain and forks the funded test account
-    ``test_index`` (a role of ``modelmint.dev.roles``)."""
+def acting_account(provider: Any, account: Any, role: Role) -> Any:
+    """--account on live networks; on the local chain and forks the funded test account of
+    ``role``."""
     if account is not None:
         return account
     if not provider.network.is_dev:
         raise click.UsageError("--account is required on a live network")
     from ape import accounts
 
-    return accounts.test_accounts[test_index]
-
-
-def deployed(project: Any, record: dict, name: str, contract_type: str) -> Any:
-    """The contract the record lists as ``name``, or a clear error if it is not deployed."""
-    entry = record.get("contracts", {}).get(name)
-    if not entry or entry.get("status") != "deployed":
-        raise click.ClickException(f"the record has no deployed {name}")
-    return getattr(project, contract_type).at(entry["address"])
+    return accounts.test_accounts[int(role)]
 
 
 @dataclass(frozen=True)

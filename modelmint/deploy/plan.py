@@ -8,14 +8,14 @@ powers, one idempotent ``Call`` in the handover section). Steps run in list orde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from eth_utils import keccak
 
-from modelmint.constants import WAD
 from modelmint.constants import ZERO_ADDRESS as ZERO
 from modelmint.deploy.config import NetworkConfig
-from modelmint.deploy.engine import DEPLOYER, Call, Deploy, PlanContext, Ref, Step
+from modelmint.deploy.governance import GovernanceParams
+from modelmint.deploy.steps import DEPLOYER, Call, Deploy, PlanContext, Ref, Step
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 
@@ -27,22 +27,15 @@ def role(name: str) -> bytes:
 
 @dataclass(frozen=True)
 class PlanInputs:
-    """Everything a plan needs, resolved: no names, no 'deployer' placeholders."""
+    """Everything a plan needs, resolved: no names, no 'deployer' placeholders (the
+    governance ``holder`` is an address)."""
 
     deployer: str
     treasury: str
     protocol_fee_bps: int
     tokens: tuple[str, ...]
     admin: str | Ref
-    gov_holder: str
-    gov_supply_wei: int
-    quorum_percent: int
-    voting_delay_seconds: int
-    voting_period_seconds: int
-    proposal_threshold_wei: int
-    timelock_min_delay_seconds: int
-    gov_token_name: str
-    gov_token_symbol: str
+    governance: GovernanceParams
     credits_uri: str = ""
 
     @classmethod
@@ -54,17 +47,9 @@ class PlanInputs:
             protocol_fee_bps=cfg.protocol_fee_bps,
             tokens=tuple(tokens),
             admin=Ref("timelock")
-            if g.admin == "timelock"
-            else cfg.resolve_address(g.admin, deployer),
-            gov_holder=cfg.resolve_address(g.holder, deployer),
-            gov_supply_wei=g.initial_supply * WAD,
-            quorum_percent=g.quorum_percent,
-            voting_delay_seconds=g.voting_delay_seconds,
-            voting_period_seconds=g.voting_period_seconds,
-            proposal_threshold_wei=g.proposal_threshold * WAD,
-            timelock_min_delay_seconds=g.timelock_min_delay_seconds,
-            gov_token_name=g.token_name,
-            gov_token_symbol=g.token_symbol,
+            if cfg.admin == "timelock"
+            else cfg.resolve_address(cfg.admin, deployer),
+            governance=replace(g, holder=cfg.resolve_address(g.holder, deployer)),
         )
 
 
@@ -124,16 +109,17 @@ def protocol_plan(p: PlanInputs) -> list[Step]:
     always finishes with the deployer holding nothing.
     """
     timelock_roles = {name: role(name) for name in ("PROPOSER_ROLE", "CANCELLER_ROLE")}
+    g = p.governance
     return [
         # ---- governance ------------------------------------------------------------
         Deploy(
             "gov_token",
             "GovernanceToken",
-            (p.gov_token_name, p.gov_token_symbol, p.gov_holder, p.gov_supply_wei),
+            (g.token_name, g.token_symbol, g.holder, g.initial_supply_wei),
         ),
         # Open execution (address(0) executor); the deployer is the bootstrap admin only.
         Deploy(
-            "timelock", "ProtocolTimelock", (p.timelock_min_delay_seconds, [], [ZERO], DEPLOYER)
+            "timelock", "ProtocolTimelock", (g.timelock_min_delay_seconds, [], [ZERO], DEPLOYER)
         ),
         Deploy(
             "governor",
@@ -141,10 +127,10 @@ def protocol_plan(p: PlanInputs) -> list[Step]:
             (
                 Ref("gov_token"),
                 Ref("timelock"),
-                p.voting_delay_seconds,
-                p.voting_period_seconds,
-                p.proposal_threshold_wei,
-                p.quorum_percent,
+                g.voting_delay_seconds,
+                g.voting_period_seconds,
+                g.proposal_threshold_wei,
+                g.quorum_percent,
             ),
         ),
         # ---- protocol modules ----------------------------------------------------------

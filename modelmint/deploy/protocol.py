@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from modelmint.deploy.config import load_config
-from modelmint.deploy.engine import DEPLOYER, Call, Deploy, Ref, Step, _refs, _substitute
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.deploy.steps import DEPLOYER, Call, Deploy, PlanContext, Ref, Step, refs
 from modelmint.records import Record
 
 
@@ -70,14 +70,14 @@ class Protocol:
 def plan_inputs(deployer: str, **overrides: Any) -> PlanInputs:
     """The local network's plan parameters (config/networks/local.yaml) for ``deployer``, with
     ``overrides`` (PlanInputs fields; account objects and contracts become addresses;
-    ``admin="timelock"`` means the plan's timelock)."""
+    ``admin="timelock"`` means the plan's timelock; ``governance`` is a GovernanceParams)."""
     tokens = [_address(t) for t in overrides.pop("tokens", ())]
     base = PlanInputs.from_config(load_config("local"), deployer, tokens)
     fields: dict[str, Any] = {}
     for key, value in overrides.items():
         if key == "admin" and value == "timelock":
             fields[key] = Ref("timelock")
-        elif key in ("admin", "treasury", "gov_holder"):
+        elif key in ("admin", "treasury"):
             fields[key] = _address(value)
         else:
             fields[key] = value
@@ -102,37 +102,15 @@ def select(plan: list[Step], only: Iterable[str], have: Iterable[str] = ()) -> l
         if name in needed or name in have:
             continue
         needed.add(name)
-        todo += [r.name for r in _refs(deploys[name].args) if r.name != DEPLOYER.name]
+        todo += [r.name for r in refs(deploys[name].args) if r.name != DEPLOYER.name]
     available = needed | have | {DEPLOYER.name}
 
     def keep(step: Step) -> bool:
         if isinstance(step, Deploy):
             return step.name in needed
-        return step.target in needed and all(r.name in available for r in _refs(step.args))
+        return step.target in needed and all(r.name in available for r in refs(step.args))
 
     return [s for s in plan if keep(s)]
-
-
-class _Context:
-    """What a plan ``Call.done`` sees, over in-process contracts."""
-
-    def __init__(self, deployer: Any, contracts: dict[str, Any]):
-        self._deployer, self._contracts = deployer, contracts
-
-    @property
-    def deployer(self) -> str:
-        return str(self._deployer.address)
-
-    def address(self, name: str) -> str:
-        if name == DEPLOYER.name:
-            return self.deployer
-        return str(self._contracts[name].address)
-
-    def contract(self, name: str) -> Any:
-        return self._contracts[name]
-
-    def resolve(self, value: Any) -> Any:
-        return _substitute(value, {r.name: self.address(r.name) for r in _refs(value)})
 
 
 def run_steps(
@@ -141,7 +119,11 @@ def run_steps(
     """Runs plan ``steps`` as ``deployer`` (contracts in ``deployed`` are reused, not
     deployed); returns every contract by step name."""
     contracts = dict(deployed or {})
-    ctx = _Context(deployer, contracts)
+    ctx = PlanContext(
+        str(deployer.address),
+        lambda name: str(contracts[name].address),
+        lambda name, _address: contracts[name],
+    )
     for step in steps:
         if isinstance(step, Deploy):
             if step.name not in contracts:

@@ -3,32 +3,26 @@
     from modelmint.dev.roles import GATEWAY
     gateway = accounts[GATEWAY]
 
-``tests/conftest.py`` turns each role into a session fixture of the same name in lower case.
+The roles are :class:`modelmint.deploy.roles.Role` (the operator scripts use the same ones);
+these are their test account indices. ``tests/conftest.py`` turns each role into a session
+fixture of the same name in lower case.
 """
 
 from typing import Final
 
-DEPLOYER: Final = 0
-MODEL_OWNER: Final = 1
-CONTRIBUTOR: Final = 2
-LICENSEE: Final = 3
-CONSUMER: Final = 4
-GATEWAY: Final = 5
-ATTACKER: Final = 6
-TREASURY: Final = 7
-HOLDER: Final = 8
-OUTSIDER: Final = 9
+from modelmint.deploy.roles import Role
+
+DEPLOYER: Final = int(Role.DEPLOYER)
+MODEL_OWNER: Final = int(Role.MODEL_OWNER)
+CONTRIBUTOR: Final = int(Role.CONTRIBUTOR)
+LICENSEE: Final = int(Role.LICENSEE)
+CONSUMER: Final = int(Role.CONSUMER)
+GATEWAY: Final = int(Role.GATEWAY)
+ATTACKER: Final = int(Role.ATTACKER)
+TREASURY: Final = int(Role.TREASURY)
+HOLDER: Final = int(Role.HOLDER)
+OUTSIDER: Final = int(Role.OUTSIDER)
 """An account with no role in the fixtures (a fresh third party)."""
 
-ROLES: Final = {
-    "deployer": DEPLOYER,
-    "model_owner": MODEL_OWNER,
-    "contributor": CONTRIBUTOR,
-    "licensee": LICENSEE,
-    "consumer": CONSUMER,
-    "gateway": GATEWAY,
-    "attacker": ATTACKER,
-    "treasury": TREASURY,
-    "holder": HOLDER,
-}
+ROLES: Final = {role.fixture: int(role) for role in Role if role is not Role.OUTSIDER}
 """Fixture name -> test account index."""

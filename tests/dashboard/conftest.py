@@ -26,6 +26,7 @@ import yaml
 from modelmint.cards import Card, card_json
 from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
 from modelmint.deploy.engine import Deployment
+from modelmint.deploy.models import register_model
 from modelmint.deploy.plan import PlanInputs, protocol_plan
 from modelmint.dev.browser import CHROMIUM, launch_chromium
 from modelmint.dev.testing import WAIT_CEILING, wait_until
@@ -109,11 +110,12 @@ def market(
     )
     d.run()
 
-    def at(container, step):
+    def at(container, step=None, address=None):
         # `container.at` merges with a contract type ape cached for the address, which an
-        # earlier module's reverted deployment may have left there: replace it.
+        # earlier module's reverted deployment may have left there: replace it. The plan's
+        # contracts by step, the fractionalized model's clones by address.
         return chain.contracts.instance_at(
-            d.record.address(step), contract_type=container.contract_type, replace=True
+            address or d.record.address(step), contract_type=container.contract_type, replace=True
         )
 
     registry = at(project.ModelRegistry, "registry")
@@ -126,8 +128,7 @@ def market(
 
     def register(owner, meta, weights, version_uri=None):
         uri = version_uri or f"{meta}/v1"
-        tx = registry.registerModel(ETH, weights, uri, meta, sender=owner)
-        return tx.decode_logs(registry.ModelRegistered)[0].modelId
+        return register_model(registry, owner, weights, uri, meta).model_id
 
     priced = register(model_owner, DIGITS_CARD_URI, b"\x11" * 32, "ipfs://digits/v1")
     registry.publishVersion(
@@ -170,8 +171,8 @@ def market(
         sender=model_owner,
     )
     event = tx.decode_logs(fractionalizer.ModelFractionalized)[0]
-    shares = project.ModelShares.at(event.shares)
-    model_governor = project.ModelGovernor.at(event.governor)
+    shares = at(project.ModelShares, address=event.shares)
+    model_governor = at(project.ModelGovernor, address=event.governor)
     shares.transfer(licensee, SHARE_SUPPLY // 4, sender=model_owner)
     shares.invoke_transaction("delegate", model_owner, sender=model_owner)
 

@@ -14,6 +14,7 @@ from modelmint.deploy.config import REPO_ROOT, load_config
 from modelmint.deploy.engine import Deployment
 from modelmint.deploy.fork import SEED_USDC_SUPPLY, SEED_WEIGHTS_HASH, SEPOLIA_CHAIN_ID
 from modelmint.deploy.plan import PlanInputs, protocol_plan
+from modelmint.deploy.roles import Role
 from modelmint.dev.testing import WAIT_CEILING
 
 pytestmark = pytest.mark.fork
@@ -36,7 +37,8 @@ def test_deploy__sepolia_fork__allow_lists_seeded_usdc_and_keeps_upstream_state(
 
     provider = networks.provider
     assert provider.network.name == "sepolia-fork" and provider.chain_id == SEPOLIA_CHAIN_ID
-    deployer, holder = accounts.test_accounts[0], accounts.test_accounts[1]
+    deployer = accounts.test_accounts[Role.DEPLOYER]
+    holder = accounts.test_accounts[Role.MODEL_OWNER]  # seed_upstream's USDC holder
     upstream_w3 = Web3(Web3.HTTPProvider(upstream.uri))
     upstream_nonce = upstream_w3.eth.get_transaction_count(deployer.address)
 

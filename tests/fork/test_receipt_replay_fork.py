@@ -17,6 +17,7 @@ from eth_utils import keccak, to_checksum_address
 
 from modelmint.credits import rejection_reason
 from modelmint.deploy.fork import SEPOLIA_CHAIN_ID
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.testing import isolated
 from modelmint.receipts import Receipt, ReceiptDomain, recover_signer, sign_receipt
@@ -63,11 +64,10 @@ def test_receipt__signed_for_the_other_chain__rejected_same_contract_same_channe
         registry, router, credits = p.registry, p.router, p.credits
         assert credits.address == _credits_address(deployer.address)  # same on both chains
 
-        model_id = registry.registerModel(
-            ape.utils.ZERO_ADDRESS, b"\x11" * 32, "ipfs://v1", "ipfs://m", sender=deployer
-        ).return_value
+        model_id, _ = register_model(
+            registry, deployer, b"\x11" * 32, "ipfs://v1", "ipfs://m", gateways=[gateway]
+        )
         credits.enableCredits(model_id, CREDIT_VALUE, sender=deployer)
-        registry.setGateway(model_id, gateway, True, sender=deployer)
         credits.buyCredits(model_id, 10, consumer, value=10 * CREDIT_VALUE, sender=consumer)
         expiry = chain.pending_timestamp + 86_400
         tx = credits.openChannel(model_id, gateway, 10, expiry, sender=consumer)

@@ -19,6 +19,7 @@ import pytest
 from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.testing import WAIT_CEILING
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
@@ -41,11 +42,14 @@ def protocol(project, deployer, model_owner, gateway, treasury):
         protocol_fee_bps=ROUTER_FEE_BPS,
     )
     registry, router, credits, licenses = p.registry, p.router, p.credits, p.licenses
-    tx = registry.registerModel(
-        ZERO_ADDRESS, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://meta", sender=model_owner
+    model_id, _ = register_model(
+        registry,
+        model_owner,
+        weights_hash(DIGITS_ONNX),
+        "ipfs://digits",
+        "ipfs://meta",
+        gateways=[gateway],
     )
-    model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
-    registry.setGateway(model_id, gateway, True, sender=model_owner)
     credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
     return {
         "registry": registry,

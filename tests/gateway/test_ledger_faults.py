@@ -19,7 +19,6 @@ import time
 import httpx
 import onnx
 import pytest
-from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 from inprocess import charge, own_gateway
 from onnx import TensorProto, helper
@@ -27,6 +26,7 @@ from payer import Payer, digits
 from web3 import Web3
 
 from modelmint.access import AccessStatement, SignedStatement, sign_statement
+from modelmint.deploy.models import register_model
 from modelmint.dev.testing import wait_until
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import create_app
@@ -220,11 +220,9 @@ def test_predict__model_raises__model_failed_and_nothing_charged(
     weights.write_bytes(_reshape_model())
     onnx.checker.check_model(onnx.load(weights))
     registry, credits = protocol["registry"], protocol["credits"]
-    tx = registry.registerModel(
-        ZERO_ADDRESS, weights_hash(weights), "ipfs://r", "ipfs://m", sender=model_owner
+    model_id, _ = register_model(
+        registry, model_owner, weights_hash(weights), "ipfs://r", "ipfs://m", gateways=[gateway]
     )
-    model_id = int(tx.decode_logs(registry.ModelRegistered)[0].modelId)
-    registry.setGateway(model_id, gateway, True, sender=model_owner)
     credits.enableCredits(model_id, 10**12, sender=model_owner)
     credits.buyCredits(model_id, 10, consumer, sender=consumer, value=10 * 10**12)
     expiry = chain.pending_timestamp + 3600

@@ -43,7 +43,7 @@ def node():
 @pytest.fixture
 def config_path(tmp_path):
     data = yaml.safe_load((CONFIG_DIR / "local.yaml").read_text())
-    data["governance"]["admin"] = ADMIN  # so the handover is a real second transaction
+    data["admin"] = ADMIN  # so the handover is a real second transaction
     path = tmp_path / "local.yaml"
     path.write_text(yaml.safe_dump(data))
     return path

@@ -14,7 +14,7 @@ import ape
 import pytest
 from fixtures.governance import WEIGHTS_V1, enact, split_params
 
-from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.dev.governance import Proposal, ProposalState, Vote, delegate
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -72,7 +72,7 @@ def test_flag_model__proposal_passes__model_flagged_then_unflagged(
 
 
 def test_payment_token_allow_list__proposal_passes__token_allowed_then_removed(
-    chain, registry, governor, mock_erc20, holder, licensee, model_owner
+    chain, registry, governor, mock_erc20, holder, licensee, register_model
 ):
     assert not registry.isPaymentTokenAllowed(mock_erc20)
 
@@ -86,8 +86,7 @@ def test_payment_token_allow_list__proposal_passes__token_allowed_then_removed(
 
     assert tx.decode_logs(registry.PaymentTokenAllowed)[0].allowed
     assert registry.isPaymentTokenAllowed(mock_erc20)
-    tx = registry.registerModel(mock_erc20, WEIGHTS_V1, "ipfs://v1", "ipfs://m", sender=model_owner)
-    model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
+    model_id = register_model(mock_erc20, weights=WEIGHTS_V1, meta="ipfs://m")
 
     remove = Proposal(
         governor, [(registry.setPaymentTokenAllowed, mock_erc20, False)], "Remove TUSD"

@@ -15,7 +15,7 @@ import pytest
 from fixtures.governance import enact
 
 from modelmint.constants import UNIT
-from modelmint.deploy.governance import Proposal, ProposalState, Vote
+from modelmint.dev.governance import Proposal, ProposalState, Vote
 
 
 @pytest.fixture(scope="module", autouse=True)

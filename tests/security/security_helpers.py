@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelmint.constants import BPS, DAY, ETH
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.structs import OfferParams
 
@@ -65,8 +66,9 @@ class Kit:
         self.registry.setPaymentTokenAllowed(token, True, sender=self.governance)
 
     def register(self, owner, asset=ETH) -> int:
-        tx = self.registry.registerModel(asset, WEIGHTS, "ipfs://v1", "ipfs://m", sender=owner)
-        return tx.decode_logs(self.registry.ModelRegistered)[0].modelId
+        return register_model(
+            self.registry, owner, WEIGHTS, "ipfs://v1", "ipfs://m", asset=asset
+        ).model_id
 
     def offer(self, model_id, owner, price, transferable=False, duration=30 * DAY) -> int:
         params = OfferParams(

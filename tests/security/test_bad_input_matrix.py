@@ -1,5 +1,5 @@
 """Bad-input matrix: every state-changing external function of every contract in the access
-table is called with each of its bad inputs (tests/security/bad_inputs.py); every example must
+table is called with each of its bad inputs (tests/security/bad_inputs/); every example must
 revert with the named custom error and leave the state digest (balances of the protocol's
 contracts and of the caller, key views of the touched contract) unchanged. A per-receipt refusal
 inside `UsageCredits.settle` does not revert the batch by design: it must emit ReceiptRejected

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 
 from modelmint.constants import DAY, HOUR
 from modelmint.credits import rejection_reason
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
@@ -51,11 +52,15 @@ def env(project, accounts, deployer, model_owner, gateway, consumer, holder, lic
     registry, router, credits = p.registry, p.router, p.credits
     models = {}
     for asset, value in ((ZERO_ADDRESS, ETH_VALUE), (token.address, TOKEN_VALUE)):
-        tx = registry.registerModel(
-            asset, b"\x22" * 32, "ipfs://v1", "ipfs://m", sender=model_owner
+        model_id, _ = register_model(
+            registry,
+            model_owner,
+            b"\x22" * 32,
+            "ipfs://v1",
+            "ipfs://m",
+            asset=asset,
+            gateways=[gateway],
         )
-        model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
-        registry.setGateway(model_id, gateway, True, sender=model_owner)
         credits.enableCredits(model_id, value, sender=model_owner)
         models[model_id] = (asset, value)
     actors = [consumer, holder, licensee]

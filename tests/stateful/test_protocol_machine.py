@@ -26,6 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 from modelmint.structs import OfferParams
@@ -51,9 +52,15 @@ def _wire_model(project, registry, router, factory, asset, price, credit_value, 
         deployed={"registry": registry, "router": router},
     )
     credits, manager = p.credits, p.licenses
-    tx = registry.registerModel(asset, b"\x33" * 32, "ipfs://v1", "m", sender=a["model_owner"])
-    model_id = tx.decode_logs(registry.ModelRegistered)[0].modelId
-    registry.setGateway(model_id, a["gateway"], True, sender=a["model_owner"])
+    model_id, _ = register_model(
+        registry,
+        a["model_owner"],
+        b"\x33" * 32,
+        "ipfs://v1",
+        "m",
+        asset=asset,
+        gateways=[a["gateway"]],
+    )
     credits.enableCredits(model_id, credit_value, sender=a["model_owner"])
     offer = OfferParams(
         model_id,

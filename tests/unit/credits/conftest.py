@@ -3,7 +3,7 @@ an ETH-priced model and an ERC-20-priced model with credits enabled, and builder
 
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
-from fixtures.suites import deployment_fixtures, register
+from fixtures.suites import deployment_fixtures
 
 from modelmint.constants import ETH, HOUR
 from modelmint.deploy.protocol import deploy_protocol
@@ -36,16 +36,9 @@ def domain(credits):
 
 
 @pytest.fixture(scope="module")
-def register_model(registry, model_owner, gateway):
-    """Builder: registers a model priced in `asset` with `gateway` allowed; returns its id."""
-
-    def _register(asset=ETH, owner=model_owner, gateways=(gateway,)):
-        model_id, _ = register(registry, owner, asset)
-        for g in gateways:
-            registry.setGateway(model_id, g, True, sender=owner)
-        return model_id
-
-    return _register
+def model_gateways(gateway):
+    """Every model the credits suite registers allows `gateway`."""
+    return (gateway,)
 
 
 @pytest.fixture(scope="module")

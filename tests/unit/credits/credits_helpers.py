@@ -35,3 +35,12 @@ def rejections(credits, tx):
         (ev.channelId, rejection_reason(ev.reason))
         for ev in tx.decode_logs(credits.ReceiptRejected)
     ]
+
+
+def assert_settle_rejected(credits, receipt, gateway, channel_id, error):
+    """Settles the one `receipt` as `gateway` and asserts the contract skipped it with `error`
+    (ReceiptRejected for `channel_id`) and settled nothing; returns the transaction."""
+    tx = credits.settle([receipt], sender=gateway)
+    assert rejections(credits, tx) == [(channel_id, error)]
+    assert not tx.decode_logs(credits.CreditsSettled)
+    return tx

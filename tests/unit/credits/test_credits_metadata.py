@@ -5,7 +5,6 @@ the template."""
 import ape
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE
-from fixtures.suites import register
 
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.metadata import decode_token_uri
@@ -67,9 +66,9 @@ def test_uri__registry_publishes_version_and_retires__json_follows_registry_even
 
 
 def test_enableCredits_and_buy__no_uri_event__value_fixed_from_enabling_on(
-    credits, registry, model_owner, consumer
+    credits, register_model, model_owner, consumer
 ):
-    model_id, _ = register(registry, model_owner)
+    model_id = register_model(gateways=())
     tx = credits.enableCredits(model_id, ETH_CREDIT_VALUE, sender=model_owner)
     assert tx.decode_logs(credits.URI) == []
     before = credits.uri(model_id)
@@ -78,8 +77,8 @@ def test_enableCredits_and_buy__no_uri_event__value_fixed_from_enabling_on(
     assert credits.uri(model_id) == before
 
 
-def test_uri__credits_not_enabled_or_unknown_model__reverts(credits, registry, model_owner):
-    model_id, _ = register(registry, model_owner)
+def test_uri__credits_not_enabled_or_unknown_model__reverts(credits, register_model):
+    model_id = register_model(gateways=())
     with ape.reverts(credits.UsageCreditsNotEnabled, modelId=model_id):
         credits.uri(model_id)
     with ape.reverts(credits.UsageCreditsUnknownModel, modelId=10**6):

@@ -8,6 +8,7 @@ from credits_helpers import (
     GRACE,
     ROUTER_FEE_BPS,
     TOKEN_CREDIT_VALUE,
+    assert_settle_rejected,
     rejections,
     router_payments,
 )
@@ -24,6 +25,8 @@ from modelmint.receipts import (
     sign_receipt,
     split_signature,
 )
+
+BAD_SIGNATURE = "UsageCreditsInvalidSignature"
 
 
 def _deadline(chain):
@@ -108,56 +111,49 @@ def _net(credits_):
     return value - value * ROUTER_FEE_BPS // 10_000
 
 
+@pytest.fixture
+def settle_usage(credits, open_channel, consumer, gateway, sign, chain):
+    """Builder: settles the consumer's use of one 100-credit channel (opened on the first call)
+    up to `cumulative` credits, leaving the revenue unswept."""
+    channel = []
+
+    def _settle(cumulative):
+        if not channel:
+            channel.append(open_channel(consumer, 100))
+        receipt = sign(consumer, channel[0], cumulative, _deadline(chain))
+        credits.settle([receipt], sender=gateway)
+
+    return _settle
+
+
 def test_transfer__model_with_settled_unswept_credits__swept_to_the_seller_first(
-    credits,
-    router,
-    registry,
-    eth_model,
-    open_channel,
-    consumer,
-    gateway,
-    holder,
-    model_owner,
-    sign,
-    chain,
+    credits, router, registry, eth_model, settle_usage, holder, model_owner
 ):
     # Settled before the sale, not swept: it is the seller's (no split: the owner earns), not
     # the buyer's, whenever anyone sweeps.
-    cid = open_channel(consumer, 100)
-    credits.settle([sign(consumer, cid, 30, _deadline(chain))], sender=gateway)
+    settle_usage(30)
     tx = registry.transferFrom(model_owner, holder, eth_model, sender=model_owner)
     [swept] = tx.decode_logs(credits.RevenueSwept)
     assert (swept.modelId, swept.credits) == (eth_model, 30)
     assert credits.pendingRevenue(eth_model) == 0
     assert router.claimable(eth_model, model_owner) == _net(30)
     # Usage settled after the sale is the buyer's.
-    credits.settle([sign(consumer, cid, 50, _deadline(chain))], sender=gateway)
+    settle_usage(50)
     assert credits.sweep(eth_model, sender=model_owner).return_value == 20 * ETH_CREDIT_VALUE
     assert router.claimable(eth_model, holder) == _net(20)
     assert router.claimable(eth_model, model_owner) == _net(30)
 
 
 def test_setRecipients__settled_unswept_credits__swept_to_the_old_split_first(
-    credits,
-    router,
-    eth_model,
-    open_channel,
-    consumer,
-    gateway,
-    holder,
-    model_owner,
-    contributor,
-    sign,
-    chain,
+    credits, router, eth_model, settle_usage, holder, model_owner, contributor
 ):
     router.setRecipients(eth_model, [contributor], [1], sender=model_owner)
-    cid = open_channel(consumer, 100)
-    credits.settle([sign(consumer, cid, 40, _deadline(chain))], sender=gateway)
+    settle_usage(40)
     tx = router.setRecipients(eth_model, [holder], [1], sender=model_owner)
     assert [ev.credits for ev in tx.decode_logs(credits.RevenueSwept)] == [40]
     assert router.claimable(eth_model, contributor) == _net(40)
     assert router.claimable(eth_model, holder) == 0
-    credits.settle([sign(consumer, cid, 50, _deadline(chain))], sender=gateway)
+    settle_usage(50)
     credits.sweep(eth_model, sender=holder)
     assert router.claimable(eth_model, holder) == _net(10)
     assert router.claimable(eth_model, contributor) == _net(40)
@@ -287,9 +283,8 @@ def test_settle__receipt_for_another_channel__rejected_settles_nothing(
 ):
     a, b = open_channel(consumer, 10), open_channel(consumer, 10)
     channel_id, cumulative, deadline, signature, _ = sign(consumer, a, 5, _deadline(chain))
-    tx = credits.settle([(b, cumulative, deadline, signature, cumulative)], sender=gateway)
-    assert rejections(credits, tx) == [(b, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = (b, cumulative, deadline, signature, cumulative)
+    assert_settle_rejected(credits, bad, gateway, b, BAD_SIGNATURE)
     assert credits.channel(b).settled == 0
     assert router.liabilities(ETH) == 0
 
@@ -312,9 +307,7 @@ def test_settle__receipt_for_another_contract__rejected_settles_nothing(
     cid = open_channel(consumer, 10)
     other_domain = ReceiptDomain.from_contract(other)
     foreign = sign_receipt(other_domain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
-    tx = credits.settle([foreign], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    assert_settle_rejected(credits, foreign, gateway, cid, BAD_SIGNATURE)
     assert credits.channel(cid).settled == 0
 
 
@@ -326,18 +319,15 @@ def test_settle__receipt_for_another_chain__rejected_settles_nothing(
         chain_id=domain.chain_id + 1, verifying_contract=domain.verifying_contract
     )
     foreign = sign_receipt(other_chain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
-    tx = credits.settle([foreign], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    assert_settle_rejected(credits, foreign, gateway, cid, BAD_SIGNATURE)
 
 
 def test_settle__signed_by_someone_else__rejected_settles_nothing(
     credits, open_channel, consumer, attacker, gateway, sign, chain
 ):
     cid = open_channel(consumer, 10)
-    tx = credits.settle([sign(attacker, cid, 5, _deadline(chain))], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = sign(attacker, cid, 5, _deadline(chain))
+    assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
 def test_settle__tampered_amount__rejected_settles_nothing(
@@ -345,9 +335,8 @@ def test_settle__tampered_amount__rejected_settles_nothing(
 ):
     cid = open_channel(consumer, 10)
     channel_id, _, deadline, signature, _ = sign(consumer, cid, 2, _deadline(chain))
-    tx = credits.settle([(channel_id, 9, deadline, signature, 9)], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = (channel_id, 9, deadline, signature, 9)
+    assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
 def test_settle__high_s_signature__rejected_settles_nothing(
@@ -362,18 +351,16 @@ def test_settle__high_s_signature__rejected_settles_nothing(
     assert Account._recover_hash(digest, vrs=(v, r, s)) == consumer.address
     # ...but the contract (OZ ECDSA) rejects high-s.
     assert not credits.verifyReceipt(channel_id, cumulative, deadline, malleable)
-    tx = credits.settle([(channel_id, cumulative, deadline, malleable, cumulative)], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = (channel_id, cumulative, deadline, malleable, cumulative)
+    assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
 def test_settle__malformed_signature__rejected_settles_nothing(
     credits, open_channel, consumer, gateway, chain
 ):
     cid = open_channel(consumer, 10)
-    tx = credits.settle([(cid, 5, _deadline(chain), b"\x01" * 64, 5)], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = (cid, 5, _deadline(chain), b"\x01" * 64, 5)
+    assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
 def test_settle__expired_deadline__rejected_settles_nothing(
@@ -383,9 +370,7 @@ def test_settle__expired_deadline__rejected_settles_nothing(
     deadline = chain.pending_timestamp + 60
     receipt = sign(consumer, cid, 5, deadline)
     chain.pending_timestamp = deadline + 1
-    tx = credits.settle([receipt], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsReceiptExpired")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    assert_settle_rejected(credits, receipt, gateway, cid, "UsageCreditsReceiptExpired")
     assert credits.channel(cid).settled == 0
 
 
@@ -395,9 +380,8 @@ def test_settle__wrong_gateway__rejected_settles_nothing(
     # Even another allowed gateway of the same model cannot settle someone else's channel.
     registry.setGateway(eth_model, attacker, True, sender=model_owner)
     cid = open_channel(consumer, 10)
-    tx = credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=attacker)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsNotChannelGateway")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = sign(consumer, cid, 5, _deadline(chain))
+    assert_settle_rejected(credits, bad, attacker, cid, "UsageCreditsNotChannelGateway")
 
 
 def test_settle__one_bad_receipt_in_batch__good_ones_settle_bad_one_rejected(
@@ -408,7 +392,7 @@ def test_settle__one_bad_receipt_in_batch__good_ones_settle_bad_one_rejected(
     batch = [sign(consumer, a, 5, d), sign(attacker, b, 5, d), sign(consumer, c, 7, d)]
     tx = credits.settle(batch, sender=gateway)
     assert tx.return_value == 12
-    assert rejections(credits, tx) == [(b, "UsageCreditsInvalidSignature")]
+    assert rejections(credits, tx) == [(b, BAD_SIGNATURE)]
     settled = [(ev.channelId, ev.credits) for ev in tx.decode_logs(credits.CreditsSettled)]
     assert settled == [(a, 5), (c, 7)]
     assert [credits.channel(i).settled for i in (a, b, c)] == [5, 0, 7]
@@ -462,7 +446,7 @@ def test_settle__every_rejection_reason_in_one_batch__each_named_good_one_settle
         (late, "UsageCreditsSettlementClosed"),
         (expired, "UsageCreditsReceiptExpired"),
         (above, "UsageCreditsChargeAboveCeiling"),
-        (forged, "UsageCreditsInvalidSignature"),
+        (forged, BAD_SIGNATURE),
     ]
     settled = [(ev.channelId, ev.credits) for ev in tx.decode_logs(credits.CreditsSettled)]
     assert settled == [(good, 6)]
@@ -471,9 +455,8 @@ def test_settle__every_rejection_reason_in_one_batch__each_named_good_one_settle
 
 
 def test_settle__unknown_channel__rejected_settles_nothing(credits, gateway, consumer, sign, chain):
-    tx = credits.settle([sign(consumer, 12345, 1, _deadline(chain))], sender=gateway)
-    assert rejections(credits, tx) == [(12345, "UsageCreditsUnknownChannel")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    bad = sign(consumer, 12345, 1, _deadline(chain))
+    assert_settle_rejected(credits, bad, gateway, 12345, "UsageCreditsUnknownChannel")
 
 
 def test_settle__in_grace_window__still_settles(
@@ -487,29 +470,29 @@ def test_settle__in_grace_window__still_settles(
     assert credits.channel(cid).settled == 6
 
 
-def test_settle__after_grace_window__rejected_settles_nothing(
-    credits, open_channel, consumer, gateway, sign, chain
-):
+def _receipt_at_end_of_grace(credits, open_channel, consumer, sign, chain):
+    """A 10-credit channel, a receipt for 6 valid long after it, and the chain moved to the end
+    of the channel's grace window; returns (channel id, receipt)."""
     cid = open_channel(consumer, 10)
     expiry = credits.channel(cid).expiry
     receipt = sign(consumer, cid, 6, expiry + 10 * GRACE)
     chain.pending_timestamp = expiry + GRACE
-    tx = credits.settle([receipt], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsSettlementClosed")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    return cid, receipt
+
+
+def test_settle__after_grace_window__rejected_settles_nothing(
+    credits, open_channel, consumer, gateway, sign, chain
+):
+    cid, receipt = _receipt_at_end_of_grace(credits, open_channel, consumer, sign, chain)
+    assert_settle_rejected(credits, receipt, gateway, cid, "UsageCreditsSettlementClosed")
 
 
 def test_settle__closed_channel__rejected_settles_nothing(
     credits, eth_model, open_channel, consumer, gateway, sign, chain
 ):
-    cid = open_channel(consumer, 10)
-    expiry = credits.channel(cid).expiry
-    receipt = sign(consumer, cid, 6, expiry + 10 * GRACE)
-    chain.pending_timestamp = expiry + GRACE
+    cid, receipt = _receipt_at_end_of_grace(credits, open_channel, consumer, sign, chain)
     credits.closeChannel(cid, sender=consumer)
-    tx = credits.settle([receipt], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsChannelClosed")]
-    assert not tx.decode_logs(credits.CreditsSettled)
+    assert_settle_rejected(credits, receipt, gateway, cid, "UsageCreditsChannelClosed")
     assert credits.balanceOf(consumer, eth_model) == 10
 
 
@@ -667,7 +650,7 @@ def test_settle__wallet_rotates_signer_after_served__old_key_settles_open_channe
     assert credits.channel(cid).signer == consumer.address
     assert not credits.verifyReceipt(*sign(holder, cid, 6, _deadline(chain))[:4])
     tx = credits.settle([sign(holder, cid, 6, _deadline(chain))], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert rejections(credits, tx) == [(cid, BAD_SIGNATURE)]
     # ...and the receipt served before the rotation still settles.
     credits.settle([served], sender=gateway)
     assert credits.channel(cid).settled == 4
@@ -699,7 +682,7 @@ def test_settle__wallet_signature_by_unregistered_key__rejected_settles_nothing(
         credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
     tx = credits.settle([sign(attacker, cid, 12, _deadline(chain))], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert rejections(credits, tx) == [(cid, BAD_SIGNATURE)]
     assert credits.channel(cid).settled == 0
 
 
@@ -727,7 +710,7 @@ def test_receiptSigner__eoa_registers_another_key__its_own_key_alone_signs_its_c
     cid = open_channel(consumer, 10)
     assert credits.channel(cid).signer == consumer.address
     tx = credits.settle([sign(holder, cid, 3, _deadline(chain))], sender=gateway)
-    assert rejections(credits, tx) == [(cid, "UsageCreditsInvalidSignature")]
+    assert rejections(credits, tx) == [(cid, BAD_SIGNATURE)]
     credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=gateway)
     assert credits.channel(cid).settled == 5
 

@@ -1,11 +1,15 @@
 """modelmint.deploy.config: network config files load, validate with clear errors and resolve."""
 
+import dataclasses
 import json
 
 import pytest
 import yaml
 
-from modelmint.deploy.config import CONFIG_DIR, ConfigError, load_config
+from modelmint.deploy.config import CONFIG_DIR, REPO_ROOT, load_config
+from modelmint.deploy.errors import ConfigError, DeployErrorCode
+from modelmint.deploy.governance import GovernanceParams
+from modelmint.errors import ModelmintError
 
 USDC = "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238"
 OTHER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -29,8 +33,10 @@ def test_load_config__shipped_file__validates(network):
 
 
 def test_load_config__unknown_network__names_the_missing_file():
-    with pytest.raises(ConfigError, match="no deployment config for network 'nowhere'"):
+    with pytest.raises(ConfigError, match="no deployment config for network 'nowhere'") as info:
         load_config("nowhere")
+    assert isinstance(info.value, ModelmintError)
+    assert info.value.code is DeployErrorCode.CONFIG_INVALID
 
 
 @pytest.mark.parametrize(
@@ -43,7 +49,11 @@ def test_load_config__unknown_network__names_the_missing_file():
             "governance.voting_period_seconds",
         ),
         (lambda d: d.update(treasury="0x1234"), "treasury is not a valid address"),
-        (lambda d: d["governance"].update(admin="nobody"), "admin is not a valid address"),
+        (lambda d: d.update(admin="nobody"), "admin is not a valid address"),
+        (
+            lambda d: d["governance"].update(timelock_delay=60),
+            "governance.timelock_delay: Unexpected keyword argument",
+        ),
         (lambda d: d.update(fee=1), "fee: Extra inputs are not permitted"),
         (lambda d: d.update(allowed_tokens=[USDC, USDC.lower()]), "lists '0x1c7d.*' twice"),
         (lambda d: d.update(allowed_tokens=["USDC"]), r"names \['USDC'\] need `upstream_record`"),
@@ -97,3 +107,17 @@ def test_resolve_tokens__unknown_name__raises(tmp_path, monkeypatch):
     cfg = load_config("x", _write(tmp_path, data))
     with pytest.raises(ConfigError, match="allowed token 'WBTC' is not in record"):
         cfg.resolve_tokens(tmp_path)
+
+
+def test_governance_params__deployment_doc__lists_every_field_once():
+    doc = (REPO_ROOT / "docs" / "DEPLOYMENT.md").read_text()
+    lines = [line.strip() for line in doc.splitlines()]
+    rows = [line.split("|")[1].strip(" `") for line in lines if line.startswith("| `")]
+    fields = [f.name for f in dataclasses.fields(GovernanceParams)]
+    assert [r for r in rows if r in fields] == fields
+
+
+@pytest.mark.parametrize("network", ["local", "sepolia-fork", "sepolia"])
+def test_load_config__shipped_file__governance_keys_are_the_params_fields(network):
+    data = yaml.safe_load((CONFIG_DIR / f"{network}.yaml").read_text())
+    assert set(data["governance"]) <= {f.name for f in dataclasses.fields(GovernanceParams)}

@@ -13,16 +13,8 @@ from fixtures.plans import (
     sample_plan,
 )
 
-from modelmint.deploy.engine import (
-    DEPLOYER,
-    Call,
-    Deploy,
-    DeployError,
-    MismatchError,
-    Ref,
-    create_address,
-    validate_plan,
-)
+from modelmint.deploy.errors import DeployError, DeployErrorCode, MismatchError
+from modelmint.deploy.steps import DEPLOYER, Call, Deploy, Ref, create_address, validate_plan
 from modelmint.records import Record
 
 
@@ -109,8 +101,9 @@ def test_run__constructor_args_changed__raises_mismatch_and_sends_nothing(
     nonce = _nonce(chain, deployer)
 
     changed = sample_plan(str(holder.address), str(treasury.address), dai_decimals=8)
-    with pytest.raises(MismatchError, match="DAI.*constructor args differ"):
+    with pytest.raises(MismatchError, match="DAI.*constructor args differ") as info:
         make_deployment(changed).run()
+    assert info.value.code is DeployErrorCode.MISMATCH
 
     assert _nonce(chain, deployer) == nonce
     assert json.loads(record_path.read_text())["contracts"] == json.loads(before)["contracts"]
@@ -180,8 +173,9 @@ def test_run__record_from_an_earlier_chain_instance__redeploys_stale_entries(
 def test_deployment__record_of_another_chain__raises(plan, make_deployment, record_path):
     record_path.parent.mkdir(parents=True)
     record_path.write_text(json.dumps({"chain_id": 1, "contracts": {}, "calls": {}}))
-    with pytest.raises(DeployError, match="belongs to chain id 1"):
+    with pytest.raises(DeployError, match="belongs to chain id 1") as info:
         make_deployment(plan)
+    assert info.value.code is DeployErrorCode.WRONG_CHAIN
 
 
 # ------------------------------------------------------------------------- resume
@@ -276,8 +270,24 @@ def test_run__call_whose_check_stays_false__raises(project, deployer, make_deplo
         Deploy("USDC", "MockERC20", ("USD Coin", "USDC", 6)),
         Call("USDC.mint", "USDC", "mint", (DEPLOYER, 1), done=lambda ctx: False),
     ]
-    with pytest.raises(DeployError, match="USDC.mint: sent .* but its check still fails"):
+    with pytest.raises(DeployError, match="USDC.mint: sent .* but its check still fails") as info:
         make_deployment(plan).run()
+    assert info.value.code is DeployErrorCode.CHECK_FAILED
+
+
+def test_run__call_reverts__raises_with_the_decoded_contract_error(make_deployment):
+    plan = [
+        Deploy("registry", "ModelRegistry", (DEPLOYER, [])),
+        Call("registry.flag", "registry", "setFlagged", (7, True)),
+    ]
+    with pytest.raises(
+        DeployError, match=r"registry.flag: .*reverted: ModelRegistryUnknownModel\(7\)$"
+    ) as info:
+        make_deployment(plan).run()
+
+    assert info.value.code is DeployErrorCode.REVERTED
+    assert info.value.revert is not None
+    assert (info.value.revert.name, info.value.revert.args) == ("ModelRegistryUnknownModel", (7,))
 
 
 def test_preview__fresh_chain__estimates_gas_predicts_addresses_sends_nothing(
@@ -317,5 +327,6 @@ def test_create_address__matches_ape_prediction(deployer, chain):
     ],
 )
 def test_validate_plan__malformed__raises(plan, message):
-    with pytest.raises(DeployError, match=message):
+    with pytest.raises(DeployError, match=message) as info:
         validate_plan(plan)
+    assert info.value.code is DeployErrorCode.PLAN_INVALID

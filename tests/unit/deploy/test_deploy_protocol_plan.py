@@ -4,7 +4,7 @@ import ape
 import yaml
 
 from modelmint.deploy.config import CONFIG_DIR, NetworkConfig
-from modelmint.deploy.engine import Deploy, Deployment, validate_plan
+from modelmint.deploy.engine import Deployment
 from modelmint.deploy.plan import (
     DEFAULT_ADMIN_ROLE,
     PlanInputs,
@@ -13,6 +13,7 @@ from modelmint.deploy.plan import (
     renounce_role,
     role,
 )
+from modelmint.deploy.steps import Deploy, validate_plan
 
 
 def _deployment(plan, project, chain, deployer, tmp_path):
@@ -26,9 +27,9 @@ def _deployment(plan, project, chain, deployer, tmp_path):
     )
 
 
-def _config(**governance_overrides):
+def _config(**overrides):
     data = yaml.safe_load((CONFIG_DIR / "local.yaml").read_text())
-    data["governance"].update(governance_overrides)
+    data.update(overrides)
     return NetworkConfig.model_validate(data)
 
 

@@ -12,8 +12,8 @@ from eth_utils import keccak
 from modelmint import eip712
 from modelmint.client.signer import Signer
 from modelmint.constants import UNIT
-from modelmint.deploy.governance import Proposal, Vote
 from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.governance import Vote
 from modelmint.eip712 import Address, Uint256
 from modelmint.signing import sign_digest
 
@@ -47,12 +47,8 @@ def wallet_with_votes(project, chain, token, holder, consumer, accounts):
 
 
 @pytest.fixture
-def live_proposal(chain, registry, governor, register_model, licensee, wallet_with_votes):
-    model_id = register_model()
-    p = Proposal(governor, [(registry.setFlagged, model_id, True)], "Flag model (wallet votes)")
-    p.propose(sender=licensee)
-    p.wait_until_voting_starts(chain)
-    return p
+def live_proposal(flag_proposal, licensee, wallet_with_votes):
+    return flag_proposal(licensee, "Flag model (wallet votes)")
 
 
 def _ballot_domain(governor, chain):

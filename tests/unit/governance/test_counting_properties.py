@@ -16,7 +16,7 @@ from fixtures.governance import governance_params, isolated
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
-from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.dev.governance import Proposal, ProposalState, Vote, delegate
 
 SUPPLY = 1_000
 ABSENT = None

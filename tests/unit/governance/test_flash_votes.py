@@ -4,16 +4,13 @@ import ape
 import pytest
 
 from modelmint.constants import UNIT
-from modelmint.deploy.governance import Proposal, ProposalState, Vote, delegate
+from modelmint.dev.governance import Proposal, ProposalState, Vote, delegate
 
 
 @pytest.fixture
-def contested(chain, registry, governor, register_model, contributor, licensee):
+def contested(flag_proposal, contributor, licensee):
     """A live proposal: licensee (100k) for, contributor (300k) against -> would be Defeated."""
-    model_id = register_model()
-    p = Proposal(governor, [(registry.setFlagged, model_id, True)], "Flag model (contested)")
-    p.propose(sender=licensee)
-    p.wait_until_voting_starts(chain)
+    p = flag_proposal(licensee, "Flag model (contested)")
     p.vote(licensee, Vote.For)
     p.vote(contributor, Vote.Against)
     return p

@@ -3,7 +3,7 @@
 import pytest
 
 from modelmint.constants import ZERO_ADDRESS as ZERO
-from modelmint.deploy.governance import delegate
+from modelmint.dev.governance import delegate
 from modelmint.dev.testing import deployment_revert_data, error_selector
 
 

@@ -6,7 +6,7 @@ from fixtures.governance import MODEL_QUORUM_NUMERATOR, MODEL_TIMELOCK_DELAY
 
 from modelmint.constants import DAY
 from modelmint.constants import ZERO_ADDRESS as ZERO
-from modelmint.deploy.governance import Proposal, ProposalState, Vote
+from modelmint.dev.governance import Proposal, ProposalState, Vote
 
 
 def test_model_proposal__changes_settings_and_roles__applied_with_history(

@@ -8,7 +8,7 @@ fixture values (ids pointing at models that no longer existed).
 """
 
 import pytest
-from fixtures.suites import deployment_fixtures, register
+from fixtures.suites import deployment_fixtures
 from license_helpers import FEE_BPS, HASH_1, HASH_2, PRICE, TERMS_HASH
 
 from modelmint.constants import DAY, ETH
@@ -35,26 +35,22 @@ def manager(project, deployer, registry, router):
     ).licenses
 
 
-def _register(registry, owner, asset):
-    return register(registry, owner, asset, HASH_1)[0]
-
-
 @pytest.fixture(scope="module")
-def eth_model(registry, model_owner):
+def eth_model(register_model, registry, model_owner):
     """An ETH-priced model with versions 1 and 2."""
-    model_id = _register(registry, model_owner, ETH)
+    model_id = register_model(ETH)
     registry.publishVersion(model_id, HASH_2, "ipfs://v2", sender=model_owner)
     return model_id
 
 
 @pytest.fixture(scope="module")
-def usdc_model(registry, model_owner, usdc):
-    return _register(registry, model_owner, usdc)
+def usdc_model(register_model, usdc):
+    return register_model(usdc)
 
 
 @pytest.fixture(scope="module")
-def fot_model(registry, model_owner, fot):
-    return _register(registry, model_owner, fot)
+def fot_model(register_model, fot):
+    return register_model(fot)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,8 @@ def evil(project, deployer, registry, governance):
 
 
 @pytest.fixture(scope="module")
-def evil_model(registry, model_owner, evil):
-    tx = registry.registerModel(evil, b"\x33" * 32, "ipfs://v1", "ipfs://m", sender=model_owner)
-    return tx.return_value
+def evil_model(register_model, evil):
+    return register_model(evil, weights=b"\x33" * 32, meta="ipfs://m")
 
 
 @pytest.mark.parametrize("reenter", ["purchase", "renew"])

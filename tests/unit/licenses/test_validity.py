@@ -45,13 +45,19 @@ def test_transfer__transferable__carries_expiry_terms_and_validity(
     assert not manager.hasValidLicense(licensee, eth_model, False, 2)
 
 
+def _thirty_and_five_days(create_offer, model_id, buy, long_buyer, short_buyer):
+    """Transferable licenses of one class on `model_id`: 30 days bought by `long_buyer`, then 5
+    days by `short_buyer`; returns (longer id, shorter id)."""
+    long_offer = create_offer(model_id, transferable=True, duration=30 * DAY)
+    short_offer = create_offer(model_id, transferable=True, duration=5 * DAY)
+    longer = buy(long_offer, long_buyer).return_value
+    return longer, buy(short_offer, short_buyer).return_value
+
+
 def test_transfer__second_transferable_same_class__both_held_longer_recorded(
     manager, create_offer, eth_model, buy, licensee, holder, accounts
 ):
-    long_offer = create_offer(eth_model, transferable=True, duration=30 * DAY)
-    short_offer = create_offer(eth_model, transferable=True, duration=5 * DAY)
-    longer = buy(long_offer, licensee).return_value
-    shorter = buy(short_offer, holder).return_value
+    longer, shorter = _thirty_and_five_days(create_offer, eth_model, buy, licensee, holder)
     manager.transferFrom(licensee, holder, longer, sender=licensee)
     assert manager.recordedLicense(licensee, eth_model, 0, True) == 0
     assert manager.balanceOf(holder) == 2
@@ -86,10 +92,7 @@ def test_transfer__two_perpetual_same_class__first_stays_recorded_and_holder_val
 def test_transfer__unrecorded_shorter_license_leaves__recorded_stays_and_holder_valid(
     chain, manager, create_offer, eth_model, buy, licensee, holder
 ):
-    long_offer = create_offer(eth_model, transferable=True, duration=30 * DAY)
-    short_offer = create_offer(eth_model, transferable=True, duration=5 * DAY)
-    longer = buy(long_offer, licensee).return_value
-    shorter = buy(short_offer, licensee).return_value
+    longer, shorter = _thirty_and_five_days(create_offer, eth_model, buy, licensee, licensee)
     assert manager.recordedLicense(licensee, eth_model, 0, True) == longer
     manager.transferFrom(licensee, holder, shorter, sender=licensee)
     assert manager.recordedLicense(licensee, eth_model, 0, True) == longer

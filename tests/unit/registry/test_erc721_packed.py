@@ -5,8 +5,10 @@ per-token data surviving transfers. Exercised through the ModelRegistry."""
 import ape
 import pytest
 from fixtures.asserts import assert_transfers_refused
+from fixtures.suites import HASH_1
 
 from modelmint.constants import ETH, ZERO_ADDRESS
+from modelmint.deploy import models
 from modelmint.metadata import decode_token_uri, traits
 
 RETIRED = 1
@@ -34,7 +36,7 @@ def test_supportsInterface__erc165_erc721_metadata__true_else_false(registry):
 
 def test_balanceOf__counts_mints_and_transfers(registry, register_model, model_owner, holder):
     assert registry.balanceOf(model_owner) == 0
-    first, _ = register_model()
+    first = register_model()
     register_model()
     assert registry.balanceOf(model_owner) == 2
     registry.transferFrom(model_owner, holder, first, sender=model_owner)
@@ -118,8 +120,8 @@ def test_approve__unknown_token__reverts(registry, model_owner, holder):
 def test_setApprovalForAll__operator_approves_and_transfers_until_revoked(
     registry, register_model, model_owner, holder, contributor
 ):
-    first, _ = register_model()
-    second, _ = register_model()
+    first = register_model()
+    second = register_model()
     tx = registry.setApprovalForAll(holder, True, sender=model_owner)
     [log] = tx.decode_logs(registry.ApprovalForAll)
     assert (log.owner, log.operator, log.approved) == (model_owner, holder, True)
@@ -181,9 +183,11 @@ def test_safeTransferFrom__rejecting_or_hookless_contract__reverts(
 
 
 def test_transfer__packed_record__survives_and_follows_the_token(
-    registry, register_model, model_owner, holder, usdc, governance
+    registry, model_owner, holder, usdc, governance
 ):
-    model_id, tx = register_model(asset=usdc)
+    model_id, tx = models.register_model(
+        registry, model_owner, HASH_1, "ipfs://v1", "ipfs://meta", asset=usdc
+    )
     registry.publishVersion(model_id, b"\x22" * 32, "ipfs://v2", sender=model_owner)
     registry.setStatus(model_id, RETIRED, sender=model_owner)
     registry.setFlagged(model_id, True, sender=governance)
@@ -205,8 +209,8 @@ def test_transfer__packed_record__survives_and_follows_the_token(
 def test_saleInfo__eth_token_retired_flagged_unknown(
     registry, register_model, model_owner, usdc, governance
 ):
-    eth_model, _ = register_model()
-    token_model, _ = register_model(asset=usdc)
+    eth_model = register_model()
+    token_model = register_model(asset=usdc)
     assert registry.saleInfo(eth_model) == (True, ZERO_ADDRESS)
     assert registry.saleInfo(token_model) == (True, usdc.address)
     registry.setStatus(token_model, RETIRED, sender=model_owner)

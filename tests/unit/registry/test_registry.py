@@ -92,9 +92,9 @@ def test_registerModel__allow_listed_token__records_asset(registry, model_owner,
 
 
 def test_registerModel__ids_are_sequential_from_one(register_model, contributor):
-    assert register_model()[0] == 1
-    assert register_model(owner=contributor)[0] == 2
-    assert register_model()[0] == 3
+    assert register_model() == 1
+    assert register_model(owner=contributor) == 2
+    assert register_model() == 3
 
 
 def test_registerModel__zero_weights_hash__reverts(registry, model_owner):
@@ -114,7 +114,7 @@ def test_registerModel__unlisted_token__reverts(registry, model_owner, other_tok
 def test_registerModel__delisted_token__reverts_but_existing_model_keeps_it(
     registry, register_model, governance, usdc
 ):
-    model_id, _ = register_model(asset=usdc)
+    model_id = register_model(asset=usdc)
     registry.setPaymentTokenAllowed(usdc, False, sender=governance)
     with ape.reverts(registry.ModelRegistryTokenNotAllowed, token=usdc.address):
         register_model(asset=usdc)
@@ -226,8 +226,8 @@ def test_setGateway__owner__allows_then_disallows(registry, model_id, model_owne
 
 
 def test_setGateway__is_per_model(registry, register_model, model_owner, gateway):
-    first, _ = register_model()
-    second, _ = register_model()
+    first = register_model()
+    second = register_model()
     registry.setGateway(first, gateway, True, sender=model_owner)
     assert registry.isGateway(first, gateway)
     assert not registry.isGateway(second, gateway)
@@ -346,7 +346,7 @@ def test_setPaymentTokenAllowed__new_token__usable_for_registration(
     registry, governance, other_token, register_model
 ):
     registry.setPaymentTokenAllowed(other_token, True, sender=governance)
-    model_id, _ = register_model(asset=other_token)
+    model_id = register_model(asset=other_token)
     assert registry.paymentAsset(model_id) == other_token.address
 
 

@@ -4,4 +4,4 @@ factory and builders (tests/fixtures/revenue.py)."""
 from fixtures.revenue import create_shares, deployed_erc20, deployed_fot, fot_token, fund, token
 
 # isort: split
-from fixtures.revenue import register_model, registry, router, shares_factory, unlock
+from fixtures.revenue import registry, router, shares_factory, unlock

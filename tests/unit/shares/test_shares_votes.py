@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shares_helpers import DELEGATION_FIELDS, sign_typed
 
-from modelmint.deploy.governance import delegate
+from modelmint.dev.governance import delegate
 from modelmint.dev.testing import isolated
 
 ZERO = "0x0000000000000000000000000000000000000000"
