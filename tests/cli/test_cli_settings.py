@@ -14,14 +14,14 @@ from modelmint.client.units import (
     parse_amount,
     parse_duration,
 )
+from modelmint.deploy.models import register_model
 
 
 @pytest.fixture(scope="module")
 def model_id(protocol, model_owner):
-    tx = protocol.registry.registerModel(
-        "0x" + "00" * 20, b"\x42" * 32, "ipfs://m/v1", "ipfs://m", sender=model_owner
-    )
-    return tx.decode_logs(protocol.registry.ModelRegistered)[0].modelId
+    return register_model(
+        protocol.registry, model_owner, b"\x42" * 32, "ipfs://m/v1", "ipfs://m"
+    ).model_id
 
 
 def test_reverting_call__one_line_with_error_name_and_args__nothing_sent(

@@ -12,7 +12,6 @@ import time
 
 import httpx
 import pytest
-from ape.utils import ZERO_ADDRESS
 from eth_account import Account
 
 from modelmint.access import AccessDomain, AccessStatement, sign_statement
@@ -20,6 +19,7 @@ from modelmint.cards import Weights, card_json, card_uri, parse_card
 from modelmint.cid import cid_of_file
 from modelmint.client.errors import NotFound, WeightsMismatch
 from modelmint.client.weights import download_weights, part_path
+from modelmint.deploy.models import register_model
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.wire import HEADER_ACCESS, WELL_KNOWN_PATH
 
@@ -187,10 +187,9 @@ def carded(protocol, model_owner, gateway, registered):
     """A model whose version URI is the ``ipfs://`` URI of a card naming the digits file."""
     content = _card(_digits_weights(registered))
     registry = protocol["registry"]
-    tx = registry.registerModel(
-        ZERO_ADDRESS, registered, card_uri(content), card_uri(_card()), sender=model_owner
-    )
-    model_id = int(tx.decode_logs(registry.ModelRegistered)[0].modelId)
+    model_id = register_model(
+        registry, model_owner, registered, card_uri(content), card_uri(_card())
+    ).model_id
     registry.setGateway(model_id, gateway, True, sender=model_owner)
     protocol["credits"].enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
     return model_id, content
