@@ -299,7 +299,9 @@ STAGES = (
     ("store write", "gateway/committer.py", "commit_now"),
     ("provenance signing", "gateway/app.py", "_prove"),
     ("payment response encode", "modelmint/wire.py", "encode_payment_response"),
-    ("provenance header encode", "modelmint/provenance.py", "to_header"),
+    ("provenance header encode", "modelmint/codec.py", "to_header"),
+    ("keccak, all calls (modelmint.hashing)", "modelmint/hashing.py", "keccak"),
+    ("keccak, all calls (eth_utils)", "eth_utils/crypto.py", "keccak"),
     ("metrics", "prometheus_client/metrics.py", "observe"),
 )
 
