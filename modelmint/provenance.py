@@ -98,12 +98,9 @@ def make_served(
     charged: int = 0,
     charged_total: int = 0,
     served_at: int | None = None,
-    request_hash: bytes | None = None,
 ) -> Served:
-    """What was served; ``request_hash`` is ``body_hash(request_body)`` when the caller
-    already has it (one keccak fewer)."""
     return Served(
-        request_hash=body_hash(request_body) if request_hash is None else request_hash,
+        request_hash=body_hash(request_body),
         response_hash=body_hash(response_body),
         model_id=model_id,
         version=version,

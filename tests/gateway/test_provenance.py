@@ -9,7 +9,6 @@ from modelmint.errors import ErrorCode, WireError
 from modelmint.provenance import (
     Provenance,
     ProvenanceDomain,
-    body_hash,
     make_served,
     sign_served,
     verify_provenance,
@@ -73,17 +72,3 @@ def test_served_digest__fast_path__equals_eip712_library():
 
     served = proof().served
     assert served_digest(DOMAIN, served) == typed_digest(typed_data(DOMAIN, served))
-
-
-def test_make_served__request_hash_given__same_served_as_hashing_the_body():
-    fields = dict(
-        request_body=b'{"inputs": [[0]]}',
-        response_body=b'{"outputs": [3]}',
-        model_id=1,
-        version=1,
-        version_hash=b"\x07" * 32,
-        account=GATEWAY.address,
-        served_at=1,
-    )
-    given = make_served(**fields, request_hash=body_hash(b'{"inputs": [[0]]}'))
-    assert given == make_served(**fields)
