@@ -17,7 +17,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from modelmint.gateway.digits import INPUT_MAX, INPUT_MIN
+from modelmint.dev.digits import to_modelmint_onnx
 
 SEED = 0
 HIDDEN = (2048, 2048)
@@ -28,7 +28,6 @@ CACHE = Path(__file__).resolve().parents[2] / ".build" / "bench" / "mlp-2048x204
 def train_mlp_onnx() -> bytes:
     """Trains the MLP (fixed seed, single-threaded) and returns the ONNX model bytes."""
     import numpy as np
-    from skl2onnx import to_onnx
     from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -41,17 +40,7 @@ def train_mlp_onnx() -> bytes:
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         classifier.fit(x, y)
-    onx = to_onnx(classifier, x[:1], target_opset=17, options={id(classifier): {"zipmap": False}})
-    for key, value in (
-        ("modelmint.input_min", str(INPUT_MIN)),
-        ("modelmint.input_max", str(INPUT_MAX)),
-        ("modelmint.dataset", "sklearn.datasets.load_digits"),
-    ):
-        prop = onx.metadata_props.add()
-        prop.key, prop.value = key, value
-    onx.producer_name = "modelmint"
-    onx.producer_version = "1"
-    return onx.SerializeToString()
+    return to_modelmint_onnx(classifier, x)
 
 
 def cached_mlp_onnx(path: Path = CACHE) -> Path:
