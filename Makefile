@@ -146,7 +146,8 @@ bench-dashboard: compile $(CHROMIUM)
 clean:
 	rm -rf .build contracts/.cache reports/junit.xml .pytest_cache
 
-# Gateway benchmark (payment on vs off, 1/10/100 channels, settlement gas): writes
+# Gateway benchmark (payment on vs off, digits and a ~1 ms MLP, 1/8/10/100 channels, server
+# CPU per call, per-stage profile, settlement gas): writes
 # reports/gateway.json and reports/gateway.png. A measurement, not a test.
 .PHONY: bench-gateway
 bench-gateway: compile

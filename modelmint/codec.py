@@ -82,8 +82,10 @@ def read_bool(obj: dict[str, Any], key: str, where: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def checksum(address: str) -> str:
-    """EIP-55 form of an address (cached: the same few addresses recur on every request)."""
+    """EIP-55 form of an address (cached, bounded: the same few addresses recur on every
+    request, and each costs a keccak)."""
     return to_checksum_address(address)
 
 

@@ -25,7 +25,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, NamedTuple, get_type_hints
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
+
+from modelmint.hashing import keccak
 
 # Solidity types of struct members (the annotation's metadata names the EIP-712 type).
 Address = Annotated[str, "address"]

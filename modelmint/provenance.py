@@ -22,13 +22,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import keccak
-
 from modelmint import eip712
 from modelmint.codec import SignedStruct, WireStruct
 from modelmint.eip712 import Address, Bytes32, Uint32, Uint64, Uint256
 from modelmint.eip712 import typed_data as typed_data
 from modelmint.errors import ErrorCode, WireError
+from modelmint.hashing import keccak
 from modelmint.signing import recover_digest, sign_digest
 
 DOMAIN_NAME = "Modelmint Provenance"

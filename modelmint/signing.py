@@ -15,7 +15,9 @@ from typing import Any
 
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_keys import keys
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
+
+from modelmint.hashing import keccak
 
 # secp256k1 group order; a signature with s > N // 2 is "high-s" and rejected on-chain.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141

@@ -18,6 +18,8 @@ import asyncio
 import json
 import os
 import platform
+import pstats
+import signal
 import statistics
 import subprocess
 import sys
@@ -31,6 +33,9 @@ from eth_account import Account
 
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.gasreport import embed_in_readme
+from modelmint.dev.mlp import HIDDEN as MLP_HIDDEN
+from modelmint.dev.mlp import cached_mlp_onnx
 from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, TREASURY
 from modelmint.eip712 import digest
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
@@ -47,8 +52,12 @@ from modelmint.wire import (
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
-LEVELS = (1, 10, 100)
-REQUESTS = {1: 1500, 10: 3000, 100: 3000}  # per run, split over the channels
+LEVELS = (1, 8, 10, 100)
+REQUESTS = {1: 1500, 8: 3000, 10: 3000, 100: 3000}  # per run, split over the channels
+# The heavier model (~1 ms per call on one core): fewer requests, 1 and 8 channels.
+MLP_LEVELS = (1, 8)
+MLP_REQUESTS = {1: 600, 8: 1200}
+PROFILED = 600  # paid calls of the cProfile'd gateway, one channel
 WARMUP = 200
 ROUNDS = 3
 CREDIT_VALUE = 10**9
@@ -67,25 +76,28 @@ def _deploy():
         protocol_fee_bps=500,
     )
     registry, credits = p.registry, p.credits
-    model_id, _ = register_model(
-        registry, owner, weights_hash(DIGITS_ONNX), "ipfs://digits", "ipfs://m", gateways=[gateway]
-    )
-    credits.enableCredits(model_id, CREDIT_VALUE, sender=owner)
-    return consumer, gateway, p, model_id
+    model_ids = {}
+    for name, weights in (("digits", DIGITS_ONNX), ("mlp", cached_mlp_onnx())):
+        model_id, _ = register_model(
+            registry, owner, weights_hash(weights), f"ipfs://{name}", "ipfs://m", gateways=[gateway]
+        )
+        credits.enableCredits(model_id, CREDIT_VALUE, sender=owner)
+        model_ids[name] = model_id
+    return consumer, gateway, p, model_ids
 
 
-def _channels(credits, consumer, gateway, model_id):
+def _channels(credits, consumer, gateway, model_id, requests: dict[int, int]):
     """Channels per level, each with a deposit of exactly the requests it will pay."""
-    total = sum(REQUESTS[c] + WARMUP for c in LEVELS)
+    total = sum(requests[c] + WARMUP for c in requests) + PROFILED
     credits.buyCredits(
         model_id, total + 1000, consumer, sender=consumer, value=(total + 1000) * CREDIT_VALUE
     )
     expiry = chain.pending_timestamp + 24 * 3600
     out = {}
-    for level in LEVELS:
+    for level in (*requests, 0):  # 0: the one channel of the profiled gateway
         ids = []
-        per = REQUESTS[level] // level + WARMUP // level + 1
-        for _ in range(level):
+        per = requests[level] // level + WARMUP // level + 1 if level else PROFILED
+        for _ in range(max(level, 1)):
             tx = credits.openChannel(model_id, gateway, per, expiry, sender=consumer)
             ids.append(int(tx.decode_logs(credits.ChannelOpened)[0].channelId))
         out[level] = (ids, per)
@@ -192,6 +204,10 @@ def _combine(rounds: list[dict]) -> dict:
         "errors": sum(r["errors"] for r in rounds),
         "rounds_rps": [r["rps"] for r in rounds],
         "rps": statistics.median(r["rps"] for r in rounds),
+        # Server process CPU (user + system, all threads) per request, over all rounds.
+        "cpu_ms_per_call": round(
+            1000 * sum(r.get("cpu_s", 0.0) for r in rounds) / max(1, len(latencies)), 3
+        ),
         "p50_ms": round(1000 * statistics.median(latencies), 3),
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 3),
     }
@@ -223,10 +239,114 @@ def _verification_rate(headers: list[str], consumer: str, domain: ReceiptDomain)
     return len(headers) / (time.process_time() - start)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(pid: int, url: str, per_channel: list, count: int) -> dict:
+    before = _cpu_seconds(pid)
+    out = asyncio.run(_load(url, per_channel, count))
+    out["cpu_s"] = _cpu_seconds(pid) - before
+    return out
+
+
+def _run_levels(procs, urls, signed_by_level, levels, requests) -> dict:
+    """Free and paid at each level: rps, latency and server CPU per call."""
+    results: dict = {}
+    for level in levels:
+        ids, signed = signed_by_level[level]
+        warm = max(1, WARMUP // level)
+        lists = {
+            mode: [signed[cid] if mode == "paid" else None for cid in ids]
+            for mode in ("free", "paid")
+        }
+        for mode in ("free", "paid"):
+            asyncio.run(_load(urls[mode], lists[mode], warm * level))
+        # Rounds alternate free and paid so that load from other jobs on the machine
+        # falls on both alike; rps is the median round, latencies are pooled.
+        rounds: dict[str, list[dict]] = {"free": [], "paid": []}
+        for _ in range(ROUNDS):
+            for mode in ("free", "paid"):
+                rounds[mode].append(
+                    _measured(procs[mode].pid, urls[mode], lists[mode], requests[level] // ROUNDS)
+                )
+        row = {mode: _combine(rounds[mode]) for mode in ("free", "paid")}
+        row["paid_over_free_rps"] = round(row["paid"]["rps"] / row["free"]["rps"], 3)
+        row["added_p50_ms"] = round(row["paid"]["p50_ms"] - row["free"]["p50_ms"], 3)
+        row["added_p99_ms"] = round(row["paid"]["p99_ms"] - row["free"]["p99_ms"], 3)
+        row["added_cpu_ms_per_call"] = round(
+            row["paid"]["cpu_ms_per_call"] - row["free"]["cpu_ms_per_call"], 3
+        )
+        results[str(level)] = row
+        print(level, json.dumps(row))
+    return results
+
+
+# Stages of a paid request: (name, file suffix, function) as cProfile names them.
+STAGES = (
+    ("request (whole handler)", "gateway/app.py", "predict"),
+    ("body JSON parse", "json/__init__.py", "loads"),
+    ("input checks (prepare)", "gateway/model.py", "prepare"),
+    ("header decode", "modelmint/wire.py", "decode_payment_payload"),
+    ("receipt check (ledger.begin)", "gateway/ledger.py", "begin"),
+    ("signature recovery", "modelmint/signing.py", "recover_address"),
+    ("model run", "gateway/model.py", "run"),
+    ("answer JSON encode", "gateway/app.py", "_render"),
+    ("store write", "gateway/committer.py", "commit_now"),
+    ("provenance signing", "gateway/app.py", "_prove"),
+    ("payment response encode", "modelmint/wire.py", "encode_payment_response"),
+    ("provenance header encode", "modelmint/codec.py", "to_header"),
+    ("keccak, all calls (modelmint.hashing)", "modelmint/hashing.py", "keccak"),
+    ("keccak, all calls (eth_utils)", "eth_utils/crypto.py", "keccak"),
+    ("metrics", "prometheus_client/metrics.py", "observe"),
+)
+
+
+def _profile(env: dict[str, str], log: Path, headers: list[str]) -> dict:
+    """Per-stage time of a paid request: one gateway under cProfile serves ``headers`` on
+    one channel; each stage's cumulative time divided by the requests. cProfile slows every
+    Python call, so the times are inflated; the shares are what counts."""
+    out = log.with_suffix(".prof")
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "modelmint.gateway", "serve"],
+            env=env,
+            stdout=fh,
+            stderr=fh,
+        )
+    url = f"http://127.0.0.1:{env['MODELMINT_GATEWAY_PORT']}"
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    result = asyncio.run(_load(url, [list(headers)], len(headers)))
+    # SIGINT: uvicorn shuts down and re-raises it as KeyboardInterrupt, cProfile writes.
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    stats = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
+    n = result["requests"]
+    stages = {}
+    for name, suffix, function in STAGES:
+        cumulative = sum(
+            ct
+            for (file, _, fn), (_, _, _, ct, _) in stats.items()
+            if fn == function and file.endswith(suffix)
+        )
+        stages[name] = round(1e6 * cumulative / n, 1)
+    return {"requests": n, "errors": result["errors"], "us_per_call_under_cprofile": stages}
+
+
 def main():
     started = time.monotonic()
-    consumer, gateway, protocol, model_id = _deploy()
-    channels = _channels(protocol.credits, consumer, gateway, model_id)
+    consumer, gateway, protocol, model_ids = _deploy()
+    credits = protocol.credits
+    weights = {"digits": DIGITS_ONNX, "mlp": cached_mlp_onnx()}
+    plan = {"digits": (LEVELS, REQUESTS), "mlp": (MLP_LEVELS, MLP_REQUESTS)}
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     record = protocol.write_record(work / "local.json")
     rpc = chain.provider.web3.provider.endpoint_uri
@@ -234,65 +354,54 @@ def main():
     base.update(
         MODELMINT_GATEWAY_RPC_URL=rpc,
         MODELMINT_GATEWAY_DEPLOYMENT=str(record.path),
-        MODELMINT_GATEWAY_MODEL_ID=str(model_id),
         MODELMINT_GATEWAY_PRIVATE_KEY=str(gateway.private_key),
         MODELMINT_GATEWAY_SETTLE_IN_PROCESS="false",
     )
-    envs = {
-        "paid": {
-            **base,
-            "MODELMINT_GATEWAY_PORT": "18402",
-            "MODELMINT_GATEWAY_STORE_PATH": str(work / "paid.sqlite3"),
-        },
-        "free": {
-            **base,
-            "MODELMINT_GATEWAY_PORT": "18403",
-            "MODELMINT_GATEWAY_STORE_PATH": str(work / "free.sqlite3"),
-            "MODELMINT_GATEWAY_PAYMENTS_ENABLED": "false",
-        },
-    }
-    procs = {mode: _start(env, work / f"{mode}.log") for mode, env in envs.items()}
-    urls = {mode: f"http://127.0.0.1:{env['MODELMINT_GATEWAY_PORT']}" for mode, env in envs.items()}
-    info = httpx.get(urls["paid"] + "/.well-known/modelmint").json()
     key = Account.from_key(consumer.private_key)
-    results: dict = {}
+    by_model: dict = {}
     verify_rate = 0.0
-    try:
-        for level in LEVELS:
-            ids, per = channels[level]
-            signed = _presign(info, key, ids, per)
-            if level == 100:
-                domain = ReceiptDomain(info["chainId"], info["payments"]["usageCredits"])
-                sample = [h for cid in ids[:20] for h in signed[cid][:50]]
-                verify_rate = _verification_rate(sample, consumer.address, domain)
-            warm = max(1, WARMUP // level)
-            row = {}
-            lists = {
-                mode: [signed[cid] if mode == "paid" else None for cid in ids]
-                for mode in ("free", "paid")
+    port = 18402
+    for name, (levels, requests) in plan.items():
+        channels = _channels(credits, consumer, gateway, model_ids[name], requests)
+        model_env = {
+            **base,
+            "MODELMINT_GATEWAY_MODEL_ID": str(model_ids[name]),
+            "MODELMINT_GATEWAY_WEIGHTS": str(weights[name]),
+        }
+        envs = {}
+        for mode in ("paid", "free", "profiled"):
+            envs[mode] = {
+                **model_env,
+                "MODELMINT_GATEWAY_PORT": str(port),
+                "MODELMINT_GATEWAY_STORE_PATH": str(work / f"{name}-{mode}.sqlite3"),
             }
-            for mode in ("free", "paid"):
-                asyncio.run(_load(urls[mode], lists[mode], warm * level))
-            # Rounds alternate free and paid so that load from other jobs on the machine
-            # falls on both alike; rps is the median round, latencies are pooled.
-            rounds: dict[str, list[dict]] = {"free": [], "paid": []}
-            for _ in range(ROUNDS):
-                for mode in ("free", "paid"):
-                    rounds[mode].append(
-                        asyncio.run(_load(urls[mode], lists[mode], REQUESTS[level] // ROUNDS))
-                    )
-            for mode in ("free", "paid"):
-                row[mode] = _combine(rounds[mode])
-            row["paid_over_free_rps"] = round(row["paid"]["rps"] / row["free"]["rps"], 3)
-            row["added_p50_ms"] = round(row["paid"]["p50_ms"] - row["free"]["p50_ms"], 3)
-            row["added_p99_ms"] = round(row["paid"]["p99_ms"] - row["free"]["p99_ms"], 3)
-            results[str(level)] = row
-            print(level, json.dumps(row))
-    finally:
-        for proc in procs.values():
-            proc.terminate()
-            proc.wait(timeout=30)
+            port += 1
+        envs["free"]["MODELMINT_GATEWAY_PAYMENTS_ENABLED"] = "false"
+        procs = {mode: _start(envs[mode], work / f"{name}-{mode}.log") for mode in ("paid", "free")}
+        urls = {mode: f"http://127.0.0.1:{envs[mode]['MODELMINT_GATEWAY_PORT']}" for mode in procs}
+        info = httpx.get(urls["paid"] + "/.well-known/modelmint").json()
+        signed_by_level = {}
+        for level in (*levels, 0):
+            ids, per = channels[level]
+            signed_by_level[level] = (ids, _presign(info, key, ids, per))
+        if name == "digits":
+            ids, signed = signed_by_level[100]
+            domain = ReceiptDomain(info["chainId"], info["payments"]["usageCredits"])
+            sample = [h for cid in ids[:20] for h in signed[cid][:50]]
+            verify_rate = _verification_rate(sample, consumer.address, domain)
+        try:
+            results = _run_levels(procs, urls, signed_by_level, levels, requests)
+        finally:
+            for proc in procs.values():
+                proc.terminate()
+                proc.wait(timeout=30)
+        ids, signed = signed_by_level[0]
+        profile = _profile(envs["profiled"], work / f"{name}-profiled.log", signed[ids[0]])
+        print(name, "profile", json.dumps(profile))
+        by_model[name] = {"levels": results, "profile": profile, "envs": envs}
 
+    results = by_model["digits"]["levels"]
+    envs = by_model["digits"]["envs"]
     paid_calls = sum(r["paid"]["requests"] for r in results.values()) + sum(
         max(1, WARMUP // level) * level for level in LEVELS
     )
@@ -314,7 +423,7 @@ def main():
     )
     import sqlite3
 
-    db = sqlite3.connect(work / "paid.sqlite3")
+    db = sqlite3.connect(work / "digits-paid.sqlite3")
     w3 = chain.provider.web3
     txs = []
     for tx_hash, channels_json, status in db.execute(
@@ -341,9 +450,23 @@ def main():
     per_channel = biggest["gas"] / biggest["channels"]
     report = {
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "load_average": os.getloadavg(),
         "model": "digits logistic regression (ONNX, 64 float inputs), 1 item per call",
         "requests_per_level": REQUESTS,
         "levels": results,
+        "profile": by_model["digits"]["profile"],
+        "models": {
+            "mlp": {
+                "model": (
+                    f"digits MLP, hidden layers {'x'.join(map(str, MLP_HIDDEN))} (ONNX, 64 float"
+                    " inputs, one intra-op thread), 1 item per call"
+                ),
+                "model_ms_per_call_one_thread": _model_ms(weights["mlp"]),
+                "requests_per_level": MLP_REQUESTS,
+                "levels": by_model["mlp"]["levels"],
+                "profile": by_model["mlp"]["profile"],
+            }
+        },
         "receipts_verified_per_second_per_core": round(verify_rate),
         "settlement": {
             "transactions": txs,
@@ -358,6 +481,14 @@ def main():
         # Latency added by payment is judged with one channel (no queueing); with 10 and
         # 100 channels the difference also holds the queueing behind the lower throughput.
         "targets": {
+            "added_cpu_per_paid_call_at_most_0.2ms": {
+                f"{name}/{lv}": r["added_cpu_ms_per_call"] <= 0.2
+                for name, m in by_model.items()
+                for lv, r in m["levels"].items()
+            },
+            "mlp_paid_rps_at_least_90pct_of_free": {
+                lv: r["paid_over_free_rps"] >= 0.9 for lv, r in by_model["mlp"]["levels"].items()
+            },
             "paid_rps_at_least_60pct_of_free": {
                 lv: r["paid_over_free_rps"] >= 0.6 for lv, r in results.items()
             },
@@ -370,7 +501,75 @@ def main():
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "gateway.json").write_text(json.dumps(report, indent=2) + "\n")
     _plot(report, REPORTS / "gateway.png")
+    embed_in_readme(readme_block(report), ROOT / "README.md", README_START, README_END)
     print(json.dumps(report, indent=2))
+
+
+def _model_ms(weights: Path) -> float:
+    """Median time of one inference of one item, onnxruntime with one intra-op thread."""
+    import numpy as np
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
+    feed = {session.get_inputs()[0].name: np.array(json.loads(BODY)["inputs"], np.float32)}
+    for _ in range(50):
+        session.run(None, feed)
+    times = []
+    for _ in range(500):
+        t0 = time.perf_counter()
+        session.run(None, feed)
+        times.append(time.perf_counter() - t0)
+    return round(1000 * statistics.median(times), 3)
+
+
+README_START = "<!-- gateway-table:start (generated by `make bench-gateway`, do not edit) -->"
+README_END = "<!-- gateway-table:end -->"
+
+
+def readme_block(report: dict) -> str:
+    """The README's gateway table and the CPU/profile lines under it, from the report."""
+    lines = [
+        "| model | channels | free req/s | paid req/s | paid/free | free / paid CPU ms per call"
+        " | added CPU ms per call | free p50 / p99 ms | paid p50 / p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    models = {"digits": report, **report.get("models", {})}
+    for name, m in models.items():
+        for lv, r in m["levels"].items():
+            free, paid = r["free"], r["paid"]
+            lines.append(
+                f"| {name} | {lv} | {free['rps']:,.0f} | {paid['rps']:,.0f} |"
+                f" {r['paid_over_free_rps']:.2f} |"
+                f" {free.get('cpu_ms_per_call', 0):.3f} / {paid.get('cpu_ms_per_call', 0):.3f} |"
+                f" {r.get('added_cpu_ms_per_call', 0):+.3f} |"
+                f" {free['p50_ms']:.2f} / {free['p99_ms']:.2f} |"
+                f" {paid['p50_ms']:.2f} / {paid['p99_ms']:.2f} |"
+            )
+    lines.append("")
+    mlp = report.get("models", {}).get("mlp")
+    if mlp:
+        lines.append(
+            f"The mlp model takes {mlp['model_ms_per_call_one_thread']} ms per call on one"
+            " thread, measured alone (`modelmint.dev.mlp`)."
+        )
+    for name, m in models.items():
+        if "profile" not in m:
+            continue
+        stages = m["profile"]["us_per_call_under_cprofile"]
+        parts = ", ".join(f"{stage} {us:,.0f}" for stage, us in stages.items())
+        lines.append(
+            f"Paid request of {name}, per stage (us per call under cProfile, which inflates"
+            f" every Python call; shares matter): {parts}."
+        )
+    loadavg = report.get("load_average")
+    if loadavg:
+        lines.append(
+            f"Load average at the end of the run: {', '.join(f'{x:.1f}' for x in loadavg)}."
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _plot(report: dict, path: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from modelmint.gateway.digits import DEFAULT_PATH, INPUT_MAX, INPUT_MIN
 
@@ -25,7 +26,6 @@ SEED = 0
 def train_digits_onnx() -> bytes:
     """Trains the classifier (fixed seed, single-threaded) and returns the ONNX model bytes."""
     import numpy as np
-    from skl2onnx import to_onnx
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -38,12 +38,16 @@ def train_digits_onnx() -> bytes:
     # result a function of the CPU's kernel alone.
     with threadpool_limits(limits=1):
         classifier.fit(x, y)
-    onx = to_onnx(
-        classifier,
-        x[:1],
-        target_opset=17,
-        options={id(classifier): {"zipmap": False}},
-    )
+    return to_modelmint_onnx(classifier, x)
+
+
+def to_modelmint_onnx(classifier: Any, x: Any) -> bytes:
+    """A fitted scikit-learn classifier of the 64 digits inputs as ONNX bytes: class labels
+    and probabilities as plain tensors (no ZipMap), and the valid input range and dataset in
+    the metadata the gateway reads."""
+    from skl2onnx import to_onnx
+
+    onx = to_onnx(classifier, x[:1], target_opset=17, options={id(classifier): {"zipmap": False}})
     for key, value in (
         ("modelmint.input_min", str(INPUT_MIN)),
         ("modelmint.input_max", str(INPUT_MAX)),
@@ -53,7 +57,7 @@ def train_digits_onnx() -> bytes:
         prop.key, prop.value = key, value
     onx.producer_name = "modelmint"
     onx.producer_version = "1"
-    return onx.SerializeToString()
+    return bytes(onx.SerializeToString())
 
 
 def main(argv: list[str] | None = None) -> int:

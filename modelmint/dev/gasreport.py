@@ -61,12 +61,15 @@ def write_markdown(report: dict, path: Path) -> str:
     return table
 
 
-def embed_in_readme(table: str, readme: Path) -> None:
+def embed_in_readme(
+    table: str, readme: Path, start_marker: str = README_START, end_marker: str = README_END
+) -> None:
+    """Replaces what stands between the two markers of ``readme`` with ``table``."""
     text = readme.read_text()
-    start, end = text.find(README_START), text.find(README_END)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start == -1 or end == -1:
-        raise SystemExit(f"{readme} lacks the gas-table markers")
-    text = text[: start + len(README_START)] + "\n" + table + text[end:]
+        raise SystemExit(f"{readme} lacks the markers {start_marker!r} / {end_marker!r}")
+    text = text[: start + len(start_marker)] + "\n" + table + text[end:]
     readme.write_text(text)
 
 
