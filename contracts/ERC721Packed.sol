@@ -128,7 +128,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
 
     /// @dev Replaces the data of an existing token, keeping its owner.
     function _setData(uint256 tokenId, address owner, uint96 data) internal {
-        _packed[tokenId] = OwnershipWords.pack(owner, data);
+        _packed[tokenId] = OwnershipWords.newOwnership(owner, data);
     }
 
     /// @dev Transfers `tokenId` to `to`, keeping the token's data; `auth` must be the owner or
@@ -146,7 +146,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
         }
-        _packed[tokenId] = w.withOwner(to);
+        _packed[tokenId] = w.setOwner(to);
         emit Transfer(from, to, tokenId);
     }
 
@@ -159,7 +159,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
         }
-        _packed[tokenId] = OwnershipWords.pack(to, data);
+        _packed[tokenId] = OwnershipWords.newOwnership(to, data);
         emit Transfer(address(0), to, tokenId);
     }
 

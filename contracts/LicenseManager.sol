@@ -352,11 +352,11 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         uint64 held = word.at(offset); // the bound expiry, or the recorded transferable license
         if (!transferable) {
             if (expiry <= held) return;
-            LicenseManagerWords.storeAt(h, word, offset, expiry);
+            LicenseManagerWords.store(h, word.setAt(offset, expiry));
         } else {
             if (held == licenseId || (held != 0 && _expiryOf(held) >= expiry)) return;
             // < 2^64: offerId is a uint32 and the serial a uint32
-            LicenseManagerWords.storeAt(h, word, offset, uint64(licenseId));
+            LicenseManagerWords.store(h, word.setAt(offset, uint64(licenseId)));
         }
     }
 
@@ -392,7 +392,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         unchecked {
             ++sold; // sold < cap <= type(uint32).max
         }
-        LicenseManagerWords.storeSold(o, w1, sold);
+        LicenseManagerWords.store(o, w1.setSold(sold));
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {

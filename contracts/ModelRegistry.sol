@@ -77,7 +77,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         ModelRecordWord data = ModelRegistryWords.newRecord(block.timestamp);
         if (paymentAsset_ != address(0)) {
             _paymentAssets[modelId] = paymentAsset_;
-            data = data.withErc20Asset();
+            data = data.setErc20Asset();
         }
         _versions[modelId][1] = weightsHash;
         _mint(msg.sender, modelId, ModelRecordWord.unwrap(data));
@@ -93,7 +93,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         ModelRecordWord data = _ownedData(modelId);
         if (weightsHash == bytes32(0)) revert ModelRegistryZeroWeightsHash();
         version = data.versionCount() + 1; // checked: reverts at 2^32 versions
-        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.withVersionCount(version)));
+        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.setVersionCount(version)));
         _versions[modelId][version] = weightsHash;
         emit VersionPublished(modelId, version, weightsHash, uri);
         emit MetadataUpdate(modelId);
@@ -111,7 +111,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function setStatus(uint256 modelId, ModelStatus status) external {
         ModelRecordWord data = _ownedData(modelId);
         if (data.status() == status) revert ModelRegistryStatusUnchanged(modelId);
-        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.withStatus(status)));
+        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.setStatus(status)));
         emit ModelStatusChanged(modelId, status);
         emit MetadataUpdate(modelId);
     }
@@ -122,7 +122,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function setFlagged(uint256 modelId, bool flagged) external onlyGovernance {
         (address owner, uint96 data) = _ownerAndData(modelId);
         if (owner == address(0)) revert ModelRegistryUnknownModel(modelId);
-        _setData(modelId, owner, ModelRecordWord.unwrap(ModelRecordWord.wrap(data).withFlagged(flagged)));
+        _setData(modelId, owner, ModelRecordWord.unwrap(ModelRecordWord.wrap(data).setFlagged(flagged)));
         emit ModelFlagged(modelId, flagged);
         emit MetadataUpdate(modelId);
     }
@@ -272,10 +272,10 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         _sweepCredits(tokenId);
         from = super._update(to, tokenId, auth);
         (, uint96 bits) = _ownerAndData(tokenId);
-        ModelRecordWord data = ModelRecordWord.wrap(bits).withNextOwnerEpoch();
+        ModelRecordWord data = ModelRecordWord.wrap(bits).incrementOwnerEpoch();
         if (data.ownerEpoch() == 0) {
             ++_ownerEpochWraps[tokenId];
-            data = data.withEpochWrapped();
+            data = data.setEpochWrapped();
         }
         _setData(tokenId, to, ModelRecordWord.unwrap(data));
     }
@@ -295,7 +295,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     }
 
     function _grant(uint256 modelId, address owner, ModelRecordWord data) private view returns (GatewayGrantWord) {
-        return ModelRegistryWords.grant(owner, _fullEpoch(modelId, data));
+        return ModelRegistryWords.newGatewayGrant(owner, _fullEpoch(modelId, data));
     }
 
     /// @dev The model's full owner epoch; its wrap count is read only once it has wrapped.

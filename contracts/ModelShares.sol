@@ -58,7 +58,7 @@ contract ModelShares is IModelShares, ModelSharesVotes, ModelSharesRevenue {
         if (h.balance() < value) revert ERC20InsufficientBalance(msg.sender, h.balance(), value);
         RevenueWord rev = ModelSharesWords.load(_revenue[msg.sender]);
         h = h.subBalance(uint96(value));
-        rev = rev.withCorrection((int256(rev.correction()) + (mps * value).toInt256()).toInt248());
+        rev = rev.setCorrection((int256(rev.correction()) + (mps * value).toInt256()).toInt248());
         address d = _delegateOf(msg.sender, rev.flags());
         if (d == msg.sender) {
             h = _setVotes(msg.sender, h, h.votes() - value);
@@ -70,7 +70,7 @@ contract ModelShares is IModelShares, ModelSharesVotes, ModelSharesRevenue {
 
         uint32 now32 = _now32();
         if (t.supplyBlock() != now32) _pastSupply.push(t.supplyBlock(), t.supply());
-        ModelSharesWords.store(_totals, t.withSupply(t.supply() - uint96(value), now32));
+        ModelSharesWords.store(_totals, t.setSupplyAndSupplyBlock(t.supply() - uint96(value), now32));
         emit Transfer(msg.sender, address(0), value);
     }
 
@@ -93,12 +93,12 @@ contract ModelShares is IModelShares, ModelSharesVotes, ModelSharesRevenue {
         RevenueWord rt = ModelSharesWords.load(_revenue[to]);
         f = f.subBalance(uint96(value));
         t = t.addBalance(uint96(value)); // <= supply < 2^96
-        rf = rf.withCorrection((int256(rf.correction()) + magnified).toInt248());
-        rt = rt.withCorrection((int256(rt.correction()) - magnified).toInt248());
+        rf = rf.setCorrection((int256(rf.correction()) + magnified).toInt248());
+        rt = rt.setCorrection((int256(rt.correction()) - magnified).toInt248());
         if (rt.flags() & (_HAS_DELEGATEE | _ANNOUNCED) == 0) {
             // First shares of an account: announce its implicit self-delegation (ERC-5805
             // indexers rebuild delegates from DelegateChanged).
-            rt = rt.withFlags(rt.flags() | _ANNOUNCED);
+            rt = rt.setFlags(rt.flags() | _ANNOUNCED);
             emit DelegateChanged(to, address(0), to);
         }
 

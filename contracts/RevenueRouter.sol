@@ -8,7 +8,7 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {
-    AssetBook, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
+    AssetBook, AssetBookWord, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
 } from "./packed/RevenueRouterWords.sol";
 
 /// @title RevenueRouter
@@ -149,7 +149,7 @@ contract RevenueRouter is IRevenueRouter {
             _owed[modelId][owner] += net;
         } else {
             uint256 acc = (uint256(word.accPerWeight()) + net * ACC_SCALE / totalWeight).toUint184();
-            RevenueRouterWords.store(m, word.withAccPerWeight(acc));
+            RevenueRouterWords.store(m, word.setAccPerWeight(acc));
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
         return amount;
@@ -308,7 +308,10 @@ contract RevenueRouter is IRevenueRouter {
         (amount, kind) = _collect(modelId, msg.sender);
         if (amount == 0) return 0;
         address asset = _assetOf(modelId, kind);
-        RevenueRouterWords.release(_books[asset], amount);
+        AssetBook storage book = _books[asset];
+        AssetBookWord b = RevenueRouterWords.load(book);
+        // One read and one write of the book; checked: reverts if `amount` exceeds the liabilities.
+        RevenueRouterWords.store(book, b.setLiabilities(b.liabilities() - amount));
         emit RevenueClaimed(modelId, msg.sender, to, amount);
         _send(asset, to, amount);
     }
@@ -351,9 +354,10 @@ contract RevenueRouter is IRevenueRouter {
     function _collect(uint256 modelId, address account) private returns (uint256 amount, uint8 kind) {
         uint256 acc;
         uint32 currentEpoch;
-        (acc, currentEpoch, kind) = RevenueRouterWords.loadClaim(_models[modelId]);
+        (acc, currentEpoch, kind) = RevenueRouterWords.load(_models[modelId]).claimTerms();
         Entry storage slot = _entries[modelId][account];
-        (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed) = RevenueRouterWords.loadClaim(slot);
+        EntryWord e = RevenueRouterWords.load(slot);
+        (uint256 weight, uint32 epoch, bool hasOwed) = e.membership();
         bool member = weight != 0 && epoch == currentEpoch;
         if (weight != 0) {
             uint256 end = member ? acc : _epochEndAcc[modelId][epoch];
@@ -374,9 +378,9 @@ contract RevenueRouter is IRevenueRouter {
             // moved up to accPerWeight. Nothing due but the flag set: clear the flag only (the
             // snapshot keeps its fraction).
             if (amount != 0) {
-                RevenueRouterWords.storeSettled(slot, e, acc);
+                RevenueRouterWords.store(slot, RevenueRouterWords.newEntry(weight, epoch, acc));
             } else if (hasOwed) {
-                RevenueRouterWords.storeWithoutOwed(slot, e);
+                RevenueRouterWords.store(slot, e.clearHasOwed());
             }
         } else if (EntryWord.unwrap(e) != 0) {
             // Not in the current set: settled for good (later owner accruals, if any, are read

@@ -243,7 +243,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
         (, uint256 settled, uint256 modelId) = c.settlement.unpack();
         refunded = uint256(a.deposit()) - settled;
-        c.terms = a.closed();
+        c.terms = a.setExpiry(0); // closed
         _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
@@ -444,7 +444,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_signedByChannel(c, consumer, digest, r.signature)) {
             return _rejected(channelId, UsageCreditsInvalidSignature.selector);
         }
-        c.settlement = b.withSettled(target);
+        c.settlement = b.setSettled(target);
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
     }
@@ -482,8 +482,8 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     {
         channelId = _nextChannelId++;
         ChannelSlots storage c = _channels[channelId];
-        c.terms = ChannelWords.terms(msg.sender, credits, expiry);
-        c.settlement = ChannelWords.settlement(gateway, modelId);
+        c.terms = ChannelWords.newChannelTerms(msg.sender, credits, expiry);
+        c.settlement = ChannelWords.newChannelSettlement(gateway, modelId);
         if (signer != address(0) && signer != msg.sender) c.signer = signer;
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
@@ -510,7 +510,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             deposit += credits;
         }
-        c.terms = a.withDepositAndExpiry(deposit, newExpiry);
+        c.terms = a.setDepositAndExpiry(deposit, newExpiry);
         added = credits;
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }

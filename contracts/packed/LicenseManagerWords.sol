@@ -33,15 +33,20 @@ struct Holding {
     uint64 transferablePersonal;
 }
 
-/// @dev Slot 0 of an offer: the model, price and license terms.
-type OfferTermsWord is uint256;
-using LicenseManagerWords for OfferTermsWord global;
-/// @dev Slot 1 of an offer: supply, sale window and flags.
-type OfferSalesWord is uint256;
-using LicenseManagerWords for OfferSalesWord global;
 /// @dev A Holding loaded as one word.
 type HoldingWord is uint256;
+
 using LicenseManagerWords for HoldingWord global;
+
+/// @dev Slot 0 of an offer (ILicenseManager.Offer): the model, price and license terms.
+type OfferTermsWord is uint256;
+
+using LicenseManagerWords for OfferTermsWord global;
+
+/// @dev Slot 1 of an offer: supply, sale window and flags.
+type OfferSalesWord is uint256;
+
+using LicenseManagerWords for OfferSalesWord global;
 
 /// @notice Typed access to the sale slots of LicenseManager's offers and to its holdings. A
 /// field without an offset constant sits at bit 0.
@@ -67,10 +72,9 @@ library LicenseManagerWords {
         }
     }
 
-    /// @dev Writes slot 1 of `o` as `w1` with `sold_` (< 2^32) sold.
-    function storeSold(ILicenseManager.Offer storage o, OfferSalesWord w1, uint256 sold_) internal {
-        uint256 w = (OfferSalesWord.unwrap(w1) & ~(uint256(type(uint32).max) << SOLD_OFFSET)) | (sold_ << SOLD_OFFSET);
-        assembly ("memory-safe") { sstore(add(o.slot, 1), w) }
+    /// @dev Writes slot 1 of `o` (the sales word).
+    function store(ILicenseManager.Offer storage o, OfferSalesWord w1) internal {
+        assembly ("memory-safe") { sstore(add(o.slot, 1), w1) }
     }
 
     /// @dev What a sale checks: the model, the price, whether the offer is paused and its end.
@@ -113,9 +117,19 @@ library LicenseManagerWords {
         return uint8(OfferSalesWord.unwrap(w) >> TRANSFERABLE_OFFSET) != 0;
     }
 
+    /// @dev Slot 1 with `sold_` (< 2^32) licenses sold, the other fields kept.
+    function setSold(OfferSalesWord w, uint256 sold_) internal pure returns (OfferSalesWord) {
+        uint256 cleared = OfferSalesWord.unwrap(w) & ~(uint256(type(uint32).max) << SOLD_OFFSET);
+        return OfferSalesWord.wrap(cleared | (sold_ << SOLD_OFFSET));
+    }
+
     // --------------------------------------------------------------- Holding
     function load(Holding storage h) internal view returns (HoldingWord w) {
         assembly ("memory-safe") { w := sload(h.slot) }
+    }
+
+    function store(Holding storage h, HoldingWord w) internal {
+        assembly ("memory-safe") { sstore(h.slot, w) }
     }
 
     /// @dev The offset of a class's field: the bound expiry (non-transferable) or the recorded
@@ -139,9 +153,9 @@ library LicenseManagerWords {
         return uint64(HoldingWord.unwrap(w) >> offset);
     }
 
-    /// @dev Writes `h` as `w` with `value` at `offset` (from offsetOf).
-    function storeAt(Holding storage h, HoldingWord w, uint256 offset, uint64 value) internal {
-        uint256 updated = (HoldingWord.unwrap(w) & ~(uint256(type(uint64).max) << offset)) | (uint256(value) << offset);
-        assembly ("memory-safe") { sstore(h.slot, updated) }
+    /// @dev `w` with `value` at `offset` (from offsetOf).
+    function setAt(HoldingWord w, uint256 offset, uint64 value) internal pure returns (HoldingWord) {
+        uint256 cleared = HoldingWord.unwrap(w) & ~(uint256(type(uint64).max) << offset);
+        return HoldingWord.wrap(cleared | (uint256(value) << offset));
     }
 }

@@ -123,7 +123,7 @@ abstract contract ModelSharesRevenue is IModelShares, ModelSharesStorage, Reentr
         mps = _perShare(t, unlocked);
         _baseMagnified = mps;
         _baseUnlocked = unlocked;
-        return (t.withFlags(t.flags() | _HAS_BASE), mps);
+        return (t.setFlags(t.flags() | _HAS_BASE), mps);
     }
 
     /// @dev Observed revenue that has unlocked by now.
@@ -175,9 +175,9 @@ abstract contract ModelSharesRevenue is IModelShares, ModelSharesStorage, Reentr
         locked += amount;
         uint64 start = uint64(block.timestamp);
         uint64 end = start + uint64(UNLOCK_PERIOD);
-        t = t.withObserved(total.toUint120());
+        t = t.setObserved(total.toUint120());
         ModelSharesWords.store(_totals, t);
-        ModelSharesWords.store(_schedule, uint128(locked), start, end); // locked <= observed
+        ModelSharesWords.store(_schedule, ModelSharesWords.newSchedule(uint128(locked), start, end)); // locked <= observed
         emit RevenueObserved(amount, locked, end);
         return (t, locked);
     }

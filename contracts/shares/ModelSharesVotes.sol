@@ -125,14 +125,14 @@ abstract contract ModelSharesVotes is IERC5805, ModelSharesToken {
             uint256 i = h.pastCount();
             if (votesBlock != 0) {
                 mapping(uint256 => PastVotesWord) storage past = _pastVotes[account];
-                if (i % 2 == 0) past[i / 2] = ModelSharesWords.firstOfPair(votesBlock, h.votes());
-                else past[i / 2] = past[i / 2].withSecond(votesBlock, h.votes());
+                if (i % 2 == 0) past[i / 2] = ModelSharesWords.newPastVotes(votesBlock, h.votes());
+                else past[i / 2] = past[i / 2].setNextBlockAndVotes(votesBlock, h.votes());
                 ++i; // < number of blocks < 2^32
             }
-            h = h.withVotesBlockAndPastCount(now32, uint32(i));
+            h = h.setVotesBlockAndPastCount(now32, uint32(i));
         }
         emit DelegateVotesChanged(account, h.votes(), newVotes);
-        return h.withVotes(uint96(newVotes)); // <= supply < 2^96
+        return h.setVotes(uint96(newVotes)); // <= supply < 2^96
     }
 
     function _delegateOf(address account, uint8 flags) internal view returns (address) {
