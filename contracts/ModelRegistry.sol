@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
-import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
+import {CreditSweeps} from "./libraries/CreditSweeps.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
 import {ModelRecordWord, GatewayGrantWord, ModelRegistryWords} from "./packed/ModelRegistryWords.sol";
 
@@ -24,9 +24,6 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     uint256 public constant MAX_TOKEN_SUPPLY = 2 ** 119;
-    /// @dev Gas given to the UsageCredits sweep before a transfer (a sweep uses well under
-    /// 100k): a failing or wasteful sweep costs a transfer at most this much and never blocks it.
-    uint256 private constant _SWEEP_GAS = 300_000;
     /// @dev IERC20.totalSupply.selector
     bytes4 private constant _TOTAL_SUPPLY = 0x18160ddd;
 
@@ -280,18 +277,11 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         _setData(tokenId, to, ModelRecordWord.unwrap(data));
     }
 
-    /// @dev Sweeps the model's settled credit revenue to the router (UsageCredits.sweep is
-    /// permissionless). A sweep that reverts (a model without credits, a router or token that
-    /// refuses the payment) does not block the transfer; one starved of gas by the caller does.
+    /// @dev Sweeps the model's settled credit revenue to the router before the transfer
+    /// (UsageCredits.sweep is permissionless): a sweep that reverts does not block the transfer;
+    /// one starved of gas by the caller does.
     function _sweepCredits(uint256 modelId) private {
-        address credits = _usageCredits;
-        if (credits == address(0)) return;
-        uint256 gasBefore = gasleft();
-        // slither-disable-next-line unused-return
-        try IUsageCredits(credits).sweep{gas: _SWEEP_GAS}(modelId) {}
-        catch {
-            if (gasleft() <= gasBefore / 64) revert ModelRegistrySweepOutOfGas(modelId);
-        }
+        if (!CreditSweeps.sweep(_usageCredits, modelId)) revert ModelRegistrySweepOutOfGas(modelId);
     }
 
     function _grant(uint256 modelId, address owner, ModelRecordWord data) private view returns (GatewayGrantWord) {

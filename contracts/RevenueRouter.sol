@@ -6,7 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
-import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
+import {CreditSweeps} from "./libraries/CreditSweeps.sol";
 import {
     AssetBook, AssetBookWord, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
 } from "./packed/RevenueRouterWords.sol";
@@ -51,7 +51,6 @@ contract RevenueRouter is IRevenueRouter {
     bytes32 private constant _REENTRANCY_GUARD_SLOT =
         0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
     uint256 private constant _PROBE_GAS = 30_000; // per static call of _checkNotForeignShares
-    uint256 private constant _SWEEP_GAS = 300_000; // the UsageCredits sweep before a split change
 
     IModelRegistry private immutable _REGISTRY;
 
@@ -393,14 +392,7 @@ contract RevenueRouter is IRevenueRouter {
     /// accrues to the split it was settled under. A sweep that reverts (a model without
     /// credits) does not block the change; one starved of gas by the caller does.
     function _sweepCredits(uint256 modelId) private {
-        address credits = _REGISTRY.usageCredits();
-        if (credits == address(0)) return;
-        uint256 gasBefore = gasleft();
-        // slither-disable-next-line unused-return
-        try IUsageCredits(credits).sweep{gas: _SWEEP_GAS}(modelId) {}
-        catch {
-            if (gasleft() <= gasBefore / 64) revert RevenueRouterSweepOutOfGas(modelId);
-        }
+        if (!CreditSweeps.sweep(_REGISTRY.usageCredits(), modelId)) revert RevenueRouterSweepOutOfGas(modelId);
     }
 
     /// @dev Puts `recipient` in the model's new set, settling its entry from an earlier set.
