@@ -40,8 +40,11 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
 
     /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view virtual override(ERC165, IERC165) returns (bool) {
-        return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || interfaceId == _ERC4906_INTERFACE_ID || super.supportsInterface(interfaceId);
+        return
+            interfaceId == type(IERC721).interfaceId ||
+            interfaceId == type(IERC721Metadata).interfaceId ||
+            interfaceId == _ERC4906_INTERFACE_ID ||
+            super.supportsInterface(interfaceId);
     }
 
     /// @inheritdoc IERC721

@@ -83,10 +83,11 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function publishVersion(uint256 modelId, bytes32 weightsHash, string calldata uri)
-        external
-        returns (uint32 version)
-    {
+    function publishVersion(
+        uint256 modelId,
+        bytes32 weightsHash,
+        string calldata uri
+    ) external returns (uint32 version) {
         ModelRecordWord data = _ownedData(modelId);
         if (weightsHash == bytes32(0)) revert ModelRegistryZeroWeightsHash();
         version = data.versionCount() + 1; // checked: reverts at 2^32 versions
@@ -153,27 +154,27 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         uint32 version = data.versionCount();
         string memory id = modelId.toString();
         bytes memory head = abi.encodePacked(
-            "{\"name\":\"Modelmint Model #",
+            '{"name":"Modelmint Model #',
             id,
-            "\",\"description\":\"AI model ",
+            '","description":"AI model ',
             id,
             " registered on Modelmint; version ",
             uint256(version).toString(),
-            " is the latest published weights hash.\",\"attributes\":[{\"trait_type\":\"model id\",\"value\":",
+            ' is the latest published weights hash.","attributes":[{"trait_type":"model id","value":',
             id,
-            "},{\"trait_type\":\"version\",\"value\":",
+            '},{"trait_type":"version","value":',
             uint256(version).toString(),
-            "},{\"trait_type\":\"version hash\",\"value\":\"",
+            '},{"trait_type":"version hash","value":"',
             uint256(_versions[modelId][version]).toHexString(32)
         );
         bytes memory tail = abi.encodePacked(
-            "\"},{\"trait_type\":\"status\",\"value\":\"",
+            '"},{"trait_type":"status","value":"',
             data.status() == ModelStatus.Active ? "Active" : "Retired",
-            "\"},{\"trait_type\":\"flagged\",\"value\":\"",
+            '"},{"trait_type":"flagged","value":"',
             TokenMetadata.yesNo(data.flagged()),
-            "\"},{\"trait_type\":\"payment asset\",\"value\":\"",
+            '"},{"trait_type":"payment asset","value":"',
             data.erc20Asset() ? _paymentAssets[modelId].toChecksumHexString() : "ETH",
-            "\"},{\"display_type\":\"date\",\"trait_type\":\"registered\",\"value\":",
+            '"},{"display_type":"date","trait_type":"registered","value":',
             uint256(data.registeredAt()).toString(),
             "}]}"
         );
@@ -198,13 +199,14 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function model(uint256 modelId) external view returns (Model memory) {
         ModelRecordWord data = _existingData(modelId);
-        return Model({
-            paymentAsset: _assetOf(modelId, data),
-            versionCount: data.versionCount(),
-            status: data.status(),
-            flagged: data.flagged(),
-            registeredAt: data.registeredAt()
-        });
+        return
+            Model({
+                paymentAsset: _assetOf(modelId, data),
+                versionCount: data.versionCount(),
+                status: data.status(),
+                flagged: data.flagged(),
+                registeredAt: data.registeredAt()
+            });
     }
 
     /// @inheritdoc IModelRegistry
@@ -229,7 +231,8 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function isGateway(uint256 modelId, address account) external view returns (bool) {
         (address owner, uint96 data) = _ownerAndData(modelId);
-        return owner != address(0) && _gateways[modelId][account].eq(_grant(modelId, owner, ModelRecordWord.wrap(data)));
+        return
+            owner != address(0) && _gateways[modelId][account].eq(_grant(modelId, owner, ModelRecordWord.wrap(data)));
     }
 
     /// @inheritdoc IModelRegistry
@@ -327,5 +330,4 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function _assetOf(uint256 modelId, ModelRecordWord data) private view returns (address) {
         return data.erc20Asset() ? _paymentAssets[modelId] : address(0);
     }
-
 }

@@ -8,7 +8,13 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {CreditSweeps} from "./libraries/CreditSweeps.sol";
 import {
-    AssetBook, AssetBookWord, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
+    AssetBook,
+    AssetBookWord,
+    ModelAccount,
+    ModelAccountWord,
+    Entry,
+    EntryWord,
+    RevenueRouterWords
 } from "./packed/RevenueRouterWords.sol";
 
 /// @title RevenueRouter
@@ -126,7 +132,7 @@ contract RevenueRouter is IRevenueRouter {
             if (received != amount) revert RevenueRouterTransferMismatch(asset, amount, received);
         }
 
-        uint256 fee = amount * feeBps / BPS;
+        uint256 fee = (amount * feeBps) / BPS;
         uint256 net;
         unchecked {
             net = amount - fee; // fee <= amount / 10
@@ -147,7 +153,7 @@ contract RevenueRouter is IRevenueRouter {
             address owner = _REGISTRY.ownerOf(modelId);
             _owed[modelId][owner] += net;
         } else {
-            uint256 acc = (uint256(word.accPerWeight()) + net * ACC_SCALE / totalWeight).toUint184();
+            uint256 acc = (uint256(word.accPerWeight()) + (net * ACC_SCALE) / totalWeight).toUint184();
             RevenueRouterWords.store(m, word.setAccPerWeight(acc));
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
@@ -157,18 +163,17 @@ contract RevenueRouter is IRevenueRouter {
     // ----------------------------------------------------------------- model owner
 
     /// @inheritdoc IRevenueRouter
-    function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights)
-        external
-    {
+    function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external {
         // Unguarded: the sweep pays this router (pay is guarded), before the split changes.
         _sweepCredits(modelId);
         _setRecipients(modelId, recipients, weights);
     }
 
-    function _setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights)
-        private
-        nonReentrant
-    {
+    function _setRecipients(
+        uint256 modelId,
+        address[] calldata recipients,
+        uint32[] calldata weights
+    ) private nonReentrant {
         if (!_REGISTRY.exists(modelId)) revert RevenueRouterUnknownModel(modelId);
         if (_REGISTRY.ownerOf(modelId) != msg.sender) revert RevenueRouterNotModelOwner(modelId, msg.sender);
         uint256 count = recipients.length;
@@ -290,11 +295,9 @@ contract RevenueRouter is IRevenueRouter {
     }
 
     /// @inheritdoc IRevenueRouter
-    function modelState(uint256 modelId)
-        external
-        view
-        returns (uint256 accPerWeight, uint32 totalWeight, uint32 epoch)
-    {
+    function modelState(
+        uint256 modelId
+    ) external view returns (uint256 accPerWeight, uint32 totalWeight, uint32 epoch) {
         ModelAccount storage m = _models[modelId];
         return (m.accPerWeight, m.totalWeight, m.epoch);
     }
@@ -362,7 +365,7 @@ contract RevenueRouter is IRevenueRouter {
             uint256 end = member ? acc : _epochEndAcc[modelId][epoch];
             uint256 grown = end - e.snapshot(); // checked: the accumulator never decreases
             unchecked {
-                amount = weight * grown / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
+                amount = (weight * grown) / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
             }
         }
         if (hasOwed || !member) {
@@ -404,7 +407,7 @@ contract RevenueRouter is IRevenueRouter {
         if (e.epoch == newEpoch) revert RevenueRouterDuplicateRecipient(recipient);
         if (e.weight != 0) {
             // Member of an earlier set (frozen at newEpoch - 1 or before): settle it first.
-            uint256 pending = uint256(e.weight) * (_epochEndAcc[modelId][e.epoch] - e.snapshot) / ACC_SCALE;
+            uint256 pending = (uint256(e.weight) * (_epochEndAcc[modelId][e.epoch] - e.snapshot)) / ACC_SCALE;
             if (pending != 0) _owed[modelId][recipient] += pending;
         }
         // hasOwed is set unconditionally: owner accruals while the account was not a member may
@@ -430,7 +433,7 @@ contract RevenueRouter is IRevenueRouter {
         // Views only; _collect inlines the same computation on one read of the model slot.
         if (e.weight == 0) return 0;
         uint256 acc = e.epoch == m.epoch ? m.accPerWeight : _epochEndAcc[modelId][e.epoch];
-        return uint256(e.weight) * (acc - e.snapshot) / ACC_SCALE;
+        return (uint256(e.weight) * (acc - e.snapshot)) / ACC_SCALE;
     }
 
     /// @dev Whether the entry belongs to the model's current recipient set.

@@ -20,8 +20,7 @@ library CreditSweeps {
         if (credits == address(0)) return true;
         uint256 gasBefore = gasleft();
         // slither-disable-next-line unused-return
-        try IUsageCredits(credits).sweep{gas: GAS}(modelId) {}
-        catch {
+        try IUsageCredits(credits).sweep{gas: GAS}(modelId) {} catch {
             return gasleft() > gasBefore / 64;
         }
         return true;

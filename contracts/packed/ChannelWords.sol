@@ -54,7 +54,11 @@ library ChannelWords {
     uint256 internal constant MODEL_ID_OFFSET = 224;
 
     /// @dev Slot A of a new channel. `deposit` < 2^64 and `expiry` < 2^32 (checked by the caller).
-    function newChannelTerms(address consumer_, uint256 deposit_, uint256 expiry_) internal pure returns (ChannelTermsWord) {
+    function newChannelTerms(
+        address consumer_,
+        uint256 deposit_,
+        uint256 expiry_
+    ) internal pure returns (ChannelTermsWord) {
         return ChannelTermsWord.wrap((expiry_ << EXPIRY_OFFSET) | (deposit_ << DEPOSIT_OFFSET) | uint160(consumer_));
     }
 
@@ -76,11 +80,11 @@ library ChannelWords {
     }
 
     /// @dev Slot A with a new deposit (< 2^64) and expiry (< 2^32), the consumer kept.
-    function setDepositAndExpiry(ChannelTermsWord w, uint256 deposit_, uint256 expiry_)
-        internal
-        pure
-        returns (ChannelTermsWord)
-    {
+    function setDepositAndExpiry(
+        ChannelTermsWord w,
+        uint256 deposit_,
+        uint256 expiry_
+    ) internal pure returns (ChannelTermsWord) {
         return newChannelTerms(consumer(w), deposit_, expiry_);
     }
 
@@ -91,11 +95,9 @@ library ChannelWords {
     }
 
     /// @dev Slot B's gateway, settled credits and model.
-    function unpack(ChannelSettlementWord w)
-        internal
-        pure
-        returns (address gateway_, uint64 settled_, uint32 modelId_)
-    {
+    function unpack(
+        ChannelSettlementWord w
+    ) internal pure returns (address gateway_, uint64 settled_, uint32 modelId_) {
         uint256 bits = ChannelSettlementWord.unwrap(w);
         gateway_ = address(uint160(bits));
         (settled_, modelId_) = (uint64(bits >> SETTLED_OFFSET), uint32(bits >> MODEL_ID_OFFSET));

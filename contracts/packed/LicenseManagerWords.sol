@@ -74,15 +74,16 @@ library LicenseManagerWords {
 
     /// @dev Writes slot 1 of `o` (the sales word).
     function store(ILicenseManager.Offer storage o, OfferSalesWord w1) internal {
-        assembly ("memory-safe") { sstore(add(o.slot, 1), w1) }
+        assembly ("memory-safe") {
+            sstore(add(o.slot, 1), w1)
+        }
     }
 
     /// @dev What a sale checks: the model, the price, whether the offer is paused and its end.
-    function saleTerms(OfferTermsWord w0, OfferSalesWord w1)
-        internal
-        pure
-        returns (uint64 modelId_, uint96 price_, bool paused_, uint64 saleEnds_)
-    {
+    function saleTerms(
+        OfferTermsWord w0,
+        OfferSalesWord w1
+    ) internal pure returns (uint64 modelId_, uint96 price_, bool paused_, uint64 saleEnds_) {
         (uint256 a, uint256 b) = (OfferTermsWord.unwrap(w0), OfferSalesWord.unwrap(w1));
         (modelId_, price_) = (uint64(a), uint96(a >> PRICE_OFFSET));
         (paused_, saleEnds_) = (uint8(b >> PAUSED_OFFSET) != 0, uint64(b >> SALE_ENDS_OFFSET));
@@ -90,11 +91,10 @@ library LicenseManagerWords {
 
     /// @dev The license class of the offer's licenses: model, version pin, commercial and
     /// transferable flags.
-    function licenseClass(OfferTermsWord w0, OfferSalesWord w1)
-        internal
-        pure
-        returns (uint64 modelId_, uint32 versionPin_, bool commercial_, bool transferable_)
-    {
+    function licenseClass(
+        OfferTermsWord w0,
+        OfferSalesWord w1
+    ) internal pure returns (uint64 modelId_, uint32 versionPin_, bool commercial_, bool transferable_) {
         uint256 flags = OfferSalesWord.unwrap(w1);
         modelId_ = uint64(OfferTermsWord.unwrap(w0));
         versionPin_ = uint32(OfferTermsWord.unwrap(w0) >> VERSION_PIN_OFFSET);
@@ -107,7 +107,9 @@ library LicenseManagerWords {
         (supplyCap_, sold_) = (uint32(OfferSalesWord.unwrap(w)), uint32(OfferSalesWord.unwrap(w) >> SOLD_OFFSET));
     }
 
-    function modelId(OfferTermsWord w) internal pure returns (uint64) { return uint64(OfferTermsWord.unwrap(w)); }
+    function modelId(OfferTermsWord w) internal pure returns (uint64) {
+        return uint64(OfferTermsWord.unwrap(w));
+    }
 
     function duration(OfferTermsWord w) internal pure returns (uint64) {
         return uint64(OfferTermsWord.unwrap(w) >> DURATION_OFFSET);
@@ -125,11 +127,15 @@ library LicenseManagerWords {
 
     // --------------------------------------------------------------- Holding
     function load(Holding storage h) internal view returns (HoldingWord w) {
-        assembly ("memory-safe") { w := sload(h.slot) }
+        assembly ("memory-safe") {
+            w := sload(h.slot)
+        }
     }
 
     function store(Holding storage h, HoldingWord w) internal {
-        assembly ("memory-safe") { sstore(h.slot, w) }
+        assembly ("memory-safe") {
+            sstore(h.slot, w)
+        }
     }
 
     /// @dev The offset of a class's field: the bound expiry (non-transferable) or the recorded

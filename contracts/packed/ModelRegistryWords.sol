@@ -129,7 +129,9 @@ library ModelRegistryWords {
     /// @dev Branch-free: the flagged bit cleared, then set to `flag`.
     function setFlagged(ModelRecordWord r, bool flag) internal pure returns (ModelRecordWord) {
         uint96 bit;
-        assembly ("memory-safe") { bit := flag }
+        assembly ("memory-safe") {
+            bit := flag
+        }
         return ModelRecordWord.wrap((ModelRecordWord.unwrap(r) & ~_FLAGGED) | (bit << FLAGS_OFFSET));
     }
 

@@ -111,16 +111,24 @@ library ModelSharesWords {
 
     // ---------------------------------------------------------------- Holder
     function load(Holder storage s) internal view returns (HolderWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
     }
 
     function store(Holder storage s, HolderWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
+        assembly ("memory-safe") {
+            sstore(s.slot, w)
+        }
     }
 
-    function balance(HolderWord w) internal pure returns (uint96) { return uint96(HolderWord.unwrap(w)); }
+    function balance(HolderWord w) internal pure returns (uint96) {
+        return uint96(HolderWord.unwrap(w));
+    }
 
-    function votes(HolderWord w) internal pure returns (uint96) { return uint96(HolderWord.unwrap(w) >> VOTES_OFFSET); }
+    function votes(HolderWord w) internal pure returns (uint96) {
+        return uint96(HolderWord.unwrap(w) >> VOTES_OFFSET);
+    }
 
     function votesBlock(HolderWord w) internal pure returns (uint32) {
         return uint32(HolderWord.unwrap(w) >> VOTES_BLOCK_OFFSET);
@@ -159,14 +167,20 @@ library ModelSharesWords {
 
     // --------------------------------------------------------------- Revenue
     function load(Revenue storage s) internal view returns (RevenueWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
     }
 
     function store(Revenue storage s, RevenueWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
+        assembly ("memory-safe") {
+            sstore(s.slot, w)
+        }
     }
 
-    function correction(RevenueWord w) internal pure returns (int248) { return int248(uint248(RevenueWord.unwrap(w))); }
+    function correction(RevenueWord w) internal pure returns (int248) {
+        return int248(uint248(RevenueWord.unwrap(w)));
+    }
 
     function flags(RevenueWord w) internal pure returns (uint8) {
         return uint8(RevenueWord.unwrap(w) >> REVENUE_FLAGS_OFFSET);
@@ -183,11 +197,15 @@ library ModelSharesWords {
 
     // ---------------------------------------------------------------- Totals
     function load(Totals storage s) internal view returns (TotalsWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
     }
 
     function store(Totals storage s, TotalsWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
+        assembly ("memory-safe") {
+            sstore(s.slot, w)
+        }
     }
 
     /// @dev The totals of a new token: `supply_` minted in block `block_`, nothing observed.
@@ -195,7 +213,9 @@ library ModelSharesWords {
         return TotalsWord.wrap(uint256(supply_) | (uint256(block_) << TOTALS_SUPPLY_BLOCK_OFFSET));
     }
 
-    function supply(TotalsWord w) internal pure returns (uint96) { return uint96(TotalsWord.unwrap(w)); }
+    function supply(TotalsWord w) internal pure returns (uint96) {
+        return uint96(TotalsWord.unwrap(w));
+    }
 
     function supplyBlock(TotalsWord w) internal pure returns (uint32) {
         return uint32(TotalsWord.unwrap(w) >> TOTALS_SUPPLY_BLOCK_OFFSET);
@@ -227,11 +247,15 @@ library ModelSharesWords {
 
     // -------------------------------------------------------------- Schedule
     function load(Schedule storage s) internal view returns (ScheduleWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
     }
 
     function store(Schedule storage s, ScheduleWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
+        assembly ("memory-safe") {
+            sstore(s.slot, w)
+        }
     }
 
     /// @dev A schedule: `locked_` revenue at `start_`, unlocking linearly until `end_`.

@@ -72,11 +72,15 @@ library RevenueRouterWords {
     uint8 internal constant ASSET_ERC20 = 2;
 
     function load(ModelAccount storage m) internal view returns (ModelAccountWord w) {
-        assembly ("memory-safe") { w := sload(m.slot) }
+        assembly ("memory-safe") {
+            w := sload(m.slot)
+        }
     }
 
     function store(ModelAccount storage m, ModelAccountWord w) internal {
-        assembly ("memory-safe") { sstore(m.slot, w) }
+        assembly ("memory-safe") {
+            sstore(m.slot, w)
+        }
     }
 
     /// @dev What a claim reads of a model: accPerWeight, the current epoch, the asset kind.
@@ -103,11 +107,15 @@ library RevenueRouterWords {
     }
 
     function load(Entry storage s) internal view returns (EntryWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
     }
 
     function store(Entry storage s, EntryWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
+        assembly ("memory-safe") {
+            sstore(s.slot, w)
+        }
     }
 
     /// @dev An entry of weight `weight_` in recipient set `epoch_`, settled up to accPerWeight
@@ -119,7 +127,11 @@ library RevenueRouterWords {
     /// @dev What a claim reads of an entry: its weight, its recipient set and whether it may owe.
     function membership(EntryWord w) internal pure returns (uint256 weight, uint32 epoch, bool hasOwed) {
         uint256 bits = EntryWord.unwrap(w);
-        (weight, epoch, hasOwed) = (uint32(bits), uint32(bits >> ENTRY_EPOCH_OFFSET), uint8(bits >> ENTRY_HAS_OWED_OFFSET) != 0);
+        (weight, epoch, hasOwed) = (
+            uint32(bits),
+            uint32(bits >> ENTRY_EPOCH_OFFSET),
+            uint8(bits >> ENTRY_HAS_OWED_OFFSET) != 0
+        );
     }
 
     function snapshot(EntryWord w) internal pure returns (uint184) {
@@ -132,11 +144,15 @@ library RevenueRouterWords {
     }
 
     function load(AssetBook storage b) internal view returns (AssetBookWord w) {
-        assembly ("memory-safe") { w := sload(b.slot) }
+        assembly ("memory-safe") {
+            w := sload(b.slot)
+        }
     }
 
     function store(AssetBook storage b, AssetBookWord w) internal {
-        assembly ("memory-safe") { sstore(b.slot, w) }
+        assembly ("memory-safe") {
+            sstore(b.slot, w)
+        }
     }
 
     function liabilities(AssetBookWord w) internal pure returns (uint128) {

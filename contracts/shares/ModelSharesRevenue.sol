@@ -101,7 +101,7 @@ abstract contract ModelSharesRevenue is IModelShares, ModelSharesStorage, Reentr
 
     /// @inheritdoc IModelShares
     function router() external view returns (IRevenueRouter router_) {
-        (router_,) = _routerAndModel();
+        (router_, ) = _routerAndModel();
     }
 
     /// @inheritdoc IModelShares
@@ -136,8 +136,8 @@ abstract contract ModelSharesRevenue is IModelShares, ModelSharesStorage, Reentr
     /// @dev The per-share value once `unlocked` revenue has unlocked: what unlocked since the
     /// last burn, spread over the supply since then, on top of the value at that burn.
     function _perShare(TotalsWord t, uint256 unlocked) internal view returns (uint256) {
-        if (t.flags() & _HAS_BASE == 0) return unlocked * MAGNITUDE / t.supply();
-        return _baseMagnified + (unlocked - _baseUnlocked) * MAGNITUDE / t.supply();
+        if (t.flags() & _HAS_BASE == 0) return (unlocked * MAGNITUDE) / t.supply();
+        return _baseMagnified + ((unlocked - _baseUnlocked) * MAGNITUDE) / t.supply();
     }
 
     /// @dev The live per-share value (a storage read of the schedule, no call to the router).
@@ -150,8 +150,10 @@ abstract contract ModelSharesRevenue is IModelShares, ModelSharesStorage, Reentr
     function _claim(address account, address to) private returns (uint256 amount) {
         uint256 paid = _paid;
         (IRevenueRouter router_, uint256 modelId_) = _routerAndModel();
-        (TotalsWord t, uint256 locked) =
-            _observe(ModelSharesWords.load(_totals), paid + router_.claimable(modelId_, address(this)));
+        (TotalsWord t, uint256 locked) = _observe(
+            ModelSharesWords.load(_totals),
+            paid + router_.claimable(modelId_, address(this))
+        );
         uint256 claimed = _claimed[account];
         amount = _accumulated(account, _perShare(t, t.observed() - locked)) - claimed;
         if (amount == 0) return 0;
@@ -187,7 +189,7 @@ abstract contract ModelSharesRevenue is IModelShares, ModelSharesStorage, Reentr
     function _lockedAt(ScheduleWord s) private view returns (uint256) {
         (uint256 locked, uint256 start, uint256 end) = s.unpack();
         if (block.timestamp >= end) return 0;
-        return locked - locked * (block.timestamp - start) / (end - start);
+        return locked - (locked * (block.timestamp - start)) / (end - start);
     }
 
     /// @dev Revenue routed to the token so far: paid out plus what the router holds for it.

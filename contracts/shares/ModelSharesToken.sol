@@ -21,11 +21,21 @@ import {ModelSharesStorage} from "./ModelSharesStorage.sol";
 /// Nonces (slot 0, shared with delegateBySig) precede ModelSharesStorage in the layout.
 /// Moving balances is `_transfer`, left to ModelShares: a transfer also moves votes and revenue
 /// corrections, and writes each touched slot once.
-abstract contract ModelSharesToken is IModelShares, IERC20Metadata, IERC20Permit, IERC20Errors, IERC5267, Nonces, ModelSharesStorage {
-    bytes32 private constant _PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
-    bytes32 private constant _DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+abstract contract ModelSharesToken is
+    IModelShares,
+    IERC20Metadata,
+    IERC20Permit,
+    IERC20Errors,
+    IERC5267,
+    Nonces,
+    ModelSharesStorage
+{
+    bytes32 private constant _PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant _DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
     bytes32 private constant _VERSION_HASH = keccak256("1");
 
     /// @inheritdoc IERC20
@@ -48,9 +58,15 @@ abstract contract ModelSharesToken is IModelShares, IERC20Metadata, IERC20Permit
     }
 
     /// @inheritdoc IERC20Permit
-    function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
-        external
-    {
+    function permit(
+        address owner,
+        address spender,
+        uint256 value,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external {
         if (block.timestamp > deadline) revert ERC2612ExpiredSignature(deadline);
         bytes32 structHash = keccak256(abi.encode(_PERMIT_TYPEHASH, owner, spender, value, _useNonce(owner), deadline));
         address signer = ECDSA.recover(_hashTypedData(structHash), v, r, s);
@@ -60,7 +76,7 @@ abstract contract ModelSharesToken is IModelShares, IERC20Metadata, IERC20Permit
 
     /// @inheritdoc IERC20Metadata
     function name() public view returns (string memory) {
-        (string memory name_,) = _strings();
+        (string memory name_, ) = _strings();
         return name_;
     }
 
@@ -151,9 +167,10 @@ abstract contract ModelSharesToken is IModelShares, IERC20Metadata, IERC20Permit
     }
 
     function _domainSeparator() private view returns (bytes32) {
-        return keccak256(
-            abi.encode(_DOMAIN_TYPEHASH, keccak256(bytes(name())), _VERSION_HASH, block.chainid, address(this))
-        );
+        return
+            keccak256(
+                abi.encode(_DOMAIN_TYPEHASH, keccak256(bytes(name())), _VERSION_HASH, block.chainid, address(this))
+            );
     }
 
     function _hashTypedData(bytes32 structHash) internal view returns (bytes32) {

@@ -24,8 +24,9 @@ abstract contract ModelSharesVotes is IERC5805, ModelSharesToken {
     /// @dev Revenue word flags: DelegateChanged announced the account's delegate (implicitly
     /// itself).
     uint8 internal constant _ANNOUNCED = 2;
-    bytes32 private constant _DELEGATION_TYPEHASH =
-        keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)");
+    bytes32 private constant _DELEGATION_TYPEHASH = keccak256(
+        "Delegation(address delegatee,uint256 nonce,uint256 expiry)"
+    );
 
     /// @inheritdoc IVotes
     function delegate(address delegatee) external {
@@ -33,9 +34,7 @@ abstract contract ModelSharesVotes is IERC5805, ModelSharesToken {
     }
 
     /// @inheritdoc IVotes
-    function delegateBySig(address delegatee, uint256 nonce, uint256 expiry, uint8 v, bytes32 r, bytes32 s)
-        external
-    {
+    function delegateBySig(address delegatee, uint256 nonce, uint256 expiry, uint8 v, bytes32 r, bytes32 s) external {
         if (block.timestamp > expiry) revert VotesExpiredSignature(expiry);
         bytes32 structHash = keccak256(abi.encode(_DELEGATION_TYPEHASH, delegatee, nonce, expiry));
         address signer = ECDSA.recover(_hashTypedData(structHash), v, r, s);
@@ -69,7 +68,7 @@ abstract contract ModelSharesVotes is IERC5805, ModelSharesToken {
         uint256 high = h.pastCount;
         while (low < high) {
             uint256 mid = (low + high) / 2;
-            (uint256 key,) = _pastEntry(account, mid);
+            (uint256 key, ) = _pastEntry(account, mid);
             if (key > timepoint) high = mid;
             else low = mid + 1;
         }
