@@ -73,11 +73,8 @@ library LicenseManagerWords {
     }
 
     /// @dev Writes slot 1 of `o` (the sales word).
-    function store(ILicenseManager.Offer storage o, OfferSalesWord w1) internal {
-        assembly ("memory-safe") {
-            sstore(add(o.slot, 1), w1)
-        }
-    }
+    // prettier-ignore
+    function store(ILicenseManager.Offer storage o, OfferSalesWord w1) internal { assembly ("memory-safe") { sstore(add(o.slot, 1), w1) } }
 
     /// @dev What a sale checks: the model, the price, whether the offer is paused and its end.
     function saleTerms(
@@ -126,17 +123,11 @@ library LicenseManagerWords {
     }
 
     // --------------------------------------------------------------- Holding
-    function load(Holding storage h) internal view returns (HoldingWord w) {
-        assembly ("memory-safe") {
-            w := sload(h.slot)
-        }
-    }
+    // prettier-ignore
+    function load(Holding storage h) internal view returns (HoldingWord w) { assembly ("memory-safe") { w := sload(h.slot) } }
 
-    function store(Holding storage h, HoldingWord w) internal {
-        assembly ("memory-safe") {
-            sstore(h.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(Holding storage h, HoldingWord w) internal { assembly ("memory-safe") { sstore(h.slot, w) } }
 
     /// @dev The offset of a class's field: the bound expiry (non-transferable) or the recorded
     /// license (transferable), commercial or personal. Branch-free: the personal field of each

@@ -110,17 +110,11 @@ library ModelSharesWords {
     uint256 internal constant PAST_NEXT_BLOCK_OFFSET = 224;
 
     // ---------------------------------------------------------------- Holder
-    function load(Holder storage s) internal view returns (HolderWord w) {
-        assembly ("memory-safe") {
-            w := sload(s.slot)
-        }
-    }
+    // prettier-ignore
+    function load(Holder storage s) internal view returns (HolderWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Holder storage s, HolderWord w) internal {
-        assembly ("memory-safe") {
-            sstore(s.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(Holder storage s, HolderWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
     function balance(HolderWord w) internal pure returns (uint96) {
         return uint96(HolderWord.unwrap(w));
@@ -166,17 +160,11 @@ library ModelSharesWords {
     }
 
     // --------------------------------------------------------------- Revenue
-    function load(Revenue storage s) internal view returns (RevenueWord w) {
-        assembly ("memory-safe") {
-            w := sload(s.slot)
-        }
-    }
+    // prettier-ignore
+    function load(Revenue storage s) internal view returns (RevenueWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Revenue storage s, RevenueWord w) internal {
-        assembly ("memory-safe") {
-            sstore(s.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(Revenue storage s, RevenueWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
     function correction(RevenueWord w) internal pure returns (int248) {
         return int248(uint248(RevenueWord.unwrap(w)));
@@ -196,17 +184,11 @@ library ModelSharesWords {
     }
 
     // ---------------------------------------------------------------- Totals
-    function load(Totals storage s) internal view returns (TotalsWord w) {
-        assembly ("memory-safe") {
-            w := sload(s.slot)
-        }
-    }
+    // prettier-ignore
+    function load(Totals storage s) internal view returns (TotalsWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Totals storage s, TotalsWord w) internal {
-        assembly ("memory-safe") {
-            sstore(s.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(Totals storage s, TotalsWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
     /// @dev The totals of a new token: `supply_` minted in block `block_`, nothing observed.
     function newTotals(uint96 supply_, uint32 block_) internal pure returns (TotalsWord) {
@@ -246,17 +228,11 @@ library ModelSharesWords {
     }
 
     // -------------------------------------------------------------- Schedule
-    function load(Schedule storage s) internal view returns (ScheduleWord w) {
-        assembly ("memory-safe") {
-            w := sload(s.slot)
-        }
-    }
+    // prettier-ignore
+    function load(Schedule storage s) internal view returns (ScheduleWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Schedule storage s, ScheduleWord w) internal {
-        assembly ("memory-safe") {
-            sstore(s.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(Schedule storage s, ScheduleWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
     /// @dev A schedule: `locked_` revenue at `start_`, unlocking linearly until `end_`.
     function newSchedule(uint128 locked_, uint64 start_, uint64 end_) internal pure returns (ScheduleWord) {

@@ -71,17 +71,11 @@ library RevenueRouterWords {
     uint8 internal constant ASSET_ETH = 1;
     uint8 internal constant ASSET_ERC20 = 2;
 
-    function load(ModelAccount storage m) internal view returns (ModelAccountWord w) {
-        assembly ("memory-safe") {
-            w := sload(m.slot)
-        }
-    }
+    // prettier-ignore
+    function load(ModelAccount storage m) internal view returns (ModelAccountWord w) { assembly ("memory-safe") { w := sload(m.slot) } }
 
-    function store(ModelAccount storage m, ModelAccountWord w) internal {
-        assembly ("memory-safe") {
-            sstore(m.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(ModelAccount storage m, ModelAccountWord w) internal { assembly ("memory-safe") { sstore(m.slot, w) } }
 
     /// @dev What a claim reads of a model: accPerWeight, the current epoch, the asset kind.
     function claimTerms(ModelAccountWord w) internal pure returns (uint256 acc, uint32 epoch, uint8 kind) {
@@ -106,17 +100,11 @@ library RevenueRouterWords {
         return ModelAccountWord.wrap((ModelAccountWord.unwrap(w) & ~uint256(type(uint184).max)) | acc);
     }
 
-    function load(Entry storage s) internal view returns (EntryWord w) {
-        assembly ("memory-safe") {
-            w := sload(s.slot)
-        }
-    }
+    // prettier-ignore
+    function load(Entry storage s) internal view returns (EntryWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Entry storage s, EntryWord w) internal {
-        assembly ("memory-safe") {
-            sstore(s.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(Entry storage s, EntryWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
     /// @dev An entry of weight `weight_` in recipient set `epoch_`, settled up to accPerWeight
     /// `snapshot_` (< 2^184), nothing owed.
@@ -143,17 +131,11 @@ library RevenueRouterWords {
         return EntryWord.wrap(EntryWord.unwrap(w) & ~(uint256(type(uint8).max) << ENTRY_HAS_OWED_OFFSET));
     }
 
-    function load(AssetBook storage b) internal view returns (AssetBookWord w) {
-        assembly ("memory-safe") {
-            w := sload(b.slot)
-        }
-    }
+    // prettier-ignore
+    function load(AssetBook storage b) internal view returns (AssetBookWord w) { assembly ("memory-safe") { w := sload(b.slot) } }
 
-    function store(AssetBook storage b, AssetBookWord w) internal {
-        assembly ("memory-safe") {
-            sstore(b.slot, w)
-        }
-    }
+    // prettier-ignore
+    function store(AssetBook storage b, AssetBookWord w) internal { assembly ("memory-safe") { sstore(b.slot, w) } }
 
     function liabilities(AssetBookWord w) internal pure returns (uint128) {
         return uint128(AssetBookWord.unwrap(w));
