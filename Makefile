@@ -93,12 +93,16 @@ chain: setup
 demo: compile
 	$(APE) run demo
 
+# Solidity sources checked by solhint and formatted by prettier-plugin-solidity (.prettierrc.json).
+SOL_SOURCES := 'contracts/**/*.sol' 'interfaces/**/*.sol'
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	npx --no-install solhint 'contracts/**/*.sol' 'interfaces/**/*.sol'
+	npx --no-install solhint $(SOL_SOURCES)
+	npx --no-install prettier --check $(SOL_SOURCES)
 
 # Gas benchmark: writes reports/gas.{json,md,png} and the README table.
 gas: compile
@@ -111,6 +115,7 @@ slither: setup
 format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	npx --no-install prettier --write --log-level warn $(SOL_SOURCES)
 
 # Debian's chromium (CHROMIUM, above), for the dashboard's browser tests and benchmark; a
 # browser build downloaded by Playwright is never used.

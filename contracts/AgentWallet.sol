@@ -119,7 +119,7 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
         _onlyOwner();
         if (to == address(0)) revert AgentWalletZeroAddress();
         emit Withdrawn(to, amount);
-        (bool ok,) = to.call{value: amount}("");
+        (bool ok, ) = to.call{value: amount}("");
         if (!ok) revert AgentWalletEthTransferFailed(to, amount);
     }
 
@@ -143,7 +143,7 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
         }
         bytes32 structHash = keccak256(signature[_STRUCT_OFFSET:]);
         if (MessageHashUtils.toTypedDataHash(separator, structHash) != hash) return _ERC1271_INVALID;
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(hash, signature[:_ECDSA_LENGTH]);
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature[:_ECDSA_LENGTH]);
         if (err == ECDSA.RecoverError.NoError && signer == agent) return IERC1271.isValidSignature.selector;
         return _ERC1271_INVALID;
     }
@@ -178,25 +178,25 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
     /// @dev The agent's allow-list, for a call to CREDITS. Returns the selector, the asset of the
     /// model the call concerns, the value of held credits it locks (charged before the call) and
     /// whether it pays for credits (for an ERC-20 model, charged by the balance decrease).
-    function _agentCall(bytes calldata data)
-        private
-        view
-        returns (bytes4 selector, address asset, uint256 locked, bool pays)
-    {
+    function _agentCall(
+        bytes calldata data
+    ) private view returns (bytes4 selector, address asset, uint256 locked, bool pays) {
         if (data.length < 4) revert AgentWalletCalldataTooShort(bytes4(0), data.length, 4);
         selector = bytes4(data[:4]);
         if (selector == IUsageCredits.buyCredits.selector || selector == IUsageCredits.redeem.selector) {
             _needs(selector, data, _THREE_WORDS);
-            (uint256 modelId,, address recipient) = abi.decode(data[4:_THREE_WORDS], (uint256, uint256, address));
+            (uint256 modelId, , address recipient) = abi.decode(data[4:_THREE_WORDS], (uint256, uint256, address));
             if (recipient != address(this)) revert AgentWalletRecipientNotWallet(recipient);
             if (selector == IUsageCredits.redeem.selector) return (selector, address(0), 0, false);
             _allowedModel(modelId);
-            (asset,) = _terms(modelId);
+            (asset, ) = _terms(modelId);
             pays = true;
         } else if (selector == IUsageCredits.openChannel.selector || selector == _BUY_AND_OPEN) {
             _needs(selector, data, _FOUR_WORDS);
-            (uint256 modelId, address gateway, uint256 credits) =
-                abi.decode(data[4:_FOUR_WORDS - 32], (uint256, address, uint256));
+            (uint256 modelId, address gateway, uint256 credits) = abi.decode(
+                data[4:_FOUR_WORDS - 32],
+                (uint256, address, uint256)
+            );
             _allowedModel(modelId);
             if (!isGatewayAllowed[gateway]) revert AgentWalletGatewayNotAllowed(gateway);
             uint256 creditValue;

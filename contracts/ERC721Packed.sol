@@ -40,8 +40,11 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
 
     /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view virtual override(ERC165, IERC165) returns (bool) {
-        return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || interfaceId == _ERC4906_INTERFACE_ID || super.supportsInterface(interfaceId);
+        return
+            interfaceId == type(IERC721).interfaceId ||
+            interfaceId == type(IERC721Metadata).interfaceId ||
+            interfaceId == _ERC4906_INTERFACE_ID ||
+            super.supportsInterface(interfaceId);
     }
 
     /// @inheritdoc IERC721
@@ -128,7 +131,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
 
     /// @dev Replaces the data of an existing token, keeping its owner.
     function _setData(uint256 tokenId, address owner, uint96 data) internal {
-        _packed[tokenId] = OwnershipWords.pack(owner, data);
+        _packed[tokenId] = OwnershipWords.newOwnership(owner, data);
     }
 
     /// @dev Transfers `tokenId` to `to`, keeping the token's data; `auth` must be the owner or
@@ -146,7 +149,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
         }
-        _packed[tokenId] = w.withOwner(to);
+        _packed[tokenId] = w.setOwner(to);
         emit Transfer(from, to, tokenId);
     }
 
@@ -159,7 +162,7 @@ abstract contract ERC721Packed is ERC165, IERC721, IERC721Metadata, IERC721Error
         unchecked {
             ++_balances[to]; // cannot overflow: at most 2^256 - 1 token ids
         }
-        _packed[tokenId] = OwnershipWords.pack(to, data);
+        _packed[tokenId] = OwnershipWords.newOwnership(to, data);
         emit Transfer(address(0), to, tokenId);
     }
 

@@ -11,8 +11,12 @@ import {IFractionalizer} from "../interfaces/IFractionalizer.sol";
 
 /// @notice The inherited initializer of OpenZeppelin's TimelockControllerUpgradeable.
 interface ITimelockInit {
-    function initialize(uint256 minDelay, address[] memory proposers, address[] memory executors, address admin)
-        external;
+    function initialize(
+        uint256 minDelay,
+        address[] memory proposers,
+        address[] memory executors,
+        address admin
+    ) external;
 }
 
 /// @title Fractionalizer
@@ -38,8 +42,9 @@ contract Fractionalizer is IFractionalizer {
     /// @param sharesFactory The ModelSharesFactory; its router and the router's registry are used.
     constructor(IModelSharesFactory sharesFactory, address governorImplementation, address timelockImplementation) {
         if (
-            address(sharesFactory) == address(0) || governorImplementation == address(0)
-                || timelockImplementation == address(0)
+            address(sharesFactory) == address(0) ||
+            governorImplementation == address(0) ||
+            timelockImplementation == address(0)
         ) revert FractionalizerZeroAddress();
         SHARES_FACTORY = sharesFactory;
         ROUTER = sharesFactory.ROUTER();
@@ -66,7 +71,11 @@ contract Fractionalizer is IFractionalizer {
         REGISTRY.transferFrom(msg.sender, address(this), modelId);
 
         shares = SHARES_FACTORY.createShares(
-            modelId, shareParams.name, shareParams.symbol, shareParams.supply, shareParams.holder
+            modelId,
+            shareParams.name,
+            shareParams.symbol,
+            shareParams.supply,
+            shareParams.holder
         );
         bytes32 salt = _salt(modelId, round);
         governor = Clones.cloneDeterministic(GOVERNOR_IMPLEMENTATION, salt);
@@ -84,20 +93,16 @@ contract Fractionalizer is IFractionalizer {
     }
 
     /// @inheritdoc IFractionalizer
-    function predictAddresses(uint256 modelId, uint256 round)
-        external
-        view
-        returns (address governor, address timelock)
-    {
+    function predictAddresses(
+        uint256 modelId,
+        uint256 round
+    ) external view returns (address governor, address timelock) {
         bytes32 salt = _salt(modelId, round);
         governor = Clones.predictDeterministicAddress(GOVERNOR_IMPLEMENTATION, salt);
         timelock = Clones.predictDeterministicAddress(TIMELOCK_IMPLEMENTATION, salt);
     }
 
-    function _checkParams(ShareParams calldata s, GovernanceParams calldata g, SplitParams calldata p)
-        private
-        pure
-    {
+    function _checkParams(ShareParams calldata s, GovernanceParams calldata g, SplitParams calldata p) private pure {
         if (s.holder == address(0)) revert FractionalizerZeroHolder();
         if (s.supply == 0) revert FractionalizerZeroSupply();
         if (p.sharesWeight == 0) revert FractionalizerZeroSharesWeight();
@@ -111,15 +116,18 @@ contract Fractionalizer is IFractionalizer {
     }
 
     /// @dev Timelock: proposer + canceller = governor, executor = anyone, no admin.
-    function _initGovernance(address shares, address governor, address timelock, GovernanceParams calldata p)
-        private
-    {
+    function _initGovernance(address shares, address governor, address timelock, GovernanceParams calldata p) private {
         address[] memory proposers = new address[](1);
         proposers[0] = governor;
         address[] memory executors = new address[](1); // executors[0] = address(0): anyone executes
         ITimelockInit(timelock).initialize(p.timelockDelay, proposers, executors, address(0));
         IModelGovernor(governor).initialize(
-            IVotes(shares), payable(timelock), p.votingDelay, p.votingPeriod, p.proposalThreshold, p.quorumNumerator
+            IVotes(shares),
+            payable(timelock),
+            p.votingDelay,
+            p.votingPeriod,
+            p.proposalThreshold,
+            p.quorumNumerator
         );
     }
 

@@ -16,10 +16,12 @@ contract GovernanceToken is ERC20, ERC20Permit, ERC20Votes, IGovernanceToken {
     /// @param symbol_ Token symbol.
     /// @param holder Receives the whole supply (a distributor, multisig or vesting contract).
     /// @param supply Total supply, fixed forever; at most type(uint208).max (ERC20Votes bound).
-    constructor(string memory name_, string memory symbol_, address holder, uint256 supply)
-        ERC20(name_, symbol_)
-        ERC20Permit(name_)
-    {
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        address holder,
+        uint256 supply
+    ) ERC20(name_, symbol_) ERC20Permit(name_) {
         if (holder == address(0)) revert GovernanceTokenZeroHolder();
         if (supply == 0) revert GovernanceTokenZeroSupply();
         _mint(holder, supply);

@@ -11,7 +11,11 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
 import {
-    Holding, HoldingWord, OfferTermsWord, OfferSalesWord, LicenseManagerWords
+    Holding,
+    HoldingWord,
+    OfferTermsWord,
+    OfferSalesWord,
+    LicenseManagerWords
 } from "./packed/LicenseManagerWords.sol";
 
 /// @title LicenseManager
@@ -59,7 +63,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
             revert LicenseManagerInvalidSaleEnd(p.saleEnds, block.timestamp);
         }
         if (p.versionPin != 0) {
-            (uint32 latest,) = _REGISTRY.latestVersion(modelId);
+            (uint32 latest, ) = _REGISTRY.latestVersion(modelId);
             if (p.versionPin > latest) revert LicenseManagerUnknownVersion(modelId, p.versionPin);
         }
         offerId = ++_offerCount;
@@ -100,12 +104,11 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     // ---------------------------------------------------------------------- buyers
 
     /// @inheritdoc ILicenseManager
-    function purchase(uint256 offerId, address recipient, uint256 maxPrice)
-        external
-        payable
-        nonReentrant
-        returns (uint256 licenseId)
-    {
+    function purchase(
+        uint256 offerId,
+        address recipient,
+        uint256 maxPrice
+    ) external payable nonReentrant returns (uint256 licenseId) {
         if (recipient == address(0)) revert LicenseManagerZeroAddress();
         Offer storage o = _offers[offerId];
         (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(o);
@@ -166,11 +169,12 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     // ----------------------------------------------------------------------- views
 
     /// @inheritdoc ILicenseManager
-    function recordedLicense(address account, uint256 modelId, uint32 versionPin, bool commercial)
-        external
-        view
-        returns (uint256)
-    {
+    function recordedLicense(
+        address account,
+        uint256 modelId,
+        uint32 versionPin,
+        bool commercial
+    ) external view returns (uint256) {
         Holding memory h = _holdings[account][modelId][versionPin];
         return commercial ? h.transferableCommercial : h.transferablePersonal;
     }
@@ -184,34 +188,34 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         Offer storage o = _offers[licenseId >> 32];
         string memory model = uint256(o.modelId).toString();
         bytes memory head = abi.encodePacked(
-            "{\"name\":\"Modelmint License ",
+            '{"name":"Modelmint License ',
             (licenseId >> 32).toString(),
             "-",
             uint256(uint32(licenseId)).toString(),
-            "\",\"description\":\"",
+            '","description":"',
             o.commercial ? "Commercial" : "Personal",
             " license to use Modelmint model ",
             model,
             o.versionPin == 0 ? " (every version)" : string.concat(" (version ", uint256(o.versionPin).toString(), ")"),
             expiry == PERPETUAL ? ", perpetual." : ", valid until its expiry.",
-            "\",\"attributes\":[{\"trait_type\":\"model id\",\"value\":",
+            '","attributes":[{"trait_type":"model id","value":',
             model,
-            "},{\"trait_type\":\"offer id\",\"value\":",
+            '},{"trait_type":"offer id","value":',
             (licenseId >> 32).toString()
         );
         bytes memory tail = abi.encodePacked(
             expiry == PERPETUAL
-                ? string("},{\"trait_type\":\"expiry\",\"value\":\"perpetual\"")
-                : string.concat("},{\"display_type\":\"date\",\"trait_type\":\"expiry\",\"value\":", uint256(expiry).toString()),
-            "},{\"trait_type\":\"commercial\",\"value\":\"",
+                ? string('},{"trait_type":"expiry","value":"perpetual"')
+                : string.concat('},{"display_type":"date","trait_type":"expiry","value":', uint256(expiry).toString()),
+            '},{"trait_type":"commercial","value":"',
             TokenMetadata.yesNo(o.commercial),
-            "\"},{\"trait_type\":\"transferable\",\"value\":\"",
+            '"},{"trait_type":"transferable","value":"',
             TokenMetadata.yesNo(o.transferable),
-            "\"},{\"trait_type\":\"version pin\",\"value\":",
+            '"},{"trait_type":"version pin","value":',
             uint256(o.versionPin).toString(),
-            "},{\"trait_type\":\"terms hash\",\"value\":\"",
+            '},{"trait_type":"terms hash","value":"',
             uint256(o.termsHash).toHexString(32),
-            "\"}]}"
+            '"}]}'
         );
         return TokenMetadata.jsonURI(bytes.concat(head, tail));
     }
@@ -252,11 +256,12 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     }
 
     /// @inheritdoc ILicenseManager
-    function isLicenseValid(uint256 licenseId, address account, bool commercialRequired, uint32 version)
-        external
-        view
-        returns (bool)
-    {
+    function isLicenseValid(
+        uint256 licenseId,
+        address account,
+        bool commercialRequired,
+        uint32 version
+    ) external view returns (bool) {
         (address holder, uint96 expiry) = _ownerAndData(licenseId);
         if (expiry <= block.timestamp) return false; // also unknown licenses (expiry 0)
         if (holder != account) return false;
@@ -264,19 +269,20 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         if (commercialRequired && !o.commercial) return false;
         uint32 pin = o.versionPin;
         if (pin == 0) return true;
-        if (version == 0) (version,) = _REGISTRY.latestVersion(o.modelId);
+        if (version == 0) (version, ) = _REGISTRY.latestVersion(o.modelId);
         return pin == version;
     }
 
     /// @inheritdoc ILicenseManager
-    function hasValidLicense(address account, uint256 modelId, bool commercialRequired, uint32 version)
-        external
-        view
-        returns (bool)
-    {
+    function hasValidLicense(
+        address account,
+        uint256 modelId,
+        bool commercialRequired,
+        uint32 version
+    ) external view returns (bool) {
         mapping(uint32 pin => Holding) storage byPin = _holdings[account][modelId];
         if (_holdingValid(byPin[0], commercialRequired)) return true;
-        if (version == 0) (version,) = _REGISTRY.latestVersion(modelId);
+        if (version == 0) (version, ) = _REGISTRY.latestVersion(modelId);
         return _holdingValid(byPin[version], commercialRequired);
     }
 
@@ -291,7 +297,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         (OfferTermsWord w0, OfferSalesWord w1) = LicenseManagerWords.load(_offers[licenseId >> 32]);
         if (!w1.transferable()) revert LicenseManagerNonTransferable(licenseId);
         if (_recorded(from, w0, w1) == licenseId) {
-            (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenseClass(w0, w1);
+            (uint64 modelId, uint32 pin, bool commercial, ) = LicenseManagerWords.licenseClass(w0, w1);
             Holding storage h = _holdings[from][modelId][pin];
             if (commercial) h.transferableCommercial = 0;
             else h.transferablePersonal = 0;
@@ -321,11 +327,12 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
 
     /// @dev Checks shared by purchase and renewal (on the offer's two sale slots); returns what
     /// the payment needs.
-    function _checkSale(uint256 offerId, OfferTermsWord w0, OfferSalesWord w1, uint256 maxPrice)
-        private
-        view
-        returns (uint256 modelId, uint256 price, address asset)
-    {
+    function _checkSale(
+        uint256 offerId,
+        OfferTermsWord w0,
+        OfferSalesWord w1,
+        uint256 maxPrice
+    ) private view returns (uint256 modelId, uint256 price, address asset) {
         bool paused;
         uint64 saleEnds;
         (modelId, price, paused, saleEnds) = LicenseManagerWords.saleTerms(w0, w1);
@@ -342,9 +349,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
     /// license raises the class's bound expiry to `expiry` if later; a transferable one becomes
     /// the class's recorded license if the place is free or the recorded one expires earlier.
     /// One read and at most one write of the slot.
-    function _hold(address account, uint256 licenseId, OfferTermsWord w0, OfferSalesWord w1, uint64 expiry)
-        private
-    {
+    function _hold(address account, uint256 licenseId, OfferTermsWord w0, OfferSalesWord w1, uint64 expiry) private {
         (uint64 modelId, uint32 pin, bool commercial, bool transferable) = LicenseManagerWords.licenseClass(w0, w1);
         Holding storage h = _holdings[account][modelId][pin];
         HoldingWord word = LicenseManagerWords.load(h);
@@ -352,17 +357,17 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         uint64 held = word.at(offset); // the bound expiry, or the recorded transferable license
         if (!transferable) {
             if (expiry <= held) return;
-            LicenseManagerWords.storeAt(h, word, offset, expiry);
+            LicenseManagerWords.store(h, word.setAt(offset, expiry));
         } else {
             if (held == licenseId || (held != 0 && _expiryOf(held) >= expiry)) return;
             // < 2^64: offerId is a uint32 and the serial a uint32
-            LicenseManagerWords.storeAt(h, word, offset, uint64(licenseId));
+            LicenseManagerWords.store(h, word.setAt(offset, uint64(licenseId)));
         }
     }
 
     /// @dev `account`'s recorded transferable license of the class given by the offer words.
     function _recorded(address account, OfferTermsWord w0, OfferSalesWord w1) private view returns (uint256) {
-        (uint64 modelId, uint32 pin, bool commercial,) = LicenseManagerWords.licenseClass(w0, w1);
+        (uint64 modelId, uint32 pin, bool commercial, ) = LicenseManagerWords.licenseClass(w0, w1);
         HoldingWord word = LicenseManagerWords.load(_holdings[account][modelId][pin]);
         return word.at(LicenseManagerWords.offsetOf(commercial, true));
     }
@@ -392,7 +397,7 @@ contract LicenseManager is ERC721Packed, ReentrancyGuardTransient, ILicenseManag
         unchecked {
             ++sold; // sold < cap <= type(uint32).max
         }
-        LicenseManagerWords.storeSold(o, w1, sold);
+        LicenseManagerWords.store(o, w1.setSold(sold));
     }
 
     function _offerOrRevert(uint256 offerId) private view returns (Offer storage o) {

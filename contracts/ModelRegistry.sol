@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
-import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
+import {CreditSweeps} from "./libraries/CreditSweeps.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
 import {ModelRecordWord, GatewayGrantWord, ModelRegistryWords} from "./packed/ModelRegistryWords.sol";
 
@@ -24,9 +24,6 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
 
     /// @inheritdoc IModelRegistry
     uint256 public constant MAX_TOKEN_SUPPLY = 2 ** 119;
-    /// @dev Gas given to the UsageCredits sweep before a transfer (a sweep uses well under
-    /// 100k): a failing or wasteful sweep costs a transfer at most this much and never blocks it.
-    uint256 private constant _SWEEP_GAS = 300_000;
     /// @dev IERC20.totalSupply.selector
     bytes4 private constant _TOTAL_SUPPLY = 0x18160ddd;
 
@@ -77,7 +74,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         ModelRecordWord data = ModelRegistryWords.newRecord(block.timestamp);
         if (paymentAsset_ != address(0)) {
             _paymentAssets[modelId] = paymentAsset_;
-            data = data.withErc20Asset();
+            data = data.setErc20Asset();
         }
         _versions[modelId][1] = weightsHash;
         _mint(msg.sender, modelId, ModelRecordWord.unwrap(data));
@@ -86,14 +83,15 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function publishVersion(uint256 modelId, bytes32 weightsHash, string calldata uri)
-        external
-        returns (uint32 version)
-    {
+    function publishVersion(
+        uint256 modelId,
+        bytes32 weightsHash,
+        string calldata uri
+    ) external returns (uint32 version) {
         ModelRecordWord data = _ownedData(modelId);
         if (weightsHash == bytes32(0)) revert ModelRegistryZeroWeightsHash();
         version = data.versionCount() + 1; // checked: reverts at 2^32 versions
-        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.withVersionCount(version)));
+        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.setVersionCount(version)));
         _versions[modelId][version] = weightsHash;
         emit VersionPublished(modelId, version, weightsHash, uri);
         emit MetadataUpdate(modelId);
@@ -111,7 +109,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function setStatus(uint256 modelId, ModelStatus status) external {
         ModelRecordWord data = _ownedData(modelId);
         if (data.status() == status) revert ModelRegistryStatusUnchanged(modelId);
-        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.withStatus(status)));
+        _setData(modelId, msg.sender, ModelRecordWord.unwrap(data.setStatus(status)));
         emit ModelStatusChanged(modelId, status);
         emit MetadataUpdate(modelId);
     }
@@ -122,7 +120,7 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function setFlagged(uint256 modelId, bool flagged) external onlyGovernance {
         (address owner, uint96 data) = _ownerAndData(modelId);
         if (owner == address(0)) revert ModelRegistryUnknownModel(modelId);
-        _setData(modelId, owner, ModelRecordWord.unwrap(ModelRecordWord.wrap(data).withFlagged(flagged)));
+        _setData(modelId, owner, ModelRecordWord.unwrap(ModelRecordWord.wrap(data).setFlagged(flagged)));
         emit ModelFlagged(modelId, flagged);
         emit MetadataUpdate(modelId);
     }
@@ -156,27 +154,27 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         uint32 version = data.versionCount();
         string memory id = modelId.toString();
         bytes memory head = abi.encodePacked(
-            "{\"name\":\"Modelmint Model #",
+            '{"name":"Modelmint Model #',
             id,
-            "\",\"description\":\"AI model ",
+            '","description":"AI model ',
             id,
             " registered on Modelmint; version ",
             uint256(version).toString(),
-            " is the latest published weights hash.\",\"attributes\":[{\"trait_type\":\"model id\",\"value\":",
+            ' is the latest published weights hash.","attributes":[{"trait_type":"model id","value":',
             id,
-            "},{\"trait_type\":\"version\",\"value\":",
+            '},{"trait_type":"version","value":',
             uint256(version).toString(),
-            "},{\"trait_type\":\"version hash\",\"value\":\"",
+            '},{"trait_type":"version hash","value":"',
             uint256(_versions[modelId][version]).toHexString(32)
         );
         bytes memory tail = abi.encodePacked(
-            "\"},{\"trait_type\":\"status\",\"value\":\"",
+            '"},{"trait_type":"status","value":"',
             data.status() == ModelStatus.Active ? "Active" : "Retired",
-            "\"},{\"trait_type\":\"flagged\",\"value\":\"",
+            '"},{"trait_type":"flagged","value":"',
             TokenMetadata.yesNo(data.flagged()),
-            "\"},{\"trait_type\":\"payment asset\",\"value\":\"",
+            '"},{"trait_type":"payment asset","value":"',
             data.erc20Asset() ? _paymentAssets[modelId].toChecksumHexString() : "ETH",
-            "\"},{\"display_type\":\"date\",\"trait_type\":\"registered\",\"value\":",
+            '"},{"display_type":"date","trait_type":"registered","value":',
             uint256(data.registeredAt()).toString(),
             "}]}"
         );
@@ -201,13 +199,14 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function model(uint256 modelId) external view returns (Model memory) {
         ModelRecordWord data = _existingData(modelId);
-        return Model({
-            paymentAsset: _assetOf(modelId, data),
-            versionCount: data.versionCount(),
-            status: data.status(),
-            flagged: data.flagged(),
-            registeredAt: data.registeredAt()
-        });
+        return
+            Model({
+                paymentAsset: _assetOf(modelId, data),
+                versionCount: data.versionCount(),
+                status: data.status(),
+                flagged: data.flagged(),
+                registeredAt: data.registeredAt()
+            });
     }
 
     /// @inheritdoc IModelRegistry
@@ -232,7 +231,8 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     /// @inheritdoc IModelRegistry
     function isGateway(uint256 modelId, address account) external view returns (bool) {
         (address owner, uint96 data) = _ownerAndData(modelId);
-        return owner != address(0) && _gateways[modelId][account].eq(_grant(modelId, owner, ModelRecordWord.wrap(data)));
+        return
+            owner != address(0) && _gateways[modelId][account].eq(_grant(modelId, owner, ModelRecordWord.wrap(data)));
     }
 
     /// @inheritdoc IModelRegistry
@@ -272,30 +272,23 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         _sweepCredits(tokenId);
         from = super._update(to, tokenId, auth);
         (, uint96 bits) = _ownerAndData(tokenId);
-        ModelRecordWord data = ModelRecordWord.wrap(bits).withNextOwnerEpoch();
+        ModelRecordWord data = ModelRecordWord.wrap(bits).incrementOwnerEpoch();
         if (data.ownerEpoch() == 0) {
             ++_ownerEpochWraps[tokenId];
-            data = data.withEpochWrapped();
+            data = data.setEpochWrapped();
         }
         _setData(tokenId, to, ModelRecordWord.unwrap(data));
     }
 
-    /// @dev Sweeps the model's settled credit revenue to the router (UsageCredits.sweep is
-    /// permissionless). A sweep that reverts (a model without credits, a router or token that
-    /// refuses the payment) does not block the transfer; one starved of gas by the caller does.
+    /// @dev Sweeps the model's settled credit revenue to the router before the transfer
+    /// (UsageCredits.sweep is permissionless): a sweep that reverts does not block the transfer;
+    /// one starved of gas by the caller does.
     function _sweepCredits(uint256 modelId) private {
-        address credits = _usageCredits;
-        if (credits == address(0)) return;
-        uint256 gasBefore = gasleft();
-        // slither-disable-next-line unused-return
-        try IUsageCredits(credits).sweep{gas: _SWEEP_GAS}(modelId) {}
-        catch {
-            if (gasleft() <= gasBefore / 64) revert ModelRegistrySweepOutOfGas(modelId);
-        }
+        if (!CreditSweeps.sweep(_usageCredits, modelId)) revert ModelRegistrySweepOutOfGas(modelId);
     }
 
     function _grant(uint256 modelId, address owner, ModelRecordWord data) private view returns (GatewayGrantWord) {
-        return ModelRegistryWords.grant(owner, _fullEpoch(modelId, data));
+        return ModelRegistryWords.newGatewayGrant(owner, _fullEpoch(modelId, data));
     }
 
     /// @dev The model's full owner epoch; its wrap count is read only once it has wrapped.
@@ -337,5 +330,4 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     function _assetOf(uint256 modelId, ModelRecordWord data) private view returns (address) {
         return data.erc20Asset() ? _paymentAssets[modelId] : address(0);
     }
-
 }

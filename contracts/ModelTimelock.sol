@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {TimelockControllerUpgradeable} from
-    "@openzeppelin/contracts-upgradeable/governance/TimelockControllerUpgradeable.sol";
+import {TimelockControllerUpgradeable} from "@openzeppelin/contracts-upgradeable/governance/TimelockControllerUpgradeable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title ModelTimelock
@@ -45,13 +44,18 @@ contract ModelTimelock is TimelockControllerUpgradeable {
     /// between scheduling and execution; `proposers` get PROPOSER_ROLE and CANCELLER_ROLE,
     /// `executors` EXECUTOR_ROLE (address(0) = anyone), `admin` (optional) DEFAULT_ADMIN_ROLE
     /// besides the timelock itself - as OpenZeppelin's TimelockController.
-    function initialize(uint256 minDelay, address[] memory proposers, address[] memory executors, address admin)
-        public
-        override
-        initializer
-    {
-        bool standard = proposers.length == 1 && proposers[0] != address(0) && executors.length == 1
-            && executors[0] == address(0) && admin == address(0);
+    function initialize(
+        uint256 minDelay,
+        address[] memory proposers,
+        address[] memory executors,
+        address admin
+    ) public override initializer {
+        bool standard =
+            proposers.length == 1 &&
+                proposers[0] != address(0) &&
+                executors.length == 1 &&
+                executors[0] == address(0) &&
+                admin == address(0);
         address governor = standard ? proposers[0] : address(0);
         _setup = Setup({governor: governor, minDelay: SafeCast.toUint88(minDelay), revoked: 0});
         emit RoleGranted(DEFAULT_ADMIN_ROLE, address(this), msg.sender);

@@ -16,7 +16,10 @@ contract ProtocolTimelock is TimelockController {
     /// @param proposers Accounts granted PROPOSER_ROLE and CANCELLER_ROLE.
     /// @param executors Accounts granted EXECUTOR_ROLE (address(0) = anyone).
     /// @param admin Optional bootstrap admin (address(0) for none); must renounce after wiring.
-    constructor(uint256 minDelay, address[] memory proposers, address[] memory executors, address admin)
-        TimelockController(minDelay, proposers, executors, admin)
-    {}
+    constructor(
+        uint256 minDelay,
+        address[] memory proposers,
+        address[] memory executors,
+        address admin
+    ) TimelockController(minDelay, proposers, executors, admin) {}
 }

@@ -6,9 +6,15 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
-import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
+import {CreditSweeps} from "./libraries/CreditSweeps.sol";
 import {
-    AssetBook, ModelAccount, ModelAccountWord, Entry, EntryWord, RevenueRouterWords
+    AssetBook,
+    AssetBookWord,
+    ModelAccount,
+    ModelAccountWord,
+    Entry,
+    EntryWord,
+    RevenueRouterWords
 } from "./packed/RevenueRouterWords.sol";
 
 /// @title RevenueRouter
@@ -51,7 +57,6 @@ contract RevenueRouter is IRevenueRouter {
     bytes32 private constant _REENTRANCY_GUARD_SLOT =
         0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
     uint256 private constant _PROBE_GAS = 30_000; // per static call of _checkNotForeignShares
-    uint256 private constant _SWEEP_GAS = 300_000; // the UsageCredits sweep before a split change
 
     IModelRegistry private immutable _REGISTRY;
 
@@ -127,7 +132,7 @@ contract RevenueRouter is IRevenueRouter {
             if (received != amount) revert RevenueRouterTransferMismatch(asset, amount, received);
         }
 
-        uint256 fee = amount * feeBps / BPS;
+        uint256 fee = (amount * feeBps) / BPS;
         uint256 net;
         unchecked {
             net = amount - fee; // fee <= amount / 10
@@ -148,8 +153,8 @@ contract RevenueRouter is IRevenueRouter {
             address owner = _REGISTRY.ownerOf(modelId);
             _owed[modelId][owner] += net;
         } else {
-            uint256 acc = (uint256(word.accPerWeight()) + net * ACC_SCALE / totalWeight).toUint184();
-            RevenueRouterWords.store(m, word.withAccPerWeight(acc));
+            uint256 acc = (uint256(word.accPerWeight()) + (net * ACC_SCALE) / totalWeight).toUint184();
+            RevenueRouterWords.store(m, word.setAccPerWeight(acc));
         }
         emit PaymentReceived(modelId, msg.sender, asset, amount, fee);
         return amount;
@@ -158,18 +163,17 @@ contract RevenueRouter is IRevenueRouter {
     // ----------------------------------------------------------------- model owner
 
     /// @inheritdoc IRevenueRouter
-    function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights)
-        external
-    {
+    function setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights) external {
         // Unguarded: the sweep pays this router (pay is guarded), before the split changes.
         _sweepCredits(modelId);
         _setRecipients(modelId, recipients, weights);
     }
 
-    function _setRecipients(uint256 modelId, address[] calldata recipients, uint32[] calldata weights)
-        private
-        nonReentrant
-    {
+    function _setRecipients(
+        uint256 modelId,
+        address[] calldata recipients,
+        uint32[] calldata weights
+    ) private nonReentrant {
         if (!_REGISTRY.exists(modelId)) revert RevenueRouterUnknownModel(modelId);
         if (_REGISTRY.ownerOf(modelId) != msg.sender) revert RevenueRouterNotModelOwner(modelId, msg.sender);
         uint256 count = recipients.length;
@@ -291,11 +295,9 @@ contract RevenueRouter is IRevenueRouter {
     }
 
     /// @inheritdoc IRevenueRouter
-    function modelState(uint256 modelId)
-        external
-        view
-        returns (uint256 accPerWeight, uint32 totalWeight, uint32 epoch)
-    {
+    function modelState(
+        uint256 modelId
+    ) external view returns (uint256 accPerWeight, uint32 totalWeight, uint32 epoch) {
         ModelAccount storage m = _models[modelId];
         return (m.accPerWeight, m.totalWeight, m.epoch);
     }
@@ -308,7 +310,10 @@ contract RevenueRouter is IRevenueRouter {
         (amount, kind) = _collect(modelId, msg.sender);
         if (amount == 0) return 0;
         address asset = _assetOf(modelId, kind);
-        RevenueRouterWords.release(_books[asset], amount);
+        AssetBook storage book = _books[asset];
+        AssetBookWord b = RevenueRouterWords.load(book);
+        // One read and one write of the book; checked: reverts if `amount` exceeds the liabilities.
+        RevenueRouterWords.store(book, b.setLiabilities(b.liabilities() - amount));
         emit RevenueClaimed(modelId, msg.sender, to, amount);
         _send(asset, to, amount);
     }
@@ -351,15 +356,16 @@ contract RevenueRouter is IRevenueRouter {
     function _collect(uint256 modelId, address account) private returns (uint256 amount, uint8 kind) {
         uint256 acc;
         uint32 currentEpoch;
-        (acc, currentEpoch, kind) = RevenueRouterWords.loadClaim(_models[modelId]);
+        (acc, currentEpoch, kind) = RevenueRouterWords.load(_models[modelId]).claimTerms();
         Entry storage slot = _entries[modelId][account];
-        (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed) = RevenueRouterWords.loadClaim(slot);
+        EntryWord e = RevenueRouterWords.load(slot);
+        (uint256 weight, uint32 epoch, bool hasOwed) = e.membership();
         bool member = weight != 0 && epoch == currentEpoch;
         if (weight != 0) {
             uint256 end = member ? acc : _epochEndAcc[modelId][epoch];
             uint256 grown = end - e.snapshot(); // checked: the accumulator never decreases
             unchecked {
-                amount = weight * grown / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
+                amount = (weight * grown) / ACC_SCALE; // < 2^32 * 2^184: cannot overflow
             }
         }
         if (hasOwed || !member) {
@@ -374,9 +380,9 @@ contract RevenueRouter is IRevenueRouter {
             // moved up to accPerWeight. Nothing due but the flag set: clear the flag only (the
             // snapshot keeps its fraction).
             if (amount != 0) {
-                RevenueRouterWords.storeSettled(slot, e, acc);
+                RevenueRouterWords.store(slot, RevenueRouterWords.newEntry(weight, epoch, acc));
             } else if (hasOwed) {
-                RevenueRouterWords.storeWithoutOwed(slot, e);
+                RevenueRouterWords.store(slot, e.clearHasOwed());
             }
         } else if (EntryWord.unwrap(e) != 0) {
             // Not in the current set: settled for good (later owner accruals, if any, are read
@@ -389,14 +395,7 @@ contract RevenueRouter is IRevenueRouter {
     /// accrues to the split it was settled under. A sweep that reverts (a model without
     /// credits) does not block the change; one starved of gas by the caller does.
     function _sweepCredits(uint256 modelId) private {
-        address credits = _REGISTRY.usageCredits();
-        if (credits == address(0)) return;
-        uint256 gasBefore = gasleft();
-        // slither-disable-next-line unused-return
-        try IUsageCredits(credits).sweep{gas: _SWEEP_GAS}(modelId) {}
-        catch {
-            if (gasleft() <= gasBefore / 64) revert RevenueRouterSweepOutOfGas(modelId);
-        }
+        if (!CreditSweeps.sweep(_REGISTRY.usageCredits(), modelId)) revert RevenueRouterSweepOutOfGas(modelId);
     }
 
     /// @dev Puts `recipient` in the model's new set, settling its entry from an earlier set.
@@ -408,7 +407,7 @@ contract RevenueRouter is IRevenueRouter {
         if (e.epoch == newEpoch) revert RevenueRouterDuplicateRecipient(recipient);
         if (e.weight != 0) {
             // Member of an earlier set (frozen at newEpoch - 1 or before): settle it first.
-            uint256 pending = uint256(e.weight) * (_epochEndAcc[modelId][e.epoch] - e.snapshot) / ACC_SCALE;
+            uint256 pending = (uint256(e.weight) * (_epochEndAcc[modelId][e.epoch] - e.snapshot)) / ACC_SCALE;
             if (pending != 0) _owed[modelId][recipient] += pending;
         }
         // hasOwed is set unconditionally: owner accruals while the account was not a member may
@@ -434,7 +433,7 @@ contract RevenueRouter is IRevenueRouter {
         // Views only; _collect inlines the same computation on one read of the model slot.
         if (e.weight == 0) return 0;
         uint256 acc = e.epoch == m.epoch ? m.accPerWeight : _epochEndAcc[modelId][e.epoch];
-        return uint256(e.weight) * (acc - e.snapshot) / ACC_SCALE;
+        return (uint256(e.weight) * (acc - e.snapshot)) / ACC_SCALE;
     }
 
     /// @dev Whether the entry belongs to the model's current recipient set.

@@ -34,8 +34,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     uint256 public constant GRACE_PERIOD = 1 days;
 
     /// @dev keccak256("Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)")
-    bytes32 private constant _RECEIPT_TYPEHASH =
-        keccak256("Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)");
+    bytes32 private constant _RECEIPT_TYPEHASH = keccak256(
+        "Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)"
+    );
 
     /// @dev A model's credit state. Slot 0 holds everything a purchase of an ETH-priced model
     /// reads and writes (value, minted, pricing kind), so buying touches one model slot.
@@ -64,10 +65,11 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
     /// @param uri_ ERC-1155 metadata URI template (`{id}` substitution); empty for on-chain JSON
     /// metadata (see `uri`).
-    constructor(address registry_, address router_, string memory uri_)
-        ERC1155(uri_)
-        EIP712("Modelmint UsageCredits", "1")
-    {
+    constructor(
+        address registry_,
+        address router_,
+        string memory uri_
+    ) ERC1155(uri_) EIP712("Modelmint UsageCredits", "1") {
         if (registry_ == address(0) || router_ == address(0)) revert UsageCreditsZeroAddress();
         _REGISTRY = IModelRegistry(registry_);
         _ROUTER = IRevenueRouter(router_);
@@ -95,12 +97,11 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     // ------------------------------------------------------------------ credits
 
     /// @inheritdoc IUsageCredits
-    function buyCredits(uint256 modelId, uint256 credits, address to)
-        external
-        payable
-        nonReentrant
-        returns (uint256 paid)
-    {
+    function buyCredits(
+        uint256 modelId,
+        uint256 credits,
+        address to
+    ) external payable nonReentrant returns (uint256 paid) {
         // `to == address(0)` is rejected by the ERC-1155 mint (ERC1155InvalidReceiver).
         _checkAmount(credits);
         ModelState storage m = _models[modelId];
@@ -137,11 +138,12 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUsageCredits
-    function openChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
-        external
-        nonReentrant
-        returns (uint256 channelId)
-    {
+    function openChannel(
+        uint256 modelId,
+        address gateway,
+        uint256 credits,
+        uint40 expiry
+    ) external nonReentrant returns (uint256 channelId) {
         _checkChannelAmount(credits);
         ModelState storage m = _enabledModel(modelId);
         _checkNewChannel(modelId, gateway, expiry);
@@ -152,12 +154,12 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUsageCredits
-    function buyAndOpenChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
-        external
-        payable
-        nonReentrant
-        returns (uint256 channelId)
-    {
+    function buyAndOpenChannel(
+        uint256 modelId,
+        address gateway,
+        uint256 credits,
+        uint40 expiry
+    ) external payable nonReentrant returns (uint256 channelId) {
         _checkChannelAmount(credits);
         ModelState storage m = _models[modelId];
         (uint256 value, bool tokenPriced) = (m.creditValue, m.tokenPriced);
@@ -184,13 +186,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUsageCredits
-    function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry)
-        external
-        payable
-        nonReentrant
-    {
+    function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external payable nonReentrant {
         if (credits == 0) revert UsageCreditsZeroAmount();
-        (uint256 modelId,) = _topUp(channelId, credits, newExpiry);
+        (uint256 modelId, ) = _topUp(channelId, credits, newExpiry);
         ModelState storage m = _models[modelId];
         uint256 paid = credits * m.creditValue;
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
@@ -243,7 +241,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
         (, uint256 settled, uint256 modelId) = c.settlement.unpack();
         refunded = uint256(a.deposit()) - settled;
-        c.terms = a.closed();
+        c.terms = a.setExpiry(0); // closed
         _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
@@ -267,9 +265,8 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         ModelState storage m = _enabledModel(modelId);
         string memory value = uint256(m.creditValue).toString();
         address asset = m.asset; // address(0) for ETH
-        return TokenMetadata.jsonURI(
-            bytes.concat(_uriHead(modelId, value, asset), _uriProperties(modelId, value, asset))
-        );
+        return
+            TokenMetadata.jsonURI(bytes.concat(_uriHead(modelId, value, asset), _uriProperties(modelId, value, asset)));
     }
 
     /// @inheritdoc IUsageCredits
@@ -285,14 +282,15 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function modelCredits(uint256 modelId) external view returns (ModelCredits memory) {
         ModelState storage m = _models[modelId];
-        return ModelCredits({
-            asset: m.asset,
-            creditValue: m.creditValue,
-            minted: m.minted + m.directLocked,
-            redeemed: m.redeemed,
-            channelled: m.channelled + m.directLocked,
-            consumed: m.consumed
-        });
+        return
+            ModelCredits({
+                asset: m.asset,
+                creditValue: m.creditValue,
+                minted: m.minted + m.directLocked,
+                redeemed: m.redeemed,
+                channelled: m.channelled + m.directLocked,
+                consumed: m.consumed
+            });
     }
 
     /// @inheritdoc IUsageCredits
@@ -320,15 +318,16 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         (address gateway, uint64 settled, uint32 modelId) = c.settlement.unpack();
         address consumer = a.consumer();
         address signer = c.signer;
-        return Channel({
-            consumer: consumer,
-            expiry: a.expiry(),
-            gateway: gateway,
-            deposit: a.deposit(),
-            modelId: modelId,
-            settled: settled,
-            signer: signer == address(0) ? consumer : signer
-        });
+        return
+            Channel({
+                consumer: consumer,
+                expiry: a.expiry(),
+                gateway: gateway,
+                deposit: a.deposit(),
+                modelId: modelId,
+                settled: settled,
+                signer: signer == address(0) ? consumer : signer
+            });
     }
 
     /// @inheritdoc IUsageCredits
@@ -348,20 +347,21 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUsageCredits
-    function receiptDigest(uint256 channelId, uint256 cumulativeCredits, uint256 deadline)
-        public
-        view
-        returns (bytes32)
-    {
+    function receiptDigest(
+        uint256 channelId,
+        uint256 cumulativeCredits,
+        uint256 deadline
+    ) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, cumulativeCredits, deadline)));
     }
 
     /// @inheritdoc IUsageCredits
-    function verifyReceipt(uint256 channelId, uint256 cumulativeCredits, uint256 deadline, bytes calldata signature)
-        external
-        view
-        returns (bool)
-    {
+    function verifyReceipt(
+        uint256 channelId,
+        uint256 cumulativeCredits,
+        uint256 deadline,
+        bytes calldata signature
+    ) external view returns (bool) {
         ChannelSlots storage c = _channels[channelId];
         address consumer = c.terms.consumer();
         if (consumer == address(0)) return false;
@@ -373,36 +373,38 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @dev `uri`'s JSON up to the first property: name, description, decimals.
     function _uriHead(uint256 modelId, string memory value, address asset) private pure returns (bytes memory) {
         string memory id = modelId.toString();
-        return abi.encodePacked(
-            "{\"name\":\"Modelmint Usage Credit #",
-            id,
-            "\",\"description\":\"Prepaid usage credit for Modelmint model ",
-            id,
-            ", spent on metered calls through the model's gateways. Each credit is escrowed at ",
-            value,
-            asset == address(0) ? " wei of ETH" : " units of the model's ERC-20 payment token",
-            " and redeemable for that value while unspent.\",\"decimals\":0,\"properties\":{\"model id\":",
-            id
-        );
+        return
+            abi.encodePacked(
+                '{"name":"Modelmint Usage Credit #',
+                id,
+                '","description":"Prepaid usage credit for Modelmint model ',
+                id,
+                ", spent on metered calls through the model's gateways. Each credit is escrowed at ",
+                value,
+                asset == address(0) ? " wei of ETH" : " units of the model's ERC-20 payment token",
+                ' and redeemable for that value while unspent.","decimals":0,"properties":{"model id":',
+                id
+            );
     }
 
     /// @dev `uri`'s other properties: the credit's terms here, the model's version and sale
     /// status at the registry.
     function _uriProperties(uint256 modelId, string memory value, address asset) private view returns (bytes memory) {
         (uint32 version, bytes32 weightsHash) = _REGISTRY.latestVersion(modelId);
-        return abi.encodePacked(
-            ",\"credit value\":\"",
-            value,
-            "\",\"payment asset\":\"",
-            asset == address(0) ? "ETH" : asset.toChecksumHexString(),
-            "\",\"model version\":",
-            uint256(version).toString(),
-            ",\"weights hash\":\"",
-            uint256(weightsHash).toHexString(32),
-            "\",\"on sale\":\"",
-            TokenMetadata.yesNo(_REGISTRY.isSaleOpen(modelId)),
-            "\"}}"
-        );
+        return
+            abi.encodePacked(
+                ',"credit value":"',
+                value,
+                '","payment asset":"',
+                asset == address(0) ? "ETH" : asset.toChecksumHexString(),
+                '","model version":',
+                uint256(version).toString(),
+                ',"weights hash":"',
+                uint256(weightsHash).toHexString(32),
+                '","on sale":"',
+                TokenMetadata.yesNo(_REGISTRY.isSaleOpen(modelId)),
+                '"}}'
+            );
     }
 
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
@@ -417,7 +419,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (consumer == address(0)) return _rejected(channelId, UsageCreditsUnknownChannel.selector);
         ChannelSettlementWord b = c.settlement;
         {
-            (address gateway,, uint256 model) = b.unpack();
+            (address gateway, , uint256 model) = b.unpack();
             if (gateway != msg.sender) return _rejected(channelId, UsageCreditsNotChannelGateway.selector);
             modelId = model;
         }
@@ -436,7 +438,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             uint256 deposit = a.deposit();
             if (target > deposit) target = deposit;
         }
-        (, uint256 settled,) = b.unpack();
+        (, uint256 settled, ) = b.unpack();
         if (target <= settled) return (0, modelId);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
@@ -444,7 +446,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (!_signedByChannel(c, consumer, digest, r.signature)) {
             return _rejected(channelId, UsageCreditsInvalidSignature.selector);
         }
-        c.settlement = b.withSettled(target);
+        c.settlement = b.setSettled(target);
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
     }
@@ -476,24 +478,28 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @dev Writes a new channel (two fresh slots, a third only for a receipt `signer` other
     /// than the consumer) and emits ChannelOpened. Amounts and signer checked.
-    function _createChannel(uint256 modelId, address gateway, uint256 credits, uint256 expiry, address signer)
-        private
-        returns (uint256 channelId)
-    {
+    function _createChannel(
+        uint256 modelId,
+        address gateway,
+        uint256 credits,
+        uint256 expiry,
+        address signer
+    ) private returns (uint256 channelId) {
         channelId = _nextChannelId++;
         ChannelSlots storage c = _channels[channelId];
-        c.terms = ChannelWords.terms(msg.sender, credits, expiry);
-        c.settlement = ChannelWords.settlement(gateway, modelId);
+        c.terms = ChannelWords.newChannelTerms(msg.sender, credits, expiry);
+        c.settlement = ChannelWords.newChannelSettlement(gateway, modelId);
         if (signer != address(0) && signer != msg.sender) c.signer = signer;
         emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
     }
 
     /// @dev Checks and applies a top-up of `credits` (may be 0) and/or an expiry extension by
     /// the channel's consumer; the caller funds the credits. Returns the channel's model.
-    function _topUp(uint256 channelId, uint256 credits, uint40 newExpiry)
-        private
-        returns (uint256 modelId, uint256 added)
-    {
+    function _topUp(
+        uint256 channelId,
+        uint256 credits,
+        uint40 newExpiry
+    ) private returns (uint256 modelId, uint256 added) {
         ChannelSlots storage c = _channels[channelId];
         ChannelTermsWord a = c.terms;
         _checkConsumer(a.consumer(), channelId);
@@ -503,14 +509,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
         if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
         if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
-        (,, modelId) = c.settlement.unpack();
+        (, , modelId) = c.settlement.unpack();
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
         uint256 deposit = a.deposit();
         if (credits != 0) {
             if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             deposit += credits;
         }
-        c.terms = a.withDepositAndExpiry(deposit, newExpiry);
+        c.terms = a.setDepositAndExpiry(deposit, newExpiry);
         added = credits;
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }
@@ -546,19 +552,20 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// by the channel's consumer or the signer it recorded at opening. The consumer is compared
     /// first, so a consumer-signed receipt reads no third slot. No external call: nothing the
     /// consumer does after opening changes which keys this accepts.
-    function _signedByChannel(ChannelSlots storage c, address consumer, bytes32 digest, bytes calldata signature)
-        private
-        view
-        returns (bool)
-    {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+    function _signedByChannel(
+        ChannelSlots storage c,
+        address consumer,
+        bytes32 digest,
+        bytes calldata signature
+    ) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err != ECDSA.RecoverError.NoError) return false;
         return recovered == consumer || recovered == c.signer;
     }
 
     function _pay(address asset, address to, uint256 amount) private {
         if (asset == address(0)) {
-            (bool ok,) = to.call{value: amount}("");
+            (bool ok, ) = to.call{value: amount}("");
             if (!ok) revert UsageCreditsEthTransferFailed(to, amount);
         } else {
             IERC20(asset).safeTransfer(to, amount);

@@ -96,8 +96,8 @@ interface IFractionalizer {
 
     /// @notice The addresses the governor and timelock clones of `modelId`'s fractionalization
     /// number `round` (1-based) have (or will have).
-    function predictAddresses(uint256 modelId, uint256 round)
-        external
-        view
-        returns (address governor, address timelock);
+    function predictAddresses(
+        uint256 modelId,
+        uint256 round
+    ) external view returns (address governor, address timelock);
 }

@@ -155,7 +155,11 @@ interface ILicenseManager is IERC721 {
     );
     /// @notice `payer` renewed license `licenseId`.
     event LicenseRenewed(
-        uint256 indexed licenseId, address indexed payer, uint256 price, uint64 previousExpiry, uint64 newExpiry
+        uint256 indexed licenseId,
+        address indexed payer,
+        uint256 price,
+        uint64 previousExpiry,
+        uint64 newExpiry
     );
 
     // ---------------------------------------------------------------- model owner
@@ -179,10 +183,11 @@ interface ILicenseManager is IERC721 {
     /// `maxPrice`) in the model's payment asset: ETH with msg.value == price exactly, ERC-20
     /// with msg.value == 0 and an allowance to this contract of at least the price.
     /// @return licenseId The minted license (`offerId << 32 | serial`).
-    function purchase(uint256 offerId, address recipient, uint256 maxPrice)
-        external
-        payable
-        returns (uint256 licenseId);
+    function purchase(
+        uint256 offerId,
+        address recipient,
+        uint256 maxPrice
+    ) external payable returns (uint256 licenseId);
 
     /// @notice Extends a timed license by its offer's duration from max(now, expiry). Anyone may
     /// pay; same payment rules as `purchase`.
@@ -198,10 +203,12 @@ interface ILicenseManager is IERC721 {
     // ----------------------------------------------------------------------- views
 
     /// @notice The account's recorded transferable license of a class (0 = none).
-    function recordedLicense(address account, uint256 modelId, uint32 versionPin, bool commercial)
-        external
-        view
-        returns (uint256 licenseId);
+    function recordedLicense(
+        address account,
+        uint256 modelId,
+        uint32 versionPin,
+        bool commercial
+    ) external view returns (uint256 licenseId);
 
     /// @notice The model registry this manager reads.
     function registry() external view returns (address);
@@ -220,17 +227,21 @@ interface ILicenseManager is IERC721 {
 
     /// @notice Whether license `licenseId` is owned by `account` and valid now for the given
     /// commercial requirement and version (0 = latest). False for unknown licenses. O(1).
-    function isLicenseValid(uint256 licenseId, address account, bool commercialRequired, uint32 version)
-        external
-        view
-        returns (bool);
+    function isLicenseValid(
+        uint256 licenseId,
+        address account,
+        bool commercialRequired,
+        uint32 version
+    ) external view returns (bool);
 
     /// @notice Whether `account` holds any license of `modelId` valid now for the given
     /// commercial requirement and version (0 = latest). O(1): at most six storage reads plus
     /// one registry call when `version == 0` and no unpinned license answered first (that call
     /// reverts for unknown models).
-    function hasValidLicense(address account, uint256 modelId, bool commercialRequired, uint32 version)
-        external
-        view
-        returns (bool);
+    function hasValidLicense(
+        address account,
+        uint256 modelId,
+        bool commercialRequired,
+        uint32 version
+    ) external view returns (bool);
 }

@@ -41,7 +41,10 @@ interface IModelRegistry is IERC721 {
     error ModelRegistryStatusUnchanged(uint256 modelId);
 
     event ModelRegistered(
-        uint256 indexed modelId, address indexed owner, address indexed paymentAsset, string metadataURI
+        uint256 indexed modelId,
+        address indexed owner,
+        address indexed paymentAsset,
+        string metadataURI
     );
     event VersionPublished(uint256 indexed modelId, uint32 indexed version, bytes32 weightsHash, string uri);
     event GatewaySet(uint256 indexed modelId, address indexed gateway, bool allowed);
@@ -57,13 +60,20 @@ interface IModelRegistry is IERC721 {
     /// @param versionURI Where version 1 can be fetched.
     /// @param metadataURI Model card / metadata location (emitted, not stored).
     /// @return modelId The new model's token id (ids start at 1).
-    function registerModel(address paymentAsset, bytes32 weightsHash, string calldata versionURI, string calldata metadataURI)
-        external
-        returns (uint256 modelId);
+    function registerModel(
+        address paymentAsset,
+        bytes32 weightsHash,
+        string calldata versionURI,
+        string calldata metadataURI
+    ) external returns (uint256 modelId);
 
     /// @notice Appends a version. Only the model owner.
     /// @return version The new version number (1-based).
-    function publishVersion(uint256 modelId, bytes32 weightsHash, string calldata uri) external returns (uint32 version);
+    function publishVersion(
+        uint256 modelId,
+        bytes32 weightsHash,
+        string calldata uri
+    ) external returns (uint32 version);
 
     /// @notice Allows or disallows `gateway` to meter usage of the model. Only the model owner.
     /// A grant belongs to the granting owner's tenure: it lapses when the model token is

@@ -21,7 +21,11 @@ interface IModelSharesFactory {
 
     /// @notice A shares token was created for `modelId`.
     event SharesCreated(
-        uint256 indexed modelId, address indexed shares, address indexed creator, uint256 supply, address initialHolder
+        uint256 indexed modelId,
+        address indexed shares,
+        address indexed creator,
+        uint256 supply,
+        address initialHolder
     );
 
     /// @notice Clones ModelShares for `modelId` and mints `supply` to `initialHolder`.

@@ -56,7 +56,11 @@ interface IRevenueRouter {
 
     /// @notice A payment was accounted: `fee` to the treasury, `amount - fee` to the recipients.
     event PaymentReceived(
-        uint256 indexed modelId, address indexed payer, address indexed asset, uint256 amount, uint256 fee
+        uint256 indexed modelId,
+        address indexed payer,
+        address indexed asset,
+        uint256 amount,
+        uint256 fee
     );
     /// @notice The model's recipient set was replaced; `epoch` numbers the set (starts at 1).
     event RecipientsSet(uint256 indexed modelId, uint32 indexed epoch, address[] recipients, uint32[] weights);
@@ -164,8 +168,5 @@ interface IRevenueRouter {
 
     /// @notice The model's accumulator state: accumulated revenue per weight (scaled by
     /// ACC_SCALE) in the current epoch, the current total weight and the epoch number.
-    function modelState(uint256 modelId)
-        external
-        view
-        returns (uint256 accPerWeight, uint32 totalWeight, uint32 epoch);
+    function modelState(uint256 modelId) external view returns (uint256 accPerWeight, uint32 totalWeight, uint32 epoch);
 }

@@ -165,7 +165,11 @@ interface IUsageCredits is IERC1155 {
     /// also carries `to` indexed; `to` is not indexed here to keep a purchase within its gas budget.
     event CreditsBought(uint256 indexed modelId, address to, uint256 credits, uint256 paid);
     event CreditsRedeemed(
-        uint256 indexed modelId, address indexed holder, address indexed to, uint256 credits, uint256 value
+        uint256 indexed modelId,
+        address indexed holder,
+        address indexed to,
+        uint256 credits,
+        uint256 value
     );
     event ChannelOpened(
         uint256 indexed channelId,
@@ -219,9 +223,12 @@ interface IUsageCredits is IERC1155 {
     /// besides the caller, for its whole life; a caller with code and no registered signer is
     /// refused (`UsageCreditsNoReceiptSigner`).
     /// @return channelId The new channel id (a global counter starting at 1).
-    function openChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
-        external
-        returns (uint256 channelId);
+    function openChannel(
+        uint256 modelId,
+        address gateway,
+        uint256 credits,
+        uint40 expiry
+    ) external returns (uint256 channelId);
 
     /// @notice Pays for `credits` credits of `modelId` and locks them at once into a new channel
     /// of the caller with `gateway` until `expiry`: a funded channel in one transaction, the same
@@ -233,10 +240,12 @@ interface IUsageCredits is IERC1155 {
     ///
     ///     uint256 id = credits.buyAndOpenChannel{value: 100 * creditValue}(model, gw, 100, expiry);
     /// @return channelId The new channel id.
-    function buyAndOpenChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry)
-        external
-        payable
-        returns (uint256 channelId);
+    function buyAndOpenChannel(
+        uint256 modelId,
+        address gateway,
+        uint256 credits,
+        uint40 expiry
+    ) external payable returns (uint256 channelId);
 
     /// @notice Adds `credits` free credits to an unexpired channel and/or moves its expiry to
     /// `newExpiry` (>= the current one). Only the channel's consumer. At least one must change.
@@ -304,16 +313,19 @@ interface IUsageCredits is IERC1155 {
     function nextChannelId() external view returns (uint256);
 
     /// @notice The EIP-712 digest the consumer signs for a receipt.
-    function receiptDigest(uint256 channelId, uint256 cumulativeCredits, uint256 deadline)
-        external
-        view
-        returns (bytes32);
+    function receiptDigest(
+        uint256 channelId,
+        uint256 cumulativeCredits,
+        uint256 deadline
+    ) external view returns (bytes32);
 
     /// @notice Whether `signature` is a valid signature of the receipt by the channel's consumer
     /// or recorded signer (ECDSA low-s; no ERC-1271 call). Does not check deadline, gateway or
     /// amounts.
-    function verifyReceipt(uint256 channelId, uint256 cumulativeCredits, uint256 deadline, bytes calldata signature)
-        external
-        view
-        returns (bool);
+    function verifyReceipt(
+        uint256 channelId,
+        uint256 cumulativeCredits,
+        uint256 deadline,
+        bytes calldata signature
+    ) external view returns (bool);
 }

@@ -28,9 +28,12 @@ struct ChannelRecord {
 
 /// @dev Slot A of a channel: consumer, deposit, expiry.
 type ChannelTermsWord is uint256;
+
 using ChannelWords for ChannelTermsWord global;
+
 /// @dev Slot B of a channel: gateway, settled, model.
 type ChannelSettlementWord is uint256;
+
 using ChannelWords for ChannelSettlementWord global;
 
 /// @dev A channel as stored: settling it reads slots A and B and writes slot B (slot C only for
@@ -51,12 +54,16 @@ library ChannelWords {
     uint256 internal constant MODEL_ID_OFFSET = 224;
 
     /// @dev Slot A of a new channel. `deposit` < 2^64 and `expiry` < 2^32 (checked by the caller).
-    function terms(address consumer_, uint256 deposit_, uint256 expiry_) internal pure returns (ChannelTermsWord) {
+    function newChannelTerms(
+        address consumer_,
+        uint256 deposit_,
+        uint256 expiry_
+    ) internal pure returns (ChannelTermsWord) {
         return ChannelTermsWord.wrap((expiry_ << EXPIRY_OFFSET) | (deposit_ << DEPOSIT_OFFSET) | uint160(consumer_));
     }
 
     /// @dev Slot B of a new channel (nothing settled). `modelId_` < 2^32 (checked by the caller).
-    function settlement(address gateway_, uint256 modelId_) internal pure returns (ChannelSettlementWord) {
+    function newChannelSettlement(address gateway_, uint256 modelId_) internal pure returns (ChannelSettlementWord) {
         return ChannelSettlementWord.wrap((modelId_ << MODEL_ID_OFFSET) | uint160(gateway_));
     }
 
@@ -73,32 +80,31 @@ library ChannelWords {
     }
 
     /// @dev Slot A with a new deposit (< 2^64) and expiry (< 2^32), the consumer kept.
-    function withDepositAndExpiry(ChannelTermsWord w, uint256 deposit_, uint256 expiry_)
-        internal
-        pure
-        returns (ChannelTermsWord)
-    {
-        return terms(consumer(w), deposit_, expiry_);
+    function setDepositAndExpiry(
+        ChannelTermsWord w,
+        uint256 deposit_,
+        uint256 expiry_
+    ) internal pure returns (ChannelTermsWord) {
+        return newChannelTerms(consumer(w), deposit_, expiry_);
     }
 
-    /// @dev Slot A of a closed channel (expiry 0), consumer and deposit kept.
-    function closed(ChannelTermsWord w) internal pure returns (ChannelTermsWord) {
-        return ChannelTermsWord.wrap(ChannelTermsWord.unwrap(w) & ~(uint256(type(uint32).max) << EXPIRY_OFFSET));
+    /// @dev Slot A with expiry `expiry_` (< 2^32), consumer and deposit kept.
+    function setExpiry(ChannelTermsWord w, uint256 expiry_) internal pure returns (ChannelTermsWord) {
+        uint256 cleared = ChannelTermsWord.unwrap(w) & ~(uint256(type(uint32).max) << EXPIRY_OFFSET);
+        return ChannelTermsWord.wrap(cleared | (expiry_ << EXPIRY_OFFSET));
     }
 
     /// @dev Slot B's gateway, settled credits and model.
-    function unpack(ChannelSettlementWord w)
-        internal
-        pure
-        returns (address gateway_, uint64 settled_, uint32 modelId_)
-    {
+    function unpack(
+        ChannelSettlementWord w
+    ) internal pure returns (address gateway_, uint64 settled_, uint32 modelId_) {
         uint256 bits = ChannelSettlementWord.unwrap(w);
         gateway_ = address(uint160(bits));
         (settled_, modelId_) = (uint64(bits >> SETTLED_OFFSET), uint32(bits >> MODEL_ID_OFFSET));
     }
 
     /// @dev Slot B with `settled_` (< 2^64), gateway and model kept.
-    function withSettled(ChannelSettlementWord w, uint256 settled_) internal pure returns (ChannelSettlementWord) {
+    function setSettled(ChannelSettlementWord w, uint256 settled_) internal pure returns (ChannelSettlementWord) {
         uint256 cleared = ChannelSettlementWord.unwrap(w) & ~(uint256(type(uint64).max) << SETTLED_OFFSET);
         return ChannelSettlementWord.wrap(cleared | (settled_ << SETTLED_OFFSET));
     }

@@ -33,15 +33,20 @@ struct Holding {
     uint64 transferablePersonal;
 }
 
-/// @dev Slot 0 of an offer: the model, price and license terms.
-type OfferTermsWord is uint256;
-using LicenseManagerWords for OfferTermsWord global;
-/// @dev Slot 1 of an offer: supply, sale window and flags.
-type OfferSalesWord is uint256;
-using LicenseManagerWords for OfferSalesWord global;
 /// @dev A Holding loaded as one word.
 type HoldingWord is uint256;
+
 using LicenseManagerWords for HoldingWord global;
+
+/// @dev Slot 0 of an offer (ILicenseManager.Offer): the model, price and license terms.
+type OfferTermsWord is uint256;
+
+using LicenseManagerWords for OfferTermsWord global;
+
+/// @dev Slot 1 of an offer: supply, sale window and flags.
+type OfferSalesWord is uint256;
+
+using LicenseManagerWords for OfferSalesWord global;
 
 /// @notice Typed access to the sale slots of LicenseManager's offers and to its holdings. A
 /// field without an offset constant sits at bit 0.
@@ -67,18 +72,15 @@ library LicenseManagerWords {
         }
     }
 
-    /// @dev Writes slot 1 of `o` as `w1` with `sold_` (< 2^32) sold.
-    function storeSold(ILicenseManager.Offer storage o, OfferSalesWord w1, uint256 sold_) internal {
-        uint256 w = (OfferSalesWord.unwrap(w1) & ~(uint256(type(uint32).max) << SOLD_OFFSET)) | (sold_ << SOLD_OFFSET);
-        assembly ("memory-safe") { sstore(add(o.slot, 1), w) }
-    }
+    /// @dev Writes slot 1 of `o` (the sales word).
+    // prettier-ignore
+    function store(ILicenseManager.Offer storage o, OfferSalesWord w1) internal { assembly ("memory-safe") { sstore(add(o.slot, 1), w1) } }
 
     /// @dev What a sale checks: the model, the price, whether the offer is paused and its end.
-    function saleTerms(OfferTermsWord w0, OfferSalesWord w1)
-        internal
-        pure
-        returns (uint64 modelId_, uint96 price_, bool paused_, uint64 saleEnds_)
-    {
+    function saleTerms(
+        OfferTermsWord w0,
+        OfferSalesWord w1
+    ) internal pure returns (uint64 modelId_, uint96 price_, bool paused_, uint64 saleEnds_) {
         (uint256 a, uint256 b) = (OfferTermsWord.unwrap(w0), OfferSalesWord.unwrap(w1));
         (modelId_, price_) = (uint64(a), uint96(a >> PRICE_OFFSET));
         (paused_, saleEnds_) = (uint8(b >> PAUSED_OFFSET) != 0, uint64(b >> SALE_ENDS_OFFSET));
@@ -86,11 +88,10 @@ library LicenseManagerWords {
 
     /// @dev The license class of the offer's licenses: model, version pin, commercial and
     /// transferable flags.
-    function licenseClass(OfferTermsWord w0, OfferSalesWord w1)
-        internal
-        pure
-        returns (uint64 modelId_, uint32 versionPin_, bool commercial_, bool transferable_)
-    {
+    function licenseClass(
+        OfferTermsWord w0,
+        OfferSalesWord w1
+    ) internal pure returns (uint64 modelId_, uint32 versionPin_, bool commercial_, bool transferable_) {
         uint256 flags = OfferSalesWord.unwrap(w1);
         modelId_ = uint64(OfferTermsWord.unwrap(w0));
         versionPin_ = uint32(OfferTermsWord.unwrap(w0) >> VERSION_PIN_OFFSET);
@@ -103,7 +104,9 @@ library LicenseManagerWords {
         (supplyCap_, sold_) = (uint32(OfferSalesWord.unwrap(w)), uint32(OfferSalesWord.unwrap(w) >> SOLD_OFFSET));
     }
 
-    function modelId(OfferTermsWord w) internal pure returns (uint64) { return uint64(OfferTermsWord.unwrap(w)); }
+    function modelId(OfferTermsWord w) internal pure returns (uint64) {
+        return uint64(OfferTermsWord.unwrap(w));
+    }
 
     function duration(OfferTermsWord w) internal pure returns (uint64) {
         return uint64(OfferTermsWord.unwrap(w) >> DURATION_OFFSET);
@@ -113,10 +116,18 @@ library LicenseManagerWords {
         return uint8(OfferSalesWord.unwrap(w) >> TRANSFERABLE_OFFSET) != 0;
     }
 
-    // --------------------------------------------------------------- Holding
-    function load(Holding storage h) internal view returns (HoldingWord w) {
-        assembly ("memory-safe") { w := sload(h.slot) }
+    /// @dev Slot 1 with `sold_` (< 2^32) licenses sold, the other fields kept.
+    function setSold(OfferSalesWord w, uint256 sold_) internal pure returns (OfferSalesWord) {
+        uint256 cleared = OfferSalesWord.unwrap(w) & ~(uint256(type(uint32).max) << SOLD_OFFSET);
+        return OfferSalesWord.wrap(cleared | (sold_ << SOLD_OFFSET));
     }
+
+    // --------------------------------------------------------------- Holding
+    // prettier-ignore
+    function load(Holding storage h) internal view returns (HoldingWord w) { assembly ("memory-safe") { w := sload(h.slot) } }
+
+    // prettier-ignore
+    function store(Holding storage h, HoldingWord w) internal { assembly ("memory-safe") { sstore(h.slot, w) } }
 
     /// @dev The offset of a class's field: the bound expiry (non-transferable) or the recorded
     /// license (transferable), commercial or personal. Branch-free: the personal field of each
@@ -139,9 +150,9 @@ library LicenseManagerWords {
         return uint64(HoldingWord.unwrap(w) >> offset);
     }
 
-    /// @dev Writes `h` as `w` with `value` at `offset` (from offsetOf).
-    function storeAt(Holding storage h, HoldingWord w, uint256 offset, uint64 value) internal {
-        uint256 updated = (HoldingWord.unwrap(w) & ~(uint256(type(uint64).max) << offset)) | (uint256(value) << offset);
-        assembly ("memory-safe") { sstore(h.slot, updated) }
+    /// @dev `w` with `value` at `offset` (from offsetOf).
+    function setAt(HoldingWord w, uint256 offset, uint64 value) internal pure returns (HoldingWord) {
+        uint256 cleared = HoldingWord.unwrap(w) & ~(uint256(type(uint64).max) << offset);
+        return HoldingWord.wrap(cleared | (uint256(value) << offset));
     }
 }

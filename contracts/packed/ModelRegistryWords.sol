@@ -35,6 +35,11 @@ struct ModelRecord {
     uint8 ownerEpoch;
 }
 
+/// @dev A model's record as ERC721Packed's 96-bit token data.
+type ModelRecordWord is uint96;
+
+using ModelRegistryWords for ModelRecordWord global;
+
 /// @dev Declared layout of a gateway grant (stored as a GatewayGrantWord).
 struct GatewayGrant {
     address owner;
@@ -42,11 +47,9 @@ struct GatewayGrant {
     bool granted;
 }
 
-/// @dev A model's record as ERC721Packed's 96-bit token data.
-type ModelRecordWord is uint96;
-using ModelRegistryWords for ModelRecordWord global;
 /// @dev A gateway grant as one word.
 type GatewayGrantWord is uint256;
+
 using ModelRegistryWords for GatewayGrantWord global;
 
 /// @notice Typed access to ModelRegistry's model records and gateway grants. A field without an
@@ -105,34 +108,36 @@ library ModelRegistryWords {
     }
 
     /// @dev The record with the wrapped-epoch flag set.
-    function withEpochWrapped(ModelRecordWord r) internal pure returns (ModelRecordWord) {
+    function setEpochWrapped(ModelRecordWord r) internal pure returns (ModelRecordWord) {
         return ModelRecordWord.wrap(ModelRecordWord.unwrap(r) | _EPOCH_WRAPPED);
     }
 
     /// @dev The record of a model whose payment asset is an ERC-20 (kept in its own slot).
-    function withErc20Asset(ModelRecordWord r) internal pure returns (ModelRecordWord) {
+    function setErc20Asset(ModelRecordWord r) internal pure returns (ModelRecordWord) {
         return ModelRecordWord.wrap(ModelRecordWord.unwrap(r) | _ERC20_ASSET);
     }
 
-    function withVersionCount(ModelRecordWord r, uint32 count) internal pure returns (ModelRecordWord) {
+    function setVersionCount(ModelRecordWord r, uint32 count) internal pure returns (ModelRecordWord) {
         return ModelRecordWord.wrap((ModelRecordWord.unwrap(r) & ~uint96(type(uint32).max)) | count);
     }
 
-    function withStatus(ModelRecordWord r, IModelRegistry.ModelStatus s) internal pure returns (ModelRecordWord) {
+    function setStatus(ModelRecordWord r, IModelRegistry.ModelStatus s) internal pure returns (ModelRecordWord) {
         uint96 cleared = ModelRecordWord.unwrap(r) & ~(uint96(type(uint8).max) << STATUS_OFFSET);
         return ModelRecordWord.wrap(cleared | (uint96(uint8(s)) << STATUS_OFFSET));
     }
 
     /// @dev Branch-free: the flagged bit cleared, then set to `flag`.
-    function withFlagged(ModelRecordWord r, bool flag) internal pure returns (ModelRecordWord) {
+    function setFlagged(ModelRecordWord r, bool flag) internal pure returns (ModelRecordWord) {
         uint96 bit;
-        assembly ("memory-safe") { bit := flag }
+        assembly ("memory-safe") {
+            bit := flag
+        }
         return ModelRecordWord.wrap((ModelRecordWord.unwrap(r) & ~_FLAGGED) | (bit << FLAGS_OFFSET));
     }
 
     /// @dev The record with the low 8 bits of the owner epoch advanced by one (wrapping at 256;
     /// the caller counts the wrap).
-    function withNextOwnerEpoch(ModelRecordWord r) internal pure returns (ModelRecordWord) {
+    function incrementOwnerEpoch(ModelRecordWord r) internal pure returns (ModelRecordWord) {
         uint96 bits = ModelRecordWord.unwrap(r);
         uint96 next;
         unchecked {
@@ -143,7 +148,7 @@ library ModelRegistryWords {
     }
 
     /// @dev The grant `owner` writes in (full) owner epoch `epoch`.
-    function grant(address owner, uint64 epoch) internal pure returns (GatewayGrantWord) {
+    function newGatewayGrant(address owner, uint64 epoch) internal pure returns (GatewayGrantWord) {
         uint256 bits = (1 << GRANT_GRANTED_OFFSET) | (uint256(epoch) << GRANT_EPOCH_OFFSET) | uint160(owner);
         return GatewayGrantWord.wrap(bits);
     }

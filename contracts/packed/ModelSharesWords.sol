@@ -39,11 +39,21 @@ struct Holder {
     uint32 pastCount;
 }
 
+/// @dev A Holder loaded as one word.
+type HolderWord is uint256;
+
+using ModelSharesWords for HolderWord global;
+
 /// @dev One holder's revenue correction and flags.
 struct Revenue {
     int248 correction;
     uint8 flags;
 }
+
+/// @dev A Revenue loaded as one word.
+type RevenueWord is uint256;
+
+using ModelSharesWords for RevenueWord global;
 
 /// @dev The supply and the observed revenue.
 struct Totals {
@@ -53,12 +63,22 @@ struct Totals {
     uint8 flags;
 }
 
+/// @dev The Totals loaded as one word.
+type TotalsWord is uint256;
+
+using ModelSharesWords for TotalsWord global;
+
 /// @dev The revenue unlock schedule.
 struct Schedule {
     uint128 locked;
     uint64 start;
     uint64 end;
 }
+
+/// @dev The Schedule loaded as one word; zero before the first observation.
+type ScheduleWord is uint256;
+
+using ModelSharesWords for ScheduleWord global;
 
 /// @dev Declared layout of a slot of past vote checkpoints (stored as a PastVotesWord).
 struct PastVotes {
@@ -68,20 +88,9 @@ struct PastVotes {
     uint32 nextBlock;
 }
 
-/// @dev A Holder loaded as one word.
-type HolderWord is uint256;
-using ModelSharesWords for HolderWord global;
-/// @dev A Revenue loaded as one word.
-type RevenueWord is uint256;
-using ModelSharesWords for RevenueWord global;
-/// @dev The Totals loaded as one word.
-type TotalsWord is uint256;
-using ModelSharesWords for TotalsWord global;
-/// @dev The Schedule loaded as one word; zero before the first observation.
-type ScheduleWord is uint256;
-using ModelSharesWords for ScheduleWord global;
 /// @dev A slot of two past vote checkpoints.
 type PastVotesWord is uint256;
+
 using ModelSharesWords for PastVotesWord global;
 
 /// @notice Typed access to ModelShares' packed words. A field without an offset constant sits
@@ -101,17 +110,19 @@ library ModelSharesWords {
     uint256 internal constant PAST_NEXT_BLOCK_OFFSET = 224;
 
     // ---------------------------------------------------------------- Holder
-    function load(Holder storage s) internal view returns (HolderWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
+    // prettier-ignore
+    function load(Holder storage s) internal view returns (HolderWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
+
+    // prettier-ignore
+    function store(Holder storage s, HolderWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
+
+    function balance(HolderWord w) internal pure returns (uint96) {
+        return uint96(HolderWord.unwrap(w));
     }
 
-    function store(Holder storage s, HolderWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
+    function votes(HolderWord w) internal pure returns (uint96) {
+        return uint96(HolderWord.unwrap(w) >> VOTES_OFFSET);
     }
-
-    function balance(HolderWord w) internal pure returns (uint96) { return uint96(HolderWord.unwrap(w)); }
-
-    function votes(HolderWord w) internal pure returns (uint96) { return uint96(HolderWord.unwrap(w) >> VOTES_OFFSET); }
 
     function votesBlock(HolderWord w) internal pure returns (uint32) {
         return uint32(HolderWord.unwrap(w) >> VOTES_BLOCK_OFFSET);
@@ -137,56 +148,56 @@ library ModelSharesWords {
         return HolderWord.wrap(HolderWord.unwrap(w) - value);
     }
 
-    function withVotes(HolderWord w, uint96 value) internal pure returns (HolderWord) {
+    function setVotes(HolderWord w, uint96 value) internal pure returns (HolderWord) {
         uint256 cleared = HolderWord.unwrap(w) & ~(uint256(type(uint96).max) << VOTES_OFFSET);
         return HolderWord.wrap(cleared | (uint256(value) << VOTES_OFFSET));
     }
 
     /// @dev `w` with votes valid from block `block_` and `count` past checkpoints.
-    function withVotesBlockAndPastCount(HolderWord w, uint32 block_, uint32 count) internal pure returns (HolderWord) {
+    function setVotesBlockAndPastCount(HolderWord w, uint32 block_, uint32 count) internal pure returns (HolderWord) {
         uint256 kept = HolderWord.unwrap(w) & ((1 << VOTES_BLOCK_OFFSET) - 1); // balance and votes
         return HolderWord.wrap(kept | (uint256(block_) << VOTES_BLOCK_OFFSET) | (uint256(count) << PAST_COUNT_OFFSET));
     }
 
     // --------------------------------------------------------------- Revenue
-    function load(Revenue storage s) internal view returns (RevenueWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
-    }
+    // prettier-ignore
+    function load(Revenue storage s) internal view returns (RevenueWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Revenue storage s, RevenueWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
-    }
+    // prettier-ignore
+    function store(Revenue storage s, RevenueWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
-    function correction(RevenueWord w) internal pure returns (int248) { return int248(uint248(RevenueWord.unwrap(w))); }
+    function correction(RevenueWord w) internal pure returns (int248) {
+        return int248(uint248(RevenueWord.unwrap(w)));
+    }
 
     function flags(RevenueWord w) internal pure returns (uint8) {
         return uint8(RevenueWord.unwrap(w) >> REVENUE_FLAGS_OFFSET);
     }
 
-    function withCorrection(RevenueWord w, int248 value) internal pure returns (RevenueWord) {
+    function setCorrection(RevenueWord w, int248 value) internal pure returns (RevenueWord) {
         uint256 cleared = RevenueWord.unwrap(w) & ~uint256(type(uint248).max);
         return RevenueWord.wrap(cleared | uint248(value));
     }
 
-    function withFlags(RevenueWord w, uint8 value) internal pure returns (RevenueWord) {
+    function setFlags(RevenueWord w, uint8 value) internal pure returns (RevenueWord) {
         return RevenueWord.wrap(uint248(RevenueWord.unwrap(w)) | (uint256(value) << REVENUE_FLAGS_OFFSET));
     }
 
     // ---------------------------------------------------------------- Totals
-    function load(Totals storage s) internal view returns (TotalsWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
-    }
+    // prettier-ignore
+    function load(Totals storage s) internal view returns (TotalsWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Totals storage s, TotalsWord w) internal {
-        assembly ("memory-safe") { sstore(s.slot, w) }
-    }
+    // prettier-ignore
+    function store(Totals storage s, TotalsWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
     /// @dev The totals of a new token: `supply_` minted in block `block_`, nothing observed.
     function newTotals(uint96 supply_, uint32 block_) internal pure returns (TotalsWord) {
         return TotalsWord.wrap(uint256(supply_) | (uint256(block_) << TOTALS_SUPPLY_BLOCK_OFFSET));
     }
 
-    function supply(TotalsWord w) internal pure returns (uint96) { return uint96(TotalsWord.unwrap(w)); }
+    function supply(TotalsWord w) internal pure returns (uint96) {
+        return uint96(TotalsWord.unwrap(w));
+    }
 
     function supplyBlock(TotalsWord w) internal pure returns (uint32) {
         return uint32(TotalsWord.unwrap(w) >> TOTALS_SUPPLY_BLOCK_OFFSET);
@@ -201,29 +212,31 @@ library ModelSharesWords {
     }
 
     /// @dev `w` with supply `supply_` from block `block_` (observed and flags kept).
-    function withSupply(TotalsWord w, uint96 supply_, uint32 block_) internal pure returns (TotalsWord) {
+    function setSupplyAndSupplyBlock(TotalsWord w, uint96 supply_, uint32 block_) internal pure returns (TotalsWord) {
         uint256 kept = TotalsWord.unwrap(w) & ~((1 << TOTALS_OBSERVED_OFFSET) - 1);
         return TotalsWord.wrap(kept | supply_ | (uint256(block_) << TOTALS_SUPPLY_BLOCK_OFFSET));
     }
 
-    function withObserved(TotalsWord w, uint120 value) internal pure returns (TotalsWord) {
+    function setObserved(TotalsWord w, uint120 value) internal pure returns (TotalsWord) {
         uint256 cleared = TotalsWord.unwrap(w) & ~(uint256(type(uint120).max) << TOTALS_OBSERVED_OFFSET);
         return TotalsWord.wrap(cleared | (uint256(value) << TOTALS_OBSERVED_OFFSET));
     }
 
-    function withFlags(TotalsWord w, uint8 value) internal pure returns (TotalsWord) {
+    function setFlags(TotalsWord w, uint8 value) internal pure returns (TotalsWord) {
         uint256 cleared = TotalsWord.unwrap(w) & ~(uint256(type(uint8).max) << TOTALS_FLAGS_OFFSET);
         return TotalsWord.wrap(cleared | (uint256(value) << TOTALS_FLAGS_OFFSET));
     }
 
     // -------------------------------------------------------------- Schedule
-    function load(Schedule storage s) internal view returns (ScheduleWord w) {
-        assembly ("memory-safe") { w := sload(s.slot) }
-    }
+    // prettier-ignore
+    function load(Schedule storage s) internal view returns (ScheduleWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    function store(Schedule storage s, uint128 locked_, uint64 start_, uint64 end_) internal {
-        uint256 w = uint256(locked_) | (uint256(start_) << START_OFFSET) | (uint256(end_) << END_OFFSET);
-        assembly ("memory-safe") { sstore(s.slot, w) }
+    // prettier-ignore
+    function store(Schedule storage s, ScheduleWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
+
+    /// @dev A schedule: `locked_` revenue at `start_`, unlocking linearly until `end_`.
+    function newSchedule(uint128 locked_, uint64 start_, uint64 end_) internal pure returns (ScheduleWord) {
+        return ScheduleWord.wrap(uint256(locked_) | (uint256(start_) << START_OFFSET) | (uint256(end_) << END_OFFSET));
     }
 
     /// @dev The schedule's locked revenue, start and end.
@@ -234,12 +247,12 @@ library ModelSharesWords {
 
     // ------------------------------------------------------------- PastVotes
     /// @dev A slot whose first checkpoint is `votes_` from block `block_` (the second empty).
-    function firstOfPair(uint32 block_, uint96 votes_) internal pure returns (PastVotesWord) {
+    function newPastVotes(uint32 block_, uint96 votes_) internal pure returns (PastVotesWord) {
         return PastVotesWord.wrap(uint256(votes_) | (uint256(block_) << PAST_VOTES_BLOCK_OFFSET));
     }
 
     /// @dev `w` (its first checkpoint set) with its second checkpoint `votes_` from block `block_`.
-    function withSecond(PastVotesWord w, uint32 block_, uint96 votes_) internal pure returns (PastVotesWord) {
+    function setNextBlockAndVotes(PastVotesWord w, uint32 block_, uint96 votes_) internal pure returns (PastVotesWord) {
         uint256 second = (uint256(votes_) << PAST_NEXT_VOTES_OFFSET) | (uint256(block_) << PAST_NEXT_BLOCK_OFFSET);
         return PastVotesWord.wrap(PastVotesWord.unwrap(w) | second);
     }

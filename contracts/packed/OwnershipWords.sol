@@ -16,13 +16,14 @@ struct TokenOwnership {
 
 /// @dev A token's owner slot loaded as one word; zero for a token that does not exist.
 type OwnershipWord is uint256;
+
 using OwnershipWords for OwnershipWord global;
 
 /// @notice Typed access to ERC721Packed's owner + data word (the owner at bit 0).
 library OwnershipWords {
     uint256 internal constant DATA_OFFSET = 160;
 
-    function pack(address owner_, uint96 data_) internal pure returns (OwnershipWord) {
+    function newOwnership(address owner_, uint96 data_) internal pure returns (OwnershipWord) {
         return OwnershipWord.wrap((uint256(data_) << DATA_OFFSET) | uint160(owner_));
     }
 
@@ -34,7 +35,7 @@ library OwnershipWords {
         (owner_, data_) = (address(uint160(OwnershipWord.unwrap(w))), uint96(OwnershipWord.unwrap(w) >> DATA_OFFSET));
     }
 
-    function withOwner(OwnershipWord w, address owner_) internal pure returns (OwnershipWord) {
+    function setOwner(OwnershipWord w, address owner_) internal pure returns (OwnershipWord) {
         return OwnershipWord.wrap((OwnershipWord.unwrap(w) & ~uint256(type(uint160).max)) | uint160(owner_));
     }
 }

@@ -26,6 +26,11 @@ struct ModelAccount {
     address asset; // slot 1, set for ERC-20 models only
 }
 
+/// @dev Slot 0 of a ModelAccount as one word.
+type ModelAccountWord is uint256;
+
+using RevenueRouterWords for ModelAccountWord global;
+
 /// @dev A recipient's entry (one slot; read as an EntryWord on the claim path).
 struct Entry {
     uint32 weight;
@@ -34,6 +39,11 @@ struct Entry {
     uint184 snapshot;
 }
 
+/// @dev An Entry as one word.
+type EntryWord is uint256;
+
+using RevenueRouterWords for EntryWord global;
+
 /// @dev Per asset: what the router owes (recipients and treasury, fees included) and the
 /// protocol fees not yet claimed (one slot: liabilities in bits 0-127, fees in 128-255).
 struct AssetBook {
@@ -41,12 +51,10 @@ struct AssetBook {
     uint128 fees;
 }
 
-/// @dev Slot 0 of a ModelAccount as one word.
-type ModelAccountWord is uint256;
-using RevenueRouterWords for ModelAccountWord global;
-/// @dev An Entry as one word.
-type EntryWord is uint256;
-using RevenueRouterWords for EntryWord global;
+/// @dev An AssetBook as one word.
+type AssetBookWord is uint256;
+
+using RevenueRouterWords for AssetBookWord global;
 
 /// @notice Typed access to RevenueRouter's model accounts (slot 0), recipient entries and asset
 /// books. A field without an offset constant sits at bit 0.
@@ -63,20 +71,16 @@ library RevenueRouterWords {
     uint8 internal constant ASSET_ETH = 1;
     uint8 internal constant ASSET_ERC20 = 2;
 
+    // prettier-ignore
+    function load(ModelAccount storage m) internal view returns (ModelAccountWord w) { assembly ("memory-safe") { w := sload(m.slot) } }
 
-    function load(ModelAccount storage m) internal view returns (ModelAccountWord w) {
-        assembly ("memory-safe") { w := sload(m.slot) }
-    }
+    // prettier-ignore
+    function store(ModelAccount storage m, ModelAccountWord w) internal { assembly ("memory-safe") { sstore(m.slot, w) } }
 
-    function store(ModelAccount storage m, ModelAccountWord w) internal {
-        assembly ("memory-safe") { sstore(m.slot, w) }
-    }
-
-    /// @dev What a claim reads of a model, one read: accPerWeight, the current epoch, the asset kind.
-    function loadClaim(ModelAccount storage m) internal view returns (uint256 acc, uint32 epoch, uint8 kind) {
-        uint256 w;
-        assembly ("memory-safe") { w := sload(m.slot) }
-        (acc, epoch, kind) = (uint184(w), uint32(w >> EPOCH_OFFSET), uint8(w >> ASSET_KIND_OFFSET));
+    /// @dev What a claim reads of a model: accPerWeight, the current epoch, the asset kind.
+    function claimTerms(ModelAccountWord w) internal pure returns (uint256 acc, uint32 epoch, uint8 kind) {
+        uint256 bits = ModelAccountWord.unwrap(w);
+        (acc, epoch, kind) = (uint184(bits), uint32(bits >> EPOCH_OFFSET), uint8(bits >> ASSET_KIND_OFFSET));
     }
 
     function accPerWeight(ModelAccountWord w) internal pure returns (uint184) {
@@ -92,45 +96,53 @@ library RevenueRouterWords {
     }
 
     /// @dev Slot 0 with accPerWeight `acc` (below 2^184, checked by the caller).
-    function withAccPerWeight(ModelAccountWord w, uint256 acc) internal pure returns (ModelAccountWord) {
+    function setAccPerWeight(ModelAccountWord w, uint256 acc) internal pure returns (ModelAccountWord) {
         return ModelAccountWord.wrap((ModelAccountWord.unwrap(w) & ~uint256(type(uint184).max)) | acc);
     }
 
+    // prettier-ignore
+    function load(Entry storage s) internal view returns (EntryWord w) { assembly ("memory-safe") { w := sload(s.slot) } }
 
-    /// @dev What a claim reads of an entry, one read: the word, its weight, epoch and hasOwed.
-    function loadClaim(Entry storage s)
-        internal
-        view
-        returns (EntryWord e, uint256 weight, uint32 epoch, bool hasOwed)
-    {
-        uint256 w;
-        assembly ("memory-safe") { w := sload(s.slot) }
-        e = EntryWord.wrap(w);
-        (weight, epoch, hasOwed) = (uint32(w), uint32(w >> ENTRY_EPOCH_OFFSET), uint8(w >> ENTRY_HAS_OWED_OFFSET) != 0);
+    // prettier-ignore
+    function store(Entry storage s, EntryWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
+
+    /// @dev An entry of weight `weight_` in recipient set `epoch_`, settled up to accPerWeight
+    /// `snapshot_` (< 2^184), nothing owed.
+    function newEntry(uint256 weight_, uint256 epoch_, uint256 snapshot_) internal pure returns (EntryWord) {
+        return EntryWord.wrap(weight_ | (epoch_ << ENTRY_EPOCH_OFFSET) | (snapshot_ << ENTRY_SNAPSHOT_OFFSET));
+    }
+
+    /// @dev What a claim reads of an entry: its weight, its recipient set and whether it may owe.
+    function membership(EntryWord w) internal pure returns (uint256 weight, uint32 epoch, bool hasOwed) {
+        uint256 bits = EntryWord.unwrap(w);
+        (weight, epoch, hasOwed) = (
+            uint32(bits),
+            uint32(bits >> ENTRY_EPOCH_OFFSET),
+            uint8(bits >> ENTRY_HAS_OWED_OFFSET) != 0
+        );
     }
 
     function snapshot(EntryWord w) internal pure returns (uint184) {
         return uint184(EntryWord.unwrap(w) >> ENTRY_SNAPSHOT_OFFSET);
     }
 
-    /// @dev Writes `s` as `w` with hasOwed cleared.
-    function storeWithoutOwed(Entry storage s, EntryWord w) internal {
-        uint256 updated = EntryWord.unwrap(w) & ~(uint256(type(uint8).max) << ENTRY_HAS_OWED_OFFSET);
-        assembly ("memory-safe") { sstore(s.slot, updated) }
+    /// @dev `w` with hasOwed cleared.
+    function clearHasOwed(EntryWord w) internal pure returns (EntryWord) {
+        return EntryWord.wrap(EntryWord.unwrap(w) & ~(uint256(type(uint8).max) << ENTRY_HAS_OWED_OFFSET));
     }
 
-    /// @dev Writes `s` after a claim: `w`'s weight and epoch, hasOwed cleared, snapshot `acc` (< 2^184).
-    function storeSettled(Entry storage s, EntryWord w, uint256 acc) internal {
-        uint256 updated = uint64(EntryWord.unwrap(w)) | (acc << ENTRY_SNAPSHOT_OFFSET);
-        assembly ("memory-safe") { sstore(s.slot, updated) }
+    // prettier-ignore
+    function load(AssetBook storage b) internal view returns (AssetBookWord w) { assembly ("memory-safe") { w := sload(b.slot) } }
+
+    // prettier-ignore
+    function store(AssetBook storage b, AssetBookWord w) internal { assembly ("memory-safe") { sstore(b.slot, w) } }
+
+    function liabilities(AssetBookWord w) internal pure returns (uint128) {
+        return uint128(AssetBookWord.unwrap(w));
     }
 
-    /// @dev `b.liabilities -= amount` with one read and one write of the book (checked: reverts
-    /// if `amount` exceeds the liabilities).
-    function release(AssetBook storage b, uint256 amount) internal {
-        uint256 w;
-        assembly ("memory-safe") { w := sload(b.slot) }
-        w = (w & (type(uint256).max << BOOK_FEES_OFFSET)) | (uint256(uint128(w)) - amount);
-        assembly ("memory-safe") { sstore(b.slot, w) }
+    /// @dev `w` with liabilities `value` (< 2^128), the fees kept.
+    function setLiabilities(AssetBookWord w, uint256 value) internal pure returns (AssetBookWord) {
+        return AssetBookWord.wrap((AssetBookWord.unwrap(w) & (type(uint256).max << BOOK_FEES_OFFSET)) | value);
     }
 }

@@ -36,7 +36,7 @@ contract ERC1271Wallet is IERC1271, ERC1155Holder {
 
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         if (rejectAll) return 0xffffffff;
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(hash, signature);
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
         if (err == ECDSA.RecoverError.NoError && signer == OWNER) return IERC1271.isValidSignature.selector;
         return 0xffffffff;
     }

@@ -17,10 +17,12 @@ contract ERC721ReceiverMock is IERC721Receiver {
     }
 
     /// @inheritdoc IERC721Receiver
-    function onERC721Received(address operator, address from, uint256 tokenId, bytes calldata data)
-        external
-        returns (bytes4)
-    {
+    function onERC721Received(
+        address operator,
+        address from,
+        uint256 tokenId,
+        bytes calldata data
+    ) external returns (bytes4) {
         lastOperator = operator;
         lastFrom = from;
         lastTokenId = tokenId;

@@ -23,7 +23,7 @@ contract FeeOnTransferERC20 is ERC20 {
             super._update(from, to, value);
             return;
         }
-        uint256 fee = value * FEE_BPS / 10_000;
+        uint256 fee = (value * FEE_BPS) / 10_000;
         super._update(from, address(0), fee);
         super._update(from, to, value - fee);
     }

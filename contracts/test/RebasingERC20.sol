@@ -27,7 +27,7 @@ contract RebasingERC20 is IERC20 {
 
     /// @notice Mints `amount` (at the current index) to `to`; anyone may call (test token).
     function mint(address to, uint256 amount) external {
-        uint256 shares = amount * INDEX_SCALE / index;
+        uint256 shares = (amount * INDEX_SCALE) / index;
         sharesOf[to] += shares;
         totalShares += shares;
         emit Transfer(address(0), to, amount);
@@ -41,12 +41,12 @@ contract RebasingERC20 is IERC20 {
 
     /// @inheritdoc IERC20
     function totalSupply() external view returns (uint256) {
-        return totalShares * index / INDEX_SCALE;
+        return (totalShares * index) / INDEX_SCALE;
     }
 
     /// @inheritdoc IERC20
     function balanceOf(address account) public view returns (uint256) {
-        return sharesOf[account] * index / INDEX_SCALE;
+        return (sharesOf[account] * index) / INDEX_SCALE;
     }
 
     /// @inheritdoc IERC20
@@ -76,7 +76,7 @@ contract RebasingERC20 is IERC20 {
     function _move(address from, address to, uint256 value) private {
         uint256 balance = balanceOf(from);
         if (balance < value) revert RebasingERC20InsufficientBalance(from, balance, value);
-        uint256 shares = value * INDEX_SCALE / index;
+        uint256 shares = (value * INDEX_SCALE) / index;
         if (shares > sharesOf[from]) shares = sharesOf[from];
         sharesOf[from] -= shares;
         sharesOf[to] += shares;

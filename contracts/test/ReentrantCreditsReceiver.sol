@@ -23,11 +23,7 @@ contract ReentrantCreditsReceiver is ERC1155Holder {
         armed = true;
     }
 
-    function onERC1155Received(address, address, uint256, uint256, bytes memory)
-        public
-        override
-        returns (bytes4)
-    {
+    function onERC1155Received(address, address, uint256, uint256, bytes memory) public override returns (bytes4) {
         if (armed) {
             armed = false;
             CREDITS.redeem(modelId, 1, address(this));

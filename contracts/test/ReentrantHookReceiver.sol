@@ -29,10 +29,13 @@ contract ReentrantHookReceiver is ReentrantCallback, IERC1155Receiver {
     }
 
     /// @inheritdoc IERC1155Receiver
-    function onERC1155BatchReceived(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
-        external
-        returns (bytes4)
-    {
+    function onERC1155BatchReceived(
+        address,
+        address,
+        uint256[] calldata,
+        uint256[] calldata,
+        bytes calldata
+    ) external returns (bytes4) {
         _hook();
         return IERC1155Receiver.onERC1155BatchReceived.selector;
     }

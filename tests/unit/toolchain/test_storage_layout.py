@@ -120,6 +120,23 @@ def _source(key: tuple[str, str]) -> str:
     return (ROOT / key[0]).read_text()
 
 
+def _compile(request: dict) -> dict:
+    """The bridge's Standard JSON output for `request`; fails on a compile error."""
+    run = subprocess.run(
+        ["node", str(BRIDGE), "--standard-json", "--base-path", ".", "--allow-paths", "."],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=2 * WAIT_CEILING,
+        check=True,
+    )
+    out = json.loads(run.stdout)
+    errors = [e for e in out.get("errors", []) if e["severity"] == "error"]
+    assert not errors, errors
+    return out
+
+
 @pytest.fixture(scope="module")
 def layouts() -> dict[tuple[str, str], dict[str, tuple]]:
     """solc's layout of every struct in PACKED, field -> (slot, bit offset, bits), from one
@@ -143,18 +160,7 @@ def layouts() -> dict[tuple[str, str], dict[str, tuple]]:
             "outputSelection": {name: {"*": ["storageLayout"]} for name in probes},
         },
     }
-    run = subprocess.run(
-        ["node", str(BRIDGE), "--standard-json", "--base-path", ".", "--allow-paths", "."],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=2 * WAIT_CEILING,
-        check=True,
-    )
-    out = json.loads(run.stdout)
-    errors = [e for e in out.get("errors", []) if e["severity"] == "error"]
-    assert not errors, errors
+    out = _compile(request)
     result = {}
     for name, (key, _) in probes.items():
         [layout] = out["contracts"][name].values()
@@ -209,3 +215,29 @@ def test_past_votes__second_checkpoint__sits_one_distance_above_the_first():
     # (i % 2) * PAST_NEXT_VOTES_OFFSET and reading the first checkpoint's fields.
     c = _constants(_source((SHARES, "PastVotes")))
     assert c["PAST_NEXT_BLOCK_OFFSET"] - c["PAST_NEXT_VOTES_OFFSET"] == c["PAST_VOTES_BLOCK_OFFSET"]
+
+
+# ModelShares' state, declared once in contracts/shares/ModelSharesStorage.sol after Nonces'
+# `_nonces`: the slots clones were deployed with (the parts composing ModelShares never move them).
+SHARES_SLOTS = [
+    "_nonces", "_totals", "_schedule", "_baseMagnified", "_baseUnlocked", "_paid", "_holders",
+    "_revenue", "_pastVotes", "_claimed", "_payouts", "_delegatees", "_allowances", "_pastSupply",
+]  # fmt: skip
+
+
+def test_model_shares__composed_parts__keep_the_state_slots():
+    source = "contracts/ModelShares.sol"
+    request = {
+        "language": "Solidity",
+        "sources": {source: {"content": (ROOT / source).read_text()}},
+        "settings": {
+            "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
+            "evmVersion": "cancun",
+            "outputSelection": {source: {"ModelShares": ["storageLayout"]}},
+        },
+    }
+    out = _compile(request)
+    storage = out["contracts"][source]["ModelShares"]["storageLayout"]["storage"]
+    assert [(s["label"], int(s["slot"]), s["offset"]) for s in storage] == [
+        (label, slot, 0) for slot, label in enumerate(SHARES_SLOTS)
+    ]
