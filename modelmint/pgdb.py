@@ -16,14 +16,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from modelmint.errors import ModelmintError
 
-class SchemaTooNew(RuntimeError):
+
+class PgErrorCode(StrEnum):
+    SCHEMA_TOO_NEW = "schema_too_new"
+
+
+class SchemaTooNew(ModelmintError):
     """The database's schema is newer than this program's: upgrade the program."""
+
+    def __init__(self, message: str):
+        super().__init__(PgErrorCode.SCHEMA_TOO_NEW, message)
 
 
 def lock_key(namespace: str, name: str) -> int:

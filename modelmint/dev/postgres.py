@@ -21,10 +21,12 @@ import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
 from modelmint.dev.testing import wait_until
+from modelmint.errors import ModelmintError
 
 USER = "modelmint"
 DATABASE = "modelmint"
@@ -33,8 +35,15 @@ SERVICE_ACCOUNT = "postgres"
 INSTALL_HINT = "apt-get install -y postgresql (or `make postgresql`)"
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresErrorCode(StrEnum):
+    POSTGRES_UNAVAILABLE = "postgres_unavailable"
+
+
+class PostgresUnavailable(ModelmintError):
     """No PostgreSQL server binaries on this machine, or the server would not start."""
+
+    def __init__(self, message: str):
+        super().__init__(PostgresErrorCode.POSTGRES_UNAVAILABLE, message)
 
 
 def bin_dir() -> Path:
