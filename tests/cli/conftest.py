@@ -8,6 +8,7 @@ Function isolation is off: the commands send real transactions over JSON-RPC fro
 does not track, and the tests of a module build on one another's models.
 """
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelmint.client.cli import main
-from modelmint.deploy.protocol import deploy_protocol
+from modelmint.deploy.protocol import deploy_protocol, plan_inputs
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,15 @@ class Ran:
 
 
 @pytest.fixture(scope="module")
-def protocol(project, deployer, treasury, holder):
-    return deploy_protocol(project, deployer, treasury=treasury, gov_holder=holder)
+def protocol(project, deployer, treasury, governance):
+    return deploy_protocol(project, deployer, treasury=treasury, governance=governance)
+
+
+@pytest.fixture(scope="module")
+def governance(deployer, holder):
+    """The local network's governance parameters, ``holder`` receiving the supply."""
+    local = plan_inputs(str(deployer.address)).governance
+    return dataclasses.replace(local, holder=str(holder.address))
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,14 @@ TOKEN = 10**6  # six decimals
 
 
 @pytest.fixture(scope="module")
-def protocol(project, deployer, treasury, holder):
-    return deploy_protocol(project, deployer, treasury=treasury, gov_holder=holder,
-                           admin="timelock")  # fmt: skip
+def protocol(project, deployer, treasury, governance):
+    return deploy_protocol(
+        project,
+        deployer,
+        treasury=treasury,
+        governance=governance,
+        admin="timelock",
+    )
 
 
 @pytest.fixture(scope="module")
