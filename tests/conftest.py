@@ -1,7 +1,8 @@
 """Shared test configuration: a fresh build first, Hypothesis profiles, named actors.
 
 Profiles (choose with HYPOTHESIS_PROFILE):
-- ``dev``  (default): small example counts so ``make test`` stays fast.
+- ``dev``  (default): small example counts so ``make test`` stays within its budget (the
+  stateful machines run 10 steps per example here; ``ci`` runs 20).
 - ``ci``   : what CI runs; larger, prints reproduction blobs.
 - ``deep`` : 20x ``ci`` and more; for overnight auditor runs, never in CI.
 - ``stateful-deep``: 80 examples x 40 steps, for the stateful suites (`make test-stateful-deep`).
@@ -24,7 +25,7 @@ _COMMON = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=10, stateful_step_count=20, **_COMMON)
+settings.register_profile("dev", max_examples=10, stateful_step_count=10, **_COMMON)
 settings.register_profile("ci", max_examples=25, stateful_step_count=20, print_blob=True, **_COMMON)
 settings.register_profile(
     "deep", max_examples=500, stateful_step_count=50, print_blob=True, **_COMMON

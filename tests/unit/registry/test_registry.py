@@ -11,6 +11,9 @@ HASH_2 = b"\x22" * 32
 
 ACTIVE, RETIRED = 0, 1
 
+# An id no test registers, however many models the module's registry holds.
+UNKNOWN_MODEL = 10**9
+
 
 # ------------------------------------------------------------------ constructor
 
@@ -160,8 +163,8 @@ def test_publishVersion__governance__reverts(registry, model_id, governance):
 
 
 def test_publishVersion__unknown_model__reverts(registry, model_owner):
-    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=7):
-        registry.publishVersion(7, HASH_2, "x", sender=model_owner)
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=UNKNOWN_MODEL):
+        registry.publishVersion(UNKNOWN_MODEL, HASH_2, "x", sender=model_owner)
 
 
 def test_publishVersion__zero_hash__reverts(registry, model_id, model_owner):
@@ -247,8 +250,8 @@ def test_setGateway__zero_address__reverts(registry, model_id, model_owner):
 
 
 def test_setGateway__unknown_model__reverts(registry, model_owner, gateway):
-    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=9):
-        registry.setGateway(9, gateway, True, sender=model_owner)
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=UNKNOWN_MODEL):
+        registry.setGateway(UNKNOWN_MODEL, gateway, True, sender=model_owner)
 
 
 # ------------------------------------------------------------------ status
@@ -281,8 +284,8 @@ def test_setStatus__non_owner__reverts(registry, model_id, attacker, governance)
 
 
 def test_setStatus__unknown_model__reverts(registry, model_owner):
-    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=3):
-        registry.setStatus(3, RETIRED, sender=model_owner)
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=UNKNOWN_MODEL):
+        registry.setStatus(UNKNOWN_MODEL, RETIRED, sender=model_owner)
 
 
 def test_setStatus__invalid_enum__reverts(registry, model_id, model_owner):
@@ -325,8 +328,8 @@ def test_setFlagged__non_governance__reverts(registry, model_id, model_owner, at
 
 
 def test_setFlagged__unknown_model__reverts(registry, governance):
-    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=5):
-        registry.setFlagged(5, True, sender=governance)
+    with ape.reverts(registry.ModelRegistryUnknownModel, modelId=UNKNOWN_MODEL):
+        registry.setFlagged(UNKNOWN_MODEL, True, sender=governance)
 
 
 # ------------------------------------------------------------------ governance: allow-list
