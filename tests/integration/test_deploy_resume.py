@@ -129,6 +129,11 @@ def _keyfile_account(data_folder, alias, passphrase, index):
     return key.address
 
 
+# Heavy (a 1-second-block chain, 16 transactions each waiting for confirmations: over two
+# minutes on 2 cores): `make test-ci` runs it. The default suite runs the same script on the
+# local network (killed mid-plan, config changed); the live prompt and ape's keyfile account
+# are checked here only.
+@pytest.mark.ci
 def test_ape_run_deploy__live_network__confirms_then_signs_with_keyfile_account(
     tmp_path, config_path
 ):
