@@ -30,6 +30,15 @@ PERMIT_FIELDS = [
     ("deadline", "uint256"),
 ]
 DELEGATION_FIELDS = [("delegatee", "address"), ("nonce", "uint256"), ("expiry", "uint256")]
+# ERC-3009's TransferWithAuthorization and ReceiveWithAuthorization (same fields).
+AUTHORIZATION_FIELDS = [
+    ("from", "address"),
+    ("to", "address"),
+    ("value", "uint256"),
+    ("validAfter", "uint256"),
+    ("validBefore", "uint256"),
+    ("nonce", "bytes32"),
+]
 
 # The ceiling of a wait in a test: minutes, not seconds. A wait returns as soon as its
 # condition holds, so the ceiling costs nothing on an idle machine and only bounds a hang.
