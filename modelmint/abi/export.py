@@ -18,7 +18,8 @@ from modelmint.abi import ABI_DIR, CONTRACTS, USER_CONTRACTS
 
 REPO_ROOT = ABI_DIR.parents[1]
 MANIFEST = REPO_ROOT / ".build" / "__local__.json"
-# The functions and events of IERC20 (EIP-20); taken from the test token's ABI, which has them all.
+# The functions and events of IERC20 (EIP-20) and the ERC-20 errors of ERC-6093 (what
+# OpenZeppelin tokens revert with); taken from the test token's ABI, which has them all.
 ERC20_SOURCE = "MockERC20"
 ERC20_NAMES = {
     "name", "symbol", "decimals", "totalSupply", "balanceOf", "transfer", "transferFrom",
@@ -40,7 +41,8 @@ def exported(contract_types: dict[str, Any]) -> dict[str, str]:
     erc20 = [
         e
         for e in contract_types[ERC20_SOURCE]["abi"]
-        if e.get("type") in ("function", "event") and e.get("name") in ERC20_NAMES
+        if (e.get("type") in ("function", "event") and e.get("name") in ERC20_NAMES)
+        or (e.get("type") == "error" and e.get("name", "").startswith("ERC20"))
     ]
     files["ERC20.json"] = render(erc20)
     return files

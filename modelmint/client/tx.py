@@ -34,6 +34,23 @@ class TxResult:
     block: int = 0
 
 
+def estimate(w3: Web3, account: LocalAccount, call: Any, *, label: str, value: int = 0) -> int:
+    """The gas ``call`` (as :func:`send` takes it) needs from ``account``;
+    :class:`TransactionFailed` with the decoded revert when it would revert."""
+    params: dict[str, Any] = {"from": account.address, "value": value}
+    try:
+        if isinstance(call, dict):
+            params.update(call)
+            return int(w3.eth.estimate_gas(params))  # type: ignore[arg-type]
+        return int(call.estimate_gas(params))
+    except (ContractCustomError, ContractLogicError, Web3RPCError) as exc:
+        revert = revert_of(exc)
+        shown = revert if revert is not None else _message(exc)
+        raise TransactionFailed(
+            f"{label} would revert: {shown}; nothing sent", revert=revert
+        ) from None
+
+
 def send(
     w3: Web3,
     account: LocalAccount,
@@ -50,18 +67,9 @@ def send(
     ``confirmations`` blocks. :class:`TransactionFailed` (with the decoded revert) when the
     estimate or the transaction reverts."""
     params: dict[str, Any] = {"from": account.address, "value": value}
-    try:
-        if isinstance(call, dict):
-            params.update(call)
-            gas = int(w3.eth.estimate_gas(params))  # type: ignore[arg-type]
-        else:
-            gas = int(call.estimate_gas(params))
-    except (ContractCustomError, ContractLogicError, Web3RPCError) as exc:
-        revert = revert_of(exc)
-        shown = revert if revert is not None else _message(exc)
-        raise TransactionFailed(
-            f"{label} would revert: {shown}; nothing sent", revert=revert
-        ) from None
+    if isinstance(call, dict):
+        params.update(call)
+    gas = estimate(w3, account, call, label=label, value=value)
     nonce = w3.eth.get_transaction_count(to_checksum_address(account.address), "pending")
     fields = {**params, "gas": gas + gas // 5, "nonce": nonce}
     if isinstance(call, dict):

@@ -168,3 +168,55 @@ def test_gateway_fund__eth_sent_to_gateway_key(mm, model_owner):
     assert done.code == 0 and "sent 0.05 ETH" in done.out, done.err
     assert "confirmed in block" in done.err  # progress, on stderr
     assert model_owner.provider.get_balance(key) == 5 * 10**16
+
+
+@pytest.fixture(scope="module")
+def token_offer(mm, project, accounts, chain, deployer, protocol, model_owner, weights):
+    """A model priced in an ERC-20 (allowed by the registry's governance, impersonated) and a
+    5-token license offer on it: (token, offer id)."""
+    token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
+    governance = accounts[protocol.registry.governance()]
+    chain.set_balance(governance.address, 10**18)
+    protocol.registry.setPaymentTokenAllowed(token, True, sender=governance)
+    out = mm(model_owner, "--output", "json", "model", "register", "--weights", weights[1],
+             "--version-uri", "ipfs://tok/v1", "--metadata-uri", "ipfs://tok",
+             "--asset", token.address)  # fmt: skip
+    assert out.code == 0, out.err
+    done = mm(model_owner, "--output", "json", "model", "create-offer", "--model", out.json["model"],
+              "--price", "5", "--duration", "30d", "--terms-uri", "ipfs://terms",
+              "--terms-hash", "0x" + "cd" * 32)  # fmt: skip
+    assert done.code == 0, done.err
+    return token, done.json["offer"]
+
+
+def test_license_buy__erc20_balance_short__refused_before_any_approval(mm, token_offer,
+                                                                       protocol, licensee):  # fmt: skip
+    token, offer_id = token_offer
+    token.mint(licensee, 4_000_000 - token.balanceOf(licensee), sender=licensee)
+    nonce = protocol.licenses.provider.get_nonce(licensee.address)
+    out = mm(licensee, "license", "buy", offer_id)
+    assert out.code == 2 and "holds 4 mUSD; nothing sent" in out.err, out.err
+    assert token.allowance(licensee, protocol.licenses) == 0
+    assert protocol.licenses.provider.get_nonce(licensee.address) == nonce
+
+
+def test_license_buy__erc20_purchase_would_revert__nothing_sent_not_even_approval(mm, token_offer,
+                                                                                  protocol, licensee):  # fmt: skip
+    token, offer_id = token_offer
+    token.mint(licensee, 10_000_000, sender=licensee)
+    nonce = protocol.licenses.provider.get_nonce(licensee.address)
+    out = mm(licensee, "license", "buy", offer_id, "--max-price", "4")
+    assert out.code == 2 and "purchase would revert: LicenseManager" in out.err, out.err
+    assert token.allowance(licensee, protocol.licenses) == 0
+    assert protocol.licenses.provider.get_nonce(licensee.address) == nonce
+
+
+def test_license_buy__erc20__approves_exact_price_then_buys(mm, token_offer, protocol, licensee):
+    token, offer_id = token_offer
+    token.mint(licensee, 10_000_000, sender=licensee)
+    before = token.balanceOf(licensee)
+    out = mm(licensee, "--output", "json", "license", "buy", offer_id)
+    assert out.code == 0, out.err
+    assert protocol.licenses.ownerOf(out.json["license"]) == licensee.address
+    assert token.balanceOf(licensee) == before - 5_000_000
+    assert token.allowance(licensee, protocol.licenses) == 0

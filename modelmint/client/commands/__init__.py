@@ -27,14 +27,16 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from modelmint.abi import load_abi
-from modelmint.client.errors import ClientError, NotFound
+from modelmint.client.errors import ClientError, NotFound, TransactionFailed
 from modelmint.client.settings import Settings
-from modelmint.client.tx import TxResult, send
-from modelmint.client.units import Asset, asset_of
+from modelmint.client.tx import TxResult, estimate, send
+from modelmint.client.units import Asset, asset_of, format_amount
 from modelmint.errors import ModelmintError
 from modelmint.records import Record
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What an ERC-20 payment reverts with before its approval (ERC-6093, OpenZeppelin's tokens).
+_NO_ALLOWANCE = "ERC20InsufficientAllowance"
 
 
 class Ops:
@@ -93,12 +95,29 @@ class Ops:
         registry = self.contract("ModelRegistry")
         return asset_of(self.w3, registry.functions.paymentAsset(model_id).call())
 
-    def pay_value(self, asset: Asset, amount: int, spender: str) -> int:
-        """The ETH to send for a payment of ``amount``; for an ERC-20, approves ``spender``."""
+    def pay_value(self, asset: Asset, amount: int, spender: str, label: str, call: Any) -> int:
+        """The ETH to send with ``call`` (labelled ``label``), a payment of ``amount``. For an
+        ERC-20, approves ``spender`` for ``amount`` unless it already may spend it, and only
+        once ``call`` is known to fail for nothing but that allowance: a payment that would
+        revert anyway (or exceed the balance) sends nothing, not even the approval."""
         if asset.is_eth:
             return amount
         token = self.at("ERC20", asset.address)
-        self.send("approve", token.functions.approve(to_checksum_address(spender), amount))
+        owner, spender = self.account.address, to_checksum_address(spender)
+        if token.functions.allowance(owner, spender).call() >= amount:
+            return 0
+        balance = int(token.functions.balanceOf(owner).call())
+        if balance < amount:
+            raise ClientError(
+                f"{label} needs {format_amount(amount, asset)}; the account holds "
+                f"{format_amount(balance, asset)}; nothing sent"
+            )
+        try:
+            estimate(self.w3, self.account, call, label=label)
+        except TransactionFailed as exc:
+            if exc.revert is None or not exc.revert.is_(_NO_ALLOWANCE):
+                raise
+        self.send("approve", token.functions.approve(spender, amount))
         return 0
 
     def done(self, text: str, **data: Any) -> None:

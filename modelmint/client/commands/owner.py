@@ -180,8 +180,9 @@ def buy(ctx: click.Context, offer_id: int, recipient: str | None, max_price: str
     asset = ops.model_asset(model_id)
     ceiling = parse_amount(max_price, asset) if max_price else price
     to = to_checksum_address(recipient or ops.account.address)
-    value = ops.pay_value(asset, price, licenses.address)
-    tx = ops.send("purchase", licenses.functions.purchase(offer_id, to, ceiling), value)
+    purchase = licenses.functions.purchase(offer_id, to, ceiling)
+    value = ops.pay_value(asset, price, licenses.address, "purchase", purchase)
+    tx = ops.send("purchase", purchase, value)
     e = ops.event(licenses, "LicensePurchased", tx)
     ops.done(
         f"license {e['licenseId']} on model {model_id} for {format_amount(e['price'], asset)}, "
@@ -205,8 +206,9 @@ def renew(ctx: click.Context, license_id: int, max_price: str | None) -> None:
     model_id, price = int(offer[0]), int(offer[1])
     asset = ops.model_asset(model_id)
     ceiling = parse_amount(max_price, asset) if max_price else price
-    value = ops.pay_value(asset, price, licenses.address)
-    tx = ops.send("renew", licenses.functions.renew(license_id, ceiling), value)
+    renewal = licenses.functions.renew(license_id, ceiling)
+    value = ops.pay_value(asset, price, licenses.address, "renew", renewal)
+    tx = ops.send("renew", renewal, value)
     e = ops.event(licenses, "LicenseRenewed", tx)
     ops.done(
         f"license {license_id} renewed for {format_amount(e['price'], asset)}, valid until "
