@@ -380,7 +380,7 @@ contract RevenueRouter is IRevenueRouter {
             // moved up to accPerWeight. Nothing due but the flag set: clear the flag only (the
             // snapshot keeps its fraction).
             if (amount != 0) {
-                RevenueRouterWords.store(slot, RevenueRouterWords.newEntry(weight, epoch, acc));
+                RevenueRouterWords.store(slot, e.setSnapshotAndClearHasOwed(acc));
             } else if (hasOwed) {
                 RevenueRouterWords.store(slot, e.clearHasOwed());
             }

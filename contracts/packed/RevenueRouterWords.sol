@@ -106,12 +106,6 @@ library RevenueRouterWords {
     // prettier-ignore
     function store(Entry storage s, EntryWord w) internal { assembly ("memory-safe") { sstore(s.slot, w) } }
 
-    /// @dev An entry of weight `weight_` in recipient set `epoch_`, settled up to accPerWeight
-    /// `snapshot_` (< 2^184), nothing owed.
-    function newEntry(uint256 weight_, uint256 epoch_, uint256 snapshot_) internal pure returns (EntryWord) {
-        return EntryWord.wrap(weight_ | (epoch_ << ENTRY_EPOCH_OFFSET) | (snapshot_ << ENTRY_SNAPSHOT_OFFSET));
-    }
-
     /// @dev What a claim reads of an entry: its weight, its recipient set and whether it may owe.
     function membership(EntryWord w) internal pure returns (uint256 weight, uint32 epoch, bool hasOwed) {
         uint256 bits = EntryWord.unwrap(w);
@@ -124,6 +118,12 @@ library RevenueRouterWords {
 
     function snapshot(EntryWord w) internal pure returns (uint184) {
         return uint184(EntryWord.unwrap(w) >> ENTRY_SNAPSHOT_OFFSET);
+    }
+
+    /// @dev `w` settled up to accPerWeight `acc` (< 2^184): its weight and epoch kept, snapshot
+    /// `acc`, hasOwed cleared (one mask: weight and epoch are the low 64 bits).
+    function setSnapshotAndClearHasOwed(EntryWord w, uint256 acc) internal pure returns (EntryWord) {
+        return EntryWord.wrap(uint64(EntryWord.unwrap(w)) | (acc << ENTRY_SNAPSHOT_OFFSET));
     }
 
     /// @dev `w` with hasOwed cleared.
