@@ -225,8 +225,15 @@ def market(
 
 
 @pytest.fixture(scope="session")
-def live_gateway(market, gateway, tmp_path_factory):
-    """The real gateway (``python -m modelmint.gateway serve``) for the priced model; its URL."""
+def dashboard_port() -> int:
+    """The dashboard's loopback port, fixed for the session: the gateway answers its origin
+    cross-origin (the playground calls the gateway from the dashboard's page)."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def gateway_env(market, gateway, dashboard_port, tmp_path_factory) -> dict[str, str]:
+    """The live gateway's environment (``serve``, and ``settle`` on the same store)."""
     workdir = tmp_path_factory.mktemp("gateway")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELMINT_GATEWAY_")}
     env.update(
@@ -238,7 +245,16 @@ def live_gateway(market, gateway, tmp_path_factory):
         MODELMINT_GATEWAY_PORT=str(_free_port()),
         MODELMINT_GATEWAY_SETTLE_IN_PROCESS="false",
         MODELMINT_GATEWAY_CREDITS_PER_ITEM=str(CREDITS_PER_ITEM),
+        MODELMINT_GATEWAY_CORS_ORIGINS=f"http://127.0.0.1:{dashboard_port}",
     )
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_gateway(gateway_env):
+    """The real gateway (``python -m modelmint.gateway serve``) for the priced model; its URL."""
+    env = gateway_env
+    workdir = Path(env["MODELMINT_GATEWAY_STORE_PATH"]).parent
     url = f"http://127.0.0.1:{env['MODELMINT_GATEWAY_PORT']}"
     with open(workdir / "gateway.log", "wb") as log:
         process = subprocess.Popen(
@@ -288,7 +304,7 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(market, live_gateway, gateway, tmp_path_factory):
+def served(market, live_gateway, gateway, dashboard_port, tmp_path_factory):
     """The dashboard (confirmations 0, so a write shows at once) on a free port, knowing the
     live gateway's URL."""
     from modelmint.dashboard.app import DashboardSettings, create_app
@@ -302,7 +318,7 @@ def served(market, live_gateway, gateway, tmp_path_factory):
         gateway_urls={gateway.address: live_gateway},
     )
     app = create_app(settings)
-    port = _free_port()
+    port = dashboard_port
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
