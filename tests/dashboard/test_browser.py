@@ -386,12 +386,12 @@ def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answ
     credits = market.credits
     channel_id = credits.nextChannelId()
     page = wallet_page(consumer, f"#/model/{market.priced_model}")
-    _draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
+    _draw(page, [(0.5, 0.15), (0.5, 0.85)])  # a 1
     page.click("[data-testid=playground-run]")
     first = _played(page)
     assert (first["channel"], first["opened"]) == (channel_id, True)  # no channel yet: opened
     page.click("[data-testid=playground-clear]")
-    _draw(page, [(0.5, 0.15), (0.5, 0.85)])  # a 1
+    _draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
     page.click("[data-testid=playground-run]")
     second = _played(page)
     assert (second["channel"], second["opened"]) == (channel_id, False)  # room left: reused

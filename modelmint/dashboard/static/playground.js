@@ -37,7 +37,7 @@ async function gatewayOf(ctx, gateway) {
 
 // Local memory of the playground: the channels it opened and the running total it saw charged.
 const memory = {
-  key: (ctx, what) => `modelmint.playground.${ctx.state.config.chainId}.${what}`,
+  key: (ctx, what) => `modelmint.playground.${ctx.state.config.chainId}.${ctx.state.config.addresses.credits}.${what}`,
   charged(ctx, channelId) { return BigInt(localStorage.getItem(this.key(ctx, `charged.${channelId}`)) ?? "0"); },
   setCharged(ctx, channelId, charged) { localStorage.setItem(this.key(ctx, `charged.${channelId}`), String(charged)); },
   opened(ctx) { return JSON.parse(localStorage.getItem(this.key(ctx, `opened.${ctx.state.account}`)) ?? "[]"); },
