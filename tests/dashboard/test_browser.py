@@ -397,9 +397,20 @@ def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answ
     assert (second["channel"], second["opened"]) == (channel_id, False)  # room left: reused
     assert credits.nextChannelId() == channel_id + 1
     _shot(page, "model")
+    # The page forgets what it was charged: the gateway's cumulative_mismatch carries its total
+    # and last receipt, which the page checks is the wallet's own before adopting it.
+    page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.includes('.charged.'))"
+        ".forEach((k) => localStorage.removeItem(k))"
+    )
+    page.click("[data-testid=playground-run]")
+    third = _played(page)
+    assert (third["channel"], third["opened"]) == (channel_id, False)
+    charged = page.get_attribute("[data-testid=playground-channel]", "data-charged")
+    assert int(charged) == 3 * market.credits_per_item
 
     session = ort.InferenceSession(str(DIGITS_ONNX))
-    for shown in (first, second):
+    for shown in (first, second, third):
         assert len(shown["input"]) == 64 and 0 < max(shown["input"]) <= 16
         x = np.asarray([shown["input"]], dtype=np.float32)
         assert shown["label"] == int(session.run(["label"], {"X": x})[0][0])  # the model's
@@ -410,4 +421,4 @@ def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answ
     _settle(gateway_env)
     channel = credits.channel(channel_id)
     assert (channel.consumer, channel.gateway) == (consumer.address, gateway.address)
-    assert channel.settled == first["credits"] + second["credits"]
+    assert channel.settled == first["credits"] + second["credits"] + third["credits"]

@@ -233,7 +233,7 @@ function showResult(ctx, m, r, item) {
   const box = document.getElementById("pg-result");
   box.innerHTML = `<div>Answer <b class="answer" data-testid="playground-answer" data-label="${esc(label ?? "")}">${answer}</b></div>
     <div data-testid="playground-cost" data-credits="${r.cost}">Cost ${r.cost} credit${r.cost === 1n ? "" : "s"} = ${money(r.cost * BigInt(m.credits.creditValue), m.asset)}</div>
-    <div data-testid="playground-channel" data-channel="${r.channel.id}" data-opened="${!!r.opened}">Channel #${r.channel.id} (${r.opened ? `opened now, tx <span class="mono">${esc(r.opened.tx.slice(0, 10))}…</span>` : "reused"}): ${r.channel.charged} of ${r.channel.deposit} credits used</div>
+    <div data-testid="playground-channel" data-channel="${r.channel.id}" data-opened="${!!r.opened}" data-charged="${r.channel.charged}">Channel #${r.channel.id} (${r.opened ? `opened now, tx <span class="mono">${esc(r.opened.tx.slice(0, 10))}…</span>` : "reused"}): ${r.channel.charged} of ${r.channel.deposit} credits used</div>
     <div data-testid="playground-provenance" data-signer="${r.signer}" data-verified="true">Provenance <span class="badge live">verified</span> signed by <span class="mono">${r.signer}</span>, the gateway's advertised key, over this request and answer</div>
     <details><summary>Input sent</summary><pre class="mono" data-testid="playground-input">${esc(JSON.stringify(item))}</pre></details>
     <details><summary>Raw answer</summary><pre class="mono">${esc(JSON.stringify(r.outputs))}</pre></details>`;
