@@ -251,6 +251,7 @@ export function wirePlayground(ctx, m) {
     box.innerHTML = "";
     try {
       if (!ctx.state.signer) await ctx.connect();
+      if (!ctx.state.signer) throw new Error("the playground pays with a browser wallet: none is connected");
       const gateway = document.getElementById("pg-gateway").value;
       const served = await gatewayOf(ctx, gateway);
       const item = pad ? pad.item(served.terms.input) : JSON.parse(document.getElementById("pg-json").value);
