@@ -37,6 +37,7 @@ from modelmint.abi import CONTRACTS, INTERFACES, load_abi
 from modelmint.dashboard.errors import HTTP_STATUS, DashboardError, DashboardErrorCode
 from modelmint.dashboard.indexer import Indexer
 from modelmint.dashboard.views import Views
+from modelmint.dashboard.views.signing import signed_types
 from modelmint.errors import error_body
 from modelmint.records import Record
 
@@ -180,6 +181,10 @@ def create_app(settings: DashboardSettings, *, follow: bool = True) -> FastAPI:
     @app.get("/api/abi")
     def abis() -> JSONResponse:
         return ok({name: load_abi(name) for name in CONTRACTS + INTERFACES})
+
+    @app.get("/api/eip712")
+    def eip712_types() -> JSONResponse:
+        return ok(signed_types())
 
     @app.get("/api/models")
     def models(

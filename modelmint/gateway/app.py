@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException
 from modelmint.codec import MAX_HEADER_BYTES, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.gateway.cards import extra_routes, register_card
+from modelmint.gateway.cors import register_cors
 from modelmint.gateway.downloads import register_downloads
 from modelmint.gateway.errors import (
     ChainReverted,
@@ -126,6 +127,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
 
     app = FastAPI(title="Modelmint gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     _answer_framework_errors(app)
+    register_cors(app, settings.cors_origins)
     register_card(app, lambda: state["service"])
     register_downloads(app, lambda: state["service"])
 

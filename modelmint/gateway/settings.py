@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from modelmint.gateway.cors import parse_origins
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.gateway.store import Durability
 
@@ -52,6 +53,9 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     input_min: float | None = None
     input_max: float | None = None
+    # Browser pages allowed to call cross-origin (modelmint.gateway.cors), e.g. the dashboard:
+    # comma-separated origins.
+    cors_origins: str = ""
     payments_enabled: bool = True
     license_enabled: bool = Field(default=True, validation_alias=_renamed("license_enabled"))
     commercial_required: bool = False
@@ -96,3 +100,9 @@ class GatewaySettings(BaseSettings):
     settle_max_age: float = Field(default=3600.0, ge=0)
     confirmations: int = Field(default=1, ge=1)
     settle_drop_timeout: float = Field(default=120.0, gt=0)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        parse_origins(value)  # a wildcard or a URL with a path is refused at start
+        return value

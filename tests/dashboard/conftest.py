@@ -224,9 +224,14 @@ def market(
     )
 
 
+# The dashboard's loopback port, fixed for the session: the gateway answers its origin
+# cross-origin (the playground calls the gateway from the dashboard's page).
+DASHBOARD_PORT = _free_port()
+
+
 @pytest.fixture(scope="session")
-def live_gateway(market, gateway, tmp_path_factory):
-    """The real gateway (``python -m modelmint.gateway serve``) for the priced model; its URL."""
+def gateway_env(market, gateway, tmp_path_factory) -> dict[str, str]:
+    """The live gateway's environment (``serve``, and ``settle`` on the same store)."""
     workdir = tmp_path_factory.mktemp("gateway")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELMINT_GATEWAY_")}
     env.update(
@@ -238,7 +243,16 @@ def live_gateway(market, gateway, tmp_path_factory):
         MODELMINT_GATEWAY_PORT=str(_free_port()),
         MODELMINT_GATEWAY_SETTLE_IN_PROCESS="false",
         MODELMINT_GATEWAY_CREDITS_PER_ITEM=str(CREDITS_PER_ITEM),
+        MODELMINT_GATEWAY_CORS_ORIGINS=f"http://127.0.0.1:{DASHBOARD_PORT}",
     )
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_gateway(gateway_env):
+    """The real gateway (``python -m modelmint.gateway serve``) for the priced model; its URL."""
+    env = gateway_env
+    workdir = Path(env["MODELMINT_GATEWAY_STORE_PATH"]).parent
     url = f"http://127.0.0.1:{env['MODELMINT_GATEWAY_PORT']}"
     with open(workdir / "gateway.log", "wb") as log:
         process = subprocess.Popen(
@@ -287,11 +301,19 @@ class Served:
         wait_until(synced, "the indexer to reach the chain head")
 
 
+_SERVED: dict = {}  # one dashboard server per module, even if ape's fixture rebasing re-requests it
+
+
 @pytest.fixture(scope="module")
 def served(market, live_gateway, gateway, tmp_path_factory):
-    """The dashboard (confirmations 0, so a write shows at once) on a free port, knowing the
-    live gateway's URL."""
+    """The dashboard (confirmations 0, so a write shows at once) on its port, knowing the
+    live gateway's URL. A rebase re-requesting it gets the running server: the port is fixed,
+    and the index follows the chain's reverts by itself."""
     from modelmint.dashboard.app import DashboardSettings, create_app
+
+    if "served" in _SERVED:
+        yield _SERVED["served"]
+        return
 
     settings = DashboardSettings(
         record=market.record_path,
@@ -302,16 +324,19 @@ def served(market, live_gateway, gateway, tmp_path_factory):
         gateway_urls={gateway.address: live_gateway},
     )
     app = create_app(settings)
-    port = _free_port()
+    port = DASHBOARD_PORT
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_until(lambda: server.started, "the dashboard server to start", interval=0.05)
-    served = Served(f"http://127.0.0.1:{port}", app, server)
-    served.caught_up()
-    yield served
-    server.should_exit = True
-    thread.join(timeout=WAIT_CEILING)
+    served = _SERVED["served"] = Served(f"http://127.0.0.1:{port}", app, server)
+    try:
+        served.caught_up()
+        yield served
+    finally:
+        _SERVED.pop("served", None)
+        server.should_exit = True
+        thread.join(timeout=WAIT_CEILING)
 
 
 WALLET_SCRIPT = """

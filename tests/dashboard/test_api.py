@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from modelmint.constants import ETH
 from modelmint.dashboard.app import DashboardSettings, create_app
 from modelmint.dashboard.errors import DashboardErrorCode
+from modelmint.dashboard.views.signing import signed_types
 from modelmint.dev.testing import WAIT_CEILING, wait_until
 from modelmint.errors import error_body
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
@@ -323,10 +324,11 @@ def test_proposals__timestamp_clock_protocol_governor__windows_are_dates(client,
     assert p["actions"] == ["vote"]
 
 
-def test_front_end__served__index_abis_and_ethers_bundle(client):
+def test_front_end__served__index_abis_signed_types_and_ethers_bundle(client):
     assert '<main id="main">' in client.get("/").text
     abis = client.get("/api/abi").json()
     assert {"LicenseManager", "UsageCredits", "ProtocolGovernor", "ERC20"} <= set(abis)
+    assert client.get("/api/eip712").json() == signed_types()  # the playground's only copy
     bundle = client.get("/vendor/ethers.js")
     assert bundle.status_code == 200 and "BrowserProvider" in bundle.text
 

@@ -8,13 +8,20 @@ run leaves the tracked images alone.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
+import numpy as np
+import onnxruntime as ort
 import pytest
 
 from modelmint.abi import load_abi
+from modelmint.dev.testing import wait_until
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.gateway.service import SettleService
+from modelmint.gateway.settings import GatewaySettings
 
 ROOT = Path(__file__).resolve().parents[2]
 IMG = Path(os.environ.get("MODELMINT_SCREENSHOTS", ROOT / "reports" / "tmp" / "screenshots"))
@@ -36,6 +43,58 @@ def _confirmed(page, label: str) -> str:
     error = page.text_content("#error")
     assert not error, error
     return TX.search(page.text_content("#notice")).group(1)
+
+
+def _played(page) -> dict:
+    """Wait for the playground's answer (or the page's error); its shown facts."""
+    page.wait_for_function(
+        "() => ['done', 'failed'].includes(document.getElementById('pg-result').dataset.state)"
+    )
+    error = page.text_content("#error")
+    assert not error, error
+    shown = page.locator("[data-testid=playground-result]")
+
+    def attr(testid: str, name: str) -> str:
+        return shown.locator(f"[data-testid={testid}]").get_attribute(f"data-{name}")
+
+    return {
+        "label": int(attr("playground-answer", "label")),
+        "credits": int(attr("playground-cost", "credits")),
+        "cost": shown.locator("[data-testid=playground-cost] [data-wei]").get_attribute("data-wei"),
+        "channel": int(attr("playground-channel", "channel")),
+        "opened": attr("playground-channel", "opened") == "true",
+        "signer": attr("playground-provenance", "signer"),
+        "input": json.loads(shown.locator("[data-testid=playground-input]").text_content()),
+    }
+
+
+def _draw(page, points: list[tuple[float, float]]) -> None:
+    """One stroke through ``points`` (fractions of the playground's canvas)."""
+    box = page.locator("[data-testid=playground-canvas]").bounding_box()
+    at = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for x, y in at[1:]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+
+
+def _settle(gateway_env: dict[str, str]) -> None:
+    """What ``modelmint-gateway settle --once --force`` does on the live gateway's store, in
+    this process (no second interpreter to start)."""
+    prefix = "MODELMINT_GATEWAY_"
+    settings = GatewaySettings(
+        **{k[len(prefix) :].lower(): v for k, v in gateway_env.items() if k.startswith(prefix)}
+    )
+    service = SettleService.start(settings)
+    try:
+        wait_until(
+            lambda: not service.settler.run_once(force=True).pending,
+            "the gateway's settlement to be mined and confirmed",
+            interval=0.2,
+        )
+    finally:
+        service.close()
 
 
 def _error(page) -> str:
@@ -108,7 +167,6 @@ def test_model_page__buy_license__license_minted_to_the_wallet_account(
     assert market.licenses.hasValidLicense(licensee, market.priced_model, True, 0)
     receipt = market.licenses.provider.web3.eth.get_transaction_receipt(tx_hash)
     assert receipt["from"] == licensee.address
-    _shot(page, "model")
 
 
 def test_model_page__max_price_below_price__shows_the_named_error_and_buys_nothing(
@@ -320,3 +378,47 @@ def test_model_page__buy_and_open_in_one_transaction__channel_funded_nothing_lef
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert w3.eth.get_balance(consumer.address) == balance - 40 * market.credit_value - gas
+
+
+def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answer_is_the_models(
+    wallet_page, market, served, gateway_env, consumer, gateway
+):
+    credits = market.credits
+    channel_id = credits.nextChannelId()
+    page = wallet_page(consumer, f"#/model/{market.priced_model}")
+    _draw(page, [(0.5, 0.15), (0.5, 0.85)])  # a 1
+    page.click("[data-testid=playground-run]")
+    first = _played(page)
+    assert (first["channel"], first["opened"]) == (channel_id, True)  # no channel yet: opened
+    page.click("[data-testid=playground-clear]")
+    _draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
+    page.click("[data-testid=playground-run]")
+    second = _played(page)
+    assert (second["channel"], second["opened"]) == (channel_id, False)  # room left: reused
+    assert credits.nextChannelId() == channel_id + 1
+    _shot(page, "model")
+    # The page forgets what it was charged: the gateway's cumulative_mismatch carries its total
+    # and last receipt, which the page checks is the wallet's own before adopting it.
+    page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.includes('.charged.'))"
+        ".forEach((k) => localStorage.removeItem(k))"
+    )
+    page.click("[data-testid=playground-run]")
+    third = _played(page)
+    assert (third["channel"], third["opened"]) == (channel_id, False)
+    charged = page.get_attribute("[data-testid=playground-channel]", "data-charged")
+    assert int(charged) == 3 * market.credits_per_item
+
+    session = ort.InferenceSession(str(DIGITS_ONNX))
+    for shown in (first, second, third):
+        assert len(shown["input"]) == 64 and 0 < max(shown["input"]) <= 16
+        x = np.asarray([shown["input"]], dtype=np.float32)
+        assert shown["label"] == int(session.run(["label"], {"X": x})[0][0])  # the model's
+        assert shown["credits"] == market.credits_per_item  # an API call's price, one item
+        assert int(shown["cost"]) == market.credits_per_item * market.credit_value
+        assert shown["signer"] == gateway.address  # the provenance recovered in the page
+
+    _settle(gateway_env)
+    channel = credits.channel(channel_id)
+    assert (channel.consumer, channel.gateway) == (consumer.address, gateway.address)
+    assert channel.settled == first["credits"] + second["credits"] + third["credits"]

@@ -6,6 +6,7 @@
 import { ethers } from "/vendor/ethers.js";
 import { dateText, duration, esc, money, short, tokens, when } from "/static/format.js";
 import { proposalsTable, wireProposals } from "/static/governance.js";
+import { playgroundSection, wirePlayground } from "/static/playground.js";
 
 const main = document.getElementById("main");
 const state = { config: null, abis: null, errors: null, provider: null, signer: null, account: null };
@@ -225,6 +226,7 @@ async function renderModel(id) {
   main.innerHTML = `
     <h2 data-testid="model-title">Model #${m.id}: ${esc(m.card ? m.card.name : clip(m.metadataURI))}</h2>
     ${cardSection(m)}
+    ${playgroundSection(m)}
     <div class="row">
       <div class="card">Owner <span class="mono" data-testid="model-owner">${m.owner}</span><br>
         Status <span class="badge ${m.status}">${m.status}</span> ${m.flagged ? '<span class="badge flagged">flagged</span>' : ""} · sales ${m.saleOpen ? "open" : "closed"}<br>
@@ -302,6 +304,7 @@ async function renderModel(id) {
     });
   });
   if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor", at, send, state.account);
+  wirePlayground({ state, api, connect, describeError, contract, at, notice, fail }, m);
   for (const div of main.querySelectorAll(".gw")) {
     api(`/api/gateways/${div.dataset.gateway}`).then((s) => { const b = div.querySelector(".badge"); b.textContent = s.status; b.className = `badge ${s.status}`; });
   }

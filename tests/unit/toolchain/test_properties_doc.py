@@ -8,7 +8,21 @@ ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "PROPERTIES.md"
 CITATION = re.compile(r"`(tests/[\w/]+\.py)::([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)`")
 ROW = re.compile(r"^\|\s*([A-Z]+-\d{2})\s*\|(.*)$")
-PREFIXES = {"REG", "LIC", "CRD", "REV", "SHR", "GOV", "SIG", "ACL", "XMOD", "GW", "CLT", "IDX"}
+PREFIXES = {
+    "REG",
+    "LIC",
+    "CRD",
+    "REV",
+    "SHR",
+    "GOV",
+    "SIG",
+    "ACL",
+    "XMOD",
+    "GW",
+    "CLT",
+    "IDX",
+    "DSH",
+}
 
 
 def _rows():
