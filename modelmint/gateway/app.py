@@ -340,9 +340,7 @@ async def _paid(
         request_hash,
         content,
         payment.payer,
-        channel_id=payload.payload.channel_id,
-        charged=charged,
-        charged_total=paid.channel.charged,
+        (payload.payload.channel_id, charged, paid.channel.charged),
     )
     return Response(
         content,
@@ -363,18 +361,16 @@ async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Respons
     )
 
 
+Charges = tuple[int, int, int]
+
+
 def _prove(
-    s: Service,
-    request_hash: bytes,
-    content: bytes,
-    account: str,
-    channel_id: int = 0,
-    charged: int = 0,
-    charged_total: int = 0,
+    s: Service, request_hash: bytes, content: bytes, account: str, charges: Charges = (0, 0, 0)
 ) -> Provenance:
     """The gateway's provenance signature over one served answer (``request_hash``: of the
-    request body; channel id, charge and running total of a paid call, 0 for a licensed
-    call)."""
+    request body; ``charges``: channel id, charge and running total of a paid call, zeros
+    for a licensed call)."""
+    channel_id, charged, charged_total = charges
     served = make_served(
         request_hash=request_hash,
         response_body=content,
