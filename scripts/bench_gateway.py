@@ -291,7 +291,7 @@ STAGES = (
     ("input checks (prepare)", "gateway/model.py", "prepare"),
     ("header decode", "modelmint/wire.py", "decode_payment_payload"),
     ("receipt check (ledger.begin)", "gateway/ledger.py", "begin"),
-    ("signature recovery", "modelmint/signing.py", "recover_address"),
+    ("signature recovery", "modelmint/signing.py", "recover_well_formed"),
     ("model run", "gateway/model.py", "run"),
     ("answer JSON encode", "gateway/app.py", "_render"),
     ("store write", "gateway/committer.py", "commit_now"),
