@@ -16,8 +16,9 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, ClassVar, Self, get_type_hints
+from typing import Any, ClassVar, Generic, Self, TypeVar, get_type_hints
 
 from eth_utils import to_checksum_address
 
@@ -122,6 +123,11 @@ def encode_header(obj: dict[str, Any]) -> str:
 
 def decode_header(value: str | bytes | None, max_bytes: int = MAX_HEADER_BYTES) -> dict[str, Any]:
     """The JSON object inside a base64 header value; ``WireError`` on anything else."""
+    return json_object(header_bytes(value, max_bytes))
+
+
+def header_bytes(value: str | bytes | None, max_bytes: int = MAX_HEADER_BYTES) -> bytes:
+    """The bytes a base64 header value carries (:func:`decode_header` before the JSON)."""
     if value is None or len(value) == 0:
         raise WireError(ErrorCode.INVALID_PAYLOAD, "empty header")
     if len(value) > max_bytes:
@@ -129,11 +135,97 @@ def decode_header(value: str | bytes | None, max_bytes: int = MAX_HEADER_BYTES) 
             ErrorCode.HEADER_TOO_LARGE, f"header is {len(value)} bytes, limit {max_bytes}"
         )
     try:
-        raw = base64.b64decode(value, validate=True)
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise WireError(ErrorCode.INVALID_PAYLOAD, f"header is not base64 JSON: {exc}") from None
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object of UTF-8 ``raw`` (a header's bytes); ``WireError`` on anything else."""
+    try:
         obj = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise WireError(ErrorCode.INVALID_PAYLOAD, f"header is not base64 JSON: {exc}") from None
     return read_object(obj, "header")
+
+
+T = TypeVar("T")
+
+
+class ByJson(Generic[T]):
+    """``parse(obj)`` remembered by ``obj``'s JSON text (keys as given), at most ``limit``
+    texts; ``where`` names ``obj`` in errors.
+
+        >>> accepted = ByJson(lambda obj: PaymentRequirements.from_json(obj), "accepted")
+        >>> accepted(obj)      # parsed once per distinct text
+    """
+
+    def __init__(self, parse: Callable[[Any], T], where: str, limit: int = 1024):
+        self._parse, self._where, self._limit = parse, where, limit
+        self._known: dict[str, T] = {}
+
+    def __call__(self, obj: Any) -> T:
+        try:
+            key = json.dumps(obj, separators=(",", ":"))
+        except (TypeError, ValueError):
+            raise WireError(ErrorCode.INVALID_PAYLOAD, f"{self._where} is not JSON") from None
+        value = self._known.get(key)
+        if value is None:
+            value = self._parse(obj)
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            self._known[key] = value
+        return value
+
+
+class FirstMember(Generic[T]):
+    """What a JSON header's first member decodes to, by its text: a client sends the same
+    first member in every header (JSON with sorted keys). Once a header's text is known to be
+    ``{"<first>":`` + one complete JSON value + ``,"<second>":`` + the rest of an object
+    without another ``<first>``, a later header beginning with the same bytes up to
+    ``,"<second>":`` has the same first member, and only its rest needs parsing: the object
+    JSON gives for the whole text (a repeated ``<first>`` key, which JSON would let win, takes
+    the whole parse). At most ``limit`` texts are remembered.
+
+        >>> known = memo.split(raw)      # (decoded first member, rest object) or None
+        >>> memo.learn(raw, decoded)     # after a whole parse of raw
+    """
+
+    def __init__(self, first: str, second: str, limit: int = 1024):
+        self._head = b'{"' + first.encode() + b'":'
+        self._next = b',"' + second.encode() + b'":'
+        self._first = first
+        self._limit = limit
+        self._known: dict[bytes, T] = {}
+
+    def _cut(self, raw: bytes) -> int:
+        return raw.find(self._next, len(self._head)) if raw.startswith(self._head) else -1
+
+    def split(self, raw: bytes) -> tuple[T, dict[str, Any]] | None:
+        """The remembered first member of ``raw`` and the object of the rest (``WireError``
+        when the rest is not JSON), or ``None``: parse ``raw`` whole."""
+        cut = self._cut(raw)
+        value = self._known.get(raw[:cut]) if cut > 0 else None
+        if value is None:
+            return None
+        rest = json_object(b"{" + raw[cut + 1 :])
+        return None if self._first in rest else (value, rest)
+
+    def learn(self, raw: bytes, value: T) -> None:
+        """Remembers ``value``, decoded from a whole parse of ``raw``, for ``raw``'s text up
+        to ``,"<second>":`` when that text is a complete first member."""
+        cut = self._cut(raw)
+        if cut <= 0:
+            return
+        try:
+            json.loads(raw[len(self._head) : cut].decode("utf-8"))
+            rest = json.loads("{" + raw[cut + 1 :].decode("utf-8"))
+        except ValueError:
+            return
+        if isinstance(rest, dict) and self._first not in rest:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            self._known[raw[:cut]] = value
 
 
 def _read_uint64(obj: dict[str, Any], key: str, where: str) -> int:

@@ -21,6 +21,7 @@ the keccak256 of the type hash and one 32-byte word per member.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, NamedTuple, get_type_hints
@@ -58,6 +59,7 @@ class Member(NamedTuple):
 
 _MEMBERS: dict[type, tuple[Member, ...]] = {}
 _TYPE_HASHES: dict[type, bytes] = {}
+_ENCODERS: dict[type, tuple[tuple[str, Callable[[Any], bytes]], ...]] = {}
 
 
 def members(cls: type) -> tuple[Member, ...]:
@@ -89,6 +91,27 @@ def word(value: int | bytes | str) -> bytes:
     return bytes(value).rjust(32, b"\x00")
 
 
+def _uint_word(value: Any) -> bytes:
+    return value.to_bytes(32, "big") if type(value) is int else word(value)
+
+
+def _address_word(value: Any) -> bytes:
+    return bytes.fromhex(value[2:]).rjust(32, b"\x00") if type(value) is str else word(value)
+
+
+def encoders(cls: type) -> tuple[tuple[str, Callable[[Any], bytes]], ...]:
+    """Per member of ``cls``, its attribute and the function writing its value as one ABI
+    word (:func:`word`, with the type decided once per class, not per value)."""
+    found = _ENCODERS.get(cls)
+    if found is None:
+        by_type = {"address": _address_word}
+        found = _ENCODERS[cls] = tuple(
+            (m.attr, _uint_word if m.type.startswith("uint") else by_type.get(m.type, word))
+            for m in members(cls)
+        )
+    return found
+
+
 def _encode_type(name: str, fields_: list[dict[str, str]]) -> str:
     return f"{name}(" + ",".join(f"{f['type']} {f['name']}" for f in fields_) + ")"
 
@@ -117,7 +140,9 @@ class TypedStruct:
     def encode(self) -> bytes:
         """``typeHash || one word per member``: the preimage of ``hashStruct`` (what a smart
         wallet that checks the type it signs, like the AgentWallet, is shown)."""
-        return self.type_hash() + b"".join(word(v) for _, v in self._values())
+        return self.type_hash() + b"".join(
+            encode(getattr(self, attr)) for attr, encode in encoders(type(self))
+        )
 
     def struct_hash(self) -> bytes:
         """``hashStruct``: keccak256(typeHash || one word per member)."""

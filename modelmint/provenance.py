@@ -88,7 +88,7 @@ def sign_served(domain: ProvenanceDomain, served: Served, gateway_key: Any) -> P
 
 def make_served(
     *,
-    request_body: bytes,
+    request_body: bytes | None = None,
     response_body: bytes,
     model_id: int,
     version: int,
@@ -98,9 +98,16 @@ def make_served(
     charged: int = 0,
     charged_total: int = 0,
     served_at: int | None = None,
+    request_hash: bytes | None = None,
 ) -> Served:
+    """What a gateway signs for one answer; ``request_hash`` stands for ``request_body``
+    when the caller hashed it already (the gateway stores it with the charge too)."""
+    if request_hash is None:
+        if request_body is None:
+            raise TypeError("make_served needs request_body or request_hash")
+        request_hash = body_hash(request_body)
     return Served(
-        request_hash=body_hash(request_body),
+        request_hash=request_hash,
         response_hash=body_hash(response_body),
         model_id=model_id,
         version=version,

@@ -21,6 +21,7 @@ from modelmint.hashing import keccak
 
 # secp256k1 group order; a signature with s > N // 2 is "high-s" and rejected on-chain.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HALF_N = SECP256K1_N // 2
 
 _coincurve: Any
 try:  # the fast path; eth-keys' pure-Python backend otherwise
@@ -62,14 +63,15 @@ def signature_fault(signature: bytes) -> SignatureFault | None:
     the first rule it breaks (length, v, r, s, high s)."""
     if len(signature) != 65:
         return SignatureFault.LENGTH
-    v, r, s = split_signature(signature)
-    if v not in (27, 28):
+    if signature[64] not in (27, 28):
         return SignatureFault.V
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
     if not 0 < r < SECP256K1_N:
         return SignatureFault.R
     if s == 0:
         return SignatureFault.S
-    if s > SECP256K1_N // 2:
+    if s > _HALF_N:
         return SignatureFault.HIGH_S
     return None
 
@@ -113,13 +115,19 @@ def recover_address(digest: bytes, signature: bytes) -> bytes | None:
     through coincurve when installed)."""
     if signature_fault(signature) is not None:
         return None
-    v, r, s = split_signature(signature)
+    return recover_well_formed(digest, signature)
+
+
+def recover_well_formed(digest: bytes, signature: bytes) -> bytes | None:
+    """:func:`recover_address` of a signature :func:`signature_fault` already passed (the
+    gateway's hot path checks it once, to name the fault)."""
     try:
         if _coincurve is not None:
             public = _coincurve.PublicKey.from_signature_and_message(
-                bytes(signature[:64]) + bytes([v - 27]), bytes(digest), hasher=None
+                bytes(signature[:64]) + bytes([signature[64] - 27]), bytes(digest), hasher=None
             ).format(compressed=False)[1:]
         else:
+            v, r, s = split_signature(signature)
             public = (
                 keys.Signature(vrs=(v - 27, r, s))
                 .recover_public_key_from_msg_hash(bytes(digest))

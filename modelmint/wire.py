@@ -21,18 +21,21 @@ strict decoding); errors are :class:`~modelmint.errors.WireError` with one
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from typing import Any
 
 from modelmint.codec import (
     DECIMAL,
     MAX_HEADER_BYTES,
+    ByJson,
+    FirstMember,
     WireStruct,
     checksum,
     decode_header,
     encode_header,
+    header_bytes,
     hex0x,
+    json_object,
     read_address,
     read_bool,
     read_bytes32,
@@ -309,24 +312,8 @@ class ReceiptPayload(WireStruct):
     signature: Bytes
 
 
-# Decoded requirements by their canonical JSON: a client sends the same accepted
-# requirements with every payment, so each distinct one is parsed and checked once.
-_ACCEPTED: dict[str, PaymentRequirements] = {}
-_ACCEPTED_LIMIT = 1024
-
-
-def _accepted(obj: Any) -> PaymentRequirements:
-    try:
-        key = json.dumps(obj, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, "accepted is not JSON") from None
-    cached = _ACCEPTED.get(key)
-    if cached is None:
-        cached = PaymentRequirements.from_json(obj, "accepted")
-        if len(_ACCEPTED) >= _ACCEPTED_LIMIT:
-            _ACCEPTED.clear()
-        _ACCEPTED[key] = cached
-    return cached
+# A client sends the same accepted requirements with every payment: each is parsed once.
+_accepted = ByJson(lambda obj: PaymentRequirements.from_json(obj, "accepted"), "accepted")
 
 
 @dataclass(frozen=True)
@@ -349,11 +336,12 @@ class PaymentPayload:
         return out
 
     @classmethod
-    def from_json(cls, obj: Any) -> PaymentPayload:
+    def from_json(cls, obj: Any, accepted: PaymentRequirements | None = None) -> PaymentPayload:
+        """``accepted``: decoded already (then ``obj``'s is not read)."""
         obj = read_object(obj, "paymentPayload")
         _version(obj, "paymentPayload")
         return cls(
-            accepted=_accepted(read_field(obj, "accepted", "paymentPayload")),
+            accepted=accepted or _accepted(read_field(obj, "accepted", "paymentPayload")),
             payload=ReceiptPayload.from_json(read_field(obj, "payload", "paymentPayload")),
             resource=Resource.from_json(obj["resource"]) if obj.get("resource") else None,
         )
@@ -417,7 +405,18 @@ def encode_payment_payload(value: PaymentPayload) -> str:
 
 
 def decode_payment_payload(header: str | bytes | None) -> PaymentPayload:
-    return PaymentPayload.from_json(decode_header(header))
+    """The ``PAYMENT-SIGNATURE`` header's payload; a client's ``accepted`` text, the same in
+    every header, is parsed once (:class:`~modelmint.codec.FirstMember`)."""
+    raw = header_bytes(header)
+    known = _ACCEPTED_TEXT.split(raw)
+    if known is not None:
+        return PaymentPayload.from_json(known[1], known[0])
+    payment = PaymentPayload.from_json(json_object(raw))
+    _ACCEPTED_TEXT.learn(raw, payment.accepted)
+    return payment
+
+
+_ACCEPTED_TEXT: FirstMember[PaymentRequirements] = FirstMember("accepted", "payload")
 
 
 def encode_payment_response(value: PaymentResponse) -> str:

@@ -332,18 +332,17 @@ async def _paid(
         outputs = _run(s, batch)
         content = _render(outputs)
         charged = cost  # the work done: every item of the batch was served
-        paid = await payment.charge(charged, body_hash(body))
+        request_hash = body_hash(body)  # stored with the charge and signed in the proof
+        paid = await payment.charge(charged, request_hash)
     finally:
         payment.release()
     s.metrics.charged.inc(charged)
     proof = _prove(
         s,
-        body,
+        request_hash,
         content,
         payment.payer,
-        channel_id=payload.payload.channel_id,
-        charged=charged,
-        charged_total=paid.channel.charged,
+        (payload.payload.channel_id, charged, paid.channel.charged),
     )
     return Response(
         content,
@@ -358,23 +357,32 @@ async def _paid(
 async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Response:
     account = await s.licenses.check(header)
     content = _render(_run(s, batch))
-    proof = _prove(s, body, content, account)
+    proof = _prove(s, body_hash(body), content, account)
     return Response(
         content, media_type="application/json", headers={HEADER_PROVENANCE: proof.to_header()}
     )
 
 
-def _prove(s: Service, body: bytes, content: bytes, account: str, **charges: int) -> Provenance:
-    """The gateway's provenance signature over one served answer (``charges``: channel id,
-    charge and running total of a paid call; none for a licensed call)."""
+Charges = tuple[int, int, int]
+
+
+def _prove(
+    s: Service, request_hash: bytes, content: bytes, account: str, charges: Charges = (0, 0, 0)
+) -> Provenance:
+    """The gateway's provenance signature over one served answer (``request_hash``: of the
+    request body; ``charges``: channel id, charge and running total of a paid call, zeros
+    for a licensed call)."""
+    channel_id, charged, charged_total = charges
     served = make_served(
-        request_body=body,
+        request_hash=request_hash,
         response_body=content,
         model_id=s.terms.model_id,
         version=s.terms.version,
         version_hash=s.terms.version_hash,
         account=account,
-        **charges,
+        channel_id=channel_id,
+        charged=charged,
+        charged_total=charged_total,
     )
     return sign_served(s.provenance_domain, served, s.account.key)
 

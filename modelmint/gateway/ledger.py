@@ -58,15 +58,17 @@ from modelmint.gateway.store import ChannelHold, Charge, Store, StoredChannel
 from modelmint.gateway.terms import LedgerLimits, PaymentTerms
 from modelmint.gateway.terms import describe_terms as describe_terms
 from modelmint.receipts import Receipt
-from modelmint.signing import SignatureFault, recover_address, signature_fault
+from modelmint.signing import SignatureFault, recover_well_formed, signature_fault
 from modelmint.wire import (
-    SCHEME,
     ChannelState,
     LastReceipt,
     PaymentPayload,
     PaymentRequirements,
     PaymentResponse,
 )
+
+# Most requirements objects remembered as checked (a client sends the same ones each time).
+_ACCEPTED_LIMIT = 1024
 
 
 @dataclass
@@ -97,6 +99,10 @@ class Ledger:
     # The cached nextChannelId and when it was read (monotonic seconds).
     _next_id: int = field(default=1, init=False)
     _next_id_at: float = field(default=float("-inf"), init=False)
+    # Requirements that passed terms.check_ours, by id, with the terms they were checked against.
+    _accepted: dict[int, tuple[PaymentRequirements, PaymentTerms]] = field(
+        default_factory=dict, init=False
+    )
 
     def __post_init__(self) -> None:
         self._slots = Lru(self.limits.max_channels, evictable=lambda s: s.users == 0)
@@ -194,28 +200,15 @@ class Ledger:
 
     # ------------------------------------------------------------------ the rules
     def _check_accepted(self, req: PaymentRequirements, cost: int) -> None:
-        t = self.terms
-        if req.scheme != SCHEME:
-            raise PaymentRejected(ErrorCode.WRONG_SCHEME, f"scheme must be {SCHEME}")
-        if req.network != t.network:
-            raise PaymentRejected(ErrorCode.WRONG_NETWORK, f"network must be {t.network}")
-        domain = req.extra.receipt_domain
-        if domain.chain_id != t.chain_id:
-            raise PaymentRejected(ErrorCode.WRONG_NETWORK, "receipt domain of another chain")
-        if req.asset.lower() != t.credits_address.lower() or (
-            domain.verifying_contract.lower() != t.credits_address.lower()
-        ):
-            raise PaymentRejected(ErrorCode.WRONG_ASSET, "another UsageCredits contract")
-        if domain != t.receipt_domain:
-            raise PaymentRejected(ErrorCode.WRONG_ASSET, "receipt domain differs")
-        if req.pay_to.lower() != t.gateway.lower():
-            raise PaymentRejected(ErrorCode.WRONG_GATEWAY, f"payTo must be {t.gateway}")
-        if req.extra.model_id != t.model_id:
-            raise PaymentRejected(ErrorCode.WRONG_MODEL, f"this gateway serves model {t.model_id}")
-        if req.extra.version_hash != t.version_hash or req.extra.version != t.version:
-            raise PaymentRejected(
-                ErrorCode.WRONG_VERSION, f"this gateway serves version {t.version}"
-            )
+        """The accepted requirements are ours and ``amount`` covers ``cost``. The decoder
+        hands the same object for the same requirements, so the comparisons with the terms
+        run once per (requirements, terms); the amount is checked on every call."""
+        seen = self._accepted.get(id(req))  # the entry holds req: its id is not reused
+        if seen is None or seen[0] is not req or seen[1] is not self.terms:
+            self.terms.check_ours(req)
+            if len(self._accepted) >= _ACCEPTED_LIMIT:
+                self._accepted.clear()
+            self._accepted[id(req)] = (req, self.terms)
         if req.amount < cost:
             raise PaymentRejected(
                 ErrorCode.INSUFFICIENT_AMOUNT, f"amount {req.amount} below the cost {cost}"
@@ -291,10 +284,13 @@ class Ledger:
     def _recover_signer(self, payment: PaymentPayload) -> bytes | None:
         """The receipt's signer, recovered before any node read (``None``: none)."""
         r = payment.payload
-        if signature_fault(r.signature) is SignatureFault.HIGH_S:
+        fault = signature_fault(r.signature)
+        if fault is SignatureFault.HIGH_S:
             raise PaymentRejected(ErrorCode.HIGH_S_SIGNATURE, "signature s is in the upper half")
-        digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
-        signer = recover_address(digest, r.signature)
+        signer = None
+        if fault is None:
+            digest = self.receipt_digest(r.channel_id, r.cumulative_credits, r.deadline)
+            signer = recover_well_formed(digest, r.signature)
         if signer is None:
             raise PaymentRejected(ErrorCode.BAD_SIGNATURE, "the signature recovers to no address")
         return signer

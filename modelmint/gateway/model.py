@@ -141,11 +141,18 @@ def _float_or_none(value: str | None) -> float | None:
     return None if value is None else float(value)
 
 
+_NUMBERS = frozenset((int, float))
+
+
 def _check_numbers(value: Any, depth: int = 0) -> None:
-    """Rejects anything but nested lists of real numbers (bools and strings included)."""
+    """Rejects anything but nested lists of real numbers (bools and strings included). A
+    list of plain ints and floats passes as a whole (:meth:`OnnxModel.prepare` then refuses
+    the non-finite ones after the conversion)."""
     if depth > 8:
         raise InputError("inputs are nested too deeply")
     if isinstance(value, list):
+        if depth < 8 and set(map(type, value)) <= _NUMBERS:  # entries at depth <= 8
+            return
         for entry in value:
             _check_numbers(entry, depth + 1)
     elif isinstance(value, bool) or not isinstance(value, int | float):

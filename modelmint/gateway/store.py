@@ -152,7 +152,7 @@ CREATE TABLE IF NOT EXISTS channels (
     updated_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS charges (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,  -- charges are never deleted: ids only grow
     channel_id TEXT NOT NULL,
     consumer TEXT NOT NULL,
     credits TEXT NOT NULL,

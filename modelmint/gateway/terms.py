@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from modelmint.errors import ErrorCode
+from modelmint.gateway.errors import PaymentRejected
 from modelmint.wire import (
     SCHEME,
     ChannelState,
@@ -43,6 +45,33 @@ class PaymentTerms(ModelOffer):
     def cost(self, items: int) -> int:
         """Credits charged for a batch of ``items``."""
         return self.credits_per_item * items
+
+    def check_ours(self, req: PaymentRequirements) -> None:
+        """Refuses (:class:`PaymentRejected`) requirements that are not this gateway's:
+        scheme, network, UsageCredits address, receipt domain, payTo, model and version."""
+        if req.scheme != SCHEME:
+            raise PaymentRejected(ErrorCode.WRONG_SCHEME, f"scheme must be {SCHEME}")
+        if req.network != self.network:
+            raise PaymentRejected(ErrorCode.WRONG_NETWORK, f"network must be {self.network}")
+        domain = req.extra.receipt_domain
+        if domain.chain_id != self.chain_id:
+            raise PaymentRejected(ErrorCode.WRONG_NETWORK, "receipt domain of another chain")
+        if req.asset.lower() != self.credits_address.lower() or (
+            domain.verifying_contract.lower() != self.credits_address.lower()
+        ):
+            raise PaymentRejected(ErrorCode.WRONG_ASSET, "another UsageCredits contract")
+        if domain != self.receipt_domain:
+            raise PaymentRejected(ErrorCode.WRONG_ASSET, "receipt domain differs")
+        if req.pay_to.lower() != self.gateway.lower():
+            raise PaymentRejected(ErrorCode.WRONG_GATEWAY, f"payTo must be {self.gateway}")
+        if req.extra.model_id != self.model_id:
+            raise PaymentRejected(
+                ErrorCode.WRONG_MODEL, f"this gateway serves model {self.model_id}"
+            )
+        if req.extra.version_hash != self.version_hash or req.extra.version != self.version:
+            raise PaymentRejected(
+                ErrorCode.WRONG_VERSION, f"this gateway serves version {self.version}"
+            )
 
     def requirements(
         self,

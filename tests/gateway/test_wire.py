@@ -89,6 +89,33 @@ def test_payment_payload__round_trip__equal():
     assert decode_payment_payload(encode_payment_payload(value)) == value
 
 
+def test_decode_payment_payload__same_accepted_again__equal_to_full_decode():
+    first, second = payload(cumulative_credits=15), payload(cumulative_credits=16)
+    assert decode_payment_payload(encode_payment_payload(first)) == first
+    # The second header shares the first's accepted text: only its payload is parsed.
+    assert decode_payment_payload(encode_payment_payload(second)) == second
+
+
+def test_decode_payment_payload__known_prefix_then_bad_payload__named_error():
+    decode_payment_payload(encode_payment_payload(payload()))
+    header = tamper(encode_payment_payload(payload()), lambda o: o["payload"].pop("deadline"))
+    with pytest.raises(WireError) as info:
+        decode_payment_payload(header)
+    assert info.value.code is ErrorCode.INVALID_PAYLOAD
+
+
+def test_decode_payment_payload__known_prefix_then_repeated_accepted__last_one_wins_as_json():
+    known = encode_payment_payload(payload())
+    decode_payment_payload(known)
+    raw = base64.b64decode(known)
+    other = json.dumps(requirements(amount=9).to_json(), separators=(",", ":")).encode()
+    # A second "accepted" key (escaped) after the known text: JSON keeps the last one.
+    repeated = raw[:-1] + b',"\\u0061ccepted":' + other + b"}"
+    decoded = decode_payment_payload(base64.b64encode(repeated).decode())
+    assert json.loads(repeated)["accepted"]["amount"] == "9"
+    assert decoded.accepted == requirements(amount=9)
+
+
 def test_payment_response__round_trip__equal():
     value = PaymentResponse(
         success=True,
