@@ -26,8 +26,8 @@ from bad_inputs.fractionalizer import fractionalizer_cases
 from bad_inputs.governance import governor_cases, timelock_cases
 from bad_inputs.helpers import reinit_case
 from bad_inputs.licenses import licenses_cases
-from bad_inputs.payees import payees_cases
 from bad_inputs.model import TRIED, Call, Case, Env, Exempt, record
+from bad_inputs.payees import payees_cases
 from bad_inputs.registry import registry_cases
 from bad_inputs.router import router_cases
 from bad_inputs.shares import shares_cases

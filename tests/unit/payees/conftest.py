@@ -2,11 +2,11 @@
 ModelPayees factory on that router."""
 
 import pytest
-
 from fixtures.revenue import deployed_erc20, deployed_fot, fot_token, fund, token  # noqa: F401
 
 # isort: split
 from fixtures.revenue import registry, router, shares_factory  # noqa: F401
+
 from modelmint.deploy.protocol import deploy_protocol
 
 
