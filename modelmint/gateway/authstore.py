@@ -11,6 +11,7 @@ PostgreSQL in its migration).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from typing import Any, Protocol
@@ -110,7 +111,7 @@ class _Authorizations:
 class SqliteAuthorizations(_Authorizations):
     """Creates its table on first use (``CREATE TABLE IF NOT EXISTS``, one file per store)."""
 
-    _db: Any
+    _db: sqlite3.Connection
     _lock: threading.Lock
     _auth_ready = False
 

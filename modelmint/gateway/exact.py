@@ -139,7 +139,9 @@ class ExactTerms:
         return PaymentRequirements.model_validate(self.requirements_json(credits))
 
 
-def read_terms(w3: Any, payees: str, model_id: int, asset: str, credit_value: int, **kw: Any):
+def read_terms(
+    w3: Any, payees: str, model_id: int, asset: str, credit_value: int, **kw: Any
+) -> ExactTerms | None:
     """The model's ``exact`` terms from chain, or ``None`` (with the reason logged) when the
     model cannot be paid with ``exact``: ETH-priced, or its token lacks ERC-3009."""
     if int(asset, 16) == 0:
@@ -412,7 +414,9 @@ def _parse(header: str) -> Any:
         raise WireError(ErrorCode.INVALID_PAYLOAD, "not an x402 exact payment payload") from None
 
 
-def start_exact(settings: Any, w3: Any, record: Any, offer: Any, store: Any, metrics: Any):
+def start_exact(
+    settings: Any, w3: Any, record: Any, offer: Any, store: Any, metrics: Any
+) -> ExactPayments | None:
     """The gateway's ``exact`` payments from its settings, or ``None`` (reason logged) when
     they are switched off, the deployment has no ModelPayees, no facilitator is configured or
     the model's asset cannot carry them."""
