@@ -44,6 +44,7 @@ from modelmint.abi import load_abi
 from modelmint.codec import decode_header
 from modelmint.constants import ZERO_ADDRESS
 from modelmint.errors import ErrorCode, WireError
+from modelmint.gateway.authstore import AuthorizationStore
 from modelmint.wire import HEADER_PAYMENT_RESPONSE, HEADER_PROVENANCE, network_id
 
 log = logging.getLogger("modelmint.gateway.exact")
@@ -52,39 +53,28 @@ EXACT = "exact"
 # The facilitator refuses an authorization that expires within this many seconds (x402 SDK).
 VALIDITY_MARGIN = 6
 
+
+def _view(name: str, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> dict[str, Any]:
+    """A view function's ABI entry from its parameter and return types."""
+    return {
+        "name": name,
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [{"name": f"a{i}", "type": t} for i, t in enumerate(inputs)],
+        "outputs": [{"name": f"r{i}", "type": t} for i, t in enumerate(outputs)],
+    }
+
+
+# What the gateway reads of the model's token: ERC-3009 support and its EIP-712 domain.
 _TOKEN_ABI = [
-    {
-        "name": "authorizationState",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [{"name": "a", "type": "address"}, {"name": "n", "type": "bytes32"}],
-        "outputs": [{"name": "", "type": "bool"}],
-    },
-    {
-        "name": "eip712Domain",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [],
-        "outputs": [
-            {"name": "fields", "type": "bytes1"},
-            {"name": "name", "type": "string"},
-            {"name": "version", "type": "string"},
-            {"name": "chainId", "type": "uint256"},
-            {"name": "verifyingContract", "type": "address"},
-            {"name": "salt", "type": "bytes32"},
-            {"name": "extensions", "type": "uint256[]"},
-        ],
-    },
-    *(
-        {
-            "name": fn,
-            "type": "function",
-            "stateMutability": "view",
-            "inputs": [],
-            "outputs": [{"name": "", "type": "string"}],
-        }
-        for fn in ("name", "version")
+    _view("authorizationState", ("address", "bytes32"), ("bool",)),
+    _view(
+        "eip712Domain",
+        (),
+        ("bytes1", "string", "string", "uint256", "address", "bytes32", "uint256[]"),
     ),
+    _view("name", (), ("string",)),
+    _view("version", (), ("string",)),
 ]
 
 
@@ -201,16 +191,6 @@ def is_exact(header: str) -> bool:
     except WireError:
         return False
     return isinstance(accepted, dict) and accepted.get("scheme") == EXACT
-
-
-class AuthorizationStore(Protocol):
-    def claim_authorization(
-        self, payer: str, nonce: str, value: int, valid_before: int
-    ) -> bool: ...
-    def release_authorization(self, payer: str, nonce: str) -> None: ...
-    def finish_authorization(
-        self, payer: str, nonce: str, status: str, tx: str, reason: str
-    ) -> None: ...
 
 
 class ExactPayments:

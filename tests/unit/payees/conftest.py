@@ -16,5 +16,5 @@ def payees(project, deployer, router):  # noqa: F811
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _payees_first(payees):
+def _payees_first(payees, token, fot_token, router, register_model):  # noqa: F811
     """Deployed before the first test (ape isolation rebases later module fixtures)."""
