@@ -17,6 +17,7 @@ from x402.mechanisms.evm import EthAccountSigner
 from x402.mechanisms.evm.exact import register_exact_evm_client
 from x402.schemas import PaymentRequired, SettleResponse, VerifyResponse
 
+from modelmint.dev.testing import WAIT_CEILING
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.exact import ExactPayments, ExactTerms
 from modelmint.gateway.metrics import Metrics
@@ -187,3 +188,49 @@ def test_claim_authorization__second_claim_anywhere__refused_until_released(two_
     b.release_authorization(PAYER.address, nonce)  # a settled claim is never released
     assert not a.claim_authorization(PAYER.address, nonce, 1, 1)
     assert b.authorizations() == [(PAYER.address.lower(), nonce, 2**255, "settled", "0xabc", "")]
+
+
+# --------------------------------------------------------------------------- forwarding
+
+
+class Signer:
+    """The facilitator's signer as far as forwarding uses it: the payee holds `held` until
+    a forward is sent."""
+
+    def __init__(self, held: int):
+        self.held, self.sent, self.reads = held, [], 0
+
+    def get_balance(self, address, token):
+        self.reads += 1
+        return self.held
+
+    def write_contract(self, address, abi, method, *args):
+        self.sent.append((address, method, args))
+        self.held = 0
+        return "0x" + "cd" * 32
+
+    def wait_for_transaction_receipt(self, tx):
+        return {"status": 1}
+
+
+def test_forward_forever__payee_holds_funds__forwarded_once_per_pass_nothing_when_empty(tmp_path):
+    signer = Signer(held=3 * TERMS.credit_value)
+    payees = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"
+    payments = ExactPayments(TERMS, Scripted(), SqliteStore(tmp_path / "f.sqlite3"),
+                             signer=signer, payees=payees)  # fmt: skip
+
+    async def run_passes():
+        stop = asyncio.Event()
+        task = asyncio.create_task(payments.forward_forever(stop, interval=0.01))
+        deadline = time.monotonic() + WAIT_CEILING
+        while signer.reads < 3:  # three passes; only the first finds funds
+            if time.monotonic() > deadline:
+                raise TimeoutError("three forwarding passes")
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, timeout=WAIT_CEILING)
+
+    asyncio.run(run_passes())
+
+    assert signer.sent == [(payees, "forward", (TERMS.model_id, TERMS.asset))]
+    payments.store.close()
