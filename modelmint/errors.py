@@ -46,6 +46,12 @@ class ErrorCode(StrEnum):
     INSUFFICIENT_AMOUNT = "insufficient_amount"
     ABOVE_DEPOSIT = "above_deposit"
     DEADLINE_EXPIRED = "deadline_expired"
+    # x402 `exact` payments (one ERC-3009 transfer to the model's payee).
+    WRONG_PAYEE = "wrong_payee"
+    AUTHORIZATION_EXPIRED = "authorization_expired"
+    AUTHORIZATION_USED = "authorization_used"
+    AUTHORIZATION_INVALID = "authorization_invalid"
+    SETTLEMENT_FAILED = "settlement_failed"
     # Malformed requests.
     INVALID_PAYLOAD = "invalid_payload"
     UNSUPPORTED_VERSION = "unsupported_version"
@@ -65,6 +71,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
     RPC_UNAVAILABLE = "rpc_unavailable"
     STORE_UNAVAILABLE = "store_unavailable"
+    FACILITATOR_UNAVAILABLE = "facilitator_unavailable"
     NOT_READY = "not_ready"
 
     @classmethod
@@ -103,6 +110,11 @@ _STATUS: dict[ErrorCode, int] = {
             ErrorCode.INSUFFICIENT_AMOUNT,
             ErrorCode.ABOVE_DEPOSIT,
             ErrorCode.DEADLINE_EXPIRED,
+            ErrorCode.WRONG_PAYEE,
+            ErrorCode.AUTHORIZATION_EXPIRED,
+            ErrorCode.AUTHORIZATION_USED,
+            ErrorCode.AUTHORIZATION_INVALID,
+            ErrorCode.SETTLEMENT_FAILED,
         )
     },
     ErrorCode.INVALID_PAYLOAD: 400,
@@ -121,6 +133,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.RPC_UNAVAILABLE: 503,
     ErrorCode.STORE_UNAVAILABLE: 503,
+    ErrorCode.FACILITATOR_UNAVAILABLE: 503,
     ErrorCode.NOT_READY: 503,
 }
 

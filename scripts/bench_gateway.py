@@ -10,6 +10,13 @@ number of requests goes to each; receipts are signed before the clock starts so 
 client's signing does not compete with the server for the 2 cores. Then the paid store is
 settled (`python -m modelmint.gateway settle --once --force`) and the gas is read from the
 transaction receipts.
+
+Schemes (`report["schemes"]`): the same digits weights registered as a model priced in an
+ERC-3009 token (AuthorizedERC20), one gateway process serving it with both schemes (its own
+facilitator in process) and one with payments off; at 1 and 8 concurrent callers the same
+number of requests is paid with `modelmint-credits` (one channel per caller) and with x402
+`exact` (authorizations signed beforehand by the x402 SDK's client; each call waits for its
+transfer on chain), beside the free baseline.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.gasreport import embed_in_readme
 from modelmint.dev.mlp import HIDDEN as MLP_HIDDEN
 from modelmint.dev.mlp import cached_mlp_onnx
-from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, TREASURY
+from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, OUTSIDER, TREASURY
 from modelmint.eip712 import digest
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import Receipt, ReceiptDomain
@@ -61,6 +68,9 @@ PROFILED = 600  # paid calls of the cProfile'd gateway, one channel
 WARMUP = 200
 ROUNDS = 3
 CREDIT_VALUE = 10**9
+SCHEME_LEVELS = (1, 8)
+SCHEME_REQUESTS = 160  # per scheme and level
+TOKEN_CREDIT_VALUE = 1_000  # token units (6 decimals) per credit
 BODY = json.dumps({"inputs": [[float(j % 17) for j in range(64)]]}).encode()
 
 
@@ -68,12 +78,14 @@ def _deploy():
     deployer, owner, consumer, gateway, treasury = (
         accounts.test_accounts[i] for i in (DEPLOYER, MODEL_OWNER, CONSUMER, GATEWAY, TREASURY)
     )
+    token = project.AuthorizedERC20.deploy("Bench USD", "bUSD", 6, sender=deployer)
     p = deploy_protocol(
         project,
         deployer,
-        only=("registry", "router", "credits", "licenses"),
+        only=("registry", "router", "credits", "licenses", "payees"),
         treasury=treasury,
         protocol_fee_bps=500,
+        tokens=[token],
     )
     registry, credits = p.registry, p.credits
     model_ids = {}
@@ -83,7 +95,111 @@ def _deploy():
         )
         credits.enableCredits(model_id, CREDIT_VALUE, sender=owner)
         model_ids[name] = model_id
-    return consumer, gateway, p, model_ids
+    model_ids["exact"], _ = register_model(
+        registry, owner, weights_hash(DIGITS_ONNX), "ipfs://d", "ipfs://m", asset=token,
+        gateways=[gateway],
+    )  # fmt: skip
+    credits.enableCredits(model_ids["exact"], TOKEN_CREDIT_VALUE, sender=owner)
+    return consumer, gateway, p, model_ids, token
+
+
+def _exact_headers(url: str, account, count: int) -> list[str]:
+    """``count`` PAYMENT-SIGNATURE values for x402 `exact`, signed by the x402 SDK's client
+    from the gateway's own 402 (a fresh nonce each)."""
+    from x402 import x402Client
+    from x402.http.utils import decode_payment_required_header, encode_payment_signature_header
+    from x402.mechanisms.evm import EthAccountSigner
+    from x402.mechanisms.evm.exact import register_exact_evm_client
+
+    required = decode_payment_required_header(
+        httpx.post(url + "/v1/predict", content=BODY).headers["PAYMENT-REQUIRED"]
+    )
+    required = required.model_copy(
+        update={"accepts": [r for r in required.accepts if r.scheme == "exact"]}
+    )
+    client = x402Client()
+    register_exact_evm_client(client, EthAccountSigner(account))
+    client.set_spend_controls({"allowed_assets": True})
+    return [
+        encode_payment_signature_header(asyncio.run(client.create_payment_payload(required)))
+        for _ in range(count)
+    ]
+
+
+def _schemes(base: dict, work: Path, protocol, token, model_id: int, consumer, gateway, port: int):
+    """Free, `modelmint-credits` and `exact` on the same token-priced model (module doc)."""
+    credits = protocol.credits
+    model_env = {**base, "MODELMINT_GATEWAY_MODEL_ID": str(model_id)}
+    envs = {
+        mode: {
+            **model_env,
+            "MODELMINT_GATEWAY_PORT": str(port + i),
+            "MODELMINT_GATEWAY_STORE_PATH": str(work / f"schemes-{mode}.sqlite3"),
+        }
+        for i, mode in enumerate(("paid", "free"))
+    }
+    envs["paid"]["MODELMINT_GATEWAY_FACILITATOR_PRIVATE_KEY"] = str(
+        accounts.test_accounts[OUTSIDER].private_key
+    )
+    envs["free"]["MODELMINT_GATEWAY_PAYMENTS_ENABLED"] = "false"
+    total = sum(SCHEME_LEVELS) * 4 + SCHEME_REQUESTS * len(SCHEME_LEVELS) + 100
+    token.mint(consumer, 10**15, sender=consumer)
+    token.approve(credits, 2**256 - 1, sender=consumer)
+    credits.buyCredits(model_id, total, consumer, sender=consumer)
+    expiry = chain.pending_timestamp + 24 * 3600
+    payer = Account.from_key(consumer.private_key)
+    procs = {mode: _start(envs[mode], work / f"schemes-{mode}.log") for mode in envs}
+    urls = {mode: f"http://127.0.0.1:{envs[mode]['MODELMINT_GATEWAY_PORT']}" for mode in envs}
+    info = httpx.get(urls["paid"] + "/.well-known/modelmint").json()
+    rows: dict = {}
+    try:
+        for level in SCHEME_LEVELS:
+            per = SCHEME_REQUESTS // level + 4
+            ids = [
+                int(
+                    credits.openChannel(model_id, gateway, per, expiry, sender=consumer)
+                    .decode_logs(credits.ChannelOpened)[0]
+                    .channelId
+                )
+                for _ in range(level)
+            ]
+            signed = _presign(info, payer, ids, per)
+            exact = _exact_headers(urls["paid"], payer, per * level)
+            lists = {
+                "free": [None] * level,
+                "modelmint-credits": [signed[cid] for cid in ids],
+                "exact": [exact[i * per : (i + 1) * per] for i in range(level)],
+            }
+            url_of = {
+                "free": urls["free"],
+                "modelmint-credits": urls["paid"],
+                "exact": urls["paid"],
+            }
+            for mode, headers in lists.items():  # warm-up
+                asyncio.run(_load(url_of[mode], headers, 2 * level))
+            row = {
+                mode: _combine(
+                    [
+                        _measured(
+                            procs["paid" if mode != "free" else "free"].pid,
+                            url_of[mode],
+                            headers,
+                            SCHEME_REQUESTS,
+                        )
+                    ]
+                )  # fmt: skip
+                for mode, headers in lists.items()
+            }
+            for mode in ("modelmint-credits", "exact"):
+                row[mode]["added_p50_ms"] = round(row[mode]["p50_ms"] - row["free"]["p50_ms"], 3)
+                row[mode]["added_p99_ms"] = round(row[mode]["p99_ms"] - row["free"]["p99_ms"], 3)
+            rows[str(level)] = row
+            print("schemes", level, json.dumps(row))
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+            proc.wait(timeout=30)
+    return rows
 
 
 def _channels(credits, consumer, gateway, model_id, requests: dict[int, int]):
@@ -371,7 +487,7 @@ def _profile(env: dict[str, str], log: Path, headers: list[str]) -> dict:
 
 def main():
     started = time.monotonic()
-    consumer, gateway, protocol, model_ids = _deploy()
+    consumer, gateway, protocol, model_ids, token = _deploy()
     credits = protocol.credits
     weights = {"digits": DIGITS_ONNX, "mlp": cached_mlp_onnx()}
     plan = {"digits": (LEVELS, REQUESTS), "mlp": (MLP_LEVELS, MLP_REQUESTS)}
@@ -427,6 +543,8 @@ def main():
         profile = _profile(envs["profiled"], work / f"{name}-profiled.log", signed[ids[0]])
         print(name, "profile", json.dumps(profile))
         by_model[name] = {"levels": results, "profile": profile, "envs": envs}
+
+    schemes = _schemes(base, work, protocol, token, model_ids["exact"], consumer, gateway, port)
 
     results = by_model["digits"]["levels"]
     envs = by_model["digits"]["envs"]
@@ -494,6 +612,11 @@ def main():
                 "levels": by_model["mlp"]["levels"],
                 "profile": by_model["mlp"]["profile"],
             }
+        },
+        "schemes": {
+            "model": "digits, priced in an ERC-3009 token; one gateway serving both schemes",
+            "requests_per_level": SCHEME_REQUESTS,
+            "levels": schemes,
         },
         "receipts_verified_per_second_per_core": round(verify_rate),
         "settlement": {

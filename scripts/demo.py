@@ -8,7 +8,10 @@
    lists the model and gateway the agent may pay; the agent key, which the wallet registers as
    its receipt signer, signs the channel's receipts),
    classifies digits over HTTP until its budget is spent
-5. a license holder calls the same gateway with signed access statements, paying nothing
+5. a license holder calls the same gateway with signed access statements, paying nothing;
+   beside it, a plain x402 caller (the x402 SDK's own client, nothing of Modelmint's) pays a
+   second model, priced in an ERC-3009 token, with `exact` transfers to the model's payee,
+   which anyone then forwards into the router where the split applies
 6. the gateway stops and settles every channel in one transaction
 7. revenue: the contributor claims; the model is fractionalized and a share holder claims
 8. a governance proposal changes the protocol fee through the timelock
@@ -116,6 +119,71 @@ def stop(proc):
             proc.wait()
 
 
+EXACT_PRICE = 10_000  # dUSD units (6 decimals) per credit: 0.01 dUSD per image
+EXACT_CALLS = 3
+
+
+def exact_caller(tmp, env, record, payees, usd, registry, router, credits, owner, contributor,
+                 gateway):  # fmt: skip
+    """A second model priced in dUSD, served by its own gateway process with its own
+    facilitator; a plain x402 SDK client pays it with `exact`; anyone forwards the payee."""
+    print("\n== 5b. a plain x402 client pays a dUSD-priced model with `exact`")
+    import asyncio
+
+    from x402 import x402Client
+    from x402.http.clients import x402HttpxClient
+    from x402.http.utils import decode_payment_response_header
+    from x402.mechanisms.evm import EthAccountSigner
+    from x402.mechanisms.evm.exact import register_exact_evm_client
+
+    model_id, tx = register_model(registry, owner, weights_hash(DIGITS_ONNX), "ipfs://digits.onnx",
+                                  "ipfs://card", asset=usd.address)  # fmt: skip
+    step("registerModel (dUSD-priced)", tx)
+    registry.setGateway(model_id, gateway, True, sender=owner)
+    router.setRecipients(model_id, [owner, contributor], [70, 30], sender=owner)
+    credits.enableCredits(model_id, EXACT_PRICE, sender=owner)
+    facilitator = accounts.test_accounts[Role.OUTSIDER]  # pays the gas of the transfers
+    exact_env = {**env, "MODELMINT_GATEWAY_FACILITATOR_PRIVATE_KEY": facilitator.private_key}
+    proc, url = start_gateway(exact_env, record, model_id, tmp / "exact.sqlite3",
+                              tmp / "gateway-exact.log")  # fmt: skip
+    caller = Account.create()
+    usd.mint(caller.address, 100 * EXACT_PRICE, sender=owner)
+    payee = payees.payeeOf(model_id)
+    client = x402Client()
+    register_exact_evm_client(client, EthAccountSigner(caller))
+    # The SDK pays only the stablecoins it knows unless told otherwise: allow dUSD, capped.
+    network = f"eip155:{chain.chain_id}"
+    client.set_spend_controls({"allowed_assets": [
+        {"network": network, "asset": usd.address, "max_amount_per_payment": str(10 * EXACT_PRICE)}
+    ]})  # fmt: skip
+
+    async def calls():
+        async with x402HttpxClient(client, timeout=60) as http:
+            return [await http.post(url + "/v1/predict", json={"inputs": [[0.0] * 64]})
+                    for _ in range(EXACT_CALLS)]  # fmt: skip
+
+    try:
+        answers = asyncio.run(calls())
+    finally:
+        stop(proc)
+    for answer in answers:
+        check(answer.status_code == 200, f"exact call served ({answer.status_code})")
+        settled = decode_payment_response_header(answer.headers["PAYMENT-RESPONSE"])
+        check(settled.success, "exact transfer settled")
+    check(usd.balanceOf(payee) == EXACT_CALLS * EXACT_PRICE, "transfers landed at the payee")
+    print(f"  {EXACT_CALLS} calls paid by {caller.address} (x402 SDK client, 0 ETH), "
+          f"{EXACT_CALLS} transfers of {EXACT_PRICE / 1e6:.2f} dUSD to payee {payee}")  # fmt: skip
+    due = router.claimable(model_id, contributor)
+    step(
+        "forward (anyone; the first deploys the payee)",
+        payees.forward(model_id, usd, sender=contributor),
+    )
+    check(usd.balanceOf(payee) == 0, "payee forwarded")
+    gained = router.claimable(model_id, contributor) - due
+    print(f"  forwarded {EXACT_CALLS * EXACT_PRICE / 1e6:.2f} dUSD: contributor +{gained / 1e6:.4f}"
+          f" dUSD claimable (30% after the fee), treasury fee {router.feesOwed(usd) / 1e6:.4f}")  # fmt: skip
+
+
 def main():
     logger.set_level(LogLevel.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -140,7 +208,9 @@ def main():
 def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway, holder):
     print("\n== 1. deploy the protocol (same plan as `ape run deploy`)")
     cfg = load_config("local")
-    inputs = PlanInputs.from_config(cfg, str(deployer.address), [])
+    # An ERC-3009 token (OpenZeppelin ERC20Permit + ERC3009) for the `exact` caller's model.
+    usd = project.AuthorizedERC20.deploy("Demo USD", "dUSD", 6, sender=deployer)
+    inputs = PlanInputs.from_config(cfg, str(deployer.address), [str(usd.address)])
     d = Deployment.local(
         protocol_plan(inputs),
         project=project,
@@ -246,6 +316,9 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
         print(f"  {LICENSE_CALLS} licensed calls, each with the gateway's provenance signature")
     finally:
         stop(proc)
+
+    exact_caller(tmp, env, d.record.path, project.ModelPayees.at(addr["payees"]), usd,
+                 registry, router, credits, model_owner, contributor, gateway)  # fmt: skip
 
     print("\n== 6. the gateway settles every channel in one transaction")
     first_block = chain.blocks.head.number

@@ -31,6 +31,7 @@ CONTRACTS: tuple[str, ...] = (
     "RevenueRouter",
     "ModelShares",
     "ModelSharesFactory",
+    "ModelPayees",
     "Fractionalizer",
     "ModelGovernor",
     "ModelTimelock",

@@ -139,6 +139,8 @@ def protocol_plan(p: PlanInputs) -> list[Step]:
         Deploy("licenses", "LicenseManager", (Ref("registry"), Ref("router"))),
         Deploy("credits", "UsageCredits", (Ref("registry"), Ref("router"), p.credits_uri)),
         Deploy("shares_factory", "ModelSharesFactory", (Ref("router"),)),
+        # Per-model pay-to addresses (x402 `exact` payments) forwarded into the router.
+        Deploy("payees", "ModelPayees", (Ref("router"),)),
         Deploy("model_governor_impl", "ModelGovernor"),
         Deploy("model_timelock_impl", "ModelTimelock"),
         Deploy(

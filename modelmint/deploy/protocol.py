@@ -42,6 +42,7 @@ class Protocol:
     licenses: Any = None
     credits: Any = None
     shares_factory: Any = None
+    payees: Any = None
     model_governor_impl: Any = None
     model_timelock_impl: Any = None
     fractionalizer: Any = None

@@ -16,6 +16,9 @@ funded account: its ERC-721 balance slot is new, the worse case) and `register_m
 owner's later model; the `gas_per_call_by_calls` series settles ONE
 receipt covering `calls` calls (one credit each) and divides its gas by `calls`.
 
+The x402 `exact` rows (one ERC-3009 transfer per call to the model's payee, and the forward
+of the payee into the router) are described in :mod:`modelmint.dev.gasbench_exact`.
+
 `measure(..., scaling=False)` skips the scaling series (1,000-holder and 1,000,000-call runs)
 and is what the regression test uses.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from modelmint.dev.gasbench_exact import exact_ops
 from modelmint.dev.gasbench_ops import Bench
 
 # Targets (full transaction gas; per channel / per call for the metering figures).
@@ -58,6 +62,7 @@ BASELINES = {
     "buy_credits_topup": ("OZ ERC-1155 mint (repeat)", "erc1155_mint_repeat"),
     "redeem_credits": ("OZ ERC-1155 burn", "erc1155_burn"),
     "route_payment": ("OZ ERC-20 transfer", "erc20_transfer"),
+    "exact_transfer": ("OZ ERC-20 transfer", "erc20_transfer"),
     "claim_repeat": ("OZ ERC-20 transfer", "erc20_transfer"),
     "share_transfer": ("OZ ERC20Votes transfer", "votes_transfer"),
     "propose": ("OZ Governor propose", "governor_propose"),
@@ -92,6 +97,10 @@ OPERATIONS = [
     "cast_vote",
     "queue",
     "execute",
+    "exact_transfer",
+    "exact_forward",
+    "exact_per_call_forward10",
+    "exact_per_call_forward100",
 ]
 
 SCALING_X = {
@@ -126,6 +135,7 @@ def measure(project, accounts, chain, scaling: bool = True, log=print) -> dict[s
     _, g["share_transfer"] = bench.shares(2)
     bench.fractionalize()
     bench.governance()
+    g.update(exact_ops(bench))
 
     report: dict[str, Any] = {"operations": {}, "scaling": {}}
     for name in OPERATIONS:

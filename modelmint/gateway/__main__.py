@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--host", dest="host")
             cmd.add_argument("--port", dest="port", type=int)
             cmd.add_argument("--workers", dest="workers", type=int)
+            cmd.add_argument(
+                "--facilitator", dest="facilitator_url", help="external x402 facilitator URL"
+            )
+            cmd.add_argument(
+                "--forward-interval", dest="forward_interval", type=float, help="seconds"
+            )
         else:
             cmd.add_argument("--once", action="store_true", help="one pass, then exit")
             cmd.add_argument("--force", action="store_true", help="settle every unsettled channel")
@@ -84,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from modelmint.gateway.errors import StartupError, log_fields
     from modelmint.gateway.settings import GatewaySettings
 
-    serving = ("host", "port", "workers")
+    serving = ("host", "port", "workers", "facilitator_url", "forward_interval")
     overrides = {k: v for k, v in vars(args).items() if k in _OPTIONS or k in serving}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     log = logging.getLogger("modelmint.gateway")

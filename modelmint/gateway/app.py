@@ -36,7 +36,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
-from modelmint.codec import MAX_HEADER_BYTES, hex0x
+from modelmint.codec import MAX_HEADER_BYTES, encode_header, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.gateway.cards import extra_routes, register_card
 from modelmint.gateway.cors import register_cors
@@ -50,6 +50,7 @@ from modelmint.gateway.errors import (
     chain_failure,
     log_fields,
 )
+from modelmint.gateway.exact import is_exact
 from modelmint.gateway.monitor import Monitor
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
@@ -67,7 +68,6 @@ from modelmint.wire import (
     PaymentRequirements,
     Resource,
     decode_payment_payload,
-    encode_payment_required,
     encode_payment_response,
 )
 
@@ -80,6 +80,7 @@ class AccessMode(StrEnum):
 
     FREE = "free"
     PAID = "paid"
+    EXACT = "exact"
     LICENSED = "licensed"
 
 
@@ -115,13 +116,19 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             settler_task = asyncio.create_task(
                 svc.settler.run_forever(stop, settings.settle_interval)
             )
+        forward_task = None
+        if svc.exact is not None and settings.forward_interval > 0:
+            forward_task = asyncio.create_task(
+                svc.exact.forward_forever(stop, settings.forward_interval)
+            )
         try:
             yield
         finally:
             stop.set()
             await monitor_task
-            if settler_task is not None:
-                await settler_task
+            for task in (settler_task, forward_task):
+                if task is not None:
+                    await task
             svc.close()
             log.info("gateway stopped; store flushed")
 
@@ -226,7 +233,10 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             access_header = (
                 request.headers.get(HEADER_ACCESS) if s.settings.license_enabled else None
             )
-            if payment_header is not None and s.settings.payments_enabled:
+            if payment_header is not None and s.exact is not None and is_exact(payment_header):
+                mode = AccessMode.EXACT
+                response = await _exact(s, body, batch, cost, payment_header, str(request.url))
+            elif payment_header is not None and s.settings.payments_enabled:
                 mode = AccessMode.PAID
                 response = await _paid(s, request, body, batch, cost, payment_header)
             elif access_header is not None:
@@ -354,6 +364,17 @@ async def _paid(
     )
 
 
+async def _exact(s: Service, body: bytes, batch: Any, cost: int, header: str, url: str) -> Response:
+    assert s.exact is not None
+    return await s.exact.serve(
+        header,
+        cost,
+        lambda: _render(_run(s, batch)),
+        lambda content, payer: _prove(s, body, content, payer).to_header(),
+        lambda err: _error(err, s, cost, url),
+    )
+
+
 async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Response:
     account = await s.licenses.check(header)
     content = _render(_run(s, batch))
@@ -418,10 +439,13 @@ def _error(
             accepts=accepts,
             resource=Resource(url=url, description=f"model {s.terms.model_id} inference"),
         )
+        doc = required.to_json()
+        if s.exact is not None:  # x402 `exact` beside our scheme (modelmint.gateway.exact)
+            doc["accepts"] += s.exact.accepts(cost)
         return Response(
-            json.dumps(required.to_json(), separators=(",", ":")).encode(),
+            json.dumps(doc, separators=(",", ":")).encode(),
             status_code=402,
             media_type="application/json",
-            headers={HEADER_PAYMENT_REQUIRED: encode_payment_required(required)},
+            headers={HEADER_PAYMENT_REQUIRED: encode_header(doc)},
         )
     return JSONResponse(error_body(err.code, err.message, **err.details), status_code=err.status)

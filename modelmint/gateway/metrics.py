@@ -41,6 +41,12 @@ class Metrics:
             ["status"],
             registry=r,
         )
+        self.exact_payments = Counter(
+            "modelmint_gateway_exact_payments",
+            "x402 exact payments by outcome (settled, failed, invalid, replayed)",
+            ["outcome"],
+            registry=r,
+        )
         self.bad_receipts = Counter(
             "modelmint_gateway_bad_receipts", "Receipts dropped from settlement", registry=r
         )

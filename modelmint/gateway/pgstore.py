@@ -41,6 +41,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from modelmint import pgdb
 from modelmint.errors import ErrorCode
+from modelmint.gateway.authstore import POSTGRES_SCHEMA as _AUTH_SCHEMA
+from modelmint.gateway.authstore import PostgresAuthorizations
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 from modelmint.gateway.store import (
     SCHEMA_VERSION,
@@ -202,7 +204,7 @@ class ChannelHold:
         self._pool.putconn(conn)
 
 
-class PostgresStore:
+class PostgresStore(PostgresAuthorizations):
     """The PostgreSQL store (a pool of ``pool_size`` connections; a request on a paid
     route holds one while its channel is locked). Thread-safe."""
 
@@ -226,7 +228,7 @@ class PostgresStore:
         """Creates or migrates the schema to :data:`SCHEMA_VERSION` (one process at a time)."""
         with self._tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_KEY,))
-            conn.execute(_SCHEMA)
+            conn.execute(_SCHEMA + _AUTH_SCHEMA)
             try:  # version 1 is the first: nothing to migrate yet
                 pgdb.migrate_version(conn, "gateway.schema_version", SCHEMA_VERSION, "gateway")
             except pgdb.SchemaTooNew as exc:

@@ -24,6 +24,7 @@ from modelmint.access import AccessDomain
 from modelmint.gateway.cards import load_card
 from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
+from modelmint.gateway.exact import ExactPayments, start_exact
 from modelmint.gateway.ledger import Ledger
 from modelmint.gateway.license import LicenseGate
 from modelmint.gateway.metrics import Metrics
@@ -116,6 +117,7 @@ class Service:
     locks: StoreLocks = field(default_factory=StoreLocks)
     card: bytes | None = None
     weights_path: Path | None = None
+    exact: ExactPayments | None = None
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Service:
@@ -188,6 +190,7 @@ class Service:
         settler = Settler(
             chain, store, account, facts.grace_period, SettlePolicy.of(settings), ledger, metrics
         )
+        exact = start_exact(settings, chain.w3, record, terms, store, metrics)
         log.info(
             "gateway ready",
             extra={
@@ -214,6 +217,7 @@ class Service:
             locks=locks,
             card=card,
             weights_path=weights,
+            exact=exact,
         )
 
     def close(self) -> None:

@@ -91,6 +91,15 @@ class GatewaySettings(BaseSettings):
     store_synchronous: Durability = Durability.NORMAL
     store_sync_interval: float = Field(default=1.0, gt=0)
 
+    # x402 `exact` (modelmint.gateway.exact): offered for ERC-3009 tokens when a facilitator is
+    # configured: an external one at facilitator_url, else the gateway's own paying gas from
+    # facilitator_private_key (environment only; a key apart from the gateway key, whose
+    # nonces the settler uses). forward_interval > 0: forward the model's payee into the
+    # router that often (seconds), with the facilitator key.
+    exact_enabled: bool = True
+    facilitator_url: str | None = None
+    facilitator_private_key: SecretStr | None = None
+    forward_interval: float = Field(default=0.0, ge=0)
     # Settlement.
     settle_in_process: bool = True
     settle_interval: float = Field(default=30.0, gt=0)

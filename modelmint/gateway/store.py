@@ -1,5 +1,5 @@
-"""The gateway's durable state: per channel the running charged total and the latest
-signed receipt, the charge log, used access-statement nonces and settlements.
+"""The gateway's durable state: per channel the running charged total and the latest signed
+receipt, the charge log, used access nonces and ``exact`` authorizations, settlements.
 
 ``Store`` is the interface; :class:`SqliteStore` (embedded, WAL, one process) is the
 default; :class:`modelmint.gateway.pgstore.PostgresStore` serves several gateway processes
@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from modelmint.errors import ErrorCode
+from modelmint.gateway.authstore import AuthorizationStore, SqliteAuthorizations
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 
 
@@ -119,7 +120,7 @@ class ChannelHold(Protocol):
     def release(self) -> None: ...
 
 
-class Store(Protocol):
+class Store(AuthorizationStore, Protocol):
     # True when several processes may share the store (then the ledger uses ``hold``).
     shared: bool
 
@@ -187,7 +188,7 @@ CREATE TABLE IF NOT EXISTS bad_receipts (
 """
 
 
-class SqliteStore:
+class SqliteStore(SqliteAuthorizations):
     """The embedded store (one file, WAL). Thread-safe; one serving process (the ledger's
     per-channel lock is process-local), so ``--workers`` above 1 needs PostgreSQL."""
 
@@ -443,8 +444,7 @@ class SqliteStore:
                 self._leader_fd = None
 
 
-def _channel(row: tuple[Any, ...]) -> StoredChannel:
+def _channel(c: tuple[Any, ...]) -> StoredChannel:
     return StoredChannel(
-        int(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]), bytes(row[5]),
-        int(row[6]), float(row[7]),
-    )  # fmt: skip
+        int(c[0]), c[1], int(c[2]), int(c[3]), int(c[4]), bytes(c[5]), int(c[6]), float(c[7])
+    )

@@ -191,6 +191,12 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         createShares(uint256,string,string,uint256,address) | OWNER | owner of the model
         """
     ),
+    "ModelPayees": rows(
+        """
+        forward(uint256,address)         | ANYONE | pays the model's payee's holding of its payment asset into the router for that model
+        recover(uint256,address,address) | OWNER  | owner of the model; only assets that are not the model's payment asset
+        """
+    ),
     "Fractionalizer": rows(
         """
         fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32)) | OWNER | owner of the model (and approved the NFT)

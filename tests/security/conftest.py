@@ -47,7 +47,7 @@ def protocol(
     p = deploy_protocol(
         project,
         model_owner,
-        only=("licenses", "credits"),
+        only=("licenses", "credits", "payees"),
         deployed={"registry": registry, "router": router},
         credits_uri="ipfs://c/{id}",
     )
@@ -111,6 +111,7 @@ def protocol(
         "RevenueRouter": router,
         "ModelShares": shares,
         "ModelSharesFactory": governed_protocol.shares_factory,
+        "ModelPayees": p.payees,
         "Fractionalizer": governed_protocol.fractionalizer,
         "GovernanceToken": gov.token,
         "ProtocolGovernor": gov.governor,

@@ -362,6 +362,15 @@ def attacks(p, attacker, accounts):
         attacker,
     )
     add(
+        "ModelPayees",
+        "recover(uint256,address,address)",
+        "ModelPayeesNotModelOwner",
+        p["ModelPayees"].recover,
+        mid,
+        p["LicenseManager"],
+        attacker,
+    )
+    add(
         "Fractionalizer",
         "fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32))",
         "FractionalizerNotModelOwner",

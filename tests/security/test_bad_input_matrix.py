@@ -110,6 +110,7 @@ def _views(env, contract: str):
             v(router, "feesOwed", "0x" + "00" * 20),
         ],
         "ModelSharesFactory": lambda: [],
+        "ModelPayees": lambda: [v(c, "payeeOf", ids["model"])],
         "Fractionalizer": lambda: [v(c, "rounds", ids["model"])],
         "AgentWallet": lambda: [
             v(c, "agent"),

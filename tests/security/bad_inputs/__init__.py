@@ -10,7 +10,7 @@ Hypothesis' `data.draw`: values that vary (amounts, ids, addresses, callers, msg
 come from the strategies below.
 
 The cases live per contract in this package (`registry`, `licenses`, `credits`, `router`,
-`shares`, `factory`, `fractionalizer`, `agent_wallet`, and `tokens` / `governance` for the
+`shares`, `factory`, `payees`, `fractionalizer`, `agent_wallet`, and `tokens` / `governance` for the
 shapes several contracts share); `MATRIX` below composes them.
 
 tests/security/test_bad_input_matrix.py runs every case; `TRIED` collects the distinct
@@ -27,6 +27,7 @@ from bad_inputs.governance import governor_cases, timelock_cases
 from bad_inputs.helpers import reinit_case
 from bad_inputs.licenses import licenses_cases
 from bad_inputs.model import TRIED, Call, Case, Env, Exempt, record
+from bad_inputs.payees import payees_cases
 from bad_inputs.registry import registry_cases
 from bad_inputs.router import router_cases
 from bad_inputs.shares import shares_cases
@@ -53,6 +54,7 @@ MATRIX: dict[str, dict[str, list[Case] | Exempt]] = {
     "RevenueRouter": router_cases(),
     "ModelShares": shares_cases(),
     "ModelSharesFactory": factory_cases(),
+    "ModelPayees": payees_cases(),
     "Fractionalizer": fractionalizer_cases(),
     "GovernanceToken": erc20_cases("GovernanceToken", lambda e: e.holder),
     "ProtocolGovernor": governor_cases("ProtocolGovernor"),
