@@ -9,9 +9,8 @@ Routes:
 - ``GET /healthz`` (alive), ``GET /readyz`` (serving and the node reachable),
   ``GET /metrics`` (Prometheus).
 
-Every error that is not a 402 is answered with :func:`modelmint.errors.error_body`,
-FastAPI's own (unknown route, wrong method, invalid request) included; a 402 keeps x402's
-``PaymentRequired`` shape.
+Every error but a 402 is answered with :func:`modelmint.errors.error_body` (FastAPI's own
+included); a 402 keeps x402's ``PaymentRequired`` shape.
 
     >>> app = create_app(GatewaySettings(deployment="deployments/local.json", model_id=1))
     >>> uvicorn.run(app, host="127.0.0.1", port=8402)
