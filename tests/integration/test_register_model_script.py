@@ -165,3 +165,14 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
             w3, record["registry"]["address"], "ownerOf(uint256)", ["uint256"], [1], ["address"]
         )
         assert Web3.to_checksum_address(owner) == Web3.to_checksum_address(timelock)
+        # The gateway allowed before fractionalizing is kept (printed) and still allowed.
+        assert f"keeping gateways: {gateway}" in fractional
+        (is_gw,) = _call(
+            w3,
+            record["registry"]["address"],
+            "isGateway(uint256,address)",
+            ["uint256", "address"],
+            [1, gateway],
+            ["bool"],
+        )
+        assert is_gw
