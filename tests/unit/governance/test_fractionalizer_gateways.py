@@ -4,12 +4,11 @@ model's timelock, the shares' governance can revoke them, and every unlisted gra
 import ape
 import pytest
 from fixtures.asserts import one_log
+from fixtures.governance import enact
 
 from modelmint.constants import ETH, HOUR
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.governance import Proposal, Vote
-
-from fixtures.governance import enact  # isort: skip
 
 CREDIT_VALUE = 10**12
 
