@@ -5,9 +5,9 @@ import ape
 import pytest
 from fixtures.asserts import one_log
 from fixtures.governance import enact
+from fixtures.suites import deploy_credits
 
 from modelmint.constants import ETH, HOUR
-from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.governance import Proposal, Vote
 
 CREDIT_VALUE = 10**12
@@ -15,13 +15,7 @@ CREDIT_VALUE = 10**12
 
 @pytest.fixture(scope="module")
 def credits(project, deployer, registry, router):
-    return deploy_protocol(
-        project,
-        deployer,
-        only=("credits",),
-        deployed={"registry": registry, "router": router},
-        credits_uri="ipfs://credits/{id}",
-    ).credits
+    return deploy_credits(project, deployer, registry, router)
 
 
 @pytest.fixture(scope="module", autouse=True)
