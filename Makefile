@@ -86,9 +86,12 @@ test-stateful-deep: setup
 		--junitxml=reports/stateful-deep.xml $(PYTEST_ARGS)
 
 # The persistent local chain for deploy and operator scripts (`--network ethereum:local:node`):
-# anvil on 127.0.0.1:8545, chain id 31337, state kept in .chain/ (docs/DEPLOYMENT.md).
+# anvil on 127.0.0.1:$(CHAIN_PORT), chain id 31337, state kept in .chain/ per port
+# (docs/DEPLOYMENT.md). On another port, export MODELMINT_RPC=http://127.0.0.1:PORT for the
+# scripts and the modelmint commands.
+CHAIN_PORT ?= 8545
 chain: setup
-	$(PY) -m modelmint.deploy.local_node
+	$(PY) -m modelmint.deploy.local_node $(CHAIN_PORT)
 
 demo: compile
 	$(APE) run demo
@@ -132,12 +135,13 @@ postgresql:
 # The web dashboard over a deployment (default: the persistent local chain of `make chain`).
 .PHONY: dashboard bench-dashboard
 DASHBOARD_RECORD ?= deployments/local-node.json
-DASHBOARD_RPC ?= http://127.0.0.1:8545
+DASHBOARD_RPC ?= http://127.0.0.1:$(CHAIN_PORT)
+DASHBOARD_PORT ?= 8700
 # anvil mines a block per transaction only: wait for no further blocks there (2 elsewhere).
 DASHBOARD_CONFIRMATIONS ?= 0
 dashboard: setup
 	$(PY) -m modelmint.dashboard --record $(DASHBOARD_RECORD) --rpc $(DASHBOARD_RPC) \
-		--confirmations $(DASHBOARD_CONFIRMATIONS)
+		--port $(DASHBOARD_PORT) --confirmations $(DASHBOARD_CONFIRMATIONS)
 
 # The README's dashboard screenshots (docs/img/), from the browser test's pages.
 .PHONY: screenshots

@@ -21,7 +21,8 @@ interface ITimelockInit {
 
 /// @title Fractionalizer
 /// @notice One-transaction fractionalization of a model: shares (factory clone) + governor +
-/// timelock (clones), revenue split to the shares, model NFT to the timelock.
+/// timelock (clones), revenue split to the shares, model NFT to the timelock with the gateways
+/// the owner keeps.
 /// @dev Holds no funds and no roles: it owns a model NFT only inside `fractionalize` (it must: the
 /// shares factory and `router.setRecipients` accept only the model owner), and has no admin
 /// function. Registry, router, factory and implementations are fixed at construction.
@@ -58,11 +59,13 @@ contract Fractionalizer is IFractionalizer {
         uint256 modelId,
         ShareParams calldata shareParams,
         GovernanceParams calldata governanceParams,
-        SplitParams calldata splitParams
+        SplitParams calldata splitParams,
+        address[] calldata gateways
     ) external returns (address shares, address governor, address timelock) {
         // ---- checks
         if (REGISTRY.ownerOf(modelId) != msg.sender) revert FractionalizerNotModelOwner(modelId, msg.sender);
         _checkParams(shareParams, governanceParams, splitParams);
+        _checkGateways(modelId, gateways);
 
         // ---- effects
         uint256 round = ++_rounds[modelId];
@@ -70,20 +73,14 @@ contract Fractionalizer is IFractionalizer {
         // ---- interactions (trusted registry, router, factory and implementations only)
         REGISTRY.transferFrom(msg.sender, address(this), modelId);
 
-        shares = SHARES_FACTORY.createShares(
-            modelId,
-            shareParams.name,
-            shareParams.symbol,
-            shareParams.supply,
-            shareParams.holder
-        );
+        shares = _createShares(modelId, shareParams);
         bytes32 salt = _salt(modelId, round);
         governor = Clones.cloneDeterministic(GOVERNOR_IMPLEMENTATION, salt);
         timelock = Clones.cloneDeterministic(TIMELOCK_IMPLEMENTATION, salt);
         _initGovernance(shares, governor, timelock, governanceParams);
         _setSplit(modelId, shares, splitParams);
 
-        REGISTRY.safeTransferFrom(address(this), timelock, modelId);
+        REGISTRY.transferWithGateways(timelock, modelId, gateways);
         emit ModelFractionalized(modelId, msg.sender, shares, governor, timelock, round);
     }
 
@@ -113,6 +110,17 @@ contract Fractionalizer is IFractionalizer {
         if (g.votingPeriod == 0) revert FractionalizerZeroVotingPeriod();
         if (g.votingDelay == 0) revert FractionalizerZeroVotingDelay();
         if (g.proposalThreshold > s.supply) revert FractionalizerThresholdAboveSupply(g.proposalThreshold, s.supply);
+    }
+
+    /// @dev Every gateway to keep must be allowed by the caller (the owner) now.
+    function _checkGateways(uint256 modelId, address[] calldata gateways) private view {
+        for (uint256 i; i < gateways.length; ++i) {
+            if (!REGISTRY.isGateway(modelId, gateways[i])) revert FractionalizerNotGateway(modelId, gateways[i]);
+        }
+    }
+
+    function _createShares(uint256 modelId, ShareParams calldata p) private returns (address) {
+        return SHARES_FACTORY.createShares(modelId, p.name, p.symbol, p.supply, p.holder);
     }
 
     /// @dev Timelock: proposer + canceller = governor, executor = anyone, no admin.

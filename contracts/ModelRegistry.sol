@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {ERC721Packed} from "./ERC721Packed.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {CreditSweeps} from "./libraries/CreditSweeps.sol";
@@ -103,6 +104,22 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
         if (gateway == address(0)) revert ModelRegistryZeroAddress();
         _gateways[modelId][gateway] = allowed ? _grant(modelId, msg.sender, data) : GatewayGrantWord.wrap(0);
         emit GatewaySet(modelId, gateway, allowed);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function transferWithGateways(address to, uint256 modelId, address[] calldata gateways) external {
+        _ownedData(modelId);
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        _update(to, modelId, msg.sender); // the new owner epoch: every earlier grant lapses
+        (, uint96 bits) = _ownerAndData(modelId);
+        GatewayGrantWord grant = _grant(modelId, to, ModelRecordWord.wrap(bits));
+        for (uint256 i; i < gateways.length; ++i) {
+            address gateway = gateways[i];
+            if (gateway == address(0)) revert ModelRegistryZeroAddress();
+            _gateways[modelId][gateway] = grant;
+            emit GatewaySet(modelId, gateway, true);
+        }
+        ERC721Utils.checkOnERC721Received(msg.sender, msg.sender, to, modelId, "");
     }
 
     /// @inheritdoc IModelRegistry

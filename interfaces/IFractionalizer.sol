@@ -6,7 +6,7 @@ pragma solidity 0.8.30;
 /// ModelShares through the ModelSharesFactory (ERC-20 votes + permit, receives revenue pro-rata),
 /// a ModelGovernor and a ModelTimelock (EIP-1167 clones of implementations deployed once), routes
 /// `sharesWeight` of the model's revenue split to the shares (RevenueRouter.setRecipients), and
-/// hands the model NFT to the timelock. From then on the
+/// hands the model NFT to the timelock, keeping the gateways the owner lists. From then on the
 /// model's prices, offers, gateways, versions, status and split change only through proposals
 /// that the share holders pass.
 /// @dev The model owner approves this contract for the model NFT first
@@ -69,6 +69,8 @@ interface IFractionalizer {
     error FractionalizerSplitLengthMismatch(uint256 recipients, uint256 weights);
     /// @notice A constructor argument was the zero address.
     error FractionalizerZeroAddress();
+    /// @notice A gateway to keep is not allowed for the model by the caller now.
+    error FractionalizerNotGateway(uint256 modelId, address gateway);
 
     /// @notice A model was fractionalized; the timelock now owns the model NFT.
     event ModelFractionalized(
@@ -81,6 +83,11 @@ interface IFractionalizer {
     );
 
     /// @notice Fractionalizes `modelId` (see the contract notice). Only the model owner.
+    /// @param gateways The model's gateways that keep metering it under the timelock (each must
+    /// be allowed by the caller now, else FractionalizerNotGateway): the NFT moves to the
+    /// timelock with `registry.transferWithGateways`, so a running gateway keeps selling and
+    /// the shares' governance can revoke it later by proposal (`setGateway`). Every gateway
+    /// not listed lapses; an empty list lets them all lapse.
     /// @return shares The new ModelShares clone.
     /// @return governor The new ModelGovernor clone.
     /// @return timelock The new ModelTimelock clone, now owner of the model NFT.
@@ -88,7 +95,8 @@ interface IFractionalizer {
         uint256 modelId,
         ShareParams calldata shareParams,
         GovernanceParams calldata governanceParams,
-        SplitParams calldata splitParams
+        SplitParams calldata splitParams,
+        address[] calldata gateways
     ) external returns (address shares, address governor, address timelock);
 
     /// @notice How many times `modelId` has been fractionalized.

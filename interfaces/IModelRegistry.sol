@@ -81,6 +81,17 @@ interface IModelRegistry is IERC721 {
     /// to the same owner after a multiple of 256 transfers: the epoch has 8 bits).
     function setGateway(uint256 modelId, address gateway, bool allowed) external;
 
+    /// @notice Transfers the model token to `to` (checked like `safeTransferFrom`: a contract
+    /// recipient must accept it) and allows `gateways` for the new owner's tenure in the same
+    /// call, so that they keep metering the model after the move. Only the model owner itself
+    /// (not an approved operator): the grants are the owner's choice. Every other grant lapses
+    /// as with any transfer; the new owner revokes any of `gateways` with `setGateway`. Each
+    /// kept gateway emits `GatewaySet(modelId, gateway, true)` after the `Transfer`.
+    /// The Fractionalizer hands a model to its timelock this way.
+    /// @param to The new owner (non-zero).
+    /// @param gateways Gateways allowed under `to` (non-zero; may be empty: a plain transfer).
+    function transferWithGateways(address to, uint256 modelId, address[] calldata gateways) external;
+
     /// @notice Sets Active / Retired. Only the model owner. Retired models accept no new sales.
     function setStatus(uint256 modelId, ModelStatus status) external;
 

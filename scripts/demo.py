@@ -359,6 +359,7 @@ def run(tmp, deployer, model_owner, contributor, licensee, wallet_owner, gateway
             ("Digits Shares", "DIGS", model_owner, 1_000_000 * ETH),
             (1, 50, 0, 10, 3600),
             ([contributor], [30], 70),
+            [],  # the gateway has settled and stopped: its grant lapses
             sender=model_owner,
         ),
     )

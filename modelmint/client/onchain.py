@@ -200,3 +200,13 @@ class CreditsChain:
         tx = send(self.w3, signer.key, call, label=label, value=value, timeout=self.confirm_timeout)
         self.gas_used.append((label, tx.gas_used))
         return tx
+
+
+def allowed_gateways(registry: Any, model_id: int) -> list[str]:
+    """The gateways the model's current owner allows now: every address a ``GatewaySet`` log
+    of the model names, kept if ``isGateway`` still holds (``registry`` is a web3 contract)."""
+    logs = registry.events.GatewaySet().get_logs(
+        from_block=0, argument_filters={"modelId": model_id}
+    )
+    named = dict.fromkeys(to_checksum_address(log["args"]["gateway"]) for log in logs)
+    return [g for g in named if registry.functions.isGateway(model_id, g).call()]

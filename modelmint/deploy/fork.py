@@ -44,12 +44,16 @@ def upstream_uri() -> str:
 
 def apply_upstream_env() -> str:
     """Point ape's ``node.ethereum.sepolia.uri`` (the fork's upstream) at
-    :func:`upstream_uri`. Call before connecting to ``sepolia-fork``; scripts do it on
-    import. Returns the URI."""
+    :func:`upstream_uri`, and ``node.ethereum.local.uri`` at the ``modelmint`` commands' own
+    ``rpc`` setting when there is one (:func:`modelmint.deploy.local_node.apply_local_node_env`).
+    Call before connecting; scripts do it on import. Returns the upstream URI."""
     from ape import config
+
+    from modelmint.deploy.local_node import apply_local_node_env
 
     uri = upstream_uri()
     config.get_config("node").ethereum.sepolia["uri"] = uri
+    apply_local_node_env()
     return uri
 
 

@@ -162,6 +162,7 @@ class Bench(BenchWorld):
             ("Model Shares", "MS", self.owner, 1_000_000 * UNIT),
             (10, 100, 0, 10, DAY),
             ([], [], 8_000),
+            [],
             sender=self.owner,
         )
         self.gas["fractionalize"] = tx.gas_used

@@ -112,8 +112,24 @@ def test_model_set_recipients__split_on_chain(mm, listed, protocol, model_owner,
     )
 
 
+def test_model_fractionalize__drop_gateways__every_grant_lapses(
+    mm, protocol, model_owner, gateway, weights
+):
+    out = mm(model_owner, "--output", "json", "model", "register", "--weights", weights[0],
+             "--version-uri", "ipfs://wine/v1", "--metadata-uri", "ipfs://wine")  # fmt: skip
+    model_id = out.json["model"]
+    assert mm(model_owner, "model", "set-gateway", "--model", model_id, gateway.address).code == 0
+    done = mm(model_owner, "--output", "json", "model", "fractionalize", "--model", model_id,
+              "--name", "Wine Shares", "--symbol", "WINE", "--drop-gateways")  # fmt: skip
+    assert done.code == 0, done.err
+    assert "keeping no gateway" in done.err
+    assert done.json["gateways"] == []
+    assert protocol.registry.ownerOf(model_id) == done.json["timelock"]
+    assert not protocol.registry.isGateway(model_id, gateway)
+
+
 def test_gov_model__propose_vote_queue_execute__publishes_version(
-    mm, listed, protocol, project, model_owner, chain, weights
+    mm, listed, protocol, project, model_owner, gateway, chain, weights
 ):
     model_id, _ = listed
     registry = protocol.registry
@@ -122,6 +138,10 @@ def test_gov_model__propose_vote_queue_execute__publishes_version(
               "--voting-period", 5, "--timelock-delay", 60)  # fmt: skip
     assert done.code == 0, done.err
     assert registry.ownerOf(model_id) == done.json["timelock"]
+    # By default the gateways allowed now keep selling under the timelock (and are printed).
+    assert f"keeping gateways: {gateway.address}" in done.err
+    assert done.json["gateways"] == [gateway.address]
+    assert registry.isGateway(model_id, gateway)
     shares = project.ModelShares.at(done.json["shares"])
     assert shares.balanceOf(model_owner) == 10**24
     assert mm(model_owner, "shares", "delegate", "--model", model_id).code == 0

@@ -168,6 +168,7 @@ def market(
         ("Captioner Shares", "CAPS", model_owner, SHARE_SUPPLY),
         (1, 600, 0, 4, 60),
         ([contributor.address], [2_000], 8_000),
+        [],
         sender=model_owner,
     )
     event = tx.decode_logs(fractionalizer.ModelFractionalized)[0]

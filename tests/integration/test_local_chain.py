@@ -3,12 +3,15 @@
 which keeps its state across a restart; a missing or foreign node is a one-line error."""
 
 import json
+import subprocess
 
 import pytest
-from deploy_cli_helpers import LOCAL_NODE_RECORD, ape_run
+from deploy_cli_helpers import APE, LOCAL_NODE_RECORD, SUB_ENV, ape_run
 
+from modelmint.deploy.config import REPO_ROOT
 from modelmint.deploy.fork import Anvil, free_port
 from modelmint.deploy.local_node import LOCAL_CHAIN_ID, local_chain
+from modelmint.dev.testing import WAIT_CEILING
 
 pytestmark = pytest.mark.slow
 
@@ -89,3 +92,16 @@ def test_local_node__other_chain_id__one_line_error_naming_both_ids(tmp_path):
     assert f"has chain id 1337, ethereum:local:node expects {LOCAL_CHAIN_ID}" in output
     assert "Traceback" not in output
     assert not (tmp_path / LOCAL_NODE_RECORD).exists()
+
+
+def test_local_node__modelmint_rpc_set__scripts_take_it_without_provider_settings(tmp_path):
+    closed = f"http://127.0.0.1:{free_port()}"
+    out = subprocess.run(
+        [APE, "run", "model_addresses", "--network", "ethereum:local:node", "1",
+         "--deployments-dir", str(tmp_path)],
+        cwd=REPO_ROOT, env={**SUB_ENV, "MODELMINT_RPC": closed}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=2 * WAIT_CEILING,
+    )  # fmt: skip
+
+    assert out.returncode != 0
+    assert f"no node answers at {closed}" in out.stdout + out.stderr

@@ -102,6 +102,12 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
 
         script("deploy")
         record = json.loads((records / LOCAL_NODE_RECORD).read_text())["contracts"]
+
+        def is_gateway():
+            signature, types = "isGateway(uint256,address)", ["uint256", "address"]
+            registry = record["registry"]["address"]
+            return _call(w3, registry, signature, types, [1, gateway], ["bool"])[0]
+
         script("register_model", str(weights), "--version-uri", "u", "--metadata-uri", "m")
 
         offer = script(
@@ -123,15 +129,7 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
         assert "credits enabled at 7" in enabled
         again = script("enable_credits", "1", "--credit-value", "7", "--gateway", gateway)
         assert "already enabled at 7" in again and "already allowed" in again
-        (is_gw,) = _call(
-            w3,
-            record["registry"]["address"],
-            "isGateway(uint256,address)",
-            ["uint256", "address"],
-            [1, gateway],
-            ["bool"],
-        )
-        assert is_gw
+        assert is_gateway()
 
         fractional = script(
             "fractionalize",
@@ -165,3 +163,6 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
             w3, record["registry"]["address"], "ownerOf(uint256)", ["uint256"], [1], ["address"]
         )
         assert Web3.to_checksum_address(owner) == Web3.to_checksum_address(timelock)
+        # The gateway allowed before fractionalizing is kept (printed) and still allowed.
+        assert f"keeping gateways: {gateway}" in fractional
+        assert is_gateway()

@@ -116,7 +116,8 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
             """
             registerModel(address,bytes32,string,string) | ANYONE | caller becomes the owner
             publishVersion(uint256,bytes32,string)       | OWNER  | onlyModelOwner
-            setGateway(uint256,address,bool)             | OWNER  | owner; the grant lapses when the token moves
+            setGateway(uint256,address,bool)             | OWNER  | owner; the grant lapses when the token moves, unless kept by transferWithGateways
+            transferWithGateways(address,uint256,address[]) | OWNER | owner itself (not an operator); keeps the listed gateways
             setStatus(uint256,uint8)                     | OWNER  | onlyModelOwner
             setFlagged(uint256,bool)                     | GOV    | onlyGovernance
             setPaymentTokenAllowed(address,bool)         | GOV    | onlyGovernance
@@ -199,7 +200,7 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
     ),
     "Fractionalizer": rows(
         """
-        fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32)) | OWNER | owner of the model (and approved the NFT)
+        fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32),address[]) | OWNER | owner of the model (and approved the NFT); listed gateways must be its own
         """
     ),
     "GovernanceToken": dict(_ERC20),

@@ -95,6 +95,15 @@ def attacks(p, attacker, accounts):
     )
     add(
         "ModelRegistry",
+        "transferWithGateways(address,uint256,address[])",
+        "ModelRegistryNotModelOwner",
+        reg.transferWithGateways,
+        attacker,
+        mid,
+        [attacker],
+    )
+    add(
+        "ModelRegistry",
         "setStatus(uint256,uint8)",
         "ModelRegistryNotModelOwner",
         reg.setStatus,
@@ -372,13 +381,14 @@ def attacks(p, attacker, accounts):
     )
     add(
         "Fractionalizer",
-        "fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32))",
+        "fractionalize(uint256,(string,string,address,uint256),(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32),address[])",
         "FractionalizerNotModelOwner",
         p["Fractionalizer"].fractionalize,
         mid,
         ("X", "X", attacker, 1),
         (1, 10, 0, 10, DAY),
         ([], [], 1),
+        [],
     )
 
     noop = ([str(reg.address)], [0], [b""])

@@ -13,6 +13,7 @@ from modelmint.cards import card_uri, parse_card
 from modelmint.client.commands import Ops, operation, ops_of
 from modelmint.client.commands.actions import ACTIONS, Action
 from modelmint.client.errors import NotFound
+from modelmint.client.onchain import allowed_gateways
 from modelmint.client.units import (
     ZERO,
     Asset,
@@ -107,28 +108,42 @@ def show(ctx: click.Context, model_id: int) -> None:
 @click.option("--timelock-delay", default="2d", show_default=True, help="e.g. 2d, 3600.")
 @click.option("--shares-weight", type=int, default=10_000, show_default=True,
               help="Weight of the shares in the revenue split (other recipients: set-recipients).")  # fmt: skip
+@click.option("--drop-gateways", is_flag=True,
+              help="Let every gateway grant lapse (default: keep the gateways allowed now).")  # fmt: skip
 @click.pass_context
 @operation
-def fractionalize(ctx: click.Context, model_id: int, **p: Any) -> None:
+def fractionalize(ctx: click.Context, model_id: int, drop_gateways: bool, **p: Any) -> None:
     """Hand the model to its shareholders: a share token, a governor and a timelock that
-    then owns the model NFT (two transactions: approve, fractionalize)."""
+    then owns the model NFT (two transactions: approve, fractionalize). The gateways allowed
+    now keep selling under the timelock (printed; its governance can revoke them), unless
+    --drop-gateways."""
     ops = ops_of(ctx)
     registry, fractionalizer = ops.contract("ModelRegistry"), ops.contract("Fractionalizer")
+    gateways = [] if drop_gateways else allowed_gateways(registry, model_id)
+    click.echo(
+        f"keeping gateways: {', '.join(gateways)}" if gateways else "keeping no gateway",
+        err=True,
+    )
     holder = to_checksum_address(p["holder"] or ops.account.address)
     supply, threshold = parse_amount(p["supply"], SHARES), parse_amount(p["threshold"], SHARES)
     governance = (p["voting_delay"], p["voting_period"], threshold, p["quorum"],
                   parse_duration(p["timelock_delay"]))  # fmt: skip
     ops.send("approve", registry.functions.approve(fractionalizer.address, model_id))
     call = fractionalizer.functions.fractionalize(
-        model_id, (p["name"], p["symbol"], holder, supply), governance, ([], [], p["shares_weight"])
+        model_id,
+        (p["name"], p["symbol"], holder, supply),
+        governance,
+        ([], [], p["shares_weight"]),
+        gateways,
     )
     tx = ops.send("fractionalize", call)
     e = ops.event(fractionalizer, "ModelFractionalized", tx)
     ops.done(
         f"model {model_id} fractionalized: shares {e['shares']} ({format_amount(supply, SHARES)} "
-        f"to {holder}), governor {e['governor']}, timelock {e['timelock']} (owns the model now)",
+        f"to {holder}), governor {e['governor']}, timelock {e['timelock']} (owns the model now; "
+        f"{len(gateways)} gateway(s) kept)",
         model=model_id, shares=e["shares"], governor=e["governor"], timelock=e["timelock"],
-        tx=tx.tx_hash,
+        gateways=gateways, tx=tx.tx_hash,
     )  # fmt: skip
 
 

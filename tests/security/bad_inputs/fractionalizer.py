@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from bad_inputs.helpers import wrong_caller
-from bad_inputs.model import UINT256, Call, Case, unknown_id
+from bad_inputs.model import UINT256, Call, Case, any_address, unknown_id
 from modelmint.constants import DAY
 from modelmint.constants import ZERO_ADDRESS as ZERO
 
@@ -13,10 +13,12 @@ from modelmint.constants import ZERO_ADDRESS as ZERO
 def fractionalizer_cases() -> dict:
     sig = (
         "fractionalize(uint256,(string,string,address,uint256),"
-        "(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32))"
+        "(uint48,uint32,uint256,uint256,uint256),(address[],uint32[],uint32),address[])"
     )
 
-    def frac(label, error, shares=None, gov=None, split=None, model=None, sender=None):
+    def frac(
+        label, error, shares=None, gov=None, split=None, model=None, sender=None, gateways=None
+    ):
         def build(e, d):
             s = {"holder": e.holder, "supply": 10**24}
             g = {"delay": 10, "period": 100, "threshold": 0, "quorum": 10, "tl": DAY}
@@ -34,6 +36,7 @@ def fractionalizer_cases() -> dict:
                     ("S", "S", s["holder"], s["supply"]),
                     (g["delay"], g["period"], g["threshold"], g["quorum"], g["tl"]),
                     (p["recipients"], p["weights"], p["w"]),
+                    gateways(e, d) if gateways else [],
                 ),
                 who,
             )
@@ -88,6 +91,11 @@ def fractionalizer_cases() -> dict:
                 "proposal threshold above supply",
                 "FractionalizerThresholdAboveSupply",
                 gov=lambda e, d: {"threshold": 10**24 + d(st.integers(1, 10**30), label="excess")},
+            ),
+            frac(
+                "gateway to keep not allowed by the owner",
+                "FractionalizerNotGateway",
+                gateways=lambda e, d: [d(any_address)],
             ),
         ]
     }

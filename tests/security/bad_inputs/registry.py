@@ -96,6 +96,30 @@ def registry_cases() -> dict:
                 ),
             ),
         ],
+        "transferWithGateways(address,uint256,address[])": [
+            Case(
+                "unknown model id",
+                "ModelRegistryUnknownModel",
+                lambda e, d: Call(
+                    reg(e), "transferWithGateways", (e.gateway, d(unknown_id), []), e.model_owner
+                ),
+            ),
+            not_owner("transferWithGateways", lambda e, d: (d(any_address), mid(e), [])),
+            Case(
+                "zero recipient",
+                "ERC721InvalidReceiver",
+                lambda e, d: Call(
+                    reg(e), "transferWithGateways", (ZERO, mid(e), []), e.model_owner
+                ),
+            ),
+            Case(
+                "zero gateway",
+                "ModelRegistryZeroAddress",
+                lambda e, d: Call(
+                    reg(e), "transferWithGateways", (e.gateway, mid(e), [ZERO]), e.model_owner
+                ),
+            ),
+        ],
         "setStatus(uint256,uint8)": [
             unknown("setStatus", lambda e, d: (1,)),
             not_owner("setStatus", lambda e, d: (mid(e), 1)),

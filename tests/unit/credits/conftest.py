@@ -3,7 +3,7 @@ an ETH-priced model and an ERC-20-priced model with credits enabled, and builder
 
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
-from fixtures.suites import deployment_fixtures
+from fixtures.suites import deploy_credits, deployment_fixtures
 
 from modelmint.constants import ETH, HOUR
 from modelmint.deploy.protocol import deploy_protocol
@@ -18,13 +18,7 @@ token, fee_token, registry, router, deployed_erc20, deployed_fot = deployment_fi
 
 @pytest.fixture(scope="module")
 def credits(project, deployer, registry, router):
-    credits = deploy_protocol(
-        project,
-        deployer,
-        only=("credits",),
-        deployed={"registry": registry, "router": router},
-        credits_uri="ipfs://credits/{id}",
-    ).credits
+    credits = deploy_credits(project, deployer, registry, router)
     # As the plan wires it: a model transfer (and a split change) sweeps the model's credits.
     registry.setUsageCredits(credits, sender=deployer)
     return credits

@@ -139,7 +139,12 @@ def test_fractionalize__bad_params__reverts_and_changes_nothing(
 
     with ape.reverts(getattr(fractionalizer, error)):
         fractionalizer.fractionalize(
-            model_id, sp, governance_params(**gov_kw), split_params(**split_kw), sender=model_owner
+            model_id,
+            sp,
+            governance_params(**gov_kw),
+            split_params(**split_kw),
+            [],
+            sender=model_owner,
         )
 
     assert registry.ownerOf(model_id) == model_owner
@@ -153,7 +158,12 @@ def test_fractionalize__caller_not_owner__reverts(
     registry.approve(fractionalizer, model_id, sender=model_owner)
     with ape.reverts(fractionalizer.FractionalizerNotModelOwner, modelId=model_id, caller=attacker):
         fractionalizer.fractionalize(
-            model_id, share_params(attacker), governance_params(), split_params(), sender=attacker
+            model_id,
+            share_params(attacker),
+            governance_params(),
+            split_params(),
+            [],
+            sender=attacker,
         )
     assert registry.ownerOf(model_id) == model_owner
     assert fractionalizer.rounds(model_id) == 0
@@ -169,6 +179,7 @@ def test_fractionalize__not_approved__reverts(
             share_params(model_owner),
             governance_params(),
             split_params(),
+            [],
             sender=model_owner,
         )
     assert registry.ownerOf(model_id) == model_owner
