@@ -629,7 +629,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         paid = credits * value;
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
         asset = m.asset;
-        channelId = _createChannel(intent.consumer, modelId, intent.gateway, credits, intent.expiry, intent.receiptSigner);
+        channelId = _createChannel(
+            intent.consumer,
+            modelId,
+            intent.gateway,
+            credits,
+            intent.expiry,
+            intent.receiptSigner
+        );
         emit CreditsBought(modelId, intent.consumer, credits, paid);
     }
 
