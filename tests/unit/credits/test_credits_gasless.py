@@ -16,13 +16,13 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fixtures.asserts import one_log
 
+from modelmint.client.gasless import close_signature, gasless_open, gasless_top_up, token_domain
 from modelmint.constants import HOUR, ZERO_ADDRESS
 from modelmint.dev.testing import AUTHORIZATION_FIELDS
 from modelmint.receipts import (
     CooperativeClose,
     OpenChannelIntent,
     Receipt,
-    TopUpIntent,
     sign_receipt,
     sign_struct,
 )
@@ -148,10 +148,23 @@ def _open(credits, gateway, built):
 
 
 def test_openChannelWithAuthorization__agent_without_eth__channel_opened_for_the_signer(
-    chain, credits, usdc, usdc_model, agent, gateway, open_intent
+    chain, credits, usdc, usdc_model, agent, gateway, domain
 ):
-    built = open_intent(agent, 100)
-    tx = _open(credits, gateway, built)
+    """Signed with the client's helper (modelmint.client.gasless); the other tests sign the
+    same structs with eth-account's typed-data encoder."""
+    opening = gasless_open(
+        domain,
+        token_domain(chain.chain_id, usdc.address, "USD Coin"),
+        agent,
+        model_id=usdc_model,
+        gateway=gateway.address,
+        credits=100,
+        credit_value=CREDIT_VALUE,
+        expiry=chain.pending_timestamp + HOUR,
+        deadline=chain.pending_timestamp + 600,
+    )
+    built = (opening.intent, opening.signature, opening.authorization)
+    tx = credits.openChannelWithAuthorization(*opening.call_args(), sender=gateway)
     cid = tx.return_value
     one_log(tx, credits.CreditsBought, modelId=usdc_model, to=agent.address, credits=100)
     one_log(tx, credits.ChannelOpened, channelId=cid, consumer=agent.address, gateway=gateway)
@@ -261,13 +274,19 @@ def test_openChannelWithAuthorization__authorization_for_less__token_refuses(
 # ------------------------------------------------------------------ top-up
 
 
-def _top_up(chain, credits, usdc, domain, signer, cid, n, expiry, intent_signer=None):
-    intent = TopUpIntent(cid, n, expiry, os.urandom(32), chain.pending_timestamp + 600)
-    signature = sign_struct(domain, intent, (intent_signer or signer).key)
-    auth = _authorize(
-        chain, usdc, signer, credits.address, n * CREDIT_VALUE, intent.deadline, intent.nonce
+def _top_up(chain, credits, usdc, domain, signer, cid, n, expiry):
+    """A TopUpIntent signed by `signer` with the client's helper."""
+    signed = gasless_top_up(
+        domain,
+        token_domain(chain.chain_id, usdc.address, "USD Coin"),
+        signer,
+        channel_id=cid,
+        credits=n,
+        credit_value=CREDIT_VALUE,
+        expiry=expiry,
+        deadline=chain.pending_timestamp + 600,
     )
-    return intent, signature, auth
+    return signed.intent, signed.signature, signed.authorization
 
 
 def test_topUpChannelWithAuthorization__signed_by_consumer__adds_credits_and_extends(
@@ -314,7 +333,8 @@ def test_gasless_agent__opens_pays_calls_closes_cooperatively__refunded_without_
     deadline = chain.pending_timestamp + HOUR
     receipt = sign_receipt(domain, Receipt(cid, 30, deadline), agent.key)
     credits.settle([receipt.settle_args(charged=25)], sender=gateway)
-    close = sign_struct(domain, CooperativeClose(cid, 28), agent.key)
+    close = close_signature(domain, cid, 28, agent)
+    assert close == sign_struct(domain, CooperativeClose(cid, 28), agent.key)
     tx = credits.closeChannelCooperatively(cid, 28, close, sender=gateway)
     one_log(tx, credits.ChannelClosed, channelId=cid, consumer=agent.address, refundedCredits=72)
     assert usdc.balanceOf(agent.address) == FUNDS - 28 * CREDIT_VALUE
