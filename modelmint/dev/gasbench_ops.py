@@ -3,13 +3,11 @@ records full transaction gas (or gas per channel / per call) in ``self.gas``."""
 
 from __future__ import annotations
 
-import os
-
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from modelmint.constants import DAY, HOUR, UNIT, ZERO_ADDRESS
+from modelmint.client.gasless import close_signature, gasless_open, token_domain
+from modelmint.constants import DAY, HOUR, UNIT
 from modelmint.deploy.models import register_model
 from modelmint.dev.gasbench_world import (
     ETH_CREDIT_VALUE,
@@ -18,8 +16,7 @@ from modelmint.dev.gasbench_world import (
     BenchWorld,
     _addr,
 )
-from modelmint.dev.testing import AUTHORIZATION_FIELDS
-from modelmint.receipts import CooperativeClose, OpenChannelIntent, Receipt, sign_struct
+from modelmint.receipts import Receipt, sign_struct
 from modelmint.structs import OfferParams
 
 
@@ -123,50 +120,25 @@ class Bench(BenchWorld):
         deadline = self.chain.pending_timestamp + HOUR
         signed = sign_struct(self.domain, Receipt(cid, 40, deadline), agent.key)
         self.credits.settle([(cid, 40, deadline, signed, 30)], sender=self.gateway)
-        close = sign_struct(self.domain, CooperativeClose(cid, 40), agent.key)
+        close = close_signature(self.domain, cid, 40, agent)
         self.gas["close_channel_cooperative"] = self.credits.closeChannelCooperatively(
             cid, 40, close, sender=self.gateway
         ).gas_used
 
     def _open_gasless(self, agent, credits: int):
-        intent = OpenChannelIntent(
-            agent.address,
-            self.usdc_model,
-            self.gateway.address,
-            credits,
-            self.chain.pending_timestamp + HOUR,
-            ZERO_ADDRESS,  # the consumer signs its receipts
-            os.urandom(32),
-            self.chain.pending_timestamp + HOUR,
+        now = self.chain.pending_timestamp
+        opening = gasless_open(
+            self.domain,
+            token_domain(self.chain.chain_id, self.usdc.address, "USD Coin"),
+            agent,
+            model_id=self.usdc_model,
+            gateway=self.gateway.address,
+            credits=credits,
+            credit_value=TOKEN_CREDIT_VALUE,
+            expiry=now + HOUR,
+            deadline=now + HOUR,
         )
-        authorization = encode_typed_data(
-            domain_data={
-                "name": "USD Coin",
-                "version": "1",
-                "chainId": self.chain.chain_id,
-                "verifyingContract": self.usdc.address,
-            },
-            message_types={
-                "ReceiveWithAuthorization": [
-                    {"name": n, "type": t} for n, t in AUTHORIZATION_FIELDS
-                ]
-            },
-            message_data={
-                "from": agent.address,
-                "to": self.credits.address,
-                "value": credits * TOKEN_CREDIT_VALUE,
-                "validAfter": 0,
-                "validBefore": intent.deadline,
-                "nonce": intent.nonce,
-            },
-        )
-        sig = Account.sign_message(authorization, agent.key)
-        return self.credits.openChannelWithAuthorization(
-            tuple(getattr(intent, f) for f in intent.__dataclass_fields__),
-            sign_struct(self.domain, intent, agent.key),
-            (sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big")),
-            sender=self.gateway,
-        )
+        return self.credits.openChannelWithAuthorization(*opening.call_args(), sender=self.gateway)
 
     def settle_and_sweep(self) -> int:
         """One channel's settle followed by the model's sweep of it (two transactions, the

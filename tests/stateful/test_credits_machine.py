@@ -15,12 +15,11 @@ in Python are compared with the chain after every step:
   credits are all accounted for as free, locked, redeemed, transferred, or settled under a receipt.
 """
 
-import os
-
 import ape
 import pytest
 from ape.utils import ZERO_ADDRESS
 from channel_ghosts import GRACE, MARGIN, ChannelGhosts
+from eth_account import Account
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,19 +30,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.client.gasless import gasless_open, token_domain
 from modelmint.constants import DAY, HOUR
 from modelmint.credits import rejection_reason
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
-from modelmint.dev.testing import AUTHORIZATION_FIELDS, sign_typed
-from modelmint.receipts import (
-    CooperativeClose,
-    OpenChannelIntent,
-    Receipt,
-    ReceiptDomain,
-    sign_receipt,
-    sign_struct,
-)
+from modelmint.receipts import CooperativeClose, Receipt, ReceiptDomain, sign_receipt, sign_struct
 
 ETH_VALUE = 10**12
 TOKEN_VALUE = 10_000
@@ -210,38 +202,18 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         channel is the signer's; the same authorization submitted again changes nothing."""
         who = data.draw(st.sampled_from(self.actors), label="consumer")
         model = next(m for m in self.model_ids if self.models[m][0] != ZERO_ADDRESS)
-        intent = OpenChannelIntent(
-            who.address,
-            model,
-            self.gateway.address,
-            n,
-            self._now() + ttl,
-            ZERO_ADDRESS,
-            os.urandom(32),
-            self._now() + HOUR,
+        opening = gasless_open(
+            self.domain,
+            token_domain(self.chain.chain_id, self.token.address, "USD Coin"),
+            Account.from_key(who.private_key),
+            model_id=model,
+            gateway=self.gateway.address,
+            credits=n,
+            credit_value=self.models[model][1],
+            expiry=self._now() + ttl,
+            deadline=self._now() + HOUR,
         )
-        token_domain = {
-            "name": "USD Coin",
-            "version": "1",
-            "chainId": self.chain.chain_id,
-            "verifyingContract": self.token.address,
-        }
-        authorization = {
-            "from": who.address,
-            "to": self.credits.address,
-            "value": n * self.models[model][1],
-            "validAfter": 0,
-            "validBefore": intent.deadline,
-            "nonce": intent.nonce,
-        }
-        auth = sign_typed(
-            who, token_domain, "ReceiveWithAuthorization", AUTHORIZATION_FIELDS, authorization
-        )
-        args = (
-            tuple(getattr(intent, f) for f in intent.__dataclass_fields__),
-            sign_struct(self.domain, intent, who),
-            auth,
-        )
+        intent, args = opening.intent, opening.call_args()
         tx = self.credits.openChannelWithAuthorization(*args, sender=self.gateway)
         cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
         self.minted[model] += n

@@ -765,6 +765,18 @@ def close_coop(e, d, channel=None, charged=0, sender=None, signer=None):
     )
 
 
+def signed_intent_cases(build) -> list[Case]:
+    """A garbage intent signature, and a well-signed intent on the (ETH-priced) target model."""
+    return [
+        Case(
+            "intent signature not the consumer's",
+            "UsageCreditsInvalidIntentSignature",
+            lambda e, d: build(e, d, sign=False),
+        ),
+        Case("ETH-priced model", "UsageCreditsNotTokenPriced", lambda e, d: build(e, d)),
+    ]
+
+
 def _gasless() -> dict:
     """Opening and topping up channels by signed intent, closing them by agreement."""
     return {
@@ -776,16 +788,7 @@ def _gasless() -> dict:
                     e, d, deadline=lambda e, d: d(st.integers(0, head_time(e)), label="deadline")
                 ),
             ),
-            Case(
-                "intent signature not the consumer's",
-                "UsageCreditsInvalidIntentSignature",
-                lambda e, d: open_intent(e, d, sign=False),
-            ),
-            Case(
-                "ETH-priced model",
-                "UsageCreditsNotTokenPriced",
-                lambda e, d: open_intent(e, d),
-            ),
+            *signed_intent_cases(open_intent),
         ],
         f"topUpChannelWithAuthorization({TOP_UP_INTENT},bytes,(uint8,bytes32,bytes32))": [
             Case(
@@ -805,16 +808,7 @@ def _gasless() -> dict:
                     e, d, expiry=lambda e, d: d(beyond_uint32_expiry, label="expiry")
                 ),
             ),
-            Case(
-                "intent signature not the consumer's",
-                "UsageCreditsInvalidIntentSignature",
-                lambda e, d: top_up_intent(e, d, sign=False),
-            ),
-            Case(
-                "ETH-priced model",
-                "UsageCreditsNotTokenPriced",
-                lambda e, d: top_up_intent(e, d),
-            ),
+            *signed_intent_cases(top_up_intent),
         ],
         "closeChannelCooperatively(uint256,uint256,bytes)": [
             Case(

@@ -40,10 +40,22 @@ def _snapshot(credits, model_id, cid):
 
 
 @contextmanager
-def unchanged(credits, model_id, cid):
+def refused(credits, model_id, cid, error, **fields):
+    """The block reverts with `error` (carrying `fields`) and changes nothing."""
     before = _snapshot(credits, model_id, cid)
-    yield
+    with ape.reverts(getattr(credits, error), **fields):
+        yield
     assert _snapshot(credits, model_id, cid) == before
+
+
+@pytest.fixture
+def refused_close(credits, eth_model):
+    """`refused_close(cid, error, **fields)`: `refused` on an ETH-model channel."""
+
+    def _refused(cid, error, **fields):
+        return refused(credits, eth_model, cid, error, **fields)
+
+    return _refused
 
 
 def test_closeChannelCooperatively__consumer_with_gateway_signature__settles_and_refunds(
@@ -95,76 +107,60 @@ def test_closeChannelCooperatively__full_charge__nothing_refunded(
 
 
 def test_closeChannelCooperatively__charge_above_deposit__reverts(
-    credits, eth_model, consumer, gateway, open_channel, close_sig
+    credits, eth_model, consumer, gateway, open_channel, close_sig, refused_close
 ):
     cid = open_channel(consumer, 10)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(credits.UsageCreditsInvalidFinalCharge, charged=11, settled=0, deposit=10),
-    ):
+    with refused_close(cid, "UsageCreditsInvalidFinalCharge", charged=11, settled=0, deposit=10):
         credits.closeChannelCooperatively(cid, 11, close_sig(gateway, cid, 11), sender=consumer)
 
 
 def test_closeChannelCooperatively__charge_below_settled__reverts(
-    credits, eth_model, consumer, gateway, open_channel, sign, close_sig, chain
+    credits, eth_model, consumer, gateway, open_channel, sign, close_sig, chain, refused_close
 ):
     cid = open_channel(consumer, 10)
     credits.settle([sign(consumer, cid, 6, chain.pending_timestamp + HOUR)], sender=gateway)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(credits.UsageCreditsInvalidFinalCharge, charged=5, settled=6, deposit=10),
-    ):
+    with refused_close(cid, "UsageCreditsInvalidFinalCharge", charged=5, settled=6, deposit=10):
         credits.closeChannelCooperatively(cid, 5, close_sig(gateway, cid, 5), sender=consumer)
 
 
-def test_closeChannelCooperatively__gateway_raises_the_consumers_total__reverts(
-    credits, eth_model, consumer, gateway, open_channel, close_sig
+@pytest.mark.parametrize(
+    "submitter, signer, signed, submitted",
+    [
+        # The consumer signed 4: the gateway cannot submit 9 with it.
+        ("gateway", "consumer", 4, 9),
+        # Each party needs the OTHER's signature: the consumer's own does not do.
+        ("consumer", "consumer", 0, 0),
+    ],
+    ids=["gateway_raises_the_consumers_total", "own_signature"],
+)
+def test_closeChannelCooperatively__not_the_other_partys_signature_of_the_total__reverts(
+    request, credits, open_channel, close_sig, refused_close, submitter, signer, signed, submitted
 ):
-    """The consumer signed 4: the gateway cannot submit 9 with it."""
-    cid = open_channel(consumer, 10)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(
-            credits.UsageCreditsInvalidCloseSignature, channelId=cid, expectedSigner=consumer
-        ),
+    party = {role: request.getfixturevalue(role) for role in ("consumer", "gateway")}
+    expected = party["consumer" if submitter == "gateway" else "gateway"]
+    cid = open_channel(party["consumer"], 10)
+    with refused_close(
+        cid, "UsageCreditsInvalidCloseSignature", channelId=cid, expectedSigner=expected
     ):
-        credits.closeChannelCooperatively(cid, 9, close_sig(consumer, cid, 4), sender=gateway)
-
-
-def test_closeChannelCooperatively__own_signature__reverts(
-    credits, eth_model, consumer, gateway, open_channel, close_sig
-):
-    """Each party needs the OTHER's signature: the consumer's own does not do."""
-    cid = open_channel(consumer, 10)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(
-            credits.UsageCreditsInvalidCloseSignature, channelId=cid, expectedSigner=gateway
-        ),
-    ):
-        credits.closeChannelCooperatively(cid, 0, close_sig(consumer, cid, 0), sender=consumer)
+        credits.closeChannelCooperatively(
+            cid, submitted, close_sig(party[signer], cid, signed), sender=party[submitter]
+        )
 
 
 def test_closeChannelCooperatively__signature_for_another_channel__reverts(
-    credits, eth_model, consumer, gateway, open_channel, close_sig
+    credits, eth_model, consumer, gateway, open_channel, close_sig, refused_close
 ):
     cid = open_channel(consumer, 10)
     other = open_channel(consumer, 10)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(credits.UsageCreditsInvalidCloseSignature),
-    ):
+    with refused_close(cid, "UsageCreditsInvalidCloseSignature"):
         credits.closeChannelCooperatively(cid, 0, close_sig(gateway, other, 0), sender=consumer)
 
 
 def test_closeChannelCooperatively__third_party__reverts_not_channel_party(
-    credits, eth_model, consumer, gateway, attacker, open_channel, close_sig
+    credits, eth_model, consumer, gateway, attacker, open_channel, close_sig, refused_close
 ):
     cid = open_channel(consumer, 10)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(credits.UsageCreditsNotChannelParty, channelId=cid, caller=attacker),
-    ):
+    with refused_close(cid, "UsageCreditsNotChannelParty", channelId=cid, caller=attacker):
         credits.closeChannelCooperatively(cid, 0, close_sig(consumer, cid, 0), sender=attacker)
 
 
@@ -174,13 +170,10 @@ def test_closeChannelCooperatively__unknown_channel__reverts(credits, consumer, 
 
 
 def test_closeChannelCooperatively__after_unilateral_close__reverts_closed(
-    credits, eth_model, consumer, gateway, open_channel, close_sig, chain
+    credits, eth_model, consumer, gateway, open_channel, close_sig, chain, refused_close
 ):
     cid = open_channel(consumer, 10)
     chain.pending_timestamp += HOUR + GRACE
     credits.closeChannel(cid, sender=consumer)
-    with (
-        unchanged(credits, eth_model, cid),
-        ape.reverts(credits.UsageCreditsChannelClosed, channelId=cid),
-    ):
+    with refused_close(cid, "UsageCreditsChannelClosed", channelId=cid):
         credits.closeChannelCooperatively(cid, 0, close_sig(gateway, cid, 0), sender=consumer)

@@ -39,10 +39,8 @@ def usdc(project, deployer, registry):
 
 
 @pytest.fixture(scope="module")
-def usdc_model(register_model, credits, model_owner, usdc):
-    model_id = register_model(usdc.address)
-    credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
-    return model_id
+def usdc_model(credits_model, usdc):
+    return credits_model(usdc.address, CREDIT_VALUE)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -136,10 +134,23 @@ def _snapshot(credits, usdc, model_id, *accounts):
 
 
 @contextmanager
-def unchanged(credits, usdc, model_id, *accounts):
+def refused(error, credits, usdc, model_id, *accounts, **fields):
+    """The block reverts with `error` (a contract error type, carrying `fields`) and changes
+    nothing: no channel, no credits, no token moved."""
     before = _snapshot(credits, usdc, model_id, *accounts)
-    yield
+    with ape.reverts(error, **fields):
+        yield
     assert _snapshot(credits, usdc, model_id, *accounts) == before
+
+
+@pytest.fixture
+def refused_for_agent(credits, usdc, usdc_model, agent):
+    """`refused(error, ...)` on the agent's state: `refused_for_agent(error, *others, **fields)`."""
+
+    def _refused(error, *others, **fields):
+        return refused(error, credits, usdc, usdc_model, agent.address, *others, **fields)
+
+    return _refused
 
 
 def _open(credits, gateway, built):
@@ -192,22 +203,19 @@ def test_openChannelWithAuthorization__receipt_signer__channel_records_it(
 
 
 def test_openChannelWithAuthorization__replayed__reverts_authorization_used(
-    credits, usdc, usdc_model, agent, gateway, open_intent
+    credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
 ):
     built = open_intent(agent, 10)
     _open(credits, gateway, built)
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(
-            credits.UsageCreditsAuthorizationUsed, consumer=agent.address, nonce=built[0].nonce
-        ),
+    with refused_for_agent(
+        credits.UsageCreditsAuthorizationUsed, consumer=agent.address, nonce=built[0].nonce
     ):
         _open(credits, gateway, built)
 
 
 @pytest.mark.parametrize("term", ["model_id", "gateway", "credits", "expiry", "receipt_signer"])
 def test_openChannelWithAuthorization__redirected_term__reverts_invalid_intent_signature(
-    credits, usdc, usdc_model, token_model, agent, attacker, open_intent, term
+    credits, usdc, usdc_model, token_model, agent, attacker, open_intent, term, refused_for_agent
 ):
     intent, signature, auth = open_intent(agent, 10)
     other = {
@@ -218,56 +226,41 @@ def test_openChannelWithAuthorization__redirected_term__reverts_invalid_intent_s
         "receipt_signer": attacker.address,
     }[term]
     redirected = OpenChannelIntent(**{**intent.__dict__, term: other})
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(credits.UsageCreditsInvalidIntentSignature),
-    ):
+    with refused_for_agent(credits.UsageCreditsInvalidIntentSignature):
         credits.openChannelWithAuthorization(_args(redirected), signature, auth, sender=attacker)
 
 
 def test_openChannelWithAuthorization__signed_by_another_key__reverts_invalid_intent_signature(
-    credits, usdc, usdc_model, agent, gateway, open_intent
+    credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
 ):
     stranger = Account.create()
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(credits.UsageCreditsInvalidIntentSignature, consumer=agent.address),
-    ):
+    with refused_for_agent(credits.UsageCreditsInvalidIntentSignature, consumer=agent.address):
         _open(credits, gateway, open_intent(agent, 10, intent_signer=stranger))
 
 
 def test_openChannelWithAuthorization__expired__reverts_intent_expired(
-    chain, credits, usdc, usdc_model, agent, gateway, open_intent
+    chain, credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
 ):
     deadline = chain.blocks.head.timestamp
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(credits.UsageCreditsIntentExpired, deadline=deadline),
-    ):
+    with refused_for_agent(credits.UsageCreditsIntentExpired, deadline=deadline):
         _open(credits, gateway, open_intent(agent, 10, deadline=deadline))
 
 
 def test_openChannelWithAuthorization__eth_model__reverts_not_token_priced(
-    credits, usdc, usdc_model, eth_model, agent, gateway, open_intent
+    credits, usdc, usdc_model, eth_model, agent, gateway, open_intent, refused_for_agent
 ):
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(credits.UsageCreditsNotTokenPriced, modelId=eth_model),
-    ):
+    with refused_for_agent(credits.UsageCreditsNotTokenPriced, modelId=eth_model):
         _open(credits, gateway, open_intent(agent, 10, model_id=eth_model))
 
 
 def test_openChannelWithAuthorization__authorization_for_less__token_refuses(
-    chain, credits, usdc, usdc_model, agent, gateway, open_intent
+    chain, credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
 ):
     intent, signature, _ = open_intent(agent, 10)
     short = _authorize(
         chain, usdc, agent, credits.address, 9 * CREDIT_VALUE, intent.deadline, intent.nonce
     )
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(usdc.ERC3009InvalidSignature),
-    ):
+    with refused_for_agent(usdc.ERC3009InvalidSignature):
         credits.openChannelWithAuthorization(_args(intent), signature, short, sender=gateway)
 
 
@@ -290,7 +283,7 @@ def _top_up(chain, credits, usdc, domain, signer, cid, n, expiry):
 
 
 def test_topUpChannelWithAuthorization__signed_by_consumer__adds_credits_and_extends(
-    chain, credits, usdc, usdc_model, agent, gateway, open_intent, domain
+    chain, credits, usdc, usdc_model, agent, gateway, open_intent, domain, refused_for_agent
 ):
     cid = _open(credits, gateway, open_intent(agent, 10)).return_value
     expiry = credits.channel(cid).expiry + HOUR
@@ -300,23 +293,19 @@ def test_topUpChannelWithAuthorization__signed_by_consumer__adds_credits_and_ext
     one_log(tx, credits.CreditsBought, to=agent.address, credits=15)
     assert credits.channel(cid).deposit == 25
     assert usdc.balanceOf(credits) == credits.escrowOf(usdc_model) == 25 * CREDIT_VALUE
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address),
-        ape.reverts(credits.UsageCreditsAuthorizationUsed),
-    ):
+    with refused_for_agent(credits.UsageCreditsAuthorizationUsed):
         credits.topUpChannelWithAuthorization(_args(intent), signature, auth, sender=gateway)
 
 
 def test_topUpChannelWithAuthorization__not_the_consumer__reverts_invalid_intent_signature(
-    chain, credits, usdc, usdc_model, agent, gateway, open_intent, domain
+    chain, credits, usdc, usdc_model, agent, gateway, open_intent, domain, refused_for_agent
 ):
     cid = _open(credits, gateway, open_intent(agent, 10)).return_value
     stranger = Account.create()
     usdc.mint(stranger.address, FUNDS, sender=gateway)
     built = _top_up(chain, credits, usdc, domain, stranger, cid, 5, credits.channel(cid).expiry)
-    with (
-        unchanged(credits, usdc, usdc_model, agent.address, stranger.address),
-        ape.reverts(credits.UsageCreditsInvalidIntentSignature, consumer=agent.address),
+    with refused_for_agent(
+        credits.UsageCreditsInvalidIntentSignature, stranger.address, consumer=agent.address
     ):
         credits.topUpChannelWithAuthorization(_args(built[0]), *built[1:], sender=gateway)
 
