@@ -6,6 +6,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC3009} from "@openzeppelin/contracts/interfaces/draft-IERC3009.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
@@ -37,6 +39,15 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     bytes32 private constant _RECEIPT_TYPEHASH = keccak256(
         "Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)"
     );
+
+    bytes32 private constant _OPEN_INTENT_TYPEHASH = keccak256(
+        "OpenChannelIntent(address consumer,uint256 modelId,address gateway,uint256 credits,uint256 expiry,"
+        "address receiptSigner,bytes32 nonce,uint256 deadline)"
+    );
+    bytes32 private constant _TOP_UP_INTENT_TYPEHASH = keccak256(
+        "TopUpIntent(uint256 channelId,uint256 credits,uint256 expiry,bytes32 nonce,uint256 deadline)"
+    );
+    bytes32 private constant _CLOSE_TYPEHASH = keccak256("CooperativeClose(uint256 channelId,uint256 chargedCredits)");
 
     /// @dev A model's credit state. Slot 0 holds everything a purchase of an ETH-priced model
     /// reads and writes (value, minted, pricing kind), so buying touches one model slot.
@@ -150,7 +161,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         address signer = _newChannelSigner();
         _burnFree(msg.sender, modelId, credits);
         m.channelled += uint128(credits);
-        channelId = _createChannel(modelId, gateway, credits, expiry, signer);
+        channelId = _createChannel(msg.sender, modelId, gateway, credits, expiry, signer);
     }
 
     /// @inheritdoc IUsageCredits
@@ -170,7 +181,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         // Bought and locked at once (minted and channelled both grow, no balance is touched):
         // one write to slot 1, next to the asset an ERC-20 payment reads anyway.
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
-        channelId = _createChannel(modelId, gateway, credits, expiry, signer);
+        channelId = _createChannel(msg.sender, modelId, gateway, credits, expiry, signer);
         emit CreditsBought(modelId, msg.sender, credits, paid);
         // Last: the ERC-20 pull is the only external call (ETH is checked, not sent).
         _collect(m, tokenPriced, paid, msg.value);
@@ -178,7 +189,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external nonReentrant {
-        (uint256 modelId, uint256 added) = _topUp(channelId, credits, newExpiry);
+        (uint256 modelId, uint256 added) = _topUp(msg.sender, channelId, credits, newExpiry);
         if (added != 0) {
             _burnFree(msg.sender, modelId, added);
             _models[modelId].channelled += uint128(added);
@@ -188,13 +199,75 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @inheritdoc IUsageCredits
     function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external payable nonReentrant {
         if (credits == 0) revert UsageCreditsZeroAmount();
-        (uint256 modelId, ) = _topUp(channelId, credits, newExpiry);
+        (uint256 modelId, ) = _topUp(msg.sender, channelId, credits, newExpiry);
         ModelState storage m = _models[modelId];
         uint256 paid = credits * m.creditValue;
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
         bool tokenPriced = m.tokenPriced;
         emit CreditsBought(modelId, msg.sender, credits, paid);
         _collect(m, tokenPriced, paid, msg.value);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function openChannelWithAuthorization(
+        OpenChannelIntent calldata intent,
+        bytes calldata signature,
+        TokenAuthorization calldata authorization
+    ) external nonReentrant returns (uint256 channelId) {
+        _checkIntent(intent.consumer, keccak256(abi.encode(_OPEN_INTENT_TYPEHASH, intent)), intent.deadline, signature);
+        (uint256 paid, address asset) = (0, address(0));
+        (channelId, paid, asset) = _openForConsumer(intent);
+        // Last: the token checks the authorization and moves exactly `paid` (or reverts).
+        _collectAuthorized(asset, intent.consumer, paid, intent.nonce, intent.deadline, authorization);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function topUpChannelWithAuthorization(
+        TopUpIntent calldata intent,
+        bytes calldata signature,
+        TokenAuthorization calldata authorization
+    ) external nonReentrant {
+        uint256 credits = intent.credits;
+        if (credits == 0) revert UsageCreditsZeroAmount();
+        uint256 newExpiry = intent.expiry;
+        if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
+        address consumer = _channels[intent.channelId].terms.consumer();
+        if (consumer == address(0)) revert UsageCreditsUnknownChannel(intent.channelId);
+        bytes32 structHash = keccak256(abi.encode(_TOP_UP_INTENT_TYPEHASH, intent));
+        _checkIntent(consumer, structHash, intent.deadline, signature);
+        (uint256 modelId, ) = _topUp(consumer, intent.channelId, credits, uint40(newExpiry));
+        ModelState storage m = _models[modelId];
+        if (!m.tokenPriced) revert UsageCreditsNotTokenPriced(modelId);
+        uint256 paid = credits * m.creditValue;
+        m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
+        emit CreditsBought(modelId, consumer, credits, paid);
+        _collectAuthorized(m.asset, consumer, paid, intent.nonce, intent.deadline, authorization);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function closeChannelCooperatively(
+        uint256 channelId,
+        uint256 chargedCredits,
+        bytes calldata signature
+    ) external nonReentrant returns (uint256 refunded) {
+        ChannelSlots storage c = _channels[channelId];
+        (address consumer, uint256 settled, uint256 modelId) = _checkCooperativeClose(
+            c,
+            channelId,
+            chargedCredits,
+            signature
+        );
+        ChannelTermsWord a = c.terms;
+        refunded = uint256(a.deposit()) - chargedCredits;
+        c.terms = a.setExpiry(0); // closed
+        ModelState storage m = _models[modelId];
+        if (chargedCredits != settled) {
+            c.settlement = c.settlement.setSettled(chargedCredits);
+            m.consumed += uint128(chargedCredits - settled);
+            emit CreditsSettled(channelId, modelId, chargedCredits - settled, chargedCredits);
+        }
+        emit ChannelClosed(channelId, consumer, refunded);
+        if (refunded != 0) _refund(m, modelId, consumer, refunded);
     }
 
     /// @inheritdoc IUsageCredits
@@ -234,7 +307,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
         ChannelSlots storage c = _channels[channelId];
         ChannelTermsWord a = c.terms;
-        _checkConsumer(a.consumer(), channelId);
+        _checkConsumer(a.consumer(), channelId, msg.sender);
         uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         uint256 graceEnd = expiry + GRACE_PERIOD;
@@ -479,6 +552,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// @dev Writes a new channel (two fresh slots, a third only for a receipt `signer` other
     /// than the consumer) and emits ChannelOpened. Amounts and signer checked.
     function _createChannel(
+        address consumer,
         uint256 modelId,
         address gateway,
         uint256 credits,
@@ -487,22 +561,24 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     ) private returns (uint256 channelId) {
         channelId = _nextChannelId++;
         ChannelSlots storage c = _channels[channelId];
-        c.terms = ChannelWords.newChannelTerms(msg.sender, credits, expiry);
+        c.terms = ChannelWords.newChannelTerms(consumer, credits, expiry);
         c.settlement = ChannelWords.newChannelSettlement(gateway, modelId);
-        if (signer != address(0) && signer != msg.sender) c.signer = signer;
-        emit ChannelOpened(channelId, modelId, msg.sender, gateway, credits, expiry);
+        if (signer != address(0) && signer != consumer) c.signer = signer;
+        emit ChannelOpened(channelId, modelId, consumer, gateway, credits, expiry);
     }
 
-    /// @dev Checks and applies a top-up of `credits` (may be 0) and/or an expiry extension by
-    /// the channel's consumer; the caller funds the credits. Returns the channel's model.
+    /// @dev Checks and applies a top-up of `credits` (may be 0) and/or an expiry extension of
+    /// `consumer`'s channel (the caller, or the signer of a checked intent); the caller funds the
+    /// credits. Returns the channel's model.
     function _topUp(
+        address consumer,
         uint256 channelId,
         uint256 credits,
         uint40 newExpiry
     ) private returns (uint256 modelId, uint256 added) {
         ChannelSlots storage c = _channels[channelId];
         ChannelTermsWord a = c.terms;
-        _checkConsumer(a.consumer(), channelId);
+        _checkConsumer(a.consumer(), channelId, consumer);
         uint256 expiry = a.expiry();
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
@@ -535,6 +611,126 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             uint256 received = IERC20(asset).balanceOf(address(this)) - before;
             if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
         }
+    }
+
+    /// @dev The channel of a checked OpenChannelIntent, bought and locked at once for its
+    /// consumer (`buyAndOpenChannel`'s checks and books); returns its id, the price and the asset.
+    function _openForConsumer(
+        OpenChannelIntent calldata intent
+    ) private returns (uint256 channelId, uint256 paid, address asset) {
+        uint256 modelId = intent.modelId;
+        uint256 credits = intent.credits;
+        _checkChannelAmount(credits);
+        ModelState storage m = _models[modelId];
+        uint256 value = m.creditValue;
+        if (value == 0) _revertNotEnabled(modelId);
+        if (!m.tokenPriced) revert UsageCreditsNotTokenPriced(modelId);
+        _checkNewChannel(modelId, intent.gateway, intent.expiry);
+        paid = credits * value;
+        m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
+        asset = m.asset;
+        channelId = _createChannel(
+            intent.consumer,
+            modelId,
+            intent.gateway,
+            credits,
+            intent.expiry,
+            intent.receiptSigner
+        );
+        emit CreditsBought(modelId, intent.consumer, credits, paid);
+    }
+
+    /// @dev Checks a cooperative close of an open (unclosed) channel: the charge lies between
+    /// what is settled and the deposit, and the other party signed CooperativeClose(channelId,
+    /// chargedCredits): the gateway (ECDSA or ERC-1271) when the consumer calls, the consumer or
+    /// the channel's receipt signer (ECDSA) when the gateway calls; anyone else is refused.
+    function _checkCooperativeClose(
+        ChannelSlots storage c,
+        uint256 channelId,
+        uint256 chargedCredits,
+        bytes calldata signature
+    ) private view returns (address consumer, uint256 settled, uint256 modelId) {
+        address gateway;
+        {
+            ChannelTermsWord a = c.terms;
+            consumer = a.consumer();
+            if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
+            if (a.expiry() == 0) revert UsageCreditsChannelClosed(channelId);
+            (gateway, settled, modelId) = c.settlement.unpack();
+            uint256 deposit = a.deposit();
+            if (chargedCredits < settled || chargedCredits > deposit) {
+                revert UsageCreditsInvalidFinalCharge(channelId, chargedCredits, settled, deposit);
+            }
+        }
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_CLOSE_TYPEHASH, channelId, chargedCredits)));
+        if (msg.sender == consumer) {
+            if (!SignatureChecker.isValidSignatureNow(gateway, digest, signature)) {
+                revert UsageCreditsInvalidCloseSignature(channelId, gateway);
+            }
+        } else if (msg.sender == gateway) {
+            if (!_signedByChannel(c, consumer, digest, signature)) {
+                revert UsageCreditsInvalidCloseSignature(channelId, consumer);
+            }
+        } else {
+            revert UsageCreditsNotChannelParty(channelId, msg.sender);
+        }
+    }
+
+    /// @dev Returns `credits` of a closed channel to the consumer as their value in the model's
+    /// asset: unlocked and redeemed at once (the free supply is unchanged).
+    function _refund(ModelState storage m, uint256 modelId, address consumer, uint256 credits) private {
+        _unlock(m, credits);
+        m.redeemed += uint128(credits);
+        uint256 value = credits * m.creditValue;
+        emit CreditsRedeemed(modelId, consumer, consumer, credits, value);
+        // Last: the only external call (an ETH refund calls the consumer).
+        _pay(m.tokenPriced ? m.asset : address(0), consumer, value);
+    }
+
+    /// @dev Checks a signed intent of `consumer`: before its deadline, ECDSA-signed by the
+    /// consumer over `structHash` in this contract's domain.
+    function _checkIntent(
+        address consumer,
+        bytes32 structHash,
+        uint256 deadline,
+        bytes calldata signature
+    ) private view {
+        if (block.timestamp >= deadline) revert UsageCreditsIntentExpired(deadline, block.timestamp);
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(
+            _hashTypedDataV4(structHash),
+            signature
+        );
+        if (err != ECDSA.RecoverError.NoError || recovered != consumer) {
+            revert UsageCreditsInvalidIntentSignature(consumer);
+        }
+    }
+
+    /// @dev Takes `paid` of `asset` from `consumer` with its ERC-3009 `receiveWithAuthorization`
+    /// (validAfter 0, validBefore `deadline`, nonce `nonce`); the token checks the signature and
+    /// consumes the nonce. A used nonce is refused by name first; the amount must arrive in full.
+    function _collectAuthorized(
+        address asset,
+        address consumer,
+        uint256 paid,
+        bytes32 nonce,
+        uint256 deadline,
+        TokenAuthorization calldata auth
+    ) private {
+        if (IERC3009(asset).authorizationState(consumer, nonce)) revert UsageCreditsAuthorizationUsed(consumer, nonce);
+        uint256 before = IERC20(asset).balanceOf(address(this));
+        IERC3009(asset).receiveWithAuthorization(
+            consumer,
+            address(this),
+            paid,
+            0,
+            deadline,
+            nonce,
+            auth.v,
+            auth.r,
+            auth.s
+        );
+        uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+        if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
     }
 
     /// @dev The only path by which escrow becomes revenue. ETH is sent with the call; an ERC-20
@@ -602,9 +798,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         revert UsageCreditsNotEnabled(modelId);
     }
 
-    function _checkConsumer(address consumer, uint256 channelId) private view {
+    function _checkConsumer(address consumer, uint256 channelId, address caller) private pure {
         if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
-        if (consumer != msg.sender) revert UsageCreditsNotChannelConsumer(channelId, msg.sender);
+        if (consumer != caller) revert UsageCreditsNotChannelConsumer(channelId, caller);
     }
 
     function _checkAmount(uint256 credits) private pure {

@@ -129,6 +129,41 @@ interface IUsageCredits is IERC1155 {
         uint256 chargedCredits;
     }
 
+    /// @notice A consumer's signed intent to open a channel paid by an ERC-3009 authorization
+    /// (`openChannelWithAuthorization`), EIP-712 type `OpenChannelIntent(address consumer,
+    /// uint256 modelId,address gateway,uint256 credits,uint256 expiry,address receiptSigner,
+    /// bytes32 nonce,uint256 deadline)` in this contract's domain (the receipts' domain).
+    struct OpenChannelIntent {
+        address consumer; // who signs the intent and the authorization, and owns the channel
+        uint256 modelId; // an ERC-20-priced model
+        address gateway; // one of the model's gateways
+        uint256 credits; // credits bought into the channel; the authorization pays their value
+        uint256 expiry; // the channel's expiry (< 2^32)
+        address receiptSigner; // the key that signs the channel's receipts (address(0): consumer)
+        bytes32 nonce; // the ERC-3009 authorization's nonce (the token marks it used)
+        uint256 deadline; // the intent and the authorization are valid before this time
+    }
+
+    /// @notice A consumer's signed intent to add credits to its channel paid by an ERC-3009
+    /// authorization (`topUpChannelWithAuthorization`), EIP-712 type `TopUpIntent(uint256
+    /// channelId,uint256 credits,uint256 expiry,bytes32 nonce,uint256 deadline)`.
+    struct TopUpIntent {
+        uint256 channelId;
+        uint256 credits; // > 0: credits bought into the channel
+        uint256 expiry; // the channel's new expiry (>= the current one)
+        bytes32 nonce; // the ERC-3009 authorization's nonce
+        uint256 deadline; // the intent and the authorization are valid before this time
+    }
+
+    /// @notice The consumer's ERC-3009 `receiveWithAuthorization` signature paying for an intent:
+    /// from = the consumer, to = this contract, value = credits * creditValue, validAfter = 0,
+    /// validBefore = the intent's deadline, nonce = the intent's nonce.
+    struct TokenAuthorization {
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
     error UsageCreditsUnknownModel(uint256 modelId);
     error UsageCreditsNotModelOwner(uint256 modelId, address caller);
     error UsageCreditsAlreadyEnabled(uint256 modelId, uint256 creditValue);
@@ -159,6 +194,22 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsEthTransferFailed(address to, uint256 amount);
     /// @notice A contract `consumer` tried to open a channel without a registered receipt signer.
     error UsageCreditsNoReceiptSigner(address consumer);
+    /// @notice A signed intent was submitted at or after its `deadline`.
+    error UsageCreditsIntentExpired(uint256 deadline, uint256 timestamp);
+    /// @notice A signed intent was not signed (ECDSA) by `consumer`: another signer, or terms
+    /// (model, gateway, credits, expiry, receipt signer, nonce, deadline, channel) changed.
+    error UsageCreditsInvalidIntentSignature(address consumer);
+    /// @notice The authorization nonce of an intent was already used (or cancelled) at the token.
+    error UsageCreditsAuthorizationUsed(address consumer, bytes32 nonce);
+    /// @notice Gasless paths need an ERC-20-priced model (ETH cannot be authorized by signature).
+    error UsageCreditsNotTokenPriced(uint256 modelId);
+    /// @notice A cooperative close's charge is below what the channel already settled or above
+    /// its deposit.
+    error UsageCreditsInvalidFinalCharge(uint256 channelId, uint256 charged, uint256 settled, uint256 deposit);
+    /// @notice A cooperative close was not signed by the other party (`expectedSigner`).
+    error UsageCreditsInvalidCloseSignature(uint256 channelId, address expectedSigner);
+    /// @notice Only the channel's consumer or gateway may close it cooperatively.
+    error UsageCreditsNotChannelParty(uint256 channelId, address caller);
 
     event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);
     /// @dev The buyer is the `operator` of the accompanying ERC-1155 TransferSingle (mint), which
@@ -285,6 +336,49 @@ interface IUsageCredits is IERC1155 {
     /// pending. Reverts for a model without credits.
     /// @return value The amount paid to the router.
     function sweep(uint256 modelId) external returns (uint256 value);
+
+    /// @notice Opens a funded channel for `intent.consumer` that anyone (in practice the gateway)
+    /// submits: the consumer pays with an ERC-3009 `receiveWithAuthorization` (see
+    /// TokenAuthorization) and needs no ETH. `signature` is the consumer's 65-byte ECDSA signature
+    /// of the OpenChannelIntent, which binds model, gateway, credits, expiry, receipt signer,
+    /// nonce and deadline, so the authorization cannot be redirected; its nonce is the
+    /// authorization's, which the token consumes, so it opens exactly one channel, once. The
+    /// channel is the consumer's (never the caller's), with the same checks as
+    /// `buyAndOpenChannel`; its receipts are signed by `intent.receiptSigner` or, if zero, the
+    /// consumer. Emits CreditsBought (to = consumer) and ChannelOpened.
+    /// @return channelId The new channel id.
+    function openChannelWithAuthorization(
+        OpenChannelIntent calldata intent,
+        bytes calldata signature,
+        TokenAuthorization calldata authorization
+    ) external returns (uint256 channelId);
+
+    /// @notice Pays for `intent.credits` credits straight into the consumer's unexpired channel
+    /// and moves its expiry to `intent.expiry`, submitted by anyone: `buyAndTopUpChannel` paid
+    /// with the consumer's ERC-3009 authorization and authorised by its signed TopUpIntent (the
+    /// signer must be the channel's consumer). Emits CreditsBought and ChannelToppedUp.
+    function topUpChannelWithAuthorization(
+        TopUpIntent calldata intent,
+        bytes calldata signature,
+        TokenAuthorization calldata authorization
+    ) external;
+
+    /// @notice Closes a channel at once by agreement: settles it at `chargedCredits` (its final
+    /// cumulative charge) and pays the value of the rest, `deposit - chargedCredits`, to the
+    /// consumer in the model's asset. Either party submits it with the other's signature of the
+    /// EIP-712 `CooperativeClose(uint256 channelId,uint256 chargedCredits)`: the consumer with
+    /// the gateway's (ECDSA or ERC-1271), the gateway with the consumer's or the channel's
+    /// receipt signer's (ECDSA). The gateway is therefore never paid more than the consumer
+    /// signed or submitted, and the refund is never more than the deposit minus the charge.
+    /// `chargedCredits` must lie between what is settled and the deposit. Works in any phase of
+    /// an unclosed channel. Emits CreditsSettled (when the charge adds to what is settled),
+    /// ChannelClosed and CreditsRedeemed (holder = to = consumer, when something is refunded).
+    /// @return refunded The credits refunded (their value was paid to the consumer).
+    function closeChannelCooperatively(
+        uint256 channelId,
+        uint256 chargedCredits,
+        bytes calldata signature
+    ) external returns (uint256 refunded);
 
     /// @notice Closes the caller's channel after `expiry + GRACE_PERIOD` and returns the credits
     /// that were not settled to the consumer's ERC-1155 balance.

@@ -34,7 +34,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 
 from modelmint.eip712 import EIP712_DOMAIN_TYPE as EIP712_DOMAIN_TYPE
-from modelmint.eip712 import Eip712Domain, TypedStruct, Uint256, digest
+from modelmint.eip712 import Address, Bytes32, Eip712Domain, TypedStruct, Uint256, digest
 from modelmint.eip712 import typed_data as typed_data
 from modelmint.signing import SECP256K1_N as SECP256K1_N
 from modelmint.signing import encode_signature as encode_signature
@@ -81,6 +81,47 @@ class Receipt(TypedStruct):
 
 
 RECEIPT_TYPE = Receipt.eip712_type()
+
+
+@dataclass(frozen=True)
+class OpenChannelIntent(TypedStruct):
+    """A consumer's signed intent to open a channel that anyone submits
+    (``UsageCredits.openChannelWithAuthorization``), paid by the consumer's ERC-3009
+    ``receiveWithAuthorization`` of ``credits * creditValue`` to the contract with validAfter 0,
+    validBefore ``deadline`` and this ``nonce``. ``receipt_signer`` is the key that signs the
+    channel's receipts (the zero address: the consumer)."""
+
+    consumer: Address
+    model_id: Uint256
+    gateway: Address
+    credits: Uint256
+    expiry: Uint256
+    receipt_signer: Address
+    nonce: Bytes32
+    deadline: Uint256
+
+
+@dataclass(frozen=True)
+class TopUpIntent(TypedStruct):
+    """A consumer's signed intent to buy ``credits`` into its channel and move its expiry
+    (``UsageCredits.topUpChannelWithAuthorization``), paid as for :class:`OpenChannelIntent`."""
+
+    channel_id: Uint256
+    credits: Uint256
+    expiry: Uint256
+    nonce: Bytes32
+    deadline: Uint256
+
+
+@dataclass(frozen=True)
+class CooperativeClose(TypedStruct):
+    """ "Channel ``channel_id`` closes having charged ``charged_credits`` in total": signed by
+    one party of the channel and submitted by the other to
+    ``UsageCredits.closeChannelCooperatively`` (the gateway signs its final total; the
+    consumer, or its receipt signer, signs to let the gateway submit)."""
+
+    channel_id: Uint256
+    charged_credits: Uint256
 
 
 @dataclass(frozen=True)
@@ -147,7 +188,13 @@ def sign_receipt(domain: ReceiptDomain, receipt: Receipt, signer: Any) -> Signed
     """Signs ``receipt``. ``signer`` is a private key (hex str or bytes), an eth_account
     ``LocalAccount``, or an ape account (anything with ``sign_message(SignableMessage)``
     returning an object with ``v``, ``r``, ``s``)."""
-    message = signable_message(domain, receipt)
+    return SignedReceipt(receipt, sign_struct(domain, receipt, signer))
+
+
+def sign_struct(domain: ReceiptDomain, struct: TypedStruct, signer: Any) -> bytes:
+    """The 65-byte signature of any struct of the UsageCredits domain (a receipt, an intent, a
+    cooperative close) by ``signer`` (as :func:`sign_receipt` takes it)."""
+    message = encode_typed_data(full_message=typed_data(domain, struct))
     if isinstance(signer, bytes | str):
         signed = Account.sign_message(message, signer)
         v, r, s = signed.v, signed.r, signed.s
@@ -161,7 +208,7 @@ def sign_receipt(domain: ReceiptDomain, receipt: Receipt, signer: Any) -> Signed
         v, r, s = sig.v, int.from_bytes(bytes(sig.r), "big"), int.from_bytes(bytes(sig.s), "big")
     else:
         raise TypeError(f"unsupported signer {type(signer).__name__}")
-    return SignedReceipt(receipt, encode_signature(v, r, s))
+    return encode_signature(v, r, s)
 
 
 def recover_signer(domain: ReceiptDomain, signed: SignedReceipt) -> str | None:

@@ -10,7 +10,12 @@ divided by 10 / 100 (each a channel's first settlement, one model); settlement r
 charge only, and `sweep_revenue` is the permissionless transaction that pays a model's settled
 revenue to the router (once for any number of settlements); `buy_and_open_channel` (ETH) and
 `buy_and_open_channel_erc20` (allowance already set) are a NEW consumer's one-transaction
-funded channel, `buy_and_top_up_channel` pays more credits straight into it; `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
+funded channel, `buy_and_top_up_channel` pays more credits straight into it;
+`open_channel_gasless` is a NEW consumer's channel opened by the gateway from the consumer's
+signed intent and ERC-3009 authorization (the consumer holds no ETH),
+`close_channel_cooperative` the gateway's submission of that consumer's cooperative close
+(a charge above what is settled, the rest refunded in the token), and
+`settle_and_sweep_one_channel` one channel's settle plus the sweep of it (two transactions); `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
 per receipt (the amortised target); `register_model` is an owner's FIRST model (a fresh
 funded account: its ERC-721 balance slot is new, the worse case) and `register_model_repeat` an
 owner's later model; the `gas_per_call_by_calls` series settles ONE
@@ -44,6 +49,8 @@ TARGETS = {
     "buy_credits_topup": 45_000,
     "buy_and_open_channel": 98_000,
     "buy_and_open_channel_erc20": 98_000,
+    "open_channel_gasless": 95_000,
+    "settle_and_sweep_one_channel": 94_600,
     "settle_one_channel": 72_000,
     "settle_per_channel_batch10": 23_800,
     "settle_per_channel_batch100": 20_341,
@@ -88,6 +95,9 @@ OPERATIONS = [
     "gas_per_call_1000",
     "sweep_revenue",
     "close_channel",
+    "open_channel_gasless",
+    "close_channel_cooperative",
+    "settle_and_sweep_one_channel",
     "redeem_credits",
     "route_payment",
     "claim_repeat",
@@ -126,11 +136,13 @@ def measure(project, accounts, chain, scaling: bool = True, log=print) -> dict[s
     bench.registry_and_licenses()
     bench.credits_ops()
     bench.funded_channels()
+    bench.gasless_channels()
     g["settle_one_channel"] = round(bench.settle_batch(1))
     g["settle_per_channel_batch10"] = round(bench.settle_batch(10))
     g["settle_per_channel_batch100"] = round(_timed(log, "settle 100", bench.settle_batch, 100))
     # Amortised as in the target: a batch-of-100 settle, 1,000 calls per receipt.
     g["gas_per_call_1000"] = round(g["settle_per_channel_batch100"] / 1_000, 2)
+    g["settle_and_sweep_one_channel"] = bench.settle_and_sweep()
     g["route_payment"], g["claim_repeat"] = bench.route(2)
     _, g["share_transfer"] = bench.shares(2)
     bench.fractionalize()

@@ -3,11 +3,20 @@ records full transaction gas (or gas per channel / per call) in ``self.gas``."""
 
 from __future__ import annotations
 
+from eth_account import Account
 from eth_utils import keccak
 
+from modelmint.client.gasless import close_signature, gasless_open, token_domain
 from modelmint.constants import DAY, HOUR, UNIT
 from modelmint.deploy.models import register_model
-from modelmint.dev.gasbench_world import ETH_CREDIT_VALUE, PRICE, BenchWorld, _addr
+from modelmint.dev.gasbench_world import (
+    ETH_CREDIT_VALUE,
+    PRICE,
+    TOKEN_CREDIT_VALUE,
+    BenchWorld,
+    _addr,
+)
+from modelmint.receipts import Receipt, sign_struct
 from modelmint.structs import OfferParams
 
 
@@ -96,6 +105,49 @@ class Bench(BenchWorld):
             self.token_model, self.gateway, 100, expiry, sender=newcomer
         )
         self.gas["buy_and_open_channel_erc20"] = tx.gas_used
+
+    def gasless_channels(self):
+        """A consumer holding only USDC (no ETH): the gateway submits its signed intent and
+        ERC-3009 authorization (a NEW consumer, the contract already holds USDC), settles one
+        receipt, then submits the consumer's cooperative close (the rest refunded in USDC)."""
+        warm, agent = Account.create(), Account.create()
+        for who in (warm, agent):
+            self.usdc.mint(who.address, 10**12, sender=self.deployer)
+        self._open_gasless(warm, 10)
+        tx = self._open_gasless(agent, 100)
+        self.gas["open_channel_gasless"] = tx.gas_used
+        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        deadline = self.chain.pending_timestamp + HOUR
+        signed = sign_struct(self.domain, Receipt(cid, 40, deadline), agent.key)
+        self.credits.settle([(cid, 40, deadline, signed, 30)], sender=self.gateway)
+        close = close_signature(self.domain, cid, 40, agent)
+        self.gas["close_channel_cooperative"] = self.credits.closeChannelCooperatively(
+            cid, 40, close, sender=self.gateway
+        ).gas_used
+
+    def _open_gasless(self, agent, credits: int):
+        now = self.chain.pending_timestamp
+        opening = gasless_open(
+            self.domain,
+            token_domain(self.chain.chain_id, self.usdc.address, "USD Coin"),
+            agent,
+            model_id=self.usdc_model,
+            gateway=self.gateway.address,
+            credits=credits,
+            credit_value=TOKEN_CREDIT_VALUE,
+            expiry=now + HOUR,
+            deadline=now + HOUR,
+        )
+        return self.credits.openChannelWithAuthorization(*opening.call_args(), sender=self.gateway)
+
+    def settle_and_sweep(self) -> int:
+        """One channel's settle followed by the model's sweep of it (two transactions, the
+        sweep paying only that settlement)."""
+        self.buy(self.consumer, 10)
+        _, cid, expiry = self.open_channel(10)
+        settle = self.credits.settle([self.sign(cid, 5, expiry)], sender=self.gateway)
+        sweep = self.credits.sweep(self.model, sender=self.user)
+        return settle.gas_used + sweep.gas_used
 
     def settle_batch(self, n: int) -> float:
         """Gas per channel of one settle of `n` receipts (each channel's first settle)."""

@@ -69,6 +69,8 @@ class BenchWorld:
         for who in (self.holder, self.voter):
             delegate(self.gov.token, who, sender=who)
         self.token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=d)
+        # A token that checks ERC-3009 authorizations (as USDC), for the gasless channels.
+        self.usdc = project.AuthorizedERC20.deploy("USD Coin", "USDC", 6, sender=d)
         # The rest of the protocol from the deploy plan, the registry handed to the timelock.
         p = deploy_protocol(
             project,
@@ -83,7 +85,7 @@ class BenchWorld:
             treasury=self.treasury,
             protocol_fee_bps=FEE_BPS,
             credits_uri="ipfs://credits/{id}",
-            tokens=[self.token],
+            tokens=[self.token, self.usdc],
         )
         self.protocol = p
         self.registry, self.router, self.licenses = p.registry, p.router, p.licenses
@@ -100,6 +102,9 @@ class BenchWorld:
         self.token_model = self.register(asset=self.token)
         self.registry.setGateway(self.token_model, self.gateway, True, sender=self.owner)
         self.credits.enableCredits(self.token_model, TOKEN_CREDIT_VALUE, sender=self.owner)
+        self.usdc_model = self.register(asset=self.usdc)
+        self.registry.setGateway(self.usdc_model, self.gateway, True, sender=self.owner)
+        self.credits.enableCredits(self.usdc_model, TOKEN_CREDIT_VALUE, sender=self.owner)
         self._deploy_baselines()
 
     # ------------------------------------------------------------------ helpers

@@ -154,6 +154,9 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         buyAndTopUpChannel(uint256,uint256,uint40)                       | CONSUMER | the channel's consumer, paying for the credits
         sweep(uint256)                                                   | ANYONE   | pays revenue already earned by settlement to the router
         closeChannel(uint256)                                            | CONSUMER | the channel's consumer, after expiry + grace
+        closeChannelCooperatively(uint256,uint256,bytes)                 | CONSUMER | the channel's consumer with the gateway's CooperativeClose signature, or its gateway with the consumer's (or receipt signer's)
+        openChannelWithAuthorization((address,uint256,address,uint256,uint256,address,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | opens a channel for the signer of the intent and of the ERC-3009 authorization paying it
+        topUpChannelWithAuthorization((uint256,uint256,uint256,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | tops up the channel of the signer of the intent (its consumer), paid by its ERC-3009 authorization
         settle((uint256,uint256,uint256,bytes,uint256)[])                | GATEWAY  | the channel's gateway, with a receipt signed by the channel's consumer or recorded signer; any other receipt is skipped (ReceiptRejected)
         setReceiptSigner(address)                                        | SELF     | names the key that signs receipts of the caller's channels opened from now on
         setApprovalForAll(address,bool)                                  | SELF     | sets the caller's operators

@@ -278,6 +278,15 @@ def attacks(p, attacker, accounts):
     )
     add(
         "UsageCredits",
+        "closeChannelCooperatively(uint256,uint256,bytes)",
+        "UsageCreditsNotChannelParty",
+        cred.closeChannelCooperatively,
+        cid,
+        0,
+        b"\x00" * 65,
+    )
+    add(
+        "UsageCredits",
         "settle((uint256,uint256,uint256,bytes,uint256)[])",
         "UsageCreditsNotChannelGateway",
         cred.settle,

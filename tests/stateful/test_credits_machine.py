@@ -1,8 +1,9 @@
 """Stateful conservation test of UsageCredits (real ModelRegistry and RevenueRouter).
 
-Random buys, transfers, channel opens (from balances and paid in one transaction), top-ups
-(from balances and paid), receipt signing, charged settlements, permissionless sweeps, closes,
-redemptions and time jumps across an ETH-priced and an ERC-20-priced model. Ghost totals kept
+Random buys, transfers, channel opens (from balances, paid in one transaction, and gasless:
+an intent and an ERC-3009 authorization submitted by the gateway), top-ups (from balances and
+paid), receipt signing, charged settlements, permissionless sweeps, closes (after grace and
+cooperative), redemptions and time jumps across an ETH-priced and an ERC-20-priced model. Ghost totals kept
 in Python are compared with the chain after every step:
 
 - escrow of each model equals the value of its outstanding credits, and the ETH and token
@@ -18,6 +19,7 @@ import ape
 import pytest
 from ape.utils import ZERO_ADDRESS
 from channel_ghosts import GRACE, MARGIN, ChannelGhosts
+from eth_account import Account
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -28,11 +30,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.client.gasless import gasless_open, token_domain
 from modelmint.constants import DAY, HOUR
 from modelmint.credits import rejection_reason
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
-from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
+from modelmint.receipts import CooperativeClose, Receipt, ReceiptDomain, sign_receipt, sign_struct
 
 ETH_VALUE = 10**12
 TOKEN_VALUE = 10_000
@@ -40,7 +43,8 @@ TOKEN_VALUE = 10_000
 
 @pytest.fixture(scope="module")
 def env(project, accounts, deployer, model_owner, gateway, consumer, holder, licensee, treasury):
-    token = project.MockERC20.deploy("Mock USD", "mUSD", 6, sender=deployer)
+    # A token that checks ERC-3009 authorizations, for the gasless opens.
+    token = project.AuthorizedERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
     p = deploy_protocol(
         project,
         deployer,
@@ -191,6 +195,67 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
             consumer=who, model=model, deposit=n, settled=0, expiry=expiry, closed=False, signed=[]
         )
         note(f"open #{cid}: {n} credits of model {model} by {who[:8]}")
+
+    @rule(data=st.data(), n=st.integers(1, 60), ttl=st.sampled_from([HOUR, DAY]))
+    def gasless_open(self, data, n, ttl):
+        """The gateway submits a consumer's signed intent and ERC-3009 authorization: the
+        channel is the signer's; the same authorization submitted again changes nothing."""
+        who = data.draw(st.sampled_from(self.actors), label="consumer")
+        model = next(m for m in self.model_ids if self.models[m][0] != ZERO_ADDRESS)
+        opening = gasless_open(
+            self.domain,
+            token_domain(self.chain.chain_id, self.token.address, "USD Coin"),
+            Account.from_key(who.private_key),
+            model_id=model,
+            gateway=self.gateway.address,
+            credits=n,
+            credit_value=self.models[model][1],
+            expiry=self._now() + ttl,
+            deadline=self._now() + HOUR,
+        )
+        intent, args = opening.intent, opening.call_args()
+        tx = self.credits.openChannelWithAuthorization(*args, sender=self.gateway)
+        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        self.minted[model] += n
+        self.credits_in[(who.address, model)] += n
+        self.channels[cid] = dict(
+            consumer=who.address,
+            model=model,
+            deposit=n,
+            settled=0,
+            expiry=intent.expiry,
+            closed=False,
+            signed=[],
+        )
+        note(f"gasless open #{cid}: {n} credits of model {model} for {who.address[:8]}")
+        with ape.reverts(self.credits.UsageCreditsAuthorizationUsed):
+            self.credits.openChannelWithAuthorization(*args, sender=self.gateway)
+
+    @rule(data=st.data())
+    def close_cooperatively(self, data):
+        """One party submits the other's CooperativeClose at a charge between what is settled
+        and the deposit: the charge settles, the rest is paid to the consumer in the asset.
+        The consumer agreed to the charge (signed or submitted it)."""
+        live = self._live(lambda c: True)
+        if not live:
+            return
+        cid = data.draw(st.sampled_from(live), label="channel")
+        c = self.channels[cid]
+        charged = data.draw(st.integers(c["settled"], c["deposit"]), label="charged")
+        consumer = next(a for a in self.actors if a.address == c["consumer"])
+        by_gateway = data.draw(st.booleans(), label="the gateway submits")
+        signer, sender = (consumer, self.gateway) if by_gateway else (self.gateway, consumer)
+        signature = sign_struct(self.domain, CooperativeClose(cid, charged), signer)
+        tx = self.credits.closeChannelCooperatively(cid, charged, signature, sender=sender)
+        refund = c["deposit"] - charged
+        assert tx.return_value == refund
+        c["signed"].append(charged)
+        self.consumed[c["model"]] += charged - c["settled"]
+        c["settled"] = charged
+        self.redeemed[c["model"]] += refund
+        self.credits_out[(c["consumer"], c["model"])] += refund
+        c["closed"] = True
+        note(f"cooperative close #{cid} at {charged}, {refund} refunded")
 
     @rule(data=st.data(), extend=st.sampled_from([0, HOUR, DAY]))
     def top_up(self, data, extend):

@@ -704,9 +704,149 @@ def _transfers() -> dict:
     }
 
 
+OPEN_INTENT = "(address,uint256,address,uint256,uint256,address,bytes32,uint256)"
+TOP_UP_INTENT = "(uint256,uint256,uint256,bytes32,uint256)"
+NO_AUTHORIZATION = (27, bytes(32), bytes(32))
+
+
+def open_intent(e, d, deadline=None, sign=True):
+    """An OpenChannelIntent of the consumer (3 credits, a day), its signature (garbage when
+    `sign` is false) and an empty ERC-3009 authorization (the checks under test come first)."""
+    from modelmint.receipts import OpenChannelIntent, ReceiptDomain, sign_struct
+
+    intent = OpenChannelIntent(
+        e.consumer.address,
+        mid(e),
+        e.gateway.address,
+        3,
+        e.chain.pending_timestamp + DAY,
+        ZERO,
+        bytes(32),
+        e.chain.pending_timestamp + DAY if deadline is None else deadline(e, d),
+    )
+    domain = ReceiptDomain.from_contract(cr(e))
+    sig = sign_struct(domain, intent, e.consumer) if sign else d(garbage_signature)
+    args = tuple(getattr(intent, f) for f in intent.__dataclass_fields__)
+    return Call(cr(e), "openChannelWithAuthorization", (args, sig, NO_AUTHORIZATION), e.attacker)
+
+
+def top_up_intent(e, d, channel=None, credits=3, expiry=None, sign=True):
+    from modelmint.receipts import ReceiptDomain, TopUpIntent, sign_struct
+
+    intent = TopUpIntent(
+        cid(e) if channel is None else channel(e, d),
+        credits if isinstance(credits, int) else credits(e, d),
+        2**32 - 1 if expiry is None else expiry(e, d),
+        bytes(32),
+        e.chain.pending_timestamp + DAY,
+    )
+    domain = ReceiptDomain.from_contract(cr(e))
+    sig = sign_struct(domain, intent, e.consumer) if sign else d(garbage_signature)
+    args = tuple(getattr(intent, f) for f in intent.__dataclass_fields__)
+    return Call(cr(e), "topUpChannelWithAuthorization", (args, sig, NO_AUTHORIZATION), e.attacker)
+
+
+def close_coop(e, d, channel=None, charged=0, sender=None, signer=None):
+    from modelmint.receipts import CooperativeClose, ReceiptDomain, sign_struct
+
+    c = cid(e) if channel is None else channel(e, d)
+    n = charged if isinstance(charged, int) else charged(e, d)
+    domain = ReceiptDomain.from_contract(cr(e))
+    sig = (
+        d(garbage_signature)
+        if signer is False
+        else sign_struct(domain, CooperativeClose(c, n), signer(e) if signer else e.gateway)
+    )
+    return Call(
+        cr(e),
+        "closeChannelCooperatively",
+        (c, n, sig),
+        e.consumer if sender is None else sender(e, d),
+    )
+
+
+def signed_intent_cases(build) -> list[Case]:
+    """A garbage intent signature, and a well-signed intent on the (ETH-priced) target model."""
+    return [
+        Case(
+            "intent signature not the consumer's",
+            "UsageCreditsInvalidIntentSignature",
+            lambda e, d: build(e, d, sign=False),
+        ),
+        Case("ETH-priced model", "UsageCreditsNotTokenPriced", lambda e, d: build(e, d)),
+    ]
+
+
+def _gasless() -> dict:
+    """Opening and topping up channels by signed intent, closing them by agreement."""
+    return {
+        f"openChannelWithAuthorization({OPEN_INTENT},bytes,(uint8,bytes32,bytes32))": [
+            Case(
+                "intent past its deadline",
+                "UsageCreditsIntentExpired",
+                lambda e, d: open_intent(
+                    e, d, deadline=lambda e, d: d(st.integers(0, head_time(e)), label="deadline")
+                ),
+            ),
+            *signed_intent_cases(open_intent),
+        ],
+        f"topUpChannelWithAuthorization({TOP_UP_INTENT},bytes,(uint8,bytes32,bytes32))": [
+            Case(
+                "unknown channel",
+                "UsageCreditsUnknownChannel",
+                lambda e, d: top_up_intent(e, d, channel=lambda e, d: d(unknown_id)),
+            ),
+            Case(
+                "zero credits",
+                "UsageCreditsZeroAmount",
+                lambda e, d: top_up_intent(e, d, credits=0),
+            ),
+            Case(
+                "new expiry beyond 32 bits",
+                "UsageCreditsExpiryTooLarge",
+                lambda e, d: top_up_intent(
+                    e, d, expiry=lambda e, d: d(beyond_uint32_expiry, label="expiry")
+                ),
+            ),
+            *signed_intent_cases(top_up_intent),
+        ],
+        "closeChannelCooperatively(uint256,uint256,bytes)": [
+            Case(
+                "unknown channel",
+                "UsageCreditsUnknownChannel",
+                lambda e, d: close_coop(e, d, channel=lambda e, d: d(unknown_id)),
+            ),
+            Case(
+                "charge above the deposit",
+                "UsageCreditsInvalidFinalCharge",
+                lambda e, d: close_coop(
+                    e,
+                    d,
+                    charged=lambda e, d: (
+                        cr(e).channel(cid(e)).deposit + d(small_amount, label="excess")
+                    ),
+                ),
+            ),
+            Case(
+                "signature not the gateway's",
+                "UsageCreditsInvalidCloseSignature",
+                lambda e, d: close_coop(e, d, signer=False),
+            ),
+            Case(
+                "wrong caller (neither consumer nor gateway)",
+                "UsageCreditsNotChannelParty",
+                lambda e, d: close_coop(
+                    e, d, sender=lambda e, d: wrong_caller(d, e, e.consumer, e.gateway)
+                ),
+            ),
+        ],
+    }
+
+
 def credits_cases() -> dict:
     return {
         **_buying(),
+        **_gasless(),
         **_opening(),
         **_buying_into_channels(),
         **_settling(),

@@ -36,17 +36,26 @@ def model_gateways(gateway):
 
 
 @pytest.fixture(scope="module")
-def eth_model(register_model, credits, model_owner):
-    model_id = register_model(ETH)
-    credits.enableCredits(model_id, ETH_CREDIT_VALUE, sender=model_owner)
-    return model_id
+def credits_model(register_model, credits, model_owner):
+    """Builder: `credits_model(asset, value)` registers a model priced in `asset` and enables
+    its credits at `value` per credit; returns its id."""
+
+    def _model(asset, value):
+        model_id = register_model(asset)
+        credits.enableCredits(model_id, value, sender=model_owner)
+        return model_id
+
+    return _model
 
 
 @pytest.fixture(scope="module")
-def token_model(register_model, credits, model_owner, token):
-    model_id = register_model(token.address)
-    credits.enableCredits(model_id, TOKEN_CREDIT_VALUE, sender=model_owner)
-    return model_id
+def eth_model(credits_model):
+    return credits_model(ETH, ETH_CREDIT_VALUE)
+
+
+@pytest.fixture(scope="module")
+def token_model(credits_model, token):
+    return credits_model(token.address, TOKEN_CREDIT_VALUE)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,15 @@ from modelmint.access import AccessStatement
 from modelmint.errors import ErrorCode
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.provenance import ProvenanceDomain, Served
-from modelmint.receipts import Receipt, ReceiptDomain, SignedReceipt, recover_signer
+from modelmint.receipts import (
+    CooperativeClose,
+    OpenChannelIntent,
+    Receipt,
+    ReceiptDomain,
+    SignedReceipt,
+    TopUpIntent,
+    recover_signer,
+)
 from modelmint.signing import recover_digest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -275,6 +283,17 @@ def test_gateway_doc__eip712_type_strings__are_the_code_type_strings():
     assert not wrong, f"not the exact EIP-712 type string (no spaces after commas): {wrong}"
     for name in STRUCTS:
         assert any(s.startswith(name + "(") for s in quoted), f"no type string of {name}"
+
+
+def test_gateway_doc__channel_v2_type_strings__are_the_code_type_strings():
+    """The intents and the cooperative close quoted for gasless channels hash to the code's
+    type hashes (modelmint/receipts.py, the contract's typehashes)."""
+    structs = {c.__name__: c for c in (OpenChannelIntent, TopUpIntent, CooperativeClose)}
+    names = "|".join(structs)
+    quoted = re.findall(rf"`((?:{names})\([^`]*\))`", _text())
+    assert {q.split("(")[0] for q in quoted} == set(structs)
+    for string in quoted:
+        assert keccak(text=string) == structs[string.split("(")[0]].type_hash(), string
 
 
 def test_gateway_doc__type_hashes__are_the_code_type_hashes():
