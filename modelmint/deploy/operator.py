@@ -27,6 +27,29 @@ def deployments_dir(option: Path | None) -> Path:
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
+def shared_setting(name: str) -> str | None:
+    """The ``modelmint`` commands' setting ``name`` (``rpc``, ``record`` or ``account``: its
+    ``MODELMINT_*`` variable, else the active profile; :mod:`modelmint.client.settings`), so
+    an ``ape run`` script takes what the commands take. None when neither sets it."""
+    from modelmint.client.settings import Settings
+    from modelmint.errors import ModelmintError
+
+    try:
+        value = Settings.resolve({}).values.get(name)
+    except ModelmintError as exc:  # a profile file that does not parse or holds a secret
+        raise click.UsageError(str(exc)) from None
+    return str(value) if value else None
+
+
+def _settings_record(option: Path | None) -> Path | None:
+    """The record file the shared settings name, used when neither ``--deployments-dir`` nor
+    ``$MODELMINT_DEPLOYMENTS_DIR`` is given."""
+    if option is not None or os.environ.get("MODELMINT_DEPLOYMENTS_DIR"):
+        return None
+    record = shared_setting("record")
+    return Path(record) if record else None
+
+
 def operator_options(
     role: Role | None = None, *, record: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -50,8 +73,15 @@ def operator_options(
             if role is not None:
                 kwargs["account"] = acting_account(provider, kwargs.get("account"), role)
             if record:
-                directory = kwargs.pop("deployments_dir")
-                kwargs["deployment"] = RecordedDeployment.load(directory, provider)
+                given = kwargs.pop("deployments_dir")
+                settings_record = _settings_record(given)
+                kwargs["deployment"] = (
+                    RecordedDeployment.read(settings_record)
+                    if settings_record is not None
+                    else RecordedDeployment.load(deployments_dir(given), provider)
+                )
+            else:
+                kwargs["deployments_dir"] = deployments_dir(kwargs["deployments_dir"])
             try:
                 return command(*args, **kwargs)
             except click.ClickException:
@@ -71,9 +101,8 @@ def operator_options(
             "deployments_dir",
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
-            callback=lambda _ctx, _param, value: deployments_dir(value),
-            help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR or "
-            "deployments/).",
+            help="Where deployment records live (default $MODELMINT_DEPLOYMENTS_DIR, else the "
+            "`record` file of the modelmint settings, else deployments/).",
         )(wrapped)
 
     return decorate
@@ -105,7 +134,11 @@ class RecordedDeployment:
         """The record for ``provider`` (or a record name) in ``directory``; a clear error
         when there is none."""
         name = provider if isinstance(provider, str) else record_name(provider)
-        path = directory / f"{name}.json"
+        return cls.read(directory / f"{name}.json")
+
+    @classmethod
+    def read(cls, path: Path) -> RecordedDeployment:
+        """The record in the file ``path``; a clear error when there is none."""
         if not path.exists():
             raise click.ClickException(f"no deployment record {path}: run `ape run deploy` first")
         return cls(path, json.loads(path.read_text()))
@@ -122,14 +155,22 @@ class RecordedDeployment:
 
 
 def acting_account(provider: Any, account: Any, role: Role) -> Any:
-    """--account on live networks; on the local chain and forks the funded test account of
-    ``role``."""
+    """--account, else the ``account`` of the modelmint settings (an ape keystore alias);
+    else, on the local chain and forks, the funded test account of ``role``."""
     if account is not None:
         return account
-    if not provider.network.is_dev:
-        raise click.UsageError("--account is required on a live network")
     from ape import accounts
 
+    alias = shared_setting("account")
+    if alias is not None:
+        if alias not in accounts.aliases:
+            raise click.UsageError(
+                f"the modelmint settings name account {alias!r}, which is not an ape keystore "
+                "alias (`ape accounts list`); ape run scripts take aliases only: pass --account"
+            )
+        return accounts.load(alias)
+    if not provider.network.is_dev:
+        raise click.UsageError("--account is required on a live network")
     return accounts.test_accounts[int(role)]
 
 
