@@ -17,6 +17,7 @@ project's sources anyway) and has no cap.
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from functools import cached_property
 from typing import Any
@@ -128,8 +129,54 @@ def patch_local_node_connect() -> None:
     setattr(GethDev, "_modelmint_connect_patched", True)  # noqa: B010
 
 
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def patch_node_registry_cleanup() -> None:
+    """ape records every node process it starts in ``<DATA_FOLDER>/processes/nodes.json`` and
+    drops the entry on disconnect by matching the provider's URIs. With ``foundry.host: auto``
+    ape-foundry forgets its URI before that match (``disconnect`` resets ``_host``), so no entry
+    is ever removed; and the match reads the provider's configured URIs again for every entry
+    (about 0.05 s each). The file grows by one entry per session, and each disconnect of every
+    ape process (the test session, each script or gateway subprocess) gets slower with it
+    (measured: 5 s with 98 entries). The cleanup below reads the provider's URIs once and also
+    drops the entries of processes that no longer exist (its own anvil, stopped just before)."""
+    try:
+        from ape.managers.networks import NodeProcessMap
+    except ImportError:  # ape not installed: nothing to patch
+        return
+    if getattr(NodeProcessMap, "_modelmint_cleanup_patched", False):
+        return
+    UPSTREAM["node_registry_cleanup"] = NodeProcessMap.remove_provider
+
+    def remove_provider(self: Any, provider: Any) -> None:
+        choice = f"{provider.network.choice}:{provider.name}"
+        uris = {a: getattr(provider, a, None) for a in ("ipc_path", "http_uri", "ws_uri")}
+        self.nodes = {
+            pid: node
+            for pid, node in self.nodes.items()
+            if _process_exists(pid)
+            and not (
+                node.network_choice == choice
+                and all(getattr(node, a, None) == uri for a, uri in uris.items())
+            )
+        }
+        self.model_dump_file()
+
+    setattr(NodeProcessMap, "remove_provider", remove_provider)  # noqa: B010 - a patch, on purpose
+    setattr(NodeProcessMap, "_modelmint_cleanup_patched", True)  # noqa: B010
+
+
 def apply() -> None:
     """Applies every workaround above (idempotent); entry points call this."""
     patch_source_listing()
     patch_process_start_timeout()
     patch_local_node_connect()
+    patch_node_registry_cleanup()

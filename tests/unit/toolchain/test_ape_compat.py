@@ -2,6 +2,7 @@
 test here fails, upstream changed and the workaround (and this test) can go."""
 
 import inspect
+import os
 from importlib.metadata import version
 from pathlib import Path
 
@@ -57,3 +58,62 @@ def test_upstream_local_node_connect__nothing_listening__raw_error_not_an_ape_er
         assert "ApeException" not in type(err).__mro__.__repr__()
     else:  # pragma: no cover
         raise AssertionError("upstream connected to nothing")
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def _node_registry(tmp_path, nodes):
+    from ape.managers.networks import NodeProcessData, NodeProcessMap
+
+    return NodeProcessMap(
+        path=tmp_path / "nodes.json",
+        nodes={pid: NodeProcessData(**data) for pid, data in nodes.items()},
+    )
+
+
+def test_upstream_node_registry__host_auto_provider_disconnected__keeps_its_dead_entry(
+    tmp_path, networks
+):
+    # ape-foundry with `host: auto` and no `_host` (as after `disconnect`) reports "auto".
+    provider = networks.ethereum.local.get_provider("foundry")
+    assert provider.http_uri == "auto"
+    pid = _dead_pid()
+    uri = "127.0.0.1:5555"
+    nodes = _node_registry(
+        tmp_path,
+        {
+            pid: {
+                "network_choice": "ethereum:local:foundry",
+                "http_uri": f"http://{uri}",
+                "ws_uri": f"ws://{uri}",
+            }
+        },
+    )
+
+    ape_compat.UPSTREAM["node_registry_cleanup"](nodes, provider)
+
+    assert pid in nodes.nodes
+
+
+def test_patched_node_registry__dead_or_matching_entries__dropped_live_others_kept(
+    tmp_path, networks
+):
+    from ape.managers.networks import NodeProcessMap
+
+    assert NodeProcessMap._modelmint_cleanup_patched
+    provider = networks.ethereum.local.get_provider("foundry")
+    own = {"network_choice": "ethereum:local:foundry", "http_uri": "auto", "ws_uri": "ws"}
+    other = {"network_choice": "ethereum:local:foundry", "http_uri": "http://127.0.0.1:5555"}
+    live, parent, dead = os.getpid(), os.getppid(), _dead_pid()
+    nodes = _node_registry(tmp_path, {live: own, parent: other, dead: other})
+
+    nodes.remove_provider(provider)
+
+    assert set(nodes.nodes) == {parent}
+    assert set(NodeProcessMap.model_validate_file(tmp_path / "nodes.json").nodes) == {parent}
