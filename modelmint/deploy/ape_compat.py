@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 import urllib.request
 from functools import cached_property
 from typing import Any
@@ -174,9 +175,72 @@ def patch_node_registry_cleanup() -> None:
     setattr(NodeProcessMap, "_modelmint_cleanup_patched", True)  # noqa: B010
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def patch_loopback_http_session() -> None:
+    """web3's HTTP provider posts every JSON-RPC request through a ``requests`` session that
+    reads proxy settings from the environment for each request (``trust_env``: a walk over
+    ``os.environ`` each time), about 1 ms of a 2.4 ms round trip to a local anvil. A proxy is
+    never wanted for a loopback node, so sessions to 127.0.0.1/localhost skip the lookup;
+    sessions to any other host keep it."""
+    try:
+        from web3._utils.http_session_manager import HTTPSessionManager
+    except ImportError:  # web3 not installed: nothing to patch
+        return
+    if getattr(HTTPSessionManager, "_modelmint_loopback_patched", False):
+        return
+    original = HTTPSessionManager.cache_and_return_session
+    UPSTREAM["loopback_http_session"] = original
+
+    def cache_and_return_session(self: Any, endpoint_uri: Any, *args: Any, **kwargs: Any) -> Any:
+        session = original(self, endpoint_uri, *args, **kwargs)
+        if urllib.parse.urlsplit(str(endpoint_uri)).hostname in LOOPBACK_HOSTS:
+            session.trust_env = False
+        return session
+
+    setattr(HTTPSessionManager, "cache_and_return_session", cache_and_return_session)  # noqa: B010
+    setattr(HTTPSessionManager, "_modelmint_loopback_patched", True)  # noqa: B010
+
+
+DEBUG_LOGS_VARIABLE = "MODELMINT_APE_DEBUG_LOGS"
+"""Set to 1 to have ape print contracts' console logs again (see the fix below)."""
+
+
+def patch_post_transaction_debug_logs() -> None:
+    """After every transaction ape asks whether the receiver has code (``eth_getCode``), then
+    fetches the transaction's whole trace (``trace_transaction``) to print the console-log lines
+    of Hardhat's ``console.sol`` (``[DEBUG-LOG]``): about 10 ms of Python time and two round
+    trips per transaction, each one. The project's contracts log nothing that way
+    (``tests/unit/toolchain/test_ape_compat.py`` checks that no source uses ``console.sol``),
+    so the fix keeps ape's "Confirmed" line and skips the lookup; ``MODELMINT_APE_DEBUG_LOGS=1``
+    restores it for a debugging session. ``receipt.return_value`` and ``receipt.show_trace()``
+    still fetch the trace when asked."""
+    try:
+        from ape.logging import logger
+        from ape_ethereum import provider
+    except ImportError:  # ape not installed: nothing to patch
+        return
+    if getattr(provider, "_modelmint_debug_logs_patched", False):
+        return
+    original = provider._post_send_transaction
+    UPSTREAM["post_transaction_debug_logs"] = original
+
+    def _post_send_transaction(tx: Any, receipt: Any) -> None:
+        if os.environ.get(DEBUG_LOGS_VARIABLE) == "1":
+            original(tx, receipt)
+            return
+        logger.info(f"Confirmed {receipt.txn_hash} (total fees paid = {receipt.total_fees_paid})")
+
+    setattr(provider, "_post_send_transaction", _post_send_transaction)  # noqa: B010
+    setattr(provider, "_modelmint_debug_logs_patched", True)  # noqa: B010
+
+
 def apply() -> None:
     """Applies every workaround above (idempotent); entry points call this."""
     patch_source_listing()
     patch_process_start_timeout()
     patch_local_node_connect()
     patch_node_registry_cleanup()
+    patch_loopback_http_session()
+    patch_post_transaction_debug_logs()

@@ -117,3 +117,79 @@ def test_patched_node_registry__dead_or_matching_entries__dropped_live_others_ke
 
     assert set(nodes.nodes) == {parent}
     assert set(NodeProcessMap.model_validate_file(tmp_path / "nodes.json").nodes) == {parent}
+
+
+def test_upstream_http_session__loopback_node__reads_proxies_from_the_environment():
+    from web3._utils.http_session_manager import HTTPSessionManager
+
+    session = ape_compat.UPSTREAM["loopback_http_session"](
+        HTTPSessionManager(), "http://127.0.0.1:5555"
+    )
+
+    assert session.trust_env
+
+
+def test_patched_http_session__loopback_or_remote__skips_proxies_for_loopback_only(chain):
+    from web3._utils.http_session_manager import HTTPSessionManager
+
+    manager = HTTPSessionManager()
+
+    assert not manager.cache_and_return_session("http://127.0.0.1:5555").trust_env
+    assert not manager.cache_and_return_session("http://localhost:5555").trust_env
+    assert manager.cache_and_return_session("https://rpc.example.org").trust_env
+    provider = chain.provider.web3.provider
+    session = provider._request_session_manager.cache_and_return_session(provider.endpoint_uri)
+    assert not session.trust_env
+
+
+class _Receipt:
+    """Stands in for a receipt: records whether ape asked it for its console logs."""
+
+    txn_hash = "0x" + "00" * 32
+    total_fees_paid = 0
+
+    def __init__(self):
+        self.asked = False
+
+    def show_debug_logs(self):
+        self.asked = True
+
+
+def _call_to_contract(project, deployer):
+    from types import SimpleNamespace
+
+    token = project.MockERC20.deploy("Debug", "DBG", 18, sender=deployer)
+    return SimpleNamespace(receiver=str(token.address))
+
+
+def test_upstream_post_transaction__call_to_a_contract__fetches_its_console_logs(project, deployer):
+    receipt = _Receipt()
+
+    ape_compat.UPSTREAM["post_transaction_debug_logs"](
+        _call_to_contract(project, deployer), receipt
+    )
+
+    assert receipt.asked
+
+
+def test_patched_post_transaction__console_logs_only_when_asked(project, deployer, monkeypatch):
+    from ape_ethereum import provider
+
+    tx, quiet, asked = _call_to_contract(project, deployer), _Receipt(), _Receipt()
+    monkeypatch.delenv(ape_compat.DEBUG_LOGS_VARIABLE, raising=False)
+    provider._post_send_transaction(tx, quiet)
+    monkeypatch.setenv(ape_compat.DEBUG_LOGS_VARIABLE, "1")
+    provider._post_send_transaction(tx, asked)
+
+    assert (quiet.asked, asked.asked) == (False, True)
+
+
+def test_sources__no_contract__logs_through_console_sol():
+    root = Path(__file__).resolve().parents[3]
+    sources = [*(root / "contracts").rglob("*.sol"), *(root / "interfaces").rglob("*.sol")]
+    sources = [p for p in sources if ".cache" not in p.parts]
+
+    assert sources
+    assert not [
+        p for p in sources if "console.sol" in p.read_text() or "console.log(" in p.read_text()
+    ]
