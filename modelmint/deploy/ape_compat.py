@@ -20,6 +20,7 @@ import json
 import os
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +29,18 @@ APE_VERSION = "0.8.51"
 
 UPSTREAM: dict[str, Any] = {}
 """ape's own implementations that the fixes replace, by fix name."""
+
+
+def _replace(owner: Any, attribute: str, fix: str, make: Callable[[Any], Any]) -> None:
+    """Sets ``owner.attribute`` to ``make(original)`` once (idempotent), keeping the original
+    in ``UPSTREAM[fix]``."""
+    flag = f"_modelmint_{fix}_patched"
+    if getattr(owner, flag, False):
+        return
+    original = getattr(owner, attribute)
+    UPSTREAM[fix] = original
+    setattr(owner, attribute, make(original))
+    setattr(owner, flag, True)
 
 
 def patch_source_listing() -> None:
@@ -68,16 +81,14 @@ def patch_process_start_timeout(seconds: int = 300) -> None:
         from ape.api.providers import SubprocessProvider
     except ImportError:  # ape not installed: nothing to patch
         return
-    if getattr(SubprocessProvider, "_modelmint_start_patched", False):
-        return
-    original = SubprocessProvider.start
-    UPSTREAM["process_start_timeout"] = original
 
-    def start(self: Any, timeout: int = seconds) -> Any:
-        return original(self, timeout=max(timeout, seconds))
+    def make(original: Any) -> Any:
+        def start(self: Any, timeout: int = seconds) -> Any:
+            return original(self, timeout=max(timeout, seconds))
 
-    setattr(SubprocessProvider, "start", start)  # noqa: B010 - a patch, on purpose
-    setattr(SubprocessProvider, "_modelmint_start_patched", True)  # noqa: B010
+        return start
+
+    _replace(SubprocessProvider, "start", "process_start_timeout", make)
 
 
 def rpc_chain_id(uri: str, timeout: float = 3.0) -> int:
@@ -104,30 +115,28 @@ def patch_local_node_connect() -> None:
         from ape_node.provider import GethDev
     except ImportError:  # ape or ape-node not installed: nothing to patch
         return
-    if getattr(GethDev, "_modelmint_connect_patched", False):
-        return
-    original = GethDev.connect
-    UPSTREAM["local_node_connect"] = original
 
-    def connect(self: Any) -> Any:
-        uri = self.uri
-        if self.network.name == "local" and uri.startswith(("http://", "https://")):
-            try:
-                actual = rpc_chain_id(uri)
-            except (OSError, ValueError, KeyError) as err:
-                raise ProviderError(
-                    f"no node answers at {uri} (ethereum:local:node): start the project's "
-                    f"local chain with `make chain` ({err})"
-                ) from None
-            if actual != self.chain_id:
-                raise ProviderError(
-                    f"the node at {uri} has chain id {actual}, ethereum:local:node expects "
-                    f"{self.chain_id} (node.ethereum.local.chain_id in ape-config.yaml)"
-                )
-        return original(self)
+    def make(original: Any) -> Any:
+        def connect(self: Any) -> Any:
+            uri = self.uri
+            if self.network.name == "local" and uri.startswith(("http://", "https://")):
+                try:
+                    actual = rpc_chain_id(uri)
+                except (OSError, ValueError, KeyError) as err:
+                    raise ProviderError(
+                        f"no node answers at {uri} (ethereum:local:node): start the project's "
+                        f"local chain with `make chain` ({err})"
+                    ) from None
+                if actual != self.chain_id:
+                    raise ProviderError(
+                        f"the node at {uri} has chain id {actual}, ethereum:local:node expects "
+                        f"{self.chain_id} (node.ethereum.local.chain_id in ape-config.yaml)"
+                    )
+            return original(self)
 
-    setattr(GethDev, "connect", connect)  # noqa: B010 - a patch, on purpose
-    setattr(GethDev, "_modelmint_connect_patched", True)  # noqa: B010
+        return connect
+
+    _replace(GethDev, "connect", "local_node_connect", make)
 
 
 def _process_exists(pid: int) -> bool:
@@ -153,9 +162,6 @@ def patch_node_registry_cleanup() -> None:
         from ape.managers.networks import NodeProcessMap
     except ImportError:  # ape not installed: nothing to patch
         return
-    if getattr(NodeProcessMap, "_modelmint_cleanup_patched", False):
-        return
-    UPSTREAM["node_registry_cleanup"] = NodeProcessMap.remove_provider
 
     def remove_provider(self: Any, provider: Any) -> None:
         choice = f"{provider.network.choice}:{provider.name}"
@@ -171,8 +177,7 @@ def patch_node_registry_cleanup() -> None:
         }
         self.model_dump_file()
 
-    setattr(NodeProcessMap, "remove_provider", remove_provider)  # noqa: B010 - a patch, on purpose
-    setattr(NodeProcessMap, "_modelmint_cleanup_patched", True)  # noqa: B010
+    _replace(NodeProcessMap, "remove_provider", "node_registry_cleanup", lambda _: remove_provider)
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -188,19 +193,17 @@ def patch_loopback_http_session() -> None:
         from web3._utils.http_session_manager import HTTPSessionManager
     except ImportError:  # web3 not installed: nothing to patch
         return
-    if getattr(HTTPSessionManager, "_modelmint_loopback_patched", False):
-        return
-    original = HTTPSessionManager.cache_and_return_session
-    UPSTREAM["loopback_http_session"] = original
 
-    def cache_and_return_session(self: Any, endpoint_uri: Any, *args: Any, **kwargs: Any) -> Any:
-        session = original(self, endpoint_uri, *args, **kwargs)
-        if urllib.parse.urlsplit(str(endpoint_uri)).hostname in LOOPBACK_HOSTS:
-            session.trust_env = False
-        return session
+    def make(original: Any) -> Any:
+        def cache_and_return_session(self: Any, endpoint_uri: Any, *args: Any, **kw: Any) -> Any:
+            session = original(self, endpoint_uri, *args, **kw)
+            if urllib.parse.urlsplit(str(endpoint_uri)).hostname in LOOPBACK_HOSTS:
+                session.trust_env = False  # no proxy for a loopback node
+            return session
 
-    setattr(HTTPSessionManager, "cache_and_return_session", cache_and_return_session)  # noqa: B010
-    setattr(HTTPSessionManager, "_modelmint_loopback_patched", True)  # noqa: B010
+        return cache_and_return_session
+
+    _replace(HTTPSessionManager, "cache_and_return_session", "loopback_http_session", make)
 
 
 DEBUG_LOGS_VARIABLE = "MODELMINT_APE_DEBUG_LOGS"
@@ -221,19 +224,18 @@ def patch_post_transaction_debug_logs() -> None:
         from ape_ethereum import provider
     except ImportError:  # ape not installed: nothing to patch
         return
-    if getattr(provider, "_modelmint_debug_logs_patched", False):
-        return
-    original = provider._post_send_transaction
-    UPSTREAM["post_transaction_debug_logs"] = original
 
-    def _post_send_transaction(tx: Any, receipt: Any) -> None:
-        if os.environ.get(DEBUG_LOGS_VARIABLE) == "1":
-            original(tx, receipt)
-            return
-        logger.info(f"Confirmed {receipt.txn_hash} (total fees paid = {receipt.total_fees_paid})")
+    def make(original: Any) -> Any:
+        def post_send_transaction(tx: Any, receipt: Any) -> None:
+            if os.environ.get(DEBUG_LOGS_VARIABLE) == "1":
+                original(tx, receipt)
+                return
+            fees = receipt.total_fees_paid
+            logger.info(f"Confirmed {receipt.txn_hash} (total fees paid = {fees})")
 
-    setattr(provider, "_post_send_transaction", _post_send_transaction)  # noqa: B010
-    setattr(provider, "_modelmint_debug_logs_patched", True)  # noqa: B010
+        return post_send_transaction
+
+    _replace(provider, "_post_send_transaction", "post_transaction_debug_logs", make)
 
 
 def apply() -> None:

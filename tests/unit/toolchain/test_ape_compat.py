@@ -106,7 +106,7 @@ def test_patched_node_registry__dead_or_matching_entries__dropped_live_others_ke
 ):
     from ape.managers.networks import NodeProcessMap
 
-    assert NodeProcessMap._modelmint_cleanup_patched
+    assert NodeProcessMap._modelmint_node_registry_cleanup_patched
     provider = networks.ethereum.local.get_provider("foundry")
     own = {"network_choice": "ethereum:local:foundry", "http_uri": "auto", "ws_uri": "ws"}
     other = {"network_choice": "ethereum:local:foundry", "http_uri": "http://127.0.0.1:5555"}
