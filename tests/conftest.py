@@ -11,6 +11,7 @@ Profiles (choose with HYPOTHESIS_PROFILE):
 import os
 
 import pytest
+from ape import fixture as ape_fixture
 from hypothesis import HealthCheck, settings
 
 import modelmint.dev  # noqa: F401  (applies the ape workarounds: modelmint/deploy/ape_compat.py)
@@ -46,7 +47,10 @@ def pytest_sessionstart(session):
 
 
 def _role_fixture(name: str, index: int):
-    @pytest.fixture(scope="session", name=name)
+    # chain_isolation=False: an account is the same at every block. Without it, the first test
+    # that asks for a role no earlier test used makes ape rebase: revert to before the module's
+    # fixtures and deploy them all again (InvalidIsolationWarning).
+    @ape_fixture(scope="session", name=name, chain_isolation=False)
     def _account(accounts):
         return accounts[index]
 

@@ -17,7 +17,10 @@ project's sources anyway) and has no cap.
 from __future__ import annotations
 
 import json
+import os
+import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -26,6 +29,18 @@ APE_VERSION = "0.8.51"
 
 UPSTREAM: dict[str, Any] = {}
 """ape's own implementations that the fixes replace, by fix name."""
+
+
+def _replace(owner: Any, attribute: str, fix: str, make: Callable[[Any], Any]) -> None:
+    """Sets ``owner.attribute`` to ``make(original)`` once (idempotent), keeping the original
+    in ``UPSTREAM[fix]``."""
+    flag = f"_modelmint_{fix}_patched"
+    if getattr(owner, flag, False):
+        return
+    original = getattr(owner, attribute)
+    UPSTREAM[fix] = original
+    setattr(owner, attribute, make(original))
+    setattr(owner, flag, True)
 
 
 def patch_source_listing() -> None:
@@ -66,16 +81,14 @@ def patch_process_start_timeout(seconds: int = 300) -> None:
         from ape.api.providers import SubprocessProvider
     except ImportError:  # ape not installed: nothing to patch
         return
-    if getattr(SubprocessProvider, "_modelmint_start_patched", False):
-        return
-    original = SubprocessProvider.start
-    UPSTREAM["process_start_timeout"] = original
 
-    def start(self: Any, timeout: int = seconds) -> Any:
-        return original(self, timeout=max(timeout, seconds))
+    def make(original: Any) -> Any:
+        def start(self: Any, timeout: int = seconds) -> Any:
+            return original(self, timeout=max(timeout, seconds))
 
-    setattr(SubprocessProvider, "start", start)  # noqa: B010 - a patch, on purpose
-    setattr(SubprocessProvider, "_modelmint_start_patched", True)  # noqa: B010
+        return start
+
+    _replace(SubprocessProvider, "start", "process_start_timeout", make)
 
 
 def rpc_chain_id(uri: str, timeout: float = 3.0) -> int:
@@ -102,30 +115,127 @@ def patch_local_node_connect() -> None:
         from ape_node.provider import GethDev
     except ImportError:  # ape or ape-node not installed: nothing to patch
         return
-    if getattr(GethDev, "_modelmint_connect_patched", False):
+
+    def make(original: Any) -> Any:
+        def connect(self: Any) -> Any:
+            uri = self.uri
+            if self.network.name == "local" and uri.startswith(("http://", "https://")):
+                try:
+                    actual = rpc_chain_id(uri)
+                except (OSError, ValueError, KeyError) as err:
+                    raise ProviderError(
+                        f"no node answers at {uri} (ethereum:local:node): start the project's "
+                        f"local chain with `make chain` ({err})"
+                    ) from None
+                if actual != self.chain_id:
+                    raise ProviderError(
+                        f"the node at {uri} has chain id {actual}, ethereum:local:node expects "
+                        f"{self.chain_id} (node.ethereum.local.chain_id in ape-config.yaml)"
+                    )
+            return original(self)
+
+        return connect
+
+    _replace(GethDev, "connect", "local_node_connect", make)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def patch_node_registry_cleanup() -> None:
+    """ape records every node process it starts in ``<DATA_FOLDER>/processes/nodes.json`` and
+    drops the entry on disconnect by matching the provider's URIs. With ``foundry.host: auto``
+    ape-foundry forgets its URI before that match (``disconnect`` resets ``_host``), so no entry
+    is ever removed; and the match reads the provider's configured URIs again for every entry
+    (about 0.05 s each). The file grows by one entry per session, and each disconnect of every
+    ape process (the test session, each script or gateway subprocess) gets slower with it
+    (measured: 5 s with 98 entries). The cleanup below reads the provider's URIs once and also
+    drops the entries of processes that no longer exist (its own anvil, stopped just before)."""
+    try:
+        from ape.managers.networks import NodeProcessMap
+    except ImportError:  # ape not installed: nothing to patch
         return
-    original = GethDev.connect
-    UPSTREAM["local_node_connect"] = original
 
-    def connect(self: Any) -> Any:
-        uri = self.uri
-        if self.network.name == "local" and uri.startswith(("http://", "https://")):
-            try:
-                actual = rpc_chain_id(uri)
-            except (OSError, ValueError, KeyError) as err:
-                raise ProviderError(
-                    f"no node answers at {uri} (ethereum:local:node): start the project's "
-                    f"local chain with `make chain` ({err})"
-                ) from None
-            if actual != self.chain_id:
-                raise ProviderError(
-                    f"the node at {uri} has chain id {actual}, ethereum:local:node expects "
-                    f"{self.chain_id} (node.ethereum.local.chain_id in ape-config.yaml)"
-                )
-        return original(self)
+    def remove_provider(self: Any, provider: Any) -> None:
+        choice = f"{provider.network.choice}:{provider.name}"
+        uris = {a: getattr(provider, a, None) for a in ("ipc_path", "http_uri", "ws_uri")}
+        self.nodes = {
+            pid: node
+            for pid, node in self.nodes.items()
+            if _process_exists(pid)
+            and not (
+                node.network_choice == choice
+                and all(getattr(node, a, None) == uri for a, uri in uris.items())
+            )
+        }
+        self.model_dump_file()
 
-    setattr(GethDev, "connect", connect)  # noqa: B010 - a patch, on purpose
-    setattr(GethDev, "_modelmint_connect_patched", True)  # noqa: B010
+    _replace(NodeProcessMap, "remove_provider", "node_registry_cleanup", lambda _: remove_provider)
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def patch_loopback_http_session() -> None:
+    """web3's HTTP provider posts every JSON-RPC request through a ``requests`` session that
+    reads proxy settings from the environment for each request (``trust_env``: a walk over
+    ``os.environ`` each time), about 1 ms of a 2.4 ms round trip to a local anvil. A proxy is
+    never wanted for a loopback node, so sessions to 127.0.0.1/localhost skip the lookup;
+    sessions to any other host keep it."""
+    try:
+        from web3._utils.http_session_manager import HTTPSessionManager
+    except ImportError:  # web3 not installed: nothing to patch
+        return
+
+    def make(original: Any) -> Any:
+        def cache_and_return_session(self: Any, endpoint_uri: Any, *args: Any, **kw: Any) -> Any:
+            session = original(self, endpoint_uri, *args, **kw)
+            if urllib.parse.urlsplit(str(endpoint_uri)).hostname in LOOPBACK_HOSTS:
+                session.trust_env = False  # no proxy for a loopback node
+            return session
+
+        return cache_and_return_session
+
+    _replace(HTTPSessionManager, "cache_and_return_session", "loopback_http_session", make)
+
+
+DEBUG_LOGS_VARIABLE = "MODELMINT_APE_DEBUG_LOGS"
+"""Set to 1 to have ape print contracts' console logs again (see the fix below)."""
+
+
+def patch_post_transaction_debug_logs() -> None:
+    """After every transaction ape asks whether the receiver has code (``eth_getCode``), then
+    fetches the transaction's whole trace (``trace_transaction``) to print the console-log lines
+    of Hardhat's ``console.sol`` (``[DEBUG-LOG]``): about 10 ms of Python time and two round
+    trips per transaction, each one. The project's contracts log nothing that way
+    (``tests/unit/toolchain/test_ape_compat.py`` checks that no source uses ``console.sol``),
+    so the fix keeps ape's "Confirmed" line and skips the lookup; ``MODELMINT_APE_DEBUG_LOGS=1``
+    restores it for a debugging session. ``receipt.return_value`` and ``receipt.show_trace()``
+    still fetch the trace when asked."""
+    try:
+        from ape.logging import logger
+        from ape_ethereum import provider
+    except ImportError:  # ape not installed: nothing to patch
+        return
+
+    def make(original: Any) -> Any:
+        def post_send_transaction(tx: Any, receipt: Any) -> None:
+            if os.environ.get(DEBUG_LOGS_VARIABLE) == "1":
+                original(tx, receipt)
+                return
+            fees = receipt.total_fees_paid
+            logger.info(f"Confirmed {receipt.txn_hash} (total fees paid = {fees})")
+
+        return post_send_transaction
+
+    _replace(provider, "_post_send_transaction", "post_transaction_debug_logs", make)
 
 
 def apply() -> None:
@@ -133,3 +243,6 @@ def apply() -> None:
     patch_source_listing()
     patch_process_start_timeout()
     patch_local_node_connect()
+    patch_node_registry_cleanup()
+    patch_loopback_http_session()
+    patch_post_transaction_debug_logs()

@@ -125,3 +125,32 @@ def sign_typed(signer, domain: dict, primary_type: str, fields, message: dict):
     )
     sig = Account.sign_message(typed, signer.private_key)
     return sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big")
+
+
+def send_plain(chain, sender, calls) -> list:
+    """Sends each ``(contract method, args)`` of ``calls`` from ``sender`` as a plain JSON-RPC
+    transaction (mined at once), checks that each succeeded and returns their web3 receipts.
+
+    For test setup that repeats one call many times: ape's own bookkeeping around each
+    transaction (gas estimate, code and nonce lookups, receipt objects) costs several times
+    what the chain does."""
+    w3 = chain.provider.web3
+    hashes = [
+        w3.eth.send_transaction(
+            {
+                "from": str(sender.address),
+                "to": str(method.contract.address),
+                "data": "0x" + bytes(method.encode_input(*args)).hex(),
+            }
+        )
+        for method, args in calls
+    ]
+    receipts = [w3.eth.get_transaction_receipt(h) for h in hashes]
+    failed = [i for i, receipt in enumerate(receipts) if receipt.status != 1]
+    assert not failed, f"plain transactions {failed} of {len(receipts)} reverted"
+    return receipts
+
+
+def event_topic(event) -> bytes:
+    """The first log topic of an ape contract event (``contract.EventName``)."""
+    return keccak(text=event.abi.selector)

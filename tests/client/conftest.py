@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from ape import fixture as ape_fixture
 from client_helpers import Deployment
 
 _spec = importlib.util.spec_from_file_location(
@@ -49,13 +50,13 @@ def gateway_process(launch):
     return launch()
 
 
-@pytest.fixture(scope="session")
+@ape_fixture(scope="session", chain_isolation=False)
 def agent(accounts):
     """The agent key of an AgentWallet (signs receipts, holds no funds of its own)."""
     return accounts[9]
 
 
-@pytest.fixture(scope="session")
+@ape_fixture(scope="session", chain_isolation=False)
 def w3(chain):
     return chain.provider.web3
 

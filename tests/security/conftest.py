@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from ape import fixture as ape_fixture
 from fixtures.governance import governance_params
 
 from modelmint.constants import DAY, ETH, UNIT
@@ -21,7 +22,7 @@ CREDIT_VALUE = 10**12
 WALLET_BUDGET = 50 * CREDIT_VALUE
 
 
-@pytest.fixture(scope="session")
+@ape_fixture(scope="session", chain_isolation=False)
 def agent(accounts):
     """The agent key of the consumer's AgentWallet (an account with no other role)."""
     return accounts[OUTSIDER]

@@ -2,6 +2,7 @@
 test here fails, upstream changed and the workaround (and this test) can go."""
 
 import inspect
+import os
 from importlib.metadata import version
 from pathlib import Path
 
@@ -57,3 +58,138 @@ def test_upstream_local_node_connect__nothing_listening__raw_error_not_an_ape_er
         assert "ApeException" not in type(err).__mro__.__repr__()
     else:  # pragma: no cover
         raise AssertionError("upstream connected to nothing")
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def _node_registry(tmp_path, nodes):
+    from ape.managers.networks import NodeProcessData, NodeProcessMap
+
+    return NodeProcessMap(
+        path=tmp_path / "nodes.json",
+        nodes={pid: NodeProcessData(**data) for pid, data in nodes.items()},
+    )
+
+
+def test_upstream_node_registry__host_auto_provider_disconnected__keeps_its_dead_entry(
+    tmp_path, networks
+):
+    # ape-foundry with `host: auto` and no `_host` (as after `disconnect`) reports "auto".
+    provider = networks.ethereum.local.get_provider("foundry")
+    assert provider.http_uri == "auto"
+    pid = _dead_pid()
+    uri = "127.0.0.1:5555"
+    nodes = _node_registry(
+        tmp_path,
+        {
+            pid: {
+                "network_choice": "ethereum:local:foundry",
+                "http_uri": f"http://{uri}",
+                "ws_uri": f"ws://{uri}",
+            }
+        },
+    )
+
+    ape_compat.UPSTREAM["node_registry_cleanup"](nodes, provider)
+
+    assert pid in nodes.nodes
+
+
+def test_patched_node_registry__dead_or_matching_entries__dropped_live_others_kept(
+    tmp_path, networks
+):
+    from ape.managers.networks import NodeProcessMap
+
+    assert NodeProcessMap._modelmint_node_registry_cleanup_patched
+    provider = networks.ethereum.local.get_provider("foundry")
+    own = {"network_choice": "ethereum:local:foundry", "http_uri": "auto", "ws_uri": "ws"}
+    other = {"network_choice": "ethereum:local:foundry", "http_uri": "http://127.0.0.1:5555"}
+    live, parent, dead = os.getpid(), os.getppid(), _dead_pid()
+    nodes = _node_registry(tmp_path, {live: own, parent: other, dead: other})
+
+    nodes.remove_provider(provider)
+
+    assert set(nodes.nodes) == {parent}
+    assert set(NodeProcessMap.model_validate_file(tmp_path / "nodes.json").nodes) == {parent}
+
+
+def test_upstream_http_session__loopback_node__reads_proxies_from_the_environment():
+    from web3._utils.http_session_manager import HTTPSessionManager
+
+    session = ape_compat.UPSTREAM["loopback_http_session"](
+        HTTPSessionManager(), "http://127.0.0.1:5555"
+    )
+
+    assert session.trust_env
+
+
+def test_patched_http_session__loopback_or_remote__skips_proxies_for_loopback_only(chain):
+    from web3._utils.http_session_manager import HTTPSessionManager
+
+    manager = HTTPSessionManager()
+
+    assert not manager.cache_and_return_session("http://127.0.0.1:5555").trust_env
+    assert not manager.cache_and_return_session("http://localhost:5555").trust_env
+    assert manager.cache_and_return_session("https://rpc.example.org").trust_env
+    provider = chain.provider.web3.provider
+    session = provider._request_session_manager.cache_and_return_session(provider.endpoint_uri)
+    assert not session.trust_env
+
+
+class _Receipt:
+    """Stands in for a receipt: records whether ape asked it for its console logs."""
+
+    txn_hash = "0x" + "00" * 32
+    total_fees_paid = 0
+
+    def __init__(self):
+        self.asked = False
+
+    def show_debug_logs(self):
+        self.asked = True
+
+
+def _call_to_contract(project, deployer):
+    from types import SimpleNamespace
+
+    token = project.MockERC20.deploy("Debug", "DBG", 18, sender=deployer)
+    return SimpleNamespace(receiver=str(token.address))
+
+
+def test_upstream_post_transaction__call_to_a_contract__fetches_its_console_logs(project, deployer):
+    receipt = _Receipt()
+
+    ape_compat.UPSTREAM["post_transaction_debug_logs"](
+        _call_to_contract(project, deployer), receipt
+    )
+
+    assert receipt.asked
+
+
+def test_patched_post_transaction__console_logs_only_when_asked(project, deployer, monkeypatch):
+    from ape_ethereum import provider
+
+    tx, quiet, asked = _call_to_contract(project, deployer), _Receipt(), _Receipt()
+    monkeypatch.delenv(ape_compat.DEBUG_LOGS_VARIABLE, raising=False)
+    provider._post_send_transaction(tx, quiet)
+    monkeypatch.setenv(ape_compat.DEBUG_LOGS_VARIABLE, "1")
+    provider._post_send_transaction(tx, asked)
+
+    assert (quiet.asked, asked.asked) == (False, True)
+
+
+def test_sources__no_contract__logs_through_console_sol():
+    root = Path(__file__).resolve().parents[3]
+    sources = [*(root / "contracts").rglob("*.sol"), *(root / "interfaces").rglob("*.sol")]
+    sources = [p for p in sources if ".cache" not in p.parts]
+
+    assert sources
+    assert not [
+        p for p in sources if "console.sol" in p.read_text() or "console.log(" in p.read_text()
+    ]
