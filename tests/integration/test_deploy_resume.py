@@ -70,7 +70,7 @@ def test_ape_run_deploy__killed_mid_plan__resumes_and_then_sends_nothing(
     assert "Dry run: nothing was sent." in dry.stdout and "estimated gas" in dry.stdout
     assert node.w3.eth.get_transaction_count(DEPLOYER) == 0 and not records.exists()
 
-    # The plan is 11 deployments + 5 calls; the 4th transaction creates the registry.
+    # The plan is 12 deployments + 5 calls; the 4th transaction creates the registry.
     crashed = ape_deploy(node, records, config_path, env={STOP_AFTER_ENV: "4"})
     assert crashed.returncode == 75, crashed.stdout + crashed.stderr
     record = json.loads((records / LOCAL_NODE_RECORD).read_text())
@@ -80,14 +80,14 @@ def test_ape_run_deploy__killed_mid_plan__resumes_and_then_sends_nothing(
     resumed = ape_deploy(node, records, config_path)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "recovered" in resumed.stdout
-    assert "12 transaction(s) sent" in resumed.stdout
+    assert "13 transaction(s) sent" in resumed.stdout
 
     again = ape_deploy(node, records, config_path)
     assert again.returncode == 0, again.stderr
     assert "0 transaction(s) sent" in again.stdout
 
-    assert node.w3.eth.get_transaction_count(DEPLOYER) == 16
-    assert creations(node.w3, DEPLOYER) == 11
+    assert node.w3.eth.get_transaction_count(DEPLOYER) == 17
+    assert creations(node.w3, DEPLOYER) == 12
     record = json.loads((records / LOCAL_NODE_RECORD).read_text())
     registry = record["contracts"]["registry"]
     assert record["complete"] and registry["status"] == "deployed"
@@ -129,7 +129,7 @@ def _keyfile_account(data_folder, alias, passphrase, index):
     return key.address
 
 
-# Heavy (a 1-second-block chain, 16 transactions each waiting for confirmations: over two
+# Heavy (a 1-second-block chain, 17 transactions each waiting for confirmations: over two
 # minutes on 2 cores): `make test-ci` runs it. The default suite runs the same script on the
 # local network (killed mid-plan, config changed); the live prompt and ape's keyfile account
 # are checked here only.
@@ -157,7 +157,7 @@ def test_ape_run_deploy__live_network__confirms_then_signs_with_keyfile_account(
         yes = ape_run("deploy", sepolia_like, *args, network="ethereum:sepolia:node", env=env)
 
         assert yes.returncode == 0, yes.stdout + yes.stderr
-        assert w3.eth.get_transaction_count(ops) == 16  # the whole plan: 11 deployments + 5 calls
+        assert w3.eth.get_transaction_count(ops) == 17  # the whole plan: 12 deployments + 5 calls
         record = json.loads((records / "sepolia.json").read_text())
         assert record["chain_id"] == 11155111 and record["deployer"] == ops
 
