@@ -90,7 +90,7 @@ async def _run(urls: list[str], headers: list[list[str]], count: int) -> dict:
 
 
 def main():
-    consumer, gateway, protocol, model_ids = _deploy()
+    consumer, gateway, protocol, model_ids, _token = _deploy()
     model_id = model_ids["digits"]  # the gateway's default weights
     per = (REQUESTS + WARMUP) // CHANNELS + 1
     channel_ids = _open_channels(protocol, consumer, gateway, model_id, per)
