@@ -62,7 +62,7 @@ MARK_ARGS = $(if $(strip $(TEST_MARKERS)),-m "$(TEST_MARKERS)")
 # The default suite: unit, property, stateful, integration and fork tests on the local chain,
 # then a pass with the whole session on ethereum:sepolia-fork:foundry (upstream: a seeded local
 # anvil, or $$MODELMINT_SEPOLIA_RPC).
-test: setup $(CHROMIUM) postgresql
+test: setup $(CHROMIUM) postgresql curl
 	$(APE) test tests -p no:cacheprovider $(MARK_ARGS) --junitxml=reports/junit.xml $(PYTEST_ARGS)
 	MODELMINT_FORK_SESSION=1 $(APE) test --network ethereum:sepolia-fork:foundry $(FORK_SUITES) \
 		-p no:cacheprovider $(MARK_ARGS) --junitxml=reports/junit-fork.xml $(PYTEST_ARGS)
@@ -124,6 +124,12 @@ format: setup
 # browser build downloaded by Playwright is never used.
 $(CHROMIUM):
 	apt-get update && apt-get install -y chromium
+
+# curl, which the tutorial's commands use (tests/integration/test_tutorial.py runs them).
+.PHONY: curl
+curl:
+	@command -v curl >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y --no-install-recommends curl ca-certificates; }
 
 # Debian's PostgreSQL server binaries, for the suites on a real database: the session fixture
 # (tests/fixtures/postgres.py) starts its own cluster on a free port; no system service is used.
