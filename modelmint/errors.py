@@ -59,6 +59,9 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     INVALID_INPUT = "invalid_input"
     CHANNEL_BUSY = "channel_busy"
+    # Gasless opens and cooperative closes the gateway submits (modelmint.gateway.relay).
+    CLOSE_MISMATCH = "close_mismatch"
+    SUBMISSION_REVERTED = "submission_reverted"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     # License access.
@@ -123,6 +126,8 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.CHANNEL_BUSY: 409,
+    ErrorCode.CLOSE_MISMATCH: 409,
+    ErrorCode.SUBMISSION_REVERTED: 409,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.STATEMENT_INVALID: 401,

@@ -62,6 +62,10 @@ HEADER_PROVENANCE = "MODELMINT-PROVENANCE"
 # The route where a gateway publishes its terms (model, version, prices, domains, routes);
 # served by the gateway, probed by the dashboard and read by clients.
 WELL_KNOWN_PATH = "/.well-known/modelmint"
+# Gasless channels (docs/GATEWAY.md, "Gasless channels and cooperative close"): the gateway
+# submits a consumer's signed open intent, and a consumer's signed cooperative close.
+CHANNELS_OPEN_PATH = "/v1/channels/open"
+CHANNEL_CLOSE_PATH = "/v1/channels/{channel_id}/close"
 
 
 def network_id(chain_id: int) -> str:

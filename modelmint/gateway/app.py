@@ -3,11 +3,9 @@
 Routes:
 - ``POST /v1/predict``: ``{"inputs": [item, ...]}``; paid (``PAYMENT-SIGNATURE``),
   licensed (``MODELMINT-ACCESS``) or answered ``402`` with the payment requirements;
-- ``GET /v1/weights`` (license-gated download, :mod:`downloads`) and ``GET /v1/card``
-  (the served card, :mod:`cards`), listed in the well-known ``routes`` when served;
+- ``GET /v1/weights``, ``/v1/card``; ``POST /v1/channels/open``, ``/{id}/close`` (:mod:`relay`);
 - ``GET /.well-known/modelmint``: model, version hash, prices, gateway address, domains;
-- ``GET /healthz`` (alive), ``GET /readyz`` (serving and the node reachable),
-  ``GET /metrics`` (Prometheus).
+- ``GET /healthz`` (alive), ``/readyz`` (serving, node reachable), ``/metrics`` (Prometheus).
 
 Every error but a 402 is answered with :func:`modelmint.errors.error_body` (FastAPI's own
 included); a 402 keeps x402's ``PaymentRequired`` shape.
@@ -51,6 +49,7 @@ from modelmint.gateway.errors import (
 )
 from modelmint.gateway.exact import is_exact
 from modelmint.gateway.monitor import Monitor
+from modelmint.gateway.relay import register_relay
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.terms import describe_terms
@@ -136,6 +135,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
     register_cors(app, settings.cors_origins)
     register_card(app, lambda: state["service"])
     register_downloads(app, lambda: state["service"])
+    register_relay(app, lambda: state["service"])
 
     def svc() -> Service:
         service: Service = state["service"]

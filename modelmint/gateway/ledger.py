@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from modelmint.credits import Channel, ChannelPhase
 from modelmint.eip712 import digest
@@ -183,6 +183,12 @@ class Ledger:
         slot = self._slots.get(channel_id)
         if slot is not None and settled > slot.info.settled:
             slot.info = _replace_settled(slot.info, settled)
+
+    def note_closed(self, channel_id: int) -> None:
+        """The channel was closed on chain (cooperatively): no further receipt is accepted."""
+        slot = self._slots.get(channel_id)
+        if slot is not None:
+            slot.info = replace(slot.info, expiry=0)
 
     def channel_state(self, channel_id: int) -> ChannelState | None:
         slot = self._slots.get(channel_id)
@@ -430,6 +436,4 @@ def _release_hold(task: asyncio.Future[ChannelHold]) -> None:
 
 
 def _replace_settled(info: Channel, settled: int) -> Channel:
-    from dataclasses import replace
-
     return replace(info, settled=settled)

@@ -242,6 +242,27 @@ class Chain:
         sent: tuple[str, int] = _wrap(build)
         return sent
 
+    def submit(self, account: Any, call: Any, timeout: float) -> dict[str, Any]:
+        """Simulates ``call`` (a bound contract function) from ``account`` (a revert raises
+        :class:`ChainReverted` with its decoded error and sends nothing), then signs, sends and
+        waits up to ``timeout`` seconds for its receipt; a mined revert is a ``ChainReverted``."""
+
+        def send() -> dict[str, Any]:
+            call.call({"from": account.address})
+            params: Any = {
+                "from": account.address,
+                "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
+                "chainId": self.w3.eth.chain_id,
+            }
+            signed = account.sign_transaction(dict(call.build_transaction(params)))
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            return dict(self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout))
+
+        mined: dict[str, Any] = _wrap(send)
+        if mined.get("status") != 1:
+            raise ChainReverted(Revert(None, (), b""))
+        return mined
+
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
         """The transaction receipt, or ``None`` while pending or unknown."""
         from web3.exceptions import TransactionNotFound

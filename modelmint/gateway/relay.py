@@ -1,0 +1,183 @@
+"""Gasless channels through the gateway (docs/GATEWAY.md, "Gasless channels and cooperative
+close"): the gateway pays the gas of what its consumers sign.
+
+``POST /v1/channels/open`` takes a consumer's signed :class:`~modelmint.receipts.OpenChannelIntent`
+and its ERC-3009 authorization, checks what needs no node (this gateway, this model, credits
+above zero, deadline not past), submits ``openChannelWithAuthorization`` from the gateway's key
+and answers the new channel's id. ``POST /v1/channels/{id}/close`` takes the consumer's
+signed :class:`~modelmint.receipts.CooperativeClose`; the gateway submits it only for exactly
+the total it charged (never below: ``close_mismatch`` names that total), then records the
+channel settled at that total and closed, so no further receipt is accepted. A submission
+that would revert is ``409 submission_reverted`` with the decoded revert.
+
+    >>> register_relay(app, service_of)      # in create_app
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import astuple
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from web3.logs import DISCARD
+
+from modelmint.codec import (
+    hex0x,
+    json_object,
+    read_address,
+    read_bytes32,
+    read_field,
+    read_hex,
+    read_int,
+    read_object,
+    read_uint,
+)
+from modelmint.errors import ErrorCode, WireError, error_body
+from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
+from modelmint.receipts import OpenChannelIntent
+from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
+
+if TYPE_CHECKING:
+    from modelmint.gateway.service import Service
+
+SUBMIT_TIMEOUT = 60.0  # seconds the gateway waits for its transaction to be mined
+MAX_BODY_BYTES = 4096
+SIGNATURE_BYTES = 65
+
+
+def read_open(body: dict[str, Any]) -> tuple[OpenChannelIntent, bytes, tuple[int, bytes, bytes]]:
+    """The intent, its signature and the ``(v, r, s)`` authorization of an open request."""
+    i = read_object(read_field(body, "intent", "body"), "intent")
+    intent = OpenChannelIntent(
+        read_address(i, "consumer", "intent"),
+        read_uint(i, "modelId", "intent"),
+        read_address(i, "gateway", "intent"),
+        read_uint(i, "credits", "intent"),
+        read_uint(i, "expiry", "intent"),
+        read_address(i, "receiptSigner", "intent"),
+        read_bytes32(i, "nonce", "intent"),
+        read_uint(i, "deadline", "intent"),
+    )
+    a = read_object(read_field(body, "authorization", "body"), "authorization")
+    auth = (
+        read_int(a, "v", "authorization", 255),
+        read_bytes32(a, "r", "authorization"),
+        read_bytes32(a, "s", "authorization"),
+    )
+    return intent, read_hex(body, "signature", "body", SIGNATURE_BYTES), auth
+
+
+def check_open(s: Service, intent: OpenChannelIntent) -> None:
+    """What the gateway checks before paying gas for an open, with no node read."""
+    t = s.terms
+    if intent.gateway.lower() != s.account.address.lower():
+        raise WireError(ErrorCode.WRONG_GATEWAY, f"the intent names gateway {intent.gateway}")
+    if intent.model_id != t.model_id:
+        raise WireError(ErrorCode.WRONG_MODEL, f"the intent names model {intent.model_id}")
+    if intent.credits == 0:
+        raise WireError(ErrorCode.INSUFFICIENT_AMOUNT, "the intent buys no credits")
+    if intent.deadline <= s.ledger.clock():
+        raise WireError(
+            ErrorCode.DEADLINE_EXPIRED, f"the intent's deadline {intent.deadline} passed"
+        )
+
+
+async def _submit(s: Service, call: Any) -> dict[str, Any]:
+    try:
+        return await asyncio.to_thread(s.chain.submit, s.account, call, SUBMIT_TIMEOUT)
+    except ChainReverted as exc:
+        raise WireError(
+            ErrorCode.SUBMISSION_REVERTED,
+            f"the transaction reverts: {exc.message}",
+            **exc.details(),
+        ) from None
+    except ChainUnavailable as exc:
+        raise chain_failure("cannot submit", exc) from None
+
+
+async def relay_open(s: Service, body: dict[str, Any]) -> dict[str, Any]:
+    intent, signature, auth = read_open(body)
+    check_open(s, intent)
+    fn = s.chain.credits.functions.openChannelWithAuthorization
+    mined = await _submit(s, fn(astuple(intent), signature, auth))
+    events = s.chain.credits.events.ChannelOpened().process_receipt(mined, errors=DISCARD)
+    return {
+        "channelId": str(int(events[0]["args"]["channelId"])),
+        "txHash": hex0x(bytes(mined["transactionHash"])),
+    }
+
+
+def charged_total(s: Service, channel_id: int) -> int:
+    """What the gateway charged on the channel: its store's total, or the ledger's running
+    total when a charge is not written yet."""
+    stored = s.store.channel(channel_id)
+    state = s.ledger.channel_state(channel_id)
+    return max(stored.charged if stored else 0, state.charged if state else 0)
+
+
+async def relay_close(s: Service, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Submits the consumer's cooperative close of ``channel_id`` at the gateway's charged total,
+    holding the channel so that no charge lands meanwhile."""
+    signed = read_uint(body, "chargedCredits", "body")
+    signature = read_hex(body, "signature", "body", SIGNATURE_BYTES)
+    hold = None
+    if s.store.shared:  # several processes: the database serialises the channel
+        try:
+            hold = await asyncio.to_thread(s.store.hold, channel_id, s.settings.lock_timeout)
+        except StoreError as exc:
+            raise WireError(ErrorCode(exc.code.value), exc.message) from None
+    try:
+        charged = charged_total(s, channel_id)
+        if signed != charged:
+            side = "below" if signed < charged else "above"
+            raise WireError(
+                ErrorCode.CLOSE_MISMATCH,
+                f"the close signs {signed} credits, {side} the {charged} charged",
+                charged=str(charged),
+            )
+        fn = s.chain.credits.functions.closeChannelCooperatively
+        mined = await _submit(s, fn(channel_id, charged, signature))
+        s.ledger.note_closed(channel_id)
+        if s.store.channel(channel_id) is not None:
+            s.store.set_settled(channel_id, charged)
+    finally:
+        if hold is not None:
+            hold.release()
+    return {
+        "channelId": str(channel_id),
+        "chargedCredits": str(charged),
+        "txHash": hex0x(bytes(mined["transactionHash"])),
+    }
+
+
+def register_relay(app: FastAPI, service_of: Callable[[], Service]) -> None:
+    """The two routes of the gateway's relay."""
+
+    @app.post(CHANNELS_OPEN_PATH)
+    async def open_channel(request: Request) -> Response:
+        try:
+            return JSONResponse(await relay_open(service_of(), await _body(request)))
+        except WireError as err:
+            return _refuse(err)
+
+    @app.post(CHANNEL_CLOSE_PATH)
+    async def close_channel(channel_id: int, request: Request) -> Response:
+        try:
+            answer = await relay_close(service_of(), channel_id, await _body(request))
+            return JSONResponse(answer)
+        except WireError as err:
+            return _refuse(err)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise WireError(ErrorCode.PAYLOAD_TOO_LARGE, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    return json_object(raw)
+
+
+def _refuse(err: WireError) -> Response:
+    return JSONResponse(error_body(err.code, err.message, **err.details), status_code=err.status)

@@ -1,0 +1,203 @@
+"""The gateway's relay (modelmint.gateway.relay) against anvil: a consumer holding an ERC-3009
+token (AuthorizedERC20, real signature checks) and no ETH opens a channel through the gateway,
+pays calls on it, and closes it cooperatively through the gateway; its refund arrives in the
+token and it never holds ETH.
+
+One gateway (uvicorn in a thread, in-process service) serves the whole module; its own
+account (it sends transactions) keeps its nonces clear of other modules'.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+import uvicorn
+from eth_account import Account
+from inprocess import own_gateway
+from payer import Payer
+
+from modelmint.client.gasless import close_signature, gasless_open, token_domain
+from modelmint.deploy.models import register_model
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.testing import WAIT_CEILING, wait_until
+from modelmint.gateway.app import create_app
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.receipts import ReceiptDomain
+from modelmint.weights import weights_hash
+from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
+
+PRICE = 10**15  # token units per credit
+DEPOSIT = 50  # credits of each gasless channel
+MINTED = 10**18
+TOKEN_NAME = "Modelmint USD"
+
+gateway = own_gateway(7)
+
+
+@pytest.fixture(scope="module")
+def protocol(project, deployer, model_owner, gateway, treasury):
+    """The digits model priced in AuthorizedERC20, credits enabled at PRICE."""
+    token = project.AuthorizedERC20.deploy(TOKEN_NAME, "mmUSD", 18, sender=deployer)
+    p = deploy_protocol(
+        project,
+        deployer,
+        only=("registry", "router", "credits", "licenses"),
+        treasury=treasury,
+        protocol_fee_bps=500,
+        tokens=[token],
+    )
+    model_id, _ = register_model(
+        p.registry,
+        model_owner,
+        weights_hash(DIGITS_ONNX),
+        "ipfs://digits",
+        "ipfs://meta",
+        asset=token,
+        gateways=[gateway],
+    )
+    p.credits.enableCredits(model_id, PRICE, sender=model_owner)
+    return {"credits": p.credits, "token": token, "model_id": int(model_id), "deployment": p}
+
+
+@pytest.fixture(scope="module")
+def live(services, protocol):
+    """(url, service) of the module's gateway."""
+    service = services()
+    app = create_app(service.settings, service=service)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, "the gateway server to start", interval=0.05)
+    yield f"http://127.0.0.1:{port}", service
+    server.should_exit = True
+    thread.join(timeout=WAIT_CEILING)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def holder(protocol, deployer):
+    """A fresh consumer key holding MINTED tokens and no ETH."""
+    key = Account.create()
+    protocol["token"].mint(key.address, MINTED, sender=deployer)
+    return key
+
+
+@pytest.fixture(scope="module")
+def domains(protocol, chain):
+    domain = ReceiptDomain.from_contract(protocol["credits"])
+    return domain, token_domain(chain.chain_id, protocol["token"].address, TOKEN_NAME)
+
+
+def signed_open(live, protocol, domains, key, chain, **change):
+    url, service = live
+    now = chain.pending_timestamp
+    opening = gasless_open(
+        domains[0],
+        domains[1],
+        key,
+        model_id=change.get("model_id", protocol["model_id"]),
+        gateway=change.get("gateway", service.account.address),
+        credits=DEPOSIT,
+        credit_value=PRICE,
+        expiry=now + 7 * 86_400,
+        deadline=change.get("deadline", now + 3600),
+    )
+    intent = opening.intent
+    v, r, s = opening.authorization
+    return {
+        "intent": {
+            "consumer": intent.consumer,
+            "modelId": str(intent.model_id),
+            "gateway": intent.gateway,
+            "credits": str(intent.credits),
+            "expiry": str(intent.expiry),
+            "receiptSigner": intent.receipt_signer,
+            "nonce": "0x" + intent.nonce.hex(),
+            "deadline": str(intent.deadline),
+        },
+        "signature": "0x" + opening.signature.hex(),
+        "authorization": {"v": v, "r": "0x" + r.hex(), "s": "0x" + s.hex()},
+    }
+
+
+def post_close(url: str, channel_id: int, charged: int, signature: bytes) -> httpx.Response:
+    path = CHANNEL_CLOSE_PATH.format(channel_id=channel_id)
+    body = {"chargedCredits": str(charged), "signature": "0x" + signature.hex()}
+    return httpx.post(url + path, json=body, timeout=WAIT_CEILING)
+
+
+def code_of(answer: httpx.Response) -> str:
+    return str(answer.json()["error"]["code"])
+
+
+def test_open_and_close__consumer_without_eth__channel_paid_and_refunded_in_token(
+    live, protocol, domains, holder, chain
+):
+    url, _ = live
+    token, credits = protocol["token"], protocol["credits"]
+    body = signed_open(live, protocol, domains, holder, chain)
+    opened = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
+    assert opened.status_code == 200, opened.text
+    channel_id = int(opened.json()["channelId"])
+    on_chain = credits.channel(channel_id)
+    assert on_chain.consumer == holder.address and on_chain.deposit == DEPOSIT
+    assert token.balanceOf(holder.address) == MINTED - DEPOSIT * PRICE
+
+    payer = Payer(url, holder, channel_id)
+    for _ in range(3):
+        assert payer.pay().status_code == 200
+    charged = payer.charged
+    assert charged > 0
+
+    below = post_close(
+        url, channel_id, charged - 1, close_signature(domains[0], channel_id, charged - 1, holder)
+    )
+    assert below.status_code == 409 and code_of(below) == "close_mismatch"
+    assert below.json()["error"]["charged"] == str(charged)
+    assert credits.channel(channel_id).expiry != 0  # still open
+
+    closed = post_close(
+        url, channel_id, charged, close_signature(domains[0], channel_id, charged, holder)
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["chargedCredits"] == str(charged)
+    assert credits.channel(channel_id).expiry == 0
+    assert token.balanceOf(holder.address) == MINTED - charged * PRICE
+    after = payer.pay()
+    assert after.status_code == 402 and after.json()["error"] == "channel_closed"
+    assert chain.provider.get_balance(holder.address) == 0
+
+
+def test_open__intent_for_another_gateway__refused_before_any_transaction(
+    live, protocol, domains, holder, chain
+):
+    url, service = live
+    nonce = service.chain.w3.eth.get_transaction_count(service.account.address)
+    body = signed_open(live, protocol, domains, holder, chain, gateway=holder.address)
+    answer = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
+    assert answer.status_code == 402 and code_of(answer) == "wrong_gateway"
+    assert service.chain.w3.eth.get_transaction_count(service.account.address) == nonce
+
+
+def test_open__authorization_replayed__submission_reverted_named(
+    live, protocol, domains, holder, chain
+):
+    url, _ = live
+    body = signed_open(live, protocol, domains, holder, chain)
+    first = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
+    assert first.status_code == 200, first.text
+    again = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
+    assert again.status_code == 409 and code_of(again) == "submission_reverted"
+    assert again.json()["error"]["revert"]["name"]
