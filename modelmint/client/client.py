@@ -67,6 +67,7 @@ from modelmint.client.errors import (
 )
 from modelmint.client.funding import ChannelBook, ChannelPolicy
 from modelmint.client.onchain import CreditsChain
+from modelmint.client.relay import GatewayRelay
 from modelmint.client.signer import Signer
 from modelmint.client.store import ChannelStore, LocalChannel
 from modelmint.errors import ErrorCode, WireError
@@ -167,6 +168,7 @@ class Client:
         self.book = ChannelBook(
             w3, signer, self.store, self.budget, self.policy, self._emit, recover_from_block, adopt
         )
+        self.book.relay = GatewayRelay(self.http, signer)
         self._routes: dict[str, _Route] = {}
 
     # ------------------------------------------------------------------ public API
@@ -215,6 +217,10 @@ class Client:
     def close(self, channel_id: int, redeem: bool = False) -> dict[str, int]:
         """Closes one expired channel (see :meth:`ChannelBook.close`)."""
         return self.book.close(channel_id, redeem)
+
+    def close_cooperatively(self, channel_id: int) -> dict[str, int]:
+        """Closes a channel now through its gateway (refund at once; ChannelBook)."""
+        return self.book.close_cooperatively(channel_id)
 
     def redeem(self, credits_address: str, model_id: int, credits: int | None = None) -> int:
         """Redeems ``credits`` free credits (all of them by default); returns the value."""

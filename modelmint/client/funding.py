@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from web3 import Web3
 
@@ -23,6 +24,9 @@ from modelmint.client.signer import Signer
 from modelmint.client.store import ChannelStatus, ChannelStore, LocalChannel
 from modelmint.errors import ErrorCode
 from modelmint.wire import PaymentRequirements
+
+if TYPE_CHECKING:
+    from modelmint.client.relay import GatewayRelay
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class ChannelBook:
     # Use channels this state directory did not open (found in ChannelOpened logs): the
     # library's crash recovery does; the CLI only with ``--adopt``.
     adopt: bool = True
+    # The gateway's relay: opens gasless for a token-priced model when the account holds no
+    # ETH, and closes cooperatively (modelmint.client.relay).
+    relay: GatewayRelay | None = None
     _chains: dict[str, CreditsChain] = field(default_factory=dict, init=False, repr=False)
     _scanned: set[str] = field(default_factory=set, init=False, repr=False)  # recovered
 
@@ -224,6 +231,23 @@ class ChannelBook:
         self.emit("channel_closed", **summary)
         return summary
 
+    def close_cooperatively(self, channel_id: int) -> dict[str, int]:
+        """Closes a channel now, through its gateway, at the charged total this client verified:
+        the gateway submits the consumer's signature and the rest of the deposit is refunded in
+        the model's asset at once."""
+        record = self.store.get(channel_id)
+        if record is None or self.relay is None:
+            raise ChannelNotClosable(f"channel {channel_id} is not in this state directory")
+        chain = self.chain_for(record.credits_contract)
+        self.relay.close(chain, channel_id, record.charged)
+        halted = record.status is ChannelStatus.HALTED
+        status = ChannelStatus.HALTED if halted else ChannelStatus.CLOSED
+        self.store.put(replace(record, status=status, closed=True))
+        summary = {"channel": channel_id, "refunded": record.deposit - record.charged}
+        summary["settled"] = record.charged
+        self.emit("channel_closed", cooperative=True, **summary)
+        return summary
+
     def redeem(self, credits_address: str, model_id: int, credits: int | None = None) -> int:
         """Redeems ``credits`` free credits (all of them by default); returns the value."""
         chain = self.chain_for(credits_address)
@@ -267,9 +291,13 @@ class ChannelBook:
                 )
         add, buy = self._size(chain, req, 0)
         expiry = now + self.policy.ttl
+        relay = self.relay if self.relay is not None and buy == add else None
+        gasless = relay is not None and relay.applies(chain, terms)
         value = self.budget.reserve(buy, terms.credit_value)
         try:
-            if buy == add:
+            if relay is not None and gasless:
+                channel_id = relay.open(chain, terms, req.extra.model_id, req.pay_to, add, expiry)
+            elif buy == add:
                 channel_id = chain.buy_and_open(
                     self.signer, req.extra.model_id, req.pay_to, add, expiry
                 )
@@ -293,7 +321,14 @@ class ChannelBook:
             spent=value,
         )
         self.store.put(record)
-        self.emit("channel_opened", channel=channel_id, deposit=add, bought=buy, paid=value)
+        self.emit(
+            "channel_opened",
+            channel=channel_id,
+            deposit=add,
+            bought=buy,
+            paid=value,
+            gasless=gasless,
+        )
         return record
 
     def _top_up(

@@ -16,9 +16,12 @@ import pytest
 import uvicorn
 from eth_account import Account
 from inprocess import own_gateway
-from payer import Payer
+from payer import Payer, digits
 
+from modelmint.client.client import Client
+from modelmint.client.funding import ChannelPolicy
 from modelmint.client.gasless import close_signature, gasless_open, token_domain
+from modelmint.client.signer import Signer
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.testing import WAIT_CEILING, wait_until
@@ -201,3 +204,34 @@ def test_open__authorization_replayed__submission_reverted_named(
     again = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
     assert again.status_code == 409 and code_of(again) == "submission_reverted"
     assert again.json()["error"]["revert"]["name"]
+
+
+def test_client__no_eth_token_model__opens_gasless_pays_and_closes_cooperatively(
+    live, protocol, deployer, tmp_path, chain
+):
+    url, _ = live
+    token = protocol["token"]
+    key = Account.create()
+    token.mint(key.address, MINTED, sender=deployer)
+    events: list[str] = []
+    client = Client(
+        url,
+        Signer.eoa(key),
+        rpc_url=chain.provider.web3.provider.endpoint_uri,
+        state_dir=tmp_path,
+        policy=ChannelPolicy(calls_per_channel=DEPOSIT),
+        on_event=lambda event, fields: events.append(event),
+    )
+    for _ in range(2):
+        result = client.call("/v1/predict", json=digits())
+        assert result.charged > 0
+    record = client.channel(result.channel_id)
+    assert record is not None and record.deposit == DEPOSIT
+
+    summary = client.close_cooperatively(result.channel_id)
+
+    assert summary["refunded"] == DEPOSIT - record.charged
+    assert protocol["credits"].channel(result.channel_id).expiry == 0
+    assert token.balanceOf(key.address) == MINTED - record.charged * PRICE
+    assert chain.provider.get_balance(key.address) == 0
+    assert "channel_opened" in events and "channel_closed" in events
