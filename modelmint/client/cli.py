@@ -2,7 +2,7 @@
 
     modelmint call /v1/predict --json '{"inputs": [[0, 1, 2]]}' --budget 0.001ETH
     modelmint call /v1/predict --license --json '{"inputs": [[0, 1, 2]]}'
-    modelmint channels [--recover] [--unhalt ID]     modelmint close ID [--redeem]
+    modelmint channels [--recover] [--unhalt ID]     modelmint close ID [--redeem|--now]
     modelmint redeem --model 1
     modelmint model register|show|publish-version|set-gateway|enable-credits|create-offer ...
     modelmint license buy|renew ...     modelmint revenue sweep|show|claim ...
@@ -329,18 +329,25 @@ def channels(ctx: click.Context, recover: str | None, unhalt: int | None) -> Non
 @click.argument("channel_id", type=int, required=False)
 @click.option("--expired", is_flag=True, help="Close every channel past its grace period.")
 @click.option("--redeem", is_flag=True, help="Redeem the refunded credits too.")
+@click.option("--now", is_flag=True, help="Close now through the gateway (cooperative, no gas).")
 @click.pass_context
-def close(ctx: click.Context, channel_id: int | None, expired: bool, redeem: bool) -> None:
-    """Close a channel after expiry + grace and get the unused credits back."""
+def close(
+    ctx: click.Context, channel_id: int | None, expired: bool, redeem: bool, now: bool
+) -> None:
+    """Close a channel after expiry + grace (or --now, through its gateway at the charged
+    total: the rest is refunded in the model's asset at once) and get the unused credits back."""
     if channel_id is None and not expired:
         raise click.UsageError("give a CHANNEL_ID or --expired")
     client = _client(ctx)
     try:
-        done = (
-            client.close_expired(redeem=redeem)
-            if expired
-            else [client.close(channel_id, redeem=redeem)]  # type: ignore[arg-type]
-        )
+        if now and channel_id is not None:
+            done = [client.close_cooperatively(channel_id)]
+        else:
+            done = (
+                client.close_expired(redeem=redeem)
+                if expired
+                else [client.close(channel_id, redeem=redeem)]  # type: ignore[arg-type]
+            )
     except ClientError as exc:
         _fail(ctx, exc)
         return

@@ -156,6 +156,23 @@ def test_cli_close__open_channel_unknown_here__readable_error(cli, fund):
     assert done.stderr.startswith("error: channel_not_closable: channel 424242")
 
 
+def test_cli_close_now__paid_channel__closed_through_the_gateway_at_its_charge(
+    cli, fund, deployment
+):
+    consumer = fund()
+    body = json.dumps({"inputs": [ROW]})
+    called = cli(consumer, "--output", "json", "call", "/v1/predict", "--json", body,
+                 "--budget", str(10 * CREDIT_VALUE))  # fmt: skip
+    assert called.returncode == 0, called.stderr
+    channel = json.loads(called.stdout)["results"][0]["channel"]
+    done = cli(consumer, "--output", "json", "close", "--now", str(channel))
+    assert done.returncode == 0, done.stderr
+    [closed] = json.loads(done.stdout)
+    assert (closed["channel"], closed["settled"]) == (channel, 1)
+    on_chain = deployment.credits.channel(channel)
+    assert on_chain.expiry == 0 and on_chain.settled == 1
+
+
 def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     project, deployment, gateway_process, holder, gateway, fund, w3, tmp_path
 ):
