@@ -184,6 +184,11 @@ class Ledger:
         if slot is not None and settled > slot.info.settled:
             slot.info = _replace_settled(slot.info, settled)
 
+    def channel_lock(self, channel_id: int) -> asyncio.Lock | None:
+        """The in-process lock a charge on the channel holds (``None``: none cached here)."""
+        slot = self._slots.get(channel_id)
+        return None if slot is None else slot.lock
+
     def note_closed(self, channel_id: int) -> None:
         """The channel was closed on chain (cooperatively): no further receipt is accepted."""
         slot = self._slots.get(channel_id)

@@ -10,6 +10,7 @@ carrying the decoded error (:func:`modelmint.reverts.revert_of`: name and argume
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,9 @@ class Chain:
         settle_abi = next(e for e in load_abi("UsageCredits") if e.get("name") == "settle")
         # The number of SettleArgs fields of the deployed ABI (5: with chargedCredits).
         self.settle_fields = len(settle_abi["inputs"][0]["components"])
+        # Serialises the gateway's sends (settlements, relayed opens and closes) from one key:
+        # each reads the pending nonce and broadcasts before the next reads it.
+        self.send_lock = threading.Lock()
 
     @classmethod
     def connect(cls, rpc_url: str, record: Record, timeout: float = 10.0) -> Chain:
@@ -239,7 +243,8 @@ class Chain:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             return "0x" + bytes(tx_hash).hex(), tx_nonce
 
-        sent: tuple[str, int] = _wrap(build)
+        with self.send_lock:
+            sent: tuple[str, int] = _wrap(build)
         return sent
 
     def submit(self, account: Any, call: Any, timeout: float) -> dict[str, Any]:
@@ -247,18 +252,20 @@ class Chain:
         :class:`ChainReverted` with its decoded error and sends nothing), then signs, sends and
         waits up to ``timeout`` seconds for its receipt; a mined revert is a ``ChainReverted``."""
 
-        def send() -> dict[str, Any]:
+        def send() -> Any:
             call.call({"from": account.address})
-            params: Any = {
-                "from": account.address,
-                "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
-                "chainId": self.w3.eth.chain_id,
-            }
-            signed = account.sign_transaction(dict(call.build_transaction(params)))
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            return dict(self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout))
+            with self.send_lock:
+                params: Any = {
+                    "from": account.address,
+                    "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
+                    "chainId": self.w3.eth.chain_id,
+                }
+                signed = account.sign_transaction(dict(call.build_transaction(params)))
+                return self.w3.eth.send_raw_transaction(signed.raw_transaction)
 
-        mined: dict[str, Any] = _wrap(send)
+        tx_hash = _wrap(send)
+        wait = self.w3.eth.wait_for_transaction_receipt
+        mined: dict[str, Any] = dict(_wrap(lambda: wait(tx_hash, timeout=timeout)))
         if mined.get("status") != 1:
             raise ChainReverted(Revert(None, (), b""))
         return mined

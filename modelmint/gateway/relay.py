@@ -121,8 +121,24 @@ def charged_total(s: Service, channel_id: int) -> int:
 async def relay_close(s: Service, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Submits the consumer's cooperative close of ``channel_id`` at the gateway's charged total,
     holding the channel so that no charge lands meanwhile."""
+    if not 0 < channel_id < 2**64:
+        raise WireError(ErrorCode.INVALID_PAYLOAD, f"not a channel id: {channel_id}")
     signed = read_uint(body, "chargedCredits", "body")
     signature = read_hex(body, "signature", "body", SIGNATURE_BYTES)
+    lock = s.ledger.channel_lock(channel_id)
+    if lock is not None:
+        try:
+            await asyncio.wait_for(lock.acquire(), timeout=s.settings.lock_timeout)
+        except TimeoutError:
+            raise WireError(ErrorCode.CHANNEL_BUSY, f"channel {channel_id} is serving") from None
+    try:
+        return await _close_held(s, channel_id, signed, signature)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def _close_held(s: Service, channel_id: int, signed: int, signature: bytes) -> dict[str, Any]:
     hold = None
     if s.store.shared:  # several processes: the database serialises the channel
         try:

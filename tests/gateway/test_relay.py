@@ -235,3 +235,13 @@ def test_client__no_eth_token_model__opens_gasless_pays_and_closes_cooperatively
     assert token.balanceOf(key.address) == MINTED - record.charged * PRICE
     assert chain.provider.get_balance(key.address) == 0
     assert "channel_opened" in events and "channel_closed" in events
+
+
+@pytest.mark.parametrize("channel", ["0", "-1", str(2**256)])
+def test_close__channel_id_out_of_range__invalid_payload_nothing_sent(live, channel):
+    url, service = live
+    nonce = service.chain.w3.eth.get_transaction_count(service.account.address)
+    body = {"chargedCredits": "0", "signature": "0x" + "11" * 65}
+    answer = httpx.post(f"{url}/v1/channels/{channel}/close", json=body, timeout=WAIT_CEILING)
+    assert answer.status_code == 400 and code_of(answer) == "invalid_payload", answer.text
+    assert service.chain.w3.eth.get_transaction_count(service.account.address) == nonce
