@@ -5,15 +5,24 @@ the error code a call raises."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from payer import Payer
 
-from modelmint.dev.testing import wait_until
+from modelmint.deploy.models import register_model
+from modelmint.deploy.protocol import deploy_protocol
+from modelmint.dev.testing import WAIT_CEILING, wait_until
 from modelmint.errors import ErrorCode, WireError
+from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
+from modelmint.weights import weights_hash
 
 
 class Services:
@@ -74,3 +83,43 @@ def own_gateway(index: int):
         return accounts[index]
 
     return _gateway
+
+
+def deploy_token_model(project, deployer, model_owner, gateway, treasury, *, price, fee_bps, only):
+    """AuthorizedERC20 ("Modelmint USD", real ERC-3009 and 2612 checks) allow-listed and the
+    digits model priced in it, credits enabled at ``price``: ``(deployment, token, model id)``."""
+    token = project.AuthorizedERC20.deploy("Modelmint USD", "mmUSD", 18, sender=deployer)
+    p = deploy_protocol(
+        project, deployer, only=only, treasury=treasury, protocol_fee_bps=fee_bps, tokens=[token]
+    )
+    model_id, _ = register_model(
+        p.registry,
+        model_owner,
+        weights_hash(DIGITS_ONNX),
+        "ipfs://digits",
+        "ipfs://meta",
+        asset=token,
+        gateways=[gateway],
+    )
+    p.credits.enableCredits(model_id, price, sender=model_owner)
+    return p, token, int(model_id)
+
+
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread (no lifespan: the test closes the service);
+    yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, "the gateway server to start", interval=0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=WAIT_CEILING)

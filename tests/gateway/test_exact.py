@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 
 import httpx
 import pytest
-import uvicorn
 from eth_account import Account
+from inprocess import deploy_token_model, served
 from x402 import x402Client
 from x402.http.clients import x402HttpxClient
 from x402.http.utils import (
@@ -31,12 +30,9 @@ from x402.mechanisms.evm.exact import register_exact_evm_client
 
 from modelmint.constants import BPS
 from modelmint.deploy.models import register_model
-from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.roles import OUTSIDER
-from modelmint.dev.testing import WAIT_CEILING, wait_until
+from modelmint.dev.testing import WAIT_CEILING
 from modelmint.gateway.app import PREDICT_PATH, create_app
-from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
-from modelmint.weights import weights_hash
 
 PRICE = 10**15  # token units per credit (the model's credit value)
 VALIDITY = 30 * 86_400
@@ -56,25 +52,10 @@ def protocol(project, deployer, model_owner, gateway, treasury, contributor, hol
     """The module's deployment: AuthorizedERC20 allow-listed, the digits model priced in it
     (credits enabled at PRICE), split 2:1:1 among the owner, a contributor and a ModelShares
     token held by `holder`; ModelPayees deployed. A second model only lends its payee."""
-    token = project.AuthorizedERC20.deploy("Modelmint USD", "mmUSD", 18, sender=deployer)
-    p = deploy_protocol(
-        project,
-        deployer,
-        only=("registry", "router", "credits", "licenses", "shares_factory", "payees"),
-        treasury=treasury,
-        protocol_fee_bps=FEE_BPS,
-        tokens=[token],
+    only = ("registry", "router", "credits", "licenses", "shares_factory", "payees")
+    p, token, model_id = deploy_token_model(
+        project, deployer, model_owner, gateway, treasury, price=PRICE, fee_bps=FEE_BPS, only=only
     )
-    model_id, _ = register_model(
-        p.registry,
-        model_owner,
-        weights_hash(DIGITS_ONNX),
-        "ipfs://digits",
-        "ipfs://meta",
-        asset=token,
-        gateways=[gateway],
-    )
-    p.credits.enableCredits(model_id, PRICE, sender=model_owner)
     tx = p.shares_factory.createShares(
         model_id, "Digits", "DGT", 10**21, holder, sender=model_owner
     )
@@ -117,17 +98,8 @@ def live(services, facilitator_key, protocol, payer):
     service = services(facilitator_private_key=facilitator_key, max_timeout_seconds=VALIDITY)
     assert service.exact is not None
     NETWORK[:] = [service.exact.terms.network, service.exact.terms.asset]
-    app = create_app(service.settings, service=service)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, "the gateway server to start", interval=0.05)
-    yield f"http://127.0.0.1:{port}", service
-    server.should_exit = True
-    thread.join(timeout=WAIT_CEILING)
+    with served(create_app(service.settings, service=service)) as url:
+        yield url, service
 
 
 def sdk_client(account) -> x402Client:

@@ -9,26 +9,19 @@ account (it sends transactions) keeps its nonces clear of other modules'.
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 import pytest
-import uvicorn
 from eth_account import Account
-from inprocess import own_gateway
+from inprocess import deploy_token_model, own_gateway, served
 from payer import Payer, digits
 
 from modelmint.client.client import Client
 from modelmint.client.funding import ChannelPolicy
 from modelmint.client.gasless import close_signature, gasless_open, token_domain
 from modelmint.client.signer import Signer
-from modelmint.deploy.models import register_model
-from modelmint.deploy.protocol import deploy_protocol
-from modelmint.dev.testing import WAIT_CEILING, wait_until
+from modelmint.dev.testing import WAIT_CEILING
 from modelmint.gateway.app import create_app
-from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import ReceiptDomain
-from modelmint.weights import weights_hash
 from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
 
 PRICE = 10**15  # token units per credit
@@ -42,51 +35,19 @@ gateway = own_gateway(7)
 @pytest.fixture(scope="module")
 def protocol(project, deployer, model_owner, gateway, treasury):
     """The digits model priced in AuthorizedERC20, credits enabled at PRICE."""
-    token = project.AuthorizedERC20.deploy(TOKEN_NAME, "mmUSD", 18, sender=deployer)
-    p = deploy_protocol(
-        project,
-        deployer,
-        only=("registry", "router", "credits", "licenses"),
-        treasury=treasury,
-        protocol_fee_bps=500,
-        tokens=[token],
+    only = ("registry", "router", "credits", "licenses")
+    p, token, model_id = deploy_token_model(
+        project, deployer, model_owner, gateway, treasury, price=PRICE, fee_bps=500, only=only
     )
-    model_id, _ = register_model(
-        p.registry,
-        model_owner,
-        weights_hash(DIGITS_ONNX),
-        "ipfs://digits",
-        "ipfs://meta",
-        asset=token,
-        gateways=[gateway],
-    )
-    p.credits.enableCredits(model_id, PRICE, sender=model_owner)
-    return {"credits": p.credits, "token": token, "model_id": int(model_id), "deployment": p}
+    return {"credits": p.credits, "token": token, "model_id": model_id, "deployment": p}
 
 
 @pytest.fixture(scope="module")
 def live(services, protocol):
     """(url, service) of the module's gateway."""
     service = services()
-    app = create_app(service.settings, service=service)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, "the gateway server to start", interval=0.05)
-    yield f"http://127.0.0.1:{port}", service
-    server.should_exit = True
-    thread.join(timeout=WAIT_CEILING)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with served(create_app(service.settings, service=service)) as url:
+        yield url, service
 
 
 @pytest.fixture(scope="module")
