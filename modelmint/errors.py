@@ -62,6 +62,7 @@ class ErrorCode(StrEnum):
     # Gasless opens and cooperative closes the gateway submits (modelmint.gateway.relay).
     CLOSE_MISMATCH = "close_mismatch"
     SUBMISSION_REVERTED = "submission_reverted"
+    RELAY_BUSY = "relay_busy"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     # License access.
@@ -128,6 +129,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.CHANNEL_BUSY: 409,
     ErrorCode.CLOSE_MISMATCH: 409,
     ErrorCode.SUBMISSION_REVERTED: 409,
+    ErrorCode.RELAY_BUSY: 429,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.STATEMENT_INVALID: 401,

@@ -86,6 +86,13 @@ def check_open(s: Service, intent: OpenChannelIntent) -> None:
 
 
 async def _submit(s: Service, call: Any) -> dict[str, Any]:
+    """Sends ``call`` from the gateway's key within the relay's rate (``relay_rate`` per second,
+    ``relay_burst`` at once): the gas the gateway pays for strangers is bounded."""
+    if not s.relay_budget.take():
+        raise WireError(
+            ErrorCode.RELAY_BUSY,
+            f"the relay submits at most {s.settings.relay_rate:g} transactions per second",
+        )
     try:
         return await asyncio.to_thread(s.chain.submit, s.account, call, SUBMIT_TIMEOUT)
     except ChainReverted as exc:

@@ -15,12 +15,14 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
 
 from modelmint.access import AccessDomain
+from modelmint.gateway.bounds import TokenBucket
 from modelmint.gateway.cards import load_card
 from modelmint.gateway.committer import GroupCommitter
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
@@ -118,6 +120,11 @@ class Service:
     card: bytes | None = None
     weights_path: Path | None = None
     exact: ExactPayments | None = None
+
+    @cached_property
+    def relay_budget(self) -> TokenBucket:
+        """The relay's transactions (modelmint.gateway.relay): ``relay_rate`` per second."""
+        return TokenBucket(self.settings.relay_rate, self.settings.relay_burst)
 
     @classmethod
     def start(cls, settings: GatewaySettings) -> Service:

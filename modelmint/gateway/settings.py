@@ -73,6 +73,9 @@ class GatewaySettings(BaseSettings):
     max_channels: int = Field(default=10_000, ge=1)
     rpc_miss_rate: float = Field(default=50.0, gt=0)
     rpc_miss_burst: int = Field(default=200, ge=1)
+    # Transactions the relay submits (and pays the gas of) per second, and its burst.
+    relay_rate: float = Field(default=1.0, gt=0)
+    relay_burst: int = Field(default=20, ge=1)
     unknown_channel_ttl: float = Field(default=1.0, ge=0)
     max_accounts: int = Field(default=10_000, ge=1)
     refresh_interval: float = Field(default=5.0, gt=0)

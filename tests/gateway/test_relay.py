@@ -206,3 +206,19 @@ def test_close__channel_id_out_of_range__invalid_payload_nothing_sent(live, chan
     answer = httpx.post(f"{url}/v1/channels/{channel}/close", json=body, timeout=WAIT_CEILING)
     assert answer.status_code == 400 and code_of(answer) == "invalid_payload", answer.text
     assert service.chain.w3.eth.get_transaction_count(service.account.address) == nonce
+
+
+def test_open__relay_budget_spent__relay_busy_429_nothing_sent(live, protocol, domains, holder,
+                                                               chain):  # fmt: skip
+    url, service = live
+    budget = service.relay_budget
+    saved = budget._tokens
+    budget._tokens, budget.rate = 0.0, 1e-9  # spent, and refilling slower than the test runs
+    try:
+        nonce = service.chain.w3.eth.get_transaction_count(service.account.address)
+        body = signed_open(live, protocol, domains, holder, chain)
+        answer = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
+        assert answer.status_code == 429 and code_of(answer) == "relay_busy"
+        assert service.chain.w3.eth.get_transaction_count(service.account.address) == nonce
+    finally:
+        budget._tokens, budget.rate = saved, service.settings.relay_rate
