@@ -52,10 +52,11 @@ def local_chain(port: int = LOCAL_CHAIN_PORT, state: Path | None = None) -> Anvi
 
 def local_node_uri(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> str | None:
     """The ``rpc`` setting of the ``modelmint`` commands (``MODELMINT_RPC``, else the active
-    profile's ``rpc``: :class:`modelmint.client.settings.Settings`), or None if neither sets it."""
-    from modelmint.client.settings import Settings
+    profile's ``rpc``: :func:`modelmint.deploy.operator.shared_setting`), or None if neither
+    sets it."""
+    from modelmint.deploy.operator import shared_setting
 
-    return Settings.resolve({}, env=env, cwd=cwd).values.get("rpc")
+    return shared_setting("rpc", env, cwd)
 
 
 def apply_local_node_env() -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ def deployments_dir(option: Path | None) -> Path:
     return option or Path(os.environ.get("MODELMINT_DEPLOYMENTS_DIR") or REPO_ROOT / "deployments")
 
 
-def shared_setting(name: str) -> str | None:
+def shared_setting(
+    name: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> str | None:
     """The ``modelmint`` commands' setting ``name`` (``rpc``, ``record`` or ``account``: its
     ``MODELMINT_*`` variable, else the active profile; :mod:`modelmint.client.settings`), so
     an ``ape run`` script takes what the commands take. None when neither sets it."""
@@ -35,7 +37,7 @@ def shared_setting(name: str) -> str | None:
     from modelmint.errors import ModelmintError
 
     try:
-        value = Settings.resolve({}).values.get(name)
+        value = Settings.resolve({}, env=env, cwd=cwd).values.get(name)
     except ModelmintError as exc:  # a profile file that does not parse or holds a secret
         raise click.UsageError(str(exc)) from None
     return str(value) if value else None
