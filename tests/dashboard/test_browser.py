@@ -314,6 +314,52 @@ def test_model_page__shareholder_votes__vote_counted_by_the_model_governor(
     assert governor.proposalVotes(pid)[1] > 0
 
 
+# Before the tests that move chain time past a grace period: the module's gateway never lets
+# its chain clock go back, so after ape reverts such a warp a new channel would look in grace.
+def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answer_is_the_models(
+    wallet_page, market, served, gateway_env, consumer, gateway
+):
+    credits = market.credits
+    channel_id = credits.nextChannelId()
+    page = wallet_page(consumer, f"#/model/{market.priced_model}")
+    _draw(page, [(0.5, 0.15), (0.5, 0.85)])  # a 1
+    page.click("[data-testid=playground-run]")
+    first = _played(page)
+    assert (first["channel"], first["opened"]) == (channel_id, True)  # no channel yet: opened
+    page.click("[data-testid=playground-clear]")
+    _draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
+    page.click("[data-testid=playground-run]")
+    second = _played(page)
+    assert (second["channel"], second["opened"]) == (channel_id, False)  # room left: reused
+    assert credits.nextChannelId() == channel_id + 1
+    _shot(page, "model")
+    # The page forgets what it was charged: the gateway's cumulative_mismatch carries its total
+    # and last receipt, which the page checks is the wallet's own before adopting it.
+    page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.includes('.charged.'))"
+        ".forEach((k) => localStorage.removeItem(k))"
+    )
+    page.click("[data-testid=playground-run]")
+    third = _played(page)
+    assert (third["channel"], third["opened"]) == (channel_id, False)
+    charged = page.get_attribute("[data-testid=playground-channel]", "data-charged")
+    assert int(charged) == 3 * market.credits_per_item
+
+    session = ort.InferenceSession(str(DIGITS_ONNX))
+    for shown in (first, second, third):
+        assert len(shown["input"]) == 64 and 0 < max(shown["input"]) <= 16
+        x = np.asarray([shown["input"]], dtype=np.float32)
+        assert shown["label"] == int(session.run(["label"], {"X": x})[0][0])  # the model's
+        assert shown["credits"] == market.credits_per_item  # an API call's price, one item
+        assert int(shown["cost"]) == market.credits_per_item * market.credit_value
+        assert shown["signer"] == gateway.address  # the provenance recovered in the page
+
+    _settle(gateway_env)
+    channel = credits.channel(channel_id)
+    assert (channel.consumer, channel.gateway) == (consumer.address, gateway.address)
+    assert channel.settled == first["credits"] + second["credits"] + third["credits"]
+
+
 def test_account_page__close_after_grace__unsettled_deposit_refunded_as_credits(
     wallet_page, market, served, chain, consumer, gateway
 ):
@@ -378,47 +424,3 @@ def test_model_page__buy_and_open_in_one_transaction__channel_funded_nothing_lef
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert w3.eth.get_balance(consumer.address) == balance - 40 * market.credit_value - gas
-
-
-def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answer_is_the_models(
-    wallet_page, market, served, gateway_env, consumer, gateway
-):
-    credits = market.credits
-    channel_id = credits.nextChannelId()
-    page = wallet_page(consumer, f"#/model/{market.priced_model}")
-    _draw(page, [(0.5, 0.15), (0.5, 0.85)])  # a 1
-    page.click("[data-testid=playground-run]")
-    first = _played(page)
-    assert (first["channel"], first["opened"]) == (channel_id, True)  # no channel yet: opened
-    page.click("[data-testid=playground-clear]")
-    _draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
-    page.click("[data-testid=playground-run]")
-    second = _played(page)
-    assert (second["channel"], second["opened"]) == (channel_id, False)  # room left: reused
-    assert credits.nextChannelId() == channel_id + 1
-    _shot(page, "model")
-    # The page forgets what it was charged: the gateway's cumulative_mismatch carries its total
-    # and last receipt, which the page checks is the wallet's own before adopting it.
-    page.evaluate(
-        "() => Object.keys(localStorage).filter((k) => k.includes('.charged.'))"
-        ".forEach((k) => localStorage.removeItem(k))"
-    )
-    page.click("[data-testid=playground-run]")
-    third = _played(page)
-    assert (third["channel"], third["opened"]) == (channel_id, False)
-    charged = page.get_attribute("[data-testid=playground-channel]", "data-charged")
-    assert int(charged) == 3 * market.credits_per_item
-
-    session = ort.InferenceSession(str(DIGITS_ONNX))
-    for shown in (first, second, third):
-        assert len(shown["input"]) == 64 and 0 < max(shown["input"]) <= 16
-        x = np.asarray([shown["input"]], dtype=np.float32)
-        assert shown["label"] == int(session.run(["label"], {"X": x})[0][0])  # the model's
-        assert shown["credits"] == market.credits_per_item  # an API call's price, one item
-        assert int(shown["cost"]) == market.credits_per_item * market.credit_value
-        assert shown["signer"] == gateway.address  # the provenance recovered in the page
-
-    _settle(gateway_env)
-    channel = credits.channel(channel_id)
-    assert (channel.consumer, channel.gateway) == (consumer.address, gateway.address)
-    assert channel.settled == first["credits"] + second["credits"] + third["credits"]
