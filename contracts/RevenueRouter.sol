@@ -117,9 +117,10 @@ contract RevenueRouter is IRevenueRouter {
         if (amount == 0) revert RevenueRouterZeroAmount(modelId);
         ModelAccount storage m = _models[modelId];
         ModelAccountWord word = RevenueRouterWords.load(m);
-        address asset = _cachedAsset(m, word.assetKind(), modelId);
+        uint8 kind = word.assetKind();
+        address asset = _cachedAsset(m, kind, modelId);
         // First payment of a model never configured: _cachedAsset just wrote the asset kind.
-        if (word.assetKind() == RevenueRouterWords.ASSET_UNKNOWN) word = RevenueRouterWords.load(m);
+        if (kind == RevenueRouterWords.ASSET_UNKNOWN) word = RevenueRouterWords.load(m);
         if (asset == address(0)) {
             if (msg.value != amount) revert RevenueRouterWrongValue(amount, msg.value);
         } else {
@@ -138,12 +139,9 @@ contract RevenueRouter is IRevenueRouter {
             net = amount - fee; // fee <= amount / 10
         }
         {
-            AssetBook memory book = _books[asset];
-            // One write of the book; fees <= liabilities, so fees cannot overflow either.
-            _books[asset] = AssetBook({
-                liabilities: (uint256(book.liabilities) + amount).toUint128(),
-                fees: uint128(book.fees + fee)
-            });
+            AssetBook storage book = _books[asset];
+            // One read and one write of the book.
+            RevenueRouterWords.store(book, RevenueRouterWords.load(book).addPayment(amount, fee));
         }
 
         uint256 totalWeight = word.totalWeight();

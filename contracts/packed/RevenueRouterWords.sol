@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 // RevenueRouter's packed words, laid out as solc lays out their structs. A model's account:
 // slot 0 (ModelAccountWord) holds what every payment and claim reads, slot 1 the cached ERC-20
 // (read only for ERC-20 models). A recipient's entry (EntryWord), per model and account.
@@ -139,6 +141,18 @@ library RevenueRouterWords {
 
     function liabilities(AssetBookWord w) internal pure returns (uint128) {
         return uint128(AssetBookWord.unwrap(w));
+    }
+
+    /// @dev `w` after a payment of `amount` with protocol fee `fee` (<= amount): liabilities
+    /// grow by `amount` (SafeCast's error if they no longer fit 128 bits), fees by `fee` (fees
+    /// <= liabilities, so they cannot overflow either).
+    function addPayment(AssetBookWord w, uint256 amount, uint256 fee) internal pure returns (AssetBookWord) {
+        uint256 bits = AssetBookWord.unwrap(w);
+        uint256 grown = uint256(uint128(bits)) + amount;
+        if (grown > type(uint128).max) revert SafeCast.SafeCastOverflowedUintDowncast(128, grown);
+        unchecked {
+            return AssetBookWord.wrap(bits + amount + (fee << BOOK_FEES_OFFSET));
+        }
     }
 
     /// @dev `w` with liabilities `value` (< 2^128), the fees kept.

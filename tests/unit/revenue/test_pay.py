@@ -103,6 +103,23 @@ def test_pay__erc20__pulls_exact_amount(router, token_model, token, fund, licens
     assert router.claimable(token_model, model_owner) == 950 * 3 // 4
 
 
+def test_pay__liabilities_would_exceed_128_bits__reverts_and_changes_nothing(
+    router, register_model, token, fund, licensee
+):
+    # The asset book keeps liabilities (fees included) in 128 bits; the payment that would
+    # carry them past it reverts with SafeCast's error and leaves the book as it was. (No
+    # recipients: the owner accrues, so the accumulator's own bound is not what is hit.)
+    token_model = register_model(token)
+    fund(licensee, 2**128)
+    router.pay(token_model, 2**128 - 1, sender=licensee)
+    fees = router.feesOwed(token)
+    with ape.reverts(router.SafeCastOverflowedUintDowncast, bits=128, value=2**128):
+        router.pay(token_model, 1, sender=licensee)
+    assert router.liabilities(token) == 2**128 - 1 == token.balanceOf(router)
+    assert router.feesOwed(token) == fees
+    assert token.balanceOf(licensee) == 1
+
+
 def test_pay__erc20_with_eth_value__reverts(router, token_model, token, fund, licensee):
     fund(licensee, 1_000)
     with ape.reverts(router.RevenueRouterWrongValue, expected=0, sent=1):
