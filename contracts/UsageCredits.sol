@@ -292,15 +292,27 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function sweep(uint256 modelId) external nonReentrant returns (uint256 value) {
-        ModelState storage m = _enabledModel(modelId);
+        ModelState storage m = _models[modelId];
+        // Slot 0 (value, pricing kind) and slot 3 (consumed, swept) are read once each.
+        (uint256 creditValue, bool tokenPriced) = (m.creditValue, m.tokenPriced);
+        if (creditValue == 0) _revertNotEnabled(modelId);
         (uint256 consumed, uint256 swept) = (m.consumed, m.swept);
         if (consumed == swept) return 0;
         m.swept = uint128(consumed);
-        value = (consumed - swept) * m.creditValue;
-        emit RevenueSwept(modelId, consumed - swept, value);
+        uint256 credits = consumed - swept;
+        value = credits * creditValue;
+        emit RevenueSwept(modelId, credits, value);
         // Interaction last: the model's totals are final before the router is called. An ETH
         // model's slot 1 (its asset, zero) is never read.
-        _routeRevenue(modelId, m.tokenPriced ? m.asset : address(0), value);
+        uint256 sent = value;
+        if (tokenPriced) {
+            IERC20 asset = IERC20(m.asset);
+            sent = 0;
+            if (asset.allowance(address(this), address(_ROUTER)) < value) {
+                asset.forceApprove(address(_ROUTER), type(uint256).max);
+            }
+        }
+        _ROUTER.pay{value: sent}(modelId, value);
     }
 
     /// @inheritdoc IUsageCredits
@@ -731,17 +743,6 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         );
         uint256 received = IERC20(asset).balanceOf(address(this)) - before;
         if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
-    }
-
-    /// @dev The only path by which escrow becomes revenue. ETH is sent with the call; an ERC-20
-    /// is approved for exactly `amount` and pulled by the router.
-    function _routeRevenue(uint256 modelId, address asset, uint256 amount) private {
-        if (asset == address(0)) {
-            _ROUTER.pay{value: amount}(modelId, amount);
-        } else {
-            IERC20(asset).forceApprove(address(_ROUTER), amount);
-            _ROUTER.pay(modelId, amount);
-        }
     }
 
     /// @dev Whether `signature` is an ECDSA signature (low-s, enforced by OZ ECDSA) of `digest`

@@ -80,7 +80,9 @@ interface IRevenueRouter {
     /// router pulls `amount` from msg.sender with transferFrom (the caller approves first);
     /// the router measures its balance difference and reverts with
     /// RevenueRouterTransferMismatch unless it received exactly `amount` (fee-on-transfer
-    /// tokens are rejected).
+    /// tokens are rejected). The router never pulls from anyone but msg.sender: an allowance
+    /// given to it (UsageCredits keeps a standing one for its sweeps) serves only its owner's
+    /// own calls.
     /// @return credited The amount accounted (fee + recipients' share); always `amount`.
     function pay(uint256 modelId, uint256 amount) external payable returns (uint256 credited);
 

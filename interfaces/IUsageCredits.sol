@@ -333,7 +333,9 @@ interface IUsageCredits is IERC1155 {
     /// @notice Pays the value of `modelId`'s consumed-but-unswept credits to the router in one
     /// payment (the router applies the fee and the split). Anyone may call it; it moves only
     /// revenue already earned by settlement, never escrow. Returns 0 (no call) if nothing is
-    /// pending. Reverts for a model without credits.
+    /// pending. Reverts for a model without credits. An ERC-20 model's payment is pulled by the
+    /// router's `pay` under a standing allowance of this contract, set to the maximum only when
+    /// it falls short (the router pulls from no one but its caller).
     /// @return value The amount paid to the router.
     function sweep(uint256 modelId) external returns (uint256 value);
 

@@ -27,6 +27,7 @@ from modelmint.receipts import (
 )
 
 BAD_SIGNATURE = "UsageCreditsInvalidSignature"
+MAX_UINT256 = 2**256 - 1
 
 
 def _deadline(chain):
@@ -174,7 +175,7 @@ def test_sweep__model_without_credits__reverts(credits, register_model, holder):
         credits.sweep(model_id, sender=holder)
 
 
-def test_settle__erc20_receipt__sweep_router_pulls_tokens(
+def test_settle__erc20_receipt__sweep_router_pulls_tokens_under_a_standing_allowance(
     credits, router, token, token_model, open_channel, consumer, gateway, holder, sign, chain
 ):
     cid = open_channel(consumer, 50, token_model)
@@ -182,10 +183,81 @@ def test_settle__erc20_receipt__sweep_router_pulls_tokens(
     assert token.balanceOf(router) == 0
     assert token.balanceOf(credits) == 50 * TOKEN_CREDIT_VALUE
     assert credits.pendingRevenue(token_model) == 20 * TOKEN_CREDIT_VALUE
-    credits.sweep(token_model, sender=holder)
+    first = credits.sweep(token_model, sender=holder)
     assert token.balanceOf(router) == 20 * TOKEN_CREDIT_VALUE == router.liabilities(token)
     assert token.balanceOf(credits) == 30 * TOKEN_CREDIT_VALUE == credits.escrowOf(token_model)
-    assert token.allowance(credits, router) == 0
+    # The first sweep sets the router's allowance once, to the maximum (the router pulls only
+    # from the caller of its pay); later sweeps write no allowance.
+    assert len(first.decode_logs(token.Approval)) == 1
+    assert token.allowance(credits, router) == MAX_UINT256
+    credits.settle([sign(consumer, cid, 45, _deadline(chain))], sender=gateway)
+    second = credits.sweep(token_model, sender=holder)
+    assert second.return_value == 25 * TOKEN_CREDIT_VALUE
+    assert second.decode_logs(token.Approval) == []
+    assert token.allowance(credits, router) == MAX_UINT256
+    assert token.balanceOf(router) == 45 * TOKEN_CREDIT_VALUE == router.liabilities(token)
+    assert token.balanceOf(credits) == 5 * TOKEN_CREDIT_VALUE == credits.escrowOf(token_model)
+
+
+def test_pay__stranger_after_erc20_sweep__cannot_spend_the_credits_allowance(
+    credits,
+    router,
+    token,
+    token_model,
+    open_channel,
+    consumer,
+    gateway,
+    holder,
+    attacker,
+    sign,
+    chain,
+):
+    cid = open_channel(consumer, 10, token_model)
+    credits.settle([sign(consumer, cid, 4, _deadline(chain))], sender=gateway)
+    credits.sweep(token_model, sender=holder)
+    assert token.allowance(credits, router) == MAX_UINT256
+    held, liabilities = token.balanceOf(credits), router.liabilities(token)
+    # pay pulls from its caller only: the attacker's own (absent) allowance, never the escrow.
+    with ape.reverts(token.ERC20InsufficientAllowance, spender=router.address, allowance=0):
+        router.pay(token_model, held, sender=attacker)
+    assert token.balanceOf(credits) == held == credits.escrowOf(token_model)
+    assert router.liabilities(token) == liabilities == token.balanceOf(router)
+
+
+def test_sweep__eth_and_erc20_models_repeatedly__router_holds_exactly_its_liabilities(
+    credits,
+    router,
+    token,
+    eth_model,
+    token_model,
+    open_channel,
+    consumer,
+    gateway,
+    holder,
+    model_owner,
+    contributor,
+    sign,
+    chain,
+):
+    router.setRecipients(token_model, [model_owner, contributor], [3, 1], sender=model_owner)
+    channels = {m: open_channel(consumer, 100, m) for m in (eth_model, token_model)}
+    swept = {ETH: 0, token.address: 0}
+    for cumulative in (7, 19, 64):
+        for model_id, asset in ((eth_model, ETH), (token_model, token.address)):
+            receipt = sign(consumer, channels[model_id], cumulative, _deadline(chain))
+            credits.settle([receipt], sender=gateway)
+            swept[asset] += credits.sweep(model_id, sender=holder).return_value
+            assert credits.pendingRevenue(model_id) == 0
+    assert swept == {ETH: 64 * ETH_CREDIT_VALUE, token.address: 64 * TOKEN_CREDIT_VALUE}
+    # Per asset: what the router holds = its liabilities (recipients' accruals + fees) = what
+    # the sweeps paid in; the fees are within them.
+    assert router.balance == router.liabilities(ETH) == swept[ETH]
+    assert token.balanceOf(router) == router.liabilities(token) == swept[token.address]
+    for asset in (ETH, token.address):
+        assert router.feesOwed(asset) <= router.liabilities(asset)
+    owed = router.claimable(token_model, model_owner) + router.claimable(token_model, contributor)
+    # Rounding dust: non-negative, at most 2 wei per payment + 1 (XMOD-03).
+    assert 0 <= swept[token.address] - router.feesOwed(token) - owed <= 2 * 3 + 1
 
 
 def test_settle__cumulative_receipts__each_settles_only_the_delta(
