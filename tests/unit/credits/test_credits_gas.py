@@ -13,6 +13,8 @@ from modelmint.dev.testing import event_topic, send_plain
 
 BATCH = 100
 CALLS_PER_RECEIPT = 1_000
+# Steady-state sweep budgets (docs/GAS.md, "Sweep"): held figures; the 50,000 target is missed.
+BUDGET_SWEEP = {"eth": 65_500, "erc20": 84_500}
 
 
 def _report(label, gas):
@@ -99,3 +101,21 @@ def test_gas__settle_batch_of_100__per_channel_within_budget(
     assert credits.escrowOf(model_id) == 5 * BATCH * value
     assert per_channel <= 22_000
     assert per_call <= 25
+
+
+@pytest.mark.parametrize("model", ["eth", "erc20"])
+def test_gas__sweep__steady_state_within_budget(
+    credits, eth_model, token_model, open_channel, consumer, gateway, holder, sign, chain, model
+):
+    # Steady state, as the benchmark's sweep_revenue: not the model's first sweep (the owner's
+    # accrual, the router's book and, for ERC-20, the standing allowance exist already).
+    model_id = eth_model if model == "eth" else token_model
+    cid = open_channel(consumer, 100, model_id)
+    expiry = chain.pending_timestamp + HOUR
+    credits.settle([sign(consumer, cid, 10, expiry)], sender=gateway)
+    credits.sweep(model_id, sender=holder)
+    credits.settle([sign(consumer, cid, 30, expiry)], sender=gateway)
+    swept = credits.sweep(model_id, sender=holder)
+    _report(f"sweep {model}, steady state", swept.gas_used)
+    assert swept.return_value > 0
+    assert swept.gas_used <= BUDGET_SWEEP[model]
