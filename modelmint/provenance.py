@@ -18,17 +18,18 @@ served, by which model version, and for how much.
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from modelmint import eip712
-from modelmint.codec import SignedStruct, WireStruct
+from modelmint.codec import SignedStruct, WireStruct, checksum
 from modelmint.eip712 import Address, Bytes32, Uint32, Uint64, Uint256
 from modelmint.eip712 import typed_data as typed_data
 from modelmint.errors import ErrorCode, WireError
 from modelmint.hashing import keccak
-from modelmint.signing import recover_digest, sign_digest
+from modelmint.signing import DigestSigner, recover_digest, sign_digest
 
 DOMAIN_NAME = "Modelmint Provenance"
 DOMAIN_VERSION = "1"
@@ -84,6 +85,69 @@ def served_digest(domain: ProvenanceDomain, served: Served) -> bytes:
 def sign_served(domain: ProvenanceDomain, served: Served, gateway_key: Any) -> Provenance:
     """The gateway's side: sign what was served (key as hex/bytes or a ``LocalAccount``)."""
     return Provenance(served, sign_digest(served_digest(domain, served), gateway_key))
+
+
+class ServedSigner:
+    """The gateway's provenance header for one key, domain and served model version, built
+    without intermediate objects: per answer two keccaks of the bodies, the struct hash and
+    digest over preassembled words, one signature, and the header text written directly.
+    ``header(...)`` equals ``sign_served(domain, make_served(...), key).to_header()``.
+
+        >>> prover = ServedSigner(domain, key, model_id=1, version=2, version_hash=h)
+        >>> prover.header(request_hash, content, payer, channel_id, charged, charged_total)
+    """
+
+    def __init__(
+        self,
+        domain: ProvenanceDomain,
+        key: DigestSigner,
+        *,
+        model_id: int,
+        version: int,
+        version_hash: bytes,
+    ):
+        self._prefix = domain.standard.prefix()
+        self._key = key
+        self._type_hash = Served.type_hash()
+        self._model_word = model_id.to_bytes(32, "big")
+        self._version_words = version.to_bytes(32, "big") + bytes(version_hash)
+        # The header's JSON (x402 header encoding: compact, keys sorted) around the values.
+        self._model_json = f'"modelId":"{model_id}"'
+        self._version_json = f'"version":{version},"versionHash":"0x{bytes(version_hash).hex()}"'
+
+    def header(
+        self,
+        request_hash: bytes,
+        response_body: bytes,
+        account: str,
+        channel_id: int = 0,
+        charged: int = 0,
+        charged_total: int = 0,
+    ) -> str:
+        response_hash = keccak(response_body)
+        served_at = int(time.time())
+        words = b"".join(
+            (
+                self._type_hash,
+                request_hash,
+                response_hash,
+                self._model_word,
+                self._version_words,
+                bytes.fromhex(account[2:]).rjust(32, b"\x00"),
+                channel_id.to_bytes(32, "big"),
+                charged.to_bytes(32, "big"),
+                charged_total.to_bytes(32, "big"),
+                served_at.to_bytes(32, "big"),
+            )
+        )
+        signature = self._key.sign(keccak(self._prefix + keccak(words)))
+        text = (
+            f'{{"served":{{"account":"{checksum(account)}","channelId":"{channel_id}",'
+            f'"charged":"{charged}","chargedTotal":"{charged_total}",{self._model_json},'
+            f'"requestHash":"0x{request_hash.hex()}","responseHash":"0x{response_hash.hex()}",'
+            f'"servedAt":"{served_at}",{self._version_json}}},"signature":"0x{signature.hex()}"}}'
+        )
+        return base64.b64encode(text.encode()).decode("ascii")
 
 
 def make_served(

@@ -411,9 +411,9 @@ STAGES = (
     ("model run", "gateway/model.py", "run"),
     ("answer JSON encode", "gateway/app.py", "_render"),
     ("store write", "gateway/committer.py", "commit_now"),
-    ("provenance signing", "gateway/app.py", "_prove"),
-    ("payment response encode", "modelmint/wire.py", "encode_payment_response"),
-    ("provenance header encode", "modelmint/codec.py", "to_header"),
+    ("provenance (hashes, signature, header)", "gateway/app.py", "_prove"),
+    ("signing (libsecp256k1)", "modelmint/signing.py", "sign"),
+    ("payment response encode", "gateway/headers.py", "payment_response_header"),
     ("keccak, all calls (modelmint.hashing)", "modelmint/hashing.py", "keccak"),
     ("metrics", "prometheus_client/metrics.py", "observe"),
 )
