@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from modelmint.codec import MAX_HEADER_BYTES, encode_header, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
@@ -205,7 +206,6 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             },
         }
 
-    @app.post(PREDICT_PATH)
     async def predict(request: Request) -> Response:
         s = svc()
         started = time.perf_counter()
@@ -253,6 +253,10 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         s.metrics.latency.labels(mode=mode).observe(time.perf_counter() - started)
         return response
 
+    # A plain Starlette route, matched first: FastAPI's dependency solving and response
+    # handling would run on every predict call and add nothing here (same middleware,
+    # same error handlers, 405 for another method).
+    app.router.routes.insert(0, Route(PREDICT_PATH, predict, methods=["POST"]))
     return app
 
 
