@@ -18,19 +18,20 @@ served, by which model version, and for how much.
 
 from __future__ import annotations
 
-import base64
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from modelmint import eip712
-from modelmint.codec import SignedStruct, WireStruct, checksum
+from modelmint.codec import SignedStruct, WireStruct, checksum, encode_header_text
 from modelmint.eip712 import Address, Bytes32, Uint32, Uint64, Uint256
 from modelmint.eip712 import typed_data as typed_data
 from modelmint.errors import ErrorCode, WireError
 from modelmint.hashing import keccak
 from modelmint.signing import DigestSigner, recover_digest, sign_digest
 
+# Channel id, this call's charge and the channel's running total after it.
+Charges = tuple[int, int, int]
 DOMAIN_NAME = "Modelmint Provenance"
 DOMAIN_VERSION = "1"
 
@@ -116,14 +117,11 @@ class ServedSigner:
         self._version_json = f'"version":{version},"versionHash":"0x{bytes(version_hash).hex()}"'
 
     def header(
-        self,
-        request_hash: bytes,
-        response_body: bytes,
-        account: str,
-        channel_id: int = 0,
-        charged: int = 0,
-        charged_total: int = 0,
+        self, request_hash: bytes, response_body: bytes, account: str, charges: Charges = (0, 0, 0)
     ) -> str:
+        """The header over one answer; ``charges``: channel id, this call's charge and the
+        channel's running total (zeros for a licensed call)."""
+        channel_id, charged, charged_total = charges
         response_hash = keccak(response_body)
         served_at = int(time.time())
         words = b"".join(
@@ -141,13 +139,12 @@ class ServedSigner:
             )
         )
         signature = self._key.sign(keccak(self._prefix + keccak(words)))
-        text = (
+        return encode_header_text(
             f'{{"served":{{"account":"{checksum(account)}","channelId":"{channel_id}",'
             f'"charged":"{charged}","chargedTotal":"{charged_total}",{self._model_json},'
             f'"requestHash":"0x{request_hash.hex()}","responseHash":"0x{response_hash.hex()}",'
             f'"servedAt":"{served_at}",{self._version_json}}},"signature":"0x{signature.hex()}"}}'
         )
-        return base64.b64encode(text.encode()).decode("ascii")
 
 
 def make_served(

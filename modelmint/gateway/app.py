@@ -55,7 +55,7 @@ from modelmint.gateway.relay import register_relay
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.terms import describe_terms
-from modelmint.provenance import body_hash
+from modelmint.provenance import Charges, body_hash
 from modelmint.wire import (
     HEADER_ACCESS,
     HEADER_PAYMENT_REQUIRED,
@@ -385,16 +385,13 @@ async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Respons
     return Response(content, media_type="application/json", headers={HEADER_PROVENANCE: proof})
 
 
-Charges = tuple[int, int, int]
-
-
 def _prove(
     s: Service, request_hash: bytes, content: bytes, account: str, charges: Charges = (0, 0, 0)
 ) -> str:
     """The gateway's provenance header over one served answer (``request_hash``: of the
     request body; ``charges``: channel id, charge and running total of a paid call, zeros
     for a licensed call)."""
-    return s.prover().header(request_hash, content, account, *charges)
+    return s.prover().header(request_hash, content, account, charges)
 
 
 # The 402s that would invite a new channel: while the gateway is not allowed they list none.

@@ -9,11 +9,10 @@ building the object tree and serialising it (the bytes are those of
 
 from __future__ import annotations
 
-import base64
 import json
 from functools import lru_cache
 
-from modelmint.codec import checksum
+from modelmint.codec import checksum, encode_header_text
 from modelmint.wire import PaymentResponse, encode_payment_response
 
 # JSON text of the few strings a payment response repeats (the network, an empty transaction).
@@ -24,10 +23,9 @@ def payment_response_header(value: PaymentResponse) -> str:
     """``encode_payment_response(value)``: base64 of the compact JSON with sorted keys."""
     if value.error_reason:
         return encode_payment_response(value)
-    text = (
+    return encode_header_text(
         f'{{"channel":{value.channel.json_text()},"chargedCredits":"{int(value.charged_credits)}",'
         f'"network":{_json_string(value.network)},"payer":"{checksum(value.payer)}",'
         f'"success":{"true" if value.success else "false"},'
         f'"transaction":{_json_string(value.transaction)}}}'
     )
-    return base64.b64encode(text.encode()).decode("ascii")

@@ -99,7 +99,7 @@ def test_served_signer__any_answer__same_header_as_sign_served(
         version=version,
         version_hash=b"\x07" * 32,
     )
-    header = prover.header(request_hash, body, address, channel_id, charged, charged_total)
+    header = prover.header(request_hash, body, address, (channel_id, charged, charged_total))
     served = make_served(
         request_hash=request_hash,
         response_body=body,
