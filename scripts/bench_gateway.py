@@ -410,7 +410,7 @@ STAGES = (
     ("signature recovery", "modelmint/signing.py", "recover_well_formed"),
     ("model run", "gateway/model.py", "run"),
     ("answer JSON encode", "gateway/app.py", "_render"),
-    ("store write", "gateway/committer.py", "commit_now"),
+    ("store write", "gateway/store.py", "record_charges"),
     ("provenance (hashes, signature, header)", "gateway/app.py", "_prove"),
     ("signing (libsecp256k1)", "modelmint/signing.py", "sign"),
     ("payment response encode", "gateway/headers.py", "payment_response_header"),
