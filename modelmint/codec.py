@@ -121,6 +121,12 @@ def encode_header(obj: dict[str, Any]) -> str:
     return base64.b64encode(text.encode()).decode("ascii")
 
 
+def encode_header_text(text: str) -> str:
+    """base64 of JSON text already written as :func:`encode_header` writes it (compact,
+    keys sorted): the header of a hot path that formats its JSON directly."""
+    return base64.b64encode(text.encode()).decode("ascii")
+
+
 def decode_header(value: str | bytes | None, max_bytes: int = MAX_HEADER_BYTES) -> dict[str, Any]:
     """The JSON object inside a base64 header value; ``WireError`` on anything else."""
     return json_object(header_bytes(value, max_bytes))
@@ -256,6 +262,20 @@ _FROM_JSON: dict[str, Any] = {
 }
 
 
+# How a value of each Solidity type is written as JSON text (what ``json.dumps`` writes of
+# its ``_TO_JSON`` form: decimal strings, numbers, booleans, 0x-hex; nothing to escape).
+_TO_TEXT: dict[str, Callable[[Any], str]] = {
+    "uint256": lambda v: f'"{int(v)}"',
+    "uint64": lambda v: f'"{int(v)}"',
+    "uint32": lambda v: str(int(v)),
+    "bool": lambda v: "true" if v else "false",
+    "address": lambda v: f'"{checksum(v)}"',
+    "bytes32": lambda v: f'"0x{bytes(v).hex()}"',
+    "bytes": lambda v: f'"0x{bytes(v).hex()}"',
+}
+_TEXTS: dict[type, tuple[tuple[str, str, Callable[[Any], str]], ...]] = {}
+
+
 class WireStruct:
     """Base of a frozen dataclass whose fields carry Solidity types (:mod:`modelmint.eip712`):
     its JSON is one camelCase key per field, each encoded by its type as the rules above say.
@@ -273,6 +293,17 @@ class WireStruct:
 
     def to_json(self) -> dict[str, Any]:
         return {m.name: _TO_JSON[m.type](getattr(self, m.attr)) for m in members(type(self))}
+
+    def json_text(self) -> str:
+        """The compact JSON of :meth:`to_json` with keys sorted (as :func:`encode_header`
+        writes it), written directly."""
+        parts = _TEXTS.get(type(self))
+        if parts is None:
+            parts = _TEXTS[type(self)] = tuple(
+                (f'"{m.name}":', m.attr, _TO_TEXT[m.type])
+                for m in sorted(members(type(self)), key=lambda m: m.name)
+            )
+        return "{" + ",".join([key + text(getattr(self, attr)) for key, attr, text in parts]) + "}"
 
     @classmethod
     def from_json(cls, obj: Any, where: str = "") -> Self:

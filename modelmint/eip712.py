@@ -140,9 +140,9 @@ class TypedStruct:
     def encode(self) -> bytes:
         """``typeHash || one word per member``: the preimage of ``hashStruct`` (what a smart
         wallet that checks the type it signs, like the AgentWallet, is shown)."""
-        return self.type_hash() + b"".join(
-            encode(getattr(self, attr)) for attr, encode in encoders(type(self))
-        )
+        words = [self.type_hash()]
+        words += [encode(getattr(self, attr)) for attr, encode in encoders(type(self))]
+        return b"".join(words)
 
     def struct_hash(self) -> bytes:
         """``hashStruct``: keccak256(typeHash || one word per member)."""
@@ -202,6 +202,15 @@ class Eip712Domain(Domain):
         """The domain separator (cached: a gateway hashes the same few domains all day)."""
         return _separator(self)
 
+    def prefix(self) -> bytes:
+        """``0x1901 || domainSeparator``: what every digest of the domain starts with (kept
+        on the domain object after the first call)."""
+        found: bytes | None = self.__dict__.get("_prefix")
+        if found is None:
+            found = b"\x19\x01" + _separator(self)
+            object.__setattr__(self, "_prefix", found)
+        return found
+
     @property
     def standard(self) -> Eip712Domain:
         return self
@@ -225,7 +234,12 @@ class GatewayDomain(Domain):
 
     @property
     def standard(self) -> Eip712Domain:
-        return Eip712Domain(self.chain_id, self.gateway, self.NAME, self.VERSION, self.salt)
+        # Built once per domain object (a gateway signs under the same domain all day).
+        found: Eip712Domain | None = self.__dict__.get("_standard")
+        if found is None:
+            found = Eip712Domain(self.chain_id, self.gateway, self.NAME, self.VERSION, self.salt)
+            object.__setattr__(self, "_standard", found)
+        return found
 
 
 @lru_cache(maxsize=64)
@@ -254,4 +268,4 @@ def typed_data(domain: Domain, struct: TypedStruct) -> dict[str, Any]:
 def digest(domain: Domain, struct: TypedStruct) -> bytes:
     """The 32-byte digest a signer signs: keccak256(0x1901 || domainSeparator ||
     hashStruct), computed directly (no typed-data document)."""
-    return keccak(b"\x19\x01" + domain.standard.separator() + struct.struct_hash())
+    return keccak(domain.standard.prefix() + keccak(struct.encode()))

@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelmint import eip712
-from modelmint.codec import SignedStruct, WireStruct
+from modelmint.codec import SignedStruct, WireStruct, checksum, encode_header_text
 from modelmint.eip712 import Address, Bytes32, Uint32, Uint64, Uint256
 from modelmint.eip712 import typed_data as typed_data
 from modelmint.errors import ErrorCode, WireError
 from modelmint.hashing import keccak
-from modelmint.signing import recover_digest, sign_digest
+from modelmint.signing import DigestSigner, recover_digest, sign_digest
 
+# Channel id, this call's charge and the channel's running total after it.
+Charges = tuple[int, int, int]
 DOMAIN_NAME = "Modelmint Provenance"
 DOMAIN_VERSION = "1"
 
@@ -84,6 +86,65 @@ def served_digest(domain: ProvenanceDomain, served: Served) -> bytes:
 def sign_served(domain: ProvenanceDomain, served: Served, gateway_key: Any) -> Provenance:
     """The gateway's side: sign what was served (key as hex/bytes or a ``LocalAccount``)."""
     return Provenance(served, sign_digest(served_digest(domain, served), gateway_key))
+
+
+class ServedSigner:
+    """The gateway's provenance header for one key, domain and served model version, built
+    without intermediate objects: per answer two keccaks of the bodies, the struct hash and
+    digest over preassembled words, one signature, and the header text written directly.
+    ``header(...)`` equals ``sign_served(domain, make_served(...), key).to_header()``.
+
+        >>> prover = ServedSigner(domain, key, model_id=1, version=2, version_hash=h)
+        >>> prover.header(request_hash, content, payer, channel_id, charged, charged_total)
+    """
+
+    def __init__(
+        self,
+        domain: ProvenanceDomain,
+        key: DigestSigner,
+        *,
+        model_id: int,
+        version: int,
+        version_hash: bytes,
+    ):
+        self._prefix = domain.standard.prefix()
+        self._key = key
+        self._type_hash = Served.type_hash()
+        self._model_word = model_id.to_bytes(32, "big")
+        self._version_words = version.to_bytes(32, "big") + bytes(version_hash)
+        # The header's JSON (x402 header encoding: compact, keys sorted) around the values.
+        self._model_json = f'"modelId":"{model_id}"'
+        self._version_json = f'"version":{version},"versionHash":"0x{bytes(version_hash).hex()}"'
+
+    def header(
+        self, request_hash: bytes, response_body: bytes, account: str, charges: Charges = (0, 0, 0)
+    ) -> str:
+        """The header over one answer; ``charges``: channel id, this call's charge and the
+        channel's running total (zeros for a licensed call)."""
+        channel_id, charged, charged_total = charges
+        response_hash = keccak(response_body)
+        served_at = int(time.time())
+        words = b"".join(
+            (
+                self._type_hash,
+                request_hash,
+                response_hash,
+                self._model_word,
+                self._version_words,
+                bytes.fromhex(account[2:]).rjust(32, b"\x00"),
+                channel_id.to_bytes(32, "big"),
+                charged.to_bytes(32, "big"),
+                charged_total.to_bytes(32, "big"),
+                served_at.to_bytes(32, "big"),
+            )
+        )
+        signature = self._key.sign(keccak(self._prefix + keccak(words)))
+        return encode_header_text(
+            f'{{"served":{{"account":"{checksum(account)}","channelId":"{channel_id}",'
+            f'"charged":"{charged}","chargedTotal":"{charged_total}",{self._model_json},'
+            f'"requestHash":"0x{request_hash.hex()}","responseHash":"0x{response_hash.hex()}",'
+            f'"servedAt":"{served_at}",{self._version_json}}},"signature":"0x{signature.hex()}"}}'
+        )
 
 
 def make_served(

@@ -9,6 +9,7 @@ and provenance all recover here, with the rules the contracts' ECDSA check appli
 
 from __future__ import annotations
 
+import importlib
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -24,10 +25,12 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HALF_N = SECP256K1_N // 2
 
 _coincurve: Any
+_secp256k1: Any
 try:  # the fast path; eth-keys' pure-Python backend otherwise
-    import coincurve as _coincurve
+    _coincurve = importlib.import_module("coincurve")
+    _secp256k1 = importlib.import_module("coincurve._libsecp256k1")  # its cffi binding
 except ImportError:  # pragma: no cover
-    _coincurve = None
+    _coincurve = _secp256k1 = None
 
 
 class SignatureFault(StrEnum):
@@ -81,9 +84,46 @@ def typed_digest(document: dict[str, Any]) -> bytes:
     return bytes(_hash_eip191_message(encode_typed_data(full_message=document)))
 
 
+class DigestSigner:
+    """One private key, ready to sign digests: libsecp256k1 called directly when coincurve
+    is installed (no wrapper objects per signature), eth-keys otherwise.
+
+        >>> signer = DigestSigner(private_key_bytes)
+        >>> signer.sign(digest)        # 65 bytes r || s || v, low s, v in {27, 28}
+    """
+
+    def __init__(self, key: bytes):
+        if _coincurve is None:  # pragma: no cover
+            self._keys = keys.PrivateKey(key)
+            return
+        self._secret = _coincurve.PrivateKey(key).secret  # validates the key
+        self._ffi, self._lib = _secp256k1.ffi, _secp256k1.lib
+        self._ctx = _coincurve.context.GLOBAL_CONTEXT.ctx
+
+    def sign(self, digest: bytes) -> bytes:
+        if _coincurve is None:  # pragma: no cover
+            signature = self._keys.sign_msg_hash(bytes(digest))
+            return encode_signature(signature.v, signature.r, signature.s)
+        if len(digest) != 32:
+            raise ValueError("expected a 32-byte digest")
+        ffi, lib = self._ffi, self._lib
+        raw = ffi.new("secp256k1_ecdsa_recoverable_signature *")
+        if not lib.secp256k1_ecdsa_sign_recoverable(
+            self._ctx, raw, bytes(digest), self._secret, ffi.NULL, ffi.NULL
+        ):  # pragma: no cover (only for an invalid key, refused above)
+            raise ValueError("signing failed")
+        out = ffi.new("unsigned char[64]")
+        recid = ffi.new("int *")
+        lib.secp256k1_ecdsa_recoverable_signature_serialize_compact(self._ctx, out, recid, raw)
+        # libsecp256k1 signs with a low s (RFC 6979 nonce, normalised)
+        compact: bytes = ffi.buffer(out, 64)[:]
+        return compact + bytes((recid[0] + 27,))
+
+
 @lru_cache(maxsize=64)
-def _private_key(key: bytes) -> Any:
-    return _coincurve.PrivateKey(key) if _coincurve is not None else keys.PrivateKey(key)
+def signer_of(key: bytes) -> DigestSigner:
+    """The :class:`DigestSigner` of a 32-byte private key (cached)."""
+    return DigestSigner(key)
 
 
 def sign_digest(digest: bytes, signer: Any) -> bytes:
@@ -92,12 +132,7 @@ def sign_digest(digest: bytes, signer: Any) -> bytes:
     key = signer.key if hasattr(signer, "key") else signer
     if isinstance(key, str):
         key = bytes.fromhex(key.removeprefix("0x"))
-    private = _private_key(bytes(key))
-    if _coincurve is not None:  # r || s || recovery id, s already low
-        raw = bytes(private.sign_recoverable(bytes(digest), hasher=None))
-        return raw[:64] + bytes([raw[64] + 27])
-    signature = private.sign_msg_hash(bytes(digest))
-    return encode_signature(signature.v, signature.r, signature.s)
+    return signer_of(bytes(key)).sign(digest)
 
 
 def sign_typed(document: dict[str, Any], signer: Any) -> bytes:

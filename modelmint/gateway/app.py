@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from modelmint.codec import MAX_HEADER_BYTES, encode_header, hex0x
 from modelmint.errors import ErrorCode, WireError, error_body
@@ -48,12 +49,13 @@ from modelmint.gateway.errors import (
     log_fields,
 )
 from modelmint.gateway.exact import is_exact
+from modelmint.gateway.headers import payment_response_header
 from modelmint.gateway.monitor import Monitor
 from modelmint.gateway.relay import register_relay
 from modelmint.gateway.service import Service
 from modelmint.gateway.settings import GatewaySettings
 from modelmint.gateway.terms import describe_terms
-from modelmint.provenance import Provenance, body_hash, make_served, sign_served
+from modelmint.provenance import Charges, body_hash
 from modelmint.wire import (
     HEADER_ACCESS,
     HEADER_PAYMENT_REQUIRED,
@@ -66,7 +68,6 @@ from modelmint.wire import (
     PaymentRequirements,
     Resource,
     decode_payment_payload,
-    encode_payment_response,
 )
 
 log = logging.getLogger("modelmint.gateway")
@@ -205,7 +206,6 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             },
         }
 
-    @app.post(PREDICT_PATH)
     async def predict(request: Request) -> Response:
         s = svc()
         started = time.perf_counter()
@@ -253,6 +253,10 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         s.metrics.latency.labels(mode=mode).observe(time.perf_counter() - started)
         return response
 
+    # A plain Starlette route, matched first: FastAPI's dependency solving and response
+    # handling would run on every predict call and add nothing here (same middleware,
+    # same error handlers, 405 for another method).
+    app.router.routes.insert(0, Route(PREDICT_PATH, predict, methods=["POST"]))
     return app
 
 
@@ -357,8 +361,8 @@ async def _paid(
         content,
         media_type="application/json",
         headers={
-            HEADER_PAYMENT_RESPONSE: encode_payment_response(paid),
-            HEADER_PROVENANCE: proof.to_header(),
+            HEADER_PAYMENT_RESPONSE: payment_response_header(paid),
+            HEADER_PROVENANCE: proof,
         },
     )
 
@@ -369,7 +373,7 @@ async def _exact(s: Service, body: bytes, batch: Any, cost: int, header: str, ur
         header,
         cost,
         lambda: _render(_run(s, batch)),
-        lambda content, payer: _prove(s, body, content, payer).to_header(),
+        lambda content, payer: _prove(s, body_hash(body), content, payer),
         lambda err: _error(err, s, cost, url),
     )
 
@@ -378,33 +382,16 @@ async def _licensed(s: Service, body: bytes, batch: Any, header: str) -> Respons
     account = await s.licenses.check(header)
     content = _render(_run(s, batch))
     proof = _prove(s, body_hash(body), content, account)
-    return Response(
-        content, media_type="application/json", headers={HEADER_PROVENANCE: proof.to_header()}
-    )
-
-
-Charges = tuple[int, int, int]
+    return Response(content, media_type="application/json", headers={HEADER_PROVENANCE: proof})
 
 
 def _prove(
     s: Service, request_hash: bytes, content: bytes, account: str, charges: Charges = (0, 0, 0)
-) -> Provenance:
-    """The gateway's provenance signature over one served answer (``request_hash``: of the
+) -> str:
+    """The gateway's provenance header over one served answer (``request_hash``: of the
     request body; ``charges``: channel id, charge and running total of a paid call, zeros
     for a licensed call)."""
-    channel_id, charged, charged_total = charges
-    served = make_served(
-        request_hash=request_hash,
-        response_body=content,
-        model_id=s.terms.model_id,
-        version=s.terms.version,
-        version_hash=s.terms.version_hash,
-        account=account,
-        channel_id=channel_id,
-        charged=charged,
-        charged_total=charged_total,
-    )
-    return sign_served(s.provenance_domain, served, s.account.key)
+    return s.prover().header(request_hash, content, account, charges)
 
 
 # The 402s that would invite a new channel: while the gateway is not allowed they list none.

@@ -38,8 +38,9 @@ from modelmint.gateway.settler import SettlePolicy, Settler
 from modelmint.gateway.store import Durability, SqliteStore, Store
 from modelmint.gateway.storelock import StoreLocks
 from modelmint.gateway.terms import LedgerLimits, PaymentTerms
-from modelmint.provenance import ProvenanceDomain
+from modelmint.provenance import ProvenanceDomain, ServedSigner
 from modelmint.records import Record
+from modelmint.signing import signer_of
 from modelmint.weights import weights_hash
 
 log = logging.getLogger("modelmint.gateway")
@@ -120,6 +121,25 @@ class Service:
     card: bytes | None = None
     weights_path: Path | None = None
     exact: ExactPayments | None = None
+    # The provenance signer per served terms (shared by the per-request copies of the service).
+    provers: dict[int, tuple[PaymentTerms, ServedSigner]] = field(default_factory=dict)
+
+    def prover(self) -> ServedSigner:
+        """The provenance signer of the version being served (a new one after a switch)."""
+        t = self.terms
+        found = self.provers.get(id(t))  # the entry holds t: its id is not reused
+        if found is None or found[0] is not t:
+            if len(self.provers) >= 8:
+                self.provers.clear()
+            signer = ServedSigner(
+                self.provenance_domain,
+                signer_of(bytes(self.account.key)),
+                model_id=t.model_id,
+                version=t.version,
+                version_hash=t.version_hash,
+            )
+            found = self.provers[id(t)] = (t, signer)
+        return found[1]
 
     @cached_property
     def relay_budget(self) -> TokenBucket:

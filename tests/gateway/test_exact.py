@@ -33,6 +33,8 @@ from modelmint.deploy.models import register_model
 from modelmint.dev.roles import OUTSIDER
 from modelmint.dev.testing import WAIT_CEILING
 from modelmint.gateway.app import PREDICT_PATH, create_app
+from modelmint.provenance import Provenance, verify_provenance
+from modelmint.wire import HEADER_PROVENANCE
 
 PRICE = 10**15  # token units per credit (the model's credit value)
 VALIDITY = 30 * 86_400
@@ -185,6 +187,21 @@ def test_predict__sdk_exact_client__served_and_transfer_lands_at_the_payee(live,
     assert settled.success and settled.transaction and settled.payer == payer.address
     assert token.balanceOf(payee) == before + PRICE
     assert service.store.authorizations()[-1][3] == "settled"
+
+
+def test_predict__exact_paid__provenance_covers_the_request_and_the_answer(live, payer):
+    url, service = live
+
+    answer = post(url, signed_header(url, payer))
+
+    assert answer.status_code == 200, answer.text
+    verify_provenance(  # raises unless signed by the gateway over exactly these bodies
+        service.provenance_domain,
+        Provenance.from_header(answer.headers[HEADER_PROVENANCE]),
+        gateway=service.account.address,
+        request_body=answer.request.content,
+        response_body=answer.content,
+    )
 
 
 def test_predict__replayed_authorization__refused_authorization_used(live, protocol, payer):

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from modelmint.gateway.committer import GroupCommitter
+from modelmint.gateway.committer import PROBE_EVERY, GroupCommitter
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 from modelmint.gateway.store import Charge, Settlement, SettlementStatus, SqliteStore
 
@@ -56,6 +56,37 @@ def test_group_committer__concurrent_charges__all_durable(tmp_path, inline):
     asyncio.run(run())
     committer.close()
     assert sorted(c.channel_id for c in store.all_channels()) == list(range(1, 51))
+
+
+def test_group_committer__one_refused_charge_in_group__only_its_request_fails(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.record_charges([charge(1, 2, 2)])
+    committer = GroupCommitter(store, inline=True)
+
+    async def run():
+        charges = (charge(2, 1, 1), charge(1, 1, 4), charge(3, 1, 1))  # 2 + 1 != 4
+        return await asyncio.gather(*map(committer.commit, charges), return_exceptions=True)
+
+    stored, refused, other = asyncio.run(run())
+    committer.close()
+    assert stored is None and other is None
+    assert refused.code is GatewayErrorCode.CHARGE_CONFLICT
+    assert [(c.channel_id, c.charged) for c in store.all_channels()] == [(1, 2), (2, 1), (3, 1)]
+
+
+def test_group_committer__alone__inline_with_a_group_probe_every_few_commits(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    committer = GroupCommitter(store, inline=True)
+    total = 0
+    for _ in range(PROBE_EVERY):
+        assert committer.inline
+        total += 1
+        committer.commit_now(charge(1, 1, total))
+    assert not committer.inline  # the probe: the next charge waits for company
+    asyncio.run(committer.commit(charge(1, 1, total + 1)))
+    assert committer.inline  # a group of one: alone again
+    committer.close()
+    assert store.channel(1).charged == PROBE_EVERY + 1
 
 
 def test_use_nonce__second_use__replay(tmp_path):

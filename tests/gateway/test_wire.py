@@ -5,9 +5,12 @@ import json
 
 import pytest
 from eth_account import Account
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelmint.codec import MAX_HEADER_BYTES, encode_header
 from modelmint.errors import ErrorCode, WireError, error_body
+from modelmint.gateway.headers import payment_response_header
 from modelmint.receipts import ReceiptDomain
 from modelmint.wire import (
     HEADER_PAYMENT_SIGNATURE,
@@ -125,6 +128,29 @@ def test_payment_response__round_trip__equal():
         channel=ChannelState(3, 13, 100, 0, 1_900_000_100),
     )
     assert decode_payment_response(encode_payment_response(value)) == value
+
+
+@given(
+    success=st.booleans(),
+    charged=st.integers(0, 2**256 - 1),
+    channel=st.tuples(*[st.integers(0, 2**256 - 1)] * 5),
+    payer=st.binary(min_size=20, max_size=20),
+    transaction=st.sampled_from(["", "0x" + "ab" * 32]),
+    error_reason=st.sampled_from(["", "invalid_payload"]),
+)
+def test_payment_response_header__any_response__same_bytes_as_encode_payment_response(
+    success, charged, channel, payer, transaction, error_reason
+):
+    value = PaymentResponse(
+        success=success,
+        network="eip155:31337",
+        payer="0x" + payer.hex(),
+        charged_credits=charged,
+        channel=ChannelState(*channel),
+        transaction=transaction,
+        error_reason=error_reason,
+    )
+    assert payment_response_header(value) == encode_payment_response(value)
 
 
 def test_encoding__uint256_fields__decimal_strings():
