@@ -22,14 +22,19 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
     }
 
     bytes4 private constant _ERC1271_INVALID = 0xffffffff;
-    /// @dev `buyAndOpenChannel(uint256,address,uint256,uint40)` and
-    /// `buyAndTopUpChannel(uint256,uint256,uint40)`: one-transaction funded channels and top-ups.
-    bytes4 private constant _BUY_AND_OPEN = bytes4(keccak256("buyAndOpenChannel(uint256,address,uint256,uint40)"));
-    bytes4 private constant _BUY_AND_TOP_UP = bytes4(keccak256("buyAndTopUpChannel(uint256,uint256,uint40)"));
+    /// @dev `buyAndOpenChannel(uint256,address,uint256,uint256,uint40)` and
+    /// `buyAndTopUpChannel((address,address,uint256,uint256),uint256,uint40)`: one-transaction
+    /// funded channels and top-ups.
+    bytes4 private constant _BUY_AND_OPEN = bytes4(
+        keccak256("buyAndOpenChannel(uint256,address,uint256,uint256,uint40)")
+    );
+    bytes4 private constant _BUY_AND_TOP_UP = bytes4(
+        keccak256("buyAndTopUpChannel((address,address,uint256,uint256),uint256,uint40)")
+    );
     /// @dev Calldata lengths (selector + argument words) the agent's calls must have at least.
     uint256 private constant _THREE_WORDS = 4 + 3 * 32;
     uint256 private constant _FOUR_WORDS = 4 + 4 * 32;
-    uint256 private constant _ONE_WORD = 4 + 32;
+    uint256 private constant _FIVE_WORDS = 4 + 5 * 32;
     /// @dev Wrapped ERC-1271 signature: 65-byte ECDSA, domain separator, then the encoded struct
     /// (type hash and member words).
     uint256 private constant _ECDSA_LENGTH = 65;
@@ -192,10 +197,10 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
             (asset, ) = _terms(modelId);
             pays = true;
         } else if (selector == IUsageCredits.openChannel.selector || selector == _BUY_AND_OPEN) {
-            _needs(selector, data, _FOUR_WORDS);
-            (uint256 modelId, address gateway, uint256 credits) = abi.decode(
-                data[4:_FOUR_WORDS - 32],
-                (uint256, address, uint256)
+            _needs(selector, data, _FIVE_WORDS);
+            (uint256 modelId, address gateway, , uint256 credits) = abi.decode(
+                data[4:_FIVE_WORDS - 32],
+                (uint256, address, uint256, uint256)
             );
             _allowedModel(modelId);
             if (!isGatewayAllowed[gateway]) revert AgentWalletGatewayNotAllowed(gateway);
@@ -204,20 +209,25 @@ contract AgentWallet is IAgentWallet, ERC1155Holder {
             if (selector == _BUY_AND_OPEN) pays = true;
             else locked = _value(credits, creditValue);
         } else if (selector == IUsageCredits.topUpChannel.selector || selector == _BUY_AND_TOP_UP) {
-            _needs(selector, data, _THREE_WORDS);
-            (uint256 channelId, uint256 credits) = abi.decode(data[4:_THREE_WORDS - 32], (uint256, uint256));
-            IUsageCredits.Channel memory ch = IUsageCredits(CREDITS).channel(channelId);
-            if (ch.consumer != address(this)) revert AgentWalletNotWalletChannel(channelId, ch.consumer);
-            _allowedModel(ch.modelId);
-            if (!isGatewayAllowed[ch.gateway]) revert AgentWalletGatewayNotAllowed(ch.gateway);
+            // The channel's terms (consumer, gateway, model, salt), then credits and expiry.
+            _needs(selector, data, _FIVE_WORDS + 32);
+            (IUsageCredits.ChannelTerms memory t, uint256 credits) = abi.decode(
+                data[4:_FIVE_WORDS],
+                (IUsageCredits.ChannelTerms, uint256)
+            );
+            if (t.consumer != address(this)) {
+                revert AgentWalletNotWalletChannel(uint256(keccak256(abi.encode(t))), t.consumer);
+            }
+            _allowedModel(t.modelId);
+            if (!isGatewayAllowed[t.gateway]) revert AgentWalletGatewayNotAllowed(t.gateway);
             uint256 creditValue;
-            (asset, creditValue) = _terms(ch.modelId);
+            (asset, creditValue) = _terms(t.modelId);
             if (selector == _BUY_AND_TOP_UP) pays = true;
             else locked = _value(credits, creditValue);
         } else if (selector == IUsageCredits.closeChannel.selector) {
             // Returns unsettled credits to the channel's consumer (UsageCredits lets only the
             // consumer close): never charged, and allowed after the owner unlists its gateway.
-            _needs(selector, data, _ONE_WORD);
+            _needs(selector, data, _FOUR_WORDS);
         } else {
             revert AgentWalletCallNotAllowed(selector);
         }

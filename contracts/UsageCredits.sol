@@ -15,7 +15,7 @@ import {IUsageCredits} from "../interfaces/IUsageCredits.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {TokenMetadata} from "./libraries/TokenMetadata.sol";
-import {ChannelSlots, ChannelTermsWord, ChannelSettlementWord, ChannelWords} from "./packed/ChannelWords.sol";
+import {ChannelWord, ChannelWords} from "./packed/ChannelWords.sol";
 
 /// @title UsageCredits
 /// @notice Prepaid, escrowed usage credits (ERC-1155, id = modelId) metered through channels
@@ -41,11 +41,12 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     );
 
     bytes32 private constant _OPEN_INTENT_TYPEHASH = keccak256(
-        "OpenChannelIntent(address consumer,uint256 modelId,address gateway,uint256 credits,uint256 expiry,"
-        "address receiptSigner,bytes32 nonce,uint256 deadline)"
+        "OpenChannelIntent(address consumer,uint256 modelId,address gateway,uint256 salt,uint256 credits,"
+        "uint256 expiry,address receiptSigner,bytes32 nonce,uint256 deadline)"
     );
     bytes32 private constant _TOP_UP_INTENT_TYPEHASH = keccak256(
-        "TopUpIntent(uint256 channelId,uint256 credits,uint256 expiry,bytes32 nonce,uint256 deadline)"
+        "TopUpIntent(address consumer,address gateway,uint256 modelId,uint256 salt,uint256 credits,"
+        "uint256 expiry,bytes32 nonce,uint256 deadline)"
     );
     bytes32 private constant _CLOSE_TYPEHASH = keccak256("CooperativeClose(uint256 channelId,uint256 chargedCredits)");
 
@@ -66,11 +67,12 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     IModelRegistry private immutable _REGISTRY;
     IRevenueRouter private immutable _ROUTER;
 
-    /// @dev Next channel id; ids start at 1 so 0 is never a channel.
-    uint256 private _nextChannelId = 1;
     mapping(uint256 modelId => ModelState) private _models;
-    mapping(uint256 channelId => ChannelSlots) private _channels;
+    /// @dev One slot per channel (deposit, settled, expiry), keyed by the hash of its terms.
+    mapping(uint256 channelId => ChannelWord) private _channels;
     mapping(address account => address signer) private _receiptSigners;
+    /// @dev The receipt signer a channel recorded at opening, only when it is not the consumer.
+    mapping(uint256 channelId => address signer) private _channelSigners;
 
     /// @param registry_ The ModelRegistry.
     /// @param router_ The RevenueRouter receiving the value of consumed credits.
@@ -152,6 +154,7 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function openChannel(
         uint256 modelId,
         address gateway,
+        uint256 salt,
         uint256 credits,
         uint40 expiry
     ) external nonReentrant returns (uint256 channelId) {
@@ -161,13 +164,14 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         address signer = _newChannelSigner();
         _burnFree(msg.sender, modelId, credits);
         m.channelled += uint128(credits);
-        channelId = _createChannel(msg.sender, modelId, gateway, credits, expiry, signer);
+        channelId = _createChannel(msg.sender, gateway, modelId, salt, credits, expiry, signer);
     }
 
     /// @inheritdoc IUsageCredits
     function buyAndOpenChannel(
         uint256 modelId,
         address gateway,
+        uint256 salt,
         uint256 credits,
         uint40 expiry
     ) external payable nonReentrant returns (uint256 channelId) {
@@ -181,25 +185,31 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         // Bought and locked at once (minted and channelled both grow, no balance is touched):
         // one write to slot 1, next to the asset an ERC-20 payment reads anyway.
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
-        channelId = _createChannel(msg.sender, modelId, gateway, credits, expiry, signer);
+        channelId = _createChannel(msg.sender, gateway, modelId, salt, credits, expiry, signer);
         emit CreditsBought(modelId, msg.sender, credits, paid);
         // Last: the ERC-20 pull is the only external call (ETH is checked, not sent).
         _collect(m, tokenPriced, paid, msg.value);
     }
 
     /// @inheritdoc IUsageCredits
-    function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external nonReentrant {
-        (uint256 modelId, uint256 added) = _topUp(msg.sender, channelId, credits, newExpiry);
-        if (added != 0) {
-            _burnFree(msg.sender, modelId, added);
-            _models[modelId].channelled += uint128(added);
+    function topUpChannel(ChannelTerms calldata terms, uint256 credits, uint40 newExpiry) external nonReentrant {
+        uint256 modelId = terms.modelId;
+        _topUp(_callersChannel(terms), modelId, credits, newExpiry);
+        if (credits != 0) {
+            _burnFree(msg.sender, modelId, credits);
+            _models[modelId].channelled += uint128(credits);
         }
     }
 
     /// @inheritdoc IUsageCredits
-    function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external payable nonReentrant {
+    function buyAndTopUpChannel(
+        ChannelTerms calldata terms,
+        uint256 credits,
+        uint40 newExpiry
+    ) external payable nonReentrant {
         if (credits == 0) revert UsageCreditsZeroAmount();
-        (uint256 modelId, ) = _topUp(msg.sender, channelId, credits, newExpiry);
+        uint256 modelId = terms.modelId;
+        _topUp(_callersChannel(terms), modelId, credits, newExpiry);
         ModelState storage m = _models[modelId];
         uint256 paid = credits * m.creditValue;
         m.directLocked = SafeCast.toUint96(uint256(m.directLocked) + credits);
@@ -231,11 +241,10 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (credits == 0) revert UsageCreditsZeroAmount();
         uint256 newExpiry = intent.expiry;
         if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
-        address consumer = _channels[intent.channelId].terms.consumer();
-        if (consumer == address(0)) revert UsageCreditsUnknownChannel(intent.channelId);
-        bytes32 structHash = keccak256(abi.encode(_TOP_UP_INTENT_TYPEHASH, intent));
-        _checkIntent(consumer, structHash, intent.deadline, signature);
-        (uint256 modelId, ) = _topUp(consumer, intent.channelId, credits, uint40(newExpiry));
+        address consumer = intent.consumer;
+        _checkIntent(consumer, keccak256(abi.encode(_TOP_UP_INTENT_TYPEHASH, intent)), intent.deadline, signature);
+        uint256 modelId = intent.modelId;
+        _topUp(ChannelWords.channelId(consumer, intent.gateway, modelId, intent.salt), modelId, credits, newExpiry);
         ModelState storage m = _models[modelId];
         if (!m.tokenPriced) revert UsageCreditsNotTokenPriced(modelId);
         uint256 paid = credits * m.creditValue;
@@ -246,26 +255,22 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function closeChannelCooperatively(
-        uint256 channelId,
+        ChannelTerms calldata terms,
         uint256 chargedCredits,
         bytes calldata signature
     ) external nonReentrant returns (uint256 refunded) {
-        ChannelSlots storage c = _channels[channelId];
-        (address consumer, uint256 settled, uint256 modelId) = _checkCooperativeClose(
-            c,
-            channelId,
-            chargedCredits,
-            signature
-        );
-        ChannelTermsWord a = c.terms;
-        refunded = uint256(a.deposit()) - chargedCredits;
-        c.terms = a.setExpiry(0); // closed
+        uint256 channelId = ChannelWords.channelId(terms.consumer, terms.gateway, terms.modelId, terms.salt);
+        ChannelWord w = _channels[channelId];
+        uint256 settled;
+        (refunded, settled) = _checkCooperativeClose(terms, channelId, w, chargedCredits, signature);
+        _channels[channelId] = w.close(chargedCredits);
+        uint256 modelId = terms.modelId;
         ModelState storage m = _models[modelId];
         if (chargedCredits != settled) {
-            c.settlement = c.settlement.setSettled(chargedCredits);
             m.consumed += uint128(chargedCredits - settled);
             emit CreditsSettled(channelId, modelId, chargedCredits - settled, chargedCredits);
         }
+        address consumer = terms.consumer;
         emit ChannelClosed(channelId, consumer, refunded);
         if (refunded != 0) _refund(m, modelId, consumer, refunded);
     }
@@ -304,17 +309,17 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUsageCredits
-    function closeChannel(uint256 channelId) external nonReentrant returns (uint256 refunded) {
-        ChannelSlots storage c = _channels[channelId];
-        ChannelTermsWord a = c.terms;
-        _checkConsumer(a.consumer(), channelId, msg.sender);
-        uint256 expiry = a.expiry();
+    function closeChannel(ChannelTerms calldata terms) external nonReentrant returns (uint256 refunded) {
+        uint256 channelId = _callersChannel(terms);
+        ChannelWord w = _channels[channelId];
+        (uint256 deposit, uint256 settled, uint256 expiry) = w.unpack();
+        if (deposit == 0) revert UsageCreditsUnknownChannel(channelId);
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         uint256 graceEnd = expiry + GRACE_PERIOD;
         if (block.timestamp < graceEnd) revert UsageCreditsChannelNotExpired(channelId, graceEnd);
-        (, uint256 settled, uint256 modelId) = c.settlement.unpack();
-        refunded = uint256(a.deposit()) - settled;
-        c.terms = a.setExpiry(0); // closed
+        refunded = deposit - settled;
+        _channels[channelId] = w.close(settled);
+        uint256 modelId = terms.modelId;
         _unlock(_models[modelId], refunded);
         emit ChannelClosed(channelId, msg.sender, refunded);
         // Last: minting to a contract consumer calls its onERC1155Received hook.
@@ -386,21 +391,13 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function channel(uint256 channelId) external view returns (Channel memory) {
-        ChannelSlots storage c = _channels[channelId];
-        ChannelTermsWord a = c.terms;
-        (address gateway, uint64 settled, uint32 modelId) = c.settlement.unpack();
-        address consumer = a.consumer();
-        address signer = c.signer;
-        return
-            Channel({
-                consumer: consumer,
-                expiry: a.expiry(),
-                gateway: gateway,
-                deposit: a.deposit(),
-                modelId: modelId,
-                settled: settled,
-                signer: signer == address(0) ? consumer : signer
-            });
+        (uint64 deposit, uint64 settled, uint32 expiry) = _channels[channelId].unpack();
+        return Channel({deposit: deposit, settled: settled, expiry: expiry, signer: _channelSigners[channelId]});
+    }
+
+    /// @inheritdoc IUsageCredits
+    function channelIdOf(ChannelTerms calldata terms) external pure returns (uint256) {
+        return ChannelWords.channelId(terms.consumer, terms.gateway, terms.modelId, terms.salt);
     }
 
     /// @inheritdoc IUsageCredits
@@ -415,11 +412,6 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUsageCredits
-    function nextChannelId() external view returns (uint256) {
-        return _nextChannelId;
-    }
-
-    /// @inheritdoc IUsageCredits
     function receiptDigest(
         uint256 channelId,
         uint256 cumulativeCredits,
@@ -430,15 +422,20 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function verifyReceipt(
-        uint256 channelId,
+        ChannelTerms calldata terms,
         uint256 cumulativeCredits,
         uint256 deadline,
         bytes calldata signature
     ) external view returns (bool) {
-        ChannelSlots storage c = _channels[channelId];
-        address consumer = c.terms.consumer();
-        if (consumer == address(0)) return false;
-        return _signedByChannel(c, consumer, receiptDigest(channelId, cumulativeCredits, deadline), signature);
+        uint256 channelId = ChannelWords.channelId(terms.consumer, terms.gateway, terms.modelId, terms.salt);
+        if (!_channels[channelId].exists()) return false;
+        return
+            _signedByChannel(
+                channelId,
+                terms.consumer,
+                receiptDigest(channelId, cumulativeCredits, deadline),
+                signature
+            );
     }
 
     // ------------------------------------------------------------------ internal
@@ -484,42 +481,31 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// credits newly settled (0, without a signature check, for a receipt whose charge does not
     /// go beyond what is already settled) and the channel's model. A receipt that fails a check
     /// settles nothing: it is skipped with ReceiptRejected naming the error it fails (0 credits).
+    /// The channel is the one of (consumer, caller, model, salt): terms that are not a channel of
+    /// the caller name an unknown channel.
     function _settleOne(SettleArgs calldata r) private returns (uint256 delta, uint256 modelId) {
-        uint256 channelId = r.channelId;
-        ChannelSlots storage c = _channels[channelId];
-        ChannelTermsWord a = c.terms;
-        address consumer = a.consumer();
-        if (consumer == address(0)) return _rejected(channelId, UsageCreditsUnknownChannel.selector);
-        ChannelSettlementWord b = c.settlement;
-        {
-            (address gateway, , uint256 model) = b.unpack();
-            if (gateway != msg.sender) return _rejected(channelId, UsageCreditsNotChannelGateway.selector);
-            modelId = model;
-        }
-        {
-            uint256 expiry = a.expiry();
-            if (expiry == 0) return _rejected(channelId, UsageCreditsChannelClosed.selector);
-            if (block.timestamp >= expiry + GRACE_PERIOD) {
-                return _rejected(channelId, UsageCreditsSettlementClosed.selector);
-            }
-        }
+        modelId = r.modelId;
+        address consumer = r.consumer;
+        uint256 channelId = ChannelWords.channelId(consumer, msg.sender, modelId, r.salt);
+        ChannelWord w = _channels[channelId];
+        (uint256 deposit, uint256 settled, uint256 expiry) = w.unpack();
+        if (deposit == 0) return _rejected(channelId, UsageCreditsUnknownChannel.selector);
+        if (expiry == 0) return _rejected(channelId, UsageCreditsChannelClosed.selector);
+        if (block.timestamp >= expiry + GRACE_PERIOD)
+            return _rejected(channelId, UsageCreditsSettlementClosed.selector);
         // The deadline is inclusive: a receipt settles in a block whose timestamp equals it.
         if (block.timestamp > r.deadline) return _rejected(channelId, UsageCreditsReceiptExpired.selector);
         uint256 target = r.chargedCredits;
         if (target > r.cumulativeCredits) return _rejected(channelId, UsageCreditsChargeAboveCeiling.selector);
-        {
-            uint256 deposit = a.deposit();
-            if (target > deposit) target = deposit;
-        }
-        (, uint256 settled, ) = b.unpack();
+        if (target > deposit) target = deposit;
         if (target <= settled) return (0, modelId);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(_RECEIPT_TYPEHASH, channelId, r.cumulativeCredits, r.deadline))
         );
-        if (!_signedByChannel(c, consumer, digest, r.signature)) {
+        if (!_signedByChannel(channelId, consumer, digest, r.signature)) {
             return _rejected(channelId, UsageCreditsInvalidSignature.selector);
         }
-        c.settlement = b.setSettled(target);
+        _channels[channelId] = w.setSettled(target);
         delta = target - settled;
         emit CreditsSettled(channelId, modelId, delta, target);
     }
@@ -549,51 +535,44 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (signer == address(0)) revert UsageCreditsNoReceiptSigner(msg.sender);
     }
 
-    /// @dev Writes a new channel (two fresh slots, a third only for a receipt `signer` other
-    /// than the consumer) and emits ChannelOpened. Amounts and signer checked.
+    /// @dev Writes a new channel with terms (consumer, gateway, modelId, salt): one fresh slot,
+    /// and a signer slot only for a receipt `signer` other than the consumer; emits
+    /// ChannelOpened. Terms opened before (even if closed) revert. Amounts and signer checked.
     function _createChannel(
         address consumer,
-        uint256 modelId,
         address gateway,
+        uint256 modelId,
+        uint256 salt,
         uint256 credits,
         uint256 expiry,
         address signer
     ) private returns (uint256 channelId) {
-        channelId = _nextChannelId++;
-        ChannelSlots storage c = _channels[channelId];
-        c.terms = ChannelWords.newChannelTerms(consumer, credits, expiry);
-        c.settlement = ChannelWords.newChannelSettlement(gateway, modelId);
-        if (signer != address(0) && signer != consumer) c.signer = signer;
-        emit ChannelOpened(channelId, modelId, consumer, gateway, credits, expiry);
+        channelId = ChannelWords.channelId(consumer, gateway, modelId, salt);
+        if (_channels[channelId].exists()) revert UsageCreditsChannelExists(channelId);
+        _channels[channelId] = ChannelWords.newChannel(credits, expiry);
+        if (signer == consumer) signer = address(0);
+        if (signer != address(0)) _channelSigners[channelId] = signer;
+        emit ChannelOpened(channelId, consumer, modelId, gateway, salt, credits, expiry, signer);
     }
 
     /// @dev Checks and applies a top-up of `credits` (may be 0) and/or an expiry extension of
-    /// `consumer`'s channel (the caller, or the signer of a checked intent); the caller funds the
-    /// credits. Returns the channel's model.
-    function _topUp(
-        address consumer,
-        uint256 channelId,
-        uint256 credits,
-        uint40 newExpiry
-    ) private returns (uint256 modelId, uint256 added) {
-        ChannelSlots storage c = _channels[channelId];
-        ChannelTermsWord a = c.terms;
-        _checkConsumer(a.consumer(), channelId, consumer);
-        uint256 expiry = a.expiry();
+    /// channel `channelId` of model `modelId` (its consumer checked by the caller, who funds the
+    /// credits).
+    function _topUp(uint256 channelId, uint256 modelId, uint256 credits, uint256 newExpiry) private {
+        ChannelWord w = _channels[channelId];
+        (uint256 deposit, , uint256 expiry) = w.unpack();
+        if (deposit == 0) revert UsageCreditsUnknownChannel(channelId);
         if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
         if (block.timestamp >= expiry) revert UsageCreditsChannelExpired(channelId, expiry);
         if (newExpiry < expiry) revert UsageCreditsInvalidExpiry(newExpiry, expiry);
         if (newExpiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(newExpiry, type(uint32).max);
         if (credits == 0 && newExpiry == expiry) revert UsageCreditsZeroAmount();
-        (, , modelId) = c.settlement.unpack();
         if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        uint256 deposit = a.deposit();
         if (credits != 0) {
             if (credits > type(uint64).max - deposit) revert UsageCreditsAmountTooLarge(credits);
             deposit += credits;
         }
-        c.terms = a.setDepositAndExpiry(deposit, newExpiry);
-        added = credits;
+        _channels[channelId] = w.setDepositAndExpiry(deposit, newExpiry);
         emit ChannelToppedUp(channelId, credits, deposit, newExpiry);
     }
 
@@ -631,8 +610,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         asset = m.asset;
         channelId = _createChannel(
             intent.consumer,
-            modelId,
             intent.gateway,
+            modelId,
+            intent.salt,
             credits,
             intent.expiry,
             intent.receiptSigner
@@ -644,31 +624,31 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     /// what is settled and the deposit, and the other party signed CooperativeClose(channelId,
     /// chargedCredits): the gateway (ECDSA or ERC-1271) when the consumer calls, the consumer or
     /// the channel's receipt signer (ECDSA) when the gateway calls; anyone else is refused.
+    /// Returns the credits to refund and those already settled.
     function _checkCooperativeClose(
-        ChannelSlots storage c,
+        ChannelTerms calldata terms,
         uint256 channelId,
+        ChannelWord w,
         uint256 chargedCredits,
         bytes calldata signature
-    ) private view returns (address consumer, uint256 settled, uint256 modelId) {
-        address gateway;
+    ) private view returns (uint256 refunded, uint256 settled) {
         {
-            ChannelTermsWord a = c.terms;
-            consumer = a.consumer();
-            if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
-            if (a.expiry() == 0) revert UsageCreditsChannelClosed(channelId);
-            (gateway, settled, modelId) = c.settlement.unpack();
-            uint256 deposit = a.deposit();
-            if (chargedCredits < settled || chargedCredits > deposit) {
-                revert UsageCreditsInvalidFinalCharge(channelId, chargedCredits, settled, deposit);
+            (uint256 deposit, uint256 settled_, uint256 expiry) = w.unpack();
+            if (deposit == 0) revert UsageCreditsUnknownChannel(channelId);
+            if (expiry == 0) revert UsageCreditsChannelClosed(channelId);
+            if (chargedCredits < settled_ || chargedCredits > deposit) {
+                revert UsageCreditsInvalidFinalCharge(channelId, chargedCredits, settled_, deposit);
             }
+            (refunded, settled) = (deposit - chargedCredits, settled_);
         }
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_CLOSE_TYPEHASH, channelId, chargedCredits)));
+        (address consumer, address gateway) = (terms.consumer, terms.gateway);
         if (msg.sender == consumer) {
             if (!SignatureChecker.isValidSignatureNow(gateway, digest, signature)) {
                 revert UsageCreditsInvalidCloseSignature(channelId, gateway);
             }
         } else if (msg.sender == gateway) {
-            if (!_signedByChannel(c, consumer, digest, signature)) {
+            if (!_signedByChannel(channelId, consumer, digest, signature)) {
                 revert UsageCreditsInvalidCloseSignature(channelId, consumer);
             }
         } else {
@@ -746,17 +726,17 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @dev Whether `signature` is an ECDSA signature (low-s, enforced by OZ ECDSA) of `digest`
     /// by the channel's consumer or the signer it recorded at opening. The consumer is compared
-    /// first, so a consumer-signed receipt reads no third slot. No external call: nothing the
+    /// first, so a consumer-signed receipt reads no signer slot. No external call: nothing the
     /// consumer does after opening changes which keys this accepts.
     function _signedByChannel(
-        ChannelSlots storage c,
+        uint256 channelId,
         address consumer,
         bytes32 digest,
         bytes calldata signature
     ) private view returns (bool) {
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err != ECDSA.RecoverError.NoError) return false;
-        return recovered == consumer || recovered == c.signer;
+        return recovered == consumer || recovered == _channelSigners[channelId];
     }
 
     function _pay(address asset, address to, uint256 amount) private {
@@ -798,9 +778,10 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         revert UsageCreditsNotEnabled(modelId);
     }
 
-    function _checkConsumer(address consumer, uint256 channelId, address caller) private pure {
-        if (consumer == address(0)) revert UsageCreditsUnknownChannel(channelId);
-        if (consumer != caller) revert UsageCreditsNotChannelConsumer(channelId, caller);
+    /// @dev The id of `terms`, whose consumer must be the caller.
+    function _callersChannel(ChannelTerms calldata terms) private view returns (uint256 channelId) {
+        channelId = ChannelWords.channelId(terms.consumer, terms.gateway, terms.modelId, terms.salt);
+        if (terms.consumer != msg.sender) revert UsageCreditsNotChannelConsumer(channelId, msg.sender);
     }
 
     function _checkAmount(uint256 credits) private pure {

@@ -25,6 +25,13 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// from the balance into channel accounting) and locks them to one of the model's gateways until
 /// `expiry`; locked credits are therefore neither transferable nor redeemable. While the channel
 /// has not expired the consumer may add credits and extend the expiry (`topUpChannel`).
+/// A channel is named by its immutable terms (ChannelTerms: consumer, gateway, model, salt): its
+/// id is `uint256(keccak256(abi.encode(consumer, gateway, modelId, salt)))` (`channelIdOf`), and
+/// its state is one storage slot (deposit, settled, expiry). Calls that act on a channel pass its
+/// terms, so a wrong term names another (unknown) channel. A closed channel keeps its slot: the
+/// same terms can never open again (`UsageCreditsChannelExists`), so no old receipt of an id can
+/// settle against a later deposit; a consumer opens a further channel with the same gateway and
+/// model under another salt (clients take the lowest salt whose channel does not exist).
 /// `buyAndOpenChannel` pays the model's asset straight into a new channel in one transaction
 /// (the credits are minted and locked at once, never entering a balance) and
 /// `buyAndTopUpChannel` pays straight into an existing one. A channel holds at most 2^64 - 1
@@ -62,7 +69,9 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 ///    newer one, or a lower charge) settles nothing: the settled amount never decreases. Such a
 ///    receipt is skipped without reverting and WITHOUT a signature check (it can move nothing),
 ///    after the gateway, window, deadline and ceiling checks, so batches stay robust;
-///  - a receipt for another channel, contract or chain fails the signature check and is rejected.
+///  - a receipt for another channel, contract or chain fails the signature check and is rejected
+///    (a receipt submitted with other terms than its channel's names another channel: unknown,
+///    or its signature fails).
 /// The deadline is inclusive: a receipt settles in a block whose timestamp is <= `deadline`.
 ///
 /// Expiry and grace. Let `graceEnd = expiry + GRACE_PERIOD`:
@@ -83,7 +92,7 @@ import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 /// channel; it cannot be chosen for new channels.
 ///
 /// Gateways. One bad receipt never reverts a batch: a receipt that fails a check (unknown
-/// channel, another gateway's channel, closed channel, settlement window over, deadline passed,
+/// channel: no channel has its terms with the caller as gateway; closed channel, settlement window over, deadline passed,
 /// charge above the ceiling, signature of neither the consumer nor the channel's signer) settles
 /// nothing and is skipped with `ReceiptRejected(channelId, reason)`, `reason` being the selector
 /// of the error declared here that names the failed check; the rest of the batch settles.
@@ -102,27 +111,36 @@ interface IUsageCredits is IERC1155 {
         uint128 consumed; // credits settled by gateways (their value went to the router)
     }
 
-    /// @notice A metering channel as returned by `channel` (stored packed in two slots: deposit
-    /// and settled fit 64 bits, expiry and modelId 32 bits; a third slot holds a receipt signer
-    /// other than the consumer).
-    struct Channel {
-        address consumer; // who locked the credits (and signs receipts); address(0) = no channel
-        uint40 expiry; // end of the open phase; 0 once closed
+    /// @notice The immutable terms that name a channel: its id is
+    /// `uint256(keccak256(abi.encode(consumer, gateway, modelId, salt)))`.
+    struct ChannelTerms {
+        address consumer; // who locked the credits (and signs receipts unless a signer is recorded)
         address gateway; // the only address that may settle this channel
-        uint96 deposit; // credits locked into the channel in total
-        uint64 modelId; // the model (ERC-1155 id) the credits belong to
-        uint96 settled; // cumulative credits settled so far (never above `deposit`)
-        address signer; // the key fixed at opening that signs receipts (the consumer if none other)
+        uint256 modelId; // the model (ERC-1155 id) the credits belong to
+        uint256 salt; // any number telling apart channels of the same consumer, gateway and model
     }
 
-    /// @notice One receipt to settle: the EIP-712 signature over Receipt(channelId,
-    /// cumulativeCredits, deadline) by the channel's consumer or recorded signer (65-byte ECDSA,
-    /// low-s),
-    /// and the gateway's cumulative charge for the channel. `cumulativeCredits` is the ceiling the
-    /// consumer signed; `chargedCredits` (at most the ceiling) is what the gateway actually
-    /// charged under dynamic pricing, and is what settles.
+    /// @notice A metering channel's state as returned by `channel` (stored packed in one slot:
+    /// deposit and settled 64 bits each, expiry 32 bits; a receipt signer other than the consumer
+    /// in a separate mapping written only for such channels). All zero for an unknown id.
+    struct Channel {
+        uint64 deposit; // credits locked into the channel in total; 0 = no channel
+        uint64 settled; // cumulative credits settled so far (never above `deposit`)
+        uint32 expiry; // end of the open phase; 0 once closed (deposit stays non-zero)
+        address signer; // the key fixed at opening that signs receipts; address(0) = the consumer
+    }
+
+    /// @notice One receipt to settle: the channel's terms other than its gateway (the caller),
+    /// the EIP-712 signature over Receipt(channelId, cumulativeCredits, deadline) by the
+    /// channel's consumer or recorded signer (65-byte ECDSA, low-s), and the gateway's
+    /// cumulative charge for the channel. `cumulativeCredits` is the ceiling the consumer signed;
+    /// `chargedCredits` (at most the ceiling) is what the gateway actually charged under dynamic
+    /// pricing, and is what settles. The channel is `channelIdOf(consumer, msg.sender, modelId,
+    /// salt)`.
     struct SettleArgs {
-        uint256 channelId;
+        address consumer;
+        uint256 modelId;
+        uint256 salt;
         uint256 cumulativeCredits;
         uint256 deadline;
         bytes signature;
@@ -131,12 +149,14 @@ interface IUsageCredits is IERC1155 {
 
     /// @notice A consumer's signed intent to open a channel paid by an ERC-3009 authorization
     /// (`openChannelWithAuthorization`), EIP-712 type `OpenChannelIntent(address consumer,
-    /// uint256 modelId,address gateway,uint256 credits,uint256 expiry,address receiptSigner,
-    /// bytes32 nonce,uint256 deadline)` in this contract's domain (the receipts' domain).
+    /// uint256 modelId,address gateway,uint256 salt,uint256 credits,uint256 expiry,
+    /// address receiptSigner,bytes32 nonce,uint256 deadline)` in this contract's domain (the
+    /// receipts' domain).
     struct OpenChannelIntent {
         address consumer; // who signs the intent and the authorization, and owns the channel
         uint256 modelId; // an ERC-20-priced model
         address gateway; // one of the model's gateways
+        uint256 salt; // the channel's salt (its terms: consumer, gateway, modelId, salt)
         uint256 credits; // credits bought into the channel; the authorization pays their value
         uint256 expiry; // the channel's expiry (< 2^32)
         address receiptSigner; // the key that signs the channel's receipts (address(0): consumer)
@@ -145,10 +165,14 @@ interface IUsageCredits is IERC1155 {
     }
 
     /// @notice A consumer's signed intent to add credits to its channel paid by an ERC-3009
-    /// authorization (`topUpChannelWithAuthorization`), EIP-712 type `TopUpIntent(uint256
-    /// channelId,uint256 credits,uint256 expiry,bytes32 nonce,uint256 deadline)`.
+    /// authorization (`topUpChannelWithAuthorization`), EIP-712 type `TopUpIntent(address
+    /// consumer,address gateway,uint256 modelId,uint256 salt,uint256 credits,uint256 expiry,
+    /// bytes32 nonce,uint256 deadline)`: the channel's terms (the consumer signs), then the payment.
     struct TopUpIntent {
-        uint256 channelId;
+        address consumer;
+        address gateway;
+        uint256 modelId;
+        uint256 salt;
         uint256 credits; // > 0: credits bought into the channel
         uint256 expiry; // the channel's new expiry (>= the current one)
         bytes32 nonce; // the ERC-3009 authorization's nonce
@@ -210,6 +234,9 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsInvalidCloseSignature(uint256 channelId, address expectedSigner);
     /// @notice Only the channel's consumer or gateway may close it cooperatively.
     error UsageCreditsNotChannelParty(uint256 channelId, address caller);
+    /// @notice A channel with these terms was opened before (it may be closed): the same terms
+    /// never open twice; open with another salt.
+    error UsageCreditsChannelExists(uint256 channelId);
 
     event CreditsEnabled(uint256 indexed modelId, address indexed asset, uint256 creditValue);
     /// @dev The buyer is the `operator` of the accompanying ERC-1155 TransferSingle (mint), which
@@ -222,13 +249,17 @@ interface IUsageCredits is IERC1155 {
         uint256 credits,
         uint256 value
     );
+    /// @notice A channel was opened: its terms (consumer, gateway, modelId, salt), its deposit,
+    /// its expiry and the receipt signer it recorded (address(0): the consumer signs).
     event ChannelOpened(
         uint256 indexed channelId,
-        uint256 indexed modelId,
         address indexed consumer,
+        uint256 indexed modelId,
         address gateway,
+        uint256 salt,
         uint256 credits,
-        uint256 expiry
+        uint256 expiry,
+        address signer
     );
     event ChannelToppedUp(uint256 indexed channelId, uint256 addedCredits, uint256 deposit, uint256 expiry);
     event CreditsSettled(uint256 indexed channelId, uint256 indexed modelId, uint256 credits, uint256 settled);
@@ -272,11 +303,14 @@ interface IUsageCredits is IERC1155 {
     /// a retired or flagged model gets no new channels (existing ones run to their end). The
     /// channel records the caller's `receiptSigner` (if any) as the key that signs its receipts
     /// besides the caller, for its whole life; a caller with code and no registered signer is
-    /// refused (`UsageCreditsNoReceiptSigner`).
-    /// @return channelId The new channel id (a global counter starting at 1).
+    /// refused (`UsageCreditsNoReceiptSigner`). The channel's terms are (caller, `gateway`,
+    /// `modelId`, `salt`); terms opened before, even if closed since, revert
+    /// `UsageCreditsChannelExists`.
+    /// @return channelId The new channel id, `channelIdOf(caller, gateway, modelId, salt)`.
     function openChannel(
         uint256 modelId,
         address gateway,
+        uint256 salt,
         uint256 credits,
         uint40 expiry
     ) external returns (uint256 channelId);
@@ -289,24 +323,26 @@ interface IUsageCredits is IERC1155 {
     /// The channel records its receipt signer as `openChannel` does. Emits CreditsBought
     /// (to = caller) and ChannelOpened.
     ///
-    ///     uint256 id = credits.buyAndOpenChannel{value: 100 * creditValue}(model, gw, 100, expiry);
-    /// @return channelId The new channel id.
+    ///     uint256 id = credits.buyAndOpenChannel{value: 100 * creditValue}(model, gw, 0, 100, expiry);
+    /// @return channelId The new channel id, `channelIdOf(caller, gateway, modelId, salt)`.
     function buyAndOpenChannel(
         uint256 modelId,
         address gateway,
+        uint256 salt,
         uint256 credits,
         uint40 expiry
     ) external payable returns (uint256 channelId);
 
     /// @notice Adds `credits` free credits to an unexpired channel and/or moves its expiry to
-    /// `newExpiry` (>= the current one). Only the channel's consumer. At least one must change.
-    function topUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external;
+    /// `newExpiry` (>= the current one). Only the channel's consumer (`terms.consumer` must be
+    /// the caller). At least one must change.
+    function topUpChannel(ChannelTerms calldata terms, uint256 credits, uint40 newExpiry) external;
 
     /// @notice Pays for `credits` (> 0) credits of the channel's model and adds them straight to
     /// the caller's unexpired channel, moving its expiry to `newExpiry` (>= the current one):
     /// `buyCredits` + `topUpChannel` in one transaction, with the checks and payment rules of
     /// both. Only the channel's consumer. Emits CreditsBought and ChannelToppedUp.
-    function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) external payable;
+    function buyAndTopUpChannel(ChannelTerms calldata terms, uint256 credits, uint40 newExpiry) external payable;
 
     /// @notice Settles receipts of the caller's channels. Records consumption only (no external
     /// call): each model's `consumed` total is updated once per run of consecutive same-model
@@ -314,7 +350,7 @@ interface IUsageCredits is IERC1155 {
     /// reverts because of one receipt: a receipt that fails a check (see "Gateways" above; the
     /// caller must be its channel's gateway) settles nothing and emits ReceiptRejected.
     ///
-    ///     credits.settle([SettleArgs(id, ceiling, deadline, sig, charged)]);
+    ///     credits.settle([SettleArgs(consumer, model, salt, ceiling, deadline, sig, charged)]);
     /// @return credits The total credits settled by this call.
     function settle(SettleArgs[] calldata receipts) external returns (uint256 credits);
 
@@ -356,7 +392,8 @@ interface IUsageCredits is IERC1155 {
     /// @notice Pays for `intent.credits` credits straight into the consumer's unexpired channel
     /// and moves its expiry to `intent.expiry`, submitted by anyone: `buyAndTopUpChannel` paid
     /// with the consumer's ERC-3009 authorization and authorised by its signed TopUpIntent (the
-    /// signer must be the channel's consumer). Emits CreditsBought and ChannelToppedUp.
+    /// signer must be `intent.consumer`, the channel's consumer). Emits CreditsBought and
+    /// ChannelToppedUp.
     function topUpChannelWithAuthorization(
         TopUpIntent calldata intent,
         bytes calldata signature,
@@ -375,15 +412,16 @@ interface IUsageCredits is IERC1155 {
     /// ChannelClosed and CreditsRedeemed (holder = to = consumer, when something is refunded).
     /// @return refunded The credits refunded (their value was paid to the consumer).
     function closeChannelCooperatively(
-        uint256 channelId,
+        ChannelTerms calldata terms,
         uint256 chargedCredits,
         bytes calldata signature
     ) external returns (uint256 refunded);
 
     /// @notice Closes the caller's channel after `expiry + GRACE_PERIOD` and returns the credits
-    /// that were not settled to the consumer's ERC-1155 balance.
+    /// that were not settled to the consumer's ERC-1155 balance (`terms.consumer` must be the
+    /// caller). The channel's slot stays non-zero: its terms can never open again.
     /// @return refunded The credits returned.
-    function closeChannel(uint256 channelId) external returns (uint256 refunded);
+    function closeChannel(ChannelTerms calldata terms) external returns (uint256 refunded);
 
     /// @notice The model's credit terms and totals (all zero if credits are not enabled).
     function modelCredits(uint256 modelId) external view returns (ModelCredits memory);
@@ -400,11 +438,13 @@ interface IUsageCredits is IERC1155 {
     /// @notice Value of `modelId`'s settled credits not yet swept to the router.
     function pendingRevenue(uint256 modelId) external view returns (uint256);
 
-    /// @notice The channel record (consumer == address(0) for unknown ids).
+    /// @notice The channel's state (all zero for an unknown id; expiry 0 with a non-zero deposit
+    /// once closed).
     function channel(uint256 channelId) external view returns (Channel memory);
 
-    /// @notice The id the next opened channel will get.
-    function nextChannelId() external view returns (uint256);
+    /// @notice The id of the channel with `terms`:
+    /// `uint256(keccak256(abi.encode(consumer, gateway, modelId, salt)))`.
+    function channelIdOf(ChannelTerms calldata terms) external pure returns (uint256);
 
     /// @notice The EIP-712 digest the consumer signs for a receipt.
     function receiptDigest(
@@ -417,7 +457,7 @@ interface IUsageCredits is IERC1155 {
     /// or recorded signer (ECDSA low-s; no ERC-1271 call). Does not check deadline, gateway or
     /// amounts.
     function verifyReceipt(
-        uint256 channelId,
+        ChannelTerms calldata terms,
         uint256 cumulativeCredits,
         uint256 deadline,
         bytes calldata signature

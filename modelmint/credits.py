@@ -4,10 +4,12 @@ Both call the contract through web3.py with the exported ABI; this module only r
 answers, so it needs neither web3 nor ape.
 
     >>> credits = w3.eth.contract(address=address, abi=load_abi("UsageCredits"))
-    >>> channel = Channel.from_call(7, credits.functions.channel(7).call())
+    >>> terms = ChannelTerms(consumer, gateway, model_id, salt=0)
+    >>> raw = credits.functions.channel(terms.channel_id).call()
+    >>> channel = Channel.from_state(terms, raw)
     >>> channel.exists, channel.closed, channel.settled
     >>> channel.phase(now, grace_period)                 # ChannelPhase.OPEN, IN_GRACE, ...
-    >>> terms = CreditTerms.from_call(credits.functions.modelCredits(model_id).call())
+    >>> credit_terms = CreditTerms.from_call(credits.functions.modelCredits(model_id).call())
     >>> domain = ReceiptDomain.from_fields(credits.functions.eip712Domain().call())
     >>> rejection_reason(log["args"]["reason"])          # a ReceiptRejected event's reason
     'UsageCreditsInvalidSignature'
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from modelmint.abi import load_abi
@@ -39,10 +42,41 @@ class ChannelPhase(StrEnum):
 
 
 @dataclass(frozen=True)
+class ChannelTerms:
+    """The immutable terms that name a channel: ``UsageCredits.ChannelTerms``. Its id is
+    ``uint256(keccak256(abi.encode(consumer, gateway, modelId, salt)))``, as the contract's
+    ``channelIdOf`` computes it."""
+
+    consumer: str
+    gateway: str
+    model_id: int
+    salt: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "consumer", to_checksum_address(self.consumer))
+        object.__setattr__(self, "gateway", to_checksum_address(self.gateway))
+        object.__setattr__(self, "model_id", int(self.model_id))
+        object.__setattr__(self, "salt", int(self.salt))
+
+    @property
+    def channel_id(self) -> int:
+        encoded = abi_encode(
+            ["address", "address", "uint256", "uint256"],
+            [self.consumer, self.gateway, self.model_id, self.salt],
+        )
+        return int.from_bytes(keccak(encoded), "big")
+
+    def as_args(self) -> tuple[str, str, int, int]:
+        """The ``ChannelTerms`` tuple the contract's functions take."""
+        return (self.consumer, self.gateway, self.model_id, self.salt)
+
+
+@dataclass(frozen=True)
 class Channel:
-    """``UsageCredits.channel(id)``: ``consumer`` is the zero address for an unknown id and
-    ``expiry`` is 0 once closed. ``signer`` is the key the channel fixed at opening to sign
-    its receipts (the consumer when it named no other); a receipt is valid when its ECDSA
+    """A channel's terms and its state from ``UsageCredits.channel(id)``: ``deposit`` is 0
+    for a channel that was never opened and ``expiry`` is 0 once closed. ``signer`` is the
+    key the channel fixed at opening to sign its receipts (the consumer when it named no
+    other: the contract answers the zero address then); a receipt is valid when its ECDSA
     signature recovers to the consumer or to ``signer``, for the channel's whole life."""
 
     channel_id: int
@@ -53,22 +87,29 @@ class Channel:
     model_id: int
     settled: int
     signer: str = ZERO_ADDRESS
+    salt: int = 0
 
     @classmethod
-    def from_call(cls, channel_id: int, raw: Sequence[Any]) -> Channel:
-        """From the ``(consumer, expiry, gateway, deposit, modelId, settled, signer)``
-        answer."""
-        consumer, expiry, gateway, deposit, model_id, settled, signer = raw
+    def from_state(cls, terms: ChannelTerms, raw: Sequence[Any]) -> Channel:
+        """From the channel's terms and the ``(deposit, settled, expiry, signer)`` answer of
+        ``channel(terms.channel_id)``."""
+        deposit, settled, expiry, signer = raw
+        recorded = to_checksum_address(signer)
         return cls(
-            channel_id=channel_id,
-            consumer=to_checksum_address(consumer),
+            channel_id=terms.channel_id,
+            consumer=terms.consumer,
             expiry=int(expiry),
-            gateway=to_checksum_address(gateway),
+            gateway=terms.gateway,
             deposit=int(deposit),
-            model_id=int(model_id),
+            model_id=terms.model_id,
             settled=int(settled),
-            signer=to_checksum_address(signer),
+            signer=terms.consumer if recorded == ZERO_ADDRESS else recorded,
+            salt=terms.salt,
         )
+
+    @property
+    def terms(self) -> ChannelTerms:
+        return ChannelTerms(self.consumer, self.gateway, self.model_id, self.salt)
 
     def signs(self, address: str | bytes | None) -> bool:
         """Whether a signature recovered to ``address`` is a valid receipt signer of the
@@ -80,7 +121,7 @@ class Channel:
 
     @property
     def exists(self) -> bool:
-        return self.consumer != ZERO_ADDRESS
+        return self.deposit != 0
 
     @property
     def closed(self) -> bool:

@@ -3,18 +3,21 @@
 A channel's receipt key signs ``Receipt(uint256 channelId,uint256 cumulativeCredits,uint256 deadline)``
 under the domain ``{name: "Modelmint UsageCredits", version: "1", chainId,
 verifyingContract}``. The gateway collects the latest receipt per channel and settles it
-on-chain with ``UsageCredits.settle([(channelId, cumulativeCredits, deadline, signature,
-chargedCredits)])``: the signed ``cumulativeCredits`` is a ceiling, ``chargedCredits`` (at most
-the ceiling) is the gateway's actual cumulative charge and is what settles.
+on-chain with ``UsageCredits.settle([(consumer, modelId, salt, cumulativeCredits, deadline,
+signature, chargedCredits)])`` (the channel's terms with the gateway as caller name the
+channel, ``channelId = keccak256(abi.encode(consumer, gateway, modelId, salt))``): the signed
+``cumulativeCredits`` is a ceiling, ``chargedCredits`` (at most the ceiling) is the gateway's
+actual cumulative charge and is what settles.
 
 The same code is used by the tests, the demo and integrators (gateways, SDKs):
 
     >>> domain = ReceiptDomain(chain_id=1, verifying_contract="0x...")
-    >>> receipt = Receipt(channel_id=7, cumulative_credits=1_000, deadline=1_900_000_000)
+    >>> terms = ChannelTerms(my_address, gateway, model_id, salt=0)
+    >>> receipt = Receipt(channel_id=terms.channel_id, cumulative_credits=1_000, deadline=1_900_000_000)
     >>> signed = sign_receipt(domain, receipt, private_key)     # or a LocalAccount / ape account
     >>> assert recover_signer(domain, signed) == my_address
-    >>> usage_credits.settle([signed.settle_args()], sender=gateway)   # charge = ceiling
-    >>> usage_credits.settle([signed.settle_args(charged=740)], sender=gateway)
+    >>> usage_credits.settle([signed.settle_args(terms)], sender=gateway)   # charge = ceiling
+    >>> usage_credits.settle([signed.settle_args(terms, charged=740)], sender=gateway)
 
 Signatures are 65 bytes ``r || s || v`` with ``v`` in {27, 28} and a low ``s``, which is
 what the contract's ECDSA check accepts. The key is the channel's consumer or the receipt
@@ -33,6 +36,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 
+from modelmint.credits import ChannelTerms
 from modelmint.eip712 import EIP712_DOMAIN_TYPE as EIP712_DOMAIN_TYPE
 from modelmint.eip712 import Address, Bytes32, Eip712Domain, TypedStruct, Uint256, digest
 from modelmint.eip712 import typed_data as typed_data
@@ -73,7 +77,8 @@ class ReceiptDomain(Eip712Domain):
 @dataclass(frozen=True)
 class Receipt(TypedStruct):
     """A consumer's statement: "channel ``channel_id`` has used ``cumulative_credits`` in
-    total; settle this before ``deadline`` (unix seconds)"."""
+    total; settle this before ``deadline`` (unix seconds)". The id is its terms' hash
+    (:attr:`modelmint.credits.ChannelTerms.channel_id`)."""
 
     channel_id: Uint256
     cumulative_credits: Uint256
@@ -89,11 +94,13 @@ class OpenChannelIntent(TypedStruct):
     (``UsageCredits.openChannelWithAuthorization``), paid by the consumer's ERC-3009
     ``receiveWithAuthorization`` of ``credits * creditValue`` to the contract with validAfter 0,
     validBefore ``deadline`` and this ``nonce``. ``receipt_signer`` is the key that signs the
-    channel's receipts (the zero address: the consumer)."""
+    channel's receipts (the zero address: the consumer). The channel is the one of the terms
+    (consumer, gateway, model_id, salt)."""
 
     consumer: Address
     model_id: Uint256
     gateway: Address
+    salt: Uint256
     credits: Uint256
     expiry: Uint256
     receipt_signer: Address
@@ -103,10 +110,14 @@ class OpenChannelIntent(TypedStruct):
 
 @dataclass(frozen=True)
 class TopUpIntent(TypedStruct):
-    """A consumer's signed intent to buy ``credits`` into its channel and move its expiry
+    """A consumer's signed intent to buy ``credits`` into its channel (named by its terms:
+    consumer, gateway, model_id, salt) and move its expiry
     (``UsageCredits.topUpChannelWithAuthorization``), paid as for :class:`OpenChannelIntent`."""
 
-    channel_id: Uint256
+    consumer: Address
+    gateway: Address
+    model_id: Uint256
+    salt: Uint256
     credits: Uint256
     expiry: Uint256
     nonce: Bytes32
@@ -129,36 +140,49 @@ class SignedReceipt:
     receipt: Receipt
     signature: bytes
 
-    def settle_args(self, charged: int | None = None) -> tuple[int, int, int, bytes, int]:
-        """The ``SettleArgs`` tuple ``settle`` takes: ``(channelId, cumulativeCredits,
-        deadline, signature, chargedCredits)``.
+    def settle_args(
+        self, terms: ChannelTerms, charged: int | None = None
+    ) -> tuple[str, int, int, int, int, bytes, int]:
+        """The ``SettleArgs`` tuple ``settle`` takes: ``(consumer, modelId, salt,
+        cumulativeCredits, deadline, signature, chargedCredits)`` for the channel of
+        ``terms`` (whose id the receipt must name; the gateway is the caller).
 
         ``charged`` is the gateway's cumulative charge for the channel (dynamic pricing); it
-        defaults to the signed ceiling and must not exceed it (the contract reverts with
+        defaults to the signed ceiling and must not exceed it (the contract rejects it with
         ``UsageCreditsChargeAboveCeiling``, checked here first):
 
-            >>> signed.settle_args(charged=740)   # consumer signed up to 1,000; 740 settles
+            >>> signed.settle_args(terms, charged=740)   # signed up to 1,000; 740 settles
         """
         r = self.receipt
+        _check_terms(terms, r.channel_id)
         if charged is None:
             charged = r.cumulative_credits
         if not 0 <= charged <= r.cumulative_credits:
             raise ValueError(
                 f"charged {charged} outside 0..{r.cumulative_credits} (the signed ceiling)"
             )
-        return (r.channel_id, r.cumulative_credits, r.deadline, self.signature, charged)
+        return (
+            terms.consumer,
+            terms.model_id,
+            terms.salt,
+            r.cumulative_credits,
+            r.deadline,
+            self.signature,
+            charged,
+        )
 
-    def verify_args(self) -> tuple[int, int, int, bytes]:
-        """The arguments of ``UsageCredits.verifyReceipt``: ``(channelId, cumulativeCredits,
+    def verify_args(self, terms: ChannelTerms) -> tuple[tuple[str, str, int, int], int, int, bytes]:
+        """The arguments of ``UsageCredits.verifyReceipt``: ``(terms, cumulativeCredits,
         deadline, signature)``."""
         r = self.receipt
-        return (r.channel_id, r.cumulative_credits, r.deadline, self.signature)
+        _check_terms(terms, r.channel_id)
+        return (terms.as_args(), r.cumulative_credits, r.deadline, self.signature)
 
     def to_json(self) -> dict[str, Any]:
         """The receipts-file entry a gateway stores (see scripts/settle_receipts.py)."""
         r = self.receipt
         return {
-            "channel_id": r.channel_id,
+            "channel_id": str(r.channel_id),
             "cumulative_credits": r.cumulative_credits,
             "deadline": r.deadline,
             "signature": "0x" + self.signature.hex(),
@@ -173,6 +197,11 @@ class SignedReceipt:
             ),
             bytes.fromhex(signature[2:] if signature.startswith("0x") else signature),
         )
+
+
+def _check_terms(terms: ChannelTerms, channel_id: int) -> None:
+    if terms.channel_id != channel_id:
+        raise ValueError(f"terms {terms} name channel {terms.channel_id}, not {channel_id}")
 
 
 def signable_message(domain: ReceiptDomain, receipt: Receipt) -> SignableMessage:
@@ -232,8 +261,3 @@ def channel_id_from_tx(usage_credits: Any, tx: Any) -> int:
     if len(logs) != 1:
         raise ValueError(f"expected one ChannelOpened event, found {len(logs)}")
     return int(logs[0].channelId)
-
-
-def next_channel_id(usage_credits: Any) -> int:
-    """The id the next ``openChannel`` will return (ids are a global counter from 1)."""
-    return int(usage_credits.nextChannelId())

@@ -2,9 +2,10 @@
 someone else (the gateway) opens or tops up its channel, and what it signs to close a channel
 cooperatively (docs/GATEWAY.md, "Gasless channels and cooperative close").
 
-    >>> opening = gasless_open(receipt_domain, token_domain, key, model_id=1, gateway=gw,
+    >>> opening = gasless_open(receipt_domain, token_domain, key, model_id=1, gateway=gw, salt=0,
     ...                        credits=100, credit_value=10_000, expiry=t + 3600, deadline=t + 600)
     >>> usage_credits.openChannelWithAuthorization(*opening.call_args())   # sent by anyone
+    >>> opening.terms.channel_id                                            # the channel it opens
     >>> close = close_signature(receipt_domain, channel_id, charged, key)   # to the gateway
 
 Each payment is a pair of signatures by the consumer's key: the EIP-712 intent in the
@@ -20,6 +21,7 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from modelmint.constants import ZERO_ADDRESS
+from modelmint.credits import ChannelTerms
 from modelmint.eip712 import Address, Bytes32, Eip712Domain, TypedStruct, Uint256, digest
 from modelmint.receipts import (
     CooperativeClose,
@@ -54,6 +56,12 @@ class SignedIntent:
         """The arguments of ``openChannelWithAuthorization`` / ``topUpChannelWithAuthorization``."""
         return astuple(self.intent), self.signature, self.authorization
 
+    @property
+    def terms(self) -> ChannelTerms:
+        """The terms of the channel the intent opens or tops up."""
+        i = self.intent
+        return ChannelTerms(i.consumer, i.gateway, i.model_id, i.salt)
+
 
 def token_domain(chain_id: int, token: str, name: str, version: str = "1") -> Eip712Domain:
     """The token's EIP-712 domain (USDC: its name, version "2" on mainnet; OpenZeppelin's
@@ -80,16 +88,20 @@ def gasless_open(
     credit_value: int,
     expiry: int,
     deadline: int,
+    salt: int = 0,
     receipt_signer: str = ZERO_ADDRESS,
     nonce: bytes | None = None,
 ) -> SignedIntent:
     """The consumer ``key``'s signed OpenChannelIntent and its authorization of
-    ``credits x credit_value`` (a fresh random nonce unless one is given)."""
+    ``credits x credit_value`` (a fresh random nonce unless one is given) for the channel
+    of terms (the key's address, ``gateway``, ``model_id``, ``salt``): pick the lowest salt
+    whose channel does not exist."""
     consumer = key.address
     intent = OpenChannelIntent(
         consumer,
         model_id,
         gateway,
+        salt,
         credits,
         expiry,
         receipt_signer,
@@ -113,15 +125,25 @@ def gasless_top_up(
     token: Eip712Domain,
     key: Any,
     *,
-    channel_id: int,
+    terms: ChannelTerms,
     credits: int,
     credit_value: int,
     expiry: int,
     deadline: int,
     nonce: bytes | None = None,
 ) -> SignedIntent:
-    """The channel consumer ``key``'s signed TopUpIntent and its authorization."""
-    intent = TopUpIntent(channel_id, credits, expiry, nonce or os.urandom(32), deadline)
+    """The channel consumer ``key``'s signed TopUpIntent of the channel of ``terms`` (whose
+    consumer is the key's address) and its authorization."""
+    intent = TopUpIntent(
+        terms.consumer,
+        terms.gateway,
+        terms.model_id,
+        terms.salt,
+        credits,
+        expiry,
+        nonce or os.urandom(32),
+        deadline,
+    )
     authorization = _authorize(
         token,
         key,
