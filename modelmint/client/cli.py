@@ -280,6 +280,27 @@ def call(
         ctx.exit(2)
 
 
+class ChannelIdType(click.ParamType):
+    """A channel id (the hash of its terms): a uint256 in decimal or 0x-hex."""
+
+    name = "channel_id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        try:
+            number = int(text, 16) if text.startswith("0x") else int(text, 10)
+        except ValueError:
+            self.fail(f"{value!r} is not a channel id (a decimal or 0x-hex uint256)", param, ctx)
+        if not 0 <= number < 2**256:
+            self.fail(f"{value!r} is not a uint256", param, ctx)
+        return number
+
+
+CHANNEL_ID = ChannelIdType()
+
+
 @main.command()
 @click.option(
     "--recover",
@@ -323,27 +344,6 @@ def channels(ctx: click.Context, recover: str | None, unhalt: int | None) -> Non
             f"{r.calls:>6} {format_date(r.expiry)[:19]:<19} {r.gateway} {r.channel_id}"
             + (f"  ({r.reason})" if r.reason else "")
         )
-
-
-class ChannelIdType(click.ParamType):
-    """A channel id (the hash of its terms): a uint256 in decimal or 0x-hex."""
-
-    name = "channel_id"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip().lower()
-        try:
-            number = int(text, 16) if text.startswith("0x") else int(text, 10)
-        except ValueError:
-            self.fail(f"{value!r} is not a channel id (a decimal or 0x-hex uint256)", param, ctx)
-        if not 0 <= number < 2**256:
-            self.fail(f"{value!r} is not a uint256", param, ctx)
-        return number
-
-
-CHANNEL_ID = ChannelIdType()
 
 
 @main.command()

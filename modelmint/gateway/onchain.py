@@ -198,7 +198,15 @@ class Chain:
     ) -> tuple[Any, ...]:
         """One ``SettleArgs`` tuple: the channel named by its terms (the gateway, the sender,
         is implied), the receipt, and the charged total to settle (``<= cumulative``)."""
-        return (terms.consumer, terms.model_id, terms.salt, cumulative, deadline, signature, charged)
+        return (
+            terms.consumer,
+            terms.model_id,
+            terms.salt,
+            cumulative,
+            deadline,
+            signature,
+            charged,
+        )
 
     def simulate_settle(self, sender: str, args: list[tuple[Any, ...]]) -> int:
         """``eth_call`` of ``settle(args)`` from ``sender``; the credits it would settle.

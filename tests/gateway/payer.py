@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 
+from modelmint.credits import ChannelTerms
 from modelmint.dev.testing import WAIT_CEILING
 from modelmint.receipts import Receipt, ReceiptDomain, SignedReceipt, recover_signer, sign_receipt
 from modelmint.wire import (
@@ -31,6 +32,16 @@ PREDICT = "/v1/predict"
 ZERO_IMAGE = [0.0] * 64
 
 
+def free_terms(credits, consumer: str, gateway, model_id: int) -> ChannelTerms:
+    """The terms of ``consumer``'s lowest salt to ``gateway`` for ``model_id`` whose channel
+    was never opened (``credits``: the ape contract)."""
+    gw = getattr(gateway, "address", gateway)
+    salt = 0
+    while credits.channel(ChannelTerms(consumer, gw, model_id, salt).channel_id).deposit:
+        salt += 1
+    return ChannelTerms(consumer, gw, model_id, salt)
+
+
 def digits(n: int = 1) -> dict:
     return {"inputs": [[float((i + j) % 17) for j in range(64)] for i in range(n)]}
 
@@ -39,11 +50,15 @@ def digits(n: int = 1) -> dict:
 class Payer:
     url: str
     key: object  # private key / LocalAccount of the channel's consumer
-    channel_id: int
+    channel: ChannelTerms  # the channel's terms: its id is their hash
     charged: int = 0
     requirements: PaymentRequirements | None = None
     history: list[PaymentResponse] = field(default_factory=list)
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=WAIT_CEILING))
+
+    @property
+    def channel_id(self) -> int:
+        return self.channel.channel_id
 
     def discover(self, body: dict | None = None) -> PaymentRequirements:
         answer = self.client.post(self.url + PREDICT, json=body or digits())
@@ -61,10 +76,14 @@ class Payer:
         channel_id: int | None = None,
         domain: ReceiptDomain | None = None,
         requirements: PaymentRequirements | None = None,
+        terms: ChannelTerms | None = None,
     ) -> PaymentPayload:
+        """A signed payload for ``amount``; ``terms`` (another channel's) and ``channel_id``
+        (an id that need not be the terms') override the payer's channel."""
         req = replace(requirements or self.requirements or self.discover(), amount=amount)
+        terms = terms or self.channel
         receipt = Receipt(
-            self.channel_id if channel_id is None else channel_id,
+            terms.channel_id if channel_id is None else channel_id,
             self.charged + amount if cumulative is None else cumulative,
             int(time.time()) + 3600 if deadline is None else deadline,
         )
@@ -72,7 +91,12 @@ class Payer:
         return PaymentPayload(
             accepted=req,
             payload=ReceiptPayload(
-                receipt.channel_id, receipt.cumulative_credits, receipt.deadline, signed.signature
+                channel_id=receipt.channel_id,
+                consumer=terms.consumer,
+                salt=terms.salt,
+                cumulative_credits=receipt.cumulative_credits,
+                deadline=receipt.deadline,
+                signature=signed.signature,
             ),
         )
 
