@@ -306,11 +306,11 @@ class ChannelBook:
             if relay is not None and gasless:
                 opened = relay.open(chain, terms, model_id, gateway, salt, add, expiry)
             elif buy == add:
-                opened = chain.buy_and_open(self.signer, model_id, gateway, salt, add, expiry)
+                opened = chain.buy_and_open(self.signer, model_id, gateway, add, expiry, salt=salt)
             else:
                 if buy:
                     chain.buy_credits(self.signer, model_id, buy)
-                opened = chain.open_channel(self.signer, model_id, gateway, salt, add, expiry)
+                opened = chain.open_channel(self.signer, model_id, gateway, add, expiry, salt=salt)
         except BaseException:
             self.budget.release(value)
             raise

@@ -2,8 +2,8 @@
 
     >>> chain = CreditsChain(Web3(HTTPProvider(rpc)), credits_address)
     >>> chain.buy_credits(signer, model_id, 100)
-    >>> salt = chain.free_salt(signer.address, gateway, model_id)   # lowest unused: 0, 1, ...
-    >>> terms = chain.open_channel(signer, model_id, gateway, salt, 100, expiry)
+    >>> terms = chain.open_channel(signer, model_id, gateway, 100, expiry)  # lowest free salt
+    >>> chain.free_salt(signer.address, gateway, model_id)    # the salt the next one takes
     >>> chain.channel(terms).settled                    # the id is terms.channel_id
     >>> chain.top_up(signer, terms, 50, new_expiry)
     >>> chain.close_channel(signer, terms)              # after expiry + GRACE_PERIOD
@@ -139,23 +139,39 @@ class CreditsChain:
         return self._send(signer, "buyCredits", call, value)
 
     def open_channel(
-        self, signer: Signer, model_id: int, gateway: str, salt: int, credits: int, expiry: int
+        self,
+        signer: Signer,
+        model_id: int,
+        gateway: str,
+        credits: int,
+        expiry: int,
+        *,
+        salt: int | None = None,
     ) -> ChannelTerms:
         """Locks ``credits`` free credits into the channel of (the signer's account,
-        ``gateway``, ``model_id``, ``salt``); its terms."""
+        ``gateway``, ``model_id``, ``salt``: the lowest free one by default); its terms."""
+        salt = self._salt(signer, gateway, model_id, salt)
         call = self.contract.functions.openChannel(
             model_id, to_checksum_address(gateway), salt, credits, expiry
         )
         return self._opened(self._send(signer, "openChannel", call))
 
     def buy_and_open(
-        self, signer: Signer, model_id: int, gateway: str, salt: int, credits: int, expiry: int
+        self,
+        signer: Signer,
+        model_id: int,
+        gateway: str,
+        credits: int,
+        expiry: int,
+        *,
+        salt: int | None = None,
     ) -> ChannelTerms:
         """Buys ``credits`` and locks them into a new channel (one transaction when the
-        deployment has ``buyAndOpenChannel``)."""
+        deployment has ``buyAndOpenChannel``); its terms."""
         if not self.has_buy_and_open:
             self.buy_credits(signer, model_id, credits)
-            return self.open_channel(signer, model_id, gateway, salt, credits, expiry)
+            return self.open_channel(signer, model_id, gateway, credits, expiry, salt=salt)
+        salt = self._salt(signer, gateway, model_id, salt)
         terms = self.terms(model_id)
         value = self._prepare_payment(signer, terms, credits)
         call = self.contract.functions.buyAndOpenChannel(
@@ -200,6 +216,9 @@ class CreditsChain:
         return int(events[0]["args"]["value"]) if events else 0
 
     # ------------------------------------------------------------------ plumbing
+    def _salt(self, signer: Signer, gateway: str, model_id: int, salt: int | None) -> int:
+        return self.free_salt(signer.address, gateway, model_id) if salt is None else salt
+
     def _prepare_payment(self, signer: Signer, terms: CreditTerms, credits: int) -> int:
         """The ETH value to send; for an ERC-20 model, approves the exact amount first (an
         EOA). A smart wallet's agent cannot approve: the wallet's owner approves UsageCredits

@@ -15,11 +15,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
+
+from modelmint.credits import Channel, ChannelTerms
 
 # EIP-2612 permit and ERC-5805 delegation structs, as (name, type) pairs.
 PERMIT_FIELDS = [
@@ -154,3 +156,18 @@ def send_plain(chain, sender, calls) -> list:
 def event_topic(event) -> bytes:
     """The first log topic of an ape contract event (``contract.EventName``)."""
     return keccak(text=event.abi.selector)
+
+
+def free_terms(credits: Any, consumer: str, gateway: Any, model_id: int) -> ChannelTerms:
+    """The terms of ``consumer``'s lowest salt to ``gateway`` (an address or an account) for
+    ``model_id`` whose channel was never opened, read from ``credits`` (UsageCredits: an ape
+    contract, or a web3 one through ``.functions``): what a client opens next."""
+    gw = getattr(gateway, "address", gateway)
+    read = credits.functions.channel if hasattr(credits, "functions") else None
+    salt = 0
+    while True:
+        terms = ChannelTerms(consumer, gw, model_id, salt)
+        state = read(terms.channel_id).call() if read else credits.channel(terms.channel_id)
+        if not Channel.from_state(terms, tuple(state)).exists:
+            return terms
+        salt += 1

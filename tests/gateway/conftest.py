@@ -18,11 +18,10 @@ import httpx
 import pytest
 from ape.utils import ZERO_ADDRESS
 from eth_account import Account
-from payer import free_terms
 
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
-from modelmint.dev.testing import WAIT_CEILING
+from modelmint.dev.testing import WAIT_CEILING, free_terms
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import ReceiptDomain
 from modelmint.weights import weights_hash

@@ -32,16 +32,6 @@ PREDICT = "/v1/predict"
 ZERO_IMAGE = [0.0] * 64
 
 
-def free_terms(credits, consumer: str, gateway, model_id: int) -> ChannelTerms:
-    """The terms of ``consumer``'s lowest salt to ``gateway`` for ``model_id`` whose channel
-    was never opened (``credits``: the ape contract)."""
-    gw = getattr(gateway, "address", gateway)
-    salt = 0
-    while credits.channel(ChannelTerms(consumer, gw, model_id, salt).channel_id).deposit:
-        salt += 1
-    return ChannelTerms(consumer, gw, model_id, salt)
-
-
 def digits(n: int = 1) -> dict:
     return {"inputs": [[float((i + j) % 17) for j in range(64)] for i in range(n)]}
 

@@ -22,12 +22,12 @@ import pytest
 from eth_account import Account
 from inprocess import charge, own_gateway
 from onnx import TensorProto, helper
-from payer import Payer, digits, free_terms
+from payer import Payer, digits
 from web3 import Web3
 
 from modelmint.access import AccessStatement, SignedStatement, sign_statement
 from modelmint.deploy.models import register_model
-from modelmint.dev.testing import wait_until
+from modelmint.dev.testing import free_terms, wait_until
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import create_app
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from eth_account import Account
 from inprocess import deploy_token_model, own_gateway, served
-from payer import Payer, digits, free_terms
+from payer import Payer, digits
 
 from modelmint.client.client import Client
 from modelmint.client.funding import ChannelPolicy
@@ -23,7 +23,7 @@ from modelmint.client.gasless import close_signature, gasless_open, token_domain
 from modelmint.client.signer import Signer
 from modelmint.constants import ZERO_ADDRESS
 from modelmint.credits import ChannelTerms
-from modelmint.dev.testing import WAIT_CEILING
+from modelmint.dev.testing import WAIT_CEILING, free_terms
 from modelmint.gateway.app import create_app
 from modelmint.receipts import ReceiptDomain
 from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
