@@ -206,7 +206,6 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsInvalidExpiry(uint256 expiry, uint256 minimum);
     error UsageCreditsUnknownChannel(uint256 channelId);
     error UsageCreditsNotChannelConsumer(uint256 channelId, address caller);
-    error UsageCreditsNotChannelGateway(uint256 channelId, address caller);
     error UsageCreditsChannelExpired(uint256 channelId, uint256 expiry);
     error UsageCreditsChannelClosed(uint256 channelId);
     error UsageCreditsChannelNotExpired(uint256 channelId, uint256 closableAt);

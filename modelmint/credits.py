@@ -17,8 +17,8 @@ answers, so it needs neither web3 nor ape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -137,6 +137,17 @@ class Channel:
         if now >= self.expiry + grace_period:
             return ChannelPhase.EXPIRED
         return ChannelPhase.IN_GRACE if now >= self.expiry else ChannelPhase.OPEN
+
+
+def first_free_salt(terms: ChannelTerms, deposit_of: Callable[[int], int]) -> int:
+    """The lowest salt s >= ``terms.salt`` whose channel (``terms`` with salt s) was never
+    opened, ``deposit_of(channel_id)`` reading ``channel(id).deposit`` (0: never opened; a
+    closed channel keeps its deposit, so its terms cannot open again). Clients open with it,
+    and rebuild the channels they lost by walking s = 0, 1, ... the same way."""
+    salt = terms.salt
+    while deposit_of(replace(terms, salt=salt).channel_id) != 0:
+        salt += 1
+    return salt
 
 
 @dataclass(frozen=True)

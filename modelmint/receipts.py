@@ -182,7 +182,7 @@ class SignedReceipt:
         """The receipts-file entry a gateway stores (see scripts/settle_receipts.py)."""
         r = self.receipt
         return {
-            "channel_id": str(r.channel_id),
+            "channel_id": str(int(r.channel_id)),
             "cumulative_credits": r.cumulative_credits,
             "deadline": r.deadline,
             "signature": "0x" + self.signature.hex(),
