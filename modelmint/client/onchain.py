@@ -89,7 +89,7 @@ class CreditsChain:
         """The channels of ``consumer`` to ``gateway`` for ``model_id``, found by walking the
         salts from 0 up to the first never opened (how a client that lost its state finds
         them from a 402 alone)."""
-        found = []
+        found: list[Channel] = []
         while True:
             c = self.channel(ChannelTerms(consumer, gateway, model_id, len(found)))
             if not c.exists:
