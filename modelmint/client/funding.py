@@ -22,7 +22,7 @@ from modelmint.client.errors import (
 from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
 from modelmint.client.store import ChannelStatus, ChannelStore, LocalChannel
-from modelmint.credits import Channel
+from modelmint.credits import Channel, ChannelTerms
 from modelmint.errors import ErrorCode
 from modelmint.wire import PaymentRequirements
 
@@ -310,7 +310,8 @@ class ChannelBook:
             else:
                 if buy:
                     chain.buy_credits(self.signer, model_id, buy)
-                opened = chain.open_channel(self.signer, model_id, gateway, add, expiry, salt=salt)
+                opening = ChannelTerms(self.signer.address, gateway, model_id, salt)
+                opened = chain.open_channel(self.signer, opening, add, expiry)
         except BaseException:
             self.budget.release(value)
             raise

@@ -1,8 +1,7 @@
 """On-chain operations of a consumer, with web3.py and the exported ABIs (no ape).
 
     >>> chain = CreditsChain(Web3(HTTPProvider(rpc)), credits_address)
-    >>> chain.buy_credits(signer, model_id, 100)
-    >>> terms = chain.open_channel(signer, model_id, gateway, 100, expiry)  # lowest free salt
+    >>> terms = chain.buy_and_open(signer, model_id, gateway, 100, expiry)  # lowest free salt
     >>> chain.free_salt(signer.address, gateway, model_id)    # the salt the next one takes
     >>> chain.channel(terms).settled                    # the id is terms.channel_id
     >>> chain.top_up(signer, terms, 50, new_expiry)
@@ -139,20 +138,12 @@ class CreditsChain:
         return self._send(signer, "buyCredits", call, value)
 
     def open_channel(
-        self,
-        signer: Signer,
-        model_id: int,
-        gateway: str,
-        credits: int,
-        expiry: int,
-        *,
-        salt: int | None = None,
+        self, signer: Signer, terms: ChannelTerms, credits: int, expiry: int
     ) -> ChannelTerms:
-        """Locks ``credits`` free credits into the channel of (the signer's account,
-        ``gateway``, ``model_id``, ``salt``: the lowest free one by default); its terms."""
-        salt = self._salt(signer, gateway, model_id, salt)
+        """Locks ``credits`` free credits into the channel of ``terms`` (whose consumer is the
+        signer's account: see :meth:`free_salt` for the salt); its terms."""
         call = self.contract.functions.openChannel(
-            model_id, to_checksum_address(gateway), salt, credits, expiry
+            terms.model_id, terms.gateway, terms.salt, credits, expiry
         )
         return self._opened(self._send(signer, "openChannel", call))
 
@@ -168,10 +159,11 @@ class CreditsChain:
     ) -> ChannelTerms:
         """Buys ``credits`` and locks them into a new channel (one transaction when the
         deployment has ``buyAndOpenChannel``); its terms."""
+        salt = self._salt(signer, gateway, model_id, salt)
         if not self.has_buy_and_open:
             self.buy_credits(signer, model_id, credits)
-            return self.open_channel(signer, model_id, gateway, credits, expiry, salt=salt)
-        salt = self._salt(signer, gateway, model_id, salt)
+            opening = ChannelTerms(signer.address, gateway, model_id, salt)
+            return self.open_channel(signer, opening, credits, expiry)
         terms = self.terms(model_id)
         value = self._prepare_payment(signer, terms, credits)
         call = self.contract.functions.buyAndOpenChannel(

@@ -15,13 +15,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from modelmint.credits import Channel, ChannelTerms
+from modelmint.credits import ChannelTerms, first_free_salt
 
 # EIP-2612 permit and ERC-5805 delegation structs, as (name, type) pairs.
 PERMIT_FIELDS = [
@@ -162,12 +163,11 @@ def free_terms(credits: Any, consumer: str, gateway: Any, model_id: int) -> Chan
     """The terms of ``consumer``'s lowest salt to ``gateway`` (an address or an account) for
     ``model_id`` whose channel was never opened, read from ``credits`` (UsageCredits: an ape
     contract, or a web3 one through ``.functions``): what a client opens next."""
-    gw = getattr(gateway, "address", gateway)
-    read = credits.functions.channel if hasattr(credits, "functions") else None
-    salt = 0
-    while True:
-        terms = ChannelTerms(consumer, gw, model_id, salt)
-        state = read(terms.channel_id).call() if read else credits.channel(terms.channel_id)
-        if not Channel.from_state(terms, tuple(state)).exists:
-            return terms
-        salt += 1
+
+    def deposit_of(channel_id: int) -> int:
+        if hasattr(credits, "functions"):
+            return int(credits.functions.channel(channel_id).call()[0])
+        return int(credits.channel(channel_id).deposit)
+
+    start = ChannelTerms(consumer, getattr(gateway, "address", gateway), model_id, 0)
+    return replace(start, salt=first_free_salt(start, deposit_of))

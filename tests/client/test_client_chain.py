@@ -8,6 +8,7 @@ from modelmint.client import Budget, BudgetExhausted, Client, CreditsChain, Sign
 from modelmint.client.errors import ChannelNotClosable, TransactionFailed
 from modelmint.client.store import ChannelStatus, LocalChannel
 from modelmint.constants import ETH
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 
 HOUR = 3600
@@ -54,9 +55,7 @@ def test_buy_and_open__eoa__channel_matches_chain(credits_chain, deployment, con
     )
     credits_chain.buy_credits(signer, deployment.model_id, 1)
     with pytest.raises(TransactionFailed) as info:
-        credits_chain.open_channel(
-            signer, deployment.model_id, gateway.address, 1, expiry, salt=salt
-        )
+        credits_chain.open_channel(signer, terms, 1, expiry)
     assert info.value.revert.name == "UsageCreditsChannelExists"
     assert info.value.revert.args == (terms.channel_id,)
 
@@ -68,7 +67,10 @@ def test_open_channel__not_a_gateway__names_the_contract_error(
     credits_chain.buy_credits(signer, deployment.model_id, 5)
     with pytest.raises(TransactionFailed) as info:
         credits_chain.open_channel(
-            signer, deployment.model_id, attacker.address, 5, credits_chain.now() + HOUR
+            signer,
+            ChannelTerms(consumer.address, attacker.address, deployment.model_id, 0),
+            5,
+            credits_chain.now() + HOUR,
         )
     revert = info.value.revert
     assert revert is not None and revert.name == "UsageCreditsNotGateway"

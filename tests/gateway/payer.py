@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 
 import httpx
 
@@ -81,13 +81,12 @@ class Payer:
         return PaymentPayload(
             accepted=req,
             payload=ReceiptPayload(
-                channel_id=receipt.channel_id,
-                consumer=terms.consumer,
-                salt=terms.salt,
-                cumulative_credits=receipt.cumulative_credits,
-                deadline=receipt.deadline,
-                signature=signed.signature,
-            ),
+                receipt.channel_id,
+                terms.consumer,
+                terms.salt,
+                *astuple(receipt)[1:],
+                signed.signature,
+            ),  # fmt: skip
         )
 
     def send(
