@@ -98,8 +98,6 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         if (m.creditValue != 0) revert UsageCreditsAlreadyEnabled(modelId, m.creditValue);
         if (creditValue == 0) revert UsageCreditsZeroCreditValue(modelId);
         if (creditValue > type(uint96).max) revert UsageCreditsCreditValueTooLarge(creditValue);
-        // Registry ids are sequential from 1; channels store the id in 32 bits.
-        if (modelId > type(uint32).max) revert UsageCreditsModelIdTooLarge(modelId);
         address asset = _REGISTRY.paymentAsset(modelId);
         m.creditValue = uint96(creditValue);
         m.tokenPriced = asset != address(0);

@@ -194,7 +194,6 @@ interface IUsageCredits is IERC1155 {
     error UsageCreditsNotEnabled(uint256 modelId);
     error UsageCreditsZeroCreditValue(uint256 modelId);
     error UsageCreditsCreditValueTooLarge(uint256 creditValue);
-    error UsageCreditsModelIdTooLarge(uint256 modelId);
     error UsageCreditsZeroAmount();
     error UsageCreditsAmountTooLarge(uint256 credits);
     error UsageCreditsZeroAddress();

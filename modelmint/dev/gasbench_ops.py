@@ -75,24 +75,33 @@ class Bench(BenchWorld):
         self.credits.settle([self.sign(cid, 20, expiry)], sender=self.gateway)
         self.gas["sweep_revenue"] = self.credits.sweep(self.model, sender=self.user).gas_used
         self.chain.pending_timestamp = expiry + DAY + 1  # past expiry and grace
-        self.gas["close_channel"] = self.credits.closeChannel(cid, sender=self.consumer).gas_used
+        self.gas["close_channel"] = self.credits.closeChannel(
+            cid.as_args(), sender=self.consumer
+        ).gas_used
 
     def funded_channels(self):
         """A consumer's first paid step: one transaction from nothing to a funded channel."""
         expiry = self.chain.pending_timestamp + HOUR
         value = 10 * ETH_CREDIT_VALUE
         # Not the model's first one-transaction channel (a live model).
+        salt = self.salt(self.user, self.model)
         self.credits.buyAndOpenChannel(
-            self.model, self.gateway, 10, expiry, value=value, sender=self.user
+            self.model, self.gateway, salt, 10, expiry, value=value, sender=self.user
         )
         newcomer = self.fresh()
+        terms = self.terms(newcomer, self.model)  # salt 0: its first channel
         tx = self.credits.buyAndOpenChannel(
-            self.model, self.gateway, 100, expiry, value=100 * ETH_CREDIT_VALUE, sender=newcomer
+            self.model,
+            self.gateway,
+            terms.salt,
+            100,
+            expiry,
+            value=100 * ETH_CREDIT_VALUE,
+            sender=newcomer,
         )
         self.gas["buy_and_open_channel"] = tx.gas_used
-        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
         self.gas["buy_and_top_up_channel"] = self.credits.buyAndTopUpChannel(
-            cid, 50, expiry, value=50 * ETH_CREDIT_VALUE, sender=newcomer
+            terms.as_args(), 50, expiry, value=50 * ETH_CREDIT_VALUE, sender=newcomer
         ).gas_used
         # ERC-20: the contract already holds the token (earlier buyers); the newcomer holds
         # tokens and has set its allowance (a separate, one-off approve).
@@ -100,9 +109,21 @@ class Bench(BenchWorld):
         for who in (warm, newcomer):
             self.token.mint(who, 10**12, sender=who)
             self.token.approve(self.credits, 2**256 - 1, sender=who)
-        self.credits.buyAndOpenChannel(self.token_model, self.gateway, 10, expiry, sender=warm)
+        self.credits.buyAndOpenChannel(
+            self.token_model,
+            self.gateway,
+            self.salt(warm, self.token_model),
+            10,
+            expiry,
+            sender=warm,
+        )
         tx = self.credits.buyAndOpenChannel(
-            self.token_model, self.gateway, 100, expiry, sender=newcomer
+            self.token_model,
+            self.gateway,
+            self.salt(newcomer, self.token_model),
+            100,
+            expiry,
+            sender=newcomer,
         )
         self.gas["buy_and_open_channel_erc20"] = tx.gas_used
 
@@ -114,15 +135,16 @@ class Bench(BenchWorld):
         for who in (warm, agent):
             self.usdc.mint(who.address, 10**12, sender=self.deployer)
         self._open_gasless(warm, 10)
-        tx = self._open_gasless(agent, 100)
+        tx, terms = self._open_gasless(agent, 100)
         self.gas["open_channel_gasless"] = tx.gas_used
-        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        cid = terms.channel_id
         deadline = self.chain.pending_timestamp + HOUR
         signed = sign_struct(self.domain, Receipt(cid, 40, deadline), agent.key)
-        self.credits.settle([(cid, 40, deadline, signed, 30)], sender=self.gateway)
+        settle = (terms.consumer, terms.model_id, terms.salt, 40, deadline, signed, 30)
+        self.credits.settle([settle], sender=self.gateway)
         close = close_signature(self.domain, cid, 40, agent)
         self.gas["close_channel_cooperative"] = self.credits.closeChannelCooperatively(
-            cid, 40, close, sender=self.gateway
+            terms.as_args(), 40, close, sender=self.gateway
         ).gas_used
 
     def _open_gasless(self, agent, credits: int):
@@ -137,8 +159,10 @@ class Bench(BenchWorld):
             credit_value=TOKEN_CREDIT_VALUE,
             expiry=now + HOUR,
             deadline=now + HOUR,
+            salt=self.salt(agent.address, self.usdc_model),
         )
-        return self.credits.openChannelWithAuthorization(*opening.call_args(), sender=self.gateway)
+        tx = self.credits.openChannelWithAuthorization(*opening.call_args(), sender=self.gateway)
+        return tx, opening.terms
 
     def settle_and_sweep(self) -> int:
         """One channel's settle followed by the model's sweep of it (two transactions, the

@@ -9,6 +9,7 @@ from __future__ import annotations
 from eth_utils import keccak
 
 from modelmint.constants import DAY, ETH, HOUR, UNIT
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.governance import GovernanceParams
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
@@ -49,6 +50,7 @@ class BenchWorld:
         self.accounts = accounts
         self.gas: dict[str, float] = {}
         self.base: dict[str, int] = {}
+        self.salts: dict[tuple[str, int], int] = {}
         d = self.deployer
         self.gov = deploy_protocol_governance(
             project,
@@ -119,15 +121,30 @@ class BenchWorld:
         self.deployer.transfer(account, 10 * UNIT)
         return account
 
-    def sign(self, channel_id: int, cumulative: int, deadline: int):
-        receipt = Receipt(channel_id, cumulative, deadline)
-        return sign_receipt(self.domain, receipt, self.consumer).settle_args()
+    def sign(self, terms: ChannelTerms, cumulative: int, deadline: int):
+        receipt = Receipt(terms.channel_id, cumulative, deadline)
+        return sign_receipt(self.domain, receipt, self.consumer).settle_args(terms)
+
+    def salt(self, consumer, model) -> int:
+        """The consumer's next salt with the gateway and `model` (a client takes the lowest
+        unused one, 0, 1, ...: small salts keep settle calldata cheap)."""
+        key = (str(consumer), model)
+        self.salts[key] = self.salts.get(key, -1) + 1
+        return self.salts[key]
+
+    def terms(self, consumer, model) -> ChannelTerms:
+        """The terms of `consumer`'s next channel with the gateway for `model`."""
+        return ChannelTerms(str(consumer), self.gateway.address, model, self.salt(consumer, model))
 
     def open_channel(self, credits: int, model=None):
+        """Opens the consumer's next channel: (tx, its terms, expiry)."""
         model = self.model if model is None else model
         expiry = self.chain.pending_timestamp + HOUR
-        tx = self.credits.openChannel(model, self.gateway, credits, expiry, sender=self.consumer)
-        return tx, tx.decode_logs(self.credits.ChannelOpened)[0].channelId, expiry
+        terms = self.terms(self.consumer, model)
+        tx = self.credits.openChannel(
+            model, self.gateway, terms.salt, credits, expiry, sender=self.consumer
+        )
+        return tx, terms, expiry
 
     def buy(self, account, n, model=None):
         model = self.model if model is None else model

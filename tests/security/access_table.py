@@ -148,16 +148,16 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         enableCredits(uint256,uint256)                                   | OWNER    | owner of the model
         buyCredits(uint256,uint256,address)                              | ANYONE   | pays for the credits
         redeem(uint256,uint256,address)                                  | SELF     | burns the caller's credits
-        openChannel(uint256,address,uint256,uint40)                      | SELF     | locks the caller's credits
-        buyAndOpenChannel(uint256,address,uint256,uint40)                | SELF     | pays for credits locked into the caller's new channel
-        topUpChannel(uint256,uint256,uint40)                             | CONSUMER | the channel's consumer
-        buyAndTopUpChannel(uint256,uint256,uint40)                       | CONSUMER | the channel's consumer, paying for the credits
+        openChannel(uint256,address,uint256,uint256,uint40)              | SELF     | locks the caller's credits
+        buyAndOpenChannel(uint256,address,uint256,uint256,uint40)        | SELF     | pays for credits locked into the caller's new channel
+        topUpChannel((address,address,uint256,uint256),uint256,uint40) | CONSUMER | the channel's consumer
+        buyAndTopUpChannel((address,address,uint256,uint256),uint256,uint40) | CONSUMER | the channel's consumer, paying for the credits
         sweep(uint256)                                                   | ANYONE   | pays revenue already earned by settlement to the router
-        closeChannel(uint256)                                            | CONSUMER | the channel's consumer, after expiry + grace
-        closeChannelCooperatively(uint256,uint256,bytes)                 | CONSUMER | the channel's consumer with the gateway's CooperativeClose signature, or its gateway with the consumer's (or receipt signer's)
-        openChannelWithAuthorization((address,uint256,address,uint256,uint256,address,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | opens a channel for the signer of the intent and of the ERC-3009 authorization paying it
-        topUpChannelWithAuthorization((uint256,uint256,uint256,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | tops up the channel of the signer of the intent (its consumer), paid by its ERC-3009 authorization
-        settle((uint256,uint256,uint256,bytes,uint256)[])                | GATEWAY  | the channel's gateway, with a receipt signed by the channel's consumer or recorded signer; any other receipt is skipped (ReceiptRejected)
+        closeChannel((address,address,uint256,uint256))                | CONSUMER | the channel's consumer, after expiry + grace
+        closeChannelCooperatively((address,address,uint256,uint256),uint256,bytes) | CONSUMER | the channel's consumer with the gateway's CooperativeClose signature, or its gateway with the consumer's (or receipt signer's)
+        openChannelWithAuthorization((address,uint256,address,uint256,uint256,uint256,address,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | opens a channel for the signer of the intent and of the ERC-3009 authorization paying it
+        topUpChannelWithAuthorization((address,address,uint256,uint256,uint256,uint256,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | tops up the channel of the signer of the intent (its consumer), paid by its ERC-3009 authorization
+        settle((address,uint256,uint256,uint256,uint256,bytes,uint256)[]) | GATEWAY  | the channel's gateway (the caller is the gateway of the channel the receipt's terms name), with a receipt signed by the channel's consumer or recorded signer; any other receipt is skipped (ReceiptRejected)
         setReceiptSigner(address)                                        | SELF     | names the key that signs receipts of the caller's channels opened from now on
         setApprovalForAll(address,bool)                                  | SELF     | sets the caller's operators
         safeTransferFrom(address,address,uint256,uint256,bytes)          | TOKEN    | holder or operator

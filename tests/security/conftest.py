@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from ape import fixture as ape_fixture
+from fixtures.channels import opened
 from fixtures.governance import governance_params
 
 from modelmint.constants import DAY, ETH, UNIT
@@ -74,8 +75,8 @@ def protocol(
     credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
     credits.buyCredits(model_id, 100, consumer, value=100 * CREDIT_VALUE, sender=consumer)
     expiry = chain.pending_timestamp + 7 * DAY
-    open_tx = credits.openChannel(model_id, gateway, 50, expiry, sender=consumer)
-    channel_id = open_tx.decode_logs(credits.ChannelOpened)[0].channelId
+    open_tx = credits.openChannel(model_id, gateway, 0, 50, expiry, sender=consumer)
+    channel_id = opened(credits, open_tx)  # a ChannelRef: the id with its terms
 
     # The consumer's AgentWallet: funded, the model and gateway listed, its agent has bought 10
     # credits of its 50-credit ETH budget.

@@ -12,7 +12,7 @@ from eth_utils import keccak
 
 from modelmint.abi import ABI_DIR, load_abi
 from modelmint.constants import DAY, ETH
-from modelmint.credits import rejection_reason
+from modelmint.credits import ChannelTerms, rejection_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -241,8 +241,7 @@ def attacks(p, attacker, accounts):
         b"",
     )
 
-    cid = ids["channel"]
-    channel = cred.channel(cid)
+    cid = ids["channel"]  # a ChannelRef: the id with its terms
     add(
         "UsageCredits",
         "enableCredits(uint256,uint256)",
@@ -253,46 +252,47 @@ def attacks(p, attacker, accounts):
     )
     add(
         "UsageCredits",
-        "topUpChannel(uint256,uint256,uint40)",
+        "topUpChannel((address,address,uint256,uint256),uint256,uint40)",
         "UsageCreditsNotChannelConsumer",
         cred.topUpChannel,
-        cid,
+        cid.args,
         0,
         2**40 - 1,
     )
     add(
         "UsageCredits",
-        "buyAndTopUpChannel(uint256,uint256,uint40)",
+        "buyAndTopUpChannel((address,address,uint256,uint256),uint256,uint40)",
         "UsageCreditsNotChannelConsumer",
         cred.buyAndTopUpChannel,
-        cid,
+        cid.args,
         1,
         2**32 - 1,
     )
     add(
         "UsageCredits",
-        "closeChannel(uint256)",
+        "closeChannel((address,address,uint256,uint256))",
         "UsageCreditsNotChannelConsumer",
         cred.closeChannel,
-        cid,
+        cid.args,
     )
     add(
         "UsageCredits",
-        "closeChannelCooperatively(uint256,uint256,bytes)",
+        "closeChannelCooperatively((address,address,uint256,uint256),uint256,bytes)",
         "UsageCreditsNotChannelParty",
         cred.closeChannelCooperatively,
-        cid,
+        cid.args,
         0,
         b"\x00" * 65,
     )
     add(
         "UsageCredits",
-        "settle((uint256,uint256,uint256,bytes,uint256)[])",
-        "UsageCreditsNotChannelGateway",
+        "settle((address,uint256,uint256,uint256,uint256,bytes,uint256)[])",
+        # With the attacker as gateway, the channel's terms name a channel that does not exist.
+        "UsageCreditsUnknownChannel",
         cred.settle,
-        [(cid, 1, 2**64, b"\x00" * 65, 1)],
+        [(cid.terms.consumer, cid.terms.model_id, cid.terms.salt, 1, 2**64, b"\x00" * 65, 1)],
     )
-    consumer = channel.consumer
+    consumer = cid.terms.consumer
     add(
         "UsageCredits",
         "safeTransferFrom(address,address,uint256,uint256,bytes)",
@@ -612,14 +612,15 @@ def test_restricted_function__called_by_attacker__reverts(
     if sig.startswith("settle("):
         # A batch never reverts on one receipt: the attacker's receipt is refused (named by
         # the error's selector) and settles nothing.
-        [(channel_id, *_)] = args[0]
-        before = target.channel(channel_id).settled
+        [(consumer, model_id, salt, *_)] = args[0]
+        named = ChannelTerms(consumer, str(attacker), model_id, salt).channel_id
+        before = target.modelCredits(model_id).consumed
         tx = method(*args, sender=attacker, **kw)
         [ev] = tx.decode_logs(target.ReceiptRejected)
-        assert ev.channelId == channel_id
+        assert ev.channelId == named
         assert rejection_reason(ev.reason) == error
         assert not tx.decode_logs(target.CreditsSettled)
-        assert target.channel(channel_id).settled == before
+        assert target.modelCredits(model_id).consumed == before
         return
     if error is None:
         with ape.reverts():

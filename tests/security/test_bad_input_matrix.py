@@ -98,7 +98,7 @@ def _views(env, contract: str):
         "UsageCredits": lambda: [
             v(cred, "channel", ids["channel"]),
             v(cred, "modelCredits", ids["model"]),
-            v(cred, "nextChannelId"),
+            v(cred, "lockedSupply", ids["model"]),
             v(cred, "pendingRevenue", ids["model"]),
             v(cred, "balanceOf", a["consumer"], ids["model"]),
             v(cred, "balanceOf", a["attacker"], ids["model"]),
@@ -119,7 +119,7 @@ def _views(env, contract: str):
             v(c, "isModelAllowed", ids["model"]),
             v(c, "isGatewayAllowed", a["gateway"]),
             v(cred, "balanceOf", c, ids["model"]),
-            v(cred, "nextChannelId"),
+            v(cred, "lockedSupply", ids["model"]),
         ],
     }
     if contract in ("ModelShares", "GovernanceToken"):

@@ -12,6 +12,7 @@
 
 import ape
 import pytest
+from fixtures.channels import opened
 from security_helpers import deploy_kit, digest, split
 
 from modelmint.constants import DAY, ETH, UNIT
@@ -157,11 +158,11 @@ def test_redeem_and_sweep__token_turns_false__revert_credits_and_revenue_unchang
     _fund(bad, consumer, kit.credits, 10 * CREDIT_VALUE)
     kit.credits.buyCredits(model, 10, consumer, sender=consumer)
     expiry = chain.pending_timestamp + DAY
-    tx = kit.credits.openChannel(model, gateway, 4, expiry, sender=consumer)
-    cid = tx.decode_logs(kit.credits.ChannelOpened)[0].channelId
+    tx = kit.credits.openChannel(model, gateway, 0, 4, expiry, sender=consumer)
+    cid = opened(kit.credits, tx)
     receipt = sign_receipt(
         ReceiptDomain.from_contract(kit.credits), Receipt(cid, 3, expiry), consumer
-    ).settle_args()
+    ).settle_args(cid.terms)
     bad.setFailing(True, sender=consumer)
     # Settlement records the charge and moves no token: it works whatever the token does.
     kit.credits.settle([receipt], sender=gateway)

@@ -5,6 +5,7 @@ same receipt, and which signature verifies. OZ EIP712 recomputes its cached sepa
 tests/fork/test_receipt_replay_fork.py."""
 
 import pytest
+from fixtures.channels import opened
 from security_helpers import deploy_kit
 
 from modelmint.constants import DAY
@@ -23,9 +24,9 @@ def channel(project, deployer, treasury, model_owner, consumer, gateway, chain):
     kit.registry.setGateway(model_id, gateway, True, sender=model_owner)
     kit.credits.buyCredits(model_id, 10, consumer, value=10 * CREDIT_VALUE, sender=consumer)
     tx = kit.credits.openChannel(
-        model_id, gateway, 10, chain.pending_timestamp + DAY, sender=consumer
+        model_id, gateway, 0, 10, chain.pending_timestamp + DAY, sender=consumer
     )
-    return kit.credits, tx.decode_logs(kit.credits.ChannelOpened)[0].channelId
+    return kit.credits, opened(kit.credits, tx)
 
 
 def test_domain__node_chain_id_changes__separator_and_valid_signature_follow(
@@ -44,8 +45,8 @@ def test_domain__node_chain_id_changes__separator_and_valid_signature_follow(
         return (
             ReceiptDomain.from_contract(credits),
             bytes(credits.receiptDigest(cid, 5, 2**40)),
-            credits.verifyReceipt(*signed_local.verify_args()),
-            credits.verifyReceipt(*signed_sepolia.verify_args()),
+            credits.verifyReceipt(*signed_local.verify_args(cid.terms)),
+            credits.verifyReceipt(*signed_sepolia.verify_args(cid.terms)),
         )
 
     assert views() == (local, receipt_digest(local, receipt), True, False)

@@ -13,6 +13,7 @@ Two outcomes are accepted, and each test says which one it shows:
 import ape
 import pytest
 from eth_utils import keccak
+from fixtures.channels import opened
 from security_helpers import deploy_kit, digest, split
 
 from modelmint.constants import DAY, ETH
@@ -335,13 +336,18 @@ def test_closeChannel__refund_hook_reenters__guard_rejected_refund_exact(
     expiry = chain.pending_timestamp + DAY
     # A contract consumer names the key that signs its receipts before opening.
     r.execute(cred, 0, _data(cred.setReceiptSigner, attacker.address), sender=attacker)
-    r.execute(
-        cred, 0, _data(cred.openChannel, eth_model, gateway.address, 6, expiry), sender=attacker
+    cid = opened(
+        cred,
+        r.execute(
+            cred,
+            0,
+            _data(cred.openChannel, eth_model, gateway.address, 0, 6, expiry),
+            sender=attacker,
+        ),
     )
-    cid = cred.nextChannelId() - 1
     chain.pending_timestamp = expiry + DAY + 1
     r.arm(cred, _data(cred.redeem, eth_model, 4, r.address), False, sender=attacker)
-    r.execute(cred, 0, _data(cred.closeChannel, cid), sender=attacker)
+    r.execute(cred, 0, _data(cred.closeChannel, cid.args), sender=attacker)
     assert not r.lastOk() and r.lastReturn()[:4] == GUARD
     assert cred.balanceOf(r, eth_model) == 10
     assert cred.channel(cid).expiry == 0

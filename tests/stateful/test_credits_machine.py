@@ -20,6 +20,7 @@ import pytest
 from ape.utils import ZERO_ADDRESS
 from channel_ghosts import GRACE, MARGIN, ChannelGhosts
 from eth_account import Account
+from fixtures.channels import opened
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -32,7 +33,7 @@ from hypothesis.stateful import (
 
 from modelmint.client.gasless import gasless_open, token_domain
 from modelmint.constants import DAY, HOUR
-from modelmint.credits import rejection_reason
+from modelmint.credits import ChannelTerms, rejection_reason
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.receipts import CooperativeClose, Receipt, ReceiptDomain, sign_receipt, sign_struct
@@ -107,6 +108,7 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         self.credits_in = dict.fromkeys(self.free, 0)
         self.credits_out = dict.fromkeys(self.free, 0)
         self.channels = {}  # id -> dict(consumer, model, deposit, settled, expiry, closed, signed)
+        self.salts = {}  # (consumer, model) -> the salt of its next channel with the gateway
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -178,19 +180,26 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         model = data.draw(st.sampled_from(self.model_ids), label="model")
         self._open(who.address, model, n, ttl, paid=True)
 
+    def _next_salt(self, who, model):
+        salt = self.salts.get((who, model), 0)
+        self.salts[(who, model)] = salt + 1
+        return salt
+
     def _open(self, who, model, n, ttl, paid=False):
         expiry = self._now() + ttl
+        salt = self._next_salt(who, model)
         if paid:
             value = self._buy_value(model, n)
             tx = self.credits.buyAndOpenChannel(
-                model, self.gateway, n, expiry, sender=who, value=value
+                model, self.gateway, salt, n, expiry, sender=who, value=value
             )
             self.minted[model] += n
             self.credits_in[(who, model)] += n
         else:
-            tx = self.credits.openChannel(model, self.gateway, n, expiry, sender=who)
+            tx = self.credits.openChannel(model, self.gateway, salt, n, expiry, sender=who)
             self.free[(who, model)] -= n
-        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        cid = opened(self.credits, tx)
+        assert cid.terms == ChannelTerms(who, self.gateway.address, model, salt)
         self.channels[cid] = dict(
             consumer=who, model=model, deposit=n, settled=0, expiry=expiry, closed=False, signed=[]
         )
@@ -199,23 +208,28 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
     @rule(data=st.data(), n=st.integers(1, 60), ttl=st.sampled_from([HOUR, DAY]))
     def gasless_open(self, data, n, ttl):
         """The gateway submits a consumer's signed intent and ERC-3009 authorization: the
-        channel is the signer's; the same authorization submitted again changes nothing."""
+        channel is the signer's (never the submitter's); the same authorization submitted
+        again changes nothing, and no other intent can open the same terms again."""
         who = data.draw(st.sampled_from(self.actors), label="consumer")
         model = next(m for m in self.model_ids if self.models[m][0] != ZERO_ADDRESS)
-        opening = gasless_open(
-            self.domain,
-            token_domain(self.chain.chain_id, self.token.address, "USD Coin"),
-            Account.from_key(who.private_key),
+        salt = self._next_salt(who.address, model)
+        terms = dict(
             model_id=model,
             gateway=self.gateway.address,
             credits=n,
             credit_value=self.models[model][1],
             expiry=self._now() + ttl,
             deadline=self._now() + HOUR,
+            salt=salt,
         )
+        token = token_domain(self.chain.chain_id, self.token.address, "USD Coin")
+        key = Account.from_key(who.private_key)
+        opening = gasless_open(self.domain, token, key, **terms)
         intent, args = opening.intent, opening.call_args()
         tx = self.credits.openChannelWithAuthorization(*args, sender=self.gateway)
-        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        cid = opened(self.credits, tx)
+        assert cid.terms == ChannelTerms(who.address, self.gateway.address, model, salt)
+        assert self.credits.channel(cid).deposit == n
         self.minted[model] += n
         self.credits_in[(who.address, model)] += n
         self.channels[cid] = dict(
@@ -228,8 +242,39 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
             signed=[],
         )
         note(f"gasless open #{cid}: {n} credits of model {model} for {who.address[:8]}")
-        with ape.reverts(self.credits.UsageCreditsAuthorizationUsed):
+        with ape.reverts(self.credits.UsageCreditsChannelExists, channelId=cid):
             self.credits.openChannelWithAuthorization(*args, sender=self.gateway)
+        again = gasless_open(self.domain, token, key, **terms)  # a fresh nonce
+        with ape.reverts(self.credits.UsageCreditsChannelExists, channelId=cid):
+            self.credits.openChannelWithAuthorization(*again.call_args(), sender=self.gateway)
+        # The spent nonce cannot pay for other terms either.
+        reused = gasless_open(
+            self.domain, token, key, **{**terms, "salt": salt + 1}, nonce=intent.nonce
+        )
+        with ape.reverts(self.credits.UsageCreditsAuthorizationUsed):
+            self.credits.openChannelWithAuthorization(*reused.call_args(), sender=self.gateway)
+
+    @rule(data=st.data())
+    def reopen_closed_terms(self, data):
+        """The terms of a closed channel never open again: its receipts can never settle
+        against a new deposit."""
+        closed = [cid for cid, c in self.channels.items() if c["closed"]]
+        if not closed:
+            return
+        cid = data.draw(st.sampled_from(closed), label="closed channel")
+        t = cid.terms
+        before = self.credits.channel(cid)
+        with ape.reverts(self.credits.UsageCreditsChannelExists, channelId=cid):
+            self.credits.buyAndOpenChannel(
+                t.model_id,
+                self.gateway,
+                t.salt,
+                1,
+                self._now() + HOUR,
+                sender=t.consumer,
+                value=self._buy_value(t.model_id, 1),
+            )
+        assert self.credits.channel(cid) == before
 
     @rule(data=st.data())
     def close_cooperatively(self, data):
@@ -246,7 +291,7 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         by_gateway = data.draw(st.booleans(), label="the gateway submits")
         signer, sender = (consumer, self.gateway) if by_gateway else (self.gateway, consumer)
         signature = sign_struct(self.domain, CooperativeClose(cid, charged), signer)
-        tx = self.credits.closeChannelCooperatively(cid, charged, signature, sender=sender)
+        tx = self.credits.closeChannelCooperatively(cid.args, charged, signature, sender=sender)
         refund = c["deposit"] - charged
         assert tx.return_value == refund
         c["signed"].append(charged)
@@ -272,12 +317,12 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         if n and data.draw(st.booleans(), label="paid"):
             value = self._buy_value(c["model"], n)
             self.credits.buyAndTopUpChannel(
-                cid, n, c["expiry"] + extend, sender=c["consumer"], value=value
+                cid.args, n, c["expiry"] + extend, sender=c["consumer"], value=value
             )
             self.minted[c["model"]] += n
             self.credits_in[(c["consumer"], c["model"])] += n
         else:
-            self.credits.topUpChannel(cid, n, c["expiry"] + extend, sender=c["consumer"])
+            self.credits.topUpChannel(cid.args, n, c["expiry"] + extend, sender=c["consumer"])
             self.free[(c["consumer"], c["model"])] -= n
         c["deposit"] += n
         c["expiry"] += extend
@@ -296,7 +341,7 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         deadline = c["expiry"] + GRACE + DAY
         signer = next(a for a in self.actors if a.address == c["consumer"])
         signed = sign_receipt(self.domain, Receipt(cid, cumulative, deadline), signer)
-        c.setdefault("receipts", []).append(signed.settle_args())
+        c.setdefault("receipts", []).append(signed.settle_args(cid.terms))
         c["signed"].append(cumulative)
 
     @rule(data=st.data())
@@ -307,7 +352,7 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         now = self._now()
 
         def usable(c):
-            return [r for r in c.get("receipts", []) if r[2] > now + MARGIN]
+            return [r for r in c.get("receipts", []) if r[4] > now + MARGIN]
 
         live = self._live(lambda c: now < c["expiry"] + GRACE - MARGIN)
         if not live:
@@ -321,30 +366,29 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
                 self._sign(cid, data.draw(st.integers(0, 40), label="used"))
             args = data.draw(st.sampled_from(usable(c)), label=f"receipt of #{cid}")
             # Dynamic pricing: the gateway charges at most the signed ceiling.
-            charged = data.draw(st.integers(0, args[1]), label=f"charged on #{cid}")
-            args = args[:4] + (charged,)
-            batch.append((args, True))
+            charged = data.draw(st.integers(0, args[3]), label=f"charged on #{cid}")
+            args = args[:6] + (charged,)
+            batch.append((cid, args, True))
         if data.draw(st.booleans(), label="a forged receipt in the batch"):
             cid = data.draw(st.sampled_from(live), label="forged channel")
             c = self.channels[cid]
             forger = next(a for a in self.actors if a.address != c["consumer"])
             ceiling = data.draw(st.integers(1, 80), label="forged ceiling")
             receipt = Receipt(cid, ceiling, c["expiry"] + GRACE + DAY)
-            forged = sign_receipt(self.domain, receipt, forger).settle_args()
-            batch.insert(data.draw(st.integers(0, len(batch)), label="at"), (forged, False))
+            forged = sign_receipt(self.domain, receipt, forger).settle_args(cid.terms)
+            batch.insert(data.draw(st.integers(0, len(batch)), label="at"), (cid, forged, False))
         # A forged receipt that would move credits is rejected and settles nothing; one at or
         # below what is settled by then is skipped silently; the batch never reverts.
         rejected = []
-        for args, genuine in batch:
-            cid = args[0]
+        for cid, args, genuine in batch:
             c = self.channels[cid]
-            target = min(args[4], c["deposit"])
+            target = min(args[6], c["deposit"])
             before = expected.get(cid, c["settled"])
             if genuine:
                 expected[cid] = max(before, target)
             elif target > before:
                 rejected.append((cid, "UsageCreditsInvalidSignature"))
-        tx = self.credits.settle([args for args, _ in batch], sender=self.gateway)
+        tx = self.credits.settle([args for _, args, _ in batch], sender=self.gateway)
         got = [
             (ev.channelId, rejection_reason(ev.reason))
             for ev in tx.decode_logs(self.credits.ReceiptRejected)
@@ -383,7 +427,7 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         c = self.channels[cid]
         if self._now() < c["expiry"] + GRACE:
             self.chain.mine(timestamp=c["expiry"] + GRACE)
-        tx = self.credits.closeChannel(cid, sender=c["consumer"])
+        tx = self.credits.closeChannel(cid.args, sender=c["consumer"])
         refund = c["deposit"] - c["settled"]
         assert tx.decode_logs(self.credits.ChannelClosed)[0].refundedCredits == refund
         self.free[(c["consumer"], c["model"])] += refund
@@ -395,7 +439,7 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
             return
         cid, c = drawn
         with ape.reverts(self.credits.UsageCreditsChannelNotExpired, channelId=cid):
-            self.credits.closeChannel(cid, sender=c["consumer"])
+            self.credits.closeChannel(cid.args, sender=c["consumer"])
 
     @rule(data=st.data())
     def redeem(self, data):

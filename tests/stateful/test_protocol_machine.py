@@ -4,8 +4,10 @@ an allow-listed 6-decimal ERC-20 (TokenProtocolMachine, XMOD-07).
 
 The model sells a 30-day license and usage credits; its revenue split is a ModelShares token
 (weight 3, three holders) and a contributor EOA (weight 1); the router takes a 5 % fee.
-Rules buy and renew licenses, buy / open (also paid in one transaction) / settle (charged) /
-sweep / close / redeem credits, pay the router directly, claim from the router, transfer and
+Rules buy and renew licenses, buy / open (from held credits, paid in one transaction, or
+gasless: the gateway relays the consumer's signed intent and ERC-3009 authorization, token
+model) / settle (charged) / sweep / close (after grace, or cooperatively at once) / redeem
+credits, pay the router directly, claim from the router, transfer and
 claim and sync shares (share revenue unlocks over a day), claim fees and warp time.
 Ghost totals in Python are compared with the chain after every step (PROPERTIES.md XMOD-xx).
 Both machines share every rule and check (`_ProtocolRules`); they differ only in the payment
@@ -15,6 +17,8 @@ asset, the amounts, and the invariant names, which state the sentence for their 
 import pytest
 from ape.utils import ZERO_ADDRESS
 from channel_ghosts import GRACE, ChannelGhosts
+from eth_account import Account
+from fixtures.channels import opened
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -26,9 +30,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelmint.client.gasless import gasless_open, token_domain
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
-from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
+from modelmint.receipts import (
+    CooperativeClose,
+    Receipt,
+    ReceiptDomain,
+    sign_receipt,
+    sign_struct,
+)
 from modelmint.structs import OfferParams
 
 BPS = 10_000
@@ -148,6 +159,7 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
         self.minted = self.consumed = self.redeemed = self.swept = 0  # credits
         self.free = {u.address: 0 for u in self.users}  # free credits per user
         self.channels = {}  # id -> dict(consumer, deposit, settled, expiry, closed)
+        self.salts = {}  # consumer address -> the salt of its next channel
         self.licenses = {}  # id -> expected expiry
         self.last_holder_total = {}
         # every account that pays in or is paid out: expected asset balance (token machine only;
@@ -234,24 +246,60 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
         self.free[buyer.address] += n
         self._moved(buyer, -cost)
 
+    def _next_salt(self, user):
+        salt = self.salts.get(user.address, 0)
+        self.salts[user.address] = salt + 1
+        return salt
+
     def _open(self, user, n, ttl, paid=False):
         expiry = self._now() + ttl
+        salt = self._next_salt(user)
         if paid:  # pays the asset straight into the channel (one transaction)
             cost = n * self.CREDIT_VALUE
             tx = self.credits.buyAndOpenChannel(
-                self.model_id, self.gateway, n, expiry, sender=user, **self._value(cost)
+                self.model_id, self.gateway, salt, n, expiry, sender=user, **self._value(cost)
             )
             self.minted += n
             self._moved(user, -cost)
         else:
-            tx = self.credits.openChannel(self.model_id, self.gateway, n, expiry, sender=user)
+            tx = self.credits.openChannel(self.model_id, self.gateway, salt, n, expiry, sender=user)
             self.free[user.address] -= n
-        cid = tx.decode_logs(self.credits.ChannelOpened)[0].channelId
+        self._opened(tx, user, n, expiry)
+
+    def _opened(self, tx, user, n, expiry):
+        cid = opened(self.credits, tx)
+        assert cid.terms.consumer == user.address
         self.channels[cid] = dict(consumer=user, deposit=n, settled=0, expiry=expiry, closed=False)
 
     @rule(who=st.integers(0, 2), n=st.integers(1, 100), ttl=st.sampled_from([HOUR, DAY]))
     def buy_and_open_channel(self, who, n, ttl):
         self._open(self.users[who], n, ttl, paid=True)
+
+    def _token_priced(self):
+        return self.token is not None
+
+    @precondition(_token_priced)
+    @rule(who=st.integers(0, 2), n=st.integers(1, 100), ttl=st.sampled_from([HOUR, DAY]))
+    def gateway_relays_gasless_open(self, who, n, ttl):
+        """The gateway submits the consumer's signed intent and ERC-3009 authorization: the
+        consumer pays, the channel is the consumer's, and the pair opens it once."""
+        user = self.users[who]
+        opening = gasless_open(
+            self.domain,
+            token_domain(self.chain.chain_id, self.token.address, self.token.name()),
+            Account.from_key(user.private_key),
+            model_id=self.model_id,
+            gateway=self.gateway.address,
+            credits=n,
+            credit_value=self.CREDIT_VALUE,
+            expiry=self._now() + ttl,
+            deadline=self._now() + HOUR,
+            salt=self._next_salt(user),
+        )
+        tx = self.credits.openChannelWithAuthorization(*opening.call_args(), sender=self.gateway)
+        self.minted += n
+        self._moved(user, -n * self.CREDIT_VALUE)
+        self._opened(tx, user, n, opening.intent.expiry)
 
     def _has_free_credits(self):
         return any(self.free.values())
@@ -277,7 +325,8 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
         receipt = Receipt(cid, cumulative, c["expiry"] + GRACE + DAY)
         # Dynamic pricing: the gateway charges anything up to the signed ceiling.
         charged = data.draw(st.integers(0, cumulative), label="charged")
-        args = sign_receipt(self.domain, receipt, c["consumer"]).settle_args(charged=charged)
+        signed = sign_receipt(self.domain, receipt, c["consumer"])
+        args = signed.settle_args(cid.terms, charged=charged)
         self.credits.settle([args], sender=self.gateway)
         delta = max(min(charged, c["deposit"]) - c["settled"], 0)
         c["settled"] += delta
@@ -300,8 +349,33 @@ class _ProtocolRules(ChannelGhosts, RuleBasedStateMachine):
         c = self.channels[cid]
         if self._now() < c["expiry"] + GRACE:
             self.chain.mine(timestamp=c["expiry"] + GRACE)
-        self.credits.closeChannel(cid, sender=c["consumer"])
+        self.credits.closeChannel(cid.args, sender=c["consumer"])
         self.free[c["consumer"].address] += c["deposit"] - c["settled"]
+        c["closed"] = True
+
+    @precondition(_has_live_channel)
+    @rule(data=st.data())
+    def close_channel_cooperatively(self, data):
+        """One party submits the other's CooperativeClose at a charge between what is settled
+        and the deposit: the charge settles, the rest is paid to the consumer at once."""
+        live = self._live(lambda c: True)
+        cid = data.draw(st.sampled_from(live), label="channel")
+        c = self.channels[cid]
+        charged = data.draw(st.integers(c["settled"], c["deposit"]), label="charged")
+        consumer = c["consumer"]
+        by_gateway = data.draw(st.booleans(), label="the gateway submits")
+        signer, sender = (consumer, self.gateway) if by_gateway else (self.gateway, consumer)
+        signature = sign_struct(self.domain, CooperativeClose(cid, charged), signer)
+        before = self._balance_of(consumer)
+        tx = self.credits.closeChannelCooperatively(cid.args, charged, signature, sender=sender)
+        refund = c["deposit"] - charged
+        assert tx.return_value == refund
+        gas = 0 if by_gateway else self._gas(tx)
+        assert self._balance_of(consumer) == before + refund * self.CREDIT_VALUE - gas
+        self.consumed += charged - c["settled"]
+        self.redeemed += refund
+        self._moved(consumer, refund * self.CREDIT_VALUE)
+        c["settled"] = charged
         c["closed"] = True
 
     @precondition(_has_free_credits)
@@ -452,8 +526,9 @@ TOKEN_FUNDING = 10**9 * 10**TOKEN_DECIMALS  # per actor, far above what a run ca
 
 @pytest.fixture(scope="module")
 def usd6(project, deployer):
-    """A 6-decimal ERC-20 (USDC-like), minted and approved per actor by `token_env`."""
-    return project.MockERC20.deploy("Mock USD6", "mUSD6", TOKEN_DECIMALS, sender=deployer)
+    """A 6-decimal ERC-20 with ERC-3009 authorizations (USDC-like, for gasless opens), minted
+    and approved per actor by `token_env`."""
+    return project.AuthorizedERC20.deploy("Mock USD6", "mUSD6", TOKEN_DECIMALS, sender=deployer)
 
 
 @pytest.fixture(scope="module")

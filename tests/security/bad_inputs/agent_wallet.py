@@ -67,16 +67,17 @@ def for_another_account(e, d):
 def cut_short(e, d):
     """A call of the agent's allow-list cut before its last needed argument word."""
     credits, wallet, mid = cr(e), w(e), e.ids["model"]
+    terms = (wallet.address, e.gateway.address, mid, 0)
     full, needed = d(
         st.sampled_from(
             [
                 (credits.buyCredits.encode_input(mid, 1, wallet.address), 100),
                 (credits.redeem.encode_input(mid, 1, wallet.address), 100),
-                (credits.openChannel.encode_input(mid, e.gateway, 1, 2**32 - 1), 132),
-                (credits.buyAndOpenChannel.encode_input(mid, e.gateway, 1, 2**32 - 1), 132),
-                (credits.topUpChannel.encode_input(1, 1, 2**32 - 1), 100),
-                (credits.buyAndTopUpChannel.encode_input(1, 1, 2**32 - 1), 100),
-                (credits.closeChannel.encode_input(1), 36),
+                (credits.openChannel.encode_input(mid, e.gateway, 0, 1, 2**32 - 1), 164),
+                (credits.buyAndOpenChannel.encode_input(mid, e.gateway, 0, 1, 2**32 - 1), 164),
+                (credits.topUpChannel.encode_input(terms, 1, 2**32 - 1), 196),
+                (credits.buyAndTopUpChannel.encode_input(terms, 1, 2**32 - 1), 196),
+                (credits.closeChannel.encode_input(terms), 132),
             ]
         ),
         label="call",
@@ -91,8 +92,8 @@ def unlisted_model(e, d):
         st.sampled_from(
             [
                 credits.buyCredits.encode_input(mid, 1, wallet.address),
-                credits.openChannel.encode_input(mid, e.gateway, 1, 2**32 - 1),
-                credits.buyAndOpenChannel.encode_input(mid, e.gateway, 1, 2**32 - 1),
+                credits.openChannel.encode_input(mid, e.gateway, 0, 1, 2**32 - 1),
+                credits.buyAndOpenChannel.encode_input(mid, e.gateway, 0, 1, 2**32 - 1),
             ]
         ),
         label="data",
@@ -103,12 +104,12 @@ def unlisted_gateway(e, d):
     credits, mid = cr(e), e.ids["model"]
     gateway = d(any_address.filter(lambda a: a != e.gateway.address), label="gateway")
     method = d(st.sampled_from(["openChannel", "buyAndOpenChannel"]), label="method")
-    return getattr(credits, method).encode_input(mid, gateway, 1, 2**32 - 1)
+    return getattr(credits, method).encode_input(mid, gateway, 0, 1, 2**32 - 1)
 
 
 def foreign_channel(e, d):
     method = d(st.sampled_from(["topUpChannel", "buyAndTopUpChannel"]), label="method")
-    return getattr(cr(e), method).encode_input(e.ids["channel"], 1, 2**32 - 1)
+    return getattr(cr(e), method).encode_input(e.ids["channel"].args, 1, 2**32 - 1)
 
 
 def above_budget(e, d):
@@ -119,7 +120,7 @@ def above_budget(e, d):
     if d(st.booleans(), label="lock held credits"):
         held = credits.balanceOf(wallet, mid)
         return (
-            credits.openChannel.encode_input(mid, e.gateway, held, 2**32 - 1),
+            credits.openChannel.encode_input(mid, e.gateway, 0, held, 2**32 - 1),
             0,
             (held * value > left),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fixtures.channels import ref_of
 from hypothesis import strategies as st
 
 from bad_inputs.helpers import head_time, new_model, target_model, wrong_caller
@@ -24,6 +25,8 @@ from bad_inputs.model import (
 from modelmint.constants import DAY
 from modelmint.constants import ZERO_ADDRESS as ZERO
 
+TERMS = "(address,address,uint256,uint256)"
+
 
 def cr(e):
     return e.c("UsageCredits")
@@ -33,7 +36,16 @@ mid = target_model
 
 
 def cid(e):
+    """The consumer's open channel with the gateway (a ChannelRef: `.args` are its terms)."""
     return e.ids["channel"]
+
+
+NEW_SALT = 1  # the consumer's channel has salt 0: salt 1 names a channel never opened
+
+
+def unknown_channel(e, d):
+    """The terms of a channel never opened: the consumer's channel's under another salt."""
+    return ref_of(e.consumer, e.gateway, mid(e), d(unknown_id, label="salt"))
 
 
 VALUE = 10**12
@@ -68,7 +80,7 @@ def opening_amount_cases(method, value=0):
     """`amount_cases` of opening the consumer's channel with the gateway for a day."""
     return amount_cases(
         method,
-        lambda e: (mid(e), e.gateway),
+        lambda e: (mid(e), e.gateway, NEW_SALT),
         lambda e: (e.chain.pending_timestamp + DAY,),
         lambda e: e.consumer,
         channel=True,
@@ -76,7 +88,7 @@ def opening_amount_cases(method, value=0):
     )
 
 
-def buy_open(label, error, model=mid, gateway=None, credits=3, expiry=None, value=None):
+def buy_open(label, error, model=mid, gateway=None, credits=3, expiry=None, value=None, salt=None):
     def build(e, d):
         m = model(e) if model is mid else model(e, d)
         n = credits if isinstance(credits, int) else credits(e, d)
@@ -86,6 +98,7 @@ def buy_open(label, error, model=mid, gateway=None, credits=3, expiry=None, valu
             (
                 m,
                 e.gateway if gateway is None else gateway(e, d),
+                NEW_SALT if salt is None else salt(e, d),
                 n,
                 e.chain.pending_timestamp + DAY if expiry is None else expiry(e, d),
             ),
@@ -103,7 +116,7 @@ def buy_top_up(label, error, channel=None, credits=3, expiry=None, value=None, s
             cr(e),
             "buyAndTopUpChannel",
             (
-                cid(e) if channel is None else channel(e, d),
+                (cid(e) if channel is None else channel(e, d)).args,
                 n,
                 2**32 - 1 if expiry is None else expiry(e, d),
             ),
@@ -127,16 +140,21 @@ def signed(e, d, signer, deadline, cumulative=5):
     from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
     domain = ReceiptDomain.from_contract(cr(e))
-    return sign_receipt(domain, Receipt(cid(e), cumulative, deadline), signer).settle_args()
+    receipt = Receipt(cid(e), cumulative, deadline)
+    return sign_receipt(domain, receipt, signer).settle_args(cid(e).terms)
 
 
 def high_s(e, d):
     from modelmint.receipts import SECP256K1_N, split_signature
 
-    c, n, dl, sig, charged = signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)
+    consumer, model, salt, n, dl, sig, charged = signed(
+        e, d, e.consumer, e.chain.pending_timestamp + DAY
+    )
     v, r, s = split_signature(sig)
     return (
-        c,
+        consumer,
+        model,
+        salt,
         n,
         dl,
         r.to_bytes(32, "big") + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v]),
@@ -152,7 +170,7 @@ def close_case(label, error, channel, sender, setup=None):
     def build(e, d):
         if setup:
             setup(e, d)
-        return Call(cr(e), "closeChannel", (channel(e, d),), sender(e, d))
+        return Call(cr(e), "closeChannel", (channel(e, d).args,), sender(e, d))
 
     return Case(label, error, build)
 
@@ -280,7 +298,7 @@ def _buying() -> dict:
 def _opening() -> dict:
     """Opening and topping up channels from credits already held."""
     return {
-        "openChannel(uint256,address,uint256,uint40)": [
+        "openChannel(uint256,address,uint256,uint256,uint40)": [
             *opening_amount_cases("openChannel"),
             Case(
                 "expiry beyond 32 bits",
@@ -288,7 +306,7 @@ def _opening() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "openChannel",
-                    (mid(e), e.gateway, 1, d(beyond_uint32_expiry, label="expiry")),
+                    (mid(e), e.gateway, NEW_SALT, 1, d(beyond_uint32_expiry, label="expiry")),
                     e.consumer,
                 ),
             ),
@@ -301,6 +319,7 @@ def _opening() -> dict:
                     (
                         mid(e),
                         e.gateway,
+                        NEW_SALT,
                         1,
                         d(st.integers(0, head_time(e)), label="expiry"),
                     ),
@@ -316,6 +335,7 @@ def _opening() -> dict:
                     (
                         mid(e),
                         d(any_address.filter(lambda a: a != e.gateway.address)),
+                        NEW_SALT,
                         1,
                         e.chain.pending_timestamp + DAY,
                     ),
@@ -331,6 +351,7 @@ def _opening() -> dict:
                     (
                         mid(e),
                         e.gateway,
+                        NEW_SALT,
                         cr(e).balanceOf(e.attacker, mid(e)) + d(small_amount),
                         e.chain.pending_timestamp + DAY,
                     ),
@@ -343,7 +364,7 @@ def _opening() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "openChannel",
-                    (d(unknown_id), e.gateway, 1, e.chain.pending_timestamp + DAY),
+                    (d(unknown_id), e.gateway, NEW_SALT, 1, e.chain.pending_timestamp + DAY),
                     e.consumer,
                 ),
             ),
@@ -353,24 +374,51 @@ def _opening() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "openChannel",
-                    (mid(e), e.gateway, d(small_amount), e.chain.pending_timestamp + DAY),
+                    (
+                        mid(e),
+                        e.gateway,
+                        NEW_SALT,
+                        d(small_amount),
+                        e.chain.pending_timestamp + DAY,
+                    ),
                     e.as_account(
                         e.c(d(st.sampled_from(["RevenueRouter", "LicenseManager"]), label="c"))
                     ),
                 ),
             ),
+            Case(
+                "terms of a channel opened before",
+                "UsageCreditsChannelExists",
+                lambda e, d: Call(
+                    cr(e),
+                    "openChannel",
+                    (
+                        mid(e),
+                        e.gateway,
+                        cid(e).terms.salt,
+                        d(st.integers(1, 50), label="credits"),
+                        e.chain.pending_timestamp + DAY,
+                    ),
+                    e.consumer,
+                ),
+            ),
         ],
-        "topUpChannel(uint256,uint256,uint40)": [
+        f"topUpChannel({TERMS},uint256,uint40)": [
             Case(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: Call(cr(e), "topUpChannel", (d(unknown_id), 1, 2**32 - 1), e.consumer),
+                lambda e, d: Call(
+                    cr(e), "topUpChannel", (unknown_channel(e, d).args, 1, 2**32 - 1), e.consumer
+                ),
             ),
             Case(
                 "wrong caller (not the consumer)",
                 "UsageCreditsNotChannelConsumer",
                 lambda e, d: Call(
-                    cr(e), "topUpChannel", (cid(e), 1, 2**32 - 1), wrong_caller(d, e, e.consumer)
+                    cr(e),
+                    "topUpChannel",
+                    (cid(e).args, 1, 2**32 - 1),
+                    wrong_caller(d, e, e.consumer),
                 ),
             ),
             Case(
@@ -380,7 +428,7 @@ def _opening() -> dict:
                     cr(e),
                     "topUpChannel",
                     (
-                        cid(e),
+                        cid(e).args,
                         1,
                         d(st.integers(0, cr(e).channel(cid(e)).expiry - 1), label="expiry"),
                     ),
@@ -391,7 +439,10 @@ def _opening() -> dict:
                 "nothing to add, same expiry",
                 "UsageCreditsZeroAmount",
                 lambda e, d: Call(
-                    cr(e), "topUpChannel", (cid(e), 0, cr(e).channel(cid(e)).expiry), e.consumer
+                    cr(e),
+                    "topUpChannel",
+                    (cid(e).args, 0, cr(e).channel(cid(e)).expiry),
+                    e.consumer,
                 ),
             ),
             Case(
@@ -400,7 +451,7 @@ def _opening() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "topUpChannel",
-                    (cid(e), d(st.integers(UINT64 - 49, UINT256), label="credits"), 2**32 - 1),
+                    (cid(e).args, d(st.integers(UINT64 - 49, UINT256), label="credits"), 2**32 - 1),
                     e.consumer,
                 ),
             ),
@@ -410,7 +461,7 @@ def _opening() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "topUpChannel",
-                    (cid(e), 1, d(beyond_uint32_expiry, label="expiry")),
+                    (cid(e).args, 1, d(beyond_uint32_expiry, label="expiry")),
                     e.consumer,
                 ),
             ),
@@ -420,7 +471,7 @@ def _opening() -> dict:
                 lambda e, d: Call(
                     cr(e),
                     "topUpChannel",
-                    (cid(e), cr(e).balanceOf(e.consumer, mid(e)) + d(small_amount), 2**32 - 1),
+                    (cid(e).args, cr(e).balanceOf(e.consumer, mid(e)) + d(small_amount), 2**32 - 1),
                     e.consumer,
                 ),
             ),
@@ -429,7 +480,7 @@ def _opening() -> dict:
                 "UsageCreditsChannelExpired",
                 lambda e, d: (
                     expired(e, d),
-                    Call(cr(e), "topUpChannel", (cid(e), 1, 2**32 - 1), e.consumer),
+                    Call(cr(e), "topUpChannel", (cid(e).args, 1, 2**32 - 1), e.consumer),
                 )[1],
             ),
         ],
@@ -439,10 +490,15 @@ def _opening() -> dict:
 def _buying_into_channels() -> dict:
     """Buying credits straight into a new or an open channel."""
     return {
-        "buyAndOpenChannel(uint256,address,uint256,uint40)": [
+        "buyAndOpenChannel(uint256,address,uint256,uint256,uint40)": [
             *opening_amount_cases("buyAndOpenChannel", value=VALUE),
             buy_open("unknown model", "UsageCreditsUnknownModel", model=lambda e, d: d(unknown_id)),
             buy_open("credits not enabled", "UsageCreditsNotEnabled", model=fresh_model),
+            buy_open(
+                "terms of a channel opened before",
+                "UsageCreditsChannelExists",
+                salt=lambda e, d: cid(e).terms.salt,
+            ),
             buy_open(
                 "wrong msg.value",
                 "UsageCreditsWrongPayment",
@@ -472,11 +528,9 @@ def _buying_into_channels() -> dict:
                 )[1],
             ),
         ],
-        "buyAndTopUpChannel(uint256,uint256,uint40)": [
+        f"buyAndTopUpChannel({TERMS},uint256,uint40)": [
             buy_top_up("zero credits", "UsageCreditsZeroAmount", credits=0, value=lambda e, d: 0),
-            buy_top_up(
-                "unknown channel", "UsageCreditsUnknownChannel", channel=lambda e, d: d(unknown_id)
-            ),
+            buy_top_up("unknown channel", "UsageCreditsUnknownChannel", channel=unknown_channel),
             buy_top_up(
                 "wrong caller (not the consumer)",
                 "UsageCreditsNotChannelConsumer",
@@ -533,11 +587,11 @@ def _settling() -> dict:
                 lambda e, d: Call(cr(e), "sweep", (fresh_model(e, d),), e.attacker),
             ),
         ],
-        "closeChannel(uint256)": [
+        f"closeChannel({TERMS})": [
             close_case(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: d(unknown_id),
+                unknown_channel,
                 lambda e, d: e.consumer,
             ),
             close_case(
@@ -553,15 +607,16 @@ def _settling() -> dict:
                 lambda e, d: e.consumer,
             ),
         ],
-        "settle((uint256,uint256,uint256,bytes,uint256)[])": [
+        "settle((address,uint256,uint256,uint256,uint256,bytes,uint256)[])": [
             settle(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: (d(unknown_id), 5, 2**40, b"\x00" * 65, 5),
+                lambda e, d: (e.consumer, mid(e), d(unknown_id), 5, 2**40, b"\x00" * 65, 5),
             ),
             settle(
+                # With the caller as gateway, the receipt's terms name an unknown channel.
                 "wrong caller (not the gateway)",
-                "UsageCreditsNotChannelGateway",
+                "UsageCreditsUnknownChannel",
                 lambda e, d: signed(e, d, e.consumer, e.chain.pending_timestamp + DAY),
                 sender=lambda e, d: wrong_caller(d, e, e.gateway),
             ),
@@ -588,7 +643,13 @@ def _settling() -> dict:
             settle(
                 "garbage signature",
                 "UsageCreditsInvalidSignature",
-                lambda e, d: (cid(e), 5, e.chain.pending_timestamp + DAY, d(garbage_signature), 5),
+                lambda e, d: (
+                    *signed(e, d, e.consumer, 0)[:3],
+                    5,
+                    e.chain.pending_timestamp + DAY,
+                    d(garbage_signature),
+                    5,
+                ),
             ),
             settle("high-s twin of a valid signature", "UsageCreditsInvalidSignature", high_s),
             settle(
@@ -600,7 +661,7 @@ def _settling() -> dict:
                 "charge above the signed ceiling",
                 "UsageCreditsChargeAboveCeiling",
                 lambda e, d: (
-                    signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)[:4]
+                    signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)[:6]
                     + (5 + d(st.integers(1, 2**255), label="excess"),)
                 ),
             ),
@@ -704,8 +765,8 @@ def _transfers() -> dict:
     }
 
 
-OPEN_INTENT = "(address,uint256,address,uint256,uint256,address,bytes32,uint256)"
-TOP_UP_INTENT = "(uint256,uint256,uint256,bytes32,uint256)"
+OPEN_INTENT = "(address,uint256,address,uint256,uint256,uint256,address,bytes32,uint256)"
+TOP_UP_INTENT = "(address,address,uint256,uint256,uint256,uint256,bytes32,uint256)"
 NO_AUTHORIZATION = (27, bytes(32), bytes(32))
 
 
@@ -718,6 +779,7 @@ def open_intent(e, d, deadline=None, sign=True):
         e.consumer.address,
         mid(e),
         e.gateway.address,
+        NEW_SALT,
         3,
         e.chain.pending_timestamp + DAY,
         ZERO,
@@ -733,8 +795,12 @@ def open_intent(e, d, deadline=None, sign=True):
 def top_up_intent(e, d, channel=None, credits=3, expiry=None, sign=True):
     from modelmint.receipts import ReceiptDomain, TopUpIntent, sign_struct
 
+    terms = (cid(e) if channel is None else channel(e, d)).terms
     intent = TopUpIntent(
-        cid(e) if channel is None else channel(e, d),
+        terms.consumer,
+        terms.gateway,
+        terms.model_id,
+        terms.salt,
         credits if isinstance(credits, int) else credits(e, d),
         2**32 - 1 if expiry is None else expiry(e, d),
         bytes(32),
@@ -760,7 +826,7 @@ def close_coop(e, d, channel=None, charged=0, sender=None, signer=None):
     return Call(
         cr(e),
         "closeChannelCooperatively",
-        (c, n, sig),
+        (c.args, n, sig),
         e.consumer if sender is None else sender(e, d),
     )
 
@@ -794,7 +860,7 @@ def _gasless() -> dict:
             Case(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: top_up_intent(e, d, channel=lambda e, d: d(unknown_id)),
+                lambda e, d: top_up_intent(e, d, channel=unknown_channel),
             ),
             Case(
                 "zero credits",
@@ -810,11 +876,11 @@ def _gasless() -> dict:
             ),
             *signed_intent_cases(top_up_intent),
         ],
-        "closeChannelCooperatively(uint256,uint256,bytes)": [
+        f"closeChannelCooperatively({TERMS},uint256,bytes)": [
             Case(
                 "unknown channel",
                 "UsageCreditsUnknownChannel",
-                lambda e, d: close_coop(e, d, channel=lambda e, d: d(unknown_id)),
+                lambda e, d: close_coop(e, d, channel=unknown_channel),
             ),
             Case(
                 "charge above the deposit",

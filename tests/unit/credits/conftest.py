@@ -3,6 +3,7 @@ an ETH-priced model and an ERC-20-priced model with credits enabled, and builder
 
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, ROUTER_FEE_BPS, TOKEN_CREDIT_VALUE
+from fixtures.channels import free_salt, opened
 from fixtures.suites import deploy_credits, deployment_fixtures
 
 from modelmint.constants import ETH, HOUR
@@ -79,7 +80,7 @@ def buy(credits, eth_model, token_model, token):
 @pytest.fixture(scope="module")
 def open_channel(credits, eth_model, gateway, buy, chain):
     """Builder: buys `n` credits for `account` and opens a channel of `n` to `gw` for `ttl`
-    seconds. Returns the channel id."""
+    seconds under the lowest free salt. Returns the channel (a ChannelRef: id with terms)."""
 
     def _open(account, n, model_id=None, gw=None, ttl=HOUR, buy_first=True):
         model_id = eth_model if model_id is None else model_id
@@ -87,18 +88,20 @@ def open_channel(credits, eth_model, gateway, buy, chain):
         if buy_first:
             buy(account, n, model_id)
         expiry = chain.pending_timestamp + ttl
-        tx = credits.openChannel(model_id, gw, n, expiry, sender=account)
-        return tx.decode_logs(credits.ChannelOpened)[0].channelId
+        salt = free_salt(credits, account, gw, model_id)
+        return opened(credits, credits.openChannel(model_id, gw, salt, n, expiry, sender=account))
 
     return _open
 
 
 @pytest.fixture(scope="module")
 def sign(domain):
-    """Builder: `sign(signer, channel_id, cumulative, deadline)` -> SettleArgs tuple."""
+    """Builder: `sign(signer, channel, cumulative, deadline)` -> SettleArgs tuple (`channel` a
+    ChannelRef)."""
 
-    def _sign(signer, channel_id, cumulative, deadline):
-        return sign_receipt(domain, Receipt(channel_id, cumulative, deadline), signer).settle_args()
+    def _sign(signer, channel, cumulative, deadline):
+        receipt = Receipt(int(channel), cumulative, deadline)
+        return sign_receipt(domain, receipt, signer).settle_args(channel.terms)
 
     return _sign
 

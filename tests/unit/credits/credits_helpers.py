@@ -44,3 +44,15 @@ def assert_settle_rejected(credits, receipt, gateway, channel_id, error):
     assert rejections(credits, tx) == [(channel_id, error)]
     assert not tx.decode_logs(credits.CreditsSettled)
     return tx
+
+
+def settle_args_of(channel, ceiling, deadline, signature, charged):
+    """SettleArgs of `channel` (a ChannelRef) carrying any `signature`."""
+    t = channel.terms
+    return (t.consumer, t.model_id, t.salt, ceiling, deadline, signature, charged)
+
+
+def verify_args_of(channel, settle_args):
+    """`verifyReceipt`'s arguments for the receipt in `settle_args` of `channel` (a
+    ChannelRef)."""
+    return (channel.args, *settle_args[3:6])

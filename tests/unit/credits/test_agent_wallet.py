@@ -9,6 +9,7 @@ import ape
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, GRACE, TOKEN_CREDIT_VALUE
 from eth_utils import keccak
+from fixtures.channels import free_salt, opened
 
 from modelmint.access import AccessDomain, AccessStatement, access_signable, statement_digest
 from modelmint.client.signer import Signer, wallet_signature
@@ -59,15 +60,15 @@ def _agent_buy(credits, wallet, agent, model_id, n, to=None, value=None):
 
 
 def _agent_open(credits, wallet, agent, model_id, gateway, n, expiry):
-    data = credits.openChannel.encode_input(model_id, gateway, n, expiry)
-    tx = wallet.execute(credits, 0, data, sender=agent)
-    return tx.decode_logs(credits.ChannelOpened)[0].channelId
+    salt = free_salt(credits, wallet, gateway, model_id)
+    data = credits.openChannel.encode_input(model_id, gateway, salt, n, expiry)
+    return opened(credits, wallet.execute(credits, 0, data, sender=agent))
 
 
 def _agent_buy_and_open(credits, wallet, agent, model_id, gateway, n, expiry, value=0):
-    data = credits.buyAndOpenChannel.encode_input(model_id, gateway, n, expiry)
-    tx = wallet.execute(credits, value, data, sender=agent)
-    return tx.decode_logs(credits.ChannelOpened)[0].channelId
+    salt = free_salt(credits, wallet, gateway, model_id)
+    data = credits.buyAndOpenChannel.encode_input(model_id, gateway, salt, n, expiry)
+    return opened(credits, wallet.execute(credits, value, data, sender=agent))
 
 
 def _snapshot(credits, wallet, token, *models):
@@ -79,7 +80,7 @@ def _snapshot(credits, wallet, token, *models):
         tuple(credits.balanceOf(wallet, m) for m in models),
         wallet.spentOf(ETH),
         wallet.spentOf(token),
-        credits.nextChannelId(),
+        tuple(credits.lockedSupply(m) for m in models),
     )
 
 
@@ -159,11 +160,11 @@ def test_execute__stolen_key_budget_zero__token_purchases_for_thief_refused_noth
     calls = [
         (credits.buyCredits.encode_input(thief_model, n, wallet), "ModelNotAllowed"),
         (
-            credits.buyAndOpenChannel.encode_input(thief_model, attacker, n, expiry),
+            credits.buyAndOpenChannel.encode_input(thief_model, attacker, 0, n, expiry),
             "ModelNotAllowed",
         ),
         (
-            credits.buyAndOpenChannel.encode_input(token_model, attacker, n, expiry),
+            credits.buyAndOpenChannel.encode_input(token_model, attacker, 0, n, expiry),
             "GatewayNotAllowed",
         ),
         (credits.buyCredits.encode_input(token_model, n, wallet), "BudgetExceeded"),
@@ -181,7 +182,7 @@ def test_execute__stolen_key_budget_zero__buy_and_open_to_listed_gateway_refused
     credits, wallet, agent, token, token_model, gateway, chain
 ):
     data = credits.buyAndOpenChannel.encode_input(
-        token_model, gateway, 10, chain.pending_timestamp + HOUR
+        token_model, gateway, 0, 10, chain.pending_timestamp + HOUR
     )
     with (
         unchanged(credits, wallet, token, token_model),
@@ -206,9 +207,12 @@ def test_execute__stolen_key__owner_bought_credits_not_locked_to_thief_or_unchar
     )
     expiry = chain.pending_timestamp + HOUR
     for data, error in [
-        (credits.openChannel.encode_input(token_model, attacker, 40, expiry), "GatewayNotAllowed"),
-        (credits.openChannel.encode_input(thief_model, attacker, 40, expiry), "ModelNotAllowed"),
-        (credits.openChannel.encode_input(token_model, gateway, 40, expiry), "BudgetExceeded"),
+        (
+            credits.openChannel.encode_input(token_model, attacker, 0, 40, expiry),
+            "GatewayNotAllowed",
+        ),
+        (credits.openChannel.encode_input(thief_model, attacker, 0, 40, expiry), "ModelNotAllowed"),
+        (credits.openChannel.encode_input(token_model, gateway, 0, 40, expiry), "BudgetExceeded"),
     ]:
         with (
             unchanged(credits, wallet, token, token_model),
@@ -238,10 +242,10 @@ def test_execute__token_model_within_budget__charged_by_what_left_the_wallet(
         ape.reverts(wallet.AgentWalletBudgetExceeded),
     ):
         wallet.execute(
-            credits, 0, credits.buyAndTopUpChannel.encode_input(cid, 6, expiry), sender=agent
+            credits, 0, credits.buyAndTopUpChannel.encode_input(cid.args, 6, expiry), sender=agent
         )
     wallet.execute(
-        credits, 0, credits.buyAndTopUpChannel.encode_input(cid, 5, expiry), sender=agent
+        credits, 0, credits.buyAndTopUpChannel.encode_input(cid.args, 5, expiry), sender=agent
     )
     assert wallet.spentOf(token) == TOKEN_BUDGET
     assert credits.channel(cid).deposit == 30
@@ -257,10 +261,14 @@ def test_execute__open_and_top_up_held_credits__charged_at_credit_value(
     expiry = chain.pending_timestamp + HOUR
     cid = _agent_open(credits, wallet, agent, eth_model, gateway, 30, expiry)
     assert wallet.spentOf(ETH) == 30 * ETH_CREDIT_VALUE
-    wallet.execute(credits, 0, credits.topUpChannel.encode_input(cid, 10, expiry), sender=agent)
+    wallet.execute(
+        credits, 0, credits.topUpChannel.encode_input(cid.args, 10, expiry), sender=agent
+    )
     assert wallet.spentOf(ETH) == 40 * ETH_CREDIT_VALUE
     # Extending only moves no value: not charged.
-    wallet.execute(credits, 0, credits.topUpChannel.encode_input(cid, 0, expiry + 1), sender=agent)
+    wallet.execute(
+        credits, 0, credits.topUpChannel.encode_input(cid.args, 0, expiry + 1), sender=agent
+    )
     assert wallet.spentOf(ETH) == 40 * ETH_CREDIT_VALUE
 
 
@@ -272,7 +280,7 @@ def test_execute__top_up_of_unlisted_or_foreign_channel__refused(
         credits, wallet, agent, eth_model, gateway, 5, expiry, value=5 * ETH_CREDIT_VALUE
     )
     foreign = open_channel(consumer, 5)
-    top_up = credits.buyAndTopUpChannel.encode_input(foreign, 1, expiry)
+    top_up = credits.buyAndTopUpChannel.encode_input(foreign.args, 1, expiry)
     with (
         unchanged(credits, wallet, token, eth_model),
         ape.reverts(
@@ -282,7 +290,7 @@ def test_execute__top_up_of_unlisted_or_foreign_channel__refused(
         wallet.execute(credits, ETH_CREDIT_VALUE, top_up, sender=agent)
     tx = wallet.setGatewayAllowed(gateway, False, sender=consumer)
     assert not tx.decode_logs(wallet.GatewayAllowed)[0].allowed
-    top_up = credits.buyAndTopUpChannel.encode_input(cid, 1, expiry)
+    top_up = credits.buyAndTopUpChannel.encode_input(cid.args, 1, expiry)
     with (
         unchanged(credits, wallet, token, eth_model),
         ape.reverts(wallet.AgentWalletGatewayNotAllowed, gateway=gateway.address),
@@ -311,7 +319,7 @@ def test_execute__new_wallet__lists_nothing_until_the_owner_does(
     tx = w.setModelAllowed(eth_model, True, sender=consumer)
     assert tx.decode_logs(w.ModelAllowed)[0].modelId == eth_model
     open_data = credits.buyAndOpenChannel.encode_input(
-        eth_model, gateway, 1, chain.pending_timestamp + HOUR
+        eth_model, gateway, 0, 1, chain.pending_timestamp + HOUR
     )
     with ape.reverts(w.AgentWalletGatewayNotAllowed, gateway=gateway.address):
         w.execute(credits, ETH_CREDIT_VALUE, open_data, sender=agent)
@@ -343,12 +351,12 @@ def test_execute__agent_transfers_credits_out__reverts(credits, eth_model, walle
 
 
 def test_execute__agent_calldata_cut_short__reverts_with_lengths(credits, eth_model, wallet, agent):
-    data = credits.openChannel.encode_input(eth_model, wallet, 1, 1)[:100]
+    data = credits.openChannel.encode_input(eth_model, wallet, 0, 1, 1)[:100]
     with ape.reverts(
         wallet.AgentWalletCalldataTooShort,
         selector=data[:4],
         length=100,
-        needed=132,
+        needed=164,
     ):
         wallet.execute(credits, 0, data, sender=agent)
     with ape.reverts(wallet.AgentWalletCalldataTooShort, length=3, needed=4):
@@ -400,7 +408,7 @@ def test_close__agent_closes_expired_channel__refund_held_by_wallet_and_redeemab
         credits, wallet, agent, eth_model, gateway, 20, expiry, value=20 * ETH_CREDIT_VALUE
     )
     chain.pending_timestamp = expiry + GRACE
-    wallet.execute(credits, 0, credits.closeChannel.encode_input(cid), sender=agent)
+    wallet.execute(credits, 0, credits.closeChannel.encode_input(cid.args), sender=agent)
     assert credits.balanceOf(wallet, eth_model) == 20
     before = wallet.balance
     wallet.execute(credits, 0, credits.redeem.encode_input(eth_model, 20, wallet), sender=agent)
@@ -496,14 +504,14 @@ def test_receipt__signed_by_agent_key__settles_as_the_channels_signer(
     cid = _agent_open(
         credits, wallet, agent, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
-    assert credits.channel(cid).consumer == wallet.address
+    assert cid.terms.consumer == wallet.address
     assert credits.channel(cid).signer == agent.address
     deadline = chain.pending_timestamp + HOUR
     by_agent = sign_receipt(domain, Receipt(cid, 12, deadline), agent)
     by_owner = sign_receipt(domain, Receipt(cid, 12, deadline), consumer)
-    assert credits.verifyReceipt(cid, 12, deadline, by_agent.signature)
-    assert not credits.verifyReceipt(cid, 12, deadline, by_owner.signature)
-    credits.settle([by_agent.settle_args()], sender=gateway)
+    assert credits.verifyReceipt(cid.args, 12, deadline, by_agent.signature)
+    assert not credits.verifyReceipt(cid.args, 12, deadline, by_owner.signature)
+    credits.settle([by_agent.settle_args(cid.terms)], sender=gateway)
     assert credits.channel(cid).settled == 12
 
 
@@ -522,10 +530,10 @@ def test_set_agent__rotated__served_receipt_still_settles_new_key_signs_new_chan
     assert tx.decode_logs(credits.ReceiptSignerSet)[0].signer == holder.address
     assert credits.receiptSigner(wallet) == holder.address
     # ...but the open channel keeps the key it recorded: what the old agent signed stays final,
-    assert credits.verifyReceipt(cid, 5, deadline, served.signature)
+    assert credits.verifyReceipt(cid.args, 5, deadline, served.signature)
     new = sign_receipt(domain, Receipt(cid, 5, deadline), holder)
-    assert not credits.verifyReceipt(cid, 5, deadline, new.signature)
-    credits.settle([served.settle_args()], sender=gateway)
+    assert not credits.verifyReceipt(cid.args, 5, deadline, new.signature)
+    credits.settle([served.settle_args(cid.terms)], sender=gateway)
     assert credits.channel(cid).settled == 5
     # and channels opened from now on record the new agent.
     fresh = _agent_open(

@@ -1,21 +1,34 @@
 """Charged settlement (dynamic pricing): the consumer signs a ceiling, the gateway settles its
 actual cumulative charge; deadline inclusiveness; skipped receipts in a batch.
 
-    credits.settle([signed.settle_args(charged=740)], sender=gateway)  # ceiling 1,000
+    credits.settle([signed.settle_args(terms, charged=740)], sender=gateway)  # ceiling 1,000
 """
 
+from typing import NamedTuple
+
 import pytest
-from credits_helpers import ETH_CREDIT_VALUE, rejections
+from credits_helpers import ETH_CREDIT_VALUE, rejections, settle_args_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelmint.constants import ETH, HOUR
+from modelmint.credits import ChannelTerms
 from modelmint.dev.testing import isolated
-from modelmint.receipts import Receipt, sign_receipt
+from modelmint.receipts import Receipt, SignedReceipt, sign_receipt
+
+
+class _Signed(NamedTuple):
+    """A signed receipt with the terms of its channel (`cid`, a ChannelRef)."""
+
+    signed: SignedReceipt
+    terms: ChannelTerms
+
+    def settle_args(self, charged=None):
+        return self.signed.settle_args(self.terms, charged)
 
 
 def _receipt(domain, consumer, cid, ceiling, deadline):
-    return sign_receipt(domain, Receipt(cid, ceiling, deadline), consumer)
+    return _Signed(sign_receipt(domain, Receipt(int(cid), ceiling, deadline), consumer), cid.terms)
 
 
 def test_settle__charge_above_ceiling__rejected_named_error_nothing_moves(
@@ -23,7 +36,7 @@ def test_settle__charge_above_ceiling__rejected_named_error_nothing_moves(
 ):
     cid = open_channel(consumer, 100)
     signed = _receipt(domain, consumer, cid, 40, chain.pending_timestamp + HOUR)
-    args = signed.settle_args()[:4] + (41,)
+    args = signed.settle_args()[:6] + (41,)
     tx = credits.settle([args], sender=gateway)
     assert rejections(credits, tx) == [(cid, "UsageCreditsChargeAboveCeiling")]
     assert tx.return_value == 0
@@ -32,12 +45,24 @@ def test_settle__charge_above_ceiling__rejected_named_error_nothing_moves(
     assert credits.escrowOf(eth_model) == 100 * ETH_CREDIT_VALUE == credits.balance
 
 
-def test_settle_args__charge_above_ceiling__python_rejects_before_sending(domain, consumer):
-    signed = _receipt(domain, consumer, 1, 40, 2**40)
+def test_settle_args__charge_above_ceiling__python_rejects_before_sending(
+    domain, consumer, gateway
+):
+    terms = ChannelTerms(str(consumer), str(gateway), 1, 5)
+    signed = sign_receipt(domain, Receipt(terms.channel_id, 40, 2**40), consumer)
     with pytest.raises(ValueError, match="ceiling"):
-        signed.settle_args(charged=41)
-    assert signed.settle_args() == (1, 40, 2**40, signed.signature, 40)
-    assert signed.settle_args(charged=7)[4] == 7
+        signed.settle_args(terms, charged=41)
+    assert signed.settle_args(terms) == (terms.consumer, 1, 5, 40, 2**40, signed.signature, 40)
+    assert signed.settle_args(terms, charged=7)[6] == 7
+
+
+def test_settle_args__terms_of_another_channel__python_rejects_before_sending(
+    domain, consumer, gateway
+):
+    terms = ChannelTerms(str(consumer), str(gateway), 1, 5)
+    signed = sign_receipt(domain, Receipt(terms.channel_id, 40, 2**40), consumer)
+    with pytest.raises(ValueError, match="name channel"):
+        signed.settle_args(ChannelTerms(str(consumer), str(gateway), 1, 6))
 
 
 def test_settle__charge_below_ceiling__settles_exactly_the_charge(
@@ -112,7 +137,7 @@ def test_settle__junk_signature_on_already_settled_channel__skipped_rest_of_batc
     done, fresh = open_channel(consumer, 100), open_channel(consumer, 100)
     deadline = chain.pending_timestamp + HOUR
     credits.settle([_receipt(domain, consumer, done, 40, deadline).settle_args()], sender=gateway)
-    junk = (done, 40, deadline, b"\x01" * 65, 40)  # charge == settled: moves nothing
+    junk = settle_args_of(done, 40, deadline, b"\x01" * 65, 40)  # charge == settled: moves nothing
     valid = _receipt(domain, consumer, fresh, 25, deadline).settle_args()
     tx = credits.settle([junk, valid], sender=gateway)
     assert [(e.channelId, e.credits) for e in tx.decode_logs(credits.CreditsSettled)] == [
@@ -120,7 +145,7 @@ def test_settle__junk_signature_on_already_settled_channel__skipped_rest_of_batc
     ]
     assert credits.channel(done).settled == 40
     # The same junk signature with a charge that would move credits is checked and rejected.
-    tx = credits.settle([(done, 41, deadline, b"\x01" * 65, 41)], sender=gateway)
+    tx = credits.settle([settle_args_of(done, 41, deadline, b"\x01" * 65, 41)], sender=gateway)
     assert rejections(credits, tx) == [(done, "UsageCreditsInvalidSignature")]
     assert credits.channel(done).settled == 40
 
@@ -138,7 +163,7 @@ def test_settle__random_ceiling_and_charge__settles_min_of_charge_and_deposit_or
         cid = open_channel(consumer, deposit)
         escrow, pending = credits.escrowOf(eth_model), credits.pendingRevenue(eth_model)
         signed = _receipt(domain, consumer, cid, ceiling, chain.pending_timestamp + HOUR)
-        args = signed.settle_args()[:4] + (charged,)
+        args = signed.settle_args()[:6] + (charged,)
         if charged > ceiling:
             tx = credits.settle([args], sender=gateway)
             assert rejections(credits, tx) == [(cid, "UsageCreditsChargeAboveCeiling")]

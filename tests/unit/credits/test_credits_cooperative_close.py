@@ -3,7 +3,7 @@
 pays the value of the rest to the consumer. The gateway never gets more than the consumer
 signed or submitted; the refund is never more than the deposit minus the charge.
 
-    credits.closeChannelCooperatively(cid, charged, gateway_signature, sender=consumer)
+    credits.closeChannelCooperatively(cid.args, charged, gateway_signature, sender=consumer)
 """
 
 from contextlib import contextmanager
@@ -12,6 +12,7 @@ import ape
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, GRACE, TOKEN_CREDIT_VALUE
 from fixtures.asserts import one_log
+from fixtures.channels import ref_of
 
 from modelmint.constants import HOUR
 from modelmint.receipts import CooperativeClose, sign_struct
@@ -64,7 +65,9 @@ def test_closeChannelCooperatively__consumer_with_gateway_signature__settles_and
     cid = open_channel(consumer, 100)
     credits.settle([sign(consumer, cid, 20, chain.pending_timestamp + HOUR)], sender=gateway)
     pending, balance = credits.pendingRevenue(eth_model), credits.balance
-    tx = credits.closeChannelCooperatively(cid, 30, close_sig(gateway, cid, 30), sender=consumer)
+    tx = credits.closeChannelCooperatively(
+        cid.args, 30, close_sig(gateway, cid, 30), sender=consumer
+    )
     one_log(tx, credits.CreditsSettled, channelId=cid, modelId=eth_model, credits=10, settled=30)
     one_log(tx, credits.ChannelClosed, channelId=cid, consumer=consumer, refundedCredits=70)
     one_log(
@@ -90,7 +93,7 @@ def test_closeChannelCooperatively__gateway_with_consumer_signature__erc20_refun
 ):
     cid = open_channel(consumer, 50, model_id=token_model)
     before = token.balanceOf(consumer)
-    credits.closeChannelCooperatively(cid, 0, close_sig(consumer, cid, 0), sender=gateway)
+    credits.closeChannelCooperatively(cid.args, 0, close_sig(consumer, cid, 0), sender=gateway)
     assert token.balanceOf(consumer) == before + 50 * TOKEN_CREDIT_VALUE
     assert credits.pendingRevenue(token_model) == 0
     assert token.balanceOf(credits) == credits.escrowOf(token_model)
@@ -100,7 +103,9 @@ def test_closeChannelCooperatively__full_charge__nothing_refunded(
     credits, eth_model, consumer, gateway, open_channel, close_sig
 ):
     cid = open_channel(consumer, 10)
-    tx = credits.closeChannelCooperatively(cid, 10, close_sig(consumer, cid, 10), sender=gateway)
+    tx = credits.closeChannelCooperatively(
+        cid.args, 10, close_sig(consumer, cid, 10), sender=gateway
+    )
     one_log(tx, credits.ChannelClosed, channelId=cid, refundedCredits=0)
     assert not tx.decode_logs(credits.CreditsRedeemed)
     assert credits.channel(cid).settled == 10
@@ -111,7 +116,9 @@ def test_closeChannelCooperatively__charge_above_deposit__reverts(
 ):
     cid = open_channel(consumer, 10)
     with refused_close(cid, "UsageCreditsInvalidFinalCharge", charged=11, settled=0, deposit=10):
-        credits.closeChannelCooperatively(cid, 11, close_sig(gateway, cid, 11), sender=consumer)
+        credits.closeChannelCooperatively(
+            cid.args, 11, close_sig(gateway, cid, 11), sender=consumer
+        )
 
 
 def test_closeChannelCooperatively__charge_below_settled__reverts(
@@ -120,7 +127,7 @@ def test_closeChannelCooperatively__charge_below_settled__reverts(
     cid = open_channel(consumer, 10)
     credits.settle([sign(consumer, cid, 6, chain.pending_timestamp + HOUR)], sender=gateway)
     with refused_close(cid, "UsageCreditsInvalidFinalCharge", charged=5, settled=6, deposit=10):
-        credits.closeChannelCooperatively(cid, 5, close_sig(gateway, cid, 5), sender=consumer)
+        credits.closeChannelCooperatively(cid.args, 5, close_sig(gateway, cid, 5), sender=consumer)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +150,7 @@ def test_closeChannelCooperatively__not_the_other_partys_signature_of_the_total_
         cid, "UsageCreditsInvalidCloseSignature", channelId=cid, expectedSigner=expected
     ):
         credits.closeChannelCooperatively(
-            cid, submitted, close_sig(party[signer], cid, signed), sender=party[submitter]
+            cid.args, submitted, close_sig(party[signer], cid, signed), sender=party[submitter]
         )
 
 
@@ -153,7 +160,9 @@ def test_closeChannelCooperatively__signature_for_another_channel__reverts(
     cid = open_channel(consumer, 10)
     other = open_channel(consumer, 10)
     with refused_close(cid, "UsageCreditsInvalidCloseSignature"):
-        credits.closeChannelCooperatively(cid, 0, close_sig(gateway, other, 0), sender=consumer)
+        credits.closeChannelCooperatively(
+            cid.args, 0, close_sig(gateway, other, 0), sender=consumer
+        )
 
 
 def test_closeChannelCooperatively__third_party__reverts_not_channel_party(
@@ -161,12 +170,17 @@ def test_closeChannelCooperatively__third_party__reverts_not_channel_party(
 ):
     cid = open_channel(consumer, 10)
     with refused_close(cid, "UsageCreditsNotChannelParty", channelId=cid, caller=attacker):
-        credits.closeChannelCooperatively(cid, 0, close_sig(consumer, cid, 0), sender=attacker)
+        credits.closeChannelCooperatively(cid.args, 0, close_sig(consumer, cid, 0), sender=attacker)
 
 
-def test_closeChannelCooperatively__unknown_channel__reverts(credits, consumer, close_sig):
-    with ape.reverts(credits.UsageCreditsUnknownChannel, channelId=10**9):
-        credits.closeChannelCooperatively(10**9, 0, close_sig(consumer, 10**9, 0), sender=consumer)
+def test_closeChannelCooperatively__unknown_channel__reverts(
+    credits, eth_model, consumer, gateway, close_sig
+):
+    unknown = ref_of(consumer, gateway, eth_model, 10**9)
+    with ape.reverts(credits.UsageCreditsUnknownChannel, channelId=unknown):
+        credits.closeChannelCooperatively(
+            unknown.args, 0, close_sig(consumer, unknown, 0), sender=consumer
+        )
 
 
 def test_closeChannelCooperatively__after_unilateral_close__reverts_closed(
@@ -174,6 +188,6 @@ def test_closeChannelCooperatively__after_unilateral_close__reverts_closed(
 ):
     cid = open_channel(consumer, 10)
     chain.pending_timestamp += HOUR + GRACE
-    credits.closeChannel(cid, sender=consumer)
+    credits.closeChannel(cid.args, sender=consumer)
     with refused_close(cid, "UsageCreditsChannelClosed", channelId=cid):
-        credits.closeChannelCooperatively(cid, 0, close_sig(gateway, cid, 0), sender=consumer)
+        credits.closeChannelCooperatively(cid.args, 0, close_sig(gateway, cid, 0), sender=consumer)

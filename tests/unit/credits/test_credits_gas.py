@@ -7,6 +7,7 @@ its cost is amortised over the batch.
 
 import pytest
 from credits_helpers import ETH_CREDIT_VALUE, TOKEN_CREDIT_VALUE
+from fixtures.channels import opened, ref_of
 
 from modelmint.constants import HOUR
 from modelmint.dev.testing import event_topic, send_plain
@@ -46,24 +47,24 @@ def test_gas__channel_lifecycle__reported(credits, eth_model, buy, consumer, gat
     buy(consumer, 301)
     expiry = chain.pending_timestamp + HOUR
     # Steady state: not the model's first channel.
-    credits.openChannel(eth_model, gateway, 1, expiry, sender=consumer)
-    opened = credits.openChannel(eth_model, gateway, 100, expiry, sender=consumer)
-    cid = opened.decode_logs(credits.ChannelOpened)[0].channelId
-    topped = credits.topUpChannel(cid, 100, expiry + HOUR, sender=consumer)
-    extended = credits.topUpChannel(cid, 0, expiry + 2 * HOUR, sender=consumer)
+    credits.openChannel(eth_model, gateway, 0, 1, expiry, sender=consumer)
+    opening = credits.openChannel(eth_model, gateway, 1, 100, expiry, sender=consumer)
+    cid = opened(credits, opening)
+    topped = credits.topUpChannel(cid.args, 100, expiry + HOUR, sender=consumer)
+    extended = credits.topUpChannel(cid.args, 0, expiry + 2 * HOUR, sender=consumer)
     first = credits.settle([sign(consumer, cid, 10, expiry)], sender=gateway)
     single = credits.settle([sign(consumer, cid, 20, expiry)], sender=gateway)
     chain.pending_timestamp = expiry + 2 * HOUR + 86_400
-    closed = credits.closeChannel(cid, sender=consumer)
+    closed = credits.closeChannel(cid.args, sender=consumer)
     redeemed = credits.redeem(eth_model, 50, consumer, sender=consumer)
-    _report("openChannel", opened.gas_used)
+    _report("openChannel", opening.gas_used)
     _report("topUpChannel (add credits + extend)", topped.gas_used)
     _report("topUpChannel (extend only)", extended.gas_used)
     _report("settle, one receipt, model's first revenue", first.gas_used)
     _report("settle, one receipt, steady state", single.gas_used)
     _report("closeChannel (refund to existing balance)", closed.gas_used)
     _report("redeem ETH", redeemed.gas_used)
-    assert opened.gas_used <= 125_000
+    assert opening.gas_used <= 125_000
 
 
 @pytest.mark.parametrize("model", ["eth", "erc20"])
@@ -74,17 +75,20 @@ def test_gas__settle_batch_of_100__per_channel_within_budget(
     buy(consumer, BATCH * 10, model_id)
     expiry = chain.pending_timestamp + HOUR
     # Setup, not measured: plain transactions (each checked), ape's bookkeeping is the cost.
-    opened = send_plain(
-        chain, consumer, [(credits.openChannel, (model_id, gateway, 10, expiry))] * BATCH
+    openings = send_plain(
+        chain,
+        consumer,
+        [(credits.openChannel, (model_id, gateway, salt, 10, expiry)) for salt in range(BATCH)],
     )
     topic = event_topic(credits.ChannelOpened)
     ids = [
         int.from_bytes(log["topics"][1], "big")
-        for receipt in opened
+        for receipt in openings
         for log in receipt.logs
         if log["address"] == credits.address and bytes(log["topics"][0]) == topic
     ]
-    assert len(ids) == BATCH
+    assert ids == [ref_of(consumer, gateway, model_id, salt) for salt in range(BATCH)]
+    ids = [ref_of(consumer, gateway, model_id, salt) for salt in range(BATCH)]
     # Each receipt covers 1,000 metered calls at 1/200 credit each (5 credits).
     batch = [sign(consumer, cid, 5, expiry) for cid in ids]
     tx = credits.settle(batch, sender=gateway)

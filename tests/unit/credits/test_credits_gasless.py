@@ -15,9 +15,11 @@ from credits_helpers import GRACE
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fixtures.asserts import one_log
+from fixtures.channels import opened, ref_of
 
 from modelmint.client.gasless import close_signature, gasless_open, gasless_top_up, token_domain
 from modelmint.constants import HOUR, ZERO_ADDRESS
+from modelmint.credits import ChannelTerms
 from modelmint.dev.testing import AUTHORIZATION_FIELDS
 from modelmint.receipts import (
     CooperativeClose,
@@ -95,6 +97,7 @@ def open_intent(chain, credits, usdc, usdc_model, gateway, domain):
             consumer=signer.address,
             model_id=usdc_model,
             gateway=gateway.address,
+            salt=0,
             credits=n,
             expiry=chain.pending_timestamp + HOUR,
             receipt_signer=ZERO_ADDRESS,
@@ -125,7 +128,6 @@ def _args(intent):
 def _snapshot(credits, usdc, model_id, *accounts):
     m = credits.modelCredits(model_id)
     return (
-        credits.nextChannelId(),
         (m.minted, m.redeemed, m.channelled, m.consumed),
         credits.escrowOf(model_id),
         usdc.balanceOf(credits),
@@ -176,19 +178,15 @@ def test_openChannelWithAuthorization__agent_without_eth__channel_opened_for_the
     )
     built = (opening.intent, opening.signature, opening.authorization)
     tx = credits.openChannelWithAuthorization(*opening.call_args(), sender=gateway)
-    cid = tx.return_value
+    cid = opened(credits, tx)
+    assert cid == tx.return_value == opening.terms.channel_id
+    assert cid.terms == ChannelTerms(agent.address, gateway.address, usdc_model, 0)
     one_log(tx, credits.CreditsBought, modelId=usdc_model, to=agent.address, credits=100)
     one_log(tx, credits.ChannelOpened, channelId=cid, consumer=agent.address, gateway=gateway)
     c = credits.channel(cid)
-    assert (c.consumer, c.gateway, c.deposit, c.settled, c.modelId, c.expiry, c.signer) == (
-        agent.address,
-        gateway,
-        100,
-        0,
-        usdc_model,
-        built[0].expiry,
-        agent.address,
-    )
+    assert (c.deposit, c.settled, c.expiry, c.signer) == (100, 0, built[0].expiry, ZERO_ADDRESS)
+    # The submitter opened nothing of its own.
+    assert credits.channel(ref_of(gateway, gateway, usdc_model, 0)).deposit == 0
     assert usdc.balanceOf(agent.address) == FUNDS - 100 * CREDIT_VALUE
     assert usdc.balanceOf(credits) == credits.escrowOf(usdc_model) == 100 * CREDIT_VALUE
     assert usdc.authorizationState(agent.address, built[0].nonce)
@@ -198,22 +196,52 @@ def test_openChannelWithAuthorization__agent_without_eth__channel_opened_for_the
 def test_openChannelWithAuthorization__receipt_signer__channel_records_it(
     credits, agent, gateway, holder, open_intent
 ):
-    cid = _open(credits, gateway, open_intent(agent, 5, receipt_signer=holder.address)).return_value
+    cid = opened(
+        credits, _open(credits, gateway, open_intent(agent, 5, receipt_signer=holder.address))
+    )
     assert credits.channel(cid).signer == holder
 
 
-def test_openChannelWithAuthorization__replayed__reverts_authorization_used(
+def test_openChannelWithAuthorization__replayed__reverts_channel_exists(
     credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
 ):
+    # The same intent again names the channel it opened.
     built = open_intent(agent, 10)
-    _open(credits, gateway, built)
-    with refused_for_agent(
-        credits.UsageCreditsAuthorizationUsed, consumer=agent.address, nonce=built[0].nonce
-    ):
+    cid = opened(credits, _open(credits, gateway, built))
+    with refused_for_agent(credits.UsageCreditsChannelExists, channelId=cid):
         _open(credits, gateway, built)
 
 
-@pytest.mark.parametrize("term", ["model_id", "gateway", "credits", "expiry", "receipt_signer"])
+def test_openChannelWithAuthorization__used_nonce_other_terms__reverts_authorization_used(
+    credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
+):
+    # An intent for other terms (the next salt) that reuses a spent authorization nonce.
+    built = open_intent(agent, 10)
+    _open(credits, gateway, built)
+    nonce = built[0].nonce
+    with refused_for_agent(
+        credits.UsageCreditsAuthorizationUsed, consumer=agent.address, nonce=nonce
+    ):
+        _open(credits, gateway, open_intent(agent, 10, salt=1, nonce=nonce))
+
+
+def test_openChannelWithAuthorization__same_terms_new_authorization__reverts_channel_exists(
+    credits, usdc, usdc_model, agent, gateway, open_intent, refused_for_agent
+):
+    """An intent opens exactly one channel, once: a second intent for the same terms (a new
+    nonce and authorization) names the channel already opened."""
+    cid = opened(credits, _open(credits, gateway, open_intent(agent, 10)))
+    with refused_for_agent(credits.UsageCreditsChannelExists, channelId=cid):
+        _open(credits, gateway, open_intent(agent, 10))
+    assert credits.channel(cid).deposit == 10
+    # The next salt is another channel.
+    other = opened(credits, _open(credits, gateway, open_intent(agent, 10, salt=1)))
+    assert other.terms.salt == 1 and credits.channel(other).deposit == 10
+
+
+@pytest.mark.parametrize(
+    "term", ["model_id", "gateway", "salt", "credits", "expiry", "receipt_signer"]
+)
 def test_openChannelWithAuthorization__redirected_term__reverts_invalid_intent_signature(
     credits, usdc, usdc_model, token_model, agent, attacker, open_intent, term, refused_for_agent
 ):
@@ -221,6 +249,7 @@ def test_openChannelWithAuthorization__redirected_term__reverts_invalid_intent_s
     other = {
         "model_id": token_model,
         "gateway": attacker.address,
+        "salt": 1,
         "credits": 11,
         "expiry": intent.expiry + 1,
         "receipt_signer": attacker.address,
@@ -273,7 +302,7 @@ def _top_up(chain, credits, usdc, domain, signer, cid, n, expiry):
         domain,
         token_domain(chain.chain_id, usdc.address, "USD Coin"),
         signer,
-        channel_id=cid,
+        terms=cid.terms,
         credits=n,
         credit_value=CREDIT_VALUE,
         expiry=expiry,
@@ -285,7 +314,7 @@ def _top_up(chain, credits, usdc, domain, signer, cid, n, expiry):
 def test_topUpChannelWithAuthorization__signed_by_consumer__adds_credits_and_extends(
     chain, credits, usdc, usdc_model, agent, gateway, open_intent, domain, refused_for_agent
 ):
-    cid = _open(credits, gateway, open_intent(agent, 10)).return_value
+    cid = opened(credits, _open(credits, gateway, open_intent(agent, 10)))
     expiry = credits.channel(cid).expiry + HOUR
     intent, signature, auth = _top_up(chain, credits, usdc, domain, agent, cid, 15, expiry)
     tx = credits.topUpChannelWithAuthorization(_args(intent), signature, auth, sender=gateway)
@@ -300,7 +329,7 @@ def test_topUpChannelWithAuthorization__signed_by_consumer__adds_credits_and_ext
 def test_topUpChannelWithAuthorization__not_the_consumer__reverts_invalid_intent_signature(
     chain, credits, usdc, usdc_model, agent, gateway, open_intent, domain, refused_for_agent
 ):
-    cid = _open(credits, gateway, open_intent(agent, 10)).return_value
+    cid = opened(credits, _open(credits, gateway, open_intent(agent, 10)))
     stranger = Account.create()
     usdc.mint(stranger.address, FUNDS, sender=gateway)
     built = _top_up(chain, credits, usdc, domain, stranger, cid, 5, credits.channel(cid).expiry)
@@ -318,13 +347,13 @@ def test_gasless_agent__opens_pays_calls_closes_cooperatively__refunded_without_
 ):
     """An agent that never holds ETH: the gateway submits its open, settles its receipts and
     submits the cooperative close the agent signed; the agent gets the unused value back."""
-    cid = _open(credits, gateway, open_intent(agent, 100)).return_value
+    cid = opened(credits, _open(credits, gateway, open_intent(agent, 100)))
     deadline = chain.pending_timestamp + HOUR
     receipt = sign_receipt(domain, Receipt(cid, 30, deadline), agent.key)
-    credits.settle([receipt.settle_args(charged=25)], sender=gateway)
+    credits.settle([receipt.settle_args(cid.terms, charged=25)], sender=gateway)
     close = close_signature(domain, cid, 28, agent)
     assert close == sign_struct(domain, CooperativeClose(cid, 28), agent.key)
-    tx = credits.closeChannelCooperatively(cid, 28, close, sender=gateway)
+    tx = credits.closeChannelCooperatively(cid.args, 28, close, sender=gateway)
     one_log(tx, credits.ChannelClosed, channelId=cid, consumer=agent.address, refundedCredits=72)
     assert usdc.balanceOf(agent.address) == FUNDS - 28 * CREDIT_VALUE
     assert credits.pendingRevenue(usdc_model) == 28 * CREDIT_VALUE
@@ -334,4 +363,4 @@ def test_gasless_agent__opens_pays_calls_closes_cooperatively__refunded_without_
     # Closed once: nothing more settles or closes.
     chain.pending_timestamp += HOUR + GRACE
     with ape.reverts(credits.UsageCreditsChannelClosed, channelId=cid):
-        credits.closeChannelCooperatively(cid, 28, close, sender=gateway)
+        credits.closeChannelCooperatively(cid.args, 28, close, sender=gateway)

@@ -8,6 +8,8 @@ from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelmint.constants import ZERO_ADDRESS
+from modelmint.credits import Channel, ChannelPhase, ChannelTerms, first_free_salt
 from modelmint.receipts import (
     SECP256K1_N,
     Receipt,
@@ -104,7 +106,10 @@ def test_typed_data__shape__is_eth_signTypedData_v4_json():
     assert doc["primaryType"] == "Receipt"
     assert doc["domain"]["name"] == "Modelmint UsageCredits" and doc["domain"]["version"] == "1"
     assert doc["message"] == {"channelId": 1, "cumulativeCredits": 2, "deadline": 3}
-    assert sign_receipt(DOMAIN, Receipt(1, 2, 3), KEY).settle_args()[:3] == (1, 2, 3)
+    terms = ChannelTerms(ZERO_ADDRESS, ZERO_ADDRESS, 7, 8)
+    signed = sign_receipt(DOMAIN, Receipt(terms.channel_id, 2, 3), KEY)
+    assert signed.settle_args(terms)[:5] == (ZERO_ADDRESS, 7, 8, 2, 3)
+    assert signed.verify_args(terms)[0] == (ZERO_ADDRESS, ZERO_ADDRESS, 7, 8)
 
 
 def test_sign_receipt__unsupported_signer__raises():
@@ -115,14 +120,47 @@ def test_sign_receipt__unsupported_signer__raises():
 def test_channel_id_from_tx__open_channel__reads_event(
     credits, open_channel, consumer, gateway, buy, chain
 ):
+    first = open_channel(consumer, 1)
     buy(consumer, 5)
-    expected = credits.nextChannelId()
     tx = credits.openChannel(
-        credits.channel(open_channel(consumer, 1)).modelId,
+        first.terms.model_id,
         gateway,
+        first.terms.salt + 1,
         5,
         chain.pending_timestamp + 60,
         sender=consumer,
     )
-    assert channel_id_from_tx(credits, tx) == expected + 1
+    expected = ChannelTerms(str(consumer), str(gateway), first.terms.model_id, first.terms.salt + 1)
+    assert channel_id_from_tx(credits, tx) == expected.channel_id
     assert ReceiptDomain.from_contract(credits).verifying_contract == credits.address
+
+
+def test_channel_terms__channel_id__keccak_of_abi_encoded_terms():
+    consumer, gateway = "0x" + "11" * 20, "0x" + "22" * 20
+    terms = ChannelTerms(consumer, gateway, 3, 2**200)
+    encoded = encode(["address", "address", "uint256", "uint256"], [consumer, gateway, 3, 2**200])
+    assert terms.channel_id == int.from_bytes(keccak(encoded), "big")
+    assert terms.as_args() == (terms.consumer, terms.gateway, 3, 2**200)
+    assert ChannelTerms(consumer, gateway, 3, 1).channel_id != terms.channel_id
+
+
+def test_channel_from_state__answers__terms_and_state_consumer_signs_when_none_recorded():
+    terms = ChannelTerms("0x" + "11" * 20, "0x" + "22" * 20, 3, 1)
+    open_ = Channel.from_state(terms, (10, 4, 2_000, ZERO_ADDRESS))
+    assert (open_.channel_id, open_.model_id, open_.salt) == (terms.channel_id, 3, 1)
+    assert (open_.deposit, open_.settled, open_.expiry) == (10, 4, 2_000)
+    assert open_.exists and not open_.closed and open_.signer == terms.consumer
+    assert open_.terms == terms and open_.signs(terms.consumer)
+    assert open_.phase(1_999, 100) == ChannelPhase.OPEN
+    signer = "0x" + "33" * 20
+    assert Channel.from_state(terms, (10, 4, 2_000, signer)).signs(signer)
+    assert Channel.from_state(terms, (10, 4, 0, ZERO_ADDRESS)).closed
+    never = Channel.from_state(terms, (0, 0, 0, ZERO_ADDRESS))
+    assert not never.exists and never.phase(0, 100) == ChannelPhase.UNKNOWN
+
+
+def test_first_free_salt__opened_salts__lowest_never_opened():
+    terms = ChannelTerms("0x" + "11" * 20, "0x" + "22" * 20, 3)
+    taken = {terms.channel_id, ChannelTerms(terms.consumer, terms.gateway, 3, 1).channel_id}
+    assert first_free_salt(terms, lambda cid: 5 if cid in taken else 0) == 2
+    assert first_free_salt(terms, lambda cid: 0) == 0

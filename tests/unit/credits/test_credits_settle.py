@@ -11,12 +11,15 @@ from credits_helpers import (
     assert_settle_rejected,
     rejections,
     router_payments,
+    settle_args_of,
+    verify_args_of,
 )
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
+from fixtures.channels import free_salt, opened, ref_of
 
-from modelmint.constants import ETH, HOUR
+from modelmint.constants import ETH, HOUR, ZERO_ADDRESS
 from modelmint.receipts import (
     SECP256K1_N,
     Receipt,
@@ -237,7 +240,7 @@ def test_settle__receipt_above_deposit__is_capped_at_deposit(
     assert credits.lockedSupply(eth_model) == 0
     # After a top-up the same signed receipt covers up to its cumulative amount, never more.
     buy(consumer, 100)
-    credits.topUpChannel(cid, 100, credits.channel(cid).expiry, sender=consumer)
+    credits.topUpChannel(cid.args, 100, credits.channel(cid).expiry, sender=consumer)
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 25
     assert credits.pendingRevenue(eth_model) == 25 * ETH_CREDIT_VALUE
@@ -282,8 +285,8 @@ def test_settle__receipt_for_another_channel__rejected_settles_nothing(
     credits, router, eth_model, open_channel, consumer, gateway, sign, chain
 ):
     a, b = open_channel(consumer, 10), open_channel(consumer, 10)
-    channel_id, cumulative, deadline, signature, _ = sign(consumer, a, 5, _deadline(chain))
-    bad = (b, cumulative, deadline, signature, cumulative)
+    *_, cumulative, deadline, signature, _ = sign(consumer, a, 5, _deadline(chain))
+    bad = settle_args_of(b, cumulative, deadline, signature, cumulative)
     assert_settle_rejected(credits, bad, gateway, b, BAD_SIGNATURE)
     assert credits.channel(b).settled == 0
     assert router.liabilities(ETH) == 0
@@ -306,7 +309,9 @@ def test_settle__receipt_for_another_contract__rejected_settles_nothing(
     other = project.UsageCredits.deploy(registry, router, "", sender=deployer)
     cid = open_channel(consumer, 10)
     other_domain = ReceiptDomain.from_contract(other)
-    foreign = sign_receipt(other_domain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
+    foreign = sign_receipt(other_domain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args(
+        cid.terms
+    )
     assert_settle_rejected(credits, foreign, gateway, cid, BAD_SIGNATURE)
     assert credits.channel(cid).settled == 0
 
@@ -318,7 +323,9 @@ def test_settle__receipt_for_another_chain__rejected_settles_nothing(
     other_chain = ReceiptDomain(
         chain_id=domain.chain_id + 1, verifying_contract=domain.verifying_contract
     )
-    foreign = sign_receipt(other_chain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args()
+    foreign = sign_receipt(other_chain, Receipt(cid, 5, _deadline(chain)), consumer).settle_args(
+        cid.terms
+    )
     assert_settle_rejected(credits, foreign, gateway, cid, BAD_SIGNATURE)
 
 
@@ -334,8 +341,8 @@ def test_settle__tampered_amount__rejected_settles_nothing(
     credits, open_channel, consumer, gateway, sign, chain
 ):
     cid = open_channel(consumer, 10)
-    channel_id, _, deadline, signature, _ = sign(consumer, cid, 2, _deadline(chain))
-    bad = (channel_id, 9, deadline, signature, 9)
+    *_, deadline, signature, _ = sign(consumer, cid, 2, _deadline(chain))
+    bad = settle_args_of(cid, 9, deadline, signature, 9)
     assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
@@ -343,15 +350,16 @@ def test_settle__high_s_signature__rejected_settles_nothing(
     credits, open_channel, consumer, gateway, sign, domain, chain
 ):
     cid = open_channel(consumer, 10)
-    channel_id, cumulative, deadline, signature, _ = sign(consumer, cid, 5, _deadline(chain))
+    *_, cumulative, deadline, signature, _ = sign(consumer, cid, 5, _deadline(chain))
     malleable = _high_s(signature)
     # The twin is a mathematically valid secp256k1 signature by the consumer...
-    digest = receipt_digest(domain, Receipt(channel_id, cumulative, deadline))
+    digest = receipt_digest(domain, Receipt(cid, cumulative, deadline))
     v, r, s = split_signature(malleable)
     assert Account._recover_hash(digest, vrs=(v, r, s)) == consumer.address
     # ...but the contract (OZ ECDSA) rejects high-s.
-    assert not credits.verifyReceipt(channel_id, cumulative, deadline, malleable)
-    bad = (channel_id, cumulative, deadline, malleable, cumulative)
+    assert credits.verifyReceipt(cid.args, cumulative, deadline, signature)
+    assert not credits.verifyReceipt(cid.args, cumulative, deadline, malleable)
+    bad = settle_args_of(cid, cumulative, deadline, malleable, cumulative)
     assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
@@ -359,7 +367,7 @@ def test_settle__malformed_signature__rejected_settles_nothing(
     credits, open_channel, consumer, gateway, chain
 ):
     cid = open_channel(consumer, 10)
-    bad = (cid, 5, _deadline(chain), b"\x01" * 64, 5)
+    bad = settle_args_of(cid, 5, _deadline(chain), b"\x01" * 64, 5)
     assert_settle_rejected(credits, bad, gateway, cid, BAD_SIGNATURE)
 
 
@@ -377,11 +385,37 @@ def test_settle__expired_deadline__rejected_settles_nothing(
 def test_settle__wrong_gateway__rejected_settles_nothing(
     credits, registry, eth_model, open_channel, consumer, attacker, model_owner, sign, chain
 ):
-    # Even another allowed gateway of the same model cannot settle someone else's channel.
+    # Even another allowed gateway of the same model cannot settle someone else's channel:
+    # with the caller as gateway, the channel's other terms name a channel that does not exist.
     registry.setGateway(eth_model, attacker, True, sender=model_owner)
     cid = open_channel(consumer, 10)
     bad = sign(consumer, cid, 5, _deadline(chain))
-    assert_settle_rejected(credits, bad, attacker, cid, "UsageCreditsNotChannelGateway")
+    as_attacker = ref_of(consumer, attacker, eth_model, cid.terms.salt)
+    assert_settle_rejected(credits, bad, attacker, as_attacker, "UsageCreditsUnknownChannel")
+    assert credits.channel(cid).settled == 0
+
+
+@pytest.mark.parametrize("wrong", ["consumer", "model", "salt"])
+def test_settle__receipt_with_other_terms__rejected_settles_nothing(
+    credits, eth_model, token_model, open_channel, consumer, holder, gateway, sign, chain, wrong
+):
+    # A receipt submitted with terms other than its channel's names another channel: unknown
+    # (nothing settles there), or an open one whose id the signature does not cover.
+    cid = open_channel(consumer, 10)
+    twin = open_channel(consumer, 10)  # same consumer, gateway and model, the next salt
+    *_, ceiling, deadline, signature, charged = sign(consumer, cid, 5, _deadline(chain))
+    t = cid.terms
+    other = {
+        "consumer": (holder, gateway, eth_model, t.salt),
+        "model": (consumer, gateway, token_model, t.salt),
+        "salt": (consumer, gateway, eth_model, twin.terms.salt),
+    }[wrong]
+    named = ref_of(*other)
+    bad = settle_args_of(named, ceiling, deadline, signature, charged)
+    reason = BAD_SIGNATURE if named == twin else "UsageCreditsUnknownChannel"
+    assert_settle_rejected(credits, bad, gateway, named, reason)
+    assert [credits.channel(c).settled for c in (cid, twin)] == [0, 0]
+    assert credits.modelCredits(eth_model).consumed == 0
 
 
 def test_settle__one_bad_receipt_in_batch__good_ones_settle_bad_one_rejected(
@@ -411,13 +445,20 @@ def test_settle__every_rejection_reason_in_one_batch__each_named_good_one_settle
     model_owner,
     sign,
     chain,
+    buy,
 ):
     """One receipt per reason, in one batch with a good one: the call succeeds, the good
     receipt settles and each bad one is named by its error's selector, in batch order."""
     registry.setGateway(eth_model, attacker, True, sender=model_owner)
     long = 3 * GRACE
     good, expired, above, forged = (open_channel(consumer, 10, ttl=long) for _ in range(4))
-    other_gw = open_channel(consumer, 10, gw=attacker, ttl=long)
+    # Opened with the attacker as gateway under a salt no channel of `gateway` has.
+    expiry_long = chain.pending_timestamp + long
+    buy(consumer, 10)
+    other_gw = opened(
+        credits,
+        credits.openChannel(eth_model, attacker, 500, 10, expiry_long, sender=consumer),
+    )
     late, closed = open_channel(consumer, 10, ttl=60), open_channel(consumer, 10, ttl=60)
     start = chain.pending_timestamp
     late_receipt = sign(consumer, late, 3, start + long)
@@ -425,23 +466,24 @@ def test_settle__every_rejection_reason_in_one_batch__each_named_good_one_settle
     expired_receipt = sign(consumer, expired, 3, start + 30)
     # Past the grace end of `late` and `closed` (then closed), and `expired`'s deadline.
     chain.pending_timestamp = start + 60 + GRACE
-    credits.closeChannel(closed, sender=consumer)
+    credits.closeChannel(closed.args, sender=consumer)
     d = chain.pending_timestamp + HOUR
-    channel_id, _, deadline, signature, _ = sign(consumer, above, 4, d)
+    *_, deadline, signature, _ = sign(consumer, above, 4, d)
+    unknown = ref_of(consumer, gateway, eth_model, 999_999)
     batch = [
-        sign(consumer, 999_999, 1, d),
+        sign(consumer, unknown, 1, d),
         sign(consumer, other_gw, 3, d),
         closed_receipt,
         late_receipt,
         expired_receipt,
-        (channel_id, 4, deadline, signature, 5),
+        settle_args_of(above, 4, deadline, signature, 5),
         sign(attacker, forged, 3, d),
         sign(consumer, good, 6, d),
     ]
     tx = credits.settle(batch, sender=gateway)
     assert rejections(credits, tx) == [
-        (999_999, "UsageCreditsUnknownChannel"),
-        (other_gw, "UsageCreditsNotChannelGateway"),
+        (unknown, "UsageCreditsUnknownChannel"),
+        (ref_of(consumer, gateway, eth_model, 500), "UsageCreditsUnknownChannel"),
         (closed, "UsageCreditsChannelClosed"),
         (late, "UsageCreditsSettlementClosed"),
         (expired, "UsageCreditsReceiptExpired"),
@@ -454,9 +496,12 @@ def test_settle__every_rejection_reason_in_one_batch__each_named_good_one_settle
     assert [credits.channel(i).settled for i in (other_gw, late, expired, above, forged)] == [0] * 5
 
 
-def test_settle__unknown_channel__rejected_settles_nothing(credits, gateway, consumer, sign, chain):
-    bad = sign(consumer, 12345, 1, _deadline(chain))
-    assert_settle_rejected(credits, bad, gateway, 12345, "UsageCreditsUnknownChannel")
+def test_settle__unknown_channel__rejected_settles_nothing(
+    credits, eth_model, gateway, consumer, sign, chain
+):
+    unknown = ref_of(consumer, gateway, eth_model, 12345)
+    bad = sign(consumer, unknown, 1, _deadline(chain))
+    assert_settle_rejected(credits, bad, gateway, unknown, "UsageCreditsUnknownChannel")
 
 
 def test_settle__in_grace_window__still_settles(
@@ -491,7 +536,7 @@ def test_settle__closed_channel__rejected_settles_nothing(
     credits, eth_model, open_channel, consumer, gateway, sign, chain
 ):
     cid, receipt = _receipt_at_end_of_grace(credits, open_channel, consumer, sign, chain)
-    credits.closeChannel(cid, sender=consumer)
+    credits.closeChannel(cid.args, sender=consumer)
     assert_settle_rejected(credits, receipt, gateway, cid, "UsageCreditsChannelClosed")
     assert credits.balanceOf(consumer, eth_model) == 10
 
@@ -553,22 +598,23 @@ def test_verifyReceipt__python_signed_with_local_account__verifies_on_chain(
     wallet.transfer(ape_account, 10**18)
     credits.buyCredits(eth_model, 10, ape_account, sender=ape_account, value=10 * ETH_CREDIT_VALUE)
     tx = credits.openChannel(
-        eth_model, gateway, 10, chain.pending_timestamp + HOUR, sender=ape_account
+        eth_model, gateway, 0, 10, chain.pending_timestamp + HOUR, sender=ape_account
     )
-    cid = tx.decode_logs(credits.ChannelOpened)[0].channelId
+    cid = opened(credits, tx)
     # Sign with the raw private key of the ape-generated account (LocalAccount path).
     local_same = Account.from_key(ape_account.private_key)
     signed = sign_receipt(domain, Receipt(cid, 4, _deadline(chain)), local_same)
-    assert credits.verifyReceipt(*signed.verify_args())
+    assert credits.verifyReceipt(*signed.verify_args(cid.terms))
     # A different key does not verify.
     other = sign_receipt(domain, Receipt(cid, 4, _deadline(chain)), local)
-    assert not credits.verifyReceipt(*other.verify_args())
-    credits.settle([signed.settle_args()], sender=gateway)
+    assert not credits.verifyReceipt(*other.verify_args(cid.terms))
+    credits.settle([signed.settle_args(cid.terms)], sender=gateway)
     assert credits.channel(cid).settled == 4
 
 
-def test_verifyReceipt__unknown_channel__false(credits, consumer, sign, chain):
-    assert not credits.verifyReceipt(*sign(consumer, 999, 1, _deadline(chain))[:4])
+def test_verifyReceipt__unknown_channel__false(credits, eth_model, consumer, gateway, sign, chain):
+    unknown = ref_of(consumer, gateway, eth_model, 999)
+    assert not credits.verifyReceipt(*verify_args_of(unknown, sign(consumer, unknown, 1, 2**40)))
 
 
 # ------------------------------------------------------------------ contract consumers
@@ -594,9 +640,9 @@ def _no_signer(consumer: str) -> bytes:
 
 
 def _wallet_open(credits, wallet, owner, model_id, gateway, n, expiry):
-    data = credits.openChannel.encode_input(model_id, gateway, n, expiry)
-    tx = _wallet_call(credits, wallet, owner, data)
-    return tx.decode_logs(credits.ChannelOpened)[0].channelId
+    salt = free_salt(credits, wallet, gateway, model_id)
+    data = credits.openChannel.encode_input(model_id, gateway, salt, n, expiry)
+    return opened(credits, _wallet_call(credits, wallet, owner, data))
 
 
 def test_settle__contract_consumer_with_registered_signer__settles(
@@ -606,10 +652,10 @@ def test_settle__contract_consumer_with_registered_signer__settles(
         credits, wallet, consumer, eth_model, gateway, 20, chain.pending_timestamp + HOUR
     )
     c = credits.channel(cid)
-    assert (c.consumer, c.signer) == (wallet.address, consumer.address)
+    assert (cid.terms.consumer, c.signer) == (wallet.address, consumer.address)
     # The registered key signs the digest itself; no ERC-1271 call.
     receipt = sign(consumer, cid, 12, _deadline(chain))
-    assert credits.verifyReceipt(*receipt[:4])
+    assert credits.verifyReceipt(*verify_args_of(cid, receipt))
     credits.settle([receipt], sender=gateway)
     assert credits.channel(cid).settled == 12
     assert credits.pendingRevenue(eth_model) == 12 * ETH_CREDIT_VALUE
@@ -624,13 +670,13 @@ def test_settle__wallet_starts_rejecting_after_served__receipt_still_settles(
     )
     receipt = sign(consumer, cid, 12, _deadline(chain))
     wallet.setRejectAll(True, sender=consumer)
-    assert credits.verifyReceipt(*receipt[:4])
+    assert credits.verifyReceipt(*verify_args_of(cid, receipt))
     tx = credits.settle([receipt], sender=gateway)
     assert rejections(credits, tx) == []
     assert credits.channel(cid).settled == 12
     # After expiry and grace the consumer gets back only what was not used.
     chain.pending_timestamp = credits.channel(cid).expiry + GRACE
-    _wallet_call(credits, wallet, consumer, credits.closeChannel.encode_input(cid))
+    _wallet_call(credits, wallet, consumer, credits.closeChannel.encode_input(cid.args))
     assert credits.balanceOf(wallet, eth_model) == 8
 
 
@@ -648,7 +694,7 @@ def test_settle__wallet_rotates_signer_after_served__old_key_settles_open_channe
     assert credits.receiptSigner(wallet) == holder.address
     # The open channel keeps the key it recorded: the new key cannot sign for it...
     assert credits.channel(cid).signer == consumer.address
-    assert not credits.verifyReceipt(*sign(holder, cid, 6, _deadline(chain))[:4])
+    assert not credits.verifyReceipt(*verify_args_of(cid, sign(holder, cid, 6, _deadline(chain))))
     tx = credits.settle([sign(holder, cid, 6, _deadline(chain))], sender=gateway)
     assert rejections(credits, tx) == [(cid, BAD_SIGNATURE)]
     # ...and the receipt served before the rotation still settles.
@@ -669,7 +715,7 @@ def test_settle__wallet_top_up__channel_keeps_its_signer(
     expiry = chain.pending_timestamp + HOUR
     cid = _wallet_open(credits, wallet, consumer, eth_model, gateway, 10, expiry)
     _wallet_call(credits, wallet, consumer, credits.setReceiptSigner.encode_input(holder))
-    _wallet_call(credits, wallet, consumer, credits.topUpChannel.encode_input(cid, 10, expiry))
+    _wallet_call(credits, wallet, consumer, credits.topUpChannel.encode_input(cid.args, 10, expiry))
     assert credits.channel(cid).signer == consumer.address
     credits.settle([sign(consumer, cid, 15, _deadline(chain))], sender=gateway)
     assert credits.channel(cid).settled == 15
@@ -692,11 +738,10 @@ def test_openChannel__contract_consumer_without_signer__reverts(
     bare = project.ERC1271Wallet.deploy(consumer, sender=consumer)
     credits.buyCredits(eth_model, 10, bare, sender=consumer, value=10 * ETH_CREDIT_VALUE)
     expiry = chain.pending_timestamp + HOUR
-    before = credits.nextChannelId()
     # The wallet's revert carries the contract's error, naming the consumer.
     with ape.reverts(bare.ERC1271WalletCallFailed, reason=_no_signer(bare.address)):
         _wallet_open(credits, bare, consumer, eth_model, gateway, 10, expiry)
-    assert credits.nextChannelId() == before
+    assert credits.channel(ref_of(bare, gateway, eth_model, 0)).deposit == 0
     assert credits.balanceOf(bare, eth_model) == 10
 
 
@@ -708,19 +753,19 @@ def test_receiptSigner__eoa_registers_another_key__its_own_key_alone_signs_its_c
     credits.setReceiptSigner(holder, sender=consumer)
     assert credits.receiptSigner(consumer) == holder.address
     cid = open_channel(consumer, 10)
-    assert credits.channel(cid).signer == consumer.address
+    assert credits.channel(cid).signer == ZERO_ADDRESS  # the consumer signs
     tx = credits.settle([sign(holder, cid, 3, _deadline(chain))], sender=gateway)
     assert rejections(credits, tx) == [(cid, BAD_SIGNATURE)]
     credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=gateway)
     assert credits.channel(cid).settled == 5
 
 
-def test_receiptSigner__eoa_names_itself__no_third_slot_same_as_none(
+def test_receiptSigner__eoa_names_itself__no_signer_slot_same_as_none(
     credits, open_channel, consumer, gateway, sign, chain
 ):
     credits.setReceiptSigner(consumer, sender=consumer)
     cid = open_channel(consumer, 10)
-    assert credits.channel(cid).signer == consumer.address
+    assert credits.channel(cid).signer == ZERO_ADDRESS  # the consumer signs
     credits.settle([sign(consumer, cid, 2, _deadline(chain))], sender=gateway)
     assert credits.channel(cid).settled == 2
 
@@ -731,12 +776,12 @@ def test_buyAndOpenChannel__contract_consumer__records_registered_signer(
     w = project.ERC1271Wallet.deploy(consumer, sender=consumer)
     consumer.transfer(w, 10 * ETH_CREDIT_VALUE)
     expiry = chain.pending_timestamp + HOUR
-    buy_open = credits.buyAndOpenChannel.encode_input(eth_model, gateway, 10, expiry)
+    buy_open = credits.buyAndOpenChannel.encode_input(eth_model, gateway, 0, 10, expiry)
     with ape.reverts(w.ERC1271WalletCallFailed, reason=_no_signer(w.address)):
         w.execute(credits, 10 * ETH_CREDIT_VALUE, buy_open, sender=consumer)
     _wallet_call(credits, w, consumer, credits.setReceiptSigner.encode_input(holder))
     tx = w.execute(credits, 10 * ETH_CREDIT_VALUE, buy_open, sender=consumer)
-    cid = tx.decode_logs(credits.ChannelOpened)[0].channelId
+    cid = opened(credits, tx)
     assert credits.channel(cid).signer == holder.address
     credits.settle([sign(holder, cid, 4, _deadline(chain))], sender=gateway)
     assert credits.channel(cid).settled == 4
@@ -750,5 +795,5 @@ def test_closeChannel__contract_consumer__gets_credits_back(
     )
     credits.settle([sign(consumer, cid, 5, _deadline(chain))], sender=gateway)
     chain.pending_timestamp = credits.channel(cid).expiry + GRACE
-    _wallet_call(credits, wallet, consumer, credits.closeChannel.encode_input(cid))
+    _wallet_call(credits, wallet, consumer, credits.closeChannel.encode_input(cid.args))
     assert credits.balanceOf(wallet, eth_model) == 15

@@ -34,7 +34,7 @@ def on_sale(register_model, credits, model_owner, gateway, licensee):
 def _open(credits, chain, model_id, gateway, consumer, n=10):
     expiry = chain.pending_timestamp + HOUR
     return credits.buyAndOpenChannel(
-        model_id, gateway, n, expiry, value=n * CREDIT_VALUE, sender=consumer
+        model_id, gateway, 0, n, expiry, value=n * CREDIT_VALUE, sender=consumer
     )
 
 
@@ -47,8 +47,10 @@ def test_fractionalize__gateway_kept__sells_under_the_timelock(
     one_log(tx, registry.GatewaySet, modelId=on_sale, gateway=gateway, allowed=True)
     assert registry.isGateway(on_sale, gateway)
     assert not registry.isGateway(on_sale, licensee)  # not listed: lapsed with the move
-    opened = _open(credits, chain, on_sale, gateway, consumer)
-    assert credits.channel(opened.return_value).gateway == gateway.address
+    tx = _open(credits, chain, on_sale, gateway, consumer)
+    [ev] = tx.decode_logs(credits.ChannelOpened)
+    assert ev.gateway == gateway.address
+    assert credits.channel(tx.return_value).deposit == 10
 
 
 def test_fractionalize__kept_gateway__shares_governance_revokes_it(

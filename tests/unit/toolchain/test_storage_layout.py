@@ -42,11 +42,7 @@ PACKED = {
     (ROUTER, "ModelAccount"): [("accPerWeight", "totalWeight", "epoch", "assetKind")],
     (ROUTER, "Entry"): [("weight", "epoch", "hasOwed", "snapshot")],
     (ROUTER, "AssetBook"): [("liabilities", "fees")],
-    (CHANNELS, "ChannelRecord"): [
-        ("consumer", "deposit", "expiry"),
-        ("gateway", "settled", "modelId"),
-        ("signer",),
-    ],
+    (CHANNELS, "ChannelRecord"): [("deposit", "settled", "expiry")],
     (SHARES, "Holder"): [("balance", "votes", "votesBlock", "pastCount")],
     (SHARES, "Revenue"): [("correction", "flags")],
     (SHARES, "Totals"): [("supply", "supplyBlock", "observed", "flags")],
