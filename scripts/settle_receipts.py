@@ -41,8 +41,8 @@ def terms_of(entry: dict[str, Any], gateway: str) -> ChannelTerms:
 def select_receipts(
     credits,
     receipts: list[SignedReceipt],
-    terms: dict[SignedReceipt, ChannelTerms],
     charges: dict[SignedReceipt, int] | None = None,
+    terms: dict[SignedReceipt, ChannelTerms] | None = None,
 ) -> list[SignedReceipt]:
     """The valid receipt with the highest charge per channel, where that charge is above what
     is settled, ordered by model. ``terms`` maps a receipt to its channel's terms (a receipt
@@ -52,7 +52,7 @@ def select_receipts(
 
     Signatures are checked first (``verifyReceipt``), so a forged or corrupted entry can never
     displace a valid lower receipt of the same channel."""
-    charges = charges or {}
+    charges, terms = charges or {}, terms or {}
 
     def charge(r: SignedReceipt) -> int:
         return charges.get(r, r.receipt.cumulative_credits)
@@ -99,7 +99,7 @@ def cli(provider, account, receipts_file, deployment, sweep):
         for r, e in zip(receipts, entries, strict=True)
         if e.get("charged_credits") is not None
     }
-    batch = select_receipts(credits, receipts, terms, charges)
+    batch = select_receipts(credits, receipts, charges, terms)
     if not batch:
         click.echo(f"{len(receipts)} receipt(s) read; nothing to settle")
         return
