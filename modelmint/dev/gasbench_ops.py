@@ -109,22 +109,11 @@ class Bench(BenchWorld):
         for who in (warm, newcomer):
             self.token.mint(who, 10**12, sender=who)
             self.token.approve(self.credits, 2**256 - 1, sender=who)
-        self.credits.buyAndOpenChannel(
-            self.token_model,
-            self.gateway,
-            self.salt(warm, self.token_model),
-            10,
-            expiry,
-            sender=warm,
-        )
-        tx = self.credits.buyAndOpenChannel(
-            self.token_model,
-            self.gateway,
-            self.salt(newcomer, self.token_model),
-            100,
-            expiry,
-            sender=newcomer,
-        )
+        for who, credits in ((warm, 10), (newcomer, 100)):  # the newcomer's is measured
+            salt = self.salt(who, self.token_model)
+            tx = self.credits.buyAndOpenChannel(
+                self.token_model, self.gateway, salt, credits, expiry, sender=who
+            )
         self.gas["buy_and_open_channel_erc20"] = tx.gas_used
 
     def gasless_channels(self):
