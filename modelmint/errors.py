@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     WRONG_MODEL = "wrong_model"
     WRONG_VERSION = "wrong_version"
     UNKNOWN_CHANNEL = "unknown_channel"
+    # The payload's channelId is not the id of its terms (consumer, payTo, modelId, salt).
+    CHANNEL_TERMS_MISMATCH = "channel_terms_mismatch"
     CHANNEL_EXPIRED = "channel_expired"
     CHANNEL_IN_GRACE = "channel_in_grace"
     CHANNEL_CLOSED = "channel_closed"
@@ -105,6 +107,7 @@ _STATUS: dict[ErrorCode, int] = {
             ErrorCode.WRONG_MODEL,
             ErrorCode.WRONG_VERSION,
             ErrorCode.UNKNOWN_CHANNEL,
+            ErrorCode.CHANNEL_TERMS_MISMATCH,
             ErrorCode.CHANNEL_EXPIRED,
             ErrorCode.CHANNEL_IN_GRACE,
             ErrorCode.CHANNEL_CLOSED,

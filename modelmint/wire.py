@@ -9,7 +9,8 @@ metering channel (see :mod:`modelmint.receipts`).
     >>> required = decode_payment_required(response.headers[HEADER_PAYMENT_REQUIRED])
     >>> req = required.accepts[0]
     >>> payload = PaymentPayload(accepted=req, payload=ReceiptPayload(
-    ...     channel_id=7, cumulative_credits=charged + req.amount, deadline=deadline,
+    ...     channel_id=terms.channel_id, consumer=terms.consumer, salt=terms.salt,
+    ...     cumulative_credits=charged + req.amount, deadline=deadline,
     ...     signature=signed.signature))
     >>> headers = {HEADER_PAYMENT_SIGNATURE: encode_payment_payload(payload)}
     >>> paid = decode_payment_response(answer.headers[HEADER_PAYMENT_RESPONSE])
@@ -45,7 +46,7 @@ from modelmint.codec import (
     read_str,
     read_uint,
 )
-from modelmint.eip712 import Bytes, Uint256
+from modelmint.eip712 import Address, Bytes, Uint256
 from modelmint.errors import ErrorCode, WireError
 from modelmint.receipts import ReceiptDomain
 
@@ -306,11 +307,15 @@ class PaymentRequired:
 @dataclass(frozen=True)
 class ReceiptPayload(WireStruct):
     """The scheme payload: a signed cumulative receipt (``cumulative_credits`` is the
-    consumer's ceiling for the channel after this request)."""
+    consumer's ceiling for the channel after this request) and the channel's terms the
+    gateway does not know by itself (``consumer``, ``salt``): the channel id is the hash of
+    (consumer, payTo, modelId, salt), and the gateway refuses a ``channel_id`` that is not."""
 
     WHERE = "payload"
 
     channel_id: Uint256
+    consumer: Address
+    salt: Uint256
     cumulative_credits: Uint256
     deadline: Uint256
     signature: Bytes

@@ -38,12 +38,14 @@ import httpx
 from ape import accounts, chain, project
 from eth_account import Account
 
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.gasreport import embed_in_readme
 from modelmint.dev.mlp import HIDDEN as MLP_HIDDEN
 from modelmint.dev.mlp import cached_mlp_onnx
 from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, OUTSIDER, TREASURY
+from modelmint.dev.testing import free_terms
 from modelmint.eip712 import digest
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import Receipt, ReceiptDomain
@@ -156,11 +158,7 @@ def _schemes(base: dict, work: Path, protocol, token, model_id: int, consumer, g
         for level in SCHEME_LEVELS:
             per = SCHEME_REQUESTS // level + 4
             ids = [
-                int(
-                    credits.openChannel(model_id, gateway, per, expiry, sender=consumer)
-                    .decode_logs(credits.ChannelOpened)[0]
-                    .channelId
-                )
+                open_channel(credits, consumer, gateway, model_id, per, expiry)
                 for _ in range(level)
             ]
             signed = _presign(info, payer, ids, per)
@@ -202,6 +200,13 @@ def _schemes(base: dict, work: Path, protocol, token, model_id: int, consumer, g
     return rows
 
 
+def open_channel(credits, consumer, gateway, model_id: int, per: int, expiry: int) -> ChannelTerms:
+    """Opens ``per`` of the consumer's free credits in a channel at its lowest free salt."""
+    terms = free_terms(credits, consumer.address, gateway, model_id)
+    credits.openChannel(model_id, gateway, terms.salt, per, expiry, sender=consumer)
+    return terms
+
+
 def _channels(credits, consumer, gateway, model_id, requests: dict[int, int]):
     """Channels per level, each with a deposit of exactly the requests it will pay."""
     total = sum(requests[c] + WARMUP for c in requests) + PROFILED
@@ -214,13 +219,14 @@ def _channels(credits, consumer, gateway, model_id, requests: dict[int, int]):
         ids = []
         per = requests[level] // level + WARMUP // level + 1 if level else PROFILED
         for _ in range(max(level, 1)):
-            tx = credits.openChannel(model_id, gateway, per, expiry, sender=consumer)
-            ids.append(int(tx.decode_logs(credits.ChannelOpened)[0].channelId))
+            ids.append(open_channel(credits, consumer, gateway, model_id, per, expiry))
         out[level] = (ids, per)
     return out
 
 
-def _presign(info: dict, key, channel_ids: list[int], per: int) -> dict[int, list[str]]:
+def _presign(
+    info: dict, key, channels: list[ChannelTerms], per: int
+) -> dict[ChannelTerms, list[str]]:
     """Every payment header for the run, in order per channel (1 credit per call)."""
     from modelmint.wire import PaymentRequirements, RequirementsExtra
 
@@ -246,16 +252,13 @@ def _presign(info: dict, key, channel_ids: list[int], per: int) -> dict[int, lis
         ),
     )
     headers = {}
-    for cid in channel_ids:
-        out = []
+    for terms in channels:
+        cid, out = terms.channel_id, []
         for k in range(1, per + 1):
             sig = sign_digest(digest(domain, Receipt(cid, k, deadline)), key)
-            out.append(
-                encode_payment_payload(
-                    PaymentPayload(accepted=req, payload=ReceiptPayload(cid, k, deadline, sig))
-                )
-            )
-        headers[cid] = out
+            receipt = ReceiptPayload(cid, terms.consumer, terms.salt, k, deadline, sig)
+            out.append(encode_payment_payload(PaymentPayload(accepted=req, payload=receipt)))
+        headers[terms] = out
     return headers
 
 

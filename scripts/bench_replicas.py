@@ -36,8 +36,10 @@ from bench_gateway import (  # noqa: E402
     _load,
     _presign,
     _start,
+    open_channel,
 )
 
+from modelmint.credits import ChannelTerms  # noqa: E402
 from modelmint.dev.gasreport import embed_in_readme  # noqa: E402
 from modelmint.dev.postgres import PostgresServer  # noqa: E402
 
@@ -47,16 +49,14 @@ WARMUP = 80
 CONFIGS = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2))
 
 
-def _open_channels(protocol, consumer, gateway, model_id, per: int) -> list[int]:
+def _open_channels(protocol, consumer, gateway, model_id, per: int) -> list[ChannelTerms]:
     credits = protocol.credits
     total = per * CHANNELS
     credits.buyCredits(model_id, total, consumer, sender=consumer, value=total * CREDIT_VALUE)
     expiry = chain.pending_timestamp + 24 * 3600
-    ids = []
-    for _ in range(CHANNELS):
-        tx = credits.openChannel(model_id, gateway, per, expiry, sender=consumer)
-        ids.append(int(tx.decode_logs(credits.ChannelOpened)[0].channelId))
-    return ids
+    return [
+        open_channel(credits, consumer, gateway, model_id, per, expiry) for _ in range(CHANNELS)
+    ]
 
 
 def _store_url(kind: str, server: PostgresServer, work: Path) -> str:
@@ -93,7 +93,7 @@ def main():
     consumer, gateway, protocol, model_ids, _token = _deploy()
     model_id = model_ids["digits"]  # the gateway's default weights
     per = (REQUESTS + WARMUP) // CHANNELS + 1
-    channel_ids = _open_channels(protocol, consumer, gateway, model_id, per)
+    channels = _open_channels(protocol, consumer, gateway, model_id, per)
     work = Path(tempfile.mkdtemp(prefix="bench-replicas-"))
     record = protocol.write_record(work / "local.json")
     base = {k: v for k, v in os.environ.items() if not k.startswith("MODELMINT_GATEWAY_")}
@@ -120,8 +120,8 @@ def main():
             try:
                 if signed is None:
                     info = httpx.get(urls[0] + "/.well-known/modelmint").json()
-                    signed = _presign(info, key, channel_ids, per)
-                headers = [list(signed[c]) for c in channel_ids]
+                    signed = _presign(info, key, channels, per)
+                headers = [list(signed[c]) for c in channels]
                 asyncio.run(_run(urls, headers, WARMUP))
                 result = asyncio.run(_run(urls, headers, REQUESTS))
             finally:

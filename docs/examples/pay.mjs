@@ -1,5 +1,6 @@
 // A paying Modelmint client in JavaScript (ethers v6, Node 20), written from docs/GATEWAY.md
-// alone: no Python. It opens a channel with `buyAndOpenChannel`, signs EIP-712 receipts, pays
+// alone: no Python. It opens a channel with `buyAndOpenChannel` at the lowest free salt (a
+// channel's id is the hash of its terms: consumer, gateway, model, salt), signs EIP-712 receipts, pays
 // a call, checks the PAYMENT-RESPONSE and the provenance, then runs into `above_deposit` and
 // gets out of it the way GATEWAY.md says (top up, send the same payment again).
 //
@@ -22,12 +23,13 @@ const SCHEME = "modelmint-credits";
 // The functions, event and errors used here, as quoted in GATEWAY.md (ethers reads Solidity
 // signatures). The full ABI is modelmint/abi/UsageCredits.json.
 const USAGE_CREDITS_ABI = [
-  "function buyAndOpenChannel(uint256 modelId, address gateway, uint256 credits, uint40 expiry) payable returns (uint256 channelId)",
-  "function buyAndTopUpChannel(uint256 channelId, uint256 credits, uint40 newExpiry) payable",
-  "function channel(uint256 channelId) view returns ((address consumer, uint40 expiry, address gateway, uint96 deposit, uint64 modelId, uint96 settled, address signer))",
+  "function buyAndOpenChannel(uint256 modelId, address gateway, uint256 salt, uint256 credits, uint40 expiry) payable returns (uint256 channelId)",
+  "function buyAndTopUpChannel((address consumer, address gateway, uint256 modelId, uint256 salt) terms, uint256 credits, uint40 newExpiry) payable",
+  "function channel(uint256 channelId) view returns ((uint64 deposit, uint64 settled, uint32 expiry, address signer))",
+  "function channelIdOf((address consumer, address gateway, uint256 modelId, uint256 salt) terms) pure returns (uint256)",
   "function GRACE_PERIOD() view returns (uint256)",
   "function receiptDigest(uint256 channelId, uint256 cumulativeCredits, uint256 deadline) view returns (bytes32)",
-  "event ChannelOpened(uint256 indexed channelId, uint256 indexed modelId, address indexed consumer, address gateway, uint256 credits, uint256 expiry)",
+  "event ChannelOpened(uint256 indexed channelId, address indexed consumer, uint256 indexed modelId, address gateway, uint256 salt, uint256 credits, uint256 expiry, address signer)",
   "error UsageCreditsWrongPayment(uint256 expected, uint256 sent)",
   "error UsageCreditsInvalidExpiry(uint256 expiry, uint256 minimum)",
   "error UsageCreditsNotGateway(uint256 modelId, address gateway)",
@@ -100,18 +102,27 @@ if (!req) fail(`no ${SCHEME} requirement on eip155:${chainId}`);
 const { modelId, creditValue, paymentAsset, receiptDomain, creditsPerItem } = req.extra;
 const credits = new ethers.Contract(req.asset, USAGE_CREDITS_ABI, wallet);
 
+// A channel's id: uint256(keccak256(abi.encode(consumer, gateway, modelId, salt))).
+const channelIdOf = (consumer, gateway, id, salt) =>
+  BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "address", "uint256", "uint256"], [consumer, gateway, id, salt])));
+
 // 2. Open a channel and pay into it in one transaction: price = credits x creditValue, exact.
+// Its salt is the lowest whose channel was never opened (a closed channel keeps its slot).
+let salt = 0n;
+while ((await credits.channel(channelIdOf(wallet.address, req.payTo, modelId, salt))).deposit !== 0n) salt++;
+const channelId = channelIdOf(wallet.address, req.payTo, modelId, salt);
+if (channelId !== (await credits.channelIdOf([wallet.address, req.payTo, modelId, salt]))) fail("channel id differs from the contract's");
 const price = DEPOSIT * BigInt(creditValue);
 const eth = paymentAsset === ethers.ZeroAddress;
 if (!eth) await (await new ethers.Contract(paymentAsset, ERC20_ABI, wallet).approve(req.asset, price)).wait();
 const now = BigInt((await provider.getBlock("latest")).timestamp);
 let expiry = now + TTL; // must be > block.timestamp and < 2^32
 const grace = await credits.GRACE_PERIOD();
-const tx = await credits.buyAndOpenChannel(modelId, req.payTo, DEPOSIT, expiry, { value: eth ? price : 0n });
+const tx = await credits.buyAndOpenChannel(modelId, req.payTo, salt, DEPOSIT, expiry, { value: eth ? price : 0n });
 const mined = await tx.wait();
 const opened = mined.logs.map((log) => credits.interface.parseLog(log)).find((e) => e?.name === "ChannelOpened");
-const channelId = opened.args.channelId;
-show("channel_opened", { tx: mined.hash, channelId, deposit: DEPOSIT, value: eth ? price : 0n, expiry, gracePeriod: grace });
+if (opened.args.channelId !== channelId) fail("ChannelOpened names another channel");
+show("channel_opened", { tx: mined.hash, channelId, salt, deposit: DEPOSIT, value: eth ? price : 0n, expiry, gracePeriod: grace });
 
 // 3. Sign a receipt: cumulativeCredits = charged + amount, amount = creditsPerItem x items.
 let charged = 0n;
@@ -128,6 +139,8 @@ async function pay(body, channel = channelId, until = deadline) {
     accepted: { ...req, amount: amount.toString() },
     payload: {
       channelId: channel.toString(),
+      consumer: wallet.address, // the channel's terms the gateway cannot know: consumer and salt
+      salt: salt.toString(),
       cumulativeCredits: message.cumulativeCredits.toString(),
       deadline: until.toString(),
       signature,
@@ -175,7 +188,8 @@ show("signed_again", { error: again.error });
 // then send the same payment again (or open a new channel).
 const state = refused.accepts[0].extra.channel;
 const missing = BigInt(over.payment.payload.cumulativeCredits) - BigInt(state.deposit);
-const topUp = await credits.buyAndTopUpChannel(channelId, missing, expiry, { value: eth ? missing * BigInt(creditValue) : 0n });
+const terms = [wallet.address, req.payTo, modelId, salt]; // ChannelTerms(consumer, gateway, modelId, salt)
+const topUp = await credits.buyAndTopUpChannel(terms, missing, expiry, { value: eth ? missing * BigInt(creditValue) : 0n });
 await topUp.wait();
 show("topped_up", { tx: topUp.hash, added: missing, value: missing * BigInt(creditValue), newExpiry: expiry });
 const retried = await predict(second, over.payment);

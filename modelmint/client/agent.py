@@ -70,6 +70,7 @@ class AgentReport:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("labels")
+        out["channels"] = [str(c) for c in self.channels]  # ids as decimal strings
         return out
 
 
@@ -99,6 +100,8 @@ class _Log:
         self.echo = echo
 
     def __call__(self, event: str, fields: dict[str, Any]) -> None:
+        if isinstance(fields.get("channel"), int):  # ids as decimal strings
+            fields = {**fields, "channel": str(fields["channel"])}
         line = json.dumps({"t": round(time.time(), 3), "event": event, **fields})
         if self.fh:
             self.fh.write(line + "\n")

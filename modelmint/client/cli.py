@@ -256,7 +256,7 @@ def call(
                     "status": result.status,
                     "result": result.json(),
                     "charged": result.charged,
-                    "channel": result.channel_id,
+                    "channel": str(result.channel_id) if result.channel_id else None,
                     "chargedTotal": result.charged_total,
                 }
             )
@@ -280,6 +280,27 @@ def call(
         ctx.exit(2)
 
 
+class ChannelIdType(click.ParamType):
+    """A channel id (the hash of its terms): a uint256 in decimal or 0x-hex."""
+
+    name = "channel_id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        try:
+            number = int(text, 16) if text.startswith("0x") else int(text, 10)
+        except ValueError:
+            self.fail(f"{value!r} is not a channel id (a decimal or 0x-hex uint256)", param, ctx)
+        if not 0 <= number < 2**256:
+            self.fail(f"{value!r} is not a uint256", param, ctx)
+        return number
+
+
+CHANNEL_ID = ChannelIdType()
+
+
 @main.command()
 @click.option(
     "--recover",
@@ -290,7 +311,7 @@ def call(
 )
 @click.option(
     "--unhalt",
-    type=int,
+    type=CHANNEL_ID,
     default=None,
     metavar="ID",
     help="Allow signing on a halted channel again.",
@@ -314,19 +335,19 @@ def channels(ctx: click.Context, recover: str | None, unhalt: int | None) -> Non
         click.echo("no channels")
         return
     click.echo(
-        f"{'id':>5} {'model':>5} {'status':<7} {'charged':>9} {'deposit':>9} {'calls':>6} "
-        f"{'expiry (UTC)':<19} gateway"
+        f"{'model':>5} {'salt':>4} {'status':<7} {'charged':>9} {'deposit':>9} {'calls':>6} "
+        f"{'expiry (UTC)':<19} {'gateway':<42} id"
     )
     for r in records:
         click.echo(
-            f"{r.channel_id:>5} {r.model_id:>5} {r.status:<7} {r.charged:>9} "
-            f"{r.deposit:>9} {r.calls:>6} {format_date(r.expiry)[:19]:<19} {r.gateway}"
+            f"{r.model_id:>5} {r.salt:>4} {r.status:<7} {r.charged:>9} {r.deposit:>9} "
+            f"{r.calls:>6} {format_date(r.expiry)[:19]:<19} {r.gateway} {r.channel_id}"
             + (f"  ({r.reason})" if r.reason else "")
         )
 
 
 @main.command()
-@click.argument("channel_id", type=int, required=False)
+@click.argument("channel_id", type=CHANNEL_ID, required=False)
 @click.option("--expired", is_flag=True, help="Close every channel past its grace period.")
 @click.option("--redeem", is_flag=True, help="Redeem the refunded credits too.")
 @click.option("--now", is_flag=True, help="Close now through the gateway (cooperative, no gas).")
@@ -351,8 +372,8 @@ def close(
     except ClientError as exc:
         _fail(ctx, exc)
         return
-    if ctx.obj["output"] == "json":
-        click.echo(json.dumps(done))
+    if ctx.obj["output"] == "json":  # ids as decimal strings, like every JSON id
+        click.echo(json.dumps([{**d, "channel": str(d["channel"])} for d in done]))
         return
     if not done:
         click.echo("nothing to close")

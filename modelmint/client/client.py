@@ -30,9 +30,10 @@ smart-wallet consumer its agent key (registered by the wallet with
 receipt is final: the wallet cannot withdraw it later.
 
 License holders (``mode="license"``) sign a fresh access statement per call instead.
-After a crash the client rebuilds missing channel records from the chain
-(``ChannelOpened`` logs, ``settled`` as the baseline) and the gateway's corrective 402
-brings it to the exact running total. ``close_expired`` closes channels past their grace
+After a crash the client rebuilds missing channel records from the chain (a channel's id is
+the hash of consumer, gateway, model and salt: it walks the salts 0, 1, ... of the 402's
+gateway and model, ``settled`` as the baseline) and the gateway's corrective 402 brings each
+to the exact running total. ``close_expired`` closes channels past their grace
 period and ``redeem`` turns the refunded credits back into the payment asset.
 
 A Client is not thread-safe: use one per thread (they may share a state directory).
@@ -88,6 +89,7 @@ DEFAULT_STATE_DIR = Path("~/.modelmint").expanduser()
 # 402 codes after which the channel is not usable any more: pick or open another one.
 _CHANNEL_GONE = {
     ErrorCode.UNKNOWN_CHANNEL,
+    ErrorCode.CHANNEL_TERMS_MISMATCH,
     ErrorCode.CHANNEL_EXPIRED,
     ErrorCode.CHANNEL_IN_GRACE,
     ErrorCode.CHANNEL_CLOSED,
@@ -123,8 +125,8 @@ class _Route:
 class Client:
     """Pays a Modelmint gateway for calls; see the module docstring. ``budget`` is a
     :class:`Budget` or a value limit (``None``: unlimited); give ``rpc_url`` or ``w3``.
-    ``recover_from_block``: where the automatic recovery scan of ``ChannelOpened`` logs
-    starts (the UsageCredits deployment block on a long chain). ``adopt``: use channels of
+    ``recover_from_block``: where :meth:`recover`'s scan of ``ChannelOpened`` logs starts
+    (the UsageCredits deployment block on a long chain). ``adopt``: use channels of
     this consumer that the state directory did not open (found on chain); with ``False``
     they are only reported (event ``channel_not_adopted``) and a new channel is opened."""
 
@@ -248,7 +250,9 @@ class Client:
         self.store.put(record)  # durable before the request leaves
         payload = PaymentPayload(
             accepted=req,
-            payload=ReceiptPayload(record.channel_id, ceiling, deadline, signed.signature),
+            payload=ReceiptPayload(
+                record.channel_id, record.consumer, record.salt, ceiling, deadline, signed.signature
+            ),
         )
         return record, payload
 
@@ -296,7 +300,7 @@ class Client:
         """Applies a corrective 402 after verifying it (see the module docstring); a claim
         the client cannot verify halts the channel and raises :class:`ResyncRejected`."""
         chain = self.chain_for(record.credits_contract)
-        on_chain = chain.channel(record.channel_id)
+        on_chain = chain.channel(record.terms)
         try:
             moved = verify.corrective_claim(record, required, on_chain, chain.domain)
         except ResyncRejected as exc:
@@ -332,12 +336,8 @@ class Client:
                 # Sign for exactly this request's work: the ceiling leaves no slack.
                 req = replace(req, amount=per_item * items)
             record, payload = self.prepare_payment(req)
-            answer = self._send(
-                method,
-                path,
-                content,
-                {**headers, HEADER_PAYMENT_SIGNATURE: encode_payment_payload(payload)},
-            )
+            paying = {HEADER_PAYMENT_SIGNATURE: encode_payment_payload(payload)}
+            answer = self._send(method, path, content, {**headers, **paying})
             if 200 <= answer.status_code < 300:
                 return self.accept(record, req, content, answer)
             if answer.status_code != 402:
@@ -405,12 +405,8 @@ class Client:
             commercial=self.commercial,
         )  # issued now by the wall clock, which is what the gateway judges freshness by
         signature = self.signer.sign_struct(domain, statement)
-        answer = self._send(
-            method,
-            path,
-            content,
-            {**headers, HEADER_ACCESS: SignedStatement(statement, signature).to_header()},
-        )
+        access = {HEADER_ACCESS: SignedStatement(statement, signature).to_header()}
+        answer = self._send(method, path, content, {**headers, **access})
         if not 200 <= answer.status_code < 300:
             raise verify.gateway_error(answer)
         proof = self._provenance(

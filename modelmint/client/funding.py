@@ -22,6 +22,7 @@ from modelmint.client.errors import (
 from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
 from modelmint.client.store import ChannelStatus, ChannelStore, LocalChannel
+from modelmint.credits import Channel, ChannelTerms
 from modelmint.errors import ErrorCode
 from modelmint.wire import PaymentRequirements
 
@@ -66,7 +67,8 @@ class ChannelBook:
     # ETH, and closes cooperatively (modelmint.client.relay).
     relay: GatewayRelay | None = None
     _chains: dict[str, CreditsChain] = field(default_factory=dict, init=False, repr=False)
-    _scanned: set[str] = field(default_factory=set, init=False, repr=False)  # recovered
+    # (UsageCredits, model, gateway) whose channels were looked for on chain (salt walk).
+    _scanned: set[tuple[str, int, str]] = field(default_factory=set, init=False, repr=False)
 
     def chain_for(self, credits_address: str) -> CreditsChain:
         key = credits_address.lower()
@@ -76,40 +78,56 @@ class ChannelBook:
 
     def all(self) -> list[LocalChannel]:
         """Every channel the state directory knows, newest first."""
-        return sorted(self.store.all(), key=lambda r: -r.channel_id)
+        return self.store.all()[::-1]  # the file keeps the order they were added in
 
     def get(self, channel_id: int) -> LocalChannel | None:
         return self.store.get(channel_id)
 
     # ------------------------------------------------------------------ recovery
     def recover(self, credits_address: str, from_block: int = 0) -> list[LocalChannel]:
-        """Rebuilds the records of this consumer's channels that the state directory lacks,
-        from the chain: ``settled`` is the baseline; the gateway's corrective 402 then
-        brings each to its exact running total. Returns the records added."""
+        """Rebuilds the records of this consumer's channels (to any gateway) that the state
+        directory lacks, from the chain's ``ChannelOpened`` logs: ``settled`` is the baseline;
+        the gateway's corrective 402 then brings each to its exact running total. Returns the
+        records added."""
         chain = self.chain_for(credits_address)
         added = []
-        for channel_id in chain.channels_of(self.signer.address, from_block):
-            if self.store.get(channel_id) is not None:
-                continue
-            c = chain.channel(channel_id)
-            record = LocalChannel(
-                channel_id=channel_id,
-                credits_contract=chain.address,
-                model_id=c.model_id,
-                gateway=c.gateway,
-                consumer=c.consumer,
-                deposit=c.deposit,
-                expiry=c.expiry,
-                charged=c.settled,
-                signed=c.settled,
-                status=ChannelStatus.CLOSED if c.closed else ChannelStatus.OPEN,
-                closed=c.closed,
-            )
-            self.store.put(record)
-            added.append(record)
-            self.emit("channel_recovered", channel=channel_id, settled=c.settled)
-        self._scanned.add(chain.address.lower())
+        for terms in chain.channels_of(self.signer.address, from_block):
+            if self.store.get(terms.channel_id) is None:
+                added.append(self._adopt(chain, chain.channel(terms)))
         return added
+
+    def _adopt(self, chain: CreditsChain, c: Channel) -> LocalChannel:
+        """Records a channel found on chain (settled as the baseline)."""
+        record = LocalChannel(
+            channel_id=c.channel_id,
+            credits_contract=chain.address,
+            model_id=c.model_id,
+            gateway=c.gateway,
+            consumer=c.consumer,
+            deposit=c.deposit,
+            expiry=c.expiry,
+            salt=c.salt,
+            charged=c.settled,
+            signed=c.settled,
+            status=ChannelStatus.CLOSED if c.closed else ChannelStatus.OPEN,
+            closed=c.closed,
+        )
+        self.store.put(record)
+        self.emit("channel_recovered", channel=c.channel_id, settled=c.settled)
+        return record
+
+    def _scan(self, chain: CreditsChain, model_id: int, gateway: str) -> None:
+        """Looks on chain for this consumer's channels to ``gateway`` for ``model_id`` that
+        the state directory lacks, walking the salts from 0 (nothing but the 402 is needed):
+        adopted with ``adopt``, otherwise only named (``channel_not_adopted``)."""
+        self._scanned.add((chain.address.lower(), model_id, gateway.lower()))
+        for c in chain.channels_at(self.signer.address, gateway, model_id):
+            if self.store.get(c.channel_id) is not None:
+                continue
+            if self.adopt:
+                self._adopt(chain, c)
+            elif not c.closed:
+                self.emit("channel_not_adopted", channel=c.channel_id, deposit=c.deposit)
 
     # ------------------------------------------------------------------ paying
     def for_payment(self, req: PaymentRequirements) -> LocalChannel:
@@ -130,17 +148,9 @@ class ChannelBook:
                 "clear it with `modelmint channels --unhalt ID` after checking",
                 channel=halted[0].channel_id,
             )
-        if chain.address.lower() not in self._scanned and not self.store.usable(
-            chain.address, model_id, gateway
-        ):
-            try:
-                if self.adopt:
-                    self.recover(chain.address, self.recover_from_block)
-                else:
-                    self._report_foreign(chain, model_id, gateway)
-            except Exception as exc:  # a node refusing a wide log range must not block calls
-                self._scanned.add(chain.address.lower())
-                self.emit("recover_failed", error=str(exc)[:200])
+        scanned = (chain.address.lower(), model_id, gateway.lower()) in self._scanned
+        if not scanned and not self.store.usable(chain.address, model_id, gateway):
+            self._scan(chain, model_id, gateway)
         now = chain.now()
         for record in self.store.usable(chain.address, model_id, gateway):
             if record.expiry <= now:
@@ -149,17 +159,6 @@ class ChannelBook:
                 return record
             return self._top_up(chain, record, req, now)
         return self._open(chain, req, now)
-
-    def _report_foreign(self, chain: CreditsChain, model_id: int, gateway: str) -> None:
-        """Without ``adopt``: names (``channel_not_adopted``) the open channels of this
-        consumer to ``gateway`` that the state directory did not open, and uses none."""
-        self._scanned.add(chain.address.lower())
-        for channel_id in chain.channels_of(self.signer.address, self.recover_from_block):
-            if self.store.get(channel_id) is not None:
-                continue
-            c = chain.channel(channel_id)
-            if not c.closed and c.model_id == model_id and c.gateway.lower() == gateway.lower():
-                self.emit("channel_not_adopted", channel=channel_id, deposit=c.deposit)
 
     def halt(self, record: LocalChannel, reason: str) -> None:
         """No receipt is signed on ``record``'s channel (nor to its gateway for its model)
@@ -171,7 +170,7 @@ class ChannelBook:
         """The gateway will not take this channel (expired, closed, unknown, full): reload it
         from the chain and stop choosing it unless the chain shows room the gateway missed."""
         chain = self.chain_for(record.credits_contract)
-        c = chain.channel(record.channel_id)
+        c = chain.channel(record.terms)
         if c.closed:
             record = replace(record, status=ChannelStatus.CLOSED, closed=True, charged=c.settled)
         elif code is ErrorCode.ABOVE_DEPOSIT and c.deposit > record.deposit:
@@ -211,16 +210,16 @@ class ChannelBook:
         if record is None:
             raise ChannelNotClosable(f"channel {channel_id} is not in this state directory")
         chain = self.chain_for(record.credits_contract)
-        on_chain = chain.channel(channel_id)
-        if on_chain.consumer.lower() != self.signer.address.lower():
-            raise ChannelNotClosable(f"channel {channel_id} belongs to {on_chain.consumer}")
+        if record.consumer.lower() != self.signer.address.lower():
+            raise ChannelNotClosable(f"channel {channel_id} belongs to {record.consumer}")
+        on_chain = chain.channel(record.terms)
         closable_at = on_chain.expiry + chain.grace_period
         if not on_chain.closed and chain.now() < closable_at:
             raise ChannelNotClosable(
                 f"channel {channel_id} can be closed from {closable_at} (expiry + grace)",
                 closable_at=closable_at,
             )
-        refunded = 0 if on_chain.closed else chain.close_channel(self.signer, channel_id)
+        refunded = 0 if on_chain.closed else chain.close_channel(self.signer, record.terms)
         # A halted channel stays halted: closing it must not clear the stop on its gateway.
         halted = record.status is ChannelStatus.HALTED
         status = ChannelStatus.HALTED if halted else ChannelStatus.CLOSED
@@ -239,7 +238,7 @@ class ChannelBook:
         if record is None or self.relay is None:
             raise ChannelNotClosable(f"channel {channel_id} is not in this state directory")
         chain = self.chain_for(record.credits_contract)
-        self.relay.close(chain, channel_id, record.charged)
+        self.relay.close(chain, record.terms, record.charged)
         halted = record.status is ChannelStatus.HALTED
         status = ChannelStatus.HALTED if halted else ChannelStatus.CLOSED
         self.store.put(replace(record, status=status, closed=True))
@@ -293,31 +292,39 @@ class ChannelBook:
         expiry = now + self.policy.ttl
         relay = self.relay if self.relay is not None and buy == add else None
         gasless = relay is not None and relay.applies(chain, terms)
+        model_id, gateway = req.extra.model_id, req.pay_to
+        known = {
+            r.salt
+            for r in self.store.all()
+            if r.model_id == model_id
+            and r.gateway.lower() == gateway.lower()
+            and r.credits_contract.lower() == chain.address.lower()
+        }
+        salt = chain.free_salt(self.signer.address, gateway, model_id, frozenset(known))
         value = self.budget.reserve(buy, terms.credit_value)
         try:
             if relay is not None and gasless:
-                channel_id = relay.open(chain, terms, req.extra.model_id, req.pay_to, add, expiry)
+                opened = relay.open(chain, terms, model_id, gateway, salt, add, expiry)
             elif buy == add:
-                channel_id = chain.buy_and_open(
-                    self.signer, req.extra.model_id, req.pay_to, add, expiry
-                )
+                opened = chain.buy_and_open(self.signer, model_id, gateway, add, expiry, salt=salt)
             else:
                 if buy:
-                    chain.buy_credits(self.signer, req.extra.model_id, buy)
-                channel_id = chain.open_channel(
-                    self.signer, req.extra.model_id, req.pay_to, add, expiry
-                )
+                    chain.buy_credits(self.signer, model_id, buy)
+                opening = ChannelTerms(self.signer.address, gateway, model_id, salt)
+                opened = chain.open_channel(self.signer, opening, add, expiry)
         except BaseException:
             self.budget.release(value)
             raise
+        channel_id = opened.channel_id
         record = LocalChannel(
             channel_id=channel_id,
             credits_contract=chain.address,
-            model_id=req.extra.model_id,
-            gateway=req.pay_to,
-            consumer=self.signer.address,
+            model_id=model_id,
+            gateway=opened.gateway,
+            consumer=opened.consumer,
             deposit=add,
             expiry=expiry,
+            salt=opened.salt,
             spent=value,
         )
         self.store.put(record)
@@ -341,11 +348,11 @@ class ChannelBook:
         value = self.budget.reserve(buy, req.extra.credit_value)
         try:
             if buy and buy == add:
-                chain.buy_and_top_up(self.signer, record.model_id, record.channel_id, add, expiry)
+                chain.buy_and_top_up(self.signer, record.terms, add, expiry)
             else:
                 if buy:
                     chain.buy_credits(self.signer, record.model_id, buy)
-                chain.top_up(self.signer, record.channel_id, add, expiry)
+                chain.top_up(self.signer, record.terms, add, expiry)
         except BaseException:
             self.budget.release(value)
             raise

@@ -1,11 +1,11 @@
 """On-chain operations of a consumer, with web3.py and the exported ABIs (no ape).
 
     >>> chain = CreditsChain(Web3(HTTPProvider(rpc)), credits_address)
-    >>> chain.buy_credits(signer, model_id, 100)
-    >>> channel_id = chain.open_channel(signer, model_id, gateway, 100, expiry)
-    >>> chain.channel(channel_id).settled
-    >>> chain.top_up(signer, channel_id, 50, new_expiry)
-    >>> chain.close_channel(signer, channel_id)         # after expiry + GRACE_PERIOD
+    >>> terms = chain.buy_and_open(signer, model_id, gateway, 100, expiry)  # lowest free salt
+    >>> chain.free_salt(signer.address, gateway, model_id)    # the salt the next one takes
+    >>> chain.channel(terms).settled                    # the id is terms.channel_id
+    >>> chain.top_up(signer, terms, 50, new_expiry)
+    >>> chain.close_channel(signer, terms)              # after expiry + GRACE_PERIOD
     >>> chain.redeem(signer, model_id, 150)
 
 A smart-wallet signer's transactions go through the wallet's ``execute`` (sent and paid
@@ -29,7 +29,7 @@ from modelmint.abi import load_abi
 from modelmint.client.errors import TransactionFailed
 from modelmint.client.signer import Signer
 from modelmint.client.tx import TxResult, send
-from modelmint.credits import Channel, CreditTerms
+from modelmint.credits import Channel, ChannelTerms, CreditTerms
 from modelmint.receipts import ReceiptDomain
 
 
@@ -68,8 +68,32 @@ class CreditsChain:
         """The latest block's timestamp: the clock channels and deadlines are judged by."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
-    def channel(self, channel_id: int) -> Channel:
-        return Channel.from_call(channel_id, self.contract.functions.channel(channel_id).call())
+    def channel(self, terms: ChannelTerms) -> Channel:
+        """The channel of ``terms`` (``exists`` is False for terms never opened)."""
+        raw = self.contract.functions.channel(terms.channel_id).call()
+        return Channel.from_state(terms, raw)
+
+    def free_salt(
+        self, consumer: str, gateway: str, model_id: int, used: frozenset[int] = frozenset()
+    ) -> int:
+        """The lowest salt whose channel (``consumer``, ``gateway``, ``model_id``, salt) was
+        never opened: a closed channel keeps its slot, so its terms can never open again.
+        Salts in ``used`` are known to be taken and are not read."""
+        salt = 0
+        while salt in used or self.channel(ChannelTerms(consumer, gateway, model_id, salt)).exists:
+            salt += 1
+        return salt
+
+    def channels_at(self, consumer: str, gateway: str, model_id: int) -> list[Channel]:
+        """The channels of ``consumer`` to ``gateway`` for ``model_id``, found by walking the
+        salts from 0 up to the first never opened (how a client that lost its state finds
+        them from a 402 alone)."""
+        found: list[Channel] = []
+        while True:
+            c = self.channel(ChannelTerms(consumer, gateway, model_id, len(found)))
+            if not c.exists:
+                return found
+            found.append(c)
 
     def terms(self, model_id: int) -> CreditTerms:
         return CreditTerms.from_call(self.contract.functions.modelCredits(model_id).call())
@@ -79,12 +103,12 @@ class CreditsChain:
         return int(self.contract.functions.balanceOf(to_checksum_address(account), model_id).call())
 
     def verify_receipt(
-        self, channel_id: int, cumulative: int, deadline: int, signature: bytes
+        self, terms: ChannelTerms, cumulative: int, deadline: int, signature: bytes
     ) -> bool:
         """The contract's own check (ECDSA by the channel's consumer or recorded signer)."""
         return bool(
             self.contract.functions.verifyReceipt(
-                channel_id, cumulative, deadline, bytes(signature)
+                terms.as_args(), cumulative, deadline, bytes(signature)
             ).call()
         )
 
@@ -95,12 +119,16 @@ class CreditsChain:
             self.contract.functions.receiptSigner(to_checksum_address(account)).call()
         )
 
-    def channels_of(self, consumer: str, from_block: int = 0) -> list[int]:
-        """Ids of the channels ``consumer`` opened (from ``ChannelOpened`` logs)."""
+    def channels_of(self, consumer: str, from_block: int = 0) -> list[ChannelTerms]:
+        """The terms of every channel ``consumer`` opened, to any gateway (from
+        ``ChannelOpened`` logs, which carry them)."""
         logs = self.contract.events.ChannelOpened().get_logs(
             from_block=from_block, argument_filters={"consumer": to_checksum_address(consumer)}
         )
-        return [int(log["args"]["channelId"]) for log in logs]
+        return [
+            ChannelTerms(a["consumer"], a["gateway"], int(a["modelId"]), int(a["salt"]))
+            for a in (log["args"] for log in logs)
+        ]
 
     # ------------------------------------------------------------------ writes
     def buy_credits(self, signer: Signer, model_id: int, credits: int) -> TxResult:
@@ -110,47 +138,61 @@ class CreditsChain:
         return self._send(signer, "buyCredits", call, value)
 
     def open_channel(
-        self, signer: Signer, model_id: int, gateway: str, credits: int, expiry: int
-    ) -> int:
+        self, signer: Signer, terms: ChannelTerms, credits: int, expiry: int
+    ) -> ChannelTerms:
+        """Locks ``credits`` free credits into the channel of ``terms`` (whose consumer is the
+        signer's account: see :meth:`free_salt` for the salt); its terms."""
         call = self.contract.functions.openChannel(
-            model_id, to_checksum_address(gateway), credits, expiry
+            terms.model_id, terms.gateway, terms.salt, credits, expiry
         )
-        return self._channel_id(self._send(signer, "openChannel", call))
+        return self._opened(self._send(signer, "openChannel", call))
 
     def buy_and_open(
-        self, signer: Signer, model_id: int, gateway: str, credits: int, expiry: int
-    ) -> int:
+        self,
+        signer: Signer,
+        model_id: int,
+        gateway: str,
+        credits: int,
+        expiry: int,
+        *,
+        salt: int | None = None,
+    ) -> ChannelTerms:
         """Buys ``credits`` and locks them into a new channel (one transaction when the
-        deployment has ``buyAndOpenChannel``)."""
+        deployment has ``buyAndOpenChannel``); its terms."""
+        salt = self._salt(signer, gateway, model_id, salt)
         if not self.has_buy_and_open:
             self.buy_credits(signer, model_id, credits)
-            return self.open_channel(signer, model_id, gateway, credits, expiry)
+            opening = ChannelTerms(signer.address, gateway, model_id, salt)
+            return self.open_channel(signer, opening, credits, expiry)
         terms = self.terms(model_id)
         value = self._prepare_payment(signer, terms, credits)
         call = self.contract.functions.buyAndOpenChannel(
-            model_id, to_checksum_address(gateway), credits, expiry
+            model_id, to_checksum_address(gateway), salt, credits, expiry
         )
-        return self._channel_id(self._send(signer, "buyAndOpenChannel", call, value))
+        return self._opened(self._send(signer, "buyAndOpenChannel", call, value))
 
-    def top_up(self, signer: Signer, channel_id: int, credits: int, new_expiry: int) -> TxResult:
-        call = self.contract.functions.topUpChannel(channel_id, credits, new_expiry)
+    def top_up(
+        self, signer: Signer, terms: ChannelTerms, credits: int, new_expiry: int
+    ) -> TxResult:
+        call = self.contract.functions.topUpChannel(terms.as_args(), credits, new_expiry)
         return self._send(signer, "topUpChannel", call)
 
     def buy_and_top_up(
-        self, signer: Signer, model_id: int, channel_id: int, credits: int, new_expiry: int
+        self, signer: Signer, terms: ChannelTerms, credits: int, new_expiry: int
     ) -> TxResult:
         """Buys ``credits`` and adds them to the channel, extending it to ``new_expiry`` (one
         transaction when the deployment has ``buyAndTopUpChannel``)."""
         if not self.has_buy_and_top_up:
-            self.buy_credits(signer, model_id, credits)
-            return self.top_up(signer, channel_id, credits, new_expiry)
-        value = self._prepare_payment(signer, self.terms(model_id), credits)
-        call = self.contract.functions.buyAndTopUpChannel(channel_id, credits, new_expiry)
+            self.buy_credits(signer, terms.model_id, credits)
+            return self.top_up(signer, terms, credits, new_expiry)
+        value = self._prepare_payment(signer, self.terms(terms.model_id), credits)
+        call = self.contract.functions.buyAndTopUpChannel(terms.as_args(), credits, new_expiry)
         return self._send(signer, "buyAndTopUpChannel", call, value)
 
-    def close_channel(self, signer: Signer, channel_id: int) -> int:
+    def close_channel(self, signer: Signer, terms: ChannelTerms) -> int:
         """Closes an expired channel; returns the credits refunded to the free balance."""
-        tx = self._send(signer, "closeChannel", self.contract.functions.closeChannel(channel_id))
+        call = self.contract.functions.closeChannel(terms.as_args())
+        tx = self._send(signer, "closeChannel", call)
         events = self.contract.events.ChannelClosed().process_receipt(
             {"logs": list(tx.logs)}, errors=_DISCARD
         )
@@ -166,6 +208,9 @@ class CreditsChain:
         return int(events[0]["args"]["value"]) if events else 0
 
     # ------------------------------------------------------------------ plumbing
+    def _salt(self, signer: Signer, gateway: str, model_id: int, salt: int | None) -> int:
+        return self.free_salt(signer.address, gateway, model_id) if salt is None else salt
+
     def _prepare_payment(self, signer: Signer, terms: CreditTerms, credits: int) -> int:
         """The ETH value to send; for an ERC-20 model, approves the exact amount first (an
         EOA). A smart wallet's agent cannot approve: the wallet's owner approves UsageCredits
@@ -181,13 +226,15 @@ class CreditsChain:
         self._send(signer, "approve", token.functions.approve(self.address, amount))
         return 0
 
-    def _channel_id(self, tx: TxResult) -> int:
+    def _opened(self, tx: TxResult) -> ChannelTerms:
+        """The terms of the channel a transaction opened (its ``ChannelOpened`` event)."""
         events = self.contract.events.ChannelOpened().process_receipt(
             {"logs": list(tx.logs)}, errors=_DISCARD
         )
         if len(events) != 1:
             raise TransactionFailed("expected one ChannelOpened event", tx=tx.tx_hash)
-        return int(events[0]["args"]["channelId"])
+        a = events[0]["args"]
+        return ChannelTerms(a["consumer"], a["gateway"], int(a["modelId"]), int(a["salt"]))
 
     def _send(self, signer: Signer, label: str, call: Any, value: int = 0) -> TxResult:
         if signer.wallet is not None:

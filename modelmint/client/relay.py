@@ -5,8 +5,8 @@ close at the charged total and the gateway submits that too (refund at once, in 
 
     >>> relay = GatewayRelay(http, signer)
     >>> relay.applies(chain, terms)            # an ERC-20 model and no ETH to pay gas
-    >>> channel_id = relay.open(chain, model_id, gateway, credits, expiry, credit_value)
-    >>> relay.close(chain, channel_id, charged)
+    >>> channel = relay.open(chain, terms, model_id, gateway, salt, credits, expiry)
+    >>> relay.close(chain, channel, charged)       # channel: the ChannelTerms opened
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
 from modelmint.codec import hex0x
 from modelmint.constants import ZERO_ADDRESS
-from modelmint.credits import CreditTerms
+from modelmint.credits import ChannelTerms, CreditTerms
 from modelmint.eip712 import Eip712Domain
 from modelmint.receipts import CooperativeClose, OpenChannelIntent
 from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
@@ -76,17 +76,19 @@ class GatewayRelay:
         terms: CreditTerms,
         model_id: int,
         gateway: str,
+        salt: int,
         credits: int,
         expiry: int,
-    ) -> int:
-        """Signs the intent and authorization of a ``credits`` channel and has the gateway
-        open it; the new channel's id."""
+    ) -> ChannelTerms:
+        """Signs the intent and authorization of a ``credits`` channel of terms (this
+        account, ``gateway``, ``model_id``, ``salt``) and has the gateway open it; its terms."""
         opening = gasless_open(
             chain.domain,
             self.token_domain(chain, terms.asset),
             self.signer.key,
             model_id=model_id,
             gateway=gateway,
+            salt=salt,
             credits=credits,
             credit_value=terms.credit_value,
             expiry=expiry,
@@ -100,6 +102,7 @@ class GatewayRelay:
                 "consumer": i.consumer,
                 "modelId": str(i.model_id),
                 "gateway": i.gateway,
+                "salt": str(i.salt),
                 "credits": str(i.credits),
                 "expiry": str(i.expiry),
                 "receiptSigner": i.receipt_signer,
@@ -109,12 +112,25 @@ class GatewayRelay:
             "signature": hex0x(opening.signature),
             "authorization": {"v": v, "r": hex0x(r), "s": hex0x(s)},
         }
-        return int(self._post(CHANNELS_OPEN_PATH, body)["channelId"])
+        answer = self._post(CHANNELS_OPEN_PATH, body)
+        opened = opening.terms
+        if int(answer["channelId"]) != opened.channel_id:
+            raise GatewayError(
+                200, "", f"the gateway opened channel {answer['channelId']}, not {opened}"
+            )
+        return opened
 
-    def close(self, chain: CreditsChain, channel_id: int, charged: int) -> dict[str, Any]:
-        """Signs ``CooperativeClose(channel_id, charged)`` and has the gateway submit it."""
+    def close(self, chain: CreditsChain, channel: ChannelTerms, charged: int) -> dict[str, Any]:
+        """Signs ``CooperativeClose(channel id, charged)`` and has the gateway submit it (the
+        body names the terms the gateway does not know by itself: consumer and salt)."""
+        channel_id = channel.channel_id
         signature = self.signer.sign_struct(chain.domain, CooperativeClose(channel_id, charged))
-        body = {"chargedCredits": str(charged), "signature": hex0x(signature)}
+        body = {
+            "consumer": channel.consumer,
+            "salt": str(channel.salt),
+            "chargedCredits": str(charged),
+            "signature": hex0x(signature),
+        }
         return self._post(CHANNEL_CLOSE_PATH.format(channel_id=channel_id), body)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:

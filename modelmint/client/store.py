@@ -22,6 +22,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
+from modelmint.credits import ChannelTerms
 from modelmint.records import write_json
 
 
@@ -39,7 +40,8 @@ class LocalChannel:
     """The client's own record of one channel, as kept in its state directory. ``charged``
     is the gateway's running total as last verified; ``signed`` the highest cumulative
     ceiling the client signed; ``spent`` the payment-asset value this client paid to fund
-    the channel."""
+    the channel. ``channel_id`` is the hash of the terms (``consumer``, ``gateway``,
+    ``model_id``, ``salt``); the JSON holds it as a decimal string."""
 
     channel_id: int
     credits_contract: str
@@ -48,6 +50,7 @@ class LocalChannel:
     consumer: str
     deposit: int
     expiry: int
+    salt: int = 0
     charged: int = 0
     signed: int = 0
     status: ChannelStatus = ChannelStatus.OPEN
@@ -60,12 +63,29 @@ class LocalChannel:
     def remaining(self) -> int:
         return self.deposit - self.charged
 
+    @property
+    def terms(self) -> ChannelTerms:
+        """The terms that name the channel on chain (its id is their hash)."""
+        return ChannelTerms(self.consumer, self.gateway, self.model_id, self.salt)
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status.value}
+        return {
+            **asdict(self),
+            "channel_id": str(self.channel_id),
+            "salt": str(self.salt),
+            "status": self.status.value,
+        }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> LocalChannel:
-        return cls(**{**obj, "status": ChannelStatus(obj.get("status", ChannelStatus.OPEN))})
+        return cls(
+            **{
+                **obj,
+                "channel_id": int(obj["channel_id"]),
+                "salt": int(obj.get("salt", 0)),
+                "status": ChannelStatus(obj.get("status", ChannelStatus.OPEN)),
+            }
+        )
 
     def halted(self, reason: str) -> LocalChannel:
         return replace(self, status=ChannelStatus.HALTED, reason=reason)
@@ -93,7 +113,7 @@ class ChannelStore:
             self._write(data)
 
     def usable(self, credits_contract: str, model_id: int, gateway: str) -> list[LocalChannel]:
-        """Open channels to ``gateway`` for ``model_id``, newest first."""
+        """Open channels to ``gateway`` for ``model_id``, newest (highest salt) first."""
         out = [
             r
             for r in self.all()
@@ -103,7 +123,7 @@ class ChannelStore:
             and r.gateway.lower() == gateway.lower()
             and r.credits_contract.lower() == credits_contract.lower()
         ]
-        return sorted(out, key=lambda r: -r.channel_id)
+        return sorted(out, key=lambda r: -r.salt)
 
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():

@@ -15,11 +15,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
+
+from modelmint.credits import ChannelTerms, first_free_salt
 
 # EIP-2612 permit and ERC-5805 delegation structs, as (name, type) pairs.
 PERMIT_FIELDS = [
@@ -154,3 +157,17 @@ def send_plain(chain, sender, calls) -> list:
 def event_topic(event) -> bytes:
     """The first log topic of an ape contract event (``contract.EventName``)."""
     return keccak(text=event.abi.selector)
+
+
+def free_terms(credits: Any, consumer: str, gateway: Any, model_id: int) -> ChannelTerms:
+    """The terms of ``consumer``'s lowest salt to ``gateway`` (an address or an account) for
+    ``model_id`` whose channel was never opened, read from ``credits`` (UsageCredits: an ape
+    contract, or a web3 one through ``.functions``): what a client opens next."""
+
+    def deposit_of(channel_id: int) -> int:
+        if hasattr(credits, "functions"):
+            return int(credits.functions.channel(channel_id).call()[0])
+        return int(credits.channel(channel_id).deposit)
+
+    start = ChannelTerms(consumer, getattr(gateway, "address", gateway), model_id, 0)
+    return replace(start, salt=first_free_salt(start, deposit_of))

@@ -8,10 +8,11 @@ The rules (docs/GATEWAY.md, "Per-channel rules"):
   cover this request's cost, the receipt's deadline must leave time to settle (by the
   chain's clock, :class:`modelmint.gateway.monitor.ChainClock`), its signature must be
   low-s and recover to an address;
-- the channel must exist (an id at or above the cached ``nextChannelId`` is unknown
-  without a channel read; that value is read again when a miss token is left, and at
-  least every ``unknown_channel_ttl`` s), belong
-  to this gateway and model, and the receipt must be signed by the channel's consumer or by
+- the channel is named by its terms: the payload's ``channelId`` must be the id of
+  (``consumer``, this gateway, this model, ``salt``) (``channel_terms_mismatch`` otherwise,
+  before any node read), so a channel the node knows is this gateway's and model's; it must
+  exist (an id the node answered unknown is answered ``unknown_channel`` again without a read
+  for ``unknown_channel_ttl`` s), and the receipt must be signed by the channel's consumer or by
   the receipt signer the channel recorded at opening (smart-wallet consumers included: the
   channel fixes the key, so a receipt valid when served stays valid until it settles);
   then the channel must be open (not in grace, expired or closed) by the chain's clock;
@@ -40,7 +41,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from modelmint.credits import Channel, ChannelPhase
+from modelmint.credits import Channel, ChannelPhase, ChannelTerms
 from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.bounds import Lru, TokenBucket
@@ -65,6 +66,7 @@ from modelmint.wire import (
     PaymentPayload,
     PaymentRequirements,
     PaymentResponse,
+    ReceiptPayload,
 )
 
 # Most requirements objects remembered as checked (a client sends the same ones each time).
@@ -96,9 +98,8 @@ class Ledger:
     limits: LedgerLimits = field(default_factory=LedgerLimits)
     _slots: Lru[int, _Slot] = field(init=False)
     _misses: TokenBucket = field(init=False)
-    # The cached nextChannelId and when it was read (monotonic seconds).
-    _next_id: int = field(default=1, init=False)
-    _next_id_at: float = field(default=float("-inf"), init=False)
+    # Ids the node answered unknown, for unknown_channel_ttl seconds.
+    _unknown: Lru[int, bool] = field(init=False)
     # Requirements that passed terms.check_ours, by id, with the terms they were checked against.
     _accepted: dict[int, tuple[PaymentRequirements, PaymentTerms]] = field(
         default_factory=dict, init=False
@@ -107,6 +108,7 @@ class Ledger:
     def __post_init__(self) -> None:
         self._slots = Lru(self.limits.max_channels, evictable=lambda s: s.users == 0)
         self._misses = TokenBucket(self.limits.rpc_miss_rate, self.limits.rpc_miss_burst)
+        self._unknown = Lru(self.limits.max_channels, ttl=self.limits.unknown_channel_ttl)
 
     # ------------------------------------------------------------------ public API
     async def begin(self, payment: PaymentPayload, cost: int) -> Payment:
@@ -122,7 +124,7 @@ class Ledger:
                 f"{self.terms.min_deadline_margin} s to settle",
             )
         signer = self._recover_signer(payment)
-        slot = await self._slot(receipt.channel_id)
+        slot = await self._slot(receipt)
         slot.users += 1
         try:
             return await self._begin(slot, payment, signer)
@@ -132,7 +134,6 @@ class Ledger:
 
     async def _begin(self, slot: _Slot, payment: PaymentPayload, signer: bytes | None) -> Payment:
         receipt = payment.payload
-        self._check_owner(slot.info)
         if not slot.info.signs(signer):
             raise PaymentRejected(
                 ErrorCode.BAD_SIGNATURE,
@@ -225,29 +226,34 @@ class Ledger:
                 ErrorCode.INSUFFICIENT_AMOUNT, f"amount {req.amount} below the cost {cost}"
             )
 
-    async def _slot(self, channel_id: int) -> _Slot:
-        """The channel's cached slot, or one read from the node: an id that cannot exist is
-        refused without a read, and reads past the cache are rate-limited."""
+    async def _slot(self, receipt: ReceiptPayload) -> _Slot:
+        """The channel's cached slot, or one read from the node. The payload's id must be
+        the id of its terms with this gateway and model (checked before any read); an id the
+        node answered unknown is refused without a read for ``unknown_channel_ttl`` s, and
+        reads past the cache are rate-limited."""
+        channel_id = receipt.channel_id
         slot = self._slots.get(channel_id)
+        if slot is not None and (slot.info.consumer, slot.info.salt) == (
+            receipt.consumer,
+            receipt.salt,
+        ):
+            return slot  # the same terms as when the id was derived
+        t = self.terms
+        terms = ChannelTerms(receipt.consumer, t.gateway, t.model_id, receipt.salt)
+        if terms.channel_id != channel_id:
+            raise PaymentRejected(
+                ErrorCode.CHANNEL_TERMS_MISMATCH,
+                f"channelId {channel_id} is not the id of (consumer {receipt.consumer}, "
+                f"gateway {t.gateway}, model {t.model_id}, salt {receipt.salt})",
+            )
         if slot is not None:
             return slot
-        if channel_id < 1:
+        if self._unknown.get(channel_id):
             raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
-        if channel_id >= self._next_id:
-            # Read again when the cached value is older than unknown_channel_ttl or a token is left:
-            # at most one read per unknown_channel_ttl under a flood of unknown ids.
-            stale = time.monotonic() - self._next_id_at >= self.limits.unknown_channel_ttl
-            if stale or self._misses.take():
-                self._next_id_at = time.monotonic()
-                try:
-                    self._next_id = await asyncio.to_thread(self.chain.next_channel_id)
-                except (ChainUnavailable, ChainReverted) as exc:
-                    raise chain_failure("cannot read nextChannelId", exc) from None
-            if channel_id >= self._next_id:
-                raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
         self._spend_miss()
-        info = await self._read_channel(channel_id)
+        info = await self._read_channel(terms)
         if not info.exists:
+            self._unknown.put(channel_id, True)
             raise PaymentRejected(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id}")
         slot = self._slots.get(channel_id)  # another request may have read it meanwhile
         if slot is None:
@@ -264,24 +270,17 @@ class Ledger:
             )
 
     async def _refresh(self, slot: _Slot) -> Channel:
-        fresh = await self._read_channel(slot.info.channel_id)
+        fresh = await self._read_channel(slot.info.terms)
         if slot.info.settled > fresh.settled:
             fresh = _replace_settled(fresh, slot.info.settled)
         slot.info = fresh
         return fresh
 
-    async def _read_channel(self, channel_id: int) -> Channel:
+    async def _read_channel(self, terms: ChannelTerms) -> Channel:
         try:
-            return await asyncio.to_thread(self.chain.channel, channel_id)
+            return await asyncio.to_thread(self.chain.channel, terms)
         except (ChainUnavailable, ChainReverted) as exc:
             raise chain_failure("cannot read channel", exc) from None
-
-    def _check_owner(self, info: Channel) -> None:
-        t = self.terms
-        if info.gateway.lower() != t.gateway.lower():
-            raise PaymentRejected(ErrorCode.WRONG_GATEWAY, "the channel is for another gateway")
-        if info.model_id != t.model_id:
-            raise PaymentRejected(ErrorCode.WRONG_MODEL, "the channel is for another model")
 
     async def _check_open(self, slot: _Slot) -> Channel:
         grace, info = self.terms.grace_period, slot.info
@@ -377,6 +376,8 @@ class Payment:
         charge = Charge(
             channel_id=receipt.channel_id,
             consumer=self.info.consumer,
+            model_id=self.info.model_id,
+            salt=self.info.salt,
             credits=credits,
             charged_total=total,
             cumulative=receipt.cumulative_credits,

@@ -5,7 +5,7 @@ rpc_unavailable``: entitlement checks fail closed). A revert is a :class:`ChainR
 carrying the decoded error (:func:`modelmint.reverts.revert_of`: name and arguments).
 
     >>> chain = Chain.connect("http://127.0.0.1:8545", record)     # record: modelmint.records
-    >>> chain.channel(7)            # a Channel, read once per channel and cached by the ledger
+    >>> chain.channel(ChannelTerms(consumer, gateway, model_id, salt))  # cached by the ledger
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 
 from modelmint.abi import load_abi
-from modelmint.credits import Channel, CreditTerms
+from modelmint.credits import Channel, ChannelTerms, CreditTerms
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
 from modelmint.receipts import ReceiptDomain
 from modelmint.records import Record
@@ -69,9 +69,6 @@ class Chain:
             if licenses
             else None
         )
-        settle_abi = next(e for e in load_abi("UsageCredits") if e.get("name") == "settle")
-        # The number of SettleArgs fields of the deployed ABI (5: with chargedCredits).
-        self.settle_fields = len(settle_abi["inputs"][0]["components"])
         # Serialises the gateway's sends (settlements, relayed opens and closes) from one key:
         # each reads the pending nonce and broadcasts before the next reads it.
         self.send_lock = threading.Lock()
@@ -102,11 +99,6 @@ class Chain:
         block = _wrap(lambda: self.w3.eth.get_block("latest"))
         return int(block["number"]), int(block["timestamp"])
 
-    def next_channel_id(self) -> int:
-        """The id the next channel opened will get: every id below it exists (ids are
-        sequential from 1), none at or above it does."""
-        return int(_wrap(lambda: self.credits.functions.nextChannelId().call()))
-
     def grace_period(self) -> int:
         """``UsageCredits.GRACE_PERIOD()`` (seconds)."""
         return int(_wrap(lambda: self.credits.functions.GRACE_PERIOD().call()))
@@ -119,20 +111,21 @@ class Chain:
     def is_contract(self, address: str) -> bool:
         return len(_wrap(lambda: self.w3.eth.get_code(to_checksum_address(address)))) > 0
 
-    def channel(self, channel_id: int) -> Channel:
-        """The channel, with the receipt signer it recorded at opening (one call: receipts
-        are then verified locally, whatever kind of account the consumer is)."""
-        raw = _wrap(lambda: self.credits.functions.channel(channel_id).call())
-        return Channel.from_call(channel_id, raw)
+    def channel(self, terms: ChannelTerms) -> Channel:
+        """The channel of ``terms`` (its id is their hash), with the receipt signer it
+        recorded at opening (one call: receipts are then verified locally, whatever kind of
+        account the consumer is); ``exists`` is False for terms never opened."""
+        raw = _wrap(lambda: self.credits.functions.channel(terms.channel_id).call())
+        return Channel.from_state(terms, raw)
 
     def verify_receipt(
-        self, channel_id: int, cumulative: int, deadline: int, signature: bytes
+        self, terms: ChannelTerms, cumulative: int, deadline: int, signature: bytes
     ) -> bool:
         """The contract's own signature check (ECDSA by the channel's consumer or signer)."""
         return bool(
             _wrap(
                 lambda: self.credits.functions.verifyReceipt(
-                    channel_id, cumulative, deadline, signature
+                    terms.as_args(), cumulative, deadline, signature
                 ).call()
             )
         )
@@ -199,14 +192,21 @@ class Chain:
         )
 
     # ------------------------------------------------------------------ settlement
+    @staticmethod
     def settle_args(
-        self, channel_id: int, cumulative: int, deadline: int, signature: bytes, charged: int
+        terms: ChannelTerms, cumulative: int, deadline: int, signature: bytes, charged: int
     ) -> tuple[Any, ...]:
-        """One ``SettleArgs`` tuple for the deployed ABI: with the charged total as fifth
-        field, or (older ABI) the receipt alone."""
-        if self.settle_fields >= 5:
-            return (channel_id, cumulative, deadline, signature, charged)
-        return (channel_id, cumulative, deadline, signature)
+        """One ``SettleArgs`` tuple: the channel named by its terms (the gateway, the sender,
+        is implied), the receipt, and the charged total to settle (``<= cumulative``)."""
+        return (
+            terms.consumer,
+            terms.model_id,
+            terms.salt,
+            cumulative,
+            deadline,
+            signature,
+            charged,
+        )
 
     def simulate_settle(self, sender: str, args: list[tuple[Any, ...]]) -> int:
         """``eth_call`` of ``settle(args)`` from ``sender``; the credits it would settle.

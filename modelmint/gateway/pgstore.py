@@ -44,63 +44,14 @@ from modelmint.errors import ErrorCode
 from modelmint.gateway.authstore import POSTGRES_SCHEMA as _AUTH_SCHEMA
 from modelmint.gateway.authstore import PostgresAuthorizations
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
+from modelmint.gateway.schema import CHANNEL_COLUMNS as _CHANNEL_COLUMNS
+from modelmint.gateway.schema import POSTGRES_SCHEMA as _SCHEMA
 from modelmint.gateway.store import (
     SCHEMA_VERSION,
     Charge,
     Settlement,
     SettlementStatus,
     StoredChannel,
-)
-
-_SCHEMA = """
-CREATE SCHEMA IF NOT EXISTS gateway;
-CREATE TABLE IF NOT EXISTS gateway.schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS gateway.channels (
-    channel_id NUMERIC(78) PRIMARY KEY,
-    consumer TEXT NOT NULL,
-    charged NUMERIC(78) NOT NULL,
-    cumulative NUMERIC(78) NOT NULL,
-    deadline NUMERIC(78) NOT NULL,
-    signature BYTEA NOT NULL,
-    settled NUMERIC(78) NOT NULL DEFAULT 0,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE IF NOT EXISTS gateway.charges (
-    id BIGSERIAL PRIMARY KEY,
-    channel_id NUMERIC(78) NOT NULL,
-    consumer TEXT NOT NULL,
-    credits NUMERIC(78) NOT NULL,
-    charged_total NUMERIC(78) NOT NULL,
-    cumulative NUMERIC(78) NOT NULL,
-    deadline NUMERIC(78) NOT NULL,
-    signature BYTEA NOT NULL,
-    request_hash BYTEA NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS charges_channel ON gateway.charges (channel_id);
-CREATE TABLE IF NOT EXISTS gateway.nonces (
-    account TEXT NOT NULL,
-    nonce NUMERIC(78) NOT NULL,
-    expires_at BIGINT NOT NULL,
-    PRIMARY KEY (account, nonce)
-);
-CREATE TABLE IF NOT EXISTS gateway.settlements (
-    tx_hash TEXT PRIMARY KEY,
-    channels TEXT NOT NULL,
-    status TEXT NOT NULL,
-    nonce BIGINT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE IF NOT EXISTS gateway.bad_receipts (
-    channel_id NUMERIC(78) NOT NULL,
-    cumulative NUMERIC(78) NOT NULL,
-    reason TEXT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL
-);
-"""
-_CHANNEL_COLUMNS = (
-    "channel_id, consumer, charged, cumulative, deadline, signature, settled, updated_at"
 )
 
 
@@ -120,7 +71,7 @@ def _unavailable(exc: BaseException) -> StoreError:
 def _channel(row: Sequence[Any]) -> StoredChannel:
     return StoredChannel(
         int(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]), bytes(row[5]),
-        int(row[6]), float(row[7]),
+        int(row[6]), float(row[7]), int(row[8]), int(row[9]),
     )  # fmt: skip
 
 
@@ -138,9 +89,9 @@ def _apply(conn: psycopg.Connection[Any], charges: Sequence[Charge]) -> None:
         if not moved:
             moved = conn.execute(
                 f"INSERT INTO gateway.channels ({_CHANNEL_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 (c.channel_id, c.consumer, c.charged_total, c.cumulative, c.deadline,
-                 c.signature, before, now),
+                 c.signature, before, now, c.model_id, c.salt),
             ).rowcount  # fmt: skip
         if not moved:
             raise StoreError(
@@ -229,7 +180,7 @@ class PostgresStore(PostgresAuthorizations):
         with self._tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_KEY,))
             conn.execute(_SCHEMA + _AUTH_SCHEMA)
-            try:  # version 1 is the first: nothing to migrate yet
+            try:  # version 2's columns are added by the schema itself (IF NOT EXISTS)
                 pgdb.migrate_version(conn, "gateway.schema_version", SCHEMA_VERSION, "gateway")
             except pgdb.SchemaTooNew as exc:
                 raise StoreError(ErrorCode.STORE_UNAVAILABLE, str(exc)) from None

@@ -4,8 +4,11 @@ close"): the gateway pays the gas of what its consumers sign.
 ``POST /v1/channels/open`` takes a consumer's signed :class:`~modelmint.receipts.OpenChannelIntent`
 and its ERC-3009 authorization, checks what needs no node (this gateway, this model, credits
 above zero, deadline not past), submits ``openChannelWithAuthorization`` from the gateway's key
-and answers the new channel's id. ``POST /v1/channels/{id}/close`` takes the consumer's
-signed :class:`~modelmint.receipts.CooperativeClose`; the gateway submits it only for exactly
+and answers the new channel's id (the hash of its terms: consumer, gateway, model, salt).
+``POST /v1/channels/{id}/close`` takes the consumer's signed
+:class:`~modelmint.receipts.CooperativeClose` with the channel's ``consumer`` and ``salt``
+(the id must be theirs with this gateway and model: ``channel_terms_mismatch``); the
+gateway submits it only for exactly
 the total it charged (never below: ``close_mismatch`` names that total), then records the
 channel settled at that total and closed, so no further receipt is accepted. A submission
 that would revert is ``409 submission_reverted`` with the decoded revert.
@@ -35,6 +38,7 @@ from modelmint.codec import (
     read_object,
     read_uint,
 )
+from modelmint.credits import ChannelTerms
 from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
 from modelmint.receipts import OpenChannelIntent
@@ -55,6 +59,7 @@ def read_open(body: dict[str, Any]) -> tuple[OpenChannelIntent, bytes, tuple[int
         read_address(i, "consumer", "intent"),
         read_uint(i, "modelId", "intent"),
         read_address(i, "gateway", "intent"),
+        read_uint(i, "salt", "intent"),
         read_uint(i, "credits", "intent"),
         read_uint(i, "expiry", "intent"),
         read_address(i, "receiptSigner", "intent"),
@@ -113,6 +118,7 @@ async def relay_open(s: Service, body: dict[str, Any]) -> dict[str, Any]:
     events = s.chain.credits.events.ChannelOpened().process_receipt(mined, errors=DISCARD)
     return {
         "channelId": str(int(events[0]["args"]["channelId"])),
+        "salt": str(intent.salt),
         "txHash": hex0x(bytes(mined["transactionHash"])),
     }
 
@@ -128,8 +134,19 @@ def charged_total(s: Service, channel_id: int) -> int:
 async def relay_close(s: Service, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Submits the consumer's cooperative close of ``channel_id`` at the gateway's charged total,
     holding the channel so that no charge lands meanwhile."""
-    if not 0 < channel_id < 2**64:
+    if not 0 <= channel_id < 2**256:
         raise WireError(ErrorCode.INVALID_PAYLOAD, f"not a channel id: {channel_id}")
+    terms = ChannelTerms(
+        read_address(body, "consumer", "body"),
+        s.account.address,
+        s.terms.model_id,
+        read_uint(body, "salt", "body"),
+    )
+    if terms.channel_id != channel_id:
+        raise WireError(
+            ErrorCode.CHANNEL_TERMS_MISMATCH,
+            f"channel {channel_id} is not the channel of {terms} with this gateway and model",
+        )
     signed = read_uint(body, "chargedCredits", "body")
     signature = read_hex(body, "signature", "body", SIGNATURE_BYTES)
     lock = s.ledger.channel_lock(channel_id)
@@ -139,14 +156,16 @@ async def relay_close(s: Service, channel_id: int, body: dict[str, Any]) -> dict
         except TimeoutError:
             raise WireError(ErrorCode.CHANNEL_BUSY, f"channel {channel_id} is serving") from None
     try:
-        return await _close_held(s, channel_id, signed, signature)
+        return await _close_held(s, terms, signed, signature)
     finally:
         if lock is not None:
             lock.release()
 
 
-async def _close_held(s: Service, channel_id: int, signed: int, signature: bytes) -> dict[str, Any]:
-    hold = None
+async def _close_held(
+    s: Service, terms: ChannelTerms, signed: int, signature: bytes
+) -> dict[str, Any]:
+    channel_id, hold = terms.channel_id, None
     if s.store.shared:  # several processes: the database serialises the channel
         try:
             hold = await asyncio.to_thread(s.store.hold, channel_id, s.settings.lock_timeout)
@@ -162,7 +181,7 @@ async def _close_held(s: Service, channel_id: int, signed: int, signature: bytes
                 charged=str(charged),
             )
         fn = s.chain.credits.functions.closeChannelCooperatively
-        mined = await _submit(s, fn(channel_id, charged, signature))
+        mined = await _submit(s, fn(terms.as_args(), charged, signature))
         s.ledger.note_closed(channel_id)
         if s.store.channel(channel_id) is not None:
             s.store.set_settled(channel_id, charged)

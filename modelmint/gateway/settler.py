@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from modelmint.credits import rejection_reason
+from modelmint.credits import ChannelTerms, rejection_reason
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, log_fields
 from modelmint.gateway.ledger import Ledger
 from modelmint.gateway.metrics import Metrics
@@ -200,7 +200,7 @@ class Settler:
                         if record is not None:
                             records[channel_id] = record
         for record in records.values():
-            info = self.chain.channel(record.channel_id)
+            info = self.chain.channel(self._terms(record))
             self._expiry[record.channel_id] = info.expiry
             if info.settled != record.settled:
                 self.store.set_settled(record.channel_id, info.settled)
@@ -262,18 +262,19 @@ class Settler:
             log.warning("receipt dropped", extra={"channel": c.channel_id, "reason": reason})
         report.dropped.append((c.channel_id, reason))
 
-    def _args(self, c: StoredChannel) -> tuple[Any, ...] | None:
-        if self.chain.settle_fields < 5 and c.cumulative != c.charged:
-            # The deployed contract settles the signed ceiling: only a receipt whose ceiling
-            # equals the charged total can be settled without overcharging.
-            return None
+    def _terms(self, c: StoredChannel) -> ChannelTerms:
+        """The terms the channel was stored with; the gateway is this settler's account.
+        (A row stored before the store kept terms names no channel of this contract: it
+        reads as closed and is dropped.)"""
+        return ChannelTerms(c.consumer, self.account.address, c.model_id, c.salt)
+
+    def _args(self, c: StoredChannel) -> tuple[Any, ...]:
         return self.chain.settle_args(
-            c.channel_id, c.cumulative, c.deadline, c.signature, c.charged
+            self._terms(c), c.cumulative, c.deadline, c.signature, c.charged
         )
 
     def _send(self, batch: list[StoredChannel], report: SettleReport) -> None:
-        rows = [(c, self._args(c)) for c in batch]
-        good = [(c, a) for c, a in rows if a is not None]
+        good = [(c, self._args(c)) for c in batch]
         sender = self.account.address
         try:
             self.chain.simulate_settle(sender, [a for _, a in good])

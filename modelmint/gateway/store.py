@@ -48,6 +48,9 @@ from typing import Any, Protocol
 from modelmint.errors import ErrorCode
 from modelmint.gateway.authstore import AuthorizationStore, SqliteAuthorizations
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
+from modelmint.gateway.schema import CHANNEL_COLUMNS, migrate_sqlite
+from modelmint.gateway.schema import SCHEMA_VERSION as SCHEMA_VERSION
+from modelmint.pgdb import SchemaTooNew
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Charge:
     signature: bytes
     request_hash: bytes = b""
     created_at: float = 0.0
+    # The channel's terms besides the gateway (stored with the channel at its first charge).
+    model_id: int = 0
+    salt: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class StoredChannel:
     signature: bytes
     settled: int
     updated_at: float
+    model_id: int = 0  # with consumer and the gateway's address: the channel's terms
+    salt: int = 0
 
 
 class SettlementStatus(StrEnum):
@@ -103,9 +111,6 @@ class Settlement:
     status: SettlementStatus
     created_at: float
     nonce: int = -1
-
-
-SCHEMA_VERSION = 1
 
 
 class ChannelHold(Protocol):
@@ -141,53 +146,6 @@ class Store(AuthorizationStore, Protocol):
     def close(self) -> None: ...
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS channels (
-    channel_id TEXT PRIMARY KEY,
-    consumer TEXT NOT NULL,
-    charged TEXT NOT NULL,
-    cumulative TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    signature BLOB NOT NULL,
-    settled TEXT NOT NULL DEFAULT '0',
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS charges (
-    id INTEGER PRIMARY KEY,  -- charges are never deleted: ids only grow
-    channel_id TEXT NOT NULL,
-    consumer TEXT NOT NULL,
-    credits TEXT NOT NULL,
-    charged_total TEXT NOT NULL,
-    cumulative TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    signature BLOB NOT NULL,
-    request_hash BLOB NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS nonces (
-    account TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    expires_at INTEGER NOT NULL,
-    PRIMARY KEY (account, nonce)
-);
-CREATE TABLE IF NOT EXISTS settlements (
-    tx_hash TEXT PRIMARY KEY,
-    channels TEXT NOT NULL,
-    status TEXT NOT NULL,
-    nonce INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS bad_receipts (
-    channel_id TEXT NOT NULL,
-    cumulative TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-"""
-
-
 class SqliteStore(SqliteAuthorizations):
     """The embedded store (one file, WAL). Thread-safe; one serving process (the ledger's
     per-channel lock is process-local), so ``--workers`` above 1 needs PostgreSQL."""
@@ -208,9 +166,16 @@ class SqliteStore(SqliteAuthorizations):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-        if self._db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
-            self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            migrate_sqlite(self._db)
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            self._db.execute("ROLLBACK")
+            self._db.close()
+            if isinstance(exc, SchemaTooNew):
+                raise StoreError(ErrorCode.STORE_UNAVAILABLE, str(exc)) from None
+            raise
         self._leader_fd: int | None = None
         self._stop_sync = threading.Event()
         self._syncer: threading.Thread | None = None
@@ -255,8 +220,7 @@ class SqliteStore(SqliteAuthorizations):
     def channel(self, channel_id: int) -> StoredChannel | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT channel_id, consumer, charged, cumulative, deadline, signature, settled,"
-                " updated_at FROM channels WHERE channel_id = ?",
+                f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE channel_id = ?",
                 (str(channel_id),),
             ).fetchone()
         return _channel(row) if row else None
@@ -289,9 +253,8 @@ class SqliteStore(SqliteAuthorizations):
                         # charge that does not extend the stored total: refused.
                         try:
                             self._db.execute(
-                                "INSERT INTO channels (channel_id, consumer, charged, cumulative,"
-                                " deadline, signature, settled, updated_at)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                f"INSERT INTO channels ({CHANNEL_COLUMNS})"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 (
                                     str(c.channel_id),
                                     c.consumer,
@@ -301,6 +264,8 @@ class SqliteStore(SqliteAuthorizations):
                                     c.signature,
                                     str(c.charged_total - c.credits),
                                     now,
+                                    str(c.model_id),
+                                    str(c.salt),
                                 ),
                             )
                         except sqlite3.IntegrityError:
@@ -335,10 +300,7 @@ class SqliteStore(SqliteAuthorizations):
 
     def all_channels(self) -> list[StoredChannel]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT channel_id, consumer, charged, cumulative, deadline, signature, settled,"
-                " updated_at FROM channels"
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {CHANNEL_COLUMNS} FROM channels").fetchall()
         return [_channel(r) for r in rows]
 
     def set_settled(self, channel_id: int, settled: int) -> None:
@@ -446,5 +408,6 @@ class SqliteStore(SqliteAuthorizations):
 
 def _channel(c: tuple[Any, ...]) -> StoredChannel:
     return StoredChannel(
-        int(c[0]), c[1], int(c[2]), int(c[3]), int(c[4]), bytes(c[5]), int(c[6]), float(c[7])
-    )
+        int(c[0]), c[1], int(c[2]), int(c[3]), int(c[4]), bytes(c[5]), int(c[6]), float(c[7]),
+        int(c[8]), int(c[9]),
+    )  # fmt: skip

@@ -96,8 +96,8 @@ class PaymentTerms(ModelOffer):
 class LedgerLimits:
     """Bounds on what strangers can make the ledger remember or read: ``max_channels``
     cached channels, ``rpc_miss_rate``/``rpc_miss_burst`` channel reads per second past the
-    cache, ``unknown_channel_ttl`` seconds an unknown id is answered from the cached
-    ``nextChannelId``."""
+    cache, ``unknown_channel_ttl`` seconds an id the node answered unknown is answered
+    ``unknown_channel`` again without a read."""
 
     max_channels: int = 10_000
     rpc_miss_rate: float = 50.0

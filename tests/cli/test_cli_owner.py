@@ -4,6 +4,7 @@ in-process against the protocol on anvil; every outcome is read back from the ch
 import pytest
 from eth_account import Account
 
+from modelmint.dev.testing import free_terms
 from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 from modelmint.weights import weights_hash
 
@@ -75,12 +76,12 @@ def test_revenue__settled_credits_swept_then_claimed_by_owner(mm, listed, protoc
     # A consumer's channel, served and settled by the gateway (its own process in production).
     credits.buyCredits(model_id, CREDITS, consumer, sender=consumer, value=CREDITS * CREDIT_VALUE)
     expiry = chain.pending_timestamp + 3600
-    tx = credits.openChannel(model_id, gateway, CREDITS, expiry, sender=consumer)
-    channel_id = tx.decode_logs(credits.ChannelOpened)[0].channelId
+    terms = free_terms(credits, consumer.address, gateway, model_id)
+    credits.openChannel(model_id, gateway, terms.salt, CREDITS, expiry, sender=consumer)
     signed = sign_receipt(ReceiptDomain.from_contract(credits),
-                          Receipt(channel_id, 30, expiry + 3600),
+                          Receipt(terms.channel_id, 30, expiry + 3600),
                           Account.from_key(consumer.private_key))  # fmt: skip
-    credits.settle([signed.settle_args()], sender=gateway)
+    credits.settle([signed.settle_args(terms)], sender=gateway)
     assert credits.pendingRevenue(model_id) == 30 * CREDIT_VALUE
 
     swept = mm(model_owner, "revenue", "sweep", "--model", model_id)

@@ -14,6 +14,7 @@ from modelmint.client.errors import ClientErrorCode
 from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
 from modelmint.constants import ETH
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 from modelmint.dev.testing import WAIT_CEILING
 
@@ -96,9 +97,7 @@ def test_cli_call__budget__printed_before_spending_and_caps_the_channel(cli, fun
         first.startswith(f"budget: at most {10 * CREDIT_VALUE} base units")
         and "0.00001 ETH" in first
     )
-    channel = CreditsChain(w3, deployment.credits.address).channel(
-        json.loads(done.stdout)["results"][0]["channel"]
-    )
+    channel = deployment.credits.channel(int(json.loads(done.stdout)["results"][0]["channel"]))
     assert channel.deposit == 10  # the budget, not 200 calls
 
 
@@ -106,9 +105,10 @@ def _foreign_channel(w3, deployment, gateway, consumer):
     """A channel `consumer`'s key opened with another tool (not in the CLI's state)."""
     chain = CreditsChain(w3, deployment.credits.address)
     expiry = chain.now() + 7200
-    return chain.buy_and_open(
+    terms = chain.buy_and_open(
         Signer.eoa(consumer.key), deployment.model_id, gateway.address, 20, expiry
     )
+    return str(terms.channel_id)  # as the CLI's JSON and notices name it
 
 
 def test_cli_call__channel_opened_elsewhere__not_adopted_without_flag(
@@ -169,7 +169,7 @@ def test_cli_close_now__paid_channel__closed_through_the_gateway_at_its_charge(
     assert done.returncode == 0, done.stderr
     [closed] = json.loads(done.stdout)
     assert (closed["channel"], closed["settled"]) == (channel, 1)
-    on_chain = deployment.credits.channel(channel)
+    on_chain = deployment.credits.channel(int(channel))
     assert on_chain.expiry == 0 and on_chain.settled == 1
 
 
@@ -205,7 +205,9 @@ def test_agent__budget_in_wallet__classifies_until_budget_then_stops_cleanly(
     assert events[0] == "agent_started" and events[-2:] == ["budget_reached", "agent_finished"]
     assert events.count("paid") == 7
     [channel_id] = report["channels"]
-    on_chain = CreditsChain(w3, deployment.credits.address).channel(channel_id)
+    terms = ChannelTerms(wallet.address, gateway.address, deployment.model_id, 0)
+    assert channel_id == str(terms.channel_id)  # the wallet's first channel: salt 0
+    on_chain = CreditsChain(w3, deployment.credits.address).channel(terms)
     assert on_chain.consumer == wallet.address and on_chain.deposit == 60
     # The agent key holds no credits and spent nothing of its own but gas.
     assert deployment.credits.balanceOf(agent_key.address, deployment.model_id) == 0

@@ -8,6 +8,7 @@ from modelmint.client import Budget, BudgetExhausted, Client, CreditsChain, Sign
 from modelmint.client.errors import ChannelNotClosable, TransactionFailed
 from modelmint.client.store import ChannelStatus, LocalChannel
 from modelmint.constants import ETH
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.agent_wallet import deploy_agent_wallet
 
 HOUR = 3600
@@ -37,15 +38,26 @@ def _deployed(deployment, wallet, credits_chain):
 def test_buy_and_open__eoa__channel_matches_chain(credits_chain, deployment, consumer, gateway):
     signer = Signer.eoa(key_of(consumer))
     expiry = credits_chain.now() + HOUR
-    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 40, expiry)
-    c = credits_chain.channel(cid)
-    assert (c.consumer, c.gateway, c.deposit, c.expiry, c.settled) == (
+    salt = credits_chain.free_salt(consumer.address, gateway.address, deployment.model_id)
+    terms = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 40, expiry)
+    c = credits_chain.channel(terms)
+    assert (c.consumer, c.gateway, c.salt, c.deposit, c.expiry, c.settled) == (
         consumer.address,
         gateway.address,
+        salt,
         40,
         expiry,
         0,
     )
+    # The next channel takes the next salt; the one of an opened channel can never open again.
+    assert credits_chain.free_salt(consumer.address, gateway.address, deployment.model_id) == (
+        salt + 1
+    )
+    credits_chain.buy_credits(signer, deployment.model_id, 1)
+    with pytest.raises(TransactionFailed) as info:
+        credits_chain.open_channel(signer, terms, 1, expiry)
+    assert info.value.revert.name == "UsageCreditsChannelExists"
+    assert info.value.revert.args == (terms.channel_id,)
 
 
 def test_open_channel__not_a_gateway__names_the_contract_error(
@@ -55,7 +67,10 @@ def test_open_channel__not_a_gateway__names_the_contract_error(
     credits_chain.buy_credits(signer, deployment.model_id, 5)
     with pytest.raises(TransactionFailed) as info:
         credits_chain.open_channel(
-            signer, deployment.model_id, attacker.address, 5, credits_chain.now() + HOUR
+            signer,
+            ChannelTerms(consumer.address, attacker.address, deployment.model_id, 0),
+            5,
+            credits_chain.now() + HOUR,
         )
     revert = info.value.revert
     assert revert is not None and revert.name == "UsageCreditsNotGateway"
@@ -68,10 +83,10 @@ def test_buy_and_open__smart_wallet__agent_pays_from_wallet_within_budget(
     credits_chain, deployment, wallet, agent, gateway
 ):
     signer = Signer.smart_wallet(wallet.address, key_of(agent))
-    cid = credits_chain.buy_and_open(
+    terms = credits_chain.buy_and_open(
         signer, deployment.model_id, gateway.address, 60, credits_chain.now() + HOUR
     )
-    assert credits_chain.channel(cid).consumer == wallet.address
+    assert terms.consumer == wallet.address and credits_chain.channel(terms).exists
     assert wallet.spentOf(ETH) == 60 * CREDIT_VALUE
     with pytest.raises(TransactionFailed) as info:
         credits_chain.buy_credits(signer, deployment.model_id, 41)
@@ -101,10 +116,10 @@ def test_buy_and_top_up__smart_wallet__one_transaction_adds_credits_and_extends(
     holder.transfer(wallet, 10**16)
     signer = Signer.smart_wallet(wallet.address, key_of(agent))
     expiry = credits_chain.now() + HOUR
-    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 10, expiry)
+    terms = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 10, expiry)
     sent = len(credits_chain.gas_used)
-    credits_chain.buy_and_top_up(signer, deployment.model_id, cid, 20, expiry + HOUR)
-    c = credits_chain.channel(cid)
+    credits_chain.buy_and_top_up(signer, terms, 20, expiry + HOUR)
+    c = credits_chain.channel(terms)
     assert (c.deposit, c.expiry) == (30, expiry + HOUR)
     assert [label for label, _ in credits_chain.gas_used[sent:]] == ["buyAndTopUpChannel"]
     assert wallet.spentOf(ETH) == 30 * CREDIT_VALUE
@@ -125,7 +140,8 @@ def test_close__before_grace_end__refused_then_closes_and_redeems(
     signer = Signer.eoa(key_of(consumer))
     client = Client("http://127.0.0.1:9", signer, w3=w3, state_dir=tmp_path)
     expiry = credits_chain.now() + HOUR
-    cid = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 25, expiry)
+    terms = credits_chain.buy_and_open(signer, deployment.model_id, gateway.address, 25, expiry)
+    cid = terms.channel_id
     client.store.put(
         LocalChannel(
             cid,
@@ -135,6 +151,7 @@ def test_close__before_grace_end__refused_then_closes_and_redeems(
             consumer.address,
             25,
             expiry,
+            salt=terms.salt,
         )  # fmt: skip
     )
     with pytest.raises(ChannelNotClosable):
@@ -145,6 +162,6 @@ def test_close__before_grace_end__refused_then_closes_and_redeems(
     escrow = deployment.credits.escrowOf(deployment.model_id)
     [summary] = client.close_expired(redeem=True)
     assert summary["refunded"] == 25 and summary["redeemedValue"] == 25 * CREDIT_VALUE
-    assert credits_chain.channel(cid).closed
+    assert credits_chain.channel(terms).closed
     assert client.store.get(cid).status is ChannelStatus.CLOSED
     assert deployment.credits.escrowOf(deployment.model_id) == escrow - 25 * CREDIT_VALUE

@@ -86,3 +86,13 @@ def test_channel_store__status_enum__same_text_on_disk(tmp_path):
     on_disk = json.loads(store.path.read_text())["7"]
     assert on_disk["status"] == "halted"
     assert store.get(7) == channel and store.get(7).status is ChannelStatus.HALTED
+
+
+def test_channel_store__256_bit_id_and_salt__decimal_strings_on_disk(tmp_path):
+    store = ChannelStore(tmp_path, 31337, CONSUMER)
+    big = 2**256 - 5
+    channel = LocalChannel(big, CONSUMER, 1, CONSUMER, CONSUMER, 10, 100, salt=2**255)
+    store.put(channel)
+    on_disk = json.loads(store.path.read_text())[str(big)]
+    assert (on_disk["channel_id"], on_disk["salt"]) == (str(big), str(2**255))
+    assert store.get(big) == channel

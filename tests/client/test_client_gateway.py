@@ -78,8 +78,9 @@ def test_call__funded_consumer__pays_each_call_and_state_matches_chain(
     assert all(r.provenance.served.account == consumer.address for r in results)
     [record] = client.channels()
     assert (record.charged, record.signed, record.calls) == (6, 6, 3)
-    on_chain = CreditsChain(w3, deployment.credits.address).channel(record.channel_id)
+    on_chain = CreditsChain(w3, deployment.credits.address).channel(record.terms)
     assert on_chain.consumer == consumer.address and on_chain.deposit == 50
+    assert (record.salt, record.channel_id) == (0, record.terms.channel_id)  # its first channel
     assert client.budget.spent == 50 * CREDIT_VALUE
 
 
@@ -251,7 +252,7 @@ def test_call__state_directory_lost__rebuilt_from_chain_then_resynced(make_clien
     result = second.call(PREDICT, json={"inputs": [ROW]})
     assert events[:2] == ["channel_recovered", "payment_refused"] and "resynced" in events
     assert (result.channel_id, result.charged_total) == (channel_id, 4)
-    assert second.budget.spent == 0  # recovered, nothing bought
+    assert second.budget.spent == 0  # recovered (salt 0 of the 402's gateway), nothing bought
 
 
 def test_call__corrective_402_with_forged_receipt__rejected_and_halted(
@@ -373,13 +374,15 @@ def test_close_expired__after_grace__refund_and_redeem_then_new_channel(
     credits_chain = CreditsChain(w3, deployment.credits.address)
     chain.pending_timestamp = record.expiry + credits_chain.grace_period
     chain.mine()
-    settled = credits_chain.channel(record.channel_id).settled
+    settled = credits_chain.channel(record.terms).settled
     [summary] = client.close_expired(redeem=True)
     assert summary["refunded"] == 10 - settled
     assert summary["redeemedValue"] == (10 - settled) * CREDIT_VALUE
-    assert credits_chain.channel(record.channel_id).closed
+    assert credits_chain.channel(record.terms).closed
     result = client.call(PREDICT, json={"inputs": [ROW]})
     assert result.channel_id != record.channel_id and result.charged_total == 1
+    # A closed channel's terms never open again: the new channel takes the next salt.
+    assert client.channel(result.channel_id).salt == record.salt + 1
 
 
 def test_close__halted_channel__refunds_but_gateway_stays_stopped(

@@ -16,7 +16,7 @@ from modelmint.constants import ETH
 from modelmint.dashboard.app import DashboardSettings, create_app
 from modelmint.dashboard.errors import DashboardErrorCode
 from modelmint.dashboard.views.signing import signed_types
-from modelmint.dev.testing import WAIT_CEILING, wait_until
+from modelmint.dev.testing import WAIT_CEILING, free_terms, wait_until
 from modelmint.errors import error_body
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.weights import weights_hash
@@ -174,8 +174,8 @@ def test_account__after_channel_opened__channel_and_credits_listed(
         market.priced_model, 9, consumer, sender=consumer, value=9 * market.credit_value
     )
     expiry = chain.pending_timestamp + 3600
-    channel_id = credits.nextChannelId()
-    credits.openChannel(market.priced_model, gateway, 6, expiry, sender=consumer)
+    terms = free_terms(credits, consumer.address, gateway, market.priced_model)
+    credits.openChannel(market.priced_model, gateway, terms.salt, 6, expiry, sender=consumer)
     client.sync()
 
     body = client.get(f"/api/accounts/{consumer.address}").json()
@@ -183,7 +183,11 @@ def test_account__after_channel_opened__channel_and_credits_listed(
         {"modelId": market.priced_model, "balance": 3, "creditValue": market.credit_value}
     ]
     [channel] = body["channels"]
-    assert (channel["id"], channel["deposit"], channel["settled"]) == (channel_id, 6, 0)
+    # The id (a 256-bit hash of the terms) and the salt are decimal strings.
+    assert (channel["id"], channel["salt"], channel["gateway"]) == (
+        str(terms.channel_id), str(terms.salt), gateway.address,
+    )  # fmt: skip
+    assert (channel["deposit"], channel["settled"]) == (6, 0)
     assert not channel["closable"] and not channel["closed"]
 
 

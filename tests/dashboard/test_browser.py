@@ -18,7 +18,7 @@ import onnxruntime as ort
 import pytest
 
 from modelmint.abi import load_abi
-from modelmint.dev.testing import wait_until
+from modelmint.dev.testing import free_terms, wait_until
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.gateway.service import SettleService
 from modelmint.gateway.settings import GatewaySettings
@@ -199,18 +199,14 @@ def test_model_page__buy_credits_then_open_channel__credits_locked_in_a_channel(
     _confirmed(page, "Buy credits")
     assert credits.balanceOf(consumer, market.priced_model) == 25
 
-    channel_id = credits.nextChannelId()
+    channel_id = free_terms(credits, consumer.address, gateway, market.priced_model).channel_id
     page.fill("[data-testid=credit-count]", "20")
     page.select_option("[data-testid=channel-gateway]", gateway.address)
     page.click("[data-testid=open-channel]")
     _confirmed(page, "Open channel")
 
-    channel = credits.channel(channel_id)
-    assert (channel.consumer, channel.gateway, channel.deposit) == (
-        consumer.address,
-        gateway.address,
-        20,
-    )
+    channel = credits.channel(channel_id)  # the page opened the lowest free salt
+    assert (channel.deposit, channel.settled) == (20, 0)
     assert credits.balanceOf(consumer, market.priced_model) == 5
     served.caught_up()
     page.goto(page.url.split("#")[0] + "#/account")
@@ -320,7 +316,8 @@ def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answ
     wallet_page, market, served, gateway_env, consumer, gateway
 ):
     credits = market.credits
-    channel_id = credits.nextChannelId()
+    terms = free_terms(credits, consumer.address, gateway, market.priced_model)
+    channel_id = terms.channel_id
     page = wallet_page(consumer, f"#/model/{market.priced_model}")
     _draw(page, [(0.5, 0.15), (0.5, 0.85)])  # a 1
     page.click("[data-testid=playground-run]")
@@ -331,7 +328,9 @@ def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answ
     page.click("[data-testid=playground-run]")
     second = _played(page)
     assert (second["channel"], second["opened"]) == (channel_id, False)  # room left: reused
-    assert credits.nextChannelId() == channel_id + 1
+    assert free_terms(credits, consumer.address, gateway, market.priced_model).salt == (
+        terms.salt + 1
+    )  # one channel opened
     _shot(page, "model")
     # The page forgets what it was charged: the gateway's cumulative_mismatch carries its total
     # and last receipt, which the page checks is the wallet's own before adopting it.
@@ -356,7 +355,6 @@ def test_model_page__playground_call_paid_by_the_wallet__settled_as_charged_answ
 
     _settle(gateway_env)
     channel = credits.channel(channel_id)
-    assert (channel.consumer, channel.gateway) == (consumer.address, gateway.address)
     assert channel.settled == first["credits"] + second["credits"] + third["credits"]
 
 
@@ -366,8 +364,11 @@ def test_account_page__close_after_grace__unsettled_deposit_refunded_as_credits(
     credits = market.credits
     model = market.priced_model
     credits.buyCredits(model, 12, consumer, sender=consumer, value=12 * market.credit_value)
-    channel_id = credits.nextChannelId()
-    credits.openChannel(model, gateway, 12, chain.pending_timestamp + 600, sender=consumer)
+    terms = free_terms(credits, consumer.address, gateway, model)
+    channel_id = terms.channel_id
+    credits.openChannel(
+        model, gateway, terms.salt, 12, chain.pending_timestamp + 600, sender=consumer
+    )
     chain.pending_timestamp += 600 + credits.GRACE_PERIOD() + 1
     chain.mine(1)
     served.caught_up()
@@ -411,15 +412,14 @@ def test_model_page__buy_and_open_in_one_transaction__channel_funded_nothing_lef
     w3 = credits.provider.web3
     before = credits.balanceOf(consumer, market.priced_model)
     balance = w3.eth.get_balance(consumer.address)
-    channel_id = credits.nextChannelId()
+    channel_id = free_terms(credits, consumer.address, gateway, market.priced_model).channel_id
     page = wallet_page(consumer, f"#/model/{market.priced_model}")
     page.fill("[data-testid=credit-count]", "40")
     page.select_option("[data-testid=channel-gateway]", gateway.address)
     page.click("[data-testid=buy-open-channel]")
     tx_hash = _confirmed(page, "Buy and open channel")
 
-    channel = credits.channel(channel_id)
-    assert (channel.consumer, channel.deposit) == (consumer.address, 40)
+    assert credits.channel(channel_id).deposit == 40
     assert credits.balanceOf(consumer, market.priced_model) == before
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]

@@ -18,6 +18,7 @@ from modelmint.dev.postgres import PostgresServer
 from modelmint.dev.testing import wait_until
 from modelmint.errors import error_body
 from modelmint.gateway.pgstore import PostgresStore
+from modelmint.gateway.store import SCHEMA_VERSION as GATEWAY_SCHEMA_VERSION
 from modelmint.gateway.store import Charge
 from modelmint.records import Record
 
@@ -48,7 +49,8 @@ def test_index_store__database_shared_with_a_gateway__both_schemas_kept_apart(ma
     tables = _tables(pg_url)
     assert {"schema_version", "channels", "charges", "settlements"} <= tables["gateway"]
     assert tables["indexer"] == {"schema_version", "meta", "blocks", "contracts", "events"}
-    assert gateway.migrate() == 1 and indexer.store.schema_version() == SCHEMA_VERSION
+    assert gateway.migrate() == GATEWAY_SCHEMA_VERSION == 2
+    assert indexer.store.schema_version() == SCHEMA_VERSION
     assert [c.credits for c in gateway.charges(7)] == [3, 2]
     assert gateway.channel(7).charged == 5
     assert result.events > 0 and len(indexer.events()) == result.events
@@ -125,3 +127,18 @@ def test_open_index_store__unreachable_database__store_unavailable(own_server):
         open_index_store(dead, timeout=1)
 
     assert refused.value.code == DashboardErrorCode.STORE_UNAVAILABLE
+
+
+def test_index_store__256_bit_channel_id_in_event_args__stored_as_decimal_text(tmp_path):
+    from modelmint.dashboard.indexer import _jsonable
+    from modelmint.dashboard.store import Batch, Block, Event
+
+    store = open_index_store(tmp_path / "index.sqlite3")
+    big = 2**256 - 11
+    args = {k: _jsonable(v) for k, v in {"channelId": big, "salt": 2**255, "modelId": 3}.items()}
+    event = Event(5, 0, "0xaa", "0x" + "11" * 20, "UsageCredits", "ChannelOpened", 3, args, 7)
+    store.store(Batch(5, [event], [], [Block(5, "0xbb", 7)]))
+    [back] = store.events(["ChannelOpened"])
+    assert back.args == {"channelId": str(big), "salt": str(2**255), "modelId": 3}
+    assert int(back.args["channelId"]) == big
+    store.close()

@@ -15,7 +15,7 @@ from ape_test.accounts import TestAccountContainer
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from modelmint.credits import rejection_reason
+from modelmint.credits import ChannelTerms, rejection_reason
 from modelmint.deploy.fork import SEPOLIA_CHAIN_ID
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
@@ -28,7 +28,7 @@ DEPLOYER_KEY = keccak(text="modelmint receipt-replay deployer")
 CONSUMER_KEY = keccak(text="modelmint receipt-replay consumer")
 CREDIT_VALUE = 10**12
 DEADLINE = 2**40  # far future on any chain: the deadline never decides these tests
-RECEIPT = Receipt(channel_id=1, cumulative_credits=5, deadline=DEADLINE)
+CUMULATIVE = 5  # the receipt's credits (its channel is the consumer's salt 0 to the gateway)
 
 
 def _account(key: bytes, index: int):
@@ -70,28 +70,30 @@ def test_receipt__signed_for_the_other_chain__rejected_same_contract_same_channe
         credits.enableCredits(model_id, CREDIT_VALUE, sender=deployer)
         credits.buyCredits(model_id, 10, consumer, value=10 * CREDIT_VALUE, sender=consumer)
         expiry = chain.pending_timestamp + 86_400
-        tx = credits.openChannel(model_id, gateway, 10, expiry, sender=consumer)
-        assert tx.decode_logs(credits.ChannelOpened)[0].channelId == RECEIPT.channel_id
+        terms = ChannelTerms(consumer.address, gateway.address, model_id, 0)
+        tx = credits.openChannel(model_id, gateway, terms.salt, 10, expiry, sender=consumer)
+        assert tx.decode_logs(credits.ChannelOpened)[0].channelId == terms.channel_id
+        receipt = Receipt(terms.channel_id, CUMULATIVE, DEADLINE)
 
         domain = ReceiptDomain.from_contract(credits)
         assert domain.chain_id == here
         foreign_domain = ReceiptDomain(chain_id=other, verifying_contract=credits.address)
-        foreign = sign_receipt(foreign_domain, RECEIPT, CONSUMER_KEY)
-        own = sign_receipt(domain, RECEIPT, CONSUMER_KEY)
+        foreign = sign_receipt(foreign_domain, receipt, CONSUMER_KEY)
+        own = sign_receipt(domain, receipt, CONSUMER_KEY)
         # Both are valid signatures by the consumer, over different digests.
         assert recover_signer(foreign_domain, foreign) == consumer.address
         assert foreign.signature != own.signature
 
-        assert not credits.verifyReceipt(*foreign.verify_args())
+        assert not credits.verifyReceipt(*foreign.verify_args(terms))
         # Refused by name (a batch never reverts on one receipt) and settles nothing.
-        tx = credits.settle([foreign.settle_args()], sender=gateway)
+        tx = credits.settle([foreign.settle_args(terms)], sender=gateway)
         [rejected] = tx.decode_logs(credits.ReceiptRejected)
-        assert rejected.channelId == RECEIPT.channel_id
+        assert rejected.channelId == terms.channel_id
         assert rejection_reason(rejected.reason) == "UsageCreditsInvalidSignature"
-        assert credits.channel(RECEIPT.channel_id).settled == 0
+        assert credits.channel(terms.channel_id).settled == 0
         assert router.liabilities(ape.utils.ZERO_ADDRESS) == 0
 
         # Control: the receipt signed for this chain's domain settles.
-        assert credits.verifyReceipt(*own.verify_args())
-        credits.settle([own.settle_args()], sender=gateway)
-        assert credits.channel(RECEIPT.channel_id).settled == RECEIPT.cumulative_credits
+        assert credits.verifyReceipt(*own.verify_args(terms))
+        credits.settle([own.settle_args(terms)], sender=gateway)
+        assert credits.channel(terms.channel_id).settled == CUMULATIVE

@@ -21,7 +21,7 @@ from eth_account import Account
 
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
-from modelmint.dev.testing import WAIT_CEILING
+from modelmint.dev.testing import WAIT_CEILING, free_terms
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
 from modelmint.receipts import ReceiptDomain
 from modelmint.weights import weights_hash
@@ -82,15 +82,16 @@ def rpc_url(chain):
 @pytest.fixture(scope="module")
 def open_channel(protocol, gateway, chain):
     """Builder: `open_channel(account, credits, ttl=HOUR, gw=gateway)` buys and locks
-    `credits` for `account`; returns the channel id."""
+    `credits` for `account` in a channel of the lowest free salt; returns its ChannelTerms."""
     credits = protocol["credits"]
     model_id = protocol["model_id"]
 
     def _open(account, n, ttl=HOUR, gw=None):
         credits.buyCredits(model_id, n, account, sender=account, value=n * CREDIT_VALUE)
         expiry = chain.pending_timestamp + ttl
-        tx = credits.openChannel(model_id, gw or gateway, n, expiry, sender=account)
-        return int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
+        terms = free_terms(credits, account.address, gw or gateway, model_id)
+        credits.openChannel(model_id, terms.gateway, terms.salt, n, expiry, sender=account)
+        return terms
 
     return _open
 

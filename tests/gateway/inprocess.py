@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from payer import Payer
 
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.models import register_model
 from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.testing import WAIT_CEILING, wait_until
@@ -63,8 +64,8 @@ def code_of(call) -> ErrorCode:
     return info.value.code
 
 
-def payer_for(service: Service, key, channel_id: int) -> Payer:
-    return Payer("http://unused", key, channel_id, requirements=service.terms.requirements(1))
+def payer_for(service: Service, key, channel: ChannelTerms) -> Payer:
+    return Payer("http://unused", key, channel, requirements=service.terms.requirements(1))
 
 
 def until_confirmed(settler) -> list[str]:

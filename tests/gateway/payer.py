@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 
 import httpx
 
+from modelmint.credits import ChannelTerms
 from modelmint.dev.testing import WAIT_CEILING
 from modelmint.receipts import Receipt, ReceiptDomain, SignedReceipt, recover_signer, sign_receipt
 from modelmint.wire import (
@@ -39,11 +40,15 @@ def digits(n: int = 1) -> dict:
 class Payer:
     url: str
     key: object  # private key / LocalAccount of the channel's consumer
-    channel_id: int
+    channel: ChannelTerms  # the channel's terms: its id is their hash
     charged: int = 0
     requirements: PaymentRequirements | None = None
     history: list[PaymentResponse] = field(default_factory=list)
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=WAIT_CEILING))
+
+    @property
+    def channel_id(self) -> int:
+        return self.channel.channel_id
 
     def discover(self, body: dict | None = None) -> PaymentRequirements:
         answer = self.client.post(self.url + PREDICT, json=body or digits())
@@ -61,10 +66,14 @@ class Payer:
         channel_id: int | None = None,
         domain: ReceiptDomain | None = None,
         requirements: PaymentRequirements | None = None,
+        terms: ChannelTerms | None = None,
     ) -> PaymentPayload:
+        """A signed payload for ``amount``; ``terms`` (another channel's) and ``channel_id``
+        (an id that need not be the terms') override the payer's channel."""
         req = replace(requirements or self.requirements or self.discover(), amount=amount)
+        terms = terms or self.channel
         receipt = Receipt(
-            self.channel_id if channel_id is None else channel_id,
+            terms.channel_id if channel_id is None else channel_id,
             self.charged + amount if cumulative is None else cumulative,
             int(time.time()) + 3600 if deadline is None else deadline,
         )
@@ -72,8 +81,12 @@ class Payer:
         return PaymentPayload(
             accepted=req,
             payload=ReceiptPayload(
-                receipt.channel_id, receipt.cumulative_credits, receipt.deadline, signed.signature
-            ),
+                receipt.channel_id,
+                terms.consumer,
+                terms.salt,
+                *astuple(receipt)[1:],
+                signed.signature,
+            ),  # fmt: skip
         )
 
     def send(

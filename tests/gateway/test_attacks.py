@@ -14,6 +14,7 @@ import pytest
 from eth_account import Account
 from inprocess import charge, code_of, own_gateway, payer_for
 
+from modelmint.credits import ChannelTerms
 from modelmint.dev.testing import wait_until
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import PREDICT_PATH, create_app
@@ -82,14 +83,27 @@ def test_ledger__3000_unknown_channel_ids__bounded_rpc_calls_and_caches(
     rng = random.Random(7)
     codes: dict[str, int] = {}
     began = time.monotonic()
-    flood = payer_for(service, attacker, 0)
-    for _ in range(3000):
-        payload = flood.payload(amount=1, channel_id=rng.randrange(1, 2**64))
+    model_id = service.terms.model_id
+    flood = payer_for(
+        service, attacker, ChannelTerms(attacker.address, service.account.address, model_id)
+    )
+    for i in range(3000):
+        # Never-opened terms (a fresh salt, or a salt seen before: answered from the cache of
+        # unknown ids), and ids that are not their terms' (refused before any read).
+        salt = rng.randrange(2**256) if i % 3 else rng.randrange(8)
+        terms = ChannelTerms(attacker.address, service.account.address, model_id, salt)
+        payload = flood.payload(
+            amount=1, terms=terms, channel_id=None if i % 5 else rng.randrange(2**256)
+        )
         code = code_of(lambda p=payload: charge(service, p))
         codes[code.value] = codes.get(code.value, 0) + 1
     elapsed = time.monotonic() - began
-    assert set(codes) <= {ErrorCode.UNKNOWN_CHANNEL.value, ErrorCode.RPC_UNAVAILABLE.value}
-    assert counter.calls <= burst + (rate + 1 / ttl) * elapsed + 2, (counter.calls, elapsed)
+    assert set(codes) == {
+        ErrorCode.UNKNOWN_CHANNEL.value,
+        ErrorCode.RPC_UNAVAILABLE.value,
+        ErrorCode.CHANNEL_TERMS_MISMATCH.value,
+    }, codes
+    assert counter.calls <= burst + rate * elapsed + 2, (counter.calls, elapsed)
     assert counter.calls < 300
     assert service.ledger.cached_channels == 0
     # Real channels fill the per-channel cache up to its bound, not beyond.
@@ -105,7 +119,7 @@ def _try(service, payer) -> bool:
     try:
         return charge(service, payer.payload(amount=1)).charged_credits == 1
     except WireError as err:
-        # Rate-limited, or answered from the cached nextChannelId: a token or the cache's
+        # Rate-limited, or answered from the cache of unknown ids: a token or the cache's
         # expiry (unknown_channel_ttl) comes within a second.
         if err.code in (ErrorCode.RPC_UNAVAILABLE, ErrorCode.UNKNOWN_CHANNEL):
             return False
@@ -149,8 +163,8 @@ def test_ledger__gateway_clock_behind_chain__closed_channel_refused(
 ):
     service = services()
     monitor = Monitor(service, ChainClock(local=time.time))
-    channel_id = open_channel(consumer, 10, gw=service.account.address)
-    payer = payer_for(service, consumer_key, channel_id)
+    channel = open_channel(consumer, 10, gw=service.account.address)
+    payer = payer_for(service, consumer_key, channel)
     # The chain's clock, not the wall clock, sets the deadline (the chain may lag the wall).
     deadline = max(int(time.time()), int(chain.pending_timestamp)) + 3600
     assert charge(service, payer.payload(amount=1, deadline=deadline)).charged_credits == 1
@@ -158,11 +172,11 @@ def test_ledger__gateway_clock_behind_chain__closed_channel_refused(
     # The chain moves past expiry + grace (the gateway's own clock stays behind it) and the
     # consumer takes the deposit back.
     time_travel(2 * GRACE)
-    protocol["credits"].closeChannel(channel_id, sender=consumer)
+    protocol["credits"].closeChannel(channel.as_args(), sender=consumer)
     wait_until(lambda: (monitor.poll(), monitor.clock.skew() > GRACE)[1], "chain time read")
     late = payer.payload(amount=1, deadline=int(chain.pending_timestamp) + 3600)
     assert code_of(lambda: charge(service, late)) in (
         ErrorCode.CHANNEL_CLOSED,
         ErrorCode.CHANNEL_EXPIRED,
     )
-    assert service.ledger.channel_state(channel_id).charged == 1
+    assert service.ledger.channel_state(channel.channel_id).charged == 1

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -199,7 +200,7 @@ def test_predict__cumulative_not_charged_plus_amount__corrective_402(payer, cumu
     extra = decode_payment_required(answer.headers[HEADER_PAYMENT_REQUIRED]).accepts[0].extra
     assert extra.channel.charged == 1 and extra.channel.deposit == 100
     assert extra.last_receipt.cumulative_credits == 1
-    lost = Payer(payer.url, payer.key, payer.channel_id)  # a client that lost its state
+    lost = Payer(payer.url, payer.key, payer.channel)  # a client that lost its state
     assert lost.pay().status_code == 200  # resyncs from the corrective 402
     assert lost.charged == 2
 
@@ -218,10 +219,10 @@ def test_predict__deadline_too_soon__402_named(payer):
 def test_predict__signature_of_another_channel_or_chain__bad_signature(payer, receipt_domain):
     other_channel = payer.payload(amount=1, channel_id=payer.channel_id + 1000)
     forged = payer.payload(amount=1)
-    forged = type(forged)(
-        accepted=forged.accepted,
-        payload=type(forged.payload)(
-            payer.channel_id, 1, forged.payload.deadline, other_channel.payload.signature
+    forged = replace(
+        forged,
+        payload=replace(
+            forged.payload, cumulative_credits=1, signature=other_channel.payload.signature
         ),
     )
     assert _code(payer.send(forged)) == "bad_signature"
@@ -235,26 +236,31 @@ def test_predict__high_s_signature__rejected(payer):
     payload = payer.payload(amount=1)
     v, r, s = split_signature(payload.payload.signature)
     flipped = encode_signature(55 - v, r, SECP256K1_N - s)
-    high = type(payload)(
-        accepted=payload.accepted,
-        payload=type(payload.payload)(
-            payload.payload.channel_id, 1, payload.payload.deadline, flipped
-        ),
+    high = replace(
+        payload, payload=replace(payload.payload, cumulative_credits=1, signature=flipped)
     )
     assert _code(payer.send(high)) == "high_s_signature"
 
 
 def test_predict__unknown_channel__402_named(payer):
-    answer = payer.send(payer.payload(amount=1, channel_id=10**9))
+    never_opened = replace(payer.channel, salt=2**255 + 9)
+    answer = payer.send(payer.payload(amount=1, terms=never_opened))
     assert _code(answer) == "unknown_channel"
 
 
-def test_predict__channel_of_another_gateway__402_named(
+def test_predict__channel_id_not_of_its_terms__402_terms_mismatch(payer):
+    answer = payer.send(payer.payload(amount=1, channel_id=payer.channel_id ^ 1))
+    assert (answer.status_code, _code(answer)) == (402, "channel_terms_mismatch")
+
+
+def test_predict__channel_of_another_gateway__402_terms_mismatch(
     served, protocol, consumer, consumer_key, open_channel, model_owner, attacker
 ):
+    """The gateway derives the id with its own address: another gateway's channel (its real
+    id and terms) is not a channel of this one."""
     protocol["registry"].setGateway(protocol["model_id"], attacker, True, sender=model_owner)
     other = Payer(served.url, consumer_key, open_channel(consumer, 10, gw=attacker))
-    assert _code(other.send(other.payload(amount=1))) == "wrong_gateway"
+    assert _code(other.send(other.payload(amount=1))) == "channel_terms_mismatch"
 
 
 def test_predict__concurrent_same_payment__charged_once(payer):

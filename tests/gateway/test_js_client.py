@@ -1,5 +1,6 @@
 """The JavaScript client of docs/examples/pay.mjs (ethers v6, written from docs/GATEWAY.md
-alone) against the real gateway process: it opens a channel with ``buyAndOpenChannel``,
+alone) against the real gateway process: it opens a channel with ``buyAndOpenChannel`` at the
+lowest free salt (its id the hash of its terms, computed in JS as the contract does),
 pays a call with an EIP-712 receipt, checks the PAYMENT-RESPONSE and the provenance, meets
 ``above_deposit`` (and again after adopting ``charged``), tops up with ``buyAndTopUpChannel``
 and is served by sending the same payment again."""
@@ -13,6 +14,7 @@ import subprocess
 import pytest
 from eth_account import Account
 
+from modelmint.credits import ChannelTerms
 from modelmint.deploy.config import REPO_ROOT
 from modelmint.dev.testing import WAIT_CEILING
 
@@ -47,7 +49,7 @@ def _run_pay_mjs(node, gateway_url, rpc_url, key) -> list[dict]:
 
 
 def test_pay_mjs__open_pay_above_deposit_top_up__served_and_charged_on_chain(
-    node, launch, protocol, consumer, rpc_url
+    node, launch, protocol, consumer, gateway, rpc_url
 ):
     served = launch()
     credits = protocol["credits"]
@@ -69,7 +71,10 @@ def test_pay_mjs__open_pay_above_deposit_top_up__served_and_charged_on_chain(
     first, second = (s["paymentResponse"] for s in by_step["paid"])
     assert (first["chargedCredits"], first["channel"]["charged"]) == ("3", "3")
     assert (second["chargedCredits"], second["channel"]["charged"]) == ("3", "6")
+    terms = ChannelTerms(
+        consumer.address, gateway.address, protocol["model_id"], int(opened["salt"])
+    )
+    assert channel_id == terms.channel_id
     on_chain = credits.channel(channel_id)
-    assert on_chain.consumer == consumer.address
     assert on_chain.deposit == 6
     assert by_step["done"][0]["deposit"] == "6"

@@ -27,7 +27,7 @@ from web3 import Web3
 
 from modelmint.access import AccessStatement, SignedStatement, sign_statement
 from modelmint.deploy.models import register_model
-from modelmint.dev.testing import wait_until
+from modelmint.dev.testing import free_terms, wait_until
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.app import create_app
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StartupError
@@ -86,9 +86,9 @@ def _code(call) -> ErrorCode:
     return info.value.code
 
 
-def _payer(service, consumer_key, channel_id):
+def _payer(service, consumer_key, channel):
     info_req = service.terms.requirements(1)
-    return Payer("http://unused", consumer_key, channel_id, requirements=info_req)
+    return Payer("http://unused", consumer_key, channel, requirements=info_req)
 
 
 def _until_confirmed(settler) -> list[str]:
@@ -103,9 +103,9 @@ def _until_confirmed(settler) -> list[str]:
 def test_ledger__channel_in_grace_or_expired__rejected(
     service, chain, consumer, consumer_key, open_channel, protocol
 ):
-    channel_id = open_channel(consumer, 10)
-    expiry = protocol["credits"].channel(channel_id).expiry
-    payer = _payer(service, consumer_key, channel_id)
+    channel = open_channel(consumer, 10)
+    expiry = protocol["credits"].channel(channel.channel_id).expiry
+    payer = _payer(service, consumer_key, channel)
     try:
         service.ledger.clock = lambda: expiry + 1
         assert (
@@ -135,13 +135,13 @@ def test_ledger__wallet_consumer__registered_key_served_and_final_after_wallet_t
     register = credits.setReceiptSigner.encode_input(consumer)
     wallet.execute(credits, 0, register, sender=consumer)
     expiry = chain.pending_timestamp + 3600
-    call = credits.openChannel.encode_input(model_id, gateway, 10, expiry)
-    tx = wallet.execute(credits, 0, call, sender=consumer)
-    channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
+    channel = free_terms(credits, wallet.address, gateway, model_id)
+    call = credits.openChannel.encode_input(model_id, gateway, channel.salt, 10, expiry)
+    wallet.execute(credits, 0, call, sender=consumer)
     service = Service.start(settings_for())
     service.ledger.clock = _chain_clock(chain)
     try:
-        payer = _payer(service, consumer_key, channel_id)  # the registered key signs
+        payer = _payer(service, consumer_key, channel)  # the registered key signs
         assert _begin(service, payer).charged_credits == 1
         payer.charged = 1
         # The wallet turns against its receipts: no effect on what its channel accepts.
@@ -151,14 +151,14 @@ def test_ledger__wallet_consumer__registered_key_served_and_final_after_wallet_t
         assert _begin(service, payer).charged_credits == 1
         payer.charged = 2
         # Another key is still refused, without asking the wallet.
-        stranger = _payer(service, Account.from_key(attacker.private_key), channel_id)
+        stranger = _payer(service, Account.from_key(attacker.private_key), channel)
         stranger.charged = 2
         assert _code(lambda: _begin(service, stranger)) is ErrorCode.BAD_SIGNATURE
         service.settler.run_once(force=True)
         assert _until_confirmed(service.settler)
     finally:
         service.close()
-    assert credits.channel(channel_id).settled == 2
+    assert credits.channel(channel.channel_id).settled == 2
 
 
 def test_license__erc1271_account__accepted_then_revoked(
@@ -226,16 +226,14 @@ def test_predict__model_raises__model_failed_and_nothing_charged(
     credits.enableCredits(model_id, 10**12, sender=model_owner)
     credits.buyCredits(model_id, 10, consumer, sender=consumer, value=10 * 10**12)
     expiry = chain.pending_timestamp + 3600
-    tx = credits.openChannel(model_id, gateway, 10, expiry, sender=consumer)
-    channel_id = int(tx.decode_logs(credits.ChannelOpened)[0].channelId)
+    channel = free_terms(credits, consumer.address, gateway, model_id)
+    credits.openChannel(model_id, gateway, channel.salt, 10, expiry, sender=consumer)
 
     settings = settings_for(model_id=model_id, weights=weights)
     svc = Service.start(settings)
     svc.ledger.clock = _chain_clock(chain)
     app = create_app(settings, svc)
-    payer = Payer(
-        "http://gateway", consumer_key, channel_id, requirements=svc.terms.requirements(3)
-    )
+    payer = Payer("http://gateway", consumer_key, channel, requirements=svc.terms.requirements(3))
     header = {HEADER_PAYMENT_SIGNATURE: encode_payment_payload(payer.payload(amount=3))}
 
     async def run():
@@ -390,10 +388,10 @@ def test_ledger__channel_closed__rejected(
     service, consumer, consumer_key, open_channel, chain, protocol
 ):
     """Last in the module: moves the chain past the channel's grace period."""
-    channel_id = open_channel(consumer, 10, ttl=60)
+    channel = open_channel(consumer, 10, ttl=60)
     chain.pending_timestamp += 60 + GRACE + 1
-    protocol["credits"].closeChannel(channel_id, sender=consumer)
-    payer = _payer(service, consumer_key, channel_id)
+    protocol["credits"].closeChannel(channel.as_args(), sender=consumer)
+    payer = _payer(service, consumer_key, channel)
     # A deadline valid by the chain's clock: the deadline is judged before the channel read.
     deadline = int(chain.pending_timestamp) + 3600
     assert _code(lambda: _begin(service, payer, deadline=deadline)) is ErrorCode.CHANNEL_CLOSED

@@ -66,17 +66,17 @@ def test_two_ledgers_one_key__settled_beyond_charges__readyz_log_metric_report(
     services, consumer, consumer_key, open_channel, protocol, caplog
 ):
     first, second = services(), services()  # one key, two stores: two ledgers
-    channel_id = open_channel(consumer, 10)
-    first_payer = payer_for(first, consumer_key, channel_id)
+    channel = open_channel(consumer, 10)
+    first_payer = payer_for(first, consumer_key, channel)
     assert charge(first, first_payer.payload(amount=3), cost=3).charged_credits == 3
-    second_payer = payer_for(second, consumer_key, channel_id)
+    second_payer = payer_for(second, consumer_key, channel)
     assert charge(second, second_payer.payload(amount=1)).charged_credits == 1
     # The second settles its 1 credit, then the first its 3: the chain moves without it.
     second.settler.run_once(force=True)
     until_confirmed(second.settler)
     first.settler.run_once(force=True)
     until_confirmed(first.settler)
-    assert protocol["credits"].channel(channel_id).settled == 3
+    assert protocol["credits"].channel(channel.channel_id).settled == 3
     second.settler.run_once()  # re-reads its recently settled channels
     app = create_app(second.settings, second)
 

@@ -6,7 +6,7 @@ import threading
 
 import psycopg
 import pytest
-from test_store import charge
+from test_store import BIG_ID, charge, check_256_bit_ids
 
 from modelmint.dev.testing import wait_until
 from modelmint.errors import ErrorCode
@@ -51,6 +51,35 @@ def test_record_charges__totals_receipts_settlements__as_sqlite(stores):
     assert first.use_nonce("0xA", 1, 2**40) and not second.use_nonce("0xa", 1, 2**40)
     first.record_bad_receipt(7, 6, "why")
     assert second.bad_receipts() == [(7, 6, "why")]
+
+
+def test_record_charges__256_bit_channel_id__held_and_read_back(stores):
+    check_256_bit_ids(*stores)
+    held = stores[0].hold(BIG_ID, lock_timeout=2.0)
+    assert held.record is not None and held.record.channel_id == BIG_ID
+    held.release()
+
+
+def test_migrate__version_1_database__terms_columns_added(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(
+            "CREATE SCHEMA gateway; CREATE TABLE gateway.schema_version (version INTEGER);"
+            " INSERT INTO gateway.schema_version VALUES (1);"
+            " CREATE TABLE gateway.channels (channel_id NUMERIC(78) PRIMARY KEY,"
+            " consumer TEXT NOT NULL, charged NUMERIC(78) NOT NULL, cumulative NUMERIC(78)"
+            " NOT NULL, deadline NUMERIC(78) NOT NULL, signature BYTEA NOT NULL,"
+            " settled NUMERIC(78) NOT NULL DEFAULT 0, updated_at DOUBLE PRECISION NOT NULL);"
+            " INSERT INTO gateway.channels VALUES (7, '0xab', 5, 6, 9, '\\x01', 0, 1.0)"
+        )
+    store = PostgresStore(pg_url, pool_size=2, timeout=2.0)
+    try:
+        record = store.channel(7)
+        assert (record.charged, record.model_id, record.salt) == (5, 0, 0)
+        with psycopg.connect(pg_url) as conn:
+            rows = conn.execute("SELECT version FROM gateway.schema_version").fetchall()
+        assert rows == [(SCHEMA_VERSION,)]
+    finally:
+        store.close()
 
 
 def test_hold__held_in_another_process__waits_then_reads_its_charge(stores):

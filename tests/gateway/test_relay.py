@@ -9,6 +9,8 @@ account (it sends transactions) keeps its nonces clear of other modules'.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 from eth_account import Account
@@ -19,7 +21,9 @@ from modelmint.client.client import Client
 from modelmint.client.funding import ChannelPolicy
 from modelmint.client.gasless import close_signature, gasless_open, token_domain
 from modelmint.client.signer import Signer
-from modelmint.dev.testing import WAIT_CEILING
+from modelmint.constants import ZERO_ADDRESS
+from modelmint.credits import ChannelTerms
+from modelmint.dev.testing import WAIT_CEILING, free_terms
 from modelmint.gateway.app import create_app
 from modelmint.receipts import ReceiptDomain
 from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
@@ -67,12 +71,15 @@ def domains(protocol, chain):
 def signed_open(live, protocol, domains, key, chain, **change):
     url, service = live
     now = chain.pending_timestamp
+    model_id = change.get("model_id", protocol["model_id"])
+    gateway = change.get("gateway", service.account.address)
     opening = gasless_open(
         domains[0],
         domains[1],
         key,
-        model_id=change.get("model_id", protocol["model_id"]),
-        gateway=change.get("gateway", service.account.address),
+        model_id=model_id,
+        gateway=gateway,
+        salt=free_terms(protocol["credits"], key.address, gateway, model_id).salt,
         credits=DEPOSIT,
         credit_value=PRICE,
         expiry=now + 7 * 86_400,
@@ -85,6 +92,7 @@ def signed_open(live, protocol, domains, key, chain, **change):
             "consumer": intent.consumer,
             "modelId": str(intent.model_id),
             "gateway": intent.gateway,
+            "salt": str(intent.salt),
             "credits": str(intent.credits),
             "expiry": str(intent.expiry),
             "receiptSigner": intent.receipt_signer,
@@ -96,9 +104,22 @@ def signed_open(live, protocol, domains, key, chain, **change):
     }
 
 
-def post_close(url: str, channel_id: int, charged: int, signature: bytes) -> httpx.Response:
-    path = CHANNEL_CLOSE_PATH.format(channel_id=channel_id)
-    body = {"chargedCredits": str(charged), "signature": "0x" + signature.hex()}
+def terms_of(body: dict) -> ChannelTerms:
+    """The terms of the channel an open request's intent opens."""
+    i = body["intent"]
+    return ChannelTerms(i["consumer"], i["gateway"], int(i["modelId"]), int(i["salt"]))
+
+
+def post_close(
+    url: str, channel: ChannelTerms, charged: int, signature: bytes, channel_id: int | None = None
+) -> httpx.Response:
+    path = CHANNEL_CLOSE_PATH.format(channel_id=channel_id or channel.channel_id)
+    body = {
+        "consumer": channel.consumer,
+        "salt": str(channel.salt),
+        "chargedCredits": str(charged),
+        "signature": "0x" + signature.hex(),
+    }
     return httpx.post(url + path, json=body, timeout=WAIT_CEILING)
 
 
@@ -114,26 +135,36 @@ def test_open_and_close__consumer_without_eth__channel_paid_and_refunded_in_toke
     body = signed_open(live, protocol, domains, holder, chain)
     opened = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
     assert opened.status_code == 200, opened.text
-    channel_id = int(opened.json()["channelId"])
+    channel = terms_of(body)
+    channel_id = channel.channel_id
+    assert opened.json()["channelId"] == str(channel_id)
     on_chain = credits.channel(channel_id)
-    assert on_chain.consumer == holder.address and on_chain.deposit == DEPOSIT
+    assert on_chain.deposit == DEPOSIT and on_chain.signer == ZERO_ADDRESS  # holder signs
     assert token.balanceOf(holder.address) == MINTED - DEPOSIT * PRICE
 
-    payer = Payer(url, holder, channel_id)
+    payer = Payer(url, holder, channel)
     for _ in range(3):
         assert payer.pay().status_code == 200
     charged = payer.charged
     assert charged > 0
 
     below = post_close(
-        url, channel_id, charged - 1, close_signature(domains[0], channel_id, charged - 1, holder)
+        url, channel, charged - 1, close_signature(domains[0], channel_id, charged - 1, holder)
     )
     assert below.status_code == 409 and code_of(below) == "close_mismatch"
     assert below.json()["error"]["charged"] == str(charged)
     assert credits.channel(channel_id).expiry != 0  # still open
 
+    other_salt = post_close(
+        url,
+        replace(channel, salt=channel.salt + 1),
+        charged,
+        close_signature(domains[0], channel_id, charged, holder),
+        channel_id=channel_id,
+    )
+    assert other_salt.status_code == 402 and code_of(other_salt) == "channel_terms_mismatch"
     closed = post_close(
-        url, channel_id, charged, close_signature(domains[0], channel_id, charged, holder)
+        url, channel, charged, close_signature(domains[0], channel_id, charged, holder)
     )
     assert closed.status_code == 200, closed.text
     assert closed.json()["chargedCredits"] == str(charged)
@@ -198,11 +229,16 @@ def test_client__no_eth_token_model__opens_gasless_pays_and_closes_cooperatively
     assert "channel_opened" in events and "channel_closed" in events
 
 
-@pytest.mark.parametrize("channel", ["0", "-1", str(2**256)])
+@pytest.mark.parametrize("channel", ["-1", str(2**256)])
 def test_close__channel_id_out_of_range__invalid_payload_nothing_sent(live, channel):
     url, service = live
     nonce = service.chain.w3.eth.get_transaction_count(service.account.address)
-    body = {"chargedCredits": "0", "signature": "0x" + "11" * 65}
+    body = {
+        "consumer": service.account.address,
+        "salt": "0",
+        "chargedCredits": "0",
+        "signature": "0x" + "11" * 65,
+    }
     answer = httpx.post(f"{url}/v1/channels/{channel}/close", json=body, timeout=WAIT_CEILING)
     assert answer.status_code == 400 and code_of(answer) == "invalid_payload", answer.text
     assert service.chain.w3.eth.get_transaction_count(service.account.address) == nonce

@@ -9,8 +9,14 @@ from modelmint.gateway.committer import PROBE_EVERY, GroupCommitter
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 from modelmint.gateway.store import Charge, Settlement, SettlementStatus, SqliteStore
 
+# A channel id is the keccak of its terms: anything up to 2**256 - 1.
+BIG_ID = 2**256 - 1 - 7
+SALT = 2**255 + 3
 
-def charge(channel_id: int, credits: int, total: int, cumulative: int | None = None) -> Charge:
+
+def charge(
+    channel_id: int, credits: int, total: int, cumulative: int | None = None, **terms: int
+) -> Charge:
     return Charge(
         channel_id=channel_id,
         consumer="0x" + "ab" * 20,
@@ -19,7 +25,28 @@ def charge(channel_id: int, credits: int, total: int, cumulative: int | None = N
         cumulative=total if cumulative is None else cumulative,
         deadline=1_900_000_000,
         signature=b"\x01" * 65,
+        **terms,
     )
+
+
+def check_256_bit_ids(first, second) -> None:
+    """``second`` (another handle on ``first``'s database) reads back a 256-bit channel id,
+    its terms, charges, settlement and bad receipt exactly."""
+    first.record_charges([charge(BIG_ID, 2, 2, model_id=2**200, salt=SALT)])
+    first.record_charges([charge(BIG_ID, 3, 5, model_id=2**200, salt=SALT)])
+    record = second.channel(BIG_ID)
+    assert (record.channel_id, record.model_id, record.salt, record.charged) == (
+        BIG_ID, 2**200, SALT, 5,
+    )  # fmt: skip
+    assert second.channel(BIG_ID - 1) is None
+    assert [c.channel_id for c in second.charges(BIG_ID)] == [BIG_ID, BIG_ID]
+    assert [c.channel_id for c in second.unsettled()] == [BIG_ID]
+    second.set_settled(BIG_ID, 5)
+    assert first.unsettled() == []
+    first.add_settlement(Settlement("0xcd", {BIG_ID: 5}, SettlementStatus.PENDING, 1.0, 1))
+    assert second.settlements()[0].channels == {BIG_ID: 5}
+    first.record_bad_receipt(BIG_ID, 5, "why")
+    assert second.bad_receipts() == [(BIG_ID, 5, "why")]
 
 
 def test_record_charges__reopened__totals_and_receipt_kept(tmp_path):
@@ -33,6 +60,52 @@ def test_record_charges__reopened__totals_and_receipt_kept(tmp_path):
     assert [c.channel_id for c in again.unsettled()] == [7]
     again.set_settled(7, 5)
     assert again.unsettled() == []
+
+
+def test_record_charges__256_bit_channel_id__id_terms_and_totals_kept(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    check_256_bit_ids(store, store)
+    store.close()
+    assert SqliteStore(tmp_path / "s.sqlite3").channel(BIG_ID).salt == SALT
+
+
+def test_init__version_1_file__migrated_to_terms_columns(tmp_path):
+    import sqlite3
+
+    from modelmint.gateway.store import SCHEMA_VERSION
+
+    path = tmp_path / "s.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE channels (channel_id TEXT PRIMARY KEY, consumer TEXT NOT NULL,"
+        " charged TEXT NOT NULL, cumulative TEXT NOT NULL, deadline TEXT NOT NULL,"
+        " signature BLOB NOT NULL, settled TEXT NOT NULL DEFAULT '0', updated_at REAL NOT NULL);"
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1);"
+        "INSERT INTO channels VALUES ('7', '0xab', '5', '6', '9', x'01', '0', 1.0);"
+    )
+    old.close()
+    store = SqliteStore(path)
+    record = store.channel(7)
+    assert (record.charged, record.model_id, record.salt) == (5, 0, 0)
+    store.set_settled(7, 5)
+    check_256_bit_ids(store, store)
+    store.close()
+    rows = sqlite3.connect(path).execute("SELECT version FROM schema_version").fetchall()
+    assert rows == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 2
+
+
+def test_init__file_of_a_newer_gateway__store_unavailable(tmp_path):
+    import sqlite3
+
+    SqliteStore(tmp_path / "s.sqlite3").close()
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    with db:
+        db.execute("UPDATE schema_version SET version = 99")
+    db.close()
+    with pytest.raises(StoreError) as refused:
+        SqliteStore(tmp_path / "s.sqlite3")
+    assert refused.value.code.value == "store_unavailable"
 
 
 def test_record_charges__gap_in_total__rejected_atomically(tmp_path):

@@ -37,6 +37,7 @@ from modelmint.wire import (
 
 CREDITS = "0x" + "11" * 20
 GATEWAY = Account.create().address
+CONSUMER = Account.create().address
 ASSET = "0x" + "00" * 20
 
 
@@ -64,7 +65,12 @@ def requirements(amount: int = 5, channel: ChannelState | None = None) -> Paymen
 
 def payload(**overrides) -> PaymentPayload:
     receipt = dict(
-        channel_id=3, cumulative_credits=15, deadline=1_900_000_000, signature=b"\x02" * 65
+        channel_id=2**256 - 3,  # ids are hashes: any uint256
+        consumer=CONSUMER,
+        salt=2**255,
+        cumulative_credits=15,
+        deadline=1_900_000_000,
+        signature=b"\x02" * 65,
     )
     receipt.update(overrides)
     return PaymentPayload(accepted=requirements(), payload=ReceiptPayload(**receipt))
@@ -156,6 +162,9 @@ def test_payment_response_header__any_response__same_bytes_as_encode_payment_res
 def test_encoding__uint256_fields__decimal_strings():
     obj = json.loads(base64.b64decode(encode_payment_payload(payload(cumulative_credits=2**255))))
     assert obj["payload"]["cumulativeCredits"] == str(2**255)
+    assert obj["payload"]["channelId"] == str(2**256 - 3)
+    assert obj["payload"]["salt"] == str(2**255)
+    assert obj["payload"]["consumer"] == CONSUMER
     assert obj["accepted"]["amount"] == "5"
     assert obj["x402Version"] == 2
     assert obj["accepted"]["scheme"] == SCHEME
@@ -196,6 +205,11 @@ def test_decode__malformed_header__named_error(header, code):
         (lambda o: o["payload"].update(signature="0xzz"), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].update(signature="0x" + "00" * 1025), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].update(channelId=None), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(channelId=str(2**256)), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].pop("consumer"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(consumer="0x12"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].pop("salt"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(salt=0), ErrorCode.INVALID_PAYLOAD),
     ],
 )
 def test_decode__bad_field__named_error(edit, code):

@@ -6,7 +6,7 @@
 import { ethers } from "/vendor/ethers.js";
 import { dateText, duration, esc, money, short, tokens, when } from "/static/format.js";
 import { proposalsTable, wireProposals } from "/static/governance.js";
-import { playgroundSection, wirePlayground } from "/static/playground.js";
+import { channelIdOf, playgroundSection, wirePlayground } from "/static/playground.js";
 
 const main = document.getElementById("main");
 const state = { config: null, abis: null, errors: null, provider: null, signer: null, account: null };
@@ -217,6 +217,14 @@ function cardSection(m) {
     <span class="muted mono">${esc(clip(m.metadataURI))}</span></div>`;
 }
 
+// The lowest salt whose channel (this account, gateway, model, salt) was never opened: a
+// channel's id is the hash of its terms, and a closed channel's terms never open again.
+async function freeSalt(credits, gateway, modelId) {
+  for (let salt = 0n; ; salt++) {
+    if ((await credits.channel(channelIdOf(state.account, gateway, modelId, salt))).deposit === 0n) return salt;
+  }
+}
+
 async function renderModel(id) {
   const m = await api(`/api/models/${id}`);
   const asset = m.asset;
@@ -288,7 +296,8 @@ async function renderModel(id) {
     send("Open channel", async () => {
       const now = (await state.provider.getBlock("latest")).timestamp;
       const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value) * 3600n;
-      return contract("credits", "UsageCredits").openChannel(BigInt(m.id), gw, n, expiry);
+      const credits = contract("credits", "UsageCredits");
+      return credits.openChannel(BigInt(m.id), gw, await freeSalt(credits, gw, m.id), n, expiry);
     });
   });
   document.getElementById("buy-open-channel")?.addEventListener("click", () => {
@@ -300,7 +309,8 @@ async function renderModel(id) {
       if (!eth) await (await at(m.paymentAsset, "ERC20").approve(credits.target, cost)).wait();
       const now = (await state.provider.getBlock("latest")).timestamp;
       const expiry = BigInt(now) + BigInt(document.getElementById("channel-expiry").value) * 3600n;
-      return credits.buyAndOpenChannel(BigInt(m.id), gw, n, expiry, { value: eth ? cost : 0n });
+      const salt = await freeSalt(credits, gw, m.id);
+      return credits.buyAndOpenChannel(BigInt(m.id), gw, salt, n, expiry, { value: eth ? cost : 0n });
     });
   });
   if (m.shares) wireProposals(document.getElementById("model-proposals"), m.shares.proposals, "ModelGovernor", at, send, state.account);
@@ -335,9 +345,9 @@ async function renderAccount() {
       ${a.credits.map((c) => `<tr><td><a href="#/model/${c.modelId}">#${c.modelId}</a></td><td>${credits(c.balance, c.modelId, c.creditValue)}</td></tr>`).join("")}</tbody></table>
     <h3>Channels</h3>
     <table data-testid="channels"><thead><tr><th>Channel</th><th>Model</th><th>Gateway</th><th>Deposit</th><th>Settled</th><th>Expiry</th><th></th></tr></thead><tbody>
-      ${a.channels.map((c) => `<tr data-channel="${c.id}"><td>#${c.id}</td><td>#${c.modelId}</td><td class="mono">${short(c.gateway)}</td><td>${credits(c.deposit, c.modelId, c.creditValue)}</td><td>${credits(c.settled, c.modelId, c.creditValue)}</td>
+      ${a.channels.map((c) => `<tr data-channel="${c.id}"><td title="${c.id}">salt ${c.salt}</td><td>#${c.modelId}</td><td class="mono">${short(c.gateway)}</td><td>${credits(c.deposit, c.modelId, c.creditValue)}</td><td>${credits(c.settled, c.modelId, c.creditValue)}</td>
         <td>${c.closed ? "closed" : when(c.expiry)}</td>
-        <td>${c.closable ? `<button data-close="${c.id}">Close and refund ${c.deposit - c.settled} credits</button>` : c.closed ? "" : `closable after ${when(c.closableAt)}`}</td></tr>`).join("")}</tbody></table>
+        <td>${c.closable ? `<button data-close="${c.id}" data-gateway="${c.gateway}" data-model="${c.modelId}" data-salt="${c.salt}">Close and refund ${c.deposit - c.settled} credits</button>` : c.closed ? "" : `closable after ${when(c.closableAt)}`}</td></tr>`).join("")}</tbody></table>
     <h3>Claimable revenue</h3>
     <table data-testid="claimable"><thead><tr><th>Source</th><th>Model</th><th>Amount</th><th></th></tr></thead><tbody>
       ${a.claimable.map((c, i) => `<tr><td>${c.kind === "router" ? "revenue split" : `shares <span class="mono">${short(c.token)}</span>`}</td><td>#${c.modelId}</td>
@@ -359,7 +369,9 @@ async function renderAccount() {
     }));
   }
   for (const b of main.querySelectorAll("[data-close]")) {
-    b.addEventListener("click", () => send("Close channel", () => contract("credits", "UsageCredits").closeChannel(BigInt(b.dataset.close))));
+    // A channel is closed by its terms (ChannelTerms: consumer, gateway, modelId, salt).
+    const terms = [state.account, b.dataset.gateway, BigInt(b.dataset.model), BigInt(b.dataset.salt)];
+    b.addEventListener("click", () => send("Close channel", () => contract("credits", "UsageCredits").closeChannel(terms)));
   }
   for (const b of main.querySelectorAll("[data-claim]")) {
     const c = a.claimable[b.dataset.claim];

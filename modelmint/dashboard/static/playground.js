@@ -2,8 +2,9 @@
 // comes from the model's card (its example; a square numeric item, like the digits model's 8x8
 // image, is drawn on a canvas and downsampled to the model's input). The call is paid exactly as
 // any API call (docs/GATEWAY.md): the gateway's 402 names the price and the receipt domain, a
-// channel of the wallet on that gateway with room is reused or one is opened with
-// `buyAndOpenChannel`, the wallet signs the cumulative receipt with eth_signTypedData_v4 (the
+// channel of the wallet on that gateway with room is reused (found on chain by walking the salts
+// of its terms: a channel's id is the hash of consumer, gateway, model and salt) or one is opened
+// with `buyAndOpenChannel` at the lowest free salt, the wallet signs the cumulative receipt with eth_signTypedData_v4 (the
 // types from /api/eip712, declared once in modelmint/eip712.py's structs), the corrective 402s are
 // handled as GATEWAY.md says, and the answer is shown only once its provenance recovers to the
 // gateway's advertised key over the exact request and response bytes, with what it cost.
@@ -35,55 +36,63 @@ async function gatewayOf(ctx, gateway) {
   return { url: status.url, terms };
 }
 
-// Local memory of the playground: the channels it opened and the running total it saw charged.
+// Local memory of the playground: the running total it saw charged on each channel.
 const memory = {
   key: (ctx, what) => `modelmint.playground.${ctx.state.config.chainId}.${ctx.state.config.addresses.credits}.${what}`,
   charged(ctx, channelId) { return BigInt(localStorage.getItem(this.key(ctx, `charged.${channelId}`)) ?? "0"); },
   setCharged(ctx, channelId, charged) { localStorage.setItem(this.key(ctx, `charged.${channelId}`), String(charged)); },
-  opened(ctx) { return JSON.parse(localStorage.getItem(this.key(ctx, `opened.${ctx.state.account}`)) ?? "[]"); },
-  addOpened(ctx, channelId) {
-    localStorage.setItem(this.key(ctx, `opened.${ctx.state.account}`), JSON.stringify([...new Set([...this.opened(ctx), String(channelId)])]));
-  },
 };
 
-// An open channel of the wallet for this model and gateway with room for `amount` credits, read
-// on chain (the index lists the candidates, the memory those it may not have seen yet).
-async function reusableChannel(ctx, credits, m, gateway, amount) {
-  const account = await ctx.api(`/api/accounts/${ctx.state.account}`);
-  const ids = new Set([...account.channels.filter((c) => String(c.modelId) === String(m.id) && same(c.gateway, gateway) && !c.closed).map((c) => String(c.id)), ...memory.opened(ctx)]);
-  const now = BigInt((await ctx.state.provider.getBlock("latest")).timestamp);
-  for (const id of [...ids].sort((a, b) => Number(b) - Number(a))) {
-    const c = await credits.channel(BigInt(id));
-    if (!same(c.consumer, ctx.state.account) || !same(c.gateway, gateway) || String(c.modelId) !== String(m.id)) continue;
-    if (c.expiry <= now + BigInt(REUSE_MARGIN)) continue;
-    const charged = [memory.charged(ctx, id), c.settled].reduce((a, b) => (a > b ? a : b));
-    if (c.deposit - charged >= amount) return { id: BigInt(id), expiry: c.expiry, deposit: c.deposit, charged, signer: c.signer, opened: false };
+// A channel's id: uint256(keccak256(abi.encode(consumer, gateway, modelId, salt))).
+export const channelIdOf = (consumer, gateway, modelId, salt) =>
+  BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "address", "uint256", "uint256"], [consumer, gateway, BigInt(modelId), BigInt(salt)])));
+
+// The wallet's channels to `gateway` for model `m` (salts 0, 1, ... up to the first never
+// opened, whose salt a new channel takes), read on chain: nothing local is needed.
+async function walkChannels(ctx, credits, m, gateway) {
+  const found = [];
+  for (let salt = 0n; ; salt++) {
+    const id = channelIdOf(ctx.state.account, gateway, m.id, salt);
+    const c = await credits.channel(id);
+    if (c.deposit === 0n) return { found, free: salt };
+    found.push({ id, salt, expiry: c.expiry, deposit: c.deposit, settled: c.settled, signer: /^0x0{40}$/i.test(c.signer) ? ctx.state.account : c.signer });
   }
-  return null;
 }
 
-// buyAndOpenChannel through the wallet: `deposit` credits to `gateway` for `hours`.
-async function openChannel(ctx, credits, m, gateway, deposit, hours) {
+// An open channel of the wallet for this model and gateway with room for `amount` credits
+// (newest first), and the salt a new one would take.
+async function reusableChannel(ctx, credits, m, gateway, amount) {
+  const { found, free } = await walkChannels(ctx, credits, m, gateway);
+  const now = BigInt((await ctx.state.provider.getBlock("latest")).timestamp);
+  for (const c of found.reverse()) {
+    if (c.expiry === 0n || c.expiry <= now + BigInt(REUSE_MARGIN)) continue; // closed or ending
+    const charged = [memory.charged(ctx, c.id), c.settled].reduce((a, b) => (a > b ? a : b));
+    if (c.deposit - charged >= amount) return { channel: { ...c, charged, opened: false }, free };
+  }
+  return { channel: null, free };
+}
+
+// buyAndOpenChannel through the wallet: `deposit` credits to `gateway` for `hours`, at `salt`.
+async function openChannel(ctx, credits, m, gateway, deposit, hours, salt) {
   const cost = deposit * BigInt(m.credits.creditValue);
   const eth = /^0x0{40}$/i.test(m.paymentAsset);
   ctx.notice(`Playground: opening a channel of ${deposit} credits (${ethers.formatUnits(cost, m.asset.decimals)} ${m.asset.symbol}), waiting for the wallet…`);
   if (!eth) await (await ctx.at(m.paymentAsset, "ERC20").approve(credits.target, cost)).wait();
   const now = BigInt((await ctx.state.provider.getBlock("latest")).timestamp);
-  const tx = await credits.buyAndOpenChannel(BigInt(m.id), gateway, deposit, now + BigInt(hours) * 3600n, { value: eth ? cost : 0n });
+  const tx = await credits.buyAndOpenChannel(BigInt(m.id), gateway, salt, deposit, now + BigInt(hours) * 3600n, { value: eth ? cost : 0n });
   const receipt = await tx.wait();
-  const opened = receipt.logs.map((l) => { try { return credits.interface.parseLog(l); } catch (_) { return null; } }).find((e) => e?.name === "ChannelOpened");
-  const id = opened.args.channelId;
-  memory.addOpened(ctx, id);
+  const id = channelIdOf(ctx.state.account, gateway, m.id, salt);
   memory.setCharged(ctx, id, 0n);
   const c = await credits.channel(id);
-  return { id, expiry: c.expiry, deposit: c.deposit, charged: 0n, signer: c.signer, opened: true, tx: receipt.hash };
+  const signer = /^0x0{40}$/i.test(c.signer) ? ctx.state.account : c.signer;
+  return { id, salt, expiry: c.expiry, deposit: c.deposit, charged: 0n, signer, opened: true, tx: receipt.hash };
 }
 
 // The wallet signs Receipt(channelId, charged + amount, expiry + grace) with eth_signTypedData_v4.
 async function signReceipt(ctx, types, domain, channel, amount, grace) {
   const message = { channelId: channel.id.toString(), cumulativeCredits: (channel.charged + amount).toString(), deadline: (channel.expiry + grace).toString() };
   const document = { types: { EIP712Domain: types.EIP712Domain, Receipt: types.Receipt }, primaryType: "Receipt", domain, message };
-  ctx.notice(`Playground: sign the receipt for channel #${channel.id} (${message.cumulativeCredits} credits in all) in the wallet…`);
+  ctx.notice(`Playground: sign the receipt for the channel of salt ${channel.salt} (${message.cumulativeCredits} credits in all) in the wallet…`);
   const signature = await ctx.state.provider.send("eth_signTypedData_v4", [ctx.state.account.toLowerCase(), JSON.stringify(document)]);
   const signer = ethers.verifyTypedData(domain, { Receipt: types.Receipt }, message, signature);
   if (!same(signer, ctx.state.account) && !same(signer, channel.signer)) throw new Error(`the wallet signed as ${signer}, not ${ctx.state.account}`);
@@ -132,13 +141,15 @@ async function call(ctx, m, gateway, { url, terms }, item, deposit, hours) {
   const domain = req.extra.receiptDomain;
   const credits = ctx.contract("credits", "UsageCredits");
   const grace = await credits.GRACE_PERIOD();
-  let channel = await reusableChannel(ctx, credits, m, gateway, amount);
-  if (!channel) channel = await openChannel(ctx, credits, m, gateway, deposit > amount ? deposit : amount, hours);
+  const reusable = await reusableChannel(ctx, credits, m, gateway, amount);
+  let channel = reusable.channel ?? (await openChannel(ctx, credits, m, gateway, deposit > amount ? deposit : amount, hours, reusable.free));
   const opened = channel.opened ? channel : null;
   for (let attempt = 0; ; attempt++) {
     const receipt = await signReceipt(ctx, types, domain, channel, amount, grace);
     ctx.notice(`Playground: calling ${url}…`);
-    const payment = { x402Version: 2, accepted: { ...req, amount: amount.toString() }, payload: receipt };
+    // The payload names the channel's terms the gateway cannot know: consumer and salt.
+    const payload = { ...receipt, consumer: ethers.getAddress(ctx.state.account), salt: channel.salt.toString() };
+    const payment = { x402Version: 2, accepted: { ...req, amount: amount.toString() }, payload };
     const answer = await post({ "PAYMENT-SIGNATURE": header(payment) });
     if (answer.status === 200) {
       const content = new Uint8Array(await answer.arrayBuffer());
@@ -158,7 +169,8 @@ async function call(ctx, m, gateway, { url, terms }, item, deposit, hours) {
       const onChain = await credits.channel(channel.id);
       channel = { ...channel, charged: adoptCharged(types, domain, channel, extra, onChain.settled, ctx.state.account) };
     } else if (attempt === 0 && code === "above_deposit") {
-      channel = await openChannel(ctx, credits, m, gateway, deposit > amount ? deposit : amount, hours); // signing again cannot help
+      const { free } = await walkChannels(ctx, credits, m, gateway); // signing again cannot help
+      channel = await openChannel(ctx, credits, m, gateway, deposit > amount ? deposit : amount, hours, free);
     } else {
       throw new Error(`the gateway refused the payment: ${code}: ${body.message ?? body.error?.message ?? ""}`);
     }
@@ -233,7 +245,7 @@ function showResult(ctx, m, r, item) {
   const box = document.getElementById("pg-result");
   box.innerHTML = `<div>Answer <b class="answer" data-testid="playground-answer" data-label="${esc(label ?? "")}">${answer}</b></div>
     <div data-testid="playground-cost" data-credits="${r.cost}">Cost ${r.cost} credit${r.cost === 1n ? "" : "s"} = ${money(r.cost * BigInt(m.credits.creditValue), m.asset)}</div>
-    <div data-testid="playground-channel" data-channel="${r.channel.id}" data-opened="${!!r.opened}" data-charged="${r.channel.charged}">Channel #${r.channel.id} (${r.opened ? `opened now, tx <span class="mono">${esc(r.opened.tx.slice(0, 10))}…</span>` : "reused"}): ${r.channel.charged} of ${r.channel.deposit} credits used</div>
+    <div data-testid="playground-channel" data-channel="${r.channel.id}" data-opened="${!!r.opened}" data-salt="${r.channel.salt}" data-charged="${r.channel.charged}">Channel of salt ${r.channel.salt} (${r.opened ? `opened now, tx <span class="mono">${esc(r.opened.tx.slice(0, 10))}…</span>` : "reused"}): ${r.channel.charged} of ${r.channel.deposit} credits used</div>
     <div data-testid="playground-provenance" data-signer="${r.signer}" data-verified="true">Provenance <span class="badge live">verified</span> signed by <span class="mono">${r.signer}</span>, the gateway's advertised key, over this request and answer</div>
     <details><summary>Input sent</summary><pre class="mono" data-testid="playground-input">${esc(JSON.stringify(item))}</pre></details>
     <details><summary>Raw answer</summary><pre class="mono">${esc(JSON.stringify(r.outputs))}</pre></details>`;
@@ -258,7 +270,7 @@ export function wirePlayground(ctx, m) {
       const deposit = BigInt(document.getElementById("pg-deposit").value || "1");
       const r = await call(ctx, m, gateway, served, item, deposit, document.getElementById("pg-hours").value || "1");
       showResult(ctx, m, r, item);
-      ctx.notice(`Playground: answered by ${r.url}, ${r.cost} credits charged to channel #${r.channel.id}`);
+      ctx.notice(`Playground: answered by ${r.url}, ${r.cost} credits charged to the channel of salt ${r.channel.salt}`);
     } catch (err) {
       box.dataset.state = "failed";
       ctx.fail(`Playground failed: ${ctx.describeError(err)}`);

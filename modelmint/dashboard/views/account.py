@@ -8,8 +8,8 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from web3.exceptions import ContractLogicError
 
-from modelmint.credits import Channel
-from modelmint.dashboard.reads import ETH_ASSET, ZERO, JsonObject, Reads, address, as_int
+from modelmint.credits import Channel, ChannelTerms
+from modelmint.dashboard.reads import ETH_ASSET, JsonObject, Reads, address, as_int
 from modelmint.dashboard.views.catalog import Catalog
 
 PERPETUAL = 2**64 - 1  # LicenseManager's expiry of a perpetual license
@@ -103,20 +103,23 @@ def _channels(reads: Reads, credits: Any, who: ChecksumAddress, now: int) -> lis
     for ev in reads.indexer.events(event="ChannelOpened"):
         if ev.args["consumer"] != who:
             continue
-        cid = int(ev.args["channelId"])
-        ch = Channel.from_call(cid, credits.functions.channel(cid).call())
-        consumer, expiry, deposit, settled = ch.consumer, ch.expiry, ch.deposit, ch.settled
+        model_id = int(ev.args["modelId"])
+        terms = ChannelTerms(who, ev.args["gateway"], model_id, int(ev.args["salt"]))
+        ch = Channel.from_state(terms, credits.functions.channel(terms.channel_id).call())
+        expiry, deposit, settled = ch.expiry, ch.deposit, ch.settled
         rows.append(
             {
-                "id": cid,
-                "modelId": int(ev.args["modelId"]),
-                "gateway": ev.args["gateway"],
+                # The id is the hash of the terms: a decimal string, like the salt.
+                "id": str(terms.channel_id),
+                "modelId": model_id,
+                "gateway": terms.gateway,
+                "salt": str(terms.salt),
                 "deposit": deposit,
                 "settled": settled,
-                "creditValue": values.get(int(ev.args["modelId"])),
+                "creditValue": values.get(model_id),
                 "expiry": expiry or int(ev.args["expiry"]),
-                "closed": consumer == ZERO or expiry == 0,
-                "closable": consumer != ZERO and expiry != 0 and now >= expiry + grace,
+                "closed": not ch.exists or ch.closed,
+                "closable": not ch.closed and ch.exists and now >= expiry + grace,
                 "closableAt": expiry + grace if expiry else None,
             }
         )
