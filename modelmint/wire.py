@@ -64,8 +64,9 @@ HEADER_PROVENANCE = "MODELMINT-PROVENANCE"
 # served by the gateway, probed by the dashboard and read by clients.
 WELL_KNOWN_PATH = "/.well-known/modelmint"
 # Gasless channels (docs/GATEWAY.md, "Gasless channels and cooperative close"): the gateway
-# submits a consumer's signed open intent, and a consumer's signed cooperative close.
+# submits a consumer's signed open or top-up intent, and a consumer's signed cooperative close.
 CHANNELS_OPEN_PATH = "/v1/channels/open"
+CHANNEL_TOP_UP_PATH = "/v1/channels/{channel_id}/top-up"
 CHANNEL_CLOSE_PATH = "/v1/channels/{channel_id}/close"
 
 

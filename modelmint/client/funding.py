@@ -63,8 +63,8 @@ class ChannelBook:
     # Use channels this state directory did not open (found in ChannelOpened logs): the
     # library's crash recovery does; the CLI only with ``--adopt``.
     adopt: bool = True
-    # The gateway's relay: opens gasless for a token-priced model when the account holds no
-    # ETH, and closes cooperatively (modelmint.client.relay).
+    # The gateway's relay: opens and tops up gasless for a token-priced model when the account
+    # holds no ETH, and closes cooperatively (modelmint.client.relay).
     relay: GatewayRelay | None = None
     _chains: dict[str, CreditsChain] = field(default_factory=dict, init=False, repr=False)
     # (UsageCredits, model, gateway) whose channels were looked for on chain (salt walk).
@@ -345,9 +345,14 @@ class ChannelBook:
         if record.remaining < req.amount:
             add, buy = self._size(chain, req, record.remaining)
         expiry = max(record.expiry, now + self.policy.ttl)
+        relay = self.relay if self.relay is not None and buy == add > 0 else None
+        terms = chain.terms(record.model_id) if relay is not None else None
+        gasless = relay is not None and terms is not None and relay.applies(chain, terms)
         value = self.budget.reserve(buy, req.extra.credit_value)
         try:
-            if buy and buy == add:
+            if relay is not None and terms is not None and gasless:
+                relay.top_up(chain, terms, record.terms, add, expiry)
+            elif buy and buy == add:
                 chain.buy_and_top_up(self.signer, record.terms, add, expiry)
             else:
                 if buy:
@@ -361,6 +366,11 @@ class ChannelBook:
         )
         self.store.put(record)
         self.emit(
-            "channel_topped_up", channel=record.channel_id, added=add, paid=value, expiry=expiry
+            "channel_topped_up",
+            channel=record.channel_id,
+            added=add,
+            paid=value,
+            expiry=expiry,
+            gasless=gasless,
         )
         return record

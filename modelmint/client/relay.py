@@ -6,11 +6,13 @@ close at the charged total and the gateway submits that too (refund at once, in 
     >>> relay = GatewayRelay(http, signer)
     >>> relay.applies(chain, terms)            # an ERC-20 model and no ETH to pay gas
     >>> channel = relay.open(chain, terms, model_id, gateway, salt, credits, expiry)
+    >>> relay.top_up(chain, terms, channel, credits, expiry)   # more credits, later expiry
     >>> relay.close(chain, channel, charged)       # channel: the ChannelTerms opened
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,15 +20,15 @@ import httpx
 from eth_utils import to_checksum_address
 
 from modelmint.client.errors import GatewayError, GatewayUnreachable
-from modelmint.client.gasless import gasless_open, token_domain
+from modelmint.client.gasless import SignedIntent, gasless_open, gasless_top_up, token_domain
 from modelmint.client.onchain import CreditsChain
 from modelmint.client.signer import Signer
 from modelmint.codec import hex0x
 from modelmint.constants import ZERO_ADDRESS
 from modelmint.credits import ChannelTerms, CreditTerms
-from modelmint.eip712 import Eip712Domain
-from modelmint.receipts import CooperativeClose, OpenChannelIntent
-from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
+from modelmint.eip712 import Eip712Domain, members
+from modelmint.receipts import CooperativeClose
+from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNEL_TOP_UP_PATH, CHANNELS_OPEN_PATH
 
 INTENT_VALIDITY = 600  # seconds the gateway has to submit a signed open
 _EIP5267_ABI = [
@@ -82,43 +84,37 @@ class GatewayRelay:
     ) -> ChannelTerms:
         """Signs the intent and authorization of a ``credits`` channel of terms (this
         account, ``gateway``, ``model_id``, ``salt``) and has the gateway open it; its terms."""
-        opening = gasless_open(
-            chain.domain,
-            self.token_domain(chain, terms.asset),
-            self.signer.key,
+        opening = self._signed(
+            gasless_open,
+            chain,
+            terms,
+            credits,
+            expiry,
             model_id=model_id,
             gateway=gateway,
             salt=salt,
-            credits=credits,
-            credit_value=terms.credit_value,
-            expiry=expiry,
-            deadline=chain.now() + INTENT_VALIDITY,
         )
-        i = opening.intent
-        assert isinstance(i, OpenChannelIntent)
-        v, r, s = opening.authorization
-        body = {
-            "intent": {
-                "consumer": i.consumer,
-                "modelId": str(i.model_id),
-                "gateway": i.gateway,
-                "salt": str(i.salt),
-                "credits": str(i.credits),
-                "expiry": str(i.expiry),
-                "receiptSigner": i.receipt_signer,
-                "nonce": hex0x(i.nonce),
-                "deadline": str(i.deadline),
-            },
-            "signature": hex0x(opening.signature),
-            "authorization": {"v": v, "r": hex0x(r), "s": hex0x(s)},
-        }
-        answer = self._post(CHANNELS_OPEN_PATH, body)
+        answer = self._post(CHANNELS_OPEN_PATH, intent_body(opening))
         opened = opening.terms
         if int(answer["channelId"]) != opened.channel_id:
             raise GatewayError(
                 200, "", f"the gateway opened channel {answer['channelId']}, not {opened}"
             )
         return opened
+
+    def top_up(
+        self,
+        chain: CreditsChain,
+        terms: CreditTerms,
+        channel: ChannelTerms,
+        credits: int,
+        expiry: int,
+    ) -> dict[str, Any]:
+        """Signs the intent and authorization buying ``credits`` more into ``channel`` (this
+        account's) and moving its expiry to ``expiry``, and has the gateway submit them."""
+        topping = self._signed(gasless_top_up, chain, terms, credits, expiry, terms=channel)
+        path = CHANNEL_TOP_UP_PATH.format(channel_id=channel.channel_id)
+        return self._post(path, intent_body(topping))
 
     def close(self, chain: CreditsChain, channel: ChannelTerms, charged: int) -> dict[str, Any]:
         """Signs ``CooperativeClose(channel id, charged)`` and has the gateway submit it (the
@@ -132,6 +128,29 @@ class GatewayRelay:
             "signature": hex0x(signature),
         }
         return self._post(CHANNEL_CLOSE_PATH.format(channel_id=channel_id), body)
+
+    def _signed(
+        self,
+        sign: Callable[..., SignedIntent],
+        chain: CreditsChain,
+        model: CreditTerms,
+        credits: int,
+        expiry: int,
+        /,
+        **names: Any,
+    ) -> SignedIntent:
+        """``sign``'s intent and authorization of ``credits`` of ``model``, valid for
+        INTENT_VALIDITY seconds; ``names``: the channel's terms as ``sign`` takes them."""
+        return sign(
+            chain.domain,
+            self.token_domain(chain, model.asset),
+            self.signer.key,
+            credits=credits,
+            credit_value=model.credit_value,
+            expiry=expiry,
+            deadline=chain.now() + INTENT_VALIDITY,
+            **names,
+        )
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -147,3 +166,20 @@ class GatewayRelay:
             raise GatewayError(answer.status_code, code, message, **error)
         result: dict[str, Any] = answer.json()
         return result
+
+
+def intent_body(signed: SignedIntent) -> dict[str, Any]:
+    """The relay's request body of a signed open or top-up intent (docs/GATEWAY.md): the
+    intent's members under their EIP-712 names, integers as decimal strings, bytes as 0x-hex."""
+    i = signed.intent
+    intent = {m.name: _wire(getattr(i, m.attr)) for m in members(type(i))}
+    v, r, s = signed.authorization
+    return {
+        "intent": intent,
+        "signature": hex0x(signed.signature),
+        "authorization": {"v": v, "r": hex0x(r), "s": hex0x(s)},
+    }
+
+
+def _wire(value: int | bytes | str) -> str:
+    return hex0x(value) if isinstance(value, bytes) else str(value)

@@ -32,6 +32,7 @@ from modelmint.gateway.errors import (
 )
 from modelmint.gateway.onchain import Chain
 from modelmint.gateway.settings import GatewaySettings
+from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNEL_TOP_UP_PATH, CHANNELS_OPEN_PATH
 
 if TYPE_CHECKING:
     from modelmint.gateway.service import Service
@@ -111,10 +112,15 @@ def register_card(app: FastAPI, service_of: Callable[[], Service]) -> None:
 
 
 def extra_routes(s: Service) -> dict[str, str]:
-    """The well-known answer's routes for the card and the weights (when served)."""
+    """The well-known answer's routes for the card and the weights (when served) and the
+    relay's gasless channel routes (always served)."""
     from modelmint.gateway.downloads import WEIGHTS_PATH
 
-    routes = {}
+    routes = {
+        "channelOpen": CHANNELS_OPEN_PATH,
+        "channelTopUp": CHANNEL_TOP_UP_PATH,
+        "channelClose": CHANNEL_CLOSE_PATH,
+    }
     if s.card is not None:
         routes["card"] = CARD_PATH
     if s.settings.license_enabled and s.settings.weights_download:

@@ -190,11 +190,12 @@ class Ledger:
         slot = self._slots.get(channel_id)
         return None if slot is None else slot.lock
 
-    def note_closed(self, channel_id: int) -> None:
-        """The channel was closed on chain (cooperatively): no further receipt is accepted."""
+    def note_changed(self, channel_id: int, expiry: int, added: int = 0) -> None:
+        """The gateway's relay changed the channel on chain: ``added`` credits more in its deposit
+        and its expiry now ``expiry`` (0: closed cooperatively, no further receipt is accepted)."""
         slot = self._slots.get(channel_id)
         if slot is not None:
-            slot.info = replace(slot.info, expiry=0)
+            slot.info = replace(slot.info, deposit=slot.info.deposit + added, expiry=expiry)
 
     def channel_state(self, channel_id: int) -> ChannelState | None:
         slot = self._slots.get(channel_id)

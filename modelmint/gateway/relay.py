@@ -5,6 +5,9 @@ close"): the gateway pays the gas of what its consumers sign.
 and its ERC-3009 authorization, checks what needs no node (this gateway, this model, credits
 above zero, deadline not past), submits ``openChannelWithAuthorization`` from the gateway's key
 and answers the new channel's id (the hash of its terms: consumer, gateway, model, salt).
+``POST /v1/channels/{id}/top-up`` takes a signed :class:`~modelmint.receipts.TopUpIntent` the
+same way (the id must be the id of the intent's terms: ``channel_terms_mismatch``), submits
+``topUpChannelWithAuthorization`` and has the ledger see the new deposit and expiry at once.
 ``POST /v1/channels/{id}/close`` takes the consumer's signed
 :class:`~modelmint.receipts.CooperativeClose` with the channel's ``consumer`` and ``salt``
 (the id must be theirs with this gateway and model: ``channel_terms_mismatch``); the
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import astuple
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -39,10 +42,11 @@ from modelmint.codec import (
     read_uint,
 )
 from modelmint.credits import ChannelTerms
+from modelmint.eip712 import members
 from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.gateway.errors import ChainReverted, ChainUnavailable, StoreError, chain_failure
-from modelmint.receipts import OpenChannelIntent
-from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNELS_OPEN_PATH
+from modelmint.receipts import OpenChannelIntent, TopUpIntent
+from modelmint.wire import CHANNEL_CLOSE_PATH, CHANNEL_TOP_UP_PATH, CHANNELS_OPEN_PATH
 
 if TYPE_CHECKING:
     from modelmint.gateway.service import Service
@@ -52,31 +56,36 @@ MAX_BODY_BYTES = 4096
 SIGNATURE_BYTES = 65
 
 
-def read_open(body: dict[str, Any]) -> tuple[OpenChannelIntent, bytes, tuple[int, bytes, bytes]]:
-    """The intent, its signature and the ``(v, r, s)`` authorization of an open request."""
+Intent = TypeVar("Intent", OpenChannelIntent, TopUpIntent)
+_READERS: dict[str, Callable[[dict[str, Any], str, str], Any]] = {
+    "address": read_address,
+    "uint256": read_uint,
+    "bytes32": read_bytes32,
+}
+
+
+def read_intent(
+    body: dict[str, Any], kind: type[Intent]
+) -> tuple[Intent, bytes, tuple[int, bytes, bytes]]:
+    """The ``kind`` intent (its members under their EIP-712 names), its signature and the
+    ``(v, r, s)`` authorization of an open or top-up request."""
     i = read_object(read_field(body, "intent", "body"), "intent")
-    intent = OpenChannelIntent(
-        read_address(i, "consumer", "intent"),
-        read_uint(i, "modelId", "intent"),
-        read_address(i, "gateway", "intent"),
-        read_uint(i, "salt", "intent"),
-        read_uint(i, "credits", "intent"),
-        read_uint(i, "expiry", "intent"),
-        read_address(i, "receiptSigner", "intent"),
-        read_bytes32(i, "nonce", "intent"),
-        read_uint(i, "deadline", "intent"),
-    )
+    intent = kind(*(_READERS[m.type](i, m.name, "intent") for m in members(kind)))
+    return intent, read_hex(body, "signature", "body", SIGNATURE_BYTES), read_authorization(body)
+
+
+def read_authorization(body: dict[str, Any]) -> tuple[int, bytes, bytes]:
+    """The ERC-3009 ``(v, r, s)`` of a request's ``authorization``."""
     a = read_object(read_field(body, "authorization", "body"), "authorization")
-    auth = (
+    return (
         read_int(a, "v", "authorization", 255),
         read_bytes32(a, "r", "authorization"),
         read_bytes32(a, "s", "authorization"),
     )
-    return intent, read_hex(body, "signature", "body", SIGNATURE_BYTES), auth
 
 
-def check_open(s: Service, intent: OpenChannelIntent) -> None:
-    """What the gateway checks before paying gas for an open, with no node read."""
+def check_open(s: Service, intent: OpenChannelIntent | TopUpIntent) -> None:
+    """What the gateway checks before paying gas for an open or a top-up, with no node read."""
     t = s.terms
     if intent.gateway.lower() != s.account.address.lower():
         raise WireError(ErrorCode.WRONG_GATEWAY, f"the intent names gateway {intent.gateway}")
@@ -111,7 +120,7 @@ async def _submit(s: Service, call: Any) -> dict[str, Any]:
 
 
 async def relay_open(s: Service, body: dict[str, Any]) -> dict[str, Any]:
-    intent, signature, auth = read_open(body)
+    intent, signature, auth = read_intent(body, OpenChannelIntent)
     check_open(s, intent)
     fn = s.chain.credits.functions.openChannelWithAuthorization
     mined = await _submit(s, fn(astuple(intent), signature, auth))
@@ -119,6 +128,28 @@ async def relay_open(s: Service, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "channelId": str(int(events[0]["args"]["channelId"])),
         "salt": str(intent.salt),
+        "txHash": hex0x(bytes(mined["transactionHash"])),
+    }
+
+
+async def relay_top_up(s: Service, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Submits the consumer's signed top-up of ``channel_id``; the ledger sees the new deposit
+    and expiry at once (another process sees them when a receipt exceeds its cached deposit)."""
+    intent, signature, auth = read_intent(body, TopUpIntent)
+    check_open(s, intent)
+    terms = ChannelTerms(intent.consumer, intent.gateway, intent.model_id, intent.salt)
+    if terms.channel_id != channel_id:
+        raise WireError(
+            ErrorCode.CHANNEL_TERMS_MISMATCH,
+            f"channel {channel_id} is not the channel of the intent's terms {terms}",
+        )
+    fn = s.chain.credits.functions.topUpChannelWithAuthorization
+    mined = await _submit(s, fn(astuple(intent), signature, auth))
+    s.ledger.note_changed(channel_id, intent.expiry, intent.credits)
+    return {
+        "channelId": str(channel_id),
+        "credits": str(intent.credits),
+        "expiry": str(intent.expiry),
         "txHash": hex0x(bytes(mined["transactionHash"])),
     }
 
@@ -182,7 +213,7 @@ async def _close_held(
             )
         fn = s.chain.credits.functions.closeChannelCooperatively
         mined = await _submit(s, fn(terms.as_args(), charged, signature))
-        s.ledger.note_closed(channel_id)
+        s.ledger.note_changed(channel_id, 0)
         if s.store.channel(channel_id) is not None:
             s.store.set_settled(channel_id, charged)
     finally:
@@ -196,12 +227,19 @@ async def _close_held(
 
 
 def register_relay(app: FastAPI, service_of: Callable[[], Service]) -> None:
-    """The two routes of the gateway's relay."""
+    """The three routes of the gateway's relay."""
 
     @app.post(CHANNELS_OPEN_PATH)
     async def open_channel(request: Request) -> Response:
         try:
             return JSONResponse(await relay_open(service_of(), await _body(request)))
+        except WireError as err:
+            return _refuse(err)
+
+    @app.post(CHANNEL_TOP_UP_PATH)
+    async def top_up_channel(channel_id: int, request: Request) -> Response:
+        try:
+            return JSONResponse(await relay_top_up(service_of(), channel_id, await _body(request)))
         except WireError as err:
             return _refuse(err)
 
