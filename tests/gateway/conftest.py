@@ -119,6 +119,9 @@ class GatewayProcess:
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group: with --workers the gateway is a master and its worker
+                # processes, and a kill must take all of them (else workers outlive the test).
+                start_new_session=True,
             )
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
@@ -134,17 +137,27 @@ class GatewayProcess:
         raise RuntimeError(f"gateway not ready (/readyz) after {wait:.0f} s: {self.log()}")
 
     def kill(self) -> None:
-        """``kill -9``: no shutdown hooks run."""
+        """``kill -9`` of the gateway and its workers: no shutdown hooks run."""
         if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+            self._kill_group()
             self.proc.wait(timeout=WAIT_CEILING)
 
     def stop(self) -> int:
-        """SIGTERM: graceful shutdown (flushes the store)."""
+        """SIGTERM: graceful shutdown (flushes the store); a worker the master left behind is
+        killed with the group."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            return self.proc.wait(timeout=WAIT_CEILING)
+            code = self.proc.wait(timeout=WAIT_CEILING)
+            self._kill_group()
+            return code
         return self.proc.returncode if self.proc else 0
+
+    def _kill_group(self) -> None:
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:  # the group is gone already
+            pass
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
