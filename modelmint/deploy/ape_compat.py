@@ -238,6 +238,33 @@ def patch_post_transaction_debug_logs() -> None:
     _replace(provider, "_post_send_transaction", "post_transaction_debug_logs", make)
 
 
+def patch_transaction_type_lookup() -> None:
+    """ape builds every transaction and every contract call with the ecosystem's
+    ``default_transaction_type``, which reads the ecosystem config's value first as the fallback
+    for the network's own. Ethereum's config has no such key, and its default there is
+    ``TransactionType.STATIC`` (0, falsy), so ``EthereumConfig.get`` takes it for a network name
+    and builds a throwaway ``NetworkConfig`` (a pydantic-settings model that walks
+    ``os.environ``): about 5 ms per call or transaction, a quarter of a local view call. The fix
+    reads the connected (or default) network's own ``default_transaction_type`` first and asks
+    ape only when the network config has none, so the result is the same."""
+    try:
+        from ape_ethereum.ecosystem import Ethereum
+        from ape_ethereum.transactions import TransactionType
+    except ImportError:  # ape not installed: nothing to patch
+        return
+
+    def make(original: Any) -> Any:
+        def default_transaction_type(self: Any) -> Any:
+            provider = self.network_manager.active_provider
+            name = provider.network.name if provider else self.default_network_name
+            value = self.get_network(name).config.get("default_transaction_type")
+            return original.fget(self) if value is None else TransactionType(value)
+
+        return property(default_transaction_type)
+
+    _replace(Ethereum, "default_transaction_type", "transaction_type_lookup", make)
+
+
 def apply() -> None:
     """Applies every workaround above (idempotent); entry points call this."""
     patch_source_listing()
@@ -246,3 +273,4 @@ def apply() -> None:
     patch_node_registry_cleanup()
     patch_loopback_http_session()
     patch_post_transaction_debug_logs()
+    patch_transaction_type_lookup()

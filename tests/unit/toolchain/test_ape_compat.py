@@ -184,6 +184,41 @@ def test_patched_post_transaction__console_logs_only_when_asked(project, deploye
     assert (quiet.asked, asked.asked) == (False, True)
 
 
+def _count_config_fallbacks(monkeypatch) -> list[str]:
+    """Records the keys EthereumConfig looks up through its network-name fallback."""
+    from ape_ethereum.ecosystem import EthereumConfig
+
+    looked_up: list[str] = []
+    fallback = EthereumConfig.__getattr__
+
+    def spy(self, key):
+        looked_up.append(key)
+        return fallback(self, key)
+
+    monkeypatch.setattr(EthereumConfig, "__getattr__", spy)
+    return looked_up
+
+
+def test_upstream_transaction_type__local_network__builds_a_throwaway_network_config(
+    networks, monkeypatch
+):
+    looked_up = _count_config_fallbacks(monkeypatch)
+
+    ape_compat.UPSTREAM["transaction_type_lookup"].fget(networks.ethereum)
+
+    assert looked_up == ["default_transaction_type"]
+
+
+def test_patched_transaction_type__local_network__upstream_value_without_the_fallback(
+    networks, monkeypatch
+):
+    expected = ape_compat.UPSTREAM["transaction_type_lookup"].fget(networks.ethereum)
+    looked_up = _count_config_fallbacks(monkeypatch)
+
+    assert networks.ethereum.default_transaction_type == expected
+    assert looked_up == []
+
+
 def test_sources__no_contract__logs_through_console_sol():
     root = Path(__file__).resolve().parents[3]
     sources = [*(root / "contracts").rglob("*.sol"), *(root / "interfaces").rglob("*.sol")]
