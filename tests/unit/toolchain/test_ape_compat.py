@@ -7,6 +7,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from modelmint.deploy import ape_compat
+from modelmint.deploy.config import REPO_ROOT
 
 
 def test_ape_version__installed__is_the_one_the_workarounds_target():
@@ -217,6 +218,43 @@ def test_patched_transaction_type__local_network__upstream_value_without_the_fal
 
     assert networks.ethereum.default_transaction_type == expected
     assert looked_up == []
+
+
+def _script_loads(monkeypatch) -> list[str]:
+    """A fresh `ape run` command group whose script loader only records the files it loads."""
+    import click
+    from ape_run._cli import ScriptCommand
+
+    loaded: list[str] = []
+
+    def load(self, filepath):
+        loaded.append(filepath.name)
+        return click.Command(filepath.stem)
+
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setattr(ScriptCommand, "_get_command", load)
+    return ScriptCommand(name="run"), loaded
+
+
+def test_upstream_run__one_script_named__loads_every_script_twice(monkeypatch):
+    group, loaded = _script_loads(monkeypatch)
+
+    ape_compat.UPSTREAM["run_loads_one_script"](group, None, "model_addresses")
+
+    scripts = sorted(p.name for p in (REPO_ROOT / "scripts").glob("[!_]*.py"))
+    assert sorted(loaded) == sorted(scripts * 2)
+
+
+def test_patched_run__one_script_named__loads_only_that_script_once(monkeypatch):
+    group, loaded = _script_loads(monkeypatch)
+
+    first = group.get_command(None, "model_addresses")
+    again = group.get_command(None, "model_addresses")
+    loaded_for_the_name = list(loaded)
+    missing = group.get_command(None, "no_such_script")  # ape's own lookup: not found
+
+    assert (first.name, again is first, missing) == ("model_addresses", True, None)
+    assert loaded_for_the_name == ["model_addresses.py"]
 
 
 def test_sources__no_contract__logs_through_console_sol():
