@@ -66,14 +66,10 @@ class ApeSession:
 
     def __init__(self, log_path: Path):
         self._log = open(log_path, "w")  # noqa: SIM115 - closed by close()
+        driver = Path(__file__).with_name("ape_session_driver.py")
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": self._log}
         self._proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("ape_session_driver.py"))],
-            cwd=REPO_ROOT,
-            env=SUB_ENV,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
+            [sys.executable, str(driver)], cwd=REPO_ROOT, env=SUB_ENV, text=True, **pipes
         )
 
     def run(self, script, node, *args, network="ethereum:local:node", timeout=2 * WAIT_CEILING):
