@@ -19,6 +19,11 @@ CHROMIUM := /usr/bin/chromium
 export SOLCX_BINARY_PATH := $(SOLCX_DIR)
 export PATH := $(ROOT)/node_modules/.bin:$(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= dev
+# Python caches compiled modules, and pytest its assertion-rewritten test modules, in __pycache__
+# (gitignored). An environment that turns that off (PYTHONDONTWRITEBYTECODE) makes every test
+# session rewrite all test modules again and every subprocess (ape run, gateways, the CLI) compile
+# the project's modules from source: about 6 s of CPU on collection alone.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup chain compile test test-ci test-fork test-deep test-stateful-deep demo lint format gas slither clean
 

@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 APE_VERSION = "0.8.51"
@@ -238,6 +239,63 @@ def patch_post_transaction_debug_logs() -> None:
     _replace(provider, "_post_send_transaction", "post_transaction_debug_logs", make)
 
 
+def patch_transaction_type_lookup() -> None:
+    """ape builds every transaction and every contract call with the ecosystem's
+    ``default_transaction_type``, which reads the ecosystem config's value first as the fallback
+    for the network's own. Ethereum's config has no such key, and its default there is
+    ``TransactionType.STATIC`` (0, falsy), so ``EthereumConfig.get`` takes it for a network name
+    and builds a throwaway ``NetworkConfig`` (a pydantic-settings model that walks
+    ``os.environ``): about 5 ms per call or transaction, a quarter of a local view call. The fix
+    reads the connected (or default) network's own ``default_transaction_type`` first and asks
+    ape only when the network config has none, so the result is the same."""
+    try:
+        from ape_ethereum.ecosystem import Ethereum
+        from ape_ethereum.transactions import TransactionType
+    except ImportError:  # ape not installed: nothing to patch
+        return
+
+    def make(original: Any) -> Any:
+        def default_transaction_type(self: Any) -> Any:
+            provider = self.network_manager.active_provider
+            name = provider.network.name if provider else self.default_network_name
+            value = self.get_network(name).config.get("default_transaction_type")
+            return original.fget(self) if value is None else TransactionType(value)
+
+        return property(default_transaction_type)
+
+    _replace(Ethereum, "default_transaction_type", "transaction_type_lookup", make)
+
+
+def patch_run_loads_one_script() -> None:
+    """``ape run NAME`` looks NAME up in ``ScriptCommand.commands``, which imports and executes
+    every script in ``scripts/`` to list them, and ``get_command`` reads that property twice: each
+    ``ape run`` process ran the module code of all the project's scripts (benchmarks, the demo,
+    the gas report) twice before its own. The fix loads only ``scripts/NAME.py`` when that file
+    exists (the same loader, so the same command); a folder of scripts, a missing name and
+    ``ape run --help`` keep ape's own lookup."""
+    try:
+        from ape_run._cli import ScriptCommand
+    except ImportError:  # ape not installed: nothing to patch
+        return
+
+    def make(original: Any) -> Any:
+        def get_command(self: Any, ctx: Any, name: str) -> Any:
+            stem = Path(name).stem if Path(name).exists() else name
+            script = Path.cwd() / "scripts" / f"{stem}.py"
+            if stem.startswith("_") or not script.is_file():
+                return original(self, ctx, name)
+            loaded = self.__dict__.setdefault("_modelmint_loaded", {})
+            if stem not in loaded:
+                loaded[stem] = self._get_command(script)
+            if loaded[stem] is not None:
+                self._command_called = stem
+            return loaded[stem]
+
+        return get_command
+
+    _replace(ScriptCommand, "get_command", "run_loads_one_script", make)
+
+
 def apply() -> None:
     """Applies every workaround above (idempotent); entry points call this."""
     patch_source_listing()
@@ -246,3 +304,5 @@ def apply() -> None:
     patch_node_registry_cleanup()
     patch_loopback_http_session()
     patch_post_transaction_debug_logs()
+    patch_transaction_type_lookup()
+    patch_run_loads_one_script()

@@ -10,6 +10,7 @@ from deploy_cli_helpers import (
     LOCAL_NODE_CHAIN_ID,
     LOCAL_NODE_RECORD,
     MODEL_OWNER,
+    ApeSession,
     ape_run,
 )
 from eth_abi import decode, encode
@@ -92,11 +93,12 @@ def test_operator_scripts__offer_credits_fractionalize__act_on_the_deployment(tm
     gateway = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # anvil account 5
     contributor = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # anvil account 2
 
-    with Anvil(chain_id=LOCAL_NODE_CHAIN_ID) as node:
+    # The scripts' logic, in one shared ape process (the real `ape run` process: the tests above).
+    with Anvil(chain_id=LOCAL_NODE_CHAIN_ID) as node, ApeSession(tmp_path / "ape.log") as ape:
         w3 = Web3(Web3.HTTPProvider(node.uri))
 
         def script(name, *args):
-            out = ape_run(name, node, *args, "--deployments-dir", str(records))
+            out = ape.run(name, node, *args, "--deployments-dir", str(records))
             assert out.returncode == 0, out.stdout + out.stderr
             return out.stdout
 

@@ -13,6 +13,7 @@ from eth_utils import keccak
 from modelmint.abi import ABI_DIR, load_abi
 from modelmint.constants import DAY, ETH
 from modelmint.credits import ChannelTerms, rejection_reason
+from modelmint.dev.testing import error_selector
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -598,17 +599,29 @@ def _cases():
     return [(c, s) for c in sorted(TABLE) for s in restricted(c)]
 
 
-def test_attacks__cover_every_restricted_function(protocol, attacker, accounts):
-    assert set(attacks(protocol, attacker, accounts)) == set(_cases())
+# The first restricted function of each contract is sent as a real transaction (mined,
+# reverted); the others are checked with an eth_call of the same call at the same state, which
+# reverts with the same error and changes nothing.
+MINED = {next((c, s) for c, s in _cases() if c == contract) for contract, _ in _cases()}
+
+
+@ape.fixture(scope="module", chain_isolation=False)
+def attack_table(protocol, attacker, accounts):
+    """`attacks` at the module's deployment (every test starts from that state; it only reads)."""
+    return attacks(protocol, attacker, accounts)
+
+
+def test_attacks__cover_every_restricted_function(attack_table):
+    assert set(attack_table) == set(_cases())
 
 
 @pytest.mark.parametrize(
     ("contract", "sig"), _cases(), ids=[f"{c}.{s.split('(')[0]}" for c, s in _cases()]
 )
 def test_restricted_function__called_by_attacker__reverts(
-    protocol, attacker, accounts, contract, sig
+    attack_table, attacker, chain, contract, sig
 ):
-    target, error, method, args, kw = attacks(protocol, attacker, accounts)[(contract, sig)]
+    target, error, method, args, kw = attack_table[(contract, sig)]
     if sig.startswith("settle("):
         # A batch never reverts on one receipt: the attacker's receipt is refused (named by
         # the error's selector) and settles nothing.
@@ -622,12 +635,36 @@ def test_restricted_function__called_by_attacker__reverts(
         assert not tx.decode_logs(target.CreditsSettled)
         assert target.modelCredits(model_id).consumed == before
         return
+    if (contract, sig) not in MINED:
+        revert = _call_revert(chain, target, method, args, kw, attacker)
+        if error is not None:
+            [abi] = [e for e in target.contract_type.errors if e.name == error]
+            assert "0x" + revert[:4].hex() == error_selector(abi.selector), (
+                f"{contract}.{sig}: expected {error}, got revert data 0x{revert.hex()[:200]}"
+            )
+        return
     if error is None:
         with ape.reverts():
             method(*args, sender=attacker, **kw)
     else:
         with ape.reverts(getattr(target, error)):
             method(*args, sender=attacker, **kw)
+
+
+def _call_revert(chain, target, method, args, kw, sender) -> bytes:
+    """The revert data of an eth_call of the attacker's call at the current state; fails if it
+    did not revert."""
+    assert set(kw) <= {"value"}, kw
+    tx = {
+        "from": str(sender.address),
+        "to": str(target.address),
+        "data": "0x" + bytes(method.encode_input(*args)).hex(),
+        "value": hex(kw.get("value", 0)),
+    }
+    response = chain.provider.web3.provider.make_request("eth_call", [tx, "latest"])
+    assert "error" in response, "the attacker's call did not revert"
+    data = response["error"].get("data")
+    return bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,13 @@ inside `UsageCredits.settle` does not revert the batch by design: it must emit R
 naming the error instead, and change nothing else.
 
 Each example runs in its own chain snapshot (`modelmint.dev.testing.isolated`): the builder may
-prepare state (pause an offer, move time), the digest is taken after that, then the call.
+prepare state (pause an offer, move time), then the call. The call is an eth_call of the
+transaction against the state the builder left: a reverted call changes no state, so the revert
+data is the whole check. One case per contract (`MINED`; every case under the `ci` and `deep`
+profiles) also sends the transaction for real: it must be mined, revert, and leave the state
+digest (balances of the protocol's contracts and of the caller, key views of the touched
+contract, taken after the builder ran) unchanged, so a path that writes state and then reverts
+runs on every contract. Batch refusals (`Case.rejected`) are always mined.
 Counts of distinct (function, bad input) examples go to reports/bad-input-matrix.json and the
 terminal summary (tests/security/conftest.py). Examples per case: HYPOTHESIS_PROFILE dev 3,
 ci 8 (cases whose inputs do not vary run once: Hypothesis sees the space is exhausted).
@@ -20,12 +26,13 @@ from bad_inputs import MATRIX, Env, cases, exempt, record
 from eth_utils import keccak
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from web3.exceptions import ContractLogicError
 
 from modelmint.constants import ZERO_ADDRESS
 from modelmint.dev.testing import isolated
 
-EXAMPLES = {"dev": 3, "ci": 8, "deep": 40}.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 3)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+EXAMPLES = {"dev": 3, "ci": 8, "deep": 40}.get(PROFILE, 3)
+MINE_EVERY_CASE = PROFILE in ("ci", "deep")
 ACTORS = (
     "deployer",
     "model_owner",
@@ -156,10 +163,17 @@ def _views(env, contract: str):
     return common + per[contract]()
 
 
+def _rpc_batch(env, requests: list[tuple[str, list]]) -> list:
+    """One JSON-RPC batch straight to the node (no web3 formatters): each response's result,
+    or its error object (a view that reverts must revert the same way before and after)."""
+    responses = env.chain.provider.web3.provider.make_batch_request(requests)
+    assert isinstance(responses, list), f"the node refused the batch: {responses}"
+    return [r["result"] if "result" in r else r["error"] for r in responses]
+
+
 def _digest(env, contract, call) -> tuple:
     """Key views of `contract` and ETH balances of the caller, the target and the contracts
     that hold value, read in one JSON-RPC batch."""
-    w3 = env.chain.provider.web3
     if contract not in env.extra:
         env.extra[contract] = _views(env, contract)
     p = env.p
@@ -174,12 +188,15 @@ def _digest(env, contract, call) -> tuple:
             env.treasury,
         )
     }
-    with w3.batch_requests() as batch:
-        for to, data in env.extra[contract]:
-            batch.add(w3.eth.call({"to": to, "data": data}))
-        for h in sorted(holders):
-            batch.add(w3.eth.get_balance(h))
-        return tuple(bytes(r) if isinstance(r, bytes) else r for r in batch.execute())
+    requests = [
+        ("eth_call", [{"to": to, "data": _hex(data)}, "latest"]) for to, data in env.extra[contract]
+    ]
+    requests += [("eth_getBalance", [h, "latest"]) for h in sorted(holders)]
+    return tuple(repr(r) for r in _rpc_batch(env, requests))
+
+
+def _hex(data) -> str:
+    return data if isinstance(data, str) else "0x" + bytes(data).hex()
 
 
 def _canonical(param: dict) -> str:
@@ -203,33 +220,44 @@ def error_selectors(project):
 
 
 def _transaction(call) -> dict:
-    """The raw transaction of a matrix call (gas free, a generous gas limit)."""
+    """The raw JSON-RPC transaction of a matrix call (gas free, a generous gas limit)."""
     method = getattr(call.target, call.method)
     return {
         "from": str(getattr(call.sender, "address", call.sender)),
         "to": str(call.target.address),
-        "data": "0x" + bytes(method.encode_input(*call.args)).hex(),
-        "value": call.value,
-        "gas": 20_000_000,
-        "maxFeePerGas": 0,
-        "maxPriorityFeePerGas": 0,
+        "data": _hex(method.encode_input(*call.args)),
+        "value": hex(call.value),
+        "gas": hex(20_000_000),
+        "maxFeePerGas": "0x0",
+        "maxPriorityFeePerGas": "0x0",
     }
 
 
-def _send(env, call) -> bytes:
-    """Sends the call as a real transaction (mined, reverted) and returns its revert data,
-    read first with an eth_call of the same transaction at the same state."""
-    w3 = env.chain.provider.web3
-    tx = _transaction(call)
-    try:
-        w3.eth.call(tx)
-    except ContractLogicError as err:
-        data = err.data if isinstance(err.data, str) else "0x"
-    else:
+def _call(env, tx: dict) -> bytes:
+    """The revert data of an eth_call of `tx` at the latest state; fails if it did not revert."""
+    response = env.chain.provider.web3.provider.make_request("eth_call", [tx, "latest"])
+    if "error" not in response:
         pytest.fail("did not revert")
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    data = response["error"].get("data")
+    return bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
+
+
+def _mine(env, tx: dict) -> dict:
+    """Sends `tx` as a real transaction and returns its receipt (the node mines each one)."""
+    w3 = env.chain.provider.web3
+    sent = w3.provider.make_request("eth_sendTransaction", [tx])
+    assert "result" in sent, f"the node refused the transaction: {sent.get('error')}"
+    return w3.eth.wait_for_transaction_receipt(sent["result"])
+
+
+def _send(env, call) -> bytes:
+    """Reads the call's revert data with an eth_call, then sends it as a real transaction
+    (mined, reverted) at the same state and returns that revert data."""
+    tx = _transaction(call)
+    data = _call(env, tx)
+    receipt = _mine(env, tx)
     assert receipt.status == 0, "the eth_call reverted but the transaction did not"
-    return bytes.fromhex(data[2:]) if data.startswith("0x") else b""
+    return data
 
 
 REJECTED_TOPIC = keccak(text="ReceiptRejected(uint256,bytes4)")
@@ -238,14 +266,25 @@ REJECTED_TOPIC = keccak(text="ReceiptRejected(uint256,bytes4)")
 def _send_rejected(env, call) -> list[bytes]:
     """Sends a batch call that must not revert; returns the reasons of its ReceiptRejected
     events (the refused items)."""
-    w3 = env.chain.provider.web3
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(_transaction(call)))
+    receipt = _mine(env, _transaction(call))
     assert receipt.status == 1, "one refused item reverted the whole batch"
     return [
         bytes(log["data"])[:4]
         for log in receipt.logs
         if log["topics"] and bytes(log["topics"][0]) == REJECTED_TOPIC
     ]
+
+
+def _mined_cases() -> set[tuple[str, str, int]]:
+    """The first reverting case of each contract: sent as a real transaction as well."""
+    first: dict[str, tuple[str, str, int]] = {}
+    for contract, sig, index in cases():
+        if not MATRIX[contract][sig][index].rejected:
+            first.setdefault(contract, (contract, sig, index))
+    return set(first.values())
+
+
+MINED = _mined_cases()
 
 
 def _ids():
@@ -259,6 +298,7 @@ def test_bad_input__reverts_with_named_error__state_unchanged(
     case = MATRIX[contract][sig][index]
     expected = error_selectors.get(case.error)
     assert expected, f"{case.error} is not a custom error of any project contract"
+    mined = MINE_EVERY_CASE or (contract, sig, index) in MINED
 
     # No shrinking: inputs are single draws and a failing example is reported as drawn.
     @settings(max_examples=EXAMPLES, database=None, phases=(Phase.explicit, Phase.generate))
@@ -268,20 +308,20 @@ def test_bad_input__reverts_with_named_error__state_unchanged(
             call = case.build(env, data.draw)
             assert call.method == sig.split("(")[0]
             record(contract, sig, case, call)
-            before = _digest(env, contract, call)
+            before = _digest(env, contract, call) if case.rejected or mined else None
             if case.rejected:
                 reasons = _send_rejected(env, call)
                 assert len(reasons) == 1 and reasons[0] in expected, (
                     f"{contract}.{sig} [{case.label}]: expected one ReceiptRejected naming "
                     f"{case.error}, got {[r.hex() for r in reasons]}"
                 )
+            else:
+                revert = _send(env, call) if mined else _call(env, _transaction(call))
+                assert revert[:4] in expected, (
+                    f"{contract}.{sig} [{case.label}]: expected {case.error}, got revert data "
+                    f"0x{revert.hex()[:200]}"
+                )
+            if before is not None:
                 assert _digest(env, contract, call) == before
-                return
-            revert = _send(env, call)
-            assert revert[:4] in expected, (
-                f"{contract}.{sig} [{case.label}]: expected {case.error}, got revert data "
-                f"0x{revert.hex()[:200]}"
-            )
-            assert _digest(env, contract, call) == before
 
     run()

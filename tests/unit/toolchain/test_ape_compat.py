@@ -7,6 +7,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from modelmint.deploy import ape_compat
+from modelmint.deploy.config import REPO_ROOT
 
 
 def test_ape_version__installed__is_the_one_the_workarounds_target():
@@ -182,6 +183,78 @@ def test_patched_post_transaction__console_logs_only_when_asked(project, deploye
     provider._post_send_transaction(tx, asked)
 
     assert (quiet.asked, asked.asked) == (False, True)
+
+
+def _count_config_fallbacks(monkeypatch) -> list[str]:
+    """Records the keys EthereumConfig looks up through its network-name fallback."""
+    from ape_ethereum.ecosystem import EthereumConfig
+
+    looked_up: list[str] = []
+    fallback = EthereumConfig.__getattr__
+
+    def spy(self, key):
+        looked_up.append(key)
+        return fallback(self, key)
+
+    monkeypatch.setattr(EthereumConfig, "__getattr__", spy)
+    return looked_up
+
+
+def test_upstream_transaction_type__local_network__builds_a_throwaway_network_config(
+    networks, monkeypatch
+):
+    looked_up = _count_config_fallbacks(monkeypatch)
+
+    ape_compat.UPSTREAM["transaction_type_lookup"].fget(networks.ethereum)
+
+    assert looked_up == ["default_transaction_type"]
+
+
+def test_patched_transaction_type__local_network__upstream_value_without_the_fallback(
+    networks, monkeypatch
+):
+    expected = ape_compat.UPSTREAM["transaction_type_lookup"].fget(networks.ethereum)
+    looked_up = _count_config_fallbacks(monkeypatch)
+
+    assert networks.ethereum.default_transaction_type == expected
+    assert looked_up == []
+
+
+def _script_loads(monkeypatch) -> list[str]:
+    """A fresh `ape run` command group whose script loader only records the files it loads."""
+    import click
+    from ape_run._cli import ScriptCommand
+
+    loaded: list[str] = []
+
+    def load(self, filepath):
+        loaded.append(filepath.name)
+        return click.Command(filepath.stem)
+
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setattr(ScriptCommand, "_get_command", load)
+    return ScriptCommand(name="run"), loaded
+
+
+def test_upstream_run__one_script_named__loads_every_script_twice(monkeypatch):
+    group, loaded = _script_loads(monkeypatch)
+
+    ape_compat.UPSTREAM["run_loads_one_script"](group, None, "model_addresses")
+
+    scripts = sorted(p.name for p in (REPO_ROOT / "scripts").glob("[!_]*.py"))
+    assert sorted(loaded) == sorted(scripts * 2)
+
+
+def test_patched_run__one_script_named__loads_only_that_script_once(monkeypatch):
+    group, loaded = _script_loads(monkeypatch)
+
+    first = group.get_command(None, "model_addresses")
+    again = group.get_command(None, "model_addresses")
+    loaded_for_the_name = list(loaded)
+    missing = group.get_command(None, "no_such_script")  # ape's own lookup: not found
+
+    assert (first.name, again is first, missing) == ("model_addresses", True, None)
+    assert loaded_for_the_name == ["model_addresses.py"]
 
 
 def test_sources__no_contract__logs_through_console_sol():
