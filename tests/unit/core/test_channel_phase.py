@@ -2,7 +2,6 @@
 
 import pytest
 
-from modelmint.constants import ZERO_ADDRESS
 from modelmint.credits import Channel, ChannelPhase
 
 CONSUMER = "0x" + "11" * 20
@@ -10,8 +9,8 @@ GATEWAY = "0x" + "22" * 20
 EXPIRY, GRACE = 1_000, 100
 
 
-def _channel(consumer: str = CONSUMER, expiry: int = EXPIRY) -> Channel:
-    return Channel(7, consumer, expiry, GATEWAY, deposit=10, model_id=1, settled=0)
+def _channel(expiry: int = EXPIRY, deposit: int = 10) -> Channel:
+    return Channel(7, CONSUMER, expiry, GATEWAY, deposit=deposit, model_id=1, settled=0)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +29,8 @@ def test_phase__open_channel_by_time__open_then_grace_then_expired(now, phase):
 def test_phase__closed_or_never_opened__closed_or_unknown_at_any_time():
     for now in (0, EXPIRY, EXPIRY + GRACE):
         assert _channel(expiry=0).phase(now, GRACE) is ChannelPhase.CLOSED
-        assert _channel(consumer=ZERO_ADDRESS, expiry=0).phase(now, GRACE) is ChannelPhase.UNKNOWN
+        # A channel never opened: the chain answers deposit 0 for its terms.
+        assert _channel(expiry=0, deposit=0).phase(now, GRACE) is ChannelPhase.UNKNOWN
 
 
 def test_channel_phase__members__stable_string_values():
