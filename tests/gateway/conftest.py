@@ -6,6 +6,7 @@ channels and gateway processes (the real ``python -m modelmint.gateway``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -154,10 +155,8 @@ class GatewayProcess:
 
     def _kill_group(self) -> None:
         assert self.proc is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:  # the group is gone already
-            pass
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
