@@ -48,7 +48,7 @@ from modelmint.gateway.errors import (
     chain_failure,
     log_fields,
 )
-from modelmint.gateway.exact import is_exact
+from modelmint.gateway.exact import EXACT, is_exact
 from modelmint.gateway.headers import payment_response_header
 from modelmint.gateway.monitor import Monitor
 from modelmint.gateway.relay import register_relay
@@ -62,6 +62,7 @@ from modelmint.wire import (
     HEADER_PAYMENT_RESPONSE,
     HEADER_PAYMENT_SIGNATURE,
     HEADER_PROVENANCE,
+    SCHEME,
     WELL_KNOWN_PATH,
     X402_VERSION,
     PaymentRequired,
@@ -244,7 +245,8 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             elif not s.settings.payments_enabled:
                 response = Response(_render(_run(s, batch)), media_type="application/json")
             else:
-                raise WireError(ErrorCode.PAYMENT_REQUIRED, "pay with modelmint-credits")
+                offered = f"{SCHEME} or {EXACT}" if s.exact is not None else SCHEME
+                raise WireError(ErrorCode.PAYMENT_REQUIRED, f"pay with {offered}")
             code = OK
         except WireError as err:
             response = _error(err, s, cost, str(request.url), state["monitor"])

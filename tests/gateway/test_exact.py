@@ -167,6 +167,7 @@ def test_predict__no_payment__402_lists_credits_then_exact_to_the_payee(live, pr
     response = httpx.post(url + PREDICT_PATH, json=BODY)
     accepts = response.json()["accepts"]
     assert [a["scheme"] for a in accepts] == ["modelmint-credits", "exact"]
+    assert response.json()["message"] == "pay with modelmint-credits or exact"
     exact = accepts[1]
     assert exact["payTo"] == protocol["payees"].payeeOf(protocol["model_id"])
     assert exact["asset"] == protocol["token"].address
