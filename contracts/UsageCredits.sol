@@ -275,47 +275,21 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function settle(SettleArgs[] calldata receipts) external nonReentrant returns (uint256 credits) {
-        uint256 n = receipts.length;
-        // Runs of consecutive same-model receipts: each run updates its model's total once.
-        uint256 currentModel;
-        uint256 runCredits;
-        for (uint256 i; i < n; ++i) {
-            (uint256 delta, uint256 modelId) = _settleOne(receipts[i]);
-            if (delta == 0) continue;
-            if (modelId != currentModel) {
-                if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
-                currentModel = modelId;
-                runCredits = 0;
-            }
-            runCredits += delta;
-            credits += delta;
-        }
-        if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+        credits = _settle(receipts);
     }
 
     /// @inheritdoc IUsageCredits
     function sweep(uint256 modelId) external nonReentrant returns (uint256 value) {
-        ModelState storage m = _models[modelId];
-        // Slot 0 (value, pricing kind) and slot 3 (consumed, swept) are read once each.
-        (uint256 creditValue, bool tokenPriced) = (m.creditValue, m.tokenPriced);
-        if (creditValue == 0) _revertNotEnabled(modelId);
-        (uint256 consumed, uint256 swept) = (m.consumed, m.swept);
-        if (consumed == swept) return 0;
-        m.swept = uint128(consumed);
-        uint256 credits = consumed - swept;
-        value = credits * creditValue;
-        emit RevenueSwept(modelId, credits, value);
-        // Interaction last: the model's totals are final before the router is called. An ETH
-        // model's slot 1 (its asset, zero) is never read.
-        uint256 sent = value;
-        if (tokenPriced) {
-            IERC20 asset = IERC20(m.asset);
-            sent = 0;
-            if (asset.allowance(address(this), address(_ROUTER)) < value) {
-                asset.forceApprove(address(_ROUTER), type(uint256).max);
-            }
-        }
-        _ROUTER.pay{value: sent}(modelId, value);
+        value = _sweep(modelId);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function settleAndSweep(
+        SettleArgs[] calldata receipts,
+        uint256 modelId
+    ) external nonReentrant returns (uint256 credits, uint256 value) {
+        credits = _settle(receipts);
+        value = _sweep(modelId);
     }
 
     /// @inheritdoc IUsageCredits
@@ -485,6 +459,52 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
                 TokenMetadata.yesNo(_REGISTRY.isSaleOpen(modelId)),
                 '"}}'
             );
+    }
+
+    /// @dev `settle`'s body: settles `receipts`, booking each run of same-model receipts once.
+    function _settle(SettleArgs[] calldata receipts) private returns (uint256 credits) {
+        uint256 n = receipts.length;
+        // Runs of consecutive same-model receipts: each run updates its model's total once.
+        uint256 currentModel;
+        uint256 runCredits;
+        for (uint256 i; i < n; ++i) {
+            (uint256 delta, uint256 modelId) = _settleOne(receipts[i]);
+            if (delta == 0) continue;
+            if (modelId != currentModel) {
+                if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+                currentModel = modelId;
+                runCredits = 0;
+            }
+            runCredits += delta;
+            credits += delta;
+        }
+        if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+    }
+
+    /// @dev `sweep`'s body: books `modelId`'s pending revenue as swept, then pays it to the
+    /// router (the interaction last).
+    function _sweep(uint256 modelId) private returns (uint256 value) {
+        ModelState storage m = _models[modelId];
+        // Slot 0 (value, pricing kind) and slot 3 (consumed, swept) are read once each.
+        (uint256 creditValue, bool tokenPriced) = (m.creditValue, m.tokenPriced);
+        if (creditValue == 0) _revertNotEnabled(modelId);
+        (uint256 consumed, uint256 swept) = (m.consumed, m.swept);
+        if (consumed == swept) return 0;
+        m.swept = uint128(consumed);
+        uint256 credits = consumed - swept;
+        value = credits * creditValue;
+        emit RevenueSwept(modelId, credits, value);
+        // Interaction last: the model's totals are final before the router is called. An ETH
+        // model's slot 1 (its asset, zero) is never read.
+        uint256 sent = value;
+        if (tokenPriced) {
+            IERC20 asset = IERC20(m.asset);
+            sent = 0;
+            if (asset.allowance(address(this), address(_ROUTER)) < value) {
+                asset.forceApprove(address(_ROUTER), type(uint256).max);
+            }
+        }
+        _ROUTER.pay{value: sent}(modelId, value);
     }
 
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the

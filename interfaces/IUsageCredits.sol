@@ -373,6 +373,20 @@ interface IUsageCredits is IERC1155 {
     /// @return value The amount paid to the router.
     function sweep(uint256 modelId) external returns (uint256 value);
 
+    /// @notice `settle(receipts)` then `sweep(modelId)` in one transaction, with the checks,
+    /// events and effects of both in that order (the router payment last), so that a gateway
+    /// settling a model's receipts sends their value to the router without a second
+    /// transaction. Anyone's sweep of `modelId` may follow any receipts (the caller's own
+    /// channels only, as in `settle`); a model without credits reverts the whole call.
+    ///
+    ///     credits.settleAndSweep([SettleArgs(consumer, model, salt, ceiling, deadline, sig, charged)], model);
+    /// @return credits The total credits settled by this call.
+    /// @return value The amount paid to the router (0 if nothing was pending).
+    function settleAndSweep(
+        SettleArgs[] calldata receipts,
+        uint256 modelId
+    ) external returns (uint256 credits, uint256 value);
+
     /// @notice Opens a funded channel for `intent.consumer` that anyone (in practice the gateway)
     /// submits: the consumer pays with an ERC-3009 `receiveWithAuthorization` (see
     /// TokenAuthorization) and needs no ETH. `signature` is the consumer's 65-byte ECDSA signature
