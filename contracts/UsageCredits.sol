@@ -552,8 +552,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function _checkNewChannel(uint256 modelId, address gateway, uint256 expiry) private view {
         if (expiry <= block.timestamp) revert UsageCreditsInvalidExpiry(expiry, block.timestamp + 1);
         if (expiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(expiry, type(uint32).max);
-        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
+        (bool open, bool allowed) = _REGISTRY.saleAndGateway(modelId, gateway);
+        if (!open) revert UsageCreditsSaleClosed(modelId);
+        if (!allowed) revert UsageCreditsNotGateway(modelId, gateway);
     }
 
     /// @dev The receipt signer a new channel of the caller records: address(0) for a caller
@@ -615,10 +616,26 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         } else {
             if (sent != 0) revert UsageCreditsWrongPayment(0, sent);
             address asset = m.asset;
-            uint256 before = IERC20(asset).balanceOf(address(this));
+            uint256 before = _balanceOf(asset);
             IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);
-            uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+            uint256 received = _balanceOf(asset) - before;
             if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
+        }
+    }
+
+    /// @dev `IERC20(asset).balanceOf(address(this))` as a bare staticcall (no ABI encoder or
+    /// decoder): a failing call reverts with the token's revert data, a return shorter than one
+    /// word reverts without data, as the high-level call does.
+    function _balanceOf(address asset) private view returns (uint256 held) {
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address), in bytes 28..31
+            mstore(0x20, address())
+            // Arguments run right to left: the call first, then its return size is read.
+            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), asset, 0x1c, 0x24, 0x00, 0x20))) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            held := mload(0x00)
         }
     }
 
