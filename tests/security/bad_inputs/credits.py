@@ -155,6 +155,11 @@ def signed(e, d, signer, deadline, cumulative=5):
     return sign_receipt(domain, receipt, signer).settle_args(cid(e).terms)
 
 
+def signed_by_someone_else(e, d):
+    signer = d(st.sampled_from(e.others(e.consumer)), label="signer")
+    return signed(e, d, signer, e.chain.pending_timestamp + DAY)
+
+
 def high_s(e, d):
     from modelmint.receipts import SECP256K1_N, split_signature
 
@@ -644,12 +649,7 @@ def _settling() -> dict:
             settle(
                 "signed by someone else",
                 "UsageCreditsInvalidSignature",
-                lambda e, d: signed(
-                    e,
-                    d,
-                    d(st.sampled_from(e.others(e.consumer)), label="signer"),
-                    e.chain.pending_timestamp + DAY,
-                ),
+                signed_by_someone_else,
             ),
             settle(
                 "garbage signature",
@@ -689,12 +689,7 @@ def _settling() -> dict:
             settle_sweep(
                 "signed by someone else",
                 "UsageCreditsInvalidSignature",
-                lambda e, d: signed(
-                    e,
-                    d,
-                    d(st.sampled_from(e.others(e.consumer)), label="signer"),
-                    e.chain.pending_timestamp + DAY,
-                ),
+                signed_by_someone_else,
                 rejected=True,
             ),
             settle_sweep(

@@ -41,19 +41,19 @@ def _state(credits, router, token, model_id, channels, accounts):
 
 @pytest.mark.parametrize("asset", ["eth", "token"])
 def test_settleAndSweep__batch_with_a_rejected_receipt__same_state_and_events_as_settle_then_sweep(
+    asset,
     credits,
     router,
     token,
-    eth_model,
-    token_model,
-    open_channel,
     consumer,
     holder,
     model_owner,
     gateway,
+    open_channel,
     sign,
     chain,
-    asset,
+    eth_model,
+    token_model,
 ):
     model_id = eth_model if asset == "eth" else token_model
     value = ETH_CREDIT_VALUE if asset == "eth" else TOKEN_CREDIT_VALUE
