@@ -344,9 +344,10 @@ interface IUsageCredits is IERC1155 {
 
     /// @notice Settles receipts of the caller's channels. Records consumption only (no external
     /// call): each model's `consumed` total is updated once per run of consecutive same-model
-    /// receipts, so group a batch by model. The value reaches the router with `sweep`. Never
-    /// reverts because of one receipt: a receipt that fails a check (see "Gateways" above; the
-    /// caller must be its channel's gateway) settles nothing and emits ReceiptRejected.
+    /// receipts, so group a batch by model. The value reaches the router with `sweep` (or, in the
+    /// same transaction, `settleAndSweep`). Never reverts because of one receipt: a receipt that
+    /// fails a check (see "Gateways" above; the caller must be its channel's gateway) settles
+    /// nothing and emits ReceiptRejected.
     ///
     ///     credits.settle([SettleArgs(consumer, model, salt, ceiling, deadline, sig, charged)]);
     /// @return credits The total credits settled by this call.
