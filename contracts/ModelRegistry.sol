@@ -253,6 +253,14 @@ contract ModelRegistry is ERC721Packed, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function saleAndGateway(uint256 modelId, address account) external view returns (bool open, bool gateway) {
+        (address owner, uint96 bits) = _ownerAndData(modelId);
+        if (owner == address(0)) return (false, false);
+        ModelRecordWord data = ModelRecordWord.wrap(bits);
+        return (data.isOpen(), _gateways[modelId][account].eq(_grant(modelId, owner, data)));
+    }
+
+    /// @inheritdoc IModelRegistry
     function ownerEpoch(uint256 modelId) external view returns (uint64) {
         return _fullEpoch(modelId, _existingData(modelId));
     }

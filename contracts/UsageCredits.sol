@@ -275,47 +275,21 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc IUsageCredits
     function settle(SettleArgs[] calldata receipts) external nonReentrant returns (uint256 credits) {
-        uint256 n = receipts.length;
-        // Runs of consecutive same-model receipts: each run updates its model's total once.
-        uint256 currentModel;
-        uint256 runCredits;
-        for (uint256 i; i < n; ++i) {
-            (uint256 delta, uint256 modelId) = _settleOne(receipts[i]);
-            if (delta == 0) continue;
-            if (modelId != currentModel) {
-                if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
-                currentModel = modelId;
-                runCredits = 0;
-            }
-            runCredits += delta;
-            credits += delta;
-        }
-        if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+        credits = _settle(receipts);
     }
 
     /// @inheritdoc IUsageCredits
     function sweep(uint256 modelId) external nonReentrant returns (uint256 value) {
-        ModelState storage m = _models[modelId];
-        // Slot 0 (value, pricing kind) and slot 3 (consumed, swept) are read once each.
-        (uint256 creditValue, bool tokenPriced) = (m.creditValue, m.tokenPriced);
-        if (creditValue == 0) _revertNotEnabled(modelId);
-        (uint256 consumed, uint256 swept) = (m.consumed, m.swept);
-        if (consumed == swept) return 0;
-        m.swept = uint128(consumed);
-        uint256 credits = consumed - swept;
-        value = credits * creditValue;
-        emit RevenueSwept(modelId, credits, value);
-        // Interaction last: the model's totals are final before the router is called. An ETH
-        // model's slot 1 (its asset, zero) is never read.
-        uint256 sent = value;
-        if (tokenPriced) {
-            IERC20 asset = IERC20(m.asset);
-            sent = 0;
-            if (asset.allowance(address(this), address(_ROUTER)) < value) {
-                asset.forceApprove(address(_ROUTER), type(uint256).max);
-            }
-        }
-        _ROUTER.pay{value: sent}(modelId, value);
+        value = _sweep(modelId);
+    }
+
+    /// @inheritdoc IUsageCredits
+    function settleAndSweep(
+        SettleArgs[] calldata receipts,
+        uint256 modelId
+    ) external nonReentrant returns (uint256 credits, uint256 value) {
+        credits = _settle(receipts);
+        value = _sweep(modelId);
     }
 
     /// @inheritdoc IUsageCredits
@@ -487,6 +461,52 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
             );
     }
 
+    /// @dev `settle`'s body: settles `receipts`, booking each run of same-model receipts once.
+    function _settle(SettleArgs[] calldata receipts) private returns (uint256 credits) {
+        uint256 n = receipts.length;
+        // Runs of consecutive same-model receipts: each run updates its model's total once.
+        uint256 currentModel;
+        uint256 runCredits;
+        for (uint256 i; i < n; ++i) {
+            (uint256 delta, uint256 modelId) = _settleOne(receipts[i]);
+            if (delta == 0) continue;
+            if (modelId != currentModel) {
+                if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+                currentModel = modelId;
+                runCredits = 0;
+            }
+            runCredits += delta;
+            credits += delta;
+        }
+        if (runCredits != 0) _models[currentModel].consumed += uint128(runCredits);
+    }
+
+    /// @dev `sweep`'s body: books `modelId`'s pending revenue as swept, then pays it to the
+    /// router (the interaction last).
+    function _sweep(uint256 modelId) private returns (uint256 value) {
+        ModelState storage m = _models[modelId];
+        // Slot 0 (value, pricing kind) and slot 3 (consumed, swept) are read once each.
+        (uint256 creditValue, bool tokenPriced) = (m.creditValue, m.tokenPriced);
+        if (creditValue == 0) _revertNotEnabled(modelId);
+        (uint256 consumed, uint256 swept) = (m.consumed, m.swept);
+        if (consumed == swept) return 0;
+        m.swept = uint128(consumed);
+        uint256 credits = consumed - swept;
+        value = credits * creditValue;
+        emit RevenueSwept(modelId, credits, value);
+        // Interaction last: the model's totals are final before the router is called. An ETH
+        // model's slot 1 (its asset, zero) is never read.
+        uint256 sent = value;
+        if (tokenPriced) {
+            IERC20 asset = IERC20(m.asset);
+            sent = 0;
+            if (asset.allowance(address(this), address(_ROUTER)) < value) {
+                asset.forceApprove(address(_ROUTER), type(uint256).max);
+            }
+        }
+        _ROUTER.pay{value: sent}(modelId, value);
+    }
+
     /// @dev Checks one receipt and advances its channel to min(charged, deposit). Returns the
     /// credits newly settled (0, without a signature check, for a receipt whose charge does not
     /// go beyond what is already settled) and the channel's model. A receipt that fails a check
@@ -532,8 +552,9 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
     function _checkNewChannel(uint256 modelId, address gateway, uint256 expiry) private view {
         if (expiry <= block.timestamp) revert UsageCreditsInvalidExpiry(expiry, block.timestamp + 1);
         if (expiry > type(uint32).max) revert UsageCreditsExpiryTooLarge(expiry, type(uint32).max);
-        if (!_REGISTRY.isSaleOpen(modelId)) revert UsageCreditsSaleClosed(modelId);
-        if (!_REGISTRY.isGateway(modelId, gateway)) revert UsageCreditsNotGateway(modelId, gateway);
+        (bool open, bool allowed) = _REGISTRY.saleAndGateway(modelId, gateway);
+        if (!open) revert UsageCreditsSaleClosed(modelId);
+        if (!allowed) revert UsageCreditsNotGateway(modelId, gateway);
     }
 
     /// @dev The receipt signer a new channel of the caller records: address(0) for a caller
@@ -595,10 +616,26 @@ contract UsageCredits is IUsageCredits, ERC1155, EIP712, ReentrancyGuardTransien
         } else {
             if (sent != 0) revert UsageCreditsWrongPayment(0, sent);
             address asset = m.asset;
-            uint256 before = IERC20(asset).balanceOf(address(this));
+            uint256 before = _balanceOf(asset);
             IERC20(asset).safeTransferFrom(msg.sender, address(this), paid);
-            uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+            uint256 received = _balanceOf(asset) - before;
             if (received != paid) revert UsageCreditsFeeOnTransfer(asset, paid, received);
+        }
+    }
+
+    /// @dev `IERC20(asset).balanceOf(address(this))` as a bare staticcall (no ABI encoder or
+    /// decoder): a failing call reverts with the token's revert data, a return shorter than one
+    /// word reverts without data, as the high-level call does.
+    function _balanceOf(address asset) private view returns (uint256 held) {
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address), in bytes 28..31
+            mstore(0x20, address())
+            // Arguments run right to left: the call first, then its return size is read.
+            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), asset, 0x1c, 0x24, 0x00, 0x20))) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            held := mload(0x00)
         }
     }
 

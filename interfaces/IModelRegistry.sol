@@ -139,6 +139,11 @@ interface IModelRegistry is IERC721 {
     /// owner since the model token last moved. False for unknown models.
     function isGateway(uint256 modelId, address account) external view returns (bool);
 
+    /// @notice The checks of a new channel to `account` in one call: `open` as `isSaleOpen`,
+    /// `gateway` as `isGateway(modelId, account)`. Does not revert: unknown models return
+    /// (false, false).
+    function saleAndGateway(uint256 modelId, address account) external view returns (bool open, bool gateway);
+
     /// @notice The model's owner epoch: +1 at every transfer of the model token; it never wraps
     /// in practice (64 bits). Gateway grants are bound to the owner and epoch at which they were
     /// made, so a grant never revives on a buy-back, however many transfers happened between.

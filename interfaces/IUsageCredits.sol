@@ -344,9 +344,10 @@ interface IUsageCredits is IERC1155 {
 
     /// @notice Settles receipts of the caller's channels. Records consumption only (no external
     /// call): each model's `consumed` total is updated once per run of consecutive same-model
-    /// receipts, so group a batch by model. The value reaches the router with `sweep`. Never
-    /// reverts because of one receipt: a receipt that fails a check (see "Gateways" above; the
-    /// caller must be its channel's gateway) settles nothing and emits ReceiptRejected.
+    /// receipts, so group a batch by model. The value reaches the router with `sweep` (or, in the
+    /// same transaction, `settleAndSweep`). Never reverts because of one receipt: a receipt that
+    /// fails a check (see "Gateways" above; the caller must be its channel's gateway) settles
+    /// nothing and emits ReceiptRejected.
     ///
     ///     credits.settle([SettleArgs(consumer, model, salt, ceiling, deadline, sig, charged)]);
     /// @return credits The total credits settled by this call.
@@ -372,6 +373,20 @@ interface IUsageCredits is IERC1155 {
     /// it falls short (the router pulls from no one but its caller).
     /// @return value The amount paid to the router.
     function sweep(uint256 modelId) external returns (uint256 value);
+
+    /// @notice `settle(receipts)` then `sweep(modelId)` in one transaction, with the checks,
+    /// events and effects of both in that order (the router payment last), so that a gateway
+    /// settling a model's receipts sends their value to the router without a second
+    /// transaction. Anyone's sweep of `modelId` may follow any receipts (the caller's own
+    /// channels only, as in `settle`); a model without credits reverts the whole call.
+    ///
+    ///     credits.settleAndSweep([SettleArgs(consumer, model, salt, ceiling, deadline, sig, charged)], model);
+    /// @return credits The total credits settled by this call.
+    /// @return value The amount paid to the router (0 if nothing was pending).
+    function settleAndSweep(
+        SettleArgs[] calldata receipts,
+        uint256 modelId
+    ) external returns (uint256 credits, uint256 value);
 
     /// @notice Opens a funded channel for `intent.consumer` that anyone (in practice the gateway)
     /// submits: the consumer pays with an ERC-3009 `receiveWithAuthorization` (see

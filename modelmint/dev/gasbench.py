@@ -15,9 +15,11 @@ funded channel, `buy_and_top_up_channel` pays more credits straight into it;
 signed intent and ERC-3009 authorization (the consumer holds no ETH),
 `close_channel_cooperative` the gateway's submission of that consumer's cooperative close
 (a charge above what is settled, the rest refunded in the token), and
-`settle_and_sweep_one_channel` one channel's settle plus the sweep of it (two transactions); `gas_per_call_1000` is that per-channel figure divided by 1,000 calls
-per receipt (the amortised target); `register_model` is an owner's FIRST model (a fresh
-funded account: its ERC-721 balance slot is new, the worse case) and `register_model_repeat` an
+`settle_and_sweep_one_channel` one channel's settle plus the sweep of it in one transaction
+(the gateway's `settleAndSweep`), `settle_then_sweep_two_tx` the same as `settle` then `sweep`
+(two transactions, their gas summed); `gas_per_call_1000` is the batch-of-100 per-channel
+settle figure divided by 1,000 calls per receipt (the amortised target); `register_model` is an
+owner's FIRST model (a fresh funded account: its ERC-721 balance slot is new, the worse case) and `register_model_repeat` an
 owner's later model; the `gas_per_call_by_calls` series settles ONE
 receipt covering `calls` calls (one credit each) and divides its gas by `calls`.
 
@@ -101,6 +103,7 @@ OPERATIONS = [
     "open_channel_gasless",
     "close_channel_cooperative",
     "settle_and_sweep_one_channel",
+    "settle_then_sweep_two_tx",
     "redeem_credits",
     "route_payment",
     "claim_repeat",
@@ -145,7 +148,7 @@ def measure(project, accounts, chain, scaling: bool = True, log=print) -> dict[s
     g["settle_per_channel_batch100"] = round(_timed(log, "settle 100", bench.settle_batch, 100))
     # Amortised as in the target: a batch-of-100 settle, 1,000 calls per receipt.
     g["gas_per_call_1000"] = round(g["settle_per_channel_batch100"] / 1_000, 2)
-    g["settle_and_sweep_one_channel"] = bench.settle_and_sweep()
+    g["settle_and_sweep_one_channel"], g["settle_then_sweep_two_tx"] = bench.settle_and_sweep()
     g["route_payment"], g["claim_repeat"] = bench.route(2)
     _, g["share_transfer"] = bench.shares(2)
     bench.fractionalize()

@@ -153,14 +153,20 @@ class Bench(BenchWorld):
         tx = self.credits.openChannelWithAuthorization(*opening.call_args(), sender=self.gateway)
         return tx, opening.terms
 
-    def settle_and_sweep(self) -> int:
-        """One channel's settle followed by the model's sweep of it (two transactions, the
-        sweep paying only that settlement)."""
-        self.buy(self.consumer, 10)
+    def settle_and_sweep(self) -> tuple[int, int]:
+        """(one transaction, two transactions): one channel's receipt settled and the model's
+        sweep of it by the gateway's `settleAndSweep` (one transaction), then the same on a
+        second channel as `settle` followed by `sweep` (two transactions, their gas summed);
+        each sweep pays only that settlement."""
+        self.buy(self.consumer, 20)
+        _, cid, expiry = self.open_channel(10)
+        one = self.credits.settleAndSweep(
+            [self.sign(cid, 5, expiry)], self.model, sender=self.gateway
+        )
         _, cid, expiry = self.open_channel(10)
         settle = self.credits.settle([self.sign(cid, 5, expiry)], sender=self.gateway)
         sweep = self.credits.sweep(self.model, sender=self.user)
-        return settle.gas_used + sweep.gas_used
+        return one.gas_used, settle.gas_used + sweep.gas_used
 
     def settle_batch(self, n: int) -> float:
         """Gas per channel of one settle of `n` receipts (each channel's first settle)."""

@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--once", action="store_true", help="one pass, then exit")
             cmd.add_argument("--force", action="store_true", help="settle every unsettled channel")
             cmd.add_argument("--interval", type=float, default=None)
+            cmd.add_argument(
+                "--sweep",
+                dest="settle_sweep",
+                action="store_const",
+                const=True,
+                help="sweep the settled model to the router in the same transaction",
+            )
     return parser
 
 
@@ -91,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     from modelmint.gateway.settings import GatewaySettings
 
     serving = ("host", "port", "workers", "facilitator_url", "forward_interval")
-    overrides = {k: v for k, v in vars(args).items() if k in _OPTIONS or k in serving}
+    settling = ("settle_sweep",)
+    overrides = {
+        k: v for k, v in vars(args).items() if k in _OPTIONS or k in serving or k in settling
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     log = logging.getLogger("modelmint.gateway")
     try:

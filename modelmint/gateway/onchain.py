@@ -208,17 +208,33 @@ class Chain:
             charged,
         )
 
-    def simulate_settle(self, sender: str, args: list[tuple[Any, ...]]) -> int:
-        """``eth_call`` of ``settle(args)`` from ``sender``; the credits it would settle.
-        Raises ``ChainReverted`` when the batch would revert."""
-        return int(_wrap(lambda: self.credits.functions.settle(args).call({"from": sender})))
+    def _settle_call(self, args: list[tuple[Any, ...]], sweep: int | None) -> Any:
+        """``settle(args)``, or ``settleAndSweep(args, sweep)`` with a model to sweep."""
+        if sweep is None:
+            return self.credits.functions.settle(args)
+        return self.credits.functions.settleAndSweep(args, sweep)
+
+    def simulate_settle(
+        self, sender: str, args: list[tuple[Any, ...]], sweep: int | None = None
+    ) -> int:
+        """``eth_call`` of ``settle(args)`` (``settleAndSweep(args, sweep)`` with a model to
+        sweep) from ``sender``; the credits it would settle. Raises ``ChainReverted`` when
+        the batch would revert."""
+        result = _wrap(lambda: self._settle_call(args, sweep).call({"from": sender}))
+        return int(result if sweep is None else result[0])
 
     def send_settle(
-        self, account: Any, args: list[tuple[Any, ...]], nonce: int | None = None, bump: int = 0
+        self,
+        account: Any,
+        args: list[tuple[Any, ...]],
+        nonce: int | None = None,
+        bump: int = 0,
+        sweep: int | None = None,
     ) -> tuple[str, int]:
-        """Signs and broadcasts ``settle(args)``; returns ``(tx hash, nonce)``. ``bump``
-        raises the tip by 12.5 % (and at least 1 wei) per step, for a transaction sent
-        again after an earlier one was dropped."""
+        """Signs and broadcasts ``settle(args)`` (``settleAndSweep(args, sweep)`` with a
+        model to sweep: its settled revenue goes to the router in the same transaction);
+        returns ``(tx hash, nonce)``. ``bump`` raises the tip by 12.5 % (and at least 1 wei)
+        per step, for a transaction sent again after an earlier one was dropped."""
 
         def build() -> tuple[str, int]:
             tx_nonce = (
@@ -231,7 +247,7 @@ class Chain:
                 "nonce": tx_nonce,
                 "chainId": self.w3.eth.chain_id,
             }
-            tx: dict[str, Any] = dict(self.credits.functions.settle(args).build_transaction(params))
+            tx: dict[str, Any] = dict(self._settle_call(args, sweep).build_transaction(params))
             if bump:
                 fee_key = "maxPriorityFeePerGas" if "maxPriorityFeePerGas" in tx else "gasPrice"
                 old = int(tx[fee_key])

@@ -112,6 +112,7 @@ class GatewaySettings(BaseSettings):
     settle_max_age: float = Field(default=3600.0, ge=0)
     confirmations: int = Field(default=1, ge=1)
     settle_drop_timeout: float = Field(default=120.0, gt=0)
+    settle_sweep: bool = False  # settleAndSweep: the batch's model swept in the same transaction
 
     @field_validator("cors_origins")
     @classmethod

@@ -25,7 +25,9 @@ One pass (:meth:`Settler.run_once`):
    are reported and dropped (nothing can settle them any more);
 4. build at most ``batch_size`` ``SettleArgs`` (the charged total, never the ceiling),
    simulate the batch (a whole-call failure), drop and report receipts that fail alone,
-   and send one transaction.
+   and send one transaction: ``settle``, or with ``policy.sweep`` (``SETTLE_SWEEP``,
+   ``settle --sweep``) ``settleAndSweep``, which also pays the batch's model's settled
+   revenue to the router in the same transaction.
 
     >>> settler = Settler(chain, store, gateway_account, grace_period=3600)
     >>> report = settler.run_once(force=True)
@@ -91,6 +93,7 @@ class SettlePolicy:
     confirmations: int = 1  # blocks until a settlement is confirmed
     drop_timeout: float = 120.0  # seconds until an unmined settlement counts as dropped
     recheck_window: float = 900.0  # seconds a confirmed settlement's channels are read again
+    sweep: bool = False  # also sweep the batch's model to the router (settleAndSweep)
 
     @classmethod
     def of(cls, s: GatewaySettings) -> SettlePolicy:
@@ -102,6 +105,7 @@ class SettlePolicy:
             s.settle_batch_size,
             s.confirmations,
             s.settle_drop_timeout,
+            sweep=s.settle_sweep,
         )
 
 
@@ -273,16 +277,28 @@ class Settler:
             self._terms(c), c.cumulative, c.deadline, c.signature, c.charged
         )
 
+    def _model_to_sweep(self, batch: list[StoredChannel]) -> int | None:
+        """With ``policy.sweep``, the model whose settled revenue the settlement also sends to
+        the router: the batch's (a gateway serves one model); in a batch of several, the one
+        settling the most credits (the others wait for anyone's ``sweep``)."""
+        if not self.policy.sweep or not batch:
+            return None
+        value: dict[int, int] = {}
+        for c in batch:
+            value[c.model_id] = value.get(c.model_id, 0) + c.charged - c.settled
+        return max(value, key=lambda m: value[m])
+
     def _send(self, batch: list[StoredChannel], report: SettleReport) -> None:
         good = [(c, self._args(c)) for c in batch]
         sender = self.account.address
+        sweep = self._model_to_sweep(batch)
         try:
-            self.chain.simulate_settle(sender, [a for _, a in good])
+            self.chain.simulate_settle(sender, [a for _, a in good], sweep)
         except ChainReverted:
             kept = []
             for c, a in good:
                 try:
-                    self.chain.simulate_settle(sender, [a])
+                    self.chain.simulate_settle(sender, [a], sweep)
                     kept.append((c, a))
                 except ChainReverted as exc:
                     self._drop(c, f"{DropReason.SIMULATION_REVERTED}{exc.revert}", report)
@@ -290,7 +306,7 @@ class Settler:
         if not good:
             return
         tx_hash, nonce = self.chain.send_settle(
-            self.account, [a for _, a in good], bump=self._drops
+            self.account, [a for _, a in good], bump=self._drops, sweep=sweep
         )
         channels = {c.channel_id: c.charged for c, _ in good}
         self.store.add_settlement(

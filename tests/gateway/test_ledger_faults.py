@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from dataclasses import replace
 
 import httpx
 import onnx
@@ -338,6 +339,27 @@ def test_settlement__dropped__settled_again(
     assert report.dropped_tx == [sent] and report.sent not in (None, sent)
     assert _until_confirmed(service.settler) == [report.sent]
     assert protocol["credits"].channel(payer.channel_id).settled == 1
+
+
+def test_settlement__sweep_policy__settles_and_sweeps_the_model_in_one_transaction(
+    service, consumer, consumer_key, open_channel, chain, protocol
+):
+    credits, model_id = protocol["credits"], protocol["model_id"]
+    payer = _payer(service, consumer_key, open_channel(consumer, 10))
+    assert _begin(service, payer).charged_credits == 1
+    settler, policy = service.settler, service.settler.policy
+    settler.policy = replace(policy, sweep=True)
+    try:
+        sent = settler.run_once(force=True).sent
+        assert _until_confirmed(settler) == [sent]
+    finally:
+        settler.policy = policy
+    receipt = chain.get_receipt(sent)
+    assert receipt.method_called.name == "settleAndSweep"
+    [swept] = receipt.decode_logs(credits.RevenueSwept)
+    assert swept.modelId == model_id and swept.credits >= 1
+    assert credits.channel(payer.channel_id).settled == 1
+    assert credits.pendingRevenue(model_id) == 0
 
 
 def test_settlement__deadline_within_margin__settled_without_force(

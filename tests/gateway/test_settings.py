@@ -77,3 +77,18 @@ def test_open_store__unusable__refuses_to_start(tmp_path, settings, message):
 
     with pytest.raises(StartupError, match=message):
         open_store(GatewaySettings(model_id=1, store_path=tmp_path / "s.sqlite3", **settings))
+
+
+def test_settle_sweep__flag_or_environment__settler_policy_sweeps(monkeypatch):
+    from modelmint.gateway import __main__ as cli
+    from modelmint.gateway.settler import SettlePolicy
+
+    seen = []
+    monkeypatch.setattr(cli, "_settle", lambda settings, *_: seen.append(settings) or 0)
+    monkeypatch.setattr(cli, "configure_logging", lambda level: None)
+    monkeypatch.delenv("MODELMINT_GATEWAY_SETTLE_SWEEP", raising=False)
+    assert cli.main(["settle", "--model-id", "1", "--once"]) == 0
+    assert cli.main(["settle", "--model-id", "1", "--once", "--sweep"]) == 0
+    assert [SettlePolicy.of(s).sweep for s in seen] == [False, True]
+    monkeypatch.setenv("MODELMINT_GATEWAY_SETTLE_SWEEP", "true")
+    assert SettlePolicy.of(GatewaySettings(model_id=1)).sweep

@@ -158,6 +158,7 @@ TABLE: dict[str, dict[str, tuple[str, str]]] = {
         openChannelWithAuthorization((address,uint256,address,uint256,uint256,uint256,address,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | opens a channel for the signer of the intent and of the ERC-3009 authorization paying it
         topUpChannelWithAuthorization((address,address,uint256,uint256,uint256,uint256,bytes32,uint256),bytes,(uint8,bytes32,bytes32)) | RELAY | tops up the channel of the signer of the intent (its consumer), paid by its ERC-3009 authorization
         settle((address,uint256,uint256,uint256,uint256,bytes,uint256)[]) | GATEWAY  | the channel's gateway (the caller is the gateway of the channel the receipt's terms name), with a receipt signed by the channel's consumer or recorded signer; any other receipt is skipped (ReceiptRejected)
+        settleAndSweep((address,uint256,uint256,uint256,uint256,bytes,uint256)[],uint256) | GATEWAY | as settle (the channel's gateway; any other receipt is skipped), then the model's sweep (anyone may sweep)
         setReceiptSigner(address)                                        | SELF     | names the key that signs receipts of the caller's channels opened from now on
         setApprovalForAll(address,bool)                                  | SELF     | sets the caller's operators
         safeTransferFrom(address,address,uint256,uint256,bytes)          | TOKEN    | holder or operator

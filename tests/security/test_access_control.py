@@ -293,6 +293,15 @@ def attacks(p, attacker, accounts):
         cred.settle,
         [(cid.terms.consumer, cid.terms.model_id, cid.terms.salt, 1, 2**64, b"\x00" * 65, 1)],
     )
+    add(
+        "UsageCredits",
+        "settleAndSweep((address,uint256,uint256,uint256,uint256,bytes,uint256)[],uint256)",
+        # As settle: the receipt is skipped; the sweep part is anyone's.
+        "UsageCreditsUnknownChannel",
+        cred.settleAndSweep,
+        [(cid.terms.consumer, cid.terms.model_id, cid.terms.salt, 1, 2**64, b"\x00" * 65, 1)],
+        cid.terms.model_id,
+    )
     consumer = cid.terms.consumer
     add(
         "UsageCredits",
@@ -622,7 +631,7 @@ def test_restricted_function__called_by_attacker__reverts(
     attack_table, attacker, chain, contract, sig
 ):
     target, error, method, args, kw = attack_table[(contract, sig)]
-    if sig.startswith("settle("):
+    if sig.startswith(("settle(", "settleAndSweep(")):
         # A batch never reverts on one receipt: the attacker's receipt is refused (named by
         # the error's selector) and settles nothing.
         [(consumer, model_id, salt, *_)] = args[0]

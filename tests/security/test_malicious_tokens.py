@@ -8,6 +8,9 @@
   amounts, so a positive rebase leaves an unallocated surplus that nobody can claim, and a
   negative rebase is a shortfall borne first-come-first-served by the claimants of that asset
   (of any model priced in it); other assets are untouched. See security/README.md.
+- BalanceFailingERC20: `balanceOf` reverts or returns nothing. A funded open (its
+  fee-on-transfer check reads the escrow's balance) reverts with the token's revert data, or
+  without data, and opens nothing.
 """
 
 import ape
@@ -112,6 +115,42 @@ def test_buyCredits__false_returning_token__reverts_nothing_minted(world, consum
     with ape.reverts(kit.credits.SafeERC20FailedOperation, token=bad.address):
         kit.credits.buyCredits(ids["false"], 10, consumer, sender=consumer)
     assert digest([bad], [consumer, kit.credits], views) == before
+
+
+@pytest.mark.parametrize("mode", [1, 2], ids=["reverting", "no_return_data"])
+def test_buyAndOpenChannel__token_balanceOf_fails__reverts_with_its_data_nothing_opened(
+    project, deployer, world, consumer, gateway, model_owner, chain, mode
+):
+    # The fee-on-transfer check reads the escrow's balance around the pull: a token whose
+    # balanceOf reverts fails the open with the token's own revert data, one that returns
+    # nothing fails it without data; no channel, no credits, nothing moves.
+    kit = world[0]
+    token = project.BalanceFailingERC20.deploy(sender=deployer)
+    kit.allow(token)
+    model_id = kit.register(model_owner, token)
+    kit.credits.enableCredits(model_id, CREDIT_VALUE, sender=model_owner)
+    kit.registry.setGateway(model_id, gateway, True, sender=model_owner)
+    _fund(token, consumer, kit.credits, 10 * CREDIT_VALUE)
+    views = (
+        lambda: kit.credits.modelCredits(model_id),
+        lambda: kit.credits.lockedSupply(model_id),
+    )
+    before = digest([token], [consumer, kit.credits], views)
+    token.setMode(mode, sender=consumer)
+    expiry = chain.pending_timestamp + DAY
+    if mode == 1:
+        with ape.reverts(token.BalanceUnavailable, account=kit.credits.address):
+            kit.credits.buyAndOpenChannel(model_id, gateway, 0, 10, expiry, sender=consumer)
+    else:
+        call = kit.credits.buyAndOpenChannel.encode_input(model_id, gateway, 0, 10, expiry)
+        tx = {"from": consumer.address, "to": kit.credits.address, "data": "0x" + call.hex()}
+        response = chain.provider.web3.provider.make_request("eth_call", [tx, "latest"])
+        assert "error" in response, "the open did not revert"
+        assert response["error"].get("data") in (None, "0x"), response["error"]
+        with ape.reverts():
+            kit.credits.buyAndOpenChannel(model_id, gateway, 0, 10, expiry, sender=consumer)
+    token.setMode(0, sender=consumer)
+    assert digest([token], [consumer, kit.credits], views) == before
 
 
 def test_claims__token_turns_false__revert_keep_balances_other_assets_pay_out(

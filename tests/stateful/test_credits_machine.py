@@ -2,8 +2,9 @@
 
 Random buys, transfers, channel opens (from balances, paid in one transaction, and gasless:
 an intent and an ERC-3009 authorization submitted by the gateway), top-ups (from balances and
-paid), receipt signing, charged settlements, permissionless sweeps, closes (after grace and
-cooperative), redemptions and time jumps across an ETH-priced and an ERC-20-priced model. Ghost totals kept
+paid), receipt signing, charged settlements, permissionless sweeps, settlements swept in the
+same transaction (`settleAndSweep`), closes (after grace and cooperative), redemptions and time
+jumps across an ETH-priced and an ERC-20-priced model. Ghost totals kept
 in Python are compared with the chain after every step:
 
 - escrow of each model equals the value of its outstanding credits, and the ETH and token
@@ -349,6 +350,16 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
         """The gateway settles a batch holding any (possibly stale or replayed) receipts, each
         with a charge anywhere up to its signed ceiling (the settled amount never decreases),
         and maybe a receipt forged by another actor, which is rejected without reverting."""
+        self._settle(data)
+
+    @rule(data=st.data())
+    def settle_and_sweep(self, data):
+        """The gateway settles a batch as in `settle` and sweeps a model (any, whether the
+        batch settled on it or not) in the same transaction (`settleAndSweep`)."""
+        self._settle(data, data.draw(st.sampled_from(self.model_ids), label="model swept"))
+
+    def _settle(self, data, sweep=None):
+        """Settles a drawn batch (see `settle`); with `sweep`, by `settleAndSweep` of that model."""
         now = self._now()
 
         def usable(c):
@@ -388,7 +399,11 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
                 expected[cid] = max(before, target)
             elif target > before:
                 rejected.append((cid, "UsageCreditsInvalidSignature"))
-        tx = self.credits.settle([args for _, args, _ in batch], sender=self.gateway)
+        receipts = [args for _, args, _ in batch]
+        if sweep is None:
+            tx = self.credits.settle(receipts, sender=self.gateway)
+        else:
+            tx = self.credits.settleAndSweep(receipts, sweep, sender=self.gateway)
         got = [
             (ev.channelId, rejection_reason(ev.reason))
             for ev in tx.decode_logs(self.credits.ReceiptRejected)
@@ -404,16 +419,21 @@ class CreditsMachine(ChannelGhosts, RuleBasedStateMachine):
             c["settled"] = new
             assert self.credits.channel(cid).settled == new
         assert settled_now == total
+        if sweep is not None:
+            assert tx.return_value[0] == total
+            self._swept(sweep, tx.return_value[1])
 
     @rule(data=st.data())
     def anyone_sweeps(self, data):
         """Anyone pays a model's settled revenue to the router."""
         model = data.draw(st.sampled_from(self.model_ids), label="model")
         who = data.draw(st.sampled_from(self.actors), label="sweeper")
-        tx = self.credits.sweep(model, sender=who)
+        self._swept(model, self.credits.sweep(model, sender=who).return_value)
+
+    def _swept(self, model, paid):
+        """Checks a sweep of `model` that paid `paid` to the router: all its settled revenue."""
         _, value = self.models[model]
-        expected = (self.consumed[model] - self.swept[model]) * value
-        assert tx.return_value == expected
+        assert paid == (self.consumed[model] - self.swept[model]) * value
         self.swept[model] = self.consumed[model]
         assert self.credits.pendingRevenue(model) == 0
 

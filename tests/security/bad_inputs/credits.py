@@ -136,12 +136,28 @@ def settle(label, error, receipt, sender=lambda e, d: e.gateway):
     )
 
 
+def settle_sweep(
+    label, error, receipt, model=lambda e, d: mid(e), sender=lambda e, d: e.gateway, rejected=False
+):
+    return Case(
+        label,
+        error,
+        lambda e, d: Call(cr(e), "settleAndSweep", ([receipt(e, d)], model(e, d)), sender(e, d)),
+        rejected=rejected,
+    )
+
+
 def signed(e, d, signer, deadline, cumulative=5):
     from modelmint.receipts import Receipt, ReceiptDomain, sign_receipt
 
     domain = ReceiptDomain.from_contract(cr(e))
     receipt = Receipt(cid(e), cumulative, deadline)
     return sign_receipt(domain, receipt, signer).settle_args(cid(e).terms)
+
+
+def signed_by_someone_else(e, d):
+    signer = d(st.sampled_from(e.others(e.consumer)), label="signer")
+    return signed(e, d, signer, e.chain.pending_timestamp + DAY)
 
 
 def high_s(e, d):
@@ -633,12 +649,7 @@ def _settling() -> dict:
             settle(
                 "signed by someone else",
                 "UsageCreditsInvalidSignature",
-                lambda e, d: signed(
-                    e,
-                    d,
-                    d(st.sampled_from(e.others(e.consumer)), label="signer"),
-                    e.chain.pending_timestamp + DAY,
-                ),
+                signed_by_someone_else,
             ),
             settle(
                 "garbage signature",
@@ -664,6 +675,35 @@ def _settling() -> dict:
                     signed(e, d, e.consumer, e.chain.pending_timestamp + DAY)[:6]
                     + (5 + d(st.integers(1, 2**255), label="excess"),)
                 ),
+            ),
+        ],
+        "settleAndSweep((address,uint256,uint256,uint256,uint256,bytes,uint256)[],uint256)": [
+            settle_sweep(
+                # As settle: with the caller as gateway, the terms name an unknown channel.
+                "wrong caller (not the gateway)",
+                "UsageCreditsUnknownChannel",
+                lambda e, d: signed(e, d, e.consumer, e.chain.pending_timestamp + DAY),
+                sender=lambda e, d: wrong_caller(d, e, e.gateway),
+                rejected=True,
+            ),
+            settle_sweep(
+                "signed by someone else",
+                "UsageCreditsInvalidSignature",
+                signed_by_someone_else,
+                rejected=True,
+            ),
+            settle_sweep(
+                # The valid receipt's settlement is undone with the sweep's revert.
+                "unknown model swept",
+                "UsageCreditsUnknownModel",
+                lambda e, d: signed(e, d, e.consumer, e.chain.pending_timestamp + DAY),
+                model=lambda e, d: d(unknown_id),
+            ),
+            settle_sweep(
+                "credits not enabled on the model swept",
+                "UsageCreditsNotEnabled",
+                lambda e, d: signed(e, d, e.consumer, e.chain.pending_timestamp + DAY),
+                model=fresh_model,
             ),
         ],
     }

@@ -522,3 +522,24 @@ def test_setUsageCredits__non_governance_or_zero__reverts(registry, governance, 
     with ape.reverts(registry.ModelRegistryZeroAddress):
         registry.setUsageCredits(ZERO_ADDRESS, sender=governance)
     assert registry.usageCredits() == ZERO_ADDRESS
+
+
+def test_saleAndGateway__any_sale_state_and_grant__answers_as_isSaleOpen_and_isGateway(
+    registry, model_id, model_owner, holder, gateway, governance
+):
+    def both(account):
+        return (registry.isSaleOpen(model_id), registry.isGateway(model_id, account))
+
+    assert registry.saleAndGateway(model_id, gateway) == both(gateway) == (True, False)
+    registry.setGateway(model_id, gateway, True, sender=model_owner)
+    assert registry.saleAndGateway(model_id, gateway) == both(gateway) == (True, True)
+    assert registry.saleAndGateway(model_id, holder) == both(holder) == (True, False)
+    registry.setFlagged(model_id, True, sender=governance)
+    assert registry.saleAndGateway(model_id, gateway) == both(gateway) == (False, True)
+    # A transfer lapses the seller's grant.
+    registry.transferFrom(model_owner, holder, model_id, sender=model_owner)
+    assert registry.saleAndGateway(model_id, gateway) == both(gateway) == (False, False)
+
+
+def test_saleAndGateway__unknown_model__false_false_no_revert(registry, gateway):
+    assert registry.saleAndGateway(999, gateway) == (False, False)
