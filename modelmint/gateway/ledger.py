@@ -58,6 +58,7 @@ from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import ChannelHold, Charge, Store, StoredChannel
 from modelmint.gateway.terms import LedgerLimits, PaymentTerms
 from modelmint.gateway.terms import describe_terms as describe_terms
+from modelmint.hashing import keccak
 from modelmint.receipts import Receipt
 from modelmint.signing import SignatureFault, recover_well_formed, signature_fault
 from modelmint.wire import (
@@ -69,6 +70,7 @@ from modelmint.wire import (
     ReceiptPayload,
 )
 
+_RECEIPT_TYPE_HASH = Receipt.type_hash()
 # Most requirements objects remembered as checked (a client sends the same ones each time).
 _ACCEPTED_LIMIT = 1024
 
@@ -209,7 +211,18 @@ class Ledger:
         return len(self._slots)
 
     def receipt_digest(self, channel_id: int, cumulative: int, deadline: int) -> bytes:
-        return digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
+        """``eip712.digest(receipt_domain, Receipt(...))``, its three words written directly."""
+        if not (0 <= channel_id < 2**256 and 0 <= cumulative < 2**256 and 0 <= deadline < 2**256):
+            return digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
+        words = b"".join(
+            (
+                _RECEIPT_TYPE_HASH,
+                channel_id.to_bytes(32, "big"),
+                cumulative.to_bytes(32, "big"),
+                deadline.to_bytes(32, "big"),
+            )
+        )
+        return keccak(self.terms.receipt_domain.standard.prefix() + keccak(words))
 
     # ------------------------------------------------------------------ the rules
     def _check_accepted(self, req: PaymentRequirements, cost: int) -> None:
@@ -285,9 +298,10 @@ class Ledger:
 
     async def _check_open(self, slot: _Slot) -> Channel:
         grace, info = self.terms.grace_period, slot.info
-        if info.phase(self.clock(), grace) in (ChannelPhase.IN_GRACE, ChannelPhase.EXPIRED):
-            info = await self._refresh(slot)  # extended since?
         phase = info.phase(self.clock(), grace)
+        if phase is ChannelPhase.IN_GRACE or phase is ChannelPhase.EXPIRED:
+            info = await self._refresh(slot)  # extended since?
+            phase = info.phase(self.clock(), grace)
         if phase is not ChannelPhase.OPEN:
             raise PaymentRejected(*NOT_OPEN[phase])
         return info
