@@ -173,14 +173,19 @@ def recover_well_formed(digest: bytes, signature: bytes) -> bytes | None:
 
 def _recover_public(digest: bytes, signature: bytes) -> bytes | None:
     """The 64-byte public key (x || y) that signed ``digest``, from libsecp256k1 called
-    directly (coincurve's objects cost a third again of the recovery itself)."""
+    directly (no coincurve objects per receipt); ``None`` for a signature that is not 65
+    bytes with ``v`` in 27..30 or that recovers to no key. The lengths and the recovery id
+    are checked here: libsecp256k1 reads 32 and 64 bytes and aborts on an id outside 0..3."""
     if len(digest) != 32:
         raise ValueError("expected a 32-byte digest")
+    recovery_id = signature[64] - 27 if len(signature) == 65 else -1
+    if not 0 <= recovery_id <= 3:
+        return None
     ffi, lib = _secp256k1.ffi, _secp256k1.lib
     ctx = _coincurve.context.GLOBAL_CONTEXT.ctx
     parsed = ffi.new("secp256k1_ecdsa_recoverable_signature *")
     if not lib.secp256k1_ecdsa_recoverable_signature_parse_compact(
-        ctx, parsed, signature[:64], signature[64] - 27
+        ctx, parsed, signature[:64], recovery_id
     ):
         return None
     key = ffi.new("secp256k1_pubkey *")
