@@ -26,6 +26,7 @@ transfer on chain), beside the free baseline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -371,9 +372,14 @@ def _verification_rate(headers: list[str], consumer: str, domain: ReceiptDomain)
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of a process so far (all its threads), in nanoseconds' resolution: the sum of
+    each thread's time on a CPU from /proc/<pid>/task/*/schedstat (``/proc/<pid>/stat``
+    counts clock ticks, 10 ms each: 0.03 ms per call over a round of 300 calls)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def _measured(pid: int, url: str, per_channel: list, count: int) -> dict:
