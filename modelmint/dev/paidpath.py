@@ -8,7 +8,7 @@ body, in interleaved rounds, its process CPU time per call (``time.process_time_
 cProfile is not used: it slows every Python call, and inflates most the stages made of many
 small calls. Each figure is the median over rounds of the mean per call of a round.
 
-    >>> stages = measure_stages(paid_service, free_service, channel, consumer_key)
+    >>> stages = measure_stages(paid_service, free_service, channel, consumer_key, calls=1000)
     >>> stages["added_us"]          # paid minus free CPU of the whole handler, per call
 """
 
@@ -153,12 +153,7 @@ async def _handler_round(
 
 
 def measure_stages(
-    paid: Service,
-    free: Service,
-    channel: ChannelTerms,
-    key: Any,
-    calls: int = 1000,
-    rounds: int = 5,
+    paid: Service, free: Service, channel: ChannelTerms, key: Any, calls: int, rounds: int = 5
 ) -> dict[str, Any]:
     """The ``stages_us`` block of the gateway report: per-stage us per paid call, and the
     whole predict handler's CPU per call free and paid (``paid`` serves ``channel``, open
