@@ -42,7 +42,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from modelmint.credits import Channel, ChannelPhase, ChannelTerms
-from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.bounds import Lru, TokenBucket
 from modelmint.gateway.committer import GroupCommitter
@@ -58,8 +57,7 @@ from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import ChannelHold, Charge, Store, StoredChannel
 from modelmint.gateway.terms import LedgerLimits, PaymentTerms
 from modelmint.gateway.terms import describe_terms as describe_terms
-from modelmint.hashing import keccak
-from modelmint.receipts import Receipt
+from modelmint.receipts import Receipt, receipt_digest
 from modelmint.signing import SignatureFault, recover_well_formed, signature_fault
 from modelmint.wire import (
     ChannelState,
@@ -70,7 +68,6 @@ from modelmint.wire import (
     ReceiptPayload,
 )
 
-_RECEIPT_TYPE_HASH = Receipt.type_hash()
 # Most requirements objects remembered as checked (a client sends the same ones each time).
 _ACCEPTED_LIMIT = 1024
 
@@ -211,18 +208,7 @@ class Ledger:
         return len(self._slots)
 
     def receipt_digest(self, channel_id: int, cumulative: int, deadline: int) -> bytes:
-        """``eip712.digest(receipt_domain, Receipt(...))``, its three words written directly."""
-        if not (0 <= channel_id < 2**256 and 0 <= cumulative < 2**256 and 0 <= deadline < 2**256):
-            return digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
-        words = b"".join(
-            (
-                _RECEIPT_TYPE_HASH,
-                channel_id.to_bytes(32, "big"),
-                cumulative.to_bytes(32, "big"),
-                deadline.to_bytes(32, "big"),
-            )
-        )
-        return keccak(self.terms.receipt_domain.standard.prefix() + keccak(words))
+        return receipt_digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
 
     # ------------------------------------------------------------------ the rules
     def _check_accepted(self, req: PaymentRequirements, cost: int) -> None:
