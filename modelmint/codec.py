@@ -32,9 +32,13 @@ MAX_HEADER_BYTES = 8 * 1024
 MAX_SIGNATURE_BYTES = 1024
 _UINT256_MAX = 2**256 - 1
 DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,77})$")
-_HEX = re.compile(r"^0x([0-9a-fA-F]{2})*$")
 _BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+# The readers' patterns, matched whole (``$`` would also match before a final newline): 0x-hex
+# of whole bytes is an even-length match of _HEX_DIGITS (one scan; a repeated group of two
+# digits costs five times more).
+_DECIMAL_MATCH = re.compile(r"0|[1-9][0-9]{0,77}").fullmatch
+_ADDRESS_MATCH = re.compile(r"0x[0-9a-fA-F]{40}").fullmatch
+_HEX_DIGITS = re.compile(r"0x[0-9a-fA-F]*").fullmatch
 
 
 # --------------------------------------------------------------------------- field readers
@@ -45,20 +49,26 @@ def read_object(value: Any, where: str) -> dict[str, Any]:
 
 
 def read_field(obj: dict[str, Any], key: str, where: str) -> Any:
-    if key not in obj:
+    value = obj.get(key, _MISSING)
+    if value is _MISSING:
         raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} is missing")
-    return obj[key]
+    return value
+
+
+# What ``dict.get`` answers for a key a JSON object lacks (no JSON value is this object).
+_MISSING: Any = object()
 
 
 def read_uint(obj: dict[str, Any], key: str, where: str) -> int:
     """A decimal-string uint256."""
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not DECIMAL.match(value):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be a decimal string")
-    number = int(value)
-    if number > _UINT256_MAX:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} exceeds uint256")
-    return number
+    value = obj.get(key, _MISSING)
+    if type(value) is str and _DECIMAL_MATCH(value):
+        number = int(value)
+        if number > _UINT256_MAX:
+            raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} exceeds uint256")
+        return number
+    read_field(obj, key, where)  # missing?
+    raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be a decimal string")
 
 
 def read_int(obj: dict[str, Any], key: str, where: str, maximum: int = 2**64) -> int:
@@ -83,7 +93,6 @@ def read_bool(obj: dict[str, Any], key: str, where: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-@lru_cache(maxsize=4096)
 def checksum(address: str) -> str:
     """EIP-55 form of an address (cached, bounded: the same few addresses recur on every
     request, and each costs a keccak)."""
@@ -91,10 +100,11 @@ def checksum(address: str) -> str:
 
 
 def read_address(obj: dict[str, Any], key: str, where: str) -> str:
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not _ADDRESS.match(value):
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be an address")
-    return checksum(value)
+    value = obj.get(key, _MISSING)
+    if type(value) is str and _ADDRESS_MATCH(value):
+        return checksum(value)
+    read_field(obj, key, where)  # missing?
+    raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be an address")
 
 
 def read_bytes32(obj: dict[str, Any], key: str, where: str) -> bytes:
@@ -105,10 +115,16 @@ def read_bytes32(obj: dict[str, Any], key: str, where: str) -> bytes:
 
 
 def read_hex(obj: dict[str, Any], key: str, where: str, max_bytes: int) -> bytes:
-    value = read_field(obj, key, where)
-    if not isinstance(value, str) or not _HEX.match(value) or len(value) > 2 + 2 * max_bytes:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be 0x-hex bytes")
-    return bytes.fromhex(value[2:])
+    value = obj.get(key, _MISSING)
+    if (
+        type(value) is str
+        and len(value) <= 2 + 2 * max_bytes
+        and not len(value) % 2
+        and _HEX_DIGITS(value)
+    ):
+        return bytes.fromhex(value[2:])
+    read_field(obj, key, where)  # missing?
+    raise WireError(ErrorCode.INVALID_PAYLOAD, f"{where}.{key} must be 0x-hex bytes")
 
 
 def hex0x(data: bytes) -> str:
@@ -274,6 +290,7 @@ _TO_TEXT: dict[str, Callable[[Any], str]] = {
     "bytes": lambda v: f'"0x{bytes(v).hex()}"',
 }
 _TEXTS: dict[type, tuple[tuple[str, str, Callable[[Any], str]], ...]] = {}
+_READERS: dict[type, tuple[tuple[str, Callable[[dict[str, Any], str, str], Any]], ...]] = {}
 
 
 class WireStruct:
@@ -308,9 +325,13 @@ class WireStruct:
     @classmethod
     def from_json(cls, obj: Any, where: str = "") -> Self:
         where = where or cls.WHERE
-        obj = read_object(obj, where)
-        fields = {m.attr: _FROM_JSON[m.type](obj, m.name, where) for m in members(cls)}
-        return cls(**fields)
+        if type(obj) is not dict:
+            obj = read_object(obj, where)
+        readers = _READERS.get(cls)
+        if readers is None:
+            readers = _READERS[cls] = tuple((m.name, _FROM_JSON[m.type]) for m in members(cls))
+        # members are the dataclass fields in declaration order: positional arguments
+        return cls(*[read(obj, name, where) for name, read in readers])
 
 
 class SignedStruct:

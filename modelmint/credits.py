@@ -126,7 +126,13 @@ class Channel:
         if address is None or not self.exists:
             return False
         a = address.hex() if isinstance(address, bytes) else address.lower().removeprefix("0x")
-        return a.lower() in (self.consumer[2:].lower(), self.signer[2:].lower())
+        return a.lower() in self._signers
+
+    @cached_property
+    def _signers(self) -> tuple[str, str]:
+        """The consumer and the recorded signer, lowercase hex without ``0x`` (read once: a
+        gateway checks every receipt of the channel against them)."""
+        return (self.consumer[2:].lower(), self.signer[2:].lower())
 
     @property
     def exists(self) -> bool:

@@ -25,7 +25,14 @@ except ImportError:  # pragma: no cover
 
 def keccak(primitive: bytes | bytearray | memoryview = b"", *, text: str | None = None) -> bytes:
     """keccak256 of ``primitive`` (bytes), or of ``text`` encoded as UTF-8."""
-    data = text.encode() if text is not None else bytes(primitive)
-    if _sha3 is not None:
-        return bytes(_sha3.keccak_256(data).digest())
-    return bytes(_eth_keccak(data))
+    if text is not None:
+        primitive = text.encode()
+    elif type(primitive) is not bytes:
+        primitive = bytes(primitive)
+    if _keccak_256 is not None:
+        digest: bytes = _keccak_256(primitive).digest()  # bytes already
+        return digest
+    return bytes(_eth_keccak(primitive))
+
+
+_keccak_256 = None if _sha3 is None else _sha3.keccak_256

@@ -40,6 +40,7 @@ from modelmint.credits import ChannelTerms
 from modelmint.eip712 import EIP712_DOMAIN_TYPE as EIP712_DOMAIN_TYPE
 from modelmint.eip712 import Address, Bytes32, Eip712Domain, TypedStruct, Uint256, digest
 from modelmint.eip712 import typed_data as typed_data
+from modelmint.hashing import keccak
 from modelmint.signing import SECP256K1_N as SECP256K1_N
 from modelmint.signing import encode_signature as encode_signature
 from modelmint.signing import is_low_s as is_low_s
@@ -209,8 +210,17 @@ def signable_message(domain: ReceiptDomain, receipt: Receipt) -> SignableMessage
 
 
 def receipt_digest(domain: ReceiptDomain, receipt: Receipt) -> bytes:
-    """The 32-byte digest the contract verifies (``UsageCredits.receiptDigest``)."""
-    return digest(domain, receipt)
+    """The 32-byte digest the contract verifies (``UsageCredits.receiptDigest``):
+    ``eip712.digest(domain, receipt)`` with the receipt's three words written directly (a
+    gateway computes one per paid call)."""
+    values = (receipt.channel_id, receipt.cumulative_credits, receipt.deadline)
+    if not all(0 <= v < 2**256 for v in values):
+        return digest(domain, receipt)  # the generic encoder's error
+    words = _RECEIPT_TYPE_HASH + b"".join(v.to_bytes(32, "big") for v in values)
+    return keccak(domain.standard.prefix() + keccak(words))
+
+
+_RECEIPT_TYPE_HASH = Receipt.type_hash()
 
 
 def sign_receipt(domain: ReceiptDomain, receipt: Receipt, signer: Any) -> SignedReceipt:

@@ -158,9 +158,7 @@ def recover_well_formed(digest: bytes, signature: bytes) -> bytes | None:
     gateway's hot path checks it once, to name the fault)."""
     try:
         if _coincurve is not None:
-            public = _coincurve.PublicKey.from_signature_and_message(
-                bytes(signature[:64]) + bytes([signature[64] - 27]), bytes(digest), hasher=None
-            ).format(compressed=False)[1:]
+            public = _recover_public(bytes(digest), bytes(signature))
         else:
             v, r, s = split_signature(signature)
             public = (
@@ -170,7 +168,34 @@ def recover_well_formed(digest: bytes, signature: bytes) -> bytes | None:
             )
     except Exception:
         return None
-    return keccak(public)[12:]
+    return None if public is None else keccak(public)[12:]
+
+
+def _recover_public(digest: bytes, signature: bytes) -> bytes | None:
+    """The 64-byte public key (x || y) that signed ``digest``, from libsecp256k1 called
+    directly (no coincurve objects per receipt); ``None`` for a signature that is not 65
+    bytes with ``v`` in 27..30 or that recovers to no key. The lengths and the recovery id
+    are checked here: libsecp256k1 reads 32 and 64 bytes and aborts on an id outside 0..3."""
+    if len(digest) != 32:
+        raise ValueError("expected a 32-byte digest")
+    recovery_id = signature[64] - 27 if len(signature) == 65 else -1
+    if not 0 <= recovery_id <= 3:
+        return None
+    ffi, lib = _secp256k1.ffi, _secp256k1.lib
+    ctx = _coincurve.context.GLOBAL_CONTEXT.ctx
+    parsed = ffi.new("secp256k1_ecdsa_recoverable_signature *")
+    if not lib.secp256k1_ecdsa_recoverable_signature_parse_compact(
+        ctx, parsed, signature[:64], recovery_id
+    ):
+        return None
+    key = ffi.new("secp256k1_pubkey *")
+    if not lib.secp256k1_ecdsa_recover(ctx, key, parsed, digest):
+        return None
+    out = ffi.new("unsigned char[65]")
+    size = ffi.new("size_t *", 65)
+    lib.secp256k1_ec_pubkey_serialize(ctx, out, size, key, lib.SECP256K1_EC_UNCOMPRESSED)
+    public: bytes = ffi.buffer(out, 65)[1:]
+    return public
 
 
 def recover_digest(digest: bytes, signature: bytes) -> str | None:

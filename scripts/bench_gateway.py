@@ -9,7 +9,11 @@ concurrent channels (one client per channel, requests in sequence on each), the 
 number of requests goes to each; receipts are signed before the clock starts so the
 client's signing does not compete with the server for the 2 cores. Then the paid store is
 settled (`python -m modelmint.gateway settle --once --force`) and the gas is read from the
-transaction receipts.
+transaction receipts. Each level runs in rounds, free and paid interleaved so that load
+from other jobs on the machine falls on both alike (``report["statistics"]`` says which
+figure is which). Per model, ``stages_us`` is the paid path stage by stage and the predict
+handler's CPU free vs paid, measured in this process without a profiler
+(:mod:`modelmint.dev.paidpath`).
 
 Schemes (`report["schemes"]`): the same digits weights registered as a model priced in an
 ERC-3009 token (AuthorizedERC20), one gateway process serving it with both schemes (its own
@@ -22,11 +26,10 @@ transfer on chain), beside the free baseline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
-import pstats
-import signal
 import statistics
 import subprocess
 import sys
@@ -44,10 +47,13 @@ from modelmint.deploy.protocol import deploy_protocol
 from modelmint.dev.gasreport import embed_in_readme
 from modelmint.dev.mlp import HIDDEN as MLP_HIDDEN
 from modelmint.dev.mlp import cached_mlp_onnx
+from modelmint.dev.paidpath import measure_stages
 from modelmint.dev.roles import CONSUMER, DEPLOYER, GATEWAY, MODEL_OWNER, OUTSIDER, TREASURY
 from modelmint.dev.testing import free_terms
 from modelmint.eip712 import digest
 from modelmint.gateway.digits import DEFAULT_PATH as DIGITS_ONNX
+from modelmint.gateway.service import Service
+from modelmint.gateway.settings import GatewaySettings
 from modelmint.receipts import Receipt, ReceiptDomain
 from modelmint.signing import recover_digest, sign_digest
 from modelmint.weights import weights_hash
@@ -66,9 +72,11 @@ REQUESTS = {1: 1500, 8: 3000, 10: 3000, 100: 3000}  # per run, split over the ch
 # The heavier model (~1 ms per call on one core): fewer requests, 1 and 8 channels.
 MLP_LEVELS = (1, 8)
 MLP_REQUESTS = {1: 600, 8: 1200}
-PROFILED = 600  # paid calls of the cProfile'd gateway, one channel
+# The in-process stage benchmark (modelmint.dev.paidpath): calls per round, by model.
+STAGE_CALLS = {"digits": 1000, "mlp": 300}
+STAGE_ROUNDS = 5
 WARMUP = 200
-ROUNDS = 3
+ROUNDS = 5
 CREDIT_VALUE = 10**9
 SCHEME_LEVELS = (1, 8)
 SCHEME_REQUESTS = 160  # per scheme and level
@@ -207,17 +215,18 @@ def open_channel(credits, consumer, gateway, model_id: int, per: int, expiry: in
     return terms
 
 
-def _channels(credits, consumer, gateway, model_id, requests: dict[int, int]):
-    """Channels per level, each with a deposit of exactly the requests it will pay."""
-    total = sum(requests[c] + WARMUP for c in requests) + PROFILED
+def _channels(credits, consumer, gateway, model_id, requests: dict[int, int], stages: int):
+    """Channels per level, each with a deposit of exactly the requests it will pay (level 0:
+    the channel of the in-process stage benchmark, ``stages`` credits)."""
+    total = sum(requests[c] + WARMUP for c in requests) + stages
     credits.buyCredits(
         model_id, total + 1000, consumer, sender=consumer, value=(total + 1000) * CREDIT_VALUE
     )
     expiry = chain.pending_timestamp + 24 * 3600
     out = {}
-    for level in (*requests, 0):  # 0: the one channel of the profiled gateway
+    for level in (*requests, 0):
         ids = []
-        per = requests[level] // level + WARMUP // level + 1 if level else PROFILED
+        per = requests[level] // level + WARMUP // level + 1 if level else stages
         for _ in range(max(level, 1)):
             ids.append(open_channel(credits, consumer, gateway, model_id, per, expiry))
         out[level] = (ids, per)
@@ -323,13 +332,17 @@ def _combine(rounds: list[dict]) -> dict:
         "errors": sum(r["errors"] for r in rounds),
         "rounds_rps": [r["rps"] for r in rounds],
         "rps": statistics.median(r["rps"] for r in rounds),
-        # Server process CPU (user + system, all threads) per request, over all rounds.
-        "cpu_ms_per_call": round(
-            1000 * sum(r.get("cpu_s", 0.0) for r in rounds) / max(1, len(latencies)), 3
-        ),
+        # Server process CPU (user + system, all threads) per request: the median round.
+        "rounds_cpu_ms_per_call": [_cpu_ms(r) for r in rounds],
+        "cpu_ms_per_call": statistics.median(_cpu_ms(r) for r in rounds),
         "p50_ms": round(1000 * statistics.median(latencies), 3),
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 3),
     }
+
+
+def _cpu_ms(measured: dict) -> float:
+    """Server CPU ms per request of one round."""
+    return round(1000 * measured.get("cpu_s", 0.0) / max(1, measured["requests"]), 3)
 
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -359,9 +372,14 @@ def _verification_rate(headers: list[str], consumer: str, domain: ReceiptDomain)
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of a process so far (all its threads), in nanoseconds' resolution: the sum of
+    each thread's time on a CPU from /proc/<pid>/task/*/schedstat (``/proc/<pid>/stat``
+    counts clock ticks, 10 ms each: 0.03 ms per call over a round of 300 calls)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def _measured(pid: int, url: str, per_channel: list, count: int) -> dict:
@@ -395,97 +413,40 @@ def _run_levels(procs, urls, signed_by_level, levels, requests) -> dict:
         row["paid_over_free_rps"] = round(row["paid"]["rps"] / row["free"]["rps"], 3)
         row["added_p50_ms"] = round(row["paid"]["p50_ms"] - row["free"]["p50_ms"], 3)
         row["added_p99_ms"] = round(row["paid"]["p99_ms"] - row["free"]["p99_ms"], 3)
+        # Each paid round follows its free round: the median of the paired differences.
         row["added_cpu_ms_per_call"] = round(
-            row["paid"]["cpu_ms_per_call"] - row["free"]["cpu_ms_per_call"], 3
+            statistics.median(
+                _cpu_ms(p) - _cpu_ms(f) for p, f in zip(rounds["paid"], rounds["free"], strict=True)
+            ),
+            3,
         )
         results[str(level)] = row
         print(level, json.dumps(row))
     return results
 
 
-# Stages of a paid request: (name, file suffix, function) as cProfile names them.
-STAGES = (
-    ("request (whole handler)", "gateway/app.py", "predict"),
-    ("body JSON parse", "json/__init__.py", "loads"),
-    ("input checks (prepare)", "gateway/model.py", "prepare"),
-    ("header decode", "modelmint/wire.py", "decode_payment_payload"),
-    ("receipt check (ledger.begin)", "gateway/ledger.py", "begin"),
-    ("signature recovery", "modelmint/signing.py", "recover_well_formed"),
-    ("model run", "gateway/model.py", "run"),
-    ("answer JSON encode", "gateway/app.py", "_render"),
-    ("store write", "gateway/store.py", "record_charges"),
-    ("provenance (hashes, signature, header)", "gateway/app.py", "_prove"),
-    ("signing (libsecp256k1)", "modelmint/signing.py", "sign"),
-    ("payment response encode", "gateway/headers.py", "payment_response_header"),
-    ("keccak, all calls (modelmint.hashing)", "modelmint/hashing.py", "keccak"),
-    ("metrics", "prometheus_client/metrics.py", "observe"),
-)
-
-
-# The gateway of `gateway serve`, profiled only while it answers /v1/predict (start-up,
-# the chain reads before serving and uvicorn's own parsing stay out of the profile).
-PROFILED_SERVE = """
-import cProfile, sys
-import uvicorn
-from modelmint.gateway.app import create_app
-from modelmint.gateway.service import Service
-from modelmint.gateway.settings import GatewaySettings
-
-settings = GatewaySettings()
-app = create_app(settings, Service.start(settings))
-profiler = cProfile.Profile()
-
-async def profiled(scope, receive, send):
-    if scope["type"] != "http" or scope["path"] != "/v1/predict":
-        return await app(scope, receive, send)
-    profiler.enable()
+def _stages(base: dict, work: Path, name: str, model_id: int, weights: Path, terms, key) -> dict:
+    """The paid path stage by stage and the predict handler free vs paid, in process
+    (:func:`modelmint.dev.paidpath.measure_stages`) on ``terms``, a channel of its own."""
+    settings = {
+        "rpc_url": base["MODELMINT_GATEWAY_RPC_URL"],
+        "deployment": base["MODELMINT_GATEWAY_DEPLOYMENT"],
+        "private_key": base["MODELMINT_GATEWAY_PRIVATE_KEY"],
+        "model_id": model_id,
+        "weights": weights,
+        "settle_in_process": False,
+    }
+    paid = Service.start(GatewaySettings(**settings, store_path=work / f"{name}-stages.sqlite3"))
+    free = Service.start(
+        GatewaySettings(
+            **settings, store_path=work / f"{name}-stages-free.sqlite3", payments_enabled=False
+        )
+    )
     try:
-        await app(scope, receive, send)
+        return measure_stages(paid, free, terms, key, STAGE_CALLS[name], STAGE_ROUNDS)
     finally:
-        profiler.disable()
-
-try:
-    uvicorn.run(profiled, host=settings.host, port=settings.port, log_level="warning")
-except KeyboardInterrupt:
-    pass
-finally:
-    profiler.dump_stats(sys.argv[1])
-"""
-
-
-def _profile(env: dict[str, str], log: Path, headers: list[str]) -> dict:
-    """Per-stage time of a paid request: one gateway, profiled while it answers predict
-    requests (``PROFILED_SERVE``), serves ``headers`` on one channel; each stage's
-    cumulative time divided by the requests. cProfile slows every Python call, so the times
-    are inflated; the shares are what counts."""
-    out = log.with_suffix(".prof")
-    with open(log, "ab") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", PROFILED_SERVE, str(out)], env=env, stdout=fh, stderr=fh
-        )
-    url = f"http://127.0.0.1:{env['MODELMINT_GATEWAY_PORT']}"
-    for _ in range(600):
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    result = asyncio.run(_load(url, [list(headers)], len(headers)))
-    # SIGINT: uvicorn shuts down (re-raising it as KeyboardInterrupt), the profile is written.
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=60)
-    stats = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
-    n = result["requests"]
-    stages = {}
-    for name, suffix, function in STAGES:
-        cumulative = sum(
-            ct
-            for (file, _, fn), (_, _, _, ct, _) in stats.items()
-            if fn == function and file.endswith(suffix)
-        )
-        stages[name] = round(1e6 * cumulative / n, 1)
-    return {"requests": n, "errors": result["errors"], "us_per_call_under_cprofile": stages}
+        paid.close()
+        free.close()
 
 
 def main():
@@ -509,14 +470,15 @@ def main():
     verify_rate = 0.0
     port = 18402
     for name, (levels, requests) in plan.items():
-        channels = _channels(credits, consumer, gateway, model_ids[name], requests)
+        stage_credits = (2 * STAGE_ROUNDS + 2) * STAGE_CALLS[name]
+        channels = _channels(credits, consumer, gateway, model_ids[name], requests, stage_credits)
         model_env = {
             **base,
             "MODELMINT_GATEWAY_MODEL_ID": str(model_ids[name]),
             "MODELMINT_GATEWAY_WEIGHTS": str(weights[name]),
         }
         envs = {}
-        for mode in ("paid", "free", "profiled"):
+        for mode in ("paid", "free"):
             envs[mode] = {
                 **model_env,
                 "MODELMINT_GATEWAY_PORT": str(port),
@@ -528,7 +490,7 @@ def main():
         urls = {mode: f"http://127.0.0.1:{envs[mode]['MODELMINT_GATEWAY_PORT']}" for mode in procs}
         info = httpx.get(urls["paid"] + "/.well-known/modelmint").json()
         signed_by_level = {}
-        for level in (*levels, 0):
+        for level in levels:
             ids, per = channels[level]
             signed_by_level[level] = (ids, _presign(info, key, ids, per))
         if name == "digits":
@@ -542,10 +504,9 @@ def main():
             for proc in procs.values():
                 proc.terminate()
                 proc.wait(timeout=30)
-        ids, signed = signed_by_level[0]
-        profile = _profile(envs["profiled"], work / f"{name}-profiled.log", signed[ids[0]])
-        print(name, "profile", json.dumps(profile))
-        by_model[name] = {"levels": results, "profile": profile, "envs": envs}
+        stages = _stages(base, work, name, model_ids[name], weights[name], channels[0][0][0], key)
+        print(name, "stages_us", json.dumps(stages))
+        by_model[name] = {"levels": results, "stages_us": stages, "envs": envs}
 
     schemes = _schemes(base, work, protocol, token, model_ids["exact"], consumer, gateway, port)
 
@@ -602,8 +563,13 @@ def main():
         "load_average": os.getloadavg(),
         "model": "digits logistic regression (ONNX, 64 float inputs), 1 item per call",
         "requests_per_level": REQUESTS,
+        "statistics": (
+            f"{ROUNDS} rounds per mode and level, free and paid interleaved; rps and CPU per"
+            " call: the median round; added CPU: the median of the paired (paid - free) rounds;"
+            " latencies pooled over the rounds"
+        ),
         "levels": results,
-        "profile": by_model["digits"]["profile"],
+        "stages_us": by_model["digits"]["stages_us"],
         "models": {
             "mlp": {
                 "model": (
@@ -613,7 +579,7 @@ def main():
                 "model_ms_per_call_one_thread": _model_ms(weights["mlp"]),
                 "requests_per_level": MLP_REQUESTS,
                 "levels": by_model["mlp"]["levels"],
-                "profile": by_model["mlp"]["profile"],
+                "stages_us": by_model["mlp"]["stages_us"],
             }
         },
         "schemes": {
@@ -710,13 +676,16 @@ def readme_block(report: dict) -> str:
             " thread, measured alone (`modelmint.dev.mlp`)."
         )
     for name, m in models.items():
-        if "profile" not in m:
+        if "stages_us" not in m:
             continue
-        stages = m["profile"]["us_per_call_under_cprofile"]
-        parts = ", ".join(f"{stage} {us:,.0f}" for stage, us in stages.items())
+        st = m["stages_us"]
+        parts = ", ".join(f"{stage} {us:,.1f}" for stage, us in st["stages"].items())
         lines.append(
-            f"Paid request of {name}, per stage (us per call under cProfile, which inflates"
-            f" every Python call; shares matter): {parts}."
+            f"Paid call of {name}, in process without a profiler (`modelmint.dev.paidpath`; us"
+            f" per call, median of {st['rounds']} rounds of {st['calls_per_round']}): {parts}"
+            f" (sum {st['stages_sum']:,.1f}); the whole predict handler through ASGI, CPU per"
+            f" call free {st['handler_free_cpu_us']:,.1f} / paid {st['handler_paid_cpu_us']:,.1f},"
+            f" added {st['added_us']:,.1f}."
         )
     loadavg = report.get("load_average")
     if loadavg:

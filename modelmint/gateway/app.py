@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
 import logging
 import time
@@ -216,7 +215,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
             body = await _read_body(request, s.settings.max_body_bytes)
             # The model and terms of this request, fixed: a version switch (Monitor.apply)
             # between its awaits does not mix versions within one answer.
-            s = copy.copy(s)
+            s = s.snapshot()
             _check_depth(body)
             try:
                 parsed = json.loads(body)
@@ -251,8 +250,7 @@ def create_app(settings: GatewaySettings, service: Service | None = None) -> Fas
         except WireError as err:
             response = _error(err, s, cost, str(request.url), state["monitor"])
             code = err.code.value
-        s.metrics.requests.labels(mode=mode, code=code).inc()
-        s.metrics.latency.labels(mode=mode).observe(time.perf_counter() - started)
+        s.metrics.count(mode, code, time.perf_counter() - started)
         return response
 
     # A plain Starlette route, matched first: FastAPI's dependency solving and response

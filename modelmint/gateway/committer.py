@@ -19,8 +19,12 @@ from modelmint.gateway.errors import StoreError
 from modelmint.gateway.store import Charge, Store
 
 # Inline commits in a row after which the next charge waits for company again (a probe:
-# has the load grown since the last group of one?).
+# has the load grown since the last group of one?). A probe that finds no company doubles
+# the interval, up to MAX_PROBE_EVERY (a probe costs its request a turn of the event loop,
+# several times an inline commit, and a lone caller would pay it for nothing); a group of
+# several sets it back.
 PROBE_EVERY = 8
+MAX_PROBE_EVERY = 256
 
 
 class GroupCommitter:
@@ -34,8 +38,9 @@ class GroupCommitter:
     group had one charge) a charge is committed at once (:attr:`inline` true, then
     :meth:`commit_now`); under concurrent load (the last group had several) a charge joins
     the group that the loop commits in one transaction once the requests already ready to
-    run have reached their charge (``await commit``), and every ``PROBE_EVERY`` inline
-    commits one charge waits for company to see whether load has come. Otherwise
+    run have reached their charge (``await commit``), and after ``PROBE_EVERY`` inline
+    commits one charge waits for company to see whether load has come (after twice as many
+    when the last probe found none, up to ``MAX_PROBE_EVERY``). Otherwise
     (``FULL``: an fsync per commit) a writer thread commits whatever is waiting in one
     transaction."""
 
@@ -45,6 +50,8 @@ class GroupCommitter:
         self._group: list[tuple[Charge, asyncio.Future[None]]] = []  # the loop's open group
         self._grouping = False  # the next charge waits for company
         self._alone = 0  # inline commits since the last group
+        self._probe_every = PROBE_EVERY  # inline commits before the next probe
+        self._probing = False  # the open group is a probe's
         self._pending: list[tuple[Charge, asyncio.Future[None]]] = []
         self._wake = threading.Condition()
         self._stopped = False
@@ -62,8 +69,8 @@ class GroupCommitter:
         if self._stopped:
             raise StoreError(ErrorCode.STORE_UNAVAILABLE, "store writer stopped")
         self._alone += 1
-        if self._alone >= PROBE_EVERY:
-            self._grouping = True
+        if self._alone >= self._probe_every:
+            self._grouping = self._probing = True
         self._store.record_charges([charge])
 
     async def commit(self, charge: Charge) -> None:
@@ -91,6 +98,11 @@ class GroupCommitter:
         only its own request, as an inline commit would."""
         group, self._group = self._group, []
         self._grouping, self._alone = len(group) > 1, 0
+        if len(group) > 1:
+            self._probe_every = PROBE_EVERY
+        elif self._probing:  # a probe found nobody: probe less often
+            self._probe_every = min(2 * self._probe_every, MAX_PROBE_EVERY)
+        self._probing = False
         try:
             self._store.record_charges([charge for charge, _ in group])
         except Exception:

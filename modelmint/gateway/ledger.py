@@ -42,7 +42,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from modelmint.credits import Channel, ChannelPhase, ChannelTerms
-from modelmint.eip712 import digest
 from modelmint.errors import ErrorCode, WireError
 from modelmint.gateway.bounds import Lru, TokenBucket
 from modelmint.gateway.committer import GroupCommitter
@@ -58,7 +57,7 @@ from modelmint.gateway.onchain import Chain
 from modelmint.gateway.store import ChannelHold, Charge, Store, StoredChannel
 from modelmint.gateway.terms import LedgerLimits, PaymentTerms
 from modelmint.gateway.terms import describe_terms as describe_terms
-from modelmint.receipts import Receipt
+from modelmint.receipts import Receipt, receipt_digest
 from modelmint.signing import SignatureFault, recover_well_formed, signature_fault
 from modelmint.wire import (
     ChannelState,
@@ -209,7 +208,7 @@ class Ledger:
         return len(self._slots)
 
     def receipt_digest(self, channel_id: int, cumulative: int, deadline: int) -> bytes:
-        return digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
+        return receipt_digest(self.terms.receipt_domain, Receipt(channel_id, cumulative, deadline))
 
     # ------------------------------------------------------------------ the rules
     def _check_accepted(self, req: PaymentRequirements, cost: int) -> None:
@@ -285,9 +284,10 @@ class Ledger:
 
     async def _check_open(self, slot: _Slot) -> Channel:
         grace, info = self.terms.grace_period, slot.info
-        if info.phase(self.clock(), grace) in (ChannelPhase.IN_GRACE, ChannelPhase.EXPIRED):
-            info = await self._refresh(slot)  # extended since?
         phase = info.phase(self.clock(), grace)
+        if phase is ChannelPhase.IN_GRACE or phase is ChannelPhase.EXPIRED:
+            info = await self._refresh(slot)  # extended since?
+            phase = info.phase(self.clock(), grace)
         if phase is not ChannelPhase.OPEN:
             raise PaymentRejected(*NOT_OPEN[phase])
         return info

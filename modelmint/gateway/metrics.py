@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -66,6 +68,24 @@ class Metrics:
             "foreign_settled_channels", "Channels settled on chain beyond this store's charges"
         )
         self.served_version = gauge("served_version", "The model version served")
+
+        # The children of the request metrics by label values, bound once (a ``labels()``
+        # lookup per request costs several times the increment).
+        self._children: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+    def count(self, mode: str, code: str, seconds: float) -> None:
+        """One predict request answered in ``seconds``: ``requests{mode, code}`` and
+        ``request_seconds{mode}``."""
+        children = self._children.get((mode, code))
+        if children is None:
+            if len(self._children) >= 256:  # codes are an enum: never reached
+                self._children.clear()
+            children = self._children[(mode, code)] = (
+                self.requests.labels(mode=mode, code=code),
+                self.latency.labels(mode=mode),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def _gauge(self, name: str, doc: str) -> Gauge:
         return Gauge(f"modelmint_gateway_{name}", doc, registry=self.registry)

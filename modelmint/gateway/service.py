@@ -124,6 +124,13 @@ class Service:
     # The provenance signer per served terms (shared by the per-request copies of the service).
     provers: dict[int, tuple[PaymentTerms, ServedSigner]] = field(default_factory=dict)
 
+    def snapshot(self) -> Service:
+        """A shallow copy (``copy.copy``, without its generic protocol): what one request
+        serves with, fixed while a version switch replaces this service's model and terms."""
+        copied = object.__new__(Service)
+        copied.__dict__.update(self.__dict__)
+        return copied
+
     def prover(self) -> ServedSigner:
         """The provenance signer of the version being served (a new one after a switch)."""
         t = self.terms

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from modelmint.gateway.committer import PROBE_EVERY, GroupCommitter
+from modelmint.gateway.committer import MAX_PROBE_EVERY, PROBE_EVERY, GroupCommitter
 from modelmint.gateway.errors import GatewayErrorCode, StoreError
 from modelmint.gateway.store import Charge, Settlement, SettlementStatus, SqliteStore
 
@@ -160,6 +160,37 @@ def test_group_committer__alone__inline_with_a_group_probe_every_few_commits(tmp
     assert committer.inline  # a group of one: alone again
     committer.close()
     assert store.channel(1).charged == PROBE_EVERY + 1
+
+
+def test_group_committer__probes_find_nobody__interval_doubles_then_resets_under_load(tmp_path):
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    committer = GroupCommitter(store, inline=True)
+    total = 0
+
+    def alone_until_probe() -> int:
+        nonlocal total
+        commits = 0
+        while committer.inline:
+            total += 1
+            commits += 1
+            committer.commit_now(charge(1, 1, total))
+        total += 1
+        asyncio.run(committer.commit(charge(1, 1, total)))  # the probe: a group of one
+        return commits
+
+    intervals = [alone_until_probe() for _ in range(7)]
+    assert intervals == [PROBE_EVERY * 2**k for k in range(5)] + [MAX_PROBE_EVERY] * 2
+
+    async def together():  # load: a group of two
+        await asyncio.gather(*(committer.commit(charge(c, 1, 1)) for c in (2, 3)))
+
+    asyncio.run(together())
+    assert not committer.inline  # the last group had company: the next charge waits
+    total += 1
+    asyncio.run(committer.commit(charge(1, 1, total)))  # alone again
+    assert alone_until_probe() == PROBE_EVERY
+    committer.close()
+    assert store.channel(1).charged == total
 
 
 def test_use_nonce__second_use__replay(tmp_path):

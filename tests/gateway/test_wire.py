@@ -204,6 +204,20 @@ def test_decode__malformed_header__named_error(header, code):
         (lambda o: o["accepted"]["extra"].update(version=True), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].update(signature="0xzz"), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].update(signature="0x" + "00" * 1025), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(signature="0x" + "0" * 129), ErrorCode.INVALID_PAYLOAD),
+        (
+            lambda o: o["payload"].update(signature="0x" + "00" * 65 + "\n"),
+            ErrorCode.INVALID_PAYLOAD,
+        ),
+        (lambda o: o["payload"].update(signature="00" * 65), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(signature=None), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].pop("signature"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(cumulativeCredits=15), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(cumulativeCredits=" 15"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(cumulativeCredits="15\n"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].pop("deadline"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o["payload"].update(consumer=CONSUMER + "\n"), ErrorCode.INVALID_PAYLOAD),
+        (lambda o: o.update(payload=[1]), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].update(channelId=None), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].update(channelId=str(2**256)), ErrorCode.INVALID_PAYLOAD),
         (lambda o: o["payload"].pop("consumer"), ErrorCode.INVALID_PAYLOAD),
@@ -217,6 +231,33 @@ def test_decode__bad_field__named_error(edit, code):
     with pytest.raises(WireError) as info:
         decode_payment_payload(header)
     assert info.value.code is code
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda p: p.pop("channelId"), "payload.channelId is missing"),
+        (lambda p: p.update(channelId=7), "payload.channelId must be a decimal string"),
+        (lambda p: p.update(salt=str(2**256)), "payload.salt exceeds uint256"),
+        (lambda p: p.pop("consumer"), "payload.consumer is missing"),
+        (lambda p: p.update(consumer=7), "payload.consumer must be an address"),
+        (lambda p: p.pop("signature"), "payload.signature is missing"),
+        (lambda p: p.update(signature="0x0"), "payload.signature must be 0x-hex bytes"),
+    ],
+)
+def test_decode__bad_receipt_field__message_names_the_field(edit, message):
+    header = tamper(encode_payment_payload(payload()), lambda o: edit(o["payload"]))
+    with pytest.raises(WireError) as info:
+        decode_payment_payload(header)
+    assert (info.value.code, info.value.message) == (ErrorCode.INVALID_PAYLOAD, message)
+
+
+def test_decode__signature_in_either_case__same_bytes():
+    signature = bytes(range(65))
+    lower = tamper(encode_payment_payload(payload(signature=signature)), lambda o: None)
+    upper = tamper(lower, lambda o: o["payload"].update(signature="0x" + signature.hex().upper()))
+    assert decode_payment_payload(upper).payload.signature == signature
+    assert decode_payment_payload(lower) == payload(signature=signature)
 
 
 def test_payment_required__foreign_schemes__ignored():

@@ -20,10 +20,15 @@ def test_keccak__text__same_digest_as_eth_utils():
 
 
 def test_keccak__without_pysha3__falls_back_to_eth_utils(monkeypatch):
-    monkeypatch.setattr(hashing, "_sha3", None)
+    monkeypatch.setattr(hashing, "_keccak_256", None)
     assert keccak(b"abc") == eth_keccak(b"abc")
 
 
 def test_keccak__pysha3_installed__fast_path_taken():
     # the environment the gateway benchmark measures; the fallback is tested above
     assert hashing._sha3 is not None
+    assert hashing._keccak_256 is not None
+
+
+def test_keccak__memoryview__same_digest_as_bytes():
+    assert keccak(memoryview(b"abc")) == eth_keccak(b"abc")

@@ -18,6 +18,7 @@ from modelmint.signing import (
     SignatureFault,
     encode_signature,
     recover_address,
+    recover_well_formed,
     sign_digest,
     signature_fault,
     split_signature,
@@ -74,3 +75,31 @@ def test_recover_statement_signer__broken_signature__none(fault):
     assert recover_statement_signer(ACCESS, signed) == SIGNER.address
     broken = SignedStatement(statement, _broken(signed.signature, fault))
     assert recover_statement_signer(ACCESS, broken) is None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_recover_address__libsecp256k1_direct__same_signer_as_eth_account(seed):
+    account = Account.from_key(bytes([seed + 2]) * 32)
+    digest = bytes([seed]) * 32
+    signature = sign_digest(digest, account)
+    expected = Account._recover_hash(digest, signature=signature)  # noqa: SLF001
+    assert recover_address(digest, signature) == bytes.fromhex(account.address[2:])
+    assert account.address == expected
+
+
+def test_recover_address__other_recovery_id__another_address_or_none():
+    signature = sign_digest(DIGEST, SIGNER)
+    flipped = signature[:64] + bytes([55 - signature[64]])  # 27 <-> 28
+    assert recover_address(DIGEST, flipped) != bytes.fromhex(SIGNER.address[2:])
+
+
+@pytest.mark.parametrize("v", [0, 26, 31, 255])
+def test_recover_well_formed__recovery_id_outside_range__none(v):
+    signature = sign_digest(DIGEST, SIGNER)
+    assert recover_well_formed(DIGEST, signature[:64] + bytes([v])) is None
+
+
+@pytest.mark.parametrize("length", [0, 64, 66])
+def test_recover_well_formed__wrong_length__none(length):
+    signature = (sign_digest(DIGEST, SIGNER) + b"\x1b")[:length]
+    assert recover_well_formed(DIGEST, signature) is None
