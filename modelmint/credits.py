@@ -79,6 +79,17 @@ class ChannelTerms:
         """The ``ChannelTerms`` tuple the contract's functions take."""
         return (self.consumer, self.gateway, self.model_id, self.salt)
 
+    def mismatch(self, channel_id: int) -> str | None:
+        """Why ``channel_id`` is not the id of these terms, or None when it is: the one wording
+        of ``channel_terms_mismatch`` (gateway ledger and relay) and of the client's check."""
+        if self.channel_id == channel_id:
+            return None
+        return (
+            f"channel {channel_id} is not the id of its terms (consumer {self.consumer}, "
+            f"gateway {self.gateway}, model {self.model_id}, salt {self.salt}): that is "
+            f"{self.channel_id}"
+        )
+
 
 @dataclass(frozen=True)
 class Channel:

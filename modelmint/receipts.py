@@ -201,8 +201,8 @@ class SignedReceipt:
 
 
 def _check_terms(terms: ChannelTerms, channel_id: int) -> None:
-    if terms.channel_id != channel_id:
-        raise ValueError(f"terms {terms} name channel {terms.channel_id}, not {channel_id}")
+    if (why := terms.mismatch(channel_id)) is not None:
+        raise ValueError(why)
 
 
 def signable_message(domain: ReceiptDomain, receipt: Receipt) -> SignableMessage:

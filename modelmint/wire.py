@@ -435,23 +435,3 @@ def encode_payment_response(value: PaymentResponse) -> str:
 
 def decode_payment_response(header: str | bytes | None) -> PaymentResponse:
     return PaymentResponse.from_json(decode_header(header))
-
-
-def check_payment_response(
-    response: PaymentResponse, accepted: PaymentRequirements, previous_charged: int
-) -> None:
-    """The client's rule before signing again: the charge is within the ceiling and the
-    channel's running total moved by exactly the charge. ``WireError`` otherwise."""
-    if not response.success:
-        raise WireError(ErrorCode.INVALID_PAYLOAD, "payment response reports failure")
-    if response.charged_credits > accepted.amount:
-        raise WireError(
-            ErrorCode.CUMULATIVE_MISMATCH,
-            f"charged {response.charged_credits} above the ceiling {accepted.amount}",
-        )
-    if response.channel.charged != previous_charged + response.charged_credits:
-        raise WireError(
-            ErrorCode.CUMULATIVE_MISMATCH,
-            f"running total moved from {previous_charged} to {response.channel.charged}, "
-            f"not by {response.charged_credits}",
-        )

@@ -25,7 +25,6 @@ from modelmint.wire import (
     PaymentRequired,
     PaymentRequirements,
     PaymentResponse,
-    check_payment_response,
     decode_payment_required,
     decode_payment_response,
     network_id,
@@ -182,3 +181,23 @@ def corrective_claim(
         )
     synced = replace(record, deposit=on_chain.deposit, expiry=on_chain.expiry)
     return replace(synced, charged=state.charged, signed=signed_max)
+
+
+def check_payment_response(
+    response: PaymentResponse, accepted: PaymentRequirements, previous_charged: int
+) -> None:
+    """The client's rule before signing again: the charge is within the ceiling and the
+    channel's running total moved by exactly the charge. ``WireError`` otherwise."""
+    if not response.success:
+        raise WireError(ErrorCode.INVALID_PAYLOAD, "payment response reports failure")
+    if response.charged_credits > accepted.amount:
+        raise WireError(
+            ErrorCode.CUMULATIVE_MISMATCH,
+            f"charged {response.charged_credits} above the ceiling {accepted.amount}",
+        )
+    if response.channel.charged != previous_charged + response.charged_credits:
+        raise WireError(
+            ErrorCode.CUMULATIVE_MISMATCH,
+            f"running total moved from {previous_charged} to {response.channel.charged}, "
+            f"not by {response.charged_credits}",
+        )

@@ -240,12 +240,8 @@ class Ledger:
             return slot  # the same terms as when the id was derived
         t = self.terms
         terms = ChannelTerms(receipt.consumer, t.gateway, t.model_id, receipt.salt)
-        if terms.channel_id != channel_id:
-            raise PaymentRejected(
-                ErrorCode.CHANNEL_TERMS_MISMATCH,
-                f"channelId {channel_id} is not the id of (consumer {receipt.consumer}, "
-                f"gateway {t.gateway}, model {t.model_id}, salt {receipt.salt})",
-            )
+        if (why := terms.mismatch(channel_id)) is not None:
+            raise PaymentRejected(ErrorCode.CHANNEL_TERMS_MISMATCH, why)
         if slot is not None:
             return slot
         if self._unknown.get(channel_id):

@@ -84,7 +84,7 @@ def read_authorization(body: dict[str, Any]) -> tuple[int, bytes, bytes]:
     )
 
 
-def check_open(s: Service, intent: OpenChannelIntent | TopUpIntent) -> None:
+def check_intent(s: Service, intent: OpenChannelIntent | TopUpIntent) -> None:
     """What the gateway checks before paying gas for an open or a top-up, with no node read."""
     t = s.terms
     if intent.gateway.lower() != s.account.address.lower():
@@ -121,7 +121,7 @@ async def _submit(s: Service, call: Any) -> dict[str, Any]:
 
 async def relay_open(s: Service, body: dict[str, Any]) -> dict[str, Any]:
     intent, signature, auth = read_intent(body, OpenChannelIntent)
-    check_open(s, intent)
+    check_intent(s, intent)
     fn = s.chain.credits.functions.openChannelWithAuthorization
     mined = await _submit(s, fn(astuple(intent), signature, auth))
     events = s.chain.credits.events.ChannelOpened().process_receipt(mined, errors=DISCARD)
@@ -136,13 +136,10 @@ async def relay_top_up(s: Service, channel_id: int, body: dict[str, Any]) -> dic
     """Submits the consumer's signed top-up of ``channel_id``; the ledger sees the new deposit
     and expiry at once (another process sees them when a receipt exceeds its cached deposit)."""
     intent, signature, auth = read_intent(body, TopUpIntent)
-    check_open(s, intent)
+    check_intent(s, intent)
     terms = ChannelTerms(intent.consumer, intent.gateway, intent.model_id, intent.salt)
-    if terms.channel_id != channel_id:
-        raise WireError(
-            ErrorCode.CHANNEL_TERMS_MISMATCH,
-            f"channel {channel_id} is not the channel of the intent's terms {terms}",
-        )
+    if (why := terms.mismatch(channel_id)) is not None:
+        raise WireError(ErrorCode.CHANNEL_TERMS_MISMATCH, why)
     fn = s.chain.credits.functions.topUpChannelWithAuthorization
     mined = await _submit(s, fn(astuple(intent), signature, auth))
     s.ledger.note_changed(channel_id, intent.expiry, intent.credits)
@@ -173,11 +170,8 @@ async def relay_close(s: Service, channel_id: int, body: dict[str, Any]) -> dict
         s.terms.model_id,
         read_uint(body, "salt", "body"),
     )
-    if terms.channel_id != channel_id:
-        raise WireError(
-            ErrorCode.CHANNEL_TERMS_MISMATCH,
-            f"channel {channel_id} is not the channel of {terms} with this gateway and model",
-        )
+    if (why := terms.mismatch(channel_id)) is not None:
+        raise WireError(ErrorCode.CHANNEL_TERMS_MISMATCH, why)
     signed = read_uint(body, "chargedCredits", "body")
     signature = read_hex(body, "signature", "body", SIGNATURE_BYTES)
     lock = s.ledger.channel_lock(channel_id)

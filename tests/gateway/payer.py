@@ -11,6 +11,7 @@ from dataclasses import astuple, dataclass, field, replace
 
 import httpx
 
+from modelmint.client.verify import check_payment_response
 from modelmint.credits import ChannelTerms
 from modelmint.dev.testing import WAIT_CEILING
 from modelmint.receipts import Receipt, ReceiptDomain, SignedReceipt, recover_signer, sign_receipt
@@ -22,7 +23,6 @@ from modelmint.wire import (
     PaymentRequirements,
     PaymentResponse,
     ReceiptPayload,
-    check_payment_response,
     decode_payment_required,
     decode_payment_response,
     encode_payment_payload,

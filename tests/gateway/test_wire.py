@@ -8,6 +8,7 @@ from eth_account import Account
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelmint.client.verify import check_payment_response
 from modelmint.codec import MAX_HEADER_BYTES, encode_header
 from modelmint.errors import ErrorCode, WireError, error_body
 from modelmint.gateway.headers import payment_response_header
@@ -25,7 +26,6 @@ from modelmint.wire import (
     RequirementsExtra,
     Resource,
     chain_id_of,
-    check_payment_response,
     decode_payment_payload,
     decode_payment_required,
     decode_payment_response,

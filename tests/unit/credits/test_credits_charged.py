@@ -61,7 +61,7 @@ def test_settle_args__terms_of_another_channel__python_rejects_before_sending(
 ):
     terms = ChannelTerms(str(consumer), str(gateway), 1, 5)
     signed = sign_receipt(domain, Receipt(terms.channel_id, 40, 2**40), consumer)
-    with pytest.raises(ValueError, match="name channel"):
+    with pytest.raises(ValueError, match="is not the id of its terms"):
         signed.settle_args(ChannelTerms(str(consumer), str(gateway), 1, 6))
 
 
