@@ -213,8 +213,10 @@ class CreditsChain:
 
     def _prepare_payment(self, signer: Signer, terms: CreditTerms, credits: int) -> int:
         """The ETH value to send; for an ERC-20 model, approves the exact amount first (an
-        EOA). A smart wallet's agent cannot approve: the wallet's owner approves UsageCredits
-        once, and the wallet charges each purchase to the agent's budget for the token."""
+        EOA) unless the allowance already covers it: a purchase that failed after its approval
+        (the gateway not allowed, the sale closed) leaves the allowance, and its re-run sends
+        no second approval. A smart wallet's agent cannot approve: the wallet's owner approves
+        UsageCredits once, and the wallet charges each purchase to the agent's budget."""
         amount = credits * terms.credit_value
         if int(terms.asset, 16) == 0:
             return amount
@@ -223,7 +225,8 @@ class CreditsChain:
         token = self.w3.eth.contract(
             address=to_checksum_address(terms.asset), abi=load_abi("ERC20")
         )
-        self._send(signer, "approve", token.functions.approve(self.address, amount))
+        if token.functions.allowance(signer.address, self.address).call() < amount:
+            self._send(signer, "approve", token.functions.approve(self.address, amount))
         return 0
 
     def _opened(self, tx: TxResult) -> ChannelTerms:
