@@ -10,7 +10,9 @@ carrying the decoded error (:func:`modelmint.reverts.revert_of`: name and argume
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,16 @@ class ModelFacts:
     credit_value: int
     grace_period: int
     receipt_domain: ReceiptDomain
+
+
+# What a node answers when the nonce a send read was taken meanwhile by another sender of the
+# same key (another gateway process on it relaying or settling; geth, anvil and reth wordings).
+_NONCE_TAKEN = re.compile(
+    r"nonce too low|already known|replacement transaction underpriced|nonce has already been used",
+    re.IGNORECASE,
+)
+# Sends of one transaction, each with a freshly read nonce, before a taken nonce is an error.
+NONCE_ATTEMPTS = 3
 
 
 def _wrap(call: Any) -> Any:
@@ -70,8 +82,27 @@ class Chain:
             else None
         )
         # Serialises the gateway's sends (settlements, relayed opens and closes) from one key:
-        # each reads the pending nonce and broadcasts before the next reads it.
+        # each reads the pending nonce and broadcasts before the next reads it. Other processes
+        # on the same key are not serialised by it: ``_send_with_nonce`` reads again.
         self.send_lock = threading.Lock()
+
+    def _send_with_nonce(self, account: Any, send: Callable[[int], Any]) -> Any:
+        """``send(nonce)`` with the key's pending nonce, under the send lock; when the node
+        answers that another sender of the key took that nonce meanwhile (replicas on one key:
+        one relays while another settles), the nonce is read again and the transaction sent
+        again, up to ``NONCE_ATTEMPTS`` times."""
+        with self.send_lock:
+            attempt = 1
+            while True:
+                nonce = self.w3.eth.get_transaction_count(account.address, "pending")
+                try:
+                    return send(nonce)
+                except ContractLogicError:  # a revert is never retried (its text may say nonce)
+                    raise
+                except Exception as exc:
+                    if attempt == NONCE_ATTEMPTS or not _NONCE_TAKEN.search(str(exc)):
+                        raise
+                    attempt += 1
 
     @classmethod
     def connect(cls, rpc_url: str, record: Record, timeout: float = 10.0) -> Chain:
@@ -236,12 +267,7 @@ class Chain:
         returns ``(tx hash, nonce)``. ``bump`` raises the tip by 12.5 % (and at least 1 wei)
         per step, for a transaction sent again after an earlier one was dropped."""
 
-        def build() -> tuple[str, int]:
-            tx_nonce = (
-                nonce
-                if nonce is not None
-                else self.w3.eth.get_transaction_count(account.address, "pending")
-            )
+        def build(tx_nonce: int) -> tuple[str, int]:
             params: Any = {
                 "from": account.address,
                 "nonce": tx_nonce,
@@ -259,8 +285,11 @@ class Chain:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             return "0x" + bytes(tx_hash).hex(), tx_nonce
 
-        with self.send_lock:
-            sent: tuple[str, int] = _wrap(build)
+        if nonce is not None:  # the same nonce again: replaces the earlier transaction
+            with self.send_lock:
+                replaced: tuple[str, int] = _wrap(lambda: build(nonce))
+            return replaced
+        sent: tuple[str, int] = _wrap(lambda: self._send_with_nonce(account, build))
         return sent
 
     def submit(self, account: Any, call: Any, timeout: float) -> dict[str, Any]:
@@ -268,16 +297,14 @@ class Chain:
         :class:`ChainReverted` with its decoded error and sends nothing), then signs, sends and
         waits up to ``timeout`` seconds for its receipt; a mined revert is a ``ChainReverted``."""
 
+        def sign_and_send(nonce: int) -> Any:
+            params: Any = {"from": account.address, "nonce": nonce, "chainId": self.w3.eth.chain_id}
+            signed = account.sign_transaction(dict(call.build_transaction(params)))
+            return self.w3.eth.send_raw_transaction(signed.raw_transaction)
+
         def send() -> Any:
             call.call({"from": account.address})
-            with self.send_lock:
-                params: Any = {
-                    "from": account.address,
-                    "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
-                    "chainId": self.w3.eth.chain_id,
-                }
-                signed = account.sign_transaction(dict(call.build_transaction(params)))
-                return self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            return self._send_with_nonce(account, sign_and_send)
 
         tx_hash = _wrap(send)
         wait = self.w3.eth.wait_for_transaction_receipt

@@ -192,6 +192,35 @@ def test_open__intent_for_another_gateway__refused_before_any_transaction(
     assert service.chain.w3.eth.get_transaction_count(service.account.address) == nonce
 
 
+def test_open__another_process_on_the_key_takes_the_nonce__sent_again_and_lands(
+    live, protocol, domains, holder, chain, monkeypatch
+):
+    # Two gateway processes on one key: between this process reading the pending nonce and
+    # broadcasting, the other one (relaying or settling) sends with that nonce first.
+    url, service = live
+    w3 = service.chain.w3
+    read = w3.eth.get_transaction_count
+    taken: list[int] = []
+
+    def read_then_lose_the_race(address, block="latest"):
+        nonce = read(address, block)
+        if not taken:
+            tx = {"to": address, "value": 0, "nonce": nonce, "gas": 21_000,
+                  "gasPrice": w3.eth.gas_price, "chainId": w3.eth.chain_id}  # fmt: skip
+            w3.eth.send_raw_transaction(service.account.sign_transaction(tx).raw_transaction)
+            taken.append(nonce)
+        return nonce
+
+    monkeypatch.setattr(w3.eth, "get_transaction_count", read_then_lose_the_race)
+    body = signed_open(live, protocol, domains, holder, chain)
+    opened = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
+    assert opened.status_code == 200, opened.text
+    assert taken, "the other sender never took the nonce"
+    assert protocol["credits"].channel(terms_of(body).channel_id).deposit == DEPOSIT
+    mined = w3.eth.get_transaction(opened.json()["txHash"])
+    assert mined["nonce"] == taken[0] + 1
+
+
 def test_open__authorization_replayed__submission_reverted_named(
     live, protocol, domains, holder, chain
 ):
