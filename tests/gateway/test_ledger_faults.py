@@ -341,6 +341,34 @@ def test_settlement__dropped__settled_again(
     assert protocol["credits"].channel(payer.channel_id).settled == 1
 
 
+def test_settlement__another_process_on_the_key_takes_the_nonce__sent_again_and_settled(
+    service, consumer, consumer_key, open_channel, protocol, monkeypatch
+):
+    # A replica relaying on the gateway's key sends with the nonce the settler just read.
+    payer = _payer(service, consumer_key, open_channel(consumer, 10))
+    assert _begin(service, payer).charged_credits == 1
+    w3, key = service.chain.w3, service.account
+    read = w3.eth.get_transaction_count
+    taken: list[int] = []
+
+    def read_then_lose_the_race(address, block="latest"):
+        nonce = read(address, block)
+        if not taken:
+            tx = {"to": address, "value": 0, "nonce": nonce, "gas": 21_000,
+                  "gasPrice": w3.eth.gas_price, "chainId": w3.eth.chain_id}  # fmt: skip
+            w3.eth.send_raw_transaction(key.sign_transaction(tx).raw_transaction)
+            taken.append(nonce)
+        return nonce
+
+    monkeypatch.setattr(w3.eth, "get_transaction_count", read_then_lose_the_race)
+    sent = service.settler.run_once(force=True).sent
+    monkeypatch.undo()
+    assert taken and sent is not None
+    assert w3.eth.get_transaction(sent)["nonce"] == taken[0] + 1
+    assert _until_confirmed(service.settler) == [sent]
+    assert protocol["credits"].channel(payer.channel_id).settled == 1
+
+
 def test_settlement__sweep_policy__settles_and_sweeps_the_model_in_one_transaction(
     service, consumer, consumer_key, open_channel, chain, protocol
 ):
