@@ -73,6 +73,27 @@ def until_confirmed(settler) -> list[str]:
     return wait_until(lambda: settler.run_once().confirmed, "the settlement to be confirmed")
 
 
+def lose_the_nonce_race(monkeypatch, service: Service) -> list[int]:
+    """Makes the service's next pending-nonce read lose a race with another process on the
+    gateway's key: right after the read, a transaction from the key takes that nonce. Returns
+    the list that receives the taken nonce (empty until the read happens)."""
+    w3, key = service.chain.w3, service.account
+    read = w3.eth.get_transaction_count
+    taken: list[int] = []
+
+    def read_then_lose_the_race(address, block="latest"):
+        nonce = read(address, block)
+        if not taken:
+            tx = {"to": address, "value": 0, "nonce": nonce, "gas": 21_000,
+                  "gasPrice": w3.eth.gas_price, "chainId": w3.eth.chain_id}  # fmt: skip
+            w3.eth.send_raw_transaction(key.sign_transaction(tx).raw_transaction)
+            taken.append(nonce)
+        return nonce
+
+    monkeypatch.setattr(w3.eth, "get_transaction_count", read_then_lose_the_race)
+    return taken
+
+
 def own_gateway(index: int):
     """A module's own `gateway` fixture: test account `index`. A module whose gateway
     settles uses an account of its own: settlements of an earlier module were reverted away

@@ -21,7 +21,7 @@ import httpx
 import onnx
 import pytest
 from eth_account import Account
-from inprocess import charge, own_gateway
+from inprocess import charge, lose_the_nonce_race, own_gateway
 from onnx import TensorProto, helper
 from payer import Payer, digits
 from web3 import Web3
@@ -347,20 +347,8 @@ def test_settlement__another_process_on_the_key_takes_the_nonce__sent_again_and_
     # A replica relaying on the gateway's key sends with the nonce the settler just read.
     payer = _payer(service, consumer_key, open_channel(consumer, 10))
     assert _begin(service, payer).charged_credits == 1
-    w3, key = service.chain.w3, service.account
-    read = w3.eth.get_transaction_count
-    taken: list[int] = []
-
-    def read_then_lose_the_race(address, block="latest"):
-        nonce = read(address, block)
-        if not taken:
-            tx = {"to": address, "value": 0, "nonce": nonce, "gas": 21_000,
-                  "gasPrice": w3.eth.gas_price, "chainId": w3.eth.chain_id}  # fmt: skip
-            w3.eth.send_raw_transaction(key.sign_transaction(tx).raw_transaction)
-            taken.append(nonce)
-        return nonce
-
-    monkeypatch.setattr(w3.eth, "get_transaction_count", read_then_lose_the_race)
+    w3 = service.chain.w3
+    taken = lose_the_nonce_race(monkeypatch, service)
     sent = service.settler.run_once(force=True).sent
     monkeypatch.undo()
     assert taken and sent is not None

@@ -14,7 +14,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from eth_account import Account
-from inprocess import deploy_token_model, own_gateway, served
+from inprocess import deploy_token_model, lose_the_nonce_race, own_gateway, served
 from payer import Payer, digits
 
 from modelmint.client.client import Client
@@ -199,19 +199,7 @@ def test_open__another_process_on_the_key_takes_the_nonce__sent_again_and_lands(
     # broadcasting, the other one (relaying or settling) sends with that nonce first.
     url, service = live
     w3 = service.chain.w3
-    read = w3.eth.get_transaction_count
-    taken: list[int] = []
-
-    def read_then_lose_the_race(address, block="latest"):
-        nonce = read(address, block)
-        if not taken:
-            tx = {"to": address, "value": 0, "nonce": nonce, "gas": 21_000,
-                  "gasPrice": w3.eth.gas_price, "chainId": w3.eth.chain_id}  # fmt: skip
-            w3.eth.send_raw_transaction(service.account.sign_transaction(tx).raw_transaction)
-            taken.append(nonce)
-        return nonce
-
-    monkeypatch.setattr(w3.eth, "get_transaction_count", read_then_lose_the_race)
+    taken = lose_the_nonce_race(monkeypatch, service)
     body = signed_open(live, protocol, domains, holder, chain)
     opened = httpx.post(url + CHANNELS_OPEN_PATH, json=body, timeout=WAIT_CEILING)
     assert opened.status_code == 200, opened.text
